@@ -1,0 +1,37 @@
+// Inverted dropout with a counter-based RNG: element i of a call with seed s keeps its value with
+// probability 1 - rate, decided by hash(s, i) alone, so results do not depend on how work is split.
+
+// @ts-ignore: decorator
+@inline
+function hash32(seed: u32, i: u32): u32 {
+  // a lowbias32-style integer mix of the seed and the counter
+  let h = seed ^ (i * 0x9e3779b9);
+  h ^= h >> 16; h *= 0x7feb352d;
+  h ^= h >> 15; h *= 0x846ca68b;
+  h ^= h >> 16;
+  return h;
+}
+
+// mask[i] = keep ? 1/(1-rate) : 0; y = x ⊙ mask. The mask is what backward needs.
+export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: u32): void {
+  const scale: f32 = <f32>1 / (<f32>1 - rate);
+  const threshold = <u32>(<f64>rate * 4294967296.0);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const m: f32 = hash32(seed, <u32>i) >= threshold ? scale : 0;
+    store<f32>(mask + o, m);
+    store<f32>(y + o, load<f32>(x + o) * m);
+  }
+}
+
+export function dropout_backward(dx: usize, dy: usize, mask: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.load(mask + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(dy + o) * load<f32>(mask + o));
+  }
+}

@@ -1,0 +1,10 @@
+// The Wasm module's exports: every kernel, by op. Kernels own no policy and allocate nothing; all
+// pointers are byte offsets into the imported memory, handed out by the JS-side arena.
+export * from './gemm';
+export * from './conv';
+export * from './pool';
+export * from './dense';
+export * from './activations';
+export * from './dropout';
+export * from './losses';
+export * from './optimizers';

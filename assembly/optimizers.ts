@@ -1,0 +1,96 @@
+// Optimizer updates: one flat loop over a contiguous range of parameters p with gradients g and state
+// slots laid out like p. Policy (learning-rate schedules, decay, bias correction) is computed by the
+// caller and passed in as scalars.
+
+// SGD, Keras formulation: v = momentum*v - lr*g; p += v (or, Nesterov, p += momentum*v - lr*g).
+// With momentum 0 the velocity slot is unused (v may be 0).
+export function sgd_update(p: usize, g: usize, v: usize, n: i32, lr: f32, momentum: f32, nesterov: bool): void {
+  const vlr = f32x4.splat(lr), vm = f32x4.splat(momentum);
+  let i = 0;
+  if (momentum == 0) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(p + o, f32x4.sub(v128.load(p + o), f32x4.mul(vlr, v128.load(g + o))));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(p + o, load<f32>(p + o) - lr * load<f32>(g + o));
+    }
+    return;
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const step = f32x4.mul(vlr, v128.load(g + o));
+    const vel = f32x4.sub(f32x4.mul(vm, v128.load(v + o)), step);
+    v128.store(v + o, vel);
+    const delta = nesterov ? f32x4.sub(f32x4.mul(vm, vel), step) : vel;
+    v128.store(p + o, f32x4.add(v128.load(p + o), delta));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const step = lr * load<f32>(g + o);
+    const vel = momentum * load<f32>(v + o) - step;
+    store<f32>(v + o, vel);
+    store<f32>(p + o, load<f32>(p + o) + (nesterov ? momentum * vel - step : vel));
+  }
+}
+
+// Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= lrT m / (sqrt(v) + eps),
+// lrT = lr sqrt(1 - b2^t) / (1 - b1^t) computed by the caller.
+export function adam_update(p: usize, g: usize, m: usize, v: usize, n: i32,
+                            lrT: f32, beta1: f32, beta2: f32, eps: f32): void {
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1);
+  const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+  const vlr = f32x4.splat(lrT), veps = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, gi));
+    const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vb2c, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const upd = f32x4.div(f32x4.mul(vlr, mi), f32x4.add(f32x4.sqrt(vi), veps));
+    v128.store(p + o, f32x4.sub(v128.load(p + o), upd));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = beta1 * load<f32>(m + o) + (1 - beta1) * gi;
+    const vi = beta2 * load<f32>(v + o) + (1 - beta2) * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, load<f32>(p + o) - lrT * mi / (Mathf.sqrt(vi) + eps));
+  }
+}
+
+// Adagrad (TensorFlow.js form): a += g²; p -= lr g / sqrt(a + eps).
+export function adagrad_update(p: usize, g: usize, a: usize, n: i32, lr: f32, eps: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const ai = load<f32>(a + o) + gi * gi;
+    store<f32>(a + o, ai);
+    store<f32>(p + o, load<f32>(p + o) - lr * gi / Mathf.sqrt(ai + eps));
+  }
+}
+
+// RMSprop (TensorFlow.js form, not centred): a = rho a + (1-rho) g²;
+// momentum 0: p -= lr g / sqrt(a + eps); else mom = momentum*mom + lr g / sqrt(a + eps); p -= mom.
+export function rmsprop_update(p: usize, g: usize, a: usize, mom: usize, n: i32,
+                               lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const ai = rho * load<f32>(a + o) + (1 - rho) * gi * gi;
+    store<f32>(a + o, ai);
+    const step = lr * gi / Mathf.sqrt(ai + eps);
+    if (momentum != 0) {
+      const mi = momentum * load<f32>(mom + o) + step;
+      store<f32>(mom + o, mi);
+      store<f32>(p + o, load<f32>(p + o) - mi);
+    } else {
+      store<f32>(p + o, load<f32>(p + o) - step);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// 2-D pooling over NHWC. Padding follows TensorFlow: the window of output (oh, ow) starts at
+// (oh*sh - padTop, ow*sw - padLeft); positions outside the input are ignored (max) or not counted (avg).
+
+// Y [B, Ho, Wo, C] = max over the window; argmax [B, Ho, Wo, C] (i32) saves the flat input index of
+// each maximum, which the backward pass needs.
+export function maxpool_forward(y: usize, argmax: usize, x: usize, b: i32, h: i32, w: i32, c: i32,
+                                ho: i32, wo: i32, ph: i32, pw: i32, sh: i32, sw: i32,
+                                padTop: i32, padLeft: i32): void {
+  let o: usize = 0;
+  for (let n = 0; n < b; n++) {
+    for (let oy = 0; oy < ho; oy++) {
+      const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + ph, h);
+      for (let ox = 0; ox < wo; ox++) {
+        const x0 = max(ox * sw - padLeft, 0), x1 = min(ox * sw - padLeft + pw, w);
+        for (let ci = 0; ci < c; ci++) {
+          let best: f32 = -Infinity;
+          let bestIdx: i32 = ((n * h + y0) * w + x0) * c + ci;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const idx = ((n * h + iy) * w + ix) * c + ci;
+              const v = load<f32>(x + (<usize>idx << 2));
+              if (v > best) { best = v; bestIdx = idx; }
+            }
+          }
+          store<f32>(y + (o << 2), best);
+          store<i32>(argmax + (o << 2), bestIdx);
+          o++;
+        }
+      }
+    }
+  }
+}
+
+// dX += scatter of dY to the saved argmax positions. dX must be cleared by the caller first.
+export function maxpool_backward(dx: usize, dy: usize, argmax: usize, count: i32): void {
+  for (let o: usize = 0; o < <usize>count; o++) {
+    const p = dx + (<usize>load<i32>(argmax + (o << 2)) << 2);
+    store<f32>(p, load<f32>(p) + load<f32>(dy + (o << 2)));
+  }
+}
+
+export function avgpool_forward(y: usize, x: usize, b: i32, h: i32, w: i32, c: i32,
+                                ho: i32, wo: i32, ph: i32, pw: i32, sh: i32, sw: i32,
+                                padTop: i32, padLeft: i32): void {
+  let o: usize = 0;
+  for (let n = 0; n < b; n++) {
+    for (let oy = 0; oy < ho; oy++) {
+      const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + ph, h);
+      for (let ox = 0; ox < wo; ox++) {
+        const x0 = max(ox * sw - padLeft, 0), x1 = min(ox * sw - padLeft + pw, w);
+        const inv: f32 = 1.0 / <f32>((y1 - y0) * (x1 - x0));
+        for (let ci = 0; ci < c; ci++) {
+          let s: f32 = 0;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              s += load<f32>(x + (<usize>(((n * h + iy) * w + ix) * c + ci) << 2));
+            }
+          }
+          store<f32>(y + (o << 2), s * inv);
+          o++;
+        }
+      }
+    }
+  }
+}
+
+// dX += dY spread evenly over each window. dX must be cleared by the caller first.
+export function avgpool_backward(dx: usize, dy: usize, b: i32, h: i32, w: i32, c: i32,
+                                 ho: i32, wo: i32, ph: i32, pw: i32, sh: i32, sw: i32,
+                                 padTop: i32, padLeft: i32): void {
+  let o: usize = 0;
+  for (let n = 0; n < b; n++) {
+    for (let oy = 0; oy < ho; oy++) {
+      const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + ph, h);
+      for (let ox = 0; ox < wo; ox++) {
+        const x0 = max(ox * sw - padLeft, 0), x1 = min(ox * sw - padLeft + pw, w);
+        const inv: f32 = 1.0 / <f32>((y1 - y0) * (x1 - x0));
+        for (let ci = 0; ci < c; ci++) {
+          const g = load<f32>(dy + (o << 2)) * inv;
+          for (let iy = y0; iy < y1; iy++) {
+            for (let ix = x0; ix < x1; ix++) {
+              const p = dx + (<usize>(((n * h + iy) * w + ix) * c + ci) << 2);
+              store<f32>(p, load<f32>(p) + g);
+            }
+          }
+          o++;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// Callbacks with Keras semantics: hook points called by fit() in a fixed order; any hook may be async.
+import type { Sequential } from '../engine/sequential.js';
+
+export type Logs = Record<string, number>;
+
+export interface TrainParams { epochs: number; steps: number; samples: number; batchSize: number; verbose: number; metrics: string[] }
+
+export abstract class Callback {
+  model!: Sequential;
+  params!: TrainParams;
+  setModel(model: Sequential): void { this.model = model; }
+  setParams(params: TrainParams): void { this.params = params; }
+  onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+}
+
+/** Hooks as a plain object, like tfjs' CustomCallbackArgs. */
+export interface CallbackHooks {
+  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
+  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
+  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+}
+
+class HookCallback extends Callback {
+  constructor(private readonly hooks: CallbackHooks) { super(); }
+  onTrainBegin(logs?: Logs) { return this.hooks.onTrainBegin?.(logs); }
+  onTrainEnd(logs?: Logs) { return this.hooks.onTrainEnd?.(logs); }
+  onEpochBegin(e: number, logs?: Logs) { return this.hooks.onEpochBegin?.(e, logs); }
+  onEpochEnd(e: number, logs?: Logs) { return this.hooks.onEpochEnd?.(e, logs); }
+  onBatchBegin(b: number, logs?: Logs) { return this.hooks.onBatchBegin?.(b, logs); }
+  onBatchEnd(b: number, logs?: Logs) { return this.hooks.onBatchEnd?.(b, logs); }
+}
+
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
+
+export function toCallback(c: Callback | CallbackHooks, index: number): Callback {
+  if (c instanceof Callback) return c;
+  if (c && typeof c === 'object') {
+    const unknown = Object.keys(c).filter((k) => !HOOKS.includes(k));
+    if (unknown.length) throw new Error(`fit: callbacks[${index}] has unknown hook(s) ${unknown.join(', ')}; valid: ${HOOKS.join(', ')}`);
+    return new HookCallback(c);
+  }
+  throw new Error(`fit: callbacks[${index}] must be a Callback or an object of hooks, got ${typeof c}`);
+}
+
+/** Calls every callback's hook in order, awaiting each. */
+export class CallbackList {
+  constructor(readonly callbacks: Callback[]) {}
+  async call<K extends keyof CallbackHooks>(hook: K, ...args: Parameters<NonNullable<CallbackHooks[K]>>): Promise<void> {
+    for (const c of this.callbacks) await (c[hook] as (...a: unknown[]) => unknown).apply(c, args);
+  }
+}

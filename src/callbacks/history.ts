@@ -1,0 +1,14 @@
+// History: what fit() returns — per-epoch logs under Keras' keys (loss, accuracy, val_loss, ...).
+import { Callback, type Logs } from './callback.js';
+
+export class History extends Callback {
+  epoch: number[] = [];
+  history: Record<string, number[]> = {};
+
+  onTrainBegin(): void { this.epoch = []; this.history = {}; }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}

@@ -1,0 +1,90 @@
+// Keras-style progress output. verbose 1 on a terminal: a live bar
+//   Epoch 3/20
+//   19/19 [==============================] 2s 105ms/step - loss: 0.4215 - accuracy: 0.8750
+// verbose 1 off a terminal, or verbose 2: one line per epoch.
+import { Callback, type Logs } from './callback.js';
+
+interface Writer { write(s: string): unknown; isTTY?: boolean; columns?: number }
+
+function defaultWriter(): Writer {
+  const proc = (globalThis as { process?: { stdout?: Writer } }).process;
+  if (proc?.stdout) return proc.stdout;
+  return { write: (s: string) => console.log(s.replace(/\n$/, '')) };
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(4);
+}
+
+function logsText(logs: Logs): string {
+  return Object.entries(logs).filter(([k]) => k !== 'batch' && k !== 'size').map(([k, v]) => ` - ${k}: ${fmt(v)}`).join('');
+}
+
+function duration(sec: number): string {
+  return sec >= 1 ? `${Math.round(sec)}s` : `${Math.round(sec * 1000)}ms`;
+}
+
+export class ProgressLogger extends Callback {
+  private epochStart = 0;
+  private lastDraw = 0;
+  private seen = 0;
+  private sums: Logs = {};
+  private epochIndex = 0;
+
+  constructor(private readonly verbose: number, private readonly out: Writer = defaultWriter()) { super(); }
+
+  private get live(): boolean { return this.verbose === 1 && this.out.isTTY === true; }
+
+  onEpochBegin(epoch: number): void {
+    this.epochIndex = epoch;
+    this.epochStart = performance.now();
+    this.lastDraw = 0;
+    this.seen = 0;
+    this.sums = {};
+    if (this.verbose === 1) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+  }
+
+  onBatchEnd(batch: number, logs: Logs = {}): void {
+    const size = logs.size ?? 1;
+    this.seen += size;
+    for (const [k, v] of Object.entries(logs)) if (k !== 'batch' && k !== 'size') this.sums[k] = (this.sums[k] ?? 0) + v * size;
+    if (!this.live) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 100 && batch + 1 < this.params.steps) return;
+    this.lastDraw = now;
+    this.out.write('\r' + this.bar(batch + 1, this.running(), now) + '\x1b[K');
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const now = performance.now();
+    if (this.verbose === 1) {
+      this.out.write((this.live ? '\r' : '') + this.bar(this.params.steps, logs, now) + (this.live ? '\x1b[K\n' : '\n'));
+    } else if (this.verbose === 2) {
+      this.out.write(`Epoch ${epoch + 1}/${this.params.epochs} - ${duration((now - this.epochStart) / 1000)}${logsText(logs)}\n`);
+    }
+  }
+
+  private running(): Logs {
+    const r: Logs = {};
+    for (const [k, v] of Object.entries(this.sums)) r[k] = v / Math.max(1, this.seen);
+    return r;
+  }
+
+  private bar(step: number, logs: Logs, now: number): string {
+    const steps = this.params.steps;
+    const width = 30;
+    const done = Math.floor((width * step) / steps);
+    const bar = step >= steps ? '='.repeat(width) : '='.repeat(Math.max(0, done - 1)) + '>' + '.'.repeat(width - Math.max(done, 1));
+    const elapsed = (now - this.epochStart) / 1000;
+    const perStep = elapsed / Math.max(1, step);
+    const timing = step >= steps
+      ? `${duration(elapsed)} ${Math.round(perStep * 1000)}ms/step`
+      : `ETA: ${duration(perStep * (steps - step))}`;
+    const digits = String(steps).length;
+    return `${String(step).padStart(digits)}/${steps} [${bar}] ${timing}${logsText(logs)}`;
+  }
+
+  /** Epoch currently shown (for tests). */
+  get currentEpoch(): number { return this.epochIndex; }
+}

@@ -1,0 +1,150 @@
+// Conv2D (NHWC, kernel [KH, KW, Cin, Cout]). Every pass is one implicit-im2col GEMM (see assembly/conv.ts):
+// forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
+// backward-filter (taps x windows).
+import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
+import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import type { InitializerSpec } from './initializers.js';
+import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type Padding } from './layer.js';
+
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  dataFormat?: 'channelsLast';
+}
+
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private readonly kernelInit: InitializerSpec;
+  private readonly biasInit: InitializerSpec;
+  // geometry, set by build
+  private hp = 0; private wp = 0; private padTop = 0; private padLeft = 0;
+  // buffers
+  private xPadded = 0; private windows = 0; private taps = 0; private y = 0;
+  private flipped = 0; private dyd = 0; private dWindows = 0; private dTaps = 0; private dx = 0;
+  private lastX = 0;
+
+  constructor(args: Conv2DArgs) {
+    super(args);
+    if (!args || typeof args !== 'object') throw new Error('conv2d: expected an arguments object { filters, kernelSize, ... }');
+    this.filters = positiveInt(args.filters, 'filters', 'conv2d');
+    this.kernelSize = pair(args.kernelSize, 'kernelSize', 'conv2d');
+    this.strides = pair(args.strides ?? 1, 'strides', 'conv2d');
+    this.padding = checkPadding(args.padding, 'conv2d');
+    this.activation = checkActivation(args.activation, 'conv2d');
+    this.useBias = args.useBias ?? true;
+    this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInit = args.biasInitializer ?? 'zeros';
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
+      throw new Error(`conv2d: only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
+    }
+  }
+
+  get outputActivation(): ActivationName { return this.activation; }
+
+  build(inputShape: number[]): void {
+    super.build(inputShape);
+    const cin = inputShape[2];
+    this.addParam('kernel', [...this.kernelSize, cin, this.filters], this.kernelInit);
+    if (this.useBias) this.addParam('bias', [this.filters], this.biasInit);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 3) {
+      throw new Error(`${this.label}: expected input of shape [height, width, channels], got [${inputShape.join(', ')}]`);
+    }
+    const [h, w] = inputShape;
+    const ah = convAxis(h, this.kernelSize[0], this.strides[0], this.padding);
+    const aw = convAxis(w, this.kernelSize[1], this.strides[1], this.padding);
+    if (ah.out <= 0 || aw.out <= 0) {
+      throw new Error(`${this.label}: input ${h}x${w} is smaller than kernelSize ${this.kernelSize.join('x')} with padding 'valid'`);
+    }
+    this.padTop = ah.padBefore; this.padLeft = aw.padBefore;
+    this.hp = h + ah.padTotal; this.wp = w + aw.padTotal;
+    return [ah.out, aw.out, this.filters];
+  }
+
+  protected allocateBuffers(maxBatch: number, training: boolean): void {
+    const k = this.rt.k;
+    const [h, w, cin] = this.inputShape;
+    const [ho, wo, cout] = this.outputShape;
+    const [kh, kw] = this.kernelSize;
+    const padded = this.hp !== h || this.wp !== w;
+    this.xPadded = padded ? this.buffer(maxBatch * this.hp * this.wp * cin, 'padded input') : 0;
+    this.windows = this.buffer(maxBatch * ho * wo, 'window offsets');
+    k.conv_window_offsets(this.windows, maxBatch, ho, wo, this.hp, this.wp, cin, this.strides[0], this.strides[1]);
+    this.taps = this.buffer(kh * kw * cin, 'tap offsets');
+    k.conv_tap_offsets(this.taps, kh, kw, cin, this.wp);
+    this.y = this.buffer(maxBatch * ho * wo * cout, 'output');
+    if (!training) return;
+    // backward-data: dX = valid conv of dYd [B, H+KH-1, W+KW-1, Cout] with the flipped kernel
+    const hd = h + kh - 1, wd = w + kw - 1;
+    this.flipped = this.buffer(kh * kw * cout * cin, 'flipped kernel');
+    this.dyd = this.buffer(maxBatch * hd * wd * cout, 'dilated output gradient');
+    this.dWindows = this.buffer(maxBatch * h * w, 'backward window offsets');
+    k.conv_window_offsets(this.dWindows, maxBatch, h, w, hd, wd, cout, 1, 1);
+    this.dTaps = this.buffer(kh * kw * cout, 'backward tap offsets');
+    k.conv_tap_offsets(this.dTaps, kh, kw, cout, wd);
+    this.dx = this.buffer(maxBatch * h * w * cin, 'input gradient');
+  }
+
+  forward(x: number, n: number, _training: boolean): number {
+    const rt = this.rt;
+    const [h, w, cin] = this.inputShape;
+    const [ho, wo, cout] = this.outputShape;
+    const [kernel, bias] = this.params;
+    if (this.xPadded) {
+      rt.k.spread_nhwc(this.xPadded, x, n, h, w, cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1);
+      x = this.xPadded;
+    }
+    this.lastX = x;
+    const m = n * ho * wo;
+    rt.k.gemm(this.y, cout, x, this.windows, this.taps, kernel.offset, cout, 1, m, cout, kernel.size / cout,
+      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, rt.gemmScratch);
+    activationForward(rt, this.activation, this.y, this.y, m, cout);
+    return this.y;
+  }
+
+  backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
+    const rt = this.rt;
+    const [h, w, cin] = this.inputShape;
+    const [ho, wo, cout] = this.outputShape;
+    const [kh, kw] = this.kernelSize;
+    const [kernel, bias] = this.params;
+    const m = n * ho * wo;
+    if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, cout);
+    if (bias) rt.k.bias_backward(bias.gradOffset, dy, m, cout);
+    // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]
+    rt.k.gemm(kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
+      kh * kw * cin, cout, m, GEMM_ACC, 0, rt.gemmScratch);
+    if (!needDx) return 0;
+    const hd = h + kh - 1, wd = w + kw - 1;
+    rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, cout, hd, wd, kh - 1 - this.padTop, kw - 1 - this.padLeft, this.strides[0], this.strides[1]);
+    rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, cin, cout);
+    rt.k.gemm(this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1,
+      n * h * w, cin, kh * kw * cout, GEMM_SET, 0, rt.gemmScratch);
+    return this.dx;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
+      data_format: 'channels_last', dilation_rate: [1, 1], activation: this.activation, use_bias: this.useBias,
+      kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.params[1]?.init.config() ?? null,
+      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: null, bias_constraint: null,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+// Dropout, Flatten and Activation: layers without weights.
+import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import { Layer, type LayerArgs } from './layer.js';
+
+export interface DropoutArgs extends LayerArgs { rate: number; seed?: number }
+
+/** Inverted dropout: active only in training; identity (no copy) at inference. */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+  private y = 0; private mask = 0;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    if (typeof args?.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
+      throw new Error(`dropout: rate must be a number in [0, 1), got ${JSON.stringify(args?.rate)}`);
+    }
+    this.rate = args.rate;
+  }
+
+  computeOutputShape(inputShape: number[]): number[] { return [...inputShape]; }
+
+  protected allocateBuffers(maxBatch: number, training: boolean): void {
+    if (!training || this.rate === 0) return;
+    this.y = this.buffer(maxBatch * this.inSize, 'output');
+    this.mask = this.buffer(maxBatch * this.inSize, 'mask');
+  }
+
+  forward(x: number, n: number, training: boolean, seed: number): number {
+    if (!training || this.rate === 0) return x;
+    this.rt.k.dropout_forward(this.y, this.mask, x, n * this.inSize, this.rate, seed >>> 0);
+    return this.y;
+  }
+
+  backward(dy: number, n: number, needDx: boolean): number {
+    if (!needDx) return 0;
+    if (this.rate !== 0) this.rt.k.dropout_backward(dy, dy, this.mask, n * this.inSize);
+    return dy;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, noise_shape: null, seed: null };
+  }
+}
+
+/** Flatten: a view change only; NHWC order is already row-major. */
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+
+  computeOutputShape(inputShape: number[]): number[] { return [inputShape.reduce((a, b) => a * b, 1)]; }
+  protected allocateBuffers(): void {}
+  forward(x: number): number { return x; }
+  backward(dy: number, _n: number, needDx: boolean): number { return needDx ? dy : 0; }
+  getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
+}
+
+export interface ActivationArgs extends LayerArgs { activation: ActivationName }
+
+export class Activation extends Layer {
+  readonly className = 'Activation';
+  readonly activation: ActivationName;
+  private y = 0;
+
+  constructor(args: ActivationArgs) {
+    super(args);
+    this.activation = checkActivation(args?.activation, 'activation');
+  }
+
+  get outputActivation(): ActivationName { return this.activation; }
+  computeOutputShape(inputShape: number[]): number[] { return [...inputShape]; }
+
+  protected allocateBuffers(maxBatch: number): void {
+    this.y = this.buffer(maxBatch * this.inSize, 'output');
+  }
+
+  private get cols(): number { return this.inputShape[this.inputShape.length - 1]; }
+
+  forward(x: number, n: number): number {
+    const rows = (n * this.inSize) / this.cols;
+    activationForward(this.rt, this.activation, this.y, x, rows, this.cols);
+    return this.y;
+  }
+
+  backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
+    if (!needDx) return 0;
+    if (!skipActivation) activationBackward(this.rt, this.activation, dy, dy, this.y, (n * this.inSize) / this.cols, this.cols);
+    return dy;
+  }
+
+  getConfig(): Record<string, unknown> { return { ...super.getConfig(), activation: this.activation }; }
+}

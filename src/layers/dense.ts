@@ -1,0 +1,103 @@
+// Dense: Y [B, U] = f(X [B, I] · W [I, U] + b). Inputs of higher rank must be flattened first (as in
+// Keras, a Dense on [.., I] would act on the last axis; simdnet supports rank-1 samples only).
+import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
+import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import type { InitializerSpec } from './initializers.js';
+import { Layer, positiveInt, type LayerArgs } from './layer.js';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  inputDim?: number;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private readonly kernelInit: InitializerSpec;
+  private readonly biasInit: InitializerSpec;
+  private rowsX = 0; private stepsI = 0; private rowsDy = 0; private stepsU = 0; private colsI = 0; private stepsB = 0;
+  private y = 0; private dx = 0; private lastX = 0;
+
+  constructor(args: DenseArgs) {
+    super(args.inputDim !== undefined && args.inputShape === undefined ? { ...args, inputShape: [args.inputDim] } : args);
+    this.units = positiveInt(args.units, 'units', 'dense');
+    this.activation = checkActivation(args.activation, 'dense');
+    this.useBias = args.useBias ?? true;
+    this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInit = args.biasInitializer ?? 'zeros';
+  }
+
+  get outputActivation(): ActivationName { return this.activation; }
+
+  build(inputShape: number[]): void {
+    super.build(inputShape);
+    this.addParam('kernel', [inputShape[0], this.units], this.kernelInit);
+    if (this.useBias) this.addParam('bias', [this.units], this.biasInit);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 1) {
+      throw new Error(`${this.label}: expected input of shape [features], got [${inputShape.join(', ')}]; add a flatten() layer before it`);
+    }
+    return [this.units];
+  }
+
+  protected allocateBuffers(maxBatch: number, training: boolean): void {
+    const k = this.rt.k;
+    const i = this.inputShape[0], u = this.units;
+    const table = (n: number, stride: number, what: string): number => {
+      const t = this.buffer(n, what);
+      k.strided_offsets(t, n, stride);
+      return t;
+    };
+    this.rowsX = table(maxBatch, i, 'input row offsets');
+    this.stepsI = table(i, 1, 'unit offsets');
+    this.y = this.buffer(maxBatch * u, 'output');
+    if (!training) return;
+    this.rowsDy = table(maxBatch, u, 'gradient row offsets');
+    this.stepsU = table(u, 1, 'unit offsets');
+    this.colsI = this.stepsI;
+    this.stepsB = table(maxBatch, i, 'batch offsets');
+    this.dx = this.buffer(maxBatch * i, 'input gradient');
+  }
+
+  forward(x: number, n: number): number {
+    const rt = this.rt;
+    const [kernel, bias] = this.params;
+    this.lastX = x;
+    rt.k.gemm(this.y, this.units, x, this.rowsX, this.stepsI, kernel.offset, this.units, 1, n, this.units,
+      this.inputShape[0], bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, rt.gemmScratch);
+    activationForward(rt, this.activation, this.y, this.y, n, this.units);
+    return this.y;
+  }
+
+  backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
+    const rt = this.rt;
+    const i = this.inputShape[0], u = this.units;
+    const [kernel, bias] = this.params;
+    if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, n, u);
+    if (bias) rt.k.bias_backward(bias.gradOffset, dy, n, u);
+    // dW [I, U] += X^T [I, B] · dY [B, U]
+    rt.k.gemm(kernel.gradOffset, u, this.lastX, this.colsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, rt.gemmScratch);
+    if (!needDx) return 0;
+    // dX [B, I] = dY [B, U] · W^T [U, I]
+    rt.k.gemm(this.dx, i, dy, this.rowsDy, this.stepsU, kernel.offset, 1, u, n, i, u, GEMM_SET, 0, rt.gemmScratch);
+    return this.dx;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units, activation: this.activation, use_bias: this.useBias,
+      kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.params[1]?.init.config() ?? null,
+      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: null, bias_constraint: null,
+    };
+  }
+}

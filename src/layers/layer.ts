@@ -1,0 +1,152 @@
+// The base of every layer. A layer is a thin class: it checks its arguments, computes its output shape,
+// declares its weights, allocates its buffers from the arena and calls kernels — it does no arithmetic.
+// Methods in a fixed order: constructor, build, computeOutputShape, allocate, forward, backward, getConfig.
+import type { Runtime } from '../runtime/wasm.js';
+import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
+import type { ActivationName } from './activations.js';
+
+export interface LayerArgs {
+  name?: string;
+  /** Shape of one sample (without the batch axis); needed on the first layer. */
+  inputShape?: number[];
+  /** Keras' batch_input_shape: [null, ...inputShape]. */
+  batchInputShape?: (number | null)[];
+  trainable?: boolean;
+}
+
+/** One weight tensor of a layer; offsets are byte offsets of its values and gradients in the model's blocks. */
+export interface Param {
+  readonly name: string;
+  readonly shape: number[];
+  readonly size: number;
+  readonly init: Initializer;
+  offset: number;
+  gradOffset: number;
+}
+
+export abstract class Layer {
+  abstract readonly className: string;
+  name: string;
+  readonly trainable: boolean;
+  declaredInputShape?: number[];
+  inputShape: number[] = [];
+  outputShape: number[] = [];
+  params: Param[] = [];
+  built = false;
+  protected rt!: Runtime;
+  protected maxBatch = 0;
+  private buffers: number[] = [];
+
+  constructor(args: LayerArgs = {}) {
+    this.name = args.name ?? '';
+    this.trainable = args.trainable ?? true;
+    if (args.inputShape !== undefined) this.declaredInputShape = checkShape(args.inputShape, 'inputShape', this);
+    else if (args.batchInputShape !== undefined) {
+      this.declaredInputShape = checkShape(args.batchInputShape.slice(1) as number[], 'batchInputShape', this);
+    }
+  }
+
+  /** Label used in error messages: `conv2d_1 (Conv2D)`. */
+  get label(): string { return this.name ? `${this.name} (${this.className})` : this.className; }
+
+  /** Output activation, if this layer ends in one (lets the engine fuse softmax / sigmoid into the loss). */
+  get outputActivation(): ActivationName { return 'linear'; }
+
+  build(inputShape: number[]): void {
+    this.inputShape = [...inputShape];
+    this.outputShape = this.computeOutputShape(inputShape);
+    this.built = true;
+  }
+
+  abstract computeOutputShape(inputShape: number[]): number[];
+
+  protected addParam(name: string, shape: number[], init: InitializerSpec): void {
+    const size = shape.reduce((a, b) => a * b, 1);
+    this.params.push({ name, shape, size, init: getInitializer(init, `${this.label}: ${name}Initializer`), offset: -1, gradOffset: -1 });
+  }
+
+  countParams(): number { return this.params.reduce((s, p) => s + p.size, 0); }
+
+  /** Allocates the buffers for batches of up to maxBatch samples (training: also what backward needs). */
+  allocate(rt: Runtime, maxBatch: number, training: boolean): void {
+    this.release();
+    this.rt = rt;
+    this.maxBatch = maxBatch;
+    this.allocateBuffers(maxBatch, training);
+  }
+
+  protected abstract allocateBuffers(maxBatch: number, training: boolean): void;
+
+  protected buffer(floats: number, what: string): number {
+    const off = this.rt.arena.alloc(floats * 4, `${this.label} ${what}`);
+    this.buffers.push(off);
+    return off;
+  }
+
+  release(): void {
+    for (const off of this.buffers) this.rt.arena.release(off);
+    this.buffers = [];
+  }
+
+  /**
+   * Forward pass over n samples at x; returns the output pointer (may be x itself for layers that do not
+   * change values, such as flatten). `seed` makes stochastic layers deterministic.
+   */
+  abstract forward(x: number, n: number, training: boolean, seed: number): number;
+
+  /**
+   * Backward pass: dy holds dLoss/dOutput for the n samples of the last forward (it may be overwritten).
+   * Accumulates weight gradients; returns dLoss/dInput (when needDx) or 0.
+   * skipActivation: dy is already the gradient with respect to the pre-activation (fused loss).
+   */
+  abstract backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number;
+
+  /** Keras / TensorFlow.js layer config (snake_case keys, as in model.json). */
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable };
+    if (this.declaredInputShape) c.batch_input_shape = [null, ...this.declaredInputShape];
+    return c;
+  }
+
+  protected get inSize(): number { return this.inputShape.reduce((a, b) => a * b, 1); }
+  protected get outSize(): number { return this.outputShape.reduce((a, b) => a * b, 1); }
+}
+
+export function checkShape(shape: unknown, arg: string, layer: { className: string }): number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`${layer.className}: ${arg} must be a non-empty array of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  return [...shape];
+}
+
+export function positiveInt(v: unknown, arg: string, layer: string): number {
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${layer}: ${arg} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+/** kernelSize / strides / poolSize: n or [h, w]. */
+export function pair(v: unknown, arg: string, layer: string): [number, number] {
+  if (Array.isArray(v)) {
+    if (v.length !== 2) throw new Error(`${layer}: ${arg} must be a positive integer or [h, w], got ${JSON.stringify(v)}`);
+    return [positiveInt(v[0], arg, layer), positiveInt(v[1], arg, layer)];
+  }
+  if (!Number.isInteger(v) || (v as number) <= 0) {
+    throw new Error(`${layer}: ${arg} must be a positive integer or [h, w], got ${JSON.stringify(v)}`);
+  }
+  return [v as number, v as number];
+}
+
+export type Padding = 'valid' | 'same';
+export function checkPadding(v: unknown, layer: string): Padding {
+  const p = v ?? 'valid';
+  if (p !== 'valid' && p !== 'same') throw new Error(`${layer}: padding must be 'valid' or 'same', got ${JSON.stringify(v)}`);
+  return p;
+}
+
+/** Output size and leading padding along one axis, TensorFlow's rules. */
+export function convAxis(size: number, k: number, s: number, padding: Padding): { out: number; padBefore: number; padTotal: number } {
+  if (padding === 'valid') return { out: Math.floor((size - k) / s) + 1, padBefore: 0, padTotal: 0 };
+  const out = Math.ceil(size / s);
+  const padTotal = Math.max((out - 1) * s + k - size, 0);
+  return { out, padBefore: Math.floor(padTotal / 2), padTotal };
+}

@@ -1,0 +1,74 @@
+// sn.utils: label encoding and splitting.
+import { Random } from './engine/random.js';
+import { Tensor } from './tensor.js';
+
+/** Class ids -> one-hot [n, numClasses]. */
+export function toCategorical(labels: Int32Array | number[] | Tensor, numClasses?: number): Tensor {
+  const ids = labels instanceof Tensor ? labels.data : labels;
+  let max = -1;
+  for (let i = 0; i < ids.length; i++) {
+    const c = ids[i];
+    if (!Number.isInteger(c) || c < 0) throw new Error(`toCategorical: labels[${i}] = ${c} is not a non-negative integer class id`);
+    max = Math.max(max, c);
+  }
+  const k = numClasses ?? max + 1;
+  if (!Number.isInteger(k) || k <= 0) throw new Error(`toCategorical: numClasses must be a positive integer, got ${numClasses}`);
+  if (max >= k) throw new Error(`toCategorical: label ${max} does not fit numClasses ${k}`);
+  const out = new Float32Array(ids.length * k);
+  for (let i = 0; i < ids.length; i++) out[i * k + ids[i]] = 1;
+  return new Tensor(out, [ids.length, k]);
+}
+
+function takeRows(t: Tensor, rows: number[]): Tensor {
+  const w = t.size / t.shape[0];
+  const out = t.dtype === 'int32' ? new Int32Array(rows.length * w) : new Float32Array(rows.length * w);
+  rows.forEach((r, i) => out.set(t.data.subarray(r * w, (r + 1) * w), i * w));
+  return new Tensor(out, [rows.length, ...t.shape.slice(1)]);
+}
+
+/** Class of each row of y: an id ([n] or [n, 1]) or the argmax of a one-hot row. */
+function classesOf(y: Tensor): number[] {
+  const n = y.shape[0], w = y.size / n;
+  return Array.from({ length: n }, (_, i) => {
+    if (w === 1) return y.data[i];
+    let best = 0;
+    for (let j = 1; j < w; j++) if (y.data[i * w + j] > y.data[i * w + best]) best = j;
+    return best;
+  });
+}
+
+/**
+ * Splits x and y *together* (pairs stay aligned) into train and test sets, shuffled with `seed`;
+ * stratify keeps each class's share in both sets.
+ */
+export function trainTestSplit(x: Tensor, y: Tensor, args: { testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean } = {}):
+  { xTrain: Tensor; xTest: Tensor; yTrain: Tensor; yTest: Tensor } {
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new Error('trainTestSplit: x and y must be sn.tensors');
+  const n = x.shape[0];
+  if (y.shape[0] !== n) throw new Error(`trainTestSplit: x has ${n} samples but y has ${y.shape[0]}`);
+  const testSize = args.testSize ?? 0.25;
+  const nTest = testSize >= 1 ? testSize : Math.ceil(n * testSize);
+  if (!(testSize > 0) || !Number.isInteger(nTest) || nTest >= n) {
+    throw new Error(`trainTestSplit: testSize must be a fraction in (0, 1) or a count below ${n}, got ${testSize}`);
+  }
+  const rng = new Random(args.seed ?? 0);
+  const test: number[] = [], train: number[] = [];
+  if (args.stratify) {
+    const byClass = new Map<number, number[]>();
+    classesOf(y).forEach((c, i) => { if (!byClass.has(c)) byClass.set(c, []); byClass.get(c)!.push(i); });
+    const frac = nTest / n;
+    for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+      const rows = rng.shuffle(byClass.get(c)!);
+      const k = Math.max(rows.length > 1 ? 1 : 0, Math.round(rows.length * frac));
+      test.push(...rows.slice(0, k));
+      train.push(...rows.slice(k));
+    }
+    rng.shuffle(test); rng.shuffle(train);
+  } else {
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (args.shuffle ?? true) rng.shuffle(order);
+    test.push(...order.slice(0, nTest));
+    train.push(...order.slice(nTest));
+  }
+  return { xTrain: takeRows(x, train), xTest: takeRows(x, test), yTrain: takeRows(y, train), yTest: takeRows(y, test) };
+}
