@@ -1,0 +1,373 @@
+// Finite-difference gradient checks for every layer. For a layer f with input x and weights W, the scalar
+//   L(x, W) = Σ f(x; W) ⊙ r          (r fixed random, so dL/dy = r)
+// is differentiated analytically by the layer's backward (upstream gradient dy = r) and numerically by
+// central differences, L(θ + h) - L(θ - h), computed in float64 from the float32 forward outputs. Each
+// tensor (the input and every weight) is judged on a random subset of its coordinates by the relative norm
+// error ||a - n|| / max(||a||, ||n||).
+//
+// Float32 noise: the forward output is rounded to float32 (~6e-8 relative); with h = 1e-2 that is ~1e-5
+// of noise in the difference quotient, and the O(h²) truncation error is ~1e-4 — far below TOL = 1e-2.
+// A gradient off by 10% (scale 1.1) gives ~9e-2, transposed / missing a term much more: those fail.
+// Non-smooth points are avoided: when a perturbation flips the sign of a ReLU output (pre-activations are
+// affine in each single coordinate, so comparing the ±h masks is exact) the step is shrunk, and the
+// coordinate is skipped if even h/64 crosses the kink; max-pool inputs are distinct values spaced further
+// apart than 2h, so no perturbation changes an argmax (the same guard would catch one that did).
+import { afterAll, describe, expect, it } from 'vitest';
+import { Conv2D } from '../../src/layers/conv2d.js';
+import { Dense } from '../../src/layers/dense.js';
+import { AveragePooling2D, MaxPooling2D } from '../../src/layers/pooling.js';
+import { Activation, Dropout, Flatten } from '../../src/layers/core.js';
+import type { Layer } from '../../src/layers/layer.js';
+import type { ActivationName } from '../../src/layers/activations.js';
+import { LayerHarness, randomArray } from '../helpers.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// The checker
+
+const TOL = 1e-2;
+const STEP = 1e-2;
+const SAMPLES = 32;
+
+/** (y(θ+h), y(θ-h), (θ+h) - (θ-h)) → true when the perturbation crosses a non-differentiable point. */
+type Kink = (yPlus: Float32Array, yMinus: Float32Array, delta: number) => boolean;
+
+interface Analytic { dx: Float32Array; dw: Float32Array[] }
+
+interface CheckOptions {
+  x: Float32Array;
+  /** L = Σ y ⊙ r; defaults to random values in [-1, 1). */
+  r?: Float32Array;
+  step?: number;
+  samples?: number;
+  /** Forward in training mode with this seed (dropout); the same for the analytic and numeric passes. */
+  seed?: number;
+  kink?: Kink;
+  /** Corrupts the analytic gradient (the "checker can fail" tests). */
+  tamper?: (a: Analytic, h: LayerHarness, x: Float32Array, r: Float32Array) => Analytic;
+  sampleSeed?: number;
+}
+
+interface TensorCheck {
+  tensor: string;
+  relErr: number;
+  ok: boolean;
+  checked: number;
+  skipped: number;
+  normA: number;
+  normN: number;
+}
+
+/** Deterministic distinct indices in [0, n), all of them when n ≤ k. */
+function sampleIndices(n: number, k: number, seed: number): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  if (n <= k) return idx;
+  let s = (seed >>> 0) || 1;
+  const rnd = (): number => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rnd() * (n - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx.slice(0, k).sort((a, b) => a - b);
+}
+
+/** Σ (yPlus - yMinus) ⊙ r in float64: the difference of L at the two points. */
+function lossDiff(yPlus: Float32Array, yMinus: Float32Array, r: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < r.length; i++) s += (yPlus[i] - yMinus[i]) * r[i];
+  return s;
+}
+
+function compare(tensor: string, a: number[], n: number[], skipped: number): TensorCheck {
+  let d2 = 0, a2 = 0, n2 = 0;
+  for (let i = 0; i < a.length; i++) { d2 += (a[i] - n[i]) ** 2; a2 += a[i] ** 2; n2 += n[i] ** 2; }
+  const normA = Math.sqrt(a2), normN = Math.sqrt(n2);
+  const scale = Math.max(normA, normN);
+  const relErr = scale < 1e-12 ? 0 : Math.sqrt(d2) / scale;
+  return { tensor, relErr, ok: relErr <= TOL, checked: a.length, skipped, normA, normN };
+}
+
+/** Checks dL/dx and dL/dW of the harness' layer against central differences. */
+function gradCheck(h: LayerHarness, opts: CheckOptions): TensorCheck[] {
+  const { x, step = STEP, samples = SAMPLES, seed = 1, kink, tamper, sampleSeed = 12345 } = opts;
+  const r = opts.r ?? randomArray(h.outSize, 777);
+  const run = h.run(x, r, true, seed);
+  if (!run.dx) throw new Error('backward returned no input gradient');
+  let analytic: Analytic = { dx: run.dx, dw: run.dw };
+  if (tamper) analytic = tamper({ dx: analytic.dx.slice(), dw: analytic.dw.map((w) => w.slice()) }, h, x, r);
+
+  // One tensor: `set` installs a perturbed copy and returns the forward output.
+  const checkTensor = (name: string, base: Float32Array, grad: Float32Array, set: (v: Float32Array) => Float32Array,
+                       salt: number): TensorCheck => {
+    const a: number[] = [], n: number[] = [];
+    let skipped = 0;
+    const v = base.slice();
+    for (const i of sampleIndices(base.length, samples, sampleSeed + salt)) {
+      // On a kink, retry with steps 4x, 16x, 64x smaller (ReLU / max: L is piecewise linear in one
+      // coordinate, so a smaller step costs no truncation error); skip the coordinate if it persists.
+      let quotient: number | null = null;
+      for (let hs = step; hs >= step / 64 && quotient === null; hs /= 4) {
+        const plus = Math.fround(base[i] + hs), minus = Math.fround(base[i] - hs);
+        v[i] = plus; const yPlus = set(v);
+        v[i] = minus; const yMinus = set(v);
+        v[i] = base[i];
+        const delta = plus - minus;
+        if (!kink?.(yPlus, yMinus, delta)) quotient = lossDiff(yPlus, yMinus, r) / delta;
+        if (!kink) break;
+      }
+      if (quotient === null) { skipped++; continue; }
+      a.push(grad[i]);
+      n.push(quotient);
+    }
+    set(v); // restore
+    return compare(name, a, n, skipped);
+  };
+
+  const results = [checkTensor('input', x, analytic.dx, (v) => h.forward(v, true, seed), 0)];
+  const w0 = h.weights();
+  h.layer.params.forEach((p, j) => {
+    results.push(checkTensor(p.name, w0[j], analytic.dw[j], (v) => { h.setWeight(j, v); return h.forward(x, true, seed); }, j + 1));
+  });
+  return results;
+}
+
+// Skips: a ReLU output changed sign; a max-pool output moved by neither 0 nor the full perturbation.
+const reluKink: Kink = (yp, ym) => yp.some((v, i) => (v > 0) !== (ym[i] > 0));
+const maxPoolKink: Kink = (yp, ym, delta) => yp.some((v, i) => {
+  const d = v - ym[i];
+  return Math.abs(d) > 1e-6 && Math.abs(d - delta) > 1e-6;
+});
+
+/** Worst relative error per layer label, printed at the end. */
+const worst = new Map<string, number>();
+
+function expectGradOk(label: string, results: TensorCheck[]): void {
+  for (const c of results) {
+    worst.set(label, Math.max(worst.get(label) ?? 0, c.relErr));
+    const what = `${label} d/d${c.tensor}: relErr ${c.relErr.toExponential(2)} over ${c.checked} coords ` +
+      `(${c.skipped} skipped), |analytic| ${c.normA.toExponential(2)}, |numeric| ${c.normN.toExponential(2)}`;
+    // not vacuous: most sampled coordinates were checked and the gradient is not identically zero
+    expect(c.checked, what).toBeGreaterThanOrEqual(Math.max(1, 2 * c.skipped));
+    expect(c.normN, what).toBeGreaterThan(1e-4);
+    expect(c.relErr, what).toBeLessThanOrEqual(TOL);
+  }
+}
+
+/** Builds the harness, checks, disposes. */
+function checkLayer(label: string, layer: Layer, inputShape: number[], batch: number,
+                    opts: Omit<CheckOptions, 'x'> & { x?: Float32Array } = {}): TensorCheck[] {
+  const h = new LayerHarness(layer, inputShape, batch);
+  try {
+    const x = opts.x ?? randomArray(h.inSize, 4242);
+    const res = gradCheck(h, { ...opts, x });
+    expectGradOk(label, res);
+    return res;
+  } finally {
+    h.dispose();
+  }
+}
+
+/** Values bounded away from 0 (|v| ≥ 0.1 ≫ step): no ReLU kinks at the input itself. */
+function awayFromZero(n: number, seed: number): Float32Array {
+  const u = randomArray(n, seed, -1, 1);
+  return u.map((v) => (v < 0 ? -0.1 + 0.9 * v : 0.1 + 0.9 * v));
+}
+
+/** A random permutation of distinct values spaced 0.05 apart (> 2·STEP): max-pool windows have no ties. */
+function distinctSpaced(n: number, seed: number): Float32Array {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const keys = randomArray(n, seed);
+  order.sort((a, b) => keys[a] - keys[b]);
+  const out = new Float32Array(n);
+  order.forEach((pos, rank) => { out[pos] = (rank - n / 2) * 0.05; });
+  return out;
+}
+
+afterAll(() => {
+  const lines = [...worst.entries()].map(([k, v]) => `  ${k.padEnd(52)} ${v.toExponential(2)}`);
+  console.log(`worst relative error per layer (tolerance ${TOL}):\n${lines.join('\n')}`);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Layers
+
+const ACTS: ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
+
+describe('conv2d gradients', () => {
+  const geometries: { name: string; input: [number, number, number]; filters: number;
+    kernelSize: number | [number, number]; strides?: number | [number, number]; padding: 'valid' | 'same' }[] = [
+    { name: 'valid 3x3', input: [6, 7, 3], filters: 4, kernelSize: 3, padding: 'valid' },
+    { name: 'same 3x3', input: [5, 6, 2], filters: 5, kernelSize: 3, padding: 'same' },
+    { name: 'same 3x3 stride 2', input: [7, 6, 3], filters: 3, kernelSize: 3, strides: 2, padding: 'same' },
+    { name: 'valid 3x3 stride 2', input: [8, 7, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'valid' },
+    { name: 'valid kernel [2,3]', input: [5, 6, 3], filters: 4, kernelSize: [2, 3], padding: 'valid' },
+    { name: 'same kernel [2,3] strides [2,1]', input: [6, 5, 2], filters: 3, kernelSize: [2, 3], strides: [2, 1], padding: 'same' },
+    { name: 'same 4x4 stride 3', input: [7, 8, 2], filters: 2, kernelSize: 4, strides: 3, padding: 'same' },
+  ];
+  for (const g of geometries) {
+    for (const act of ACTS) {
+      it(`${g.name}, ${act}`, () => {
+        checkLayer(`conv2d ${g.name} ${act}`,
+          new Conv2D({ filters: g.filters, kernelSize: g.kernelSize, strides: g.strides, padding: g.padding, activation: act }),
+          g.input, 2, { kink: act === 'relu' ? reluKink : undefined });
+      });
+    }
+  }
+
+  it('without bias, 1 input channel, 9 filters', () => {
+    const res = checkLayer('conv2d no bias', new Conv2D({ filters: 9, kernelSize: 3, padding: 'same', useBias: false, activation: 'tanh' }),
+      [5, 5, 1], 3);
+    expect(res.map((c) => c.tensor)).toEqual(['input', 'kernel']);
+  });
+
+  it('1x1 kernel', () => {
+    checkLayer('conv2d 1x1', new Conv2D({ filters: 6, kernelSize: 1, activation: 'sigmoid' }), [3, 4, 5], 2);
+  });
+});
+
+describe('dense gradients', () => {
+  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as ActivationName[]) {
+    it(`7 -> 5, ${act}`, () => {
+      checkLayer(`dense 7->5 ${act}`, new Dense({ units: 5, activation: act }), [7], 3,
+        { kink: act === 'relu' ? reluKink : undefined });
+    });
+  }
+  it('40 -> 19, tanh, batch 6 (GEMM tails)', () => {
+    checkLayer('dense 40->19 tanh', new Dense({ units: 19, activation: 'tanh' }), [40], 6);
+  });
+  it('9 -> 1, sigmoid', () => {
+    checkLayer('dense 9->1 sigmoid', new Dense({ units: 1, activation: 'sigmoid' }), [9], 4);
+  });
+  it('6 -> 4, softmax, without bias', () => {
+    checkLayer('dense 6->4 softmax no bias', new Dense({ units: 4, activation: 'softmax', useBias: false }), [6], 2);
+  });
+});
+
+describe('pooling gradients', () => {
+  const configs: { name: string; poolSize?: number | [number, number]; strides?: number | [number, number];
+    padding: 'valid' | 'same' }[] = [
+    { name: 'valid 2x2', poolSize: 2, padding: 'valid' },
+    { name: 'same 2x2', poolSize: 2, padding: 'same' },
+    { name: 'valid 3x3 stride 2', poolSize: 3, strides: 2, padding: 'valid' },
+    { name: 'same 3x3 stride 2', poolSize: 3, strides: 2, padding: 'same' },
+    { name: 'same 3x3 stride 1', poolSize: 3, strides: 1, padding: 'same' },
+    { name: 'valid [2,3] strides [1,2]', poolSize: [2, 3], strides: [1, 2], padding: 'valid' },
+  ];
+  const input: [number, number, number] = [5, 7, 3];
+  for (const c of configs) {
+    it(`maxPooling2d ${c.name}`, () => {
+      const layer = new MaxPooling2D({ poolSize: c.poolSize, strides: c.strides, padding: c.padding });
+      checkLayer(`maxPooling2d ${c.name}`, layer, input, 2, { x: distinctSpaced(2 * 5 * 7 * 3, 99), kink: maxPoolKink, samples: 60 });
+    });
+    it(`averagePooling2d ${c.name}`, () => {
+      const layer = new AveragePooling2D({ poolSize: c.poolSize, strides: c.strides, padding: c.padding });
+      checkLayer(`averagePooling2d ${c.name}`, layer, input, 2, { samples: 60 });
+    });
+  }
+});
+
+describe('activation layer gradients', () => {
+  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as ActivationName[]) {
+    it(`${act} on [4, 6]`, () => {
+      const n = 2 * 4 * 6;
+      checkLayer(`activation ${act} [4,6]`, new Activation({ activation: act }), [4, 6], 2,
+        { x: awayFromZero(n, 5).map((v) => 2 * v), kink: act === 'relu' ? reluKink : undefined });
+    });
+    it(`${act} on [7]`, () => {
+      checkLayer(`activation ${act} [7]`, new Activation({ activation: act }), [7], 3,
+        { x: awayFromZero(21, 6).map((v) => 2 * v), kink: act === 'relu' ? reluKink : undefined });
+    });
+  }
+});
+
+describe('dropout and flatten gradients', () => {
+  for (const rate of [0.3, 0.5]) {
+    it(`dropout rate ${rate}, training, fixed seed`, () => {
+      const h = new LayerHarness(new Dropout({ rate }), [3, 5, 2], 2);
+      try {
+        const x = randomArray(h.inSize, 31);
+        const res = gradCheck(h, { x, seed: 987, samples: 60 });
+        expectGradOk(`dropout ${rate}`, res);
+        // the mask is non-trivial: some inputs are dropped, the kept ones are scaled by 1/(1 - rate)
+        const run = h.run(x, new Float32Array(h.outSize).fill(1), true, 987);
+        const dropped = run.dx!.filter((v) => v === 0).length;
+        expect(dropped).toBeGreaterThan(0);
+        expect(dropped).toBeLessThan(h.inSize);
+        for (const v of run.dx!) if (v !== 0) expect(v).toBeCloseTo(1 / (1 - rate), 5);
+      } finally { h.dispose(); }
+    });
+  }
+  it('flatten', () => {
+    checkLayer('flatten', new Flatten(), [3, 4, 2], 2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The checker can fail
+
+describe('the checker detects wrong gradients', () => {
+  const checkWith = (layer: Layer, inputShape: number[], batch: number,
+                     tamper: CheckOptions['tamper'], kink?: Kink): TensorCheck[] => {
+    const h = new LayerHarness(layer, inputShape, batch);
+    try { return gradCheck(h, { x: randomArray(h.inSize, 4242), tamper, kink }); } finally { h.dispose(); }
+  };
+  const byName = (res: TensorCheck[], t: string): TensorCheck => res.find((c) => c.tensor === t)!;
+
+  it('an untampered gradient passes (control)', () => {
+    const res = checkWith(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh' }), [5, 6, 2], 2, undefined);
+    expect(res.every((c) => c.ok)).toBe(true);
+  });
+
+  it('conv2d input gradient scaled by 1.1 fails; the others still pass', () => {
+    const res = checkWith(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh' }), [5, 6, 2], 2,
+      (a) => ({ ...a, dx: a.dx.map((v) => 1.1 * v) }));
+    expect(byName(res, 'input').ok).toBe(false);
+    expect(byName(res, 'input').relErr).toBeGreaterThan(0.05);
+    expect(byName(res, 'kernel').ok).toBe(true);
+    expect(byName(res, 'bias').ok).toBe(true);
+  });
+
+  it('conv2d kernel gradient scaled by 1.1 fails', () => {
+    const res = checkWith(new Conv2D({ filters: 3, kernelSize: [2, 3], strides: 2, activation: 'relu' }), [6, 7, 2], 2,
+      (a) => ({ ...a, dw: [a.dw[0].map((v) => 1.1 * v), a.dw[1]] }), reluKink);
+    expect(byName(res, 'kernel').ok).toBe(false);
+    expect(byName(res, 'bias').ok).toBe(true);
+  });
+
+  it('dense kernel gradient transposed fails', () => {
+    const I = 7, U = 5;
+    const res = checkWith(new Dense({ units: U, activation: 'sigmoid' }), [I], 3, (a) => {
+      const t = new Float32Array(I * U);
+      for (let i = 0; i < I; i++) for (let u = 0; u < U; u++) t[u * I + i] = a.dw[0][i * U + u];
+      return { ...a, dw: [t, a.dw[1]] };
+    });
+    expect(byName(res, 'kernel').ok).toBe(false);
+  });
+
+  it('dense kernel gradient missing the other samples of the batch fails', () => {
+    const res = checkWith(new Dense({ units: 5, activation: 'tanh' }), [7], 3, (a, h, x, r) => {
+      const r0 = r.slice(); r0.fill(0, 5); // upstream gradient of sample 0 only
+      const firstOnly = h.run(x, r0, true, 1);
+      return { ...a, dw: [firstOnly.dw[0], a.dw[1]] };
+    });
+    expect(byName(res, 'kernel').ok).toBe(false);
+  });
+
+  it('softmax backward missing the -Σ dy·y term fails', () => {
+    const res = checkWith(new Activation({ activation: 'softmax' }), [6], 3, (a, h, x, r) => {
+      const y = h.forward(x, true, 1);
+      return { ...a, dx: y.map((v, i) => v * r[i]) };
+    });
+    expect(byName(res, 'input').ok).toBe(false);
+  });
+
+  it('sigmoid backward using y instead of y(1-y) fails', () => {
+    const res = checkWith(new Dense({ units: 4, activation: 'sigmoid' }), [5], 2, (a, h, x, r) => {
+      // bias gradient of a layer that forgot the (1 - y) factor: Σ_batch r·y
+      const y = h.forward(x, true, 1);
+      const db = new Float32Array(4);
+      for (let i = 0; i < y.length; i++) db[i % 4] += r[i] * y[i];
+      return { ...a, dw: [a.dw[0], db] };
+    });
+    expect(byName(res, 'bias').ok).toBe(false);
+  });
+});

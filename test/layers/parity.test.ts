@@ -1,0 +1,282 @@
+// Numerical parity of the layers with TensorFlow.js (cpu backend) as the oracle: forward output, input
+// gradient dx and every weight gradient, for L = Σ y ⊙ dy with a fixed random upstream gradient dy.
+// Tolerance: max relative error (maxRelError, scaled by max |reference|) ≤ 1e-4.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Activation } from '../../src/layers/core.js';
+import { Conv2D } from '../../src/layers/conv2d.js';
+import { Dense } from '../../src/layers/dense.js';
+import type { Layer } from '../../src/layers/layer.js';
+import { AveragePooling2D, MaxPooling2D } from '../../src/layers/pooling.js';
+import type { ActivationName } from '../../src/layers/activations.js';
+import { LayerHarness, maxRelError, randomArray } from '../helpers.js';
+
+const TOL = 1e-4;
+
+// worst error seen per area and quantity, printed at the end
+const worst: Record<string, number> = {};
+function record(area: string, what: string, err: number): void {
+  const key = `${area} ${what}`;
+  worst[key] = Math.max(worst[key] ?? 0, err);
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  expect(tf.getBackend()).toBe('cpu');
+});
+
+afterAll(() => {
+  const lines = Object.entries(worst).map(([k, v]) => `  ${k.padEnd(28)} ${v.toExponential(2)}`);
+  console.log(`layer parity, max relative error vs tfjs:\n${lines.join('\n')}`);
+});
+
+type TfFn = (x: tf.Tensor, ...w: tf.Tensor[]) => tf.Tensor;
+
+const tfActivation: Record<ActivationName, (t: tf.Tensor) => tf.Tensor> = {
+  linear: (t) => t,
+  relu: (t) => tf.relu(t),
+  tanh: (t) => tf.tanh(t),
+  sigmoid: (t) => tf.sigmoid(t),
+  softmax: (t) => tf.softmax(t), // last axis
+};
+
+interface Ref { y: Float32Array; yShape: number[]; grads: Float32Array[] }
+
+/** y = fn(x, ...w) and the gradients of Σ y ⊙ dy with respect to x and each w, computed by tfjs. */
+function tfReference(fn: TfFn, x: Float32Array, xShape: number[], ws: { data: Float32Array; shape: number[] }[],
+                     dy: Float32Array): Ref {
+  return tf.tidy(() => {
+    const xT = tf.tensor(x, xShape);
+    const wT = ws.map((w) => tf.tensor(w.data, w.shape));
+    const y = fn(xT, ...wT);
+    expect(y.size).toBe(dy.length);
+    const dyT = tf.tensor(dy, y.shape);
+    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(fn(a[0], ...a.slice(1)), dyT)))([xT, ...wT]);
+    return { y: y.dataSync() as Float32Array, yShape: y.shape, grads: grads.map((g) => g.dataSync() as Float32Array) };
+  });
+}
+
+/** Minimum |v| (used to check that no ReLU pre-activation sits on the kink). */
+function minAbs(a: ArrayLike<number>): number {
+  let m = Infinity;
+  for (let i = 0; i < a.length; i++) m = Math.min(m, Math.abs(a[i]));
+  return m;
+}
+
+/**
+ * Runs `layer` in the harness and compares y, dx and each weight gradient with tfjs.
+ * paramNames: names of the weights for messages, in the layer's param order.
+ */
+function checkLayer(area: string, layer: Layer, inputShape: number[], batch: number, ref: TfFn,
+                    opts: { seed: number; xRange?: [number, number]; preActivation?: TfFn } = { seed: 1 }): void {
+  const h = new LayerHarness(layer, inputShape, batch);
+  try {
+    const x = randomArray(h.inSize, opts.seed, ...(opts.xRange ?? [-1, 1]));
+    const dy = randomArray(h.outSize, opts.seed + 7919, -1, 1);
+    const weights = h.weights();
+    const ws = layer.params.map((p, i) => ({ data: weights[i], shape: p.shape }));
+    const xShape = [batch, ...inputShape];
+    // guard: a ReLU pre-activation within rounding of 0 would make the mask (and dx) ambiguous
+    if (opts.preActivation) {
+      const z = tf.tidy(() => opts.preActivation!(tf.tensor(x, xShape), ...ws.map((w) => tf.tensor(w.data, w.shape))).dataSync());
+      expect(minAbs(z), 'a ReLU pre-activation is too close to 0: change the seed').toBeGreaterThan(1e-4);
+    }
+    const r = h.run(x, dy);
+    const want = tfReference(ref, x, xShape, ws, dy);
+    expect(want.yShape).toEqual([batch, ...layer.outputShape]);
+
+    const eY = maxRelError(r.y, want.y);
+    record(area, 'y', eY);
+    expect(eY, 'forward y').toBeLessThanOrEqual(TOL);
+
+    expect(r.dx, 'dx').not.toBeNull();
+    const eDx = maxRelError(r.dx!, want.grads[0]);
+    record(area, 'dx', eDx);
+    expect(eDx, 'dx').toBeLessThanOrEqual(TOL);
+
+    expect(r.dw.length).toBe(layer.params.length);
+    layer.params.forEach((p, i) => {
+      const e = maxRelError(r.dw[i], want.grads[i + 1]);
+      record(area, `d${p.name}`, e);
+      expect(e, `d${p.name}`).toBeLessThanOrEqual(TOL);
+    });
+  } finally {
+    h.dispose();
+  }
+}
+
+const ACTS4: ActivationName[] = ['linear', 'relu', 'tanh', 'sigmoid'];
+const ACTS5: ActivationName[] = [...ACTS4, 'softmax'];
+
+const fmt = (v: number | number[]): string => (Array.isArray(v) ? `[${v.join(',')}]` : String(v));
+
+// ---------------------------------------------------------------------------------------------------
+describe('Conv2D parity with tf.conv2d (forward, dx, dkernel, dbias)', () => {
+  interface ConvCase {
+    input: [number, number, number]; filters: number; kernel: number | [number, number];
+    strides: number | [number, number]; padding: 'valid' | 'same'; batch: number; useBias?: boolean;
+  }
+  const base: [number, number, number] = [7, 5, 3];
+  const geometries: ConvCase[] = [];
+  let bi = 0;
+  for (const kernel of [3, [2, 3]] as (number | [number, number])[]) {
+    for (const strides of [1, 2, [1, 2]] as (number | [number, number])[]) {
+      for (const padding of ['valid', 'same'] as const) {
+        geometries.push({ input: base, filters: 5, kernel, strides, padding, batch: 2 + (bi++ % 2) });
+      }
+    }
+  }
+  // extra shapes: asymmetric 'same' padding (even input, stride 2), wide output (9 filters > one 8-column
+  // panel), 1x1 kernels, tall kernels with [2,1] strides, no bias, a single input channel
+  const extras: ConvCase[] = [
+    { input: [8, 6, 2], filters: 9, kernel: 3, strides: 2, padding: 'same', batch: 3 },
+    { input: [8, 6, 2], filters: 4, kernel: [3, 2], strides: [2, 1], padding: 'valid', batch: 2 },
+    { input: [5, 7, 4], filters: 6, kernel: 1, strides: 1, padding: 'valid', batch: 2 },
+    { input: [5, 7, 4], filters: 3, kernel: 1, strides: 2, padding: 'same', batch: 3 },
+    { input: [6, 6, 1], filters: 2, kernel: 5, strides: 3, padding: 'same', batch: 2 },
+    { input: [7, 5, 3], filters: 5, kernel: 3, strides: [2, 1], padding: 'same', batch: 2, useBias: false },
+    { input: [7, 5, 3], filters: 5, kernel: [2, 3], strides: 2, padding: 'valid', batch: 3, useBias: false },
+  ];
+
+  const cases: (ConvCase & { activation: ActivationName })[] = [];
+  for (const g of geometries) for (const activation of ACTS4) cases.push({ ...g, activation });
+  extras.forEach((g, i) => cases.push({ ...g, activation: ACTS4[i % 4] }));
+  extras.forEach((g, i) => cases.push({ ...g, activation: ACTS4[(i + 1) % 4] }));
+
+  let seed = 100;
+  for (const c of cases) {
+    const s = seed++;
+    const name = `${c.input.join('x')} in, ${c.filters} filters, kernel ${fmt(c.kernel)}, strides ${fmt(c.strides)}, ` +
+      `${c.padding}, batch ${c.batch}, ${c.activation}${c.useBias === false ? ', no bias' : ''}`;
+    it(name, () => {
+      const layer = new Conv2D({ filters: c.filters, kernelSize: c.kernel, strides: c.strides, padding: c.padding,
+        activation: c.activation, useBias: c.useBias });
+      const strides = (Array.isArray(c.strides) ? c.strides : [c.strides, c.strides]) as [number, number];
+      const pre: TfFn = (x, w, b) => {
+        const z = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, c.padding);
+        return b ? tf.add(z, b) : z;
+      };
+      checkLayer('conv2d', layer, c.input, c.batch, (x, w, b) => tfActivation[c.activation](pre(x, w, b)),
+        { seed: s, preActivation: c.activation === 'relu' ? pre : undefined });
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+/** TensorFlow's 'same' padding along one axis (computed here independently of simdnet). */
+function samePad(size: number, k: number, s: number): [number, number] {
+  const out = Math.ceil(size / s);
+  const total = Math.max((out - 1) * s + k - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+describe('MaxPooling2D / AveragePooling2D parity with tf.maxPool / tf.avgPool (forward, dx)', () => {
+  interface PoolCase { pool: number | [number, number]; strides?: number | [number, number]; padding: 'valid' | 'same';
+    input: [number, number, number]; batch: number }
+  const cases: PoolCase[] = [];
+  let bi = 0;
+  for (const pool of [2, 3]) {
+    for (const strides of [1, 2]) {
+      for (const padding of ['valid', 'same'] as const) {
+        cases.push({ pool, strides, padding, input: [7, 5, 3], batch: 2 + (bi++ % 2) });
+      }
+    }
+  }
+  cases.push({ pool: [2, 3], strides: [1, 2], padding: 'valid', input: [7, 5, 3], batch: 2 });
+  cases.push({ pool: [2, 3], strides: [1, 2], padding: 'same', input: [7, 5, 3], batch: 3 });
+  cases.push({ pool: [3, 2], strides: [2, 1], padding: 'same', input: [6, 8, 2], batch: 2 });
+  cases.push({ pool: 2, padding: 'valid', input: [6, 8, 2], batch: 2 }); // default strides = poolSize
+  cases.push({ pool: 3, padding: 'same', input: [8, 6, 2], batch: 2 }); // default strides, asymmetric padding
+
+  let seed = 500;
+  for (const kind of ['max', 'avg'] as const) {
+    for (const c of cases) {
+      const s = seed++;
+      const pool = (Array.isArray(c.pool) ? c.pool : [c.pool, c.pool]) as [number, number];
+      const strides = (c.strides === undefined ? pool : Array.isArray(c.strides) ? c.strides : [c.strides, c.strides]) as [number, number];
+      const name = `${kind}Pooling2d ${c.input.join('x')} in, pool ${fmt(c.pool)}, strides ${c.strides === undefined ? 'default' : fmt(c.strides)}, ` +
+        `${c.padding}, batch ${c.batch}`;
+      it(name, () => {
+        const args = { poolSize: c.pool, strides: c.strides, padding: c.padding };
+        const layer = kind === 'max' ? new MaxPooling2D(args) : new AveragePooling2D(args);
+        let ref: TfFn;
+        if (kind === 'max') {
+          ref = (x) => tf.maxPool(x as tf.Tensor4D, pool, strides, c.padding);
+        } else if (c.padding === 'valid') {
+          ref = (x) => tf.avgPool(x as tf.Tensor4D, pool, strides, 'valid');
+        } else {
+          // tfjs' cpu AvgPoolGrad divides by the full window size even where 'same' padding cuts the window
+          // (inconsistent with its own forward, which averages over the valid taps only). So the reference is
+          // built from ops whose gradients are exact: pad explicitly, sum-pool, divide by the count of valid taps.
+          const [pt, pb] = samePad(c.input[0], pool[0], strides[0]);
+          const [pl, pr] = samePad(c.input[1], pool[1], strides[1]);
+          const pads: [number, number][] = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
+          ref = (x) => {
+            const sum = tf.avgPool(tf.pad(x as tf.Tensor4D, pads), pool, strides, 'valid');
+            const count = tf.avgPool(tf.pad(tf.onesLike(x) as tf.Tensor4D, pads), pool, strides, 'valid');
+            return tf.div(sum, count);
+          };
+          // the construction must agree with tf.avgPool's own 'same' forward
+          const x0 = randomArray(c.batch * c.input.reduce((a, b) => a * b, 1), s, -1, 1);
+          const e = tf.tidy(() => {
+            const xt = tf.tensor4d(x0, [c.batch, ...c.input]);
+            return maxRelError(ref(xt).dataSync(), tf.avgPool(xt, pool, strides, 'same').dataSync());
+          });
+          expect(e, 'reference construction vs tf.avgPool same forward').toBeLessThan(1e-6);
+        }
+        checkLayer(`${kind}Pooling2d`, layer, c.input, c.batch, ref, { seed: s });
+      });
+    }
+  }
+
+  it('maxPooling2d test inputs have no ties inside any window (guard)', () => {
+    // randomArray draws 32-bit values in [-1, 1): with the sizes above, equal values would be a fluke, but
+    // check one input explicitly so a change of generator cannot silently create ties
+    const x = randomArray(3 * 7 * 5 * 3, 500, -1, 1);
+    expect(new Set(x).size).toBe(x.length);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+describe('Dense parity with tf.matMul (forward, dx, dkernel, dbias)', () => {
+  const cases: { inDim: number; units: number; batch: number; activation: ActivationName; useBias?: boolean }[] = [];
+  for (const activation of ACTS5) cases.push({ inDim: 7, units: 5, batch: 3, activation });
+  // past one 4x8 micro-tile in every direction, and odd sizes
+  for (const activation of ACTS5) cases.push({ inDim: 13, units: 9, batch: 6, activation });
+  cases.push({ inDim: 6, units: 3, batch: 2, activation: 'tanh', useBias: false });
+  cases.push({ inDim: 1, units: 4, batch: 5, activation: 'softmax' });
+  cases.push({ inDim: 5, units: 1, batch: 3, activation: 'sigmoid' });
+
+  let seed = 900;
+  for (const c of cases) {
+    const s = seed++;
+    it(`${c.inDim} -> ${c.units} units, batch ${c.batch}, ${c.activation}${c.useBias === false ? ', no bias' : ''}`, () => {
+      const layer = new Dense({ units: c.units, activation: c.activation, useBias: c.useBias });
+      const pre: TfFn = (x, w, b) => {
+        const z = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+        return b ? tf.add(z, b) : z;
+      };
+      checkLayer('dense', layer, [c.inDim], c.batch, (x, w, b) => tfActivation[c.activation](pre(x, w, b)),
+        { seed: s, xRange: [-2, 2], preActivation: c.activation === 'relu' ? pre : undefined });
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+describe('Activation layer parity with tfjs activations (forward, dx)', () => {
+  const shapes: { shape: number[]; batch: number }[] = [
+    { shape: [7], batch: 3 },
+    { shape: [3, 2, 5], batch: 2 }, // softmax over the last axis of a rank-3 sample
+  ];
+  let seed = 1300;
+  for (const activation of ACTS5) {
+    for (const { shape, batch } of shapes) {
+      const s = seed++;
+      it(`${activation} on [${shape.join(',')}], batch ${batch}`, () => {
+        checkLayer('activation', new Activation({ activation }), shape, batch, (x) => tfActivation[activation](x),
+          { seed: s, xRange: [-3, 3], preActivation: activation === 'relu' ? (x) => x : undefined });
+      });
+    }
+  }
+});
