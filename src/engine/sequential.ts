@@ -69,22 +69,26 @@ export class Sequential {
       throw new Error(`${this.name}.add: expected a layer (e.g. sn.layers.dense({...})), got ${String(layer)}`);
     }
     if (this.paramBlock) throw new Error(`${this.name}.add: cannot add layers after the model has been compiled or used`);
-    if (!layer.name) {
-      const base = SNAKE[layer.className] ?? layer.className.toLowerCase();
-      const count = this.layerNames.get(base) ?? 0;
-      this.layerNames.set(base, count + 1);
-      layer.name = count === 0 ? base : `${base}_${count}`;
+    const autoName = !layer.name;
+    const base = SNAKE[layer.className] ?? layer.className.toLowerCase();
+    const count = this.layerNames.get(base) ?? 0;
+    if (autoName) layer.name = count === 0 ? base : `${base}_${count}`;
+    try {
+      if (this.layers.some((l) => l.name === layer.name)) throw new Error(`${this.name}.add: duplicate layer name '${layer.name}'`);
+      const prev = this.layers[this.layers.length - 1];
+      if (!prev && !layer.declaredInputShape) {
+        throw new Error(`${this.name}.add: the first layer (${layer.label}) needs an inputShape, e.g. inputShape: [42, 42, 3]`);
+      }
+      if (prev && layer.declaredInputShape && layer.declaredInputShape.join() !== prev.outputShape.join()) {
+        throw new Error(`${this.name}.add: ${layer.label} declares inputShape [${layer.declaredInputShape.join(', ')}] ` +
+          `but the previous layer outputs [${prev.outputShape.join(', ')}]`);
+      }
+      layer.build(prev ? prev.outputShape : layer.declaredInputShape!);
+    } catch (e) {
+      if (autoName) layer.name = '';
+      throw e;
     }
-    if (this.layers.some((l) => l.name === layer.name)) throw new Error(`${this.name}.add: duplicate layer name '${layer.name}'`);
-    const prev = this.layers[this.layers.length - 1];
-    if (!prev && !layer.declaredInputShape) {
-      throw new Error(`${this.name}.add: the first layer (${layer.label}) needs an inputShape, e.g. inputShape: [42, 42, 3]`);
-    }
-    if (prev && layer.declaredInputShape && layer.declaredInputShape.join() !== prev.outputShape.join()) {
-      throw new Error(`${this.name}.add: ${layer.label} declares inputShape [${layer.declaredInputShape.join(', ')}] ` +
-        `but the previous layer outputs [${prev.outputShape.join(', ')}]`);
-    }
-    layer.build(prev ? prev.outputShape : layer.declaredInputShape!);
+    if (autoName) this.layerNames.set(base, count + 1);
     this.layers.push(layer);
   }
 

@@ -19,7 +19,7 @@ import { AveragePooling2D, MaxPooling2D } from '../../src/layers/pooling.js';
 import { Activation, Dropout, Flatten } from '../../src/layers/core.js';
 import type { Layer } from '../../src/layers/layer.js';
 import type { ActivationName } from '../../src/layers/activations.js';
-import { LayerHarness, randomArray } from '../helpers.js';
+import { LayerHarness, randomArray, rt } from '../helpers.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // The checker
@@ -137,12 +137,13 @@ const maxPoolKink: Kink = (yp, ym, delta) => yp.some((v, i) => {
   return Math.abs(d) > 1e-6 && Math.abs(d - delta) > 1e-6;
 });
 
-/** Worst relative error per layer label, printed at the end. */
-const worst = new Map<string, number>();
+/** Worst relative error, coordinates checked and skipped per layer label, printed at the end. */
+const worst = new Map<string, { err: number; checked: number; skipped: number }>();
 
 function expectGradOk(label: string, results: TensorCheck[]): void {
   for (const c of results) {
-    worst.set(label, Math.max(worst.get(label) ?? 0, c.relErr));
+    const w = worst.get(label) ?? { err: 0, checked: 0, skipped: 0 };
+    worst.set(label, { err: Math.max(w.err, c.relErr), checked: w.checked + c.checked, skipped: w.skipped + c.skipped });
     const what = `${label} d/d${c.tensor}: relErr ${c.relErr.toExponential(2)} over ${c.checked} coords ` +
       `(${c.skipped} skipped), |analytic| ${c.normA.toExponential(2)}, |numeric| ${c.normN.toExponential(2)}`;
     // not vacuous: most sampled coordinates were checked and the gradient is not identically zero
@@ -154,8 +155,8 @@ function expectGradOk(label: string, results: TensorCheck[]): void {
 
 /** Builds the harness, checks, disposes. */
 function checkLayer(label: string, layer: Layer, inputShape: number[], batch: number,
-                    opts: Omit<CheckOptions, 'x'> & { x?: Float32Array } = {}): TensorCheck[] {
-  const h = new LayerHarness(layer, inputShape, batch);
+                    opts: Omit<CheckOptions, 'x'> & { x?: Float32Array; weights?: Float32Array[] } = {}): TensorCheck[] {
+  const h = new LayerHarness(layer, inputShape, batch, opts.weights);
   try {
     const x = opts.x ?? randomArray(h.inSize, 4242);
     const res = gradCheck(h, { ...opts, x });
@@ -183,8 +184,9 @@ function distinctSpaced(n: number, seed: number): Float32Array {
 }
 
 afterAll(() => {
-  const lines = [...worst.entries()].map(([k, v]) => `  ${k.padEnd(52)} ${v.toExponential(2)}`);
-  console.log(`worst relative error per layer (tolerance ${TOL}):\n${lines.join('\n')}`);
+  const lines = [...worst.entries()].map(([k, v]) =>
+    `  ${k.padEnd(52)} ${v.err.toExponential(2)}  (${v.checked} coords checked, ${v.skipped} skipped)`);
+  console.log(`worst relative error per layer (tolerance ${TOL}, kernels: ${rt.flavour}):\n${lines.join('\n')}`);
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -219,6 +221,13 @@ describe('conv2d gradients', () => {
     expect(res.map((c) => c.tensor)).toEqual(['input', 'kernel']);
   });
 
+  it('large: GEMM blocking (reductions over more than 512, 70 filters)', () => {
+    // backward-filter reduces over 6*10*10 = 600 windows, backward-data over 3*3*70 = 630 taps
+    const layer = new Conv2D({ filters: 70, kernelSize: 3, padding: 'same', activation: 'tanh' });
+    const weights = [randomArray(3 * 3 * 16 * 70, 51, -0.1, 0.1), randomArray(70, 52, -0.1, 0.1)];
+    checkLayer('conv2d large [10,10,16] -> 70 tanh', layer, [10, 10, 16], 6, { weights, samples: 24 });
+  });
+
   it('1x1 kernel', () => {
     checkLayer('conv2d 1x1', new Conv2D({ filters: 6, kernelSize: 1, activation: 'sigmoid' }), [3, 4, 5], 2);
   });
@@ -233,6 +242,10 @@ describe('dense gradients', () => {
   }
   it('40 -> 19, tanh, batch 6 (GEMM tails)', () => {
     checkLayer('dense 40->19 tanh', new Dense({ units: 19, activation: 'tanh' }), [40], 6);
+  });
+  it('600 -> 260, linear (GEMM blocking: K > 512, N > 256)', () => {
+    const weights = [randomArray(600 * 260, 61, -0.1, 0.1), randomArray(260, 62, -0.1, 0.1)];
+    checkLayer('dense 600->260 linear', new Dense({ units: 260 }), [600], 3, { weights, samples: 24 });
   });
   it('9 -> 1, sigmoid', () => {
     checkLayer('dense 9->1 sigmoid', new Dense({ units: 1, activation: 'sigmoid' }), [9], 4);

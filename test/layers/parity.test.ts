@@ -80,7 +80,7 @@ function checkLayer(area: string, layer: Layer, inputShape: number[], batch: num
     // guard: a ReLU pre-activation within rounding of 0 would make the mask (and dx) ambiguous
     if (opts.preActivation) {
       const z = tf.tidy(() => opts.preActivation!(tf.tensor(x, xShape), ...ws.map((w) => tf.tensor(w.data, w.shape))).dataSync());
-      expect(minAbs(z), 'a ReLU pre-activation is too close to 0: change the seed').toBeGreaterThan(1e-4);
+      expect(minAbs(z), 'a ReLU pre-activation is too close to 0: change the seed').toBeGreaterThan(1e-5);
     }
     const r = h.run(x, dy);
     const want = tfReference(ref, x, xShape, ws, dy);

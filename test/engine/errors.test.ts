@@ -1,0 +1,95 @@
+// Bad input gets a clear error naming the layer / argument, the expected and the actual value.
+import { describe, expect, it } from 'vitest';
+import * as sn from '../../src/index.js';
+
+function small(): sn.Sequential {
+  const m = sn.sequential();
+  m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 3] }));
+  m.add(sn.layers.flatten());
+  m.add(sn.layers.dense({ units: 4, activation: 'softmax' }));
+  return m;
+}
+const x = (n: number, shape = [8, 8, 3]) => sn.tensor(new Float32Array(n * shape.reduce((a, b) => a * b, 1)).fill(0.5), [n, ...shape]);
+const y = (n: number, k = 4) => sn.utils.toCategorical(Int32Array.from({ length: n }, (_, i) => i % k), k);
+
+describe('errors', () => {
+  it('fit before compile', async () => {
+    await expect(small().fit(x(4), y(4))).rejects.toThrow(/fit: the model must be compiled first/);
+    await expect(small().evaluate(x(4), y(4))).rejects.toThrow(/evaluate: the model must be compiled first/);
+  });
+
+  it('wrong input shape names the layer, the expected and the actual shape', async () => {
+    const m = small();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expect(m.fit(x(4, [8, 8, 1]), y(4))).rejects.toThrow('fit: x must have shape [n, 8, 8, 3] for conv2d (Conv2D), got [4, 8, 8, 1]');
+    await expect(m.predict(x(2, [9, 8, 3]))).rejects.toThrow('predict: x must have shape [n, 8, 8, 3] for conv2d (Conv2D), got [2, 9, 8, 3]');
+  });
+
+  it('labels whose count or width does not match', async () => {
+    const m = small();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expect(m.fit(x(4), y(5))).rejects.toThrow('fit: y has 5 labels but x has 4 samples');
+    await expect(m.fit(x(4), y(4, 3))).rejects.toThrow("fit: y must have shape [n, 4] to match the model's output, got [4, 3]");
+    await expect(m.fit(x(4), sn.tensor([0, 1, 2, 3], [4]))).rejects.toThrow(/got \[4\] \(one-hot encode class ids with sn.utils.toCategorical\)/);
+    await expect(m.fit(x(4), y(4), { validationData: [x(2), y(3)] })).rejects.toThrow('fit: validationData[1] has 3 labels but x has 2 samples');
+    const s = small();
+    s.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    await expect(s.fit(x(2), sn.tensor([0, 7], [2]))).rejects.toThrow('fit: y[1] = 7 is not a class id in [0, 4)');
+  });
+
+  it('unknown loss, optimizer, activation, metric list the valid names', () => {
+    expect(() => small().compile({ optimizer: 'sgd', loss: 'crossEntropy' })).toThrow(
+      'compile: unknown loss "crossEntropy"; valid: categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError, meanAbsoluteError, huber');
+    expect(() => small().compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(
+      'compile: unknown optimizer "adamw"; valid: sgd, adam, adagrad, rmsprop');
+    expect(() => sn.layers.dense({ units: 3, activation: 'gelu' as 'relu' })).toThrow(
+      "dense: unknown activation 'gelu'; valid: linear, relu, sigmoid, tanh, softmax");
+    expect(() => sn.layers.activation({ activation: 'swish' as 'relu' })).toThrow(/activation: unknown activation 'swish'; valid: linear, relu/);
+    expect(() => small().compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] })).toThrow(/unknown metric "f1"; valid: accuracy, acc/);
+  });
+
+  it('bad layer arguments', () => {
+    expect(() => sn.layers.conv2d({ filters: 4, kernelSize: -3 })).toThrow('conv2d: kernelSize must be a positive integer or [h, w], got -3');
+    expect(() => sn.layers.conv2d({ filters: 0, kernelSize: 3 })).toThrow('conv2d: filters must be a positive integer, got 0');
+    expect(() => sn.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'full' as 'same' })).toThrow(`conv2d: padding must be 'valid' or 'same', got "full"`);
+    expect(() => sn.layers.dropout({ rate: 1.5 })).toThrow('dropout: rate must be a number in [0, 1), got 1.5');
+    expect(() => sn.optimizers.sgd({ learningRate: -1 })).toThrow('sgd: learningRate must be a positive number, got -1');
+    const m = sn.sequential();
+    expect(() => m.add(sn.layers.dense({ units: 3 }))).toThrow(/the first layer \(dense \(Dense\)\) needs an inputShape/);
+    m.add(sn.layers.conv2d({ filters: 2, kernelSize: 5, inputShape: [6, 6, 1] }));
+    expect(() => m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3 }))).toThrow(
+      "conv2d_1 (Conv2D): input 2x2 is smaller than kernelSize 3x3 with padding 'valid'");
+    expect(() => m.add(sn.layers.dense({ units: 3 }))).toThrow(/dense \(Dense\): expected input of shape \[features\], got \[2, 2, 2\]; add a flatten\(\) layer/);
+  });
+
+  it('NaN in the data is refused with its position, and nothing is trained', async () => {
+    const m = small();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const before = m.getWeights();
+    const bad = x(4);
+    (bad.data as Float32Array)[200] = NaN;
+    await expect(m.fit(bad, y(4))).rejects.toThrow('fit: x contains 1 NaN or infinite value(s), first at flat index 200');
+    const badY = y(4);
+    (badY.data as Float32Array)[3] = Infinity;
+    await expect(m.fit(x(4), badY)).rejects.toThrow('fit: y contains 1 NaN or infinite value(s), first at flat index 3');
+    await expect(m.predict(bad)).rejects.toThrow(/predict: x contains 1 NaN or infinite value/);
+    m.getWeights().forEach((w, i) => expect(w.data).toEqual(before[i].data));
+    // the arena is not leaking staged copies after refused calls
+    const used = sn.memory().usedBytes;
+    await expect(m.fit(bad, y(4))).rejects.toThrow(/NaN/);
+    expect(sn.memory().usedBytes).toBe(used);
+  });
+
+  it('a diverging loss stops fit with a clear error instead of silent NaNs', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 1, inputShape: [2] }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
+    const xs = sn.tensor(new Float32Array([1e10, 1e10, -1e10, 1e10]), [2, 2]);
+    await expect(m.fit(xs, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/fit: the loss became (NaN|Infinity) at epoch \d, batch 1/);
+  });
+
+  it('tensor shape and data must agree', () => {
+    expect(() => sn.tensor(new Float32Array(5), [2, 3])).toThrow('tensor: shape [2, 3] holds 6 values but the data has 5');
+    expect(() => sn.tensor([[1, 2], [3]])).toThrow(/ragged nested array/);
+  });
+});
