@@ -8,3 +8,4 @@ export * from './activations';
 export * from './dropout';
 export * from './losses';
 export * from './optimizers';
+export * from './probe';
