@@ -25,3 +25,4 @@ export function memory(): { usedBytes: number; peakBytes: number; wasmBytes: num
   const rt = runtime();
   return { usedBytes: rt.arena.usedBytes, peakBytes: rt.arena.peakBytes, wasmBytes: rt.memory.buffer.byteLength };
 }
+export * as models from './models.js';

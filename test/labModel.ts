@@ -1,26 +1,8 @@
-// The lab's 6-convolution face CNN (../shared/seed/README.md), and a small learnable generated task.
+// The lab's face CNN, and a small learnable generated task.
 import * as sn from '../src/index.js';
 
 export function labCnn(numClasses = 16, inputShape = [42, 42, 3]): sn.Sequential {
-  const L = sn.layers;
-  const m = sn.sequential();
-  m.add(L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape }));
-  m.add(L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }));
-  m.add(L.maxPooling2d({ poolSize: 2 }));
-  m.add(L.dropout({ rate: 0.2 }));
-  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-  m.add(L.maxPooling2d({ poolSize: 2 }));
-  m.add(L.dropout({ rate: 0.2 }));
-  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
-  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
-  m.add(L.maxPooling2d({ poolSize: 2 }));
-  m.add(L.dropout({ rate: 0.2 }));
-  m.add(L.flatten());
-  m.add(L.dense({ units: 1024, activation: 'relu' }));
-  m.add(L.dropout({ rate: 0.5 }));
-  m.add(L.dense({ units: numClasses, activation: 'softmax' }));
-  return m;
+  return sn.models.labFaceCnn({ numClasses, inputShape });
 }
 
 /**

@@ -52,7 +52,7 @@ function lossGradCheck(c: LossCase, tamper?: (g: Float32Array, c: LossCase) => F
       return lossForward(rt, c.loss, c.act !== null, gBuf, c.act ? pBuf : inBuf, yBuf, c.rows, c.cols);
     };
     const loss = evaluate(c.input);
-    let analytic = rt.f32(gBuf, n).slice();
+    let analytic: Float32Array = rt.f32(gBuf, n).slice();
     if (tamper) analytic = tamper(analytic, c);
 
     const numeric = new Float64Array(n);

@@ -155,9 +155,11 @@ function expectGradOk(label: string, results: TensorCheck[]): void {
 
 /** Builds the harness, checks, disposes. */
 function checkLayer(label: string, layer: Layer, inputShape: number[], batch: number,
-                    opts: Omit<CheckOptions, 'x'> & { x?: Float32Array; weights?: Float32Array[] } = {}): TensorCheck[] {
+                    opts: Omit<CheckOptions, 'x'> & { x?: Float32Array; weights?: Float32Array[]; maxBatch?: number } = {}): TensorCheck[] {
   const h = new LayerHarness(layer, inputShape, batch, opts.weights);
   try {
+    // buffers for a larger batch than the one run: the partial last batch of an epoch
+    if (opts.maxBatch) layer.allocate(rt, opts.maxBatch, true);
     const x = opts.x ?? randomArray(h.inSize, 4242);
     const res = gradCheck(h, { ...opts, x });
     expectGradOk(label, res);
@@ -316,6 +318,30 @@ describe('dropout and flatten gradients', () => {
 
 // ---------------------------------------------------------------------------------------------------------
 // The checker can fail
+
+describe('a batch smaller than the allocated one (the last batch of an epoch)', () => {
+  it('conv2d same 3x3 stride 2, tanh: 2 of 5', () => {
+    checkLayer('conv2d partial batch', new Conv2D({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
+      [6, 7, 3], 2, { maxBatch: 5 });
+  });
+  it('dense 9 -> 6, softmax: 3 of 8', () => {
+    checkLayer('dense partial batch', new Dense({ units: 6, activation: 'softmax' }), [9], 3, { maxBatch: 8 });
+  });
+  it('dense 7 -> 5, sigmoid: 1 of 4', () => {
+    checkLayer('dense batch 1 of 4', new Dense({ units: 5, activation: 'sigmoid' }), [7], 1, { maxBatch: 4 });
+  });
+  it('maxPooling2d same 3x3 stride 2: 1 of 3', () => {
+    checkLayer('maxPooling2d partial batch', new MaxPooling2D({ poolSize: 3, strides: 2, padding: 'same' }), [5, 7, 3], 1,
+      { maxBatch: 3, x: distinctSpaced(5 * 7 * 3, 98), kink: maxPoolKink, samples: 60 });
+  });
+  it('averagePooling2d same 3x3 stride 2: 1 of 3', () => {
+    checkLayer('averagePooling2d partial batch', new AveragePooling2D({ poolSize: 3, strides: 2, padding: 'same' }), [5, 7, 3], 1,
+      { maxBatch: 3, samples: 60 });
+  });
+  it('dropout 0.4: 2 of 6', () => {
+    checkLayer('dropout partial batch', new Dropout({ rate: 0.4 }), [10], 2, { maxBatch: 6, seed: 5, samples: 60 });
+  });
+});
 
 describe('the checker detects wrong gradients', () => {
   const checkWith = (layer: Layer, inputShape: number[], batch: number,

@@ -1,0 +1,89 @@
+// Peers measured in the same process as simdnet: TensorFlow.js 4.22 with the 'cpu' (pure JS) and 'wasm'
+// (XNNPACK, SIMD) backends, on the lab's CNN and the same data shape.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Bench } from 'tinybench';
+
+const require = createRequire(import.meta.url);
+
+export interface PeerResult {
+  peer: string;
+  trainImgPerSec: number | null;
+  trainNote?: string;
+  inferImgPerSec: number | null;
+  latencyMs: number | null;
+}
+
+type TF = typeof import('@tensorflow/tfjs');
+
+function labModel(tf: TF) {
+  const L = tf.layers;
+  const m = tf.sequential();
+  m.add(L.conv2d({ inputShape: [42, 42, 3], filters: 32, kernelSize: 3, activation: 'relu' }));
+  m.add(L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }));
+  m.add(L.maxPooling2d({ poolSize: 2 }));
+  m.add(L.dropout({ rate: 0.2 }));
+  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
+  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
+  m.add(L.maxPooling2d({ poolSize: 2 }));
+  m.add(L.dropout({ rate: 0.2 }));
+  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
+  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
+  m.add(L.maxPooling2d({ poolSize: 2 }));
+  m.add(L.dropout({ rate: 0.2 }));
+  m.add(L.flatten());
+  m.add(L.dense({ units: 1024, activation: 'relu' }));
+  m.add(L.dropout({ rate: 0.5 }));
+  m.add(L.dense({ units: 16, activation: 'softmax' }));
+  m.compile({ optimizer: tf.train.momentum(0.01, 0.9, true), loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+const p50 = (b: Bench, name: string): number => {
+  const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
+  if (r.error) throw r.error;
+  return r.latency!.p50;
+};
+
+/**
+ * tfjs on `backend`. trainBatch: images per timed training step (the cpu backend needs minutes for 32);
+ * 0 skips training. x32: 32 images [32, 42, 42, 3].
+ */
+export async function tfjsPeer(backend: 'cpu' | 'wasm', x32: Float32Array, trainBatch: number, quick: boolean): Promise<PeerResult> {
+  const tf: TF = require('@tensorflow/tfjs');
+  if (backend === 'wasm') {
+    const wasm = require('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} unavailable`);
+  await tf.ready();
+  const model = labModel(tf);
+  const x = tf.tensor4d(x32, [32, 42, 42, 3]);
+  const one = tf.slice(x, [0, 0, 0, 0], [1, 42, 42, 3]);
+  const result: PeerResult = { peer: `tfjs ${tf.version.tfjs} ${backend}`, trainImgPerSec: null, inferImgPerSec: null, latencyMs: null };
+  const bench = new Bench({ time: quick ? 200 : 1000, iterations: quick ? 2 : 3, warmupIterations: 1 });
+  bench.add('infer', () => { const p = model.predict(x) as import('@tensorflow/tfjs').Tensor; p.dataSync(); p.dispose(); });
+  bench.add('latency', () => { const p = model.predict(one) as import('@tensorflow/tfjs').Tensor; p.dataSync(); p.dispose(); },
+    { beforeAll: () => undefined });
+  await bench.run();
+  result.inferImgPerSec = 32 / (p50(bench, 'infer') / 1000);
+  result.latencyMs = p50(bench, 'latency');
+  if (trainBatch > 0) {
+    const xs = tf.slice(x, [0, 0, 0, 0], [trainBatch, 42, 42, 3]);
+    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: trainBatch }, (_, i) => i % 16), 'int32'), 16);
+    try {
+      // one timed step: the cpu backend takes seconds per image, so no repetitions
+      const t0 = performance.now();
+      await model.fit(xs, ys, { epochs: 1, batchSize: trainBatch, verbose: 0 });
+      result.trainImgPerSec = trainBatch / ((performance.now() - t0) / 1000);
+      result.trainNote = `one step of batch ${trainBatch}`;
+    } catch (e) {
+      result.trainNote = `cannot train: ${(e as Error).message.split('\n')[0]}`;
+    }
+    xs.dispose(); ys.dispose();
+  } else {
+    result.trainNote = 'not measured';
+  }
+  x.dispose(); one.dispose(); model.dispose();
+  return result;
+}

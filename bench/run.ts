@@ -1,0 +1,166 @@
+// simdnet benchmarks, with the peers measured in the same run on the same data:
+//   npm run bench [-- --json] [-- --quick] [-- --no-peers]
+// Prints: the Wasm SIMD peak of this machine, GEMM GFLOP/s at the lab's conv shapes, and the lab CNN's
+// training / inference throughput and latency beside TensorFlow.js (cpu and wasm backends).
+import os from 'node:os';
+import { Bench } from 'tinybench';
+import * as sn from '../src/index.js';
+import { createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
+import { tfjsPeer, type PeerResult } from './peers.js';
+
+const args = new Set(process.argv.slice(2));
+const json = args.has('--json');
+const quick = args.has('--quick');
+const log = (s: string) => { if (!json) console.log(s); };
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+function p50(b: Bench, name: string): number {
+  const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
+  if (r.error) throw r.error;
+  return r.latency!.p50;
+}
+
+/** GFLOP/s of the f32x4 multiply-add peak probe. */
+function peak(rt: Runtime): number {
+  const iters = 2_000_000;
+  rt.k.peak_probe(iters / 10, 0.5);
+  const times: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now();
+    rt.k.peak_probe(iters, 0.5);
+    times.push(performance.now() - t0);
+  }
+  return (iters * 12 * 4 * 2) / (median(times) / 1000) / 1e9;
+}
+
+interface GemmShape { name: string; m: number; n: number; k: number; setup(rt: Runtime): () => void }
+
+/** The conv GEMMs of the lab CNN at batch 32, with the offset tables the layers use. */
+function convShapes(): GemmShape[] {
+  const B = 32;
+  const convs: [string, number, number, number][] = [ // name, input size, cin, cout
+    ['conv1', 42, 3, 32], ['conv2', 40, 32, 32], ['conv3', 19, 32, 64], ['conv4', 17, 64, 64], ['conv5', 7, 64, 128], ['conv6', 5, 128, 128],
+  ];
+  const shapes: GemmShape[] = [];
+  const alloc = (rt: Runtime, floats: number) => { const o = rt.arena.alloc(floats * 4); rt.f32(o, floats).fill(0.01); return o; };
+  for (const [name, h, cin, cout] of convs) {
+    const ho = h - 2;
+    shapes.push({
+      name: `${name} forward`, m: B * ho * ho, n: cout, k: 9 * cin,
+      setup: (rt) => {
+        const x = alloc(rt, B * h * h * cin), w = alloc(rt, 9 * cin * cout), y = alloc(rt, B * ho * ho * cout), bias = alloc(rt, cout);
+        const win = rt.arena.alloc(B * ho * ho * 4), taps = rt.arena.alloc(9 * cin * 4);
+        rt.k.conv_window_offsets(win, B, ho, ho, h, h, cin, 1, 1);
+        rt.k.conv_tap_offsets(taps, 3, 3, cin, h);
+        return () => rt.k.gemm(y, cout, x, win, taps, w, cout, 1, B * ho * ho, cout, 9 * cin, 2, bias, rt.gemmScratch);
+      },
+    });
+    if (name !== 'conv2') continue;
+    // backward-data: dX [B*H*W, Cin] = dYd (dilated/padded dY) ⋆ flipped W
+    const hd = h + 2;
+    shapes.push({
+      name: `${name} backward-data`, m: B * h * h, n: cin, k: 9 * cout,
+      setup: (rt) => {
+        const dyd = alloc(rt, B * hd * hd * cout), wf = alloc(rt, 9 * cout * cin), dx = alloc(rt, B * h * h * cin);
+        const win = rt.arena.alloc(B * h * h * 4), taps = rt.arena.alloc(9 * cout * 4);
+        rt.k.conv_window_offsets(win, B, h, h, hd, hd, cout, 1, 1);
+        rt.k.conv_tap_offsets(taps, 3, 3, cout, hd);
+        return () => rt.k.gemm(dx, cin, dyd, win, taps, wf, cin, 1, B * h * h, cin, 9 * cout, 0, 0, rt.gemmScratch);
+      },
+    });
+    // backward-filter: dW [9*Cin, Cout] += Xᵀ (taps x windows) · dY
+    shapes.push({
+      name: `${name} backward-filter`, m: 9 * cin, n: cout, k: B * ho * ho,
+      setup: (rt) => {
+        const x = alloc(rt, B * h * h * cin), dy = alloc(rt, B * ho * ho * cout), dw = alloc(rt, 9 * cin * cout);
+        const win = rt.arena.alloc(B * ho * ho * 4), taps = rt.arena.alloc(9 * cin * 4);
+        rt.k.conv_window_offsets(win, B, ho, ho, h, h, cin, 1, 1);
+        rt.k.conv_tap_offsets(taps, 3, 3, cin, h);
+        return () => rt.k.gemm(dw, cout, x, taps, win, dy, cout, 1, 9 * cin, cout, B * ho * ho, 1, 0, rt.gemmScratch);
+      },
+    });
+  }
+  return shapes;
+}
+
+async function gemmTable(flavours: Runtime[]): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const shape of convShapes()) {
+    const row: Record<string, unknown> = { shape: shape.name, M: shape.m, N: shape.n, K: shape.k };
+    for (const rt of flavours) {
+      const run = shape.setup(rt);
+      const bench = new Bench({ time: quick ? 100 : 500, warmupIterations: 2 });
+      bench.add('gemm', run);
+      await bench.run();
+      row[`${rt.flavour} GFLOP/s`] = (2 * shape.m * shape.n * shape.k) / (p50(bench, 'gemm') / 1000) / 1e9;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+async function simdnetCnn(x32: Float32Array): Promise<PeerResult & { wasmMiB: number; rssMiB: number }> {
+  const model = sn.models.labFaceCnn();
+  model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
+  const x = sn.tensor(x32, [32, 42, 42, 3]);
+  const y = sn.utils.toCategorical(Int32Array.from({ length: 32 }, (_, i) => i % 16), 16);
+  const one = sn.tensor(x32.slice(0, 42 * 42 * 3), [1, 42, 42, 3]);
+  const bench = new Bench({ time: quick ? 500 : 3000, iterations: quick ? 3 : 10, warmupIterations: 2 });
+  bench.add('train', async () => { await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 }); });
+  bench.add('infer', async () => { await model.predict(x); });
+  bench.add('latency', async () => { await model.predict(one); });
+  await bench.run();
+  const res = {
+    peer: `simdnet (${sn.backend()})`,
+    trainImgPerSec: 32 / (p50(bench, 'train') / 1000), trainNote: 'batch 32',
+    inferImgPerSec: 32 / (p50(bench, 'infer') / 1000),
+    latencyMs: p50(bench, 'latency'),
+    wasmMiB: sn.memory().wasmBytes / 2 ** 20,
+    rssMiB: process.memoryUsage().rss / 2 ** 20,
+  };
+  model.dispose();
+  return res;
+}
+
+function table(rows: Record<string, unknown>[]): string {
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)) : v === null || v === undefined ? '—' : String(v));
+  return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
+  log(`simdnet bench — ${machine}${quick ? ' (quick)' : ''}\n`);
+  const plain = await createRuntime({ flavour: 'simd' });
+  const flavours = [plain];
+  if (relaxedSimdSupported()) flavours.push(await createRuntime({ flavour: 'relaxed-simd' }));
+  const peaks = flavours.map((rt) => ({ build: rt.flavour, 'peak GFLOP/s': peak(rt) }));
+  log('## Wasm SIMD peak (one thread, f32x4 multiply-add)\n' + table(peaks) +
+    (relaxedSimdSupported() ? '' : '\n(relaxed SIMD unavailable: run `node --experimental-wasm-relaxed-simd dist/bench/run.js` on Node 20)') + '\n');
+
+  const gemm = await gemmTable(flavours);
+  for (const row of gemm) for (const p of peaks) row[`${p.build} % peak`] = `${Math.round((100 * (row[`${p.build} GFLOP/s`] as number)) / p['peak GFLOP/s'])}%`;
+  log('## GEMM at the lab CNN conv shapes (batch 32, one thread)\n' + table(gemm) + '\n');
+
+  let s = 12345;
+  const x32 = Float32Array.from({ length: 32 * 42 * 42 * 3 }, () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; });
+  const ours = await simdnetCnn(x32);
+  const peers: PeerResult[] = [];
+  if (!args.has('--no-peers')) {
+    peers.push(await tfjsPeer('wasm', x32, 32, quick));
+    peers.push(await tfjsPeer('cpu', x32, quick ? 1 : 2, quick));
+  }
+  const rows = [ours, ...peers].map((r) => ({
+    runtime: r.peer,
+    'train img/s': r.trainImgPerSec, train: r.trainNote,
+    'infer img/s (b32)': r.inferImgPerSec,
+    '1-image ms': r.latencyMs,
+    'vs simdnet train': r === ours || !r.trainImgPerSec ? null : `${(ours.trainImgPerSec! / r.trainImgPerSec).toFixed(0)}x slower`,
+    'simdnet infer ratio': r === ours || !r.inferImgPerSec ? null : `${(ours.inferImgPerSec! / r.inferImgPerSec).toFixed(2)}x`,
+  }));
+  log('## Lab CNN (42x42x3, 16 classes, SGD Nesterov), one thread\n' + table(rows));
+  log(`\nsimdnet memory: Wasm ${ours.wasmMiB.toFixed(0)} MiB, process RSS ${ours.rssMiB.toFixed(0)} MiB (before the peers loaded)`);
+  if (json) console.log(JSON.stringify({ machine, peaks, gemm, cnn: [ours, ...peers] }, null, 1));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

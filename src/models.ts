@@ -1,0 +1,29 @@
+// Reference models: the lab's face CNN (../shared/seed: Keras "Experiment 4") ready to compile.
+import { Sequential } from './engine/sequential.js';
+import * as L from './layers/index.js';
+
+/**
+ * The lab's 6-convolution CNN: Conv 32,32 → MaxPool → Dropout .2 → Conv 64,64 → MaxPool → Dropout .2 →
+ * Conv 128,128 → MaxPool → Dropout .2 → Flatten → Dense 1024 relu → Dropout .5 → Dense softmax.
+ * All convolutions 3x3, valid padding, relu. 435,504 parameters for 42x42x3 inputs and 16 classes.
+ */
+export function labFaceCnn(args: { numClasses?: number; inputShape?: number[]; seed?: number } = {}): Sequential {
+  const m = new Sequential({ seed: args.seed });
+  m.add(L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: args.inputShape ?? [42, 42, 3] }));
+  m.add(L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }));
+  m.add(L.maxPooling2d({ poolSize: 2 }));
+  m.add(L.dropout({ rate: 0.2 }));
+  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
+  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
+  m.add(L.maxPooling2d({ poolSize: 2 }));
+  m.add(L.dropout({ rate: 0.2 }));
+  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
+  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
+  m.add(L.maxPooling2d({ poolSize: 2 }));
+  m.add(L.dropout({ rate: 0.2 }));
+  m.add(L.flatten());
+  m.add(L.dense({ units: 1024, activation: 'relu' }));
+  m.add(L.dropout({ rate: 0.5 }));
+  m.add(L.dense({ units: args.numClasses ?? 16, activation: 'softmax' }));
+  return m;
+}

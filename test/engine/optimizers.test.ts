@@ -1,0 +1,270 @@
+// Optimizers against TensorFlow.js (cpu backend): from identical weights and the same fixed sequence of
+// gradients, 5 steps of each simdnet optimizer must track the tfjs optimizer after every step.
+// Compared after each step: the weights (max relative error ≤ 1e-5), and the displacement from the initial
+// weights (more sensitive, as the weights are dominated by their initial values; ≤ 1e-4 because rounding
+// weights of magnitude ~1 to f32 already costs ~1e-5 of a displacement of a few learning rates).
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Adagrad, Adam, RMSprop, SGD, type Optimizer } from '../../src/engine/optimizers.js';
+import { maxRelError, randomArray, rt } from '../helpers.js';
+
+const TOL = 1e-5;
+const DISP_TOL = 1e-4;
+const STEPS = 5;
+// 19 parameters: four 4-lane SIMD blocks and a scalar tail of 3 in the kernels that vectorise
+const N = 19;
+
+const worst: Record<string, number> = {};
+function record(key: string, err: number): void { worst[key] = Math.max(worst[key] ?? 0, err); }
+
+let backendEpsilon = 0;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  expect(tf.getBackend()).toBe('cpu');
+  backendEpsilon = tf.backend().epsilon();
+});
+
+afterAll(() => {
+  const lines = Object.entries(worst).map(([k, v]) => `  ${k.padEnd(40)} ${v.toExponential(2)}`);
+  console.log(`optimizer parity, max relative error vs reference:\n${lines.join('\n')}`);
+});
+
+const initial = (seed = 7): Float32Array => randomArray(N, seed, -1, 1);
+const gradientSequence = (seed = 70, scale = 1): Float32Array[] =>
+  Array.from({ length: STEPS }, (_, t) => randomArray(N, seed + t, -scale, scale));
+
+/** Weights after each of the steps of a simdnet optimizer. */
+function runSimdnet(opt: Optimizer, w0: Float32Array, grads: Float32Array[]): Float32Array[] {
+  const p = rt.arena.alloc(N * 4, 'test params');
+  const g = rt.arena.alloc(N * 4, 'test grads');
+  const out: Float32Array[] = [];
+  try {
+    rt.f32(p, N).set(w0);
+    for (const gt of grads) {
+      rt.f32(g, N).set(gt);
+      opt.step(rt, p, g, N);
+      out.push(rt.f32(p, N).slice());
+      // the optimizer must not touch the gradients
+      expect(Array.from(rt.f32(g, N))).toEqual(Array.from(gt));
+    }
+    expect(opt.iterations).toBe(grads.length);
+  } finally {
+    opt.reset();
+    rt.arena.release(g);
+    rt.arena.release(p);
+  }
+  return out;
+}
+
+/** Weights after each step of a tfjs optimizer applied to a variable with the same gradients. */
+function runTfjs(opt: tf.Optimizer, w0: Float32Array, grads: Float32Array[]): Float32Array[] {
+  const v = tf.variable(tf.tensor1d(w0));
+  const out: Float32Array[] = [];
+  try {
+    for (const gt of grads) {
+      tf.tidy(() => opt.applyGradients({ [v.name]: tf.tensor1d(gt) }));
+      out.push(v.dataSync().slice() as Float32Array);
+    }
+  } finally {
+    opt.dispose();
+    v.dispose();
+  }
+  return out;
+}
+
+const sub = (a: Float32Array, b: Float32Array): Float64Array => Float64Array.from(a, (v, i) => v - b[i]);
+
+/**
+ * Compares two trajectories step by step: weights (≤ TOL) and, unless dispTol is null, the displacement
+ * from w0 (≤ dispTol).
+ */
+function compareTrajectories(name: string, got: Float32Array[], want: ArrayLike<number>[], w0: Float32Array,
+                             dispTol: number | null = DISP_TOL): void {
+  expect(got.length).toBe(want.length);
+  for (let t = 0; t < got.length; t++) {
+    const eW = maxRelError(got[t], want[t]);
+    record(`${name} weights`, eW);
+    expect(eW, `${name}: weights after step ${t + 1}`).toBeLessThanOrEqual(TOL);
+    if (dispTol === null) continue;
+    const eD = maxRelError(sub(got[t], w0), Float64Array.from(want[t], (v, i) => v - w0[i]));
+    record(`${name} displacement`, eD);
+    expect(eD, `${name}: displacement after step ${t + 1}`).toBeLessThanOrEqual(dispTol);
+  }
+  // the steps really moved the weights (so the comparison is not vacuous)
+  expect(maxRelError(got[got.length - 1], w0)).toBeGreaterThan(1e-3);
+}
+
+describe('optimizer parity with tfjs (5 steps, same gradients)', () => {
+  it('tfjs cpu backend epsilon is 1e-7 (used by tf.train.adagrad, and passed explicitly elsewhere)', () => {
+    expect(backendEpsilon).toBeCloseTo(1e-7, 12);
+  });
+
+  it('SGD (plain, lr 0.1) vs tf.train.sgd', () => {
+    const w0 = initial(), grads = gradientSequence();
+    compareTrajectories('sgd', runSimdnet(new SGD({ learningRate: 0.1 }), w0, grads), runTfjs(tf.train.sgd(0.1), w0, grads), w0);
+  });
+
+  it('SGD (plain) with default learning rate 0.01 vs tf.train.sgd(0.01)', () => {
+    const w0 = initial(8), grads = gradientSequence(80);
+    compareTrajectories('sgd default lr', runSimdnet(new SGD(), w0, grads), runTfjs(tf.train.sgd(0.01), w0, grads), w0);
+  });
+
+  it('SGD momentum 0.9 vs tf.train.momentum(0.1, 0.9)', () => {
+    const w0 = initial(), grads = gradientSequence();
+    compareTrajectories('sgd momentum',
+      runSimdnet(new SGD({ learningRate: 0.1, momentum: 0.9 }), w0, grads),
+      runTfjs(tf.train.momentum(0.1, 0.9, false), w0, grads), w0);
+  });
+
+  it('SGD momentum 0.9 nesterov vs tf.train.momentum(0.1, 0.9, useNesterov)', () => {
+    const w0 = initial(), grads = gradientSequence();
+    compareTrajectories('sgd nesterov',
+      runSimdnet(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), w0, grads),
+      runTfjs(tf.train.momentum(0.1, 0.9, true), w0, grads), w0);
+  });
+
+  it('SGD nesterov differs from plain momentum (the two cases are distinguishable)', () => {
+    const w0 = initial(), grads = gradientSequence();
+    const a = runSimdnet(new SGD({ learningRate: 0.1, momentum: 0.9 }), w0, grads);
+    const b = runSimdnet(new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), w0, grads);
+    expect(maxRelError(a[STEPS - 1], b[STEPS - 1])).toBeGreaterThan(1e-2);
+  });
+
+  // Adam. simdnet folds the bias corrections into the step size (Keras' "epsilon hat" form:
+  //   p -= lr·sqrt(1-β2^t)/(1-β1^t) · m / (sqrt(v) + ε)),
+  // while tfjs adds ε to the bias-corrected sqrt(v̂):  p -= lr · m̂ / (sqrt(v̂) + ε).
+  // The two differ by a relative ~ε/(sqrt(1-β2^t)·|g|) of a step: invisible in the weights at ε = 1e-7 and
+  // |g| ~ 0.01..1 (checked below against tfjs, weights only), up to ~2e-4 of the displacement in these
+  // cases, and large for tiny gradients (the it.fails case). The displacement is checked tightly against
+  // a float64 reference of simdnet's own (Keras) formula instead.
+  const ADAM_CASES = [
+    { label: 'lr 0.01, beta1 0.9, beta2 0.999, epsilon 1e-7', lr: 0.01, b1: 0.9, b2: 0.999, eps: 1e-7, seed: 7 },
+    { label: 'lr 0.05, beta1 0.8, beta2 0.99, epsilon 1e-7', lr: 0.05, b1: 0.8, b2: 0.99, eps: 1e-7, seed: 9 },
+    // an explicit, larger epsilon: the two forms differ visibly (known discrepancy, it.fails below)
+    { label: 'lr 0.01, beta1 0.9, beta2 0.999, epsilon 1e-3', lr: 0.01, b1: 0.9, b2: 0.999, eps: 1e-3, seed: 11, diverges: true },
+  ];
+  for (const c of ADAM_CASES) {
+    const test = c.diverges ? it.fails : it;
+    test(`Adam (${c.label}) vs tf.train.adam (weights)${c.diverges ? ' [known discrepancy: epsilon-hat form]' : ''}`, () => {
+      const w0 = initial(c.seed), grads = gradientSequence(c.seed * 10);
+      compareTrajectories(`adam eps ${c.eps}`,
+        runSimdnet(new Adam({ learningRate: c.lr, beta1: c.b1, beta2: c.b2, epsilon: c.eps }), w0, grads),
+        runTfjs(tf.train.adam(c.lr, c.b1, c.b2, c.eps), w0, grads), w0, null);
+    });
+  }
+
+  it('Adam defaults equal tf.train.adam defaults (lr 0.001, 0.9, 0.999, backend epsilon) (weights)', () => {
+    const w0 = initial(10), grads = gradientSequence(100);
+    compareTrajectories('adam defaults', runSimdnet(new Adam(), w0, grads), runTfjs(tf.train.adam(), w0, grads), w0, null);
+  });
+
+  /** Keras' Adam (epsilon hat) in float64. */
+  function kerasAdam(w0: Float32Array, grads: Float32Array[], lr: number, b1: number, b2: number, eps: number): Float64Array[] {
+    const p = Float64Array.from(w0), m = new Float64Array(N), v = new Float64Array(N);
+    return grads.map((g, k) => {
+      const t = k + 1, lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      for (let i = 0; i < N; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        p[i] -= (lrT * m[i]) / (Math.sqrt(v[i]) + eps);
+      }
+      return p.slice();
+    });
+  }
+  for (const c of ADAM_CASES) {
+    it(`Adam (${c.label}) vs a float64 Keras (epsilon-hat) reference (weights and displacement)`, () => {
+      const w0 = initial(c.seed), grads = gradientSequence(c.seed * 10);
+      compareTrajectories(`adam vs keras f64 eps ${c.eps}`,
+        runSimdnet(new Adam({ learningRate: c.lr, beta1: c.b1, beta2: c.b2, epsilon: c.eps }), w0, grads),
+        kerasAdam(w0, grads, c.lr, c.b1, c.b2, c.eps), w0);
+    });
+  }
+
+  // Known discrepancy (see above): with gradients of order 1e-6 and the default ε = 1e-7, simdnet's first
+  // Adam steps are about 4x smaller than tfjs' (0.24·lr vs 0.91·lr at step 1).
+  it.fails('Adam with small gradients (|g| ~ 1e-6, epsilon 1e-7) vs tf.train.adam [known discrepancy: epsilon-hat form]', () => {
+    const w0 = initial(12), grads = gradientSequence(120, 1e-6);
+    compareTrajectories('adam small gradients',
+      runSimdnet(new Adam({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }), w0, grads),
+      runTfjs(tf.train.adam(0.01, 0.9, 0.999, 1e-7), w0, grads), w0, null);
+  });
+
+  it('Adagrad (lr 0.1, initial accumulator 0.1, epsilon 1e-7) vs tf.train.adagrad', () => {
+    const w0 = initial(), grads = gradientSequence();
+    compareTrajectories('adagrad',
+      runSimdnet(new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.1, epsilon: backendEpsilon }), w0, grads),
+      runTfjs(tf.train.adagrad(0.1, 0.1), w0, grads), w0);
+  });
+
+  it('Adagrad (lr 0.5, initial accumulator 0.01) vs tf.train.adagrad', () => {
+    const w0 = initial(12), grads = gradientSequence(120);
+    compareTrajectories('adagrad accum 0.01',
+      runSimdnet(new Adagrad({ learningRate: 0.5, initialAccumulatorValue: 0.01, epsilon: backendEpsilon }), w0, grads),
+      runTfjs(tf.train.adagrad(0.5, 0.01), w0, grads), w0);
+  });
+
+  it('RMSprop without momentum (lr 0.01, rho 0.9, epsilon 1e-7) vs tf.train.rmsprop', () => {
+    const w0 = initial(), grads = gradientSequence();
+    compareTrajectories('rmsprop',
+      runSimdnet(new RMSprop({ learningRate: 0.01, rho: 0.9, momentum: 0, epsilon: 1e-7 }), w0, grads),
+      runTfjs(tf.train.rmsprop(0.01, 0.9, 0, 1e-7, false), w0, grads), w0);
+  });
+
+  it('RMSprop with momentum 0.9 (lr 0.01, rho 0.8, epsilon 1e-7) vs tf.train.rmsprop', () => {
+    const w0 = initial(), grads = gradientSequence();
+    compareTrajectories('rmsprop momentum',
+      runSimdnet(new RMSprop({ learningRate: 0.01, rho: 0.8, momentum: 0.9, epsilon: 1e-7 }), w0, grads),
+      runTfjs(tf.train.rmsprop(0.01, 0.8, 0.9, 1e-7, false), w0, grads), w0);
+  });
+
+  it('RMSprop defaults equal tf.train.rmsprop defaults (lr 0.001, decay 0.9, momentum 0, backend epsilon)', () => {
+    const w0 = initial(13), grads = gradientSequence(130);
+    compareTrajectories('rmsprop defaults', runSimdnet(new RMSprop(), w0, grads), runTfjs(tf.train.rmsprop(0.001), w0, grads), w0);
+  });
+
+  it('state is per optimizer: reset() restarts from zero moments (second run equals the first)', () => {
+    const w0 = initial(), grads = gradientSequence();
+    const opt = new Adam({ learningRate: 0.01 });
+    const first = runSimdnet(opt, w0, grads); // runSimdnet calls reset() at the end
+    const second = runSimdnet(opt, w0, grads);
+    expect(maxRelError(second[STEPS - 1], first[STEPS - 1])).toBe(0);
+  });
+});
+
+describe('SGD time-based decay (Keras: lr / (1 + decay * iterations)) vs a hand-computed reference', () => {
+  /** Keras SGD in float64: iterations counts the updates already applied (0 on the first step). */
+  function kerasSgd(w0: Float32Array, grads: Float32Array[], lr: number, decay: number, momentum: number, nesterov: boolean): Float64Array[] {
+    const p = Float64Array.from(w0), v = new Float64Array(N);
+    const out: Float64Array[] = [];
+    grads.forEach((g, iterations) => {
+      const lrT = lr / (1 + decay * iterations);
+      for (let i = 0; i < N; i++) {
+        v[i] = momentum * v[i] - lrT * g[i];
+        p[i] += nesterov ? momentum * v[i] - lrT * g[i] : momentum > 0 ? v[i] : -lrT * g[i];
+      }
+      out.push(p.slice());
+    });
+    return out;
+  }
+
+  for (const [label, momentum, nesterov] of [
+    ['plain', 0, false], ['momentum 0.9', 0.9, false], ['momentum 0.9 nesterov', 0.9, true],
+  ] as const) {
+    it(`SGD ${label}, lr 0.1, decay 0.5`, () => {
+      const w0 = initial(), grads = gradientSequence();
+      compareTrajectories(`sgd decay ${label}`,
+        runSimdnet(new SGD({ learningRate: 0.1, momentum, nesterov, decay: 0.5 }), w0, grads),
+        kerasSgd(w0, grads, 0.1, 0.5, momentum, nesterov), w0);
+    });
+  }
+
+  it('decay really changes the trajectory (vs decay 0)', () => {
+    const w0 = initial(), grads = gradientSequence();
+    const a = runSimdnet(new SGD({ learningRate: 0.1, decay: 0.5 }), w0, grads);
+    const b = runSimdnet(new SGD({ learningRate: 0.1 }), w0, grads);
+    // the first step uses the undecayed rate
+    expect(maxRelError(a[0], b[0])).toBe(0);
+    expect(maxRelError(sub(a[STEPS - 1], w0), sub(b[STEPS - 1], w0))).toBeGreaterThan(1e-2);
+  });
+});
