@@ -35,13 +35,15 @@ export function sgd_update(p: usize, g: usize, v: usize, n: i32, lr: f32, moment
   }
 }
 
-// Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= lrT m / (sqrt(v) + eps),
-// lrT = lr sqrt(1 - b2^t) / (1 - b1^t) computed by the caller.
+// Adam (TensorFlow.js form): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²;
+// p -= lr m̂ / (sqrt(v̂) + eps) with m̂ = m / (1 - b1^t), v̂ = v / (1 - b2^t). The caller passes
+// lrT = lr / (1 - b1^t) and vScale = 1 / sqrt(1 - b2^t). (Keras puts eps outside the bias correction,
+// "epsilon hat"; the two agree unless |g| is near eps.)
 export function adam_update(p: usize, g: usize, m: usize, v: usize, n: i32,
-                            lrT: f32, beta1: f32, beta2: f32, eps: f32): void {
+                            lrT: f32, beta1: f32, beta2: f32, eps: f32, vScale: f32): void {
   const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1);
   const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
-  const vlr = f32x4.splat(lrT), veps = f32x4.splat(eps);
+  const vlr = f32x4.splat(lrT), veps = f32x4.splat(eps), vsc = f32x4.splat(vScale);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -50,7 +52,7 @@ export function adam_update(p: usize, g: usize, m: usize, v: usize, n: i32,
     const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vb2c, f32x4.mul(gi, gi)));
     v128.store(m + o, mi);
     v128.store(v + o, vi);
-    const upd = f32x4.div(f32x4.mul(vlr, mi), f32x4.add(f32x4.sqrt(vi), veps));
+    const upd = f32x4.div(f32x4.mul(vlr, mi), f32x4.add(f32x4.mul(f32x4.sqrt(vi), vsc), veps));
     v128.store(p + o, f32x4.sub(v128.load(p + o), upd));
   }
   for (; i < n; i++) {
@@ -60,7 +62,7 @@ export function adam_update(p: usize, g: usize, m: usize, v: usize, n: i32,
     const vi = beta2 * load<f32>(v + o) + (1 - beta2) * gi * gi;
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
-    store<f32>(p + o, load<f32>(p + o) - lrT * mi / (Mathf.sqrt(vi) + eps));
+    store<f32>(p + o, load<f32>(p + o) - lrT * mi / (Mathf.sqrt(vi) * vScale + eps));
   }
 }
 

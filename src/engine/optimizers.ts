@@ -81,8 +81,10 @@ export class Adam extends Optimizer {
   protected get slotCount(): number { return 2; }
   protected apply(rt: Runtime, p: number, g: number, n: number): void {
     const t = this.iterations;
-    const lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    rt.k.adam_update(p, g, this.slots[0], this.slots[1], n, lrT, this.beta1, this.beta2, this.epsilon);
+    // bias corrections (TensorFlow.js form: epsilon is added to sqrt(v̂))
+    const lrT = this.learningRate / (1 - this.beta1 ** t);
+    const vScale = 1 / Math.sqrt(1 - this.beta2 ** t);
+    rt.k.adam_update(p, g, this.slots[0], this.slots[1], n, lrT, this.beta1, this.beta2, this.epsilon, vScale);
   }
   getConfig() { return { learning_rate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
 }
