@@ -1,0 +1,418 @@
+// sn.io images: decode JPEG / PNG / PGM bytes into 8-bit images and resize them the way OpenCV does,
+// so a model trained on our input sees the same pixels as the lab's cv2.imread + cv2.resize pipeline.
+//
+// OpenCV compatibility, checked against OpenCV 4.6.0 (Debian's python3-opencv): resize by
+// scripts/resize-fixtures.py and its fixtures, the decoding rules below by hand (values in the tests):
+// - channels 3 is cv2.imread(path, IMREAD_COLOR) followed by the lab's BGR -> RGB: grey sources become
+//   three equal channels, alpha is dropped (not composited).
+// - 16-bit samples (PGM maxval > 255, 16-bit PNG) keep their high byte, value >> 8 (OpenCV's PxM reader;
+//   libpng's png_set_strip_16 for PNG), whatever the maxval. So a 10-bit PGM (maxval 1023) comes out dark,
+//   exactly as in OpenCV.
+// - 8-bit PGM with maxval < 255: P2 (ASCII) samples are stretched to floor(v * 255 / maxval), P5 (binary)
+//   samples are kept as they are — OpenCV's reader does both, so we do too. P2 samples above maxval are
+//   clamped to maxval, P5 samples are not.
+// - channels 1 from a colour source is cv2.cvtColor(BGR2GRAY)'s fixed point:
+//   (4899 R + 9617 G + 1868 B + 8192) >> 14. imread(IMREAD_GRAYSCALE) itself lets libpng / libjpeg
+//   convert, which can differ by 1.
+// - JPEG goes through jpeg-js, whose IDCT and chroma upsampling are not libjpeg's. Measured against
+//   OpenCV 4.6.0: grey JPEGs within 1 level, smooth colour within 5, but tens of levels at sharp colour
+//   edges of 4:2:0 files (jpeg-js replicates chroma where libjpeg interpolates). PNG and PGM are exact,
+//   except PNG pixels equal to a tRNS transparent colour, which pngjs blanks to 0 and libpng keeps.
+// - JPEG EXIF orientation is applied, as imread does by default (phone photos come out upright).
+// - resize: see resize() below; it equals cv2.resize(INTER_LINEAR) byte for byte.
+import { decode as decodeJpegJs } from 'jpeg-js';
+import { PNG } from 'pngjs';
+
+/** An 8-bit image: row-major, channels interleaved (HWC), RGB order for colour. */
+export interface Image {
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+  data: Uint8Array; // (height, width, channels)
+}
+
+export interface DecodeOptions {
+  /** 3 (default): RGB, grey replicated, like OpenCV's IMREAD_COLOR. 1: luminance. */
+  channels?: 1 | 3;
+}
+
+const SUPPORTED = 'JPEG, PNG, PGM (P2, P5)';
+
+// Limits for jpeg-js: a 100-megapixel photo decodes, a decompression bomb does not.
+const JPEG_MAX_MEGAPIXELS = 100;
+const JPEG_MAX_MEMORY_MB = 1024;
+
+/** Where an error comes from: `readImage: faces/A/0003.pgm: ` */
+function failure(fn: string, name: string, reason: string): Error {
+  return new Error(`${fn}: ${name}: ${reason}`);
+}
+
+function hexBytes(bytes: Uint8Array, n: number): string {
+  return Array.from(bytes.subarray(0, n), (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+function checkDecodeOptions(fn: string, opts: DecodeOptions | undefined): 1 | 3 {
+  const channels = opts?.channels ?? 3;
+  if (channels !== 1 && channels !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${String(channels)}`);
+  return channels;
+}
+
+/**
+ * Decodes JPEG, PNG or PGM (P2, P5) bytes, detected by their magic bytes. `name` only labels errors.
+ * Returns RGB (channels 3, the default) or luminance (channels 1).
+ */
+export function decodeImage(bytes: Uint8Array, name = '<bytes>', opts?: DecodeOptions): Image {
+  return decodeAs('decodeImage', bytes, name, opts);
+}
+
+/** Reads and decodes an image file (Node only; in a browser fetch the bytes and call decodeImage). */
+export async function readImage(path: string, opts?: DecodeOptions): Promise<Image> {
+  if (typeof path !== 'string' || path === '') throw new Error(`readImage: path must be a non-empty string, got ${String(path)}`);
+  checkDecodeOptions('readImage', opts);
+  // Imported here, not at the top, so this module still loads in a browser.
+  const fs = await import('node:fs/promises');
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new Error(`readImage: no such file ${path}`);
+    if (e.code === 'EISDIR') throw failure('readImage', path, 'is a directory, not an image file');
+    if (e.code === 'EACCES' || e.code === 'EPERM') throw failure('readImage', path, 'permission denied');
+    throw failure('readImage', path, `cannot read the file (${e.code ?? e.message})`);
+  }
+  return decodeAs('readImage', bytes, path, opts);
+}
+
+function decodeAs(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptions | undefined): Image {
+  const channels = checkDecodeOptions(fn, opts);
+  if (!(bytes instanceof Uint8Array)) throw failure(fn, name, `expected the file's bytes as a Uint8Array, got ${typeof bytes}`);
+  if (bytes.length === 0) throw failure(fn, name, 'empty file (0 bytes)');
+  const fail = (reason: string) => failure(fn, name, reason);
+  let img: Image;
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) img = decodeJpeg(bytes, fail);
+  else if (isPng(bytes)) img = decodePng(bytes, fail);
+  else if (bytes[0] === 0x50 /* P */ && bytes.length >= 2 && bytes[1] >= 0x31 && bytes[1] <= 0x37) img = decodeNetpbm(bytes, fail);
+  else {
+    throw fail(`unsupported image format (first bytes: ${hexBytes(bytes, 8)}); supported: ${SUPPORTED}`);
+  }
+  return convertChannels(img, channels);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// JPEG
+
+function decodeJpeg(bytes: Uint8Array, fail: (reason: string) => Error): Image {
+  let decoded: { width: number; height: number; data: Uint8Array; exifBuffer?: Uint8Array };
+  try {
+    decoded = decodeJpegJs(bytes, {
+      useTArray: true, formatAsRGBA: false,
+      maxResolutionInMP: JPEG_MAX_MEGAPIXELS, maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB,
+    });
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/maxResolutionInMP|maxMemoryUsageInMB|allocate enough memory/.test(msg)) {
+      throw fail(`JPEG too large to decode (limits ${JPEG_MAX_MEGAPIXELS} megapixels, ${JPEG_MAX_MEMORY_MB} MB): ${msg}`);
+    }
+    if (!hasJpegEnd(bytes)) throw fail(`truncated JPEG: no end-of-image marker (ff d9) in ${bytes.length} bytes (${msg})`);
+    throw fail(`corrupt JPEG: ${msg}`);
+  }
+  if (!(decoded.width > 0 && decoded.height > 0)) throw fail(`corrupt JPEG: size ${decoded.width}x${decoded.height}`);
+  // jpeg-js gives RGB for every JPEG, grey ones replicated.
+  const img: Image = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
+  return applyOrientation(img, exifOrientation(decoded.exifBuffer));
+}
+
+/** The EXIF orientation tag (1..8) from jpeg-js's exifBuffer (APP1 after 'Exif\0'); 1 when absent. */
+function exifOrientation(exif: Uint8Array | undefined): number {
+  if (!exif) return 1;
+  const t = exif[0] === 0 ? 1 : 0; // jpeg-js leaves the second NUL of 'Exif\0\0' in front of the TIFF header
+  if (exif.length < t + 8) return 1;
+  const little = exif[t] === 0x49 && exif[t + 1] === 0x49; // 'II', else 'MM'
+  if (!little && !(exif[t] === 0x4d && exif[t + 1] === 0x4d)) return 1;
+  const u16 = (o: number) => (little ? exif[o] | (exif[o + 1] << 8) : (exif[o] << 8) | exif[o + 1]);
+  const u32 = (o: number) => (little ? u16(o) + u16(o + 2) * 65536 : u16(o) * 65536 + u16(o + 2));
+  const ifd = t + u32(t + 4); // IFD0, counted from the TIFF header
+  if (ifd + 2 > exif.length) return 1;
+  for (let i = 0, n = u16(ifd); i < n; i++) {
+    const entry = ifd + 2 + 12 * i;
+    if (entry + 12 > exif.length) break;
+    if (u16(entry) === 0x0112) {
+      const v = u16(entry + 8);
+      return v >= 1 && v <= 8 ? v : 1;
+    }
+  }
+  return 1;
+}
+
+/**
+ * Turns the pixels upright as cv::imread does unless told IMREAD_IGNORE_ORIENTATION (its
+ * ExifTransform): 2 flip x, 3 flip both, 4 flip y, 5 transpose, 6 transpose + flip x,
+ * 7 transpose + flip both, 8 transpose + flip y.
+ */
+function applyOrientation(img: Image, orientation: number): Image {
+  if (orientation === 1) return img;
+  const { width: w, height: h, channels: cn, data } = img;
+  const transposed = orientation >= 5;
+  const ow = transposed ? h : w, oh = transposed ? w : h;
+  const flipX = orientation === 2 || orientation === 3 || orientation === 6 || orientation === 7;
+  const flipY = orientation === 3 || orientation === 4 || orientation === 7 || orientation === 8;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      const tx = flipX ? ow - 1 - x : x, ty = flipY ? oh - 1 - y : y; // position before the flips
+      const sx = transposed ? ty : tx, sy = transposed ? tx : ty;
+      const o = (y * ow + x) * cn, p = (sy * w + sx) * cn;
+      for (let c = 0; c < cn; c++) out[o + c] = data[p + c];
+    }
+  }
+  return { width: ow, height: oh, channels: cn, data: out };
+}
+
+function hasJpegEnd(bytes: Uint8Array): boolean {
+  for (let i = bytes.length - 2; i >= 2; i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PNG
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+}
+
+function decodePng(bytes: Uint8Array, fail: (reason: string) => Error): Image {
+  // IHDR's bit depth sits at byte 24. 16-bit samples are read unscaled so that we can keep the high
+  // byte, as OpenCV's png_set_strip_16 does (pngjs would round v * 255 / 65535 instead).
+  const sixteenBit = bytes.length > 24 && bytes[24] === 16;
+  let png: { width: number; height: number; colorType: number; data: Uint8Array | Uint16Array };
+  try {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    png = PNG.sync.read(buffer, { skipRescale: sixteenBit }) as unknown as typeof png;
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/waitng|waiting on finished stream|unexpected end/i.test(msg)) {
+      throw fail(`truncated PNG: the data ends early (${bytes.length} bytes)`);
+    }
+    throw fail(`corrupt PNG: ${msg}`);
+  }
+  const { width, height, data } = png;
+  // pngjs hands out RGBA for every colour type; colour types 0 and 4 are grey (R = G = B).
+  const grey = png.colorType === 0 || png.colorType === 4;
+  const channels = grey ? 1 : 3;
+  const out = new Uint8Array(width * height * channels);
+  const shift = sixteenBit ? 8 : 0;
+  for (let p = 0, o = 0; o < out.length; p += 4) {
+    for (let c = 0; c < channels; c++) out[o++] = data[p + c] >> shift;
+  }
+  return { width, height, channels, data: out };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PGM (Netpbm): P5 binary, P2 ASCII. Header tokens are separated by whitespace; '#' starts a comment
+// that runs to the end of the line. Exactly one whitespace byte separates maxval from P5 pixel data.
+
+const NETPBM_OTHERS: Record<string, string> = {
+  P1: 'PBM (ASCII bitmap)', P3: 'PPM (ASCII colour)', P4: 'PBM (binary bitmap)', P6: 'PPM (binary colour)', P7: 'PAM',
+};
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0b || b === 0x0c;
+}
+
+function isDigit(b: number): boolean {
+  return b >= 0x30 && b <= 0x39;
+}
+
+/** Reads whitespace- and comment-separated decimal numbers, as OpenCV's ReadNumber does. */
+class NetpbmReader {
+  pos: number;
+  constructor(private readonly bytes: Uint8Array, start: number) { this.pos = start; }
+
+  /** The next number, or undefined at the end of the data; throws on anything else. */
+  next(what: string, fail: (reason: string) => Error): number | undefined {
+    const b = this.bytes;
+    for (;;) {
+      if (this.pos >= b.length) return undefined;
+      const c = b[this.pos];
+      if (isSpace(c)) this.pos++;
+      else if (c === 0x23 /* # */) {
+        while (this.pos < b.length && b[this.pos] !== 0x0a && b[this.pos] !== 0x0d) this.pos++;
+      } else break;
+    }
+    if (!isDigit(b[this.pos])) {
+      const found = b[this.pos] >= 0x20 && b[this.pos] < 0x7f ? `'${String.fromCharCode(b[this.pos])}'` : `byte 0x${b[this.pos].toString(16)}`;
+      throw fail(`expected a number for ${what} at byte ${this.pos}, found ${found}`);
+    }
+    let v = 0;
+    while (this.pos < b.length && isDigit(b[this.pos])) {
+      v = v * 10 + (b[this.pos++] - 0x30);
+      if (v > 0x7fffffff) throw fail(`${what} is too large`);
+    }
+    return v;
+  }
+}
+
+function decodeNetpbm(bytes: Uint8Array, fail: (reason: string) => Error): Image {
+  const magic = String.fromCharCode(bytes[0], bytes[1]);
+  if (magic !== 'P2' && magic !== 'P5') {
+    throw fail(`Netpbm ${magic} ${NETPBM_OTHERS[magic]} is not supported; supported: ${SUPPORTED}`);
+  }
+  if (bytes.length < 3 || !isSpace(bytes[2])) {
+    throw fail(`unsupported image format (first bytes: ${hexBytes(bytes, 8)}); supported: ${SUPPORTED}`);
+  }
+  const headerFail = (reason: string) => fail(`bad ${magic} header: ${reason}`);
+  const reader = new NetpbmReader(bytes, 2);
+  const field = (what: string) => {
+    const v = reader.next(what, headerFail);
+    if (v === undefined) throw fail(`truncated ${magic} header: the file ends before ${what}`);
+    return v;
+  };
+  const width = field('width'), height = field('height'), maxval = field('maxval');
+  if (width <= 0 || height <= 0) throw headerFail(`size must be positive, got ${width}x${height}`);
+  if (maxval <= 0 || maxval > 65535) throw headerFail(`maxval must be 1..65535, got ${maxval}`);
+  const n = width * height;
+  const out = new Uint8Array(n);
+  const sixteenBit = maxval > 255;
+
+  if (magic === 'P5') {
+    if (reader.pos >= bytes.length || !isSpace(bytes[reader.pos])) {
+      throw headerFail('expected one whitespace byte between maxval and the pixel data');
+    }
+    const start = reader.pos + 1;
+    const need = n * (sixteenBit ? 2 : 1);
+    const have = bytes.length - start;
+    if (have < need) throw fail(`truncated P5 data: expected ${need} bytes of pixels, found ${have}`);
+    if (sixteenBit) for (let i = 0; i < n; i++) out[i] = bytes[start + 2 * i]; // big-endian high byte = v >> 8
+    else out.set(bytes.subarray(start, start + n));
+  } else {
+    const dataFail = (reason: string) => fail(`bad P2 data: ${reason}`);
+    for (let i = 0; i < n; i++) {
+      const v = reader.next(`pixel ${i}`, dataFail);
+      if (v === undefined) throw fail(`truncated P2 data: expected ${n} values, found ${i}`);
+      const clamped = Math.min(v, maxval);
+      out[i] = sixteenBit ? clamped >> 8 : Math.floor((clamped * 255) / maxval);
+    }
+  }
+  return { width, height, channels: 1, data: out };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Channels
+
+// cv::cvtColor's BGR2GRAY coefficients, 0.299 / 0.587 / 0.114 in 14-bit fixed point.
+const R2Y = 4899, G2Y = 9617, B2Y = 1868, Y_SHIFT = 14;
+
+function convertChannels(img: Image, channels: 1 | 3): Image {
+  const { width, height, channels: from, data } = img;
+  if (from === channels) return img;
+  const n = width * height;
+  const out = new Uint8Array(n * channels);
+  if (from === 1) {
+    for (let i = 0; i < n; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = data[i];
+  } else if (channels === 1) {
+    for (let i = 0, p = 0; i < n; i++, p += from) {
+      out[i] = (data[p] * R2Y + data[p + 1] * G2Y + data[p + 2] * B2Y + (1 << (Y_SHIFT - 1))) >> Y_SHIFT;
+    }
+  } else {
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[3 * i + c] = data[from * i + c];
+  }
+  return { width, height, channels, data: out };
+}
+
+function checkImage(fn: string, img: Image): void {
+  if (img === null || typeof img !== 'object') throw new Error(`${fn}: img must be an Image, got ${String(img)}`);
+  const { width, height, channels, data } = img;
+  if (!Number.isInteger(width) || width <= 0 || !Number.isInteger(height) || height <= 0) {
+    throw new Error(`${fn}: img size must be positive integers, got ${width}x${height}`);
+  }
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`${fn}: img.channels must be 1, 3 or 4, got ${channels}`);
+  if (!(data instanceof Uint8Array) || data.length !== width * height * channels) {
+    throw new Error(`${fn}: img.data must be a Uint8Array of ${width}*${height}*${channels} = ${width * height * channels} bytes, got ${data?.length}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Resize
+
+// OpenCV's INTER_RESIZE_COEF_BITS: 8-bit resize weights are integers out of 2048.
+const COEF_BITS = 11;
+const COEF_SCALE = 1 << COEF_BITS;
+
+/** cvRound: to nearest, ties to even (what saturate_cast<short>(float) does on x86 and ARM). */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * For each destination index along one axis: the two source indices and their 11-bit weights, as
+ * cv::resize computes them. `clampWeights` is true for x: OpenCV zeroes the fraction for destination
+ * pixels whose source position falls outside [0, size-1]; along y it keeps the fraction and clamps only
+ * the row indices, which matters because its vertical pass rounds each weighted term separately.
+ */
+function linearTaps(srcSize: number, dstSize: number, clampWeights: boolean) {
+  const i0 = new Int32Array(dstSize), i1 = new Int32Array(dstSize);
+  const w0 = new Int32Array(dstSize), w1 = new Int32Array(dstSize);
+  const scale = 1 / (dstSize / srcSize); // OpenCV: scale_x = 1./inv_scale_x, in double
+  for (let d = 0; d < dstSize; d++) {
+    let f = Math.fround((d + 0.5) * scale - 0.5); // pixel centres; OpenCV rounds to float here
+    let s = Math.floor(f);
+    f -= s;
+    if (clampWeights && s < 0) { f = 0; s = 0; }
+    if (clampWeights && s >= srcSize - 1) { f = 0; s = srcSize - 1; }
+    i0[d] = Math.min(Math.max(s, 0), srcSize - 1);
+    i1[d] = Math.min(Math.max(s + 1, 0), srcSize - 1);
+    w0[d] = roundHalfEven(Math.fround(1 - f) * COEF_SCALE);
+    w1[d] = roundHalfEven(f * COEF_SCALE);
+  }
+  return { i0, i1, w0, w1 };
+}
+
+/**
+ * Bilinear resize, byte for byte cv2.resize(img, (width, height), interpolation=INTER_LINEAR):
+ * source position (dst + 0.5) * (src / dst) - 0.5, edges clamped, no antialiasing when shrinking.
+ * OpenCV's 8-bit path is fixed point and so is this one: weights are rounded to multiples of 1/2048,
+ * a horizontal pass keeps sums of pixel * weight as integers (< 2^20), and the vertical pass computes
+ *   ((b0 * (h0 >> 4)) >> 16) + ((b1 * (h1 >> 4)) >> 16) + 2) >> 2
+ * exactly as OpenCV's VResizeLinear<uchar> does (with its truncations, not an exact rounding).
+ * OpenCV sends an exact 2x shrink to INTER_AREA; that gives the same bytes as this formula.
+ */
+export function resize(img: Image, width: number, height: number): Image {
+  checkImage('resize', img);
+  if (!Number.isInteger(width) || width <= 0) throw new Error(`resize: width must be a positive integer, got ${width}`);
+  if (!Number.isInteger(height) || height <= 0) throw new Error(`resize: height must be a positive integer, got ${height}`);
+  const cn = img.channels, src = img.data;
+  if (width === img.width && height === img.height) return { width, height, channels: cn, data: src.slice() };
+
+  const xs = linearTaps(img.width, width, true);
+  const ys = linearTaps(img.height, height, false);
+  const rowLen = width * cn;
+  // Horizontal pass over every source row: (img.height, width, cn), values pixel * 2048 at most.
+  const horiz = new Int32Array(img.height * rowLen);
+  for (let y = 0; y < img.height; y++) {
+    const sRow = y * img.width * cn, hRow = y * rowLen;
+    for (let x = 0; x < width; x++) {
+      const p0 = sRow + xs.i0[x] * cn, p1 = sRow + xs.i1[x] * cn, a0 = xs.w0[x], a1 = xs.w1[x];
+      for (let c = 0; c < cn; c++) horiz[hRow + x * cn + c] = src[p0 + c] * a0 + src[p1 + c] * a1;
+    }
+  }
+  const out = new Uint8Array(height * rowLen);
+  for (let y = 0; y < height; y++) {
+    const r0 = ys.i0[y] * rowLen, r1 = ys.i1[y] * rowLen, b0 = ys.w0[y], b1 = ys.w1[y], o = y * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      out[o + i] = (((b0 * (horiz[r0 + i] >> 4)) >> 16) + ((b1 * (horiz[r1 + i] >> 4)) >> 16) + 2) >> 2;
+    }
+  }
+  return { width, height, channels: cn, data: out };
+}
+
+/** Pixels as float32 in [0, 1], HWC order: v / 255, rounded as numpy's `img.astype(np.float32) / 255`. */
+export function toFloat(img: Image): Float32Array {
+  checkImage('toFloat', img);
+  const out = new Float32Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = img.data[i] / 255;
+  return out;
+}

@@ -1,0 +1,411 @@
+// Model files in TensorFlow.js' "layers-model" format: a folder with model.json (topology, training
+// config, weights manifest) and weights.bin (little-endian float32 values, concatenated in manifest order).
+// tf.loadLayersModel reads what saveModel writes, and loadModel reads what tfjs' model.save writes.
+//
+// saveModel is atomic: both files go to a fresh sibling folder that is fsynced and then renamed into place
+// (an existing model is renamed aside first and removed once the new one is in place), so a crash never
+// leaves a half-written or mixed model at `dir`.
+//
+// Node's fs is imported lazily, so this module (and modelFromArtifacts / modelToArtifacts) loads in browsers.
+import { Sequential } from '../engine/sequential.js';
+import { classNameOf, compileArgsFromConfig, layerFromConfig, modelTopology, trainingConfig, TFJS_LOSSES } from '../layers/serialization.js';
+import { Tensor } from '../tensor.js';
+
+export const MODEL_FORMAT = 'layers-model';
+export const GENERATED_BY = 'simdnet v0.1.0';
+const WEIGHTS_FILE = 'weights.bin';
+
+type Json = Record<string, unknown>;
+
+/** One entry of a weights manifest (tfjs' WeightsManifestEntry). */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  /** tfjs marks optimizer state with group 'optimizer'; simdnet skips it. */
+  group?: string;
+  quantization?: unknown;
+}
+
+export interface WeightsManifestGroup { paths: string[]; weights: WeightSpec[] }
+
+/** The contents of model.json. */
+export interface ModelJson {
+  format: string;
+  generatedBy: string;
+  convertedBy: string | null;
+  modelTopology: Json;
+  trainingConfig?: Json;
+  userDefinedMetadata?: Json;
+  weightsManifest: WeightsManifestGroup[];
+}
+
+/** Everything needed to rebuild a model, without files (tfjs' ModelArtifacts, in short). */
+export interface ModelArtifacts {
+  modelTopology: Json;
+  trainingConfig: Json | null;
+  weightSpecs: WeightSpec[];
+  weightData: ArrayBuffer;
+}
+
+export interface ArtifactsOptions {
+  /** A training config ({ loss, metrics, optimizer_config }); the model is compiled with it. */
+  trainingConfig?: unknown;
+  /** Prefix of error messages (e.g. 'loadModel: model/model.json'). */
+  context?: string;
+}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const shapeText = (s: readonly unknown[]): string => `[${s.join(',')}]`;
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+// ---- artifacts (pure) -------------------------------------------------------------------------------
+
+/** Topology, training config, manifest entries and weight bytes of a model, as saveModel writes them. */
+export function modelToArtifacts(model: Sequential): ModelArtifacts {
+  const weights = model.getWeights();
+  const specs: WeightSpec[] = [];
+  let i = 0;
+  for (const layer of model.layers) {
+    for (const p of layer.params) {
+      const w = weights[i++];
+      if (!w || w.shape.join() !== p.shape.join()) {
+        throw new Error(`saveModel: weight ${layer.name}/${p.name} has shape ${shapeText(w?.shape ?? [])} but the layer needs ${shapeText(p.shape)}`);
+      }
+      specs.push({ name: `${layer.name}/${p.name}`, shape: [...p.shape], dtype: 'float32' });
+    }
+  }
+  const total = weights.reduce((s, w) => s + w.size, 0);
+  const data = new Float32Array(total);
+  let off = 0;
+  for (const w of weights) { data.set(w.data, off); off += w.size; }
+  if (!littleEndian) {
+    const view = new DataView(data.buffer);
+    for (let j = 0; j < total; j++) view.setFloat32(j * 4, data[j], true);
+  }
+  const tc = trainingConfig(model);
+  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data.buffer };
+}
+
+/** The model.json object for artifacts whose weights are in the given files (one manifest group). */
+export function modelJson(artifacts: ModelArtifacts, paths: string[] = [WEIGHTS_FILE]): ModelJson {
+  const json: ModelJson = {
+    format: MODEL_FORMAT, generatedBy: GENERATED_BY, convertedBy: null, modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
+  };
+  const tc = artifacts.trainingConfig;
+  if (tc) {
+    // tf.loadLayersModel compiles from trainingConfig and fails on losses it lacks (huber): keep those
+    // where only simdnet looks.
+    const loss = typeof tc.loss === 'string' ? tc.loss.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) : '';
+    if (TFJS_LOSSES.includes(loss)) json.trainingConfig = tc;
+    else json.userDefinedMetadata = { simdnet_training_config: tc };
+  }
+  return json;
+}
+
+/** Bytes one manifest entry takes in the weight data. */
+function specBytes(spec: WeightSpec, where: string): number {
+  if (!isObject(spec) || typeof spec.name !== 'string') throw new Error(`${where}: bad weights manifest entry ${JSON.stringify(spec)}`);
+  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new Error(`${where}: weight ${spec.name} has an invalid shape ${JSON.stringify(spec.shape)}`);
+  }
+  if (spec.quantization != null) throw new Error(`${where}: weight ${spec.name} is quantized; simdnet loads only float32 weights`);
+  const optimizerState = spec.group === 'optimizer';
+  if (spec.dtype !== 'float32' && !(optimizerState && spec.dtype === 'int32')) {
+    throw new Error(`${where}: weight ${spec.name} has dtype ${JSON.stringify(spec.dtype)}; simdnet loads only float32 weights`);
+  }
+  return spec.shape.reduce((a, b) => a * b, 1) * 4;
+}
+
+function float32s(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  if (littleEndian) {
+    const copy = bytes.slice(offset, offset + count * 4); // fresh and aligned
+    return new Float32Array(copy.buffer, 0, count);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 4);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/** Layers of a Sequential topology (Keras' `model_config` wrapper and leading InputLayer handled). */
+function topologyLayers(topology: unknown, where: string): { name?: string; entries: { cls: unknown; config: Json }[] } {
+  let t = topology;
+  if (isObject(t) && isObject(t.model_config)) t = t.model_config;
+  if (!isObject(t)) throw new Error(`${where}: modelTopology must be an object, got ${JSON.stringify(t)}`);
+  const cls = classNameOf(t);
+  if (cls !== 'Sequential') {
+    throw new Error(`${where}: the model is a ${JSON.stringify(cls)}; simdnet loads only Sequential models`);
+  }
+  const config = t.config;
+  const rawLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
+  if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw new Error(`${where}: the Sequential model has no layers`);
+  const name = isObject(config) && typeof config.name === 'string' ? config.name : undefined;
+  const entries: { cls: unknown; config: Json }[] = [];
+  let inputShape: unknown;
+  rawLayers.forEach((l: unknown, i) => {
+    const c = isObject(l) && isObject(l.config) ? { ...l.config } : {};
+    const lc = classNameOf(l);
+    if (lc === 'InputLayer' && i === 0) {
+      inputShape = c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape;
+      return;
+    }
+    if (inputShape !== undefined && entries.length === 0 && c.batch_input_shape == null && c.batch_shape == null && c.batchInputShape == null) {
+      c.batch_input_shape = inputShape;
+    }
+    entries.push({ cls: lc, config: c });
+  });
+  return { name, entries };
+}
+
+/**
+ * A Sequential model from a tfjs layers-model topology, weights manifest entries (any order, matched by
+ * name; optimizer state skipped) and the weight bytes they describe. Pure: works on fetched bytes in a
+ * browser. If a training config is given the model is compiled with it.
+ */
+export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[], weightData: ArrayBuffer | ArrayBufferView,
+                                   options: ArtifactsOptions = {}): Sequential {
+  const where = options.context ?? 'modelFromArtifacts';
+  const { name, entries } = topologyLayers(topology, where);
+  const model = new Sequential({ name });
+  entries.forEach(({ cls, config }, i) => {
+    try {
+      if (typeof cls !== 'string') throw new Error(`has no class_name: ${JSON.stringify(config)}`);
+      model.add(layerFromConfig(cls, config));
+    } catch (e) {
+      throw new Error(`${where}: layer ${i}: ${(e as Error).message}`);
+    }
+  });
+  if (options.trainingConfig != null) {
+    try {
+      model.compile(compileArgsFromConfig(options.trainingConfig));
+    } catch (e) {
+      throw new Error(`${where}: training config: ${(e as Error).message.replace(/^compile: /, '')}`);
+    }
+  }
+
+  if (!Array.isArray(weightSpecs)) throw new Error(`${where}: the weights manifest must be an array, got ${typeof weightSpecs}`);
+  const bytes = weightData instanceof ArrayBuffer ? new Uint8Array(weightData)
+    : ArrayBuffer.isView(weightData) ? new Uint8Array(weightData.buffer, weightData.byteOffset, weightData.byteLength)
+      : null;
+  if (!bytes) throw new Error(`${where}: weight data must be an ArrayBuffer or a typed array`);
+  const byName = new Map<string, { spec: WeightSpec; offset: number }>();
+  let needed = 0;
+  for (const spec of weightSpecs) {
+    const size = specBytes(spec, where);
+    if (spec.group !== 'optimizer') {
+      if (byName.has(spec.name)) throw new Error(`${where}: weight ${spec.name} appears twice in the weights manifest`);
+      byName.set(spec.name, { spec, offset: needed });
+    }
+    needed += size;
+  }
+  if (bytes.byteLength !== needed) {
+    throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
+  }
+
+  const weights: Tensor[] = [];
+  const missing: string[] = [];
+  for (const layer of model.layers) {
+    for (const p of layer.params) {
+      const key = `${layer.name}/${p.name}`;
+      const found = byName.get(key);
+      if (!found) { missing.push(key); continue; }
+      byName.delete(key);
+      if (found.spec.shape.join() !== p.shape.join()) {
+        throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
+      }
+      weights.push(new Tensor(float32s(bytes, found.offset, p.size), p.shape));
+    }
+  }
+  if (missing.length) {
+    throw new Error(`${where}: the weights manifest has no ${missing.join(', ')}` +
+      (byName.size ? ` (it has ${[...byName.keys()].join(', ')})` : ''));
+  }
+  if (byName.size) throw new Error(`${where}: the weights manifest has weights no layer uses: ${[...byName.keys()].join(', ')}`);
+  model.setWeights(weights);
+  return model;
+}
+
+// ---- files (Node) -----------------------------------------------------------------------------------
+
+type Fs = typeof import('node:fs/promises');
+type PathMod = typeof import('node:path');
+
+async function node(fn: string): Promise<{ fs: Fs; path: PathMod }> {
+  try {
+    const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+    return { fs, path };
+  } catch {
+    throw new Error(`${fn}: needs Node's file system; in a browser use modelFromArtifacts / modelToArtifacts with fetched bytes`);
+  }
+}
+
+const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
+
+/** @internal Test hooks: called after each step of saveModel; a throw simulates a crash there. */
+export const saveHooks: { afterStep?: (step: 'model.json' | 'weights.bin' | 'aside' | 'swap') => void | Promise<void> } = {};
+
+async function writeDurable(fs: Fs, file: string, data: string | Uint8Array): Promise<void> {
+  const fh = await fs.open(file, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync a directory so renames inside it are durable (not possible on every platform: best effort). */
+async function syncDir(fs: Fs, dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await fs.open(dir, 'r');
+    await fh.sync();
+  } catch { /* Windows cannot open directories */ } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+/** Refuses to replace a folder that holds anything but model files. */
+async function checkReplaceable(fs: Fs, path: PathMod, dir: string): Promise<boolean> {
+  let st;
+  try { st = await fs.stat(dir); } catch (e) { if (errCode(e) === 'ENOENT') return false; throw e; }
+  if (!st.isDirectory()) throw new Error(`saveModel: ${dir} exists and is not a folder`);
+  const allowed = new Set(['model.json', '.DS_Store']);
+  try {
+    const json = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as ModelJson;
+    for (const g of json.weightsManifest ?? []) for (const p of g.paths ?? []) allowed.add(p);
+  } catch { /* no or broken model.json: only *.bin files are model files then */ }
+  const others = (await fs.readdir(dir, { withFileTypes: true }))
+    .filter((e) => !(e.isFile() && (allowed.has(e.name) || e.name.endsWith('.bin'))))
+    .map((e) => e.name);
+  if (others.length) {
+    throw new Error(`saveModel: ${dir} holds files that are not part of a model (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', ...' : ''}); ` +
+      'refusing to replace it: save into a new or empty folder');
+  }
+  return true;
+}
+
+/**
+ * Saves the model as `dir/model.json` + `dir/weights.bin` (tfjs layers-model format), atomically: a
+ * crash leaves either the previous model or the new one at `dir`, never a mix.
+ */
+export async function saveModel(model: Sequential, dir: string): Promise<void> {
+  if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${String(model)}`);
+  if (typeof dir !== 'string' || !dir) throw new Error(`saveModel: expected a folder path, got ${JSON.stringify(dir)}`);
+  const { fs, path } = await node('saveModel');
+  // snapshot first: what is saved is the model as it was when save was called
+  const artifacts = modelToArtifacts(model);
+  const json = JSON.stringify(modelJson(artifacts));
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  await fs.mkdir(parent, { recursive: true });
+  const exists = await checkReplaceable(fs, path, target);
+  const tmp = await fs.mkdtemp(`${target}.saving-`);
+  let aside: string | null = null;
+  let placed = false;
+  try {
+    await writeDurable(fs, path.join(tmp, 'model.json'), json);
+    await saveHooks.afterStep?.('model.json');
+    await writeDurable(fs, path.join(tmp, WEIGHTS_FILE), new Uint8Array(artifacts.weightData));
+    await saveHooks.afterStep?.('weights.bin');
+    await syncDir(fs, tmp);
+    if (exists) {
+      aside = `${target}.replaced-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+      try {
+        await fs.rename(target, aside);
+      } catch (e) {
+        if (errCode(e) !== 'ENOENT') throw e; // removed meanwhile: nothing to keep
+        aside = null;
+      }
+      await saveHooks.afterStep?.('aside');
+    }
+    await fs.rename(tmp, target);
+    placed = true;
+    await syncDir(fs, parent);
+    await saveHooks.afterStep?.('swap');
+  } catch (e) {
+    if (!placed) {
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
+      if (aside) await fs.rename(aside, target).catch(() => {});
+    }
+    throw e;
+  } finally {
+    if (placed && aside) await fs.rm(aside, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json). */
+export async function loadModel(dir: string): Promise<Sequential> {
+  if (typeof dir !== 'string' || !dir) throw new Error(`loadModel: expected a folder or model.json path, got ${JSON.stringify(dir)}`);
+  const { fs, path } = await node('loadModel');
+  let jsonPath = path.join(dir, 'model.json');
+  try {
+    if ((await fs.stat(dir)).isFile()) jsonPath = dir;
+  } catch (e) {
+    if (errCode(e) !== 'ENOENT') throw e;
+    // a crash between saveModel's two renames leaves the previous model set aside next to `dir`
+    const full = path.resolve(dir);
+    const aside = await fs.readdir(path.dirname(full)).then(
+      (names) => names.filter((n) => n.startsWith(`${path.basename(full)}.replaced-`)).sort(), () => [] as string[]);
+    throw new Error(`loadModel: ${dir} does not exist` + (aside.length
+      ? `; an interrupted save left the previous model in ${path.join(path.dirname(full), aside[aside.length - 1])}: rename it to ${full} to use it`
+      : ''));
+  }
+  const base = path.dirname(jsonPath);
+  let text: string;
+  try {
+    text = await fs.readFile(jsonPath, 'utf8');
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') throw new Error(`loadModel: ${jsonPath} not found (expected a folder holding model.json + weights.bin)`);
+    throw new Error(`loadModel: cannot read ${jsonPath}: ${(e as Error).message}`);
+  }
+  let json: ModelJson;
+  try {
+    json = JSON.parse(text) as ModelJson;
+  } catch (e) {
+    throw new Error(`loadModel: ${jsonPath} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(json)) throw new Error(`loadModel: ${jsonPath} must hold a JSON object`);
+  if (json.format !== undefined && json.format !== MODEL_FORMAT) {
+    throw new Error(`loadModel: ${jsonPath} has format ${JSON.stringify(json.format)}; simdnet loads only '${MODEL_FORMAT}' files`);
+  }
+  if (!isObject(json.modelTopology)) throw new Error(`loadModel: ${jsonPath} has no modelTopology`);
+  const manifest = json.weightsManifest;
+  if (!Array.isArray(manifest)) throw new Error(`loadModel: ${jsonPath} has no weightsManifest`);
+
+  // read every group's shards; check each group's byte count against its entries
+  const chunks: Uint8Array[] = [];
+  const specs: WeightSpec[] = [];
+  for (const group of manifest) {
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new Error(`loadModel: ${jsonPath}: each weightsManifest entry needs paths and weights`);
+    }
+    const files = (group.paths as unknown[]).map((p) => path.join(base, String(p)));
+    let held = 0;
+    for (const file of files) {
+      try {
+        const buf = await fs.readFile(file);
+        chunks.push(buf);
+        held += buf.byteLength;
+      } catch (e) {
+        if (errCode(e) === 'ENOENT') throw new Error(`loadModel: weights file ${file} not found (listed in ${jsonPath})`);
+        throw new Error(`loadModel: cannot read ${file}: ${(e as Error).message}`);
+      }
+    }
+    let needed = 0;
+    for (const spec of group.weights as WeightSpec[]) needed += specBytes(spec, `loadModel: ${jsonPath}`);
+    if (held !== needed) {
+      const names = files.join(', ');
+      throw new Error(`loadModel: ${names} ${files.length === 1 ? 'holds' : 'hold'} ${held} bytes but the manifest needs ${needed}`);
+    }
+    specs.push(...(group.weights as WeightSpec[]));
+  }
+  const total = chunks.reduce((s, c) => s + c.byteLength, 0);
+  const data = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) { data.set(c, off); off += c.byteLength; }
+  const tc = json.trainingConfig ?? (isObject(json.userDefinedMetadata) ? json.userDefinedMetadata.simdnet_training_config : undefined);
+  return modelFromArtifacts(json.modelTopology, specs, data, { trainingConfig: tc, context: `loadModel: ${jsonPath}` });
+}
