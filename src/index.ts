@@ -7,6 +7,7 @@ export * as layers from './layers/index.js';
 export { Sequential, sequential } from './engine/sequential.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export { optimizers, Optimizer, SGD, Adam, Adagrad, RMSprop } from './engine/optimizers.js';
+export * as callbacks from './callbacks/index.js';
 export { Callback } from './callbacks/callback.js';
 export { History } from './callbacks/history.js';
 export * as utils from './utils.js';
@@ -26,3 +27,7 @@ export function memory(): { usedBytes: number; peakBytes: number; wasmBytes: num
   return { usedBytes: rt.arena.usedBytes, peakBytes: rt.arena.peakBytes, wasmBytes: rt.memory.buffer.byteLength };
 }
 export * as models from './models.js';
+export * as data from './data/index.js';
+export * as io from './io/index.js';
+export { loadModel } from './io/model-files.js';
+export const version = '0.1.0';

@@ -26,6 +26,8 @@ export interface FitArgs {
   validationData?: [Tensor, Tensor];
   validationSplit?: number;
   seed?: number;
+  /** Worker threads: 'auto' or a count. Training currently runs on the calling thread (1). */
+  threads?: number | 'auto';
   initialEpoch?: number;
   callbacks?: (Callback | CallbackHooks)[];
 }
@@ -317,6 +319,9 @@ export class Sequential {
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`fit: batchSize must be a positive integer, got ${JSON.stringify(args.batchSize)}`);
     if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${JSON.stringify(args.epochs)}`);
     if (![0, 1, 2].includes(verbose)) throw new Error(`fit: verbose must be 0, 1 or 2, got ${JSON.stringify(args.verbose)}`);
+    if (args.threads !== undefined && args.threads !== 'auto' && !(Number.isInteger(args.threads) && args.threads >= 1)) {
+      throw new Error(`fit: threads must be 'auto' or a positive integer, got ${JSON.stringify(args.threads)}`);
+    }
     const seed = args.seed ?? 0;
     if (!Number.isInteger(seed)) throw new Error(`fit: seed must be an integer, got ${JSON.stringify(args.seed)}`);
 
@@ -370,13 +375,15 @@ export class Sequential {
           this.gather(staged, idx, from, count);
           const stepSeed = (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(epoch * steps + b + 1, 0x165667b1)) >>> 0;
           const [loss, c, j] = this.trainStep(count, stepSeed);
-          if (!Number.isFinite(loss)) {
-            throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
-          }
           lossSum += loss * count; correct += c; judged += j; seen += count;
           const logs: Logs = { batch: b, size: count, loss };
           if (metricNames.length) logs.accuracy = c / j;
           await list.call('onBatchEnd', b, logs);
+          if (!Number.isFinite(loss)) {
+            // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
+            if (this.stopTraining) break;
+            throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
+          }
         }
         const logs: Logs = { loss: lossSum / Math.max(1, seen) };
         if (metricNames.length) logs.accuracy = correct / Math.max(1, judged);
@@ -466,6 +473,12 @@ export class Sequential {
       out[i] = best;
     }
     return out;
+  }
+
+  /** Saves model.json (tfjs layers-model format) and weights.bin into dir, atomically (Node). */
+  async save(dir: string): Promise<void> {
+    const { saveModel } = await import('../io/model-files.js');
+    await saveModel(this, dir);
   }
 
   /** Frees the model's Wasm memory (weights, optimizer state, buffers). The model is unusable after. */

@@ -1,0 +1,35 @@
+// CSVLogger: one row per epoch (epoch, then the logs in a stable column order) appended to a file.
+// Node only.
+import { Callback, type Logs } from './callback.js';
+
+export class CSVLogger extends Callback {
+  private keys: string[] | null = null;
+  private fs: typeof import('node:fs/promises') | null = null;
+
+  constructor(readonly filename: string, readonly separator = ',', readonly append = false) {
+    super();
+    if (typeof filename !== 'string' || !filename) throw new Error('csvLogger: filename must be a non-empty string');
+  }
+
+  async onTrainBegin(): Promise<void> {
+    this.fs = await import('node:fs/promises');
+    this.keys = null;
+    if (!this.append) await this.fs.writeFile(this.filename, '');
+    else {
+      // appending to an existing log keeps its header
+      const old = await this.fs.readFile(this.filename, 'utf8').catch(() => '');
+      const header = old.split('\n')[0];
+      if (header) this.keys = header.split(this.separator).slice(1);
+    }
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    let head = '';
+    if (!this.keys) {
+      this.keys = Object.keys(logs).sort();
+      head = ['epoch', ...this.keys].join(this.separator) + '\n';
+    }
+    const row = [String(epoch), ...this.keys.map((k) => (logs[k] === undefined ? '' : String(logs[k])))].join(this.separator);
+    await this.fs!.appendFile(this.filename, head + row + '\n');
+  }
+}

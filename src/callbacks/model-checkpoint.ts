@@ -1,0 +1,58 @@
+// ModelCheckpoint (Keras semantics): save the model after each epoch, or only when `monitor` improves
+// (saveBestOnly). Saving is atomic (see io/model-files), so a crash mid-write never breaks the best model.
+// filepath may hold Keras-style fields: 'model-{epoch:02d}-{val_loss:.2f}'.
+import type { Logs } from './callback.js';
+import { MonitorCallback, type Mode } from './monitor.js';
+
+export interface ModelCheckpointArgs {
+  filepath: string; monitor?: string; verbose?: number; saveBestOnly?: boolean; mode?: Mode; saveFreq?: 'epoch';
+}
+
+export function formatPath(template: string, epoch: number, logs: Logs): string {
+  return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (whole, key: string, spec: string | undefined) => {
+    const v = key === 'epoch' ? epoch + 1 : logs[key];
+    if (v === undefined) throw new Error(`modelCheckpoint: filepath field '${whole}' names no logged quantity; available: epoch, ${Object.keys(logs).join(', ')}`);
+    if (!spec) return String(v);
+    const m = /^(0?)(\d*)(?:\.(\d+))?([dfe])$/.exec(spec);
+    if (!m) throw new Error(`modelCheckpoint: unsupported format '${spec}' in filepath field '${whole}'`);
+    const [, zero, width, prec, type] = m;
+    const s = type === 'd' ? String(Math.round(v)) : type === 'e' ? v.toExponential(prec ? +prec : 6) : v.toFixed(prec ? +prec : 6);
+    return width ? s.padStart(+width, zero ? '0' : ' ') : s;
+  });
+}
+
+export class ModelCheckpoint extends MonitorCallback {
+  readonly filepath: string;
+  readonly saveBestOnly: boolean;
+  private readonly verbose: number;
+  /** Epoch (0-based) of the last save, -1 before any. */
+  lastSavedEpoch = -1;
+
+  constructor(args: ModelCheckpointArgs) {
+    super(args ?? {}, 'val_loss', 'modelCheckpoint');
+    if (!args || typeof args.filepath !== 'string' || !args.filepath) throw new Error('modelCheckpoint: filepath must be a non-empty string');
+    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`modelCheckpoint: only saveFreq 'epoch' is supported, got ${JSON.stringify(args.saveFreq)}`);
+    this.filepath = args.filepath;
+    this.saveBestOnly = args.saveBestOnly ?? false;
+    this.verbose = args.verbose ?? 0;
+  }
+
+  onTrainBegin(): void { this.resetBest(); this.lastSavedEpoch = -1; }
+
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    const path = formatPath(this.filepath, epoch, logs);
+    if (this.saveBestOnly) {
+      const v = this.current(logs, 'modelCheckpoint');
+      if (v === undefined || !this.improved(v)) {
+        if (this.verbose > 0 && v !== undefined) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
+        return;
+      }
+      if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${v.toFixed(5)}, saving model to ${path}`);
+      this.best = v;
+    } else if (this.verbose > 0) {
+      console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
+    }
+    await this.model.save(path);
+    this.lastSavedEpoch = epoch;
+  }
+}

@@ -1,0 +1,37 @@
+// Shared base of callbacks that watch one logged quantity (Keras' monitor / mode / min_delta).
+import { Callback, type Logs } from './callback.js';
+
+export type Mode = 'auto' | 'min' | 'max';
+
+export abstract class MonitorCallback extends Callback {
+  readonly monitor: string;
+  readonly mode: 'min' | 'max';
+  readonly minDelta: number;
+  best: number;
+
+  constructor(args: { monitor?: string; mode?: Mode; minDelta?: number }, defaultMonitor: string, what: string) {
+    super();
+    this.monitor = args.monitor ?? defaultMonitor;
+    const mode = args.mode ?? 'auto';
+    if (!['auto', 'min', 'max'].includes(mode)) throw new Error(`${what}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+    // Keras: 'auto' maximises accuracy-like quantities and minimises the rest
+    this.mode = mode === 'auto' ? (/acc|auc|precision|recall/.test(this.monitor) ? 'max' : 'min') : mode;
+    this.minDelta = Math.abs(args.minDelta ?? 0);
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  /** The monitored value in logs, warning once (like Keras) when it is missing. */
+  protected current(logs: Logs | undefined, what: string): number | undefined {
+    const v = logs?.[this.monitor];
+    if (v === undefined) {
+      console.warn(`${what}: monitored quantity '${this.monitor}' is not available; available: ${Object.keys(logs ?? {}).join(', ')}`);
+    }
+    return v;
+  }
+
+  protected improved(v: number, reference = this.best): boolean {
+    return this.mode === 'min' ? v < reference - this.minDelta : v > reference + this.minDelta;
+  }
+
+  protected resetBest(): void { this.best = this.mode === 'min' ? Infinity : -Infinity; }
+}

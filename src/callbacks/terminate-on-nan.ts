@@ -1,0 +1,13 @@
+// TerminateOnNaN: stops training at the first batch whose loss is NaN or infinite. Without it, fit()
+// rejects with an error at such a batch; with it, fit() ends normally and returns the History so far.
+import { Callback, type Logs } from './callback.js';
+
+export class TerminateOnNaN extends Callback {
+  onBatchEnd(batch: number, logs?: Logs): void {
+    const loss = logs?.loss;
+    if (loss !== undefined && !Number.isFinite(loss)) {
+      console.log(`Batch ${batch}: Invalid loss, terminating training`);
+      this.model.stopTraining = true;
+    }
+  }
+}

@@ -1,0 +1,173 @@
+// The simdnet subcommands. Each validates its arguments, then uses only the public API.
+import * as sn from '../index.js';
+import { parseArgs, UsageError, type OptionSpec } from './args.js';
+
+const TRAIN: Record<string, OptionSpec> = {
+  data: { type: 'string' }, epochs: { type: 'int', min: 1 }, 'batch-size': { type: 'int', min: 1 },
+  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adagrad', 'rmsprop'] }, lr: { type: 'number', min: 1e-12 },
+  threads: { type: 'string' }, seed: { type: 'int' }, out: { type: 'string' }, plot: { type: 'string' },
+  'test-size': { type: 'number', min: 0.01, max: 0.9 }, verbose: { type: 'int', min: 0, max: 2 },
+};
+
+function threadsArg(v: unknown): number | 'auto' {
+  if (v === undefined || v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`simdnet train: --threads must be 'auto' or a positive integer, got '${v}'`);
+  return n;
+}
+
+/** Confusion matrix text: rows are true classes, columns predicted. */
+export function confusionMatrix(yTrue: Int32Array, yPred: Int32Array, names: string[]): string {
+  const k = names.length;
+  const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  yTrue.forEach((t, i) => { m[t][yPred[i]]++; });
+  const w = Math.max(3, ...m.flat().map((v) => String(v).length)) + 1;
+  const head = 'true\\pred'.padEnd(10) + names.map((n) => n.padStart(w)).join('');
+  const rows = m.map((r, i) => names[i].padEnd(10) + r.map((v) => (v ? String(v) : '.').padStart(w)).join(''));
+  return [head, ...rows].join('\n');
+}
+
+function argmaxRows(t: sn.Tensor): Int32Array {
+  const n = t.shape[0], k = t.size / n;
+  return Int32Array.from({ length: n }, (_, i) => {
+    let b = 0;
+    for (let j = 1; j < k; j++) if (t.data[i * k + j] > t.data[i * k + b]) b = j;
+    return b;
+  });
+}
+
+const accuracyOf = (a: Int32Array, b: Int32Array) => a.reduce((s, v, i) => s + (v === b[i] ? 1 : 0), 0) / a.length;
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { opts, positionals } = parseArgs(argv, TRAIN, 'train');
+  if (positionals.length) throw new UsageError(`simdnet train: unexpected argument '${positionals[0]}'`);
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const seed = (opts.seed as number | undefined) ?? 0;
+  const epochs = (opts.epochs as number | undefined) ?? 20;
+  const batchSize = (opts['batch-size'] as number | undefined) ?? 32;
+  const optName = (opts.optimizer as string | undefined) ?? 'sgd';
+  const lr0 = (opts.lr as number | undefined) ?? (optName === 'sgd' || optName === 'adagrad' ? 0.01 : 0.001);
+  const out = (opts.out as string | undefined) ?? 'model';
+  const plot = (opts.plot as string | undefined) ?? path.join(out, 'curves.png');
+  const testSize = (opts['test-size'] as number | undefined) ?? 0.15;
+  const verbose = ((opts.verbose as number | undefined) ?? 1) as 0 | 1 | 2;
+  const threads = threadsArg(opts.threads);
+  const t0 = performance.now();
+
+  let trainDir: string, testDir: string | null = null, classNames: string[] | undefined;
+  if (opts.data === undefined) {
+    console.log('Data: the embedded synthetic face set (16 people, labels A C D F G H I J K L M P R S T V)');
+    let last = 0;
+    const set = await sn.data.syntheticFaces({
+      seed,
+      onProgress: (done, total) => {
+        if (done === total || performance.now() - last > 1000) { last = performance.now(); process.stdout.write(`\r  generating photos (first run only): ${done}/${total}`); }
+        if (done === total) process.stdout.write('\n');
+      },
+    });
+    console.log(`  ${set.generated ? 'written to' : 'cached in'} ${set.dir}`);
+    trainDir = set.trainDir; testDir = set.testDir; classNames = set.labels;
+  } else {
+    trainDir = opts.data as string;
+    const stat = await fs.stat(trainDir).catch(() => null);
+    if (!stat?.isDirectory()) throw new UsageError(`simdnet train: --data ${trainDir} is not a folder`);
+    const subs = (await fs.readdir(trainDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    if (subs.includes('train') && subs.includes('test')) { testDir = path.join(trainDir, 'test'); trainDir = path.join(trainDir, 'train'); }
+    const labLetters = sn.data.LAB_LABELS;
+    console.log(`Data: ${trainDir}`);
+    const probe = await sn.data.loadImageFolder(trainDir, { size: [1, 1], onWarning: () => {} });
+    if (probe.classNames.every((c) => labLetters.includes(c))) classNames = labLetters; // the lab's fixed letter order
+  }
+  const folder = await sn.data.loadImageFolder(trainDir, { size: [42, 42], channels: 3, classNames });
+  const k = folder.classNames.length;
+  console.log(`  ${folder.x.shape[0]} photos of ${k} classes (${folder.layout} layout), resized to 42x42x3`);
+  if (k < 2) throw new Error(`simdnet train: ${trainDir} holds only one class; need at least two`);
+  const { xTrain, xTest, yTrain, yTest } = sn.utils.trainTestSplit(folder.x, sn.utils.toCategorical(folder.y, k), { testSize, seed, stratify: true });
+  console.log(`  split: ${xTrain.shape[0]} train / ${xTest.shape[0]} test (${Math.round(testSize * 100)} %, stratified)\n`);
+
+  const model = sn.models.labFaceCnn({ numClasses: k, seed });
+  model.summary();
+  const optimizer = optName === 'sgd' ? sn.optimizers.sgd({ learningRate: lr0, momentum: 0.9, nesterov: true })
+    : optName === 'adam' ? sn.optimizers.adam({ learningRate: lr0 })
+      : optName === 'adagrad' ? sn.optimizers.adagrad({ learningRate: lr0 }) : sn.optimizers.rmsprop({ learningRate: lr0 });
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  console.log(`\nTraining: ${optName}${optName === 'sgd' ? ' (momentum 0.9, Nesterov)' : ''}, lr ${lr0} halved every 10 epochs, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
+  const history = await model.fit(xTrain, yTrain, {
+    epochs, batchSize, verbose, seed, threads, shuffle: true, validationData: [xTest, yTest],
+    callbacks: [
+      // the lab's schedule: lr0 * 0.5 ** floor((1 + epoch) / 10)
+      sn.callbacks.learningRateScheduler((epoch) => lr0 * 0.5 ** Math.floor((1 + epoch) / 10)),
+      sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true }),
+    ],
+  });
+  const best = await sn.loadModel(out);
+  best.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const ev = await best.evaluate(xTest, yTest);
+  const pred = await best.predictClasses(xTest);
+  const truth = argmaxRows(yTest);
+  console.log(`\nBest model (lowest val_loss) saved to ${out}/ (model.json + weights.bin)`);
+  console.log(`Test accuracy: ${(ev.accuracy! * 100).toFixed(1)} % (${Math.round(ev.accuracy! * xTest.shape[0])}/${xTest.shape[0]}), test loss ${ev.loss.toFixed(4)}`);
+  console.log('\nConfusion matrix (rows: true person, columns: predicted)\n' + confusionMatrix(truth, pred, folder.classNames));
+  if (testDir) {
+    const flat = await sn.data.loadImageFolder(testDir, { size: [42, 42], channels: 3, classNames: folder.classNames });
+    const p = await best.predictClasses(flat.x);
+    console.log(`\nHeld-out folder ${testDir} (${flat.layout} layout, ${flat.x.shape[0]} photos): accuracy ${(accuracyOf(p, flat.y) * 100).toFixed(1)} %`);
+  }
+  await fs.mkdir(path.dirname(path.resolve(plot)), { recursive: true });
+  await fs.writeFile(plot, await sn.io.plotHistory(history.history));
+  console.log(`Training curves: ${plot}`);
+  console.log(`Wall time: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
+export async function evaluateCommand(argv: string[]): Promise<number> {
+  const { opts, positionals } = parseArgs(argv, { model: { type: 'string' }, data: { type: 'string' }, 'batch-size': { type: 'int', min: 1 } }, 'evaluate');
+  if (positionals.length) throw new UsageError(`simdnet evaluate: unexpected argument '${positionals[0]}'`);
+  if (!opts.model) throw new UsageError('simdnet evaluate: --model DIR is required');
+  if (!opts.data) throw new UsageError('simdnet evaluate: --data DIR is required');
+  const model = await sn.loadModel(opts.model as string);
+  const [h, w] = model.inputShape;
+  const k = model.outputShape[0];
+  const names = k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : undefined;
+  const folder = await sn.data.loadImageFolder(opts.data as string, { size: [h, w], channels: model.inputShape[2] as 1 | 3, classNames: names });
+  if (folder.classNames.length > k) throw new Error(`simdnet evaluate: ${opts.data} has ${folder.classNames.length} classes but the model predicts ${k}`);
+  const pred = await model.predictClasses(folder.x, { batchSize: (opts['batch-size'] as number | undefined) ?? 32 });
+  console.log(`${folder.x.shape[0]} photos, ${new Set(folder.y).size} classes (${folder.layout} layout)`);
+  console.log(`Accuracy: ${(accuracyOf(pred, folder.y) * 100).toFixed(1)} %`);
+  console.log('\nConfusion matrix (rows: true, columns: predicted)\n' + confusionMatrix(folder.y, pred, folder.classNames));
+  return 0;
+}
+
+export async function predictCommand(argv: string[]): Promise<number> {
+  const { opts, positionals } = parseArgs(argv, { model: { type: 'string' }, labels: { type: 'string' } }, 'predict');
+  if (!opts.model) throw new UsageError('simdnet predict: --model DIR is required');
+  if (!positionals.length) throw new UsageError('simdnet predict: give at least one IMAGE');
+  const model = await sn.loadModel(opts.model as string);
+  const [h, w, c] = model.inputShape;
+  const k = model.outputShape[0];
+  const names = opts.labels ? (opts.labels as string).split(',') : k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : null;
+  if (names && names.length !== k) throw new UsageError(`simdnet predict: --labels has ${names.length} names but the model predicts ${k} classes`);
+  for (const file of positionals) {
+    const img = sn.io.resize(await sn.io.readImage(file, { channels: c as 1 | 3 }), w, h);
+    const x = sn.tensor(Float32Array.from(img.data, (v) => v / 255), [1, h, w, c]);
+    const p = await model.predict(x);
+    let best = 0;
+    for (let j = 1; j < k; j++) if (p.data[j] > p.data[best]) best = j;
+    console.log(`${file}: ${names ? names[best] : best} (p = ${p.data[best].toFixed(3)})`);
+  }
+  return 0;
+}
+
+export async function synthCommand(argv: string[]): Promise<number> {
+  const { opts, positionals } = parseArgs(argv, { out: { type: 'string' }, seed: { type: 'int' } }, 'synth');
+  if (positionals.length) throw new UsageError(`simdnet synth: unexpected argument '${positionals[0]}'`);
+  if (!opts.out) throw new UsageError('simdnet synth: --out DIR is required');
+  const set = await sn.data.syntheticFaces({
+    dir: opts.out as string, seed: (opts.seed as number | undefined) ?? 0,
+    onProgress: (d: number, t: number) => { if (d % 50 === 0 || d === t) process.stdout.write(`\r${d}/${t} photos`); if (d === t) process.stdout.write('\n'); },
+  });
+  const total = Object.values(set.counts).reduce((a, b) => a + b, 0);
+  console.log(`${set.generated ? 'Wrote' : 'Already present:'} ${set.dir}: ${total} training photos in ${set.trainDir}/<letter>/, test photos in ${set.testDir}/<letter>_NNNN.jpg`);
+  return 0;
+}

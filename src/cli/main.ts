@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// The simdnet command: train | evaluate | predict | synth | bench. `simdnet train` without --data runs the
+// lab's whole experiment on the embedded (generated) face set.
+import * as sn from '../index.js';
+import { UsageError } from './args.js';
+import { evaluateCommand, predictCommand, synthCommand, trainCommand } from './commands.js';
+
+const USAGE = `Usage:
+  simdnet train    [--data DIR] [--epochs 20] [--batch-size 32] [--optimizer sgd|adam|adagrad|rmsprop] [--lr 0.01]
+                   [--threads auto|N] [--seed S] [--out model-dir] [--plot curves.png] [--test-size 0.15] [--verbose 0|1|2]
+  simdnet evaluate --model DIR --data DIR
+  simdnet predict  --model DIR IMAGE...
+  simdnet synth    --out DIR [--seed S]
+  simdnet bench    [--json] [--quick]
+Without --data, train runs the lab's experiment on the embedded synthetic face set.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'train': return trainCommand(rest);
+    case 'evaluate': return evaluateCommand(rest);
+    case 'predict': return predictCommand(rest);
+    case 'synth': return synthCommand(rest);
+    case 'bench': {
+      process.argv = [process.argv[0], process.argv[1], ...rest];
+      await import('../../bench/run.js');
+      return 0;
+    }
+    case undefined: case '--help': case '-h': case 'help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    case '--version':
+      console.log(`simdnet ${sn.version}`);
+      return 0;
+    default:
+      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth, bench`);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
+  if (e instanceof UsageError) console.error(`${e.message}\n\n${USAGE}`);
+  else console.error(`simdnet: ${e.message}`);
+  if (process.env.SIMDNET_DEBUG) console.error(e.stack);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
+});

@@ -1,0 +1,96 @@
+// The embedded face set: a generated stand-in for the lab's BioID photos (which cannot ship). Written
+// once, deterministically from a seed, into a cache folder laid out like the lab's data:
+//   <dir>/train/<letter>/NNNN.jpg   16 people, 20–50 photos each (384x286 grayscale JPEG)
+//   <dir>/test/<letter>_NNNN.jpg    a flat test folder, 4 photos per person
+// A folder is complete only once `<dir>/manifest.json` exists; it is built in a temporary sibling and
+// renamed into place, so an interrupted run never leaves a partial set behind.
+import { Random } from '../engine/random.js';
+import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './face-renderer.js';
+
+export const LAB_LABELS = ['A', 'C', 'D', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'P', 'R', 'S', 'T', 'V'];
+const VERSION = 1;
+const TEST_PER_PERSON = 4;
+
+export interface SyntheticFacesOptions {
+  /** Cache folder; default .cache/simdnet/faces-v1-seed<seed> under the working directory. */
+  dir?: string;
+  seed?: number;
+  /** Called after each photo written: (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SyntheticFacesInfo { dir: string; trainDir: string; testDir: string; labels: string[]; counts: Record<string, number>; generated: boolean }
+
+/** Photos per person (train folder), fixed by the seed: 20–50 each, more often near 50 than 20. */
+export function photoCounts(seed: number): number[] {
+  const rng = new Random(seed ^ 0x51ed);
+  return LAB_LABELS.map(() => 20 + Math.floor(30 * Math.sqrt(rng.next())));
+}
+
+async function encodeJpeg(gray: Uint8Array): Promise<Uint8Array> {
+  const jpeg = (await import('jpeg-js')).default;
+  const rgba = new Uint8Array(PHOTO_WIDTH * PHOTO_HEIGHT * 4);
+  for (let i = 0; i < gray.length; i++) { rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = gray[i]; rgba[4 * i + 3] = 255; }
+  return jpeg.encode({ data: rgba, width: PHOTO_WIDTH, height: PHOTO_HEIGHT }, 90).data;
+}
+
+/** Writes the set (once) and returns where it is. */
+export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<SyntheticFacesInfo> {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new Error(`syntheticFaces: seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+  const dir = path.resolve(opts.dir ?? path.join('.cache', 'simdnet', `faces-v${VERSION}-seed${seed}`));
+  const counts = photoCounts(seed);
+  const info: SyntheticFacesInfo = {
+    dir, trainDir: path.join(dir, 'train'), testDir: path.join(dir, 'test'), labels: [...LAB_LABELS],
+    counts: Object.fromEntries(LAB_LABELS.map((l, i) => [l, counts[i]])), generated: false,
+  };
+  const manifestPath = path.join(dir, 'manifest.json');
+  const existing = await fs.readFile(manifestPath, 'utf8').then(JSON.parse).catch(() => null);
+  if (existing) {
+    if (existing.version !== VERSION || existing.seed !== seed) {
+      throw new Error(`syntheticFaces: ${dir} holds a different set (version ${existing.version}, seed ${existing.seed}); choose another dir`);
+    }
+    return info;
+  }
+  try {
+    const entries = await fs.readdir(dir);
+    if (entries.length) throw new Error(`syntheticFaces: ${dir} exists, is not empty and has no manifest.json; refusing to write into it`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  const tmp = await fs.mkdtemp(`${dir}.tmp-`);
+  try {
+    const rng = new Random(seed);
+    const people = LAB_LABELS.map((_, i) => makePerson(rng, i));
+    const total = counts.reduce((a, b) => a + b, 0) + TEST_PER_PERSON * LAB_LABELS.length;
+    let done = 0;
+    await fs.mkdir(path.join(tmp, 'test'));
+    for (let i = 0; i < LAB_LABELS.length; i++) {
+      const label = LAB_LABELS[i];
+      await fs.mkdir(path.join(tmp, 'train', label), { recursive: true });
+      // each person's photos come from their own stream, so counts do not shift other people's photos
+      const shots = new Random(seed * 7919 + i * 104729 + 1);
+      for (let j = 0; j < counts[i] + TEST_PER_PERSON; j++) {
+        const img = renderFace(people[i], makeShot(shots), shots);
+        const file = j < counts[i]
+          ? path.join(tmp, 'train', label, `${String(j + 1).padStart(4, '0')}.jpg`)
+          : path.join(tmp, 'test', `${label}_${String(j - counts[i] + 1).padStart(4, '0')}.jpg`);
+        await fs.writeFile(file, await encodeJpeg(img));
+        opts.onProgress?.(++done, total);
+      }
+    }
+    await fs.writeFile(path.join(tmp, 'manifest.json'), JSON.stringify({ version: VERSION, seed, labels: LAB_LABELS, counts: info.counts, testPerPerson: TEST_PER_PERSON }, null, 1));
+    await fs.rename(tmp, dir).catch(async (e) => {
+      // another process finished first: keep theirs
+      if (await fs.stat(manifestPath).catch(() => null)) return;
+      throw e;
+    });
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+  info.generated = true;
+  return info;
+}

@@ -1,0 +1,106 @@
+// loadImageFolder over both of the lab's layouts, mixed formats, warnings and errors; trainTestSplit.
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as sn from '../../src/index.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'simdnet-folder-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function gray(w: number, h: number, v: number): Uint8Array { return new Uint8Array(w * h).fill(v); }
+function pgm(w: number, h: number, v: number): Buffer {
+  return Buffer.concat([Buffer.from(`P5\n${w} ${h}\n255\n`), Buffer.from(gray(w, h, v))]);
+}
+function png(w: number, h: number, v: number): Buffer {
+  const p = new PNG({ width: w, height: h });
+  p.data.fill(v);
+  for (let i = 3; i < p.data.length; i += 4) p.data[i] = 255;
+  return PNG.sync.write(p);
+}
+function jpg(w: number, h: number, v: number): Buffer {
+  const d = new Uint8Array(w * h * 4).fill(v);
+  return Buffer.from(jpeg.encode({ data: d, width: w, height: h }, 100).data);
+}
+
+describe('loadImageFolder', () => {
+  it('reads one sub-folder per class, mixed formats, in a given class order, skipping non-images with a warning', async () => {
+    const dir = path.join(root, 'folders');
+    for (const [cls, files] of Object.entries({ A: ['1.pgm', '2.png'], C: ['x.jpg'], D: ['notes.txt', 'y.pgm'] })) {
+      mkdirSync(path.join(dir, cls), { recursive: true });
+      files.forEach((f, i) => {
+        const v = 40 * (i + 1) + (cls === 'C' ? 100 : 0);
+        const data = f.endsWith('.pgm') ? pgm(8, 6, v) : f.endsWith('.png') ? png(8, 6, v) : f.endsWith('.jpg') ? jpg(8, 6, v) : Buffer.from('hello');
+        writeFileSync(path.join(dir, cls, f), data);
+      });
+    }
+    writeFileSync(path.join(dir, 'README'), 'stray file');
+    const warnings: string[] = [];
+    const r = await sn.data.loadImageFolder(dir, { size: [4, 5], classNames: ['D', 'C', 'A'], onWarning: (m) => warnings.push(m) });
+    expect(r.layout).toBe('folders');
+    expect(r.x.shape).toEqual([4, 4, 5, 3]);
+    expect(r.classNames).toEqual(['D', 'C', 'A']);
+    expect(Array.from(r.y)).toEqual([2, 2, 1, 0]); // files sorted by class folder then name: A/1, A/2, C/x, D/y
+    expect(r.files.map((f) => path.relative(dir, f))).toEqual(['A/1.pgm', 'A/2.png', 'C/x.jpg', 'D/y.pgm']);
+    expect(r.x.data[0]).toBeCloseTo(40 / 255, 6); // uniform grey survives resizing and becomes 3 channels
+    expect(r.x.data[1]).toBeCloseTo(40 / 255, 6);
+    expect(warnings.some((w) => w.includes('notes.txt') && w.includes('not a JPEG, PNG or PGM image'))).toBe(true);
+    expect(warnings.some((w) => w.includes('README') && w.includes('not inside a class folder'))).toBe(true);
+  });
+
+  it('reads flat files named <class>_<id> like the lab\'s test folder', async () => {
+    const dir = path.join(root, 'flat');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'V_0001.jpg'), jpg(10, 10, 200));
+    writeFileSync(path.join(dir, 'A_0002.pgm'), pgm(10, 10, 10));
+    writeFileSync(path.join(dir, 'nolabel.png'), png(10, 10, 10));
+    const warnings: string[] = [];
+    const r = await sn.data.loadImageFolder(dir, { size: [42, 42], classNames: sn.data.LAB_LABELS, onWarning: (m) => warnings.push(m) });
+    expect(r.layout).toBe('flat');
+    expect(Array.from(r.y)).toEqual([0, 15]);
+    expect(r.x.shape).toEqual([2, 42, 42, 3]);
+    expect(warnings.join('\n')).toMatch(/nolabel.png: no class prefix/);
+  });
+
+  it('gives clear errors for a missing or empty folder, unknown classes and corrupt images', async () => {
+    await expect(sn.data.loadImageFolder(path.join(root, 'nope'))).rejects.toThrow(`loadImageFolder: no such folder ${path.join(root, 'nope')}`);
+    const empty = path.join(root, 'empty');
+    mkdirSync(empty);
+    await expect(sn.data.loadImageFolder(empty)).rejects.toThrow(/holds no images: expected class folders \(A\/0001.jpg\) or flat files/);
+    const odd = path.join(root, 'odd');
+    mkdirSync(path.join(odd, 'Z'), { recursive: true });
+    writeFileSync(path.join(odd, 'Z', '1.pgm'), pgm(4, 4, 1));
+    await expect(sn.data.loadImageFolder(odd, { classNames: ['A', 'C'] })).rejects.toThrow(/has classes Z that are not in classNames \(A C\)/);
+    const bad = path.join(root, 'bad');
+    mkdirSync(path.join(bad, 'A'), { recursive: true });
+    writeFileSync(path.join(bad, 'A', 'broken.pgm'), Buffer.concat([Buffer.from('P5\n10 10\n255\n'), Buffer.alloc(20)]));
+    await expect(sn.data.loadImageFolder(bad)).rejects.toThrow(/broken.pgm.*truncated/);
+  });
+});
+
+describe('trainTestSplit', () => {
+  it('keeps x/y pairs aligned (the lab report\'s bug), stratifies and is seeded', () => {
+    const n = 60;
+    const x = sn.tensor(Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)), [n, 2]);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < 40 ? 0 : i < 50 ? 1 : 2));
+    const y = sn.utils.toCategorical(labels, 3);
+    const s = sn.utils.trainTestSplit(x, y, { testSize: 0.2, seed: 4, stratify: true });
+    expect(s.xTest.shape[0] + s.xTrain.shape[0]).toBe(n);
+    expect(s.xTest.shape[0]).toBe(12);
+    for (const [xs, ys] of [[s.xTrain, s.yTrain], [s.xTest, s.yTest]] as const) {
+      for (let i = 0; i < xs.shape[0]; i++) {
+        const id = xs.data[i * 2];
+        expect(xs.data[i * 2 + 1]).toBe(id);
+        expect(ys.data[i * 3 + labels[id]]).toBe(1); // the label travelled with its sample
+      }
+    }
+    const testCounts = [0, 0, 0];
+    for (let i = 0; i < 12; i++) for (let c = 0; c < 3; c++) testCounts[c] += s.yTest.data[i * 3 + c];
+    expect(testCounts).toEqual([8, 2, 2]);
+    const again = sn.utils.trainTestSplit(x, y, { testSize: 0.2, seed: 4, stratify: true });
+    expect(again.xTest.data).toEqual(s.xTest.data);
+    expect(() => sn.utils.trainTestSplit(x, sn.utils.toCategorical(labels.slice(0, 50), 3))).toThrow('trainTestSplit: x has 60 samples but y has 50');
+  });
+});
