@@ -15,6 +15,7 @@ import { madd } from './simd';
 export const MODE_SET: i32 = 0;   // C = A·B
 export const MODE_ACC: i32 = 1;   // C += A·B
 export const MODE_BIAS: i32 = 2;  // C = bias[j] + A·B
+export const FLAG_RELU: i32 = 4;  // or-ed into the mode: C = max(C, 0) once the product is complete
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -50,41 +51,38 @@ function pack_b(dst: usize, b: usize, bRs: i32, bCs: i32, k0: i32, kc: i32, n0: 
   }
 }
 
-// Stores (or adds) one 4-lane vector to c; `cols` of its lanes are valid (1..4).
+// Stores (or adds) one 4-lane vector to c, clamping at 0 when relu; `cols` of its lanes are valid (1..4).
 // @ts-ignore: decorator
 @inline
-function store_cols(c: usize, v: v128, cols: i32, add: bool): void {
+function store_cols(c: usize, v: v128, cols: i32, add: bool, relu: bool): void {
   if (cols >= 4) {
-    v128.store(c, add ? f32x4.add(v, v128.load(c)) : v);
+    if (add) v = f32x4.add(v, v128.load(c));
+    v128.store(c, relu ? f32x4.max(v, f32x4.splat(0)) : v);
     return;
   }
-  const a0 = add ? load<f32>(c) : 0;
-  store<f32>(c, a0 + f32x4.extract_lane(v, 0));
+  let s0 = f32x4.extract_lane(v, 0) + (add ? load<f32>(c) : 0);
+  store<f32>(c, relu ? max<f32>(s0, 0) : s0);
   if (cols > 1) {
-    const a1 = add ? load<f32>(c, 4) : 0;
-    store<f32>(c, a1 + f32x4.extract_lane(v, 1), 4);
+    const s1 = f32x4.extract_lane(v, 1) + (add ? load<f32>(c, 4) : 0);
+    store<f32>(c, relu ? max<f32>(s1, 0) : s1, 4);
   }
   if (cols > 2) {
-    const a2 = add ? load<f32>(c, 8) : 0;
-    store<f32>(c, a2 + f32x4.extract_lane(v, 2), 8);
+    const s2 = f32x4.extract_lane(v, 2) + (add ? load<f32>(c, 8) : 0);
+    store<f32>(c, relu ? max<f32>(s2, 0) : s2, 8);
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function store_row(c: usize, lo: v128, hi: v128, cols: i32, add: bool): void {
+function store_row(c: usize, lo: v128, hi: v128, cols: i32, add: bool, relu: bool): void {
   if (cols >= 8) {
-    if (add) {
-      lo = f32x4.add(lo, v128.load(c));
-      hi = f32x4.add(hi, v128.load(c, 16));
-    }
-    v128.store(c, lo);
-    v128.store(c, hi, 16);
+    store_cols(c, lo, 4, add, relu);
+    store_cols(c + 16, hi, 4, add, relu);
   } else if (cols > 4) {
-    store_cols(c, lo, 4, add);
-    store_cols(c + 16, hi, cols - 4, add);
+    store_cols(c, lo, 4, add, relu);
+    store_cols(c + 16, hi, cols - 4, add, relu);
   } else {
-    store_cols(c, lo, cols, add);
+    store_cols(c, lo, cols, add, relu);
   }
 }
 
@@ -94,7 +92,7 @@ function store_row(c: usize, lo: v128, hi: v128, cols: i32, add: bool): void {
 // @ts-ignore: decorator
 @inline
 function tile_4x8(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize, red: usize, bp: usize,
-                  kc: i32, rows: i32, cols: i32, add: bool, bias: usize): void {
+                  kc: i32, rows: i32, cols: i32, add: bool, bias: usize, relu: bool): void {
   let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
   let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
   let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
@@ -129,10 +127,10 @@ function tile_4x8(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize
     vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
   }
   const ldcb = <usize>ldc << 2;
-  store_row(c, vacc0x0123, vacc0x4567, cols, add);
-  if (rows > 1) store_row(c + ldcb, vacc1x0123, vacc1x4567, cols, add);
-  if (rows > 2) store_row(c + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add);
-  if (rows > 3) store_row(c + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add);
+  store_row(c, vacc0x0123, vacc0x4567, cols, add, relu);
+  if (rows > 1) store_row(c + ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
+  if (rows > 2) store_row(c + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
+  if (rows > 3) store_row(c + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
 }
 
 // c: C (ldc floats per row); a, rowOff (M entries), redOff (K entries): A as above;
@@ -141,13 +139,16 @@ function tile_4x8(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize
 export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
                      b: usize, bRs: i32, bCs: i32, m: i32, n: i32, k: i32,
                      mode: i32, bias: usize, packBuf: usize): void {
+  const relu = (mode & FLAG_RELU) != 0;
+  mode &= 3;
   const biasPad = packBuf + (<usize>KC * NC << 2);  // NC floats: bias[n0 .. n0+nc) zero-padded to 8
   if (k == 0) {
     // Empty reduction: C = 0, C unchanged or C = bias.
-    if (mode == MODE_ACC) return;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
-        store<f32>(c + ((<usize>i * ldc + j) << 2), mode == MODE_BIAS ? load<f32>(bias + (<usize>j << 2)) : 0);
+        const p = c + ((<usize>i * ldc + j) << 2);
+        let v: f32 = mode == MODE_BIAS ? load<f32>(bias + (<usize>j << 2)) : mode == MODE_ACC ? load<f32>(p) : 0;
+        store<f32>(p, relu ? max(v, 0) : v);
       }
     }
     return;
@@ -157,6 +158,7 @@ export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
     const first = k0 == 0;
     const add = !first || mode == MODE_ACC;
     const useBias = first && mode == MODE_BIAS;
+    const last = k0 + kc == k;
     for (let n0 = 0; n0 < n; n0 += NC) {
       const nc = min(NC, n - n0);
       pack_b(packBuf, b, bRs, bCs, k0, kc, n0, nc);
@@ -179,7 +181,7 @@ export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
           const cols = min(NR, nc - j0);
           const bptr: usize = useBias ? biasPad + (<usize>j0 << 2) : 0;
           const cp = c + ((<usize>i0 * ldc + n0 + j0) << 2);
-          tile_4x8(cp, ldc, a0, a1, a2, a3, red, bp, kc, rows, cols, add, bptr);
+          tile_4x8(cp, ldc, a0, a1, a2, a3, red, bp, kc, rows, cols, add, bptr, relu && last);
           bp += <usize>kc * NR << 2;
         }
       }

@@ -2,19 +2,41 @@
 // (oh*sh - padTop, ow*sw - padLeft); positions outside the input are ignored (max) or not counted (avg).
 
 // Y [B, Ho, Wo, C] = max over the window; argmax [B, Ho, Wo, C] (i32) saves the flat input index of
-// each maximum, which the backward pass needs.
+// each maximum, which the backward pass needs (argmax = 0: inference, not saved). Channels go four at a
+// time when C is a multiple of 4.
 export function maxpool_forward(y: usize, argmax: usize, x: usize, b: i32, h: i32, w: i32, c: i32,
                                 ho: i32, wo: i32, ph: i32, pw: i32, sh: i32, sw: i32,
                                 padTop: i32, padLeft: i32): void {
   let o: usize = 0;
+  const simd = (c & 3) == 0;
   for (let n = 0; n < b; n++) {
     for (let oy = 0; oy < ho; oy++) {
       const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + ph, h);
       for (let ox = 0; ox < wo; ox++) {
         const x0 = max(ox * sw - padLeft, 0), x1 = min(ox * sw - padLeft + pw, w);
+        const first: i32 = ((n * h + y0) * w + x0) * c;
+        if (simd) {
+          for (let ci = 0; ci < c; ci += 4) {
+            let best = v128.load(x + (<usize>(first + ci) << 2));
+            let bestIdx = i32x4.add(i32x4.splat(first + ci), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
+            for (let iy = y0; iy < y1; iy++) {
+              for (let ix = x0; ix < x1; ix++) {
+                const idx = ((n * h + iy) * w + ix) * c + ci;
+                const v = v128.load(x + (<usize>idx << 2));
+                const gt = f32x4.gt(v, best);
+                best = v128.bitselect(v, best, gt);
+                if (argmax) bestIdx = v128.bitselect(i32x4.add(i32x4.splat(idx), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0)), bestIdx, gt);
+              }
+            }
+            v128.store(y + (o << 2), best);
+            if (argmax) v128.store(argmax + (o << 2), bestIdx);
+            o += 4;
+          }
+          continue;
+        }
         for (let ci = 0; ci < c; ci++) {
           let best: f32 = -Infinity;
-          let bestIdx: i32 = ((n * h + y0) * w + x0) * c + ci;
+          let bestIdx: i32 = first + ci;
           for (let iy = y0; iy < y1; iy++) {
             for (let ix = x0; ix < x1; ix++) {
               const idx = ((n * h + iy) * w + ix) * c + ci;
@@ -23,7 +45,7 @@ export function maxpool_forward(y: usize, argmax: usize, x: usize, b: i32, h: i3
             }
           }
           store<f32>(y + (o << 2), best);
-          store<i32>(argmax + (o << 2), bestIdx);
+          if (argmax) store<i32>(argmax + (o << 2), bestIdx);
           o++;
         }
       }

@@ -90,7 +90,8 @@ export async function plotHistory(history: Record<string, number[]>, title = 'tr
       const col = COLORS[j];
       for (let i = 1; i < s.v.length; i++) c.line(X(i - 1), Y(s.v[i - 1]), X(i), Y(s.v[i]), col, 2);
       if (s.v.length === 1) c.line(X(0) - 2, Y(s.v[0]), X(0) + 2, Y(s.v[0]), col, 3);
-      const lx = x1 - 140, ly = y1 + 8 + j * 16;
+      // legend away from the curves: top right for loss (falling), bottom right for accuracy (rising)
+      const lx = x1 - 140, ly = (key === 'accuracy' ? y0 - 40 : y1 + 8) + j * 16;
       c.line(lx, ly + 4, lx + 20, ly + 4, col, 2);
       c.text(s.k.startsWith('val_') ? 'validation' : 'train', lx + 26, ly, black);
     });

@@ -1,7 +1,7 @@
 // Conv2D (NHWC, kernel [KH, KW, Cin, Cout]). Every pass is one implicit-im2col GEMM (see assembly/conv.ts):
 // forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
 // backward-filter (taps x windows).
-import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
+import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { InitializerSpec } from './initializers.js';
 import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type Padding } from './layer.js';
@@ -110,9 +110,11 @@ export class Conv2D extends Layer {
     }
     this.lastX = x;
     const m = n * ho * wo;
+    // ReLU is fused into the GEMM's store; other activations run as a pass over the output
+    const relu = this.activation === 'relu' ? GEMM_RELU : 0;
     rt.k.gemm(this.y, cout, x, this.windows, this.taps, kernel.offset, cout, 1, m, cout, kernel.size / cout,
-      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, rt.gemmScratch);
-    activationForward(rt, this.activation, this.y, this.y, m, cout);
+      (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, rt.gemmScratch);
+    if (!relu) activationForward(rt, this.activation, this.y, this.y, m, cout);
     return this.y;
   }
 

@@ -1,6 +1,6 @@
 // Dense: Y [B, U] = f(X [B, I] · W [I, U] + b). Inputs of higher rank must be flattened first (as in
 // Keras, a Dense on [.., I] would act on the last axis; simdnet supports rank-1 samples only).
-import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
+import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { InitializerSpec } from './initializers.js';
 import { Layer, positiveInt, type LayerArgs } from './layer.js';
@@ -71,9 +71,10 @@ export class Dense extends Layer {
     const rt = this.rt;
     const [kernel, bias] = this.params;
     this.lastX = x;
+    const relu = this.activation === 'relu' ? GEMM_RELU : 0; // fused into the GEMM's store
     rt.k.gemm(this.y, this.units, x, this.rowsX, this.stepsI, kernel.offset, this.units, 1, n, this.units,
-      this.inputShape[0], bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, rt.gemmScratch);
-    activationForward(rt, this.activation, this.y, this.y, n, this.units);
+      this.inputShape[0], (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, rt.gemmScratch);
+    if (!relu) activationForward(rt, this.activation, this.y, this.y, n, this.units);
     return this.y;
   }
 

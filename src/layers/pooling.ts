@@ -60,8 +60,9 @@ export class MaxPooling2D extends Pooling2D {
     if (training) this.dx = this.buffer(maxBatch * this.inSize, 'input gradient');
   }
 
-  forward(x: number, n: number): number {
-    this.rt.k.maxpool_forward(this.y, this.argmax, x, ...this.geometry(n));
+  forward(x: number, n: number, training: boolean): number {
+    // the argmax is only needed by backward
+    this.rt.k.maxpool_forward(this.y, training ? this.argmax : 0, x, ...this.geometry(n));
     return this.y;
   }
 

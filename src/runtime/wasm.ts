@@ -54,7 +54,8 @@ export interface Kernels {
   rmsprop_update(p: Ptr, g: Ptr, a: Ptr, mom: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number): void;
 }
 
-export const GEMM_SET = 0, GEMM_ACC = 1, GEMM_BIAS = 2;
+/** gemm modes; GEMM_RELU is or-ed in to clamp the finished product at 0 (fused ReLU). */
+export const GEMM_SET = 0, GEMM_ACC = 1, GEMM_BIAS = 2, GEMM_RELU = 4;
 
 /** Static data of the module sits below 64 KiB; the arena starts above it. */
 const ARENA_BASE = 65536;

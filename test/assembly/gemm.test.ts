@@ -1,13 +1,14 @@
 // One generic tester for the GEMM kernel against a naive reference, over awkward sizes, every mode,
 // strided / transposed B and indirect A (including sizes past the KC = 512 and NC = 256 blocks).
 import { describe, expect, it } from 'vitest';
-import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../../src/runtime/wasm.js';
+import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../../src/runtime/wasm.js';
 import { maxRelError, randomArray, rt } from '../helpers.js';
 
 interface Case { m: number; n: number; k: number; mode: number; transB: boolean; transA: boolean }
 
 function naive(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array, cs: Case): Float64Array {
-  const { m, n, k, mode, transA, transB } = cs;
+  const { m, n, k, transA, transB } = cs;
+  const mode = cs.mode & 3, relu = (cs.mode & GEMM_RELU) !== 0;
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -17,7 +18,7 @@ function naive(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32A
         const bv = transB ? b[j * k + r] : b[r * n + j];
         s += av * bv;
       }
-      out[i * n + j] = s;
+      out[i * n + j] = relu ? Math.max(s, 0) : s;
     }
   }
   return out;
@@ -42,17 +43,18 @@ function runGemm(cs: Case, seed: number): { got: Float32Array; want: Float64Arra
 }
 
 const sizes: [number, number, number][] = [
-  [1, 1, 1], [1, 8, 1], [3, 5, 7], [4, 8, 16], [5, 9, 3], [7, 13, 29], [17, 31, 64], [33, 7, 100],
+  [3, 5, 0], [1, 1, 1], [1, 8, 1], [3, 5, 7], [4, 8, 16], [5, 9, 3], [7, 13, 29], [17, 31, 64], [33, 7, 100],
   [2, 257, 5], [6, 3, 513], [9, 300, 600], [64, 32, 288], [13, 1, 1030],
 ];
 
 describe('gemm f32_gemm_4x8__wasmsimd_loadsplat', () => {
   for (const [m, n, k] of sizes) {
-    for (const mode of [GEMM_SET, GEMM_ACC, GEMM_BIAS]) {
+    for (const mode of [GEMM_SET, GEMM_ACC, GEMM_BIAS, GEMM_BIAS | GEMM_RELU, GEMM_ACC | GEMM_RELU]) {
       for (const [transA, transB] of [[false, false], [true, true]] as const) {
         it(`M=${m} N=${n} K=${k} mode=${mode}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}`, () => {
           const { got, want } = runGemm({ m, n, k, mode, transA, transB }, m * 1000 + n * 10 + k);
           expect(maxRelError(got, want)).toBeLessThan(1e-5);
+          if (mode & GEMM_RELU) expect(got.every((v) => v >= 0)).toBe(true);
         });
       }
     }

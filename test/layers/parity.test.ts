@@ -221,6 +221,9 @@ describe('MaxPooling2D / AveragePooling2D parity with tf.maxPool / tf.avgPool (f
   cases.push({ pool: [3, 2], strides: [2, 1], padding: 'same', input: [6, 8, 2], batch: 2 });
   cases.push({ pool: 2, padding: 'valid', input: [6, 8, 2], batch: 2 }); // default strides = poolSize
   cases.push({ pool: 3, padding: 'same', input: [8, 6, 2], batch: 2 }); // default strides, asymmetric padding
+  // channels in multiples of 4 take the SIMD max-pool path
+  cases.push({ pool: 2, padding: 'valid', input: [6, 6, 8], batch: 2 });
+  cases.push({ pool: 3, strides: 2, padding: 'same', input: [7, 5, 4], batch: 3 });
 
   let seed = 500;
   for (const kind of ['max', 'avg'] as const) {
