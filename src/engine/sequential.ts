@@ -234,6 +234,7 @@ export class Sequential {
       throw new Error(`${fn}: ${arg} must have shape [n, ${want.join(', ')}] for ${this.layers[0].label}, got [${x.shape.join(', ')}]`);
     }
     if (x.shape[0] === 0) throw new Error(`${fn}: ${arg} has no samples`);
+    this.layers[0].checkInput(x.data, fn, arg);
     return x.shape[0];
   }
 

@@ -60,6 +60,12 @@ export abstract class Layer {
 
   abstract computeOutputShape(inputShape: number[]): number[];
 
+  /**
+   * Checks the values of data fed to this layer when it is the model's first layer (e.g. token ids in
+   * range); throws an Error naming `fn` and `arg`. Shapes are checked by the engine.
+   */
+  checkInput(_data: ArrayLike<number>, _fn: string, _arg: string): void {}
+
   protected addParam(name: string, shape: number[], init: InitializerSpec): void {
     const size = shape.reduce((a, b) => a * b, 1);
     this.params.push({ name, shape, size, init: getInitializer(init, `${this.label}: ${name}Initializer`), offset: -1, gradOffset: -1 });

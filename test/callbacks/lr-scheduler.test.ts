@@ -126,7 +126,7 @@ describe('learningRateScheduler', () => {
     await expect(m.fit(x, y, {
       epochs: 5, batchSize: 8, verbose: 0,
       callbacks: [sn.callbacks.learningRateScheduler((e) => 0.1 - e * 0.05), { onEpochEnd: (e) => { ends.push(e); } }],
-    })).rejects.toThrow(/schedule\(2, 0\.05\) returned -?0\.0\d*|schedule\(2, 0\.05\) returned/);
+    })).rejects.toThrow('learningRateScheduler: schedule(2, 0.05) returned 0; expected a positive number');
     expect(ends).toEqual([0, 1]);
   });
 

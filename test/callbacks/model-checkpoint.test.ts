@@ -1,0 +1,224 @@
+// ModelCheckpoint (Keras semantics): saves after each epoch, or with saveBestOnly only when `monitor`
+// improves (mode auto: max for accuracy-like names, min otherwise); filepath may hold Python-format fields.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as sn from '../../src/index.js';
+import { formatPath, type ModelCheckpoint } from '../../src/callbacks/model-checkpoint.js';
+import { script, tempDir, tinyData, tinyModel, weightBytes } from './fixtures.js';
+
+let root: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => { ({ dir: root, cleanup } = await tempDir('ckpt')); });
+afterAll(async () => { await cleanup(); });
+
+let n = 0;
+const fresh = () => join(root, `case-${n++}`);
+
+/**
+ * A real fit of a tiny model for scripted.length epochs, where the checkpoint sees `key` = scripted[epoch].
+ * Records, per epoch (after the checkpoint ran): lastSavedEpoch, the weights and the predictions on x; and
+ * every model.save call with the epoch it happened in.
+ */
+async function run(ckpt: ModelCheckpoint, key: string, scripted: number[]) {
+  const { x, y } = tinyData(8, 1);
+  const m = tinyModel();
+  let epoch = -1;
+  const saves: { epoch: number; path: string }[] = [];
+  const save = m.save.bind(m);
+  m.save = async (path: string) => { saves.push({ epoch, path }); await save(path); };
+  const lastSaved: number[] = [], weights: sn.Tensor[][] = [], preds: number[][] = [];
+  const h = await m.fit(x, y, {
+    epochs: scripted.length, batchSize: 4, verbose: 0, validationData: [x, y],
+    callbacks: [
+      { onEpochBegin: (e) => { epoch = e; } },
+      script(key, scripted),
+      ckpt,
+      {
+        onEpochEnd: async (_e) => {
+          lastSaved.push(ckpt.lastSavedEpoch);
+          weights.push(m.getWeights());
+          preds.push(Array.from((await m.predict(x)).data));
+        },
+      },
+    ],
+  });
+  return { m, x, h, saves, lastSaved, weights, preds };
+}
+
+describe('modelCheckpoint: saveBestOnly', () => {
+  it("monitor val_loss, mode auto → 'min': saves exactly on the epochs where val_loss improves", async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_loss', saveBestOnly: true });
+    expect(ckpt.mode).toBe('min');
+    // improves at 0, 1, 3; 0.7 again at 4 is no improvement; 0.75, 0.72 are worse than 0.7
+    const r = await run(ckpt, 'val_loss', [0.9, 0.8, 0.85, 0.7, 0.7, 0.75, 0.72]);
+    expect(r.saves.map((s) => s.epoch)).toEqual([0, 1, 3]);
+    expect(r.saves.every((s) => s.path === dir)).toBe(true);
+    expect(r.lastSaved).toEqual([0, 1, 1, 3, 3, 3, 3]);
+    expect(ckpt.best).toBe(0.7);
+
+    // the file holds the weights of epoch 3 (not the final ones), and loads into a model that predicts
+    // exactly what the model predicted at the end of epoch 3
+    expect((await readFile(join(dir, 'weights.bin'))).equals(weightBytes(r.weights[3]))).toBe(true);
+    expect((await readFile(join(dir, 'weights.bin'))).equals(weightBytes(r.m.getWeights()))).toBe(false);
+    const loaded = await sn.loadModel(dir);
+    expect(Array.from((await loaded.predict(r.x)).data)).toEqual(r.preds[3]);
+    expect(r.preds[3]).not.toEqual(r.preds[6]);
+  });
+
+  it("monitor val_accuracy, mode auto → 'max': saves exactly on the epochs where val_accuracy rises", async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_accuracy', saveBestOnly: true });
+    expect(ckpt.mode).toBe('max');
+    const r = await run(ckpt, 'val_accuracy', [0.5, 0.5, 0.75, 0.625, 0.875, 0.875, 0.75]);
+    expect(r.saves.map((s) => s.epoch)).toEqual([0, 2, 4]);
+    expect(r.lastSaved).toEqual([0, 0, 2, 2, 4, 4, 4]);
+    const loaded = await sn.loadModel(dir);
+    expect(Array.from((await loaded.predict(r.x)).data)).toEqual(r.preds[4]);
+    expect(loaded.getWeights().map((t) => Array.from(t.data))).toEqual(r.weights[4].map((t) => Array.from(t.data)));
+  });
+
+  it('mode auto follows Keras for other names; explicit modes override it', () => {
+    const mode = (monitor: string, m?: 'auto' | 'min' | 'max') => sn.callbacks.modelCheckpoint({ filepath: 'x', monitor, mode: m }).mode;
+    expect(mode('loss')).toBe('min');
+    expect(mode('accuracy')).toBe('max');
+    expect(mode('acc')).toBe('max');
+    expect(mode('val_acc')).toBe('max');
+    expect(mode('val_loss', 'max')).toBe('max');
+    expect(mode('val_accuracy', 'min')).toBe('min');
+    expect(sn.callbacks.modelCheckpoint({ filepath: 'x' }).monitor).toBe('val_loss');
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', mode: 'largest' as 'max' }))
+      .toThrow(`modelCheckpoint: mode must be 'auto', 'min' or 'max', got "largest"`);
+  });
+
+  it("explicit mode 'max' on val_loss and 'min' on val_accuracy invert the direction", async () => {
+    const up = sn.callbacks.modelCheckpoint({ filepath: fresh(), monitor: 'val_loss', mode: 'max', saveBestOnly: true });
+    expect((await run(up, 'val_loss', [0.5, 0.4, 0.6, 0.6])).saves.map((s) => s.epoch)).toEqual([0, 2]);
+    const down = sn.callbacks.modelCheckpoint({ filepath: fresh(), monitor: 'val_accuracy', mode: 'min', saveBestOnly: true });
+    expect((await run(down, 'val_accuracy', [0.5, 0.4, 0.6, 0.3])).saves.map((s) => s.epoch)).toEqual([0, 1, 3]);
+  });
+
+  it('driven by hand: onEpochEnd with hand-made logs saves only on improvement', async () => {
+    const dir = fresh();
+    const m = tinyModel();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, saveBestOnly: true });
+    ckpt.setModel(m);
+    ckpt.onTrainBegin();
+    const saved: number[] = [];
+    for (const [e, v] of [1.2, 1.1, 1.3, 1.1, 0.4, Number.NaN, 0.5].entries()) {
+      await ckpt.onEpochEnd(e, { loss: 1, val_loss: v });
+      saved.push(ckpt.lastSavedEpoch);
+    }
+    expect(saved).toEqual([0, 1, 1, 1, 4, 4, 4]);
+    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+  });
+
+  it('with the monitored quantity missing it warns and saves nothing (Keras: "Can save best model only with val_loss available")', async () => {
+    const dir = fresh();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const { x, y } = tinyData(8, 1);
+      const m = tinyModel();
+      const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_loss', saveBestOnly: true });
+      await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: [ckpt] }); // no validation data
+      expect(ckpt.lastSavedEpoch).toBe(-1);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^modelCheckpoint: monitored quantity 'val_loss' is not available; available: loss, accuracy$/));
+      await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  // BUG (Keras divergence): ModelCheckpoint.onTrainBegin resets `best`, so a second fit() with the same
+  // checkpoint (e.g. resuming with initialEpoch) overwrites the best model saved so far with a worse one.
+  // Keras sets `best` only in ModelCheckpoint.__init__ (there is no reset in on_train_begin), so a worse
+  // first epoch of a later fit() does not replace the saved best model.
+  it('keeps its best across fit() calls, like Keras: a worse epoch in a second fit does not replace the best model', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_loss', saveBestOnly: true });
+    const first = await run(ckpt, 'val_loss', [0.9, 0.3]);
+    expect(first.saves.map((s) => s.epoch)).toEqual([0, 1]);
+    const second = await run(ckpt, 'val_loss', [0.8, 0.7]); // both worse than 0.3
+    expect(second.saves).toEqual([]);
+    expect((await readFile(join(dir, 'weights.bin'))).equals(weightBytes(first.weights[1]))).toBe(true);
+  });
+});
+
+describe('modelCheckpoint: every epoch, filepath templates', () => {
+  it('without saveBestOnly saves after every epoch; {epoch:02d} gives one folder per epoch holding that epoch\'s weights', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'ep-{epoch:02d}') });
+    const r = await run(ckpt, 'val_loss', [0.5, 0.6, 0.7]); // getting worse: irrelevant without saveBestOnly
+    expect(r.saves.map((s) => [s.epoch, s.path])).toEqual([[0, join(dir, 'ep-01')], [1, join(dir, 'ep-02')], [2, join(dir, 'ep-03')]]);
+    expect(r.lastSaved).toEqual([0, 1, 2]);
+    expect((await readdir(dir)).sort()).toEqual(['ep-01', 'ep-02', 'ep-03']);
+    for (let e = 0; e < 3; e++) {
+      const folder = join(dir, `ep-0${e + 1}`);
+      expect((await readdir(folder)).sort()).toEqual(['model.json', 'weights.bin']);
+      expect((await readFile(join(folder, 'weights.bin'))).equals(weightBytes(r.weights[e]))).toBe(true);
+      expect(Array.from((await (await sn.loadModel(folder)).predict(r.x)).data)).toEqual(r.preds[e]);
+    }
+  });
+
+  it('{epoch:02d}-{val_loss:.2f} names folders like Keras ("model-01-0.46")', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'model-{epoch:02d}-{val_loss:.2f}'), saveBestOnly: true });
+    await run(ckpt, 'val_loss', [1.5, 0.456, 0.4449, 0.9]);
+    expect((await readdir(dir)).sort()).toEqual(['model-01-1.50', 'model-02-0.46', 'model-03-0.44']);
+  });
+
+  it('formatPath: Python format specs d / f / e with width, zero padding and precision', () => {
+    const logs = { loss: 0.123456789, val_loss: 0.456, val_accuracy: 0.875 };
+    expect(formatPath('m-{epoch}', 0, logs)).toBe('m-1'); // epochs are 1-based in names, as in Keras
+    expect(formatPath('m-{epoch:02d}', 4, logs)).toBe('m-05');
+    expect(formatPath('m-{epoch:03d}', 119, logs)).toBe('m-120');
+    expect(formatPath('m-{epoch:02d}', 99, logs)).toBe('m-100');
+    expect(formatPath('{val_loss:.2f}', 0, logs)).toBe('0.46');
+    expect(formatPath('{loss:.4f}_{val_accuracy:.3f}', 0, logs)).toBe('0.1235_0.875');
+    expect(formatPath('{loss:f}', 0, logs)).toBe('0.123457'); // Python's default precision 6
+    expect(formatPath('{val_loss:07.3f}', 0, logs)).toBe('000.456');
+    expect(formatPath('no-fields', 3, logs)).toBe('no-fields');
+  });
+
+  // Cosmetic divergences from Python's str.format (the filepath syntax Keras uses), kept as it.fails:
+  //   '{:.2e}'.format(0.123456789) == '1.23e-01'  (simdnet: '1.23e-1', JS toExponential has no 2-digit exponent)
+  //   '{:e}'.format(1234.5)        == '1.234500e+03' (simdnet: '1.234500e+3')
+  //   '{:07.3f}'.format(-0.456)    == '-00.456'   (simdnet: '0-0.456', zero padding goes before the sign)
+  it.fails('formatPath matches Python for e formats and zero-padded negative numbers', () => {
+    expect(formatPath('{v:.2e}', 0, { v: 0.123456789 })).toBe('1.23e-01');
+    expect(formatPath('{v:e}', 0, { v: 1234.5 })).toBe('1.234500e+03');
+    expect(formatPath('{v:07.3f}', 0, { v: -0.456 })).toBe('-00.456');
+  });
+
+  it('an unknown template field throws (fit rejects) and nothing is saved', async () => {
+    const dir = fresh();
+    const { x, y } = tinyData(8, 1);
+    const m = tinyModel();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'm-{epoch:02d}-{val_acc:.2f}') });
+    await expect(m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, validationData: [x, y], callbacks: [ckpt] }))
+      .rejects.toThrow("modelCheckpoint: filepath field '{val_acc:.2f}' names no logged quantity; available: epoch, loss, accuracy, val_loss, val_accuracy");
+    expect(ckpt.lastSavedEpoch).toBe(-1);
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    expect(() => formatPath('{nope}', 0, { loss: 1 })).toThrow("modelCheckpoint: filepath field '{nope}' names no logged quantity; available: epoch, loss");
+    expect(() => formatPath('{epoch:x}', 0, {})).toThrow("modelCheckpoint: unsupported format 'x' in filepath field '{epoch:x}'");
+  });
+
+  it('saving repeatedly into one folder is atomic: no temporary or set-aside folders are left behind', async () => {
+    const dir = fresh();
+    const best = join(dir, 'best');
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: best });
+    await run(ckpt, 'val_loss', [1, 1, 1, 1, 1]);
+    expect(await readdir(dir)).toEqual(['best']);
+    expect((await readdir(best)).sort()).toEqual(['model.json', 'weights.bin']);
+    const json = JSON.parse(await readFile(join(best, 'model.json'), 'utf8'));
+    expect(json.format).toBe('layers-model');
+  });
+
+  it('checks its arguments', () => {
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: '' })).toThrow('modelCheckpoint: filepath must be a non-empty string');
+    expect(() => sn.callbacks.modelCheckpoint(undefined as unknown as { filepath: string })).toThrow('modelCheckpoint: filepath must be a non-empty string');
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', saveFreq: 10 as unknown as 'epoch' }))
+      .toThrow("modelCheckpoint: only saveFreq 'epoch' is supported, got 10");
+  });
+});
