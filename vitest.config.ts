@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     execArgv: relaxed ? ['--experimental-wasm-relaxed-simd'] : [],
+    // test files already run in parallel on every core; tests that exercise threads ask for them explicitly
+    env: { SIMDNET_THREADS: '1' },
   },
 });

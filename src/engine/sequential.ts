@@ -6,6 +6,7 @@ import { History } from '../callbacks/history.js';
 import { ProgressLogger } from '../callbacks/progress.js';
 import type { Layer } from '../layers/layer.js';
 import { initRuntime, runtime, type Runtime } from '../runtime/wasm.js';
+import { checkThreads, useThreads } from '../threads/index.js';
 import { Tensor } from '../tensor.js';
 import { accuracyCount, checkLoss, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
 import { getOptimizer, type Optimizer } from './optimizers.js';
@@ -26,7 +27,7 @@ export interface FitArgs {
   validationData?: [Tensor, Tensor];
   validationSplit?: number;
   seed?: number;
-  /** Worker threads: 'auto' or a count. Training currently runs on the calling thread (1). */
+  /** Threads: 'auto' (all cores) or a count; 1 = no workers. Results are identical for any count. */
   threads?: number | 'auto';
   initialEpoch?: number;
   callbacks?: (Callback | CallbackHooks)[];
@@ -320,9 +321,7 @@ export class Sequential {
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`fit: batchSize must be a positive integer, got ${JSON.stringify(args.batchSize)}`);
     if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${JSON.stringify(args.epochs)}`);
     if (![0, 1, 2].includes(verbose)) throw new Error(`fit: verbose must be 0, 1 or 2, got ${JSON.stringify(args.verbose)}`);
-    if (args.threads !== undefined && args.threads !== 'auto' && !(Number.isInteger(args.threads) && args.threads >= 1)) {
-      throw new Error(`fit: threads must be 'auto' or a positive integer, got ${JSON.stringify(args.threads)}`);
-    }
+    checkThreads(args.threads, 'fit');
     const seed = args.seed ?? 0;
     if (!Number.isInteger(seed)) throw new Error(`fit: seed must be an integer, got ${JSON.stringify(args.seed)}`);
 
@@ -356,6 +355,7 @@ export class Sequential {
     }
 
     const rt = this.rt!;
+    await useThreads(rt, args.threads);
     this.ensurePlan(Math.min(batchSize, nTrain), true);
     const staged = this.stage(trainX, trainY, fn, 'x', 'y');
     const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
@@ -403,9 +403,11 @@ export class Sequential {
     return history;
   }
 
-  async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; verbose?: number } = {}): Promise<{ loss: number; accuracy?: number }> {
+  async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; verbose?: number; threads?: number | 'auto' } = {}): Promise<{ loss: number; accuracy?: number }> {
     await initRuntime();
     this.requireCompiled('evaluate');
+    checkThreads(args.threads, 'evaluate');
+    await useThreads(this.materialize(), args.threads);
     return this.evaluateStaged(x, y, args.batchSize ?? 32, 'evaluate');
   }
 
@@ -439,8 +441,10 @@ export class Sequential {
     return result;
   }
 
-  async predict(x: Tensor, args: { batchSize?: number } = {}): Promise<Tensor> {
+  async predict(x: Tensor, args: { batchSize?: number; threads?: number | 'auto' } = {}): Promise<Tensor> {
     await initRuntime();
+    checkThreads(args.threads, 'predict');
+    await useThreads(this.materialize(), args.threads);
     const n = this.checkX(x, 'x', 'predict');
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`predict: batchSize must be a positive integer, got ${JSON.stringify(args.batchSize)}`);
@@ -463,7 +467,7 @@ export class Sequential {
   }
 
   /** argmax class per sample (or threshold 0.5 for a single sigmoid output). */
-  async predictClasses(x: Tensor, args: { batchSize?: number } = {}): Promise<Int32Array> {
+  async predictClasses(x: Tensor, args: { batchSize?: number; threads?: number | 'auto' } = {}): Promise<Int32Array> {
     const p = await this.predict(x, args);
     const n = p.shape[0], c = p.size / Math.max(1, n);
     const out = new Int32Array(n);

@@ -2,6 +2,7 @@
 // forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
 // backward-filter (taps x windows).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
+import { parallelGemm } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { InitializerSpec } from './initializers.js';
 import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type Padding } from './layer.js';
@@ -112,8 +113,8 @@ export class Conv2D extends Layer {
     const m = n * ho * wo;
     // ReLU is fused into the GEMM's store; other activations run as a pass over the output
     const relu = this.activation === 'relu' ? GEMM_RELU : 0;
-    rt.k.gemm(this.y, cout, x, this.windows, this.taps, kernel.offset, cout, 1, m, cout, kernel.size / cout,
-      (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, rt.gemmScratch);
+    parallelGemm(rt, this.y, cout, x, this.windows, this.taps, kernel.offset, cout, 1, m, cout, kernel.size / cout,
+      (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, `${this.name} forward GEMM`);
     if (!relu) activationForward(rt, this.activation, this.y, this.y, m, cout);
     return this.y;
   }
@@ -128,14 +129,14 @@ export class Conv2D extends Layer {
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, cout);
     if (bias) rt.k.bias_backward(bias.gradOffset, dy, m, cout);
     // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]
-    rt.k.gemm(kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
-      kh * kw * cin, cout, m, GEMM_ACC, 0, rt.gemmScratch);
+    parallelGemm(rt, kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
+      kh * kw * cin, cout, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     const hd = h + kh - 1, wd = w + kw - 1;
     rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, cout, hd, wd, kh - 1 - this.padTop, kw - 1 - this.padLeft, this.strides[0], this.strides[1]);
     rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, cin, cout);
-    rt.k.gemm(this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1,
-      n * h * w, cin, kh * kw * cout, GEMM_SET, 0, rt.gemmScratch);
+    parallelGemm(rt, this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1,
+      n * h * w, cin, kh * kw * cout, GEMM_SET, 0, `${this.name} input-gradient GEMM`);
     return this.dx;
   }
 

@@ -1,6 +1,7 @@
 // Dense: Y [B, U] = f(X [B, I] · W [I, U] + b). Inputs of higher rank must be flattened first (as in
 // Keras, a Dense on [.., I] would act on the last axis; simdnet supports rank-1 samples only).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
+import { parallelGemm } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { InitializerSpec } from './initializers.js';
 import { Layer, positiveInt, type LayerArgs } from './layer.js';
@@ -72,8 +73,8 @@ export class Dense extends Layer {
     const [kernel, bias] = this.params;
     this.lastX = x;
     const relu = this.activation === 'relu' ? GEMM_RELU : 0; // fused into the GEMM's store
-    rt.k.gemm(this.y, this.units, x, this.rowsX, this.stepsI, kernel.offset, this.units, 1, n, this.units,
-      this.inputShape[0], (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, rt.gemmScratch);
+    parallelGemm(rt, this.y, this.units, x, this.rowsX, this.stepsI, kernel.offset, this.units, 1, n, this.units,
+      this.inputShape[0], (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, `${this.name} forward GEMM`);
     if (!relu) activationForward(rt, this.activation, this.y, this.y, n, this.units);
     return this.y;
   }
@@ -85,10 +86,10 @@ export class Dense extends Layer {
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, n, u);
     if (bias) rt.k.bias_backward(bias.gradOffset, dy, n, u);
     // dW [I, U] += X^T [I, B] · dY [B, U]
-    rt.k.gemm(kernel.gradOffset, u, this.lastX, this.colsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, rt.gemmScratch);
+    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.colsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     // dX [B, I] = dY [B, U] · W^T [U, I]
-    rt.k.gemm(this.dx, i, dy, this.rowsDy, this.stepsU, kernel.offset, 1, u, n, i, u, GEMM_SET, 0, rt.gemmScratch);
+    parallelGemm(rt, this.dx, i, dy, this.rowsDy, this.stepsU, kernel.offset, 1, u, n, i, u, GEMM_SET, 0, `${this.name} input-gradient GEMM`);
     return this.dx;
   }
 

@@ -2,7 +2,7 @@
 // memory and exposes them with their signatures. One runtime per thread of JS.
 import { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
-import { plainSimdWasm, relaxedSimdWasm } from './wasm-binary.js';
+import { plainSimdWasm, relaxedSimdWasm, sharedRelaxedSimdWasm, sharedSimdWasm } from './wasm-binary.js';
 
 export type { Kernels } from './kernels.js';
 
@@ -15,6 +15,10 @@ const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 
 export interface Runtime {
   readonly memory: WebAssembly.Memory;
+  /** The compiled kernels, shared with worker threads. */
+  readonly module: WebAssembly.Module;
+  /** Whether the memory is a SharedArrayBuffer that worker threads can compute on. */
+  readonly shared: boolean;
   readonly k: Kernels;
   readonly arena: Arena;
   /** 'relaxed-simd' or 'simd': which build of the kernels runs. */
@@ -44,22 +48,35 @@ export function relaxedSimdSupported(): boolean {
   try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; }
 }
 
-export async function createRuntime(options: { flavour?: 'auto' | 'simd' | 'relaxed-simd' } = {}): Promise<Runtime> {
+/** Shared memory needs SharedArrayBuffer, which browsers give only to cross-origin isolated pages. */
+function sharedMemory(initial: number, maximum: number): WebAssembly.Memory | null {
+  if (typeof SharedArrayBuffer === 'undefined') return null;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return null;
+  try {
+    return new WebAssembly.Memory({ initial, maximum, shared: true } as WebAssembly.MemoryDescriptor);
+  } catch {
+    return null;
+  }
+}
+
+export async function createRuntime(options: { flavour?: 'auto' | 'simd' | 'relaxed-simd'; shared?: boolean } = {}): Promise<Runtime> {
   const want = options.flavour ?? 'auto';
-  const relaxed = relaxedSimdWasm !== null && want !== 'simd' && relaxedSimdSupported();
+  const relaxed = want !== 'simd' && relaxedSimdSupported();
   if (want === 'relaxed-simd' && !relaxed) {
     throw new Error('simdnet: relaxed SIMD was requested but this host does not support it ' +
       '(Node 20 needs --experimental-wasm-relaxed-simd)');
   }
-  const bytes = decodeBase64(relaxed ? relaxedSimdWasm! : plainSimdWasm);
-  const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
+  const sharedMem = options.shared === false ? null : sharedMemory(32, MAX_PAGES);
+  const shared = sharedMem !== null;
+  const bytes = decodeBase64(shared ? (relaxed ? sharedRelaxedSimdWasm : sharedSimdWasm) : relaxed ? relaxedSimdWasm : plainSimdWasm);
+  const memory = sharedMem ?? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const k = instance.exports as unknown as Kernels;
   const arena = new Arena(memory, ARENA_BASE, MAX_PAGES * 65536);
   const gemmScratch = arena.alloc(k.gemm_pack_floats() * 4, 'GEMM packing scratch');
   return {
-    memory, k, arena, gemmScratch,
+    memory, module, shared, k, arena, gemmScratch,
     flavour: relaxed ? 'relaxed-simd' : 'simd',
     f32: (off, n) => new Float32Array(memory.buffer, off, n),
     i32: (off, n) => new Int32Array(memory.buffer, off, n),

@@ -1,0 +1,100 @@
+// Thread management: how many threads an op may use, the pool behind them, and the parallel GEMM.
+// Work is split inside each op along the rows of its output (see parallelGemm), so every element is
+// computed by exactly one thread in the same order as on one thread: results are bit-identical for any
+// thread count, and no reduction across threads is needed.
+import type { Runtime } from '../runtime/wasm.js';
+import { ThreadPool } from './pool.js';
+
+export { ThreadPool, WorkerError } from './pool.js';
+
+let pool: ThreadPool | null = null;
+let poolRuntime: Runtime | null = null;
+let active = 1;
+let noticeShown = false;
+
+/** Cores available to this process (browsers: navigator.hardwareConcurrency). SIMDNET_THREADS overrides 'auto'. */
+export async function availableThreads(): Promise<number> {
+  const env = typeof process !== 'undefined' ? process.env?.SIMDNET_THREADS : undefined;
+  if (env && Number.isInteger(Number(env)) && Number(env) > 0) return Number(env);
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const os = await import('node:os');
+    return (os as { availableParallelism?: () => number }).availableParallelism?.() ?? os.cpus().length;
+  }
+  return nav?.hardwareConcurrency ?? 1;
+}
+
+export function checkThreads(spec: unknown, fn: string): void {
+  if (spec !== undefined && spec !== 'auto' && !(Number.isInteger(spec) && (spec as number) >= 1)) {
+    throw new Error(`${fn}: threads must be 'auto' or a positive integer, got ${JSON.stringify(spec)}`);
+  }
+}
+
+/**
+ * Makes `spec` threads available to the kernels of rt (the calling thread plus spec - 1 workers) and
+ * returns the count in use. Without shared memory it runs on one thread, with a one-line notice.
+ */
+export async function useThreads(rt: Runtime, spec: number | 'auto' | undefined): Promise<number> {
+  const want = spec === undefined || spec === 'auto' ? await availableThreads() : spec;
+  if (want > 1 && !rt.shared) {
+    if (!noticeShown) {
+      console.warn('simdnet: SharedArrayBuffer is not available here (no cross-origin isolation); running on one thread');
+      noticeShown = true;
+    }
+    active = 1;
+    return 1;
+  }
+  if (want > 1 && (!pool || !pool.usable || pool.size < want - 1 || poolRuntime !== rt)) {
+    pool?.terminate();
+    pool = null;
+    pool = await ThreadPool.create(rt, want - 1);
+    poolRuntime = rt;
+  }
+  active = want;
+  return want;
+}
+
+/** Threads the kernels currently use. */
+export function activeThreads(): number { return active; }
+
+/** Stops the workers (they are also unref'd: an idle pool never keeps Node alive). */
+export function shutdown(): void {
+  pool?.terminate();
+  pool = null;
+  active = 1;
+}
+
+/** The pool in use, if any (tests and fault handling). */
+export function currentPool(): ThreadPool | null { return pool; }
+
+const MR = 4;
+/** Below this much work (multiply-adds) per extra thread, a GEMM stays on the calling thread. */
+const MIN_WORK_PER_THREAD = 1 << 18;
+
+/**
+ * gemm (see assembly/gemm.ts) split by rows of C over the active threads. Each thread computes whole rows
+ * with its own packing scratch, so the result does not depend on the thread count.
+ */
+export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, rowOff: number, redOff: number,
+  b: number, bRs: number, bCs: number, m: number, n: number, k: number, mode: number, bias: number, what: string): void {
+  let t = pool && pool.usable ? Math.min(active, pool.size + 1) : 1;
+  t = Math.min(t, Math.floor((m * n * k) / MIN_WORK_PER_THREAD) + 1, Math.ceil(m / MR));
+  if (t <= 1) {
+    rt.k.gemm(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, rt.gemmScratch);
+    return;
+  }
+  const p = pool!;
+  const chunk = Math.ceil(m / t / MR) * MR;
+  const parts: [number, number][] = [];
+  for (let i0 = 0; i0 < m; i0 += chunk) parts.push([i0, Math.min(chunk, m - i0)]);
+  for (let w = 1; w < parts.length; w++) {
+    const [i0, rows] = parts[w];
+    p.post(w - 1, 'gemm', [c + i0 * ldc * 4, ldc, a, rowOff + i0 * 4, redOff, b, bRs, bCs, rows, n, k, mode, bias, p.scratch[w - 1]], what);
+  }
+  let err: unknown = null;
+  try {
+    rt.k.gemm(c, ldc, a, rowOff, redOff, b, bRs, bCs, parts[0][1], n, k, mode, bias, rt.gemmScratch);
+  } catch (e) { err = e; }
+  for (let w = 1; w < parts.length; w++) p.wait(w - 1);
+  if (err) throw err;
+}

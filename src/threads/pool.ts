@@ -1,0 +1,157 @@
+// A pool of workers computing on the one shared Wasm memory: the module is compiled once and
+// instantiated in every worker on the same memory; workers run kernels on raw pointers only (all
+// allocation stays with the calling thread's arena). One interface, two hosts: Node worker_threads and
+// browser Web Workers. Tasks are posted through control slots in the shared memory with Atomics, so a
+// dispatch costs microseconds; the calling thread takes a share of every op itself.
+import type { Runtime } from '../runtime/wasm.js';
+import { ARGS_OFFSET, MESSAGE_BYTES, MESSAGE_OFFSET, SLOT_BYTES, WORKER_SOURCE } from './worker-source.js';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Kernels a worker may run (by index in this list), plus test-only fault injections. */
+export const WORKER_OPS = ['gemm', 'maxpool_forward', 'relu_backward', '__stop', '__throw', '__exit'] as const;
+export type WorkerOp = (typeof WORKER_OPS)[number];
+
+interface HostWorker { terminate(): unknown; unref?(): void }
+
+/** How long a worker may take for one op before the pool gives up on it (it may have died). */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+function canBlock(): boolean {
+  // Atomics.wait is refused on a browser's main thread; there the pool spins instead
+  if (isNode) return true;
+  return typeof (globalThis as { document?: unknown }).document === 'undefined';
+}
+
+export class WorkerError extends Error {}
+
+export class ThreadPool {
+  readonly size: number;
+  private workers: HostWorker[] = [];
+  private slots: number[] = [];
+  private seq: number[] = [];
+  private broken: string | null = null;
+  readonly scratch: number[] = [];
+  private readonly blocking = canBlock();
+  timeoutMs = DEFAULT_TIMEOUT_MS;
+
+  private constructor(readonly rt: Runtime, workers: number) { this.size = workers; }
+
+  /** Starts `workers` helper threads on rt's shared memory (the caller is the extra thread). */
+  static async create(rt: Runtime, workers: number): Promise<ThreadPool> {
+    if (!rt.shared) throw new Error('threads: the runtime has no shared memory');
+    const pool = new ThreadPool(rt, workers);
+    const ready: Promise<void>[] = [];
+    try {
+      for (let i = 0; i < workers; i++) {
+        const slot = rt.arena.allocZeroed(SLOT_BYTES, `worker ${i + 1} control slot`);
+        pool.slots.push(slot);
+        pool.seq.push(0);
+        pool.scratch.push(rt.arena.alloc(rt.k.gemm_pack_floats() * 4, `worker ${i + 1} GEMM scratch`));
+        const init = { type: 'init', module: rt.module, memory: rt.memory, slot, ops: WORKER_OPS };
+        ready.push(pool.spawn(i, init));
+      }
+      await Promise.all(ready);
+    } catch (e) {
+      pool.terminate();
+      throw e;
+    }
+    return pool;
+  }
+
+  private async spawn(index: number, init: object): Promise<void> {
+    const label = `worker ${index + 1}`;
+    if (isNode) {
+      const { Worker } = await import('node:worker_threads');
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      this.workers.push(w);
+      await new Promise<void>((resolve, reject) => {
+        w.once('message', (m: { type: string }) => (m.type === 'ready' ? resolve() : reject(new WorkerError(`${label}: unexpected ${m.type}`))));
+        w.once('error', (e) => reject(new WorkerError(`${label} failed to start: ${e.message}`)));
+        w.once('exit', (code) => reject(new WorkerError(`${label} exited with code ${code} while starting`)));
+        w.postMessage(init);
+      });
+      w.removeAllListeners('exit');
+      w.removeAllListeners('error');
+      w.on('error', () => { /* reported through the control slot */ });
+      w.unref(); // an idle pool never keeps the process alive
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    this.workers.push(w);
+    await new Promise<void>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent) => (e.data?.type === 'ready' ? resolve() : reject(new WorkerError(`${label}: unexpected message`)));
+      w.onerror = (e: ErrorEvent) => reject(new WorkerError(`${label} failed to start: ${e.message}`));
+      w.postMessage(init);
+    });
+    URL.revokeObjectURL(url);
+  }
+
+  /** Test hook: the next op posted to a worker makes it throw ('throw') or exit ('exit') instead. */
+  injectFault: 'throw' | 'exit' | null = null;
+
+  /** Posts op to worker i (0-based) with numeric args; returns at once. */
+  post(i: number, op: WorkerOp, args: number[], what: string): void {
+    if (this.broken) throw new WorkerError(`threads: the pool is unusable: ${this.broken}`);
+    if (this.injectFault) { op = this.injectFault === 'throw' ? '__throw' : '__exit'; this.injectFault = null; }
+    const buf = this.rt.memory.buffer;
+    const ctl = new Int32Array(buf, this.slots[i], 8);
+    new Float64Array(buf, this.slots[i] + ARGS_OFFSET, args.length).set(args);
+    Atomics.store(ctl, 3, WORKER_OPS.indexOf(op));
+    Atomics.store(ctl, 4, args.length);
+    this.pending[i] = what;
+    this.seq[i] = Atomics.add(ctl, 0, 1) + 1;
+    Atomics.notify(ctl, 0);
+  }
+
+  private pending: string[] = [];
+
+  /** Waits for worker i's last posted op; throws a WorkerError naming the worker and the op on failure. */
+  wait(i: number): void {
+    const buf = this.rt.memory.buffer;
+    const ctl = new Int32Array(buf, this.slots[i], 8);
+    const deadline = performance.now() + this.timeoutMs;
+    for (;;) {
+      const status = Atomics.load(ctl, 2);
+      if (status !== 0) this.fail(i, status, buf);
+      const done = Atomics.load(ctl, 1);
+      if (done === this.seq[i]) return;
+      if (performance.now() > deadline) {
+        this.fail(i, -1, buf);
+      }
+      if (this.blocking) Atomics.wait(ctl, 1, done, 50);
+    }
+  }
+
+  private fail(i: number, status: number, buf: ArrayBufferLike): never {
+    const raw = new Uint8Array(buf, this.slots[i] + MESSAGE_OFFSET, MESSAGE_BYTES);
+    const end = raw.indexOf(0);
+    const text = new TextDecoder().decode(raw.slice(0, end < 0 ? MESSAGE_BYTES : end));
+    const what = this.pending[i] ?? 'an op';
+    const why = status === -1 ? `did not finish within ${this.timeoutMs / 1000} s (it may have died)`
+      : status === 2 ? `died (${text})` : `failed: ${text}`;
+    const msg = `worker ${i + 1} ${why} while running ${what}`;
+    this.broken = msg;
+    this.terminate();
+    throw new WorkerError(msg);
+  }
+
+  get usable(): boolean { return !this.broken && this.workers.length === this.size; }
+
+  /**
+   * Stops every worker. Their control slots and scratch return to the arena only once the threads have
+   * exited, so a dying worker can never write into memory handed out again.
+   */
+  terminate(): void {
+    const stopped = this.workers.map((w) => Promise.resolve(w.terminate()).catch(() => undefined));
+    this.workers = [];
+    const blocks = [...this.slots, ...this.scratch];
+    this.slots = [];
+    this.scratch.length = 0;
+    this.broken ??= 'terminated';
+    void Promise.all(stopped).then(() => {
+      for (const off of blocks) this.rt.arena.release(off);
+    });
+  }
+}

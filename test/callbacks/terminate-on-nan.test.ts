@@ -1,0 +1,96 @@
+// TerminateOnNaN (Keras semantics): at the first batch whose loss is NaN or infinite it sets
+// model.stopTraining; fit() then ends normally (epoch end and train end still run) and resolves with the
+// History so far. Without it, fit() rejects at such a batch.
+import { describe, expect, it, vi } from 'vitest';
+import * as sn from '../../src/index.js';
+import { tinyData } from './fixtures.js';
+
+/** A regression model that diverges at once: SGD with learning rate 1e30 on inputs of size ~1e6. */
+function diverging() {
+  const { x } = tinyData(8, 1);
+  const big = sn.tensor(Float32Array.from(x.data, (v) => v * 1e6), [8, 4]);
+  const target = sn.tensor(new Float32Array(8).fill(1), [8, 1]);
+  const m = sn.sequential();
+  m.add(sn.layers.dense({ units: 1, inputShape: [4] }));
+  m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
+  return { m, x: big, y: target };
+}
+
+describe('terminateOnNaN', () => {
+  it('fit resolves, and training stopped right after the first non-finite batch', async () => {
+    const { m, x, y } = diverging();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const events: string[] = [];
+    const batchLosses: number[] = [];
+    try {
+      const h = await m.fit(x, y, {
+        epochs: 5, batchSize: 2, verbose: 0, shuffle: false,
+        callbacks: [
+          sn.callbacks.terminateOnNaN(),
+          {
+            onEpochBegin: (e) => { events.push(`epochBegin${e}`); },
+            onBatchBegin: (b) => { events.push(`batchBegin${b}`); },
+            onBatchEnd: (b, logs) => { events.push(`batchEnd${b}`); batchLosses.push(logs!.loss); },
+            onEpochEnd: (e) => { events.push(`epochEnd${e}`); },
+            onTrainEnd: () => { events.push('trainEnd'); },
+          },
+        ],
+      });
+      const first = batchLosses.findIndex((l) => !Number.isFinite(l));
+      expect(first).toBeGreaterThanOrEqual(0);
+      expect(batchLosses).toHaveLength(first + 1); // no batch after the first non-finite one
+      expect(batchLosses.slice(0, first).every(Number.isFinite)).toBe(true);
+      expect(m.stopTraining).toBe(true);
+      // this setup gives a finite loss on batch 0 and a non-finite one on batch 1 (4 batches per epoch)
+      expect(first).toBe(1);
+      expect(events).toEqual(['epochBegin0', 'batchBegin0', 'batchEnd0', 'batchBegin1', 'batchEnd1', 'epochEnd0', 'trainEnd']);
+      expect(h.epoch).toEqual([0]);
+      expect(Number.isFinite(h.history.loss[0])).toBe(false);
+      expect(log).toHaveBeenCalledWith('Batch 1: Invalid loss, terminating training');
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('without it, the same fit rejects with "the loss became ..."', async () => {
+    const { m, x, y } = diverging();
+    const ends: number[] = [];
+    await expect(m.fit(x, y, { epochs: 5, batchSize: 2, verbose: 0, shuffle: false, callbacks: [{ onEpochEnd: (e) => { ends.push(e); } }] }))
+      .rejects.toThrow(/^fit: the loss became (NaN|-?Infinity) at epoch 1, batch 2; lower the learning rate or check the data$/);
+    expect(ends).toEqual([]);
+  });
+
+  it('driven by hand: only a NaN or infinite loss stops training', () => {
+    const { m } = diverging();
+    const cb = sn.callbacks.terminateOnNaN();
+    cb.setModel(m);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      for (const logs of [{ loss: 1e30 }, { loss: 0 }, { accuracy: NaN }, {}]) {
+        cb.onBatchEnd(0, logs);
+        expect(m.stopTraining).toBe(false);
+      }
+      cb.onBatchEnd(0, undefined);
+      expect(m.stopTraining).toBe(false);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        m.stopTraining = false;
+        cb.onBatchEnd(7, { loss: bad });
+        expect(m.stopTraining).toBe(true);
+      }
+      expect(log).toHaveBeenCalledTimes(3);
+      expect(log).toHaveBeenLastCalledWith('Batch 7: Invalid loss, terminating training');
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('a normal fit with terminateOnNaN runs all its epochs', async () => {
+    const { x, y } = tinyData(8, 1);
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 2, activation: 'softmax', inputShape: [4] }));
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [sn.callbacks.terminateOnNaN()] });
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(m.stopTraining).toBe(false);
+  });
+});
