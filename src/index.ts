@@ -28,7 +28,7 @@ export function memory(): { usedBytes: number; peakBytes: number; wasmBytes: num
 }
 export * as models from './models.js';
 export * as data from './data/index.js';
-export { shutdown as shutdownThreads, activeThreads } from './threads/index.js';
+export { shutdown as shutdownThreads, activeThreads, threadStats } from './threads/index.js';
 export * as io from './io/index.js';
 export { loadModel } from './io/model-files.js';
 export const version = '0.1.0';

@@ -16,8 +16,14 @@ export function formatPath(template: string, epoch: number, logs: Logs): string 
     const m = /^(0?)(\d*)(?:\.(\d+))?([dfe])$/.exec(spec);
     if (!m) throw new Error(`modelCheckpoint: unsupported format '${spec}' in filepath field '${whole}'`);
     const [, zero, width, prec, type] = m;
-    const s = type === 'd' ? String(Math.round(v)) : type === 'e' ? v.toExponential(prec ? +prec : 6) : v.toFixed(prec ? +prec : 6);
-    return width ? s.padStart(+width, zero ? '0' : ' ') : s;
+    const digits = prec ? +prec : 6;
+    // Python's format mini-language, which Keras filepaths use: e-notation has at least two exponent digits
+    let s = type === 'd' ? String(Math.round(Math.abs(v))) : type === 'e'
+      ? Math.abs(v).toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2') : Math.abs(v).toFixed(digits);
+    const sign = v < 0 ? '-' : '';
+    if (width && zero) return sign + s.padStart(+width - sign.length, '0');
+    s = sign + s;
+    return width ? s.padStart(+width, ' ') : s;
   });
 }
 
@@ -37,7 +43,7 @@ export class ModelCheckpoint extends MonitorCallback {
     this.verbose = args.verbose ?? 0;
   }
 
-  onTrainBegin(): void { this.resetBest(); this.lastSavedEpoch = -1; }
+  // Keras keeps `best` across fit() calls, so resumed training never overwrites a better checkpoint
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     const path = formatPath(this.filepath, epoch, logs);

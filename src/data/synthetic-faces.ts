@@ -7,7 +7,9 @@
 import { Random } from '../engine/random.js';
 import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './face-renderer.js';
 
-export const LAB_LABELS = ['A', 'C', 'D', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'P', 'R', 'S', 'T', 'V'];
+import { LAB_LABELS } from './labels.js';
+
+export { LAB_LABELS };
 const VERSION = 1;
 const TEST_PER_PERSON = 4;
 

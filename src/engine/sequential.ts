@@ -346,7 +346,8 @@ export class Sequential {
     const steps = Math.ceil(nTrain / batchSize);
     const metricNames = this.metrics.length ? ['accuracy'] : [];
     const history = new History();
-    const callbacks: Callback[] = [history, ...(args.callbacks ?? []).map(toCallback)];
+    // Keras order: the user's callbacks, then History (so it records what they add to the logs, e.g. lr)
+    const callbacks: Callback[] = [...(args.callbacks ?? []).map(toCallback), history];
     if (verbose > 0) callbacks.push(new ProgressLogger(verbose));
     const list = new CallbackList(callbacks);
     for (const c of callbacks) {

@@ -64,6 +64,11 @@ export function shutdown(): void {
   active = 1;
 }
 
+/** Threads in use and the ops each worker has run. */
+export function threadStats(): { threads: number; shared: boolean; workerTasks: number[] } {
+  return { threads: active, shared: poolRuntime?.shared ?? false, workerTasks: pool?.tasksPerWorker ?? [] };
+}
+
 /** The pool in use, if any (tests and fault handling). */
 export function currentPool(): ThreadPool | null { return pool; }
 

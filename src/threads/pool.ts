@@ -139,6 +139,9 @@ export class ThreadPool {
 
   get usable(): boolean { return !this.broken && this.workers.length === this.size; }
 
+  /** Ops each worker has run so far (shows that the work really spread). */
+  get tasksPerWorker(): number[] { return [...this.seq]; }
+
   /**
    * Stops every worker. Their control slots and scratch return to the arena only once the threads have
    * exited, so a dying worker can never write into memory handed out again.

@@ -181,11 +181,10 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
     expect(formatPath('no-fields', 3, logs)).toBe('no-fields');
   });
 
-  // Cosmetic divergences from Python's str.format (the filepath syntax Keras uses), kept as it.fails:
-  //   '{:.2e}'.format(0.123456789) == '1.23e-01'  (simdnet: '1.23e-1', JS toExponential has no 2-digit exponent)
-  //   '{:e}'.format(1234.5)        == '1.234500e+03' (simdnet: '1.234500e+3')
-  //   '{:07.3f}'.format(-0.456)    == '-00.456'   (simdnet: '0-0.456', zero padding goes before the sign)
-  it.fails('formatPath matches Python for e formats and zero-padded negative numbers', () => {
+  // Python's str.format (the filepath syntax Keras uses):
+  //   '{:.2e}'.format(0.123456789) == '1.23e-01', '{:e}'.format(1234.5) == '1.234500e+03',
+  //   '{:07.3f}'.format(-0.456) == '-00.456'
+  it('formatPath matches Python for e formats and zero-padded negative numbers', () => {
     expect(formatPath('{v:.2e}', 0, { v: 0.123456789 })).toBe('1.23e-01');
     expect(formatPath('{v:e}', 0, { v: 1234.5 })).toBe('1.234500e+03');
     expect(formatPath('{v:07.3f}', 0, { v: -0.456 })).toBe('-00.456');

@@ -3,6 +3,7 @@
 // History so far. Without it, fit() rejects at such a batch.
 import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
+import type { Logs } from '../../src/callbacks/callback.js';
 import { tinyData } from './fixtures.js';
 
 /** A regression model that diverges at once: SGD with learning rate 1e30 on inputs of size ~1e6. */
@@ -66,7 +67,7 @@ describe('terminateOnNaN', () => {
     cb.setModel(m);
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      for (const logs of [{ loss: 1e30 }, { loss: 0 }, { accuracy: NaN }, {}]) {
+      for (const logs of [{ loss: 1e30 }, { loss: 0 }, { accuracy: NaN }, {}] as Logs[]) {
         cb.onBatchEnd(0, logs);
         expect(m.stopTraining).toBe(false);
       }
