@@ -92,17 +92,20 @@ function shirtPattern(p: Person, u: number, w: number): number {
 /** Smooth 0..1 edge for anti-aliasing in face units (d < 0 inside). */
 const inside = (d: number, soft: number) => (d <= -soft ? 1 : d >= soft ? 0 : 0.5 - d / (2 * soft));
 
-/** Renders one photo as 8-bit grayscale, PHOTO_WIDTH x PHOTO_HEIGHT. */
-export function renderFace(p: Person, s: Shot, rng: Random): Uint8Array {
-  const W = PHOTO_WIDTH, H = PHOTO_HEIGHT;
+/** Renders one photo as 8-bit grayscale, PHOTO_WIDTH x PHOTO_HEIGHT by default. */
+export function renderFace(p: Person, s: Shot, rng: Random, width = PHOTO_WIDTH, height = PHOTO_HEIGHT): Uint8Array {
+  // a smaller width x height renders the same photo at a lower resolution (the browser example uses it)
+  const W = width, H = height, fx = PHOTO_WIDTH / width, fy = PHOTO_HEIGHT / height;
   const out = new Uint8Array(W * H);
   const cos = Math.cos(s.angle), sin = Math.sin(s.angle);
-  const soft = 1.2 / s.scale; // about one pixel
+  const soft = (1.2 * Math.max(fx, fy)) / s.scale; // about one output pixel
   const lightNorm = Math.hypot(s.lightX, s.lightY, 1);
-  for (let py = 0; py < H; py++) {
-    for (let px = 0; px < W; px++) {
+  for (let oy = 0; oy < H; oy++) {
+    const py = (oy + 0.5) * fy - 0.5;
+    for (let ox = 0; ox < W; ox++) {
+      const px = (ox + 0.5) * fx - 0.5;
       // background: level, gradient, clutter
-      let v = s.bg + s.bgGradX * (px / W - 0.5) + s.bgGradY * (py / H - 0.5);
+      let v = s.bg + s.bgGradX * (px / PHOTO_WIDTH - 0.5) + s.bgGradY * (py / PHOTO_HEIGHT - 0.5);
       for (const c of s.clutter) {
         const dx = (px - c.x) / c.w, dy = (py - c.y) / c.h;
         if (c.round ? dx * dx + dy * dy < 0.25 : Math.abs(dx) < 0.5 && Math.abs(dy) < 0.5) v = c.tone;
@@ -183,7 +186,7 @@ export function renderFace(p: Person, s: Shot, rng: Random): Uint8Array {
       }
       // camera: gain, offset, noise
       v = v * s.gain + s.offset + s.noise * rng.normal();
-      out[py * W + px] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+      out[oy * W + ox] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
     }
   }
   return out;
