@@ -99,19 +99,19 @@ async function gemmTable(flavours: Runtime[]): Promise<Record<string, unknown>[]
   return rows;
 }
 
-async function simdnetCnn(x32: Float32Array): Promise<PeerResult & { wasmMiB: number; rssMiB: number }> {
+async function simdnetCnn(x32: Float32Array, threads = 1): Promise<PeerResult & { wasmMiB: number; rssMiB: number }> {
   const model = sn.models.labFaceCnn();
   model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
   const x = sn.tensor(x32, [32, 42, 42, 3]);
   const y = sn.utils.toCategorical(Int32Array.from({ length: 32 }, (_, i) => i % 16), 16);
   const one = sn.tensor(x32.slice(0, 42 * 42 * 3), [1, 42, 42, 3]);
   const bench = new Bench({ time: quick ? 500 : 3000, iterations: quick ? 3 : 10, warmupIterations: 2 });
-  bench.add('train', async () => { await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 }); });
-  bench.add('infer', async () => { await model.predict(x); });
-  bench.add('latency', async () => { await model.predict(one); });
+  bench.add('train', async () => { await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, threads }); });
+  bench.add('infer', async () => { await model.predict(x, { threads }); });
+  bench.add('latency', async () => { await model.predict(one, { threads: 1 }); });
   await bench.run();
   const res = {
-    peer: `simdnet (${sn.backend()})`,
+    peer: `simdnet (${sn.backend()}, ${threads} thread${threads > 1 ? 's' : ''})`,
     trainImgPerSec: 32 / (p50(bench, 'train') / 1000), trainNote: 'batch 32',
     inferImgPerSec: 32 / (p50(bench, 'infer') / 1000),
     latencyMs: p50(bench, 'latency'),
@@ -120,6 +120,43 @@ async function simdnetCnn(x32: Float32Array): Promise<PeerResult & { wasmMiB: nu
   };
   model.dispose();
   return res;
+}
+
+/** A fresh Node process: import simdnet, load a saved lab model, predict one image. Wall ms, median of 5. */
+async function coldStart(): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
+  try {
+    await sn.models.labFaceCnn().save(path.join(dir, 'model'));
+    const index = new URL('../src/index.js', import.meta.url).href;
+    const script = `const sn = await import(${JSON.stringify(index)}); const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))});` +
+      `await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 });`;
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script]);
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak resident memory of a fresh process training the lab experiment's model (640 images, 2 epochs). */
+async function trainingPeakRss(): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const script = `const sn = await import(${JSON.stringify(index)}); const m = sn.models.labFaceCnn();` +
+    `m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });` +
+    `const x = sn.tensor(Float32Array.from({ length: 640 * 5292 }, (_, i) => (i % 251) / 251), [640, 42, 42, 3]);` +
+    `const y = sn.utils.toCategorical(Int32Array.from({ length: 640 }, (_, i) => i % 16), 16);` +
+    `await m.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0, validationSplit: 0.15 });` +
+    `console.log(process.resourceUsage().maxRSS);`;
+  const out = execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script]).toString().trim();
+  return Number(out) / 1024; // KiB -> MiB
 }
 
 function table(rows: Record<string, unknown>[]): string {
@@ -145,6 +182,9 @@ async function main(): Promise<void> {
   let s = 12345;
   const x32 = Float32Array.from({ length: 32 * 42 * 42 * 3 }, () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; });
   const ours = await simdnetCnn(x32);
+  const scaling = [ours];
+  for (const t of quick ? [2] : [2, 4]) scaling.push(await simdnetCnn(x32, t));
+  sn.shutdownThreads();
   const peers: PeerResult[] = [];
   if (!args.has('--no-peers')) {
     peers.push(await tfjsPeer('wasm', x32, 32, quick));
@@ -159,8 +199,17 @@ async function main(): Promise<void> {
     'simdnet infer ratio': r === ours || !r.inferImgPerSec ? null : `${(ours.inferImgPerSec! / r.inferImgPerSec).toFixed(2)}x`,
   }));
   log('## Lab CNN (42x42x3, 16 classes, SGD Nesterov), one thread\n' + table(rows));
-  log(`\nsimdnet memory: Wasm ${ours.wasmMiB.toFixed(0)} MiB, process RSS ${ours.rssMiB.toFixed(0)} MiB (before the peers loaded)`);
-  if (json) console.log(JSON.stringify({ machine, peaks, gemm, cnn: [ours, ...peers] }, null, 1));
+  const scaleRows = scaling.map((r) => ({
+    runtime: r.peer, 'train img/s': r.trainImgPerSec, 'train speed-up': r.trainImgPerSec! / ours.trainImgPerSec!,
+    'infer img/s (b32)': r.inferImgPerSec, 'infer speed-up': r.inferImgPerSec! / ours.inferImgPerSec!,
+  }));
+  log(`\n## Threads (${os.cpus().length} cores; more threads than cores shows oversubscription)\n` + table(scaleRows));
+  const cold = await coldStart();
+  const rss = await trainingPeakRss();
+  log(`\nFresh process: import simdnet + load the lab model + predict one image: ${cold.toFixed(0)} ms wall (median of 5)`);
+  log(`Peak resident memory of a process training the lab CNN (640 images, batch 32): ${rss.toFixed(0)} MiB`);
+  log(`simdnet Wasm memory in this run: ${ours.wasmMiB.toFixed(0)} MiB`);
+  if (json) console.log(JSON.stringify({ machine, peaks, gemm, cnn: [ours, ...peers], threads: scaleRows, coldStartMs: cold, trainingPeakRssMiB: rss }, null, 1));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

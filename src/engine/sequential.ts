@@ -129,8 +129,8 @@ export class Sequential {
 
   // ---- weights ---------------------------------------------------------------------------------
 
-  /** Allocates the parameter and gradient blocks and initialises the weights (once). */
-  private materialize(): Runtime {
+  /** Allocates the parameter and gradient blocks and initialises the weights (once; not when all are about to be set). */
+  private materialize(initialise = true): Runtime {
     const rt = runtime();
     if (this.paramBlock) return rt;
     this.rt = rt;
@@ -145,7 +145,7 @@ export class Sequential {
     for (const p of params) {
       p.offset = this.paramBlock + off * 4;
       p.gradOffset = this.gradBlock + off * 4;
-      p.init.fill(rt.f32(p.offset, p.size), p.shape, rng);
+      if (initialise) p.init.fill(rt.f32(p.offset, p.size), p.shape, rng);
       off += padded(p.size);
     }
     return rt;
@@ -158,7 +158,6 @@ export class Sequential {
   }
 
   setWeights(weights: Tensor[]): void {
-    const rt = this.materialize();
     const params = this.layers.flatMap((l) => l.params.map((p) => ({ l, p })));
     if (!Array.isArray(weights) || weights.length !== params.length) {
       throw new Error(`setWeights: expected ${params.length} tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
@@ -169,6 +168,8 @@ export class Sequential {
         throw new Error(`setWeights: weight ${i} (${l.name}/${p.name}) must have shape [${p.shape.join(', ')}], got [${w?.shape?.join(', ')}]`);
       }
     });
+    // every weight is about to be overwritten: no need to draw initial values first
+    const rt = this.materialize(false);
     params.forEach(({ p }, i) => rt.f32(p.offset, p.size).set(weights[i].data));
   }
 

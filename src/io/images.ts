@@ -20,12 +20,18 @@
 //   except PNG pixels equal to a tRNS transparent colour, which pngjs blanks to 0 and libpng keeps.
 // - JPEG EXIF orientation is applied, as imread does by default (phone photos come out upright).
 // - resize: see resize() below; it equals cv2.resize(INTER_LINEAR) byte for byte.
-import { decode as decodeJpegJs } from 'jpeg-js';
+import { createRequire } from 'node:module';
 import { checkImage, type Image } from './resize.js';
 
 export { resize, toFloat } from './resize.js';
 export type { Image } from './resize.js';
-import { PNG } from 'pngjs';
+
+// The decoders load on first use: importing simdnet (e.g. to serve predictions) stays fast.
+const requireLazily = createRequire(import.meta.url);
+let jpegJs: typeof import('jpeg-js') | null = null;
+let pngJs: typeof import('pngjs') | null = null;
+const decodeJpegJs = ((data: Uint8Array, opts: object) => (jpegJs ??= requireLazily('jpeg-js') as typeof import('jpeg-js')).decode(data, opts)) as typeof import('jpeg-js').decode;
+const PNG = { sync: { read: (buffer: Buffer, opts?: object) => (pngJs ??= requireLazily('pngjs') as typeof import('pngjs')).PNG.sync.read(buffer, opts) } };
 
 /** An 8-bit image: row-major, channels interleaved (HWC), RGB order for colour. */
 
