@@ -12,13 +12,14 @@ function hash32(seed: u32, i: u32): u32 {
   return h;
 }
 
-// mask[i] = keep ? 1/(1-rate) : 0; y = x ⊙ mask. The mask is what backward needs.
-export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: u32): void {
+// mask[i] = keep ? 1/(1-rate) : 0; y = x ⊙ mask. The mask is what backward needs. `start` is the index
+// of element 0 in the whole tensor (threads each take a range), so the draw depends on the element alone.
+export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: u32, start: i32): void {
   const scale: f32 = <f32>1 / (<f32>1 - rate);
   const threshold = <u32>(<f64>rate * 4294967296.0);
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    const m: f32 = hash32(seed, <u32>i) >= threshold ? scale : 0;
+    const m: f32 = hash32(seed, <u32>(start + i)) >= threshold ? scale : 0;
     store<f32>(mask + o, m);
     store<f32>(y + o, load<f32>(x + o) * m);
   }

@@ -3,13 +3,13 @@
 
 // Y [B, Ho, Wo, C] = max over the window; argmax [B, Ho, Wo, C] (i32) saves the flat input index of
 // each maximum, which the backward pass needs (argmax = 0: inference, not saved). Channels go four at a
-// time when C is a multiple of 4.
+// time when C is a multiple of 4. Images [n0, n0 + b) of the batch at y / argmax / x (threads split it).
 export function maxpool_forward(y: usize, argmax: usize, x: usize, b: i32, h: i32, w: i32, c: i32,
                                 ho: i32, wo: i32, ph: i32, pw: i32, sh: i32, sw: i32,
-                                padTop: i32, padLeft: i32): void {
-  let o: usize = 0;
+                                padTop: i32, padLeft: i32, n0: i32): void {
+  let o: usize = <usize>n0 * ho * wo * c;
   const simd = (c & 3) == 0;
-  for (let n = 0; n < b; n++) {
+  for (let n = n0; n < n0 + b; n++) {
     for (let oy = 0; oy < ho; oy++) {
       const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + ph, h);
       for (let ox = 0; ox < wo; ox++) {

@@ -1,6 +1,7 @@
 // Activation functions by name: forward and backward dispatch to the Wasm kernels. Softmax works over
 // the last axis.
 import type { Runtime } from '../runtime/wasm.js';
+import { parallelFor } from '../threads/index.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -30,7 +31,9 @@ export function activationBackward(rt: Runtime, f: ActivationName, dx: number, d
   const n = rows * cols;
   switch (f) {
     case 'linear': if (dx !== dy) rt.f32(dx, n).set(rt.f32(dy, n)); break;
-    case 'relu': rt.k.relu_backward(dx, dy, y, n); break;
+    case 'relu':
+      parallelFor(rt, 'relu_backward', n, 1 << 16, 4, (s, count) => [dx + 4 * s, dy + 4 * s, y + 4 * s, count], 'relu backward');
+      break;
     case 'sigmoid': rt.k.sigmoid_backward(dx, dy, y, n); break;
     case 'tanh': rt.k.tanh_backward(dx, dy, y, n); break;
     case 'softmax': rt.k.softmax_backward(dx, dy, y, rows, cols); break;

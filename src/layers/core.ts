@@ -1,4 +1,5 @@
 // Dropout, Flatten and Activation: layers without weights.
+import { parallelFor } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import { Layer, type LayerArgs } from './layer.js';
 
@@ -28,7 +29,8 @@ export class Dropout extends Layer {
 
   forward(x: number, n: number, training: boolean, seed: number): number {
     if (!training || this.rate === 0) return x;
-    this.rt.k.dropout_forward(this.y, this.mask, x, n * this.inSize, this.rate, seed >>> 0);
+    parallelFor(this.rt, 'dropout_forward', n * this.inSize, 1 << 16, 4,
+      (s, count) => [this.y + 4 * s, this.mask + 4 * s, x + 4 * s, count, this.rate, seed >>> 0, s], `${this.name} forward`);
     return this.y;
   }
 

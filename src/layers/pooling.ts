@@ -1,4 +1,5 @@
 // MaxPooling2D and AveragePooling2D over NHWC, TensorFlow padding rules.
+import { parallelFor } from '../threads/index.js';
 import { checkPadding, convAxis, Layer, pair, type LayerArgs, type Padding } from './layer.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -61,8 +62,10 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   forward(x: number, n: number, training: boolean): number {
-    // the argmax is only needed by backward
-    this.rt.k.maxpool_forward(this.y, training ? this.argmax : 0, x, ...this.geometry(n));
+    // the argmax is only needed by backward; threads take whole images
+    const g = this.geometry(n);
+    parallelFor(this.rt, 'maxpool_forward', n, 4, 1, (n0, count) => [this.y, training ? this.argmax : 0, x, count, ...g.slice(1), n0],
+      `${this.name} forward`);
     return this.y;
   }
 

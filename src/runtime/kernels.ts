@@ -13,7 +13,7 @@ export interface Kernels {
     sh: number, sw: number): void;
   conv_tap_offsets(dst: Ptr, kh: number, kw: number, c: number, wp: number): void;
   maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
-    ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
+    ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number, n0: number): void;
   maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, count: number): void;
   avgpool_forward(y: Ptr, x: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
@@ -30,7 +30,7 @@ export interface Kernels {
   tanh_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   softmax_forward(y: Ptr, x: Ptr, rows: number, cols: number): void;
   softmax_backward(dx: Ptr, dy: Ptr, y: Ptr, rows: number, cols: number): void;
-  dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number): void;
+  dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
   softmax_cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
   softmax_sparse_cce(grad: Ptr, p: Ptr, labels: Ptr, rows: number, cols: number): number;

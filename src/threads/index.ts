@@ -103,3 +103,25 @@ export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, row
   for (let w = 1; w < parts.length; w++) p.wait(w - 1);
   if (err) throw err;
 }
+
+/**
+ * Runs op over [0, total) split into contiguous ranges (multiples of `align`) over the active threads;
+ * args(start, count) gives the op's arguments for one range. Ranges never overlap, so the result is the
+ * same for any thread count. Below minPerThread items per extra thread it stays on the calling thread.
+ */
+export function parallelFor(rt: Runtime, op: 'maxpool_forward' | 'relu_backward' | 'dropout_forward', total: number,
+  minPerThread: number, align: number, args: (start: number, count: number) => number[], what: string): void {
+  const run = (a: number[]) => (rt.k[op] as (...x: number[]) => void)(...a);
+  let t = pool && pool.usable ? Math.min(active, pool.size + 1) : 1;
+  t = Math.min(t, Math.floor(total / minPerThread) + 1);
+  if (t <= 1) { run(args(0, total)); return; }
+  const p = pool!;
+  const chunk = Math.ceil(total / t / align) * align;
+  const parts: [number, number][] = [];
+  for (let s = 0; s < total; s += chunk) parts.push([s, Math.min(chunk, total - s)]);
+  for (let w = 1; w < parts.length; w++) p.post(w - 1, op, args(...parts[w]), what);
+  let err: unknown = null;
+  try { run(args(...parts[0])); } catch (e) { err = e; }
+  for (let w = 1; w < parts.length; w++) p.wait(w - 1);
+  if (err) throw err;
+}

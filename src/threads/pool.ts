@@ -9,7 +9,7 @@ import { ARGS_OFFSET, MESSAGE_BYTES, MESSAGE_OFFSET, SLOT_BYTES, WORKER_SOURCE }
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Kernels a worker may run (by index in this list), plus test-only fault injections. */
-export const WORKER_OPS = ['gemm', 'maxpool_forward', 'relu_backward', '__stop', '__throw', '__exit'] as const;
+export const WORKER_OPS = ['gemm', 'maxpool_forward', 'relu_backward', 'dropout_forward', '__stop', '__throw', '__exit'] as const;
 export type WorkerOp = (typeof WORKER_OPS)[number];
 
 interface HostWorker { terminate(): unknown; unref?(): void }

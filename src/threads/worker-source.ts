@@ -41,8 +41,9 @@ onMessage(async (msg) => {
     args = new Float64Array(buf, slot + ${ARGS_OFFSET}, 64);
     bytes = new Uint8Array(buf);
     const ops = msg.ops;
-    if (isNode) port.postMessage({ type: 'ready' }); else self.postMessage({ type: 'ready' });
+    // read the sequence before saying ready: a task posted right after 'ready' must not be missed
     let seen = Atomics.load(ctl, 0);
+    if (isNode) port.postMessage({ type: 'ready' }); else self.postMessage({ type: 'ready' });
     for (;;) {
       Atomics.wait(ctl, 0, seen);
       seen = Atomics.load(ctl, 0);
