@@ -9,3 +9,4 @@ export * from './dropout';
 export * from './losses';
 export * from './optimizers';
 export * from './probe';
+export * from './rnn';

@@ -32,3 +32,4 @@ export { shutdown as shutdownThreads, activeThreads, threadStats } from './threa
 export * as io from './io/index.js';
 export { loadModel } from './io/model-files.js';
 export const version = '0.1.0';
+export * as text from './text/index.js';

@@ -27,3 +27,17 @@ export function labFaceCnn(args: { numClasses?: number; inputShape?: number[]; s
   m.add(L.dense({ units: args.numClasses ?? 16, activation: 'softmax' }));
   return m;
 }
+
+/**
+ * The lab's sentiment RNN: Embedding(vocabSize, 64) → SimpleRNN(40) → Dense(1, sigmoid); `cell` swaps in an
+ * LSTM or GRU of the same width. 68,241 parameters for the lab's vocabulary of 1000 (64000 + 4200 + 41).
+ */
+export function labSentimentRnn(args: { vocabSize?: number; sequenceLength: number; cell?: 'simpleRNN' | 'lstm' | 'gru';
+  embeddingDim?: number; units?: number; seed?: number }): Sequential {
+  const m = new Sequential({ seed: args.seed });
+  m.add(L.embedding({ inputDim: args.vocabSize ?? 1000, outputDim: args.embeddingDim ?? 64, inputLength: args.sequenceLength }));
+  const units = args.units ?? 40;
+  m.add(args.cell === 'lstm' ? L.lstm({ units }) : args.cell === 'gru' ? L.gru({ units }) : L.simpleRNN({ units }));
+  m.add(L.dense({ units: 1, activation: 'sigmoid' }));
+  return m;
+}

@@ -44,14 +44,16 @@ export function shapeSize(shape: readonly number[], what: string): number {
   return n;
 }
 
+const RAGGED_HINT = '; sequences of different lengths must first be padded to one length: sn.utils.padSequences(sequences, { maxLen })';
+
 function flatten(values: unknown, out: number[], shape: number[], depth: number): void {
   if (Array.isArray(values)) {
     if (shape.length === depth) shape.push(values.length);
-    else if (shape[depth] !== values.length) throw new Error(`tensor: ragged nested array at depth ${depth}: lengths ${shape[depth]} and ${values.length}`);
+    else if (shape[depth] !== values.length) throw new Error(`tensor: ragged nested array at depth ${depth}: lengths ${shape[depth]} and ${values.length}${RAGGED_HINT}`);
     for (const v of values) flatten(v, out, shape, depth + 1);
   } else {
     if (typeof values !== 'number') throw new Error(`tensor: expected numbers, got ${typeof values}`);
-    if (shape.length > depth) throw new Error(`tensor: ragged nested array at depth ${depth}`);
+    if (shape.length > depth) throw new Error(`tensor: ragged nested array at depth ${depth}${RAGGED_HINT}`);
     out.push(values);
   }
 }

@@ -72,3 +72,4 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: { testSize?: number; 
   }
   return { xTrain: takeRows(x, train), xTest: takeRows(x, test), yTrain: takeRows(y, train), yTest: takeRows(y, test) };
 }
+export { padSequences, type PadSequencesArgs } from './text/pad-sequences.js';

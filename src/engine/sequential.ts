@@ -37,7 +37,8 @@ export interface SequentialArgs { name?: string; layers?: Layer[]; seed?: number
 
 const ACCURACY_NAMES = ['accuracy', 'acc'];
 const SNAKE: Record<string, string> = { Conv2D: 'conv2d', Dense: 'dense', MaxPooling2D: 'max_pooling2d',
-  AveragePooling2D: 'average_pooling2d', Dropout: 'dropout', Flatten: 'flatten', Activation: 'activation' };
+  AveragePooling2D: 'average_pooling2d', Dropout: 'dropout', Flatten: 'flatten', Activation: 'activation',
+  SimpleRNN: 'simple_rnn', LSTM: 'lstm', GRU: 'gru', Embedding: 'embedding' };
 
 /** A batch plan: the buffers of every layer for batches of up to maxBatch samples. */
 interface Plan { maxBatch: number; training: boolean; input: number; labels: number; grad: number }

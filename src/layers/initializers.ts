@@ -4,7 +4,7 @@ import { Random } from '../engine/random.js';
 
 export type InitializerName =
   | 'zeros' | 'ones' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal'
-  | 'lecunUniform' | 'lecunNormal' | 'randomUniform' | 'randomNormal' | 'truncatedNormal';
+  | 'lecunUniform' | 'lecunNormal' | 'randomUniform' | 'randomNormal' | 'truncatedNormal' | 'orthogonal';
 
 export interface InitializerConfig { className: string; config: Record<string, number | string | null> }
 export type InitializerSpec = InitializerName | { name: InitializerName; [k: string]: number | string } | Initializer;
@@ -23,7 +23,7 @@ const SNAKE_ALIASES: Record<string, InitializerName> = {
 const CLASS_NAMES: Record<InitializerName, string> = {
   zeros: 'Zeros', ones: 'Ones', glorotUniform: 'GlorotUniform', glorotNormal: 'GlorotNormal', heUniform: 'HeUniform',
   heNormal: 'HeNormal', lecunUniform: 'LecunUniform', lecunNormal: 'LecunNormal', randomUniform: 'RandomUniform',
-  randomNormal: 'RandomNormal', truncatedNormal: 'TruncatedNormal',
+  randomNormal: 'RandomNormal', truncatedNormal: 'TruncatedNormal', orthogonal: 'Orthogonal',
 };
 
 export function fans(shape: readonly number[]): [number, number] {
@@ -67,6 +67,7 @@ export function getInitializer(spec: InitializerSpec, what: string): Initializer
     };
   const mean = opts.mean ?? 0, stddev = opts.stddev ?? 0.05;
   const minval = opts.minval ?? -0.05, maxval = opts.maxval ?? 0.05;
+  const gain = opts.gain ?? 1;
   const fills: Record<InitializerName, Initializer['fill']> = {
     zeros: (out) => out.fill(0),
     ones: (out) => out.fill(1),
@@ -79,9 +80,40 @@ export function getInitializer(spec: InitializerSpec, what: string): Initializer
     randomUniform: (out, _s, rng) => { for (let i = 0; i < out.length; i++) out[i] = rng.uniform(minval, maxval); },
     randomNormal: (out, _s, rng) => { for (let i = 0; i < out.length; i++) out[i] = mean + stddev * rng.normal(); },
     truncatedNormal: (out, _s, rng) => { for (let i = 0; i < out.length; i++) out[i] = mean + truncated(rng, stddev); },
+    orthogonal: (out, shape, rng) => orthogonal(out, shape, rng, gain),
   };
   const config: Record<string, number | string | null> = {};
   if (name === 'randomUniform') Object.assign(config, { minval, maxval, seed: null });
   if (name === 'randomNormal' || name === 'truncatedNormal') Object.assign(config, { mean, stddev, seed: null });
+  if (name === 'orthogonal') Object.assign(config, { gain, seed: null });
   return { name, fill: fills[name], config: () => ({ className: CLASS_NAMES[name], config: { ...config } }) };
+}
+
+/**
+ * Keras' Orthogonal: a [rows, cols] matrix (rows = product of all but the last axis) with orthonormal rows
+ * or columns, whichever are fewer: the Q of a QR factorisation of a normal matrix (here by modified
+ * Gram-Schmidt in float64, which gives R a positive diagonal as Keras' sign correction does), times gain.
+ */
+function orthogonal(out: Float32Array, shape: readonly number[], rng: Random, gain: number): void {
+  const cols = shape.length ? shape[shape.length - 1] : 1;
+  const rows = out.length / Math.max(1, cols);
+  const long = Math.max(rows, cols), short = Math.min(rows, cols);
+  // q: `short` vectors of length `long`, orthonormalised in turn
+  const q = Array.from({ length: short }, () => Float64Array.from({ length: long }, () => rng.normal()));
+  for (let j = 0; j < short; j++) {
+    const v = q[j];
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < long; i++) dot += q[k][i] * v[i];
+      for (let i = 0; i < long; i++) v[i] -= dot * q[k][i];
+    }
+    let norm = 0;
+    for (let i = 0; i < long; i++) norm += v[i] * v[i];
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < long; i++) v[i] /= norm;
+  }
+  // rows >= cols: the vectors are the columns; otherwise they are the rows
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c][r] : q[r][c]);
+  }
 }

@@ -11,8 +11,11 @@ import { Dense } from './dense.js';
 import type { InitializerConfig, InitializerName, InitializerSpec } from './initializers.js';
 import type { Layer, LayerArgs } from './layer.js';
 import { AveragePooling2D, MaxPooling2D } from './pooling.js';
+import { Embedding } from './embedding.js';
+import { GRU, LSTM, SimpleRNN } from './recurrent.js';
 
-export const SUPPORTED_LAYERS = ['Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'Dropout', 'Flatten', 'Activation'] as const;
+export const SUPPORTED_LAYERS = ['Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'Dropout', 'Flatten', 'Activation',
+  'Embedding', 'SimpleRNN', 'LSTM', 'GRU'] as const;
 
 /** What tfjs-layers 4.22 writes as keras_version / backend. */
 export const KERAS_VERSION = 'tfjs-layers 4.22.0';
@@ -142,6 +145,7 @@ const INITIALIZER_CLASSES: Record<string, InitializerName> = {
   Zeros: 'zeros', Ones: 'ones', GlorotUniform: 'glorotUniform', GlorotNormal: 'glorotNormal', HeUniform: 'heUniform',
   HeNormal: 'heNormal', LecunUniform: 'lecunUniform', LeCunUniform: 'lecunUniform', LecunNormal: 'lecunNormal',
   LeCunNormal: 'lecunNormal', RandomUniform: 'randomUniform', RandomNormal: 'randomNormal', TruncatedNormal: 'truncatedNormal',
+  Orthogonal: 'orthogonal',
 };
 
 /** A Keras / tfjs initializer ({ class_name, config } or a name) as a simdnet initializer spec. */
@@ -180,6 +184,7 @@ export function initializerFromConfig(v: unknown): InitializerSpec {
     case 'RandomUniform': return { name: 'randomUniform', minval: num('minval') ?? -0.05, maxval: num('maxval') ?? 0.05 };
     case 'RandomNormal': return { name: 'randomNormal', mean: num('mean') ?? 0, stddev: num('stddev') ?? 0.05 };
     case 'TruncatedNormal': return { name: 'truncatedNormal', mean: num('mean') ?? 0, stddev: num('stddev') ?? 0.05 };
+    case 'Orthogonal': return { name: 'orthogonal', gain: num('gain') ?? 1 };
     case 'Constant': {
       const value = num('value') ?? 0;
       if (value === 0) return 'zeros';
@@ -260,6 +265,53 @@ export function layerFromConfig(className: string, config: Record<string, unknow
     case 'Flatten': {
       r.channelsLast();
       make = () => new Flatten(common);
+      break;
+    }
+    case 'Embedding': {
+      r.mustBeNull('embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint', 'lora_rank');
+      r.expect('sparse', (v) => v === false, 'simdnet has no sparse embeddings');
+      const args = {
+        ...common,
+        inputDim: r.get('input_dim') as number, outputDim: r.get('output_dim') as number,
+        inputLength: (r.get('input_length') ?? undefined) as number | undefined,
+        maskZero: (r.get('mask_zero') ?? undefined) as boolean | undefined,
+        embeddingsInitializer: r.initializer('embeddings_initializer'),
+      };
+      make = () => new Embedding(args);
+      break;
+    }
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU': {
+      r.mustBeNull('kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer',
+        'kernel_constraint', 'recurrent_constraint', 'bias_constraint');
+      r.expect('time_major', (v) => v === false, 'simdnet takes [batch, time, features] input');
+      r.expect('zero_output_for_mask', (v) => v === false, 'masked steps carry the previous output in simdnet');
+      for (const k of ['unroll', 'implementation', 'seed']) r.get(k); // no effect on the function computed
+      const args = {
+        ...common,
+        units: r.get('units') as number, activation: r.has('activation') ? r.activation() : undefined,
+        useBias: (r.get('use_bias') ?? undefined) as boolean | undefined,
+        kernelInitializer: r.initializer('kernel_initializer'), recurrentInitializer: r.initializer('recurrent_initializer'),
+        biasInitializer: r.initializer('bias_initializer'),
+        returnSequences: (r.get('return_sequences') ?? undefined) as boolean | undefined,
+        returnState: (r.get('return_state') ?? undefined) as boolean | undefined,
+        goBackwards: (r.get('go_backwards') ?? undefined) as boolean | undefined,
+        stateful: (r.get('stateful') ?? undefined) as boolean | undefined,
+        dropout: (r.get('dropout') ?? undefined) as number | undefined,
+        recurrentDropout: (r.get('recurrent_dropout') ?? undefined) as number | undefined,
+      };
+      if (className === 'SimpleRNN') {
+        make = () => new SimpleRNN(args);
+      } else if (className === 'LSTM') {
+        const lstm = { ...args, recurrentActivation: r.has('recurrent_activation') ? r.activation('recurrent_activation') : undefined,
+          unitForgetBias: (r.get('unit_forget_bias') ?? undefined) as boolean | undefined };
+        make = () => new LSTM(lstm);
+      } else {
+        const gru = { ...args, recurrentActivation: r.has('recurrent_activation') ? r.activation('recurrent_activation') : undefined,
+          resetAfter: (r.get('reset_after') ?? undefined) as boolean | undefined };
+        make = () => new GRU(gru);
+      }
       break;
     }
     default: { // Activation

@@ -48,5 +48,18 @@ export interface Kernels {
   adagrad_update(p: Ptr, g: Ptr, a: Ptr, n: number, lr: number, eps: number): void;
   peak_probe(iters: number, seed: number): number;
   rmsprop_update(p: Ptr, g: Ptr, a: Ptr, mom: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number): void;
+  // recurrent layers (assembly/rnn.ts)
+  embedding_forward(y: Ptr, mask: Ptr, ids: Ptr, table: Ptr, n: number, inputDim: number, dim: number): number;
+  embedding_backward(dTable: Ptr, dy: Ptr, ids: Ptr, n: number, inputDim: number, dim: number): void;
+  seq_row_offsets(dst: Ptr, batch: number, steps: number, stride: number, reverse: number, timeMajor: number): void;
+  transpose(dst: Ptr, src: Ptr, rows: number, cols: number): void;
+  simple_rnn_step_forward(h: Ptr, z: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number, act: number): void;
+  simple_rnn_step_backward(dz: Ptr, dhRun: Ptr, dy: Ptr, dyRs: number, h: Ptr, mask: Ptr, maskRs: number,
+    rows: number, units: number, act: number): void;
+  lstm_step_forward(h: Ptr, c: Ptr, gates: Ptr, hPrev: Ptr, cPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number): void;
+  lstm_step_backward(dgates: Ptr, dhRun: Ptr, dcRun: Ptr, dy: Ptr, dyRs: number, gates: Ptr, c: Ptr, cPrev: Ptr,
+    mask: Ptr, maskRs: number, rows: number, units: number): void;
+  gru_step_forward(h: Ptr, gates: Ptr, rec: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number): void;
+  gru_step_backward(dgx: Ptr, dgr: Ptr, dhRun: Ptr, dy: Ptr, dyRs: number, gates: Ptr, rec: Ptr, hPrev: Ptr,
+    mask: Ptr, maskRs: number, rows: number, units: number): void;
 }
-

@@ -1,0 +1,359 @@
+// Recurrent layers: embedding lookup and the per-time-step cells of SimpleRNN, LSTM and GRU, forward and
+// backward (through time) side by side. The matrix products go through gemm.ts: the layer projects all
+// time steps' inputs at once (X·W + b), then per step adds the recurrent product H_{t-1}·U into the
+// step's pre-activations and calls the step kernel here, which applies the gates elementwise.
+//
+// Shape letters: B rows (samples) of the step, T time steps, U units, G gates (1, 4 or 3).
+// Per-step buffers are time-major: step s holds a contiguous [B, G*U] (pre-activations) or [B, U] block.
+// Masks (from an embedding with maskZero) are f32 0/1 per (sample, time step), read at mask + i*maskRs
+// floats for row i; mask == 0 means "no mask". A masked step carries h (and c) through unchanged, as Keras.
+// Backward kernels accumulate the running state gradient in dhRun (and dcRun): on return dhRun holds the
+// part of dL/dh_{t-1} that does not go through the recurrent kernel; the layer then adds dRec·Uᵀ with gemm.
+
+import { madd } from './simd';
+
+// ---- f32x4 transcendental helpers ----------------------------------------------------------------------
+
+// exp(x), Cephes' expf on f32x4: n = round(x / ln 2), r = x - n ln 2 (two-part ln 2), a degree-6
+// polynomial for e^r, scaled by 2^n through the exponent bits. Relative error ~2e-7; x clamped so that
+// 2^n stays a normal float.
+// @ts-ignore: decorator
+@inline
+function exp4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  const r2 = f32x4.mul(r, r);
+  let p = f32x4.splat(1.9875691500e-4);
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(madd(p, r2, r), f32x4.splat(1));
+  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const scale = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
+  return f32x4.mul(e, scale);
+}
+
+// 1 / (1 + e^-x)
+// @ts-ignore: decorator
+@inline
+function sigmoid4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+}
+
+// tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|): no overflow for large |x|.
+// @ts-ignore: decorator
+@inline
+function tanh4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const e = exp4(f32x4.mul(f32x4.abs(x), f32x4.splat(-2)));
+  const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
+}
+
+// Loads `cnt` floats (1..4) into the low lanes (the rest zero), and stores the low `cnt` lanes: the tails
+// of rows whose width is not a multiple of 4 go through the same vector math.
+// @ts-ignore: decorator
+@inline
+function load4(p: usize, cnt: i32): v128 {
+  if (cnt >= 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (cnt > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (cnt > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+function store4(p: usize, v: v128, cnt: i32): void {
+  if (cnt >= 4) { v128.store(p, v); return; }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (cnt > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (cnt > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+// Whether row i is masked out at this step.
+// @ts-ignore: decorator
+@inline
+function masked(mask: usize, maskRs: i32, i: i32): bool {
+  return mask != 0 && load<f32>(mask + ((<usize>i * maskRs) << 2)) == 0;
+}
+
+// dst row = src row, `units` floats.
+// @ts-ignore: decorator
+@inline
+function copy_row(dst: usize, src: usize, units: i32): void {
+  memory.copy(dst, src, <usize>units << 2);
+}
+
+// ---- embedding -----------------------------------------------------------------------------------------
+
+// y [N, dim] = table[ids[i]] for N = samples * steps token ids held as f32 (the engine stages data as
+// float32). mask (optional, [N]) = 1 where the id is non-zero. Ids that are not integers in [0, inputDim)
+// give a zero row; returns how many there were, so the layer can refuse them (never reads outside table).
+export function embedding_forward(y: usize, mask: usize, ids: usize, table: usize, n: i32, inputDim: i32, dim: i32): i32 {
+  let bad = 0;
+  const bytes = <usize>dim << 2;
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(ids + (<usize>i << 2));
+    const yr = y + <usize>i * bytes;
+    if (v >= 0 && v < <f32>inputDim && v == Mathf.floor(v)) {
+      memory.copy(yr, table + <usize>(<i32>v) * bytes, bytes);
+    } else {
+      memory.fill(yr, 0, bytes);
+      bad++;
+    }
+    if (mask) store<f32>(mask + (<usize>i << 2), v != 0 ? 1 : 0);
+  }
+  return bad;
+}
+
+// dTable[ids[i]] += dy[i] (scatter-add; repeated ids accumulate). Invalid ids are skipped.
+export function embedding_backward(dTable: usize, dy: usize, ids: usize, n: i32, inputDim: i32, dim: i32): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(ids + (<usize>i << 2));
+    if (!(v >= 0 && v < <f32>inputDim && v == Mathf.floor(v))) continue;
+    const dst = dTable + ((<usize>(<i32>v) * dim) << 2);
+    const src = dy + ((<usize>i * dim) << 2);
+    let j = 0;
+    for (; j + 4 <= dim; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+    }
+    for (; j < dim; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+    }
+  }
+}
+
+// ---- sequence bookkeeping ------------------------------------------------------------------------------
+
+// Row-offset tables between batch-major [B, T, ·] rows and time-major processing-order [T, B, ·] rows.
+// Processing step s reads input step t(s) = reverse ? T-1-s : s (goBackwards).
+//   timeMajor != 0: dst[s*B + b] = (b*T + t(s)) * stride   (time-major row -> batch-major row)
+//   timeMajor == 0: dst[b*T + t] = (s(t)*B + b) * stride   (batch-major row -> time-major row)
+export function seq_row_offsets(dst: usize, batch: i32, steps: i32, stride: i32, reverse: i32, timeMajor: i32): void {
+  for (let s = 0; s < steps; s++) {
+    const t = reverse ? steps - 1 - s : s;
+    for (let b = 0; b < batch; b++) {
+      if (timeMajor) store<i32>(dst + (<usize>(s * batch + b) << 2), (b * steps + t) * stride);
+      else store<i32>(dst + (<usize>(b * steps + t) << 2), (s * batch + b) * stride);
+    }
+  }
+}
+
+// dst [cols, rows] = srcᵀ for src [rows, cols] (the recurrent kernel, once per backward pass, so the
+// per-step dh·Uᵀ product reads B with unit column stride).
+export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
+  for (let i0 = 0; i0 < rows; i0 += 16) {
+    const i1 = min(rows, i0 + 16);
+    for (let j0 = 0; j0 < cols; j0 += 16) {
+      const j1 = min(cols, j0 + 16);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          store<f32>(dst + ((<usize>j * rows + i) << 2), load<f32>(src + ((<usize>i * cols + j) << 2)));
+        }
+      }
+    }
+  }
+}
+
+// ---- SimpleRNN: h = act(z), z = x·W + b + h_{t-1}·U -------------------------------------------------------
+
+export const ACT_LINEAR: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_SIGMOID: i32 = 2;
+export const ACT_TANH: i32 = 3;
+
+// @ts-ignore: decorator
+@inline
+function act4(z: v128, act: i32): v128 {
+  if (act == ACT_TANH) return tanh4(z);
+  if (act == ACT_SIGMOID) return sigmoid4(z);
+  if (act == ACT_RELU) return f32x4.max(z, f32x4.splat(0));
+  return z;
+}
+
+// act'(z) written in terms of the output h = act(z).
+// @ts-ignore: decorator
+@inline
+function act_grad4(h: v128, act: i32): v128 {
+  const one = f32x4.splat(1);
+  if (act == ACT_TANH) return f32x4.sub(one, f32x4.mul(h, h));
+  if (act == ACT_SIGMOID) return f32x4.mul(h, f32x4.sub(one, h));
+  if (act == ACT_RELU) return v128.and(one, f32x4.gt(h, f32x4.splat(0)));
+  return one;
+}
+
+// h [B, U] = act(z [B, U]); masked rows keep hPrev.
+export function simple_rnn_step_forward(h: usize, z: usize, hPrev: usize, mask: usize, maskRs: i32,
+                                        rows: i32, units: i32, act: i32): void {
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    if (masked(mask, maskRs, i)) { copy_row(h + ro, hPrev + ro, units); continue; }
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), o = ro + (<usize>j << 2);
+      store4(h + o, act4(load4(z + o, cnt), act), cnt);
+    }
+  }
+}
+
+// dh = dhRun + dy (dy: this step's output gradient, row stride dyRs, or 0); dz [B, U] = dh ⊙ act'(h)
+// (dz may alias the step's pre-activations); dhRun = 0, or dh on masked rows (then dz = 0).
+export function simple_rnn_step_backward(dz: usize, dhRun: usize, dy: usize, dyRs: i32, h: usize,
+                                         mask: usize, maskRs: i32, rows: i32, units: i32, act: i32): void {
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    const dyr = dy + ((<usize>i * dyRs) << 2);
+    const skip = masked(mask, maskRs, i);
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), o = ro + (<usize>j << 2), oj = <usize>j << 2;
+      let dh = load4(dhRun + o, cnt);
+      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      if (skip) {
+        store4(dhRun + o, dh, cnt);
+        store4(dz + o, zero, cnt);
+      } else {
+        store4(dz + o, f32x4.mul(dh, act_grad4(load4(h + o, cnt), act)), cnt);
+        store4(dhRun + o, zero, cnt);
+      }
+    }
+  }
+}
+
+// ---- LSTM (Keras gate order i, f, c, o; recurrent activation sigmoid, activation tanh) -----------------
+//   i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o); c = f ⊙ c_{t-1} + i ⊙ g; h = o ⊙ tanh(c)
+
+// gates [B, 4U]: pre-activations in, activations (i, f, g, o) out — saved for backward. h, c [B, U].
+export function lstm_step_forward(h: usize, c: usize, gates: usize, hPrev: usize, cPrev: usize,
+                                  mask: usize, maskRs: i32, rows: i32, units: i32): void {
+  const ub = <usize>units << 2;
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    if (masked(mask, maskRs, i)) {
+      copy_row(h + ro, hPrev + ro, units);
+      copy_row(c + ro, cPrev + ro, units);
+      continue;
+    }
+    const g0 = gates + ((<usize>i * 4 * units) << 2);
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
+      const pi = g0 + oj, pf = pi + ub, pg = pf + ub, po = pg + ub;
+      const gi = sigmoid4(load4(pi, cnt));
+      const gf = sigmoid4(load4(pf, cnt));
+      const gg = tanh4(load4(pg, cnt));
+      const go = sigmoid4(load4(po, cnt));
+      const cn = madd(gf, load4(cPrev + o, cnt), f32x4.mul(gi, gg));
+      store4(pi, gi, cnt); store4(pf, gf, cnt); store4(pg, gg, cnt); store4(po, go, cnt);
+      store4(c + o, cn, cnt);
+      store4(h + o, f32x4.mul(go, tanh4(cn)), cnt);
+    }
+  }
+}
+
+// dgates [B, 4U] (may alias gates) = dL/d(pre-activations); dcRun = dc ⊙ f; dhRun = 0 (masked rows:
+// dgates = 0, dhRun = dh, dcRun unchanged). c, cPrev: the step's saved cell states.
+export function lstm_step_backward(dgates: usize, dhRun: usize, dcRun: usize, dy: usize, dyRs: i32,
+                                   gates: usize, c: usize, cPrev: usize, mask: usize, maskRs: i32,
+                                   rows: i32, units: i32): void {
+  const ub = <usize>units << 2;
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    const dyr = dy + ((<usize>i * dyRs) << 2);
+    const goff = (<usize>i * 4 * units) << 2;
+    const skip = masked(mask, maskRs, i);
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
+      let dh = load4(dhRun + o, cnt);
+      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      const di0 = dgates + goff + oj, df0 = di0 + ub, dg0 = df0 + ub, do0 = dg0 + ub;
+      if (skip) {
+        store4(dhRun + o, dh, cnt);
+        store4(di0, zero, cnt); store4(df0, zero, cnt); store4(dg0, zero, cnt); store4(do0, zero, cnt);
+        continue;
+      }
+      const pi = gates + goff + oj, pf = pi + ub, pg = pf + ub, po = pg + ub;
+      const gi = load4(pi, cnt), gf = load4(pf, cnt), gg = load4(pg, cnt), go = load4(po, cnt);
+      const tc = tanh4(load4(c + o, cnt));
+      const dc = madd(f32x4.mul(dh, go), f32x4.sub(one, f32x4.mul(tc, tc)), load4(dcRun + o, cnt));
+      const dzo = f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(go, f32x4.sub(one, go)));
+      const dzi = f32x4.mul(f32x4.mul(dc, gg), f32x4.mul(gi, f32x4.sub(one, gi)));
+      const dzf = f32x4.mul(f32x4.mul(dc, load4(cPrev + o, cnt)), f32x4.mul(gf, f32x4.sub(one, gf)));
+      const dzg = f32x4.mul(f32x4.mul(dc, gi), f32x4.sub(one, f32x4.mul(gg, gg)));
+      store4(dcRun + o, f32x4.mul(dc, gf), cnt);
+      store4(dhRun + o, zero, cnt);
+      store4(di0, dzi, cnt); store4(df0, dzf, cnt); store4(dg0, dzg, cnt); store4(do0, dzo, cnt);
+    }
+  }
+}
+
+// ---- GRU, reset_after (Keras 2+ default; gate order z, r, h; input bias and recurrent bias) ---------------
+//   x-part [xz, xr, xh] = x·W + b_in; rec [rz, rr, rh] = h_{t-1}·U + b_rec
+//   z = σ(xz + rz), r = σ(xr + rr), hh = tanh(xh + r ⊙ rh), h = z ⊙ h_{t-1} + (1 - z) ⊙ hh
+
+// gates [B, 3U]: x-part in, (z, r, hh) out; rec [B, 3U] is read only (rh is needed again by backward).
+export function gru_step_forward(h: usize, gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
+                                 rows: i32, units: i32): void {
+  const ub = <usize>units << 2;
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    if (masked(mask, maskRs, i)) { copy_row(h + ro, hPrev + ro, units); continue; }
+    const goff = (<usize>i * 3 * units) << 2;
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
+      const pz = gates + goff + oj, pr = pz + ub, ph = pr + ub;
+      const qz = rec + goff + oj, qr = qz + ub, qh = qr + ub;
+      const z = sigmoid4(f32x4.add(load4(pz, cnt), load4(qz, cnt)));
+      const r = sigmoid4(f32x4.add(load4(pr, cnt), load4(qr, cnt)));
+      const hh = tanh4(madd(r, load4(qh, cnt), load4(ph, cnt)));
+      const hp = load4(hPrev + o, cnt);
+      store4(h + o, f32x4.add(hh, f32x4.mul(z, f32x4.sub(hp, hh))), cnt);
+      store4(pz, z, cnt); store4(pr, r, cnt); store4(ph, hh, cnt);
+    }
+  }
+}
+
+// dgx [B, 3U] (may alias gates) = dL/d(x-part) = [dz, dr, dh̃]; dgr [B, 3U] (may alias rec) = dL/d(rec) =
+// [dz, dr, dh̃ ⊙ r] (pre-activation gradients); dhRun = dh ⊙ z (masked rows: dhRun = dh, dgx = dgr = 0).
+export function gru_step_backward(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32,
+                                  gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
+                                  rows: i32, units: i32): void {
+  const ub = <usize>units << 2;
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    const dyr = dy + ((<usize>i * dyRs) << 2);
+    const goff = (<usize>i * 3 * units) << 2;
+    const skip = masked(mask, maskRs, i);
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
+      let dh = load4(dhRun + o, cnt);
+      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      const ax = dgx + goff + oj, ar = dgr + goff + oj;
+      if (skip) {
+        store4(dhRun + o, dh, cnt);
+        store4(ax, zero, cnt); store4(ax + ub, zero, cnt); store4(ax + 2 * ub, zero, cnt);
+        store4(ar, zero, cnt); store4(ar + ub, zero, cnt); store4(ar + 2 * ub, zero, cnt);
+        continue;
+      }
+      const pz = gates + goff + oj;
+      const z = load4(pz, cnt), r = load4(pz + ub, cnt), hh = load4(pz + 2 * ub, cnt);
+      const rh = load4(rec + goff + oj + 2 * ub, cnt);
+      const hp = load4(hPrev + o, cnt);
+      const dah = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(hh, hh)));
+      const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, hh)), f32x4.mul(z, f32x4.sub(one, z)));
+      const dar = f32x4.mul(f32x4.mul(dah, rh), f32x4.mul(r, f32x4.sub(one, r)));
+      store4(dhRun + o, f32x4.mul(dh, z), cnt);
+      store4(ax, daz, cnt); store4(ax + ub, dar, cnt); store4(ax + 2 * ub, dah, cnt);
+      store4(ar, daz, cnt); store4(ar + ub, dar, cnt); store4(ar + 2 * ub, f32x4.mul(dah, r), cnt);
+    }
+  }
+}

@@ -1,0 +1,425 @@
+// Recurrent layers: SimpleRNN, LSTM and GRU over one base class that runs the time loop and
+// backpropagation through time; each cell is its step kernels (assembly/rnn.ts) and its weight layout.
+//
+// Shape letters: B samples, T time steps, D input features, U units, G = gates·U (1, 4 or 3 gates).
+//   input x [B, T, D] (batch-major, as Keras). Buffers are time-major in *processing* order (goBackwards
+//   processes input step T-1-s at step s):
+//   z  [T, B, G]    pre-activations x·W + b (one GEMM over all steps), then + h_{s-1}·U per step; the
+//                   step kernel overwrites them with the gate activations backward needs, and backward
+//                   overwrites those with the pre-activation gradients
+//   hs [T+1, B, U]  hidden states; slot 0 is the zero initial state, slot s+1 the state after step s
+//   output: returnSequences ? [B, T, U] (gathered from hs, in processing order as Keras) : hs slot T [B, U]
+// Backward runs the steps in reverse with one [B, U] running state gradient, then forms dW, dU, db and dx
+// as single GEMMs over all T·B rows.
+import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
+import { checkActivation, type ActivationName } from './activations.js';
+import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
+import { Layer, positiveInt, type LayerArgs, type Param } from './layer.js';
+import { maskSourceFor, providesMask, type MaskSource } from './masking.js';
+
+export interface RecurrentArgs extends LayerArgs {
+  units: number;
+  /** SimpleRNN: tanh (default), relu, sigmoid or linear. LSTM / GRU: tanh. */
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  recurrentInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  /** Output the hidden state of every step ([T, units]) instead of the last one ([units]). */
+  returnSequences?: boolean;
+  /** Keras: also output the final states. Needs several outputs: refused in a Sequential model. */
+  returnState?: boolean;
+  /** Process the sequence from its last step to its first (outputs stay in processing order, as Keras). */
+  goBackwards?: boolean;
+  stateful?: boolean;
+  /** Accepted and ignored: the time loop is never unrolled. */
+  unroll?: boolean;
+  dropout?: number;
+  recurrentDropout?: number;
+}
+
+export interface LSTMArgs extends RecurrentArgs {
+  /** sigmoid only (Keras' default; tfjs' default hardSigmoid is not supported). */
+  recurrentActivation?: ActivationName;
+  /** Initialise the forget gate's bias to 1 (Keras' default: true). */
+  unitForgetBias?: boolean;
+  /** Accepted and ignored (Keras' implementation 1 / 2 compute the same function). */
+  implementation?: number;
+}
+
+export interface GRUArgs extends RecurrentArgs {
+  recurrentActivation?: ActivationName;
+  /** Keras 2+'s GRU (reset gate applied after the recurrent product, two biases): true only. */
+  resetAfter?: boolean;
+  implementation?: number;
+}
+
+/** Activation codes of the SimpleRNN step kernels (assembly/rnn.ts ACT_*). */
+const ACT_CODE: Partial<Record<ActivationName, number>> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
+
+export abstract class Recurrent extends Layer {
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  /** Gates per unit: G = gates · units columns in the kernels. */
+  protected abstract readonly gates: number;
+  private readonly kernelInit: InitializerSpec;
+  private readonly recurrentInit: InitializerSpec;
+  protected readonly biasInit: InitializerSpec;
+  protected maskSource: MaskSource | null = null;
+  // offset tables (i32)
+  private xRows = 0; private idD = 0; protected idU = 0; private idG = 0; protected hRows = 0; private gRows = 0;
+  private hRed = 0; private dxRows = 0; private yIdx = 0;
+  // buffers
+  protected z = 0; protected hs = 0; private y = 0; private dx = 0; protected dhRun = 0; private ukT = 0;
+  private lastX = 0;
+
+  constructor(args: RecurrentArgs, fn: string) {
+    if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { units, ... }`);
+    super(args);
+    this.units = positiveInt(args.units, 'units', fn);
+    this.activation = checkActivation(args.activation ?? 'tanh', fn);
+    this.useBias = flag(args.useBias, true, 'useBias', fn);
+    this.returnSequences = flag(args.returnSequences, false, 'returnSequences', fn);
+    this.returnState = flag(args.returnState, false, 'returnState', fn);
+    this.goBackwards = flag(args.goBackwards, false, 'goBackwards', fn);
+    if (flag(args.stateful, false, 'stateful', fn)) {
+      throw new Error(`${fn}: stateful: true is not supported (states are not kept between batches); use stateful: false`);
+    }
+    flag(args.unroll, false, 'unroll', fn);
+    for (const key of ['dropout', 'recurrentDropout'] as const) {
+      const v = args[key];
+      if (v !== undefined && v !== null && v !== 0) {
+        throw new Error(`${fn}: ${key} ${JSON.stringify(v)} is not supported (only 0); add a dropout layer before or after the recurrent layer instead`);
+      }
+    }
+    this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
+    this.recurrentInit = args.recurrentInitializer ?? 'orthogonal';
+    this.biasInit = args.biasInitializer ?? 'zeros';
+  }
+
+  build(inputShape: number[]): void {
+    if (this.returnState) {
+      throw new Error(`${this.label}: returnState: true gives several outputs (the output and the final states), which a ` +
+        'Sequential model cannot carry; as in Keras, returnState needs the functional API, which simdnet does not have yet');
+    }
+    super.build(inputShape);
+    const d = inputShape[1], g = this.gates * this.units;
+    this.addParam('kernel', [d, g], this.kernelInit);
+    this.addParam('recurrent_kernel', [this.units, g], this.recurrentInit);
+    if (this.useBias) this.addParam('bias', this.biasShape(), this.biasInitializer());
+    this.maskSource = maskSourceFor(inputShape);
+    if (this.maskSource) {
+      this.maskSource.consumers++;
+      if (this.returnSequences) providesMask(this.outputShape, this.maskSource);
+    }
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 2) {
+      throw new Error(`${this.label}: expected input of shape [timeSteps, features], got [${inputShape.join(', ')}]` +
+        (inputShape.length === 1 ? '; put an embedding before it for token ids, or give inputShape [steps, 1]' : ''));
+    }
+    return this.returnSequences ? [inputShape[0], this.units] : [this.units];
+  }
+
+  protected biasShape(): number[] { return [this.gates * this.units]; }
+  protected biasInitializer(): InitializerSpec { return this.biasInit; }
+
+  protected allocateBuffers(maxBatch: number, training: boolean): void {
+    const k = this.rt.k;
+    const [t, d] = this.inputShape;
+    const u = this.units, g = this.gates * u;
+    const table = (n: number, stride: number, what: string): number => {
+      const p = this.buffer(n, what);
+      k.strided_offsets(p, n, stride);
+      return p;
+    };
+    this.xRows = this.buffer(maxBatch * t, 'input row offsets');
+    this.idD = table(d, 1, 'feature offsets');
+    this.idU = table(u, 1, 'unit offsets');
+    this.idG = table(g, 1, 'gate offsets');
+    this.hRows = table(maxBatch, u, 'state row offsets');
+    this.z = this.buffer(t * maxBatch * g, 'gates');
+    this.hs = this.buffer((t + 1) * maxBatch * u, 'hidden states');
+    if (this.returnSequences) {
+      this.y = this.buffer(maxBatch * t * u, 'output sequence');
+      this.yIdx = this.buffer(maxBatch * t, 'output row indices');
+    }
+    if (training) {
+      this.gRows = table(maxBatch, g, 'gate row offsets');
+      this.hRed = table(t * maxBatch, u, 'state offsets over steps');
+      this.dxRows = this.buffer(maxBatch * t, 'gradient row offsets');
+      this.dx = this.buffer(maxBatch * t * d, 'input gradient');
+      this.dhRun = this.buffer(maxBatch * u, 'state gradient');
+      this.ukT = this.buffer(g * u, 'transposed recurrent kernel');
+    }
+    this.allocateCell(maxBatch, training);
+  }
+
+  /** Buffers of one cell type (LSTM cell states, GRU recurrent products). */
+  protected allocateCell(_maxBatch: number, _training: boolean): void {}
+
+  forward(x: number, n: number): number {
+    const rt = this.rt, k = rt.k;
+    const [t, d] = this.inputShape;
+    const u = this.units, g = this.gates * u;
+    const [kernel, , bias] = this.params;
+    this.lastX = x;
+    // z [T, B, G] = x (rows in processing order) · W + b
+    k.seq_row_offsets(this.xRows, n, t, d, this.goBackwards ? 1 : 0, 1);
+    k.gemm(this.z, g, x, this.xRows, this.idD, kernel.offset, g, 1, n * t, g, d,
+      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, rt.gemmScratch);
+    rt.f32(this.hs, n * u).fill(0);
+    this.resetCell(n);
+    const mask = this.maskSource?.maskPointer ?? 0;
+    for (let s = 0; s < t; s++) {
+      const step = this.goBackwards ? t - 1 - s : s;
+      this.stepForward(s, n, mask ? mask + step * 4 : 0, t);
+    }
+    const last = this.hs + t * n * u * 4;
+    if (!this.returnSequences) return last;
+    // y [B, T, U]: y[b, s] = hs slot s+1, row b
+    k.seq_row_offsets(this.yIdx, n, t, 1, 0, 0);
+    k.gather_rows(this.y, this.hs + n * u * 4, this.yIdx, n * t, u);
+    return this.y;
+  }
+
+  /** Zeroes the initial cell state (LSTM). */
+  protected resetCell(_n: number): void {}
+
+  /** One time step: the recurrent product into the step's pre-activations, then the cell kernel. */
+  protected abstract stepForward(s: number, n: number, mask: number, maskRs: number): void;
+
+  /** z += h_{s-1} · U for step s (skipped at s = 0, where h is zero). */
+  protected recurrentProduct(s: number, n: number): void {
+    if (s === 0) return;
+    const rt = this.rt;
+    const u = this.units, g = this.gates * u;
+    rt.k.gemm(this.z + s * n * g * 4, g, this.hs + s * n * u * 4, this.hRows, this.idU, this.params[1].offset, g, 1,
+      n, g, u, GEMM_ACC, 0, rt.gemmScratch);
+  }
+
+  backward(dy: number, n: number, needDx: boolean): number {
+    const rt = this.rt, k = rt.k;
+    const [t, d] = this.inputShape;
+    const u = this.units, g = this.gates * u;
+    const [kernel, recurrent, bias] = this.params;
+    const recGrad = this.recurrentGradient();
+    k.transpose(this.ukT, recurrent.offset, u, g);
+    rt.f32(this.dhRun, n * u).fill(0);
+    const mask = this.maskSource?.maskPointer ?? 0;
+    for (let s = t - 1; s >= 0; s--) {
+      const step = this.goBackwards ? t - 1 - s : s;
+      const [dys, dyRs] = this.returnSequences ? [dy + s * u * 4, t * u] : s === t - 1 ? [dy, u] : [0, 0];
+      this.stepBackward(s, n, dys, dyRs, mask ? mask + step * 4 : 0, t);
+      // dL/dh_{s-1} += dRec_s [B, G] · Uᵀ [G, U]
+      if (s > 0) {
+        k.gemm(this.dhRun, u, recGrad + s * n * g * 4, this.gRows, this.idG, this.ukT, u, 1, n, u, g, GEMM_ACC, 0, rt.gemmScratch);
+      }
+    }
+    // dW [D, G] += xᵀ · dz over all T·B rows; dU [U, G] += h_prevᵀ · dRec
+    k.gemm(kernel.gradOffset, g, this.lastX, this.idD, this.xRows, this.z, g, 1, d, g, n * t, GEMM_ACC, 0, rt.gemmScratch);
+    k.gemm(recurrent.gradOffset, g, this.hs, this.idU, this.hRed, recGrad, g, 1, u, g, n * t, GEMM_ACC, 0, rt.gemmScratch);
+    if (bias) this.biasBackward(bias, n * t);
+    if (!needDx) return 0;
+    // dx [B, T, D] = dz · Wᵀ, rows gathered back to batch-major input order
+    k.seq_row_offsets(this.dxRows, n, t, g, this.goBackwards ? 1 : 0, 0);
+    k.gemm(this.dx, d, this.z, this.dxRows, this.idG, kernel.offset, 1, g, n * t, d, g, GEMM_SET, 0, rt.gemmScratch);
+    return this.dx;
+  }
+
+  /** Step s of backpropagation through time (cell kernel): dy is the step's output gradient or 0. */
+  protected abstract stepBackward(s: number, n: number, dy: number, dyRs: number, mask: number, maskRs: number): void;
+
+  /** The buffer holding dL/d(h_{s-1}·U) per step after stepBackward: z itself unless the cell keeps it apart. */
+  protected recurrentGradient(): number { return this.z; }
+
+  protected biasBackward(bias: Param, rows: number): void {
+    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, this.gates * this.units);
+  }
+
+  /** Pointers into hs: slot s (state before step s) and slot s+1 (after). */
+  protected states(s: number, n: number): [number, number] {
+    const slot = n * this.units * 4;
+    return [this.hs + s * slot, this.hs + (s + 1) * slot];
+  }
+
+  protected gatesAt(s: number, n: number): number { return this.z + s * n * this.gates * this.units * 4; }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units, activation: this.activation, use_bias: this.useBias,
+      kernel_initializer: this.params[0]?.init.config() ?? null,
+      recurrent_initializer: this.params[1]?.init.config() ?? null,
+      bias_initializer: this.params[2]?.init.config() ?? null,
+      kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
+      dropout: 0, recurrent_dropout: 0,
+      return_sequences: this.returnSequences, return_state: this.returnState, go_backwards: this.goBackwards,
+      stateful: false, unroll: false,
+    };
+  }
+}
+
+function flag(v: unknown, def: boolean, arg: string, fn: string): boolean {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'boolean') throw new Error(`${fn}: ${arg} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function checkGateActivations(args: LSTMArgs | GRUArgs, fn: string): void {
+  if (checkActivation(args.activation ?? 'tanh', fn) !== 'tanh') {
+    throw new Error(`${fn}: activation must be 'tanh' (the only one simdnet's ${fn} implements), got ${JSON.stringify(args.activation)}`);
+  }
+  const ra = args.recurrentActivation ?? 'sigmoid';
+  if (ra !== 'sigmoid') {
+    throw new Error(`${fn}: recurrentActivation must be 'sigmoid' (Keras' default), got ${JSON.stringify(ra)}` +
+      ((ra as string) === 'hardSigmoid' || (ra as string) === 'hard_sigmoid' ? ' (tfjs defaults to hardSigmoid: pass sigmoid)' : ''));
+  }
+}
+
+// ---- SimpleRNN: h = act(x·W + h_{t-1}·U + b) ----------------------------------------------------------------
+
+export class SimpleRNN extends Recurrent {
+  readonly className = 'SimpleRNN';
+  protected readonly gates = 1;
+
+  constructor(args: RecurrentArgs) {
+    super(args, 'simpleRNN');
+    if (ACT_CODE[this.activation] === undefined) {
+      throw new Error(`simpleRNN: activation '${this.activation}' is not supported; valid: ${Object.keys(ACT_CODE).join(', ')}`);
+    }
+  }
+
+  protected stepForward(s: number, n: number, mask: number, maskRs: number): void {
+    this.recurrentProduct(s, n);
+    const [prev, next] = this.states(s, n);
+    this.rt.k.simple_rnn_step_forward(next, this.gatesAt(s, n), prev, mask, maskRs, n, this.units, ACT_CODE[this.activation]!);
+  }
+
+  protected stepBackward(s: number, n: number, dy: number, dyRs: number, mask: number, maskRs: number): void {
+    const [, next] = this.states(s, n);
+    this.rt.k.simple_rnn_step_backward(this.gatesAt(s, n), this.dhRun, dy, dyRs, next, mask, maskRs, n, this.units,
+      ACT_CODE[this.activation]!);
+  }
+}
+
+// ---- LSTM: gates i, f, c, o -----------------------------------------------------------------------------------
+
+export class LSTM extends Recurrent {
+  readonly className = 'LSTM';
+  protected readonly gates = 4;
+  readonly unitForgetBias: boolean;
+  private cs = 0; private dcRun = 0;
+
+  constructor(args: LSTMArgs) {
+    super(args, 'lstm');
+    checkGateActivations(args, 'lstm');
+    this.unitForgetBias = flag(args.unitForgetBias, true, 'unitForgetBias', 'lstm');
+  }
+
+  /** With unitForgetBias the forget gate's quarter of the bias starts at 1 (the rest from biasInitializer). */
+  protected biasInitializer(): InitializerSpec {
+    if (!this.unitForgetBias) return this.biasInit;
+    const base = getInitializer(this.biasInit, `${this.label}: biasInitializer`);
+    const u = this.units;
+    const init: Initializer = {
+      name: base.name,
+      config: () => base.config(),
+      fill: (out, shape, rng) => { base.fill(out, shape, rng); out.fill(1, u, 2 * u); },
+    };
+    return init;
+  }
+
+  protected allocateCell(maxBatch: number, training: boolean): void {
+    const t = this.inputShape[0];
+    this.cs = this.buffer((t + 1) * maxBatch * this.units, 'cell states');
+    this.dcRun = training ? this.buffer(maxBatch * this.units, 'cell state gradient') : 0;
+  }
+
+  protected resetCell(n: number): void { this.rt.f32(this.cs, n * this.units).fill(0); }
+
+  private cells(s: number, n: number): [number, number] {
+    const slot = n * this.units * 4;
+    return [this.cs + s * slot, this.cs + (s + 1) * slot];
+  }
+
+  protected stepForward(s: number, n: number, mask: number, maskRs: number): void {
+    this.recurrentProduct(s, n);
+    const [hPrev, h] = this.states(s, n);
+    const [cPrev, c] = this.cells(s, n);
+    this.rt.k.lstm_step_forward(h, c, this.gatesAt(s, n), hPrev, cPrev, mask, maskRs, n, this.units);
+  }
+
+  protected stepBackward(s: number, n: number, dy: number, dyRs: number, mask: number, maskRs: number): void {
+    if (s === this.inputShape[0] - 1) this.rt.f32(this.dcRun, n * this.units).fill(0);
+    const [cPrev, c] = this.cells(s, n);
+    const gates = this.gatesAt(s, n);
+    this.rt.k.lstm_step_backward(gates, this.dhRun, this.dcRun, dy, dyRs, gates, c, cPrev, mask, maskRs, n, this.units);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrent_activation: 'sigmoid', unit_forget_bias: this.unitForgetBias, implementation: 2 };
+  }
+}
+
+// ---- GRU (reset_after): gates z, r, h; bias [2, 3U] = input bias, recurrent bias --------------------------------
+
+export class GRU extends Recurrent {
+  readonly className = 'GRU';
+  protected readonly gates = 3;
+  readonly resetAfter = true;
+  private rec = 0;
+
+  constructor(args: GRUArgs) {
+    super(args, 'gru');
+    checkGateActivations(args, 'gru');
+    const ra = args.resetAfter;
+    if (ra !== undefined && ra !== null && ra !== true) {
+      throw new Error(`gru: resetAfter ${JSON.stringify(ra)} is not supported; simdnet implements Keras 2+'s GRU ` +
+        '(resetAfter: true, the default; tfjs only has resetAfter: false)');
+    }
+  }
+
+  protected biasShape(): number[] { return [2, 3 * this.units]; }
+
+  protected allocateCell(maxBatch: number): void {
+    this.rec = this.buffer(this.inputShape[0] * maxBatch * 3 * this.units, 'recurrent products');
+  }
+
+  /** rec [T, B, 3U]: h_{s-1}·U + recurrent bias, per step (kept: the candidate needs r ⊙ rh, backward rh). */
+  protected stepForward(s: number, n: number, mask: number, maskRs: number): void {
+    const rt = this.rt;
+    const u = this.units, g = 3 * u;
+    const [hPrev, h] = this.states(s, n);
+    const rec = this.rec + s * n * g * 4;
+    const bias = this.params[2];
+    rt.k.gemm(rec, g, hPrev, this.hRows, this.idU, this.params[1].offset, g, 1, n, g, u,
+      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, rt.gemmScratch);
+    rt.k.gru_step_forward(h, this.gatesAt(s, n), rec, hPrev, mask, maskRs, n, u);
+  }
+
+  protected stepBackward(s: number, n: number, dy: number, dyRs: number, mask: number, maskRs: number): void {
+    const g = 3 * this.units;
+    const [hPrev] = this.states(s, n);
+    const gates = this.gatesAt(s, n), rec = this.rec + s * n * g * 4;
+    this.rt.k.gru_step_backward(gates, rec, this.dhRun, dy, dyRs, gates, rec, hPrev, mask, maskRs, n, this.units);
+  }
+
+  protected recurrentGradient(): number { return this.rec; }
+
+  protected biasBackward(bias: Param, rows: number): void {
+    const g = 3 * this.units;
+    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, g);
+    this.rt.k.bias_backward(bias.gradOffset + g * 4, this.rec, rows, g);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrent_activation: 'sigmoid', reset_after: true, implementation: 2 };
+  }
+}
