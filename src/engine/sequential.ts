@@ -257,7 +257,9 @@ export class Sequential {
       }
       return;
     }
-    if (y.rank !== out.length + 1 || y.shape.slice(1).join() !== out.join()) {
+    // Keras accepts labels of shape [n] for a single output unit
+    const singleColumn = out.length === 1 && out[0] === 1 && y.rank === 1;
+    if (!singleColumn && (y.rank !== out.length + 1 || y.shape.slice(1).join() !== out.join())) {
       const hint = out.length === 1 && out[0] > 1 && y.rank === 1 ? ' (one-hot encode class ids with sn.utils.toCategorical)' : '';
       throw new Error(`${fn}: ${arg} must have shape [n, ${out.join(', ')}] to match the model's output, got [${y.shape.join(', ')}]${hint}`);
     }

@@ -88,6 +88,16 @@ describe('errors', () => {
     await expect(m.fit(xs, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/fit: the loss became (NaN|Infinity) at epoch \d, batch 1/);
   });
 
+  it('labels of shape [n] are accepted for a single output unit, as in Keras', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [2] }));
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const xs = sn.tensor([[0, 1], [1, 0], [1, 1], [0, 0]]);
+    const a = await m.evaluate(xs, sn.tensor([1, 0, 1, 0]));
+    const b = await m.evaluate(xs, sn.tensor([[1], [0], [1], [0]]));
+    expect(a).toEqual(b);
+  });
+
   it('tensor shape and data must agree', () => {
     expect(() => sn.tensor(new Float32Array(5), [2, 3])).toThrow('tensor: shape [2, 3] holds 6 values but the data has 5');
     expect(() => sn.tensor([[1, 2], [3]])).toThrow(/ragged nested array/);
