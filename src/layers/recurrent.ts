@@ -11,6 +11,7 @@
 //   output: returnSequences ? [B, T, U] (gathered from hs, in processing order as Keras) : hs slot T [B, U]
 // Backward runs the steps in reverse with one [B, U] running state gradient, then forms dW, dU, db and dx
 // as single GEMMs over all T·B rows.
+import { parallelGemm } from '../threads/index.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
 import { checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
@@ -171,8 +172,8 @@ export abstract class Recurrent extends Layer {
     this.lastX = x;
     // z [T, B, G] = x (rows in processing order) · W + b
     k.seq_row_offsets(this.xRows, n, t, d, this.goBackwards ? 1 : 0, 1);
-    k.gemm(this.z, g, x, this.xRows, this.idD, kernel.offset, g, 1, n * t, g, d,
-      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, rt.gemmScratch);
+    parallelGemm(rt, this.z, g, x, this.xRows, this.idD, kernel.offset, g, 1, n * t, g, d,
+      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, `${this.name} GEMM`);
     rt.f32(this.hs, n * u).fill(0);
     this.resetCell(n);
     const mask = this.maskSource?.maskPointer ?? 0;
@@ -199,8 +200,8 @@ export abstract class Recurrent extends Layer {
     if (s === 0) return;
     const rt = this.rt;
     const u = this.units, g = this.gates * u;
-    rt.k.gemm(this.z + s * n * g * 4, g, this.hs + s * n * u * 4, this.hRows, this.idU, this.params[1].offset, g, 1,
-      n, g, u, GEMM_ACC, 0, rt.gemmScratch);
+    parallelGemm(rt, this.z + s * n * g * 4, g, this.hs + s * n * u * 4, this.hRows, this.idU, this.params[1].offset, g, 1,
+      n, g, u, GEMM_ACC, 0, `${this.name} GEMM`);
   }
 
   backward(dy: number, n: number, needDx: boolean): number {
@@ -218,17 +219,17 @@ export abstract class Recurrent extends Layer {
       this.stepBackward(s, n, dys, dyRs, mask ? mask + step * 4 : 0, t);
       // dL/dh_{s-1} += dRec_s [B, G] · Uᵀ [G, U]
       if (s > 0) {
-        k.gemm(this.dhRun, u, recGrad + s * n * g * 4, this.gRows, this.idG, this.ukT, u, 1, n, u, g, GEMM_ACC, 0, rt.gemmScratch);
+        parallelGemm(rt, this.dhRun, u, recGrad + s * n * g * 4, this.gRows, this.idG, this.ukT, u, 1, n, u, g, GEMM_ACC, 0, `${this.name} GEMM`);
       }
     }
     // dW [D, G] += xᵀ · dz over all T·B rows; dU [U, G] += h_prevᵀ · dRec
-    k.gemm(kernel.gradOffset, g, this.lastX, this.idD, this.xRows, this.z, g, 1, d, g, n * t, GEMM_ACC, 0, rt.gemmScratch);
-    k.gemm(recurrent.gradOffset, g, this.hs, this.idU, this.hRed, recGrad, g, 1, u, g, n * t, GEMM_ACC, 0, rt.gemmScratch);
+    parallelGemm(rt, kernel.gradOffset, g, this.lastX, this.idD, this.xRows, this.z, g, 1, d, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
+    parallelGemm(rt, recurrent.gradOffset, g, this.hs, this.idU, this.hRed, recGrad, g, 1, u, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
     if (bias) this.biasBackward(bias, n * t);
     if (!needDx) return 0;
     // dx [B, T, D] = dz · Wᵀ, rows gathered back to batch-major input order
     k.seq_row_offsets(this.dxRows, n, t, g, this.goBackwards ? 1 : 0, 0);
-    k.gemm(this.dx, d, this.z, this.dxRows, this.idG, kernel.offset, 1, g, n * t, d, g, GEMM_SET, 0, rt.gemmScratch);
+    parallelGemm(rt, this.dx, d, this.z, this.dxRows, this.idG, kernel.offset, 1, g, n * t, d, g, GEMM_SET, 0, `${this.name} GEMM`);
     return this.dx;
   }
 
@@ -399,8 +400,8 @@ export class GRU extends Recurrent {
     const [hPrev, h] = this.states(s, n);
     const rec = this.rec + s * n * g * 4;
     const bias = this.params[2];
-    rt.k.gemm(rec, g, hPrev, this.hRows, this.idU, this.params[1].offset, g, 1, n, g, u,
-      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, rt.gemmScratch);
+    parallelGemm(rt, rec, g, hPrev, this.hRows, this.idU, this.params[1].offset, g, 1, n, g, u,
+      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, `${this.name} GEMM`);
     rt.k.gru_step_forward(h, this.gatesAt(s, n), rec, hPrev, mask, maskRs, n, u);
   }
 

@@ -57,6 +57,20 @@ describe('threads', () => {
     expect(bits(b.w)).toEqual(bits(a.w));
   });
 
+  it('the lab sentiment RNN trains bit-identically on 1 and 2 threads', async () => {
+    const ids = Float32Array.from({ length: 256 * 40 }, (_, i) => ((i * 7919) % 997) + 1);
+    const labels = sn.tensor(Float32Array.from({ length: 256 }, (_, i) => i % 2), [256, 1]);
+    const run = async (threads: number) => {
+      const m = sn.models.labSentimentRnn({ sequenceLength: 40, seed: 3 });
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      await m.fit(sn.tensor(ids, [256, 40]), labels, { epochs: 1, batchSize: 128, verbose: 0, seed: 1, threads });
+      const w = m.getWeights();
+      m.dispose();
+      return bits(w);
+    };
+    expect(await run(2)).toEqual(await run(1));
+  });
+
   it('runs on one thread with a notice, and the same results, where SharedArrayBuffer is missing', async () => {
     const script = `
       const sn = await import(${JSON.stringify(path.resolve('dist/src/index.js'))});
