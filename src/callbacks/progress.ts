@@ -1,7 +1,8 @@
 // Keras-style progress output. verbose 1 on a terminal: a live bar
 //   Epoch 3/20
 //   19/19 [==============================] 2s 105ms/step - loss: 0.4215 - accuracy: 0.8750
-// verbose 1 off a terminal, or verbose 2: one line per epoch.
+// verbose 1 off a terminal: exactly one line per epoch, `Epoch 3/20  19/19 [====] 2s 105ms/step - loss: ...`;
+// verbose 2: one line per epoch, `Epoch 3/20 - 2s - loss: ...`.
 import { Callback, type Logs } from './callback.js';
 
 interface Writer { write(s: string): unknown; isTTY?: boolean; columns?: number }
@@ -42,7 +43,7 @@ export class ProgressLogger extends Callback {
     this.lastDraw = 0;
     this.seen = 0;
     this.sums = {};
-    if (this.verbose === 1) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+    if (this.live) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
   }
 
   onBatchEnd(batch: number, logs: Logs = {}): void {
@@ -59,7 +60,8 @@ export class ProgressLogger extends Callback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const now = performance.now();
     if (this.verbose === 1) {
-      this.out.write((this.live ? '\r' : '') + this.bar(this.params.steps, logs, now) + (this.live ? '\x1b[K\n' : '\n'));
+      const line = this.bar(this.params.steps, logs, now);
+      this.out.write(this.live ? `\r${line}\x1b[K\n` : `Epoch ${epoch + 1}/${this.params.epochs}  ${line}\n`);
     } else if (this.verbose === 2) {
       this.out.write(`Epoch ${epoch + 1}/${this.params.epochs} - ${duration((now - this.epochStart) / 1000)}${logsText(logs)}\n`);
     }
