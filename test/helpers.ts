@@ -16,6 +16,16 @@ export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Ar
   return out;
 }
 
+/**
+ * randomArray with the seed mixed first (murmur3's finaliser): from small or consecutive seeds a bare
+ * xorshift gives first values near `lo` and nearly equal across seeds (p[0] == y[0] in a loss test).
+ */
+export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0; h ^= h >>> 16;
+  return randomArray(n, h >>> 0 || 1, lo, hi);
+}
+
 export interface LayerRun {
   y: Float32Array;
   dx: Float32Array | null;

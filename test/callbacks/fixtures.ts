@@ -5,16 +5,9 @@ import { join } from 'node:path';
 import * as sn from '../../src/index.js';
 import type { Logs } from '../../src/callbacks/callback.js';
 
-/** Deterministic values in [lo, hi). */
-export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    out[i] = lo + (s / 4294967296) * (hi - lo);
-  }
-  return out;
-}
+import { randomArray as rand } from '../helpers.js';
+
+export { rand };
 
 /** n samples of 4 features; class 1 when x0 + x1 > x2 + x3. */
 export function tinyData(n = 8, seed = 1): { x: sn.Tensor; y: sn.Tensor; labels: Int32Array } {

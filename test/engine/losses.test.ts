@@ -2,38 +2,18 @@
 // in LOSSES. Non-fused paths: gradient w.r.t. the predictions. Fused paths (softmax + categorical /
 // sparse categorical cross-entropy, sigmoid + binary cross-entropy): gradient w.r.t. the logits, compared
 // with the tfjs gradient of loss(activation(logits)).
-import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
 import { LOSSES, lossForward, type LossName } from '../../src/engine/losses.js';
-import { maxRelError, randomArray, rt } from '../helpers.js';
+import { maxRelError, rand, rt } from '../helpers.js';
+import { tfjsOracle } from '../tfjs-oracle.js';
 
-/**
- * randomArray with a scrambled seed: randomArray's xorshift starts near `lo` for small seeds and gives
- * nearly equal first values for consecutive seeds, which would make e.g. p[0] == y[0].
- */
-function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0; h ^= h >>> 16;
-  return randomArray(n, h >>> 0 || 1, lo, hi);
-}
 
 const VALUE_TOL = 1e-5;
 const GRAD_TOL = 1e-5;
 const EPS = 1e-7; // Keras / tfjs-layers epsilon()
 
-const worst: Record<string, number> = {};
-function record(key: string, err: number): void { worst[key] = Math.max(worst[key] ?? 0, err); }
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  expect(tf.getBackend()).toBe('cpu');
-});
-
-afterAll(() => {
-  const lines = Object.entries(worst).map(([k, v]) => `  ${k.padEnd(44)} ${v.toExponential(2)}`);
-  console.log(`loss parity, max relative error vs tfjs:\n${lines.join('\n')}`);
-});
+const { tf, record } = tfjsOracle('loss parity');
 
 /** Runs lossForward on arena buffers; labels are i32 for the sparse loss, f32 otherwise. */
 function simdnetLoss(loss: LossName, fused: boolean, p: Float32Array, y: Float32Array | Int32Array,
@@ -57,7 +37,7 @@ function simdnetLoss(loss: LossName, fused: boolean, p: Float32Array, y: Float32
 }
 
 /** Loss value and gradient of a scalar tfjs loss with respect to its input x [rows, cols]. */
-function tfLoss(f: (x: tf.Tensor2D) => tf.Scalar, x: Float32Array, rows: number, cols: number): { value: number; grad: Float32Array } {
+function tfLoss(f: (x: TF.Tensor2D) => TF.Scalar, x: Float32Array, rows: number, cols: number): { value: number; grad: Float32Array } {
   return tf.tidy(() => {
     const xt = tf.tensor2d(x, [rows, cols]);
     const { value, grad } = tf.valueAndGrad(f)(xt);
@@ -107,16 +87,16 @@ function softLabels(rows: number, cols: number, seed: number, total = 1): Float3
 const binary = (n: number, seed: number): Float32Array => rand(n, seed, 0, 1).map((v) => (v < 0.5 ? 0 : 1));
 
 // tfjs-layers' losses (tf.metrics.* are the same functions, per sample), averaged over the batch
-const tfCCE = (y: Float32Array, rows: number, cols: number) => (p: tf.Tensor2D): tf.Scalar =>
-  tf.mean(tf.metrics.categoricalCrossentropy(tf.tensor2d(y, [rows, cols]), p)) as tf.Scalar;
+const tfCCE = (y: Float32Array, rows: number, cols: number) => (p: TF.Tensor2D): TF.Scalar =>
+  tf.mean(tf.metrics.categoricalCrossentropy(tf.tensor2d(y, [rows, cols]), p)) as TF.Scalar;
 /** tfjs-layers' sparseCategoricalCrossentropy: clip, one-hot, categoricalCrossentropy (not exported by tfjs). */
-const tfSparseCCE = (labels: Int32Array, cols: number) => (p: tf.Tensor2D): tf.Scalar => {
+const tfSparseCCE = (labels: Int32Array, cols: number) => (p: TF.Tensor2D): TF.Scalar => {
   const clipped = tf.clipByValue(p, EPS, 1 - EPS);
   const target = tf.oneHot(tf.tensor1d(labels, 'int32'), cols);
-  return tf.mean(tf.metrics.categoricalCrossentropy(target, clipped)) as tf.Scalar;
+  return tf.mean(tf.metrics.categoricalCrossentropy(target, clipped)) as TF.Scalar;
 };
-const tfBCE = (y: Float32Array, rows: number, cols: number) => (p: tf.Tensor2D): tf.Scalar =>
-  tf.mean(tf.metrics.binaryCrossentropy(tf.tensor2d(y, [rows, cols]), p)) as tf.Scalar;
+const tfBCE = (y: Float32Array, rows: number, cols: number) => (p: TF.Tensor2D): TF.Scalar =>
+  tf.mean(tf.metrics.binaryCrossentropy(tf.tensor2d(y, [rows, cols]), p)) as TF.Scalar;
 
 // ---- tests -------------------------------------------------------------------------------------------
 describe('loss parity with tfjs', () => {
@@ -227,10 +207,10 @@ describe('loss parity with tfjs', () => {
 
   describe('regression losses (reduction MEAN over all elements)', () => {
     const shapes = [[4, 3], [5, 1], [2, 7]] as const;
-    const refs: Record<'meanSquaredError' | 'meanAbsoluteError' | 'huber', (y: tf.Tensor2D, p: tf.Tensor2D) => tf.Scalar> = {
-      meanSquaredError: (y, p) => tf.losses.meanSquaredError(y, p, undefined, tf.Reduction.MEAN) as tf.Scalar,
-      meanAbsoluteError: (y, p) => tf.losses.absoluteDifference(y, p, undefined, tf.Reduction.MEAN) as tf.Scalar,
-      huber: (y, p) => tf.losses.huberLoss(y, p, undefined, 1, tf.Reduction.MEAN) as tf.Scalar,
+    const refs: Record<'meanSquaredError' | 'meanAbsoluteError' | 'huber', (y: TF.Tensor2D, p: TF.Tensor2D) => TF.Scalar> = {
+      meanSquaredError: (y, p) => tf.losses.meanSquaredError(y, p, undefined, tf.Reduction.MEAN) as TF.Scalar,
+      meanAbsoluteError: (y, p) => tf.losses.absoluteDifference(y, p, undefined, tf.Reduction.MEAN) as TF.Scalar,
+      huber: (y, p) => tf.losses.huberLoss(y, p, undefined, 1, tf.Reduction.MEAN) as TF.Scalar,
     };
     let seed = 60;
     for (const loss of ['meanSquaredError', 'meanAbsoluteError', 'huber'] as const) {

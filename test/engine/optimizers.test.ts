@@ -3,20 +3,12 @@
 // Compared after each step: the weights (max relative error ≤ 1e-5), and the displacement from the initial
 // weights (more sensitive, as the weights are dominated by their initial values; ≤ 1e-4 because rounding
 // weights of magnitude ~1 to f32 already costs ~1e-5 of a displacement of a few learning rates).
-import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Adagrad, Adam, RMSprop, SGD, type Optimizer } from '../../src/engine/optimizers.js';
-import { maxRelError, randomArray, rt } from '../helpers.js';
+import { maxRelError, rand, rt } from '../helpers.js';
+import { tfjsOracle } from '../tfjs-oracle.js';
 
-/**
- * randomArray with a scrambled seed: randomArray's xorshift starts near `lo` for small seeds and gives
- * nearly equal first values for consecutive seeds, which would make e.g. p[0] == y[0].
- */
-function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0; h ^= h >>> 16;
-  return randomArray(n, h >>> 0 || 1, lo, hi);
-}
 
 const TOL = 1e-5;
 const DISP_TOL = 1e-4;
@@ -24,21 +16,9 @@ const STEPS = 5;
 // 19 parameters: four 4-lane SIMD blocks and a scalar tail of 3 in the kernels that vectorise
 const N = 19;
 
-const worst: Record<string, number> = {};
-function record(key: string, err: number): void { worst[key] = Math.max(worst[key] ?? 0, err); }
-
+const { tf, record } = tfjsOracle('optimizer parity');
 let backendEpsilon = 0;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  expect(tf.getBackend()).toBe('cpu');
-  backendEpsilon = tf.backend().epsilon();
-});
-
-afterAll(() => {
-  const lines = Object.entries(worst).map(([k, v]) => `  ${k.padEnd(40)} ${v.toExponential(2)}`);
-  console.log(`optimizer parity, max relative error vs reference:\n${lines.join('\n')}`);
-});
+beforeAll(() => { backendEpsilon = tf.backend().epsilon(); });
 
 const initial = (seed = 7): Float32Array => rand(N, seed, -1, 1);
 const gradientSequence = (seed = 70, scale = 1): Float32Array[] =>
@@ -68,7 +48,7 @@ function runSimdnet(opt: Optimizer, w0: Float32Array, grads: Float32Array[]): Fl
 }
 
 /** Weights after each step of a tfjs optimizer applied to a variable with the same gradients. */
-function runTfjs(opt: tf.Optimizer, w0: Float32Array, grads: Float32Array[]): Float32Array[] {
+function runTfjs(opt: TF.Optimizer, w0: Float32Array, grads: Float32Array[]): Float32Array[] {
   const v = tf.variable(tf.tensor1d(w0));
   const out: Float32Array[] = [];
   try {

@@ -8,47 +8,30 @@
 // first checked against tfjs' SimpleRNN and LSTM layers, masks and goBackwards included.
 // Masks (Embedding maskZero) flow only through models, so they are checked end to end: predictions, and
 // the gradient of the loss read from one plain SGD step, against tfjs models and the reference.
-import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { GRU, LSTM, SimpleRNN } from '../../src/layers/recurrent.js';
-import { LayerHarness, maxRelError, randomArray } from '../helpers.js';
+import { LayerHarness, maxRelError, rand } from '../helpers.js';
+import { tfjsOracle } from '../tfjs-oracle.js';
 
 const TOL = 1e-4;
 
-/** randomArray with a scrambled seed (see parity.test.ts). */
-function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0; h ^= h >>> 16;
-  return randomArray(n, h >>> 0 || 1, lo, hi);
-}
 
-const worst: Record<string, number> = {};
+const { tf, record } = tfjsOracle('recurrent parity');
 function check(area: string, what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
   const e = maxRelError(got, want);
-  const key = `${area} ${what}`;
-  worst[key] = Math.max(worst[key] ?? 0, e);
+  record(`${area} ${what}`, e);
   expect(e, `${area}: ${what}`).toBeLessThanOrEqual(TOL);
 }
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  expect(tf.getBackend()).toBe('cpu');
-});
-
-afterAll(() => {
-  const lines = Object.entries(worst).map(([k, v]) => `  ${k.padEnd(36)} ${v.toExponential(2)}`);
-  console.log(`recurrent parity, max relative error vs tfjs:\n${lines.join('\n')}`);
-});
 
 type Kind = 'simpleRNN' | 'lstm' | 'gru';
 type Act = 'tanh' | 'relu' | 'sigmoid' | 'linear';
 interface RnnOpts { kind: Kind; units: number; activation?: Act; returnSequences: boolean; goBackwards: boolean }
 
-const tfAct: Record<Act, (t: tf.Tensor) => tf.Tensor> = {
+const tfAct: Record<Act, (t: TF.Tensor) => TF.Tensor> = {
   tanh: (t) => tf.tanh(t), relu: (t) => tf.relu(t), sigmoid: (t) => tf.sigmoid(t), linear: (t) => t,
 };
 
@@ -56,15 +39,15 @@ const tfAct: Record<Act, (t: tf.Tensor) => tf.Tensor> = {
  * The Keras equations in tfjs ops: x [B, T, D], W [D, G], U [units, G], b [G] (GRU: [2, G]); mask [B, T] of
  * 0/1 carries h (and c) through masked steps, as Keras' rnn() does; outputs in processing order.
  */
-function reference(o: RnnOpts, x: tf.Tensor, w: tf.Tensor, u: tf.Tensor, b: tf.Tensor | null, mask?: tf.Tensor): tf.Tensor {
+function reference(o: RnnOpts, x: TF.Tensor, w: TF.Tensor, u: TF.Tensor, b: TF.Tensor | null, mask?: TF.Tensor): TF.Tensor {
   const [batch, steps, dim] = x.shape;
-  let h: tf.Tensor = tf.zeros([batch, o.units]);
-  let c: tf.Tensor = tf.zeros([batch, o.units]);
-  const outs: tf.Tensor[] = [];
+  let h: TF.Tensor = tf.zeros([batch, o.units]);
+  let c: TF.Tensor = tf.zeros([batch, o.units]);
+  const outs: TF.Tensor[] = [];
   for (let s = 0; s < steps; s++) {
     const t = o.goBackwards ? steps - 1 - s : s;
     const xt = tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, dim]), [batch, dim]);
-    let hn: tf.Tensor, cn = c;
+    let hn: TF.Tensor, cn = c;
     if (o.kind === 'gru') {
       const [bi, br] = b ? tf.split(b, 2, 0).map((v) => tf.reshape(v, [-1])) : [null, null];
       const xp = bi ? tf.add(tf.matMul(xt, w), bi) : tf.matMul(xt, w);
@@ -97,7 +80,7 @@ function reference(o: RnnOpts, x: tf.Tensor, w: tf.Tensor, u: tf.Tensor, b: tf.T
 }
 
 /** tfjs' own layer for a kind (LSTM with Keras' defaults: recurrentActivation sigmoid, unitForgetBias). */
-function tfLayer(o: RnnOpts, extra: Record<string, unknown> = {}): tf.layers.Layer {
+function tfLayer(o: RnnOpts, extra: Record<string, unknown> = {}): TF.layers.Layer {
   const args = { units: o.units, returnSequences: o.returnSequences, goBackwards: o.goBackwards, ...extra };
   if (o.kind === 'simpleRNN') return tf.layers.simpleRNN({ ...args, activation: o.activation ?? 'tanh' });
   if (o.kind === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid', unitForgetBias: true });
@@ -107,17 +90,17 @@ function tfLayer(o: RnnOpts, extra: Record<string, unknown> = {}): tf.layers.Lay
 interface Ref { y: Float32Array; grads: Float32Array[] }
 
 /** y and the gradients of Σ y ⊙ dy with respect to x and the weights, through a tfjs layer. */
-function viaTfLayer(layer: tf.layers.Layer, x: Float32Array, xShape: number[], weights: Float32Array[], dy: Float32Array,
+function viaTfLayer(layer: TF.layers.Layer, x: Float32Array, xShape: number[], weights: Float32Array[], dy: Float32Array,
                     inputGrad = true): Ref {
   const xT = tf.tensor(x, xShape);
   tf.tidy(() => { layer.apply(xT); });
   layer.setWeights(layer.getWeights().map((w, i) => tf.tensor(weights[i], w.shape)));
   const xv = tf.variable(xT, true);
-  const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = layer.trainableWeights.map((w) => w.read() as TF.Variable);
   const out = tf.tidy(() => {
-    const yT = layer.apply(xv) as tf.Tensor;
+    const yT = layer.apply(xv) as TF.Tensor;
     const dyT = tf.tensor(dy, yT.shape);
-    const f = () => tf.sum(tf.mul(layer.apply(xv) as tf.Tensor, dyT)) as tf.Scalar;
+    const f = () => tf.sum(tf.mul(layer.apply(xv) as TF.Tensor, dyT)) as TF.Scalar;
     const y = yT.dataSync() as Float32Array;
     const { grads } = tf.variableGrads(f, inputGrad ? [xv, ...vars] : vars);
     const list = (inputGrad ? [xv, ...vars] : vars).map((v) => grads[v.name].dataSync() as Float32Array);
@@ -133,9 +116,9 @@ function viaReference(o: RnnOpts, x: Float32Array, xShape: number[], weights: { 
   return tf.tidy(() => {
     const xT = tf.tensor(x, xShape);
     const ws = weights.map((w) => tf.tensor(w.data, w.shape));
-    const fn = (...a: tf.Tensor[]) => reference(o, a[0], a[1], a[2], a[3] ?? null);
+    const fn = (...a: TF.Tensor[]) => reference(o, a[0], a[1], a[2], a[3] ?? null);
     const y = fn(xT, ...ws);
-    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(fn(...a), tf.tensor(dy, y.shape))))([xT, ...ws]);
+    const grads = tf.grads((...a: TF.Tensor[]) => tf.sum(tf.mul(fn(...a), tf.tensor(dy, y.shape))))([xT, ...ws]);
     return { y: y.dataSync() as Float32Array, grads: grads.map((g) => g.dataSync() as Float32Array) };
   });
 }
@@ -278,7 +261,7 @@ function simdnetModel(spec: ModelSpec, maskZero: boolean): sn.Sequential {
 }
 
 /** The loss (MSE) of the same model written with the reference, as a function of its weights. */
-function referenceLoss(spec: ModelSpec, ids: tf.Tensor, y: tf.Tensor, maskZero: boolean, ws: tf.Tensor[]): tf.Scalar {
+function referenceLoss(spec: ModelSpec, ids: TF.Tensor, y: TF.Tensor, maskZero: boolean, ws: TF.Tensor[]): TF.Scalar {
   const mask = maskZero ? tf.cast(tf.notEqual(ids, 0), 'float32') : undefined;
   let h = tf.gather(ws[0], tf.cast(ids, 'int32'));
   let k = 1;
@@ -317,7 +300,7 @@ async function checkModel(area: string, spec: ModelSpec, maskZero: boolean, seed
   const want = tf.tidy(() => {
     const idsT = tf.tensor(ids), yT = tf.tensor(yData, [batch, spec.out]);
     const ws = w0.map((w) => tf.tensor(w.data, [...w.shape]));
-    const f = (...a: tf.Tensor[]) => referenceLoss(spec, idsT, yT, maskZero, a);
+    const f = (...a: TF.Tensor[]) => referenceLoss(spec, idsT, yT, maskZero, a);
     const grads = tf.grads(f)(ws).map((g) => g.dataSync() as Float32Array);
     // predictions: the loss' model output
     const p = tf.tidy(() => {
@@ -344,7 +327,7 @@ async function checkModel(area: string, spec: ModelSpec, maskZero: boolean, seed
     tm.setWeights(w0.map((w) => tf.tensor(w.data, [...w.shape])));
     tm.compile({ optimizer: tf.train.sgd(LR), loss: 'meanSquaredError' });
     const xT = tf.tensor(ids), yT = tf.tensor(yData, [batch, spec.out]);
-    check(`${area} (tfjs model)`, 'predict', pred, (tm.predict(xT) as tf.Tensor).dataSync());
+    check(`${area} (tfjs model)`, 'predict', pred, (tm.predict(xT) as TF.Tensor).dataSync());
     await tm.trainOnBatch(xT, yT);
     tm.getWeights().forEach((w, i) => {
       const after = w.dataSync();
@@ -399,7 +382,7 @@ describe("the lab's model: Embedding(1000, 64) -> SimpleRNN(40) -> Dense(1, sigm
     tm.setWeights(w0.map((w) => tf.tensor(w.data, [...w.shape])));
     tm.compile({ optimizer: tf.train.sgd(LR), loss: 'binaryCrossentropy' });
     const xT = tf.tensor(ids, [batch, steps]), yT = tf.tensor(labels, [batch, 1]);
-    check('lab model', 'predict', pred, (tm.predict(xT) as tf.Tensor).dataSync());
+    check('lab model', 'predict', pred, (tm.predict(xT) as TF.Tensor).dataSync());
     await tm.trainOnBatch(xT, yT);
     const names = ['dembeddings', 'dkernel', 'drecurrent_kernel', 'dbias', 'ddense/kernel', 'ddense/bias'];
     tm.getWeights().forEach((w, i) => check('lab model', names[i], grads[i], Float32Array.from(w.dataSync(), (v, j) => (w0[i].data[j] - v) / LR)));

@@ -1,49 +1,28 @@
 // Numerical parity of the layers with TensorFlow.js (cpu backend) as the oracle: forward output, input
 // gradient dx and every weight gradient, for L = Σ y ⊙ dy with a fixed random upstream gradient dy.
 // Tolerance: max relative error (maxRelError, scaled by max |reference|) ≤ 1e-4.
-import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as TF from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
 import { Activation } from '../../src/layers/core.js';
 import { Conv2D } from '../../src/layers/conv2d.js';
 import { Dense } from '../../src/layers/dense.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { AveragePooling2D, MaxPooling2D } from '../../src/layers/pooling.js';
 import type { ActivationName } from '../../src/layers/activations.js';
-import { LayerHarness, maxRelError, randomArray } from '../helpers.js';
+import { LayerHarness, maxRelError, rand } from '../helpers.js';
+import { tfjsOracle } from '../tfjs-oracle.js';
 
-/**
- * randomArray with a scrambled seed: randomArray's xorshift starts near `lo` for small seeds and gives
- * nearly equal first values for consecutive seeds, which would make e.g. p[0] == y[0].
- */
-function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0; h ^= h >>> 16;
-  return randomArray(n, h >>> 0 || 1, lo, hi);
-}
 
 const TOL = 1e-4;
 
 // worst error seen per area and quantity, printed at the end
-const worst: Record<string, number> = {};
-function record(area: string, what: string, err: number): void {
-  const key = `${area} ${what}`;
-  worst[key] = Math.max(worst[key] ?? 0, err);
-}
+const oracle = tfjsOracle('layer parity');
+const tf = oracle.tf;
+const record = (area: string, what: string, err: number): void => oracle.record(`${area} ${what}`, err);
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  expect(tf.getBackend()).toBe('cpu');
-});
+type TfFn = (x: TF.Tensor, ...w: TF.Tensor[]) => TF.Tensor;
 
-afterAll(() => {
-  const lines = Object.entries(worst).map(([k, v]) => `  ${k.padEnd(28)} ${v.toExponential(2)}`);
-  console.log(`layer parity, max relative error vs tfjs:\n${lines.join('\n')}`);
-});
-
-type TfFn = (x: tf.Tensor, ...w: tf.Tensor[]) => tf.Tensor;
-
-const tfActivation: Record<ActivationName, (t: tf.Tensor) => tf.Tensor> = {
+const tfActivation: Record<ActivationName, (t: TF.Tensor) => TF.Tensor> = {
   linear: (t) => t,
   relu: (t) => tf.relu(t),
   tanh: (t) => tf.tanh(t),
@@ -62,7 +41,7 @@ function tfReference(fn: TfFn, x: Float32Array, xShape: number[], ws: { data: Fl
     const y = fn(xT, ...wT);
     expect(y.size).toBe(dy.length);
     const dyT = tf.tensor(dy, y.shape);
-    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(fn(a[0], ...a.slice(1)), dyT)))([xT, ...wT]);
+    const grads = tf.grads((...a: TF.Tensor[]) => tf.sum(tf.mul(fn(a[0], ...a.slice(1)), dyT)))([xT, ...wT]);
     return { y: y.dataSync() as Float32Array, yShape: y.shape, grads: grads.map((g) => g.dataSync() as Float32Array) };
   });
 }
@@ -166,7 +145,7 @@ describe('Conv2D parity with tf.conv2d (forward, dx, dkernel, dbias)', () => {
         activation: c.activation, useBias: c.useBias });
       const strides = (Array.isArray(c.strides) ? c.strides : [c.strides, c.strides]) as [number, number];
       const pre: TfFn = (x, w, b) => {
-        const z = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, c.padding);
+        const z = tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, strides, c.padding);
         return b ? tf.add(z, b) : z;
       };
       checkLayer('conv2d', layer, c.input, c.batch, (x, w, b) => tfActivation[c.activation](pre(x, w, b)),
@@ -182,17 +161,17 @@ describe('GEMM blocking (reduction > 512, columns > 256)', () => {
   it('conv2d 16x17x64 in, 8 filters, kernel 3, same, batch 2, tanh (forward K = 576, dW reduction 544)', () => {
     const layer = new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'tanh' });
     checkLayer('conv2d large', layer, [16, 17, 64], 2,
-      (x, w, b) => tf.tanh(tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), b)), { seed: 4001 });
+      (x, w, b) => tf.tanh(tf.add(tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, 1, 'same'), b)), { seed: 4001 });
   });
   it('conv2d 4x5x3 in, 260 filters, kernel 3, same, batch 2, linear (N = 260, backward-data K = 2340)', () => {
     const layer = new Conv2D({ filters: 260, kernelSize: 3, padding: 'same' });
     checkLayer('conv2d large', layer, [4, 5, 3], 2,
-      (x, w, b) => tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), b), { seed: 4002 });
+      (x, w, b) => tf.add(tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, 1, 'same'), b), { seed: 4002 });
   });
   it('dense 600 -> 270 units, batch 3, sigmoid (K = 600, N = 270; dx with N = 600)', () => {
     const layer = new Dense({ units: 270, activation: 'sigmoid' });
     checkLayer('dense large', layer, [600], 3,
-      (x, w, b) => tf.sigmoid(tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b)), { seed: 4003 });
+      (x, w, b) => tf.sigmoid(tf.add(tf.matMul(x as TF.Tensor2D, w as TF.Tensor2D), b)), { seed: 4003 });
   });
 });
 
@@ -238,9 +217,9 @@ describe('MaxPooling2D / AveragePooling2D parity with tf.maxPool / tf.avgPool (f
         const layer = kind === 'max' ? new MaxPooling2D(args) : new AveragePooling2D(args);
         let ref: TfFn;
         if (kind === 'max') {
-          ref = (x) => tf.maxPool(x as tf.Tensor4D, pool, strides, c.padding);
+          ref = (x) => tf.maxPool(x as TF.Tensor4D, pool, strides, c.padding);
         } else if (c.padding === 'valid') {
-          ref = (x) => tf.avgPool(x as tf.Tensor4D, pool, strides, 'valid');
+          ref = (x) => tf.avgPool(x as TF.Tensor4D, pool, strides, 'valid');
         } else {
           // tfjs' cpu AvgPoolGrad divides by the full window size even where 'same' padding cuts the window
           // (inconsistent with its own forward, which averages over the valid taps only). So the reference is
@@ -249,8 +228,8 @@ describe('MaxPooling2D / AveragePooling2D parity with tf.maxPool / tf.avgPool (f
           const [pl, pr] = samePad(c.input[1], pool[1], strides[1]);
           const pads: [number, number][] = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
           ref = (x) => {
-            const sum = tf.avgPool(tf.pad(x as tf.Tensor4D, pads), pool, strides, 'valid');
-            const count = tf.avgPool(tf.pad(tf.onesLike(x) as tf.Tensor4D, pads), pool, strides, 'valid');
+            const sum = tf.avgPool(tf.pad(x as TF.Tensor4D, pads), pool, strides, 'valid');
+            const count = tf.avgPool(tf.pad(tf.onesLike(x) as TF.Tensor4D, pads), pool, strides, 'valid');
             return tf.div(sum, count);
           };
           // the construction must agree with tf.avgPool's own 'same' forward
@@ -283,7 +262,7 @@ describe('Dense parity with tf.matMul (forward, dx, dkernel, dbias)', () => {
     it(`${c.inDim} -> ${c.units} units, batch ${c.batch}, ${c.activation}${c.useBias === false ? ', no bias' : ''}`, () => {
       const layer = new Dense({ units: c.units, activation: c.activation, useBias: c.useBias });
       const pre: TfFn = (x, w, b) => {
-        const z = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+        const z = tf.matMul(x as TF.Tensor2D, w as TF.Tensor2D);
         return b ? tf.add(z, b) : z;
       };
       checkLayer('dense', layer, [c.inDim], c.batch, (x, w, b) => tfActivation[c.activation](pre(x, w, b)),
