@@ -63,8 +63,7 @@ export async function tfjsPeer(backend: 'cpu' | 'wasm', x32: Float32Array, train
   const result: PeerResult = { peer: `tfjs ${tf.version.tfjs} ${backend}`, trainImgPerSec: null, inferImgPerSec: null, latencyMs: null };
   const bench = new Bench({ time: quick ? 200 : 1000, iterations: quick ? 2 : 3, warmupIterations: 1 });
   bench.add('infer', () => { const p = model.predict(x) as import('@tensorflow/tfjs').Tensor; p.dataSync(); p.dispose(); });
-  bench.add('latency', () => { const p = model.predict(one) as import('@tensorflow/tfjs').Tensor; p.dataSync(); p.dispose(); },
-    { beforeAll: () => undefined });
+  bench.add('latency', () => { const p = model.predict(one) as import('@tensorflow/tfjs').Tensor; p.dataSync(); p.dispose(); });
   await bench.run();
   result.inferImgPerSec = 32 / (p50(bench, 'infer') / 1000);
   result.latencyMs = p50(bench, 'latency');

@@ -31,14 +31,12 @@ export class ProgressLogger extends Callback {
   private lastDraw = 0;
   private seen = 0;
   private sums: Logs = {};
-  private epochIndex = 0;
 
   constructor(private readonly verbose: number, private readonly out: Writer = defaultWriter()) { super(); }
 
   private get live(): boolean { return this.verbose === 1 && this.out.isTTY === true; }
 
   onEpochBegin(epoch: number): void {
-    this.epochIndex = epoch;
     this.epochStart = performance.now();
     this.lastDraw = 0;
     this.seen = 0;
@@ -86,7 +84,4 @@ export class ProgressLogger extends Callback {
     const digits = String(steps).length;
     return `${String(step).padStart(digits)}/${steps} [${bar}] ${timing}${logsText(logs)}`;
   }
-
-  /** Epoch currently shown (for tests). */
-  get currentEpoch(): number { return this.epochIndex; }
 }

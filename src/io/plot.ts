@@ -59,7 +59,7 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
 const fmtTick = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2));
 
 /** Renders history series (Keras keys) into PNG bytes: panels for loss and accuracy. */
-export async function plotHistory(history: Record<string, number[]>, title = 'training curves'): Promise<Uint8Array> {
+export async function plotHistory(history: Record<string, number[]>): Promise<Uint8Array> {
   const panels = ['loss', 'accuracy'].filter((k) => history[k]?.length);
   if (!panels.length) throw new Error(`plotHistory: the history has neither loss nor accuracy (keys: ${Object.keys(history).join(', ')})`);
   const PW = 520, PH = 360, M = { l: 70, r: 20, t: 40, b: 50 };
@@ -96,7 +96,6 @@ export async function plotHistory(history: Record<string, number[]>, title = 'tr
       c.text(s.k.startsWith('val_') ? 'validation' : 'train', lx + 26, ly, black);
     });
   });
-  void title;
   const { PNG } = (await import('pngjs')).default;
   const png = new PNG({ width: c.width, height: c.height });
   png.data.set(c.data);

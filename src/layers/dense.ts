@@ -22,7 +22,7 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   private readonly kernelInit: InitializerSpec;
   private readonly biasInit: InitializerSpec;
-  private rowsX = 0; private stepsI = 0; private rowsDy = 0; private stepsU = 0; private colsI = 0; private stepsB = 0;
+  private rowsX = 0; private stepsI = 0; private rowsDy = 0; private stepsU = 0; private stepsB = 0;
   private y = 0; private dx = 0; private lastX = 0;
 
   constructor(args: DenseArgs) {
@@ -63,7 +63,6 @@ export class Dense extends Layer {
     if (!training) return;
     this.rowsDy = table(maxBatch, u, 'gradient row offsets');
     this.stepsU = table(u, 1, 'unit offsets');
-    this.colsI = this.stepsI;
     this.stepsB = table(maxBatch, i, 'batch offsets');
     this.dx = this.buffer(maxBatch * i, 'input gradient');
   }
@@ -86,7 +85,7 @@ export class Dense extends Layer {
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, n, u);
     if (bias) rt.k.bias_backward(bias.gradOffset, dy, n, u);
     // dW [I, U] += X^T [I, B] · dY [B, U]
-    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.colsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
+    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     // dX [B, I] = dY [B, U] · W^T [U, I]
     parallelGemm(rt, this.dx, i, dy, this.rowsDy, this.stepsU, kernel.offset, 1, u, n, i, u, GEMM_SET, 0, `${this.name} input-gradient GEMM`);

@@ -76,52 +76,46 @@ const MR = 4;
 /** Below this much work (multiply-adds) per extra thread, a GEMM stays on the calling thread. */
 const MIN_WORK_PER_THREAD = 1 << 18;
 
+type WorkerKernel = 'gemm' | 'maxpool_forward' | 'relu_backward' | 'dropout_forward';
+
 /**
- * gemm (see assembly/gemm.ts) split by rows of C over the active threads. Each thread computes whole rows
- * with its own packing scratch, so the result does not depend on the thread count.
+ * Splits [0, total) into at most `threads` contiguous ranges (multiples of `align`): the calling thread runs
+ * the first, the workers the others. Ranges never overlap and each is computed exactly as one thread would,
+ * so the result is the same for any thread count.
  */
-export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, rowOff: number, redOff: number,
-  b: number, bRs: number, bCs: number, m: number, n: number, k: number, mode: number, bias: number, what: string): void {
-  let t = pool && pool.usable ? Math.min(active, pool.size + 1) : 1;
-  t = Math.min(t, Math.floor((m * n * k) / MIN_WORK_PER_THREAD) + 1, Math.ceil(m / MR));
-  if (t <= 1) {
-    rt.k.gemm(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, rt.gemmScratch);
-    return;
-  }
+function splitAcrossThreads(rt: Runtime, op: WorkerKernel, total: number, threads: number, align: number,
+  args: (start: number, count: number, scratch: number) => number[], what: string): void {
+  const run = (a: number[]) => (rt.k[op] as (...x: number[]) => void)(...a);
+  const t = Math.min(threads, pool && pool.usable ? Math.min(active, pool.size + 1) : 1);
+  if (t <= 1) { run(args(0, total, rt.gemmScratch)); return; }
   const p = pool!;
-  const chunk = Math.ceil(m / t / MR) * MR;
+  const chunk = Math.ceil(total / t / align) * align;
   const parts: [number, number][] = [];
-  for (let i0 = 0; i0 < m; i0 += chunk) parts.push([i0, Math.min(chunk, m - i0)]);
-  for (let w = 1; w < parts.length; w++) {
-    const [i0, rows] = parts[w];
-    p.post(w - 1, 'gemm', [c + i0 * ldc * 4, ldc, a, rowOff + i0 * 4, redOff, b, bRs, bCs, rows, n, k, mode, bias, p.scratch[w - 1]], what);
-  }
+  for (let s = 0; s < total; s += chunk) parts.push([s, Math.min(chunk, total - s)]);
+  for (let w = 1; w < parts.length; w++) p.post(w - 1, op, args(parts[w][0], parts[w][1], p.scratch[w - 1]), what);
   let err: unknown = null;
-  try {
-    rt.k.gemm(c, ldc, a, rowOff, redOff, b, bRs, bCs, parts[0][1], n, k, mode, bias, rt.gemmScratch);
-  } catch (e) { err = e; }
+  try { run(args(parts[0][0], parts[0][1], rt.gemmScratch)); } catch (e) { err = e; }
   for (let w = 1; w < parts.length; w++) p.wait(w - 1);
   if (err) throw err;
 }
 
 /**
- * Runs op over [0, total) split into contiguous ranges (multiples of `align`) over the active threads;
- * args(start, count) gives the op's arguments for one range. Ranges never overlap, so the result is the
- * same for any thread count. Below minPerThread items per extra thread it stays on the calling thread.
+ * gemm (see assembly/gemm.ts) split by rows of C over the active threads; each thread computes whole rows
+ * with its own packing scratch.
  */
-export function parallelFor(rt: Runtime, op: 'maxpool_forward' | 'relu_backward' | 'dropout_forward', total: number,
+export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, rowOff: number, redOff: number,
+  b: number, bRs: number, bCs: number, m: number, n: number, k: number, mode: number, bias: number, what: string): void {
+  const threads = Math.min(Math.floor((m * n * k) / MIN_WORK_PER_THREAD) + 1, Math.ceil(m / MR));
+  splitAcrossThreads(rt, 'gemm', m, threads, MR,
+    (i0, rows, scratch) => [c + i0 * ldc * 4, ldc, a, rowOff + i0 * 4, redOff, b, bRs, bCs, rows, n, k, mode, bias, scratch], what);
+}
+
+/**
+ * Runs an elementwise or per-image op over [0, total) split over the active threads; args(start, count)
+ * gives the op's arguments for one range. Below minPerThread items per extra thread it stays on the
+ * calling thread.
+ */
+export function parallelFor(rt: Runtime, op: Exclude<WorkerKernel, 'gemm'>, total: number,
   minPerThread: number, align: number, args: (start: number, count: number) => number[], what: string): void {
-  const run = (a: number[]) => (rt.k[op] as (...x: number[]) => void)(...a);
-  let t = pool && pool.usable ? Math.min(active, pool.size + 1) : 1;
-  t = Math.min(t, Math.floor(total / minPerThread) + 1);
-  if (t <= 1) { run(args(0, total)); return; }
-  const p = pool!;
-  const chunk = Math.ceil(total / t / align) * align;
-  const parts: [number, number][] = [];
-  for (let s = 0; s < total; s += chunk) parts.push([s, Math.min(chunk, total - s)]);
-  for (let w = 1; w < parts.length; w++) p.post(w - 1, op, args(...parts[w]), what);
-  let err: unknown = null;
-  try { run(args(...parts[0])); } catch (e) { err = e; }
-  for (let w = 1; w < parts.length; w++) p.wait(w - 1);
-  if (err) throw err;
+  splitAcrossThreads(rt, op, total, Math.floor(total / minPerThread) + 1, align, (s, count) => args(s, count), what);
 }

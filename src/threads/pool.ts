@@ -9,7 +9,7 @@ import { ARGS_OFFSET, MESSAGE_BYTES, MESSAGE_OFFSET, SLOT_BYTES, WORKER_SOURCE }
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Kernels a worker may run (by index in this list), plus test-only fault injections. */
-export const WORKER_OPS = ['gemm', 'maxpool_forward', 'relu_backward', 'dropout_forward', '__stop', '__throw', '__exit'] as const;
+export const WORKER_OPS = ['gemm', 'maxpool_forward', 'relu_backward', 'dropout_forward', '__throw', '__exit'] as const;
 export type WorkerOp = (typeof WORKER_OPS)[number];
 
 interface HostWorker { terminate(): unknown; unref?(): void }
@@ -29,7 +29,12 @@ export class ThreadPool {
   readonly size: number;
   private workers: HostWorker[] = [];
   private slots: number[] = [];
+  // Views of each control slot, made once: a shared memory never detaches when it grows, so they stay valid
+  private ctl: Int32Array[] = [];
+  private args: Float64Array[] = [];
   private seq: number[] = [];
+  /** What each worker is running, for error messages. */
+  private pending: string[] = [];
   private broken: string | null = null;
   readonly scratch: number[] = [];
   private readonly blocking = canBlock();
@@ -45,6 +50,8 @@ export class ThreadPool {
     try {
       for (let i = 0; i < workers; i++) {
         const slot = rt.arena.allocZeroed(SLOT_BYTES, `worker ${i + 1} control slot`);
+        pool.ctl.push(new Int32Array(rt.memory.buffer, slot, 8));
+        pool.args.push(new Float64Array(rt.memory.buffer, slot + ARGS_OFFSET, 64));
         pool.slots.push(slot);
         pool.seq.push(0);
         pool.scratch.push(rt.arena.alloc(rt.k.gemm_pack_floats() * 4, `worker ${i + 1} GEMM scratch`));
@@ -95,9 +102,8 @@ export class ThreadPool {
   post(i: number, op: WorkerOp, args: number[], what: string): void {
     if (this.broken) throw new WorkerError(`threads: the pool is unusable: ${this.broken}`);
     if (this.injectFault) { op = this.injectFault === 'throw' ? '__throw' : '__exit'; this.injectFault = null; }
-    const buf = this.rt.memory.buffer;
-    const ctl = new Int32Array(buf, this.slots[i], 8);
-    new Float64Array(buf, this.slots[i] + ARGS_OFFSET, args.length).set(args);
+    const ctl = this.ctl[i];
+    this.args[i].set(args);
     Atomics.store(ctl, 3, WORKER_OPS.indexOf(op));
     Atomics.store(ctl, 4, args.length);
     this.pending[i] = what;
@@ -105,27 +111,25 @@ export class ThreadPool {
     Atomics.notify(ctl, 0);
   }
 
-  private pending: string[] = [];
 
   /** Waits for worker i's last posted op; throws a WorkerError naming the worker and the op on failure. */
   wait(i: number): void {
-    const buf = this.rt.memory.buffer;
-    const ctl = new Int32Array(buf, this.slots[i], 8);
+    const ctl = this.ctl[i];
     const deadline = performance.now() + this.timeoutMs;
     for (;;) {
       const status = Atomics.load(ctl, 2);
-      if (status !== 0) this.fail(i, status, buf);
+      if (status !== 0) this.fail(i, status);
       const done = Atomics.load(ctl, 1);
       if (done === this.seq[i]) return;
       if (performance.now() > deadline) {
-        this.fail(i, -1, buf);
+        this.fail(i, -1);
       }
       if (this.blocking) Atomics.wait(ctl, 1, done, 50);
     }
   }
 
-  private fail(i: number, status: number, buf: ArrayBufferLike): never {
-    const raw = new Uint8Array(buf, this.slots[i] + MESSAGE_OFFSET, MESSAGE_BYTES);
+  private fail(i: number, status: number): never {
+    const raw = new Uint8Array(this.rt.memory.buffer, this.slots[i] + MESSAGE_OFFSET, MESSAGE_BYTES);
     const end = raw.indexOf(0);
     const text = new TextDecoder().decode(raw.slice(0, end < 0 ? MESSAGE_BYTES : end));
     const what = this.pending[i] ?? 'an op';
@@ -151,6 +155,8 @@ export class ThreadPool {
     this.workers = [];
     const blocks = [...this.slots, ...this.scratch];
     this.slots = [];
+    this.ctl = [];
+    this.args = [];
     this.scratch.length = 0;
     this.broken ??= 'terminated';
     void Promise.all(stopped).then(() => {

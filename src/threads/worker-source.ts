@@ -50,7 +50,6 @@ onMessage(async (msg) => {
       const op = ops[Atomics.load(ctl, 3)];
       const n = Atomics.load(ctl, 4);
       current = op;
-      if (op === '__stop') return;
       if (op === '__throw') throw new Error('injected fault');
       if (op === '__exit') { if (isNode) process.exit(3); else self.close(); }
       const a = new Array(n);
