@@ -1,19 +1,24 @@
 // Real faces: ../shared/data/orl_faces (40 people x 10 PGM photos), when present. The lab's CNN with
 // Adam lr 0.001, batch 32, 60 epochs on a 15 % stratified split must reach a median best test accuracy
-// ≥ 0.80 over 3 seeds (PyTorch's reference on the same recipe: 0.883 / 0.850 / 0.000 — see PEERS.md).
+// >= 0.80 over seeds 0, 1, 2 (PyTorch's reference on the same recipe: 0.850 median — see PEERS.md).
+//
+// Adam's epsilon is PyTorch's 1e-8, the value the reference ran with (torch.optim.Adam's default), so the
+// recipe is the same one. simdnet's default is Keras' and TensorFlow.js' 1e-7, and on this task it matters:
+// the recipe is bimodal — a run either leaves the ln(40) loss plateau or stays on it — and the larger
+// epsilon damps the steps of weights whose gradients are tiny while most ReLUs are silent, so runs leave the
+// plateau later or never. Measured with `node dist/bench/orl.js` (seeds 0-7): epsilon 1e-7 gave
+// 0.662 / 0.850 / 0.050 on seeds 0-2 (3 of 8 seeds >= 0.80); epsilon 1e-8 gives 0.787 / 0.863 / 0.850
+// (5 of 8); PyTorch 1.13.1 (Debian) on the same seeds 7 of 8.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 
-// Opt-in (SIMDNET_ORL=1, about 7 minutes): with seeds 0, 1, 2 simdnet measured 0.662 / 0.850 / 0.050 —
-// median 0.662, below the 0.80 this test requires. The recipe is bimodal (a run either leaves the ln(40)
-// plateau or not; PyTorch's seed 2 never does either); seeds 3 and 4 gave 0.838 and 0.925.
 const ORL = path.resolve(__dirname, '../../../shared/data/orl_faces');
 const present = existsSync(ORL);
-const enabled = process.env.SIMDNET_ORL === '1';
+const enabled = process.env.SIMDNET_ORL !== '0';
 if (!present) console.log(`ORL real-face test skipped: ${ORL} is not present`);
-else if (!enabled) console.log('ORL real-face test skipped: set SIMDNET_ORL=1 to run it (about 7 minutes on one core)');
+else if (!enabled) console.log('ORL real-face test skipped: SIMDNET_ORL=0');
 
 describe('real faces (ORL)', () => {
   it.skipIf(!present || !enabled)('the lab CNN with Adam reaches a median best test accuracy >= 0.80 over 3 seeds', async () => {
@@ -24,7 +29,7 @@ describe('real faces (ORL)', () => {
     for (const seed of [0, 1, 2]) {
       const { xTrain, xTest, yTrain, yTest } = sn.utils.trainTestSplit(data.x, sn.utils.toCategorical(data.y, 40), { testSize: 0.15, seed, stratify: true });
       const model = sn.models.labFaceCnn({ numClasses: 40, seed });
-      model.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.001 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      model.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.001, epsilon: 1e-8 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
       const h = await model.fit(xTrain, yTrain, { epochs: 60, batchSize: 32, seed, verbose: 0, validationData: [xTest, yTest] });
       best.push(Math.max(...h.history.val_accuracy));
       model.dispose();
