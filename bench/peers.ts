@@ -1,7 +1,11 @@
 // Peers measured in the same process as simdnet: TensorFlow.js 4.22 with the 'cpu' (pure JS) and 'wasm'
-// (XNNPACK, SIMD) backends, on the lab's CNN and the same data shape.
+// (XNNPACK, SIMD) backends, on the lab's CNN and the same data shape; and PyTorch (Debian's python3-torch)
+// through the workplace's reference script ../shared/peers/torch_bench.py, run as a child process.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 
 const require = createRequire(import.meta.url);
@@ -85,4 +89,27 @@ export async function tfjsPeer(backend: 'cpu' | 'wasm', x32: Float32Array, train
   }
   x.dispose(); one.dispose(); model.dispose();
   return result;
+}
+
+const TORCH_BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'peers', 'torch_bench.py');
+
+/**
+ * PyTorch CPU on `threads` threads: ../shared/peers/torch_bench.py (lab CNN, batch 32, SGD Nesterov, 640 random
+ * images, median epoch of 5 after a warm-up) when /usr/bin/python3 can import torch; otherwise a reason.
+ */
+export function torchPeer(threads: number, quick: boolean): PeerResult | string {
+  if (!existsSync(TORCH_BENCH)) return `PyTorch skipped: ${TORCH_BENCH} not found`;
+  if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
+    return 'PyTorch skipped: /usr/bin/python3 cannot import torch (Debian: apt-get install -y python3-torch)';
+  }
+  const args = [TORCH_BENCH, '--threads', String(threads), ...(quick ? ['--n', '256', '--epochs', '2', '--predict-reps', '2', '--lat-reps', '20'] : [])];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
+  if (r.status !== 0 || !line) return `PyTorch failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+  const res = JSON.parse(line.slice(7)) as { torch: string; trainImgPerSec: number; inferImgPerSecB32: number; latencyMsMedian: number };
+  return {
+    peer: `PyTorch ${res.torch} (${threads} thread${threads > 1 ? 's' : ''})`,
+    trainImgPerSec: res.trainImgPerSec, trainNote: 'batch 32, median epoch',
+    inferImgPerSec: res.inferImgPerSecB32, latencyMs: res.latencyMsMedian,
+  };
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { Bench } from 'tinybench';
 import * as sn from '../src/index.js';
 import { createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
-import { tfjsPeer, type PeerResult } from './peers.js';
+import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -189,13 +189,15 @@ async function main(): Promise<void> {
   if (!args.has('--no-peers')) {
     peers.push(await tfjsPeer('wasm', x32, 32, quick));
     peers.push(await tfjsPeer('cpu', x32, quick ? 1 : 2, quick));
+    const torch = torchPeer(1, quick);
+    if (typeof torch === 'string') log(torch); else peers.push(torch);
   }
   const rows = [ours, ...peers].map((r) => ({
     runtime: r.peer,
     'train img/s': r.trainImgPerSec, train: r.trainNote,
     'infer img/s (b32)': r.inferImgPerSec,
     '1-image ms': r.latencyMs,
-    'vs simdnet train': r === ours || !r.trainImgPerSec ? null : `${(ours.trainImgPerSec! / r.trainImgPerSec).toFixed(0)}x slower`,
+    'simdnet train ratio': r === ours || !r.trainImgPerSec ? null : `${(ours.trainImgPerSec! / r.trainImgPerSec).toFixed(2)}x`,
     'simdnet infer ratio': r === ours || !r.inferImgPerSec ? null : `${(ours.inferImgPerSec! / r.inferImgPerSec).toFixed(2)}x`,
   }));
   log('## Lab CNN (42x42x3, 16 classes, SGD Nesterov), one thread\n' + table(rows));
