@@ -7,6 +7,7 @@ const TRAIN: Record<string, OptionSpec> = {
   optimizer: { type: 'string', choices: ['sgd', 'adam', 'adagrad', 'rmsprop'] }, lr: { type: 'number', min: 1e-12 },
   threads: { type: 'string' }, seed: { type: 'int' }, out: { type: 'string' }, plot: { type: 'string' },
   'test-size': { type: 'number', min: 0.01, max: 0.9 }, verbose: { type: 'int', min: 0, max: 2 },
+  'lr-drop': { type: 'number', min: 1e-6, max: 1 }, epsilon: { type: 'number', min: 1e-12, max: 1 },
 };
 
 function threadsArg(v: unknown): number | 'auto' {
@@ -53,6 +54,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const testSize = (opts['test-size'] as number | undefined) ?? 0.15;
   const verbose = ((opts.verbose as number | undefined) ?? 1) as 0 | 1 | 2;
   const threads = threadsArg(opts.threads);
+  // the lab multiplies the learning rate by 0.5 every 10 epochs; --lr-drop 1 keeps it constant
+  const drop = (opts['lr-drop'] as number | undefined) ?? 0.5;
+  const epsilon = opts.epsilon as number | undefined;
+  if (epsilon !== undefined && optName === 'sgd') throw new UsageError('simdnet train: --epsilon applies to adam, adagrad and rmsprop, not sgd');
   const t0 = performance.now();
 
   let trainDir: string, testDir: string | null = null, classNames: string[] | undefined;
@@ -89,15 +94,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const model = sn.models.labFaceCnn({ numClasses: k, seed });
   model.summary();
   const optimizer = optName === 'sgd' ? sn.optimizers.sgd({ learningRate: lr0, momentum: 0.9, nesterov: true })
-    : optName === 'adam' ? sn.optimizers.adam({ learningRate: lr0 })
-      : optName === 'adagrad' ? sn.optimizers.adagrad({ learningRate: lr0 }) : sn.optimizers.rmsprop({ learningRate: lr0 });
+    : optName === 'adam' ? sn.optimizers.adam({ learningRate: lr0, epsilon })
+      : optName === 'adagrad' ? sn.optimizers.adagrad({ learningRate: lr0, epsilon }) : sn.optimizers.rmsprop({ learningRate: lr0, epsilon });
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  console.log(`\nTraining: ${optName}${optName === 'sgd' ? ' (momentum 0.9, Nesterov)' : ''}, lr ${lr0} halved every 10 epochs, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
+  const schedule = drop === 1 ? 'constant' : drop === 0.5 ? 'halved every 10 epochs' : `times ${drop} every 10 epochs`;
+  console.log(`\nTraining: ${optName}${optName === 'sgd' ? ' (momentum 0.9, Nesterov)' : ''}${epsilon === undefined ? '' : ` (epsilon ${epsilon})`}, lr ${lr0} ${schedule}, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
   const history = await model.fit(xTrain, yTrain, {
     epochs, batchSize, verbose, seed, threads, shuffle: true, validationData: [xTest, yTest],
     callbacks: [
       // the lab's schedule: lr0 * 0.5 ** floor((1 + epoch) / 10)
-      sn.callbacks.learningRateScheduler((epoch) => lr0 * 0.5 ** Math.floor((1 + epoch) / 10)),
+      sn.callbacks.learningRateScheduler((epoch) => lr0 * drop ** Math.floor((1 + epoch) / 10)),
       sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true }),
     ],
   });
