@@ -39,7 +39,8 @@ function classesOf(y: Tensor): number[] {
 
 /**
  * Splits x and y *together* (pairs stay aligned) into train and test sets, shuffled with `seed`;
- * stratify keeps each class's share in both sets.
+ * stratify keeps each class's share in both sets (to within one row; the test set still has exactly
+ * ceil(n * testSize) rows).
  */
 export function trainTestSplit(x: Tensor, y: Tensor, args: { testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean } = {}):
   { xTrain: Tensor; xTest: Tensor; yTrain: Tensor; yTest: Tensor } {
@@ -56,13 +57,18 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: { testSize?: number; 
   if (args.stratify) {
     const byClass = new Map<number, number[]>();
     classesOf(y).forEach((c, i) => { if (!byClass.has(c)) byClass.set(c, []); byClass.get(c)!.push(i); });
-    const frac = nTest / n;
-    for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    // exactly nTest test rows, as without stratify: each class gets floor(share) and the rows left over go
+    // to the classes with the largest remainders (ties in a seeded random order), like scikit-learn
+    const classes = [...byClass.keys()].sort((a, b) => a - b);
+    const share = classes.map((c) => (byClass.get(c)!.length * nTest) / n);
+    const take = share.map(Math.floor);
+    const order = rng.shuffle(classes.map((_, j) => j)).sort((a, b) => (share[b] - take[b]) - (share[a] - take[a]));
+    for (let left = nTest - take.reduce((a, b) => a + b, 0), j = 0; left > 0; j++, left--) take[order[j]]++;
+    classes.forEach((c, j) => {
       const rows = rng.shuffle(byClass.get(c)!);
-      const k = Math.max(rows.length > 1 ? 1 : 0, Math.round(rows.length * frac));
-      test.push(...rows.slice(0, k));
-      train.push(...rows.slice(k));
-    }
+      test.push(...rows.slice(0, take[j]));
+      train.push(...rows.slice(take[j]));
+    });
     rng.shuffle(test); rng.shuffle(train);
   } else {
     const order = Array.from({ length: n }, (_, i) => i);

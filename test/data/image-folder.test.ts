@@ -103,4 +103,23 @@ describe('trainTestSplit', () => {
     expect(again.xTest.data).toEqual(s.xTest.data);
     expect(() => sn.utils.trainTestSplit(x, sn.utils.toCategorical(labels.slice(0, 50), 3))).toThrow('trainTestSplit: x has 60 samples but y has 50');
   });
+
+  it('a stratified split has exactly ceil(n * testSize) test rows even when every class share is fractional', () => {
+    // ORL's shape: 40 people x 10 photos, 15 % → 60 test photos (1.5 per person: 20 people give 2, 20 give 1),
+    // not 80 as rounding each class separately would give
+    const n = 400;
+    const labels = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 10));
+    const x = sn.tensor(Float32Array.from({ length: n }, (_, i) => i), [n, 1]);
+    const counts = (seed: number) => {
+      const s = sn.utils.trainTestSplit(x, sn.utils.toCategorical(labels, 40), { testSize: 0.15, seed, stratify: true });
+      expect(s.xTest.shape[0]).toBe(60);
+      expect(s.xTrain.shape[0]).toBe(340);
+      const perClass = new Array(40).fill(0);
+      for (const id of s.xTest.data) perClass[labels[id]]++;
+      expect(perClass.filter((k) => k === 2)).toHaveLength(20);
+      expect(perClass.filter((k) => k === 1)).toHaveLength(20);
+      return perClass.join('');
+    };
+    expect(counts(0)).not.toBe(counts(1)); // which people give two photos depends on the seed
+  });
 });
