@@ -2,8 +2,8 @@
 // one thread. Run: npm run build && node dist/bench/layers.js
 import * as sn from '../src/index.js';
 import { runtime } from '../src/runtime/wasm.js';
+import { median } from './stats.js';
 
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
 async function main(): Promise<void> {
   const B = 32, reps = 15;

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as sn from '../src/index.js';
+import { median } from './stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/orl.js and bench/orl.ts both sit two levels below the checkout's parent
@@ -39,7 +40,6 @@ function parseSeeds(s: string): number[] {
   return out;
 }
 
-const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); const h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
 
 interface Run { seed: number; best: number; escape: number; seconds: number }
 

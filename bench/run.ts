@@ -7,12 +7,12 @@ import { Bench } from 'tinybench';
 import * as sn from '../src/index.js';
 import { createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
+import { median } from './stats.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
 const log = (s: string) => { if (!json) console.log(s); };
-const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 function p50(b: Bench, name: string): number {
   const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };

@@ -19,7 +19,7 @@ if (!present) console.log(`ORL real-face test skipped: ${ORL} is not present`);
 else if (!enabled) console.log('ORL real-face test skipped: SIMDNET_ORL=0');
 
 describe('real faces (ORL)', () => {
-  const run = !present || !enabled;
+  const skip = !present || !enabled;
   let data: sn.data.ImageFolder;
   async function medianBest(epsilon: number | undefined): Promise<number> {
     data ??= await sn.data.loadImageFolder(ORL, { size: [42, 42], channels: 3, onWarning: () => {} });
@@ -40,11 +40,11 @@ describe('real faces (ORL)', () => {
     return median;
   }
 
-  it.skipIf(run)('the lab CNN with Adam (Keras defaults) reaches a median best test accuracy >= 0.80 over 3 seeds', async () => {
+  it.skipIf(skip)('the lab CNN with Adam (Keras defaults) reaches a median best test accuracy >= 0.80 over 3 seeds', async () => {
     expect(await medianBest(undefined)).toBeGreaterThanOrEqual(0.8);
   }, 1_800_000);
 
-  it.skipIf(run)('and with PyTorch\'s Adam epsilon (1e-8), the reference\'s exact recipe', async () => {
+  it.skipIf(skip)('and with PyTorch\'s Adam epsilon (1e-8), the reference\'s exact recipe', async () => {
     expect(await medianBest(1e-8)).toBeGreaterThanOrEqual(0.8);
   }, 1_800_000);
 });
