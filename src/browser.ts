@@ -4,7 +4,7 @@
 import { initRuntime, runtime } from './runtime/wasm.js';
 
 export { tensor, Tensor } from './tensor.js';
-export * as layers from './layers/index.js';
+export { layers, Layer } from './layers/index.js';
 export { Sequential, sequential } from './engine/sequential.js';
 export { optimizers, Optimizer, SGD, Adam, Adagrad, RMSprop } from './engine/optimizers.js';
 export * as callbacks from './callbacks/index.js';
@@ -15,7 +15,7 @@ export type { Image } from './io/resize.js';
 export { makePerson, makeShot, renderFace, PHOTO_WIDTH, PHOTO_HEIGHT } from './data/face-renderer.js';
 export { LAB_LABELS } from './data/labels.js';
 export { shutdown as shutdownThreads, activeThreads, threadStats } from './threads/index.js';
-export { Random } from './engine/random.js';
+export { Random } from './random.js';
 
 await initRuntime();
 

@@ -3,13 +3,13 @@ import { initRuntime, runtime } from './runtime/wasm.js';
 
 export { tensor, Tensor } from './tensor.js';
 export type { DType } from './tensor.js';
-export * as layers from './layers/index.js';
+export { layers, Layer } from './layers/index.js';
 export { Sequential, sequential } from './engine/sequential.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export { optimizers, Optimizer, SGD, Adam, Adagrad, RMSprop } from './engine/optimizers.js';
 export * as callbacks from './callbacks/index.js';
-export { Callback } from './callbacks/callback.js';
-export { History } from './callbacks/history.js';
+export { Callback } from './engine/callback.js';
+export { History } from './engine/history.js';
 export * as utils from './utils.js';
 
 // The kernels load once, before anything is used (top-level await keeps the API synchronous).

@@ -1,6 +1,6 @@
 // Reference models: the lab's face CNN (../shared/seed: Keras "Experiment 4") ready to compile.
 import { Sequential } from './engine/sequential.js';
-import * as L from './layers/index.js';
+import { layers as L } from './layers/index.js';
 
 /**
  * The lab's 6-convolution CNN: Conv 32,32 → MaxPool → Dropout .2 → Conv 64,64 → MaxPool → Dropout .2 →

@@ -1,5 +1,5 @@
 // sn.utils: label encoding and splitting.
-import { Random } from './engine/random.js';
+import { Random } from './random.js';
 import { Tensor } from './tensor.js';
 
 /** Class ids -> one-hot [n, numClasses]. */

@@ -1,6 +1,6 @@
 // CSVLogger: one row per epoch (epoch, then the logs in a stable column order) appended to a file.
 // Node only.
-import { Callback, type Logs } from './callback.js';
+import { Callback, type Logs } from '../engine/callback.js';
 
 export class CSVLogger extends Callback {
   private keys: string[] | null = null;

@@ -1,7 +1,7 @@
 // EarlyStopping (Keras 2 semantics): stop when `monitor` has not improved for `patience` epochs;
 // restoreBestWeights puts back the weights of the best epoch when it stops.
 import type { Tensor } from '../tensor.js';
-import type { Logs } from './callback.js';
+import type { Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 
 export interface EarlyStoppingArgs {

@@ -6,10 +6,10 @@ import { ModelCheckpoint, type ModelCheckpointArgs } from './model-checkpoint.js
 import { ReduceLROnPlateau, type ReduceLROnPlateauArgs } from './reduce-lr.js';
 import { TerminateOnNaN } from './terminate-on-nan.js';
 
-export { Callback } from './callback.js';
-export type { Logs, CallbackHooks } from './callback.js';
-export { History } from './history.js';
-export { ProgressLogger } from './progress.js';
+export { Callback } from '../engine/callback.js';
+export type { Logs, CallbackHooks } from '../engine/callback.js';
+export { History } from '../engine/history.js';
+export { ProgressLogger } from '../engine/progress.js';
 export { CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN };
 
 export const learningRateScheduler = (schedule: (epoch: number, lr: number) => number, verbose = 0) => new LearningRateScheduler(schedule, verbose);

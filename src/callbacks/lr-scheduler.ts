@@ -1,5 +1,5 @@
 // LearningRateScheduler: sets the optimizer's learning rate from schedule(epoch, lr) at each epoch start.
-import { Callback, type Logs } from './callback.js';
+import { Callback, type Logs } from '../engine/callback.js';
 
 export class LearningRateScheduler extends Callback {
   constructor(private readonly schedule: (epoch: number, lr: number) => number, private readonly verbose = 0) {

@@ -1,7 +1,7 @@
 // ModelCheckpoint (Keras semantics): save the model after each epoch, or only when `monitor` improves
 // (saveBestOnly). Saving is atomic (see io/model-files), so a crash mid-write never breaks the best model.
 // filepath may hold Keras-style fields: 'model-{epoch:02d}-{val_loss:.2f}'.
-import type { Logs } from './callback.js';
+import type { Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 
 export interface ModelCheckpointArgs {

@@ -1,5 +1,5 @@
 // Shared base of callbacks that watch one logged quantity (Keras' monitor / mode / min_delta).
-import { Callback, type Logs } from './callback.js';
+import { Callback, type Logs } from '../engine/callback.js';
 
 export type Mode = 'auto' | 'min' | 'max';
 

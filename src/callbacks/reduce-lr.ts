@@ -1,6 +1,6 @@
 // ReduceLROnPlateau (Keras semantics): multiply the learning rate by `factor` when `monitor` has not
 // improved for `patience` epochs, then wait `cooldown` epochs; never below minLr.
-import type { Logs } from './callback.js';
+import type { Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 
 export interface ReduceLROnPlateauArgs {

@@ -1,6 +1,6 @@
 // TerminateOnNaN: stops training at the first batch whose loss is NaN or infinite. Without it, fit()
 // rejects with an error at such a batch; with it, fit() ends normally and returns the History so far.
-import { Callback, type Logs } from './callback.js';
+import { Callback, type Logs } from '../engine/callback.js';
 
 export class TerminateOnNaN extends Callback {
   onBatchEnd(batch: number, logs?: Logs): void {

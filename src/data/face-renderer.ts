@@ -1,7 +1,7 @@
 // Procedural grayscale face photos for the embedded stand-in of the lab's BioID set. A person is a fixed
 // set of identity traits (face outline, skin, hair, brows, eyes, nose, mouth, ears, glasses, beard); a
 // photo varies pose, scale, rotation, expression, lighting, background and sensor noise.
-import { Random } from '../engine/random.js';
+import { Random } from '../random.js';
 
 export const PHOTO_WIDTH = 384;
 export const PHOTO_HEIGHT = 286;

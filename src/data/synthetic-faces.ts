@@ -4,7 +4,7 @@
 //   <dir>/test/<letter>_NNNN.jpg    a flat test folder, 4 photos per person
 // A folder is complete only once `<dir>/manifest.json` exists; it is built in a temporary sibling and
 // renamed into place, so an interrupted run never leaves a partial set behind.
-import { Random } from '../engine/random.js';
+import { Random } from '../random.js';
 import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './face-renderer.js';
 
 import { LAB_LABELS } from './labels.js';

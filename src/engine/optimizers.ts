@@ -1,44 +1,75 @@
 // Optimizers: hyper-parameters and schedule policy live here; the update itself is one Wasm call over the
-// model's contiguous parameter block. Defaults are TensorFlow.js'.
+// trainable part of a model's contiguous parameter block. Defaults are TensorFlow.js'. One registry lists
+// them; each reads and writes one config format, tfjs' ({ class_name, config } with tfjs class names and
+// camelCase arguments, as in a layers-model's training config), and reads Keras' snake_case too.
 import type { Runtime } from '../runtime/wasm.js';
 
+export interface OptimizerJson { class_name: string; config: Record<string, unknown> }
+
+/** Per-model state (moments, velocities): an optimizer may be shared by models, as in Keras and tfjs. */
+interface State { rt: Runtime; slots: number[]; size: number; initialised: boolean }
+
 export abstract class Optimizer {
-  abstract readonly className: string;
+  /** Registry key and the `compile({ optimizer: 'sgd' })` name. */
+  abstract readonly name: string;
   learningRate: number;
   /** Number of updates applied so far (Keras' `iterations`). */
   iterations = 0;
-  protected slots: number[] = [];
-  private rt: Runtime | null = null;
+  private readonly states = new Map<object, State>();
 
-  constructor(learningRate: number, what: string) {
-    if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) {
-      throw new Error(`${what}: learningRate must be a positive number, got ${JSON.stringify(learningRate)}`);
+  constructor(learningRate: number | undefined, def: number, what: string) {
+    this.learningRate = learningRate ?? def;
+    this.checkLearningRate(what);
+  }
+
+  /** Refuses a learning rate that is not a finite positive number (also after a callback changed it). */
+  checkLearningRate(what: string): void {
+    const lr = this.learningRate;
+    if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) {
+      throw new Error(`${what}: learningRate must be a positive number, got ${JSON.stringify(lr)}`);
     }
-    this.learningRate = learningRate;
   }
 
   protected abstract get slotCount(): number;
 
-  /** params, grads: byte offsets of n floats each. */
-  step(rt: Runtime, params: number, grads: number, n: number): void {
-    if (this.rt !== rt || this.slots.length !== this.slotCount) {
-      this.rt = rt;
-      this.slots = Array.from({ length: this.slotCount }, (_, i) => rt.arena.allocZeroed(n * 4, `${this.className} slot ${i}`));
+  /**
+   * One update of the n trainable floats at params (byte offset) from grads; `owner` keys the state (one
+   * per model), so sharing an optimizer between models never mixes their moments.
+   */
+  step(rt: Runtime, owner: object, params: number, grads: number, n: number): void {
+    this.checkLearningRate(`${this.name} step`);
+    let st = this.states.get(owner);
+    if (st && (st.rt !== rt || st.size !== n)) { this.release(owner); st = undefined; }
+    if (!st) {
+      const slots = Array.from({ length: this.slotCount }, (_, i) => rt.arena.allocZeroed(n * 4, `${this.name} slot ${i}`));
+      st = { rt, slots, size: n, initialised: false };
+      this.states.set(owner, st);
     }
     this.iterations++;
-    this.apply(rt, params, grads, n);
+    if (!st.initialised) { this.initSlots(rt, st.slots, n); st.initialised = true; }
+    this.apply(rt, params, grads, n, st.slots);
   }
 
-  protected abstract apply(rt: Runtime, params: number, grads: number, n: number): void;
+  protected initSlots(_rt: Runtime, _slots: number[], _n: number): void {}
 
-  /** Frees the state (moments, velocities) and restarts the iteration count. */
+  protected abstract apply(rt: Runtime, params: number, grads: number, n: number, slots: number[]): void;
+
+  /** Frees one model's state. */
+  release(owner: object): void {
+    const st = this.states.get(owner);
+    if (!st) return;
+    for (const s of st.slots) st.rt.arena.release(s);
+    this.states.delete(owner);
+  }
+
+  /** Frees every model's state and restarts the iteration count. */
   reset(): void {
-    if (this.rt) for (const s of this.slots) this.rt.arena.release(s);
-    this.slots = [];
+    for (const owner of [...this.states.keys()]) this.release(owner);
     this.iterations = 0;
   }
 
-  abstract getConfig(): Record<string, number | boolean>;
+  /** The tfjs training-config form: { class_name, config }. */
+  abstract toConfig(): OptimizerJson;
 }
 
 function num(v: unknown, def: number, arg: string, what: string, lo = 0, hi = Infinity): number {
@@ -51,98 +82,159 @@ export interface SGDArgs { learningRate?: number; momentum?: number; nesterov?: 
 
 /** SGD with Keras' momentum / Nesterov and time-based decay lr / (1 + decay * iterations). */
 export class SGD extends Optimizer {
-  readonly className = 'SGD';
+  /** tfjs saves SGD with momentum as its Momentum class. */
+  static readonly configClassNames = ['SGD', 'Momentum'];
+  readonly name = 'sgd';
   readonly momentum: number; readonly nesterov: boolean; readonly decay: number;
   constructor(args: SGDArgs = {}) {
-    super(args.learningRate ?? 0.01, 'sgd');
+    super(args.learningRate, 0.01, 'sgd');
     this.momentum = num(args.momentum, 0, 'momentum', 'sgd', 0, 1);
     this.nesterov = args.nesterov ?? false;
     this.decay = num(args.decay, 0, 'decay', 'sgd');
   }
   protected get slotCount(): number { return this.momentum > 0 ? 1 : 0; }
-  protected apply(rt: Runtime, p: number, g: number, n: number): void {
+  protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const lr = this.learningRate / (1 + this.decay * (this.iterations - 1));
-    rt.k.sgd_update(p, g, this.slots[0] ?? 0, n, lr, this.momentum, this.nesterov ? 1 : 0);
+    rt.k.sgd_update(p, g, slots[0] ?? 0, n, lr, this.momentum, this.nesterov ? 1 : 0);
   }
-  getConfig() { return { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, decay: this.decay }; }
+  toConfig(): OptimizerJson {
+    const extra = this.decay ? { decay: this.decay } : {};
+    if (this.momentum > 0) {
+      return { class_name: 'Momentum', config: { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.nesterov, ...extra } };
+    }
+    return { class_name: 'SGD', config: { learningRate: this.learningRate, ...extra } };
+  }
+  static fromConfig(c: ConfigValues): SGD {
+    return new SGD({ learningRate: c.lr(), momentum: c.num('momentum'), nesterov: Boolean(c.raw.nesterov ?? c.raw.use_nesterov ?? false), decay: c.num('decay') });
+  }
 }
 
 export interface AdamArgs { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
 
 export class Adam extends Optimizer {
-  readonly className = 'Adam';
+  static readonly configClassNames = ['Adam'];
+  readonly name = 'adam';
   readonly beta1: number; readonly beta2: number; readonly epsilon: number;
   constructor(args: AdamArgs = {}) {
-    super(args.learningRate ?? 0.001, 'adam');
+    super(args.learningRate, 0.001, 'adam');
     this.beta1 = num(args.beta1, 0.9, 'beta1', 'adam', 0, 1);
     this.beta2 = num(args.beta2, 0.999, 'beta2', 'adam', 0, 1);
     this.epsilon = num(args.epsilon, 1e-7, 'epsilon', 'adam');
   }
   protected get slotCount(): number { return 2; }
-  protected apply(rt: Runtime, p: number, g: number, n: number): void {
+  protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const t = this.iterations;
     // bias corrections (TensorFlow.js form: epsilon is added to sqrt(v̂))
     const lrT = this.learningRate / (1 - this.beta1 ** t);
     const vScale = 1 / Math.sqrt(1 - this.beta2 ** t);
-    rt.k.adam_update(p, g, this.slots[0], this.slots[1], n, lrT, this.beta1, this.beta2, this.epsilon, vScale);
+    rt.k.adam_update(p, g, slots[0], slots[1], n, lrT, this.beta1, this.beta2, this.epsilon, vScale);
   }
-  getConfig() { return { learning_rate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+  toConfig(): OptimizerJson {
+    return { class_name: 'Adam', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } };
+  }
+  static fromConfig(c: ConfigValues): Adam {
+    return new Adam({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon') });
+  }
 }
 
 export interface AdagradArgs { learningRate?: number; initialAccumulatorValue?: number; epsilon?: number }
 
 export class Adagrad extends Optimizer {
-  readonly className = 'Adagrad';
+  static readonly configClassNames = ['Adagrad'];
+  readonly name = 'adagrad';
   readonly initialAccumulatorValue: number; readonly epsilon: number;
-  private initialised = false;
   constructor(args: AdagradArgs = {}) {
-    super(args.learningRate ?? 0.01, 'adagrad');
+    super(args.learningRate, 0.01, 'adagrad');
     this.initialAccumulatorValue = num(args.initialAccumulatorValue, 0.1, 'initialAccumulatorValue', 'adagrad');
     this.epsilon = num(args.epsilon, 1e-7, 'epsilon', 'adagrad');
   }
   protected get slotCount(): number { return 1; }
-  protected apply(rt: Runtime, p: number, g: number, n: number): void {
-    if (!this.initialised) { rt.f32(this.slots[0], n).fill(this.initialAccumulatorValue); this.initialised = true; }
-    rt.k.adagrad_update(p, g, this.slots[0], n, this.learningRate, this.epsilon);
+  protected initSlots(rt: Runtime, slots: number[], n: number): void { rt.f32(slots[0], n).fill(this.initialAccumulatorValue); }
+  protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
+    rt.k.adagrad_update(p, g, slots[0], n, this.learningRate, this.epsilon);
   }
-  reset(): void { super.reset(); this.initialised = false; }
-  getConfig() { return { learning_rate: this.learningRate, initial_accumulator_value: this.initialAccumulatorValue, epsilon: this.epsilon }; }
+  toConfig(): OptimizerJson {
+    return { class_name: 'Adagrad', config: { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon } };
+  }
+  static fromConfig(c: ConfigValues): Adagrad {
+    return new Adagrad({ learningRate: c.lr(), initialAccumulatorValue: c.num('initial_accumulator_value'), epsilon: c.num('epsilon') });
+  }
 }
 
 export interface RMSpropArgs { learningRate?: number; rho?: number; momentum?: number; epsilon?: number; decay?: number }
 
 export class RMSprop extends Optimizer {
-  readonly className = 'RMSprop';
+  static readonly configClassNames = ['RMSProp', 'RMSprop'];
+  readonly name = 'rmsprop';
   readonly rho: number; readonly momentum: number; readonly epsilon: number;
   constructor(args: RMSpropArgs = {}) {
-    super(args.learningRate ?? 0.001, 'rmsprop');
+    super(args.learningRate, 0.001, 'rmsprop');
     this.rho = num(args.rho ?? args.decay, 0.9, 'rho', 'rmsprop', 0, 1);
     this.momentum = num(args.momentum, 0, 'momentum', 'rmsprop', 0, 1);
     this.epsilon = num(args.epsilon, 1e-7, 'epsilon', 'rmsprop');
   }
   protected get slotCount(): number { return 2; }
-  protected apply(rt: Runtime, p: number, g: number, n: number): void {
-    rt.k.rmsprop_update(p, g, this.slots[0], this.slots[1], n, this.learningRate, this.rho, this.momentum, this.epsilon);
+  protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
+    rt.k.rmsprop_update(p, g, slots[0], slots[1], n, this.learningRate, this.rho, this.momentum, this.epsilon);
   }
-  getConfig() { return { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon }; }
+  toConfig(): OptimizerJson {
+    // tfjs calls rho `decay`
+    return { class_name: 'RMSProp', config: { learningRate: this.learningRate, decay: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: false } };
+  }
+  static fromConfig(c: ConfigValues): RMSprop {
+    // tfjs writes rho as `decay`; Keras as `rho` (and its `decay` is a learning-rate decay)
+    return new RMSprop({ learningRate: c.lr(), rho: c.num('rho') ?? (c.className === 'RMSProp' ? c.num('decay') : undefined), momentum: c.num('momentum'), epsilon: c.num('epsilon') });
+  }
 }
 
-export const OPTIMIZERS = ['sgd', 'adam', 'adagrad', 'rmsprop'] as const;
+/** The one list of optimizers: compile's string names -> classes. */
+export const OPTIMIZERS = { sgd: SGD, adam: Adam, adagrad: Adagrad, rmsprop: RMSprop };
+
+/** A saved optimizer config's values, with snake_case keys. */
+export class ConfigValues {
+  readonly raw: Record<string, unknown> = {};
+  constructor(readonly className: string, config: unknown) {
+    const c = typeof config === 'object' && config !== null ? config as Record<string, unknown> : {};
+    for (const [k, v] of Object.entries(c)) this.raw[k.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`)] = v;
+  }
+  num(k: string): number | undefined {
+    const v = this.raw[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number') throw new Error(`optimizer ${this.className}: ${k} must be a number, got ${JSON.stringify(v)}`);
+    return v;
+  }
+  lr(): number | undefined { return this.num('learning_rate') ?? this.num('lr'); }
+  refuse(k: string, ok: (v: unknown) => boolean): void {
+    const v = this.raw[k];
+    if (v !== undefined && v !== null && !ok(v)) throw new Error(`optimizer ${this.className}: option ${k} = ${JSON.stringify(v)} is not supported`);
+  }
+}
+
+/** A tfjs (SGD, Momentum, Adam, Adagrad, RMSProp) or Keras optimizer config as a simdnet optimizer. */
+export function optimizerFromConfig(spec: unknown): Optimizer {
+  const s = typeof spec === 'object' && spec !== null ? spec as Record<string, unknown> : {};
+  const cls = s.class_name ?? s.className;
+  if (typeof cls !== 'string') throw new Error(`optimizer_config must be { class_name, config }, got ${JSON.stringify(spec)}`);
+  const c = new ConfigValues(cls, s.config);
+  for (const k of ['clipnorm', 'clipvalue', 'global_clipnorm']) c.refuse(k, () => false);
+  c.refuse('weight_decay', (v) => v === 0);
+  c.refuse('use_ema', (v) => v === false);
+  c.refuse('amsgrad', (v) => v === false);
+  c.refuse('centered', (v) => v === false);
+  const found = Object.values(OPTIMIZERS).find((o) => o.configClassNames.some((n) => n.toLowerCase() === cls.toLowerCase()));
+  if (!found) throw new Error(`optimizer ${JSON.stringify(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, Adagrad, RMSprop`);
+  return found.fromConfig(c);
+}
 
 export function getOptimizer(spec: unknown): Optimizer {
   if (spec instanceof Optimizer) return spec;
-  switch (spec) {
-    case 'sgd': return new SGD();
-    case 'adam': return new Adam();
-    case 'adagrad': return new Adagrad();
-    case 'rmsprop': return new RMSprop();
-  }
-  throw new Error(`compile: unknown optimizer ${JSON.stringify(spec)}; valid: ${OPTIMIZERS.join(', ')} or an sn.optimizers instance`);
+  const cls = typeof spec === 'string' ? OPTIMIZERS[spec.toLowerCase() as keyof typeof OPTIMIZERS] : undefined;
+  if (cls) return new cls();
+  throw new Error(`compile: unknown optimizer ${JSON.stringify(spec)}; valid: ${Object.keys(OPTIMIZERS).join(', ')} or an sn.optimizers instance`);
 }
 
-export const optimizers = {
-  sgd: (args?: SGDArgs) => new SGD(args),
-  adam: (args?: AdamArgs) => new Adam(args),
-  adagrad: (args?: AdagradArgs) => new Adagrad(args),
-  rmsprop: (args?: RMSpropArgs) => new RMSprop(args),
-};
+type Factories = { [K in keyof typeof OPTIMIZERS]: (args?: ConstructorParameters<(typeof OPTIMIZERS)[K]>[0]) => InstanceType<(typeof OPTIMIZERS)[K]> };
+
+/** sn.optimizers: one factory per registered optimizer. */
+export const optimizers = Object.fromEntries(Object.entries(OPTIMIZERS).map(([name, cls]) =>
+  [name, (args?: object) => new cls(args)])) as Factories;

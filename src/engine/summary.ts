@@ -1,7 +1,7 @@
 // model.summary(): Keras' table (layer, output shape, parameter count, totals).
 import type { Layer } from '../layers/layer.js';
 
-interface Summarisable { name: string; layers: Layer[] }
+interface Summarisable { name: string; layers: readonly Layer[] }
 
 function bytes(n: number): string {
   const b = n * 4;

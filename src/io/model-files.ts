@@ -7,9 +7,10 @@
 // leaves a half-written or mixed model at `dir`.
 //
 // Node's fs is imported lazily, so this module (and modelFromArtifacts / modelToArtifacts) loads in browsers.
+import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
-import { classNameOf, compileArgsFromConfig, layerFromConfig, modelTopology, trainingConfig, TFJS_LOSSES } from '../layers/serialization.js';
 import { Tensor } from '../tensor.js';
+import { modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
 
 export const MODEL_FORMAT = 'layers-model';
 export const GENERATED_BY = 'simdnet v0.1.0';
@@ -64,17 +65,7 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Topology, training config, manifest entries and weight bytes of a model, as saveModel writes them. */
 export function modelToArtifacts(model: Sequential): ModelArtifacts {
   const weights = model.getWeights();
-  const specs: WeightSpec[] = [];
-  let i = 0;
-  for (const layer of model.layers) {
-    for (const p of layer.params) {
-      const w = weights[i++];
-      if (!w || w.shape.join() !== p.shape.join()) {
-        throw new Error(`saveModel: weight ${layer.name}/${p.name} has shape ${shapeText(w?.shape ?? [])} but the layer needs ${shapeText(p.shape)}`);
-      }
-      specs.push({ name: `${layer.name}/${p.name}`, shape: [...p.shape], dtype: 'float32' });
-    }
-  }
+  const specs: WeightSpec[] = model.namedWeights().map(({ key, param }) => ({ name: key, shape: [...param.shape], dtype: 'float32' }));
   const total = weights.reduce((s, w) => s + w.size, 0);
   const data = new Float32Array(total);
   let off = 0;
@@ -97,8 +88,7 @@ export function modelJson(artifacts: ModelArtifacts, paths: string[] = [WEIGHTS_
   if (tc) {
     // tf.loadLayersModel compiles from trainingConfig and fails on losses it lacks (huber): keep those
     // where only simdnet looks.
-    const loss = typeof tc.loss === 'string' ? tc.loss.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) : '';
-    if (TFJS_LOSSES.includes(loss)) json.trainingConfig = tc;
+    if (tfjsCanCompile(tc)) json.trainingConfig = tc;
     else json.userDefinedMetadata = { simdnet_training_config: tc };
   }
   return json;
@@ -129,36 +119,6 @@ function float32s(bytes: Uint8Array, offset: number, count: number): Float32Arra
   return out;
 }
 
-/** Layers of a Sequential topology (Keras' `model_config` wrapper and leading InputLayer handled). */
-function topologyLayers(topology: unknown, where: string): { name?: string; entries: { cls: unknown; config: Json }[] } {
-  let t = topology;
-  if (isObject(t) && isObject(t.model_config)) t = t.model_config;
-  if (!isObject(t)) throw new Error(`${where}: modelTopology must be an object, got ${JSON.stringify(t)}`);
-  const cls = classNameOf(t);
-  if (cls !== 'Sequential') {
-    throw new Error(`${where}: the model is a ${JSON.stringify(cls)}; simdnet loads only Sequential models`);
-  }
-  const config = t.config;
-  const rawLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
-  if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw new Error(`${where}: the Sequential model has no layers`);
-  const name = isObject(config) && typeof config.name === 'string' ? config.name : undefined;
-  const entries: { cls: unknown; config: Json }[] = [];
-  let inputShape: unknown;
-  rawLayers.forEach((l: unknown, i) => {
-    const c = isObject(l) && isObject(l.config) ? { ...l.config } : {};
-    const lc = classNameOf(l);
-    if (lc === 'InputLayer' && i === 0) {
-      inputShape = c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape;
-      return;
-    }
-    if (inputShape !== undefined && entries.length === 0 && c.batch_input_shape == null && c.batch_shape == null && c.batchInputShape == null) {
-      c.batch_input_shape = inputShape;
-    }
-    entries.push({ cls: lc, config: c });
-  });
-  return { name, entries };
-}
-
 /**
  * A Sequential model from a tfjs layers-model topology, weights manifest entries (any order, matched by
  * name; optimizer state skipped) and the weight bytes they describe. Pure: works on fetched bytes in a
@@ -167,23 +127,7 @@ function topologyLayers(topology: unknown, where: string): { name?: string; entr
 export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[], weightData: ArrayBuffer | ArrayBufferView,
                                    options: ArtifactsOptions = {}): Sequential {
   const where = options.context ?? 'modelFromArtifacts';
-  const { name, entries } = topologyLayers(topology, where);
-  const model = new Sequential({ name });
-  entries.forEach(({ cls, config }, i) => {
-    try {
-      if (typeof cls !== 'string') throw new Error(`has no class_name: ${JSON.stringify(config)}`);
-      model.add(layerFromConfig(cls, config));
-    } catch (e) {
-      throw new Error(`${where}: layer ${i}: ${(e as Error).message}`);
-    }
-  });
-  if (options.trainingConfig != null) {
-    try {
-      model.compile(compileArgsFromConfig(options.trainingConfig));
-    } catch (e) {
-      throw new Error(`${where}: training config: ${(e as Error).message.replace(/^compile: /, '')}`);
-    }
-  }
+  const model = modelFromTopology(topology, options.trainingConfig, where);
 
   if (!Array.isArray(weightSpecs)) throw new Error(`${where}: the weights manifest must be an array, got ${typeof weightSpecs}`);
   const bytes = weightData instanceof ArrayBuffer ? new Uint8Array(weightData)
@@ -206,17 +150,14 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
 
   const weights: Tensor[] = [];
   const missing: string[] = [];
-  for (const layer of model.layers) {
-    for (const p of layer.params) {
-      const key = `${layer.name}/${p.name}`;
-      const found = byName.get(key);
-      if (!found) { missing.push(key); continue; }
-      byName.delete(key);
-      if (found.spec.shape.join() !== p.shape.join()) {
-        throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
-      }
-      weights.push(new Tensor(float32s(bytes, found.offset, p.size), p.shape));
+  for (const { key, param: p } of model.namedWeights()) {
+    const found = byName.get(key);
+    if (!found) { missing.push(key); continue; }
+    byName.delete(key);
+    if (found.spec.shape.join() !== p.shape.join()) {
+      throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
     }
+    weights.push(new Tensor(float32s(bytes, found.offset, p.size), p.shape));
   }
   if (missing.length) {
     throw new Error(`${where}: the weights manifest has no ${missing.join(', ')}` +
@@ -409,3 +350,9 @@ export async function loadModel(dir: string): Promise<Sequential> {
   const tc = json.trainingConfig ?? (isObject(json.userDefinedMetadata) ? json.userDefinedMetadata.simdnet_training_config : undefined);
   return modelFromArtifacts(json.modelTopology, specs, data, { trainingConfig: tc, context: `loadModel: ${jsonPath}` });
 }
+
+registerSaveHandler({
+  name: 'file system folder',
+  accepts: (target) => typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target),
+  save: (model, target) => saveModel(model as Sequential, target),
+});

@@ -4,8 +4,9 @@
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { parallelGemm } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
-import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type Padding } from './layer.js';
+import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -19,8 +20,29 @@ export interface Conv2DArgs extends LayerArgs {
   dataFormat?: 'channelsLast';
 }
 
+const ok1 = (v: unknown): boolean => v === 1 || (Array.isArray(v) && v.every((d) => d === 1));
+
 export class Conv2D extends Layer {
-  readonly className = 'Conv2D';
+  static readonly className: string = 'Conv2D';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { filters: 4, kernelSize: 3, activation: 'relu' }, inputShape: [7, 6, 3], params: 112 },
+    { args: { filters: 5, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' }, inputShape: [7, 8, 2], params: 65 },
+    { args: { filters: 3, kernelSize: 2, useBias: false, strides: [1, 2] }, inputShape: [5, 6, 4], params: 48 },
+  ];
+
+  static fromConfig(r: ConfigReader): Layer {
+    r.channelsLast();
+    r.expect('dilation_rate', ok1, 'simdnet has no dilated convolutions; dilation_rate must be 1');
+    r.expect('groups', (v) => v === 1, 'simdnet has no grouped convolutions; groups must be 1');
+    r.noRegularizers('kernel', 'bias');
+    return new this({
+      ...r.common(),
+      filters: r.opt('filters')!, kernelSize: r.opt('kernel_size')!, strides: r.opt('strides'), padding: r.padding(),
+      activation: r.activation(), useBias: r.opt('use_bias'),
+      kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'),
+    });
+  }
+
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -56,6 +78,11 @@ export class Conv2D extends Layer {
 
   build(inputShape: number[]): void {
     super.build(inputShape);
+    const [h, w] = inputShape;
+    const ah = convAxis(h, this.kernelSize[0], this.strides[0], this.padding);
+    const aw = convAxis(w, this.kernelSize[1], this.strides[1], this.padding);
+    this.padTop = ah.padBefore; this.padLeft = aw.padBefore;
+    this.hp = h + ah.padTotal; this.wp = w + aw.padTotal;
     const cin = inputShape[2];
     this.addParam('kernel', [...this.kernelSize, cin, this.filters], this.kernelInit);
     if (this.useBias) this.addParam('bias', [this.filters], this.biasInit);
@@ -71,8 +98,6 @@ export class Conv2D extends Layer {
     if (ah.out <= 0 || aw.out <= 0) {
       throw new Error(`${this.label}: input ${h}x${w} is smaller than kernelSize ${this.kernelSize.join('x')} with padding 'valid'`);
     }
-    this.padTop = ah.padBefore; this.padLeft = aw.padBefore;
-    this.hp = h + ah.padTotal; this.wp = w + aw.padTotal;
     return [ah.out, aw.out, this.filters];
   }
 
@@ -145,7 +170,7 @@ export class Conv2D extends Layer {
       ...super.getConfig(),
       filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
       data_format: 'channels_last', dilation_rate: [1, 1], activation: this.activation, use_bias: this.useBias,
-      kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.params[1]?.init.config() ?? null,
+      kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.useBias ? this.params[1]?.init.config() ?? null : null,
       kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
       kernel_constraint: null, bias_constraint: null,
     };

@@ -1,13 +1,25 @@
 // Dropout, Flatten and Activation: layers without weights.
 import { parallelFor } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
-import { Layer, type LayerArgs } from './layer.js';
+import type { ConfigReader } from './config.js';
+import { Layer, type LayerArgs, type LayerExample } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs { rate: number; seed?: number }
 
 /** Inverted dropout: active only in training; identity (no copy) at inference. */
 export class Dropout extends Layer {
-  readonly className = 'Dropout';
+  static readonly className = 'Dropout';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { rate: 0.3 }, inputShape: [5, 4, 3], params: 0 },
+    { args: { rate: 0 }, inputShape: [6], params: 0 },
+  ];
+
+  static fromConfig(r: ConfigReader): Layer {
+    r.mustBeNull('noise_shape');
+    r.ignore('seed'); // simdnet derives dropout masks from the fit seed
+    return new this({ ...r.common(), rate: r.opt('rate')! });
+  }
+
   readonly rate: number;
   private y = 0; private mask = 0;
 
@@ -47,7 +59,14 @@ export class Dropout extends Layer {
 
 /** Flatten: a view change only; NHWC order is already row-major. */
 export class Flatten extends Layer {
-  readonly className = 'Flatten';
+  static readonly className = 'Flatten';
+  static readonly examples: readonly LayerExample[] = [{ args: {}, inputShape: [3, 4, 2], params: 0 }];
+
+  static fromConfig(r: ConfigReader): Layer {
+    r.channelsLast();
+    return new this(r.common());
+  }
+
 
   computeOutputShape(inputShape: number[]): number[] { return [inputShape.reduce((a, b) => a * b, 1)]; }
   protected allocateBuffers(): void {}
@@ -59,7 +78,16 @@ export class Flatten extends Layer {
 export interface ActivationArgs extends LayerArgs { activation: ActivationName }
 
 export class Activation extends Layer {
-  readonly className = 'Activation';
+  static readonly className = 'Activation';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { activation: 'relu' }, inputShape: [4, 5], params: 0 },
+    { args: { activation: 'sigmoid' }, inputShape: [7], params: 0 },
+    { args: { activation: 'tanh' }, inputShape: [2, 3, 2], params: 0 },
+    { args: { activation: 'softmax' }, inputShape: [3, 5], params: 0 },
+  ];
+
+  static fromConfig(r: ConfigReader): Layer { return new this({ ...r.common(), activation: r.activation() }); }
+
   readonly activation: ActivationName;
   private y = 0;
 

@@ -3,8 +3,9 @@
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { parallelGemm } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
-import { Layer, positiveInt, type LayerArgs } from './layer.js';
+import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -16,7 +17,26 @@ export interface DenseArgs extends LayerArgs {
 }
 
 export class Dense extends Layer {
-  readonly className = 'Dense';
+  static readonly className = 'Dense';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { units: 5, activation: 'relu' }, inputShape: [7], params: 40 },
+    { args: { units: 3, activation: 'softmax' }, inputShape: [6], params: 21 },
+    { args: { units: 4, activation: 'sigmoid', useBias: false }, inputShape: [9], params: 36 },
+    { args: { units: 2, activation: 'tanh', kernelInitializer: 'heNormal' }, inputShape: [3], params: 8 },
+  ];
+
+  static fromConfig(r: ConfigReader): Layer {
+    r.noRegularizers('kernel', 'bias');
+    const common = r.common();
+    const inputDim = r.opt<number>('input_dim');
+    return new this({
+      ...common,
+      units: r.opt('units')!, activation: r.activation(), useBias: r.opt('use_bias'),
+      kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'),
+      ...(inputDim !== undefined && !common.batchInputShape && !common.inputShape ? { inputDim } : {}),
+    });
+  }
+
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;

@@ -2,7 +2,8 @@
 // float32 (the engine stages all data as float32) and are checked to be integers in [0, inputDim).
 // With maskZero, id 0 is padding: the recurrent layer right after carries its state through those steps.
 import type { InitializerSpec } from './initializers.js';
-import { Layer, positiveInt, type LayerArgs } from './layer.js';
+import type { ConfigReader } from './config.js';
+import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
 import { providesMask, type MaskSource } from './masking.js';
 
 export interface EmbeddingArgs extends LayerArgs {
@@ -17,7 +18,22 @@ export interface EmbeddingArgs extends LayerArgs {
 }
 
 export class Embedding extends Layer implements MaskSource {
-  readonly className = 'Embedding';
+  static readonly className = 'Embedding';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { inputDim: 10, outputDim: 4 }, inputShape: [6], params: 40, ids: 10 },
+    { args: { inputDim: 7, outputDim: 3, inputLength: 5 }, inputShape: [5], params: 21, ids: 7 },
+  ];
+
+  static fromConfig(r: ConfigReader): Layer {
+    r.mustBeNull('embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint', 'lora_rank');
+    r.expect('sparse', (v) => v === false, 'simdnet has no sparse embeddings');
+    return new this({
+      ...r.common(),
+      inputDim: r.opt('input_dim')!, outputDim: r.opt('output_dim')!, inputLength: r.opt('input_length'),
+      maskZero: r.opt('mask_zero'), embeddingsInitializer: r.initializer('embeddings_initializer'),
+    });
+  }
+
   readonly inputDim: number;
   readonly outputDim: number;
   readonly inputLength?: number;

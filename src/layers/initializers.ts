@@ -1,37 +1,26 @@
-// Keras initialisers (tfjs names). Fans follow Keras: for a kernel [..receptive, in, out],
-// fanIn = in * receptive, fanOut = out * receptive.
-import { Random } from '../engine/random.js';
+// Keras initialisers: one registry (tfjs names) holding each initialiser's saved class name, its options
+// with their defaults, and how it draws values. Reading and writing the saved form ({ class_name, config },
+// as tfjs-layers writes it in model.json) derive from the same table.
+// Fans follow Keras: for a kernel [..receptive, in, out], fanIn = in * receptive, fanOut = out * receptive.
+import { Random } from '../random.js';
 
-export type InitializerName =
-  | 'zeros' | 'ones' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal'
-  | 'lecunUniform' | 'lecunNormal' | 'randomUniform' | 'randomNormal' | 'truncatedNormal' | 'orthogonal';
+type FillFn = (out: Float32Array, shape: readonly number[], rng: Random) => void;
+type Options = Record<string, number>;
 
-export interface InitializerConfig { className: string; config: Record<string, number | string | null> }
-export type InitializerSpec = InitializerName | { name: InitializerName; [k: string]: number | string } | Initializer;
+/** Variance scaling: scale, mode, distribution (Keras' VarianceScaling arguments). */
+type Variance = [number, 'fan_in' | 'fan_avg', 'uniform' | 'normal'];
 
-export interface Initializer {
-  readonly name: InitializerName;
-  fill(out: Float32Array, shape: readonly number[], rng: Random): void;
-  config(): InitializerConfig;
+interface Entry {
+  /** The class name in model.json (the variance-scaling family is written as VarianceScaling, as tfjs does). */
+  className: string;
+  variance?: Variance;
+  /** Options and their defaults, in the saved config's (snake_case) names. */
+  defaults?: Options;
+  fill?: (o: Options) => FillFn;
 }
 
-const SNAKE_ALIASES: Record<string, InitializerName> = {
-  glorot_uniform: 'glorotUniform', glorot_normal: 'glorotNormal', he_uniform: 'heUniform', he_normal: 'heNormal',
-  lecun_uniform: 'lecunUniform', lecun_normal: 'lecunNormal', random_uniform: 'randomUniform',
-  random_normal: 'randomNormal', truncated_normal: 'truncatedNormal',
-};
-const CLASS_NAMES: Record<InitializerName, string> = {
-  zeros: 'Zeros', ones: 'Ones', glorotUniform: 'GlorotUniform', glorotNormal: 'GlorotNormal', heUniform: 'HeUniform',
-  heNormal: 'HeNormal', lecunUniform: 'LecunUniform', lecunNormal: 'LecunNormal', randomUniform: 'RandomUniform',
-  randomNormal: 'RandomNormal', truncatedNormal: 'TruncatedNormal', orthogonal: 'Orthogonal',
-};
-
-export function fans(shape: readonly number[]): [number, number] {
-  if (shape.length === 0) return [1, 1];
-  if (shape.length === 1) return [shape[0], shape[0]];
-  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
-}
+// Keras scales the truncated normal of variance scaling by 1/.87962566 so the variance is exact.
+const TRUNC_CORRECTION = 0.87962566103423978;
 
 /** Truncated normal (redrawn beyond two standard deviations), as Keras does. */
 function truncated(rng: Random, std: number): number {
@@ -41,52 +30,132 @@ function truncated(rng: Random, std: number): number {
   }
 }
 
-// Keras scales the truncated normal of variance scaling by 1/.87962566 so the variance is exact.
-const TRUNC_CORRECTION = 0.87962566103423978;
+const each = (f: (rng: Random) => number): FillFn => (out, _s, rng) => { for (let i = 0; i < out.length; i++) out[i] = f(rng); };
 
-export function getInitializer(spec: InitializerSpec, what: string): Initializer {
-  if (typeof spec === 'object' && 'fill' in spec) return spec as Initializer;
-  const raw = typeof spec === 'string' ? spec : spec?.name;
-  const name = (SNAKE_ALIASES[raw as string] ?? raw) as InitializerName;
-  const opts = (typeof spec === 'object' ? spec : {}) as Record<string, number>;
-  if (!(name in CLASS_NAMES)) {
-    throw new Error(`${what}: unknown initializer '${raw}'; valid: ${Object.keys(CLASS_NAMES).join(', ')}`);
-  }
-  const scaled = (mode: 'fanIn' | 'fanAvg', scale: number, dist: 'uniform' | 'normal'): Initializer['fill'] =>
-    (out, shape, rng) => {
-      const [fi, fo] = fans(shape);
-      const n = mode === 'fanIn' ? fi : (fi + fo) / 2;
-      const variance = scale / Math.max(1, n);
-      if (dist === 'uniform') {
-        const limit = Math.sqrt(3 * variance);
-        for (let i = 0; i < out.length; i++) out[i] = rng.uniform(-limit, limit);
-      } else {
-        const std = Math.sqrt(variance) / TRUNC_CORRECTION;
-        for (let i = 0; i < out.length; i++) out[i] = truncated(rng, std);
-      }
-    };
-  const mean = opts.mean ?? 0, stddev = opts.stddev ?? 0.05;
-  const minval = opts.minval ?? -0.05, maxval = opts.maxval ?? 0.05;
-  const gain = opts.gain ?? 1;
-  const fills: Record<InitializerName, Initializer['fill']> = {
-    zeros: (out) => out.fill(0),
-    ones: (out) => out.fill(1),
-    glorotUniform: scaled('fanAvg', 1, 'uniform'),
-    glorotNormal: scaled('fanAvg', 1, 'normal'),
-    heUniform: scaled('fanIn', 2, 'uniform'),
-    heNormal: scaled('fanIn', 2, 'normal'),
-    lecunUniform: scaled('fanIn', 1, 'uniform'),
-    lecunNormal: scaled('fanIn', 1, 'normal'),
-    randomUniform: (out, _s, rng) => { for (let i = 0; i < out.length; i++) out[i] = rng.uniform(minval, maxval); },
-    randomNormal: (out, _s, rng) => { for (let i = 0; i < out.length; i++) out[i] = mean + stddev * rng.normal(); },
-    truncatedNormal: (out, _s, rng) => { for (let i = 0; i < out.length; i++) out[i] = mean + truncated(rng, stddev); },
-    orthogonal: (out, shape, rng) => orthogonal(out, shape, rng, gain),
+export const INITIALIZERS = {
+  zeros: { className: 'Zeros', fill: () => (out) => out.fill(0) },
+  ones: { className: 'Ones', fill: () => (out) => out.fill(1) },
+  glorotUniform: { className: 'GlorotUniform', variance: [1, 'fan_avg', 'uniform'] },
+  glorotNormal: { className: 'GlorotNormal', variance: [1, 'fan_avg', 'normal'] },
+  heUniform: { className: 'HeUniform', variance: [2, 'fan_in', 'uniform'] },
+  heNormal: { className: 'HeNormal', variance: [2, 'fan_in', 'normal'] },
+  lecunUniform: { className: 'LecunUniform', variance: [1, 'fan_in', 'uniform'] },
+  lecunNormal: { className: 'LecunNormal', variance: [1, 'fan_in', 'normal'] },
+  randomUniform: { className: 'RandomUniform', defaults: { minval: -0.05, maxval: 0.05 }, fill: (o) => each((r) => r.uniform(o.minval, o.maxval)) },
+  randomNormal: { className: 'RandomNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => o.mean + o.stddev * r.normal()) },
+  truncatedNormal: { className: 'TruncatedNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => o.mean + truncated(r, o.stddev)) },
+  orthogonal: { className: 'Orthogonal', defaults: { gain: 1 }, fill: (o) => (out, shape, rng) => orthogonal(out, shape, rng, o.gain) },
+} satisfies Record<string, Entry>;
+
+export type InitializerName = keyof typeof INITIALIZERS;
+const NAMES = Object.keys(INITIALIZERS) as InitializerName[];
+const entry = (name: InitializerName): Entry => INITIALIZERS[name];
+
+/** An initialiser as model.json holds it. */
+export interface InitializerJson { class_name: string; config: Record<string, number | string | null> }
+export type InitializerSpec = InitializerName | { name: InitializerName; [k: string]: number | string } | Initializer;
+
+export interface Initializer {
+  readonly name: InitializerName;
+  fill(out: Float32Array, shape: readonly number[], rng: Random): void;
+  config(): InitializerJson;
+}
+
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+
+export function fans(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+}
+
+function varianceScaling([scale, mode, dist]: Variance): FillFn {
+  return (out, shape, rng) => {
+    const [fi, fo] = fans(shape);
+    const variance = scale / Math.max(1, mode === 'fan_in' ? fi : (fi + fo) / 2);
+    if (dist === 'uniform') {
+      const limit = Math.sqrt(3 * variance);
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniform(-limit, limit);
+    } else {
+      const std = Math.sqrt(variance) / TRUNC_CORRECTION;
+      for (let i = 0; i < out.length; i++) out[i] = truncated(rng, std);
+    }
   };
-  const config: Record<string, number | string | null> = {};
-  if (name === 'randomUniform') Object.assign(config, { minval, maxval, seed: null });
-  if (name === 'randomNormal' || name === 'truncatedNormal') Object.assign(config, { mean, stddev, seed: null });
-  if (name === 'orthogonal') Object.assign(config, { gain, seed: null });
-  return { name, fill: fills[name], config: () => ({ className: CLASS_NAMES[name], config: { ...config } }) };
+}
+
+/** A name (tfjs camelCase or Keras snake_case), { name, ...options } or an Initializer, as an Initializer. */
+export function getInitializer(spec: InitializerSpec, what: string): Initializer {
+  if (typeof spec === 'object' && spec !== null && 'fill' in spec) return spec as Initializer;
+  const raw = typeof spec === 'string' ? spec : (spec as { name?: unknown } | null)?.name;
+  const name = (typeof raw === 'string' ? camel(raw) : raw) as InitializerName;
+  if (!NAMES.includes(name)) throw new Error(`${what}: unknown initializer ${show(raw)}; valid: ${NAMES.join(', ')}`);
+  const e = entry(name);
+  const options: Options = { ...e.defaults };
+  if (typeof spec === 'object') {
+    for (const [k, v] of Object.entries(spec)) {
+      if (k === 'name') continue;
+      const key = snake(k);
+      if (!(key in options)) throw new Error(`${what}: initializer ${name} has no option ${show(k)}; valid: ${Object.keys(options).join(', ') || 'none'}`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what}: initializer ${name} option ${k} must be a finite number, got ${show(v)}`);
+      options[key] = v;
+    }
+  }
+  const fill = e.variance ? varianceScaling(e.variance) : e.fill!(options);
+  const config = (): InitializerJson => e.variance
+    ? { class_name: 'VarianceScaling', config: { scale: e.variance[0], mode: e.variance[1], distribution: e.variance[2], seed: null } }
+    : { class_name: e.className, config: e.defaults ? { ...options, seed: null } : {} };
+  return { name, fill, config };
+}
+
+/**
+ * A saved initialiser ({ class_name, config } as Keras or tfjs write it, or a bare name) as a spec.
+ * Keras' truncated-normal variance scaling maps to simdnet's normal variants (which draw truncated normals).
+ */
+export function initializerFromConfig(v: unknown): InitializerSpec {
+  const supported = () => `${NAMES.map((n) => entry(n).className).join(', ')}, VarianceScaling, Constant`;
+  if (typeof v === 'string') {
+    const byClass = NAMES.find((n) => entry(n).className.toLowerCase() === v.toLowerCase());
+    if (byClass) return byClass;
+    const name = camel(v) as InitializerName;
+    if (NAMES.includes(name)) return name;
+    throw new Error(`unknown initializer '${v}'; supported: ${supported()}`);
+  }
+  const cls = typeof v === 'object' && v !== null ? ((v as Record<string, unknown>).class_name ?? (v as Record<string, unknown>).className) : undefined;
+  if (typeof cls !== 'string') throw new Error(`expected an initializer { class_name, config }, got ${show(v)}`);
+  const raw = (v as { config?: unknown }).config;
+  const c: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(typeof raw === 'object' && raw !== null ? raw : {})) c[snake(k)] = x;
+  const num = (k: string, def: number): number => {
+    const x = c[k] ?? def;
+    if (typeof x !== 'number') throw new Error(`${cls}: ${k} must be a number, got ${show(x)}`);
+    return x;
+  };
+  if (cls === 'VarianceScaling') {
+    const scale = num('scale', 1);
+    const mode = snake(String(c.mode ?? 'fan_in'));
+    const dist = snake(String(c.distribution ?? 'normal')).replace(/^truncated_normal$/, 'normal');
+    const found = NAMES.find((n) => { const s = entry(n).variance; return s && s[0] === scale && s[1] === mode && s[2] === dist; });
+    if (!found) {
+      throw new Error(`VarianceScaling with scale ${scale}, mode ${mode}, distribution ${dist} is not supported; ` +
+        'simdnet has glorot (1, fan_avg), he (2, fan_in) and lecun (1, fan_in), uniform or (truncated) normal');
+    }
+    return found;
+  }
+  if (cls === 'Constant') {
+    const value = num('value', 0);
+    if (value === 0 || value === 1) return value === 0 ? 'zeros' : 'ones';
+    throw new Error(`Constant initializer with value ${value} is not supported (only 0 and 1)`);
+  }
+  const name = NAMES.find((n) => entry(n).className.toLowerCase() === cls.toLowerCase()); // tfjs spells LeCunUniform
+  if (!name) throw new Error(`unknown initializer '${cls}'; supported: ${supported()}`);
+  const e = entry(name);
+  if (!e.defaults) return name;
+  const spec: { name: InitializerName; [k: string]: number | string } = { name };
+  for (const k of Object.keys(e.defaults)) spec[camel(k)] = num(k, e.defaults[k]);
+  return spec;
 }
 
 /**

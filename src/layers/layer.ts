@@ -1,40 +1,77 @@
 // The base of every layer. A layer is a thin class: it checks its arguments, computes its output shape,
 // declares its weights, allocates its buffers from the arena and calls kernels — it does no arithmetic.
-// Methods in a fixed order: constructor, build, computeOutputShape, allocate, forward, backward, getConfig.
+// Each layer class names itself (static className: the Keras class in model.json), reads its saved config
+// (static fromConfig) and carries examples the generic layer test runs; src/layers/registry.ts lists the
+// classes once. Methods in a fixed order: constructor, build, computeOutputShape, allocate, forward,
+// backward, getConfig.
 import type { Runtime } from '../runtime/wasm.js';
-import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import type { ActivationName } from './activations.js';
+import type { CommonArgs, ConfigReader } from './config.js';
+import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 
-export interface LayerArgs {
+export interface LayerArgs extends CommonArgs {
   name?: string;
   /** Shape of one sample (without the batch axis); needed on the first layer. */
   inputShape?: number[];
   /** Keras' batch_input_shape: [null, ...inputShape]. */
   batchInputShape?: (number | null)[];
+  /** false: the optimizer leaves this layer's weights alone (Keras' layer.trainable). */
   trainable?: boolean;
 }
 
-/** One weight tensor of a layer; offsets are byte offsets of its values and gradients in the model's blocks. */
+/**
+ * One weight tensor of a layer; offsets are byte offsets of its values and (for trainable weights) its
+ * gradients in the model's blocks. Non-trainable weights (batch normalization's moving statistics) are
+ * updated by the layer itself, never by the optimizer.
+ */
 export interface Param {
   readonly name: string;
   readonly shape: number[];
   readonly size: number;
   readonly init: Initializer;
+  /** Declared trainable by the layer (a frozen layer's weights are all non-trainable: see isTrainable). */
+  readonly trainable: boolean;
   offset: number;
   gradOffset: number;
 }
 
+/** A configuration the generic layer test (test/layers/generic.test.ts) runs for a layer class. */
+export interface LayerExample {
+  args: Record<string, unknown>;
+  inputShape: number[];
+  /** Keras' parameter count for this configuration (model.summary()). */
+  params: number;
+  /** Inputs are token ids in [0, ids) rather than reals. */
+  ids?: number;
+  /** Finite-difference tolerance, when the layer's numerics need a looser one than the default. */
+  fdTolerance?: number;
+  /** The tfjs oracle cannot run this configuration (why). */
+  noTfjs?: string;
+}
+
+/** What the registry keeps of a layer class. */
+export interface LayerClass {
+  readonly className: string;
+  readonly examples: readonly LayerExample[];
+  fromConfig(r: ConfigReader): Layer;
+  new (args: never): Layer;
+}
+
 export abstract class Layer {
-  abstract readonly className: string;
+  /** The Keras class name, as in model.json. */
+  static readonly className: string = 'Layer';
+  static readonly examples: readonly LayerExample[] = [];
+
+  /** A layer from its saved config (layers without options of their own need no override). */
+  static fromConfig(this: new (args: CommonArgs) => Layer, r: ConfigReader): Layer { return new this(r.common()); }
+
   name: string;
-  readonly trainable: boolean;
+  trainable: boolean;
   declaredInputShape?: number[];
   inputShape: number[] = [];
   outputShape: number[] = [];
   params: Param[] = [];
-  built = false;
   protected rt!: Runtime;
-  protected maxBatch = 0;
   private buffers: number[] = [];
 
   constructor(args: LayerArgs = {}) {
@@ -46,6 +83,8 @@ export abstract class Layer {
     }
   }
 
+  get className(): string { return (this.constructor as unknown as LayerClass).className; }
+
   /** Label used in error messages: `conv2d_1 (Conv2D)`. */
   get label(): string { return this.name ? `${this.name} (${this.className})` : this.className; }
 
@@ -55,9 +94,9 @@ export abstract class Layer {
   build(inputShape: number[]): void {
     this.inputShape = [...inputShape];
     this.outputShape = this.computeOutputShape(inputShape);
-    this.built = true;
   }
 
+  /** The output shape for an input shape (one sample); pure: it changes nothing in the layer. */
   abstract computeOutputShape(inputShape: number[]): number[];
 
   /**
@@ -66,10 +105,14 @@ export abstract class Layer {
    */
   checkInput(_data: ArrayLike<number>, _fn: string, _arg: string): void {}
 
-  protected addParam(name: string, shape: number[], init: InitializerSpec): void {
+  protected addParam(name: string, shape: number[], init: InitializerSpec, trainable = true): void {
     const size = shape.reduce((a, b) => a * b, 1);
-    this.params.push({ name, shape, size, init: getInitializer(init, `${this.label}: ${name}Initializer`), offset: -1, gradOffset: -1 });
+    const initializer = getInitializer(init, `${this.label}: ${name}Initializer`);
+    this.params.push({ name, shape, size, init: initializer, trainable, offset: -1, gradOffset: -1 });
   }
+
+  /** Whether the optimizer updates p: the weight is trainable and so is the layer. */
+  isTrainable(p: Param): boolean { return this.trainable && p.trainable; }
 
   countParams(): number { return this.params.reduce((s, p) => s + p.size, 0); }
 
@@ -77,7 +120,6 @@ export abstract class Layer {
   allocate(rt: Runtime, maxBatch: number, training: boolean): void {
     this.release();
     this.rt = rt;
-    this.maxBatch = maxBatch;
     this.allocateBuffers(maxBatch, training);
   }
 

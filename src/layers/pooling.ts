@@ -1,6 +1,7 @@
 // MaxPooling2D and AveragePooling2D over NHWC, TensorFlow padding rules.
 import { parallelFor } from '../threads/index.js';
-import { checkPadding, convAxis, Layer, pair, type LayerArgs, type Padding } from './layer.js';
+import type { ConfigReader } from './config.js';
+import { checkPadding, convAxis, Layer, pair, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: number | [number, number];
@@ -10,6 +11,17 @@ export interface Pooling2DArgs extends LayerArgs {
 }
 
 abstract class Pooling2D extends Layer {
+  static readonly examples: readonly LayerExample[] = [
+    { args: { poolSize: 2 }, inputShape: [6, 7, 3], params: 0 },
+    { args: { poolSize: [3, 2], strides: [2, 1], padding: 'same' }, inputShape: [7, 5, 2], params: 0 },
+    { args: { poolSize: 3, strides: 2 }, inputShape: [9, 8, 4], params: 0 },
+  ];
+
+  static fromConfig(this: new (args: Pooling2DArgs) => Layer, r: ConfigReader): Layer {
+    r.channelsLast();
+    return new this({ ...r.common(), poolSize: r.opt('pool_size'), strides: r.opt('strides'), padding: r.padding() });
+  }
+
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
@@ -23,6 +35,12 @@ abstract class Pooling2D extends Layer {
     this.padding = checkPadding(args.padding, fn);
   }
 
+  build(inputShape: number[]): void {
+    super.build(inputShape);
+    this.padTop = convAxis(inputShape[0], this.poolSize[0], this.strides[0], this.padding).padBefore;
+    this.padLeft = convAxis(inputShape[1], this.poolSize[1], this.strides[1], this.padding).padBefore;
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 3) {
       throw new Error(`${this.label}: expected input of shape [height, width, channels], got [${inputShape.join(', ')}]`);
@@ -33,11 +51,10 @@ abstract class Pooling2D extends Layer {
     if (ah.out <= 0 || aw.out <= 0) {
       throw new Error(`${this.label}: input ${h}x${w} is smaller than poolSize ${this.poolSize.join('x')} with padding 'valid'`);
     }
-    this.padTop = ah.padBefore; this.padLeft = aw.padBefore;
     return [ah.out, aw.out, c];
   }
 
-  /** The 14 geometry arguments shared by the pooling kernels after the pointers. */
+  /** The 12 geometry arguments the pooling kernels take after their pointers. */
   protected geometry(n: number): [number, number, number, number, number, number, number, number, number, number, number, number] {
     const [h, w, c] = this.inputShape;
     const [ho, wo] = this.outputShape;
@@ -50,7 +67,7 @@ abstract class Pooling2D extends Layer {
 }
 
 export class MaxPooling2D extends Pooling2D {
-  readonly className = 'MaxPooling2D';
+  static readonly className = 'MaxPooling2D';
   private argmax = 0;
 
   constructor(args: Pooling2DArgs = {}) { super(args, 'maxPooling2d'); }
@@ -78,7 +95,7 @@ export class MaxPooling2D extends Pooling2D {
 }
 
 export class AveragePooling2D extends Pooling2D {
-  readonly className = 'AveragePooling2D';
+  static readonly className = 'AveragePooling2D';
 
   constructor(args: Pooling2DArgs = {}) { super(args, 'averagePooling2d'); }
 

@@ -15,7 +15,8 @@ import { parallelGemm } from '../threads/index.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
 import { checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
-import { Layer, positiveInt, type LayerArgs, type Param } from './layer.js';
+import type { ConfigReader } from './config.js';
+import { Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { maskSourceFor, providesMask, type MaskSource } from './masking.js';
 
 export interface RecurrentArgs extends LayerArgs {
@@ -59,6 +60,26 @@ export interface GRUArgs extends RecurrentArgs {
 const ACT_CODE: Partial<Record<ActivationName, number>> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
 
 export abstract class Recurrent extends Layer {
+  static fromConfig(r: ConfigReader): Layer {
+    const cls = this as unknown as { new (args: RecurrentArgs): Layer; readOwnConfig(r: ConfigReader): object };
+    r.noRegularizers('kernel', 'recurrent', 'bias');
+    r.expect('time_major', (v) => v === false, 'simdnet takes [batch, time, features] input');
+    r.expect('zero_output_for_mask', (v) => v === false, 'masked steps carry the previous output in simdnet');
+    r.ignore('unroll', 'implementation', 'seed'); // no effect on the function computed
+    return new cls({
+      ...r.common(),
+      units: r.opt('units')!, activation: r.has('activation') ? r.activation() : undefined, useBias: r.opt('use_bias'),
+      kernelInitializer: r.initializer('kernel_initializer'), recurrentInitializer: r.initializer('recurrent_initializer'),
+      biasInitializer: r.initializer('bias_initializer'),
+      returnSequences: r.opt('return_sequences'), returnState: r.opt('return_state'), goBackwards: r.opt('go_backwards'),
+      stateful: r.opt('stateful'), dropout: r.opt('dropout'), recurrentDropout: r.opt('recurrent_dropout'),
+      ...cls.readOwnConfig(r),
+    });
+  }
+
+  /** The options of one recurrent class beyond the shared ones. */
+  static readOwnConfig(_r: ConfigReader): object { return {}; }
+
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -287,7 +308,12 @@ function checkGateActivations(args: LSTMArgs | GRUArgs, fn: string): void {
 // ---- SimpleRNN: h = act(x·W + h_{t-1}·U + b) ----------------------------------------------------------------
 
 export class SimpleRNN extends Recurrent {
-  readonly className = 'SimpleRNN';
+  static readonly className = 'SimpleRNN';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { units: 4 }, inputShape: [5, 3], params: 32 },
+    { args: { units: 3, returnSequences: true, activation: 'relu' }, inputShape: [4, 2], params: 18 },
+    { args: { units: 2, goBackwards: true, activation: 'sigmoid', useBias: false }, inputShape: [3, 3], params: 10 },
+  ];
   protected readonly gates = 1;
 
   constructor(args: RecurrentArgs) {
@@ -313,7 +339,16 @@ export class SimpleRNN extends Recurrent {
 // ---- LSTM: gates i, f, c, o -----------------------------------------------------------------------------------
 
 export class LSTM extends Recurrent {
-  readonly className = 'LSTM';
+  static readonly className = 'LSTM';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { units: 3 }, inputShape: [4, 2], params: 72, fdTolerance: 2e-2 },
+    { args: { units: 2, returnSequences: true, goBackwards: true }, inputShape: [3, 3], params: 48, fdTolerance: 2e-2 },
+  ];
+
+  static readOwnConfig(r: ConfigReader): object {
+    return { recurrentActivation: r.has('recurrent_activation') ? r.activation('recurrent_activation') : undefined,
+      unitForgetBias: r.opt('unit_forget_bias') };
+  }
   protected readonly gates = 4;
   readonly unitForgetBias: boolean;
   private cs = 0; private dcRun = 0;
@@ -372,7 +407,16 @@ export class LSTM extends Recurrent {
 // ---- GRU (reset_after): gates z, r, h; bias [2, 3U] = input bias, recurrent bias --------------------------------
 
 export class GRU extends Recurrent {
-  readonly className = 'GRU';
+  static readonly className = 'GRU';
+  static readonly examples: readonly LayerExample[] = [
+    { args: { units: 3 }, inputShape: [4, 2], params: 63, fdTolerance: 2e-2, noTfjs: "tfjs' GRU has only resetAfter: false" },
+    { args: { units: 2, returnSequences: true }, inputShape: [3, 3], params: 42, fdTolerance: 2e-2, noTfjs: "tfjs' GRU has only resetAfter: false" },
+  ];
+
+  static readOwnConfig(r: ConfigReader): object {
+    return { recurrentActivation: r.has('recurrent_activation') ? r.activation('recurrent_activation') : undefined,
+      resetAfter: r.opt('reset_after') };
+  }
   protected readonly gates = 3;
   readonly resetAfter = true;
   private rec = 0;

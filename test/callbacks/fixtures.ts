@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sn from '../../src/index.js';
-import type { Logs } from '../../src/callbacks/callback.js';
+import type { Logs } from '../../src/engine/callback.js';
 
 import { randomArray as rand } from '../helpers.js';
 

@@ -3,7 +3,7 @@
 // fit() returns and model.stopTraining.
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
-import { Callback, CallbackList, toCallback, type Logs } from '../../src/callbacks/callback.js';
+import { Callback, CallbackList, toCallback, type Logs } from '../../src/engine/callback.js';
 import { sameWeights, tinyData, tinyModel } from './fixtures.js';
 
 const VALID = 'onTrainBegin, onTrainEnd, onEpochBegin, onEpochEnd, onBatchBegin, onBatchEnd';

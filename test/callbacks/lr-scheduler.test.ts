@@ -2,7 +2,7 @@
 // schedule(epoch, currentLr); at each epoch end logs.lr holds the rate the epoch trained with.
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
-import type { Logs } from '../../src/callbacks/callback.js';
+import type { Logs } from '../../src/engine/callback.js';
 import { sameWeights, tinyData, tinyModel } from './fixtures.js';
 
 /** The lab's step schedule: 0.01, halved every 10 epochs (first halving before epoch index 9). */

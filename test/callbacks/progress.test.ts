@@ -3,7 +3,7 @@
 // a terminal: no redraws, the final line only; verbose 2: one `Epoch k/E - <time> - loss: ...` line.
 import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
-import { ProgressLogger } from '../../src/callbacks/progress.js';
+import { ProgressLogger } from '../../src/engine/progress.js';
 import { params, tinyData, tinyModel } from './fixtures.js';
 
 /** A writer that records chunks, optionally claiming to be a terminal. */

@@ -3,7 +3,7 @@
 // below minLr), then `cooldown` epochs pass before the wait counts again.
 import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
-import type { Logs } from '../../src/callbacks/callback.js';
+import type { Logs } from '../../src/engine/callback.js';
 import type { ReduceLROnPlateauArgs } from '../../src/callbacks/reduce-lr.js';
 import { flipped, script, tinyData, tinyModel } from './fixtures.js';
 

@@ -3,7 +3,7 @@
 // History so far. Without it, fit() rejects at such a batch.
 import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
-import type { Logs } from '../../src/callbacks/callback.js';
+import type { Logs } from '../../src/engine/callback.js';
 import { tinyData } from './fixtures.js';
 
 /** A regression model that diverges at once: SGD with learning rate 1e30 on inputs of size ~1e6. */

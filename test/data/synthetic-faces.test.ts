@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
-import { Random } from '../../src/engine/random.js';
+import { Random } from '../../src/random.js';
 import { makePerson, makeShot, renderFace } from '../../src/data/face-renderer.js';
 import { photoCounts } from '../../src/data/synthetic-faces.js';
 

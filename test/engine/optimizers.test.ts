@@ -26,6 +26,7 @@ const gradientSequence = (seed = 70, scale = 1): Float32Array[] =>
 
 /** Weights after each of the steps of a simdnet optimizer. */
 function runSimdnet(opt: Optimizer, w0: Float32Array, grads: Float32Array[]): Float32Array[] {
+  const owner = {};
   const p = rt.arena.alloc(N * 4, 'test params');
   const g = rt.arena.alloc(N * 4, 'test grads');
   const out: Float32Array[] = [];
@@ -33,7 +34,7 @@ function runSimdnet(opt: Optimizer, w0: Float32Array, grads: Float32Array[]): Fl
     rt.f32(p, N).set(w0);
     for (const gt of grads) {
       rt.f32(g, N).set(gt);
-      opt.step(rt, p, g, N);
+      opt.step(rt, owner, p, g, N);
       out.push(rt.f32(p, N).slice());
       // the optimizer must not touch the gradients
       expect(Array.from(rt.f32(g, N))).toEqual(Array.from(gt));

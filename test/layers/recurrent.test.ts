@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { modelFromArtifacts, modelToArtifacts } from '../../src/io/model-files.js';
-import { layerFromConfig, layerToJson } from '../../src/layers/serialization.js';
+import { layerFromConfig } from '../../src/layers/registry.js';
+import { layerToJson } from '../../src/io/topology.js';
 import { randomArray } from '../helpers.js';
 
 beforeAll(async () => {

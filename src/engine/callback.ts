@@ -1,14 +1,27 @@
 // Callbacks with Keras semantics: hook points called by fit() in a fixed order; any hook may be async.
-import type { Sequential } from '../engine/sequential.js';
+// The base lives with the training loop that calls it; sn.callbacks (src/callbacks/) builds on it.
+import type { Tensor } from '../tensor.js';
+import type { Optimizer } from './optimizers.js';
 
 export type Logs = Record<string, number>;
+
+/** What a callback may use of the model it is attached to (a Sequential model has all of it). */
+export interface TrainingModel {
+  readonly name: string;
+  /** Set to true to stop fit() after the current batch. */
+  stopTraining: boolean;
+  readonly optimizer: Optimizer | null;
+  getWeights(): Tensor[];
+  setWeights(weights: Tensor[]): void;
+  save(path: string): Promise<void>;
+}
 
 export interface TrainParams { epochs: number; steps: number; samples: number; batchSize: number; verbose: number; metrics: string[] }
 
 export abstract class Callback {
-  model!: Sequential;
+  model!: TrainingModel;
   params!: TrainParams;
-  setModel(model: Sequential): void { this.model = model; }
+  setModel(model: TrainingModel): void { this.model = model; }
   setParams(params: TrainParams): void { this.params = params; }
   onTrainBegin(_logs?: Logs): void | Promise<void> {}
   onTrainEnd(_logs?: Logs): void | Promise<void> {}

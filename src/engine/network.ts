@@ -1,0 +1,179 @@
+// The computing core of a model: its layers, weights and memory plan, the forward pass and one training
+// step. Sequential (the public API) builds it; trainer.ts runs its loops over it. Activations and scratch
+// come from the arena, planned per maximum batch size; data is staged into the arena once per call.
+import type { Layer } from '../layers/layer.js';
+import type { Runtime } from '../runtime/wasm.js';
+import { Tensor } from '../tensor.js';
+import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
+import type { Optimizer } from './optimizers.js';
+import { WeightStore } from './weights.js';
+
+/** A batch plan: the buffers of every layer for batches of up to maxBatch samples. */
+interface Plan { maxBatch: number; training: boolean; input: number; labels: number; grad: number }
+
+/** Data copied into the arena for one fit / evaluate call. */
+export interface Staged { x: number; y: number; n: number; release(): void }
+
+const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+export class Network {
+  readonly layers: Layer[] = [];
+  readonly weights: WeightStore;
+  optimizer: Optimizer | null = null;
+  loss: LossName | null = null;
+  metrics: string[] = [];
+  rt: Runtime | null = null;
+  disposed = false;
+  private plan: Plan | null = null;
+
+  constructor(readonly name: string, seed: number) { this.weights = new WeightStore(name, seed); }
+
+  get inputShape(): number[] { return this.layers[0].inputShape; }
+  get outputShape(): number[] { return this.layers[this.layers.length - 1].outputShape; }
+  get inSize(): number { return product(this.inputShape); }
+  get outSize(): number { return product(this.outputShape); }
+
+  /** Allocates the weights (drawing initial values unless all are about to be set). */
+  materialize(rt: Runtime, initialise = true): Runtime {
+    this.rt = rt;
+    // frozen or unfrozen layers: the optimizer's state for this model no longer fits
+    if (this.weights.allocate(rt, this.layers, initialise)) this.optimizer?.release(this.weights);
+    return rt;
+  }
+
+  // ---- memory plan -------------------------------------------------------------------------------
+
+  ensurePlan(maxBatch: number, training: boolean): Plan {
+    const rt = this.rt!;
+    const p = this.plan;
+    if (p && p.maxBatch >= maxBatch && (p.training || !training)) return p;
+    this.releasePlan();
+    const size = Math.max(maxBatch, p?.maxBatch ?? 0);
+    const wantTraining = training || (p?.training ?? false);
+    for (const l of this.layers) l.allocate(rt, size, wantTraining);
+    this.plan = {
+      maxBatch: size, training: wantTraining,
+      input: rt.arena.alloc(size * this.inSize * 4, 'batch input'),
+      labels: rt.arena.alloc(size * this.outSize * 4, 'batch labels'),
+      grad: rt.arena.alloc(size * this.outSize * 4, 'loss gradient'),
+    };
+    return this.plan;
+  }
+
+  releasePlan(): void {
+    if (!this.plan || !this.rt) return;
+    for (const l of this.layers) l.release();
+    for (const off of [this.plan.input, this.plan.labels, this.plan.grad]) this.rt.arena.release(off);
+    this.plan = null;
+  }
+
+  // ---- running batches ---------------------------------------------------------------------------
+
+  /** Forward pass over n samples already at plan.input; returns the output pointer. */
+  forward(n: number, training: boolean, seed: number): number {
+    let x = this.plan!.input;
+    this.layers.forEach((l, i) => { x = l.forward(x, n, training, (seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0); });
+    return x;
+  }
+
+  private get fused(): boolean { return isFused(this.loss!, this.layers[this.layers.length - 1].outputActivation); }
+
+  /** Loss of the n samples whose output is at `out` (labels at plan.labels); writes the loss gradient. */
+  lossOf(out: number, n: number): { loss: number; correct: number; judged: number } {
+    const plan = this.plan!;
+    const loss = lossForward(this.rt!, this.loss!, this.fused, plan.grad, out, plan.labels, n, this.outSize);
+    const [correct, judged] = accuracyCount(this.rt!, this.loss!, out, plan.labels, n, this.outSize);
+    return { loss, correct, judged };
+  }
+
+  /** One optimisation step on the n samples at plan.input / plan.labels. */
+  trainStep(n: number, seed: number): { loss: number; correct: number; judged: number } {
+    const out = this.forward(n, true, seed);
+    const result = this.lossOf(out, n);
+    this.weights.zeroGrad();
+    let dy = this.plan!.grad;
+    const last = this.layers.length - 1;
+    for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, this.fused && i === last);
+    this.optimizer!.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats);
+    return result;
+  }
+
+  // ---- data checks and staging -------------------------------------------------------------------
+
+  checkX(x: Tensor, arg: string, fn: string): number {
+    if (!(x instanceof Tensor)) throw new Error(`${fn}: ${arg} must be an sn.tensor, got ${x === null ? 'null' : typeof x}`);
+    const want = this.inputShape;
+    if (x.rank !== want.length + 1 || x.shape.slice(1).join() !== want.join()) {
+      throw new Error(`${fn}: ${arg} must have shape [n, ${want.join(', ')}] for ${this.layers[0].label}, got [${x.shape.join(', ')}]`);
+    }
+    if (x.shape[0] === 0) throw new Error(`${fn}: ${arg} has no samples`);
+    this.layers[0].checkInput(x.data, fn, arg);
+    return x.shape[0];
+  }
+
+  checkY(y: Tensor, n: number, arg: string, fn: string): void {
+    if (!(y instanceof Tensor)) throw new Error(`${fn}: ${arg} must be an sn.tensor, got ${y === null ? 'null' : typeof y}`);
+    if (y.shape[0] !== n) throw new Error(`${fn}: ${arg} has ${y.shape[0]} labels but x has ${n} samples`);
+    const out = this.outputShape;
+    if (sparseLabels(this.loss!)) {
+      if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
+        throw new Error(`${fn}: ${arg} for sparseCategoricalCrossentropy must be class ids of shape [n] or [n, 1], got [${y.shape.join(', ')}]`);
+      }
+      for (let i = 0; i < n; i++) {
+        const c = y.data[i];
+        if (!Number.isInteger(c) || c < 0 || c >= out[0]) throw new Error(`${fn}: ${arg}[${i}] = ${c} is not a class id in [0, ${out[0]})`);
+      }
+      return;
+    }
+    // Keras accepts labels of shape [n] for a single output unit
+    const singleColumn = out.length === 1 && out[0] === 1 && y.rank === 1;
+    if (!singleColumn && (y.rank !== out.length + 1 || y.shape.slice(1).join() !== out.join())) {
+      const hint = out.length === 1 && out[0] > 1 && y.rank === 1 ? ' (one-hot encode class ids with sn.utils.toCategorical)' : '';
+      throw new Error(`${fn}: ${arg} must have shape [n, ${out.join(', ')}] to match the model's output, got [${y.shape.join(', ')}]${hint}`);
+    }
+  }
+
+  /** Copies x (and y) into the arena, refusing non-finite values. */
+  stage(x: Tensor, y: Tensor | null, fn: string, xArg: string, yArg: string): Staged {
+    const rt = this.rt!;
+    const n = x.shape[0];
+    const xo = rt.arena.alloc(x.size * 4, `${fn} ${xArg}`);
+    let yo = 0;
+    const release = () => { rt.arena.release(xo); if (yo) rt.arena.release(yo); };
+    try {
+      rt.f32(xo, x.size).set(x.data);
+      const bad = rt.k.count_nonfinite(xo, x.size);
+      if (bad) throw new Error(`${fn}: ${xArg} contains ${bad} NaN or infinite value(s), first at flat index ${firstNonFinite(x.data)}`);
+      if (y) {
+        yo = rt.arena.alloc(y.size * 4, `${fn} ${yArg}`);
+        if (sparseLabels(this.loss!)) rt.i32(yo, y.size).set(y.data);
+        else {
+          rt.f32(yo, y.size).set(y.data);
+          const badY = rt.k.count_nonfinite(yo, y.size);
+          if (badY) throw new Error(`${fn}: ${yArg} contains ${badY} NaN or infinite value(s), first at flat index ${firstNonFinite(y.data)}`);
+        }
+      }
+    } catch (e) { release(); throw e; }
+    return { x: xo, y: yo, n, release };
+  }
+
+  /** Gathers rows idx[from..from+count) of staged data into the plan's batch buffers. */
+  gather(s: Staged, idx: number, from: number, count: number): void {
+    const rt = this.rt!;
+    rt.k.gather_rows(this.plan!.input, s.x, idx + from * 4, count, this.inSize);
+    if (s.y) rt.k.gather_rows(this.plan!.labels, s.y, idx + from * 4, count, sparseLabels(this.loss!) ? 1 : this.outSize);
+  }
+
+  /** Frees the Wasm memory (weights, optimizer state, buffers). */
+  dispose(): void {
+    this.releasePlan();
+    this.optimizer?.release(this.weights);
+    this.weights.free();
+    this.disposed = true;
+  }
+}
+
+export function firstNonFinite(d: ArrayLike<number>): number {
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
+  return -1;
+}

@@ -1,0 +1,26 @@
+// Where model.save(target) sends a model: handlers registered by the io layer (a folder on Node's file
+// system; later browser storage), picked by the first whose `accepts` says yes — as tfjs' save routers.
+// The engine never imports io: io depends on the engine, and registers itself here when loaded.
+import type { TrainingModel } from './callback.js';
+
+export interface SaveHandler {
+  readonly name: string;
+  accepts(target: string): boolean;
+  save(model: TrainingModel, target: string): Promise<void>;
+}
+
+const handlers: SaveHandler[] = [];
+
+export function registerSaveHandler(handler: SaveHandler): void {
+  const i = handlers.findIndex((h) => h.name === handler.name);
+  if (i >= 0) handlers[i] = handler; else handlers.push(handler);
+}
+
+export function saveHandlerFor(target: string): SaveHandler {
+  const h = handlers.find((x) => x.accepts(target));
+  if (!h) {
+    throw new Error(`save: nothing here can save to ${JSON.stringify(target)}` +
+      (handlers.length ? ` (handlers: ${handlers.map((x) => x.name).join(', ')})` : ' (import simdnet\'s io, e.g. `import * as sn from \'simdnet\'`)'));
+  }
+  return h;
+}

@@ -1,0 +1,93 @@
+// A model's weights: one block of parameter values and one of gradients with the same layout, carved at
+// offsets from the arena. Trainable weights come first, so the optimizer step is one flat loop over a
+// prefix of both blocks; non-trainable weights (moving statistics, frozen layers) follow. That is also
+// Keras' (and tfjs') getWeights() order: every trainable weight in layer order, then every other one.
+import type { Layer, Param } from '../layers/layer.js';
+import { Random } from '../random.js';
+import type { Runtime } from '../runtime/wasm.js';
+import { Tensor } from '../tensor.js';
+
+export interface NamedParam { readonly layer: Layer; readonly param: Param; /** `conv2d/kernel`: the saved name. */ readonly key: string }
+
+/** Each tensor starts on a 16-byte boundary so SIMD loads of biases stay aligned. */
+const padded = (n: number): number => Math.ceil(n / 4) * 4;
+
+export class WeightStore {
+  block = 0;
+  gradBlock = 0;
+  /** Floats in the trainable prefix of both blocks (what the optimizer updates). */
+  trainableFloats = 0;
+  private totalFloats = 0;
+  private rt: Runtime | null = null;
+  private layoutKey = '';
+
+  constructor(private readonly owner: string, private readonly seed: number) {}
+
+  get allocated(): boolean { return this.block !== 0; }
+
+  /** Every weight in Keras' getWeights order. */
+  static order(layers: readonly Layer[]): NamedParam[] {
+    const all = layers.flatMap((layer) => layer.params.map((param) => ({ layer, param, key: `${layer.name}/${param.name}` })));
+    return [...all.filter((p) => p.layer.isTrainable(p.param)), ...all.filter((p) => !p.layer.isTrainable(p.param))];
+  }
+
+  private static key(layers: readonly Layer[]): string {
+    return layers.map((l) => l.params.map((p) => (l.isTrainable(p) ? 'T' : 'N')).join('')).join('|');
+  }
+
+  /**
+   * Allocates both blocks and draws the initial values (in layer order from the model's seed), once. If
+   * layers were frozen or unfrozen since, the blocks are laid out again with the values kept; returns
+   * true then (the optimizer's state for this model no longer fits).
+   */
+  allocate(rt: Runtime, layers: readonly Layer[], initialise = true): boolean {
+    const key = WeightStore.key(layers);
+    if (this.block && key === this.layoutKey) return false;
+    const kept = this.block ? this.read(layers) : null;
+    this.free();
+    this.rt = rt;
+    const order = WeightStore.order(layers);
+    const total = order.reduce((s, p) => s + padded(p.param.size), 0);
+    this.block = rt.arena.allocZeroed(total * 4, `${this.owner} parameters`);
+    this.gradBlock = rt.arena.allocZeroed(total * 4, `${this.owner} gradients`);
+    let off = 0;
+    this.trainableFloats = 0;
+    for (const { layer, param } of order) {
+      param.offset = this.block + off * 4;
+      param.gradOffset = this.gradBlock + off * 4;
+      off += padded(param.size);
+      if (layer.isTrainable(param)) this.trainableFloats = off;
+    }
+    this.totalFloats = total;
+    this.layoutKey = key;
+    if (kept) { this.write(layers, kept); return true; }
+    if (initialise) {
+      const rng = new Random(this.seed);
+      for (const l of layers) for (const p of l.params) p.init.fill(rt.f32(p.offset, p.size), p.shape, rng);
+    }
+    return false;
+  }
+
+  /** Copies of the weights in Keras order. */
+  read(layers: readonly Layer[]): Tensor[] {
+    const rt = this.rt!;
+    return WeightStore.order(layers).map(({ param: p }) => new Tensor(rt.f32(p.offset, p.size).slice(), p.shape));
+  }
+
+  write(layers: readonly Layer[], weights: readonly Tensor[]): void {
+    const rt = this.rt!;
+    WeightStore.order(layers).forEach(({ param: p }, i) => rt.f32(p.offset, p.size).set(weights[i].data));
+  }
+
+  /** Clears the gradients (a frozen layer's too: backward accumulates into them all the same). */
+  zeroGrad(): void { this.rt!.f32(this.gradBlock, this.totalFloats).fill(0); }
+
+  free(): void {
+    if (this.rt && this.block) {
+      this.rt.arena.release(this.block);
+      this.rt.arena.release(this.gradBlock);
+    }
+    this.block = this.gradBlock = this.trainableFloats = this.totalFloats = 0;
+    this.layoutKey = '';
+  }
+}

@@ -1,0 +1,126 @@
+// Reading a layer's saved config (model.json / Keras: snake_case keys; camelCase is accepted too). Each
+// layer's static fromConfig reads its own keys through a ConfigReader, which remembers what was read so
+// options simdnet cannot honour are refused by name instead of being dropped.
+import { activationFromConfig, ACTIVATIONS, type ActivationName } from './activations.js';
+import { initializerFromConfig, type InitializerSpec } from './initializers.js';
+
+type Json = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const snakeKey = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+export const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+
+/** name, trainable and input shape: the arguments every layer takes. */
+export interface CommonArgs {
+  name?: string;
+  trainable?: boolean;
+  inputShape?: number[];
+  batchInputShape?: (number | null)[];
+}
+
+export class ConfigReader {
+  private readonly cfg: Json = {};
+  private readonly seen = new Set<string>();
+  readonly label: string;
+
+  constructor(readonly className: string, config: Json) {
+    for (const [k, v] of Object.entries(config)) this.cfg[snakeKey(k)] = v;
+    const name = this.cfg.name;
+    this.label = typeof name === 'string' && name ? `${className} layer '${name}'` : `${className} layer`;
+  }
+
+  get(key: string): unknown { this.seen.add(key); return this.cfg[key]; }
+  has(key: string): boolean { return this.cfg[key] !== undefined && this.cfg[key] !== null; }
+
+  /** The value, or undefined when absent or null (so the layer's default applies). */
+  opt<T>(key: string): T | undefined { const v = this.get(key); return v === null ? undefined : v as T | undefined; }
+
+  /** Keys read for their presence only: they do not change the function computed. */
+  ignore(...keys: string[]): void { for (const k of keys) this.seen.add(k); }
+
+  error(key: string, why: string): Error {
+    return new Error(`${this.label}: option ${key} = ${show(this.cfg[key])} is not supported (${why})`);
+  }
+
+  /** Options that must hold a given value (or be absent / null). */
+  expect(key: string, ok: (v: unknown) => boolean, why: string): void {
+    const v = this.get(key);
+    if (v !== undefined && v !== null && !ok(v)) throw this.error(key, why);
+  }
+
+  mustBeNull(...keys: string[]): void {
+    for (const k of keys) this.expect(k, () => false, `simdnet does not support ${k.replace(/_/g, ' ')}s; it must be null`);
+  }
+
+  /** Regularizers and constraints (and Keras 3's LoRA) must be absent: simdnet has none. */
+  noRegularizers(...weights: string[]): void {
+    for (const w of weights) this.mustBeNull(`${w}_regularizer`, `${w}_constraint`);
+    this.mustBeNull('activity_regularizer', 'lora_rank');
+  }
+
+  /** Refuses keys that were not read and carry a value. */
+  finish(): void {
+    const unknown = Object.keys(this.cfg).filter((k) => !this.seen.has(k) && this.cfg[k] !== null && this.cfg[k] !== undefined);
+    if (unknown.length) {
+      throw new Error(`${this.label}: unsupported option${unknown.length > 1 ? 's' : ''} ` +
+        `${unknown.map((k) => `${k} = ${show(this.cfg[k])}`).join(', ')}`);
+    }
+  }
+
+  /** name, trainable, input shape and dtype: the keys every layer has. */
+  common(): CommonArgs {
+    const args: CommonArgs = {};
+    const name = this.get('name');
+    if (name !== undefined && name !== null) {
+      if (typeof name !== 'string') throw this.error('name', 'it must be a string');
+      args.name = name;
+    }
+    const trainable = this.get('trainable');
+    if (trainable !== undefined && trainable !== null) {
+      if (typeof trainable !== 'boolean') throw this.error('trainable', 'it must be true or false');
+      args.trainable = trainable;
+    }
+    for (const key of ['batch_input_shape', 'batch_shape']) {
+      const v = this.get(key);
+      if (v === undefined || v === null) continue;
+      if (!Array.isArray(v) || v.length < 2) throw this.error(key, 'expected [null, ...sample shape]');
+      args.batchInputShape = v as (number | null)[];
+    }
+    const inputShape = this.get('input_shape');
+    if (inputShape !== undefined && inputShape !== null && args.batchInputShape === undefined) {
+      args.inputShape = inputShape as number[];
+    }
+    this.expect('dtype', (v) => v === 'float32' || (isObject(v) && isObject(v.config) && v.config.name === 'float32'),
+      'simdnet computes in float32 only');
+    return args;
+  }
+
+  activation(key = 'activation'): ActivationName {
+    const name = activationFromConfig(this.get(key));
+    if (name === undefined) throw this.error(key, `simdnet's activations are ${ACTIVATIONS.join(', ')}`);
+    return name;
+  }
+
+  channelsLast(): void {
+    this.expect('data_format', (v) => v === 'channels_last' || v === 'channelsLast',
+      "simdnet works in NHWC: data_format must be 'channels_last'");
+  }
+
+  padding(): 'valid' | 'same' | undefined {
+    const v = this.get('padding');
+    if (v === undefined || v === null) return undefined;
+    if (v !== 'valid' && v !== 'same') throw this.error('padding', "padding must be 'valid' or 'same'");
+    return v;
+  }
+
+  initializer(key: string): InitializerSpec | undefined {
+    const v = this.get(key);
+    if (v === undefined || v === null) return undefined;
+    try {
+      return initializerFromConfig(v);
+    } catch (e) {
+      throw new Error(`${this.label}: option ${key}: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// The one list of simdnet's layers: factory name (tfjs' sn.layers.<name>) -> class. Factories, the list
+// of supported Keras classes, automatic layer names and reading saved models all derive from it; the
+// generic layer test runs every class's examples. Adding a layer: its file, its kernel, one line here.
+import { Activation, Dropout, Flatten } from './core.js';
+import { ConfigReader, isObject } from './config.js';
+import { Conv2D } from './conv2d.js';
+import { Dense } from './dense.js';
+import { Embedding } from './embedding.js';
+import type { Layer, LayerClass } from './layer.js';
+import { AveragePooling2D, MaxPooling2D } from './pooling.js';
+import { GRU, LSTM, SimpleRNN } from './recurrent.js';
+
+export const LAYERS = {
+  conv2d: Conv2D,
+  dense: Dense,
+  maxPooling2d: MaxPooling2D,
+  averagePooling2d: AveragePooling2D,
+  dropout: Dropout,
+  flatten: Flatten,
+  activation: Activation,
+  embedding: Embedding,
+  simpleRNN: SimpleRNN,
+  lstm: LSTM,
+  gru: GRU,
+} satisfies Record<string, LayerClass>;
+
+export type LayerFactoryName = keyof typeof LAYERS;
+
+const byClassName = new Map<string, LayerClass>(Object.values(LAYERS).map((c: LayerClass) => [c.className, c]));
+
+/** The Keras class names simdnet reads and writes. */
+export const SUPPORTED_LAYERS: readonly string[] = [...byClassName.keys()];
+
+export function layerClass(className: string): LayerClass | undefined { return byClassName.get(className); }
+
+/** Keras' automatic layer-name base: the class name in snake_case (Conv2D -> conv2d, SimpleRNN -> simple_rnn). */
+export function snakeName(className: string): string {
+  return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * A layer from its Keras / tfjs class name and saved config (snake_case keys as in model.json; camelCase
+ * is accepted too). Options simdnet cannot honour are refused with an error naming the layer and option.
+ */
+export function layerFromConfig(className: string, config: Record<string, unknown> | null | undefined): Layer {
+  const cls = layerClass(className);
+  if (!cls) throw new Error(`unknown layer class ${JSON.stringify(className)}; simdnet supports ${SUPPORTED_LAYERS.join(', ')}`);
+  if (config !== undefined && config !== null && !isObject(config)) {
+    throw new Error(`${className} layer: config must be an object, got ${JSON.stringify(config)}`);
+  }
+  const r = new ConfigReader(className, config ?? {});
+  let layer: Layer;
+  try {
+    layer = cls.fromConfig(r);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.startsWith(r.label) ? msg : `${r.label}: ${msg}`);
+  }
+  r.finish();
+  return layer;
+}
