@@ -32,6 +32,15 @@ export interface Kernels {
   softmax_backward(dx: Ptr, dy: Ptr, y: Ptr, rows: number, cols: number): void;
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+  // batch normalization (assembly/norm.ts)
+  batchnorm_forward(y: Ptr, xhat: Ptr, mean: Ptr, variance: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr,
+    rows: number, c: number, eps: number, c0: number, cCount: number): void;
+  batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr,
+    rows: number, c: number, c0: number, cCount: number): void;
+  batchnorm_moving_update(movingMean: Ptr, movingVar: Ptr, mean: Ptr, variance: Ptr, momentum: number, c0: number, cCount: number): void;
+  batchnorm_inference_fold(scale: Ptr, shift: Ptr, movingMean: Ptr, movingVar: Ptr, gamma: Ptr, beta: Ptr,
+    eps: number, c0: number, cCount: number): void;
+  batchnorm_inference_forward(y: Ptr, x: Ptr, scale: Ptr, shift: Ptr, c: number, r0: number, rCount: number): void;
   softmax_cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
   softmax_sparse_cce(grad: Ptr, p: Ptr, labels: Ptr, rows: number, cols: number): number;
   cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
