@@ -3,6 +3,7 @@
 export * from './gemm';
 export * from './conv';
 export * from './pool';
+export * from './global_pool';
 export * from './dense';
 export * from './activations';
 export * from './dropout';

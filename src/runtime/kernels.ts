@@ -19,6 +19,11 @@ export interface Kernels {
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
   avgpool_backward(dx: Ptr, dy: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
+  // global pooling (assembly/global_pool.ts)
+  global_avgpool_forward(y: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_avgpool_backward(dx: Ptr, dy: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, hw: number, c: number, n0: number, count: number): void;
   bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number): void;
   gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, width: number): void;
   count_nonfinite(x: Ptr, n: number): number;
