@@ -19,6 +19,11 @@ export interface Kernels {
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
   avgpool_backward(dx: Ptr, dy: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
+  // global pooling (assembly/global_pool.ts)
+  global_avgpool_forward(y: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_avgpool_backward(dx: Ptr, dy: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, hw: number, c: number, n0: number, count: number): void;
   bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number): void;
   gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, width: number): void;
   count_nonfinite(x: Ptr, n: number): number;
@@ -32,6 +37,15 @@ export interface Kernels {
   softmax_backward(dx: Ptr, dy: Ptr, y: Ptr, rows: number, cols: number): void;
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+  // batch normalization (assembly/norm.ts)
+  batchnorm_forward(y: Ptr, xhat: Ptr, mean: Ptr, variance: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr,
+    rows: number, c: number, eps: number, c0: number, cCount: number): void;
+  batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr,
+    rows: number, c: number, c0: number, cCount: number): void;
+  batchnorm_moving_update(movingMean: Ptr, movingVar: Ptr, mean: Ptr, variance: Ptr, momentum: number, c0: number, cCount: number): void;
+  batchnorm_inference_fold(scale: Ptr, shift: Ptr, movingMean: Ptr, movingVar: Ptr, gamma: Ptr, beta: Ptr,
+    eps: number, c0: number, cCount: number): void;
+  batchnorm_inference_forward(y: Ptr, x: Ptr, scale: Ptr, shift: Ptr, c: number, r0: number, rCount: number): void;
   softmax_cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
   softmax_sparse_cce(grad: Ptr, p: Ptr, labels: Ptr, rows: number, cols: number): number;
   cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
