@@ -2,6 +2,8 @@
 // Backward uses the saved *output* y (relu, sigmoid, tanh, softmax all have derivatives in terms of y)
 // and accumulates nothing: dX = dY ⊙ f'(y), written over dx (which may alias dy).
 
+import { load4, sigmoid4, store4, tanh4 } from './simd';
+
 export function relu_forward(y: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
@@ -30,19 +32,12 @@ export function relu_backward(dx: usize, dy: usize, y: usize, n: i32): void {
   }
 }
 
+// y = σ(x) and y = tanh(x) through the same f32x4 helpers as the RNN cells (simd.ts), so a sigmoid or
+// tanh gives the same bits wherever it is computed; the tail of n % 4 values goes through the vector math.
 export function sigmoid_forward(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    // split on the sign so exp never overflows
-    let s: f32;
-    if (v >= 0) {
-      s = <f32>1 / (<f32>1 + Mathf.exp(-v));
-    } else {
-      const e = Mathf.exp(v);
-      s = e / (<f32>1 + e);
-    }
-    store<f32>(y + o, s);
+    store4(y + o, sigmoid4(load4(x + o, n - i)), n - i);
   }
 }
 
@@ -55,13 +50,9 @@ export function sigmoid_backward(dx: usize, dy: usize, y: usize, n: i32): void {
 }
 
 export function tanh_forward(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    // tanh(v) = sign(v) (1 - e) / (1 + e), e = exp(-2|v|): no overflow for large |v|
-    const e = Mathf.exp(<f32>-2 * Mathf.abs(v));
-    const t = (<f32>1 - e) / (<f32>1 + e);
-    store<f32>(y + o, v < 0 ? -t : t);
+    store4(y + o, tanh4(load4(x + o, n - i)), n - i);
   }
 }
 

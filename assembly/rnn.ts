@@ -10,72 +10,7 @@
 // Backward kernels accumulate the running state gradient in dhRun (and dcRun): on return dhRun holds the
 // part of dL/dh_{t-1} that does not go through the recurrent kernel; the layer then adds dRec·Uᵀ with gemm.
 
-import { madd } from './simd';
-
-// ---- f32x4 transcendental helpers ----------------------------------------------------------------------
-
-// exp(x), Cephes' expf on f32x4: n = round(x / ln 2), r = x - n ln 2 (two-part ln 2), a degree-6
-// polynomial for e^r, scaled by 2^n through the exponent bits. Relative error ~2e-7; x clamped so that
-// 2^n stays a normal float.
-// @ts-ignore: decorator
-@inline
-function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  const r2 = f32x4.mul(r, r);
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
-  const e = f32x4.add(madd(p, r2, r), f32x4.splat(1));
-  const n = i32x4.trunc_sat_f32x4_s(fx);
-  const scale = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
-  return f32x4.mul(e, scale);
-}
-
-// 1 / (1 + e^-x)
-// @ts-ignore: decorator
-@inline
-function sigmoid4(x: v128): v128 {
-  const one = f32x4.splat(1);
-  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
-}
-
-// tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|): no overflow for large |x|.
-// @ts-ignore: decorator
-@inline
-function tanh4(x: v128): v128 {
-  const one = f32x4.splat(1);
-  const e = exp4(f32x4.mul(f32x4.abs(x), f32x4.splat(-2)));
-  const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
-  return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
-}
-
-// Loads `cnt` floats (1..4) into the low lanes (the rest zero), and stores the low `cnt` lanes: the tails
-// of rows whose width is not a multiple of 4 go through the same vector math.
-// @ts-ignore: decorator
-@inline
-function load4(p: usize, cnt: i32): v128 {
-  if (cnt >= 4) return v128.load(p);
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (cnt > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (cnt > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  return v;
-}
-
-// @ts-ignore: decorator
-@inline
-function store4(p: usize, v: v128, cnt: i32): void {
-  if (cnt >= 4) { v128.store(p, v); return; }
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (cnt > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (cnt > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
-}
+import { exp4, load4, madd, sigmoid4, store4, tanh4 } from './simd';
 
 // Whether row i is masked out at this step.
 // @ts-ignore: decorator

@@ -11,13 +11,6 @@ export function madd(a: v128, b: v128, c: v128): v128 {
   }
 }
 
-// Sums the four lanes of v.
-// @ts-ignore: decorator
-@inline
-export function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
-
 // f32x4 <-> f64x2 halves, for reductions that accumulate in f64: lanes 0-1 and lanes 2-3 of v widened,
 // and two f64x2 narrowed back into one f32x4 (lo in lanes 0-1). Each lane is rounded exactly as a
 // scalar <f64> / <f32> cast, so a channel gives the same bits in a SIMD lane and in a scalar tail.
@@ -37,4 +30,69 @@ export function widen_hi(v: v128): v128 {
 @inline
 export function narrow(lo: v128, hi: v128): v128 {
   return i64x2.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+// ---- f32x4 transcendental helpers: the one sigmoid and tanh of every kernel (activations and RNN cells) --
+
+// exp(x), Cephes' expf on f32x4: n = round(x / ln 2), r = x - n ln 2 (two-part ln 2), a degree-6
+// polynomial for e^r, scaled by 2^n through the exponent bits. Relative error ~2e-7; x clamped so that
+// 2^n stays a normal float.
+// @ts-ignore: decorator
+@inline
+export function exp4(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  const r2 = f32x4.mul(r, r);
+  let p = f32x4.splat(1.9875691500e-4);
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(madd(p, r2, r), f32x4.splat(1));
+  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const scale = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
+  return f32x4.mul(e, scale);
+}
+
+// 1 / (1 + e^-x)
+// @ts-ignore: decorator
+@inline
+export function sigmoid4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+}
+
+// tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|): no overflow for large |x|.
+// @ts-ignore: decorator
+@inline
+export function tanh4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const e = exp4(f32x4.mul(f32x4.abs(x), f32x4.splat(-2)));
+  const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
+}
+
+// Loads `cnt` floats (1..4) into the low lanes (the rest zero), and stores the low `cnt` lanes: the tails
+// of rows whose width is not a multiple of 4 go through the same vector math.
+// @ts-ignore: decorator
+@inline
+export function load4(p: usize, cnt: i32): v128 {
+  if (cnt >= 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (cnt > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (cnt > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+export function store4(p: usize, v: v128, cnt: i32): void {
+  if (cnt >= 4) { v128.store(p, v); return; }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (cnt > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (cnt > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }

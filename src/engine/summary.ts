@@ -25,7 +25,7 @@ export function summary(model: Summarisable, lineLength = 65): string {
   model.layers.forEach((l, i) => {
     const n = l.countParams();
     total += n;
-    if (l.trainable) trainable += n;
+    trainable += l.params.reduce((t, p) => t + (l.isTrainable(p) ? p.size : 0), 0);
     lines.push(row([`${l.name} (${l.className})`, `(None, ${l.outputShape.join(', ')})`, String(n)]));
     lines.push(i === model.layers.length - 1 ? '=' .repeat(lineLength) : '');
   });

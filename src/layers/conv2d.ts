@@ -58,33 +58,39 @@ export class Conv2D extends Layer {
   private flipped = 0; private dyd = 0; private dWindows = 0; private dTaps = 0; private dx = 0;
   private lastX = 0;
 
-  constructor(args: Conv2DArgs) {
+  constructor(args: Conv2DArgs, fn = 'conv2d') {
+    if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { filters, kernelSize, ... }`);
     super(args);
-    if (!args || typeof args !== 'object') throw new Error('conv2d: expected an arguments object { filters, kernelSize, ... }');
-    this.filters = positiveInt(args.filters, 'filters', 'conv2d');
-    this.kernelSize = pair(args.kernelSize, 'kernelSize', 'conv2d');
-    this.strides = pair(args.strides ?? 1, 'strides', 'conv2d');
-    this.padding = checkPadding(args.padding, 'conv2d');
-    this.activation = checkActivation(args.activation, 'conv2d');
+    this.filters = positiveInt(args.filters, 'filters', fn);
+    this.kernelSize = pair(args.kernelSize, 'kernelSize', fn);
+    this.strides = pair(args.strides ?? 1, 'strides', fn);
+    this.padding = checkPadding(args.padding, fn);
+    this.activation = checkActivation(args.activation, fn);
     this.useBias = args.useBias ?? true;
     this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
     if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`conv2d: only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
+      throw new Error(`${fn}: only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
     }
   }
 
   get outputActivation(): ActivationName { return this.activation; }
 
+  /** A sample's shape as an image [h, w, c] (Conv1D sees [steps, c] as [1, steps, c]). */
+  protected image(shape: number[]): number[] { return shape; }
+
+  /** The kernel's shape in Keras (Conv1D drops the height of 1). */
+  protected kernelShape(cin: number): number[] { return [...this.kernelSize, cin, this.filters]; }
+
   build(inputShape: number[]): void {
     super.build(inputShape);
-    const [h, w] = inputShape;
+    const [h, w] = this.image(inputShape);
     const ah = convAxis(h, this.kernelSize[0], this.strides[0], this.padding);
     const aw = convAxis(w, this.kernelSize[1], this.strides[1], this.padding);
     this.padTop = ah.padBefore; this.padLeft = aw.padBefore;
     this.hp = h + ah.padTotal; this.wp = w + aw.padTotal;
-    const cin = inputShape[2];
-    this.addParam('kernel', [...this.kernelSize, cin, this.filters], this.kernelInit);
+    const cin = inputShape[inputShape.length - 1];
+    this.addParam('kernel', this.kernelShape(cin), this.kernelInit);
     if (this.useBias) this.addParam('bias', [this.filters], this.biasInit);
   }
 
@@ -92,6 +98,11 @@ export class Conv2D extends Layer {
     if (inputShape.length !== 3) {
       throw new Error(`${this.label}: expected input of shape [height, width, channels], got [${inputShape.join(', ')}]`);
     }
+    return this.outputImage(inputShape);
+  }
+
+  /** Output [ho, wo, filters] of an input image [h, w, c]. */
+  protected outputImage(inputShape: number[]): number[] {
     const [h, w] = inputShape;
     const ah = convAxis(h, this.kernelSize[0], this.strides[0], this.padding);
     const aw = convAxis(w, this.kernelSize[1], this.strides[1], this.padding);
@@ -103,8 +114,8 @@ export class Conv2D extends Layer {
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
     const k = this.rt.k;
-    const [h, w, cin] = this.inputShape;
-    const [ho, wo, cout] = this.outputShape;
+    const [h, w, cin] = this.image(this.inputShape);
+    const [ho, wo, cout] = this.image(this.outputShape);
     const [kh, kw] = this.kernelSize;
     const padded = this.hp !== h || this.wp !== w;
     this.xPadded = padded ? this.buffer(maxBatch * this.hp * this.wp * cin, 'padded input') : 0;
@@ -127,8 +138,8 @@ export class Conv2D extends Layer {
 
   forward(x: number, n: number, _training: boolean): number {
     const rt = this.rt;
-    const [h, w, cin] = this.inputShape;
-    const [ho, wo, cout] = this.outputShape;
+    const [h, w, cin] = this.image(this.inputShape);
+    const [ho, wo, cout] = this.image(this.outputShape);
     const [kernel, bias] = this.params;
     if (this.xPadded) {
       rt.k.spread_nhwc(this.xPadded, x, n, h, w, cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1);
@@ -146,8 +157,8 @@ export class Conv2D extends Layer {
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     const rt = this.rt;
-    const [h, w, cin] = this.inputShape;
-    const [ho, wo, cout] = this.outputShape;
+    const [h, w, cin] = this.image(this.inputShape);
+    const [ho, wo, cout] = this.image(this.outputShape);
     const [kh, kw] = this.kernelSize;
     const [kernel, bias] = this.params;
     const m = n * ho * wo;

@@ -172,6 +172,18 @@ export function positiveInt(v: unknown, arg: string, layer: string): number {
   return v as number;
 }
 
+export function boolArg(v: unknown, def: boolean, arg: string, layer: string): boolean {
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'boolean') throw new Error(`${layer}: ${arg} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function numberArg(v: unknown, def: number, arg: string, layer: string, lo: number, hi: number): number {
+  const x = v ?? def;
+  if (typeof x !== 'number' || !(x >= lo && x <= hi)) throw new Error(`${layer}: ${arg} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  return x;
+}
+
 /** kernelSize / strides / poolSize: n or [h, w]. */
 export function pair(v: unknown, arg: string, layer: string): [number, number] {
   if (Array.isArray(v)) {

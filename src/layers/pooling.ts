@@ -25,6 +25,7 @@ abstract class Pooling2D extends Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
+  readonly fn: string;
   protected padTop = 0; protected padLeft = 0;
   protected y = 0; protected dx = 0;
 
@@ -32,19 +33,31 @@ abstract class Pooling2D extends Layer {
     super(args);
     this.poolSize = pair(args.poolSize ?? 2, 'poolSize', fn);
     this.strides = pair(args.strides ?? this.poolSize, 'strides', fn);
+    this.fn = fn;
     this.padding = checkPadding(args.padding, fn);
   }
 
+  /** Rank of one sample: 3 for images [h, w, c], 2 for sequences [steps, c]. */
+  protected readonly sampleRank: number = 3;
+  /** A sample's shape as an image [h, w, c] (the 1D pools see [steps, c] as [1, steps, c]). */
+  protected image(shape: number[]): number[] { return shape; }
+
   build(inputShape: number[]): void {
     super.build(inputShape);
-    this.padTop = convAxis(inputShape[0], this.poolSize[0], this.strides[0], this.padding).padBefore;
-    this.padLeft = convAxis(inputShape[1], this.poolSize[1], this.strides[1], this.padding).padBefore;
+    const [h, w] = this.image(inputShape);
+    this.padTop = convAxis(h, this.poolSize[0], this.strides[0], this.padding).padBefore;
+    this.padLeft = convAxis(w, this.poolSize[1], this.strides[1], this.padding).padBefore;
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 3) {
-      throw new Error(`${this.label}: expected input of shape [height, width, channels], got [${inputShape.join(', ')}]`);
+    if (inputShape.length !== this.sampleRank) {
+      const want = this.sampleRank === 3 ? '[height, width, channels]' : '[steps, channels]';
+      throw new Error(`${this.label}: expected input of shape ${want}, got [${inputShape.join(', ')}]`);
     }
+    return this.outputImage(this.image(inputShape)).slice(3 - this.sampleRank);
+  }
+
+  private outputImage(inputShape: number[]): number[] {
     const [h, w, c] = inputShape;
     const ah = convAxis(h, this.poolSize[0], this.strides[0], this.padding);
     const aw = convAxis(w, this.poolSize[1], this.strides[1], this.padding);
@@ -56,8 +69,8 @@ abstract class Pooling2D extends Layer {
 
   /** The 12 geometry arguments the pooling kernels take after their pointers. */
   protected geometry(n: number): [number, number, number, number, number, number, number, number, number, number, number, number] {
-    const [h, w, c] = this.inputShape;
-    const [ho, wo] = this.outputShape;
+    const [h, w, c] = this.image(this.inputShape);
+    const [ho, wo] = this.image(this.outputShape);
     return [n, h, w, c, ho, wo, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], this.padTop, this.padLeft];
   }
 
@@ -67,10 +80,10 @@ abstract class Pooling2D extends Layer {
 }
 
 export class MaxPooling2D extends Pooling2D {
-  static readonly className = 'MaxPooling2D';
+  static readonly className: string = 'MaxPooling2D';
   private argmax = 0;
 
-  constructor(args: Pooling2DArgs = {}) { super(args, 'maxPooling2d'); }
+  constructor(args: Pooling2DArgs = {}, fn = 'maxPooling2d') { super(args, fn); }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
     this.y = this.buffer(maxBatch * this.outSize, 'output');
@@ -95,9 +108,9 @@ export class MaxPooling2D extends Pooling2D {
 }
 
 export class AveragePooling2D extends Pooling2D {
-  static readonly className = 'AveragePooling2D';
+  static readonly className: string = 'AveragePooling2D';
 
-  constructor(args: Pooling2DArgs = {}) { super(args, 'averagePooling2d'); }
+  constructor(args: Pooling2DArgs = {}, fn = 'averagePooling2d') { super(args, fn); }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
     this.y = this.buffer(maxBatch * this.outSize, 'output');
@@ -115,4 +128,48 @@ export class AveragePooling2D extends Pooling2D {
     this.rt.k.avgpool_backward(this.dx, dy, ...this.geometry(n));
     return this.dx;
   }
+}
+
+// ---- 1D pools over [steps, channels]: the 2D pools on [1, steps, channels] ------------------------------
+
+export interface Pooling1DArgs extends LayerArgs {
+  poolSize?: number | [number];
+  strides?: number | [number];
+  padding?: Padding;
+  dataFormat?: 'channelsLast';
+}
+
+const EXAMPLES_1D: readonly LayerExample[] = [
+  { args: { poolSize: 2 }, inputShape: [7, 3], params: 0 },
+  { args: { poolSize: 3, strides: 2, padding: 'same' }, inputShape: [8, 2], params: 0 },
+];
+
+function as2d(args: Pooling1DArgs, fn: string): Pooling2DArgs {
+  const one = (v: unknown, arg: string): [number, number] | undefined => {
+    if (v === undefined || v === null) return undefined;
+    return [1, pair(Array.isArray(v) && v.length === 1 ? v[0] : v, arg, fn)[0]];
+  };
+  return { ...args, poolSize: one(args.poolSize ?? 2, 'poolSize'), strides: one(args.strides, 'strides') };
+}
+
+function config1d(pool: Pooling2D, config: Record<string, unknown>): Record<string, unknown> {
+  return { ...config, pool_size: [pool.poolSize[1]], strides: [pool.strides[1]] };
+}
+
+export class MaxPooling1D extends MaxPooling2D {
+  static readonly className = 'MaxPooling1D';
+  static readonly examples = EXAMPLES_1D;
+  constructor(args: Pooling1DArgs = {}) { super(as2d(args, 'maxPooling1d'), 'maxPooling1d'); }
+  protected readonly sampleRank = 2;
+  protected image(shape: number[]): number[] { return [1, ...shape]; }
+  getConfig(): Record<string, unknown> { return config1d(this, super.getConfig()); }
+}
+
+export class AveragePooling1D extends AveragePooling2D {
+  static readonly className = 'AveragePooling1D';
+  static readonly examples = EXAMPLES_1D;
+  constructor(args: Pooling1DArgs = {}) { super(as2d(args, 'averagePooling1d'), 'averagePooling1d'); }
+  protected readonly sampleRank = 2;
+  protected image(shape: number[]): number[] { return [1, ...shape]; }
+  getConfig(): Record<string, unknown> { return config1d(this, super.getConfig()); }
 }

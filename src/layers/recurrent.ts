@@ -16,7 +16,7 @@ import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
 import { checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import type { ConfigReader } from './config.js';
-import { Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
+import { boolArg, Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { maskSourceFor, providesMask, type MaskSource } from './masking.js';
 
 export interface RecurrentArgs extends LayerArgs {
@@ -104,14 +104,14 @@ export abstract class Recurrent extends Layer {
     super(args);
     this.units = positiveInt(args.units, 'units', fn);
     this.activation = checkActivation(args.activation ?? 'tanh', fn);
-    this.useBias = flag(args.useBias, true, 'useBias', fn);
-    this.returnSequences = flag(args.returnSequences, false, 'returnSequences', fn);
-    this.returnState = flag(args.returnState, false, 'returnState', fn);
-    this.goBackwards = flag(args.goBackwards, false, 'goBackwards', fn);
-    if (flag(args.stateful, false, 'stateful', fn)) {
+    this.useBias = boolArg(args.useBias, true, 'useBias', fn);
+    this.returnSequences = boolArg(args.returnSequences, false, 'returnSequences', fn);
+    this.returnState = boolArg(args.returnState, false, 'returnState', fn);
+    this.goBackwards = boolArg(args.goBackwards, false, 'goBackwards', fn);
+    if (boolArg(args.stateful, false, 'stateful', fn)) {
       throw new Error(`${fn}: stateful: true is not supported (states are not kept between batches); use stateful: false`);
     }
-    flag(args.unroll, false, 'unroll', fn);
+    boolArg(args.unroll, false, 'unroll', fn);
     for (const key of ['dropout', 'recurrentDropout'] as const) {
       const v = args[key];
       if (v !== undefined && v !== null && v !== 0) {
@@ -288,12 +288,6 @@ export abstract class Recurrent extends Layer {
   }
 }
 
-function flag(v: unknown, def: boolean, arg: string, fn: string): boolean {
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'boolean') throw new Error(`${fn}: ${arg} must be true or false, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 function checkGateActivations(args: LSTMArgs | GRUArgs, fn: string): void {
   if (checkActivation(args.activation ?? 'tanh', fn) !== 'tanh') {
     throw new Error(`${fn}: activation must be 'tanh' (the only one simdnet's ${fn} implements), got ${JSON.stringify(args.activation)}`);
@@ -356,7 +350,7 @@ export class LSTM extends Recurrent {
   constructor(args: LSTMArgs) {
     super(args, 'lstm');
     checkGateActivations(args, 'lstm');
-    this.unitForgetBias = flag(args.unitForgetBias, true, 'unitForgetBias', 'lstm');
+    this.unitForgetBias = boolArg(args.unitForgetBias, true, 'unitForgetBias', 'lstm');
   }
 
   /** With unitForgetBias the forget gate's quarter of the bias starts at 1 (the rest from biasInitializer). */

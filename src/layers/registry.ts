@@ -1,13 +1,16 @@
 // The one list of simdnet's layers: factory name (tfjs' sn.layers.<name>) -> class. Factories, the list
 // of supported Keras classes, automatic layer names and reading saved models all derive from it; the
 // generic layer test runs every class's examples. Adding a layer: its file, its kernel, one line here.
+import { BatchNormalization } from './batch-norm.js';
 import { Activation, Dropout, Flatten } from './core.js';
 import { ConfigReader, isObject } from './config.js';
+import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
 import type { Layer, LayerClass } from './layer.js';
-import { AveragePooling2D, MaxPooling2D } from './pooling.js';
+import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
 
 export const LAYERS = {
@@ -22,6 +25,14 @@ export const LAYERS = {
   simpleRNN: SimpleRNN,
   lstm: LSTM,
   gru: GRU,
+  batchNormalization: BatchNormalization,
+  globalAveragePooling2d: GlobalAveragePooling2D,
+  globalMaxPooling2d: GlobalMaxPooling2D,
+  conv1d: Conv1D,
+  maxPooling1d: MaxPooling1D,
+  averagePooling1d: AveragePooling1D,
+  globalAveragePooling1d: GlobalAveragePooling1D,
+  globalMaxPooling1d: GlobalMaxPooling1D,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

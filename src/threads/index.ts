@@ -2,7 +2,7 @@
 // Work is split inside each op along the rows of its output (see parallelGemm), so every element is
 // computed by exactly one thread in the same order as on one thread: results are bit-identical for any
 // thread count, and no reduction across threads is needed.
-import type { Runtime } from '../runtime/wasm.js';
+import type { Kernels, Runtime } from '../runtime/wasm.js';
 import { ThreadPool } from './pool.js';
 
 export { ThreadPool, WorkerError } from './pool.js';
@@ -11,6 +11,8 @@ let pool: ThreadPool | null = null;
 let poolRuntime: Runtime | null = null;
 let active = 1;
 let noticeShown = false;
+/** Multiplies the per-op work thresholds (setSplitThreshold). */
+let splitScale = 1;
 
 /** Cores available to this process (browsers: navigator.hardwareConcurrency). SIMDNET_THREADS overrides 'auto'. */
 export async function availableThreads(): Promise<number> {
@@ -64,9 +66,22 @@ export function shutdown(): void {
   active = 1;
 }
 
-/** Threads in use and the ops each worker has run. */
-export function threadStats(): { threads: number; shared: boolean; workerTasks: number[] } {
-  return { threads: active, shared: poolRuntime?.shared ?? false, workerTasks: pool?.tasksPerWorker ?? [] };
+/** Threads in use, the tasks each worker has run, and how often workers ran each kernel. */
+export function threadStats(): { threads: number; shared: boolean; workerTasks: number[]; workerOps: Record<string, number> } {
+  return {
+    threads: active, shared: poolRuntime?.shared ?? false, workerTasks: pool?.tasksPerWorker ?? [],
+    workerOps: Object.fromEntries(pool?.opCounts ?? []),
+  };
+}
+
+/**
+ * Test hook: scales the work below which an op stays on the calling thread (0 splits every op that has
+ * more than one unit of work), so tests can show small ops reach the workers. Returns the previous scale.
+ */
+export function setSplitThreshold(scale: number): number {
+  const prev = splitScale;
+  splitScale = scale;
+  return prev;
 }
 
 /** The pool in use, if any (tests and fault handling). */
@@ -76,7 +91,7 @@ const MR = 4;
 /** Below this much work (multiply-adds) per extra thread, a GEMM stays on the calling thread. */
 const MIN_WORK_PER_THREAD = 1 << 18;
 
-type WorkerKernel = 'gemm' | 'maxpool_forward' | 'relu_backward' | 'dropout_forward';
+type WorkerKernel = keyof Kernels;
 
 /**
  * Splits [0, total) into at most `threads` contiguous ranges (multiples of `align`): the calling thread runs
@@ -105,7 +120,7 @@ function splitAcrossThreads(rt: Runtime, op: WorkerKernel, total: number, thread
  */
 export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, rowOff: number, redOff: number,
   b: number, bRs: number, bCs: number, m: number, n: number, k: number, mode: number, bias: number, what: string): void {
-  const threads = Math.min(Math.floor((m * n * k) / MIN_WORK_PER_THREAD) + 1, Math.ceil(m / MR));
+  const threads = Math.min(Math.floor((m * n * k) / (MIN_WORK_PER_THREAD * splitScale)) + 1, Math.ceil(m / MR));
   splitAcrossThreads(rt, 'gemm', m, threads, MR,
     (i0, rows, scratch) => [c + i0 * ldc * 4, ldc, a, rowOff + i0 * 4, redOff, b, bRs, bCs, rows, n, k, mode, bias, scratch], what);
 }
@@ -117,5 +132,6 @@ export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, row
  */
 export function parallelFor(rt: Runtime, op: Exclude<WorkerKernel, 'gemm'>, total: number,
   minPerThread: number, align: number, args: (start: number, count: number) => number[], what: string): void {
-  splitAcrossThreads(rt, op, total, Math.floor(total / minPerThread) + 1, align, (s, count) => args(s, count), what);
+  const threads = splitScale === 0 ? Math.ceil(total / align) : Math.floor(total / (minPerThread * splitScale)) + 1;
+  splitAcrossThreads(rt, op, total, threads, align, (s, count) => args(s, count), what);
 }

@@ -8,9 +8,13 @@ import { ARGS_OFFSET, MESSAGE_BYTES, MESSAGE_OFFSET, SLOT_BYTES, WORKER_SOURCE }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
-/** Kernels a worker may run (by index in this list), plus test-only fault injections. */
-export const WORKER_OPS = ['gemm', 'maxpool_forward', 'relu_backward', 'dropout_forward', '__throw', '__exit'] as const;
-export type WorkerOp = (typeof WORKER_OPS)[number];
+/** Test-only fault injections a worker understands besides the kernels. */
+const FAULT_OPS = ['__throw', '__exit'];
+
+/** What a worker may run, by index: every function the kernel module exports, then the fault injections. */
+function workerOps(module: WebAssembly.Module): string[] {
+  return [...WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name), ...FAULT_OPS];
+}
 
 interface HostWorker { terminate(): unknown; unref?(): void }
 
@@ -38,9 +42,15 @@ export class ThreadPool {
   private broken: string | null = null;
   readonly scratch: number[] = [];
   private readonly blocking = canBlock();
+  private readonly ops: string[];
+  /** How many times workers ran each kernel (tests show that an op really reaches the workers). */
+  readonly opCounts = new Map<string, number>();
   timeoutMs = DEFAULT_TIMEOUT_MS;
 
-  private constructor(readonly rt: Runtime, workers: number) { this.size = workers; }
+  private constructor(readonly rt: Runtime, workers: number) {
+    this.size = workers;
+    this.ops = workerOps(rt.module);
+  }
 
   /** Starts `workers` helper threads on rt's shared memory (the caller is the extra thread). */
   static async create(rt: Runtime, workers: number): Promise<ThreadPool> {
@@ -55,7 +65,7 @@ export class ThreadPool {
         pool.slots.push(slot);
         pool.seq.push(0);
         pool.scratch.push(rt.arena.alloc(rt.k.gemm_pack_floats() * 4, `worker ${i + 1} GEMM scratch`));
-        const init = { type: 'init', module: rt.module, memory: rt.memory, slot, ops: WORKER_OPS };
+        const init = { type: 'init', module: rt.module, memory: rt.memory, slot, ops: pool.ops };
         ready.push(pool.spawn(i, init));
       }
       await Promise.all(ready);
@@ -99,12 +109,15 @@ export class ThreadPool {
   injectFault: 'throw' | 'exit' | null = null;
 
   /** Posts op to worker i (0-based) with numeric args; returns at once. */
-  post(i: number, op: WorkerOp, args: number[], what: string): void {
+  post(i: number, op: string, args: number[], what: string): void {
     if (this.broken) throw new WorkerError(`threads: the pool is unusable: ${this.broken}`);
     if (this.injectFault) { op = this.injectFault === 'throw' ? '__throw' : '__exit'; this.injectFault = null; }
     const ctl = this.ctl[i];
     this.args[i].set(args);
-    Atomics.store(ctl, 3, WORKER_OPS.indexOf(op));
+    const index = this.ops.indexOf(op);
+    if (index < 0) throw new WorkerError(`threads: ${op} is not a kernel`);
+    this.opCounts.set(op, (this.opCounts.get(op) ?? 0) + 1);
+    Atomics.store(ctl, 3, index);
     Atomics.store(ctl, 4, args.length);
     this.pending[i] = what;
     this.seq[i] = Atomics.add(ctl, 0, 1) + 1;
