@@ -6,6 +6,7 @@ export * from './pool';
 export * from './dense';
 export * from './activations';
 export * from './dropout';
+export * from './augment';
 export * from './losses';
 export * from './optimizers';
 export * from './probe';
