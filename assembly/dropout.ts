@@ -1,16 +1,8 @@
 // Inverted dropout with a counter-based RNG: element i of a call with seed s keeps its value with
-// probability 1 - rate, decided by hash(s, i) alone, so results do not depend on how work is split.
+// probability 1 - rate, decided by hash32(s, i) alone (assembly/random.ts), so results do not depend on
+// how work is split.
 
-// @ts-ignore: decorator
-@inline
-function hash32(seed: u32, i: u32): u32 {
-  // a lowbias32-style integer mix of the seed and the counter
-  let h = seed ^ (i * 0x9e3779b9);
-  h ^= h >> 16; h *= 0x7feb352d;
-  h ^= h >> 15; h *= 0x846ca68b;
-  h ^= h >> 16;
-  return h;
-}
+import { hash32 } from './random';
 
 // mask[i] = keep ? 1/(1-rate) : 0; y = x ⊙ mask. The mask is what backward needs. `start` is the index
 // of element 0 in the whole tensor (threads each take a range), so the draw depends on the element alone.

@@ -8,6 +8,7 @@ export * from './dense';
 export * from './activations';
 export * from './dropout';
 export * from './norm';
+export * from './augment';
 export * from './losses';
 export * from './optimizers';
 export * from './probe';

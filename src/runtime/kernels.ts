@@ -46,6 +46,16 @@ export interface Kernels {
   batchnorm_inference_fold(scale: Ptr, shift: Ptr, movingMean: Ptr, movingVar: Ptr, gamma: Ptr, beta: Ptr,
     eps: number, c0: number, cCount: number): void;
   batchnorm_inference_forward(y: Ptr, x: Ptr, scale: Ptr, shift: Ptr, c: number, r0: number, rCount: number): void;
+  // image augmentation (assembly/augment.ts): images [n0, n0 + count) of NHWC [b, h, w, c]; codes in wasm.ts
+  random_flip_forward(y: Ptr, flips: Ptr, x: Ptr, count: number, h: number, w: number, c: number, mode: number, seed: number, n0: number): void;
+  flip_forward(y: Ptr, x: Ptr, flips: Ptr, count: number, h: number, w: number, c: number, n0: number): void;
+  flip_backward(dx: Ptr, dy: Ptr, flips: Ptr, count: number, h: number, w: number, c: number, n0: number): void;
+  random_translation_forward(y: Ptr, shifts: Ptr, x: Ptr, count: number, h: number, w: number, c: number, hLo: number, hHi: number,
+    wLo: number, wHi: number, fillMode: number, interpolation: number, fillValue: number, seed: number, n0: number): void;
+  translation_forward(y: Ptr, x: Ptr, shifts: Ptr, count: number, h: number, w: number, c: number, fillMode: number,
+    interpolation: number, fillValue: number, n0: number): void;
+  translation_backward(dx: Ptr, dy: Ptr, shifts: Ptr, count: number, h: number, w: number, c: number, fillMode: number,
+    interpolation: number, n0: number): void;
   softmax_cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
   softmax_sparse_cce(grad: Ptr, p: Ptr, labels: Ptr, rows: number, cols: number): number;
   cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;

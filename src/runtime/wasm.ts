@@ -8,6 +8,11 @@ export type { Kernels } from './kernels.js';
 
 /** gemm modes; GEMM_RELU is or-ed in to clamp the finished product at 0 (fused ReLU). */
 export const GEMM_SET = 0, GEMM_ACC = 1, GEMM_BIAS = 2, GEMM_RELU = 4;
+/** Flip modes (bits): FLIP_JOINT draws once for both axes (Keras 3) instead of once per axis (tf.keras). */
+export const FLIP_HORIZONTAL = 1, FLIP_VERTICAL = 2, FLIP_JOINT = 4;
+/** Translation fill modes (TF's ImageProjectiveTransformV3 order) and interpolations (assembly/augment.ts). */
+export const FILL_REFLECT = 0, FILL_WRAP = 1, FILL_CONSTANT = 2, FILL_NEAREST = 3;
+export const INTERP_NEAREST = 0, INTERP_BILINEAR = 1;
 
 /** Static data of the module sits below 64 KiB; the arena starts above it. */
 const ARENA_BASE = 65536;
