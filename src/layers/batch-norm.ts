@@ -30,8 +30,8 @@ export class BatchNormalization extends Layer {
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [5, 4, 6], params: 24 },
     { args: { momentum: 0.9, epsilon: 0.01 }, inputShape: [7], params: 28 },
-    { args: { center: false }, inputShape: [3, 5], params: 15 },
-    { args: { scale: false, epsilon: 1e-5 }, inputShape: [2, 3, 17], params: 51 },
+    { args: { center: false }, inputShape: [3, 5], params: 15, noTfjsTraining: "tfjs 4.22 reads beta in training even when center is false" },
+    { args: { scale: false, epsilon: 1e-5 }, inputShape: [2, 3, 17], params: 51, noTfjsTraining: "tfjs 4.22 reads gamma in training even when scale is false" },
   ];
 
   static fromConfig(r: ConfigReader): Layer {

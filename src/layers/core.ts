@@ -9,6 +9,7 @@ export interface DropoutArgs extends LayerArgs { rate: number; seed?: number }
 /** Inverted dropout: active only in training; identity (no copy) at inference. */
 export class Dropout extends Layer {
   static readonly className = 'Dropout';
+  static readonly randomInTraining = true;
   static readonly examples: readonly LayerExample[] = [
     { args: { rate: 0.3 }, inputShape: [5, 4, 3], params: 0 },
     { args: { rate: 0 }, inputShape: [6], params: 0 },
@@ -60,6 +61,7 @@ export class Dropout extends Layer {
 /** Flatten: a view change only; NHWC order is already row-major. */
 export class Flatten extends Layer {
   static readonly className = 'Flatten';
+  static readonly singleThreaded = 'a view change: no kernel runs';
   static readonly examples: readonly LayerExample[] = [{ args: {}, inputShape: [3, 4, 2], params: 0 }];
 
   static fromConfig(r: ConfigReader): Layer {

@@ -13,6 +13,7 @@ export { LAYERS, SUPPORTED_LAYERS, layerFromConfig } from './registry.js';
 export { Conv2D } from './conv2d.js';
 export { Conv1D } from './conv1d.js';
 export { BatchNormalization } from './batch-norm.js';
+export { RandomFlip, RandomTranslation } from './augmentation.js';
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling.js';
 export { Dense } from './dense.js';
 export { MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D } from './pooling.js';

@@ -47,12 +47,16 @@ export interface LayerExample {
   fdTolerance?: number;
   /** The tfjs oracle cannot run this configuration (why). */
   noTfjs?: string;
+  /** tfjs can load and run this configuration at inference but fails in training mode (why). */
+  noTfjsTraining?: string;
 }
 
 /** What the registry keeps of a layer class. */
 export interface LayerClass {
   readonly className: string;
   readonly examples: readonly LayerExample[];
+  readonly randomInTraining: boolean;
+  readonly singleThreaded: string | null;
   fromConfig(r: ConfigReader): Layer;
   new (args: never): Layer;
 }
@@ -61,6 +65,10 @@ export abstract class Layer {
   /** The Keras class name, as in model.json. */
   static readonly className: string = 'Layer';
   static readonly examples: readonly LayerExample[] = [];
+  /** Training-mode output depends on random draws (dropout, augmentation): no oracle can match it draw for draw. */
+  static readonly randomInTraining: boolean = false;
+  /** Why none of this layer's kernels is split over threads (null: its work is split; tests check it). */
+  static readonly singleThreaded: string | null = null;
 
   /** A layer from its saved config (layers without options of their own need no override). */
   static fromConfig(this: new (args: CommonArgs) => Layer, r: ConfigReader): Layer { return new this(r.common()); }

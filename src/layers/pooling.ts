@@ -11,12 +11,6 @@ export interface Pooling2DArgs extends LayerArgs {
 }
 
 abstract class Pooling2D extends Layer {
-  static readonly examples: readonly LayerExample[] = [
-    { args: { poolSize: 2 }, inputShape: [6, 7, 3], params: 0 },
-    { args: { poolSize: [3, 2], strides: [2, 1], padding: 'same' }, inputShape: [7, 5, 2], params: 0 },
-    { args: { poolSize: 3, strides: 2 }, inputShape: [9, 8, 4], params: 0 },
-  ];
-
   static fromConfig(this: new (args: Pooling2DArgs) => Layer, r: ConfigReader): Layer {
     r.channelsLast();
     return new this({ ...r.common(), poolSize: r.opt('pool_size'), strides: r.opt('strides'), padding: r.padding() });
@@ -79,8 +73,17 @@ abstract class Pooling2D extends Layer {
   }
 }
 
+const SAME_AVERAGE_GRADIENT = "tfjs 4.22's average-pool gradient with 'same' padding disagrees with finite differences (ours agrees)";
+
+const examples2d = (noTfjsTraining?: string): readonly LayerExample[] => [
+  { args: { poolSize: 2 }, inputShape: [6, 7, 3], params: 0 },
+  { args: { poolSize: [3, 2], strides: [2, 1], padding: 'same' }, inputShape: [7, 5, 2], params: 0, noTfjsTraining },
+  { args: { poolSize: 3, strides: 2 }, inputShape: [9, 8, 4], params: 0 },
+];
+
 export class MaxPooling2D extends Pooling2D {
   static readonly className: string = 'MaxPooling2D';
+  static readonly examples = examples2d();
   private argmax = 0;
 
   constructor(args: Pooling2DArgs = {}, fn = 'maxPooling2d') { super(args, fn); }
@@ -102,13 +105,17 @@ export class MaxPooling2D extends Pooling2D {
   backward(dy: number, n: number, needDx: boolean): number {
     if (!needDx) return 0;
     this.rt.f32(this.dx, n * this.inSize).fill(0);
-    this.rt.k.maxpool_backward(this.dx, dy, this.argmax, n * this.outSize);
+    // argmax holds flat indices into the whole dx: threads take whole images, which never share an input
+    const out = this.outSize;
+    parallelFor(this.rt, 'maxpool_backward', n, 4, 1, (n0, count) => [this.dx, dy + 4 * n0 * out, this.argmax + 4 * n0 * out, count * out],
+      `${this.name} backward`);
     return this.dx;
   }
 }
 
 export class AveragePooling2D extends Pooling2D {
   static readonly className: string = 'AveragePooling2D';
+  static readonly examples = examples2d(SAME_AVERAGE_GRADIENT);
 
   constructor(args: Pooling2DArgs = {}, fn = 'averagePooling2d') { super(args, fn); }
 
@@ -117,15 +124,23 @@ export class AveragePooling2D extends Pooling2D {
     if (training) this.dx = this.buffer(maxBatch * this.inSize, 'input gradient');
   }
 
+  /** Runs an average-pool kernel over n images split across threads (pointers offset to each range). */
+  private perImage(op: 'avgpool_forward' | 'avgpool_backward', out: number, a: number, n: number, outStride: number, aStride: number,
+    what: string): void {
+    const g = this.geometry(n);
+    parallelFor(this.rt, op, n, 4, 1, (n0, count) => [out + 4 * n0 * outStride, a + 4 * n0 * aStride, count, ...g.slice(1)],
+      `${this.name} ${what}`);
+  }
+
   forward(x: number, n: number): number {
-    this.rt.k.avgpool_forward(this.y, x, ...this.geometry(n));
+    this.perImage('avgpool_forward', this.y, x, n, this.outSize, this.inSize, 'forward');
     return this.y;
   }
 
   backward(dy: number, n: number, needDx: boolean): number {
     if (!needDx) return 0;
     this.rt.f32(this.dx, n * this.inSize).fill(0);
-    this.rt.k.avgpool_backward(this.dx, dy, ...this.geometry(n));
+    this.perImage('avgpool_backward', this.dx, dy, n, this.inSize, this.outSize, 'backward');
     return this.dx;
   }
 }
@@ -139,9 +154,9 @@ export interface Pooling1DArgs extends LayerArgs {
   dataFormat?: 'channelsLast';
 }
 
-const EXAMPLES_1D: readonly LayerExample[] = [
+const examples1d = (noTfjsTraining?: string): readonly LayerExample[] => [
   { args: { poolSize: 2 }, inputShape: [7, 3], params: 0 },
-  { args: { poolSize: 3, strides: 2, padding: 'same' }, inputShape: [8, 2], params: 0 },
+  { args: { poolSize: 3, strides: 2, padding: 'same' }, inputShape: [8, 2], params: 0, noTfjsTraining },
 ];
 
 function as2d(args: Pooling1DArgs, fn: string): Pooling2DArgs {
@@ -158,7 +173,7 @@ function config1d(pool: Pooling2D, config: Record<string, unknown>): Record<stri
 
 export class MaxPooling1D extends MaxPooling2D {
   static readonly className = 'MaxPooling1D';
-  static readonly examples = EXAMPLES_1D;
+  static readonly examples = examples1d();
   constructor(args: Pooling1DArgs = {}) { super(as2d(args, 'maxPooling1d'), 'maxPooling1d'); }
   protected readonly sampleRank = 2;
   protected image(shape: number[]): number[] { return [1, ...shape]; }
@@ -167,7 +182,7 @@ export class MaxPooling1D extends MaxPooling2D {
 
 export class AveragePooling1D extends AveragePooling2D {
   static readonly className = 'AveragePooling1D';
-  static readonly examples = EXAMPLES_1D;
+  static readonly examples = examples1d(SAME_AVERAGE_GRADIENT);
   constructor(args: Pooling1DArgs = {}) { super(as2d(args, 'averagePooling1d'), 'averagePooling1d'); }
   protected readonly sampleRank = 2;
   protected image(shape: number[]): number[] { return [1, ...shape]; }

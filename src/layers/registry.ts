@@ -1,6 +1,7 @@
 // The one list of simdnet's layers: factory name (tfjs' sn.layers.<name>) -> class. Factories, the list
 // of supported Keras classes, automatic layer names and reading saved models all derive from it; the
 // generic layer test runs every class's examples. Adding a layer: its file, its kernel, one line here.
+import { RandomFlip, RandomTranslation } from './augmentation.js';
 import { BatchNormalization } from './batch-norm.js';
 import { Activation, Dropout, Flatten } from './core.js';
 import { ConfigReader, isObject } from './config.js';
@@ -33,6 +34,8 @@ export const LAYERS = {
   averagePooling1d: AveragePooling1D,
   globalAveragePooling1d: GlobalAveragePooling1D,
   globalMaxPooling1d: GlobalMaxPooling1D,
+  randomFlip: RandomFlip,
+  randomTranslation: RandomTranslation,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

@@ -1,0 +1,227 @@
+// One test for every layer in the registry, driven by each class's examples (src/layers/*.ts): output
+// shape and Keras' parameter count; forward (inference) and, where training is deterministic, backward
+// parity with TensorFlow.js (cpu) built from simdnet's own saved config; finite differences of the
+// input and weight gradients; config and weights round trip through save/load, both ways with tfjs; and
+// bit-identical training on 1 and 2 threads with the layer's kernels shown to run on a worker.
+// A new layer needs its file and one registry line: its examples bring it here.
+import type * as TF from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Sequential } from '../../src/engine/sequential.js';
+import { modelFromArtifacts, modelToArtifacts, type WeightSpec } from '../../src/io/model-files.js';
+import { layerToJson, modelTopology } from '../../src/io/topology.js';
+import type { Layer, LayerClass, LayerExample } from '../../src/layers/layer.js';
+import { LAYERS } from '../../src/layers/registry.js';
+import { setSplitThreshold, threadStats, useThreads } from '../../src/threads/index.js';
+import { Tensor } from '../../src/tensor.js';
+import { LayerHarness, maxRelError, rand, rt } from '../helpers.js';
+import { tfjsOracle } from '../tfjs-oracle.js';
+import { distinctSpaced, expectGradOk, gradCheck, maxPoolKink, reluKink, type Kink } from './fd.js';
+
+const oracle = tfjsOracle('generic layer test');
+const tf = oracle.tf;
+const TOL = 1e-4;
+const BATCH = 3;
+
+const make = (cls: LayerClass, args: Record<string, unknown>): Layer => new (cls as unknown as new (a: unknown) => Layer)({ ...args });
+
+/** Inputs for n samples: distinct values spaced apart (no max ties, few ReLU kinks) or token ids. */
+function inputs(ex: LayerExample, n: number, seed: number): Float32Array {
+  const size = n * ex.inputShape.reduce((a, b) => a * b, 1);
+  if (ex.ids) return rand(size, seed, 0, ex.ids).map(Math.floor);
+  const spaced = distinctSpaced(size, seed);
+  const spacing = Math.max(0.021, Math.min(0.05, 4 / size));
+  return spaced.map((v) => (v / 0.05) * spacing);
+}
+
+/** Weights for a model: random, with variances positive. */
+function weightsFor(model: Sequential, seed: number): Tensor[] {
+  return model.namedWeights().map(({ param }, i) => {
+    const positive = /variance/.test(param.name);
+    return new Tensor(rand(param.size, seed + i, positive ? 0.5 : -0.5, positive ? 1.5 : 0.5), param.shape);
+  });
+}
+
+function modelWith(layer: Layer, ex: LayerExample): Sequential {
+  const m = new Sequential({ name: 'generic', seed: 5 });
+  layer.declaredInputShape = [...ex.inputShape];
+  m.add(layer);
+  return m;
+}
+
+/** The tfjs model of a simdnet model, built from simdnet's topology JSON, holding the same weights. */
+async function tfjsTwin(m: Sequential): Promise<TF.LayersModel> {
+  const t = await tf.models.modelFromJSON({ modelTopology: modelTopology(m) } as unknown as TF.io.ModelJSON);
+  t.setWeights(m.getWeights().map((w) => tf.tensor(w.data, [...w.shape])));
+  return t;
+}
+
+/** Non-differentiable points: a max's winner changing (max layers), else a ReLU output changing sign. */
+const kinkOf = (cls: LayerClass): Kink => (/Max/.test(cls.className) ? maxPoolKink : reluKink);
+
+/** The kernels a call makes, by name (rt.k wrapped for the duration). */
+function kernelsCalled(fn: () => void): Set<string> {
+  const seen = new Set<string>();
+  const k = rt.k;
+  const spy = new Proxy(k, { get: (target, prop) => { seen.add(String(prop)); return Reflect.get(target, prop); } });
+  (rt as { k: unknown }).k = spy;
+  try { fn(); } finally { (rt as { k: unknown }).k = k; }
+  return seen;
+}
+
+const entries = Object.entries(LAYERS) as [string, LayerClass][];
+
+describe('every registered layer', () => {
+  it('has at least one example, and every example builds', () => {
+    for (const [name, cls] of entries) expect(cls.examples.length, `${name} has no examples`).toBeGreaterThan(0);
+  });
+});
+
+for (const [factory, cls] of entries) {
+  describe(`${factory} (${cls.className})`, () => {
+    cls.examples.forEach((ex, i) => {
+      const label = `${cls.className} #${i} ${JSON.stringify(ex.args)} on [${ex.inputShape}]`;
+
+      it(`#${i}: output shape and Keras' parameter count`, () => {
+        const m = modelWith(make(cls, ex.args), ex);
+        expect(m.countParams(), label).toBe(ex.params);
+        const layer = m.layers[0];
+        expect(layer.computeOutputShape(ex.inputShape)).toEqual(layer.outputShape);
+        m.dispose();
+      });
+
+      it.skipIf(ex.noTfjs !== undefined)(`#${i}: parity with TensorFlow.js (${ex.noTfjs ?? 'tfjs cpu'})`, async () => {
+        const m = modelWith(make(cls, ex.args), ex);
+        m.setWeights(weightsFor(m, 11));
+        const t = await tfjsTwin(m);
+        try {
+          expect(t.countParams(), `${label}: tfjs parameter count`).toBe(m.countParams());
+          expect(t.outputs[0].shape.slice(1), `${label}: tfjs output shape`).toEqual(m.outputShape);
+          // weights in the same order (Keras': trainable first)
+          expect(t.weights.map((w) => w.shape)).toEqual(m.getWeights().map((w) => w.shape));
+          const x = inputs(ex, BATCH, 21);
+          const ours = (await m.predict(new Tensor(x, [BATCH, ...ex.inputShape]))).data;
+          const theirs = tf.tidy(() => (t.predict(tf.tensor(x, [BATCH, ...ex.inputShape])) as TF.Tensor).dataSync());
+          const err = maxRelError(ours, theirs);
+          oracle.record(`${label} forward`, err);
+          expect(err, `${label}: inference output vs tfjs`).toBeLessThanOrEqual(TOL);
+          if (cls.randomInTraining || ex.noTfjsTraining) return;
+          // training mode: y, dx and the trainable weights' gradients of L = Σ y ⊙ r
+          const layer = make(cls, ex.args);
+          layer.name = 'twin';
+          const h = new LayerHarness(layer, ex.inputShape, BATCH, m.layers[0].params.map((_, j) => {
+            const w = m.layers[0].params[j];
+            return rt.f32(w.offset, w.size).slice();
+          }));
+          try {
+            const r = rand(h.outSize, 31);
+            const run = h.run(x, r, true, 1);
+            const tl = t.layers[0];
+            const vars = tl.trainableWeights.map((w) => w.read());
+            const ref = tf.tidy(() => {
+              const xT = tf.tensor(x, [BATCH, ...ex.inputShape]);
+              const rT = tf.tensor(r, [BATCH, ...m.outputShape]);
+              const f = (xx: TF.Tensor) => tf.sum(tf.mul(tl.apply(xx, { training: true }) as TF.Tensor, rT)) as TF.Scalar;
+              const y = (tl.apply(xT, { training: true }) as TF.Tensor).dataSync();
+              const dx = ex.ids ? null : tf.grad(f)(xT).dataSync();
+              if (vars.length === 0) return { y, dx, dw: [] };
+              const { grads } = tf.variableGrads(() => f(xT), vars as TF.Variable[]);
+              return { y, dx, dw: vars.map((v) => grads[v.name].dataSync()) };
+            });
+            const errs = [maxRelError(run.y, ref.y)];
+            if (ref.dx) errs.push(maxRelError(run.dx!, ref.dx));
+            const trainable = layer.params.filter((p) => layer.isTrainable(p));
+            expect(trainable.length).toBe(ref.dw.length);
+            trainable.forEach((p, j) => errs.push(maxRelError(run.dw[layer.params.indexOf(p)], ref.dw[j])));
+            const worst = Math.max(...errs);
+            oracle.record(`${label} training y, dx, dW`, worst);
+            expect(worst, `${label}: training-mode output and gradients vs tfjs (${errs.map((e) => e.toExponential(1))})`).toBeLessThanOrEqual(TOL);
+          } finally { h.dispose(); }
+        } finally { t.dispose(); m.dispose(); }
+      });
+
+      it(`#${i}: gradients agree with finite differences`, () => {
+        const layer = make(cls, ex.args);
+        const h = new LayerHarness(layer, ex.inputShape, BATCH);
+        try {
+          if (layer.params.length === 0 && ex.ids) return; // nothing differentiable
+          const res = gradCheck(h, { x: inputs(ex, BATCH, 41), kink: kinkOf(cls), seed: 9, noInputGradient: ex.ids !== undefined,
+            tolerance: ex.fdTolerance });
+          // moving statistics have no gradient: check the trainable weights and the input only
+          const checked = res.filter((c) => c.tensor === 'input' || layer.params.some((p) => p.name === c.tensor && layer.isTrainable(p)));
+          expect(checked.length).toBeGreaterThan(0);
+          expectGradOk(label, checked);
+        } finally { h.dispose(); }
+      });
+
+      it(`#${i}: config and weights round-trip through save/load, and through tfjs both ways`, async () => {
+        const m = modelWith(make(cls, ex.args), ex);
+        m.setWeights(weightsFor(m, 51));
+        const a = modelToArtifacts(m);
+        const again = modelFromArtifacts(a.modelTopology, a.weightSpecs, a.weightData);
+        const x = new Tensor(inputs(ex, BATCH, 61), [BATCH, ...ex.inputShape]);
+        try {
+          expect(layerToJson(again.layers[0])).toEqual(layerToJson(m.layers[0]));
+          expect(again.getWeights().map((w) => Array.from(w.data))).toEqual(m.getWeights().map((w) => Array.from(w.data)));
+          expect(Array.from((await again.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+          if (ex.noTfjs) return;
+          // tfjs loads simdnet's artifacts, and simdnet loads what tfjs saves from them
+          const t = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs as TF.io.WeightsManifestEntry[],
+            weightData: a.weightData }));
+          const theirs = tf.tidy(() => (t.predict(tf.tensor(x.data, [...x.shape])) as TF.Tensor).dataSync());
+          expect(maxRelError((await m.predict(x)).data, theirs), `${label}: tfjs predicting with simdnet's files`).toBeLessThanOrEqual(TOL);
+          let saved: TF.io.ModelArtifacts | null = null;
+          await t.save(tf.io.withSaveHandler(async (art) => { saved = art; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+          t.dispose();
+          const s = saved! as TF.io.ModelArtifacts;
+          const back = modelFromArtifacts(s.modelTopology, s.weightSpecs as WeightSpec[], s.weightData as ArrayBuffer);
+          expect(maxRelError((await back.predict(x)).data, theirs), `${label}: simdnet predicting with tfjs' files`).toBeLessThanOrEqual(TOL);
+          back.dispose();
+        } finally { m.dispose(); again.dispose(); }
+      });
+
+      it(`#${i}: trains bit-identically on 1 and 2 threads, ${cls.singleThreaded ? `single-threaded (${cls.singleThreaded})` : 'its kernels running on a worker'}`, async () => {
+        const runWith = async (threads: number): Promise<{ w: Tensor[]; p: Float32Array; calls: Set<string>; ops: Record<string, number> }> => {
+          const m = modelWith(make(cls, ex.args), ex);
+          m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+          const n = 8;
+          const x = new Tensor(inputs(ex, n, 71), [n, ...ex.inputShape]);
+          const y = new Tensor(rand(n * m.outputShape.reduce((a, b) => a * b, 1), 72), [n, ...m.outputShape]);
+          await useThreads(rt, threads);
+          const before = { ...threadStats().workerOps };
+          let calls = new Set<string>();
+          await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, seed: 3, threads, callbacks: [{
+            onBatchBegin: () => {},
+          }] });
+          // the kernels one training step calls, seen on this thread
+          const net = (m as unknown as { net: { trainStep(n: number, s: number): unknown } }).net;
+          calls = kernelsCalled(() => net.trainStep(4, 99));
+          const after = threadStats().workerOps;
+          const ops: Record<string, number> = {};
+          for (const [op, c] of Object.entries(after)) if (c > (before[op] ?? 0)) ops[op] = c - (before[op] ?? 0);
+          const p = (await m.predict(x, { threads })).data;
+          const w = m.getWeights();
+          m.dispose();
+          return { w, p, calls, ops };
+        };
+        const prev = setSplitThreshold(0);
+        try {
+          const one = await runWith(1);
+          const two = await runWith(2);
+          expect(two.w.map((t) => Array.from(t.data))).toEqual(one.w.map((t) => Array.from(t.data)));
+          expect(Array.from(two.p)).toEqual(Array.from(one.p));
+          const layerKernels = [...two.calls].filter((k) => !['gemm_pack_floats', 'count_nonfinite', 'gather_rows', 'mse', 'count_argmax_match',
+            'count_binary_match', 'sgd_update'].includes(k));
+          const onWorkers = layerKernels.filter((k) => two.ops[k]);
+          // a configuration that runs no kernel of its own (dropout at rate 0) has nothing to split
+          if (cls.singleThreaded || layerKernels.length === 0) expect(onWorkers, `${label}: declared single-threaded`).toEqual([]);
+          else expect(onWorkers.length, `${label}: none of its kernels (${layerKernels.join(', ')}) ran on a worker (workers ran ${JSON.stringify(two.ops)})`).toBeGreaterThan(0);
+        } finally {
+          setSplitThreshold(prev);
+          await useThreads(rt, 1);
+        }
+      });
+    });
+  });
+}
+
+afterAll(() => setSplitThreshold(1));
