@@ -15,9 +15,10 @@
 
 import { uniform01 } from './random';
 
-const FLIP_HORIZONTAL = 1, FLIP_VERTICAL = 2, FLIP_JOINT = 4;
-const FILL_REFLECT = 0, FILL_WRAP = 1, FILL_CONSTANT = 2;
-const INTERP_BILINEAR = 1;
+// exported as Wasm globals: test/runtime/constants.test.ts checks them against src/runtime/wasm.ts
+export const FLIP_HORIZONTAL: i32 = 1, FLIP_VERTICAL: i32 = 2, FLIP_JOINT: i32 = 4;
+export const FILL_REFLECT: i32 = 0, FILL_WRAP: i32 = 1, FILL_CONSTANT: i32 = 2, FILL_NEAREST: i32 = 3;
+export const INTERP_NEAREST: i32 = 0, INTERP_BILINEAR: i32 = 1;
 // Sample coordinates are clamped to ±2^24 before they become integers (f32 holds no fraction there).
 const COORD_LIMIT: f32 = 16777216.0;
 

@@ -3,7 +3,10 @@
 // and, when Debian's PyTorch is importable by /usr/bin/python3, the PyTorch reference script on the same seeds
 // (../shared/peers/orl_torch_ref.py: Adam lr 0.001, its own default epsilon 1e-8, random 15 % split).
 //
-//   node dist/bench/orl.js [--seeds 0-7] [--epsilon 1e-7,1e-8] [--epochs 60] [--no-torch]
+//   node dist/bench/orl.js [--seeds 0-7] [--epsilon 1e-7,1e-8] [--epochs 60] [--variants plain,bn,aug,bn+aug] [--no-torch]
+//
+// Variants: the lab CNN as it is (plain), with batch normalization after every convolution and the dense
+// layer (bn), with randomFlip + randomTranslation in front (aug), or both (bn+aug).
 //
 // The recipe is bimodal: a run either leaves the ln(40) loss plateau early or stays there, so one seed says
 // little. The table gives each seed's best test accuracy and the epoch the training loss first fell below 3.5.
@@ -43,18 +46,22 @@ function parseSeeds(s: string): number[] {
 
 interface Run { seed: number; best: number; escape: number; seconds: number }
 
-async function simdnetRuns(data: sn.data.ImageFolder, seeds: number[], epsilon: number, epochs: number): Promise<Run[]> {
+const VARIANTS: Record<string, { batchNorm?: boolean; augment?: boolean }> = {
+  plain: {}, bn: { batchNorm: true }, aug: { augment: true }, 'bn+aug': { batchNorm: true, augment: true },
+};
+
+async function simdnetRuns(data: sn.data.ImageFolder, seeds: number[], epsilon: number, epochs: number, variant: string): Promise<Run[]> {
   const runs: Run[] = [];
   const y = sn.utils.toCategorical(data.y, 40);
   for (const seed of seeds) {
     const t0 = performance.now();
     const { xTrain, xTest, yTrain, yTest } = sn.utils.trainTestSplit(data.x, y, { testSize: 0.15, seed, stratify: true });
-    const model = sn.models.labFaceCnn({ numClasses: 40, seed });
+    const model = sn.models.labFaceCnn({ numClasses: 40, seed, ...VARIANTS[variant] });
     model.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.001, epsilon }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const h = await model.fit(xTrain, yTrain, { epochs, batchSize: 32, seed, verbose: 0, validationData: [xTest, yTest] });
     model.dispose();
     const run = { seed, best: Math.max(...h.history.val_accuracy), escape: h.history.loss.findIndex((l) => l < 3.5) + 1, seconds: (performance.now() - t0) / 1000 };
-    console.log(`  simdnet eps ${epsilon}: seed ${seed} best ${run.best.toFixed(3)} left plateau ${run.escape ? `at epoch ${run.escape}` : 'never'} (${run.seconds.toFixed(0)} s)`);
+    console.log(`  simdnet ${variant} eps ${epsilon}: seed ${seed} best ${run.best.toFixed(3)} left plateau ${run.escape ? `at epoch ${run.escape}` : 'never'} (${run.seconds.toFixed(0)} s)`);
     runs.push(run);
   }
   return runs;
@@ -81,12 +88,16 @@ async function main() {
   const seeds = parseSeeds(option('seeds') ?? '0-7');
   const epochs = Number(option('epochs') ?? 60);
   const epsilons = (option('epsilon') ?? '1e-7,1e-8').split(',').map(Number);
+  const variants = (option('variants') ?? 'plain').split(',');
+  for (const v of variants) if (!VARIANTS[v]) throw new Error(`bench/orl: unknown variant '${v}'; valid: ${Object.keys(VARIANTS).join(', ')}`);
   if (!(epochs > 0) || epsilons.some((e) => !(e > 0))) throw new Error('bench/orl: --epochs and --epsilon must be positive numbers');
   console.log(`# ORL real faces, lab CNN, Adam lr 0.001, batch 32, ${epochs} epochs, seeds ${seeds.join(',')}`);
   console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, Node ${process.version}; simdnet trains on all cores, PyTorch on one thread`);
   const data = await sn.data.loadImageFolder(ORL, { size: [42, 42], channels: 3, onWarning: () => {} });
   const rows: [string, Run[] | string][] = [];
-  for (const eps of epsilons) rows.push([`simdnet (Adam epsilon ${eps})`, await simdnetRuns(data, seeds, eps, epochs)]);
+  for (const variant of variants) {
+    for (const eps of epsilons) rows.push([`simdnet ${variant} (Adam epsilon ${eps})`, await simdnetRuns(data, seeds, eps, epochs, variant)]);
+  }
   if (!process.argv.includes('--no-torch')) {
     console.log('  PyTorch reference running …');
     rows.push(['PyTorch (torch.optim.Adam, epsilon 1e-8)', torchRuns(seeds, epochs)]);

@@ -7,22 +7,35 @@ import { layers as L } from './layers/index.js';
  * Conv 128,128 → MaxPool → Dropout .2 → Flatten → Dense 1024 relu → Dropout .5 → Dense softmax.
  * All convolutions 3x3, valid padding, relu. 435,504 parameters for 42x42x3 inputs and 16 classes.
  */
-export function labFaceCnn(args: { numClasses?: number; inputShape?: number[]; seed?: number } = {}): Sequential {
+export interface LabFaceCnnArgs {
+  numClasses?: number;
+  inputShape?: number[];
+  seed?: number;
+  /** A batchNormalization after every convolution (and the 1024-unit dense layer). */
+  batchNorm?: boolean;
+  /** randomFlip (horizontal) and randomTranslation (±10 %) in front: new views of the faces in every epoch. */
+  augment?: boolean;
+}
+
+export function labFaceCnn(args: LabFaceCnnArgs = {}): Sequential {
   const m = new Sequential({ seed: args.seed });
-  m.add(L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: args.inputShape ?? [42, 42, 3] }));
-  m.add(L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }));
-  m.add(L.maxPooling2d({ poolSize: 2 }));
-  m.add(L.dropout({ rate: 0.2 }));
-  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-  m.add(L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-  m.add(L.maxPooling2d({ poolSize: 2 }));
-  m.add(L.dropout({ rate: 0.2 }));
-  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
-  m.add(L.conv2d({ filters: 128, kernelSize: 3, activation: 'relu' }));
-  m.add(L.maxPooling2d({ poolSize: 2 }));
-  m.add(L.dropout({ rate: 0.2 }));
+  const inputShape = args.inputShape ?? [42, 42, 3];
+  if (args.augment) {
+    m.add(L.randomFlip({ mode: 'horizontal', inputShape }));
+    m.add(L.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1 }));
+  }
+  const norm = () => { if (args.batchNorm) m.add(L.batchNormalization()); };
+  for (const filters of [32, 64, 128]) {
+    for (let i = 0; i < 2; i++) {
+      m.add(L.conv2d({ filters, kernelSize: 3, activation: 'relu', ...(m.layers.length === 0 ? { inputShape } : {}) }));
+      norm();
+    }
+    m.add(L.maxPooling2d({ poolSize: 2 }));
+    m.add(L.dropout({ rate: 0.2 }));
+  }
   m.add(L.flatten());
   m.add(L.dense({ units: 1024, activation: 'relu' }));
+  norm();
   m.add(L.dropout({ rate: 0.5 }));
   m.add(L.dense({ units: args.numClasses ?? 16, activation: 'softmax' }));
   return m;

@@ -8,6 +8,7 @@ export abstract class MonitorCallback extends Callback {
   readonly mode: 'min' | 'max';
   readonly minDelta: number;
   best: number;
+  private warned = false;
 
   constructor(args: { monitor?: string; mode?: Mode; minDelta?: number }, defaultMonitor: string, what: string) {
     super();
@@ -20,10 +21,11 @@ export abstract class MonitorCallback extends Callback {
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 
-  /** The monitored value in logs, warning once (like Keras) when it is missing. */
+  /** The monitored value in logs; when it is missing, warns (on the first epoch it is missing only). */
   protected current(logs: Logs | undefined, what: string): number | undefined {
     const v = logs?.[this.monitor];
-    if (v === undefined) {
+    if (v === undefined && !this.warned) {
+      this.warned = true;
       console.warn(`${what}: monitored quantity '${this.monitor}' is not available; available: ${Object.keys(logs ?? {}).join(', ')}`);
     }
     return v;

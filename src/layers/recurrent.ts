@@ -1,10 +1,11 @@
 // Recurrent layers: SimpleRNN, LSTM and GRU over one base class that runs the time loop and
 // backpropagation through time; each cell is its step kernels (assembly/rnn.ts) and its weight layout.
 //
-// Shape letters: B samples, T time steps, D input features, U units, G = gates·U (1, 4 or 3 gates).
+// Shape letters: B samples, T time steps, D input features, U units, G gates per unit (1, 4 or 3), as in
+// assembly/rnn.ts; a step's pre-activations are G·U columns.
 //   input x [B, T, D] (batch-major, as Keras). Buffers are time-major in *processing* order (goBackwards
 //   processes input step T-1-s at step s):
-//   z  [T, B, G]    pre-activations x·W + b (one GEMM over all steps), then + h_{s-1}·U per step; the
+//   z  [T, B, G·U]    pre-activations x·W + b (one GEMM over all steps), then + h_{s-1}·U per step; the
 //                   step kernel overwrites them with the gate activations backward needs, and backward
 //                   overwrites those with the pre-activation gradients
 //   hs [T+1, B, U]  hidden states; slot 0 is the zero initial state, slot s+1 the state after step s
@@ -56,8 +57,8 @@ export interface GRUArgs extends RecurrentArgs {
   implementation?: number;
 }
 
-/** Activation codes of the SimpleRNN step kernels (assembly/rnn.ts ACT_*). */
-const ACT_CODE: Partial<Record<ActivationName, number>> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
+/** Activation codes of the SimpleRNN step kernels (assembly/rnn.ts ACT_*; checked by test/runtime/constants.test.ts). */
+export const ACT_CODE: Partial<Record<ActivationName, number>> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
 
 export abstract class Recurrent extends Layer {
   static fromConfig(r: ConfigReader): Layer {
@@ -86,7 +87,7 @@ export abstract class Recurrent extends Layer {
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
-  /** Gates per unit: G = gates · units columns in the kernels. */
+  /** G, gates per unit: the kernels' pre-activations have gates · units columns. */
   protected abstract readonly gates: number;
   private readonly kernelInit: InitializerSpec;
   private readonly recurrentInit: InitializerSpec;
@@ -191,7 +192,7 @@ export abstract class Recurrent extends Layer {
     const u = this.units, g = this.gates * u;
     const [kernel, , bias] = this.params;
     this.lastX = x;
-    // z [T, B, G] = x (rows in processing order) · W + b
+    // z [T, B, G·U] = x (rows in processing order) · W + b
     k.seq_row_offsets(this.xRows, n, t, d, this.goBackwards ? 1 : 0, 1);
     parallelGemm(rt, this.z, g, x, this.xRows, this.idD, kernel.offset, g, 1, n * t, g, d,
       bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, `${this.name} GEMM`);
@@ -238,12 +239,12 @@ export abstract class Recurrent extends Layer {
       const step = this.goBackwards ? t - 1 - s : s;
       const [dys, dyRs] = this.returnSequences ? [dy + s * u * 4, t * u] : s === t - 1 ? [dy, u] : [0, 0];
       this.stepBackward(s, n, dys, dyRs, mask ? mask + step * 4 : 0, t);
-      // dL/dh_{s-1} += dRec_s [B, G] · Uᵀ [G, U]
+      // dL/dh_{s-1} += dRec_s [B, G·U] · Uᵀ [G·U, U]
       if (s > 0) {
         parallelGemm(rt, this.dhRun, u, recGrad + s * n * g * 4, this.gRows, this.idG, this.ukT, u, 1, n, u, g, GEMM_ACC, 0, `${this.name} GEMM`);
       }
     }
-    // dW [D, G] += xᵀ · dz over all T·B rows; dU [U, G] += h_prevᵀ · dRec
+    // dW [D, G·U] += xᵀ · dz over all T·B rows; dU [U, G·U] += h_prevᵀ · dRec
     parallelGemm(rt, kernel.gradOffset, g, this.lastX, this.idD, this.xRows, this.z, g, 1, d, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
     parallelGemm(rt, recurrent.gradOffset, g, this.hs, this.idU, this.hRed, recGrad, g, 1, u, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
     if (bias) this.biasBackward(bias, n * t);
