@@ -3,7 +3,7 @@ import { initRuntime, runtime } from './runtime/wasm.js';
 
 export { tensor, Tensor } from './tensor.js';
 export type { DType } from './tensor.js';
-export { layers, Layer } from './layers/index.js';
+export { layers, Layer, LAYERS as layerClasses } from './layers/index.js';
 export { Sequential, sequential } from './engine/sequential.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export { optimizers, Optimizer, SGD, Adam, Adagrad, RMSprop } from './engine/optimizers.js';

@@ -10,16 +10,6 @@ export const layers = Object.fromEntries(Object.entries(LAYERS).map(([name, cls]
 export { Layer } from './layer.js';
 export type { LayerArgs, LayerExample, Param } from './layer.js';
 export { LAYERS, SUPPORTED_LAYERS, layerFromConfig } from './registry.js';
-export { Conv2D } from './conv2d.js';
-export { Conv1D } from './conv1d.js';
-export { BatchNormalization } from './batch-norm.js';
-export { RandomFlip, RandomTranslation } from './augmentation.js';
-export { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling.js';
-export { Dense } from './dense.js';
-export { MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D } from './pooling.js';
-export { Dropout, Flatten, Activation } from './core.js';
-export { Embedding } from './embedding.js';
-export { SimpleRNN, LSTM, GRU } from './recurrent.js';
 export type { Conv2DArgs } from './conv2d.js';
 export type { DenseArgs } from './dense.js';
 export type { Pooling2DArgs } from './pooling.js';
