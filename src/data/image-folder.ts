@@ -2,7 +2,7 @@
 //   one sub-folder per class:        faces/A/0001.jpg, faces/C/0002.pgm ...
 //   flat, class before the first _: faces/A_0001.jpg, faces/C_0002.png ...
 // JPEG / PNG / PGM mixed; images resized with OpenCV's INTER_LINEAR and scaled to [0, 1].
-import { readImage, resize, type Image } from '../io/images.js';
+import { readImage, resize, toFloat, type Image } from '../io/images.js';
 import { Tensor } from '../tensor.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|pgm|pnm)$/i;
@@ -20,26 +20,38 @@ export interface LoadImageFolderOptions {
 
 export interface ImageFolder { x: Tensor; y: Int32Array; classNames: string[]; files: string[]; layout: 'folders' | 'flat' }
 
-export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions = {}): Promise<ImageFolder> {
+/** The labelled image files of a folder, in a fixed order (sorted), with the class order. */
+export interface FolderListing { files: string[]; classes: string[]; classNames: string[]; layout: 'folders' | 'flat' }
+
+/** Checks the size / channels options shared by the folder loaders. */
+export function checkImageOptions(fn: string, size: unknown, channels: unknown): { h: number; w: number; channels: 1 | 3 } {
+  const [h, w] = (size ?? [42, 42]) as number[];
+  const c = channels ?? 3;
+  if (!Array.isArray(size ?? [42, 42]) || ![h, w].every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`${fn}: size must be [height, width] of positive integers, got ${JSON.stringify(size)}`);
+  }
+  if (c !== 1 && c !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${JSON.stringify(channels)}`);
+  return { h, w, channels: c };
+}
+
+/** Lists a folder in either layout; files in sorted order, classes per file, the class order. */
+export async function listImageFolder(dir: string, opts: { classNames?: string[]; onWarning?: (m: string) => void } = {},
+  fn = 'loadImageFolder'): Promise<FolderListing> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const [h, w] = opts.size ?? [42, 42];
-  const channels = opts.channels ?? 3;
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
-  if (![h, w].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`loadImageFolder: size must be [height, width] of positive integers, got ${JSON.stringify(opts.size)}`);
-  if (channels !== 1 && channels !== 3) throw new Error(`loadImageFolder: channels must be 1 or 3, got ${JSON.stringify(opts.channels)}`);
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `loadImageFolder: no such folder ${dir}` : code === 'ENOTDIR' ? `loadImageFolder: ${dir} is not a folder` : `loadImageFolder: cannot read ${dir}: ${(e as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `${fn}: no such folder ${dir}` : code === 'ENOTDIR' ? `${fn}: ${dir} is not a folder` : `${fn}: cannot read ${dir}: ${(e as Error).message}`);
   }
   entries = entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const found: { file: string; cls: string }[] = [];
   const subdirs = entries.filter((e) => e.isDirectory());
   const layout: 'folders' | 'flat' = subdirs.length > 0 ? 'folders' : 'flat';
-  const skip = (file: string, why: string) => warn(`loadImageFolder: skipping ${file}: ${why}`);
+  const skip = (file: string, why: string) => warn(`${fn}: skipping ${file}: ${why}`);
   if (layout === 'folders') {
     for (const e of entries) if (!e.isDirectory()) skip(path.join(dir, e.name), 'not inside a class folder');
     for (const sub of subdirs) {
@@ -62,20 +74,26 @@ export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions 
     }
   }
   if (found.length === 0) {
-    throw new Error(`loadImageFolder: ${dir} holds no images: expected class folders (A/0001.jpg) or flat files named <class>_<id>.jpg (JPEG, PNG or PGM)`);
+    throw new Error(`${fn}: ${dir} holds no images: expected class folders (A/0001.jpg) or flat files named <class>_<id>.jpg (JPEG, PNG or PGM)`);
   }
   const present = [...new Set(found.map((f) => f.cls))].sort();
   let classNames = present;
   if (opts.classNames) {
     classNames = [...opts.classNames];
-    if (new Set(classNames).size !== classNames.length) throw new Error(`loadImageFolder: classNames has duplicates: ${classNames.join(', ')}`);
+    if (new Set(classNames).size !== classNames.length) throw new Error(`${fn}: classNames has duplicates: ${classNames.join(', ')}`);
     const unknown = present.filter((c) => !classNames.includes(c));
-    if (unknown.length) throw new Error(`loadImageFolder: ${dir} has classes ${unknown.join(', ')} that are not in classNames (${classNames.join(' ')})`);
+    if (unknown.length) throw new Error(`${fn}: ${dir} has classes ${unknown.join(', ')} that are not in classNames (${classNames.join(' ')})`);
     const empty = classNames.filter((c) => !present.includes(c));
-    if (empty.length) warn(`loadImageFolder: no images in ${dir} for classes ${empty.join(', ')}`);
+    if (empty.length) warn(`${fn}: no images in ${dir} for classes ${empty.join(', ')}`);
   }
+  return { files: found.map((f) => f.file), classes: found.map((f) => f.cls), classNames, layout };
+}
+
+export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions = {}): Promise<ImageFolder> {
+  const { h, w, channels } = checkImageOptions('loadImageFolder', opts.size, opts.channels);
+  const { files, classes, classNames, layout } = await listImageFolder(dir, opts);
   const index = new Map(classNames.map((c, i) => [c, i]));
-  const n = found.length, per = h * w * channels;
+  const n = files.length, per = h * w * channels;
   const x = new Float32Array(n * per);
   const y = new Int32Array(n);
   // decode a few files at a time: I/O overlaps decoding without holding every photo in memory
@@ -84,13 +102,16 @@ export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions 
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const img: Image = await readImage(found[i].file, { channels });
-      const small = resize(img, w, h);
-      const out = x.subarray(i * per, (i + 1) * per);
-      for (let j = 0; j < per; j++) out[j] = small.data[j] / 255;
-      y[i] = index.get(found[i].cls)!;
+      x.set(await readPixels(files[i], h, w, channels), i * per);
+      y[i] = index.get(classes[i])!;
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker));
-  return { x: new Tensor(x, [n, h, w, channels]), y, classNames, files: found.map((f) => f.file), layout };
+  return { x: new Tensor(x, [n, h, w, channels]), y, classNames, files, layout };
+}
+
+/** One photo as the loaders see it: decoded, resized with OpenCV's INTER_LINEAR, scaled to [0, 1]. */
+export async function readPixels(file: string, h: number, w: number, channels: 1 | 3): Promise<Float32Array> {
+  const img: Image = await readImage(file, { channels });
+  return toFloat(resize(img, w, h));
 }

@@ -3,3 +3,5 @@ export { loadImageFolder } from './image-folder.js';
 export type { ImageFolder, LoadImageFolderOptions } from './image-folder.js';
 export { syntheticFaces, LAB_LABELS } from './synthetic-faces.js';
 export type { SyntheticFacesInfo, SyntheticFacesOptions } from './synthetic-faces.js';
+export { imageDataset, ImageDataset } from './image-dataset.js';
+export type { ImageDatasetOptions } from './image-dataset.js';

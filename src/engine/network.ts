@@ -157,6 +157,29 @@ export class Network {
     return { x: xo, y: yo, n, release };
   }
 
+  /**
+   * Copies one batch from JS tensors into the plan's input (and labels), growing the plan if the batch is
+   * larger than any before; refuses non-finite values. Returns the batch's sample count.
+   */
+  putBatch(xs: Tensor, ys: Tensor | null, training: boolean, fn: string, where: string): number {
+    const n = this.checkX(xs, `${where}.xs`, fn);
+    if (ys) this.checkY(ys, n, `${where}.ys`, fn);
+    const plan = this.ensurePlan(n, training);
+    const rt = this.rt!;
+    rt.f32(plan.input, xs.size).set(xs.data);
+    let bad = rt.k.count_nonfinite(plan.input, xs.size);
+    if (bad) throw new Error(`${fn}: ${where}.xs contains ${bad} NaN or infinite value(s), first at flat index ${firstNonFinite(xs.data)}`);
+    if (ys) {
+      if (sparseLabels(this.loss!)) rt.i32(plan.labels, ys.size).set(ys.data);
+      else {
+        rt.f32(plan.labels, ys.size).set(ys.data);
+        bad = rt.k.count_nonfinite(plan.labels, ys.size);
+        if (bad) throw new Error(`${fn}: ${where}.ys contains ${bad} NaN or infinite value(s), first at flat index ${firstNonFinite(ys.data)}`);
+      }
+    }
+    return n;
+  }
+
   /** Gathers rows idx[from..from+count) of staged data into the plan's batch buffers. */
   gather(s: Staged, idx: number, from: number, count: number): void {
     const rt = this.rt!;

@@ -15,7 +15,7 @@ import { summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
 
-export type { FitArgs } from './trainer.js';
+export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
 export { sliceRows } from './trainer.js';
 
 export interface CompileArgs {
@@ -170,6 +170,16 @@ export class Sequential implements TrainingModel {
   async fit(x: Tensor, y: Tensor, args: trainer.FitArgs = {}): Promise<History> {
     await this.prepare('fit', args.threads, true);
     return trainer.fit(this.net, this, x, y, args);
+  }
+
+  /**
+   * Trains on batches streamed from a dataset (tfjs' fitDataset, Keras' fit(dataset)): an iterable or async
+   * iterable of { xs, ys } giving a fresh pass per epoch, or a function returning one; memory holds one
+   * batch at a time. With the same batches in the same order it trains exactly as fit().
+   */
+  async fitDataset(dataset: trainer.Dataset, args: trainer.FitDatasetArgs = {}): Promise<History> {
+    await this.prepare('fitDataset', args.threads, true);
+    return trainer.fitDataset(this.net, this, dataset, args);
   }
 
   async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; verbose?: number; threads?: number | 'auto' } = {}): Promise<{ loss: number; accuracy?: number }> {
