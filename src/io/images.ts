@@ -108,7 +108,7 @@ function decodeAs(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptio
 const isFrameMarker = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 
 /** The frame size from the first SOF segment before the scan data, or null if the segments do not lead there. */
-function jpegFrameSize(bytes: Uint8Array): { width: number; height: number } | null {
+function jpegFrameSize(bytes: Uint8Array): { width: number; height: number; huffman: boolean } | null {
   for (let i = 2; i + 3 < bytes.length;) {
     if (bytes[i] !== 0xff) return null;
     const marker = bytes[i + 1];
@@ -117,7 +117,7 @@ function jpegFrameSize(bytes: Uint8Array): { width: number; height: number } | n
     if (marker === 0xda || marker === 0xd9) return null; // scan data or the end, and no frame header before it
     if (isFrameMarker(marker)) {
       if (i + 8 >= bytes.length) return null;
-      return { height: (bytes[i + 5] << 8) | bytes[i + 6], width: (bytes[i + 7] << 8) | bytes[i + 8] };
+      return { height: (bytes[i + 5] << 8) | bytes[i + 6], width: (bytes[i + 7] << 8) | bytes[i + 8], huffman: marker <= 0xc3 };
     }
     i += 2 + ((bytes[i + 2] << 8) | bytes[i + 3]);
   }
@@ -126,8 +126,18 @@ function jpegFrameSize(bytes: Uint8Array): { width: number; height: number } | n
 
 function decodeJpeg(bytes: Uint8Array, fail: (reason: string) => Error): Image {
   const frame = jpegFrameSize(bytes);
-  // jpeg-js counts its own buffers against maxMemoryUsageInMB; the result is width x height x 3
-  if (frame) checkImageLimits('JPEG', frame.width, frame.height, frame.width * frame.height * 3, fail);
+  if (frame) {
+    // jpeg-js counts its own buffers against maxMemoryUsageInMB; the result is width x height x 3
+    checkImageLimits('JPEG', frame.width, frame.height, frame.width * frame.height * 3, fail);
+    // jpeg-js allocates and converts the whole frame however little data follows (a 600-byte file declaring
+    // 9000x9000 took 24 s and 2.4 GB). Huffman coding spends at least one bit on every 8x8 block's DC value,
+    // so a file too short for that cannot be the image it declares.
+    const minBytes = Math.ceil((Math.ceil(frame.width / 8) * Math.ceil(frame.height / 8)) / 8);
+    if (frame.huffman && bytes.length < minBytes) {
+      throw fail(`corrupt or truncated JPEG: ${bytes.length} bytes cannot hold a ${frame.width}x${frame.height} frame ` +
+        `(at least one bit per 8x8 block: ${minBytes} bytes)`);
+    }
+  }
   let decoded: { width: number; height: number; data: Uint8Array; exifBuffer?: Uint8Array };
   try {
     decoded = decodeJpegJs(bytes, {

@@ -284,6 +284,15 @@ describe('decodeImage: size limits from the header, truncated PNG data', () => {
       'decodeImage: bomb.jpg: JPEG of 20000x20000 pixels (400.0 megapixels) is too large to decode: the limit is 100 megapixels');
   });
 
+  it('a small JPEG declaring a large frame within the limits is refused before jpeg-js allocates it', () => {
+    const card = encodeJpeg(rgbCard(16, 16), 16, 16);
+    const t0 = performance.now();
+    expect(() => decodeImage(withJpegSize(card, 9000, 9000), 'big.jpg')).toThrow(
+      `decodeImage: big.jpg: corrupt or truncated JPEG: ${card.length} bytes cannot hold a 9000x9000 frame (at least one bit per 8x8 block: 158204 bytes)`);
+    expect(performance.now() - t0).toBeLessThan(500); // jpeg-js took 24 s and 2.4 GB to fail on it
+    expect(decodeImage(withJpegSize(card, 16, 8), 'smaller.jpg').height).toBe(8); // a smaller frame than coded still decodes
+  });
+
   it('a PNG short of rows (a complete zlib stream of 5 of 10 rows) is an error naming the file, every time', () => {
     const short = pngOf({ width: 100, height: 10 }, greyRows(100, 5));
     for (let i = 0; i < 20; i++) {
