@@ -182,15 +182,19 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const model = await sn.loadModel(opts.model as string);
   const [h, w, c] = model.inputShape;
   const k = model.outputShape[0];
-  const names = opts.labels ? (opts.labels as string).split(',') : model.classNames ?? (k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : null);
-  if (names && names.length !== k) throw new UsageError(`simdnet predict: --labels has ${names.length} names but the model predicts ${k} classes`);
+  const classes = k === 1 ? 2 : k; // one sigmoid output: class 1 above 0.5
+  const labels = opts.labels ? (opts.labels as string).split(',') : null;
+  if (labels && labels.length !== classes) throw new UsageError(`simdnet predict: --labels has ${labels.length} names but the model predicts ${classes} classes`);
+  const names = labels ?? model.classNames ?? (k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : null);
   for (const file of positionals) {
     const img = sn.io.resize(await sn.io.readImage(file, { channels: c as 1 | 3 }), w, h);
     const x = sn.tensor(Float32Array.from(img.data, (v) => v / 255), [1, h, w, c]);
     const p = await model.predict(x);
     let best = 0;
     for (let j = 1; j < k; j++) if (p.data[j] > p.data[best]) best = j;
-    console.log(`${file}: ${names ? names[best] : best} (p = ${p.data[best].toFixed(3)})`);
+    if (k === 1) best = p.data[0] > 0.5 ? 1 : 0;
+    const prob = k === 1 && best === 0 ? 1 - p.data[0] : p.data[k === 1 ? 0 : best];
+    console.log(`${file}: ${names ? names[best] : best} (p = ${prob.toFixed(3)})`);
   }
   return 0;
 }

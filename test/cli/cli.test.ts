@@ -99,6 +99,15 @@ describe('simdnet command line', () => {
     expect(fox.err).toMatch(/^simdnet: simdnet evaluate: foxes has classes fox that the model m3 does not know \(its classes: cat dog eel\)$/m);
     const p = await simdnet('predict', '--model', 'm3', 'eels/eel/1.pgm');
     expect(p.out).toMatch(/^eels\/eel\/1\.pgm: eel \(p = 0\.98\d\)$/m);
+    // one sigmoid output with two names: class 1 above 0.5
+    const binary = sn.sequential();
+    binary.add(sn.layers.flatten({ inputShape: [4, 4, 3] }));
+    binary.add(sn.layers.dense({ units: 1, activation: 'sigmoid' }));
+    binary.setWeights([sn.tensor(new Float32Array(48), [48, 1]), sn.tensor([-5])]);
+    binary.classNames = ['no', 'yes'];
+    await binary.save(path.join(root, 'm-binary'));
+    const b = await simdnet('predict', '--model', 'm-binary', 'eels/eel/1.pgm');
+    expect(b.out).toMatch(/^eels\/eel\/1\.pgm: no \(p = 0\.993\)$/m);
     // a model saved without names cannot say which output is which when the folder has fewer classes
     model.classNames = undefined;
     await model.save(path.join(root, 'm3-plain'));
