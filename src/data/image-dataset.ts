@@ -4,7 +4,7 @@
 // batches fit() would draw from loadImageFolder's tensors: the same shuffle, the same pixels.
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { checkImageOptions, listImageFolder, readPixels } from './image-folder.js';
+import { checkImageOptions, classOrder, listImageFolder, readPixels } from './image-folder.js';
 
 export interface ImageDatasetOptions {
   /** [height, width] of the model input; default [42, 42]. */
@@ -55,11 +55,12 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
 
   /** Lists the folder (once); size, batches and classNames are known after it. fitDataset awaits it. */
   ready(): Promise<void> {
-    this.listed ??= listImageFolder(this.dir, this.opts, 'imageDataset').then((l) => {
+    const warn = this.opts.onWarning ?? ((m: string) => console.warn(m));
+    this.listed ??= listImageFolder(this.dir, { onWarning: warn }, 'imageDataset').then((l) => {
       this.files = l.files;
-      this.classNames = l.classNames;
-      const index = new Map(l.classNames.map((c, i) => [c, i]));
-      this.labels = Int32Array.from(l.classes, (c) => index.get(c)!);
+      this.classNames = classOrder(l, this.dir, this.opts.classNames, warn, 'imageDataset');
+      const index = new Map(this.classNames.map((c, i) => [c, i]));
+      this.labels = Int32Array.from(l.labels, (c) => index.get(c)!);
     });
     return this.listed;
   }

@@ -32,6 +32,8 @@ export class Sequential implements TrainingModel {
   readonly name: string;
   /** Set to true (e.g. from a callback) to stop fit() after the current batch. */
   stopTraining = false;
+  /** The name of each output class, saved with the model (model.json's userDefinedMetadata). */
+  classNames?: string[];
   private readonly net: Network;
   private layerNames = new Map<string, number>();
 
