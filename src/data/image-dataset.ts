@@ -5,6 +5,7 @@
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkImageOptions, classOrder, listImageFolder, readPixels } from './image-folder.js';
+import { show } from '../format.js';
 
 export interface ImageDatasetOptions {
   /** [height, width] of the model input; default [42, 42]. */
@@ -44,12 +45,12 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
     ({ h: this.h, w: this.w, channels: this.channels } = checkImageOptions(fn, opts.size, opts.channels));
     this.batchSize = opts.batchSize ?? 32;
     for (const [k, v, min] of [['batchSize', this.batchSize, 1], ['workers', opts.workers ?? 2, 0], ['prefetch', opts.prefetch ?? 3, 1]] as const) {
-      if (!Number.isInteger(v) || v < min) throw new Error(`${fn}: ${k} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(v) || v < min) throw new Error(`${fn}: ${k} must be an integer ≥ ${min}, got ${show(v)}`);
     }
     if (opts.labelMode !== undefined && opts.labelMode !== 'categorical' && opts.labelMode !== 'int') {
-      throw new Error(`${fn}: labelMode must be 'categorical' or 'int', got ${JSON.stringify(opts.labelMode)}`);
+      throw new Error(`${fn}: labelMode must be 'categorical' or 'int', got ${show(opts.labelMode)}`);
     }
-    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`${fn}: seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`${fn}: seed must be an integer, got ${show(opts.seed)}`);
     this.rng = new Random(opts.seed ?? 0);
   }
 

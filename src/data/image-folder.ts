@@ -5,6 +5,7 @@
 // to class folders and images are followed (see listImageFolder).
 import { readImage, resize, toFloat, type Image } from '../io/images.js';
 import { Tensor } from '../tensor.js';
+import { show } from '../format.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|pgm|pnm)$/i;
 
@@ -119,9 +120,9 @@ export function checkImageOptions(fn: string, size: unknown, channels: unknown):
   const [h, w] = (Array.isArray(size) ? size : size === undefined ? [42, 42] : []) as number[];
   const c = channels ?? 3;
   if (![h, w].every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`${fn}: size must be [height, width] of positive integers, got ${JSON.stringify(size)}`);
+    throw new Error(`${fn}: size must be [height, width] of positive integers, got ${show(size)}`);
   }
-  if (c !== 1 && c !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${JSON.stringify(channels)}`);
+  if (c !== 1 && c !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${show(channels)}`);
   return { h, w, channels: c };
 }
 

@@ -14,6 +14,7 @@ import { saveHandlerFor } from './save-handlers.js';
 import { summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
+import { show } from '../format.js';
 
 export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
 export { sliceRows } from './trainer.js';
@@ -104,9 +105,9 @@ export class Sequential implements TrainingModel {
     const loss = checkLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const metrics = args.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array, got ${JSON.stringify(metrics)}`);
+    if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array, got ${show(metrics)}`);
     for (const m of metrics) {
-      if (!ACCURACY_NAMES.includes(m)) throw new Error(`compile: unknown metric ${JSON.stringify(m)}; valid: ${ACCURACY_NAMES.join(', ')}`);
+      if (!ACCURACY_NAMES.includes(m)) throw new Error(`compile: unknown metric ${show(m)}; valid: ${ACCURACY_NAMES.join(', ')}`);
     }
     const last = this.net.layers[this.net.layers.length - 1];
     if (loss === 'sparseCategoricalCrossentropy' && last.outputActivation !== 'softmax') {

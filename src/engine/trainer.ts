@@ -6,6 +6,7 @@ import { Callback, CallbackList, toCallback, type CallbackHooks, type Logs, type
 import { History } from './history.js';
 import { firstNonFinite, type Network } from './network.js';
 import { ProgressLogger } from './progress.js';
+import { show } from '../format.js';
 
 export interface FitArgs {
   batchSize?: number;
@@ -28,13 +29,15 @@ export function sliceRows(t: Tensor, from: number, to: number): Tensor {
 }
 
 function positiveInt(v: unknown, arg: string, fn: string): number {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${fn}: ${arg} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${fn}: ${arg} must be a positive integer, got ${show(v)}`);
   return v as number;
 }
 
 /** The seed of training step `step` (1, 2, ... counted over all epochs), independent of threads. */
 const stepSeed = (seed: number, step: number): number =>
   (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(step, 0x165667b1)) >>> 0;
+
+const VALIDATION: [string, string] = ['validationData[0]', 'validationData[1]'];
 
 /** One batch of a dataset (tfjs' fitDataset form). */
 export interface Batch { xs: Tensor; ys: Tensor }
@@ -67,11 +70,11 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
   const epochs = args.epochs ?? 1;
   const initialEpoch = args.initialEpoch ?? 0;
   const verbose = args.verbose ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`${fn}: epochs must be a non-negative integer, got ${JSON.stringify(args.epochs)}`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`${fn}: initialEpoch must be a non-negative integer, got ${JSON.stringify(args.initialEpoch)}`);
-  if (![0, 1, 2].includes(verbose)) throw new Error(`${fn}: verbose must be 0, 1 or 2, got ${JSON.stringify(args.verbose)}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`${fn}: epochs must be a non-negative integer, got ${show(args.epochs)}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`${fn}: initialEpoch must be a non-negative integer, got ${show(args.initialEpoch)}`);
+  if (![0, 1, 2].includes(verbose)) throw new Error(`${fn}: verbose must be 0, 1 or 2, got ${show(args.verbose)}`);
   const seed = args.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new Error(`${fn}: seed must be an integer, got ${JSON.stringify(args.seed)}`);
+  if (!Number.isInteger(seed)) throw new Error(`${fn}: seed must be an integer, got ${show(args.seed)}`);
   return { epochs, initialEpoch, verbose, seed };
 }
 
@@ -123,7 +126,22 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     await list.call('onEpochEnd', epoch, logs);
   }
   await list.call('onTrainEnd', {});
+  warnIfChance(net, history.history.loss ?? [], fn);
   return history;
+}
+
+/**
+ * A run whose loss never left chance level (ln of the class count for cross-entropy) has learned nothing,
+ * though nothing was NaN: say so, which Keras' TerminateOnNaN cannot.
+ */
+function warnIfChance(net: Network, losses: number[], fn: string): void {
+  const classes = net.loss === 'binaryCrossentropy' ? 2 : net.loss?.endsWith('ategoricalCrossentropy') ? net.outSize : 0;
+  if (classes < 2 || losses.length < 3) return;
+  const chance = Math.log(classes);
+  if (losses.every((l) => Math.abs(l - chance) <= 0.02 * chance)) {
+    console.warn(`${fn}: the loss stayed at chance level (ln ${classes} = ${chance.toFixed(4)}) for all ${losses.length} epochs: ` +
+      'the model learned nothing (a learning rate too high or too low, dead ReLUs, or labels unrelated to the inputs)');
+  }
 }
 
 export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
@@ -137,7 +155,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   let valData = args.validationData;
   if (args.validationSplit !== undefined) {
     const vs = args.validationSplit;
-    if (typeof vs !== 'number' || !(vs > 0 && vs < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${JSON.stringify(vs)}`);
+    if (typeof vs !== 'number' || !(vs > 0 && vs < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${show(vs)}`);
     if (valData) throw new Error('fit: give either validationData or validationSplit, not both');
     // Keras: the last fraction of the samples, before shuffling
     const nVal = Math.floor(n * vs);
@@ -168,7 +186,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
           yield count;
         }
       },
-      validate: val ? async () => evaluate(net, val[0], val[1], batchSize, fn) : undefined,
+      validate: val ? async () => evaluate(net, val[0], val[1], batchSize, fn, VALIDATION) : undefined,
     }, fn);
   } finally {
     staged.release();
@@ -224,7 +242,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
       }
     },
     validate: valData === undefined ? undefined : Array.isArray(valData)
-      ? async () => evaluate(net, valData[0], valData[1], args.validationBatchSize ?? own.batchSize ?? 32, fn)
+      ? async () => evaluate(net, valData[0], valData[1], args.validationBatchSize ?? own.batchSize ?? 32, fn, VALIDATION)
       : async () => evaluateDataset(net, valData, fn),
   }, fn);
 }
@@ -235,7 +253,9 @@ export async function evaluateDataset(net: Network, data: Dataset, fn: string): 
   for await (const batch of iterate(data, fn, 'validationData')) {
     const { xs, ys } = checkBatch(batch, fn, `validation batch ${++b}`);
     const count = net.putBatch(xs, ys, false, fn, `validation batch ${b}`);
-    const r = net.lossOf(net.forward(count, false, 0), count);
+    const out = net.forward(count, false, 0);
+    net.checkOutput(out, count, n, fn);
+    const r = net.lossOf(out, count);
     lossSum += r.loss * count; correct += r.correct; judged += r.judged; n += count;
   }
   if (n === 0) throw new Error(`${fn}: the validation dataset gave no batches`);
@@ -244,13 +264,14 @@ export async function evaluateDataset(net: Network, data: Dataset, fn: string): 
   return result;
 }
 
-export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string): { loss: number; accuracy?: number } {
-  const n = net.checkX(x, 'x', fn);
-  net.checkY(y, n, 'y', fn);
+export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string,
+  [xArg, yArg] = ['x', 'y']): { loss: number; accuracy?: number } {
+  const n = net.checkX(x, xArg, fn);
+  net.checkY(y, n, yArg, fn);
   positiveInt(batchSize, 'batchSize', fn);
   const rt = net.rt!;
   const plan = net.ensurePlan(Math.min(batchSize, n), false);
-  const staged = net.stage(x, y, fn, 'x', 'y');
+  const staged = net.stage(x, y, fn, xArg, yArg);
   const idx = rt.arena.alloc(n * 4, 'evaluation indices');
   rt.k.strided_offsets(idx, n, 1);
   let lossSum = 0, correct = 0, judged = 0;
@@ -258,7 +279,9 @@ export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, 
     for (let from = 0; from < n; from += plan.maxBatch) {
       const count = Math.min(plan.maxBatch, n - from);
       net.gather(staged, idx, from, count);
-      const r = net.lossOf(net.forward(count, false, 0), count);
+      const out = net.forward(count, false, 0);
+      net.checkOutput(out, count, from, fn);
+      const r = net.lossOf(out, count);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged;
     }
   } finally {
@@ -283,6 +306,7 @@ export function predict(net: Network, rt: Runtime, x: Tensor, batchSize: number)
     const bad = rt.k.count_nonfinite(plan.input, count * inSize);
     if (bad) throw new Error(`predict: x contains ${bad} NaN or infinite value(s) in samples ${from}..${from + count - 1}`);
     const out = net.forward(count, false, 0);
+    net.checkOutput(out, count, from, 'predict');
     result.set(rt.f32(out, count * outSize), from * outSize);
   }
   return new Tensor(result, [n, ...net.outputShape]);

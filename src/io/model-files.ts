@@ -18,6 +18,7 @@ import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { Tensor } from '../tensor.js';
 import { compileFromConfig, modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
+import { show } from '../format.js';
 
 export const MODEL_FORMAT = 'layers-model';
 export const GENERATED_BY = 'simdnet v0.1.0';
@@ -79,9 +80,9 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 function checkClassNames(names: unknown, model: Sequential, where: string): string[] {
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-    throw new Error(`${where}: classNames must be an array of strings, got ${JSON.stringify(names)}`);
+    throw new Error(`${where}: classNames must be an array of strings, got ${show(names)}`);
   }
-  if (names.includes('')) throw new Error(`${where}: classNames must be non-empty strings, got ${JSON.stringify(names)}`);
+  if (names.includes('')) throw new Error(`${where}: classNames must be non-empty strings, got ${show(names)}`);
   const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
   if (repeated.length) throw new Error(`${where}: classNames has duplicates: ${repeated.join(', ')}`);
   const units = model.outputShape[model.outputShape.length - 1];
@@ -143,14 +144,14 @@ export function modelJson(artifacts: ModelArtifacts, paths: string[] = [WEIGHTS_
 
 /** Bytes one manifest entry takes in the weight data. */
 function specBytes(spec: WeightSpec, where: string): number {
-  if (!isObject(spec) || typeof spec.name !== 'string') throw new Error(`${where}: bad weights manifest entry ${JSON.stringify(spec)}`);
+  if (!isObject(spec) || typeof spec.name !== 'string') throw new Error(`${where}: bad weights manifest entry ${show(spec)}`);
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${where}: weight ${spec.name} has an invalid shape ${JSON.stringify(spec.shape)}`);
+    throw new Error(`${where}: weight ${spec.name} has an invalid shape ${show(spec.shape)}`);
   }
   if (spec.quantization != null) throw new Error(`${where}: weight ${spec.name} is quantized; simdnet loads only float32 weights`);
   const optimizerState = spec.group === 'optimizer';
   if (spec.dtype !== 'float32' && !(optimizerState && spec.dtype === 'int32')) {
-    throw new Error(`${where}: weight ${spec.name} has dtype ${JSON.stringify(spec.dtype)}; simdnet loads only float32 weights`);
+    throw new Error(`${where}: weight ${spec.name} has dtype ${show(spec.dtype)}; simdnet loads only float32 weights`);
   }
   return spec.shape.reduce((a, b) => a * b, 1) * 4;
 }
@@ -339,7 +340,7 @@ async function checkReplaceable(fs: Fs, path: PathMod, dir: string): Promise<boo
  */
 export async function saveModel(model: Sequential, dir: string): Promise<void> {
   if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${String(model)}`);
-  if (typeof dir !== 'string' || !dir) throw new Error(`saveModel: expected a folder path, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || !dir) throw new Error(`saveModel: expected a folder path, got ${show(dir)}`);
   const { fs, path } = await node('saveModel');
   // snapshot first: what is saved is the model as it was when save was called
   const artifacts = artifactsOf(model, 'saveModel');
@@ -391,7 +392,7 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
 
 /** Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json). */
 export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || !dir) throw new Error(`loadModel: expected a folder or model.json path, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || !dir) throw new Error(`loadModel: expected a folder or model.json path, got ${show(dir)}`);
   const { fs, path } = await node('loadModel');
   let jsonPath = path.join(dir, 'model.json');
   try {
@@ -422,7 +423,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
   }
   if (!isObject(json)) throw new Error(`loadModel: ${jsonPath} must hold a JSON object`);
   if (json.format !== undefined && json.format !== MODEL_FORMAT) {
-    throw new Error(`loadModel: ${jsonPath} has format ${JSON.stringify(json.format)}; simdnet loads only '${MODEL_FORMAT}' files`);
+    throw new Error(`loadModel: ${jsonPath} has format ${show(json.format)}; simdnet loads only '${MODEL_FORMAT}' files`);
   }
   if (!isObject(json.modelTopology)) throw new Error(`loadModel: ${jsonPath} has no modelTopology`);
   const manifest = json.weightsManifest;
@@ -471,7 +472,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
  * path itself: a symbolic link inside the folder is followed like any file).
  */
 function weightsFile(path: PathMod, base: string, p: unknown, jsonPath: string): string {
-  const refuse = (why: string) => new Error(`loadModel: ${jsonPath}: weights path ${JSON.stringify(p)} ${why}; weights files must be inside ${base}`);
+  const refuse = (why: string) => new Error(`loadModel: ${jsonPath}: weights path ${show(p)} ${why}; weights files must be inside ${base}`);
   if (typeof p !== 'string' || p === '') throw refuse('is not a non-empty string');
   if (path.isAbsolute(p) || path.win32.isAbsolute(p)) throw refuse('is absolute');
   const rel = path.relative(path.resolve(base), path.resolve(base, p));

@@ -7,13 +7,13 @@ import { optimizerFromConfig, type Optimizer } from '../engine/optimizers.js';
 import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
+import { show } from '../format.js';
 
 /** What tfjs-layers 4.22 writes as keras_version / backend. */
 export const KERAS_VERSION = 'tfjs-layers 4.22.0';
 export const KERAS_BACKEND = 'tensor_flow.js';
 
 type Json = Record<string, unknown>;
-const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 /** `class_name` (Keras / model.json) or `className` (tfjs in memory). */
 export function classNameOf(entry: unknown): unknown {
