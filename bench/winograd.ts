@@ -1,5 +1,5 @@
 // Winograd vs GEMM convolutions on the lab CNN, in one run (issue 14):
-//   node dist/bench/winograd.js [--speed] [--errors] [--curves] [--rounds 7] [--seeds 0-2] [--epochs 20]
+//   node dist/bench/winograd.js [--speed] [--errors] [--curves] [--rounds 7] [--seeds 0-2] [--epochs 20] [--settings gemm,auto]
 // (no section named: all three). One thread throughout unless --threads N.
 //   --speed   the Wasm peak probe; each conv layer's algorithm (chosen by timing at allocation) with its
 //             forward and backward times at batch 32 beside the GEMM path's; lab CNN training and inference
@@ -35,7 +35,7 @@ function cpuName(): string {
 
 function table(rows: Record<string, unknown>[]): string {
   const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => (typeof v === 'number' ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(1) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)) : v === null || v === undefined ? '—' : String(v));
+  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(1) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)) : v === null || v === undefined ? '—' : String(v));
   return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`)].join('\n');
 }
 
@@ -79,34 +79,38 @@ async function speed(): Promise<void> {
   // per layer, batch 32: forward (inference) and backward (training: data + filter gradients)
   const models = { gemm: await labModel('gemm'), auto: await labModel('auto') };
   const rows: Record<string, unknown>[] = [];
-  const perLayer: Record<string, { fwd: number; bwd: number }[]> = {};
-  for (const [name, m] of Object.entries(models)) {
+  // the two models' layers alternate inside every round, so both see the same machine load
+  const runs = Object.entries(models).map(([name, m]) => {
     const net = netOf(m);
     const plan = net.ensurePlan(B, true);
     rt.f32(plan.input, x32.length).set(x32);
     const outs = forwardEach(m, B, true);
-    const times: { fwd: number; bwd: number }[] = [];
-    for (const l of convs(m)) {
+    return { name, layers: convs(m).map((l) => {
       const i = net.layers.indexOf(l);
-      const xin = i === 0 ? plan.input : outs[i - 1];
-      const dy = rt.arena.alloc(B * l.outputShape.reduce((a, b) => a * b, 1) * 4, 'bench dy');
-      const fill = () => rt.f32(dy, B * l.outputShape.reduce((a, b) => a * b, 1)).fill(0.001);
-      const fwd: number[] = [], bwd: number[] = [];
-      for (let r = 0; r < rounds + 2; r++) {
+      const dySize = B * l.outputShape.reduce((a, b) => a * b, 1);
+      return { l, i, xin: i === 0 ? plan.input : outs[i - 1], dy: rt.arena.alloc(dySize * 4, 'bench dy'), dySize, fwd: [] as number[], bwd: [] as number[] };
+    }) };
+  });
+  for (let r = 0; r < 3 * rounds + 2; r++) {
+    for (let j = 0; j < runs[0].layers.length; j++) {
+      for (const run of runs) {
+        const { l, i, xin, dy, dySize, fwd, bwd } = run.layers[j];
         let t0 = performance.now();
         l.forward(xin, B, false);
         const tf = performance.now() - t0;
         l.forward(xin, B, true);
-        fill();
+        rt.f32(dy, dySize).fill(0.001);
         t0 = performance.now();
         l.backward(dy, B, i > 0, false);
         const tb = performance.now() - t0;
         if (r >= 2) { fwd.push(tf); bwd.push(tb); }
       }
-      rt.arena.release(dy);
-      times.push({ fwd: median(fwd), bwd: median(bwd) });
     }
-    perLayer[name] = times;
+  }
+  const perLayer: Record<string, { fwd: number; bwd: number }[]> = {};
+  for (const run of runs) {
+    perLayer[run.name] = run.layers.map((x) => ({ fwd: median(x.fwd), bwd: median(x.bwd) }));
+    for (const x of run.layers) rt.arena.release(x.dy);
   }
   convs(models.auto).forEach((l, j) => {
     const [h, , cin] = l.inputShape, [ho, wo, cout] = l.outputShape;
@@ -123,7 +127,7 @@ async function speed(): Promise<void> {
       'GEMM bwd ms': g.bwd, 'auto bwd ms': a.bwd, 'bwd speed-up': g.bwd / a.bwd,
     });
   });
-  console.log(`### Per conv layer, batch 32, one thread (backward = data + filter gradients; conv1 has no data gradient)\n${table(rows)}\n`);
+  console.log(`### Per conv layer, batch 32, one thread, ${3 * rounds} alternating rounds, medians (backward = data + filter gradients; conv1 has no data gradient)\n${table(rows)}\n`);
   // end to end, as bench/run.ts times it: fit over 10 steps of 32 images, predict 32 images; alternating rounds
   const steps = 10;
   const x320 = new Float32Array(steps * x32.length);
@@ -132,15 +136,16 @@ async function speed(): Promise<void> {
   const yTrain = sn.utils.toCategorical(Int32Array.from({ length: steps * B }, (_, i) => i % 16), 16);
   const x = sn.tensor(x32, [B, 42, 42, 3]);
   const t: Record<string, { train: number[]; infer: number[] }> = { gemm: { train: [], infer: [] }, auto: { train: [], infer: [] } };
-  for (let r = 0; r < rounds + 1; r++) {
-    for (const [name, m] of Object.entries(models)) {
-      let t0 = performance.now();
-      await m.fit(xTrain, yTrain, { epochs: 1, batchSize: B, verbose: 0, threads });
-      const tt = performance.now() - t0;
-      t0 = performance.now();
-      await m.predict(x, { threads });
-      const ti = performance.now() - t0;
-      if (r > 0) { t[name].train.push(tt); t[name].infer.push(ti); }
+  // inference rounds, then training rounds (a fit between two predicts would time one filter transform each)
+  for (const pass of ['infer', 'train'] as const) {
+    for (let r = 0; r < 3 * rounds + 1; r++) {
+      for (const [name, m] of Object.entries(models)) {
+        const t0 = performance.now();
+        if (pass === 'infer') await m.predict(x, { threads });
+        else if (r % 3 === 0) await m.fit(xTrain, yTrain, { epochs: 1, batchSize: B, verbose: 0, threads });
+        else continue;
+        if (r > 0) t[name][pass].push(performance.now() - t0);
+      }
     }
   }
   const forwardFlops = convs(models.auto).reduce((s, l) => s + 2 * l.outputShape[0] * l.outputShape[1] * l.outputShape[2] * 9 * l.inputShape[2], 0);
@@ -151,7 +156,7 @@ async function speed(): Promise<void> {
       'infer eff. GFLOP/s (convs)': (infer * forwardFlops) / 1e9, 'train eff. GFLOP/s (convs, 3 passes less conv1 dX)': (train * (3 * forwardFlops - 2 * 40 * 40 * 32 * 27)) / 1e9,
     };
   });
-  console.log(`### Lab CNN end to end, ${rounds} alternating rounds, medians\n${table(e2e)}`);
+  console.log(`### Lab CNN end to end: ${3 * rounds} inference and ${rounds} training rounds, GEMM and auto alternating, medians\n${table(e2e)}`);
   console.log(`\nauto / gemm: training ${(e2e[1]['train img/s'] / e2e[0]['train img/s']).toFixed(2)}x, inference ${(e2e[1]['infer img/s (b32)'] / e2e[0]['infer img/s (b32)']).toFixed(2)}x` +
     ` (targets 1.25x / 1.4x); peak probe ${peakGflops.toFixed(1)} GFLOP/s\n`);
   for (const m of Object.values(models)) m.dispose();
@@ -276,7 +281,7 @@ async function curves(): Promise<void> {
   console.log(`## Training curves: the lab recipe (SGD 0.01 Nesterov, halved every 10 epochs, batch 32), ${epochs} epochs, face set ${xTrain.shape[0]} train / ${xTest.shape[0]} test\n`);
   const rows: Record<string, unknown>[] = [];
   for (const seed of seeds) {
-    for (const setting of ['gemm', 'auto'] as ConvSetting[]) {
+    for (const setting of opt('settings', 'gemm,auto').split(',') as ConvSetting[]) {
       const m = await labModel(setting, seed);
       const t0 = performance.now();
       const h = await m.fit(xTrain, yTrain, {
