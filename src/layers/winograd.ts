@@ -9,12 +9,13 @@ export type ConvAlgorithm = 'gemm' | 2 | 4 | 6;
 export const WINOGRAD_TILES = [2, 4, 6] as const;
 
 /**
- * SIMDNET_CONV: auto (GEMM, F(2×2) or F(4×4), measured), gemm, winograd (F(2×2) or F(4×4), whatever GEMM does)
- * or one tile size. F(6×6) runs only when named: its fp32 error (≈ 2e-6 relative on the lab CNN) grows past
+ * SIMDNET_CONV: auto (GEMM, F(2×2) or F(4×4) by the cost model alone, so a seeded run gives the same bits in
+ * every process and on every machine), measure (the same candidates, the cost model overruled by timings
+ * taken at plan time), gemm, winograd (F(2×2) or F(4×4), whatever GEMM does) or one tile size. F(6×6) runs only when named: its fp32 error (≈ 2e-6 relative on the lab CNN) grows past
  * 1e-4 of the output on layers with large pre-activations (test/layers/parity.test.ts' K = 576 layer).
  */
-export type ConvSetting = 'auto' | 'gemm' | 'winograd' | 'winograd2' | 'winograd4' | 'winograd6';
-const SETTINGS: readonly ConvSetting[] = ['auto', 'gemm', 'winograd', 'winograd2', 'winograd4', 'winograd6'];
+export type ConvSetting = 'auto' | 'measure' | 'gemm' | 'winograd' | 'winograd2' | 'winograd4' | 'winograd6';
+const SETTINGS: readonly ConvSetting[] = ['auto', 'measure', 'gemm', 'winograd', 'winograd2', 'winograd4', 'winograd6'];
 
 let forced: ConvSetting | null = null;
 
@@ -145,10 +146,13 @@ export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: nu
     const m = Number(fixed[1]) as 2 | 4 | 6;
     if (tiles.includes(m)) return { algorithm: m, ms: {}, images };
   }
+  const candidates: ConvAlgorithm[] = setting === 'winograd' ? [...tiles] : ['gemm', ...tiles];
+  const modelled = candidates.reduce((x, y) => (modelCost(g, y) < modelCost(g, x) ? y : x));
+  // the default: deterministic — timings on a shared machine would let a seeded run's bits differ by process
+  if (setting === 'auto') return { algorithm: modelled, ms: {}, images };
   const full = `${rt.flavour}|${setting}|${key}|${images}`;
   const cached = chosen.get(full);
   if (cached) return cached;
-  const candidates: ConvAlgorithm[] = setting === 'auto' ? ['gemm', ...tiles] : [...tiles];
   const ms: Record<string, number> = {};
   for (const a of candidates) {
     if (a === 'gemm') { ms.GEMM = timeRun(gemm); continue; }
@@ -156,7 +160,6 @@ export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: nu
     try { ms[algorithmName(a)] = timeRun(w.run); } finally { w.release(); }
   }
   const t = (a: ConvAlgorithm) => ms[algorithmName(a)];
-  const modelled = candidates.reduce((x, y) => (modelCost(g, y) < modelCost(g, x) ? y : x));
   const fastest = candidates.reduce((x, y) => (t(y) < t(x) ? y : x));
   const choice = { algorithm: t(modelled) > OVERRULE * t(fastest) ? fastest : modelled, ms, images };
   chosen.set(full, choice);

@@ -62,11 +62,14 @@ describe('Conv2D on the Winograd path', () => {
     });
   });
 
-  it('auto times GEMM and each tile size, and records the timings', () => {
-    const { choice } = runWith('auto', { filters: 16, kernelSize: 3, activation: 'relu' }, [20, 20, 16], 8);
+  it('measure times GEMM and each tile size, and records the timings; auto decides by the cost model alone, timing nothing', () => {
+    const { choice } = runWith('measure', { filters: 16, kernelSize: 3, activation: 'relu' }, [20, 20, 16], 8);
     expect(Object.keys(choice!.forward.ms).sort()).toEqual(['F(2x2,3x3)', 'F(4x4,3x3)', 'GEMM']);
     expect(Object.values(choice!.forward.ms).every((v) => v > 0)).toBe(true);
     expect(choice!.backwardData).not.toBeNull();
+    const auto = runWith('auto', { filters: 16, kernelSize: 3, activation: 'relu' }, [20, 20, 16], 8).choice!;
+    expect(auto.forward.ms).toEqual({});
+    expect(auto.forward.algorithm).toBe(4);
   });
 
   it('transforms the filter again when the weights change (setWeights, an optimizer step)', async () => {
@@ -97,7 +100,7 @@ describe('Conv2D on the Winograd path', () => {
     process.env.SIMDNET_CONV = 'fft';
     try {
       expect(() => runWith(null as unknown as ConvSetting, { filters: 2, kernelSize: 3 }, [5, 5, 1], 1))
-        .toThrow(/SIMDNET_CONV must be one of auto, gemm, winograd, winograd2, winograd4, winograd6, got "fft"/);
+        .toThrow(/SIMDNET_CONV must be one of auto, measure, gemm, winograd, winograd2, winograd4, winograd6, got "fft"/);
     } finally {
       if (prev === undefined) delete process.env.SIMDNET_CONV; else process.env.SIMDNET_CONV = prev;
     }
