@@ -80,6 +80,19 @@ describe('simdnet sweep', () => {
     expect(readFileSync(path.join(root, 'grid/trials.jsonl'), 'utf8')).toBe(before);
   });
 
+  it.skipIf(!existsSync('/usr/bin/chromium'))('the report opens offline in headless Chromium with every chart drawn', async () => {
+    const { openReport } = await import('../../scripts/screenshot-report.mjs');
+    const r = await openReport(path.join(root, 'grid/report.html'), { screenshot: path.join(root, 'grid/report.png'), height: 900 });
+    expect(r.requests).toEqual([]);
+    expect(r.charts.length).toBeGreaterThanOrEqual(2);
+    for (const c of r.charts) {
+      expect(c.width).toBeGreaterThan(300);
+      expect(c.marks).toBeGreaterThan(10);
+    }
+    expect(r.tables).toBe(1);
+    expect(existsSync(path.join(root, 'grid/report.png'))).toBe(true);
+  });
+
   it('a trial is reproducible: the same plan line run alone gives the same history, bit for bit', async () => {
     const line = readFileSync(path.join(root, 'grid/trials.jsonl'), 'utf8').split('\n')[0];
     const rec = JSON.parse(line);
@@ -95,10 +108,10 @@ describe('simdnet sweep', () => {
   });
 
   it('kill -9 at any moment loses at most the trials in flight, never duplicates one, and leaves no worker behind', async () => {
-    const c = config('kill.json', { base: { epochs: 3, batchSize: 8 }, grid: { lr: [0.02, 0.01, 0.005, 0.0025] }, seeds: [0, 1] });
+    const c = config('kill.json', { base: { epochs: 3, batchSize: 8 }, grid: { lr: [0.02, 0.01, 0.005] }, seeds: [0, 1] });
     const file = path.join(root, 'kill/trials.jsonl');
     let previous = '';
-    for (const when of ['first line', 300, 'third line', 1500]) {
+    for (const when of ['first line', 300, 'third line']) {
       const child = start(['sweep', '--config', c, '--data', 'tiny', '--out', 'kill', '--parallel', '2']);
       const t0 = Date.now();
       let workers: number[] = [];
@@ -107,7 +120,7 @@ describe('simdnet sweep', () => {
         try { workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)]).toString().trim().split(/\s+/).map(Number).filter(Boolean); } catch { /* none yet */ }
         const n = lines(file).length;
         if (typeof when === 'number' ? Date.now() - t0 >= when : n >= (when === 'first line' ? 1 : 3)) break;
-        if (child.exitCode !== null || n >= 8) break;
+        if (child.exitCode !== null || n >= 6) break;
       }
       child.kill('SIGKILL');
       if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
@@ -124,9 +137,9 @@ describe('simdnet sweep', () => {
     }
     const done = await simdnet('sweep', '--config', c, '--data', 'tiny', '--out', 'kill', '--parallel', '2');
     expect(done.code).toBe(0);
-    expect(done.out).toMatch(new RegExp(`8 trials planned, ${lines(file).length - done.out.split('\n').filter((l) => /^\[\d+\/\d+\]/.test(l)).length} already in`));
-    expect(ids(file)).toHaveLength(8);
-    expect(new Set(ids(file)).size).toBe(8);
+    expect(done.out).toMatch(new RegExp(`6 trials planned, ${lines(file).length - done.out.split('\n').filter((l) => /^\[\d+\/\d+\]/.test(l)).length} already in`));
+    expect(ids(file)).toHaveLength(6);
+    expect(new Set(ids(file)).size).toBe(6);
     expect(readFileSync(file, 'utf8').startsWith(previous)).toBe(true);
   });
 

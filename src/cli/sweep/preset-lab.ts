@@ -53,12 +53,19 @@ function failure(s: SettingStats): string {
   return '';
 }
 
+/** Mean change of the validation accuracy per epoch over the last 3 epochs: > 0 means still climbing. */
+const climb = (s: SettingStats) => { const c = s.curve('val_accuracy').map((p) => p.mean).slice(-4); return c.length > 1 ? (c[c.length - 1] - c[0]) / (c.length - 1) : 0; };
+
 function lrAnswer(st: StudyStats): string {
   const ss = [...st.settings].sort((a, b) => b.params.lr - a.params.lr);
   const best = byTest(ss)[0];
   const parts = ss.map((s) => `lr ${num(s.params.lr)}: ${pc(s.test.mean)}${failure(s)}, 50 % validation accuracy at ${epochsToHalf(s)}`);
-  return `Best: lr ${num(best.params.lr)} with ${pm(best)} test accuracy after ${best.params.epochs} epochs. ${parts.join('; ')}. ` +
-    'Too large a step overshoots (the loss stalls or blows up); too small a step is still climbing when the epochs run out (under-fitting).';
+  const high = ss[0], low = ss[ss.length - 1];
+  const notes: string[] = [];
+  if (high !== best) notes.push(`the largest step (lr ${num(high.params.lr)}) ${high.diverged ? 'blew up' : high.test.max < 2 * CHANCE ? 'never got off the ground' : `ended ${((best.test.mean - high.test.mean) * 100).toFixed(1)} points lower`}: it overshoots`);
+  if (low !== best) notes.push(`the smallest (lr ${num(low.params.lr)}) ended ${((best.test.mean - low.test.mean) * 100).toFixed(1)} points lower${climb(low) > 0.005 ? `, its validation accuracy still climbing ${(climb(low) * 100).toFixed(1)} points per epoch when the epochs ran out: under-fitting` : ''}`);
+  return `Best: lr ${num(best.params.lr)} with ${pm(best)} test accuracy after ${best.params.epochs} epochs. ${parts.join('; ')}.` +
+    (notes.length ? ` Against the best, ${notes.join('; ')}.` : '');
 }
 
 function scheduleAnswer(st: StudyStats): string {
@@ -67,8 +74,8 @@ function scheduleAnswer(st: StudyStats): string {
   const d = decay.test.mean - constant.test.mean;
   return `Halving the learning rate every 10 epochs: ${pm(decay)}; keeping it constant: ${pm(constant)} ` +
     `(${d >= 0 ? 'decay ahead by' : 'constant ahead by'} ${Math.abs(d * 100).toFixed(1)} points). Over the last 5 epochs the validation accuracy ` +
-    `moved ${(wobble(decay, 'val_accuracy') * 100).toFixed(1)} points per epoch with the decay and ${(wobble(constant, 'val_accuracy') * 100).toFixed(1)} without: ` +
-    'a smaller step late in training settles the weights instead of bouncing around the minimum.';
+    `moved ${(wobble(decay, 'val_accuracy') * 100).toFixed(1)} points per epoch with the decay and ${(wobble(constant, 'val_accuracy') * 100).toFixed(1)} without` +
+    (wobble(decay, 'val_accuracy') < wobble(constant, 'val_accuracy') ? ': the smaller late steps settle the weights instead of bouncing around the minimum.' : '.');
 }
 
 function momentumAnswer(st: StudyStats): string {
@@ -103,17 +110,31 @@ function epochsAnswer(st: StudyStats): string {
 
 function batchAnswer(st: StudyStats): string {
   const ss = [...st.settings].sort((a, b) => a.params.batchSize - b.params.batchSize);
-  const parts = ss.map((s) => `batch ${s.params.batchSize}: ${pm(s)}${failure(s)}, ${sec(s.secondsPerEpoch.mean)} per epoch, ` +
-    `batch-to-batch loss change ${(s.curve('batch_loss_jitter').slice(-5).reduce((a, p) => a + p.mean, 0) / Math.min(5, s.curve('batch_loss_jitter').length)).toFixed(3)}`);
-  const small = ss[0], large = ss[ss.length - 1];
-  return `${parts.join('; ')}. Batch ${large.params.batchSize} runs an epoch ${(small.secondsPerEpoch.mean / large.secondsPerEpoch.mean).toFixed(1)}× faster than batch ${small.params.batchSize} ` +
-    `but makes ${large.params.batchSize / small.params.batchSize}× fewer weight updates per epoch, with a less noisy gradient (the loss moves less from batch to batch); ` +
-    `at a fixed learning rate and epoch budget the small batches learn more per epoch, the large ones more per second of compute.`;
+  const jitter = (s: SettingStats) => { const c = s.curve('batch_loss_jitter').slice(-5); return c.reduce((a, p) => a + p.mean, 0) / Math.max(1, c.length); };
+  const parts = ss.map((s) => `batch ${s.params.batchSize}: ${pm(s)}${failure(s)}, ${sec(s.secondsPerEpoch.mean)} per epoch, loss change from batch to batch ${jitter(s).toFixed(3)}`);
+  const small = ss[0], large = ss[ss.length - 1], best = byTest(ss)[0];
+  const speed = small.secondsPerEpoch.mean / large.secondsPerEpoch.mean;
+  return `${parts.join('; ')}. Speed: batch ${large.params.batchSize} runs an epoch ${speed.toFixed(1)}× ${speed >= 1 ? 'faster' : 'slower'} than batch ${small.params.batchSize} ` +
+    `(bigger matrix products use the SIMD units better) while making ${large.params.batchSize / small.params.batchSize}× fewer weight updates. ` +
+    `Noise: the loss jumps ${(jitter(small) / jitter(large)).toFixed(1)}× as much between batches of ${small.params.batchSize} as between batches of ${large.params.batchSize}. ` +
+    `Within the same ${best.params.epochs} epochs and learning rate, batch ${best.params.batchSize} reached the best test accuracy.`;
 }
 
 function rankingAnswer(st: StudyStats, name: (s: SettingStats) => string): string {
   const ss = byTest(st.settings);
   return ss.map((s, i) => `${i + 1}. ${name(s)}: ${pm(s)}${failure(s)}, 50 % validation accuracy at ${epochsToHalf(s)}, ${sec(s.secondsPerEpoch.mean)} per epoch`).join('; ') + '.';
+}
+
+/** What the noisy-label results say about Huber, placed between MSE and MAE by its error. */
+function huberNote(mse?: SettingStats, mae?: SettingStats, huber?: SettingStats): string {
+  const base = 'MSE squares each residual, so outliers pull its fit towards them; MAE fits the median and ignores how far they lie. ';
+  if (!mse || !mae || !huber) return base;
+  const t = (huber.test.mean - mae.test.mean) / (mse.test.mean - mae.test.mean);
+  if (!Number.isFinite(t)) return base;
+  return base + `Huber (delta 1: quadratic below a residual of 1, linear above) landed ${Math.round(t * 100)} % of the way from MAE to MSE: ` +
+    (t > 0.5
+      ? 'the clean residuals here are all below 1, where its gradient is the small residual itself, while each outlier pulls with the full constant 1, so the outliers still win; a delta on the scale of the clean errors would bring it towards MAE. '
+      : 'the linear part caps the pull of each outlier, so it stays near MAE. ');
 }
 
 function lossAnswer(st: StudyStats): string {
@@ -132,7 +153,8 @@ function lossAnswer(st: StudyStats): string {
   return `Regressing where the face is (targets in [-1, 1]; test error on clean labels; mean over ${st.settings[0].trials.length} seeds). ` +
     `Clean training labels, test MAE: ${row(false)} (best: ${winner(false)}). ` +
     (noisy ? `With ${Math.round(noisy.params.labelNoise * 100)} % of the training targets replaced by gross one-sided outliers: ${row(true)} (best: ${winner(true)}); the error grew ${growth}. ` : '') +
-    'MSE squares each residual, so a few outliers pull its fit towards them; MAE (the median) ignores how far they are; Huber is quadratic near zero and linear beyond 1, so it behaves like MSE on clean data and like MAE on outliers. Cross-entropy is for the classification studies above.';
+    huberNote(get('meanSquaredError', true), get('meanAbsoluteError', true), get('huber', true)) +
+    'Cross-entropy belongs to the classification studies above.';
 }
 
 /** The written answers, from the measured numbers; a study that has no results yet gets none. */
@@ -146,7 +168,12 @@ export function labAnswers(studies: StudyStats[]): { intro: string; byStudy: Rec
   put(STUDY.epochs, epochsAnswer);
   put(STUDY.batch, batchAnswer);
   put(STUDY.optimizer, (s) => rankingAnswer(s, (x) => `${x.params.optimizer} (lr ${num(x.params.lr)})`));
-  put(STUDY.activation, (s) => `${rankingAnswer(s, (x) => x.params.activation)} ReLU keeps gradients alive through six convolutions; sigmoid saturates and its gradient shrinks layer by layer.`);
+  put(STUDY.activation, (s) => {
+    const ranked = byTest(s.settings).map((x) => x.params.activation);
+    const why = ranked[0] === 'relu' && ranked[ranked.length - 1] === 'sigmoid'
+      ? ' ReLU passes gradients unchanged where it is active; sigmoid saturates and multiplies them by at most 0.25 per layer, so through seven layers almost nothing reaches the first convolutions.' : '';
+    return rankingAnswer(s, (x) => x.params.activation) + why;
+  });
   put(STUDY.loss, lossAnswer);
   const intro = 'Each study below changes one thing in the lab\'s recipe (SGD lr 0.01, momentum 0.9 with Nesterov, learning rate halved every 10 epochs, ' +
     'batch 32, 20 epochs, ReLU, cross-entropy) and trains the lab\'s CNN on the embedded face set (16 people) from the same seeds; ' +
