@@ -184,8 +184,28 @@ async function sweepReport(argv: string[]): Promise<number> {
   return 0;
 }
 
+const HELP = `simdnet sweep: hyper-parameter search, each setting over seeds, trials in parallel processes (1 thread each)
+
+  simdnet sweep (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N (cores)]
+                [--prune median [--prune-startup 5] [--prune-warmup 0]]
+  simdnet sweep plan   (--config sweep.json | --preset lab) [--data DIR] [--out DIR]   trials as JSON lines
+  simdnet sweep trial  [--results FILE] [--prune median] [LINE...]   runs plan lines (arguments or stdin)
+  simdnet sweep report DIR [RESULTS.jsonl...]                        merges result files, writes the report
+
+A sweep file (keys: simdnet train's options in camelCase, plus activation, loss, momentum, nesterov, task,
+labelNoise):
+  { "base": { "epochs": 20, "batchSize": 32 },
+    "grid": { "optimizer": ["sgd", "adam"], "lr": [0.01, 0.001] },
+    "random": { "momentum": { "uniform": [0.5, 0.99] } }, "samples": 4, "sampleSeed": 0,
+    "seeds": [0, 1, 2] }
+  or "studies": [{ "name": "...", "base": {...}, "grid": {...}, "seeds": [...] }, ...] over one "base".
+Distributions: uniform, logUniform, int ([low, high]), choice ([values]). Tasks: faces (the lab CNN on
+--data or the embedded set), face-position (regression, for meanSquaredError / meanAbsoluteError / huber).
+DIR gets trials.jsonl (one finished trial per line; a rerun skips them), report.html and report.md.`;
+
 export async function sweepCommand(argv: string[]): Promise<number> {
   switch (argv[0]) {
+    case '--help': case 'help': console.log(HELP); return 0;
     case 'plan': return sweepPlan(argv.slice(1));
     case 'trial': return sweepTrial(argv.slice(1));
     case 'report': return sweepReport(argv.slice(1));

@@ -3,7 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as sn from '../../index.js';
-import type { Plan, TrialSpec } from './config.js';
+import { PARAM_KEYS, type Plan, type TrialParams, type TrialSpec } from './config.js';
 import { describeSetting, headline } from './describe.js';
 import { shouldPrune, type MedianPrunerOptions } from './pruner.js';
 import { TrialStore } from './store.js';
@@ -21,6 +21,19 @@ export interface RunOptions {
 export interface RunSummary { planned: number; skipped: number; ran: number; pruned: number; failed: { trial: TrialSpec; error: string }[]; seconds: number }
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** Names a setting by where it differs from the most common value of each parameter among `settings`. */
+function settingNamer(settings: TrialParams[]): (p: TrialParams) => string {
+  const common = Object.fromEntries(PARAM_KEYS.map((k) => {
+    const counts = new Map<string, number>();
+    for (const p of settings) counts.set(JSON.stringify(p[k]), (counts.get(JSON.stringify(p[k])) ?? 0) + 1);
+    return [k, [...counts].sort((a, b) => b[1] - a[1])[0][0]];
+  }));
+  return (p) => {
+    const keys = PARAM_KEYS.filter((k) => p[k] !== null && JSON.stringify(p[k]) !== common[k]);
+    return keys.length ? describeSetting(p, keys) : 'the base setting';
+  };
+}
 
 /** A trial's rough cost, for ordering: epochs of the lab CNN (the regression task's small CNN is ~20x cheaper). */
 const cost = (t: TrialSpec) => t.params.epochs * (t.params.task === 'faces' ? 1 : 0.05);
@@ -58,10 +71,11 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
       });
     }
 
-    const varied = opts.plan.studies.flatMap((s) => s.varied);
+    const studies = opts.plan.studies;
+    const name = studies.length === 1 ? (p: TrialParams) => describeSetting(p, studies[0].varied) : settingNamer([...opts.plan.settings.values()]);
     // longest first, so the last trials to finish are short ones and no core idles at the end
     const queue = [...todo].sort((a, b) => cost(b) - cost(a));
-    let finished = 0, busySeconds = 0;
+    let finished = 0, busySeconds = 0, doneCost = 0, leftCost = todo.reduce((a, t) => a + cost(t), 0);
     await new Promise<void>((resolveAll) => {
       const start = () => {
         const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, SIMDNET_THREADS: '1' } });
@@ -80,15 +94,16 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
             child.send({ type: 'prune', id: m.id, prune });
           } else if (m.type === 'done') {
             store.append(m.result);
-            finished++; summary.ran++; busySeconds += m.result.seconds;
+            finished++; summary.ran++; busySeconds += m.result.seconds; doneCost += cost(current!); leftCost -= cost(current!);
             if (m.result.status === 'pruned') summary.pruned++;
             const left = todo.length - finished - summary.failed.length;
-            const eta = left > 0 ? `, about ${Math.ceil((busySeconds / finished) * left / Math.min(opts.parallel, todo.length) / 60)} min left` : '';
-            log(`[${finished + summary.failed.length}/${todo.length}] ${describeSetting(m.result.params, varied)} seed ${m.result.seed}: ${headline(m.result)}${eta}`);
+            const eta = left > 0 ? `, about ${Math.ceil((busySeconds / doneCost) * leftCost / Math.min(opts.parallel, left) / 60)} min left` : '';
+            log(`[${finished + summary.failed.length}/${todo.length}] ${name(m.result.params)} seed ${m.result.seed}: ${headline(m.result)}${eta}`);
             next();
           } else if (m.type === 'failed') {
             summary.failed.push({ trial: current!, error: m.error });
-            log(`[${finished + summary.failed.length}/${todo.length}] ${describeSetting(current!.params, varied)} seed ${current!.seed}: FAILED: ${m.error}`);
+            leftCost -= cost(current!);
+            log(`[${finished + summary.failed.length}/${todo.length}] ${name(current!.params)} seed ${current!.seed}: FAILED: ${m.error}`);
             next();
           }
         });
