@@ -16,7 +16,7 @@ import { shouldPrune, type MedianPrunerOptions } from './sweep/pruner.js';
 import { writeReport } from './sweep/report.js';
 import { completedCurves, runSweep } from './sweep/runner.js';
 import { planFromResults, studyStats } from './sweep/stats.js';
-import { appendLine, parseResults, readResultsFile, TrialStore } from './sweep/store.js';
+import { appendLine, parseResults, readResultsFile, TRIALS_FILE, TrialStore } from './sweep/store.js';
 import { pruneMetric, runTrial, type TrialResult } from './sweep/trial.js';
 
 const PRESETS: Record<string, SweepConfig> = { lab: LAB_PRESET };
@@ -164,21 +164,25 @@ async function sweepReport(argv: string[]): Promise<number> {
   const { positionals } = parseArgs(argv, {}, 'sweep report');
   if (!positionals.length) throw new UsageError('simdnet sweep report: give the results folder DIR, then any result files to merge into it');
   const [dir, ...files] = positionals;
-  const store = TrialStore.open(dir);
-  let added = 0, duplicates = 0;
-  try {
-    for (const f of files) {
-      const { results, torn, duplicates: d } = parseResults(fs.readFileSync(f, 'utf8'), f);
-      if (torn) console.error(`${f}: its last line is incomplete (an interrupted write); left out`);
-      duplicates += d;
-      for (const r of results) { if (store.has(r.id)) duplicates++; else { store.append(r); added++; } }
+  const trialsFile = path.join(dir, TRIALS_FILE);
+  if (files.length) {
+    // merging writes trials.jsonl: not while a sweep runs there. A report alone only reads it (also mid-run).
+    const store = TrialStore.open(dir);
+    let added = 0, duplicates = 0;
+    try {
+      for (const f of files) {
+        const { results, torn, duplicates: d } = parseResults(fs.readFileSync(f, 'utf8'), f);
+        if (torn) console.error(`${f}: its last line is incomplete (an interrupted write); left out`);
+        duplicates += d;
+        for (const r of results) { if (store.has(r.id)) duplicates++; else { store.append(r); added++; } }
+      }
+    } finally {
+      store.close();
     }
-  } finally {
-    store.close();
+    console.log(`Merged ${added} new trial(s) into ${trialsFile} (${duplicates} already there or repeated)`);
   }
-  if (files.length) console.log(`Merged ${added} new trial(s) into ${store.file} (${duplicates} already there or repeated)`);
-  const all = readResultsFile(store.file);
-  if (!all.length) throw new Error(`simdnet sweep report: ${store.file} holds no trials yet`);
+  const all = readResultsFile(trialsFile);
+  if (!all.length) throw new Error(`simdnet sweep report: ${trialsFile} holds no trials yet`);
   const out = await report(dir, all);
   console.log(`Report of ${all.length} trials: ${out.html}\n${' '.repeat(16 + String(all.length).length)}${out.md}`);
   return 0;

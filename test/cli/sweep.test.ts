@@ -174,8 +174,8 @@ describe('simdnet sweep', () => {
     // the README's recipe, with two result files as two machines would write them
     execFileSync('bash', ['-c', `set -e
       ${sim} sweep plan --config ${c} --data tiny --out fan > plan.jsonl
-      head -n 2 plan.jsonl | xargs -d '\\n' -n 1 -P 2 ${sim} sweep trial --results fan/part-a.jsonl
-      tail -n +3 plan.jsonl | xargs -d '\\n' -n 1 -P 2 ${sim} sweep trial --results fan/part-b.jsonl`], { cwd: root, stdio: 'pipe' });
+      awk -v i=0 -v n=2 'NR % n == i' plan.jsonl | xargs -d '\\n' -n 1 -P 2 ${sim} sweep trial --results fan/part-a.jsonl
+      awk -v i=1 -v n=2 'NR % n == i' plan.jsonl | xargs -d '\\n' -n 1 -P 2 ${sim} sweep trial --results fan/part-b.jsonl`], { cwd: root, stdio: 'pipe' });
     expect(lines(path.join(root, 'fan/part-a.jsonl'))).toHaveLength(2);
     const r = await simdnet('sweep', 'report', 'fan', 'fan/part-a.jsonl', 'fan/part-b.jsonl', 'fan/part-a.jsonl');
     expect(r.code).toBe(0);

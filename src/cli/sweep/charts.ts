@@ -44,7 +44,7 @@ export function fitCurvesSpec(st: StudyStats): Spec {
     : [['val_mae', 'validation MAE'], ['test_mae', 'test MAE'], ['loss', 'train loss'], ['val_loss', 'validation loss']];
   const rows = keys.flatMap(([k, name]) => s.curve(k).map((p) => ({ curve: name, panel: k.includes('loss') ? 'loss' : faces ? 'accuracy' : 'error', epoch: p.epoch, mean: p.mean })));
   return {
-    title: `${st.name}: ${s.label}, mean over ${s.trials.length} seed(s)`,
+    title: `${st.name}: ${s.label}, mean over ${s.trials.length} seed${s.trials.length === 1 ? '' : 's'}`,
     data: { values: rows },
     facet: { column: { field: 'panel', type: 'nominal', title: null } },
     resolve: { scale: { y: 'independent' } },

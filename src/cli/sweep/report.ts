@@ -68,7 +68,7 @@ function headerLine(input: ReportInput): string {
   const backends = [...new Set(rs.map((r) => r.backend))].join(', ');
   const wall = input.wallSeconds === undefined ? '' : `, ${(input.wallSeconds / 60).toFixed(1)} min wall time for this run`;
   const pruned = rs.filter((r) => r.status === 'pruned').length, diverged = rs.filter((r) => r.status === 'diverged').length;
-  return `${rs.length} trials (${pruned} pruned, ${diverged} diverged), ${(busy / 60).toFixed(1)} trial-minutes on ${hosts} (${backends} kernels, one thread per trial)${wall}. ` +
+  return `${rs.length} trial${rs.length === 1 ? '' : 's'} (${pruned} pruned, ${diverged} diverged), ${(busy / 60).toFixed(1)} trial-minutes on ${hosts} (${backends} kernels, one thread per trial)${wall}. ` +
     'Accuracy is on the held-out test photos after the last epoch run; "best val" is the best epoch on the validation split.';
 }
 

@@ -1,6 +1,6 @@
 // Results gathered per setting (the same parameters over several seeds): means, spreads, curves and cost.
 import type { ParamKey, Plan, TrialParams } from './config.js';
-import { settingId, variedKeys } from './config.js';
+import { PARAM_KEYS, resolveParams, settingId, variedKeys } from './config.js';
 import { describeSetting } from './describe.js';
 import { median } from './pruner.js';
 import type { TrialResult } from './trial.js';
@@ -41,6 +41,14 @@ export interface SettingStats {
   epochsTo(level: number): number;
 }
 
+/** A setting's name: the keys its study varies, or (a study of one setting) where it departs from the defaults. */
+function labelOf(p: TrialParams, varied: ParamKey[]): string {
+  if (varied.length) return describeSetting(p, varied);
+  const defaults = resolveParams({ task: p.task }, 'defaults');
+  const own = PARAM_KEYS.filter((k) => p[k] !== defaults[k]);
+  return own.length ? describeSetting(p, own) : 'simdnet train\'s defaults';
+}
+
 export const higherIsBetter = (p: TrialParams) => p.task === 'faces';
 export const valKey = (p: TrialParams) => (p.task === 'faces' ? 'val_accuracy' : 'val_mae');
 
@@ -51,7 +59,7 @@ export function settingStats(setting: string, params: TrialParams, trials: Trial
     return v.length ? (faces ? Math.max(...v) : Math.min(...v)) : null;
   };
   return {
-    setting, params, label: describeSetting(params, varied), trials,
+    setting, params, label: labelOf(params, varied), trials,
     test: summarize(trials.map((t) => (faces ? t.testAccuracy : t.testMae))),
     testRmse: summarize(trials.map((t) => t.testRmse)),
     bestVal: summarize(trials.map((t) => bestOf(t.history[vk]))),
