@@ -103,7 +103,9 @@ function epochsAnswer(st: StudyStats): string {
   const end = vl[vl.length - 1];
   const rise = end.mean - min.mean;
   const gap = at('accuracy', end.epoch) - at('val_accuracy', end.epoch);
-  return `${table}. Early epochs under-fit (both train and validation accuracy low). The validation loss was lowest at epoch ${min.epoch} ` +
+  const early = marks[0];
+  const under = at('val_accuracy', early) < 0.5 ? ` At epoch ${early} the model under-fits: training and validation accuracy are both low.` : '';
+  return `${table}.${under} The validation loss was lowest at epoch ${min.epoch} ` +
     `(${min.mean.toFixed(3)}) and ${rise > 0.05 ? `rose ${rise.toFixed(3)} by epoch ${end.epoch} while the training loss kept falling: over-fitting` : `stayed within ${rise.toFixed(3)} of it up to epoch ${end.epoch}: no clear over-fitting yet (dropout and the halving schedule hold it back)`}; ` +
     `the train–validation accuracy gap at the end is ${(gap * 100).toFixed(1)} points` +
     (gap < 0 ? ' (training accuracy is measured with dropout on, so it sits below validation until the model over-fits).' : '.');

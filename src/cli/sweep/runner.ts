@@ -73,8 +73,11 @@ export async function runSweep(opts: RunOptions): Promise<RunSummary> {
 
     const studies = opts.plan.studies;
     const name = studies.length === 1 ? (p: TrialParams) => describeSetting(p, studies[0].varied) : settingNamer([...opts.plan.settings.values()]);
-    // longest first, so the last trials to finish are short ones and no core idles at the end
-    const queue = [...todo].sort((a, b) => cost(b) - cost(a));
+    // every setting's first seed before any setting's second (a partial run already covers every setting),
+    // and within that longest first, so the last trials to finish are short ones and no core idles at the end
+    const rank = new Map<string, number>(), seen = new Map<string, number>();
+    for (const t of opts.plan.trials) { const r = seen.get(t.setting) ?? 0; rank.set(t.id, r); seen.set(t.setting, r + 1); }
+    const queue = [...todo].sort((a, b) => rank.get(a.id)! - rank.get(b.id)! || cost(b) - cost(a));
     let finished = 0, busySeconds = 0, doneCost = 0, leftCost = todo.reduce((a, t) => a + cost(t), 0);
     await new Promise<void>((resolveAll) => {
       const start = () => {
