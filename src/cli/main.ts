@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The simdnet command: train | evaluate | predict | synth | bench. `simdnet train` without --data runs the
+// The simdnet command: train | evaluate | predict | synth | bench | sweep. `simdnet train` without --data runs the
 // lab's whole experiment on the embedded (generated) face set.
 import * as sn from '../index.js';
 import { UsageError } from './args.js';
 import { evaluateCommand, predictCommand, synthCommand, trainCommand } from './commands.js';
+import { sweepCommand } from './sweep-command.js';
 
 const USAGE = `Usage:
   simdnet train    [--data DIR] [--epochs 20] [--batch-size 32] [--optimizer sgd|adam|adagrad|rmsprop] [--lr 0.01]
@@ -13,6 +14,11 @@ const USAGE = `Usage:
   simdnet predict  --model DIR IMAGE...
   simdnet synth    --out DIR [--seed S]
   simdnet bench    [--json] [--quick]
+  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
+                   [--prune-startup 5] [--prune-warmup 0]
+  simdnet sweep plan   (--config sweep.json | --preset lab) [--data DIR] [--out DIR]    the trials as JSON lines
+  simdnet sweep trial  [--results FILE] [--prune median] [LINE...]   runs plan lines (arguments or standard input)
+  simdnet sweep report DIR [RESULTS.jsonl...]                        merges result files into DIR, writes the report
 Without --data, train runs the lab's experiment on the embedded synthetic face set.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
     case 'evaluate': return evaluateCommand(rest);
     case 'predict': return predictCommand(rest);
     case 'synth': return synthCommand(rest);
+    case 'sweep': return sweepCommand(rest);
     case 'bench': {
       process.argv = [process.argv[0], process.argv[1], ...rest];
       await import('../../bench/run.js');
@@ -34,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`simdnet ${sn.version}`);
       return 0;
     default:
-      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth, bench`);
+      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth, bench, sweep`);
   }
 }
 
