@@ -85,7 +85,9 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   }
 
   const rt = net.rt!;
-  net.ensurePlan(Math.min(batchSize, nTrain), true);
+  // sequences of any length: the training data's length (validation data may have another)
+  const planTraining = () => { net.useSteps(trainX.shape[1]); net.ensurePlan(Math.min(batchSize, nTrain), true); };
+  planTraining();
   const staged = net.stage(trainX, trainY, fn, 'x', 'y');
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
@@ -98,6 +100,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
       if (args.shuffle ?? true) shuffleRng.shuffle(order);
       rt.i32(idx, nTrain).set(order);
       await list.call('onEpochBegin', epoch, {});
+      planTraining();
       let lossSum = 0, correct = 0, judged = 0, seen = 0;
       for (let b = 0; b < steps && !model.stopTraining; b++) {
         const from = b * batchSize, count = Math.min(batchSize, nTrain - from);
