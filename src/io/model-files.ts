@@ -148,12 +148,15 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
   }
 
+  // converters may prefix weight names with the model's name ('sequential_1/dense/kernel')
+  const unprefixed = new Map([...byName.keys()].filter((n) => /^[^/]+\/.+\/.+$/.test(n)).map((n) => [n.slice(n.indexOf('/') + 1), n]));
   const weights: Tensor[] = [];
   const missing: string[] = [];
   for (const { key, param: p } of model.namedWeights()) {
-    const found = byName.get(key);
+    const name = byName.has(key) ? key : unprefixed.get(key) ?? key;
+    const found = byName.get(name);
     if (!found) { missing.push(key); continue; }
-    byName.delete(key);
+    byName.delete(name);
     if (found.spec.shape.join() !== p.shape.join()) {
       throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
     }
