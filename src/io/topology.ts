@@ -73,7 +73,13 @@ export function compileArgsFromConfig(tc: unknown): { optimizer: Optimizer; loss
     if (isObject(m) && isObject(m.config) && typeof m.config.name === 'string') return m.config.name;
     throw new Error(`unsupported metric ${show(m)}`);
   });
-  return { optimizer: optimizerFromConfig(tc.optimizer_config), loss, metrics };
+  const lossConfig = isObject(tc.loss) && isObject(tc.loss.config) ? tc.loss.config : {};
+  if (lossConfig.from_logits === true) throw new Error(`loss ${lossName(tc.loss)} with from_logits: true is not supported (simdnet's losses take probabilities)`);
+  if (typeof lossConfig.label_smoothing === 'number' && lossConfig.label_smoothing !== 0) throw new Error(`loss ${lossName(tc.loss)} with label_smoothing is not supported`);
+  // tf.keras 2.11+ saves its built-in optimizers as 'Custom>Adam'
+  const opt = tc.optimizer_config;
+  const optimizerConfig = isObject(opt) && typeof opt.class_name === 'string' ? { ...opt, class_name: opt.class_name.replace(/^Custom>/, '') } : opt;
+  return { optimizer: optimizerFromConfig(optimizerConfig), loss, metrics };
 }
 
 /** Model classes whose config lists layers with their inbound nodes (Keras 2.2-2.3 and tfjs: Model; TF 2.4+ and Keras 3: Functional). */
