@@ -10,6 +10,7 @@
 import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { Tensor } from '../tensor.js';
+import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
 
 export const MODEL_FORMAT = 'layers-model';
@@ -280,8 +281,12 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
   }
 }
 
-/** Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json). */
-export async function loadModel(dir: string): Promise<Sequential> {
+/**
+ * Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json), or a Keras file
+ * (a .h5 / .hdf5 / .keras path, or its bytes as { h5 } / { keras }: see keras-files.ts).
+ */
+export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
+  if (typeof dir !== 'string' || KERAS_FILE.test(dir)) return loadKerasModel(dir);
   if (typeof dir !== 'string' || !dir) throw new Error(`loadModel: expected a folder or model.json path, got ${JSON.stringify(dir)}`);
   const { fs, path } = await node('loadModel');
   let jsonPath = path.join(dir, 'model.json');
@@ -356,6 +361,6 @@ export async function loadModel(dir: string): Promise<Sequential> {
 
 registerSaveHandler({
   name: 'file system folder',
-  accepts: (target) => typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target),
+  accepts: (target) => typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !KERAS_FILE.test(target),
   save: (model, target) => saveModel(model as Sequential, target),
 });
