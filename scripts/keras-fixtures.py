@@ -373,13 +373,111 @@ def keras3_zip():
         f.create_group('layers/input_layer/vars')
         f.create_group('optimizer/vars')
     with zipfile.ZipFile(os.path.join(OUT, 'keras3-functional.keras'), 'w') as z:
-        z.writestr('metadata.json', json.dumps({'keras_version': '3.3.3', 'date_saved': '2026-11-30@12:00:00'}))
-        z.writestr('config.json', json.dumps(config), compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr('model.weights.h5', weights.getvalue(), compress_type=zipfile.ZIP_STORED)
+        # fixed entry times, so the file is the same on every run
+        entry = lambda name: zipfile.ZipInfo(name, date_time=(2026, 11, 30, 12, 0, 0))
+        z.writestr(entry('metadata.json'), json.dumps({'keras_version': '3.3.3', 'date_saved': '2026-11-30@12:00:00'}))
+        z.writestr(entry('config.json'), json.dumps(config), compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr(entry('model.weights.h5'), weights.getvalue(), compress_type=zipfile.ZIP_STORED)
     x = rng.random((3, 6, 3)).astype('float32')
     h = act(conv1d(x, ck, cb, 'same'), 'relu')
     h = simple_rnn(lstm(h, lk, lr, lb, 5, True), sk, sr, sb, 'tanh')
     save_reference('keras3-functional', [(x, act(h @ dk + db, 'softmax'))])
+
+
+
+# ---- more layers: Keras 2.2.4 text, tf.keras 2.15 augmentation, Keras 3 1D pooling ---------------------
+
+def keras_224_text():
+    emb = w(15, 3)
+    rk, rr, rb = w(3, 4), w(4, 4), w(4, scale=0.1)
+    dk, db = w(4, 2), w(2, scale=0.1)
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential_2', 'layers': [
+        {'class_name': 'Embedding', 'config': {'name': 'embedding_1', 'trainable': True, 'batch_input_shape': [None, 6], 'dtype': 'float32',
+                                               'input_dim': 15, 'output_dim': 3,
+                                               'embeddings_initializer': init('RandomUniform', minval=-0.05, maxval=0.05, seed=None),
+                                               'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None,
+                                               'mask_zero': False, 'input_length': 6}},
+        {'class_name': 'SimpleRNN', 'config': {'name': 'simple_rnn_1', 'trainable': True, 'return_sequences': True, 'return_state': False,
+                                               'go_backwards': True, 'stateful': False, 'unroll': False, 'units': 4, 'activation': 'relu',
+                                               'use_bias': True, 'kernel_initializer': GLOROT_224,
+                                               'recurrent_initializer': init('Orthogonal', gain=1.0, seed=None), 'bias_initializer': ZEROS,
+                                               'kernel_regularizer': None, 'recurrent_regularizer': None, 'bias_regularizer': None,
+                                               'activity_regularizer': None, 'kernel_constraint': None, 'recurrent_constraint': None,
+                                               'bias_constraint': None, 'dropout': 0.0, 'recurrent_dropout': 0.0}},
+        {'class_name': 'GlobalAveragePooling1D', 'config': {'name': 'global_average_pooling1d_1', 'trainable': True, 'data_format': 'channels_last'}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense_3', 2, 'softmax', GLOROT_224)},
+    ]}}
+    layers = [('embedding_1', [('embedding_1/embeddings:0', emb)]),
+              ('simple_rnn_1', [('simple_rnn_1/kernel:0', rk), ('simple_rnn_1/recurrent_kernel:0', rr), ('simple_rnn_1/bias:0', rb)]),
+              ('global_average_pooling1d_1', []), ('dense_3', [('dense_3/kernel:0', dk), ('dense_3/bias:0', db)])]
+    write_h5(os.path.join(OUT, 'keras2.2.4-sequential-text.h5'), keras_version='2.2.4', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=False)
+    x = rng.integers(0, 15, (3, 6)).astype('float32')
+    seq = emb[x.astype(int)][:, ::-1]  # go_backwards: outputs in processing order
+    h = np.zeros((3, 4)); hs = []
+    for t in range(6):
+        h = act(seq[:, t] @ rk + h @ rr + rb, 'relu')
+        hs.append(h)
+    y = act(np.stack(hs, 1).mean(1) @ dk + db, 'softmax')
+    save_reference('keras2.2.4-sequential-text', [(x, y)])
+
+
+def tf215_augment():
+    ck, cb = w(3, 3, 1, 3), w(3, scale=0.1)
+    dk, db = w(3, 2), w(2, scale=0.1)
+    glorot = init('GlorotUniform', seed=None)
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 8, 8, 1], 'dtype': 'float32', 'sparse': False, 'ragged': False,
+                                                'name': 'random_flip_input'}},
+        {'class_name': 'RandomFlip', 'config': {'name': 'random_flip', 'trainable': True, 'dtype': 'float32', 'batch_input_shape': [None, 8, 8, 1],
+                                                'mode': 'horizontal', 'seed': None}},
+        {'class_name': 'RandomTranslation', 'config': {'name': 'random_translation', 'trainable': True, 'dtype': 'float32', 'height_factor': 0.1,
+                                                       'width_factor': 0.1, 'fill_mode': 'reflect', 'fill_value': 0.0,
+                                                       'interpolation': 'bilinear', 'seed': None}},
+        {'class_name': 'Conv2D', 'config': {'name': 'conv2d', 'trainable': True, 'dtype': 'float32', 'filters': 3, 'kernel_size': [3, 3], 'strides': [1, 1],
+                                            'padding': 'same', 'data_format': 'channels_last', 'dilation_rate': [1, 1], 'groups': 1, 'activation': 'relu',
+                                            'use_bias': True, 'kernel_initializer': glorot, 'bias_initializer': init('Zeros'), **NO_REG}},
+        {'class_name': 'GlobalMaxPooling2D', 'config': {'name': 'global_max_pooling2d', 'trainable': True, 'dtype': 'float32',
+                                                        'data_format': 'channels_last', 'keepdims': False}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'linear', glorot, dtype='float32')},
+        {'class_name': 'Activation', 'config': {'name': 'activation', 'trainable': True, 'dtype': 'float32', 'activation': 'softmax'}},
+    ]}}
+    layers = [('random_flip', []), ('random_translation', []), ('conv2d', [('conv2d/kernel:0', ck), ('conv2d/bias:0', cb)]),
+              ('global_max_pooling2d', []), ('dense', [('dense/kernel:0', dk), ('dense/bias:0', db)]), ('activation', [])]
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-augment.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True)
+    x = rng.random((2, 8, 8, 1)).astype('float32')
+    h = act(conv2d(x, ck, cb, 1, 'same'), 'relu').max(axis=(1, 2))
+    save_reference('tf2.15-sequential-augment', [(x, act(h @ dk + db, 'softmax'))])
+
+
+def keras3_pooling():
+    ck, cb = w(2, 2, 3), w(3, scale=0.1)
+    dk, db = w(3, 2), w(2, scale=0.1)
+    glorot = init('GlorotUniform', seed=None)
+    pool = lambda cls, name: {'class_name': cls, 'config': {'name': name, 'trainable': True, 'dtype': 'float32', 'pool_size': [2], 'padding': 'valid',
+                                                              'strides': [2], 'data_format': 'channels_last'}}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'trainable': True, 'dtype': 'float32', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_shape': [None, 10, 2], 'dtype': 'float32', 'sparse': False, 'name': 'input_layer'}},
+        {'class_name': 'Conv1D', 'config': {'name': 'conv1d', 'trainable': True, 'dtype': 'float32', 'filters': 3, 'kernel_size': [2], 'strides': [1],
+                                            'padding': 'valid', 'data_format': 'channels_last', 'dilation_rate': [1], 'groups': 1, 'activation': 'tanh',
+                                            'use_bias': True, 'kernel_initializer': glorot, 'bias_initializer': init('Zeros'), **NO_REG}},
+        pool('MaxPooling1D', 'max_pooling1d'),
+        pool('AveragePooling1D', 'average_pooling1d'),
+        {'class_name': 'GlobalMaxPooling1D', 'config': {'name': 'global_max_pooling1d', 'trainable': True, 'dtype': 'float32',
+                                                        'data_format': 'channels_last', 'keepdims': False}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'sigmoid', glorot, dtype='float32')},
+    ], 'build_input_shape': [None, 10, 2]}}
+    path = lambda layer, v: f'sequential/{layer}/{v}'
+    layers = [('conv1d', [(path('conv1d', 'kernel'), ck), (path('conv1d', 'bias'), cb)]), ('max_pooling1d', []), ('average_pooling1d', []),
+              ('global_max_pooling1d', []), ('dense', [(path('dense', 'kernel'), dk), (path('dense', 'bias'), db)])]
+    write_h5(os.path.join(OUT, 'keras3-sequential-pooling.h5'), keras_version='3.3.3', backend='jax', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True, top_level=True)
+    x = rng.random((3, 10, 2)).astype('float32')
+    h = act(conv1d(x, ck, cb, 'valid'), 'tanh')                   # (3, 9, 3)
+    h = h[:, :8].reshape(3, 4, 2, 3).max(2)                          # max pool 2 -> (3, 4, 3)
+    h = h.reshape(3, 2, 2, 3).mean(2).max(1)                         # average pool 2, global max
+    save_reference('keras3-sequential-pooling', [(x, act(h @ dk + db, 'sigmoid'))])
 
 
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
@@ -405,5 +503,8 @@ if __name__ == '__main__':
     tf215_text()
     keras3_sequential()
     keras3_zip()
+    keras_224_text()
+    tf215_augment()
+    keras3_pooling()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))
