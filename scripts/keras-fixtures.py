@@ -21,12 +21,19 @@ import io
 import json
 import os
 import zipfile
+import zlib
 
 import h5py
 import numpy as np
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'io', 'fixtures', 'keras')
-rng = np.random.default_rng(20261130)
+rng = np.random.default_rng(0)
+
+
+def reseed(fixture):
+    """Each fixture draws from its own generator: adding one leaves the others' files as they are."""
+    global rng
+    rng = np.random.default_rng(zlib.crc32(fixture.encode()))
 
 
 def w(*shape, scale=0.4):
@@ -80,18 +87,21 @@ def pool2d(x, size, mode):
     return v.max(axis=(2, 4)) if mode == 'max' else v.mean(axis=(2, 4))
 
 
-def lstm(x, k, r, b, units, return_sequences):
+def lstm(x, k, r, b, units, return_sequences, keep=None):
+    """keep [B, T]: False steps (masked) carry the state over unchanged, as Keras does."""
     h = np.zeros((x.shape[0], units)); c = np.zeros_like(h); out = []
     for t in range(x.shape[1]):
         z = x[:, t] @ k + h @ r + b
         i, f, g, o = (z[:, q * units:(q + 1) * units] for q in range(4))
-        c = act(f, 'sigmoid') * c + act(i, 'sigmoid') * np.tanh(g)
-        h = act(o, 'sigmoid') * np.tanh(c)
+        c2 = act(f, 'sigmoid') * c + act(i, 'sigmoid') * np.tanh(g)
+        h2 = act(o, 'sigmoid') * np.tanh(c2)
+        m = np.ones((x.shape[0], 1)) if keep is None else keep[:, t:t + 1]
+        h, c = np.where(m, h2, h), np.where(m, c2, c)
         out.append(h)
     return np.stack(out, 1) if return_sequences else h
 
 
-def gru(x, k, r, b, units, return_sequences):
+def gru(x, k, r, b, units, return_sequences, keep=None):
     """Keras 2+ GRU (reset_after=True): bias [2, 3U] = input bias, recurrent bias; gates z, r, h."""
     h = np.zeros((x.shape[0], units)); out = []
     for t in range(x.shape[1]):
@@ -100,7 +110,8 @@ def gru(x, k, r, b, units, return_sequences):
         z = act(xz[:, :units] + rz[:, :units], 'sigmoid')
         rr = act(xz[:, units:2 * units] + rz[:, units:2 * units], 'sigmoid')
         hh = np.tanh(xz[:, 2 * units:] + rr * rz[:, 2 * units:])
-        h = z * h + (1 - z) * hh
+        m = np.ones((x.shape[0], 1)) if keep is None else keep[:, t:t + 1]
+        h = np.where(m, z * h + (1 - z) * hh, h)
         out.append(h)
     return np.stack(out, 1) if return_sequences else h
 
@@ -163,6 +174,7 @@ def save_reference(name, cases):
 # ---- Keras 2.2.4 (standalone Keras, as the lab's ModelCheckpoint wrote it): a Sequential CNN -------------
 
 def keras_224_cnn():
+    reseed('keras2.2.4-sequential-cnn')
     k1, b1 = w(3, 3, 2, 4), w(4, scale=0.1)
     k2, b2 = w(3, 3, 4, 3), w(3, scale=0.1)
     k3, b3 = w(12, 6), w(6, scale=0.1)
@@ -198,6 +210,7 @@ def keras_224_cnn():
 # ---- tf.keras 2.15: a Functional chain with a frozen Conv2D and BatchNormalization ------------------------
 
 def tf215_functional():
+    reseed('tf2.15-functional-bn')
     k1, b1 = w(3, 3, 2, 5), w(5, scale=0.1)
     gamma, beta = 1 + w(5, scale=0.2), w(5, scale=0.2)
     mean, var = w(5, scale=0.3), (0.5 + rng.random(5)).astype('float32')
@@ -249,7 +262,9 @@ def tf215_functional():
 
 # ---- tf.keras 2.15: a Sequential text model over sequences of any length ([null, null]) -------------------
 
-def tf215_text():
+def tf215_text(masked=False):
+    """masked: Embedding(mask_zero=True); id 0 pads the sequences and the recurrent layers skip those steps."""
+    reseed('tf2.15-sequential-masked' if masked else 'tf2.15-sequential-text')
     emb = w(20, 4)
     lk, lr, lb = w(4, 4 * 5), w(5, 4 * 5), w(4 * 5, scale=0.1)
     gk, gr, gb = w(5, 3 * 3), w(3, 3 * 3), w(2, 3 * 3, scale=0.1)
@@ -269,7 +284,7 @@ def tf215_text():
                                                'input_dim': 20, 'output_dim': 4,
                                                'embeddings_initializer': init('RandomUniform', minval=-0.05, maxval=0.05, seed=None),
                                                'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None,
-                                               'mask_zero': False, 'input_length': None}},
+                                               'mask_zero': masked, 'input_length': None}},
         {'class_name': 'LSTM', 'config': rnn('lstm', 5, True, unit_forget_bias=True)},
         {'class_name': 'GRU', 'config': rnn('gru', 3, False, reset_after=True)},
         {'class_name': 'Dense', 'config': dense_cfg('dense', 1, 'sigmoid', glorot, dtype='float32')},
@@ -278,19 +293,25 @@ def tf215_text():
               ('lstm', [('lstm/lstm_cell/kernel:0', lk), ('lstm/lstm_cell/recurrent_kernel:0', lr), ('lstm/lstm_cell/bias:0', lb)]),
               ('gru', [('gru/gru_cell/kernel:0', gk), ('gru/gru_cell/recurrent_kernel:0', gr), ('gru/gru_cell/bias:0', gb)]),
               ('dense', [('dense/kernel:0', dk), ('dense/bias:0', db)])]
-    write_h5(os.path.join(OUT, 'tf2.15-sequential-text.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+    name = 'tf2.15-sequential-masked' if masked else 'tf2.15-sequential-text'
+    write_h5(os.path.join(OUT, f'{name}.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
              training_config=None, layers=layers, str_root_attrs=True)
     cases = []
     for n, t in [(3, 4), (2, 11)]:
-        x = rng.integers(0, 20, (n, t)).astype('float32')
-        h = gru(lstm(emb[x.astype(int)], lk, lr, lb, 5, True), gk, gr, gb, 3, False)
+        x = rng.integers(1 if masked else 0, 20, (n, t)).astype('float32')
+        if masked:
+            x[0, :2] = 0   # padded in front
+            x[1, -1] = 0   # and at the end
+        keep = x != 0 if masked else None
+        h = gru(lstm(emb[x.astype(int)], lk, lr, lb, 5, True, keep), gk, gr, gb, 3, False, keep)
         cases.append((x, act(h @ dk + db, 'sigmoid')))
-    save_reference('tf2.15-sequential-text', cases)
+    save_reference(name, cases)
 
 
 # ---- Keras 3 (legacy h5): Sequential with InputLayer batch_shape, nested weight paths ---------------------
 
 def keras3_sequential():
+    reseed('keras3-sequential')
     k1, b1 = w(6, 5), w(5, scale=0.1)
     k2, b2 = w(5, 4), w(4, scale=0.1)
     k3, b3 = w(4, 2), w(2, scale=0.1)
@@ -323,6 +344,7 @@ def keras3_sequential():
 # ---- Keras 3 .keras zip: a Functional Conv1D -> LSTM -> SimpleRNN -> Dense ------------------------------
 
 def keras3_zip():
+    reseed('keras3-functional')
     ck, cb = w(3, 3, 4), w(4, scale=0.1)
     lk, lr, lb = w(4, 4 * 5), w(5, 4 * 5), w(4 * 5, scale=0.1)
     sk, sr, sb = w(5, 3), w(3, 3), w(3, scale=0.1)
@@ -388,6 +410,7 @@ def keras3_zip():
 # ---- more layers: Keras 2.2.4 text, tf.keras 2.15 augmentation, Keras 3 1D pooling ---------------------
 
 def keras_224_text():
+    reseed('keras2.2.4-sequential-text')
     emb = w(15, 3)
     rk, rr, rb = w(3, 4), w(4, 4), w(4, scale=0.1)
     dk, db = w(4, 2), w(2, scale=0.1)
@@ -423,6 +446,7 @@ def keras_224_text():
 
 
 def tf215_augment():
+    reseed('tf2.15-sequential-augment')
     ck, cb = w(3, 3, 1, 3), w(3, scale=0.1)
     dk, db = w(3, 2), w(2, scale=0.1)
     glorot = init('GlorotUniform', seed=None)
@@ -452,6 +476,7 @@ def tf215_augment():
 
 
 def keras3_pooling():
+    reseed('keras3-sequential-pooling')
     ck, cb = w(2, 2, 3), w(3, scale=0.1)
     dk, db = w(3, 2), w(2, scale=0.1)
     glorot = init('GlorotUniform', seed=None)
@@ -483,6 +508,7 @@ def keras3_pooling():
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
 
 def unsupported():
+    reseed('tf2.15-unsupported-layer')
     glorot = init('GlorotUniform', seed=None)
     config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
         {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 4], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'dense_input'}},
@@ -501,6 +527,7 @@ if __name__ == '__main__':
     keras_224_cnn()
     tf215_functional()
     tf215_text()
+    tf215_text(masked=True)
     keras3_sequential()
     keras3_zip()
     keras_224_text()
