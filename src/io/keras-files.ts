@@ -272,6 +272,8 @@ export async function saveKerasH5(model: Sequential, file: string): Promise<void
   if (/\.keras$/i.test(file)) throw new Error(`save: ${file}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); save to a .h5 path`);
   const bytes = modelToKerasH5(model);
   const fs = await nodeFs('save');
+  const dir = file.replace(/[^/\\]*$/, '');
+  if (dir) await fs.mkdir(dir, { recursive: true }); // as Keras: the file's folder is made
   const tmp = `${file}.saving-${process.pid}-${Date.now().toString(36)}`;
   try {
     const fh = await fs.open(tmp, 'wx');

@@ -151,6 +151,16 @@ describe('saving .h5', () => {
     expect(fs.readdirSync(root).filter((f) => f.includes('.saving-'))).toEqual([]);
   });
 
+  it("modelCheckpoint({ filepath: 'best.h5' }) keeps the best model as a Keras file, making its folder", async () => {
+    const m = model();
+    const x = sn.tensor(Float32Array.from({ length: 6 * 8 * 8 * 2 }, (_, i) => Math.cos(i)), [6, 8, 8, 2]);
+    const y = sn.utils.toCategorical([0, 1, 2, 3, 0, 1], 4);
+    const file = path.join(root, 'checkpoints', 'best.h5');
+    await m.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0, callbacks: [sn.callbacks.modelCheckpoint({ filepath: file })] });
+    const best = await sn.loadModel(file);
+    expect(Array.from((await best.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+  });
+
   it("has Keras' layout: root and model_weights attributes, groups sorted by name, weight_names in Keras' order", () => {
     const f = readH5(modelToKerasH5(model()));
     const attrs = f.attrs();
