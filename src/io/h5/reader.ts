@@ -1,12 +1,14 @@
 // A small HDF5 reader in plain TypeScript (no Node API, no Wasm): enough of the format for the files Keras
 // and h5py write — groups (symbol tables of HDF5 1.6 files, and the link messages of 1.8+ files), attributes
 // (numbers, fixed-length and variable-length strings) and datasets of integers and floats stored
-// contiguously, compactly or in unfiltered chunks. Anything else (compression, dense link or attribute
-// storage, compound types) is refused with an error naming the object and the feature.
+// contiguously, compactly or in unfiltered chunks, links and attributes in compact or dense storage.
+// Anything else (compression, HDF5 1.10 chunk indexes, compound types) is refused with an error naming
+// the object and the feature.
 //
 // Version-1 structures are located through the superblock's root symbol table entry; version-2 ones carry
 // checksums, which are verified. Spec: the HDF5 File Format Specification 3.0, sections in comments.
 import { CLASS, MSG, type H5Value } from './format.js';
+import { denseMessages } from './dense.js';
 import { decoder, H5Error, numbers, product, Source, UNDEF, type Datatype, type Message } from './source.js';
 
 export { H5Error };
@@ -17,35 +19,39 @@ abstract class H5Object {
   protected get where(): string { return `${this.src.name}: ${this.path || '/'}`; }
   protected messages(): Message[] { return this.src.messages(this.header); }
 
-  /** Every attribute, by name (compact storage; dense attribute storage is refused). */
+  /** Every attribute, by name (in the object header, or in dense storage). */
   attrs(): Record<string, H5Value> {
     const src = this.src;
     const out: Record<string, H5Value> = {};
     for (const m of this.messages()) {
+      if (m.type === MSG.ATTRIBUTE) this.attribute(m.at, out);
       if (m.type === MSG.ATTRIBUTE_INFO) {
-        const flags = src.u8(m.at + 1);
-        if (src.addr(m.at + 2 + (flags & 1 ? 2 : 0)) !== UNDEF) {
-          throw new H5Error(`${this.where}: attributes in dense storage (many or large attributes) are not supported`);
-        }
+        const p = m.at + 2 + (src.u8(m.at + 1) & 1 ? 2 : 0);
+        const heap = src.addr(p);
+        if (heap !== UNDEF) for (const at of denseMessages(src, heap, src.addr(p + src.offsets), this.where)) this.attribute(at, out);
       }
-      if (m.type !== MSG.ATTRIBUTE) continue;
-      const version = src.u8(m.at), flags = src.u8(m.at + 1);
-      if (version > 1 && flags & 3) throw new H5Error(`${this.where}: attributes with shared datatypes or dataspaces are not supported`);
-      const nameSize = src.uint(m.at + 2, 2), typeSize = src.uint(m.at + 4, 2), spaceSize = src.uint(m.at + 6, 2);
-      const pad = (n: number) => (version === 1 ? Math.ceil(n / 8) * 8 : n);
-      let p = m.at + 8 + (version === 3 ? 1 : 0);
-      const name = decoder.decode(src.bytes.subarray(p, p + nameSize)).replace(/\0+$/, '');
-      p += pad(nameSize);
-      const where = `${this.where} attribute ${name}`;
-      const t = src.datatype(p, where);
-      p += pad(typeSize);
-      const shape = src.dataspace(p);
-      p += pad(spaceSize);
-      if (shape === null) { out[name] = []; continue; }
-      const v = src.values(t, p, product(shape), where);
-      out[name] = shape.length === 0 ? (v[0] as string | number) : (v as H5Value);
     }
     return out;
+  }
+
+  /** One attribute message (IV.A.2.m) at `at`, into out. */
+  private attribute(at: number, out: Record<string, H5Value>): void {
+    const src = this.src;
+    const version = src.u8(at), flags = src.u8(at + 1);
+    if (version > 1 && flags & 3) throw new H5Error(`${this.where}: attributes with shared datatypes or dataspaces are not supported`);
+    const nameSize = src.uint(at + 2, 2), typeSize = src.uint(at + 4, 2), spaceSize = src.uint(at + 6, 2);
+    const pad = (n: number) => (version === 1 ? Math.ceil(n / 8) * 8 : n);
+    let p = at + 8 + (version === 3 ? 1 : 0);
+    const name = decoder.decode(src.bytes.subarray(p, p + nameSize)).replace(/\0+$/, '');
+    p += pad(nameSize);
+    const where = `${this.where} attribute ${name}`;
+    const t = src.datatype(p, where);
+    p += pad(typeSize);
+    const shape = src.dataspace(p);
+    p += pad(spaceSize);
+    if (shape === null) { out[name] = []; return; }
+    const v = src.values(t, p, product(shape), where);
+    out[name] = shape.length === 0 ? (v[0] as string | number) : (v as H5Value);
   }
 }
 
@@ -60,28 +66,31 @@ export class H5Group extends H5Object {
     const links = new Map<string, number>();
     for (const m of this.messages()) {
       if (m.type === MSG.SYMBOL_TABLE) this.symbolTable(src.addr(m.at), src.addr(m.at + src.offsets), links);
+      else if (m.type === MSG.LINK) this.link(m.at, links);
       else if (m.type === MSG.LINK_INFO) {
-        const flags = src.u8(m.at + 1);
-        if (src.addr(m.at + 2 + (flags & 1 ? 8 : 0)) !== UNDEF) {
-          throw new H5Error(`${this.where}: groups in dense link storage (HDF5 1.8 "latest" format with many members) are not supported`);
-        }
-      } else if (m.type === MSG.LINK) {
-        // IV.A.2.g
-        const flags = src.u8(m.at + 1);
-        let p = m.at + 2;
-        const type = flags & 0x08 ? src.u8(p++) : 0;
-        if (flags & 0x04) p += 8;
-        if (flags & 0x10) p += 1;
-        const width = 1 << (flags & 3);
-        const n = src.uint(p, width);
-        p += width;
-        const name = decoder.decode(src.bytes.subarray(p, p + n));
-        if (type !== 0) throw new H5Error(`${this.where}/${name}: soft and external links are not supported`);
-        links.set(name, src.addr(p + n));
+        const p = m.at + 2 + (src.u8(m.at + 1) & 1 ? 8 : 0);
+        const heap = src.addr(p);
+        if (heap !== UNDEF) for (const at of denseMessages(src, heap, src.addr(p + src.offsets), this.where)) this.link(at, links);
       }
     }
     this.links = links;
     return links;
+  }
+
+  /** One link message (IV.A.2.g) at `at`: a hard link's name and object header address, into out. */
+  private link(at: number, out: Map<string, number>): void {
+    const src = this.src;
+    const flags = src.u8(at + 1);
+    let p = at + 2;
+    const type = flags & 0x08 ? src.u8(p++) : 0;
+    if (flags & 0x04) p += 8;
+    if (flags & 0x10) p += 1;
+    const width = 1 << (flags & 3);
+    const n = src.uint(p, width);
+    p += width;
+    const name = decoder.decode(src.bytes.subarray(p, p + n));
+    if (type !== 0) throw new H5Error(`${this.where}/${name}: soft and external links are not supported`);
+    out.set(name, src.addr(p + n));
   }
 
   /** Walks a version-1 group B-tree (III.A.1) and its symbol table nodes (III.B); names in the local heap (III.D). */

@@ -72,7 +72,13 @@ export class Source {
         if (hi > 0x1fffff) throw new H5Error(`${this.name}: a 64-bit value at byte ${p} is too large`);
         return hi * 2 ** 32 + this.view.getUint32(p, true);
       }
-      default: throw new H5Error(`${this.name}: unsupported integer size ${size}`);
+      default: {
+        // odd widths (fractal heap IDs): little-endian bytes
+        if (size > 6) throw new H5Error(`${this.name}: unsupported integer size ${size}`);
+        let v = 0;
+        for (let i = size - 1; i >= 0; i--) v = v * 256 + this.bytes[p + i];
+        return v;
+      }
     }
   }
 
