@@ -8,6 +8,7 @@ import { Random } from '../random.js';
 import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './face-renderer.js';
 
 import { LAB_LABELS } from './labels.js';
+import { show } from '../format.js';
 
 export { LAB_LABELS };
 const VERSION = 1;
@@ -41,7 +42,7 @@ export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new Error(`syntheticFaces: seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+  if (!Number.isInteger(seed)) throw new Error(`syntheticFaces: seed must be an integer, got ${show(opts.seed)}`);
   const dir = path.resolve(opts.dir ?? path.join('.cache', 'simdnet', `faces-v${VERSION}-seed${seed}`));
   const counts = photoCounts(seed);
   const info: SyntheticFacesInfo = {

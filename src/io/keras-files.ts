@@ -13,6 +13,7 @@
 //
 // Pure functions on bytes (every host); reading and writing files uses Node's fs, imported lazily.
 import { registerSaveHandler } from '../engine/save-handlers.js';
+import { show } from '../format.js';
 import type { Sequential } from '../engine/sequential.js';
 import { isObject, snakeKey } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
@@ -20,11 +21,10 @@ import { Tensor } from '../tensor.js';
 import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
 import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
-import { compileArgsFromConfig, layerToJson, modelFromTopology, trainingConfig } from './topology.js';
+import { compileFromConfig, layerToJson, modelFromTopology, trainingConfig } from './topology.js';
 import { readZip } from './zip.js';
 
 type Json = Record<string, unknown>;
-const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 /** The Keras version whose h5 layout simdnet writes (tools such as tfjs' converter require a 2.x version). */
 export const KERAS_H5_VERSION = '2.15.0';
@@ -91,14 +91,6 @@ function setLayerWeights(model: Sequential, perLayer: Map<Layer, { name: string;
   model.setWeights(model.namedWeights().map(({ key }) => byKey.get(key)!));
 }
 
-function compileFrom(model: Sequential, tc: unknown, where: string): void {
-  try {
-    model.compile(compileArgsFromConfig(tc));
-  } catch (e) {
-    throw new Error(`${where}: training config: ${(e as Error).message.replace(/^compile: /, '')}`);
-  }
-}
-
 // ---- .h5 --------------------------------------------------------------------------------------------
 
 /** A model from the bytes of a Keras .h5 file (`name` appears in error messages). */
@@ -111,11 +103,11 @@ export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file'): Sequ
     if (!('model_config' in attrs)) {
       throw new Error(`${where} holds no model_config: ${'layer_names' in attrs ? 'it holds only weights (model.save_weights); save the whole model with model.save' : 'it is not a Keras model file'}`);
     }
-    const model = modelFromTopology(parseJson(attrs.model_config, 'model_config', where), undefined, where);
+    const model = modelFromTopology(parseJson(attrs.model_config, 'model_config', where), where);
     const weights = root.get('model_weights');
     if (!(weights instanceof H5Group)) throw new Error(`${where} has no model_weights group`);
     readWeightsGroup(model, weights, where);
-    if (attrs.training_config !== undefined) compileFrom(model, parseJson(attrs.training_config, 'training_config', where), where);
+    if (attrs.training_config !== undefined) compileFromConfig(model, parseJson(attrs.training_config, 'training_config', where), where);
     return model;
   } catch (e) {
     if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);
@@ -216,7 +208,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   if (!config || !weightsFile) throw new Error(`${where} is not a Keras 3 .keras file: it must hold config.json and model.weights.h5 (it holds ${[...files.keys()].join(', ')})`);
   let json: unknown;
   try { json = JSON.parse(new TextDecoder().decode(config)); } catch (e) { throw new Error(`${where}: config.json is not valid JSON: ${(e as Error).message}`); }
-  const model = modelFromTopology(json, undefined, where);
+  const model = modelFromTopology(json, where);
   try {
     const root = readH5(weightsFile, `${name}/model.weights.h5`);
     const perLayer = new Map(weighted(model).map((layer) => {
@@ -236,7 +228,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   const compileConfig = isObject(json) ? json.compile_config : undefined;
   if (isObject(compileConfig)) {
     const { optimizer, ...rest } = compileConfig;
-    compileFrom(model, { ...rest, optimizer_config: optimizer }, where);
+    compileFromConfig(model, { ...rest, optimizer_config: optimizer }, where);
   }
   return model;
 }

@@ -6,6 +6,7 @@ import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { getInitializer, type InitializerSpec } from './initializers.js';
 import { boolArg, Layer, numberArg, type LayerArgs, type LayerExample, type Param } from './layer.js';
+import { show } from '../format.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** -1 (the last axis, channels-last) only; or the last axis' index, as Keras 2 saves it. */
@@ -72,7 +73,7 @@ export class BatchNormalization extends Layer {
     const axis = args.axis ?? -1;
     // Keras 2 saves the last axis by its index (axis [3] for images): checked against the rank in build
     if (axis !== -1 && !(Number.isInteger(axis) && axis > 0)) {
-      throw new Error(`${fn}: axis must be -1 (the channels of channels-last data), got ${JSON.stringify(args.axis)}`);
+      throw new Error(`${fn}: axis must be -1 (the channels of channels-last data), got ${show(args.axis)}`);
     }
     this.axis = axis;
     this.momentum = numberArg(args.momentum, 0.99, 'momentum', fn, 0, 1);
