@@ -39,6 +39,15 @@ describe('sequences of any length', () => {
     expect(Number.isFinite((await m.evaluate(ids(3, 3, 3), y(3))).loss)).toBe(true);
   });
 
+  it('fitDataset takes batches of different lengths', async () => {
+    const m = textModel(null);
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const y = (n: number) => sn.utils.toCategorical(Int32Array.from({ length: n }, (_, i) => i % 2), 2);
+    const batches = () => [{ xs: ids(4, 3, 1), ys: y(4) }, { xs: ids(2, 8, 2), ys: y(2) }, { xs: ids(3, 5, 3), ys: y(3) }];
+    const h = await m.fitDataset(batches, { epochs: 2, verbose: 0 });
+    expect(h.history.loss.every(Number.isFinite)).toBe(true);
+  });
+
   it('saves batch_input_shape [null, null] and loads it back; a recurrent first layer takes [null, null, features]', () => {
     const config = modelToArtifacts(textModel(null)).modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
     expect(config.config.layers[0].config.batch_input_shape).toEqual([null, null]);
