@@ -20,3 +20,5 @@ export { Random } from './random.js';
 await initRuntime();
 
 export function backend(): string { return runtime().flavour; }
+// Keras .h5 / .keras files as bytes (fetched, or picked by the user): sn.loadModel({ h5: bytes }); and back
+export { loadKerasModel as loadModel, modelToKerasH5 } from './io/keras-files.js';
