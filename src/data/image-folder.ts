@@ -2,6 +2,7 @@
 //   one sub-folder per class:        faces/A/0001.jpg, faces/C/0002.pgm ...
 //   flat, class before the first _: faces/A_0001.jpg, faces/C_0002.png ...
 // JPEG / PNG / PGM mixed; images resized with OpenCV's INTER_LINEAR and scaled to [0, 1].
+import { files } from '../host/host.js';
 import { readImage, resize, type Image } from '../io/images.js';
 import { Tensor } from '../tensor.js';
 
@@ -21,8 +22,7 @@ export interface LoadImageFolderOptions {
 export interface ImageFolder { x: Tensor; y: Int32Array; classNames: string[]; files: string[]; layout: 'folders' | 'flat' }
 
 export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions = {}): Promise<ImageFolder> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
+  const { fs, path } = files('loadImageFolder', 'fetch each image and use sn.io.decodeImage and sn.io.imageToTensor');
   const [h, w] = opts.size ?? [42, 42];
   const channels = opts.channels ?? 3;
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));

@@ -3,7 +3,8 @@ import * as sn from '../../src/index.js';
 import { createRuntime, relaxedSimdSupported } from '../../src/runtime/wasm.js';
 
 describe('kernel build selection', () => {
-  it('runs the build the host supports (relaxed SIMD only where it validates)', () => {
+  it('runs the build the host supports (relaxed SIMD only where it validates)', async () => {
+    await sn.ready();
     const want = process.env.SIMDNET_WASM === 'relaxed' ? 'relaxed-simd' : relaxedSimdSupported() ? 'relaxed-simd' : 'simd';
     expect(sn.backend()).toBe(want);
   });
