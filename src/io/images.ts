@@ -20,18 +20,17 @@
 //   except PNG pixels equal to a tRNS transparent colour, which pngjs blanks to 0 and libpng keeps.
 // - JPEG EXIF orientation is applied, as imread does by default (phone photos come out upright).
 // - resize: see resize() below; it equals cv2.resize(INTER_LINEAR) byte for byte.
-import { createRequire } from 'node:module';
+import decodeJpegJs from 'jpeg-js/lib/decoder.js';
+import { files } from '../host/host.js';
+import { readPng } from './png.js';
 import { checkImage, type Image } from './resize.js';
 
 export { resize, toFloat } from './resize.js';
 export type { Image } from './resize.js';
 
-// The decoders load on first use: importing simdnet (e.g. to serve predictions) stays fast.
-const requireLazily = createRequire(import.meta.url);
-let jpegJs: typeof import('jpeg-js') | null = null;
-let pngJs: typeof import('pngjs') | null = null;
-const decodeJpegJs = ((data: Uint8Array, opts: object) => (jpegJs ??= requireLazily('jpeg-js') as typeof import('jpeg-js')).decode(data, opts)) as typeof import('jpeg-js').decode;
-const PNG = { sync: { read: (buffer: Buffer, opts?: object) => (pngJs ??= requireLazily('pngjs') as typeof import('pngjs')).PNG.sync.read(buffer, opts) } };
+// The decoders are plain JavaScript (jpeg-js' decoder, simdnet's PNG reader over fflate): decodeImage runs
+// in every host.
+const PNG = { sync: { read: readPng } };
 
 /** An 8-bit image: row-major, channels interleaved (HWC), RGB order for colour. */
 
@@ -73,8 +72,7 @@ export function decodeImage(bytes: Uint8Array, name = '<bytes>', opts?: DecodeOp
 export async function readImage(path: string, opts?: DecodeOptions): Promise<Image> {
   if (typeof path !== 'string' || path === '') throw new Error(`readImage: path must be a non-empty string, got ${String(path)}`);
   checkDecodeOptions('readImage', opts);
-  // Imported here, not at the top, so this module still loads in a browser.
-  const fs = await import('node:fs/promises');
+  const { fs } = files('readImage', 'fetch the bytes and call sn.io.decodeImage(bytes)');
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(path);
@@ -193,8 +191,7 @@ function decodePng(bytes: Uint8Array, fail: (reason: string) => Error): Image {
   const sixteenBit = bytes.length > 24 && bytes[24] === 16;
   let png: { width: number; height: number; colorType: number; data: Uint8Array | Uint16Array };
   try {
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    png = PNG.sync.read(buffer, { skipRescale: sixteenBit }) as unknown as typeof png;
+    png = PNG.sync.read(bytes, { skipRescale: sixteenBit });
   } catch (err) {
     const msg = (err as Error).message;
     if (/waitng|waiting on finished stream|unexpected end/i.test(msg)) {
@@ -309,7 +306,7 @@ function decodeNetpbm(bytes: Uint8Array, fail: (reason: string) => Error): Image
 // cv::cvtColor's BGR2GRAY coefficients, 0.299 / 0.587 / 0.114 in 14-bit fixed point.
 const R2Y = 4899, G2Y = 9617, B2Y = 1868, Y_SHIFT = 14;
 
-function convertChannels(img: Image, channels: 1 | 3): Image {
+export function convertChannels(img: Image, channels: 1 | 3): Image {
   const { width, height, channels: from, data } = img;
   if (from === channels) return img;
   const n = width * height;

@@ -1,5 +1,7 @@
 // sn.io: images, training-curve plots and model files.
 export { readImage, decodeImage, resize, toFloat } from './images.js';
 export type { Image } from './images.js';
+export { imageToTensor, type ImageToTensorOptions } from './image-tensor.js';
 export { plotHistory } from './plot.js';
-export { saveModel, loadModel } from './model-files.js';
+export { saveModel } from './model-files.js';
+export { loadModel, modelFromMemory, type ModelInMemory, type ModelSource } from './model-sources.js';
