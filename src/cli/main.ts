@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 // The simdnet command: train | evaluate | predict | synth | bench. `simdnet train` without --data runs the
 // lab's whole experiment on the embedded (generated) face set.
+import { existsSync } from 'node:fs';
 import * as sn from '../index.js';
 import { UsageError } from './args.js';
 import { evaluateCommand, predictCommand, synthCommand, trainCommand } from './commands.js';
+
+// `simdnet bench` runs the benchmarks of a checkout (dist/bench, with TensorFlow.js beside): the published
+// package ships no bench, so there the command is not offered.
+const BENCH = new URL('../../bench/run.js', import.meta.url);
+const benchShipped = existsSync(BENCH);
 
 const USAGE = `Usage:
   simdnet train    [--data DIR] [--epochs 20] [--batch-size 32] [--optimizer sgd|adam|adagrad|rmsprop] [--lr 0.01]
@@ -12,8 +18,7 @@ const USAGE = `Usage:
   simdnet evaluate --model DIR --data DIR
   simdnet predict  --model DIR IMAGE...
   simdnet synth    --out DIR [--seed S]
-  simdnet bench    [--json] [--quick]
-Without --data, train runs the lab's experiment on the embedded synthetic face set.`;
+${benchShipped ? '  simdnet bench    [--json] [--quick]\n' : ''}Without --data, train runs the lab's experiment on the embedded synthetic face set.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,8 +28,9 @@ async function main(argv: string[]): Promise<number> {
     case 'predict': return predictCommand(rest);
     case 'synth': return synthCommand(rest);
     case 'bench': {
+      if (!benchShipped) throw new UsageError('simdnet: bench is not part of the installed package; run `npm run bench` in a checkout of simdnet');
       process.argv = [process.argv[0], process.argv[1], ...rest];
-      await import('../../bench/run.js');
+      await import(BENCH.href);
       return 0;
     }
     case undefined: case '--help': case '-h': case 'help':
@@ -34,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`simdnet ${sn.version}`);
       return 0;
     default:
-      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth, bench`);
+      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth${benchShipped ? ', bench' : ''}`);
   }
 }
 
