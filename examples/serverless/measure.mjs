@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -25,6 +25,16 @@ export async function facePhoto(seed = 5) {
   const rgba = new Uint8Array(gray.length * 4);
   for (let i = 0; i < gray.length; i++) { rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = gray[i]; rgba[4 * i + 3] = 255; }
   return new Uint8Array(jpeg.encode({ data: rgba, width: sn.PHOTO_WIDTH, height: sn.PHOTO_HEIGHT }, 90).data);
+}
+
+/** The same photo resized on the client to the model's 42x42 input, as a PNG: the model's own latency. */
+export async function smallPhoto(photo) {
+  const sn = await import('simdnet');
+  const { writePng } = await import('../../dist/src/io/png.js');
+  const small = sn.io.resize(sn.io.decodeImage(photo), 42, 42);
+  const rgba = new Uint8Array(42 * 42 * 4);
+  for (let i = 0; i < 42 * 42; i++) { rgba.set(small.data.subarray(3 * i, 3 * i + 3), 4 * i); rgba[4 * i + 3] = 255; }
+  return writePng(rgba, 42, 42);
 }
 
 export function ensureModel() {
@@ -80,8 +90,13 @@ const worker :Workerd.Worker = (
 `;
 }
 
-/** Starts a server, times process start -> first answer, then `requests` sequential requests; stops it. */
-async function serve(kind, dir, photo, requests) {
+const quantile = (times, p) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.floor(p * times.length))];
+
+/**
+ * Starts a server, times process start -> first answer (the photo), then `requests` sequential requests with
+ * the photo and with the 42x42 PNG; stops it.
+ */
+async function serve(kind, dir, photo, small, requests) {
   const port = await freePort();
   let proc;
   const t0 = performance.now();
@@ -96,7 +111,7 @@ async function serve(kind, dir, photo, requests) {
   let exited = false;
   proc.once('exit', () => { exited = true; });
   const url = `http://127.0.0.1:${port}/predict`;
-  const post = () => fetch(url, { method: 'POST', body: photo });
+  const post = (body = photo) => fetch(url, { method: 'POST', body });
   try {
     let first = null;
     const deadline = Date.now() + 30_000;
@@ -107,16 +122,19 @@ async function serve(kind, dir, photo, requests) {
     const cold = performance.now() - t0;
     const answer = await first.json();
     if (first.status !== 200) throw new Error(`${kind}: HTTP ${first.status}: ${JSON.stringify(answer)}`);
-    const times = [];
+    const times = { photo: [], small: [] };
     for (let i = 0; i < requests; i++) {
-      const t = performance.now();
-      const res = await post();
-      await res.arrayBuffer();
-      times.push(performance.now() - t);
+      for (const [k, body] of [['photo', photo], ['small', small]]) {
+        const t = performance.now();
+        const res = await post(body);
+        await res.arrayBuffer();
+        times[k].push(performance.now() - t);
+      }
     }
-    times.sort((a, b) => a - b);
-    const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-    return { cold, answer, p50: q(0.5), p90: q(0.9) };
+    return {
+      cold, answer, p50: quantile(times.photo, 0.5), p90: quantile(times.photo, 0.9),
+      smallP50: quantile(times.small, 0.5), smallP90: quantile(times.small, 0.9),
+    };
   } finally {
     proc.kill();
     await new Promise((r) => (exited ? r() : proc.once('exit', r)));
@@ -127,12 +145,14 @@ async function serve(kind, dir, photo, requests) {
 export async function measure({ requests = 100, colds = 5 } = {}) {
   const worker = await buildWorker();
   const photo = await facePhoto();
-  const out = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, nodeVersion: process.version, sizes: worker.sizes, nodeInputs: worker.nodeInputs, photoBytes: photo.length };
+  const small = await smallPhoto(photo);
+  const out = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, load: loadavg()[0], nodeVersion: process.version, sizes: worker.sizes, nodeInputs: worker.nodeInputs, photoBytes: photo.length };
   for (const kind of ['workerd', 'node']) {
     const runs = [];
-    for (let i = 0; i < colds; i++) runs.push(await serve(kind, worker.dir, photo, i === 0 ? requests : 0));
+    for (let i = 0; i < colds; i++) runs.push(await serve(kind, worker.dir, photo, small, i === 0 ? requests : 0));
     const coldsMs = runs.map((r) => r.cold).sort((a, b) => a - b);
-    out[kind] = { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, p50: runs[0].p50, p90: runs[0].p90, answer: runs[0].answer };
+    const { cold: _, ...first } = runs[0];
+    out[kind] = { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, ...first };
   }
   return out;
 }
@@ -144,10 +164,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   else {
     const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
     const f = (v) => `${v.toFixed(1)} ms`;
-    console.log(`${r.cpu}, ${r.cores} cores; Node ${r.nodeVersion}; a ${kb(r.photoBytes)} JPEG face photo to POST /predict (lab CNN, 42x42x3)`);
+    console.log(`${r.cpu}, ${r.cores} cores (load average ${r.load.toFixed(1)} at the start); Node ${r.nodeVersion}; a ${kb(r.photoBytes)} JPEG face photo to POST /predict (lab CNN, 42x42x3)`);
     console.log(`predict-only worker bundle: ${kb(r.sizes.bundle)} minified, ${kb(r.sizes.bundleGzip)} gzip; kernels simd.wasm ${kb(r.sizes.wasm)} (${kb(r.sizes.wasmGzip)} gzip); weights ${kb(r.sizes.weights)}`);
-    console.log('| host | cold start (median of colds) | warm p50 | warm p90 |\n|---|---|---|---|');
-    for (const k of ['workerd', 'node']) console.log(`| ${k} | ${f(r[k].coldMedian)} (${r[k].colds.map((c) => c.toFixed(0)).join(', ')}) | ${f(r[k].p50)} | ${f(r[k].p90)} |`);
+    console.log(`| host | cold start, median of ${r.workerd.colds.length} | warm p50 / p90, ${(r.photoBytes / 1024).toFixed(0)} KB photo | warm p50 / p90, 42x42 PNG |\n|---|---|---|---|`);
+    for (const k of ['workerd', 'node']) {
+      console.log(`| ${k} | ${f(r[k].coldMedian)} (${r[k].colds.map((c) => c.toFixed(0)).join(', ')}) | ${f(r[k].p50)} / ${f(r[k].p90)} | ${f(r[k].smallP50)} / ${f(r[k].smallP90)} |`);
+    }
     const a = r.workerd.answer.probabilities, b = r.node.answer.probabilities;
     console.log(`largest difference workerd vs Node: ${Math.max(...Object.keys(a).map((k) => Math.abs(a[k] - b[k]))).toExponential(2)}`);
   }
