@@ -48,7 +48,7 @@ describe('simdnet in every host', () => {
     expectSame(runJson(process.execPath, ['run-require.cjs'], dir).result, 'Node 20 require');
     const old = runJson(process.execPath, ['--no-experimental-require-module', 'run-require.cjs'], dir);
     expect(old.status).toBe(1);
-    expect(old.stderr).toMatch(/simdnet is an ES module, which this Node \(v20\.\d+\.\d+\) cannot require\(\); load it with `const sn = await import\('simdnet'\)`/);
+    expect(old.stderr).toMatch(/simdnet is an ES module, which this Node \(v\d+\.\d+\.\d+\) cannot require\(\); load it with `const sn = await import\('simdnet'\)`/);
   });
 
   it.skipIf(!node22)('Node 22: import and require', () => {
