@@ -3,6 +3,7 @@
 // filepath may hold Keras-style fields: 'model-{epoch:02d}-{val_loss:.2f}'.
 import type { Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
+import { show } from '../format.js';
 
 export interface ModelCheckpointArgs {
   filepath: string; monitor?: string; verbose?: number; saveBestOnly?: boolean; mode?: Mode; saveFreq?: 'epoch';
@@ -37,7 +38,7 @@ export class ModelCheckpoint extends MonitorCallback {
   constructor(args: ModelCheckpointArgs) {
     super(args ?? {}, 'val_loss', 'modelCheckpoint');
     if (!args || typeof args.filepath !== 'string' || !args.filepath) throw new Error('modelCheckpoint: filepath must be a non-empty string');
-    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`modelCheckpoint: only saveFreq 'epoch' is supported, got ${JSON.stringify(args.saveFreq)}`);
+    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`modelCheckpoint: only saveFreq 'epoch' is supported, got ${show(args.saveFreq)}`);
     this.filepath = args.filepath;
     this.saveBestOnly = args.saveBestOnly ?? false;
     this.verbose = args.verbose ?? 0;

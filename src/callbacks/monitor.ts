@@ -1,5 +1,6 @@
 // Shared base of callbacks that watch one logged quantity (Keras' monitor / mode / min_delta).
 import { Callback, type Logs } from '../engine/callback.js';
+import { show } from '../format.js';
 
 export type Mode = 'auto' | 'min' | 'max';
 
@@ -14,7 +15,7 @@ export abstract class MonitorCallback extends Callback {
     super();
     this.monitor = args.monitor ?? defaultMonitor;
     const mode = args.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw new Error(`${what}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+    if (!['auto', 'min', 'max'].includes(mode)) throw new Error(`${what}: mode must be 'auto', 'min' or 'max', got ${show(mode)}`);
     // Keras: 'auto' maximises accuracy-like quantities and minimises the rest
     this.mode = mode === 'auto' ? (/acc|auc|precision|recall/.test(this.monitor) ? 'max' : 'min') : mode;
     this.minDelta = Math.abs(args.minDelta ?? 0);

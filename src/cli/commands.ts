@@ -39,6 +39,29 @@ function argmaxRows(t: sn.Tensor): Int32Array {
 
 const accuracyOf = (a: Int32Array, b: Int32Array) => a.reduce((s, v, i) => s + (v === b[i] ? 1 : 0), 0) / a.length;
 
+/**
+ * The plot path if it lies inside the model folder `out`: the curves describe the model saved there, and the
+ * first checkpoint of a new run replaces that model, so the old plot goes first (the new one is written at
+ * the end). Files of other names in the folder still stop the save, with saveModel's error.
+ */
+function plotInside(path: typeof import('node:path'), plot: string, out: string): string | null {
+  const rel = path.relative(path.resolve(out), path.resolve(plot));
+  return rel !== '' && rel !== '..' && !rel.includes(path.sep) && !path.isAbsolute(rel) ? path.resolve(plot) : null;
+}
+
+/**
+ * The class of each model output: the names saved with the model; for a model saved without names, the
+ * lab's letters when it has 16 outputs, or else the folder's own classes when there are as many.
+ */
+function outputNames(model: sn.Sequential, present: string[], modelDir: string, dataDir: string): string[] {
+  if (model.classNames) return model.classNames;
+  const k = model.outputShape[model.outputShape.length - 1];
+  if (k === sn.data.LAB_LABELS.length) return sn.data.LAB_LABELS;
+  if (present.length === k) return present;
+  throw new Error(`simdnet evaluate: ${modelDir} was saved without class names and predicts ${k} classes, but ${dataDir} holds ` +
+    `${present.length} (${present.join(' ')}); cannot tell which output is which class: save the model with model.classNames set`);
+}
+
 export async function trainCommand(argv: string[]): Promise<number> {
   const { opts, positionals } = parseArgs(argv, TRAIN, 'train');
   if (positionals.length) throw new UsageError(`simdnet train: unexpected argument '${positionals[0]}'`);
@@ -81,29 +104,34 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (subs.includes('train') && subs.includes('test')) { testDir = path.join(trainDir, 'test'); trainDir = path.join(trainDir, 'train'); }
     const labLetters = sn.data.LAB_LABELS;
     console.log(`Data: ${trainDir}`);
-    const probe = await sn.data.loadImageFolder(trainDir, { size: [1, 1], onWarning: () => {} });
-    if (probe.classNames.every((c) => labLetters.includes(c))) classNames = labLetters; // the lab's fixed letter order
+    const present = (await sn.data.listImageFolder(trainDir, { onWarning: () => {} })).classNames;
+    // the lab's 16 outputs would make one letter look like 16 classes: count the classes with photos
+    if (present.length === 1) throw new Error(`simdnet train: ${trainDir} holds photos of one class only (${present[0]}); classification needs at least two`);
+    if (present.every((c) => labLetters.includes(c))) classNames = labLetters; // the lab's fixed letter order
   }
   const folder = await sn.data.loadImageFolder(trainDir, { size: [42, 42], channels: 3, classNames });
   const k = folder.classNames.length;
   console.log(`  ${folder.x.shape[0]} photos of ${k} classes (${folder.layout} layout), resized to 42x42x3`);
-  if (k < 2) throw new Error(`simdnet train: ${trainDir} holds only one class; need at least two`);
   const { xTrain, xTest, yTrain, yTest } = sn.utils.trainTestSplit(folder.x, sn.utils.toCategorical(folder.y, k), { testSize, seed, stratify: true });
   console.log(`  split: ${xTrain.shape[0]} train / ${xTest.shape[0]} test (${Math.round(testSize * 100)} %, stratified)\n`);
 
   const model = sn.models.labFaceCnn({ numClasses: k, seed });
+  model.classNames = folder.classNames; // saved with every checkpoint: evaluate and predict map folders by name
   model.summary();
   const optimizer = optName === 'sgd' ? sn.optimizers.sgd({ learningRate: lr0, momentum: 0.9, nesterov: true })
     : optName === 'adam' ? sn.optimizers.adam({ learningRate: lr0, epsilon })
       : optName === 'adagrad' ? sn.optimizers.adagrad({ learningRate: lr0, epsilon }) : sn.optimizers.rmsprop({ learningRate: lr0, epsilon });
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const schedule = drop === 1 ? 'constant' : drop === 0.5 ? 'halved every 10 epochs' : `times ${drop} every 10 epochs`;
+  let stalePlot = plotInside(path, plot, out);
   console.log(`\nTraining: ${optName}${optName === 'sgd' ? ' (momentum 0.9, Nesterov)' : ''}${epsilon === undefined ? '' : ` (epsilon ${epsilon})`}, lr ${lr0} ${schedule}, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
   const history = await model.fit(xTrain, yTrain, {
     epochs, batchSize, verbose, seed, threads, shuffle: true, validationData: [xTest, yTest],
     callbacks: [
       // the lab's schedule: lr0 * 0.5 ** floor((1 + epoch) / 10)
       sn.callbacks.learningRateScheduler((epoch) => lr0 * drop ** Math.floor((1 + epoch) / 10)),
+      // a previous run's plot inside the model folder would stop the checkpoint from replacing it
+      { onEpochEnd: async () => { if (stalePlot) await fs.rm(stalePlot, { force: true }); stalePlot = null; } },
       sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true }),
     ],
   });
@@ -132,12 +160,14 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`simdnet evaluate: unexpected argument '${positionals[0]}'`);
   if (!opts.model) throw new UsageError('simdnet evaluate: --model DIR is required');
   if (!opts.data) throw new UsageError('simdnet evaluate: --data DIR is required');
-  const model = await sn.loadModel(opts.model as string);
+  const modelDir = opts.model as string, dataDir = opts.data as string;
+  const model = await sn.loadModel(modelDir);
   const [h, w] = model.inputShape;
-  const k = model.outputShape[0];
-  const names = k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : undefined;
-  const folder = await sn.data.loadImageFolder(opts.data as string, { size: [h, w], channels: model.inputShape[2] as 1 | 3, classNames: names });
-  if (folder.classNames.length > k) throw new Error(`simdnet evaluate: ${opts.data} has ${folder.classNames.length} classes but the model predicts ${k}`);
+  const present = (await sn.data.listImageFolder(dataDir, { onWarning: () => {} })).classNames;
+  const names = outputNames(model, present, modelDir, dataDir);
+  const unknown = present.filter((c) => !names.includes(c));
+  if (unknown.length) throw new Error(`simdnet evaluate: ${dataDir} has classes ${unknown.join(', ')} that the model ${modelDir} does not know (its classes: ${names.join(' ')})`);
+  const folder = await sn.data.loadImageFolder(dataDir, { size: [h, w], channels: model.inputShape[2] as 1 | 3, classNames: names });
   const pred = await model.predictClasses(folder.x, { batchSize: (opts['batch-size'] as number | undefined) ?? 32 });
   console.log(`${folder.x.shape[0]} photos, ${new Set(folder.y).size} classes (${folder.layout} layout)`);
   console.log(`Accuracy: ${(accuracyOf(pred, folder.y) * 100).toFixed(1)} %`);
@@ -152,15 +182,19 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const model = await sn.loadModel(opts.model as string);
   const [h, w, c] = model.inputShape;
   const k = model.outputShape[0];
-  const names = opts.labels ? (opts.labels as string).split(',') : k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : null;
-  if (names && names.length !== k) throw new UsageError(`simdnet predict: --labels has ${names.length} names but the model predicts ${k} classes`);
+  const classes = k === 1 ? 2 : k; // one sigmoid output: class 1 above 0.5
+  const labels = opts.labels ? (opts.labels as string).split(',') : null;
+  if (labels && labels.length !== classes) throw new UsageError(`simdnet predict: --labels has ${labels.length} names but the model predicts ${classes} classes`);
+  const names = labels ?? model.classNames ?? (k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : null);
   for (const file of positionals) {
     const img = sn.io.resize(await sn.io.readImage(file, { channels: c as 1 | 3 }), w, h);
     const x = sn.tensor(Float32Array.from(img.data, (v) => v / 255), [1, h, w, c]);
     const p = await model.predict(x);
     let best = 0;
     for (let j = 1; j < k; j++) if (p.data[j] > p.data[best]) best = j;
-    console.log(`${file}: ${names ? names[best] : best} (p = ${p.data[best].toFixed(3)})`);
+    if (k === 1) best = p.data[0] > 0.5 ? 1 : 0;
+    const prob = k === 1 && best === 0 ? 1 - p.data[0] : p.data[k === 1 ? 0 : best];
+    console.log(`${file}: ${names ? names[best] : best} (p = ${prob.toFixed(3)})`);
   }
   return 0;
 }

@@ -1,10 +1,12 @@
 // loadImageFolder: the lab's two layouts of labelled photos —
 //   one sub-folder per class:        faces/A/0001.jpg, faces/C/0002.pgm ...
 //   flat, class before the first _: faces/A_0001.jpg, faces/C_0002.png ...
-// JPEG / PNG / PGM mixed; images resized with OpenCV's INTER_LINEAR and scaled to [0, 1].
+// JPEG / PNG / PGM mixed; images resized with OpenCV's INTER_LINEAR and scaled to [0, 1]. Symbolic links
+// to class folders and images are followed (see listImageFolder).
 import { files } from '../host/host.js';
-import { readImage, resize, type Image } from '../io/images.js';
+import { readImage, resize, toFloat, type Image } from '../io/images.js';
 import { Tensor } from '../tensor.js';
+import { show } from '../format.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|pgm|pnm)$/i;
 
@@ -21,61 +23,137 @@ export interface LoadImageFolderOptions {
 
 export interface ImageFolder { x: Tensor; y: Int32Array; classNames: string[]; files: string[]; layout: 'folders' | 'flat' }
 
-export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions = {}): Promise<ImageFolder> {
-  const { fs, path } = files('loadImageFolder', 'fetch each image and use sn.io.decodeImage and sn.io.imageToTensor');
-  const [h, w] = opts.size ?? [42, 42];
-  const channels = opts.channels ?? 3;
+/** The images of a folder and the class of each, found but not decoded. */
+export interface ImageFolderListing {
+  files: string[];
+  /** The class of each file. */
+  labels: string[];
+  /** The classes found, sorted. */
+  classNames: string[];
+  layout: 'folders' | 'flat';
+}
+
+type Fs = typeof import('node:fs/promises');
+type PathMod = typeof import('node:path');
+type Kind = 'folder' | 'file' | 'other';
+
+/**
+ * What an entry is, symbolic links followed; null (after a warning) for a broken link or a link to a folder
+ * that holds `root` — following that one would read the data folder again inside itself.
+ */
+async function kindOf(fs: Fs, path: PathMod, file: string, entry: import('node:fs').Dirent, root: string,
+                      skip: (file: string, why: string) => void): Promise<Kind | null> {
+  if (!entry.isSymbolicLink()) return entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+  let real: string;
+  try {
+    real = await fs.realpath(file);
+  } catch {
+    skip(file, `a broken symbolic link (to ${await fs.readlink(file).catch(() => '?')})`);
+    return null;
+  }
+  const st = await fs.stat(real);
+  const up = path.relative(real, root); // '' or a path down from real when real holds root
+  if (st.isDirectory() && up !== '..' && !up.startsWith(`..${path.sep}`) && !path.isAbsolute(up)) {
+    skip(file, `a symbolic link to ${real}, which holds the data folder itself`);
+    return null;
+  }
+  return st.isDirectory() ? 'folder' : st.isFile() ? 'file' : 'other';
+}
+
+/**
+ * Finds the images of a labelled folder (either layout) without decoding them: what loadImageFolder will
+ * read. Symbolic links to class folders and to images are followed; only two levels are read, so a link
+ * cannot make it loop, and a link to a folder holding the data folder is skipped with a warning.
+ */
+export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOptions, 'onWarning'> = {},
+  fn = 'loadImageFolder'): Promise<ImageFolderListing> {
+  const { fs, path } = files(fn, 'fetch each image and use sn.io.decodeImage and sn.io.imageToTensor');
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
-  if (![h, w].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`loadImageFolder: size must be [height, width] of positive integers, got ${JSON.stringify(opts.size)}`);
-  if (channels !== 1 && channels !== 3) throw new Error(`loadImageFolder: channels must be 1 or 3, got ${JSON.stringify(opts.channels)}`);
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `loadImageFolder: no such folder ${dir}` : code === 'ENOTDIR' ? `loadImageFolder: ${dir} is not a folder` : `loadImageFolder: cannot read ${dir}: ${(e as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `${fn}: no such folder ${dir}` : code === 'ENOTDIR' ? `${fn}: ${dir} is not a folder` : `${fn}: cannot read ${dir}: ${(e as Error).message}`);
   }
-  entries = entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const root = await fs.realpath(dir);
+  const skip = (file: string, why: string) => warn(`${fn}: skipping ${file}: ${why}`);
+  const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  /** The visible entries of a folder, sorted, each with its kind (links followed). */
+  const visible = async (folder: string, list: import('node:fs').Dirent[]) => {
+    const out: { name: string; file: string; kind: Kind }[] = [];
+    for (const e of list.filter((f) => !f.name.startsWith('.')).sort(byName)) {
+      const file = path.join(folder, e.name);
+      const kind = await kindOf(fs, path, file, e, root, skip);
+      if (kind) out.push({ name: e.name, file, kind });
+    }
+    return out;
+  };
+  const top = await visible(dir, entries);
   const found: { file: string; cls: string }[] = [];
-  const subdirs = entries.filter((e) => e.isDirectory());
-  const layout: 'folders' | 'flat' = subdirs.length > 0 ? 'folders' : 'flat';
-  const skip = (file: string, why: string) => warn(`loadImageFolder: skipping ${file}: ${why}`);
+  const layout: 'folders' | 'flat' = top.some((e) => e.kind === 'folder') ? 'folders' : 'flat';
   if (layout === 'folders') {
-    for (const e of entries) if (!e.isDirectory()) skip(path.join(dir, e.name), 'not inside a class folder');
-    for (const sub of subdirs) {
-      const files = (await fs.readdir(path.join(dir, sub.name), { withFileTypes: true }))
-        .filter((f) => !f.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
-      for (const f of files) {
-        const file = path.join(dir, sub.name, f.name);
-        if (!f.isFile()) skip(file, 'not a file');
-        else if (!IMAGE_EXT.test(f.name)) skip(file, 'not a JPEG, PNG or PGM image');
-        else found.push({ file, cls: sub.name });
+    for (const e of top) if (e.kind !== 'folder') skip(e.file, 'not inside a class folder');
+    for (const sub of top.filter((e) => e.kind === 'folder')) {
+      for (const f of await visible(sub.file, await fs.readdir(sub.file, { withFileTypes: true }))) {
+        if (f.kind !== 'file') skip(f.file, 'not a file');
+        else if (!IMAGE_EXT.test(f.name)) skip(f.file, 'not a JPEG, PNG or PGM image');
+        else found.push({ file: f.file, cls: sub.name });
       }
     }
   } else {
-    for (const e of entries) {
-      const file = path.join(dir, e.name);
-      if (!e.isFile()) skip(file, 'not a file');
-      else if (!IMAGE_EXT.test(e.name)) skip(file, 'not a JPEG, PNG or PGM image');
-      else if (!e.name.includes('_')) skip(file, "no class prefix: flat layouts name files <class>_<anything>.jpg");
-      else found.push({ file, cls: e.name.slice(0, e.name.indexOf('_')) });
+    for (const e of top) {
+      if (e.kind !== 'file') skip(e.file, 'not a file');
+      else if (!IMAGE_EXT.test(e.name)) skip(e.file, 'not a JPEG, PNG or PGM image');
+      else if (!e.name.includes('_')) skip(e.file, "no class prefix: flat layouts name files <class>_<anything>.jpg");
+      else found.push({ file: e.file, cls: e.name.slice(0, e.name.indexOf('_')) });
     }
   }
-  if (found.length === 0) {
-    throw new Error(`loadImageFolder: ${dir} holds no images: expected class folders (A/0001.jpg) or flat files named <class>_<id>.jpg (JPEG, PNG or PGM)`);
+  return {
+    files: found.map((f) => f.file), labels: found.map((f) => f.cls),
+    classNames: [...new Set(found.map((f) => f.cls))].sort(), layout,
+  };
+}
+
+/** Checks the size / channels options shared by the folder loaders. */
+export function checkImageOptions(fn: string, size: unknown, channels: unknown): { h: number; w: number; channels: 1 | 3 } {
+  const [h, w] = (Array.isArray(size) ? size : size === undefined ? [42, 42] : []) as number[];
+  const c = channels ?? 3;
+  if (![h, w].every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`${fn}: size must be [height, width] of positive integers, got ${show(size)}`);
   }
-  const present = [...new Set(found.map((f) => f.cls))].sort();
-  let classNames = present;
-  if (opts.classNames) {
-    classNames = [...opts.classNames];
-    if (new Set(classNames).size !== classNames.length) throw new Error(`loadImageFolder: classNames has duplicates: ${classNames.join(', ')}`);
-    const unknown = present.filter((c) => !classNames.includes(c));
-    if (unknown.length) throw new Error(`loadImageFolder: ${dir} has classes ${unknown.join(', ')} that are not in classNames (${classNames.join(' ')})`);
-    const empty = classNames.filter((c) => !present.includes(c));
-    if (empty.length) warn(`loadImageFolder: no images in ${dir} for classes ${empty.join(', ')}`);
+  if (c !== 1 && c !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${show(channels)}`);
+  return { h, w, channels: c };
+}
+
+/**
+ * The class order of a listing: the classes found, sorted, or the given classNames (checked against what
+ * the folder holds). Refuses a folder with no images.
+ */
+export function classOrder(listing: ImageFolderListing, dir: string, classNames: string[] | undefined,
+  warn: (m: string) => void, fn: string): string[] {
+  if (listing.files.length === 0) {
+    throw new Error(`${fn}: ${dir} holds no images: expected class folders (A/0001.jpg) or flat files named <class>_<id>.jpg (JPEG, PNG or PGM)`);
   }
+  const present = listing.classNames;
+  if (!classNames) return present;
+  const names = [...classNames];
+  if (new Set(names).size !== names.length) throw new Error(`${fn}: classNames has duplicates: ${names.join(', ')}`);
+  const unknown = present.filter((c) => !names.includes(c));
+  if (unknown.length) throw new Error(`${fn}: ${dir} has classes ${unknown.join(', ')} that are not in classNames (${names.join(' ')})`);
+  const empty = names.filter((c) => !present.includes(c));
+  if (empty.length) warn(`${fn}: no images in ${dir} for classes ${empty.join(', ')}`);
+  return names;
+}
+
+export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions = {}): Promise<ImageFolder> {
+  const { h, w, channels } = checkImageOptions('loadImageFolder', opts.size, opts.channels);
+  const warn = opts.onWarning ?? ((m: string) => console.warn(m));
+  const listing = await listImageFolder(dir, { onWarning: warn });
+  const { files, labels, layout } = listing;
+  const classNames = classOrder(listing, dir, opts.classNames, warn, 'loadImageFolder');
   const index = new Map(classNames.map((c, i) => [c, i]));
-  const n = found.length, per = h * w * channels;
+  const n = files.length, per = h * w * channels;
   const x = new Float32Array(n * per);
   const y = new Int32Array(n);
   // decode a few files at a time: I/O overlaps decoding without holding every photo in memory
@@ -84,13 +162,16 @@ export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions 
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const img: Image = await readImage(found[i].file, { channels });
-      const small = resize(img, w, h);
-      const out = x.subarray(i * per, (i + 1) * per);
-      for (let j = 0; j < per; j++) out[j] = small.data[j] / 255;
-      y[i] = index.get(found[i].cls)!;
+      x.set(await readPixels(files[i], h, w, channels), i * per);
+      y[i] = index.get(labels[i])!;
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker));
-  return { x: new Tensor(x, [n, h, w, channels]), y, classNames, files: found.map((f) => f.file), layout };
+  return { x: new Tensor(x, [n, h, w, channels]), y, classNames, files, layout };
+}
+
+/** One photo as the loaders see it: decoded, resized with OpenCV's INTER_LINEAR, scaled to [0, 1]. */
+export async function readPixels(file: string, h: number, w: number, channels: 1 | 3): Promise<Float32Array> {
+  const img: Image = await readImage(file, { channels });
+  return toFloat(resize(img, w, h));
 }

@@ -9,6 +9,7 @@ import { Random } from '../random.js';
 import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './face-renderer.js';
 
 import { LAB_LABELS } from './labels.js';
+import { show } from '../format.js';
 
 export { LAB_LABELS };
 const VERSION = 1;
@@ -41,7 +42,7 @@ async function encodeJpeg(gray: Uint8Array): Promise<Uint8Array> {
 export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<SyntheticFacesInfo> {
   const { fs, path } = files('syntheticFaces', 'render faces in memory with renderFace');
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new Error(`syntheticFaces: seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+  if (!Number.isInteger(seed)) throw new Error(`syntheticFaces: seed must be an integer, got ${show(opts.seed)}`);
   const dir = path.resolve(opts.dir ?? path.join('.cache', 'simdnet', `faces-v${VERSION}-seed${seed}`));
   const counts = photoCounts(seed);
   const info: SyntheticFacesInfo = {

@@ -4,6 +4,7 @@
 // with respect to the logits and the last layer skips its activation's backward.
 import type { ActivationName } from '../layers/activations.js';
 import type { Runtime } from '../runtime/wasm.js';
+import { show } from '../format.js';
 
 type LossKernel = (rt: Runtime, grad: number, p: number, y: number, rows: number, cols: number) => number;
 
@@ -55,7 +56,7 @@ export function lossByName(name: unknown): LossName | undefined {
 
 export function checkLoss(name: unknown): LossName {
   const loss = lossByName(name);
-  if (!loss) throw new Error(`compile: unknown loss ${JSON.stringify(name)}; valid: ${LOSSES.join(', ')} (or their snake_case names)`);
+  if (!loss) throw new Error(`compile: unknown loss ${show(name)}; valid: ${LOSSES.join(', ')} (or their snake_case names)`);
   return loss;
 }
 

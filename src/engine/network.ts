@@ -50,13 +50,18 @@ export class Network {
     this.releasePlan();
     const size = Math.max(maxBatch, p?.maxBatch ?? 0);
     const wantTraining = training || (p?.training ?? false);
-    for (const l of this.layers) l.allocate(rt, size, wantTraining);
-    this.plan = {
-      maxBatch: size, training: wantTraining,
-      input: rt.arena.alloc(size * this.inSize * 4, 'batch input'),
-      labels: rt.arena.alloc(size * this.outSize * 4, 'batch labels'),
-      grad: rt.arena.alloc(size * this.outSize * 4, 'loss gradient'),
-    };
+    try {
+      for (const l of this.layers) l.allocate(rt, size, wantTraining);
+      this.plan = {
+        maxBatch: size, training: wantTraining,
+        input: rt.arena.alloc(size * this.inSize * 4, 'batch input'),
+        labels: rt.arena.alloc(size * this.outSize * 4, 'batch labels'),
+        grad: rt.arena.alloc(size * this.outSize * 4, 'loss gradient'),
+      };
+    } catch (e) {
+      for (const l of this.layers) l.release();
+      throw new Error(`${(e as Error).message}: the buffers of a batch of ${size} do not fit; use a smaller batchSize`);
+    }
     return this.plan;
   }
 
@@ -137,15 +142,23 @@ export class Network {
   stage(x: Tensor, y: Tensor | null, fn: string, xArg: string, yArg: string): Staged {
     const rt = this.rt!;
     const n = x.shape[0];
-    const xo = rt.arena.alloc(x.size * 4, `${fn} ${xArg}`);
-    let yo = 0;
-    const release = () => { rt.arena.release(xo); if (yo) rt.arena.release(yo); };
+    let xo = 0, yo = 0;
+    const release = () => { if (xo) rt.arena.release(xo); if (yo) rt.arena.release(yo); };
+    const room = (bytes: number, arg: string): number => {
+      try {
+        return rt.arena.alloc(bytes, `${fn}: ${arg}`);
+      } catch (e) {
+        throw new Error(`${fn}: ${arg} (${n} samples, ${(bytes / 2 ** 20).toFixed(0)} MiB) does not fit in Wasm memory beside the model ` +
+          `(${(e as Error).message}); stream it instead: model.fitDataset(sn.data.imageDataset(folder, ...)) or a generator of batches`);
+      }
+    };
     try {
+      xo = room(x.size * 4, xArg);
       rt.f32(xo, x.size).set(x.data);
       const bad = rt.k.count_nonfinite(xo, x.size);
       if (bad) throw new Error(`${fn}: ${xArg} contains ${bad} NaN or infinite value(s), first at flat index ${firstNonFinite(x.data)}`);
       if (y) {
-        yo = rt.arena.alloc(y.size * 4, `${fn} ${yArg}`);
+        yo = room(y.size * 4, yArg);
         if (sparseLabels(this.loss!)) rt.i32(yo, y.size).set(y.data);
         else {
           rt.f32(yo, y.size).set(y.data);
@@ -157,11 +170,48 @@ export class Network {
     return { x: xo, y: yo, n, release };
   }
 
+  /**
+   * Copies one batch from JS tensors into the plan's input (and labels), growing the plan if the batch is
+   * larger than any before; refuses non-finite values. Returns the batch's sample count.
+   */
+  putBatch(xs: Tensor, ys: Tensor | null, training: boolean, fn: string, where: string): number {
+    const n = this.checkX(xs, `${where}.xs`, fn);
+    if (ys) this.checkY(ys, n, `${where}.ys`, fn);
+    const plan = this.ensurePlan(n, training);
+    const rt = this.rt!;
+    rt.f32(plan.input, xs.size).set(xs.data);
+    let bad = rt.k.count_nonfinite(plan.input, xs.size);
+    if (bad) throw new Error(`${fn}: ${where}.xs contains ${bad} NaN or infinite value(s), first at flat index ${firstNonFinite(xs.data)}`);
+    if (ys) {
+      if (sparseLabels(this.loss!)) rt.i32(plan.labels, ys.size).set(ys.data);
+      else {
+        rt.f32(plan.labels, ys.size).set(ys.data);
+        bad = rt.k.count_nonfinite(plan.labels, ys.size);
+        if (bad) throw new Error(`${fn}: ${where}.ys contains ${bad} NaN or infinite value(s), first at flat index ${firstNonFinite(ys.data)}`);
+      }
+    }
+    return n;
+  }
+
   /** Gathers rows idx[from..from+count) of staged data into the plan's batch buffers. */
   gather(s: Staged, idx: number, from: number, count: number): void {
     const rt = this.rt!;
     rt.k.gather_rows(this.plan!.input, s.x, idx + from * 4, count, this.inSize);
     if (s.y) rt.k.gather_rows(this.plan!.labels, s.y, idx + from * 4, count, sparseLabels(this.loss!) ? 1 : this.outSize);
+  }
+
+  /**
+   * Refuses non-finite outputs (samples from..from+n) with the reason: after a diverged fit the weights
+   * themselves hold NaN, and every prediction would be NaN.
+   */
+  checkOutput(out: number, n: number, from: number, fn: string): void {
+    const rt = this.rt!;
+    const bad = rt.k.count_nonfinite(out, n * this.outSize);
+    if (!bad) return;
+    const badWeights = rt.k.count_nonfinite(this.weights.block, this.weights.totalFloats);
+    throw new Error(`${fn}: the model's output holds ${bad} NaN or infinite value(s) for samples ${from}..${from + n - 1}` + (badWeights
+      ? `: ${badWeights} of its weights are NaN or infinite (training diverged: lower the learning rate and train again, or load a saved model)`
+      : ': the inputs are finite, so an intermediate value overflowed'));
   }
 
   /** Frees the Wasm memory (weights, optimizer state, buffers). */

@@ -3,6 +3,7 @@
 // them; each reads and writes one config format, tfjs' ({ class_name, config } with tfjs class names and
 // camelCase arguments, as in a layers-model's training config), and reads Keras' snake_case too.
 import type { Runtime } from '../runtime/wasm.js';
+import { show } from '../format.js';
 
 export interface OptimizerJson { class_name: string; config: Record<string, unknown> }
 
@@ -26,7 +27,7 @@ export abstract class Optimizer {
   checkLearningRate(what: string): void {
     const lr = this.learningRate;
     if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) {
-      throw new Error(`${what}: learningRate must be a positive number, got ${JSON.stringify(lr)}`);
+      throw new Error(`${what}: learningRate must be a positive number, got ${show(lr)}`);
     }
   }
 
@@ -74,7 +75,7 @@ export abstract class Optimizer {
 
 function num(v: unknown, def: number, arg: string, what: string, lo = 0, hi = Infinity): number {
   const x = v ?? def;
-  if (typeof x !== 'number' || !(x >= lo && x <= hi)) throw new Error(`${what}: ${arg} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  if (typeof x !== 'number' || !(x >= lo && x <= hi)) throw new Error(`${what}: ${arg} must be a number in [${lo}, ${hi}], got ${show(v)}`);
   return x;
 }
 
@@ -200,13 +201,13 @@ export class ConfigValues {
   num(k: string): number | undefined {
     const v = this.raw[k];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number') throw new Error(`optimizer ${this.className}: ${k} must be a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number') throw new Error(`optimizer ${this.className}: ${k} must be a number, got ${show(v)}`);
     return v;
   }
   lr(): number | undefined { return this.num('learning_rate') ?? this.num('lr'); }
   refuse(k: string, ok: (v: unknown) => boolean): void {
     const v = this.raw[k];
-    if (v !== undefined && v !== null && !ok(v)) throw new Error(`optimizer ${this.className}: option ${k} = ${JSON.stringify(v)} is not supported`);
+    if (v !== undefined && v !== null && !ok(v)) throw new Error(`optimizer ${this.className}: option ${k} = ${show(v)} is not supported`);
   }
 }
 
@@ -214,7 +215,7 @@ export class ConfigValues {
 export function optimizerFromConfig(spec: unknown): Optimizer {
   const s = typeof spec === 'object' && spec !== null ? spec as Record<string, unknown> : {};
   const cls = s.class_name ?? s.className;
-  if (typeof cls !== 'string') throw new Error(`optimizer_config must be { class_name, config }, got ${JSON.stringify(spec)}`);
+  if (typeof cls !== 'string') throw new Error(`optimizer_config must be { class_name, config }, got ${show(spec)}`);
   const c = new ConfigValues(cls, s.config);
   for (const k of ['clipnorm', 'clipvalue', 'global_clipnorm']) c.refuse(k, () => false);
   c.refuse('weight_decay', (v) => v === 0);
@@ -222,7 +223,7 @@ export function optimizerFromConfig(spec: unknown): Optimizer {
   c.refuse('amsgrad', (v) => v === false);
   c.refuse('centered', (v) => v === false);
   const found = Object.values(OPTIMIZERS).find((o) => o.configClassNames.some((n) => n.toLowerCase() === cls.toLowerCase()));
-  if (!found) throw new Error(`optimizer ${JSON.stringify(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, Adagrad, RMSprop`);
+  if (!found) throw new Error(`optimizer ${show(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, Adagrad, RMSprop`);
   return found.fromConfig(c);
 }
 
@@ -230,7 +231,7 @@ export function getOptimizer(spec: unknown): Optimizer {
   if (spec instanceof Optimizer) return spec;
   const cls = typeof spec === 'string' ? OPTIMIZERS[spec.toLowerCase() as keyof typeof OPTIMIZERS] : undefined;
   if (cls) return new cls();
-  throw new Error(`compile: unknown optimizer ${JSON.stringify(spec)}; valid: ${Object.keys(OPTIMIZERS).join(', ')} or an sn.optimizers instance`);
+  throw new Error(`compile: unknown optimizer ${show(spec)}; valid: ${Object.keys(OPTIMIZERS).join(', ')} or an sn.optimizers instance`);
 }
 
 type Factories = { [K in keyof typeof OPTIMIZERS]: (args?: ConstructorParameters<(typeof OPTIMIZERS)[K]>[0]) => InstanceType<(typeof OPTIMIZERS)[K]> };

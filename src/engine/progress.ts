@@ -30,6 +30,7 @@ export class ProgressLogger extends Callback {
   private epochStart = 0;
   private lastDraw = 0;
   private seen = 0;
+  private steps = 0;
   private sums: Logs = {};
 
   constructor(private readonly verbose: number, private readonly out: Writer = defaultWriter()) { super(); }
@@ -40,6 +41,7 @@ export class ProgressLogger extends Callback {
     this.epochStart = performance.now();
     this.lastDraw = 0;
     this.seen = 0;
+    this.steps = 0;
     this.sums = {};
     if (this.live) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
   }
@@ -47,6 +49,7 @@ export class ProgressLogger extends Callback {
   onBatchEnd(batch: number, logs: Logs = {}): void {
     const size = logs.size ?? 1;
     this.seen += size;
+    this.steps = batch + 1;
     for (const [k, v] of Object.entries(logs)) if (k !== 'batch' && k !== 'size') this.sums[k] = (this.sums[k] ?? 0) + v * size;
     if (!this.live) return;
     const now = performance.now();
@@ -58,7 +61,7 @@ export class ProgressLogger extends Callback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const now = performance.now();
     if (this.verbose === 1) {
-      const line = this.bar(this.params.steps, logs, now);
+      const line = this.bar(Number.isFinite(this.params.steps) ? this.params.steps : this.steps, logs, now, true);
       this.out.write(this.live ? `\r${line}\x1b[K\n` : `Epoch ${epoch + 1}/${this.params.epochs}  ${line}\n`);
     } else if (this.verbose === 2) {
       this.out.write(`Epoch ${epoch + 1}/${this.params.epochs} - ${duration((now - this.epochStart) / 1000)}${logsText(logs)}\n`);
@@ -71,8 +74,14 @@ export class ProgressLogger extends Callback {
     return r;
   }
 
-  private bar(step: number, logs: Logs, now: number): string {
+  private bar(step: number, logs: Logs, now: number, finished = false): string {
     const steps = this.params.steps;
+    const elapsed0 = (now - this.epochStart) / 1000;
+    if (!Number.isFinite(steps)) {
+      // a dataset of unknown length (fitDataset): Keras' "37/Unknown"
+      const timing = `${duration(elapsed0)} ${Math.round((elapsed0 * 1000) / Math.max(1, step))}ms/step`;
+      return `${step}/${finished ? step : 'Unknown'} ${timing}${logsText(logs)}`;
+    }
     const width = 30;
     const done = Math.floor((width * step) / steps);
     const bar = step >= steps ? '='.repeat(width) : '='.repeat(Math.max(0, done - 1)) + '>' + '.'.repeat(width - Math.max(done, 1));

@@ -3,6 +3,7 @@
 // tfjs' save routers. model.toArtifacts() goes through the writer io registers here too. The engine never
 // imports io: io depends on the engine, and registers itself here when loaded.
 import type { TrainingModel } from './callback.js';
+import { show } from '../format.js';
 
 export interface SaveHandler {
   readonly name: string;
@@ -20,7 +21,7 @@ export function registerSaveHandler(handler: SaveHandler): void {
 export function saveHandlerFor(target: string): SaveHandler {
   const h = handlers.find((x) => x.accepts(target));
   if (!h) {
-    throw new Error(`save: nothing here can save to ${JSON.stringify(target)}` +
+    throw new Error(`save: nothing here can save to ${show(target)}` +
       (handlers.length ? ` (handlers: ${handlers.map((x) => x.name).join(', ')})` : ' (import simdnet\'s io, e.g. `import * as sn from \'simdnet\'`)'));
   }
   return h;

@@ -14,8 +14,9 @@ import { artifactsWriter, saveHandlerFor, type Artifacts } from './save-handlers
 import { summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
+import { show } from '../format.js';
 
-export type { FitArgs } from './trainer.js';
+export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
 export { sliceRows } from './trainer.js';
 
 export interface CompileArgs {
@@ -32,6 +33,8 @@ export class Sequential implements TrainingModel {
   readonly name: string;
   /** Set to true (e.g. from a callback) to stop fit() after the current batch. */
   stopTraining = false;
+  /** The name of each output class, saved with the model (model.json's userDefinedMetadata). */
+  classNames?: string[];
   private readonly net: Network;
   private layerNames = new Map<string, number>();
   /** Weights set before the kernels were loaded: written into Wasm memory on first use. */
@@ -104,9 +107,9 @@ export class Sequential implements TrainingModel {
     const loss = checkLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const metrics = args.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array, got ${JSON.stringify(metrics)}`);
+    if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array, got ${show(metrics)}`);
     for (const m of metrics) {
-      if (!ACCURACY_NAMES.includes(m)) throw new Error(`compile: unknown metric ${JSON.stringify(m)}; valid: ${ACCURACY_NAMES.join(', ')}`);
+      if (!ACCURACY_NAMES.includes(m)) throw new Error(`compile: unknown metric ${show(m)}; valid: ${ACCURACY_NAMES.join(', ')}`);
     }
     const last = this.net.layers[this.net.layers.length - 1];
     if (loss === 'sparseCategoricalCrossentropy' && last.outputActivation !== 'softmax') {
@@ -185,6 +188,16 @@ export class Sequential implements TrainingModel {
   async fit(x: Tensor, y: Tensor, args: trainer.FitArgs = {}): Promise<History> {
     await this.prepare('fit', args.threads, true);
     return trainer.fit(this.net, this, x, y, args);
+  }
+
+  /**
+   * Trains on batches streamed from a dataset (tfjs' fitDataset, Keras' fit(dataset)): an iterable or async
+   * iterable of { xs, ys } giving a fresh pass per epoch, or a function returning one; memory holds one
+   * batch at a time. With the same batches in the same order it trains exactly as fit().
+   */
+  async fitDataset(dataset: trainer.Dataset, args: trainer.FitDatasetArgs = {}): Promise<History> {
+    await this.prepare('fitDataset', args.threads, true);
+    return trainer.fitDataset(this.net, this, dataset, args);
   }
 
   async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; verbose?: number; threads?: number | 'auto' } = {}): Promise<{ loss: number; accuracy?: number }> {

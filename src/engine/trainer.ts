@@ -6,6 +6,7 @@ import { Callback, CallbackList, toCallback, type CallbackHooks, type Logs, type
 import { History } from './history.js';
 import { firstNonFinite, type Network } from './network.js';
 import { ProgressLogger } from './progress.js';
+import { show } from '../format.js';
 
 export interface FitArgs {
   batchSize?: number;
@@ -28,33 +29,133 @@ export function sliceRows(t: Tensor, from: number, to: number): Tensor {
 }
 
 function positiveInt(v: unknown, arg: string, fn: string): number {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${fn}: ${arg} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${fn}: ${arg} must be a positive integer, got ${show(v)}`);
   return v as number;
 }
 
-/** The seed of one training step: distinct per (fit seed, epoch, batch), independent of threads. */
-const stepSeed = (seed: number, epoch: number, steps: number, b: number): number =>
-  (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(epoch * steps + b + 1, 0x165667b1)) >>> 0;
+/** The seed of training step `step` (1, 2, ... counted over all epochs), independent of threads. */
+const stepSeed = (seed: number, step: number): number =>
+  (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(step, 0x165667b1)) >>> 0;
+
+const VALIDATION: [string, string] = ['validationData[0]', 'validationData[1]'];
+
+/** One batch of a dataset (tfjs' fitDataset form). */
+export interface Batch { xs: Tensor; ys: Tensor }
+
+/**
+ * Batches for fitDataset: an iterable or async iterable of { xs, ys } that gives a fresh pass each time it
+ * is iterated (like tfjs' tf.data.Dataset), or a function returning a fresh one per epoch.
+ */
+export type Dataset = AsyncIterable<Batch> | Iterable<Batch> | (() => AsyncIterable<Batch> | Iterable<Batch>);
+
+export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData'> {
+  validationData?: [Tensor, Tensor] | Dataset;
+  /** Batches per epoch, for the progress bar and step seeds (default: the dataset's own `batches`, else unknown). */
+  batchesPerEpoch?: number;
+  /** Batch size for validation tensors (Keras' validation_batch_size; default: the dataset's, else 32). */
+  validationBatchSize?: number;
+}
+
+/** What one training run needs besides the batches. */
+interface RunSpec {
+  epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number;
+  steps: number; samples: number; batchSize: number;
+  callbacks: (Callback | CallbackHooks)[];
+  /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
+  batches(epoch: number): AsyncIterable<number> | Iterable<number>;
+  validate?: () => Promise<{ loss: number; accuracy?: number }>;
+}
+
+function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number } {
+  const epochs = args.epochs ?? 1;
+  const initialEpoch = args.initialEpoch ?? 0;
+  const verbose = args.verbose ?? 1;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`${fn}: epochs must be a non-negative integer, got ${show(args.epochs)}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`${fn}: initialEpoch must be a non-negative integer, got ${show(args.initialEpoch)}`);
+  if (![0, 1, 2].includes(verbose)) throw new Error(`${fn}: verbose must be 0, 1 or 2, got ${show(args.verbose)}`);
+  const seed = args.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new Error(`${fn}: seed must be an integer, got ${show(args.seed)}`);
+  return { epochs, initialEpoch, verbose, seed };
+}
+
+/** The epoch loop shared by fit and fitDataset, with Keras' callback order. */
+async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string): Promise<History> {
+  const metricNames = net.metrics.length ? ['accuracy'] : [];
+  const history = new History();
+  // Keras order: the user's callbacks, then History (so it records what they add to the logs, e.g. lr)
+  const callbacks: Callback[] = [...spec.callbacks.map(toCallback), history];
+  if (spec.verbose > 0) callbacks.push(new ProgressLogger(spec.verbose));
+  const list = new CallbackList(callbacks);
+  for (const c of callbacks) {
+    c.setModel(model);
+    c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames });
+  }
+  model.stopTraining = false;
+  // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
+  let step = Number.isFinite(spec.steps) ? spec.initialEpoch * spec.steps : 0;
+  await list.call('onTrainBegin', {});
+  for (let epoch = spec.initialEpoch; epoch < spec.epochs && !model.stopTraining; epoch++) {
+    await list.call('onEpochBegin', epoch, {});
+    let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0;
+    for await (const count of spec.batches(epoch)) {
+      await list.call('onBatchBegin', b, { batch: b, size: count });
+      const r = net.trainStep(count, stepSeed(spec.seed, ++step));
+      lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count;
+      const logs: Logs = { batch: b, size: count, loss: r.loss };
+      if (metricNames.length) logs.accuracy = r.correct / r.judged;
+      await list.call('onBatchEnd', b, logs);
+      if (!Number.isFinite(r.loss)) {
+        // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
+        if (model.stopTraining) break;
+        throw new Error(`${fn}: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
+      }
+      b++;
+      if (model.stopTraining) break;
+    }
+    if (b === 0 && !model.stopTraining) {
+      throw new Error(`${fn}: the data gave no batches in epoch ${epoch + 1}` + (epoch > spec.initialEpoch
+        ? ' (a generator can be iterated only once: pass a function that returns a fresh one for each epoch)' : ''));
+    }
+    const logs: Logs = { loss: lossSum / Math.max(1, seen) };
+    if (metricNames.length) logs.accuracy = correct / Math.max(1, judged);
+    if (spec.validate) {
+      const v = await spec.validate();
+      logs.val_loss = v.loss;
+      if (metricNames.length) logs.val_accuracy = v.accuracy!;
+    }
+    await list.call('onEpochEnd', epoch, logs);
+  }
+  await list.call('onTrainEnd', {});
+  warnIfChance(net, history.history.loss ?? [], fn);
+  return history;
+}
+
+/**
+ * A run whose loss never left chance level (ln of the class count for cross-entropy) has learned nothing,
+ * though nothing was NaN: say so, which Keras' TerminateOnNaN cannot.
+ */
+function warnIfChance(net: Network, losses: number[], fn: string): void {
+  const classes = net.loss === 'binaryCrossentropy' ? 2 : net.loss?.endsWith('ategoricalCrossentropy') ? net.outSize : 0;
+  if (classes < 2 || losses.length < 3) return;
+  const chance = Math.log(classes);
+  if (losses.every((l) => Math.abs(l - chance) <= 0.02 * chance)) {
+    console.warn(`${fn}: the loss stayed at chance level (ln ${classes} = ${chance.toFixed(4)}) for all ${losses.length} epochs: ` +
+      'the model learned nothing (a learning rate too high or too low, dead ReLUs, or labels unrelated to the inputs)');
+  }
+}
 
 export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
   const fn = 'fit';
   const n = net.checkX(x, 'x', fn);
   net.checkY(y, n, 'y', fn);
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize', fn);
-  const epochs = args.epochs ?? 1;
-  const initialEpoch = args.initialEpoch ?? 0;
-  const verbose = args.verbose ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${JSON.stringify(args.epochs)}`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`fit: initialEpoch must be a non-negative integer, got ${JSON.stringify(args.initialEpoch)}`);
-  if (![0, 1, 2].includes(verbose)) throw new Error(`fit: verbose must be 0, 1 or 2, got ${JSON.stringify(args.verbose)}`);
-  const seed = args.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new Error(`fit: seed must be an integer, got ${JSON.stringify(args.seed)}`);
+  const common = checkRunArgs(args, fn);
 
   let trainX = x, trainY = y;
   let valData = args.validationData;
   if (args.validationSplit !== undefined) {
     const vs = args.validationSplit;
-    if (typeof vs !== 'number' || !(vs > 0 && vs < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${JSON.stringify(vs)}`);
+    if (typeof vs !== 'number' || !(vs > 0 && vs < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${show(vs)}`);
     if (valData) throw new Error('fit: give either validationData or validationSplit, not both');
     // Keras: the last fraction of the samples, before shuffling
     const nVal = Math.floor(n * vs);
@@ -62,82 +163,115 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     [trainX, valData] = [sliceRows(x, 0, n - nVal), [sliceRows(x, n - nVal, n), sliceRows(y, n - nVal, n)]];
     trainY = sliceRows(y, 0, n - nVal);
   }
-  if (valData) {
-    if (!Array.isArray(valData) || valData.length !== 2) throw new Error('fit: validationData must be [xVal, yVal]');
-    const nv = net.checkX(valData[0], 'validationData[0]', fn);
-    net.checkY(valData[1], nv, 'validationData[1]', fn);
-    for (const [t, arg] of [[valData[0], 'validationData[0]'], [valData[1], 'validationData[1]']] as const) {
-      const bad = firstNonFinite(t.data);
-      if (bad >= 0) throw new Error(`fit: ${arg} contains a NaN or infinite value at flat index ${bad}`);
-    }
-  }
+  if (valData) checkValidationTensors(net, valData, fn);
   const nTrain = trainX.shape[0];
   const steps = Math.ceil(nTrain / batchSize);
-  const metricNames = net.metrics.length ? ['accuracy'] : [];
-  const history = new History();
-  // Keras order: the user's callbacks, then History (so it records what they add to the logs, e.g. lr)
-  const callbacks: Callback[] = [...(args.callbacks ?? []).map(toCallback), history];
-  if (verbose > 0) callbacks.push(new ProgressLogger(verbose));
-  const list = new CallbackList(callbacks);
-  for (const c of callbacks) {
-    c.setModel(model);
-    c.setParams({ epochs, steps, samples: nTrain, batchSize, verbose, metrics: metricNames });
-  }
-
   const rt = net.rt!;
   net.ensurePlan(Math.min(batchSize, nTrain), true);
   const staged = net.stage(trainX, trainY, fn, 'x', 'y');
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
-  const shuffleRng = new Random(seed);
-  model.stopTraining = false;
+  const shuffleRng = new Random(common.seed);
+  const val = valData;
   try {
-    await list.call('onTrainBegin', {});
-    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
-      for (let i = 0; i < nTrain; i++) order[i] = i;
-      if (args.shuffle ?? true) shuffleRng.shuffle(order);
-      rt.i32(idx, nTrain).set(order);
-      await list.call('onEpochBegin', epoch, {});
-      let lossSum = 0, correct = 0, judged = 0, seen = 0;
-      for (let b = 0; b < steps && !model.stopTraining; b++) {
-        const from = b * batchSize, count = Math.min(batchSize, nTrain - from);
-        await list.call('onBatchBegin', b, { batch: b, size: count });
-        net.gather(staged, idx, from, count);
-        const r = net.trainStep(count, stepSeed(seed, epoch, steps, b));
-        lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count;
-        const logs: Logs = { batch: b, size: count, loss: r.loss };
-        if (metricNames.length) logs.accuracy = r.correct / r.judged;
-        await list.call('onBatchEnd', b, logs);
-        if (!Number.isFinite(r.loss)) {
-          // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
-          if (model.stopTraining) break;
-          throw new Error(`fit: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
+    return await run(net, model, {
+      ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
+      *batches() {
+        for (let i = 0; i < nTrain; i++) order[i] = i;
+        if (args.shuffle ?? true) shuffleRng.shuffle(order);
+        rt.i32(idx, nTrain).set(order);
+        for (let b = 0; b < steps; b++) {
+          const from = b * batchSize, count = Math.min(batchSize, nTrain - from);
+          net.gather(staged, idx, from, count);
+          yield count;
         }
-      }
-      const logs: Logs = { loss: lossSum / Math.max(1, seen) };
-      if (metricNames.length) logs.accuracy = correct / Math.max(1, judged);
-      if (valData) {
-        const v = evaluate(net, valData[0], valData[1], batchSize, 'fit');
-        logs.val_loss = v.loss;
-        if (metricNames.length) logs.val_accuracy = v.accuracy!;
-      }
-      await list.call('onEpochEnd', epoch, logs);
-    }
-    await list.call('onTrainEnd', {});
+      },
+      validate: val ? async () => evaluate(net, val[0], val[1], batchSize, fn, VALIDATION) : undefined,
+    }, fn);
   } finally {
     staged.release();
     rt.arena.release(idx);
   }
-  return history;
 }
 
-export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string): { loss: number; accuracy?: number } {
-  const n = net.checkX(x, 'x', fn);
-  net.checkY(y, n, 'y', fn);
+function checkValidationTensors(net: Network, valData: unknown, fn: string): void {
+  if (!Array.isArray(valData) || valData.length !== 2) throw new Error(`${fn}: validationData must be [xVal, yVal]`);
+  const nv = net.checkX(valData[0], 'validationData[0]', fn);
+  net.checkY(valData[1], nv, 'validationData[1]', fn);
+  for (const [t, arg] of [[valData[0], 'validationData[0]'], [valData[1], 'validationData[1]']] as const) {
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new Error(`${fn}: ${arg} contains a NaN or infinite value at flat index ${bad}`);
+  }
+}
+
+/** A fresh pass over a dataset; refuses what is not one. */
+function iterate(data: Dataset, fn: string, arg: string): AsyncIterable<Batch> | Iterable<Batch> {
+  const d = typeof data === 'function' ? data() : data;
+  if (d && (typeof (d as AsyncIterable<Batch>)[Symbol.asyncIterator] === 'function' || typeof (d as Iterable<Batch>)[Symbol.iterator] === 'function')) return d;
+  throw new Error(`${fn}: ${arg} must be an iterable or async iterable of { xs, ys } batches, or a function returning one; got ${typeof d}`);
+}
+
+function checkBatch(b: unknown, fn: string, where: string): Batch {
+  if (!b || typeof b !== 'object' || !('xs' in b) || !('ys' in b)) {
+    throw new Error(`${fn}: ${where} must be { xs, ys } (sn.tensor batches), got ${b === null ? 'null' : typeof b}`);
+  }
+  return b as Batch;
+}
+
+/** Trains on batches streamed from a dataset: memory holds one batch at a time (as Keras' fit(dataset)). */
+export async function fitDataset(net: Network, model: TrainingModel, data: Dataset, args: FitDatasetArgs): Promise<History> {
+  const fn = 'fitDataset';
+  const common = checkRunArgs(args, fn);
+  const own = typeof data === 'object' && data !== null ? data as { batches?: number; size?: number; batchSize?: number; ready?: () => Promise<void> } : {};
+  // a dataset that lists its files first (sn.data.imageDataset) knows its length after ready()
+  if (typeof own.ready === 'function') await own.ready();
+  const steps = args.batchesPerEpoch ?? own.batches ?? NaN;
+  if (!Number.isNaN(steps)) positiveInt(steps, 'batchesPerEpoch', fn);
+  const valData = args.validationData;
+  if (Array.isArray(valData)) checkValidationTensors(net, valData, fn);
+  else if (valData !== undefined) iterate(valData, fn, 'validationData');
+  return run(net, model, {
+    ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
+    async *batches(epoch) {
+      let b = 0;
+      for await (const batch of iterate(data, fn, 'dataset')) {
+        if (b === steps) break; // batchesPerEpoch caps an endless dataset
+        const { xs, ys } = checkBatch(batch, fn, `epoch ${epoch + 1} batch ${b + 1}`);
+        yield net.putBatch(xs, ys, true, fn, `epoch ${epoch + 1} batch ${b + 1}`);
+        b++;
+      }
+    },
+    validate: valData === undefined ? undefined : Array.isArray(valData)
+      ? async () => evaluate(net, valData[0], valData[1], args.validationBatchSize ?? own.batchSize ?? 32, fn, VALIDATION)
+      : async () => evaluateDataset(net, valData, fn),
+  }, fn);
+}
+
+/** Mean loss (and accuracy) over every batch of a dataset. */
+export async function evaluateDataset(net: Network, data: Dataset, fn: string): Promise<{ loss: number; accuracy?: number }> {
+  let lossSum = 0, correct = 0, judged = 0, n = 0, b = 0;
+  for await (const batch of iterate(data, fn, 'validationData')) {
+    const { xs, ys } = checkBatch(batch, fn, `validation batch ${++b}`);
+    const count = net.putBatch(xs, ys, false, fn, `validation batch ${b}`);
+    const out = net.forward(count, false, 0);
+    net.checkOutput(out, count, n, fn);
+    const r = net.lossOf(out, count);
+    lossSum += r.loss * count; correct += r.correct; judged += r.judged; n += count;
+  }
+  if (n === 0) throw new Error(`${fn}: the validation dataset gave no batches`);
+  const result: { loss: number; accuracy?: number } = { loss: lossSum / n };
+  if (net.metrics.length) result.accuracy = correct / judged;
+  return result;
+}
+
+export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string,
+  [xArg, yArg] = ['x', 'y']): { loss: number; accuracy?: number } {
+  const n = net.checkX(x, xArg, fn);
+  net.checkY(y, n, yArg, fn);
   positiveInt(batchSize, 'batchSize', fn);
   const rt = net.rt!;
   const plan = net.ensurePlan(Math.min(batchSize, n), false);
-  const staged = net.stage(x, y, fn, 'x', 'y');
+  const staged = net.stage(x, y, fn, xArg, yArg);
   const idx = rt.arena.alloc(n * 4, 'evaluation indices');
   rt.k.strided_offsets(idx, n, 1);
   let lossSum = 0, correct = 0, judged = 0;
@@ -145,7 +279,9 @@ export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, 
     for (let from = 0; from < n; from += plan.maxBatch) {
       const count = Math.min(plan.maxBatch, n - from);
       net.gather(staged, idx, from, count);
-      const r = net.lossOf(net.forward(count, false, 0), count);
+      const out = net.forward(count, false, 0);
+      net.checkOutput(out, count, from, fn);
+      const r = net.lossOf(out, count);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged;
     }
   } finally {
@@ -170,6 +306,7 @@ export function predict(net: Network, rt: Runtime, x: Tensor, batchSize: number)
     const bad = rt.k.count_nonfinite(plan.input, count * inSize);
     if (bad) throw new Error(`predict: x contains ${bad} NaN or infinite value(s) in samples ${from}..${from + count - 1}`);
     const out = net.forward(count, false, 0);
+    net.checkOutput(out, count, from, 'predict');
     result.set(rt.f32(out, count * outSize), from * outSize);
   }
   return new Tensor(result, [n, ...net.outputShape]);

@@ -17,7 +17,8 @@ export class WeightStore {
   gradBlock = 0;
   /** Floats in the trainable prefix of both blocks (what the optimizer updates). */
   trainableFloats = 0;
-  private totalFloats = 0;
+  /** Floats in both blocks (padded). */
+  totalFloats = 0;
   private rt: Runtime | null = null;
   private layoutKey = '';
 

@@ -4,6 +4,7 @@
 // touches node: modules or browser APIs, so a browser bundle reaches no node: import.
 import type * as NodeFs from 'node:fs/promises';
 import type * as NodePath from 'node:path';
+import type * as NodeWorkerThreads from 'node:worker_threads';
 
 /** A started worker thread, as the thread pool sees it. */
 export interface HostWorker { terminate(): unknown }
@@ -12,6 +13,8 @@ export interface Host {
   readonly name: 'node' | 'web';
   /** Node's fs/promises and path where the host has a file system (Node, Deno, Bun), else null. */
   readonly files: { fs: typeof NodeFs; path: typeof NodePath } | null;
+  /** Node's worker_threads (Node, Deno, Bun), for threads that run simdnet's own modules (imageDataset's decoders). */
+  readonly workerThreads: typeof NodeWorkerThreads | null;
   /** Cores this process may use. */
   cores(): number;
   /** Whether this host can start worker threads (Cloudflare Workers cannot). */
@@ -25,6 +28,8 @@ export interface Host {
   spawnWorker(source: string, init: object, label: string): Promise<HostWorker>;
   /** The bytes at a URL: a file: URL from disk where there is one, anything else through fetch. */
   readUrl(url: URL): Promise<Uint8Array>;
+  /** A file: URL's bytes, synchronously, where the host has a file system (the kernels load on a synchronous call). */
+  readonly readUrlSync: ((url: URL) => Uint8Array) | null;
 }
 
 let current: Host | null = null;

@@ -9,6 +9,7 @@ const hasWorker = typeof g.Worker === 'function';
 export const webHost: Host = {
   name: 'web',
   files: null,
+  workerThreads: null,
   cores: () => (hasWorker ? g.navigator?.hardwareConcurrency ?? 1 : 1),
   canSpawnWorkers: hasWorker,
   // Atomics.wait is refused on a browser's main thread; there the pool spins instead
@@ -31,6 +32,7 @@ export const webHost: Host = {
     }
     return w;
   },
+  readUrlSync: null,
   async readUrl(url: URL): Promise<Uint8Array> {
     const res = await fetch(url);
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);

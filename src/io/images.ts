@@ -20,17 +20,19 @@
 //   except PNG pixels equal to a tRNS transparent colour, which pngjs blanks to 0 and libpng keeps.
 // - JPEG EXIF orientation is applied, as imread does by default (phone photos come out upright).
 // - resize: see resize() below; it equals cv2.resize(INTER_LINEAR) byte for byte.
+// Every format's header is checked against the size limits of image-limits.ts before any pixel is decoded;
+// PNG's chunks and image data are checked before any pixel is decoded (png.ts).
 import decodeJpegJs from 'jpeg-js/lib/decoder.js';
 import { files } from '../host/host.js';
-import { readPng } from './png.js';
-import { checkImage, type Image } from './resize.js';
+import { checkImageLimits, IMAGE_MAX_MEGAPIXELS, IMAGE_MAX_MEMORY_MB } from './image-limits.js';
+import { decodePng, isPng } from './png.js';
+import type { Image } from './resize.js';
 
 export { resize, toFloat } from './resize.js';
 export type { Image } from './resize.js';
 
-// The decoders are plain JavaScript (jpeg-js' decoder, simdnet's PNG reader over fflate): decodeImage runs
-// in every host.
-const PNG = { sync: { read: readPng } };
+// The decoders are plain JavaScript (jpeg-js' decoder; png.ts reads PNG over fflate): decodeImage runs in
+// every host.
 
 /** An 8-bit image: row-major, channels interleaved (HWC), RGB order for colour. */
 
@@ -40,10 +42,6 @@ export interface DecodeOptions {
 }
 
 const SUPPORTED = 'JPEG, PNG, PGM (P2, P5)';
-
-// Limits for jpeg-js: a 100-megapixel photo decodes, a decompression bomb does not.
-const JPEG_MAX_MEGAPIXELS = 100;
-const JPEG_MAX_MEMORY_MB = 1024;
 
 /** Where an error comes from: `readImage: faces/A/0003.pgm: ` */
 function failure(fn: string, name: string, reason: string): Error {
@@ -104,17 +102,51 @@ function decodeAs(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptio
 // ---------------------------------------------------------------------------------------------------
 // JPEG
 
+/** SOF0..SOF15 but DHT (c4), JPG (c8) and DAC (cc): the frame headers, which hold the image size. */
+const isFrameMarker = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+
+/** The frame size from the first SOF segment before the scan data, or null if the segments do not lead there. */
+function jpegFrameSize(bytes: Uint8Array): { width: number; height: number; huffman: boolean } | null {
+  for (let i = 2; i + 3 < bytes.length;) {
+    if (bytes[i] !== 0xff) return null;
+    const marker = bytes[i + 1];
+    if (marker === 0xff) { i++; continue; } // fill byte
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; } // no length
+    if (marker === 0xda || marker === 0xd9) return null; // scan data or the end, and no frame header before it
+    if (isFrameMarker(marker)) {
+      if (i + 8 >= bytes.length) return null;
+      return { height: (bytes[i + 5] << 8) | bytes[i + 6], width: (bytes[i + 7] << 8) | bytes[i + 8], huffman: marker <= 0xc3 };
+    }
+    i += 2 + ((bytes[i + 2] << 8) | bytes[i + 3]);
+  }
+  return null;
+}
+
 function decodeJpeg(bytes: Uint8Array, fail: (reason: string) => Error): Image {
+  const frame = jpegFrameSize(bytes);
+  if (frame) {
+    // jpeg-js counts its own buffers against maxMemoryUsageInMB; the result is width x height x 3
+    checkImageLimits('JPEG', frame.width, frame.height, frame.width * frame.height * 3, fail);
+    // jpeg-js allocates and converts the whole frame however little data follows (a 600-byte file declaring
+    // 9000x9000 took 24 s and 2.4 GB). Huffman coding spends at least one bit on every 8x8 block's DC value,
+    // so a file too short for that cannot be the image it declares.
+    const minBytes = Math.ceil((Math.ceil(frame.width / 8) * Math.ceil(frame.height / 8)) / 8);
+    if (frame.huffman && bytes.length < minBytes) {
+      throw fail(`corrupt or truncated JPEG: ${bytes.length} bytes cannot hold a ${frame.width}x${frame.height} frame ` +
+        `(at least one bit per 8x8 block: ${minBytes} bytes)`);
+    }
+  }
   let decoded: { width: number; height: number; data: Uint8Array; exifBuffer?: Uint8Array };
   try {
     decoded = decodeJpegJs(bytes, {
       useTArray: true, formatAsRGBA: false,
-      maxResolutionInMP: JPEG_MAX_MEGAPIXELS, maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB,
+      maxResolutionInMP: IMAGE_MAX_MEGAPIXELS, maxMemoryUsageInMB: IMAGE_MAX_MEMORY_MB,
     });
   } catch (err) {
-    const msg = (err as Error).message;
+    const msg = String((err as Error)?.message ?? err);
     if (/maxResolutionInMP|maxMemoryUsageInMB|allocate enough memory/.test(msg)) {
-      throw fail(`JPEG too large to decode (limits ${JPEG_MAX_MEGAPIXELS} megapixels, ${JPEG_MAX_MEMORY_MB} MB): ${msg}`);
+      const size = frame ? ` of ${frame.width}x${frame.height} pixels` : '';
+      throw fail(`JPEG${size} too large to decode (limits ${IMAGE_MAX_MEGAPIXELS} megapixels, ${IMAGE_MAX_MEMORY_MB} MB): ${msg}`);
     }
     if (!hasJpegEnd(bytes)) throw fail(`truncated JPEG: no end-of-image marker (ff d9) in ${bytes.length} bytes (${msg})`);
     throw fail(`corrupt JPEG: ${msg}`);
@@ -174,41 +206,6 @@ function applyOrientation(img: Image, orientation: number): Image {
 function hasJpegEnd(bytes: Uint8Array): boolean {
   for (let i = bytes.length - 2; i >= 2; i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
   return false;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// PNG
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function isPng(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
-}
-
-function decodePng(bytes: Uint8Array, fail: (reason: string) => Error): Image {
-  // IHDR's bit depth sits at byte 24. 16-bit samples are read unscaled so that we can keep the high
-  // byte, as OpenCV's png_set_strip_16 does (pngjs would round v * 255 / 65535 instead).
-  const sixteenBit = bytes.length > 24 && bytes[24] === 16;
-  let png: { width: number; height: number; colorType: number; data: Uint8Array | Uint16Array };
-  try {
-    png = PNG.sync.read(bytes, { skipRescale: sixteenBit });
-  } catch (err) {
-    const msg = (err as Error).message;
-    if (/waitng|waiting on finished stream|unexpected end/i.test(msg)) {
-      throw fail(`truncated PNG: the data ends early (${bytes.length} bytes)`);
-    }
-    throw fail(`corrupt PNG: ${msg}`);
-  }
-  const { width, height, data } = png;
-  // pngjs hands out RGBA for every colour type; colour types 0 and 4 are grey (R = G = B).
-  const grey = png.colorType === 0 || png.colorType === 4;
-  const channels = grey ? 1 : 3;
-  const out = new Uint8Array(width * height * channels);
-  const shift = sixteenBit ? 8 : 0;
-  for (let p = 0, o = 0; o < out.length; p += 4) {
-    for (let c = 0; c < channels; c++) out[o++] = data[p + c] >> shift;
-  }
-  return { width, height, channels, data: out };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -275,17 +272,19 @@ function decodeNetpbm(bytes: Uint8Array, fail: (reason: string) => Error): Image
   if (width <= 0 || height <= 0) throw headerFail(`size must be positive, got ${width}x${height}`);
   if (maxval <= 0 || maxval > 65535) throw headerFail(`maxval must be 1..65535, got ${maxval}`);
   const n = width * height;
-  const out = new Uint8Array(n);
+  checkImageLimits('PGM', width, height, 4 * n, fail); // the grey pixels, then 3 channels of them
   const sixteenBit = maxval > 255;
-
+  const start = reader.pos + 1;
   if (magic === 'P5') {
     if (reader.pos >= bytes.length || !isSpace(bytes[reader.pos])) {
       throw headerFail('expected one whitespace byte between maxval and the pixel data');
     }
-    const start = reader.pos + 1;
     const need = n * (sixteenBit ? 2 : 1);
     const have = bytes.length - start;
     if (have < need) throw fail(`truncated P5 data: expected ${need} bytes of pixels, found ${have}`);
+  }
+  const out = new Uint8Array(n);
+  if (magic === 'P5') {
     if (sixteenBit) for (let i = 0; i < n; i++) out[i] = bytes[start + 2 * i]; // big-endian high byte = v >> 8
     else out.set(bytes.subarray(start, start + n));
   } else {

@@ -4,14 +4,22 @@
 //
 // saveModel is atomic: both files go to a fresh sibling folder that is fsynced and then renamed into place
 // (an existing model is renamed aside first and removed once the new one is in place), so a crash never
-// leaves a half-written or mixed model at `dir`.
+// leaves a half-written or mixed model at `dir`. The sibling folders are named
+// `<dir>.saving-<pid>-<time>-<random>` and `<dir>.replaced-<pid>-<time>-<random>`; what a crash leaves of
+// them is removed by the next successful save to `dir` (see removeStaleSiblings for what counts as stale).
+// The saved folder gets the process' umask, like any folder it makes.
+//
+// A model's class names (`model.classNames`) are saved in model.json's userDefinedMetadata, which tfjs
+// keeps as it is. loadModel reads weights files only inside the model's folder, and refuses non-finite
+// weights (saveModel writes them as they are, so a diverged model can still be looked at).
 //
 // Node's fs comes from the host adapter, so this module (and modelFromArtifacts / modelToArtifacts) loads anywhere.
 import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { files } from '../host/host.js';
 import { Tensor } from '../tensor.js';
-import { modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
+import { compileFromConfig, modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
+import { show } from '../format.js';
 
 export const MODEL_FORMAT = 'layers-model';
 export const GENERATED_BY = 'simdnet v0.1.0';
@@ -48,11 +56,15 @@ export interface ModelArtifacts {
   trainingConfig: Json | null;
   weightSpecs: WeightSpec[];
   weightData: ArrayBuffer;
+  /** The name of each output class, if the model has them. */
+  classNames?: string[];
 }
 
 export interface ArtifactsOptions {
   /** A training config ({ loss, metrics, optimizer_config }); the model is compiled with it. */
   trainingConfig?: unknown;
+  /** Class names (model.json's userDefinedMetadata.simdnet_class_names); checked against the outputs. */
+  classNames?: unknown;
   /** Prefix of error messages (e.g. 'loadModel: model/model.json'). */
   context?: string;
 }
@@ -63,8 +75,40 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // ---- artifacts (pure) -------------------------------------------------------------------------------
 
-/** Topology, training config, manifest entries and weight bytes of a model, as saveModel writes them. */
+/**
+ * Checks a model's class names: one distinct, non-empty name per output (two for a single sigmoid
+ * output: class 0 and class 1). Returns a copy.
+ */
+function checkClassNames(names: unknown, model: Sequential, where: string): string[] {
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+    throw new Error(`${where}: classNames must be an array of strings, got ${show(names)}`);
+  }
+  if (names.includes('')) throw new Error(`${where}: classNames must be non-empty strings, got ${show(names)}`);
+  const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+  if (repeated.length) throw new Error(`${where}: classNames has duplicates: ${repeated.join(', ')}`);
+  const units = model.outputShape[model.outputShape.length - 1];
+  if (names.length !== (units === 1 ? 2 : units)) {
+    throw new Error(`${where}: classNames has ${names.length} names but the model has ${units} ` +
+      `${units === 1 ? 'output (sigmoid: 2 names)' : 'outputs'}; give one name per output`);
+  }
+  return [...names];
+}
+
+/** Refuses a model that could be written but not loaded again. */
+function checkSavable(model: Sequential, fn: string): void {
+  if (model.layers.length === 0) {
+    throw new Error(`${fn}: model '${model.name}' has no layers: a model without layers cannot be loaded again; add layers before saving`);
+  }
+}
+
+/** Topology, training config, manifest entries, weight bytes and class names of a model, as saveModel writes them. */
 export function modelToArtifacts(model: Sequential): ModelArtifacts {
+  return artifactsOf(model, 'modelToArtifacts');
+}
+
+function artifactsOf(model: Sequential, fn: string): ModelArtifacts {
+  checkSavable(model, fn);
+  const classNames = model.classNames === undefined ? undefined : checkClassNames(model.classNames, model, fn);
   const weights = model.getWeights();
   const specs: WeightSpec[] = model.namedWeights().map(({ key, param }) => ({ name: key, shape: [...param.shape], dtype: 'float32' }));
   const total = weights.reduce((s, w) => s + w.size, 0);
@@ -76,7 +120,7 @@ export function modelToArtifacts(model: Sequential): ModelArtifacts {
     for (let j = 0; j < total; j++) view.setFloat32(j * 4, data[j], true);
   }
   const tc = trainingConfig(model);
-  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data.buffer };
+  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data.buffer, classNames };
 }
 
 /** The model.json object for artifacts whose weights are in the given files (one manifest group). */
@@ -85,26 +129,30 @@ export function modelJson(artifacts: ModelArtifacts, paths: string[] = [WEIGHTS_
     format: MODEL_FORMAT, generatedBy: GENERATED_BY, convertedBy: null, modelTopology: artifacts.modelTopology,
     weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
   };
+  // tf.loadLayersModel keeps userDefinedMetadata as it is: simdnet's own entries go there
+  const metadata: Json = {};
   const tc = artifacts.trainingConfig;
   if (tc) {
     // tf.loadLayersModel compiles from trainingConfig and fails on losses it lacks (huber): keep those
     // where only simdnet looks.
     if (tfjsCanCompile(tc)) json.trainingConfig = tc;
-    else json.userDefinedMetadata = { simdnet_training_config: tc };
+    else metadata.simdnet_training_config = tc;
   }
+  if (artifacts.classNames) metadata.simdnet_class_names = artifacts.classNames;
+  if (Object.keys(metadata).length) json.userDefinedMetadata = metadata;
   return json;
 }
 
 /** Bytes one manifest entry takes in the weight data. */
 function specBytes(spec: WeightSpec, where: string): number {
-  if (!isObject(spec) || typeof spec.name !== 'string') throw new Error(`${where}: bad weights manifest entry ${JSON.stringify(spec)}`);
+  if (!isObject(spec) || typeof spec.name !== 'string') throw new Error(`${where}: bad weights manifest entry ${show(spec)}`);
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new Error(`${where}: weight ${spec.name} has an invalid shape ${JSON.stringify(spec.shape)}`);
+    throw new Error(`${where}: weight ${spec.name} has an invalid shape ${show(spec.shape)}`);
   }
   if (spec.quantization != null) throw new Error(`${where}: weight ${spec.name} is quantized; simdnet loads only float32 weights`);
   const optimizerState = spec.group === 'optimizer';
   if (spec.dtype !== 'float32' && !(optimizerState && spec.dtype === 'int32')) {
-    throw new Error(`${where}: weight ${spec.name} has dtype ${JSON.stringify(spec.dtype)}; simdnet loads only float32 weights`);
+    throw new Error(`${where}: weight ${spec.name} has dtype ${show(spec.dtype)}; simdnet loads only float32 weights`);
   }
   return spec.shape.reduce((a, b) => a * b, 1) * 4;
 }
@@ -123,12 +171,13 @@ function float32s(bytes: Uint8Array, offset: number, count: number): Float32Arra
 /**
  * A Sequential model from a tfjs layers-model topology, weights manifest entries (any order, matched by
  * name; optimizer state skipped) and the weight bytes they describe. Pure: works on fetched bytes in a
- * browser. If a training config is given the model is compiled with it.
+ * browser. If a training config is given the model is compiled with it. Every weight is checked against
+ * its layer before the model allocates anything, so a topology declaring huge layers costs nothing.
  */
 export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[], weightData: ArrayBuffer | ArrayBufferView,
                                    options: ArtifactsOptions = {}): Sequential {
   const where = options.context ?? 'modelFromArtifacts';
-  const model = modelFromTopology(topology, options.trainingConfig, where);
+  const model = modelFromTopology(topology, where);
 
   if (!Array.isArray(weightSpecs)) throw new Error(`${where}: the weights manifest must be an array, got ${typeof weightSpecs}`);
   const bytes = weightData instanceof ArrayBuffer ? new Uint8Array(weightData)
@@ -158,14 +207,19 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     if (found.spec.shape.join() !== p.shape.join()) {
       throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
     }
-    weights.push(new Tensor(float32s(bytes, found.offset, p.size), p.shape));
+    const values = float32s(bytes, found.offset, p.size);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`${where}: weight ${key} holds ${values[bad]} at flat index ${bad}; a model with non-finite weights cannot be used`);
+    weights.push(new Tensor(values, p.shape));
   }
   if (missing.length) {
     throw new Error(`${where}: the weights manifest has no ${missing.join(', ')}` +
       (byName.size ? ` (it has ${[...byName.keys()].join(', ')})` : ''));
   }
   if (byName.size) throw new Error(`${where}: the weights manifest has weights no layer uses: ${[...byName.keys()].join(', ')}`);
+  if (options.classNames !== undefined) model.classNames = checkClassNames(options.classNames, model, where);
   model.setWeights(weights);
+  if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where);
   return model;
 }
 
@@ -180,8 +234,60 @@ async function node(fn: string): Promise<{ fs: Fs; path: PathMod }> {
 
 const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 
-/** @internal Test hooks: called after each step of saveModel; a throw simulates a crash there. */
-export const saveHooks: { afterStep?: (step: 'model.json' | 'weights.bin' | 'aside' | 'swap') => void | Promise<void> } = {};
+/**
+ * @internal Test hooks: afterStep is called after each step of saveModel (a throw simulates a crash
+ * there); staleAfterMs replaces STALE_AFTER_MS.
+ */
+export const saveHooks: {
+  afterStep?: (step: 'model.json' | 'weights.bin' | 'aside' | 'swap') => void | Promise<void>;
+  staleAfterMs?: number;
+} = {};
+
+/** A sibling folder of a save older than this is stale even if its pid is alive (pids are reused). */
+const STALE_AFTER_MS = 10 * 60_000;
+
+/** Sibling folders of the saves running in this process: never removed by another save's clean-up. */
+const savesInProgress = new Set<string>();
+
+/** `<target>.<kind>-<pid>-<time>-<random>`: who made it and when, for removeStaleSiblings. */
+function siblingName(target: string, kind: 'saving' | 'replaced'): string {
+  return `${target}.${kind}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (e) {
+    return errCode(e) === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * Removes the folders interrupted saves to `target` left beside it (`.saving-*`: a model never put in
+ * place; `.replaced-*`: a model set aside). Runs once a new model is at `target`, which supersedes them.
+ * A folder is kept if it belongs to a save in progress: one in this process, or one named after a live
+ * process and made less than STALE_AFTER_MS ago. Names without pid and time (older simdnet's mkdtemp
+ * names) go by their modification time. Best effort: a folder that cannot be removed stays.
+ */
+async function removeStaleSiblings(fs: Fs, path: PathMod, target: string): Promise<void> {
+  const parent = path.dirname(target), prefix = `${path.basename(target)}.`;
+  const staleAfter = saveHooks.staleAfterMs ?? STALE_AFTER_MS;
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const kind = /^(saving|replaced)-(.+)$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '');
+    const full = path.join(parent, name);
+    if (!kind || savesInProgress.has(full)) continue;
+    const st = await fs.lstat(full).catch(() => null);
+    if (!st?.isDirectory()) continue;
+    const named = /^(\d+)-([0-9a-z]+)-/.exec(kind[2]);
+    const made = named ? parseInt(named[2], 36) : st.mtimeMs;
+    const live = named ? processAlive(Number(named[1])) : true;
+    if (live && Date.now() - made < staleAfter) continue;
+    await fs.rm(full, { recursive: true, force: true }).catch(() => {});
+  }
+}
 
 async function writeDurable(fs: Fs, file: string, data: string | Uint8Array): Promise<void> {
   const fh = await fs.open(file, 'wx');
@@ -230,16 +336,19 @@ async function checkReplaceable(fs: Fs, path: PathMod, dir: string): Promise<boo
  */
 export async function saveModel(model: Sequential, dir: string): Promise<void> {
   if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${String(model)}`);
-  if (typeof dir !== 'string' || !dir) throw new Error(`saveModel: expected a folder path, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || !dir) throw new Error(`saveModel: expected a folder path, got ${show(dir)}`);
   const { fs, path } = await node('saveModel');
   // snapshot first: what is saved is the model as it was when save was called
-  const artifacts = modelToArtifacts(model);
+  const artifacts = artifactsOf(model, 'saveModel');
   const json = JSON.stringify(modelJson(artifacts));
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   await fs.mkdir(parent, { recursive: true });
   const exists = await checkReplaceable(fs, path, target);
-  const tmp = await fs.mkdtemp(`${target}.saving-`);
+  // mkdir, not mkdtemp: the folder becomes the model's, and mkdtemp's 0700 would ignore the umask
+  const tmp = siblingName(target, 'saving');
+  await fs.mkdir(tmp);
+  savesInProgress.add(tmp);
   let aside: string | null = null;
   let placed = false;
   try {
@@ -249,7 +358,8 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
     await saveHooks.afterStep?.('weights.bin');
     await syncDir(fs, tmp);
     if (exists) {
-      aside = `${target}.replaced-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+      aside = siblingName(target, 'replaced');
+      savesInProgress.add(aside);
       try {
         await fs.rename(target, aside);
       } catch (e) {
@@ -270,12 +380,15 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
     throw e;
   } finally {
     if (placed && aside) await fs.rm(aside, { recursive: true, force: true }).catch(() => {});
+    savesInProgress.delete(tmp);
+    if (aside) savesInProgress.delete(aside);
   }
+  await removeStaleSiblings(fs, path, target);
 }
 
 /** Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json). */
 export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || !dir) throw new Error(`loadModel: expected a folder or model.json path, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || !dir) throw new Error(`loadModel: expected a folder or model.json path, got ${show(dir)}`);
   const { fs, path } = await node('loadModel');
   let jsonPath = path.join(dir, 'model.json');
   try {
@@ -306,7 +419,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
   }
   if (!isObject(json)) throw new Error(`loadModel: ${jsonPath} must hold a JSON object`);
   if (json.format !== undefined && json.format !== MODEL_FORMAT) {
-    throw new Error(`loadModel: ${jsonPath} has format ${JSON.stringify(json.format)}; simdnet loads only '${MODEL_FORMAT}' files`);
+    throw new Error(`loadModel: ${jsonPath} has format ${show(json.format)}; simdnet loads only '${MODEL_FORMAT}' files`);
   }
   if (!isObject(json.modelTopology)) throw new Error(`loadModel: ${jsonPath} has no modelTopology`);
   const manifest = json.weightsManifest;
@@ -319,7 +432,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
     if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
       throw new Error(`loadModel: ${jsonPath}: each weightsManifest entry needs paths and weights`);
     }
-    const files = (group.paths as unknown[]).map((p) => path.join(base, String(p)));
+    const files = (group.paths as unknown[]).map((p) => weightsFile(path, base, p, jsonPath));
     let held = 0;
     for (const file of files) {
       try {
@@ -343,8 +456,24 @@ export async function loadModel(dir: string): Promise<Sequential> {
   const data = new Uint8Array(total);
   let off = 0;
   for (const c of chunks) { data.set(c, off); off += c.byteLength; }
-  const tc = json.trainingConfig ?? (isObject(json.userDefinedMetadata) ? json.userDefinedMetadata.simdnet_training_config : undefined);
-  return modelFromArtifacts(json.modelTopology, specs, data, { trainingConfig: tc, context: `loadModel: ${jsonPath}` });
+  const metadata = isObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
+  return modelFromArtifacts(json.modelTopology, specs, data, {
+    trainingConfig: json.trainingConfig ?? metadata.simdnet_training_config, classNames: metadata.simdnet_class_names,
+    context: `loadModel: ${jsonPath}`,
+  });
+}
+
+/**
+ * The file a weights manifest path names, refused unless it lies inside the model's folder (checked on the
+ * path itself: a symbolic link inside the folder is followed like any file).
+ */
+function weightsFile(path: PathMod, base: string, p: unknown, jsonPath: string): string {
+  const refuse = (why: string) => new Error(`loadModel: ${jsonPath}: weights path ${show(p)} ${why}; weights files must be inside ${base}`);
+  if (typeof p !== 'string' || p === '') throw refuse('is not a non-empty string');
+  if (path.isAbsolute(p) || path.win32.isAbsolute(p)) throw refuse('is absolute');
+  const rel = path.relative(path.resolve(base), path.resolve(base, p));
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw refuse('leads outside the model folder');
+  return path.join(base, p);
 }
 
 registerSaveHandler({

@@ -7,13 +7,13 @@ import { optimizerFromConfig, type Optimizer } from '../engine/optimizers.js';
 import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
+import { show } from '../format.js';
 
 /** What tfjs-layers 4.22 writes as keras_version / backend. */
 export const KERAS_VERSION = 'tfjs-layers 4.22.0';
 export const KERAS_BACKEND = 'tensor_flow.js';
 
 type Json = Record<string, unknown>;
-const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 /** `class_name` (Keras / model.json) or `className` (tfjs in memory). */
 export function classNameOf(entry: unknown): unknown {
@@ -104,8 +104,11 @@ function topologyLayers(topology: unknown, where: string): { name?: string; entr
   return { name, entries };
 }
 
-/** A Sequential model (not yet holding weights) from a topology; compiled when a training config is given. */
-export function modelFromTopology(topology: unknown, tc: unknown, where: string): Sequential {
+/**
+ * A Sequential model from a topology: layers built (shapes known), nothing allocated yet, so the weights
+ * can be checked against the layers before any memory is spent on them.
+ */
+export function modelFromTopology(topology: unknown, where: string): Sequential {
   const { name, entries } = topologyLayers(topology, where);
   const model = new Sequential({ name });
   entries.forEach(({ cls, config }, i) => {
@@ -116,12 +119,14 @@ export function modelFromTopology(topology: unknown, tc: unknown, where: string)
       throw new Error(`${where}: layer ${i}: ${(e as Error).message}`);
     }
   });
-  if (tc != null) {
-    try {
-      model.compile(compileArgsFromConfig(tc));
-    } catch (e) {
-      throw new Error(`${where}: training config: ${(e as Error).message.replace(/^compile: /, '')}`);
-    }
-  }
   return model;
+}
+
+/** Compiles the model with a tfjs / Keras training config. */
+export function compileFromConfig(model: Sequential, tc: unknown, where: string): void {
+  try {
+    model.compile(compileArgsFromConfig(tc));
+  } catch (e) {
+    throw new Error(`${where}: training config: ${(e as Error).message.replace(/^compile: /, '')}`);
+  }
 }

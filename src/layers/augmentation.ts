@@ -8,6 +8,7 @@ import {
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { Layer, type LayerArgs, type LayerExample } from './layer.js';
+import { show } from '../format.js';
 
 interface AugmentArgs extends LayerArgs {
   /** Mixed into the fit seed: two augmentation layers with different seeds draw differently. */
@@ -26,7 +27,7 @@ abstract class Augmentation extends Layer {
   constructor(args: AugmentArgs, readonly fn: string) {
     super(args);
     if (args.seed !== undefined && args.seed !== null && !Number.isInteger(args.seed)) {
-      throw new Error(`${fn}: seed must be an integer, got ${JSON.stringify(args.seed)}`);
+      throw new Error(`${fn}: seed must be an integer, got ${show(args.seed)}`);
     }
     this.seed = args.seed ?? null;
     if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
@@ -84,7 +85,7 @@ export class RandomFlip extends Augmentation {
     super(args, 'randomFlip');
     const mode = args.mode ?? 'horizontal_and_vertical';
     if (!(mode in FLIP_MODES)) {
-      throw new Error(`randomFlip: mode must be one of ${Object.keys(FLIP_MODES).join(', ')}, got ${JSON.stringify(args.mode)}`);
+      throw new Error(`randomFlip: mode must be one of ${Object.keys(FLIP_MODES).join(', ')}, got ${show(args.mode)}`);
     }
     this.mode = mode;
   }
@@ -132,7 +133,7 @@ export interface RandomTranslationArgs extends AugmentArgs {
 function factorRange(v: unknown, arg: string): [number, number] {
   const [lo, hi] = typeof v === 'number' ? [-Math.abs(v), Math.abs(v)] : Array.isArray(v) && v.length === 2 ? v : [NaN, NaN];
   if (typeof lo !== 'number' || typeof hi !== 'number' || !(lo >= -1 && hi <= 1 && lo <= hi)) {
-    throw new Error(`randomTranslation: ${arg} must be a fraction f in [-1, 1] or a range [lo, hi] within [-1, 1], got ${JSON.stringify(v)}`);
+    throw new Error(`randomTranslation: ${arg} must be a fraction f in [-1, 1] or a range [lo, hi] within [-1, 1], got ${show(v)}`);
   }
   return [lo, hi];
 }
@@ -169,12 +170,12 @@ export class RandomTranslation extends Augmentation {
     this.heightFactor = factorRange(args.heightFactor, 'heightFactor');
     this.widthFactor = factorRange(args.widthFactor, 'widthFactor');
     const fill = args.fillMode ?? 'reflect', interp = args.interpolation ?? 'bilinear';
-    if (!(fill in FILL_MODES)) throw new Error(`randomTranslation: fillMode must be one of ${Object.keys(FILL_MODES).join(', ')}, got ${JSON.stringify(args.fillMode)}`);
+    if (!(fill in FILL_MODES)) throw new Error(`randomTranslation: fillMode must be one of ${Object.keys(FILL_MODES).join(', ')}, got ${show(args.fillMode)}`);
     if (!(interp in INTERPOLATIONS)) {
-      throw new Error(`randomTranslation: interpolation must be one of ${Object.keys(INTERPOLATIONS).join(', ')}, got ${JSON.stringify(args.interpolation)}`);
+      throw new Error(`randomTranslation: interpolation must be one of ${Object.keys(INTERPOLATIONS).join(', ')}, got ${show(args.interpolation)}`);
     }
     if (args.fillValue !== undefined && (typeof args.fillValue !== 'number' || !Number.isFinite(args.fillValue))) {
-      throw new Error(`randomTranslation: fillValue must be a finite number, got ${JSON.stringify(args.fillValue)}`);
+      throw new Error(`randomTranslation: fillValue must be a finite number, got ${show(args.fillValue)}`);
     }
     this.fillMode = fill; this.interpolation = interp; this.fillValue = args.fillValue ?? 0;
   }

@@ -6,6 +6,7 @@ import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { getInitializer, type InitializerSpec } from './initializers.js';
 import { boolArg, Layer, numberArg, type LayerArgs, type LayerExample, type Param } from './layer.js';
+import { show } from '../format.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** -1 (the last axis, channels-last) only. */
@@ -71,7 +72,7 @@ export class BatchNormalization extends Layer {
     const fn = 'batchNormalization';
     const axis = args.axis ?? -1;
     if (axis !== -1) {
-      throw new Error(`${fn}: axis must be -1 (the channels of channels-last data), got ${JSON.stringify(args.axis)}`);
+      throw new Error(`${fn}: axis must be -1 (the channels of channels-last data), got ${show(args.axis)}`);
     }
     this.axis = axis;
     this.momentum = numberArg(args.momentum, 0.99, 'momentum', fn, 0, 1);

@@ -3,6 +3,7 @@ import { parallelFor } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import { Layer, type LayerArgs, type LayerExample } from './layer.js';
+import { show } from '../format.js';
 
 export interface DropoutArgs extends LayerArgs { rate: number; seed?: number }
 
@@ -27,7 +28,7 @@ export class Dropout extends Layer {
   constructor(args: DropoutArgs) {
     super(args);
     if (typeof args?.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
-      throw new Error(`dropout: rate must be a number in [0, 1), got ${JSON.stringify(args?.rate)}`);
+      throw new Error(`dropout: rate must be a number in [0, 1), got ${show(args?.rate)}`);
     }
     this.rate = args.rate;
   }

@@ -5,6 +5,7 @@ import type { InitializerSpec } from './initializers.js';
 import type { ConfigReader } from './config.js';
 import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
 import { providesMask, type MaskSource } from './masking.js';
+import { show } from '../format.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   /** Vocabulary size: ids are in [0, inputDim). */
@@ -53,7 +54,7 @@ export class Embedding extends Layer implements MaskSource {
     this.outputDim = positiveInt(args.outputDim, 'outputDim', 'embedding');
     this.inputLength = inputLength;
     if (args.maskZero !== undefined && typeof args.maskZero !== 'boolean') {
-      throw new Error(`embedding: maskZero must be true or false, got ${JSON.stringify(args.maskZero)}`);
+      throw new Error(`embedding: maskZero must be true or false, got ${show(args.maskZero)}`);
     }
     this.maskZero = args.maskZero ?? false;
     this.embeddingsInit = args.embeddingsInitializer ?? { name: 'randomUniform', minval: -0.05, maxval: 0.05 };

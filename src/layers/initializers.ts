@@ -3,6 +3,7 @@
 // as tfjs-layers writes it in model.json) derive from the same table.
 // Fans follow Keras: for a kernel [..receptive, in, out], fanIn = in * receptive, fanOut = out * receptive.
 import { Random } from '../random.js';
+import { show } from '../format.js';
 
 type FillFn = (out: Float32Array, shape: readonly number[], rng: Random) => void;
 type Options = Record<string, number>;
@@ -63,7 +64,6 @@ export interface Initializer {
 
 const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
 export function fans(shape: readonly number[]): [number, number] {
   if (shape.length === 0) return [1, 1];

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/wasm.js';
 import type { ActivationName } from './activations.js';
 import type { CommonArgs, ConfigReader } from './config.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
+import { show } from '../format.js';
 
 export interface LayerArgs extends CommonArgs {
   name?: string;
@@ -170,36 +171,36 @@ export abstract class Layer {
 
 export function checkShape(shape: unknown, arg: string, layer: { className: string }): number[] {
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`${layer.className}: ${arg} must be a non-empty array of positive integers, got ${JSON.stringify(shape)}`);
+    throw new Error(`${layer.className}: ${arg} must be a non-empty array of positive integers, got ${show(shape)}`);
   }
   return [...shape];
 }
 
 export function positiveInt(v: unknown, arg: string, layer: string): number {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${layer}: ${arg} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${layer}: ${arg} must be a positive integer, got ${show(v)}`);
   return v as number;
 }
 
 export function boolArg(v: unknown, def: boolean, arg: string, layer: string): boolean {
   if (v === undefined || v === null) return def;
-  if (typeof v !== 'boolean') throw new Error(`${layer}: ${arg} must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw new Error(`${layer}: ${arg} must be true or false, got ${show(v)}`);
   return v;
 }
 
 export function numberArg(v: unknown, def: number, arg: string, layer: string, lo: number, hi: number): number {
   const x = v ?? def;
-  if (typeof x !== 'number' || !(x >= lo && x <= hi)) throw new Error(`${layer}: ${arg} must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  if (typeof x !== 'number' || !(x >= lo && x <= hi)) throw new Error(`${layer}: ${arg} must be a number in [${lo}, ${hi}], got ${show(v)}`);
   return x;
 }
 
 /** kernelSize / strides / poolSize: n or [h, w]. */
 export function pair(v: unknown, arg: string, layer: string): [number, number] {
   if (Array.isArray(v)) {
-    if (v.length !== 2) throw new Error(`${layer}: ${arg} must be a positive integer or [h, w], got ${JSON.stringify(v)}`);
+    if (v.length !== 2) throw new Error(`${layer}: ${arg} must be a positive integer or [h, w], got ${show(v)}`);
     return [positiveInt(v[0], arg, layer), positiveInt(v[1], arg, layer)];
   }
   if (!Number.isInteger(v) || (v as number) <= 0) {
-    throw new Error(`${layer}: ${arg} must be a positive integer or [h, w], got ${JSON.stringify(v)}`);
+    throw new Error(`${layer}: ${arg} must be a positive integer or [h, w], got ${show(v)}`);
   }
   return [v as number, v as number];
 }
@@ -207,7 +208,7 @@ export function pair(v: unknown, arg: string, layer: string): [number, number] {
 export type Padding = 'valid' | 'same';
 export function checkPadding(v: unknown, layer: string): Padding {
   const p = v ?? 'valid';
-  if (p !== 'valid' && p !== 'same') throw new Error(`${layer}: padding must be 'valid' or 'same', got ${JSON.stringify(v)}`);
+  if (p !== 'valid' && p !== 'same') throw new Error(`${layer}: padding must be 'valid' or 'same', got ${show(v)}`);
   return p;
 }
 

@@ -19,6 +19,7 @@ import { getInitializer, type Initializer, type InitializerSpec } from './initia
 import type { ConfigReader } from './config.js';
 import { boolArg, Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { maskSourceFor, providesMask, type MaskSource } from './masking.js';
+import { show } from '../format.js';
 
 export interface RecurrentArgs extends LayerArgs {
   units: number;
@@ -116,7 +117,7 @@ export abstract class Recurrent extends Layer {
     for (const key of ['dropout', 'recurrentDropout'] as const) {
       const v = args[key];
       if (v !== undefined && v !== null && v !== 0) {
-        throw new Error(`${fn}: ${key} ${JSON.stringify(v)} is not supported (only 0); add a dropout layer before or after the recurrent layer instead`);
+        throw new Error(`${fn}: ${key} ${show(v)} is not supported (only 0); add a dropout layer before or after the recurrent layer instead`);
       }
     }
     this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
@@ -291,11 +292,11 @@ export abstract class Recurrent extends Layer {
 
 function checkGateActivations(args: LSTMArgs | GRUArgs, fn: string): void {
   if (checkActivation(args.activation ?? 'tanh', fn) !== 'tanh') {
-    throw new Error(`${fn}: activation must be 'tanh' (the only one simdnet's ${fn} implements), got ${JSON.stringify(args.activation)}`);
+    throw new Error(`${fn}: activation must be 'tanh' (the only one simdnet's ${fn} implements), got ${show(args.activation)}`);
   }
   const ra = args.recurrentActivation ?? 'sigmoid';
   if (ra !== 'sigmoid') {
-    throw new Error(`${fn}: recurrentActivation must be 'sigmoid' (Keras' default), got ${JSON.stringify(ra)}` +
+    throw new Error(`${fn}: recurrentActivation must be 'sigmoid' (Keras' default), got ${show(ra)}` +
       ((ra as string) === 'hardSigmoid' || (ra as string) === 'hard_sigmoid' ? ' (tfjs defaults to hardSigmoid: pass sigmoid)' : ''));
   }
 }
@@ -421,7 +422,7 @@ export class GRU extends Recurrent {
     checkGateActivations(args, 'gru');
     const ra = args.resetAfter;
     if (ra !== undefined && ra !== null && ra !== true) {
-      throw new Error(`gru: resetAfter ${JSON.stringify(ra)} is not supported; simdnet implements Keras 2+'s GRU ` +
+      throw new Error(`gru: resetAfter ${show(ra)} is not supported; simdnet implements Keras 2+'s GRU ` +
         '(resetAfter: true, the default; tfjs only has resetAfter: false)');
     }
   }

@@ -13,6 +13,7 @@ import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, Glo
 import type { Layer, LayerClass } from './layer.js';
 import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
+import { show } from '../format.js';
 
 export const LAYERS = {
   conv2d: Conv2D,
@@ -58,9 +59,9 @@ export function snakeName(className: string): string {
  */
 export function layerFromConfig(className: string, config: Record<string, unknown> | null | undefined): Layer {
   const cls = layerClass(className);
-  if (!cls) throw new Error(`unknown layer class ${JSON.stringify(className)}; simdnet supports ${SUPPORTED_LAYERS.join(', ')}`);
+  if (!cls) throw new Error(`unknown layer class ${show(className)}; simdnet supports ${SUPPORTED_LAYERS.join(', ')}`);
   if (config !== undefined && config !== null && !isObject(config)) {
-    throw new Error(`${className} layer: config must be an object, got ${JSON.stringify(config)}`);
+    throw new Error(`${className} layer: config must be an object, got ${show(config)}`);
   }
   const r = new ConfigReader(className, config ?? {});
   let layer: Layer;

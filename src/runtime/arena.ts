@@ -81,7 +81,7 @@ export class Arena {
   private ensure(end: number, what: string): void {
     if (end > this.maxBytes) {
       throw new Error(`simdnet memory: allocating ${what} needs ${(end / 2 ** 20).toFixed(1)} MiB of Wasm memory, ` +
-        `over the limit of ${(this.maxBytes / 2 ** 20).toFixed(0)} MiB; use a smaller batchSize or model`);
+        `over the limit of ${(this.maxBytes / 2 ** 20).toFixed(0)} MiB`);
     }
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;

@@ -118,7 +118,10 @@ async function compileSource(src: WasmSource, what: string): Promise<WebAssembly
   }
 }
 
-export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+const HINT = 'hand sn.ready a build from simdnet/wasm/ (simd.wasm, relaxed-simd.wasm or a -shared one)';
+
+/** What options and host ask for: the build's flavour, a shared memory where workers can use one, its file. */
+function plan(options: RuntimeOptions): { want: string; flavour: Flavour; sharedMem: WebAssembly.Memory | null; file: string } {
   const want = options.flavour ?? 'auto';
   if (!['auto', 'simd', 'relaxed-simd'].includes(want)) {
     throw new Error(`sn.ready: flavour must be 'auto', 'simd' or 'relaxed-simd', got ${JSON.stringify(want)}`);
@@ -128,42 +131,69 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     throw new Error('simdnet: relaxed SIMD was requested but this host does not support it ' +
       '(Node 20 needs --experimental-wasm-relaxed-simd)');
   }
-  const wantShared = options.shared ?? host().canSpawnWorkers;
-  let sharedMem = wantShared ? sharedMemory(32, MAX_PAGES) : null;
-  let flavour: Flavour = want === 'simd' || !relaxedOk ? 'simd' : 'relaxed-simd';
-  const file = wasmFile(flavour, sharedMem !== null);
+  const sharedMem = options.shared ?? host().canSpawnWorkers ? sharedMemory(32, MAX_PAGES) : null;
+  const flavour: Flavour = want === 'simd' || !relaxedOk ? 'simd' : 'relaxed-simd';
+  return { want, flavour, sharedMem, file: wasmFile(flavour, sharedMem !== null) };
+}
+
+function checkKernels(module: WebAssembly.Module): void {
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === 'gemm')) throw new Error(`simdnet: the wasm has no simdnet kernels; ${HINT}`);
+}
+
+/** The runtime around an instance of the kernels on `memory`. */
+function assemble(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: Flavour): Runtime {
+  const k = instance.exports as unknown as Kernels;
+  const arena = new Arena(memory, ARENA_BASE, MAX_PAGES * 65536);
+  const gemmScratch = arena.alloc(k.gemm_pack_floats() * 4, 'GEMM packing scratch');
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  return {
+    memory, module, shared, k, arena, gemmScratch, flavour,
+    f32: (off, n) => new Float32Array(memory.buffer, off, n),
+    i32: (off, n) => new Int32Array(memory.buffer, off, n),
+  };
+}
+
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const p = plan(options);
+  let { flavour, sharedMem } = p;
   const given = options.wasm;
   let module: WebAssembly.Module;
   if (given === undefined) {
-    module = await compileSource(defaultUrl(file), file);
+    module = await compileSource(defaultUrl(p.file), p.file);
   } else {
-    const src = typeof given === 'function' ? await given(file) : given;
+    const src = typeof given === 'function' ? await given(p.file) : given;
     module = await compileSource(src, 'the wasm handed to sn.ready');
     // a handed-in build decides flavour and memory kind itself
     const info = buildInfo(module);
-    flavour = info.flavour ?? (want === 'relaxed-simd' ? 'relaxed-simd' : 'simd');
+    flavour = info.flavour ?? (p.want === 'relaxed-simd' ? 'relaxed-simd' : 'simd');
     if (info.shared && !sharedMem) {
       sharedMem = sharedMemory(32, MAX_PAGES);
       if (!sharedMem) throw new Error(`sn.ready: the wasm handed in is a shared-memory build (${wasmFile(flavour, true)}) but this host has no SharedArrayBuffer; use ${wasmFile(flavour, false)}`);
     } else if (info.shared === false) sharedMem = null;
   }
   const memory = sharedMem ?? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
-  const HINT = 'hand sn.ready a build from simdnet/wasm/ (simd.wasm, relaxed-simd.wasm or a -shared one)';
-  if (!WebAssembly.Module.exports(module).some((e) => e.name === 'gemm')) throw new Error(`simdnet: the wasm has no simdnet kernels; ${HINT}`);
+  checkKernels(module);
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch (e) {
     throw new Error(`simdnet: could not instantiate the kernels (${(e as Error).message}); ${HINT}`);
   }
-  const k = instance.exports as unknown as Kernels;
-  const arena = new Arena(memory, ARENA_BASE, MAX_PAGES * 65536);
-  const gemmScratch = arena.alloc(k.gemm_pack_floats() * 4, 'GEMM packing scratch');
-  return {
-    memory, module, shared: sharedMem !== null, k, arena, gemmScratch, flavour,
-    f32: (off, n) => new Float32Array(memory.buffer, off, n),
-    i32: (off, n) => new Int32Array(memory.buffer, off, n),
-  };
+  return assemble(module, instance, memory, flavour);
+}
+
+/**
+ * The default build loaded synchronously, where the host can read it synchronously (Node, Deno, Bun): there
+ * a synchronous call before any async one (model.getWeights() right after compile) just works. Null elsewhere.
+ */
+function createRuntimeSync(): Runtime | null {
+  const read = host().readUrlSync;
+  if (!read) return null;
+  const p = plan({});
+  const module = new WebAssembly.Module(read(defaultUrl(p.file)) as Uint8Array<ArrayBuffer>);
+  checkKernels(module);
+  const memory = p.sharedMem ?? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
+  return assemble(module, new WebAssembly.Instance(module, { env: { memory } }), memory, p.flavour);
 }
 
 let current: Runtime | null = null;
@@ -176,8 +206,10 @@ let loadingOptions: RuntimeOptions | undefined;
  */
 export async function initRuntime(options?: RuntimeOptions): Promise<Runtime> {
   if (current) {
-    if (options?.wasm !== undefined && options.wasm !== loadingOptions?.wasm && !(options.wasm instanceof WebAssembly.Module && options.wasm === current.module)) {
-      throw new Error(`sn.ready: the kernels are already loaded (${current.flavour}); hand in wasm before the first use of simdnet`);
+    const otherWasm = options?.wasm !== undefined && options.wasm !== loadingOptions?.wasm && !(options.wasm instanceof WebAssembly.Module && options.wasm === current.module);
+    const otherFlavour = options?.flavour !== undefined && options.flavour !== 'auto' && options.flavour !== current.flavour;
+    if (otherWasm || otherFlavour) {
+      throw new Error(`sn.ready: the kernels are already loaded (${current.flavour}); hand in wasm or a flavour before the first use of simdnet`);
     }
     return current;
   }
@@ -193,6 +225,10 @@ export function runtimeLoaded(): boolean { return current !== null; }
 
 /** The loaded runtime; `fn` names the synchronous API that needs it, for the error. */
 export function runtime(fn = 'this call'): Runtime {
+  if (!current && !loading) {
+    current = createRuntimeSync();
+    if (current) loading = Promise.resolve(current);
+  }
   if (!current) {
     throw new Error(`simdnet: ${fn} needs the Wasm kernels, which are not loaded yet: \`await sn.ready()\` first ` +
       '(fit, evaluate, predict, loadModel and save load them themselves)');

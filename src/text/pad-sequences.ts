@@ -1,6 +1,7 @@
 // Keras' pad_sequences: id sequences of any lengths -> one [n, maxLen] tensor, padded and truncated at the
 // start ('pre', Keras' default) or the end ('post').
 import { Tensor } from '../tensor.js';
+import { show } from '../format.js';
 
 export interface PadSequencesArgs {
   /** Length of the output rows; defaults to the longest sequence. */
@@ -18,11 +19,11 @@ export interface PadSequencesArgs {
 export function padSequences(sequences: ArrayLike<number>[], args: PadSequencesArgs = {}): Tensor {
   if (!Array.isArray(sequences)) throw new Error(`padSequences: sequences must be an array of id arrays, got ${typeof sequences}`);
   const { padding = 'pre', truncating = 'pre', value = 0, dtype = 'int32' } = args;
-  if (padding !== 'pre' && padding !== 'post') throw new Error(`padSequences: padding must be 'pre' or 'post', got ${JSON.stringify(padding)}`);
-  if (truncating !== 'pre' && truncating !== 'post') throw new Error(`padSequences: truncating must be 'pre' or 'post', got ${JSON.stringify(truncating)}`);
-  if (dtype !== 'int32' && dtype !== 'float32') throw new Error(`padSequences: dtype must be 'int32' or 'float32', got ${JSON.stringify(dtype)}`);
+  if (padding !== 'pre' && padding !== 'post') throw new Error(`padSequences: padding must be 'pre' or 'post', got ${show(padding)}`);
+  if (truncating !== 'pre' && truncating !== 'post') throw new Error(`padSequences: truncating must be 'pre' or 'post', got ${show(truncating)}`);
+  if (dtype !== 'int32' && dtype !== 'float32') throw new Error(`padSequences: dtype must be 'int32' or 'float32', got ${show(dtype)}`);
   if (typeof value !== 'number' || !Number.isFinite(value) || (dtype === 'int32' && !Number.isInteger(value))) {
-    throw new Error(`padSequences: value must be ${dtype === 'int32' ? 'an integer' : 'a finite number'}, got ${JSON.stringify(value)}`);
+    throw new Error(`padSequences: value must be ${dtype === 'int32' ? 'an integer' : 'a finite number'}, got ${show(value)}`);
   }
   sequences.forEach((s, i) => {
     if (s === null || typeof s !== 'object' || typeof s.length !== 'number') {
@@ -31,7 +32,7 @@ export function padSequences(sequences: ArrayLike<number>[], args: PadSequencesA
   });
   const maxLen = args.maxLen ?? sequences.reduce((m, s) => Math.max(m, s.length), 0);
   if (!Number.isInteger(maxLen) || maxLen < 0 || (args.maxLen !== undefined && maxLen === 0)) {
-    throw new Error(`padSequences: maxLen must be a positive integer, got ${JSON.stringify(args.maxLen)}`);
+    throw new Error(`padSequences: maxLen must be a positive integer, got ${show(args.maxLen)}`);
   }
   const out = dtype === 'int32' ? new Int32Array(sequences.length * maxLen) : new Float32Array(sequences.length * maxLen);
   out.fill(value);
@@ -42,7 +43,7 @@ export function padSequences(sequences: ArrayLike<number>[], args: PadSequencesA
     for (let k = 0; k < len; k++) {
       const v = s[from + k];
       if (typeof v !== 'number' || !Number.isFinite(v) || (dtype === 'int32' && !Number.isInteger(v))) {
-        throw new Error(`padSequences: sequences[${i}][${from + k}] = ${JSON.stringify(v)} is not ${dtype === 'int32' ? 'an integer' : 'a finite number'}` +
+        throw new Error(`padSequences: sequences[${i}][${from + k}] = ${show(v)} is not ${dtype === 'int32' ? 'an integer' : 'a finite number'}` +
           (dtype === 'int32' ? "; pass dtype: 'float32' for real values" : ''));
       }
       out[i * maxLen + at + k] = v;

@@ -12,6 +12,7 @@
 // 1000-word vocabulary. Neutral openers, plot summaries and closers surround the opinions.
 // The lexicon (3382 words) loads on the first call, not when simdnet is imported: hence the async API.
 import { Random } from '../random.js';
+import { show } from '../format.js';
 
 let afinn: Record<string, number> | null = null;
 
@@ -142,10 +143,10 @@ interface Clause { tokens: string[]; sign: 1 | -1 }
 /** Generates reviews deterministically from the seed; labels are 1 (positive) or 0. */
 export async function reviewCorpus(args: ReviewCorpusArgs): Promise<Review[]> {
   const count = args?.count;
-  if (!Number.isInteger(count) || count < 0) throw new Error(`reviewCorpus: count must be a non-negative integer, got ${JSON.stringify(count)}`);
+  if (!Number.isInteger(count) || count < 0) throw new Error(`reviewCorpus: count must be a non-negative integer, got ${show(count)}`);
   const mix = { plain: 0.45, negated: 0.15, contrast: 0.2, concession: 0.08, intensity: 0.12, ...args.mix };
   const total = REVIEW_KINDS.reduce((s, k) => s + (mix[k] ?? 0), 0);
-  if (!(total > 0) || REVIEW_KINDS.some((k) => !(mix[k] >= 0))) throw new Error(`reviewCorpus: mix must hold non-negative weights, got ${JSON.stringify(args.mix)}`);
+  if (!(total > 0) || REVIEW_KINDS.some((k) => !(mix[k] >= 0))) throw new Error(`reviewCorpus: mix must hold non-negative weights, got ${show(args.mix)}`);
   const lex = await sentimentLexicon();
   const zipfPos = zipfSampler(lex.positive.length), zipfNeg = zipfSampler(lex.negative.length);
   const rng = new Random(args.seed ?? 1);

@@ -3,6 +3,7 @@
 // appearance) and maps texts to id sequences. Id 0 is never given to a word (it is left for padding); with
 // an oovToken, that token takes id 1 and stands for words outside the vocabulary.
 import { Tensor } from '../tensor.js';
+import { show } from '../format.js';
 
 export interface TokenizerArgs {
   /** Keep only the numWords - 1 most frequent words (ids 1 .. numWords - 1) in textsToSequences. */
@@ -48,10 +49,10 @@ export class Tokenizer {
 
   constructor(args: TokenizerArgs = {}) {
     if (args.numWords !== undefined && args.numWords !== null && !(Number.isInteger(args.numWords) && args.numWords > 0)) {
-      throw new Error(`Tokenizer: numWords must be a positive integer, got ${JSON.stringify(args.numWords)}`);
+      throw new Error(`Tokenizer: numWords must be a positive integer, got ${show(args.numWords)}`);
     }
     if (args.oovToken !== undefined && args.oovToken !== null && typeof args.oovToken !== 'string') {
-      throw new Error(`Tokenizer: oovToken must be a string, got ${JSON.stringify(args.oovToken)}`);
+      throw new Error(`Tokenizer: oovToken must be a string, got ${show(args.oovToken)}`);
     }
     this.numWords = args.numWords ?? null;
     this.filters = args.filters ?? DEFAULT_FILTERS;
@@ -123,7 +124,7 @@ export class Tokenizer {
    */
   sequencesToMatrix(sequences: ArrayLike<number>[], mode: MatrixMode = 'binary'): Tensor {
     if (!['binary', 'count', 'freq', 'tfidf'].includes(mode)) {
-      throw new Error(`Tokenizer.sequencesToMatrix: mode must be 'binary', 'count', 'freq' or 'tfidf', got ${JSON.stringify(mode)}`);
+      throw new Error(`Tokenizer.sequencesToMatrix: mode must be 'binary', 'count', 'freq' or 'tfidf', got ${show(mode)}`);
     }
     const width = this.numWords ?? (this.wordIndex.size ? this.wordIndex.size + 1 : 0);
     if (!width) throw new Error('Tokenizer.sequencesToMatrix: give numWords or call fitOnTexts first');

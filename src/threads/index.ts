@@ -5,6 +5,7 @@
 import { host } from '../host/host.js';
 import type { Kernels, Runtime } from '../runtime/wasm.js';
 import { ThreadPool } from './pool.js';
+import { show } from '../format.js';
 
 export { ThreadPool, WorkerError } from './pool.js';
 
@@ -24,7 +25,7 @@ export async function availableThreads(): Promise<number> {
 
 export function checkThreads(spec: unknown, fn: string): void {
   if (spec !== undefined && spec !== 'auto' && !(Number.isInteger(spec) && (spec as number) >= 1)) {
-    throw new Error(`${fn}: threads must be 'auto' or a positive integer, got ${JSON.stringify(spec)}`);
+    throw new Error(`${fn}: threads must be 'auto' or a positive integer, got ${show(spec)}`);
   }
 }
 

@@ -59,7 +59,7 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 
 /** The layer of a file: a file may import only files of its own layer or lower ones. */
 const TIERS: [RegExp, number][] = [
-  [/^(host\/|runtime\/|tensor\.ts$|random\.ts$)/, 0],
+  [/^(host\/|runtime\/|tensor\.ts$|random\.ts$|format\.ts$)/, 0],
   [/^threads\//, 1],
   [/^layers\//, 2],
   [/^engine\//, 3],

@@ -1,7 +1,7 @@
 // The simdnet command: bad arguments exit non-zero with a message naming the option; predict and
 // evaluate work on a saved model.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +25,6 @@ async function simdnet(...args: string[]): Promise<{ code: number; out: string; 
 
 beforeAll(async () => {
   // the CLI runs the compiled package (npm test builds it first)
-  const { existsSync } = await import('node:fs');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
 });
 
@@ -74,5 +73,81 @@ describe('simdnet command line', () => {
     const badImage = await simdnet('predict', '--model', 'm', 'flat/none.jpg');
     expect(badImage.code).toBe(1);
     expect(badImage.err).toMatch(/none.jpg/);
+  });
+
+  it('evaluate and predict map classes by the names saved with the model; unknown names are refused', async () => {
+    // always predicts 'eel' (index 2): zero kernel, bias favouring the third output
+    const model = sn.sequential();
+    model.add(sn.layers.flatten({ inputShape: [4, 4, 3] }));
+    model.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+    model.setWeights([sn.tensor(new Float32Array(48 * 3), [48, 3]), sn.tensor([0, 0, 5])]);
+    model.classNames = ['cat', 'dog', 'eel'];
+    await model.save(path.join(root, 'm3'));
+    const pgm = Buffer.concat([Buffer.from('P5\n4 4\n255\n'), Buffer.alloc(16, 90)]);
+    for (const [dir, cls] of [['eels', 'eel'], ['eels', 'eel2'], ['foxes', 'fox'], ['foxes', 'eel']]) {
+      mkdirSync(path.join(root, dir, cls), { recursive: true });
+      writeFileSync(path.join(root, dir, cls, '1.pgm'), pgm);
+    }
+    rmSync(path.join(root, 'eels', 'eel2'), { recursive: true });
+    const e = await simdnet('evaluate', '--model', 'm3', '--data', 'eels');
+    expect(e.err).not.toMatch(/simdnet:/);
+    expect(e.code).toBe(0);
+    expect(e.out).toMatch(/1 photos, 1 classes \(folders layout\)\nAccuracy: 100\.0 %/);
+    expect(e.out).toMatch(/eel {7}\s+\.\s+\.\s+1$/m); // the confusion matrix row of eel: predicted eel
+    const fox = await simdnet('evaluate', '--model', 'm3', '--data', 'foxes');
+    expect(fox.code).toBe(1);
+    expect(fox.err).toMatch(/^simdnet: simdnet evaluate: foxes has classes fox that the model m3 does not know \(its classes: cat dog eel\)$/m);
+    const p = await simdnet('predict', '--model', 'm3', 'eels/eel/1.pgm');
+    expect(p.out).toMatch(/^eels\/eel\/1\.pgm: eel \(p = 0\.98\d\)$/m);
+    // one sigmoid output with two names: class 1 above 0.5
+    const binary = sn.sequential();
+    binary.add(sn.layers.flatten({ inputShape: [4, 4, 3] }));
+    binary.add(sn.layers.dense({ units: 1, activation: 'sigmoid' }));
+    binary.setWeights([sn.tensor(new Float32Array(48), [48, 1]), sn.tensor([-5])]);
+    binary.classNames = ['no', 'yes'];
+    await binary.save(path.join(root, 'm-binary'));
+    const b = await simdnet('predict', '--model', 'm-binary', 'eels/eel/1.pgm');
+    expect(b.out).toMatch(/^eels\/eel\/1\.pgm: no \(p = 0\.993\)$/m);
+    // a model saved without names cannot say which output is which when the folder has fewer classes
+    model.classNames = undefined;
+    await model.save(path.join(root, 'm3-plain'));
+    const plain = await simdnet('evaluate', '--model', 'm3-plain', '--data', 'eels');
+    expect(plain.code).toBe(1);
+    expect(plain.err).toMatch(/simdnet evaluate: m3-plain was saved without class names and predicts 3 classes, but eels holds 1 \(eel\)/);
+  });
+
+  describe('train', () => {
+    /** A data folder of `classes`, each with n small grey photos of its own brightness. */
+    function dataFolder(name: string, classes: string[], n = 6): string {
+      for (const [c, cls] of classes.entries()) {
+        mkdirSync(path.join(root, name, cls), { recursive: true });
+        for (let i = 0; i < n; i++) {
+          writeFileSync(path.join(root, name, cls, `${i}.pgm`), Buffer.concat([Buffer.from('P5\n8 8\n255\n'), Buffer.alloc(64, 40 + 150 * c + i)]));
+        }
+      }
+      return name;
+    }
+    const quick = ['--epochs', '1', '--batch-size', '4', '--verbose', '0', '--threads', '1', '--test-size', '0.34'];
+
+    it('refuses a data folder with a single class, even one named with a lab letter', async () => {
+      const r = await simdnet('train', '--data', dataFolder('one-class', ['A'], 3), '--out', 'one', ...quick);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^simdnet: simdnet train: one-class holds photos of one class only \(A\); classification needs at least two$/m);
+      expect(existsSync(path.join(root, 'one'))).toBe(false);
+    });
+
+    it('runs twice into the same --out (its curves plot inside the model folder is replaced), saving the class names', async () => {
+      const data = dataFolder('two-classes', ['cat', 'dog']);
+      for (let run = 0; run < 2; run++) {
+        const r = await simdnet('train', '--data', data, '--out', 'twice', ...quick);
+        expect(r.err, `run ${run + 1}`).toBe('');
+        expect(r.code).toBe(0);
+        expect(r.out).toMatch(/Training curves: twice\/curves\.png/);
+      }
+      expect(readdirSync(path.join(root, 'twice')).sort()).toEqual(['curves.png', 'model.json', 'weights.bin']);
+      expect(readdirSync(root).filter((n) => n.startsWith('twice.'))).toEqual([]);
+      const json = JSON.parse(readFileSync(path.join(root, 'twice', 'model.json'), 'utf8'));
+      expect(json.userDefinedMetadata.simdnet_class_names).toEqual(['cat', 'dog']);
+    });
   });
 });

@@ -1,5 +1,5 @@
 // loadImageFolder over both of the lab's layouts, mixed formats, warnings and errors; trainTestSplit.
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
@@ -77,6 +77,35 @@ describe('loadImageFolder', () => {
     mkdirSync(path.join(bad, 'A'), { recursive: true });
     writeFileSync(path.join(bad, 'A', 'broken.pgm'), Buffer.concat([Buffer.from('P5\n10 10\n255\n'), Buffer.alloc(20)]));
     await expect(sn.data.loadImageFolder(bad)).rejects.toThrow(/broken.pgm.*truncated/);
+  });
+});
+
+describe('loadImageFolder: symbolic links', () => {
+  it.skipIf(process.platform === 'win32')('follows linked class folders and linked images; a link back to the data folder or a broken link is skipped with a warning', async () => {
+    const dir = path.join(root, 'links');
+    const elsewhere = path.join(root, 'elsewhere');
+    mkdirSync(path.join(dir, 'A'), { recursive: true });
+    mkdirSync(path.join(elsewhere, 'bees'), { recursive: true });
+    writeFileSync(path.join(dir, 'A', '1.pgm'), pgm(4, 4, 10));
+    writeFileSync(path.join(elsewhere, 'bees', '2.pgm'), pgm(4, 4, 20));
+    writeFileSync(path.join(elsewhere, 'lone.pgm'), pgm(4, 4, 30));
+    symlinkSync(path.join(elsewhere, 'bees'), path.join(dir, 'B')); // a class folder kept elsewhere
+    symlinkSync(path.join(elsewhere, 'lone.pgm'), path.join(dir, 'A', '3.pgm')); // one photo kept elsewhere
+    symlinkSync(dir, path.join(dir, 'C')); // back to the data folder: a cycle if followed
+    symlinkSync(root, path.join(dir, 'D')); // to a folder holding the data folder: the same
+    symlinkSync(path.join(root, 'nowhere'), path.join(dir, 'E')); // broken
+    symlinkSync(path.join(root, 'nowhere.pgm'), path.join(dir, 'A', '4.pgm')); // broken
+    const warnings: string[] = [];
+    const r = await sn.data.loadImageFolder(dir, { size: [2, 2], channels: 1, onWarning: (m) => warnings.push(m) });
+    expect(r.classNames).toEqual(['A', 'B']);
+    expect(r.files.map((f) => path.relative(dir, f))).toEqual(['A/1.pgm', 'A/3.pgm', 'B/2.pgm']);
+    expect(Array.from(r.x.data, (v) => Math.round(v * 255))).toEqual([10, 10, 10, 10, 30, 30, 30, 30, 20, 20, 20, 20]);
+    expect(warnings.sort()).toEqual([
+      `loadImageFolder: skipping ${path.join(dir, 'A', '4.pgm')}: a broken symbolic link (to ${path.join(root, 'nowhere.pgm')})`,
+      `loadImageFolder: skipping ${path.join(dir, 'C')}: a symbolic link to ${realpathSync(dir)}, which holds the data folder itself`,
+      `loadImageFolder: skipping ${path.join(dir, 'D')}: a symbolic link to ${realpathSync(root)}, which holds the data folder itself`,
+      `loadImageFolder: skipping ${path.join(dir, 'E')}: a broken symbolic link (to ${path.join(root, 'nowhere')})`,
+    ]);
   });
 });
 

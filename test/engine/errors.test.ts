@@ -103,3 +103,90 @@ describe('errors', () => {
     expect(() => sn.tensor([[1, 2], [3]])).toThrow(/ragged nested array/);
   });
 });
+
+describe('the silent cases made loud', () => {
+  const dense = (lr = 0.01) => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: lr }), loss: 'categoricalCrossentropy' });
+    return m;
+  };
+  const xs = sn.tensor(Float32Array.from({ length: 24 }, (_, i) => (i % 7) / 7), [6, 4]);
+  const ys = sn.utils.toCategorical([0, 1, 2, 0, 1, 2], 3);
+
+  it('NaN arguments are shown as NaN, not null', () => {
+    expect(() => sn.optimizers.sgd({ learningRate: NaN })).toThrow('sgd: learningRate must be a positive number, got NaN');
+    expect(() => sn.layers.dense({ units: NaN })).toThrow('dense: units must be a positive integer, got NaN');
+  });
+
+  it('initialEpoch must be a non-negative integer; a learning rate made negative after compile is refused at the next step', async () => {
+    const m = dense();
+    await expect(m.fit(xs, ys, { initialEpoch: -3, epochs: 1, verbose: 0 })).rejects.toThrow('fit: initialEpoch must be a non-negative integer, got -3');
+    m.optimizer!.learningRate = -0.1;
+    await expect(m.fit(xs, ys, { epochs: 1, verbose: 0 })).rejects.toThrow('sgd step: learningRate must be a positive number, got -0.1');
+  });
+
+  it('NaN in validationData is refused before the first epoch, named as validation data', async () => {
+    const m = dense();
+    const bad = xs.data.slice(); bad[5] = NaN;
+    let epochs = 0;
+    await expect(m.fit(xs, ys, { epochs: 2, verbose: 0, validationData: [sn.tensor(bad, xs.shape), ys], callbacks: [{ onEpochEnd: () => { epochs++; } }] }))
+      .rejects.toThrow('fit: validationData[0] contains a NaN or infinite value at flat index 5');
+    expect(epochs).toBe(0);
+  });
+
+  it('after training diverged, predict and evaluate refuse to return NaN and say why', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 1, inputShape: [2] }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
+    const big = sn.tensor(new Float32Array([1e10, 1e10, -1e10, 1e10]), [2, 2]);
+    await expect(m.fit(big, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/the loss became/);
+    await expect(m.predict(big)).rejects.toThrow(/predict: the model's output holds \d+ NaN or infinite value\(s\) for samples 0\.\.1: \d+ of its weights are NaN or infinite \(training diverged/);
+    await expect(m.evaluate(big, sn.tensor([1, 2], [2, 1]))).rejects.toThrow(/evaluate: the model's output holds/);
+  });
+
+  it('a run whose loss never leaves chance level ends with a warning saying so', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 4, activation: 'softmax', inputShape: [4], kernelInitializer: 'zeros' }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e-9 }), loss: 'categoricalCrossentropy' });
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (s: string) => { warnings.push(s); };
+    try {
+      await m.fit(xs, sn.utils.toCategorical([0, 1, 2, 3, 0, 1], 4), { epochs: 3, verbose: 0 });
+    } finally { console.warn = warn; }
+    expect(warnings.join('\n')).toMatch(/fit: the loss stayed at chance level \(ln 4 = 1\.3863\) for all 3 epochs/);
+    // a run that learns says nothing
+    warnings.length = 0;
+    console.warn = (s: string) => { warnings.push(s); };
+    try { await dense(0.5).fit(xs, ys, { epochs: 30, verbose: 0 }); } finally { console.warn = warn; }
+    expect(warnings).toEqual([]);
+  });
+
+  it('one optimizer shared by two models of different sizes keeps a state per model (Keras and tfjs allow it)', async () => {
+    const opt = sn.optimizers.adam({ learningRate: 0.01 });
+    const a = dense(), b = sn.sequential();
+    b.add(sn.layers.dense({ units: 16, activation: 'relu', inputShape: [4] }));
+    b.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+    a.compile({ optimizer: opt, loss: 'categoricalCrossentropy' });
+    b.compile({ optimizer: opt, loss: 'categoricalCrossentropy' });
+    await a.fit(xs, ys, { epochs: 3, verbose: 0 });
+    const aAfter = a.getWeights();
+    await b.fit(xs, ys, { epochs: 3, verbose: 0 });
+    await a.fit(xs, ys, { epochs: 1, verbose: 0 });
+    for (const w of [...a.getWeights(), ...b.getWeights()]) expect(w.data.every(Number.isFinite)).toBe(true);
+    // b's training did not write into a's weights
+    expect(a.getWeights().some((w, i) => w.data.some((v, j) => v !== aAfter[i].data[j]))).toBe(true);
+    a.dispose(); b.dispose();
+  });
+
+  it('a data set too large for Wasm memory is refused naming the data and the way out (streaming)', async () => {
+    const m = dense();
+    // 1.2e9 floats would be 4.8 GB: more than wasm32's 4 GiB
+    // shape-only stand-ins: the check happens before a byte is copied
+    const fake = (shape: number[]) => Object.setPrototypeOf({ shape, size: shape[0] * shape[1], rank: 2, data: { length: shape[0] * shape[1] } },
+      sn.Tensor.prototype) as sn.Tensor;
+    await expect(m.evaluate(fake([3e8, 4]), fake([3e8, 3])))
+      .rejects.toThrow(/evaluate: x \(300000000 samples, 4578 MiB\) does not fit in Wasm memory beside the model .*model\.fitDataset/);
+  });
+});

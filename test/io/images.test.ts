@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, readImage, resize, toFloat, type Image } from '../../src/io/images.js';
+import { concatBytes, greyRows, pngChunk, pngOf, withJpegSize } from './image-bytes.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const concat = (...parts: Uint8Array[]) => {
@@ -254,6 +256,85 @@ describe('decodeImage / readImage: errors name the file and the reason', () => {
     const empty = join(dir, 'empty.png');
     await writeFile(empty, new Uint8Array(0));
     await expect(readImage(empty)).rejects.toThrow(`readImage: ${empty}: empty file (0 bytes)`);
+  });
+});
+
+describe('decodeImage: size limits from the header, truncated PNG data', () => {
+  const LIMIT = /the limit is 100 megapixels/;
+
+  it('a PNG decompression bomb (138 bytes declaring 20000x20000) is refused from its header, at once', () => {
+    const bomb = pngOf({ width: 20000, height: 20000 }, greyRows(20000, 2, 0));
+    expect(bomb.length).toBeLessThan(200);
+    const t0 = performance.now();
+    expect(() => decodeImage(bomb, 'bomb.png')).toThrow(
+      'decodeImage: bomb.png: PNG of 20000x20000 pixels (400.0 megapixels) is too large to decode: the limit is 100 megapixels');
+    expect(performance.now() - t0).toBeLessThan(500);
+    // just over the limit, and under the pixel limit but over the memory limit (16-bit RGBA)
+    expect(() => decodeImage(pngOf({ width: 10001, height: 10000 }, greyRows(10, 1)), 'big.png')).toThrow(LIMIT);
+    expect(() => decodeImage(pngOf({ width: 9000, height: 9000, depth: 16, colorType: 6 }, greyRows(10, 1)), 'deep.png'))
+      .toThrow(/^decodeImage: deep\.png: PNG of 9000x9000 pixels needs about \d+ MB to decode: the limit is 1024 MB$/);
+  });
+
+  it('PGM and JPEG headers declaring too many pixels are refused the same way, before any pixel is read', () => {
+    expect(() => decodeImage(ascii('P5\n20000 20000\n255\n\0\0'), 'bomb.pgm')).toThrow(
+      'decodeImage: bomb.pgm: PGM of 20000x20000 pixels (400.0 megapixels) is too large to decode: the limit is 100 megapixels');
+    expect(() => decodeImage(ascii('P2\n20000 20000\n255\n1 2 3'), 'bomb2.pgm')).toThrow(/bomb2\.pgm: PGM of 20000x20000 pixels .*100 megapixels/);
+    const jpegBomb = withJpegSize(encodeJpeg(rgbCard(16, 16), 16, 16), 20000, 20000);
+    expect(() => decodeImage(jpegBomb, 'bomb.jpg')).toThrow(
+      'decodeImage: bomb.jpg: JPEG of 20000x20000 pixels (400.0 megapixels) is too large to decode: the limit is 100 megapixels');
+  });
+
+  it('a small JPEG declaring a large frame within the limits is refused before jpeg-js allocates it', () => {
+    const card = encodeJpeg(rgbCard(16, 16), 16, 16);
+    const t0 = performance.now();
+    expect(() => decodeImage(withJpegSize(card, 9000, 9000), 'big.jpg')).toThrow(
+      `decodeImage: big.jpg: corrupt or truncated JPEG: ${card.length} bytes cannot hold a 9000x9000 frame (at least one bit per 8x8 block: 158204 bytes)`);
+    expect(performance.now() - t0).toBeLessThan(500); // jpeg-js took 24 s and 2.4 GB to fail on it
+    expect(decodeImage(withJpegSize(card, 16, 8), 'smaller.jpg').height).toBe(8); // a smaller frame than coded still decodes
+  });
+
+  it('a PNG short of rows (a complete zlib stream of 5 of 10 rows) is an error naming the file, every time', () => {
+    const short = pngOf({ width: 100, height: 10 }, greyRows(100, 5));
+    for (let i = 0; i < 20; i++) {
+      expect(() => decodeImage(short, 'short.png')).toThrow(
+        'decodeImage: short.png: truncated PNG: the image data holds 5 of 10 rows (505 of 1010 bytes once inflated)');
+    }
+    // a zlib stream cut short inside an IDAT chunk whose length and CRC say it is whole
+    const full = greyRows(100, 10, 0x31).map((v, i) => (i % 101 ? (v + i) & 255 : 0));
+    const cut = concatBytes(pngOf({ width: 100, height: 10 }, new Uint8Array(0)).subarray(0, 33),
+      pngChunk('IDAT', deflateSync(full).subarray(0, 20)), pngChunk('IEND', new Uint8Array(0)));
+    expect(() => decodeImage(cut, 'cut.png')).toThrow(/^decodeImage: cut\.png: truncated PNG: the image data holds \d of 10 rows/);
+    // interlaced: the seven passes need more than one pass's worth
+    expect(() => decodeImage(pngOf({ width: 16, height: 16, interlace: 1 }, greyRows(2, 2)), 'adam7.png'))
+      .toThrow(/^decodeImage: adam7\.png: truncated PNG: the image data holds 6 of \d+ bytes once inflated \(interlaced\)$/);
+    // the same files, whole, decode; interlaced: pass p's pixels hold 10 p (Adam7's 7 passes over 13x11)
+    expect(decodeImage(pngOf({ width: 100, height: 10 }, greyRows(100, 10)), 'whole.png').height).toBe(10);
+    const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+    const w = 13, h = 11;
+    const scanlines = concatBytes(...passes.map(([x0, y0, dx, dy], p) => {
+      const pw = Math.ceil((w - x0) / dx), ph = Math.ceil((h - y0) / dy);
+      return pw > 0 && ph > 0 ? greyRows(pw, ph, 10 * (p + 1)) : new Uint8Array(0);
+    }));
+    const adam7 = decodeImage(pngOf({ width: w, height: h, interlace: 1 }, scanlines), 'adam7.png', { channels: 1 });
+    expect(Array.from(adam7.data.subarray(0, 8))).toEqual([10, 60, 40, 60, 20, 60, 40, 60]);
+    expect(adam7.data[w]).toBe(70); // row 1 is pass 7's
+  });
+
+  it('a PNG chunk cut short, a bad CRC, a missing IHDR or IDAT say which', () => {
+    const good = pngOf({ width: 4, height: 4 }, greyRows(4, 4));
+    expect(() => decodeImage(good.subarray(0, 40), 'cut.png')).toThrow(
+      'decodeImage: cut.png: truncated PNG: the data ends early (40 bytes)');
+    const badCrc = Uint8Array.from(good);
+    badCrc[30] ^= 1; // inside IHDR's CRC
+    expect(() => decodeImage(badCrc, 'crc.png')).toThrow('decodeImage: crc.png: corrupt PNG: chunk IHDR at byte 8 fails its CRC check');
+    const noIhdr = concatBytes(good.subarray(0, 8), good.subarray(33));
+    expect(() => decodeImage(noIhdr, 'noihdr.png')).toThrow('decodeImage: noihdr.png: corrupt PNG: the first chunk is IDAT, not IHDR');
+    const noIdat = concatBytes(good.subarray(0, 33), pngChunk('IEND', new Uint8Array(0)));
+    expect(() => decodeImage(noIdat, 'noidat.png')).toThrow('decodeImage: noidat.png: corrupt PNG: no image data (IDAT chunk)');
+    expect(() => decodeImage(pngOf({ width: 4, height: 4, depth: 7, colorType: 2 }, greyRows(4, 4)), 'depth.png'))
+      .toThrow('decodeImage: depth.png: corrupt PNG: bit depth 7 is not valid for colour type 2 (valid: 8, 16)');
+    expect(() => decodeImage(pngOf({ width: 0, height: 4 }, greyRows(4, 4)), 'zero.png'))
+      .toThrow('decodeImage: zero.png: corrupt PNG: size must be positive, got 0x4');
   });
 });
 

@@ -3,7 +3,6 @@
 // atomic saving (a failure mid-save leaves the previous model intact and no temporary folders).
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
@@ -12,16 +11,10 @@ import { Adam, RMSprop, SGD } from '../../src/engine/optimizers.js';
 import { layerFromConfig } from '../../src/layers/registry.js';
 import { modelTopology } from '../../src/io/topology.js';
 import { randomArray } from '../helpers.js';
+import { tempFolders } from './temp-folders.js';
 
 const TOL = 1e-5;
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'simdnet-model-files-'));
-let counter = 0;
-/** A fresh, not yet existing folder path inside its own parent (so leftovers are easy to see). */
-function freshDir(): string {
-  const parent = path.join(root, `case-${counter++}`);
-  fs.mkdirSync(parent);
-  return path.join(parent, 'model');
-}
+const { root, freshDir, remove } = tempFolders('simdnet-model-files-');
 
 const measured: Record<string, number> = {};
 
@@ -31,7 +24,7 @@ beforeAll(async () => {
 });
 afterEach(() => { delete saveHooks.afterStep; });
 afterAll(() => {
-  fs.rmSync(root, { recursive: true, force: true });
+  remove();
   console.log(`model-files interop, max |simdnet - tfjs|:\n${Object.entries(measured).map(([k, v]) => `  ${k.padEnd(44)} ${v.toExponential(2)}`).join('\n')}`);
 });
 

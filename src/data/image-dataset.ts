@@ -1,0 +1,178 @@
+// imageDataset: a folder of labelled photos (loadImageFolder's layouts) streamed in batches for
+// model.fitDataset — photos are decoded and resized in worker threads, a few batches ahead of training,
+// so memory holds a few batches however many photos there are (Node). With the same seed it gives the
+// batches fit() would draw from loadImageFolder's tensors: the same shuffle, the same pixels.
+import { host } from '../host/host.js';
+import { Random } from '../random.js';
+import { Tensor } from '../tensor.js';
+import { checkImageOptions, classOrder, listImageFolder, readPixels } from './image-folder.js';
+import { show } from '../format.js';
+
+export interface ImageDatasetOptions {
+  /** [height, width] of the model input; default [42, 42]. */
+  size?: [number, number];
+  /** 3 (grayscale repeated, like OpenCV imread) or 1. */
+  channels?: 1 | 3;
+  batchSize?: number;
+  /** Reshuffle every epoch (default true), from `seed` exactly as fit() shuffles. */
+  shuffle?: boolean;
+  seed?: number;
+  /** Class order (index = label); default: sorted class names found. */
+  classNames?: string[];
+  /** 'categorical' (one-hot, default: what categoricalCrossentropy takes) or 'int' (class ids). */
+  labelMode?: 'categorical' | 'int';
+  /** Decoding threads (default: 2); 0 decodes on the calling thread. */
+  workers?: number;
+  /** Batches decoded ahead of training (default 3). */
+  prefetch?: number;
+  onWarning?: (message: string) => void;
+}
+
+/** A batch's pixels, decoded somewhere: in a worker thread, or here. */
+type Decoder = (files: string[]) => Promise<Float32Array>;
+
+export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
+  /** Filled by ready(): every photo, its class, the class order. */
+  files: string[] = [];
+  classNames: string[] = [];
+  private labels = new Int32Array(0);
+  private readonly rng: Random;
+  private listed: Promise<void> | null = null;
+  readonly batchSize: number;
+  private readonly h: number; private readonly w: number; private readonly channels: 1 | 3;
+
+  constructor(readonly dir: string, private readonly opts: ImageDatasetOptions = {}) {
+    const fn = 'imageDataset';
+    ({ h: this.h, w: this.w, channels: this.channels } = checkImageOptions(fn, opts.size, opts.channels));
+    this.batchSize = opts.batchSize ?? 32;
+    for (const [k, v, min] of [['batchSize', this.batchSize, 1], ['workers', opts.workers ?? 2, 0], ['prefetch', opts.prefetch ?? 3, 1]] as const) {
+      if (!Number.isInteger(v) || v < min) throw new Error(`${fn}: ${k} must be an integer ≥ ${min}, got ${show(v)}`);
+    }
+    if (opts.labelMode !== undefined && opts.labelMode !== 'categorical' && opts.labelMode !== 'int') {
+      throw new Error(`${fn}: labelMode must be 'categorical' or 'int', got ${show(opts.labelMode)}`);
+    }
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`${fn}: seed must be an integer, got ${show(opts.seed)}`);
+    this.rng = new Random(opts.seed ?? 0);
+  }
+
+  /** Lists the folder (once); size, batches and classNames are known after it. fitDataset awaits it. */
+  ready(): Promise<void> {
+    const warn = this.opts.onWarning ?? ((m: string) => console.warn(m));
+    this.listed ??= listImageFolder(this.dir, { onWarning: warn }, 'imageDataset').then((l) => {
+      this.files = l.files;
+      this.classNames = classOrder(l, this.dir, this.opts.classNames, warn, 'imageDataset');
+      const index = new Map(this.classNames.map((c, i) => [c, i]));
+      this.labels = Int32Array.from(l.labels, (c) => index.get(c)!);
+    });
+    return this.listed;
+  }
+
+  get size(): number { return this.files.length; }
+  get batches(): number { return Math.ceil(this.size / this.batchSize); }
+
+  /** One epoch: a new shuffle (the next from the seed's sequence), then the batches in order. */
+  async *[Symbol.asyncIterator](): AsyncIterator<{ xs: Tensor; ys: Tensor }> {
+    await this.ready();
+    const n = this.size, bs = this.batchSize;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    if (this.opts.shuffle ?? true) this.rng.shuffle(order);
+    const decoders = await startDecoders(this.opts.workers ?? 2, this.h, this.w, this.channels);
+    const ahead = this.opts.prefetch ?? 3;
+    const pending: Promise<Float32Array>[] = [];
+    let next = 0;
+    const launch = () => {
+      const b = next++;
+      const files = Array.from(order.subarray(b * bs, Math.min(n, (b + 1) * bs)), (i) => this.files[i]);
+      pending.push(decoders.decode(b, files));
+    };
+    try {
+      for (let b = 0; b < this.batches; b++) {
+        while (next < this.batches && pending.length < ahead) launch();
+        const pixels = await pending.shift()!;
+        const idx = order.subarray(b * bs, Math.min(n, (b + 1) * bs));
+        const count = idx.length;
+        yield { xs: new Tensor(pixels, [count, this.h, this.w, this.channels]), ys: this.labelTensor(idx) };
+      }
+    } finally {
+      // an abandoned epoch (stopTraining, an error) must not leave decodes running
+      await Promise.allSettled(pending);
+      decoders.close();
+    }
+  }
+
+  private labelTensor(idx: Int32Array): Tensor {
+    const ids = Int32Array.from(idx, (i) => this.labels[i]);
+    if (this.opts.labelMode === 'int') return new Tensor(ids, [ids.length]);
+    const k = this.classNames.length;
+    const y = new Float32Array(ids.length * k);
+    ids.forEach((c, r) => { y[r * k + c] = 1; });
+    return new Tensor(y, [ids.length, k]);
+  }
+}
+
+/** sn.data.imageDataset(dir, options): a streamed dataset for model.fitDataset. */
+export function imageDataset(dir: string, opts?: ImageDatasetOptions): ImageDataset { return new ImageDataset(dir, opts); }
+
+// ---- decoding threads (Node worker_threads) --------------------------------------------------------------
+
+interface Decoders { decode(batch: number, files: string[]): Promise<Float32Array>; close(): void }
+
+/**
+ * The worker's source: it imports simdnet's own image code (the compiled module beside this one; under
+ * vitest, which runs the TypeScript sources, the built copy in dist/) and decodes whole batches.
+ */
+function workerSource(folderModule: string): string {
+  return `
+    const { parentPort } = await import('node:worker_threads');
+    const { readPixels } = await import(${JSON.stringify(folderModule)});
+    parentPort.on('message', async ({ id, files, h, w, channels }) => {
+      try {
+        const out = new Float32Array(files.length * h * w * channels);
+        for (let i = 0; i < files.length; i++) out.set(await readPixels(files[i], h, w, channels), i * h * w * channels);
+        parentPort.postMessage({ id, pixels: out }, [out.buffer]);
+      } catch (e) {
+        parentPort.postMessage({ id, error: e && e.message ? e.message : String(e) });
+      }
+    });`;
+}
+
+async function startDecoders(count: number, h: number, w: number, channels: 1 | 3): Promise<Decoders> {
+  const per = h * w * channels;
+  const here: Decoder = async (files) => {
+    const out = new Float32Array(files.length * per);
+    for (let i = 0; i < files.length; i++) out.set(await readPixels(files[i], h, w, channels), i * per);
+    return out;
+  };
+  if (count === 0) return { decode: (_b, files) => here(files), close: () => {} };
+  const threads = host().workerThreads;
+  if (!threads) throw new Error('imageDataset: decoding threads need Node\'s worker_threads (Node, Deno or Bun); use workers: 0');
+  const { Worker } = threads;
+  const self = import.meta.url;
+  const folderModule = self.endsWith('.ts') ? new URL('../../dist/src/data/image-folder.js', self).href : new URL('./image-folder.js', self).href;
+  const workers = Array.from({ length: count }, () => new Worker(workerSource(folderModule), { eval: true, type: 'module' } as never));
+  const waiting = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
+  let failure: Error | null = null;
+  for (const wk of workers) {
+    wk.unref();
+    wk.on('message', (m: { id: number; pixels?: Float32Array; error?: string }) => {
+      const p = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(`imageDataset: ${m.error}`)); else p?.resolve(m.pixels!);
+    });
+    const fail = (e: Error) => {
+      failure = new Error(`imageDataset: a decoding thread failed: ${e.message}`);
+      for (const p of waiting.values()) p.reject(failure);
+      waiting.clear();
+    };
+    wk.on('error', fail);
+    wk.on('exit', (code) => { if (code !== 0) fail(new Error(`exited with code ${code}`)); });
+  }
+  return {
+    decode: (b, files) => new Promise((resolve, reject) => {
+      if (failure) { reject(failure); return; }
+      waiting.set(b, { resolve, reject });
+      workers[b % workers.length].postMessage({ id: b, files, h, w, channels });
+    }),
+    close: () => { for (const wk of workers) void wk.terminate(); },
+  };
+}

@@ -1,0 +1,142 @@
+// fitDataset: training on streamed batches equals fit() on the same batches in the same order, bit for
+// bit; imageDataset streams a folder exactly as loadImageFolder + fit would see it; bad datasets and
+// bad batches get errors that name the epoch and the batch.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as sn from '../../src/index.js';
+import { Random } from '../../src/random.js';
+import { rand } from '../helpers.js';
+
+const N = 22, SHAPE = [6, 6, 2], CLASSES = 3;
+const x = sn.tensor(rand(N * 72, 1, 0, 1), [N, ...SHAPE]);
+const y = sn.utils.toCategorical(Array.from({ length: N }, (_, i) => i % CLASSES), CLASSES);
+
+function net(): sn.Sequential {
+  const m = sn.sequential({ seed: 4 });
+  m.add(sn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: SHAPE }));
+  m.add(sn.layers.dropout({ rate: 0.3 }));
+  m.add(sn.layers.flatten());
+  m.add(sn.layers.dense({ units: CLASSES, activation: 'softmax' }));
+  m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+/** fit()'s batches as a dataset: each epoch the next shuffle of Random(seed), batches in order. */
+function asDataset(seed: number, batchSize: number): () => Iterable<{ xs: sn.Tensor; ys: sn.Tensor }> {
+  const rng = new Random(seed);
+  return function* () {
+    const order = Int32Array.from({ length: N }, (_, i) => i);
+    rng.shuffle(order);
+    for (let from = 0; from < N; from += batchSize) {
+      const idx = order.subarray(from, Math.min(N, from + batchSize));
+      const xs = new Float32Array(idx.length * 72), ys = new Float32Array(idx.length * CLASSES);
+      idx.forEach((r, i) => { xs.set(x.data.subarray(r * 72, r * 72 + 72), i * 72); ys.set(y.data.subarray(r * CLASSES, (r + 1) * CLASSES), i * CLASSES); });
+      yield { xs: sn.tensor(xs, [idx.length, ...SHAPE]), ys: sn.tensor(ys, [idx.length, CLASSES]) };
+    }
+  };
+}
+
+const bits = (m: sn.Sequential) => m.getWeights().map((w) => Array.from(w.data));
+
+describe('fitDataset', () => {
+  it('trains exactly as fit() on the same batches (weights and history bit-identical, dropout included)', async () => {
+    const a = net(), b = net();
+    const ha = await a.fit(x, y, { epochs: 3, batchSize: 5, seed: 7, verbose: 0, validationData: [x, y] });
+    const hb = await b.fitDataset(asDataset(7, 5), { epochs: 3, seed: 7, verbose: 0, validationData: [x, y], validationBatchSize: 5, batchesPerEpoch: 5 });
+    expect(bits(b)).toEqual(bits(a));
+    expect(hb.history).toEqual(ha.history);
+    // without batchesPerEpoch (length unknown) the step seeds still count the same steps
+    const c = net();
+    await c.fitDataset(asDataset(7, 5), { epochs: 3, seed: 7, verbose: 0 });
+    expect(bits(c)).toEqual(bits(a));
+    a.dispose(); b.dispose(); c.dispose();
+  });
+
+  it('takes async iterables and datasets as validation data; batchesPerEpoch caps an endless dataset', async () => {
+    const m = net();
+    async function* endless() { for (;;) yield { xs: x, ys: y }; }
+    const h = await m.fitDataset(() => endless(), { epochs: 2, batchesPerEpoch: 3, verbose: 0, validationData: asDataset(1, 8) });
+    expect(h.history.loss).toHaveLength(2);
+    expect(h.history.val_accuracy).toHaveLength(2);
+    m.dispose();
+  });
+
+  it('refuses, by epoch and batch: a spent generator, a batch that is not { xs, ys }, wrong shapes, NaN', async () => {
+    const m = net();
+    const gen = asDataset(1, 8)();
+    await expect(m.fitDataset(gen, { epochs: 2, verbose: 0 })).rejects.toThrow(
+      /fitDataset: the data gave no batches in epoch 2 \(a generator can be iterated only once: pass a function/);
+    await expect(m.fitDataset([{ xs: x }] as never, { verbose: 0 })).rejects.toThrow(/fitDataset: epoch 1 batch 1 must be \{ xs, ys \}/);
+    await expect(m.fitDataset([{ xs: sn.tensor(new Float32Array(50), [1, 5, 5, 2]), ys: y }], { verbose: 0 }))
+      .rejects.toThrow(/fitDataset: epoch 1 batch 1\.xs must have shape \[n, 6, 6, 2\]/);
+    const bad = x.data.slice(); bad[100] = NaN;
+    await expect(m.fitDataset([{ xs: x, ys: y }, { xs: sn.tensor(bad, x.shape), ys: y }], { verbose: 0 }))
+      .rejects.toThrow(/fitDataset: epoch 1 batch 2\.xs contains 1 NaN or infinite value\(s\), first at flat index 100/);
+    await expect(m.fitDataset(42 as never, { verbose: 0 })).rejects.toThrow(/dataset must be an iterable or async iterable/);
+    m.dispose();
+  });
+});
+
+describe('imageDataset', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simdnet-dataset-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // 3 people x 7 photos of odd sizes, PNG, sub-folder layout
+  const r = new Random(9);
+  for (const person of ['A', 'C', 'D']) {
+    fs.mkdirSync(path.join(dir, person));
+    for (let i = 0; i < 7; i++) {
+      const png = new PNG({ width: 9 + i, height: 11 });
+      for (let j = 0; j < png.data.length; j++) png.data[j] = j % 4 === 3 ? 255 : Math.floor(r.uniform(0, 256));
+      fs.writeFileSync(path.join(dir, person, `${i}.png`), PNG.sync.write(png));
+    }
+  }
+
+  for (const workers of [2, 0]) {
+    it(`streams the folder as loadImageFolder + fit would see it (${workers ? `${workers} decoding threads` : 'decoded in place'})`, async () => {
+      const opts = { size: [6, 6] as [number, number], channels: 3 as const };
+      const loaded = await sn.data.loadImageFolder(dir, opts);
+      const model = () => {
+        const m = sn.sequential({ seed: 2 });
+        m.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 3] }));
+        m.add(sn.layers.flatten());
+        m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+        m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+        return m;
+      };
+      const a = model(), b = model();
+      await a.fit(loaded.x, sn.utils.toCategorical(loaded.y, 3), { epochs: 2, batchSize: 4, seed: 5, verbose: 0 });
+      const ds = sn.data.imageDataset(dir, { ...opts, batchSize: 4, seed: 5, workers });
+      await b.fitDataset(ds, { epochs: 2, seed: 5, verbose: 0 });
+      expect(ds.size).toBe(21);
+      expect(ds.batches).toBe(6);
+      expect(ds.classNames).toEqual(['A', 'C', 'D']);
+      expect(bits(b)).toEqual(bits(a));
+      a.dispose(); b.dispose();
+    });
+  }
+
+  it('a photo that cannot be decoded fails the epoch naming the file', async () => {
+    const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'simdnet-dataset-bad-'));
+    try {
+      fs.mkdirSync(path.join(bad, 'A')); fs.mkdirSync(path.join(bad, 'B'));
+      fs.copyFileSync(path.join(dir, 'A', '0.png'), path.join(bad, 'A', '0.png'));
+      fs.writeFileSync(path.join(bad, 'B', 'broken.png'), Buffer.from('not a png at all'));
+      const m = sn.sequential();
+      m.add(sn.layers.flatten({ inputShape: [6, 6, 3] }));
+      m.add(sn.layers.dense({ units: 2, activation: 'softmax' }));
+      m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      await expect(m.fitDataset(sn.data.imageDataset(bad, { size: [6, 6], batchSize: 2 }), { verbose: 0 }))
+        .rejects.toThrow(/broken\.png/);
+      m.dispose();
+    } finally { fs.rmSync(bad, { recursive: true, force: true }); }
+  });
+
+  it('checks its options by name', () => {
+    expect(() => sn.data.imageDataset(dir, { batchSize: 0 })).toThrow(/imageDataset: batchSize must be an integer ≥ 1, got 0/);
+    expect(() => sn.data.imageDataset(dir, { size: [0, 3] })).toThrow(/imageDataset: size must be \[height, width\]/);
+    expect(() => sn.data.imageDataset(dir, { labelMode: 'onehot' as never })).toThrow(/labelMode must be 'categorical' or 'int'/);
+  });
+});
