@@ -121,9 +121,10 @@ interface Decoders { decode(batch: number, files: string[]): Promise<Float32Arra
  * The worker's source: it imports simdnet's own image code (the compiled module beside this one; under
  * vitest, which runs the TypeScript sources, the built copy in dist/) and decodes whole batches.
  */
-function workerSource(folderModule: string): string {
+function workerSource(folderModule: string, hostModule: string): string {
   return `
     const { parentPort } = await import('node:worker_threads');
+    await import(${JSON.stringify(hostModule)}); // Node's host adapter: the folder module reads files through it
     const { readPixels } = await import(${JSON.stringify(folderModule)});
     parentPort.on('message', async ({ id, files, h, w, channels }) => {
       try {
@@ -148,8 +149,8 @@ async function startDecoders(count: number, h: number, w: number, channels: 1 | 
   if (!threads) throw new Error('imageDataset: decoding threads need Node\'s worker_threads (Node, Deno or Bun); use workers: 0');
   const { Worker } = threads;
   const self = import.meta.url;
-  const folderModule = self.endsWith('.ts') ? new URL('../../dist/src/data/image-folder.js', self).href : new URL('./image-folder.js', self).href;
-  const workers = Array.from({ length: count }, () => new Worker(workerSource(folderModule), { eval: true, type: 'module' } as never));
+  const built = (file: string) => new URL(self.endsWith('.ts') ? `../../dist/src/${file}` : `../${file}`, self).href;
+  const workers = Array.from({ length: count }, () => new Worker(workerSource(built('data/image-folder.js'), built('host/node.js')), { eval: true, type: 'module' } as never));
   const waiting = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   let failure: Error | null = null;
   for (const wk of workers) {

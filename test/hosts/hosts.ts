@@ -40,11 +40,11 @@ export function runJson(cmd: string, args: string[], dir: string, env: Record<st
   return { result, stderr: `${r.stderr}${r.error ? String(r.error) : ''}${result ? '' : r.stdout}`, status: r.status };
 }
 
-/** esbuild, as a user's bundler would: browser platform, the given conditions, only the .wasm (and .bin) files external. */
-export async function bundle(entry: string, outfile: string, conditions: string[], minify = false): Promise<esbuild.Metafile> {
+/** esbuild, as a user's bundler would: browser platform, the given conditions, only the .wasm files external. */
+export async function bundle(entry: string, outfile: string, conditions: string[]): Promise<esbuild.Metafile> {
   const r = await esbuild.build({
-    entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'browser', conditions, minify,
-    external: ['*.wasm', '*.bin'], metafile: true, logLevel: 'silent', absWorkingDir: resolve(entry, '..'),
+    entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'browser', conditions,
+    external: ['*.wasm'], metafile: true, logLevel: 'silent', absWorkingDir: resolve(entry, '..'),
   });
   return r.metafile;
 }
