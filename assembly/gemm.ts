@@ -168,23 +168,75 @@ export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
           store<f32>(biasPad + (<usize>j << 2), j < nc ? load<f32>(bias + (<usize>(n0 + j) << 2)) : 0);
         }
       }
-      const red = redOff + (<usize>k0 << 2);
-      for (let i0 = 0; i0 < m; i0 += MR) {
-        const rows = min(MR, m - i0);
-        const ro = rowOff + (<usize>i0 << 2);
-        const a0 = a + (<usize>load<i32>(ro) << 2);
-        const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
-        const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
-        const a3 = rows > 3 ? a + (<usize>load<i32>(ro, 12) << 2) : a0;
-        let bp = packBuf;
-        for (let j0 = 0; j0 < nc; j0 += NR) {
-          const cols = min(NR, nc - j0);
-          const bptr: usize = useBias ? biasPad + (<usize>j0 << 2) : 0;
-          const cp = c + ((<usize>i0 * ldc + n0 + j0) << 2);
-          tile_4x8(cp, ldc, a0, a1, a2, a3, red, bp, kc, rows, cols, add, bptr, relu && last);
-          bp += <usize>kc * NR << 2;
-        }
-      }
+      gemm_block(c + (<usize>n0 << 2), ldc, a, rowOff, redOff + (<usize>k0 << 2), packBuf, m, nc, kc, add,
+                 useBias ? biasPad : 0, relu && last);
+    }
+  }
+}
+
+// Rows [0, m) of C's columns [0, nc) (+)= A(·, k0 .. k0+kc) · one packed kc×nc block of B at bp; bias (8-padded
+// floats, or 0) and relu apply to this block's result.
+// @ts-ignore: decorator
+@inline
+function gemm_block(c: usize, ldc: i32, a: usize, rowOff: usize, red: usize, bp0: usize, m: i32, nc: i32, kc: i32,
+                    add: bool, bias: usize, relu: bool): void {
+  for (let i0 = 0; i0 < m; i0 += MR) {
+    const rows = min(MR, m - i0);
+    const ro = rowOff + (<usize>i0 << 2);
+    const a0 = a + (<usize>load<i32>(ro) << 2);
+    const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
+    const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
+    const a3 = rows > 3 ? a + (<usize>load<i32>(ro, 12) << 2) : a0;
+    let bp = bp0;
+    for (let j0 = 0; j0 < nc; j0 += NR) {
+      const cols = min(NR, nc - j0);
+      const bptr: usize = bias ? bias + (<usize>j0 << 2) : 0;
+      const cp = c + ((<usize>i0 * ldc + j0) << 2);
+      tile_4x8(cp, ldc, a0, a1, a2, a3, red, bp, kc, rows, cols, add, bptr, relu);
+      bp += <usize>kc * NR << 2;
+    }
+  }
+}
+
+// ---- B packed once, for many products with the same B (Winograd's transformed filters) -------------------
+// The packed form is every KC×NC block that `gemm` packs, in the order gemm visits them (k0 outer, n0
+// inner): block (k0, n0) starts at k0 * packedCols(n) + kc * n0 floats.
+
+function packed_cols(n: i32): i32 {
+  let cols = 0;
+  for (let n0 = 0; n0 < n; n0 += NC) cols += (min(NC, n - n0) + NR - 1) & ~(NR - 1);
+  return cols;
+}
+
+// Floats of a packed K×N matrix B.
+export function gemm_packed_floats(n: i32, k: i32): i32 {
+  return k * packed_cols(n);
+}
+
+// dst (gemm_packed_floats(n, k) floats) = B(r, j) = b[r*bRs + j*bCs], r < k, j < n, packed.
+export function gemm_pack(dst: usize, b: usize, bRs: i32, bCs: i32, n: i32, k: i32): void {
+  const cols = packed_cols(n);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    for (let n0 = 0; n0 < n; n0 += NC) {
+      pack_b(dst + ((<usize>k0 * cols + <usize>kc * n0) << 2), b, bRs, bCs, k0, kc, n0, min(NC, n - n0));
+    }
+  }
+}
+
+// gemm with B packed by gemm_pack (modes MODE_SET and MODE_ACC, FLAG_RELU; no bias): the same
+// micro-kernel and summation order as gemm, without packing B again.
+export function gemm_packed(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize,
+                            m: i32, n: i32, k: i32, mode: i32): void {
+  const relu = (mode & FLAG_RELU) != 0;
+  const cols = packed_cols(n);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    const add = k0 > 0 || (mode & 3) == MODE_ACC;
+    for (let n0 = 0; n0 < n; n0 += NC) {
+      const bp = packed + ((<usize>k0 * cols + <usize>kc * n0) << 2);
+      gemm_block(c + (<usize>n0 << 2), ldc, a, rowOff, redOff + (<usize>k0 << 2), bp, m, min(NC, n - n0), kc, add, 0,
+                 relu && k0 + kc == k);
     }
   }
 }

@@ -13,3 +13,4 @@ export * from './losses';
 export * from './optimizers';
 export * from './probe';
 export * from './rnn';
+export * from './winograd';

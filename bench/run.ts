@@ -6,6 +6,7 @@ import os from 'node:os';
 import { Bench } from 'tinybench';
 import * as sn from '../src/index.js';
 import { createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
+import { peak } from './peak.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
 import { median } from './stats.js';
 
@@ -18,19 +19,6 @@ function p50(b: Bench, name: string): number {
   const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
   if (r.error) throw r.error;
   return r.latency!.p50;
-}
-
-/** GFLOP/s of the f32x4 multiply-add peak probe: the best of 9 runs once V8 has tiered the probe up. */
-function peak(rt: Runtime): number {
-  const iters = 4_000_000;
-  for (let r = 0; r < 3; r++) rt.k.peak_probe(iters, 0.5); // Liftoff -> TurboFan
-  let best = Infinity;
-  for (let r = 0; r < 9; r++) {
-    const t0 = performance.now();
-    rt.k.peak_probe(iters, 0.5);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return (iters * 12 * 4 * 2) / (best / 1000) / 1e9;
 }
 
 interface GemmShape { name: string; m: number; n: number; k: number; setup(rt: Runtime): () => void }

@@ -61,6 +61,7 @@ export class WeightStore {
     }
     this.totalFloats = total;
     this.layoutKey = key;
+    for (const { param } of order) param.version++;
     if (kept) { this.write(layers, kept); return true; }
     if (initialise) {
       const rng = new Random(this.seed);
@@ -77,7 +78,7 @@ export class WeightStore {
 
   write(layers: readonly Layer[], weights: readonly Tensor[]): void {
     const rt = this.rt!;
-    WeightStore.order(layers).forEach(({ param: p }, i) => rt.f32(p.offset, p.size).set(weights[i].data));
+    WeightStore.order(layers).forEach(({ param: p }, i) => { rt.f32(p.offset, p.size).set(weights[i].data); p.version++; });
   }
 
   /** Clears the gradients (a frozen layer's too: backward accumulates into them all the same). */

@@ -1,12 +1,14 @@
 // Conv2D (NHWC, kernel [KH, KW, Cin, Cout]). Every pass is one implicit-im2col GEMM (see assembly/conv.ts):
 // forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
-// backward-filter (taps x windows).
+// backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
+// Winograd's F(m×m, 3×3) instead, chosen per pass by timing at allocation (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { parallelGemm } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -57,6 +59,11 @@ export class Conv2D extends Layer {
   private xPadded = 0; private windows = 0; private taps = 0; private y = 0;
   private flipped = 0; private dyd = 0; private dWindows = 0; private dTaps = 0; private dx = 0;
   private lastX = 0;
+  // Winograd passes (null: GEMM) and what each pass chose
+  private wForward: WinogradPass | null = null;
+  private wBackward: WinogradPass | null = null;
+  /** The algorithm of each pass and the timings it was chosen by (set by allocation). */
+  convChoice: { forward: PassChoice; backwardData: PassChoice | null } | null = null;
 
   constructor(args: Conv2DArgs, fn = 'conv2d') {
     if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { filters, kernelSize, ... }`);
@@ -124,7 +131,16 @@ export class Conv2D extends Layer {
     this.taps = this.buffer(kh * kw * cin, 'tap offsets');
     k.conv_tap_offsets(this.taps, kh, kw, cin, this.wp);
     this.y = this.buffer(maxBatch * ho * wo * cout, 'output');
-    if (!training) return;
+    if (training) this.allocateBackward(maxBatch);
+    this.chooseAlgorithms(maxBatch, training);
+  }
+
+  /** The GEMM path's backward buffers. */
+  private allocateBackward(maxBatch: number): void {
+    const k = this.rt.k;
+    const [h, w, cin] = this.image(this.inputShape);
+    const [, , cout] = this.image(this.outputShape);
+    const [kh, kw] = this.kernelSize;
     // backward-data: dX = valid conv of dYd [B, H+KH-1, W+KW-1, Cout] with the flipped kernel
     const hd = h + kh - 1, wd = w + kw - 1;
     this.flipped = this.buffer(kh * kw * cout * cin, 'flipped kernel');
@@ -136,20 +152,95 @@ export class Conv2D extends Layer {
     this.dx = this.buffer(maxBatch * h * w * cin, 'input gradient');
   }
 
-  forward(x: number, n: number, _training: boolean): number {
+  /** Forward and backward-data as stride-1 correlations: their geometries (null: not a 3×3 stride-1 conv). */
+  private winogradGeometry(): { forward: ConvGeometry; backwardData: ConvGeometry } | null {
+    if (this.kernelSize.join() !== '3,3' || this.strides.join() !== '1,1') return null;
+    const [h, w, cin] = this.image(this.inputShape);
+    const [ho, wo, cout] = this.image(this.outputShape);
+    return {
+      forward: { h, w, cin, ho, wo, cout, padTop: this.padTop, padLeft: this.padLeft },
+      backwardData: { h: ho, w: wo, cin: cout, ho: h, wo: w, cout: cin, padTop: 2 - this.padTop, padLeft: 2 - this.padLeft },
+    };
+  }
+
+  /**
+   * Picks GEMM or Winograd for the forward (and, training, the backward-data) pass by timing both on up to
+   * maxBatch images (about 40 MFLOP), once per geometry; allocates the Winograd buffers of the winners.
+   */
+  private chooseAlgorithms(maxBatch: number, training: boolean): void {
+    this.wForward = this.wBackward = null;
+    const geo = this.winogradGeometry();
+    const rt = this.rt, k = rt.k;
+    const [kernel] = this.params;
+    const [, , cin] = this.image(this.inputShape);
+    const [ho, wo, cout] = this.image(this.outputShape);
+    const images = Math.max(1, Math.min(maxBatch, Math.ceil(4e7 / (2 * 9 * cin * cout * ho * wo))));
+    if (!geo) { this.convChoice = null; return; }
+    const temp: number[] = [];
+    const scratch = (floats: number, what: string): number => {
+      const off = rt.arena.alloc(floats * 4, `${this.label} ${what} (timing)`);
+      rt.f32(off, floats).fill(0.5);
+      temp.push(off);
+      return off;
+    };
+    const trial = (g: ConvGeometry, w: number, y: number, x: number) => (m: number) => {
+      const mark = temp.length;
+      const pass = new WinogradPass(rt, g, m, scratch);
+      return {
+        run: () => { if (training) pass.transform(w, -1); else if (pass.version < 0) pass.transform(w, 0); pass.runHere(y, x, images, 0, GEMM_SET); },
+        release: () => { for (const off of temp.splice(mark)) rt.arena.release(off); },
+      };
+    };
+    const key = (g: ConvGeometry) => `${JSON.stringify(g)}|${training ? 'training' : 'inference'}`;
+    try {
+      const g = geo.forward;
+      const x = scratch(images * g.h * g.w * g.cin, 'input');
+      const bias = scratch(cout, 'bias');
+      const forward = choosePass(rt, `forward ${key(g)}`, g, images, () => {
+        let xp = x;
+        if (this.xPadded) { k.spread_nhwc(this.xPadded, x, images, g.h, g.w, g.cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1); xp = this.xPadded; }
+        k.gemm(this.y, cout, xp, this.windows, this.taps, kernel.offset, cout, 1, images * ho * wo, cout, kernel.size / cout, GEMM_BIAS | GEMM_RELU, bias, rt.gemmScratch);
+      }, trial(g, kernel.offset, this.y, x));
+      let backwardData: PassChoice | null = null;
+      if (training) {
+        const b = geo.backwardData;
+        const dy = scratch(images * b.h * b.w * b.cin, 'output gradient');
+        backwardData = choosePass(rt, `backward-data ${key(b)}`, b, images, () => {
+          k.spread_nhwc(this.dyd, dy, images, ho, wo, cout, b.ho + 2, b.wo + 2, b.padTop, b.padLeft, 1, 1);
+          k.flip_kernel(this.flipped, kernel.offset, 3, 3, cin, cout);
+          k.gemm(this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1, images * b.ho * b.wo, cin, 9 * cout, GEMM_SET, 0, rt.gemmScratch);
+        }, trial(b, this.flipped, this.dx, dy));
+      }
+      this.convChoice = { forward, backwardData };
+    } finally {
+      for (const off of temp.splice(0)) rt.arena.release(off);
+    }
+    const keep = (floats: number, what: string) => this.buffer(floats, what);
+    if (this.convChoice.forward.algorithm !== 'gemm') this.wForward = new WinogradPass(rt, geo.forward, this.convChoice.forward.algorithm, keep);
+    const bd = this.convChoice.backwardData;
+    if (bd && bd.algorithm !== 'gemm') this.wBackward = new WinogradPass(rt, geo.backwardData, bd.algorithm, keep);
+  }
+
+  forward(x: number, n: number, training: boolean): number {
     const rt = this.rt;
     const [h, w, cin] = this.image(this.inputShape);
     const [ho, wo, cout] = this.image(this.outputShape);
     const [kernel, bias] = this.params;
-    if (this.xPadded) {
+    const input = x;
+    if (this.xPadded && (training || !this.wForward)) {
       rt.k.spread_nhwc(this.xPadded, x, n, h, w, cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1);
       x = this.xPadded;
     }
     this.lastX = x;
     const m = n * ho * wo;
-    // ReLU is fused into the GEMM's store; other activations run as a pass over the output
+    // ReLU is fused into the GEMM's store (or Winograd's output transform); other activations run as a pass over the output
     const relu = this.activation === 'relu' ? GEMM_RELU : 0;
-    parallelGemm(rt, this.y, cout, x, this.windows, this.taps, kernel.offset, cout, 1, m, cout, kernel.size / cout,
+    const wf = this.wForward;
+    if (wf) {
+      // the filter is transformed once per weight version: training changes it every step
+      if (training || wf.version !== kernel.version) wf.transform(kernel.offset, kernel.version);
+      wf.run(this.y, input, n, bias ? bias.offset : 0, (bias ? GEMM_BIAS : GEMM_SET) | relu, `${this.name} forward Winograd F(${wf.m}x${wf.m},3x3)`);
+    } else parallelGemm(rt, this.y, cout, x, this.windows, this.taps, kernel.offset, cout, 1, m, cout, kernel.size / cout,
       (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, `${this.name} forward GEMM`);
     if (!relu) activationForward(rt, this.activation, this.y, this.y, m, cout);
     return this.y;
@@ -168,6 +259,14 @@ export class Conv2D extends Layer {
     parallelGemm(rt, kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
       kh * kw * cin, cout, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
+    const wb = this.wBackward;
+    if (wb) {
+      // dX = the full correlation of dY with the flipped kernel, by the same Winograd convolution
+      rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, cin, cout);
+      wb.transform(this.flipped, kernel.version);
+      wb.run(this.dx, dy, n, 0, GEMM_SET, `${this.name} input-gradient Winograd F(${wb.m}x${wb.m},3x3)`);
+      return this.dx;
+    }
     const hd = h + kh - 1, wd = w + kw - 1;
     rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, cout, hd, wd, kh - 1 - this.padTop, kw - 1 - this.padLeft, this.strides[0], this.strides[1]);
     rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, cin, cout);

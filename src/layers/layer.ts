@@ -34,6 +34,8 @@ export interface Param {
   readonly trainable: boolean;
   offset: number;
   gradOffset: number;
+  /** Bumped whenever the values change (weight store, optimizer step): layers key what they derive from a weight by it. */
+  version: number;
 }
 
 /** A configuration the generic layer test (test/layers/generic.test.ts) runs for a layer class. */
@@ -117,7 +119,7 @@ export abstract class Layer {
   protected addParam(name: string, shape: number[], init: InitializerSpec, trainable = true): void {
     const size = shape.reduce((a, b) => a * b, 1);
     const initializer = getInitializer(init, `${this.label}: ${name}Initializer`);
-    this.params.push({ name, shape, size, init: initializer, trainable, offset: -1, gradOffset: -1 });
+    this.params.push({ name, shape, size, init: initializer, trainable, offset: -1, gradOffset: -1, version: 0 });
   }
 
   /** Whether the optimizer updates p: the weight is trainable and so is the layer. */

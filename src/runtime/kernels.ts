@@ -6,6 +6,15 @@ export interface Kernels {
   gemm(c: Ptr, ldc: number, a: Ptr, rowOff: Ptr, redOff: Ptr, b: Ptr, bRs: number, bCs: number,
     m: number, n: number, k: number, mode: number, bias: Ptr, packBuf: Ptr): void;
   strided_offsets(dst: Ptr, n: number, stride: number): void;
+  gemm_packed_floats(n: number, k: number): number;
+  gemm_pack(dst: Ptr, b: Ptr, bRs: number, bCs: number, n: number, k: number): void;
+  gemm_packed(c: Ptr, ldc: number, a: Ptr, rowOff: Ptr, redOff: Ptr, packed: Ptr, m: number, n: number, k: number, mode: number): void;
+  // Winograd 3x3 convolutions (assembly/winograd.ts); m = 2, 4 or 6 (F(m x m, 3 x 3))
+  winograd_chunk_tiles(m: number, cin: number, cout: number): number;
+  winograd_filter_floats(m: number, cin: number, cout: number): number;
+  winograd_filter_transform(u: Ptr, w: Ptr, m: number, cin: number, cout: number, tmp: Ptr): void;
+  winograd_conv3x3(y: Ptr, x: Ptr, u: Ptr, bias: Ptr, mode: number, h: number, w: number, cin: number,
+    ho: number, wo: number, cout: number, padTop: number, padLeft: number, m: number, t0: number, count: number, scratch: Ptr): void;
   spread_nhwc(dst: Ptr, src: Ptr, b: number, h: number, w: number, c: number, hd: number, wd: number,
     top: number, left: number, stepH: number, stepW: number): void;
   flip_kernel(dst: Ptr, src: Ptr, kh: number, kw: number, cin: number, cout: number): void;

@@ -123,12 +123,13 @@ export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, row
 }
 
 /**
- * Runs an elementwise or per-image op over [0, total) split over the active threads; args(start, count)
- * gives the op's arguments for one range. Below minPerThread items per extra thread it stays on the
- * calling thread.
+ * Runs an elementwise or per-image op over [0, total) split over the active threads; args(start, count,
+ * scratch) gives the op's arguments for one range, scratch being that thread's gemm_pack_floats() floats
+ * (for kernels that work in blocks, as Winograd's). Below minPerThread items per extra thread it stays on
+ * the calling thread.
  */
 export function parallelFor(rt: Runtime, op: Exclude<WorkerKernel, 'gemm'>, total: number,
-  minPerThread: number, align: number, args: (start: number, count: number) => number[], what: string): void {
+  minPerThread: number, align: number, args: (start: number, count: number, scratch: number) => number[], what: string): void {
   const threads = splitScale === 0 ? Math.ceil(total / align) : Math.floor(total / (minPerThread * splitScale)) + 1;
-  splitAcrossThreads(rt, op, total, threads, align, (s, count) => args(s, count), what);
+  splitAcrossThreads(rt, op, total, threads, align, args, what);
 }

@@ -1,0 +1,203 @@
+// Winograd convolution F(m×m, 3×3) (Lavin & Gray 2016) for stride-1 3×3 convolutions, NHWC, m = 2, 4 or 6:
+// α = m + 2; each m×m output tile needs α×α input pixels and α² multiplies per (ci, co) instead of 9 m².
+//   forward        Y = Aᵀ [ Σ_ci U[ξ](ci, co) · V[ξ](tile, ci) ] A, + bias, ReLU
+//   backward-data  the same on dY (padded by 2 - pad) with the flipped kernel (cf. assembly/conv.ts)
+// The products over ci are α² GEMMs per chunk of tiles, through gemm.ts' micro-kernel with B (the
+// transformed filter U[ξ], Cin×Cout) packed once per weight version. The tile transforms are generated
+// (assembly/winograd_transforms.ts). Shapes: B images; X [B, H, W, Cin]; Y [B, Ho, Wo, Cout]; tiles
+// t = (b * TH + ty) * TW + tx, TH = ceil(Ho / m), TW = ceil(Wo / m); tile t reads X rows ty*m - padTop ..
+// + α (zero outside X) and writes Y rows ty*m .. + m (clipped to Y).
+//
+// Each thread works on a range of tiles in chunks of T tiles (winograd_chunk_tiles), inside its
+// gemm_pack_floats() floats of scratch laid out as (floats, with Cp = Cin rounded up to 4, Kp likewise Cout):
+//   rowOff [T] i32 | redOff [Cin] i32 | stage [α²·4] | tmp [α²·4] | V [T][α²][Cp] | M [T][α²][Kp]
+// Tile-major V and M keep each tile's α² transform points together: the transforms read and write one
+// contiguous block per tile (the α² points of a point-major layout are a power-of-two stride apart and
+// thrash the cache's sets); the GEMM for point ξ reads rows α²·Cp apart.
+// A tile's result depends on its tile only, never on the chunk or range it is computed in: bit-identical
+// for any thread count.
+import { gemm_pack, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_BIAS, MODE_SET, FLAG_RELU } from './gemm';
+import { wino_1d, WINO_FILTER, WINO_INPUT, WINO_OUTPUT } from './winograd_transforms';
+
+// @ts-ignore: decorator
+@inline
+function round4(n: i32): i32 { return (n + 3) & ~3; }
+
+// ---- the 2D transforms of one tile and 4 channels: the 1D transform down the columns, then along the rows,
+// through tmp (α×α vectors). Strides in bytes.
+
+// V[ξ] = (Bᵀ d B)[ξ] at dst + ξ * vs, ξ = row * α + column; d[r][c] at src + r * rs + c * cs.
+function input_tile(m: i32, dst: usize, vs: usize, src: usize, rs: usize, cs: usize, tmp: usize): void {
+  const a = m + 2;
+  for (let c = 0; c < a; c++) wino_1d(WINO_INPUT, m, tmp + (<usize>c << 4), <usize>a << 4, src + <usize>c * cs, rs);
+  for (let r = 0; r < a; r++) wino_1d(WINO_INPUT, m, dst + <usize>(r * a) * vs, vs, tmp + (<usize>(r * a) << 4), 16);
+}
+
+// U[ξ] = (G g Gᵀ)[ξ] at dst + ξ * us; g[kh][kw] at src + kh * rs + kw * cs.
+function filter_tile(m: i32, dst: usize, us: usize, src: usize, rs: usize, cs: usize, tmp: usize): void {
+  const a = m + 2;
+  for (let c = 0; c < 3; c++) wino_1d(WINO_FILTER, m, tmp + (<usize>c << 4), 48, src + <usize>c * cs, rs);
+  for (let r = 0; r < a; r++) wino_1d(WINO_FILTER, m, dst + <usize>(r * a) * us, us, tmp + <usize>(r * 48), 16);
+}
+
+// y = Aᵀ M A: y[i][j] at dst + (i * m + j) * 16; M[ξ] at src + ξ * ms.
+function output_tile(m: i32, dst: usize, src: usize, ms: usize, tmp: usize): void {
+  const a = m + 2;
+  for (let c = 0; c < a; c++) wino_1d(WINO_OUTPUT, m, tmp + (<usize>c << 4), <usize>a << 4, src + <usize>c * ms, <usize>a * ms);
+  for (let i = 0; i < m; i++) wino_1d(WINO_OUTPUT, m, dst + (<usize>(i * m) << 4), 16, tmp + (<usize>(i * a) << 4), 16);
+}
+
+// The first n (1..4) lanes at p, the others 0.
+// @ts-ignore: decorator
+@inline
+function load_lanes(p: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(p);
+  let v = v128.load32_zero(p);
+  if (n > 1) v = v128.load32_lane(p + 4, v, 1);
+  if (n > 2) v = v128.load32_lane(p + 8, v, 2);
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+function store_lanes(p: usize, v: v128, n: i32): void {
+  if (n >= 4) { v128.store(p, v); return; }
+  v128.store32_lane(p, v, 0);
+  if (n > 1) v128.store32_lane(p + 4, v, 1);
+  if (n > 2) v128.store32_lane(p + 8, v, 2);
+}
+
+// Floats of scratch before V: the two offset tables and two α×α vector buffers.
+function fixed_floats(alpha: i32, t: i32, cin: i32): i32 {
+  return round4(t) + round4(cin) + 2 * alpha * alpha * 4;
+}
+
+// Tiles per chunk that fit in one thread's scratch (gemm_pack_floats() floats): a multiple of 4, at most
+// 256; 0 when not even 4 fit (the layer then keeps the GEMM path).
+export function winograd_chunk_tiles(m: i32, cin: i32, cout: i32): i32 {
+  const alpha = m + 2;
+  const perTile = alpha * alpha * (round4(cin) + round4(cout)) + 1;
+  const t = (gemm_pack_floats() - fixed_floats(alpha, 0, cin) - 256) / perTile;
+  return min(256, t & ~3);
+}
+
+// ---- filters: once per weight version ------------------------------------------------------------------
+
+// Floats of the transformed, packed filter: α² packed Cin×Cout matrices.
+export function winograd_filter_floats(m: i32, cin: i32, cout: i32): i32 {
+  return (m + 2) * (m + 2) * gemm_packed_floats(cout, cin);
+}
+
+// u (winograd_filter_floats) = U[ξ] = G w[·, ·, ci, co] Gᵀ, each packed for gemm_packed. w [3, 3, Cin, Cout];
+// tmp: α²·Cin·round4(Cout) + 2α²·4 floats of scratch (the plain U [Cin][α²][Kp], then staging).
+export function winograd_filter_transform(u: usize, w: usize, m: i32, cin: i32, cout: i32, tmp: usize): void {
+  const alpha = m + 2, a2 = alpha * alpha;
+  const kp = round4(cout);
+  const plain = tmp;                                             // [Cin][α²][Kp]
+  const stage = tmp + (<usize>a2 * cin * kp << 2);               // [3][3] vectors
+  const work = stage + (<usize>a2 << 4);
+  const us = <usize>kp << 2;                                     // ξ stride of plain
+  const rs = <usize>3 * cin * cout << 2, cs = <usize>cin * cout << 2;
+  for (let ci = 0; ci < cin; ci++) {
+    for (let co = 0; co < cout; co += 4) {
+      const n = min(4, cout - co);
+      let src = w + ((<usize>ci * cout + co) << 2), srs = rs, scs = cs;
+      if (n < 4) {
+        for (let kh = 0; kh < 3; kh++) {
+          for (let kw = 0; kw < 3; kw++) {
+            v128.store(stage + (<usize>(kh * 3 + kw) << 4), load_lanes(src + <usize>kh * rs + <usize>kw * cs, n));
+          }
+        }
+        src = stage; srs = 48; scs = 16;
+      }
+      const dst = plain + ((<usize>ci * a2 * kp + co) << 2);
+      filter_tile(m, dst, us, src, srs, scs, work);
+    }
+  }
+  const packed = gemm_packed_floats(cout, cin);
+  for (let xi = 0; xi < a2; xi++) {
+    gemm_pack(u + (<usize>xi * packed << 2), plain + (<usize>xi * us), a2 * kp, 1, cout, cin);
+  }
+}
+
+// ---- the convolution ----------------------------------------------------------------------------------
+
+// y [B, Ho, Wo, Cout] (=, or = bias + with MODE_BIAS; FLAG_RELU clamps at 0) = the valid 3×3 correlation
+// of x [B, H, W, Cin] read at row - padTop, column - padLeft (0 outside) with the filter transformed into u,
+// for tiles [t0, t0 + count). scratch: gemm_pack_floats() floats.
+export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode: i32,
+                                 h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32, padTop: i32, padLeft: i32,
+                                 m: i32, t0: i32, count: i32, scratch: usize): void {
+  const alpha = m + 2, a2 = alpha * alpha;
+  const T = winograd_chunk_tiles(m, cin, cout);
+  const cp = round4(cin), kp = round4(cout);
+  const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
+  const rowOff = scratch;
+  const redOff = rowOff + (<usize>round4(T) << 2);
+  const stage = redOff + (<usize>round4(cin) << 2);
+  const tmp = stage + (<usize>a2 << 4);
+  const V = tmp + (<usize>a2 << 4);
+  const M = V + (<usize>a2 * T * cp << 2);
+  const vs = <usize>cp << 2, ms = <usize>kp << 2;               // ξ strides of V and M
+  for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * cp);
+  for (let r = 0; r < cin; r++) store<i32>(redOff + (<usize>r << 2), r);
+  const packed = <usize>gemm_packed_floats(cout, cin) << 2;
+  const xrs = <usize>w * cin << 2, xcs = <usize>cin << 2;
+  const relu = (mode & FLAG_RELU) != 0;
+  const useBias = (mode & 3) == MODE_BIAS;
+  for (let c0 = t0; c0 < t0 + count; c0 += T) {
+    const cnt = min(T, t0 + count - c0);
+    // input transform: V[ξ][i][ci]
+    for (let i = 0; i < cnt; i++) {
+      const t = c0 + i;
+      const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+      const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
+      const inside = iy0 >= 0 && ix0 >= 0 && iy0 + alpha <= h && ix0 + alpha <= w;
+      const img = x + (<usize>b * h * w * cin << 2);
+      for (let ci = 0; ci < cin; ci += 4) {
+        const n = min(4, cin - ci);
+        let src = img + ((<usize>(iy0 * w + ix0) * cin + ci) << 2), rs = xrs, cs = xcs;
+        if (!inside || n < 4) {
+          for (let r = 0; r < alpha; r++) {
+            const yy = iy0 + r;
+            for (let s = 0; s < alpha; s++) {
+              const xx = ix0 + s;
+              const p = stage + (<usize>(r * alpha + s) << 4);
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) v128.store(p, f32x4.splat(0));
+              else v128.store(p, load_lanes(img + ((<usize>(yy * w + xx) * cin + ci) << 2), n));
+            }
+          }
+          src = stage; rs = <usize>alpha << 4; cs = 16;
+        }
+        const dst = V + ((<usize>i * a2 * cp + ci) << 2);
+        input_tile(m, dst, vs, src, rs, cs, tmp);
+      }
+    }
+    // the α² products M[ξ] [cnt, Cout] = V[ξ] [cnt, Cin] · U[ξ] [Cin, Cout]
+    for (let xi = 0; xi < a2; xi++) {
+      gemm_packed(M + <usize>xi * ms, a2 * kp, V + <usize>xi * vs, rowOff, redOff, u + <usize>xi * packed, cnt, cout, cin, MODE_SET);
+    }
+    // output transform, bias and ReLU: Y tile (clipped)
+    for (let i = 0; i < cnt; i++) {
+      const t = c0 + i;
+      const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+      const oy0 = ty * m, ox0 = tx * m;
+      const rows = min(m, ho - oy0), cols = min(m, wo - ox0);
+      for (let co = 0; co < cout; co += 4) {
+        const n = min(4, cout - co);
+        const src = M + ((<usize>i * a2 * kp + co) << 2);
+        output_tile(m, stage, src, ms, tmp);
+        const vbias = useBias ? load_lanes(bias + (<usize>co << 2), n) : f32x4.splat(0);
+        for (let r = 0; r < rows; r++) {
+          const row = y + ((((<usize>b * ho + oy0 + r) * wo + ox0) * cout + co) << 2);
+          for (let s = 0; s < cols; s++) {
+            let v = v128.load(stage + (<usize>(r * m + s) << 4));
+            if (useBias) v = f32x4.add(v, vbias);
+            if (relu) v = f32x4.max(v, f32x4.splat(0));
+            store_lanes(row + (<usize>s * cout << 2), v, n);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// Winograd convolutions for Conv2D's 3×3 stride-1 passes (assembly/winograd.ts): one pass's buffers and
+// calls, and the choice of algorithm per pass — by timing each candidate once per geometry (cached for
+// the process), or forced with SIMDNET_CONV. The arithmetic is in the kernels; this file only decides.
+import type { Runtime } from '../runtime/wasm.js';
+import { parallelFor } from '../threads/index.js';
+
+/** 'gemm' (implicit-im2col GEMM) or the output tile m of Winograd's F(m×m, 3×3). */
+export type ConvAlgorithm = 'gemm' | 2 | 4 | 6;
+export const WINOGRAD_TILES = [2, 4, 6] as const;
+
+/**
+ * SIMDNET_CONV: auto (GEMM, F(2×2) or F(4×4) by the cost model alone, so a seeded run gives the same bits in
+ * every process and on every machine), measure (the same candidates, the cost model overruled by timings
+ * taken at plan time), gemm, winograd (F(2×2) or F(4×4), whatever GEMM does) or one tile size. F(6×6) runs only when named: its fp32 error (≈ 2e-6 relative on the lab CNN) grows past
+ * 1e-4 of the output on layers with large pre-activations (test/layers/parity.test.ts' K = 576 layer).
+ */
+export type ConvSetting = 'auto' | 'measure' | 'gemm' | 'winograd' | 'winograd2' | 'winograd4' | 'winograd6';
+const SETTINGS: readonly ConvSetting[] = ['auto', 'measure', 'gemm', 'winograd', 'winograd2', 'winograd4', 'winograd6'];
+
+let forced: ConvSetting | null = null;
+
+/** The algorithm setting in force: setConvAlgorithm's, else SIMDNET_CONV's, else 'auto'. */
+export function convSetting(): ConvSetting {
+  if (forced) return forced;
+  const env = typeof process !== 'undefined' ? process.env?.SIMDNET_CONV : undefined;
+  if (env === undefined || env === '') return 'auto';
+  if (!SETTINGS.includes(env as ConvSetting)) {
+    throw new Error(`SIMDNET_CONV must be one of ${SETTINGS.join(', ')}, got ${JSON.stringify(env)}`);
+  }
+  return env as ConvSetting;
+}
+
+/** Overrides SIMDNET_CONV for layers allocated from now on (null: back to the environment); returns the previous override. */
+export function setConvAlgorithm(setting: ConvSetting | null): ConvSetting | null {
+  if (setting !== null && !SETTINGS.includes(setting)) {
+    throw new Error(`setConvAlgorithm: setting must be one of ${SETTINGS.join(', ')} or null, got ${JSON.stringify(setting)}`);
+  }
+  const prev = forced;
+  forced = setting;
+  return prev;
+}
+
+export const algorithmName = (a: ConvAlgorithm): string => (a === 'gemm' ? 'GEMM' : `F(${a}x${a},3x3)`);
+
+/**
+ * A stride-1 3×3 correlation pass: input [n, h, w, cin] read zero-padded by padTop / padLeft, output
+ * [n, ho, wo, cout]. Conv2D's forward is one; its backward-data is another (dY in, flipped kernel, dX out).
+ */
+export interface ConvGeometry { h: number; w: number; cin: number; ho: number; wo: number; cout: number; padTop: number; padLeft: number }
+
+type Alloc = (floats: number, what: string) => number;
+
+/** One pass computed with F(m×m, 3×3): the transformed filter and the tiled convolution. */
+export class WinogradPass {
+  /** Output tiles per image. */
+  readonly tiles: number;
+  private readonly u: number;
+  private readonly tmp: number;
+  /** Version of the weight that u was transformed from (-1: none yet). */
+  version = -1;
+
+  constructor(private readonly rt: Runtime, readonly g: ConvGeometry, readonly m: number, alloc: Alloc) {
+    const k = rt.k;
+    const a2 = (m + 2) ** 2;
+    this.tiles = Math.ceil(g.ho / m) * Math.ceil(g.wo / m);
+    this.u = alloc(k.winograd_filter_floats(m, g.cin, g.cout), `F(${m}x${m},3x3) transformed filter`);
+    this.tmp = alloc(a2 * g.cin * (Math.ceil(g.cout / 4) * 4) + 2 * a2 * 4, `F(${m}x${m},3x3) filter transform scratch`);
+  }
+
+  /** Whether the pass fits in a thread's scratch (at least 4 tiles per block). */
+  static fits(rt: Runtime, g: ConvGeometry, m: number): boolean { return rt.k.winograd_chunk_tiles(m, g.cin, g.cout) > 0; }
+
+  /** Transforms the filter w [3, 3, cin, cout] (of the given version); shared by every thread. */
+  transform(w: number, version: number): void {
+    this.rt.k.winograd_filter_transform(this.u, w, this.m, this.g.cin, this.g.cout, this.tmp);
+    this.version = version;
+  }
+
+  /** y = conv(x) for n images, split by tiles over the threads; mode: GEMM_SET or GEMM_BIAS, | GEMM_RELU. */
+  run(y: number, x: number, n: number, bias: number, mode: number, what: string): void {
+    const { g, m } = this;
+    const work = (m + 2) ** 2 * g.cin * g.cout; // multiply-adds per tile
+    parallelFor(this.rt, 'winograd_conv3x3', n * this.tiles, Math.max(1, Math.ceil((1 << 18) / work)), 1,
+      (t0, count, scratch) => [y, x, this.u, bias, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, t0, count, scratch], what);
+  }
+
+  /** The same on the calling thread only (timing). */
+  runHere(y: number, x: number, n: number, bias: number, mode: number): void {
+    const { g, m } = this;
+    this.rt.k.winograd_conv3x3(y, x, this.u, bias, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, 0, n * this.tiles, this.rt.gemmScratch);
+  }
+}
+
+/** What a pass chose and the timings it chose by (ms for `images` images on one thread; none when forced). */
+export interface PassChoice { algorithm: ConvAlgorithm; ms: Record<string, number>; images: number }
+
+const chosen = new Map<string, PassChoice>();
+
+/**
+ * The timings overrule the cost model's pick only when they show it this much slower than the fastest: on a
+ * shared, noisy machine candidates within a few tens of percent swap places from run to run, and a choice
+ * that changed between processes would change a seeded run's bits.
+ */
+const OVERRULE = 2;
+
+/** Share of the micro-kernel's speed reached with a reduction of k steps (the 4×8 tile's fixed costs). */
+const efficiency = (k: number): number => k / (k + 8);
+
+/**
+ * A cost model per image, in multiply-adds: the products over their reduction efficiency, plus the tile
+ * transforms (about 6 multiply-add equivalents per channel and transform point; channel counts that are
+ * not a multiple of 4 go through a staging copy, about 4 times that).
+ */
+function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
+  if (a === 'gemm') return (9 * g.ho * g.wo * g.cin * g.cout) / efficiency(9 * g.cin);
+  const tiles = Math.ceil(g.ho / a) * Math.ceil(g.wo / a), points = (a + 2) ** 2;
+  const transform = (c: number) => 6 * (c % 4 ? 4 : 1) * c;
+  return points * tiles * ((g.cin * g.cout) / efficiency(g.cin) + transform(g.cin) + transform(g.cout));
+}
+
+/** Milliseconds of one run: the best of five after two warm-up runs (V8 tiers Wasm up on the way). */
+function timeRun(run: () => void): number {
+  run(); run();
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    run();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/**
+ * The algorithm of one pass. `gemm` runs the GEMM path once; `winograd(m)` returns a run of F(m×m) with its
+ * filter transformed (and a release of its temporary buffers). Every candidate is timed on the calling thread,
+ * once per key; the cost model's pick stands unless it timed OVERRULE times slower than the fastest. The
+ * same algorithm then serves every thread count.
+ */
+export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: number, gemm: () => void,
+  winograd: (m: number) => { run: () => void; release: () => void }): PassChoice {
+  const setting = convSetting();
+  const tiles = WINOGRAD_TILES.filter((m) => WinogradPass.fits(rt, g, m) && (m !== 6 || setting === 'winograd6'));
+  if (setting === 'gemm' || tiles.length === 0) return { algorithm: 'gemm', ms: {}, images };
+  const fixed = /^winograd(\d)$/.exec(setting);
+  if (fixed) {
+    const m = Number(fixed[1]) as 2 | 4 | 6;
+    if (tiles.includes(m)) return { algorithm: m, ms: {}, images };
+  }
+  const candidates: ConvAlgorithm[] = setting === 'winograd' ? [...tiles] : ['gemm', ...tiles];
+  const modelled = candidates.reduce((x, y) => (modelCost(g, y) < modelCost(g, x) ? y : x));
+  // the default: deterministic — timings on a shared machine would let a seeded run's bits differ by process
+  if (setting === 'auto') return { algorithm: modelled, ms: {}, images };
+  const full = `${rt.flavour}|${setting}|${key}|${images}`;
+  const cached = chosen.get(full);
+  if (cached) return cached;
+  const ms: Record<string, number> = {};
+  for (const a of candidates) {
+    if (a === 'gemm') { ms.GEMM = timeRun(gemm); continue; }
+    const w = winograd(a);
+    try { ms[algorithmName(a)] = timeRun(w.run); } finally { w.release(); }
+  }
+  const t = (a: ConvAlgorithm) => ms[algorithmName(a)];
+  const fastest = candidates.reduce((x, y) => (t(y) < t(x) ? y : x));
+  const choice = { algorithm: t(modelled) > OVERRULE * t(fastest) ? fastest : modelled, ms, images };
+  chosen.set(full, choice);
+  return choice;
+}
+
+/** Forgets the timed choices (tests, benchmarks). */
+export function clearConvChoices(): void { chosen.clear(); }

@@ -1,0 +1,51 @@
+// Winograd convolutions on threads: training gives the same bits on 1, 2 and 4 threads (tiles are split by
+// ranges of the output, each computed as on one thread), with the kernel shown to run on the workers.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as sn from '../../src/index.js';
+import type { Conv2D } from '../../src/layers/conv2d.js';
+import { setConvAlgorithm, type ConvSetting } from '../../src/layers/winograd.js';
+import { setSplitThreshold, threadStats } from '../../src/threads/index.js';
+import { blobTask } from '../labModel.js';
+
+afterAll(() => { setConvAlgorithm(null); sn.shutdownThreads(); });
+
+const bits = (ts: sn.Tensor[]) => ts.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'));
+
+async function train(setting: ConvSetting, threads: number): Promise<{ w: string[]; p: string; algorithms: string }> {
+  setConvAlgorithm(setting);
+  const { x, y } = blobTask(48, 4);
+  const m = sn.sequential({ seed: 2 });
+  m.add(sn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [42, 42, 3] }));
+  m.add(sn.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(sn.layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }));
+  m.add(sn.layers.conv2d({ filters: 16, kernelSize: 3 }));
+  m.add(sn.layers.flatten());
+  m.add(sn.layers.dense({ units: 16, activation: 'softmax' }));
+  m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
+  await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0, seed: 5, threads });
+  const p = Buffer.from((await m.predict(x, { threads })).data.buffer).toString('base64');
+  const algorithms = (m.layers.filter((l) => l.className === 'Conv2D') as Conv2D[])
+    .map((l) => `${l.convChoice!.forward.algorithm}/${l.convChoice!.backwardData!.algorithm}`).join(' ');
+  const w = bits(m.getWeights());
+  m.dispose();
+  return { w, p, algorithms };
+}
+
+describe('Winograd convolutions on threads', () => {
+  for (const setting of ['winograd4', 'winograd6', 'auto'] as ConvSetting[]) {
+    it(`${setting}: bit-identical weights and predictions on 1, 2 and 4 threads`, async () => {
+      const prev = setSplitThreshold(0);
+      try {
+        const before = threadStats().workerOps.winograd_conv3x3 ?? 0;
+        const one = await train(setting, 1);
+        for (const t of [2, 4]) {
+          const other = await train(setting, t);
+          expect(other.algorithms).toBe(one.algorithms);
+          expect(other.w).toEqual(one.w);
+          expect(other.p).toBe(one.p);
+        }
+        if (setting !== 'auto') expect(threadStats().workerOps.winograd_conv3x3 ?? 0).toBeGreaterThan(before);
+      } finally { setSplitThreshold(prev); }
+    });
+  }
+});
