@@ -6,6 +6,7 @@ const relaxed = process.env.SIMDNET_WASM === 'relaxed';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup-host.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

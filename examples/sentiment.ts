@@ -53,8 +53,8 @@ function accuracy(pred: Int32Array, reviews: Review[]): { all: number; byKind: P
 export async function runSentiment(options: Partial<SentimentOptions> = {}): Promise<SentimentResult[]> {
   const o = { ...DEFAULTS, ...options };
   // train and test reviews come from different seeds of the generator
-  const train = sn.text.reviewCorpus({ count: o.trainSize, seed: o.seed });
-  const test = sn.text.reviewCorpus({ count: o.testSize, seed: o.seed + 1000 });
+  const train = await sn.text.reviewCorpus({ count: o.trainSize, seed: o.seed });
+  const test = await sn.text.reviewCorpus({ count: o.testSize, seed: o.seed + 1000 });
   const tokenizer = new sn.text.Tokenizer({ numWords: o.numWords, oovToken: '<oov>' });
   tokenizer.fitOnTexts(train.map((r) => r.text));
   const seqTrain = tokenizer.textsToSequences(train.map((r) => r.text));

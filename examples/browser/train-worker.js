@@ -5,7 +5,9 @@ const post = (m) => self.postMessage(m);
 self.onmessage = async (e) => {
   try {
     post({ type: 'status', text: 'loading simdnet…' });
-    const sn = await import('../../dist/src/browser.js');
+    // simdnet bundled for the browser by serve.mjs (esbuild); the kernels from the package's wasm folder
+    const sn = await import('./simdnet.js');
+    await sn.ready({ wasm: (file) => new URL(`../../dist/wasm/${file}`, import.meta.url) });
     const { images, threads } = e.data;
     post({ type: 'status', text: `generating ${images} faces (16 people)…` });
     const rng = new sn.Random(0);

@@ -1,10 +1,11 @@
 // CSVLogger: one row per epoch (epoch, then the logs in a stable column order) appended to a file.
 // Node only.
 import { Callback, type Logs } from '../engine/callback.js';
+import { files, type Host } from '../host/host.js';
 
 export class CSVLogger extends Callback {
   private keys: string[] | null = null;
-  private fs: typeof import('node:fs/promises') | null = null;
+  private fs: NonNullable<Host['files']>['fs'] | null = null;
 
   constructor(readonly filename: string, readonly separator = ',', readonly append = false) {
     super();
@@ -12,7 +13,7 @@ export class CSVLogger extends Callback {
   }
 
   async onTrainBegin(): Promise<void> {
-    this.fs = await import('node:fs/promises');
+    this.fs = files('csvLogger', 'log epochs with a callback of your own').fs;
     this.keys = null;
     if (!this.append) await this.fs.writeFile(this.filename, '');
     else {

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // The simdnet command: train | evaluate | predict | synth | bench | sweep. `simdnet train` without --data runs the
 // lab's whole experiment on the embedded (generated) face set.
+import { existsSync } from 'node:fs';
 import * as sn from '../index.js';
 import { UsageError } from './args.js';
 import { evaluateCommand, predictCommand, synthCommand, trainCommand } from './commands.js';
 import { sweepCommand } from './sweep-command.js';
+
+// `simdnet bench` runs the benchmarks of a checkout (dist/bench, with TensorFlow.js beside): the published
+// package ships no bench, so there the command is not offered.
+const BENCH = new URL('../../bench/run.js', import.meta.url);
+const benchShipped = existsSync(BENCH);
 
 const USAGE = `Usage:
   simdnet train    [--data DIR] [--epochs 20] [--batch-size 32] [--optimizer sgd|adam|adagrad|rmsprop] [--lr 0.01]
@@ -13,8 +19,7 @@ const USAGE = `Usage:
   simdnet evaluate --model DIR --data DIR
   simdnet predict  --model DIR IMAGE...
   simdnet synth    --out DIR [--seed S]
-  simdnet bench    [--json] [--quick]
-  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
+${benchShipped ? '  simdnet bench    [--json] [--quick]\n' : ''}  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
                    [--prune-startup 5] [--prune-warmup 0]
   simdnet sweep plan   (--config sweep.json | --preset lab) [--data DIR] [--out DIR]    the trials as JSON lines
   simdnet sweep trial  [--results FILE] [--prune median] [LINE...]   runs plan lines (arguments or standard input)
@@ -30,8 +35,9 @@ async function main(argv: string[]): Promise<number> {
     case 'synth': return synthCommand(rest);
     case 'sweep': return sweepCommand(rest);
     case 'bench': {
+      if (!benchShipped) throw new UsageError('simdnet: bench is not part of the installed package; run `npm run bench` in a checkout of simdnet');
       process.argv = [process.argv[0], process.argv[1], ...rest];
-      await import('../../bench/run.js');
+      await import(BENCH.href);
       return 0;
     }
     case undefined: case '--help': case '-h': case 'help':
@@ -41,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`simdnet ${sn.version}`);
       return 0;
     default:
-      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth, bench, sweep`);
+      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth${benchShipped ? ', bench' : ''}, sweep`);
   }
 }
 

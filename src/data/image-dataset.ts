@@ -2,6 +2,7 @@
 // model.fitDataset — photos are decoded and resized in worker threads, a few batches ahead of training,
 // so memory holds a few batches however many photos there are (Node). With the same seed it gives the
 // batches fit() would draw from loadImageFolder's tensors: the same shuffle, the same pixels.
+import { host } from '../host/host.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkImageOptions, classOrder, listImageFolder, readPixels } from './image-folder.js';
@@ -120,9 +121,10 @@ interface Decoders { decode(batch: number, files: string[]): Promise<Float32Arra
  * The worker's source: it imports simdnet's own image code (the compiled module beside this one; under
  * vitest, which runs the TypeScript sources, the built copy in dist/) and decodes whole batches.
  */
-function workerSource(folderModule: string): string {
+function workerSource(folderModule: string, hostModule: string): string {
   return `
     const { parentPort } = await import('node:worker_threads');
+    await import(${JSON.stringify(hostModule)}); // Node's host adapter: the folder module reads files through it
     const { readPixels } = await import(${JSON.stringify(folderModule)});
     parentPort.on('message', async ({ id, files, h, w, channels }) => {
       try {
@@ -143,10 +145,12 @@ async function startDecoders(count: number, h: number, w: number, channels: 1 | 
     return out;
   };
   if (count === 0) return { decode: (_b, files) => here(files), close: () => {} };
-  const { Worker } = await import('node:worker_threads');
+  const threads = host().workerThreads;
+  if (!threads) throw new Error('imageDataset: decoding threads need Node\'s worker_threads (Node, Deno or Bun); use workers: 0');
+  const { Worker } = threads;
   const self = import.meta.url;
-  const folderModule = self.endsWith('.ts') ? new URL('../../dist/src/data/image-folder.js', self).href : new URL('./image-folder.js', self).href;
-  const workers = Array.from({ length: count }, () => new Worker(workerSource(folderModule), { eval: true, type: 'module' } as never));
+  const built = (file: string) => new URL(self.endsWith('.ts') ? `../../dist/src/${file}` : `../${file}`, self).href;
+  const workers = Array.from({ length: count }, () => new Worker(workerSource(built('data/image-folder.js'), built('host/node.js')), { eval: true, type: 'module' } as never));
   const waiting = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   let failure: Error | null = null;
   for (const wk of workers) {

@@ -3,6 +3,7 @@
 //   flat, class before the first _: faces/A_0001.jpg, faces/C_0002.png ...
 // JPEG / PNG / PGM mixed; images resized with OpenCV's INTER_LINEAR and scaled to [0, 1]. Symbolic links
 // to class folders and images are followed (see listImageFolder).
+import { files } from '../host/host.js';
 import { readImage, resize, toFloat, type Image } from '../io/images.js';
 import { Tensor } from '../tensor.js';
 import { show } from '../format.js';
@@ -66,8 +67,7 @@ async function kindOf(fs: Fs, path: PathMod, file: string, entry: import('node:f
  */
 export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOptions, 'onWarning'> = {},
   fn = 'loadImageFolder'): Promise<ImageFolderListing> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
+  const { fs, path } = files(fn, 'fetch each image and use sn.io.decodeImage and sn.io.imageToTensor');
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
   let entries: import('node:fs').Dirent[];
   try {

@@ -4,6 +4,7 @@
 //   <dir>/test/<letter>_NNNN.jpg    a flat test folder, 4 photos per person
 // A folder is complete only once `<dir>/manifest.json` exists; it is built in a temporary sibling and
 // renamed into place, so an interrupted run never leaves a partial set behind.
+import { files } from '../host/host.js';
 import { Random } from '../random.js';
 import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './face-renderer.js';
 
@@ -39,8 +40,7 @@ async function encodeJpeg(gray: Uint8Array): Promise<Uint8Array> {
 
 /** Writes the set (once) and returns where it is. */
 export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<SyntheticFacesInfo> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
+  const { fs, path } = files('syntheticFaces', 'render faces in memory with renderFace');
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`syntheticFaces: seed must be an integer, got ${show(opts.seed)}`);
   const dir = path.resolve(opts.dir ?? path.join('.cache', 'simdnet', `faces-v${VERSION}-seed${seed}`));

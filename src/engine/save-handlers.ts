@@ -1,6 +1,7 @@
 // Where model.save(target) sends a model: handlers registered by the io layer (a folder on Node's file
-// system; later browser storage), picked by the first whose `accepts` says yes — as tfjs' save routers.
-// The engine never imports io: io depends on the engine, and registers itself here when loaded.
+// system, indexeddb:// and downloads:// in browsers), picked by the first whose `accepts` says yes — as
+// tfjs' save routers. model.toArtifacts() goes through the writer io registers here too. The engine never
+// imports io: io depends on the engine, and registers itself here when loaded.
 import type { TrainingModel } from './callback.js';
 import { show } from '../format.js';
 
@@ -24,4 +25,16 @@ export function saveHandlerFor(target: string): SaveHandler {
       (handlers.length ? ` (handlers: ${handlers.map((x) => x.name).join(', ')})` : ' (import simdnet\'s io, e.g. `import * as sn from \'simdnet\'`)'));
   }
   return h;
+}
+
+/** A model in memory: model.json's object (weights manifest paths ['weights.bin']) and weights.bin's bytes. */
+export interface Artifacts { modelJson: Record<string, unknown>; weights: Uint8Array }
+
+let writer: ((model: TrainingModel) => Artifacts) | null = null;
+
+export function registerArtifactsWriter(w: (model: TrainingModel) => Artifacts): void { writer = w; }
+
+export function artifactsWriter(): (model: TrainingModel) => Artifacts {
+  if (!writer) throw new Error("toArtifacts: simdnet's io is not loaded (import simdnet, e.g. `import * as sn from 'simdnet'`)");
+  return writer;
 }

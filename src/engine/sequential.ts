@@ -2,7 +2,7 @@
 // It builds and checks; the Network holds weights and buffers, the trainer runs the loops.
 import type { Layer } from '../layers/layer.js';
 import { snakeName } from '../layers/registry.js';
-import { initRuntime, runtime, type Runtime } from '../runtime/wasm.js';
+import { initRuntime, runtime, runtimeLoaded, type Runtime } from '../runtime/wasm.js';
 import { checkThreads, useThreads } from '../threads/index.js';
 import { Tensor } from '../tensor.js';
 import type { TrainingModel } from './callback.js';
@@ -10,7 +10,7 @@ import type { History } from './history.js';
 import { checkLoss, type LossName } from './losses.js';
 import { Network } from './network.js';
 import { getOptimizer, type Optimizer } from './optimizers.js';
-import { saveHandlerFor } from './save-handlers.js';
+import { artifactsWriter, saveHandlerFor, type Artifacts } from './save-handlers.js';
 import { summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
@@ -37,6 +37,8 @@ export class Sequential implements TrainingModel {
   classNames?: string[];
   private readonly net: Network;
   private layerNames = new Map<string, number>();
+  /** Weights set before the kernels were loaded: written into Wasm memory on first use. */
+  private pendingWeights: Tensor[] | null = null;
 
   constructor(args: SequentialArgs = {}) {
     this.name = args.name ?? 'sequential';
@@ -118,11 +120,18 @@ export class Sequential implements TrainingModel {
     this.net.loss = loss;
     this.net.optimizer = optimizer;
     this.net.metrics = [...metrics];
-    this.materialize();
+    // without the kernels yet, the weights are allocated by the first fit / evaluate / predict
+    if (runtimeLoaded()) this.materialize();
   }
 
-  private materialize(initialise = true): Runtime {
-    return this.net.materialize(runtime(), initialise);
+  private materialize(initialise = true, fn = 'this call'): Runtime {
+    const pending = this.pendingWeights;
+    const rt = this.net.materialize(runtime(fn), initialise && !pending);
+    if (pending) {
+      this.pendingWeights = null;
+      this.net.weights.write(this.net.layers, pending);
+    }
+    return rt;
   }
 
   // ---- weights -----------------------------------------------------------------------------------
@@ -133,7 +142,8 @@ export class Sequential implements TrainingModel {
   /** Weights in Keras order (every trainable weight, layer by layer, then the non-trainable ones), copied out. */
   getWeights(): Tensor[] {
     this.live('getWeights');
-    this.materialize();
+    if (!runtimeLoaded() && this.pendingWeights) return this.pendingWeights.map((w) => new Tensor(w.data.slice(), w.shape));
+    this.materialize(true, 'model.getWeights()');
     return this.net.weights.read(this.net.layers);
   }
 
@@ -151,6 +161,11 @@ export class Sequential implements TrainingModel {
       const bad = w.data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`setWeights: weight ${i} (${key}) holds ${w.data[bad]} at flat index ${bad}`);
     });
+    if (!runtimeLoaded()) {
+      // kept (copied) until the kernels load: loading a model works before sn.ready()
+      this.pendingWeights = weights.map((w) => new Tensor(w.data.slice(), w.shape));
+      return;
+    }
     // every weight is about to be overwritten: no need to draw initial values first
     this.materialize(false);
     this.net.weights.write(this.net.layers, weights);
@@ -215,7 +230,16 @@ export class Sequential implements TrainingModel {
    */
   async save(target: string): Promise<void> {
     this.requireLayers('save');
-    await saveHandlerFor(target).save(this, target);
+    const handler = saveHandlerFor(target);
+    await initRuntime();
+    await handler.save(this, target);
+  }
+
+  /** The model in memory, as model.save would write it: model.json's object and weights.bin's bytes. */
+  async toArtifacts(): Promise<Artifacts> {
+    this.requireLayers('toArtifacts');
+    await initRuntime();
+    return artifactsWriter()(this);
   }
 
   /** Frees the model's Wasm memory (weights, optimizer state, buffers); every later call is refused. */

@@ -21,8 +21,9 @@
 // - JPEG EXIF orientation is applied, as imread does by default (phone photos come out upright).
 // - resize: see resize() below; it equals cv2.resize(INTER_LINEAR) byte for byte.
 // Every format's header is checked against the size limits of image-limits.ts before any pixel is decoded;
-// PNG's chunks and image data are checked before pngjs runs (png.ts).
-import { createRequire } from 'node:module';
+// PNG's chunks and image data are checked before any pixel is decoded (png.ts).
+import decodeJpegJs from 'jpeg-js/lib/decoder.js';
+import { files } from '../host/host.js';
 import { checkImageLimits, IMAGE_MAX_MEGAPIXELS, IMAGE_MAX_MEMORY_MB } from './image-limits.js';
 import { decodePng, isPng } from './png.js';
 import type { Image } from './resize.js';
@@ -30,10 +31,8 @@ import type { Image } from './resize.js';
 export { resize, toFloat } from './resize.js';
 export type { Image } from './resize.js';
 
-// The decoders load on first use: importing simdnet (e.g. to serve predictions) stays fast.
-const requireLazily = createRequire(import.meta.url);
-let jpegJs: typeof import('jpeg-js') | null = null;
-const decodeJpegJs = ((data: Uint8Array, opts: object) => (jpegJs ??= requireLazily('jpeg-js') as typeof import('jpeg-js')).decode(data, opts)) as typeof import('jpeg-js').decode;
+// The decoders are plain JavaScript (jpeg-js' decoder; png.ts reads PNG over fflate): decodeImage runs in
+// every host.
 
 /** An 8-bit image: row-major, channels interleaved (HWC), RGB order for colour. */
 
@@ -71,8 +70,7 @@ export function decodeImage(bytes: Uint8Array, name = '<bytes>', opts?: DecodeOp
 export async function readImage(path: string, opts?: DecodeOptions): Promise<Image> {
   if (typeof path !== 'string' || path === '') throw new Error(`readImage: path must be a non-empty string, got ${String(path)}`);
   checkDecodeOptions('readImage', opts);
-  // Imported here, not at the top, so this module still loads in a browser.
-  const fs = await import('node:fs/promises');
+  const { fs } = files('readImage', 'fetch the bytes and call sn.io.decodeImage(bytes)');
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(path);
@@ -307,7 +305,7 @@ function decodeNetpbm(bytes: Uint8Array, fail: (reason: string) => Error): Image
 // cv::cvtColor's BGR2GRAY coefficients, 0.299 / 0.587 / 0.114 in 14-bit fixed point.
 const R2Y = 4899, G2Y = 9617, B2Y = 1868, Y_SHIFT = 14;
 
-function convertChannels(img: Image, channels: 1 | 3): Image {
+export function convertChannels(img: Image, channels: 1 | 3): Image {
   const { width, height, channels: from, data } = img;
   if (from === channels) return img;
   const n = width * height;

@@ -13,9 +13,10 @@
 // keeps as it is. loadModel reads weights files only inside the model's folder, and refuses non-finite
 // weights (saveModel writes them as they are, so a diverged model can still be looked at).
 //
-// Node's fs is imported lazily, so this module (and modelFromArtifacts / modelToArtifacts) loads in browsers.
+// Node's fs comes from the host adapter, so this module (and modelFromArtifacts / modelToArtifacts) loads anywhere.
 import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
+import { files } from '../host/host.js';
 import { Tensor } from '../tensor.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
@@ -232,12 +233,7 @@ type Fs = typeof import('node:fs/promises');
 type PathMod = typeof import('node:path');
 
 async function node(fn: string): Promise<{ fs: Fs; path: PathMod }> {
-  try {
-    const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-    return { fs, path };
-  } catch {
-    throw new Error(`${fn}: needs Node's file system; in a browser use modelFromArtifacts / modelToArtifacts with fetched bytes`);
-  }
+  return files(fn, "elsewhere load from a URL or memory (sn.loadModel(url), sn.loadModel({ modelJson, weights })) and save with model.toArtifacts() or to indexeddb://");
 }
 
 const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;

@@ -1,5 +1,6 @@
 // Training curves as a PNG: one panel per quantity (loss, accuracy), train and validation lines,
-// axes with tick labels drawn in a small built-in bitmap font. Node (pngjs).
+// axes with tick labels drawn in a small built-in bitmap font. Any host (PNG written by ./png.ts).
+import { writePng } from './png.js';
 
 // 3x5 glyphs, one string of 15 bits per character (rows top to bottom).
 const FONT: Record<string, string> = {
@@ -96,8 +97,5 @@ export async function plotHistory(history: Record<string, number[]>): Promise<Ui
       c.text(s.k.startsWith('val_') ? 'validation' : 'train', lx + 26, ly, black);
     });
   });
-  const { PNG } = (await import('pngjs')).default;
-  const png = new PNG({ width: c.width, height: c.height });
-  png.data.set(c.data);
-  return PNG.sync.write(png);
+  return writePng(c.data, c.width, c.height);
 }

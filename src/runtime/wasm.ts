@@ -1,8 +1,9 @@
-// Loads the kernels (embedded Wasm, plain SIMD or relaxed SIMD when the host validates it) into one
-// memory and exposes them with their signatures. One runtime per thread of JS.
+// Loads the kernels (the .wasm files beside the module, or a build handed to sn.ready({ wasm }); plain SIMD, or
+// relaxed SIMD where the host validates it) into one memory and exposes them with their signatures. One
+// runtime per thread of JS; nothing loads at import: the first async call (or sn.ready()) does.
 import { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
-import { plainSimdWasm, relaxedSimdWasm, sharedRelaxedSimdWasm, sharedSimdWasm } from './wasm-binary.js';
+import { host } from '../host/host.js';
 
 export type { Kernels } from './kernels.js';
 
@@ -27,20 +28,11 @@ export interface Runtime {
   readonly k: Kernels;
   readonly arena: Arena;
   /** 'relaxed-simd' or 'simd': which build of the kernels runs. */
-  readonly flavour: 'relaxed-simd' | 'simd';
+  readonly flavour: Flavour;
   /** Scratch for gemm's packed B blocks (one per runtime: kernels run one at a time on a thread). */
   readonly gemmScratch: number;
   f32(off: number, n: number): Float32Array;
   i32(off: number, n: number): Int32Array;
-}
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } };
-  if (g.Buffer) return new Uint8Array(g.Buffer.from(s, 'base64'));
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 /** A tiny module using f32x4.relaxed_madd: validates only where relaxed SIMD is available. */
@@ -64,39 +56,182 @@ function sharedMemory(initial: number, maximum: number): WebAssembly.Memory | nu
   }
 }
 
-export async function createRuntime(options: { flavour?: 'auto' | 'simd' | 'relaxed-simd'; shared?: boolean } = {}): Promise<Runtime> {
+export type Flavour = 'relaxed-simd' | 'simd';
+
+/**
+ * Kernels handed to sn.ready({ wasm }): a compiled module, its bytes, a URL (or URL string), or a function
+ * that is given the file name of the build the host wants (`relaxed-simd-shared.wasm` ...) and returns one
+ * of those.
+ */
+export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string;
+export type WasmOption = WasmSource | ((file: string) => WasmSource | Promise<WasmSource>);
+
+export interface RuntimeOptions {
+  /** 'auto' (default): relaxed SIMD where the host validates it, else plain SIMD. */
+  flavour?: 'auto' | Flavour;
+  /** false: a memory worker threads cannot share (one thread). Default: shared where the host has workers. */
+  shared?: boolean;
+  wasm?: WasmOption;
+}
+
+/** The file of a build, as the package ships it: simdnet/wasm/<file>. */
+export function wasmFile(flavour: Flavour, shared: boolean): string {
+  return `${flavour}${shared ? '-shared' : ''}.wasm`;
+}
+
+/** Beside the module: dist/wasm/ for the package (dist/src/runtime/wasm.js), wasm/ for the sources. */
+function defaultUrl(file: string): URL { return new URL(`../../wasm/${file}`, import.meta.url); }
+
+/** What a build says of itself (the `simdnet` custom section written by scripts/wasm-files.mjs). */
+function buildInfo(module: WebAssembly.Module): { flavour?: Flavour; shared?: boolean } {
+  const [section] = WebAssembly.Module.customSections(module, 'simdnet');
+  if (!section) return {};
+  try { return JSON.parse(new TextDecoder().decode(section)); } catch { return {}; }
+}
+
+const WORKERS_HINT = "Where the host cannot fetch files beside the module (Cloudflare Workers, bundles that do not copy the " +
+  ".wasm files), hand the kernels in: import wasm from 'simdnet/wasm/simd.wasm'; await sn.ready({ wasm })";
+
+async function compileSource(src: WasmSource, what: string): Promise<WebAssembly.Module> {
+  if (src instanceof WebAssembly.Module) return src;
+  let bytes: Uint8Array;
+  if (src instanceof ArrayBuffer) bytes = new Uint8Array(src);
+  else if (ArrayBuffer.isView(src)) bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  else if (src instanceof URL || typeof src === 'string') {
+    const url = src instanceof URL ? src : new URL(src, (globalThis as { location?: { href: string } }).location?.href);
+    try {
+      bytes = await host().readUrl(url);
+    } catch (e) {
+      throw new Error(`simdnet: could not load the kernels from ${url.href}: ${(e as Error).message}. ${WORKERS_HINT}`);
+    }
+  } else {
+    throw new Error(`sn.ready: wasm must be a WebAssembly.Module, its bytes, a URL or a function of the file name, got ${String(src)}`);
+  }
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/disallowed|not allowed|CompileError: WebAssembly.compile\(\): Wasm code generation/i.test(msg)) {
+      throw new Error(`simdnet: this host forbids compiling Wasm at run time (${msg}). ${WORKERS_HINT}`);
+    }
+    throw new Error(`simdnet: ${what} is not a valid simdnet kernel build: ${msg}`);
+  }
+}
+
+const HINT = 'hand sn.ready a build from simdnet/wasm/ (simd.wasm, relaxed-simd.wasm or a -shared one)';
+
+/** What options and host ask for: the build's flavour, a shared memory where workers can use one, its file. */
+function plan(options: RuntimeOptions): { want: string; flavour: Flavour; sharedMem: WebAssembly.Memory | null; file: string } {
   const want = options.flavour ?? 'auto';
-  const relaxed = want !== 'simd' && relaxedSimdSupported();
-  if (want === 'relaxed-simd' && !relaxed) {
+  if (!['auto', 'simd', 'relaxed-simd'].includes(want)) {
+    throw new Error(`sn.ready: flavour must be 'auto', 'simd' or 'relaxed-simd', got ${JSON.stringify(want)}`);
+  }
+  const relaxedOk = relaxedSimdSupported();
+  if (want === 'relaxed-simd' && !relaxedOk) {
     throw new Error('simdnet: relaxed SIMD was requested but this host does not support it ' +
       '(Node 20 needs --experimental-wasm-relaxed-simd)');
   }
-  const sharedMem = options.shared === false ? null : sharedMemory(32, MAX_PAGES);
-  const shared = sharedMem !== null;
-  const bytes = decodeBase64(shared ? (relaxed ? sharedRelaxedSimdWasm : sharedSimdWasm) : relaxed ? relaxedSimdWasm : plainSimdWasm);
-  const memory = sharedMem ?? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
-  const module = await WebAssembly.compile(bytes);
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const sharedMem = options.shared ?? host().canSpawnWorkers ? sharedMemory(32, MAX_PAGES) : null;
+  const flavour: Flavour = want === 'simd' || !relaxedOk ? 'simd' : 'relaxed-simd';
+  return { want, flavour, sharedMem, file: wasmFile(flavour, sharedMem !== null) };
+}
+
+function checkKernels(module: WebAssembly.Module): void {
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === 'gemm')) throw new Error(`simdnet: the wasm has no simdnet kernels; ${HINT}`);
+}
+
+/** The runtime around an instance of the kernels on `memory`. */
+function assemble(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, flavour: Flavour): Runtime {
   const k = instance.exports as unknown as Kernels;
   const arena = new Arena(memory, ARENA_BASE, MAX_PAGES * 65536);
   const gemmScratch = arena.alloc(k.gemm_pack_floats() * 4, 'GEMM packing scratch');
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   return {
-    memory, module, shared, k, arena, gemmScratch,
-    flavour: relaxed ? 'relaxed-simd' : 'simd',
+    memory, module, shared, k, arena, gemmScratch, flavour,
     f32: (off, n) => new Float32Array(memory.buffer, off, n),
     i32: (off, n) => new Int32Array(memory.buffer, off, n),
   };
 }
 
-let current: Runtime | null = null;
-
-/** The runtime of this thread, created on first use. */
-export async function initRuntime(options?: { flavour?: 'auto' | 'simd' | 'relaxed-simd' }): Promise<Runtime> {
-  if (!current) current = await createRuntime(options);
-  return current;
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const p = plan(options);
+  let { flavour, sharedMem } = p;
+  const given = options.wasm;
+  let module: WebAssembly.Module;
+  if (given === undefined) {
+    module = await compileSource(defaultUrl(p.file), p.file);
+  } else {
+    const src = typeof given === 'function' ? await given(p.file) : given;
+    module = await compileSource(src, 'the wasm handed to sn.ready');
+    // a handed-in build decides flavour and memory kind itself
+    const info = buildInfo(module);
+    flavour = info.flavour ?? (p.want === 'relaxed-simd' ? 'relaxed-simd' : 'simd');
+    if (info.shared && !sharedMem) {
+      sharedMem = sharedMemory(32, MAX_PAGES);
+      if (!sharedMem) throw new Error(`sn.ready: the wasm handed in is a shared-memory build (${wasmFile(flavour, true)}) but this host has no SharedArrayBuffer; use ${wasmFile(flavour, false)}`);
+    } else if (info.shared === false) sharedMem = null;
+  }
+  const memory = sharedMem ?? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
+  checkKernels(module);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (e) {
+    throw new Error(`simdnet: could not instantiate the kernels (${(e as Error).message}); ${HINT}`);
+  }
+  return assemble(module, instance, memory, flavour);
 }
 
-export function runtime(): Runtime {
-  if (!current) throw new Error('simdnet: the Wasm runtime is not initialised (import simdnet, or await sn.ready())');
+/**
+ * The default build loaded synchronously, where the host can read it synchronously (Node, Deno, Bun): there
+ * a synchronous call before any async one (model.getWeights() right after compile) just works. Null elsewhere.
+ */
+function createRuntimeSync(): Runtime | null {
+  const read = host().readUrlSync;
+  if (!read) return null;
+  const p = plan({});
+  const module = new WebAssembly.Module(read(defaultUrl(p.file)) as Uint8Array<ArrayBuffer>);
+  checkKernels(module);
+  const memory = p.sharedMem ?? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
+  return assemble(module, new WebAssembly.Instance(module, { env: { memory } }), memory, p.flavour);
+}
+
+let current: Runtime | null = null;
+let loading: Promise<Runtime> | null = null;
+let loadingOptions: RuntimeOptions | undefined;
+
+/**
+ * The runtime of this thread, created on first call (concurrent calls share one load). Options count only
+ * on the first call; a later call handing in different kernels is refused rather than ignored.
+ */
+export async function initRuntime(options?: RuntimeOptions): Promise<Runtime> {
+  if (current) {
+    const otherWasm = options?.wasm !== undefined && options.wasm !== loadingOptions?.wasm && !(options.wasm instanceof WebAssembly.Module && options.wasm === current.module);
+    const otherFlavour = options?.flavour !== undefined && options.flavour !== 'auto' && options.flavour !== current.flavour;
+    if (otherWasm || otherFlavour) {
+      throw new Error(`sn.ready: the kernels are already loaded (${current.flavour}); hand in wasm or a flavour before the first use of simdnet`);
+    }
+    return current;
+  }
+  if (!loading) {
+    loadingOptions = options;
+    loading = createRuntime(options).then((rt) => (current = rt), (e) => { loading = null; throw e; });
+  }
+  return loading;
+}
+
+/** Whether the kernels are loaded on this thread (synchronous APIs can use them). */
+export function runtimeLoaded(): boolean { return current !== null; }
+
+/** The loaded runtime; `fn` names the synchronous API that needs it, for the error. */
+export function runtime(fn = 'this call'): Runtime {
+  if (!current && !loading) {
+    current = createRuntimeSync();
+    if (current) loading = Promise.resolve(current);
+  }
+  if (!current) {
+    throw new Error(`simdnet: ${fn} needs the Wasm kernels, which are not loaded yet: \`await sn.ready()\` first ` +
+      '(fit, evaluate, predict, loadModel and save load them themselves)');
+  }
   return current;
 }

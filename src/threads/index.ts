@@ -2,6 +2,7 @@
 // Work is split inside each op along the rows of its output (see parallelGemm), so every element is
 // computed by exactly one thread in the same order as on one thread: results are bit-identical for any
 // thread count, and no reduction across threads is needed.
+import { host } from '../host/host.js';
 import type { Kernels, Runtime } from '../runtime/wasm.js';
 import { ThreadPool } from './pool.js';
 import { show } from '../format.js';
@@ -19,12 +20,7 @@ let splitScale = 1;
 export async function availableThreads(): Promise<number> {
   const env = typeof process !== 'undefined' ? process.env?.SIMDNET_THREADS : undefined;
   if (env && Number.isInteger(Number(env)) && Number(env) > 0) return Number(env);
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const os = await import('node:os');
-    return (os as { availableParallelism?: () => number }).availableParallelism?.() ?? os.cpus().length;
-  }
-  return nav?.hardwareConcurrency ?? 1;
+  return host().cores();
 }
 
 export function checkThreads(spec: unknown, fn: string): void {

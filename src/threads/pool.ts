@@ -3,10 +3,9 @@
 // allocation stays with the calling thread's arena). One interface, two hosts: Node worker_threads and
 // browser Web Workers. Tasks are posted through control slots in the shared memory with Atomics, so a
 // dispatch costs microseconds; the calling thread takes a share of every op itself.
+import { host, type HostWorker } from '../host/host.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { ARGS_OFFSET, MESSAGE_BYTES, MESSAGE_OFFSET, SLOT_BYTES, WORKER_SOURCE } from './worker-source.js';
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /** Test-only fault injections a worker understands besides the kernels. */
 const FAULT_OPS = ['__throw', '__exit'];
@@ -16,16 +15,8 @@ function workerOps(module: WebAssembly.Module): string[] {
   return [...WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name), ...FAULT_OPS];
 }
 
-interface HostWorker { terminate(): unknown; unref?(): void }
-
 /** How long a worker may take for one op before the pool gives up on it (it may have died). */
 const DEFAULT_TIMEOUT_MS = 120_000;
-
-function canBlock(): boolean {
-  // Atomics.wait is refused on a browser's main thread; there the pool spins instead
-  if (isNode) return true;
-  return typeof (globalThis as { document?: unknown }).document === 'undefined';
-}
 
 export class WorkerError extends Error {}
 
@@ -41,7 +32,7 @@ export class ThreadPool {
   private pending: string[] = [];
   private broken: string | null = null;
   readonly scratch: number[] = [];
-  private readonly blocking = canBlock();
+  private readonly blocking = host().canBlock;
   private readonly ops: string[];
   /** How many times workers ran each kernel (tests show that an op really reaches the workers). */
   readonly opCounts = new Map<string, number>();
@@ -78,31 +69,11 @@ export class ThreadPool {
 
   private async spawn(index: number, init: object): Promise<void> {
     const label = `worker ${index + 1}`;
-    if (isNode) {
-      const { Worker } = await import('node:worker_threads');
-      const w = new Worker(WORKER_SOURCE, { eval: true });
-      this.workers.push(w);
-      await new Promise<void>((resolve, reject) => {
-        w.once('message', (m: { type: string }) => (m.type === 'ready' ? resolve() : reject(new WorkerError(`${label}: unexpected ${m.type}`))));
-        w.once('error', (e) => reject(new WorkerError(`${label} failed to start: ${e.message}`)));
-        w.once('exit', (code) => reject(new WorkerError(`${label} exited with code ${code} while starting`)));
-        w.postMessage(init);
-      });
-      w.removeAllListeners('exit');
-      w.removeAllListeners('error');
-      w.on('error', () => { /* reported through the control slot */ });
-      w.unref(); // an idle pool never keeps the process alive
-      return;
+    try {
+      this.workers.push(await host().spawnWorker(WORKER_SOURCE, init, label));
+    } catch (e) {
+      throw new WorkerError((e as Error).message);
     }
-    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-    const w = new Worker(url);
-    this.workers.push(w);
-    await new Promise<void>((resolve, reject) => {
-      w.onmessage = (e: MessageEvent) => (e.data?.type === 'ready' ? resolve() : reject(new WorkerError(`${label}: unexpected message`)));
-      w.onerror = (e: ErrorEvent) => reject(new WorkerError(`${label} failed to start: ${e.message}`));
-      w.postMessage(init);
-    });
-    URL.revokeObjectURL(url);
   }
 
   /** Test hook: the next op posted to a worker makes it throw ('throw') or exit ('exit') instead. */

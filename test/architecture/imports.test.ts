@@ -10,7 +10,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
     if (e.isDirectory()) return sourceFiles(p);
-    return e.name.endsWith('.ts') && e.name !== 'wasm-binary.ts' ? [p] : [];
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
   });
 }
 
@@ -59,12 +59,12 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 
 /** The layer of a file: a file may import only files of its own layer or lower ones. */
 const TIERS: [RegExp, number][] = [
-  [/^(runtime\/|tensor\.ts$|random\.ts$|format\.ts$)/, 0],
+  [/^(host\/|runtime\/|tensor\.ts$|random\.ts$|format\.ts$)/, 0],
   [/^threads\//, 1],
   [/^layers\//, 2],
   [/^engine\//, 3],
   [/^(callbacks|io)\//, 4],
-  [/^(data\/|text\/|models\.ts$|utils\.ts$|index\.ts$|browser\.ts$)/, 5],
+  [/^(data\/|text\/|models\.ts$|utils\.ts$|api\.ts$|index\.ts$|browser\.ts$)/, 5],
   [/^cli\//, 6],
 ];
 export function tier(file: string): number {

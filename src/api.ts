@@ -1,0 +1,50 @@
+// simdnet's API, the same in every host: the entries (index.ts for Node, Deno and Bun; browser.ts for
+// browsers, Web Workers and Cloudflare Workers) install their host adapter and re-export this. Nothing
+// loads at import: the kernels load on the first async call, or on `await sn.ready()`.
+import { initRuntime, runtime, type RuntimeOptions } from './runtime/wasm.js';
+
+export { tensor, Tensor } from './tensor.js';
+export type { DType } from './tensor.js';
+export { layers, Layer, LAYERS as layerClasses } from './layers/index.js';
+export { Sequential, sequential } from './engine/sequential.js';
+export type { CompileArgs, FitArgs } from './engine/sequential.js';
+export type { Artifacts } from './engine/save-handlers.js';
+export { optimizers, Optimizer, SGD, Adam, Adagrad, RMSprop } from './engine/optimizers.js';
+export * as callbacks from './callbacks/index.js';
+export { Callback } from './engine/callback.js';
+export { History } from './engine/history.js';
+export * as utils from './utils.js';
+export * as models from './models.js';
+export * as data from './data/index.js';
+export { shutdown as shutdownThreads, activeThreads, threadStats } from './threads/index.js';
+export * as io from './io/index.js';
+export { loadModel } from './io/model-sources.js';
+export * as text from './text/index.js';
+export { wasmFile } from './runtime/wasm.js';
+export type { WasmOption, WasmSource, RuntimeOptions as ReadyOptions } from './runtime/wasm.js';
+
+// image helpers and the face renderer at the top level too (the browser example uses them)
+export { resize, toFloat } from './io/resize.js';
+export type { Image } from './io/resize.js';
+export { makePerson, makeShot, renderFace, PHOTO_WIDTH, PHOTO_HEIGHT } from './data/face-renderer.js';
+export { LAB_LABELS } from './data/labels.js';
+export { Random } from './random.js';
+
+export const version = '0.1.0';
+
+/**
+ * Loads the kernels (once; every async API awaits it itself). `wasm` hands them in where the host cannot
+ * fetch the .wasm files beside the module or forbids compiling (Cloudflare Workers): a WebAssembly.Module,
+ * bytes, a URL, or a function of the build's file name; `flavour` 'simd' pins the plain-SIMD build (the
+ * same bits on every host), `shared: false` a memory without worker threads.
+ */
+export async function ready(options?: RuntimeOptions): Promise<void> { await initRuntime(options); }
+
+/** Which kernel build runs: 'relaxed-simd' (fused multiply-add) or 'simd'. */
+export function backend(): string { return runtime('sn.backend()').flavour; }
+
+/** Bytes of Wasm memory in use and at peak. */
+export function memory(): { usedBytes: number; peakBytes: number; wasmBytes: number } {
+  const rt = runtime('sn.memory()');
+  return { usedBytes: rt.arena.usedBytes, peakBytes: rt.arena.peakBytes, wasmBytes: rt.memory.buffer.byteLength };
+}
