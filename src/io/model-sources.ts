@@ -9,7 +9,7 @@ import { registerArtifactsWriter, registerSaveHandler } from '../engine/save-han
 import type { Sequential } from '../engine/sequential.js';
 import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
-import { loadKerasModel, type KerasBytes } from './keras-files.js';
+import { KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
 import {
   loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
   type ArtifactsOptions, type ModelJson, type WeightSpec,
@@ -92,6 +92,11 @@ async function fetchBytes(url: URL, what: string, where: string): Promise<Uint8A
 
 /** model.json from a URL, then its weight files from paths relative to it. */
 export async function modelFromUrl(url: URL): Promise<Sequential> {
+  if (KERAS_FILE.test(url.pathname)) {
+    // a Keras file is one download, read from its bytes
+    const bytes = await fetchBytes(url, 'Keras file', 'loadModel');
+    return /\.keras$/i.test(url.pathname) ? modelFromKerasZip(bytes, url.href) : modelFromKerasH5(bytes, url.href);
+  }
   const jsonUrl = /\.json$/i.test(url.pathname) ? url : new URL(url.pathname.endsWith('/') ? 'model.json' : `${url.pathname.split('/').pop()}/model.json`, url);
   const where = `loadModel: ${jsonUrl.href}`;
   const text = new TextDecoder().decode(await fetchBytes(jsonUrl, 'model.json', 'loadModel'));
@@ -209,7 +214,10 @@ export async function loadModel(source: ModelSource): Promise<Sequential> {
   if (SCHEME.test(source) && !/^[a-z]:[\\/]/i.test(source)) return loadModel(new URL(source));
   if (host().files) return loadModelFolder(source);
   const base = (globalThis as { location?: { href: string } }).location?.href;
-  if (!base) throw new Error(`loadModel: ${JSON.stringify(source)} is neither a URL nor in memory, and this host has no file system`);
+  if (!base) {
+    throw new Error(`loadModel: ${JSON.stringify(source)} is neither a URL nor in memory, and this host has no file system` +
+      (KERAS_FILE.test(source) ? '; pass the Keras file\'s bytes: sn.loadModel({ h5: bytes })' : ''));
+  }
   return modelFromUrl(new URL(source, base));
 }
 

@@ -71,13 +71,6 @@ describe('Keras files as each Keras version writes them', () => {
     const zip = await sn.loadModel({ keras: new Uint8Array(fs.readFileSync(fixture('keras3-functional.keras'))).buffer });
     expect(await maxError(zip, 'keras3-functional.json')).toBeLessThan(TOL);
   });
-
-  it("the browser entry loads a Keras file from bytes and writes .h5 bytes", async () => {
-    const browser = await import('../../src/browser.js');
-    const model = await browser.loadModel({ h5: fs.readFileSync(fixture('keras2.2.4-sequential-cnn.h5')) });
-    expect(await maxError(model, 'keras2.2.4-sequential-cnn.json')).toBeLessThan(TOL);
-    expect(readH5(browser.modelToKerasH5(model)).keys()).toEqual(['model_weights']);
-  });
 });
 
 describe('clear errors', () => {
