@@ -11,9 +11,11 @@
 // A .keras zip holds config.json (Keras 3's serialization) and model.weights.h5: layers/<name>/vars/<i>
 // (recurrent layers: layers/<name>/cell/vars/<i>).
 //
-// Pure functions on bytes (every host); reading and writing files uses Node's fs, imported lazily.
+// Pure functions on bytes (every host); reading and writing files goes through the host's file system
+// (Node, Deno, Bun), so a browser bundle reaches no node: module.
 import { registerSaveHandler } from '../engine/save-handlers.js';
 import { show } from '../format.js';
+import { files } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
 import { isObject, snakeKey } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
@@ -235,12 +237,6 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
 
 // ---- files (Node) -----------------------------------------------------------------------------------
 
-async function nodeFs(fn: string): Promise<typeof import('node:fs/promises')> {
-  try { return await import('node:fs/promises'); } catch {
-    throw new Error(`${fn}: needs Node's file system; elsewhere pass the file's bytes: sn.loadModel({ h5: bytes })`);
-  }
-}
-
 /** loadModel for a Keras file path (.h5, .hdf5, .keras) or bytes ({ h5 } / { keras }). */
 export async function loadKerasModel(source: string | KerasBytes): Promise<Sequential> {
   if (typeof source !== 'string') {
@@ -250,7 +246,7 @@ export async function loadKerasModel(source: string | KerasBytes): Promise<Seque
     return source.h5 !== undefined ? modelFromKerasH5(asBytes(source.h5, 'loadModel'), 'the .h5 bytes')
       : modelFromKerasZip(asBytes(source.keras!, 'loadModel'), 'the .keras bytes');
   }
-  const fs = await nodeFs('loadModel');
+  const { fs } = files('loadModel', "elsewhere pass the file's bytes: sn.loadModel({ h5: bytes })");
   let bytes: Uint8Array;
   try { bytes = await fs.readFile(source); } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -263,10 +259,10 @@ export async function loadKerasModel(source: string | KerasBytes): Promise<Seque
 export async function saveKerasH5(model: Sequential, file: string): Promise<void> {
   if (/\.keras$/i.test(file)) throw new Error(`save: ${file}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); save to a .h5 path`);
   const bytes = modelToKerasH5(model);
-  const fs = await nodeFs('save');
+  const { fs } = files('save', 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
   const dir = file.replace(/[^/\\]*$/, '');
   if (dir) await fs.mkdir(dir, { recursive: true }); // as Keras: the file's folder is made
-  const tmp = `${file}.saving-${process.pid}-${Date.now().toString(36)}`;
+  const tmp = `${file}.saving-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   try {
     const fh = await fs.open(tmp, 'wx');
     try { await fh.writeFile(bytes); await fh.sync(); } finally { await fh.close(); }
