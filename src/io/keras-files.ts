@@ -14,6 +14,7 @@
 // Pure functions on bytes (every host); reading and writing files uses Node's fs, imported lazily.
 import { registerSaveHandler } from '../engine/save-handlers.js';
 import { show } from '../format.js';
+import { host } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
 import { isObject, snakeKey } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
@@ -235,10 +236,11 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
 
 // ---- files (Node) -----------------------------------------------------------------------------------
 
-async function nodeFs(fn: string): Promise<typeof import('node:fs/promises')> {
-  try { return await import('node:fs/promises'); } catch {
-    throw new Error(`${fn}: needs Node's file system; elsewhere pass the file's bytes: sn.loadModel({ h5: bytes })`);
-  }
+async function nodeFs(fn: string): Promise<NonNullable<ReturnType<typeof host>['files']>['fs']> {
+  // through the host adapter, so no node: import is reachable from a web bundle
+  const files = host().files;
+  if (!files) throw new Error(`${fn}: needs Node's file system; elsewhere pass the file's bytes: sn.loadModel({ h5: bytes })`);
+  return files.fs;
 }
 
 /** loadModel for a Keras file path (.h5, .hdf5, .keras) or bytes ({ h5 } / { keras }). */
