@@ -5,7 +5,7 @@ import { layers as L } from './layers/index.js';
 /**
  * The lab's 6-convolution CNN: Conv 32,32 → MaxPool → Dropout .2 → Conv 64,64 → MaxPool → Dropout .2 →
  * Conv 128,128 → MaxPool → Dropout .2 → Flatten → Dense 1024 relu → Dropout .5 → Dense softmax.
- * All convolutions 3x3, valid padding, relu. 435,504 parameters for 42x42x3 inputs and 16 classes.
+ * All convolutions 3x3, valid padding, relu (or `activation`). 435,504 parameters for 42x42x3 inputs and 16 classes.
  */
 export interface LabFaceCnnArgs {
   numClasses?: number;
@@ -15,6 +15,8 @@ export interface LabFaceCnnArgs {
   batchNorm?: boolean;
   /** randomFlip (horizontal) and randomTranslation (±10 %) in front: new views of the faces in every epoch. */
   augment?: boolean;
+  /** The hidden layers' activation (every convolution and the 1024-unit dense layer); the lab's is 'relu'. */
+  activation?: 'relu' | 'tanh' | 'sigmoid' | 'linear';
 }
 
 export function labFaceCnn(args: LabFaceCnnArgs = {}): Sequential {
@@ -24,17 +26,18 @@ export function labFaceCnn(args: LabFaceCnnArgs = {}): Sequential {
     m.add(L.randomFlip({ mode: 'horizontal', inputShape }));
     m.add(L.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1 }));
   }
+  const activation = args.activation ?? 'relu';
   const norm = () => { if (args.batchNorm) m.add(L.batchNormalization()); };
   for (const filters of [32, 64, 128]) {
     for (let i = 0; i < 2; i++) {
-      m.add(L.conv2d({ filters, kernelSize: 3, activation: 'relu', ...(m.layers.length === 0 ? { inputShape } : {}) }));
+      m.add(L.conv2d({ filters, kernelSize: 3, activation, ...(m.layers.length === 0 ? { inputShape } : {}) }));
       norm();
     }
     m.add(L.maxPooling2d({ poolSize: 2 }));
     m.add(L.dropout({ rate: 0.2 }));
   }
   m.add(L.flatten());
-  m.add(L.dense({ units: 1024, activation: 'relu' }));
+  m.add(L.dense({ units: 1024, activation }));
   norm();
   m.add(L.dropout({ rate: 0.5 }));
   m.add(L.dense({ units: args.numClasses ?? 16, activation: 'softmax' }));

@@ -18,19 +18,23 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
     if (s.type === 'flag') { opts[name] = true; continue; }
     const raw = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (raw === undefined || (eq < 0 && raw.startsWith('--'))) throw new UsageError(`simdnet ${command}: --${name} needs a value`);
-    if (s.type === 'string') {
-      if (s.choices && !s.choices.includes(raw)) throw new UsageError(`simdnet ${command}: --${name} must be one of ${s.choices.join(', ')}, got '${raw}'`);
-      opts[name] = raw;
-      continue;
-    }
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || (s.type === 'int' && !Number.isInteger(v))) {
-      throw new UsageError(`simdnet ${command}: --${name} must be ${s.type === 'int' ? 'an integer' : 'a number'}, got '${raw}'`);
-    }
-    if ((s.min !== undefined && v < s.min) || (s.max !== undefined && v > s.max)) {
-      throw new UsageError(`simdnet ${command}: --${name} must be in [${s.min ?? '-∞'}, ${s.max ?? '∞'}], got ${v}`);
-    }
-    opts[name] = v;
+    opts[name] = parseValue(command, `--${name}`, s, raw);
   }
   return { opts, positionals };
+}
+
+/** One value from its text, checked against its spec (choices, integer, range); errors name it by `label` (`--epochs`). */
+export function parseValue(command: string, label: string, s: OptionSpec, raw: string): string | number {
+  if (s.type === 'string') {
+    if (s.choices && !s.choices.includes(raw)) throw new UsageError(`simdnet ${command}: ${label} must be one of ${s.choices.join(', ')}, got '${raw}'`);
+    return raw;
+  }
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || (s.type === 'int' && !Number.isInteger(v))) {
+    throw new UsageError(`simdnet ${command}: ${label} must be ${s.type === 'int' ? 'an integer' : 'a number'}, got '${raw}'`);
+  }
+  if ((s.min !== undefined && v < s.min) || (s.max !== undefined && v > s.max)) {
+    throw new UsageError(`simdnet ${command}: ${label} must be in [${s.min ?? '-∞'}, ${s.max ?? '∞'}], got ${v}`);
+  }
+  return v;
 }

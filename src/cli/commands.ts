@@ -1,14 +1,7 @@
 // The simdnet subcommands. Each validates its arguments, then uses only the public API.
 import * as sn from '../index.js';
-import { parseArgs, UsageError, type OptionSpec } from './args.js';
-
-const TRAIN: Record<string, OptionSpec> = {
-  data: { type: 'string' }, epochs: { type: 'int', min: 1 }, 'batch-size': { type: 'int', min: 1 },
-  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adagrad', 'rmsprop'] }, lr: { type: 'number', min: 1e-12 },
-  threads: { type: 'string' }, seed: { type: 'int' }, out: { type: 'string' }, plot: { type: 'string' },
-  'test-size': { type: 'number', min: 0.01, max: 0.9 }, verbose: { type: 'int', min: 0, max: 2 },
-  'lr-drop': { type: 'number', min: 1e-6, max: 1 }, epsilon: { type: 'number', min: 1e-12, max: 1 },
-};
+import { parseArgs, UsageError } from './args.js';
+import { makeOptimizer, recipeFromOptions, TRAIN_OPTIONS } from './train-options.js';
 
 function threadsArg(v: unknown): number | 'auto' {
   if (v === undefined || v === 'auto') return 'auto';
@@ -63,24 +56,17 @@ function outputNames(model: sn.Sequential, present: string[], modelDir: string, 
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { opts, positionals } = parseArgs(argv, TRAIN, 'train');
+  const { opts, positionals } = parseArgs(argv, TRAIN_OPTIONS, 'train');
   if (positionals.length) throw new UsageError(`simdnet train: unexpected argument '${positionals[0]}'`);
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
   const seed = (opts.seed as number | undefined) ?? 0;
-  const epochs = (opts.epochs as number | undefined) ?? 20;
-  const batchSize = (opts['batch-size'] as number | undefined) ?? 32;
-  const optName = (opts.optimizer as string | undefined) ?? 'sgd';
-  const lr0 = (opts.lr as number | undefined) ?? (optName === 'sgd' || optName === 'adagrad' ? 0.01 : 0.001);
+  const recipe = recipeFromOptions(opts, 'train');
+  const { epochs, batchSize, optimizer: optName, lr: lr0, lrDrop: drop, epsilon, testSize } = recipe;
   const out = (opts.out as string | undefined) ?? 'model';
   const plot = (opts.plot as string | undefined) ?? path.join(out, 'curves.png');
-  const testSize = (opts['test-size'] as number | undefined) ?? 0.15;
   const verbose = ((opts.verbose as number | undefined) ?? 1) as 0 | 1 | 2;
   const threads = threadsArg(opts.threads);
-  // the lab multiplies the learning rate by 0.5 every 10 epochs; --lr-drop 1 keeps it constant
-  const drop = (opts['lr-drop'] as number | undefined) ?? 0.5;
-  const epsilon = opts.epsilon as number | undefined;
-  if (epsilon !== undefined && optName === 'sgd') throw new UsageError('simdnet train: --epsilon applies to adam, adagrad and rmsprop, not sgd');
   const t0 = performance.now();
 
   let trainDir: string, testDir: string | null = null, classNames: string[] | undefined;
@@ -118,9 +104,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const model = sn.models.labFaceCnn({ numClasses: k, seed });
   model.classNames = folder.classNames; // saved with every checkpoint: evaluate and predict map folders by name
   model.summary();
-  const optimizer = optName === 'sgd' ? sn.optimizers.sgd({ learningRate: lr0, momentum: 0.9, nesterov: true })
-    : optName === 'adam' ? sn.optimizers.adam({ learningRate: lr0, epsilon })
-      : optName === 'adagrad' ? sn.optimizers.adagrad({ learningRate: lr0, epsilon }) : sn.optimizers.rmsprop({ learningRate: lr0, epsilon });
+  const optimizer = makeOptimizer(recipe);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const schedule = drop === 1 ? 'constant' : drop === 0.5 ? 'halved every 10 epochs' : `times ${drop} every 10 epochs`;
   let stalePlot = plotInside(path, plot, out);

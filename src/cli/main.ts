@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The simdnet command: train | evaluate | predict | synth | bench. `simdnet train` without --data runs the
+// The simdnet command: train | evaluate | predict | synth | bench | sweep. `simdnet train` without --data runs the
 // lab's whole experiment on the embedded (generated) face set.
 import { existsSync } from 'node:fs';
 import * as sn from '../index.js';
 import { UsageError } from './args.js';
 import { evaluateCommand, predictCommand, synthCommand, trainCommand } from './commands.js';
+import { sweepCommand } from './sweep-command.js';
 
 // `simdnet bench` runs the benchmarks of a checkout (dist/bench, with TensorFlow.js beside): the published
 // package ships no bench, so there the command is not offered.
@@ -18,7 +19,12 @@ const USAGE = `Usage:
   simdnet evaluate --model DIR --data DIR
   simdnet predict  --model DIR IMAGE...
   simdnet synth    --out DIR [--seed S]
-${benchShipped ? '  simdnet bench    [--json] [--quick]\n' : ''}Without --data, train runs the lab's experiment on the embedded synthetic face set.`;
+${benchShipped ? '  simdnet bench    [--json] [--quick]\n' : ''}  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
+                   [--prune-startup 5] [--prune-warmup 0]
+  simdnet sweep plan   (--config sweep.json | --preset lab) [--data DIR] [--out DIR]    the trials as JSON lines
+  simdnet sweep trial  [--results FILE] [--prune median] [LINE...]   runs plan lines (arguments or standard input)
+  simdnet sweep report DIR [RESULTS.jsonl...]                        merges result files into DIR, writes the report
+Without --data, train runs the lab's experiment on the embedded synthetic face set.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     case 'evaluate': return evaluateCommand(rest);
     case 'predict': return predictCommand(rest);
     case 'synth': return synthCommand(rest);
+    case 'sweep': return sweepCommand(rest);
     case 'bench': {
       if (!benchShipped) throw new UsageError('simdnet: bench is not part of the installed package; run `npm run bench` in a checkout of simdnet');
       process.argv = [process.argv[0], process.argv[1], ...rest];
@@ -40,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`simdnet ${sn.version}`);
       return 0;
     default:
-      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth${benchShipped ? ', bench' : ''}`);
+      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth${benchShipped ? ', bench' : ''}, sweep`);
   }
 }
 

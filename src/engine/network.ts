@@ -29,6 +29,8 @@ export class Network {
   constructor(readonly name: string, seed: number) { this.weights = new WeightStore(name, seed); }
 
   get inputShape(): number[] { return this.layers[0].inputShape; }
+  /** The first layer takes sequences of any length (Keras' None time axis): each call brings its own. */
+  get variableSteps(): boolean { return this.layers[0]?.variableSteps ?? false; }
   get outputShape(): number[] { return this.layers[this.layers.length - 1].outputShape; }
   get inSize(): number { return product(this.inputShape); }
   get outSize(): number { return product(this.outputShape); }
@@ -63,6 +65,17 @@ export class Network {
       throw new Error(`${(e as Error).message}: the buffers of a batch of ${size} do not fit; use a smaller batchSize`);
     }
     return this.plan;
+  }
+
+  /**
+   * Shapes every layer for sequences of `steps` (variableSteps models; weights do not depend on it). A new
+   * length drops the memory plan: the next ensurePlan lays it out for the new shapes.
+   */
+  useSteps(steps: number): void {
+    if (!this.variableSteps || this.inputShape[0] === steps) return;
+    this.releasePlan();
+    let shape = [steps, ...this.inputShape.slice(1)];
+    for (const l of this.layers) { l.reshape(shape); shape = l.outputShape; }
   }
 
   releasePlan(): void {
@@ -109,10 +122,14 @@ export class Network {
   checkX(x: Tensor, arg: string, fn: string): number {
     if (!(x instanceof Tensor)) throw new Error(`${fn}: ${arg} must be an sn.tensor, got ${x === null ? 'null' : typeof x}`);
     const want = this.inputShape;
-    if (x.rank !== want.length + 1 || x.shape.slice(1).join() !== want.join()) {
-      throw new Error(`${fn}: ${arg} must have shape [n, ${want.join(', ')}] for ${this.layers[0].label}, got [${x.shape.join(', ')}]`);
+    // a variableSteps model takes any sequence length (axis 1)
+    const free = this.variableSteps ? 1 : 0;
+    if (x.rank !== want.length + 1 || x.shape.slice(1 + free).join() !== want.slice(free).join() || x.shape[1] === 0) {
+      const expected = free ? ['steps', ...want.slice(1)] : want;
+      throw new Error(`${fn}: ${arg} must have shape [n, ${expected.join(', ')}] for ${this.layers[0].label}, got [${x.shape.join(', ')}]`);
     }
     if (x.shape[0] === 0) throw new Error(`${fn}: ${arg} has no samples`);
+    this.useSteps(x.shape[1]);
     this.layers[0].checkInput(x.data, fn, arg);
     return x.shape[0];
   }

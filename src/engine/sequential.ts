@@ -224,7 +224,10 @@ export class Sequential implements TrainingModel {
     return out;
   }
 
-  /** Saves the model: a folder path (model.json in tfjs layers-model format + weights.bin, atomically, on Node). */
+  /**
+   * Saves the model (atomically, on Node): a folder path (model.json in tfjs layers-model format +
+   * weights.bin), or a .h5 file path (Keras' HDF5 layout).
+   */
   async save(target: string): Promise<void> {
     this.requireLayers('save');
     const handler = saveHandlerFor(target);

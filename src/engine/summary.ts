@@ -22,11 +22,15 @@ export function summary(model: Summarisable, lineLength = 65): string {
   };
   const lines = [`Model: "${model.name}"`, '_'.repeat(lineLength), row(['Layer (type)', 'Output Shape', 'Param #']), '='.repeat(lineLength)];
   let total = 0, trainable = 0;
+  // sequences of any length: the time axis is None while layers keep it (rank 2 and more)
+  let steps = model.layers[0]?.variableSteps ?? false;
   model.layers.forEach((l, i) => {
+    steps &&= l.outputShape.length >= 2;
+    const shape = steps ? ['None', ...l.outputShape.slice(1)] : l.outputShape;
     const n = l.countParams();
     total += n;
     trainable += l.params.reduce((t, p) => t + (l.isTrainable(p) ? p.size : 0), 0);
-    lines.push(row([`${l.name} (${l.className})`, `(None, ${l.outputShape.join(', ')})`, String(n)]));
+    lines.push(row([`${l.name} (${l.className})`, `(None, ${shape.join(', ')})`, String(n)]));
     lines.push(i === model.layers.length - 1 ? '=' .repeat(lineLength) : '');
   });
   if (model.layers.length === 0) lines.push('='.repeat(lineLength));

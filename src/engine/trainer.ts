@@ -167,7 +167,9 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const nTrain = trainX.shape[0];
   const steps = Math.ceil(nTrain / batchSize);
   const rt = net.rt!;
-  net.ensurePlan(Math.min(batchSize, nTrain), true);
+  // sequences of any length: the training data's length (validation data may have another)
+  const planTraining = () => { net.useSteps(trainX.shape[1]); net.ensurePlan(Math.min(batchSize, nTrain), true); };
+  planTraining();
   const staged = net.stage(trainX, trainY, fn, 'x', 'y');
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
@@ -177,6 +179,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     return await run(net, model, {
       ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
       *batches() {
+        planTraining(); // validation may have left the layers at another sequence length
         for (let i = 0; i < nTrain; i++) order[i] = i;
         if (args.shuffle ?? true) shuffleRng.shuffle(order);
         rt.i32(idx, nTrain).set(order);

@@ -18,6 +18,7 @@ import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { files } from '../host/host.js';
 import { Tensor } from '../tensor.js';
+import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
 import { show } from '../format.js';
 
@@ -198,12 +199,15 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
   }
 
+  // converters may prefix weight names with the model's name ('sequential_1/dense/kernel')
+  const unprefixed = new Map([...byName.keys()].filter((n) => /^[^/]+\/.+\/.+$/.test(n)).map((n) => [n.slice(n.indexOf('/') + 1), n]));
   const weights: Tensor[] = [];
   const missing: string[] = [];
   for (const { key, param: p } of model.namedWeights()) {
-    const found = byName.get(key);
+    const name = byName.has(key) ? key : unprefixed.get(key) ?? key;
+    const found = byName.get(name);
     if (!found) { missing.push(key); continue; }
-    byName.delete(key);
+    byName.delete(name);
     if (found.spec.shape.join() !== p.shape.join()) {
       throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
     }
@@ -386,9 +390,13 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
   await removeStaleSiblings(fs, path, target);
 }
 
-/** Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json). */
-export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || !dir) throw new Error(`loadModel: expected a folder or model.json path, got ${show(dir)}`);
+/**
+ * Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json), or a Keras file
+ * (a .h5 / .hdf5 / .keras path, or its bytes as { h5 } / { keras }: see keras-files.ts).
+ */
+export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
+  if (typeof dir !== 'string' || KERAS_FILE.test(dir)) return loadKerasModel(dir);
+  if (!dir) throw new Error(`loadModel: expected a folder or model.json path, got ${show(dir)}`);
   const { fs, path } = await node('loadModel');
   let jsonPath = path.join(dir, 'model.json');
   try {
@@ -478,6 +486,6 @@ function weightsFile(path: PathMod, base: string, p: unknown, jsonPath: string):
 
 registerSaveHandler({
   name: 'file system folder',
-  accepts: (target) => typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target),
+  accepts: (target) => typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !KERAS_FILE.test(target),
   save: (model, target) => saveModel(model as Sequential, target),
 });

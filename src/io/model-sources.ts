@@ -9,6 +9,7 @@ import { registerArtifactsWriter, registerSaveHandler } from '../engine/save-han
 import type { Sequential } from '../engine/sequential.js';
 import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
+import { loadKerasModel, type KerasBytes } from './keras-files.js';
 import {
   loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
   type ArtifactsOptions, type ModelJson, type WeightSpec,
@@ -19,7 +20,7 @@ type Bytes = ArrayBuffer | ArrayBufferView;
 /** A model in memory: model.json (object or text) and the bytes of its weight files, concatenated in manifest order. */
 export interface ModelInMemory { modelJson: object | string; weights: Bytes }
 
-export type ModelSource = string | URL | ModelInMemory;
+export type ModelSource = string | URL | ModelInMemory | KerasBytes;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -193,8 +194,10 @@ async function saveAsDownloads(model: Sequential, target: string): Promise<void>
 export async function loadModel(source: ModelSource): Promise<Sequential> {
   await initRuntime();
   if (isObject(source) && !(source instanceof URL)) {
+    // Keras files as bytes: { h5 } or { keras }
+    if ('h5' in source || 'keras' in source) return loadKerasModel(source as KerasBytes);
     if (!('modelJson' in source) || !('weights' in source)) {
-      throw new Error('loadModel: an object source needs { modelJson, weights } (model.json and weights.bin\'s bytes)');
+      throw new Error('loadModel: an object source needs { modelJson, weights } (model.json and weights.bin\'s bytes), or a Keras file\'s { h5 } / { keras }');
     }
     return modelFromMemory(source as ModelInMemory);
   }

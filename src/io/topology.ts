@@ -73,19 +73,113 @@ export function compileArgsFromConfig(tc: unknown): { optimizer: Optimizer; loss
     if (isObject(m) && isObject(m.config) && typeof m.config.name === 'string') return m.config.name;
     throw new Error(`unsupported metric ${show(m)}`);
   });
-  return { optimizer: optimizerFromConfig(tc.optimizer_config), loss, metrics };
+  const lossConfig = isObject(tc.loss) && isObject(tc.loss.config) ? tc.loss.config : {};
+  if (lossConfig.from_logits === true) throw new Error(`loss ${lossName(tc.loss)} with from_logits: true is not supported (simdnet's losses take probabilities)`);
+  if (typeof lossConfig.label_smoothing === 'number' && lossConfig.label_smoothing !== 0) throw new Error(`loss ${lossName(tc.loss)} with label_smoothing is not supported`);
+  // tf.keras 2.11+ saves its built-in optimizers as 'Custom>Adam'
+  const opt = tc.optimizer_config;
+  const optimizerConfig = isObject(opt) && typeof opt.class_name === 'string' ? { ...opt, class_name: opt.class_name.replace(/^Custom>/, '') } : opt;
+  return { optimizer: optimizerFromConfig(optimizerConfig), loss, metrics };
 }
 
-/** Layers of a Sequential topology (Keras' `model_config` wrapper and leading InputLayer handled). */
+/** Model classes whose config lists layers with their inbound nodes (Keras 2.2-2.3 and tfjs: Model; TF 2.4+ and Keras 3: Functional). */
+const FUNCTIONAL = ['Functional', 'Model'];
+
+/** A layer name from a tensor reference: [name, node, tensor(, kwargs)] (Keras 2 / tfjs) or Keras 3's __keras_tensor__. */
+function tensorSource(ref: unknown): string | undefined {
+  if (Array.isArray(ref) && typeof ref[0] === 'string') return ref[0];
+  if (isObject(ref) && isObject(ref.config) && Array.isArray(ref.config.keras_history)) return String(ref.config.keras_history[0]);
+  return undefined;
+}
+
+/** Every layer a node reads: Keras 2 / tfjs nodes are lists of tensor references, Keras 3 nodes { args, kwargs }. */
+function nodeInputs(node: unknown, where: string): string[] {
+  const found: string[] = [];
+  const collect = (v: unknown): void => {
+    const name = tensorSource(v);
+    if (name !== undefined) found.push(name);
+    else if (Array.isArray(v)) v.forEach(collect);
+  };
+  if (isObject(node)) {
+    collect(node.args);
+    const kwargs = isObject(node.kwargs) ? node.kwargs : {};
+    for (const [k, v] of Object.entries(kwargs)) {
+      // call arguments that change nothing at inference (training flags, no mask)
+      if (!((k === 'training' && (typeof v === 'boolean' || v == null)) || (k === 'mask' && v == null))) {
+        throw new Error(`${where} is called with the argument ${k} = ${show(v)}, which simdnet does not support`);
+      }
+    }
+  } else if (Array.isArray(node)) collect(node);
+  else throw new Error(`${where} has an unreadable inbound node ${show(node)}`);
+  return found;
+}
+
+/** The layer entries of a Functional config that is a plain chain (each layer reads the one before), in order. */
+function chainLayers(cls: string, config: Json, where: string): unknown[] {
+  const layers = Array.isArray(config.layers) ? config.layers : [];
+  const byName = new Map<string, unknown>();
+  const consumers = new Map<string, string[]>();
+  const source = new Map<string, string>();
+  for (const l of layers) {
+    const name = isObject(l) ? (typeof l.name === 'string' ? l.name : isObject(l.config) ? l.config.name : undefined) : undefined;
+    if (typeof name !== 'string') throw new Error(`${where}: a layer of the ${cls} model has no name: ${show(l)}`);
+    const lc = classNameOf(l);
+    if (typeof lc === 'string' && (lc === 'Sequential' || FUNCTIONAL.includes(lc))) {
+      throw new Error(`${where}: layer '${name}' is a nested ${lc} model; simdnet loads only a chain of layers (no models inside models)`);
+    }
+    byName.set(name, l);
+    const nodes = isObject(l) && Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+    if (nodes.length > 1) throw new Error(`${where}: layer '${name}' is called ${nodes.length} times (a shared layer); simdnet loads only a chain of layers`);
+    if (nodes.length === 0) continue;
+    const inputs = nodeInputs(nodes[0], `${where}: layer '${name}'`);
+    if (inputs.length !== 1) {
+      throw new Error(`${where}: layer '${name}' (${show(lc)}) takes ${inputs.length} inputs (${inputs.join(', ')}); simdnet loads only a chain of single-input layers`);
+    }
+    source.set(name, inputs[0]);
+    consumers.set(inputs[0], [...(consumers.get(inputs[0]) ?? []), name]);
+  }
+  const ends = (key: string): string[] => {
+    const v = config[key];
+    const refs = Array.isArray(v) && typeof v[0] === 'string' ? [v] : Array.isArray(v) ? v : [];
+    return refs.map((r) => tensorSource(r) ?? show(r));
+  };
+  const inputs = ends('input_layers'), outputs = ends('output_layers');
+  if (inputs.length !== 1 || outputs.length !== 1) {
+    throw new Error(`${where}: the ${cls} model has ${inputs.length} inputs and ${outputs.length} outputs; simdnet loads only a chain with one input and one output`);
+  }
+  const order = [inputs[0]];
+  for (let cur = inputs[0]; cur !== outputs[0];) {
+    const next = consumers.get(cur) ?? [];
+    if (next.length !== 1) {
+      throw new Error(`${where}: the ${cls} model is not a chain: ${next.length ? `layer '${cur}' feeds ${next.join(', ')}` : `nothing reads layer '${cur}' before the output '${outputs[0]}'`}; simdnet loads only a chain of single-input layers`);
+    }
+    cur = next[0];
+    order.push(cur);
+    if (order.length > layers.length) throw new Error(`${where}: the ${cls} model has a cycle`);
+  }
+  const unused = [...byName.keys()].filter((n) => !order.includes(n));
+  if (unused.length) throw new Error(`${where}: the ${cls} model has layers off the chain from input to output: ${unused.join(', ')}`);
+  return order.map((n) => {
+    if (!byName.has(n)) throw new Error(`${where}: the ${cls} model refers to a layer '${n}' it does not list`);
+    return byName.get(n);
+  });
+}
+
+/**
+ * Layers of a Sequential topology, or of a Functional one that is a plain chain (Keras' `model_config`
+ * wrapper and a leading InputLayer handled).
+ */
 function topologyLayers(topology: unknown, where: string): { name?: string; entries: { cls: unknown; config: Json }[] } {
   let t = topology;
   if (isObject(t) && isObject(t.model_config)) t = t.model_config;
   if (!isObject(t)) throw new Error(`${where}: modelTopology must be an object, got ${show(t)}`);
   const cls = classNameOf(t);
-  if (cls !== 'Sequential') throw new Error(`${where}: the model is a ${show(cls)}; simdnet loads only Sequential models`);
   const config = t.config;
-  const rawLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
-  if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw new Error(`${where}: the Sequential model has no layers`);
+  let rawLayers: unknown;
+  if (cls === 'Sequential') rawLayers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
+  else if (typeof cls === 'string' && FUNCTIONAL.includes(cls) && isObject(config)) rawLayers = chainLayers(cls, config, where);
+  else throw new Error(`${where}: the model is a ${show(cls)}; simdnet loads Sequential models and Functional models that are a chain of layers`);
+  if (!Array.isArray(rawLayers) || rawLayers.length === 0) throw new Error(`${where}: the ${cls} model has no layers`);
   const name = isObject(config) && typeof config.name === 'string' ? config.name : undefined;
   const entries: { cls: unknown; config: Json }[] = [];
   let inputShape: unknown;
@@ -93,6 +187,7 @@ function topologyLayers(topology: unknown, where: string): { name?: string; entr
     const c = isObject(l) && isObject(l.config) ? { ...l.config } : {};
     const lc = classNameOf(l);
     if (lc === 'InputLayer' && i === 0) {
+      for (const k of ['sparse', 'ragged']) if (c[k] === true) throw new Error(`${where}: the InputLayer takes ${k} tensors, which simdnet does not support`);
       inputShape = c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape;
       return;
     }
@@ -101,6 +196,7 @@ function topologyLayers(topology: unknown, where: string): { name?: string; entr
     }
     entries.push({ cls: lc, config: c });
   });
+  if (entries.length === 0) throw new Error(`${where}: the ${cls} model has no layers but its input`);
   return { name, entries };
 }
 

@@ -9,7 +9,7 @@ import { boolArg, Layer, numberArg, type LayerArgs, type LayerExample, type Para
 import { show } from '../format.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
-  /** -1 (the last axis, channels-last) only. */
+  /** -1 (the last axis, channels-last) only; or the last axis' index, as Keras 2 saves it. */
   axis?: number;
   momentum?: number;
   epsilon?: number;
@@ -71,7 +71,8 @@ export class BatchNormalization extends Layer {
     super(args);
     const fn = 'batchNormalization';
     const axis = args.axis ?? -1;
-    if (axis !== -1) {
+    // Keras 2 saves the last axis by its index (axis [3] for images): checked against the rank in build
+    if (axis !== -1 && !(Number.isInteger(axis) && axis > 0)) {
       throw new Error(`${fn}: axis must be -1 (the channels of channels-last data), got ${show(args.axis)}`);
     }
     this.axis = axis;
@@ -86,6 +87,9 @@ export class BatchNormalization extends Layer {
   }
 
   build(inputShape: number[]): void {
+    if (this.axis !== -1 && this.axis !== inputShape.length) {
+      throw new Error(`${this.label}: axis ${this.axis} is not the last axis of its input [batch, ${inputShape.join(', ')}]; simdnet normalizes the channels (axis -1)`);
+    }
     super.build(inputShape);
     const c = [this.channels];
     // Keras' order: gamma, beta, moving_mean, moving_variance

@@ -59,6 +59,7 @@ export interface LayerClass {
   readonly className: string;
   readonly examples: readonly LayerExample[];
   readonly randomInTraining: boolean;
+  readonly anySteps?: boolean;
   readonly singleThreaded: string | null;
   fromConfig(r: ConfigReader): Layer;
   new (args: never): Layer;
@@ -72,6 +73,8 @@ export abstract class Layer {
   static readonly randomInTraining: boolean = false;
   /** Why none of this layer's kernels is split over threads (null: its work is split; tests check it). */
   static readonly singleThreaded: string | null = null;
+  /** As a first layer it may take sequences of any length (Keras' None time axis, `inputShape: [null, ...]`). */
+  static readonly anySteps: boolean = false;
 
   /** A layer from its saved config (layers without options of their own need no override). */
   static fromConfig(this: new (args: CommonArgs) => Layer, r: ConfigReader): Layer { return new this(r.common()); }
@@ -79,6 +82,11 @@ export abstract class Layer {
   name: string;
   trainable: boolean;
   declaredInputShape?: number[];
+  /**
+   * The first axis of the declared input shape is null: each batch brings its own sequence length. The
+   * layer is built for length 1 and `reshape`d to each batch's length (its weights do not depend on it).
+   */
+  variableSteps = false;
   inputShape: number[] = [];
   outputShape: number[] = [];
   params: Param[] = [];
@@ -88,10 +96,14 @@ export abstract class Layer {
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? '';
     this.trainable = args.trainable ?? true;
-    if (args.inputShape !== undefined) this.declaredInputShape = checkShape(args.inputShape, 'inputShape', this);
-    else if (args.batchInputShape !== undefined) {
-      this.declaredInputShape = checkShape(args.batchInputShape.slice(1) as number[], 'batchInputShape', this);
-    }
+    const [arg, shape] = args.inputShape !== undefined ? ['inputShape', args.inputShape as unknown[]]
+      : args.batchInputShape !== undefined ? ['batchInputShape', args.batchInputShape.slice(1) as unknown[]] : ['', undefined];
+    if (shape === undefined) return;
+    const cls = this.constructor as unknown as LayerClass;
+    if (cls.anySteps && Array.isArray(shape) && shape.length > 0 && shape[0] === null) {
+      this.variableSteps = true;
+      this.declaredInputShape = [1, ...checkShape(shape.slice(1), arg, this, true)];
+    } else this.declaredInputShape = checkShape(shape, arg, this);
   }
 
   get className(): string { return (this.constructor as unknown as LayerClass).className; }
@@ -103,6 +115,12 @@ export abstract class Layer {
   get outputActivation(): ActivationName { return 'linear'; }
 
   build(inputShape: number[]): void {
+    this.inputShape = [...inputShape];
+    this.outputShape = this.computeOutputShape(inputShape);
+  }
+
+  /** Takes inputs of another sequence length (variableSteps models): shapes change, weights do not. */
+  reshape(inputShape: number[]): void {
     this.inputShape = [...inputShape];
     this.outputShape = this.computeOutputShape(inputShape);
   }
@@ -163,7 +181,9 @@ export abstract class Layer {
   /** Keras / TensorFlow.js layer config (snake_case keys, as in model.json). */
   getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = { name: this.name, trainable: this.trainable };
-    if (this.declaredInputShape) c.batch_input_shape = [null, ...this.declaredInputShape];
+    if (this.declaredInputShape) {
+      c.batch_input_shape = [null, ...(this.variableSteps ? [null, ...this.declaredInputShape.slice(1)] : this.declaredInputShape)];
+    }
     return c;
   }
 
@@ -171,9 +191,11 @@ export abstract class Layer {
   protected get outSize(): number { return this.outputShape.reduce((a, b) => a * b, 1); }
 }
 
-export function checkShape(shape: unknown, arg: string, layer: { className: string }): number[] {
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`${layer.className}: ${arg} must be a non-empty array of positive integers, got ${show(shape)}`);
+export function checkShape(shape: unknown, arg: string, layer: { className: string }, rest = false): number[] {
+  if (!Array.isArray(shape) || (shape.length === 0 && !rest) || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    const anySteps = (layer.constructor as unknown as LayerClass).anySteps;
+    throw new Error(`${layer.className}: ${arg} must be a non-empty array of positive integers` +
+      `${anySteps ? ' (the first may be null: sequences of any length)' : ''}, got ${show(rest ? [null, ...shape as unknown[]] : shape)}`);
   }
   return [...shape];
 }

@@ -62,6 +62,7 @@ export interface GRUArgs extends RecurrentArgs {
 export const ACT_CODE: Partial<Record<ActivationName, number>> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
 
 export abstract class Recurrent extends Layer {
+  static readonly anySteps = true;
   static fromConfig(r: ConfigReader): Layer {
     const cls = this as unknown as { new (args: RecurrentArgs): Layer; readOwnConfig(r: ConfigReader): object };
     r.noRegularizers('kernel', 'recurrent', 'bias');

@@ -70,6 +70,13 @@ describe('simdnet command line', () => {
     const missing = await simdnet('predict', '--model', 'nomodel', 'flat/A_0001.pgm');
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/simdnet: loadModel: .*nomodel/);
+    // the same model as a Keras .h5 file
+    await model.save(path.join(root, 'm.h5'));
+    const h5 = await simdnet('predict', '--model', 'm.h5', 'flat/A_0001.pgm');
+    expect(h5.code).toBe(0);
+    expect(h5.out).toBe(p.out);
+    const eh5 = await simdnet('evaluate', '--model', 'm.h5', '--data', 'flat');
+    expect([eh5.code, eh5.out]).toEqual([0, e.out]);
     const badImage = await simdnet('predict', '--model', 'm', 'flat/none.jpg');
     expect(badImage.code).toBe(1);
     expect(badImage.err).toMatch(/none.jpg/);

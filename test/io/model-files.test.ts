@@ -465,8 +465,10 @@ describe('clear errors for broken model files', () => {
     await expectRejects(loadModel(dir), `loadModel: ${file} is not valid JSON`);
     writeJson(dir, { ...readJson(good), format: 'graph-model' });
     await expectRejects(loadModel(dir), `loadModel: ${file} has format "graph-model"; simdnet loads only 'layers-model' files`);
+    writeJson(dir, { ...readJson(good), modelTopology: { class_name: 'MyModel', config: {} } });
+    await expectRejects(loadModel(dir), `loadModel: ${file}: the model is a "MyModel"; simdnet loads Sequential models and Functional models that are a chain of layers`);
     writeJson(dir, { ...readJson(good), modelTopology: { class_name: 'Functional', config: {} } });
-    await expectRejects(loadModel(dir), `loadModel: ${file}: the model is a "Functional"; simdnet loads only Sequential models`);
+    await expectRejects(loadModel(dir), `loadModel: ${file}: the Functional model has 0 inputs and 0 outputs; simdnet loads only a chain with one input and one output`);
   });
 
   it('an unknown layer class', async () => {

@@ -78,7 +78,12 @@ describe('batchNormalization', () => {
   });
 
   it('refuses what it does not implement, by name', () => {
-    expect(() => sn.layers.batchNormalization({ axis: 1 })).toThrow(/axis must be -1/);
+    expect(() => sn.layers.batchNormalization({ axis: -2 })).toThrow(/axis must be -1/);
+    // Keras 2 saves the last axis by its index: accepted when it is the last one
+    const m = sn.sequential();
+    m.add(sn.layers.conv2d({ filters: 2, kernelSize: 1, inputShape: [4, 4, 3] }));
+    expect(() => m.add(sn.layers.batchNormalization({ axis: 1 }))).toThrow(/axis 1 is not the last axis of its input \[batch, 4, 4, 2\]/);
+    m.add(sn.layers.batchNormalization({ axis: 3 }));
     expect(() => sn.layers.batchNormalization({ momentum: 2 })).toThrow(/momentum must be a number in \[0, 1\]/);
     expect(() => sn.layers.batchNormalization({ epsilon: 0 })).toThrow(/epsilon/);
   });

@@ -1,0 +1,286 @@
+// Keras model files: the HDF5 file of `model.save('model.h5')` / ModelCheckpoint (Keras 2.x, and Keras 3's
+// legacy h5 format), read and written, and Keras 3's `.keras` zip (config.json + model.weights.h5), read.
+//
+// An .h5 file holds, as Keras' legacy_h5_format writes it:
+//   attributes  keras_version, backend, model_config (JSON: the same topology as model.json's), training_config
+//   model_weights/  attributes layer_names, backend, keras_version; one group per layer (sorted by name) whose
+//                   attribute weight_names lists its weights in Keras' order (trainable, then non-trainable);
+//                   each weight is a dataset at <layer>/<weight name> ('dense/dense/kernel:0' in Keras 2,
+//                   'dense_13/sequential_4/dense_13/kernel' in Keras 3), read in weight_names order.
+// Keras loads weights by order, layer after layer (layers without weights skipped); so does simdnet.
+// A .keras zip holds config.json (Keras 3's serialization) and model.weights.h5: layers/<name>/vars/<i>
+// (recurrent layers: layers/<name>/cell/vars/<i>).
+//
+// Pure functions on bytes (every host); reading and writing files uses Node's fs, imported lazily.
+import { registerSaveHandler } from '../engine/save-handlers.js';
+import { show } from '../format.js';
+import { host } from '../host/host.js';
+import type { Sequential } from '../engine/sequential.js';
+import { isObject, snakeKey } from '../layers/config.js';
+import type { Layer } from '../layers/layer.js';
+import { Tensor } from '../tensor.js';
+import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
+import type { H5Value } from './h5/format.js';
+import { H5WriteGroup, writeH5 } from './h5/writer.js';
+import { compileFromConfig, layerToJson, modelFromTopology, trainingConfig } from './topology.js';
+import { readZip } from './zip.js';
+
+type Json = Record<string, unknown>;
+
+/** The Keras version whose h5 layout simdnet writes (tools such as tfjs' converter require a 2.x version). */
+export const KERAS_H5_VERSION = '2.15.0';
+/** File names that load and save as Keras files rather than as a layers-model folder. */
+export const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
+
+/** In-memory Keras files for loadModel: `{ h5: bytes }` or `{ keras: bytes }` (a .keras zip). */
+export type KerasBytes = { h5: ArrayBuffer | ArrayBufferView; keras?: undefined } | { keras: ArrayBuffer | ArrayBufferView; h5?: undefined };
+
+const asBytes = (b: ArrayBuffer | ArrayBufferView, where: string): Uint8Array => {
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  throw new Error(`${where}: expected an ArrayBuffer or a typed array of the file's bytes, got ${typeof b}`);
+};
+
+function parseJson(v: H5Value | undefined, what: string, where: string): unknown {
+  if (typeof v !== 'string') throw new Error(`${where}: the ${what} attribute must be a JSON string, got ${show(v)}`);
+  try { return JSON.parse(v); } catch (e) { throw new Error(`${where}: the ${what} attribute is not valid JSON: ${(e as Error).message}`); }
+}
+
+/** A string-list attribute, also when Keras split it into name0, name1, ... (attributes over 64 KB). */
+function stringList(g: H5Group, name: string, where: string): string[] {
+  const attrs = g.attrs();
+  let parts: H5Value[] = [];
+  if (name in attrs) parts = [attrs[name]];
+  else for (let i = 0; `${name}${i}` in attrs; i++) parts.push(attrs[`${name}${i}`]);
+  if (parts.length === 0) throw new Error(`${where}: ${g.path || '/'} has no ${name} attribute`);
+  return parts.flatMap((p) => {
+    if (typeof p === 'string') return [p];
+    if (Array.isArray(p) && p.every((s) => typeof s === 'string')) return p as string[];
+    if (p instanceof Float64Array || Array.isArray(p)) { if (p.length === 0) return []; }
+    throw new Error(`${where}: ${g.path || '/'} attribute ${name} must list strings, got ${show(p)}`);
+  });
+}
+
+/** Values of a dataset as float32 (float64 and float16 weights are converted). */
+function float32Values(d: H5Dataset, where: string): Float32Array {
+  const v = d.value();
+  if (v instanceof Float32Array) return v;
+  if (v instanceof Float64Array) return Float32Array.from(v);
+  throw new Error(`${where}: weight ${d.path} holds ${d.dtype} values; expected floats`);
+}
+
+/** Layers with weights, in model order: what Keras' order-based loading pairs with the saved groups. */
+const weighted = (model: Sequential): Layer[] => model.layers.filter((l) => l.params.length > 0);
+
+/** Sets the model's weights from per-layer value lists (each in the layer's own Keras order). */
+function setLayerWeights(model: Sequential, perLayer: Map<Layer, { name: string; shape: number[]; values: Float32Array }[]>, where: string): void {
+  const byKey = new Map<string, Tensor>();
+  for (const [layer, saved] of perLayer) {
+    if (saved.length !== layer.params.length) {
+      throw new Error(`${where}: layer '${layer.name}' (${layer.className}) has ${saved.length} saved weights (${saved.map((s) => s.name).join(', ')}) but needs ${layer.params.length} (${layer.params.map((p) => p.name).join(', ')})`);
+    }
+    layer.params.forEach((p, i) => {
+      const s = saved[i];
+      if (s.shape.join() !== p.shape.join()) {
+        throw new Error(`${where}: weight ${s.name} of layer '${layer.name}' has shape [${s.shape.join(', ')}] but the layer's ${p.name} needs [${p.shape.join(', ')}]`);
+      }
+      const bad = s.values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`${where}: weight ${s.name} of layer '${layer.name}' holds ${s.values[bad]} at flat index ${bad}`);
+      byKey.set(`${layer.name}/${p.name}`, new Tensor(s.values, p.shape));
+    });
+  }
+  model.setWeights(model.namedWeights().map(({ key }) => byKey.get(key)!));
+}
+
+// ---- .h5 --------------------------------------------------------------------------------------------
+
+/** A model from the bytes of a Keras .h5 file (`name` appears in error messages). */
+export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file'): Sequential {
+  const where = `loadModel: ${name}`;
+  let root: H5Group;
+  try {
+    root = readH5(bytes, name);
+    const attrs = root.attrs();
+    if (!('model_config' in attrs)) {
+      throw new Error(`${where} holds no model_config: ${'layer_names' in attrs ? 'it holds only weights (model.save_weights); save the whole model with model.save' : 'it is not a Keras model file'}`);
+    }
+    const model = modelFromTopology(parseJson(attrs.model_config, 'model_config', where), where);
+    const weights = root.get('model_weights');
+    if (!(weights instanceof H5Group)) throw new Error(`${where} has no model_weights group`);
+    readWeightsGroup(model, weights, where);
+    if (attrs.training_config !== undefined) compileFromConfig(model, parseJson(attrs.training_config, 'training_config', where), where);
+    return model;
+  } catch (e) {
+    if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Keras' load_weights_from_hdf5_group: saved layers with weights, in layer_names order, paired with the model's. */
+function readWeightsGroup(model: Sequential, g: H5Group, where: string): void {
+  const saved = stringList(g, 'layer_names', where).map((layerName) => {
+    const lg = g.get(layerName);
+    if (!(lg instanceof H5Group)) throw new Error(`${where}: model_weights lists layer ${layerName} but has no group for it`);
+    return { layerName, group: lg, weightNames: stringList(lg, 'weight_names', where) };
+  }).filter((s) => s.weightNames.length > 0);
+  const layers = weighted(model);
+  if (saved.length !== layers.length) {
+    throw new Error(`${where}: the file holds weights for ${saved.length} layers (${saved.map((s) => s.layerName).join(', ')}) but the model has ${layers.length} layers with weights (${layers.map((l) => l.name).join(', ')})`);
+  }
+  const top = g.get('top_level_model_weights');
+  if (top instanceof H5Group && stringList(top, 'weight_names', where).length > 0) {
+    throw new Error(`${where}: the model has weights of its own (top_level_model_weights), outside any layer; simdnet does not support them`);
+  }
+  const perLayer = new Map(layers.map((layer, i) => [layer, saved[i].weightNames.map((w) => {
+    const d = saved[i].group.get(w);
+    if (!(d instanceof H5Dataset)) throw new Error(`${where}: weight ${saved[i].layerName}/${w} is listed in weight_names but missing`);
+    return { name: w, shape: d.shape, values: float32Values(d, where) };
+  })]));
+  setLayerWeights(model, perLayer, where);
+}
+
+/** Keras' name for simdnet's optimizer config (tfjs' keys and class names -> Keras'). */
+function kerasOptimizerConfig(tc: Json): Json {
+  const opt = tc.optimizer_config as { class_name: string; config: Json };
+  const rename: Record<string, string> = { beta1: 'beta_1', beta2: 'beta_2', use_nesterov: 'nesterov' };
+  const config: Json = {};
+  for (const [k, v] of Object.entries(opt.config)) {
+    const key = snakeKey(k);
+    // tfjs' RMSProp calls rho `decay`
+    config[opt.class_name === 'RMSProp' && key === 'decay' ? 'rho' : rename[key] ?? key] = v;
+  }
+  const cls = { Momentum: 'SGD', RMSProp: 'RMSprop' }[opt.class_name] ?? opt.class_name;
+  if (cls === 'SGD') { config.momentum ??= 0; config.nesterov ??= false; }
+  if (cls === 'Adam') config.amsgrad = false;
+  return { class_name: cls, config: { name: cls, ...config } };
+}
+
+/** The model's Keras config: Keras 2's Sequential layout (an InputLayer first, then each layer). */
+function kerasModelConfig(model: Sequential): Json {
+  const layers = model.layers.map(layerToJson);
+  const first = layers[0].config;
+  const input = {
+    class_name: 'InputLayer',
+    config: { batch_input_shape: first.batch_input_shape, dtype: 'float32', sparse: false, ragged: false, name: `${first.name}_input` },
+  };
+  return { class_name: 'Sequential', config: { name: model.name, layers: [input, ...layers] } };
+}
+
+/** The bytes of a Keras 2 .h5 file of the model (keras.models.load_model reads it in Keras 2 and 3). */
+export function modelToKerasH5(model: Sequential): Uint8Array {
+  const root = new H5WriteGroup();
+  root.attrs.keras_version = KERAS_H5_VERSION;
+  root.attrs.backend = 'tensorflow';
+  root.attrs.model_config = JSON.stringify(kerasModelConfig(model));
+  const tc = trainingConfig(model);
+  if (tc) {
+    root.attrs.training_config = JSON.stringify({
+      loss: snakeKey(String(tc.loss)), metrics: tc.metrics, weighted_metrics: null, loss_weights: null, sample_weight_mode: null,
+      optimizer_config: kerasOptimizerConfig(tc),
+    });
+  }
+  const weights = root.group('model_weights');
+  weights.attrs.layer_names = model.layers.map((l) => l.name);
+  weights.attrs.backend = 'tensorflow';
+  weights.attrs.keras_version = KERAS_H5_VERSION;
+  const values = new Map(model.namedWeights().map(({ key }, i) => [key, i]));
+  const all = model.getWeights();
+  // Keras creates the layer groups sorted by name
+  for (const layer of [...model.layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const g = weights.group(layer.name);
+    const names = layer.params.map((p) => `${layer.name}/${p.name}:0`);
+    g.attrs.weight_names = names.length ? names : [];
+    layer.params.forEach((p, i) => {
+      const w = all[values.get(`${layer.name}/${p.name}`)!];
+      g.dataset(names[i], w.data as Float32Array, [...p.shape]);
+    });
+  }
+  return writeH5(root);
+}
+
+// ---- .keras (Keras 3 zip) -----------------------------------------------------------------------------
+
+/** A model from the bytes of a Keras 3 .keras file: config.json + model.weights.h5. */
+export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras file'): Promise<Sequential> {
+  const where = `loadModel: ${name}`;
+  const files = await readZip(bytes, name);
+  const config = files.get('config.json');
+  const weightsFile = files.get('model.weights.h5');
+  if (!config || !weightsFile) throw new Error(`${where} is not a Keras 3 .keras file: it must hold config.json and model.weights.h5 (it holds ${[...files.keys()].join(', ')})`);
+  let json: unknown;
+  try { json = JSON.parse(new TextDecoder().decode(config)); } catch (e) { throw new Error(`${where}: config.json is not valid JSON: ${(e as Error).message}`); }
+  const model = modelFromTopology(json, where);
+  try {
+    const root = readH5(weightsFile, `${name}/model.weights.h5`);
+    const perLayer = new Map(weighted(model).map((layer) => {
+      const vars = [`layers/${layer.name}/vars`, `layers/${layer.name}/cell/vars`, `_layer_checkpoint_dependencies/${layer.name}/vars`]
+        .map((p) => root.get(p)).find((g): g is H5Group => g instanceof H5Group && g.keys().length > 0);
+      if (!vars) throw new Error(`${where}: model.weights.h5 has no weights for layer '${layer.name}' (layers/${layer.name}/vars)`);
+      return [layer, vars.keys().map(Number).sort((a, b) => a - b).map((i) => {
+        const d = vars.get(String(i)) as H5Dataset;
+        return { name: `${vars.path}/${i}`, shape: d.shape, values: float32Values(d, where) };
+      })];
+    }));
+    setLayerWeights(model, perLayer, where);
+  } catch (e) {
+    if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);
+    throw e;
+  }
+  const compileConfig = isObject(json) ? json.compile_config : undefined;
+  if (isObject(compileConfig)) {
+    const { optimizer, ...rest } = compileConfig;
+    compileFromConfig(model, { ...rest, optimizer_config: optimizer }, where);
+  }
+  return model;
+}
+
+// ---- files (Node) -----------------------------------------------------------------------------------
+
+async function nodeFs(fn: string): Promise<NonNullable<ReturnType<typeof host>['files']>['fs']> {
+  // through the host adapter, so no node: import is reachable from a web bundle
+  const files = host().files;
+  if (!files) throw new Error(`${fn}: needs Node's file system; elsewhere pass the file's bytes: sn.loadModel({ h5: bytes })`);
+  return files.fs;
+}
+
+/** loadModel for a Keras file path (.h5, .hdf5, .keras) or bytes ({ h5 } / { keras }). */
+export async function loadKerasModel(source: string | KerasBytes): Promise<Sequential> {
+  if (typeof source !== 'string') {
+    if (!isObject(source) || (source.h5 === undefined) === (source.keras === undefined)) {
+      throw new Error(`loadModel: expected a path, { h5: bytes } or { keras: bytes }, got ${show(source)}`);
+    }
+    return source.h5 !== undefined ? modelFromKerasH5(asBytes(source.h5, 'loadModel'), 'the .h5 bytes')
+      : modelFromKerasZip(asBytes(source.keras!, 'loadModel'), 'the .keras bytes');
+  }
+  const fs = await nodeFs('loadModel');
+  let bytes: Uint8Array;
+  try { bytes = await fs.readFile(source); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`loadModel: ${code === 'ENOENT' ? `${source} does not exist` : `cannot read ${source}: ${(e as Error).message}`}`);
+  }
+  return /\.keras$/i.test(source) ? modelFromKerasZip(bytes, source) : modelFromKerasH5(bytes, source);
+}
+
+/** Saves the model as a Keras .h5 file, atomically (a temporary file renamed into place). */
+export async function saveKerasH5(model: Sequential, file: string): Promise<void> {
+  if (/\.keras$/i.test(file)) throw new Error(`save: ${file}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); save to a .h5 path`);
+  const bytes = modelToKerasH5(model);
+  const fs = await nodeFs('save');
+  const dir = file.replace(/[^/\\]*$/, '');
+  if (dir) await fs.mkdir(dir, { recursive: true }); // as Keras: the file's folder is made
+  const tmp = `${file}.saving-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    const fh = await fs.open(tmp, 'wx');
+    try { await fh.writeFile(bytes); await fh.sync(); } finally { await fh.close(); }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+registerSaveHandler({
+  name: 'Keras .h5 file',
+  accepts: (target) => typeof target === 'string' && KERAS_FILE.test(target) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target),
+  save: (model, target) => saveKerasH5(model as Sequential, target),
+});
