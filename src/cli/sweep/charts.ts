@@ -81,13 +81,14 @@ export function versusSpec(st: StudyStats, key: string, title: string): Spec {
 /** Seconds per epoch against batch size (each trial's median epoch). */
 export function timeSpec(st: StudyStats): Spec {
   const rows = st.settings.map((s) => ({ batch: s.params.batchSize, seconds: s.secondsPerEpoch.mean }));
+  const clock = st.settings.every((s) => s.epochClock === 'cpu') ? 'CPU' : 'wall';
   return {
-    title: `${st.name}: seconds per epoch vs batch size (one thread)`,
+    title: `${st.name}: ${clock} seconds per epoch vs batch size (one thread)`,
     data: { values: rows },
     mark: { type: 'line', point: true, strokeWidth: 2 },
     encoding: {
       x: { field: 'batch', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2 }, axis: { values: rows.map((r) => r.batch) } },
-      y: { field: 'seconds', type: 'quantitative', title: 'seconds per epoch', scale: { zero: true } },
+      y: { field: 'seconds', type: 'quantitative', title: `${clock} seconds per epoch`, scale: { zero: true } },
     },
   };
 }

@@ -36,7 +36,7 @@ const pc = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : 'n
 const pm = (s: SettingStats) => `${pc(s.test.mean)}${s.trials.length > 1 ? ` (seeds ${pc(s.test.min)}–${pc(s.test.max)})` : ''}`;
 const sec = (v: number) => `${v.toFixed(2)} s`;
 const byTest = (ss: SettingStats[]) => [...ss].sort((a, b) => b.test.mean - a.test.mean);
-const epochsToHalf = (s: SettingStats) => { const e = s.epochsTo(0.5); return Number.isFinite(e) ? `epoch ${num(e)}` : 'never'; };
+const toHalf = (s: SettingStats) => { const e = s.epochsTo(0.5); return Number.isFinite(e) ? `50 % validation accuracy at epoch ${num(e)}` : 'never 50 % validation accuracy'; };
 
 /** Epoch-to-epoch movement of a curve over its last `n` epochs (mean absolute change), in points. */
 function wobble(s: SettingStats, key: string, n = 5): number {
@@ -59,7 +59,7 @@ const climb = (s: SettingStats) => { const c = s.curve('val_accuracy').map((p) =
 function lrAnswer(st: StudyStats): string {
   const ss = [...st.settings].sort((a, b) => b.params.lr - a.params.lr);
   const best = byTest(ss)[0];
-  const parts = ss.map((s) => `lr ${num(s.params.lr)}: ${pc(s.test.mean)}${failure(s)}, 50 % validation accuracy at ${epochsToHalf(s)}`);
+  const parts = ss.map((s) => `lr ${num(s.params.lr)}: ${pc(s.test.mean)}${failure(s)}, ${toHalf(s)}`);
   const high = ss[0], low = ss[ss.length - 1];
   const notes: string[] = [];
   if (high !== best) notes.push(`the largest step (lr ${num(high.params.lr)}) ${high.diverged ? 'blew up' : high.test.max < 2 * CHANCE ? 'never got off the ground' : `ended ${((best.test.mean - high.test.mean) * 100).toFixed(1)} points lower`}: it overshoots`);
@@ -81,7 +81,7 @@ function scheduleAnswer(st: StudyStats): string {
 function momentumAnswer(st: StudyStats): string {
   const find = (m: number, n: boolean) => st.settings.find((s) => s.params.momentum === m && (m === 0 || s.params.nesterov === n));
   const none = find(0, false), classic = find(0.9, false), nesterov = find(0.9, true);
-  const line = (name: string, s?: SettingStats) => (s ? `${name}: ${pm(s)}${failure(s)}, 50 % validation accuracy at ${epochsToHalf(s)}` : '');
+  const line = (name: string, s?: SettingStats) => (s ? `${name}: ${pm(s)}${failure(s)}, ${toHalf(s)}` : '');
   const text = [line('plain SGD (no momentum)', none), line('momentum 0.9', classic), line('momentum 0.9 with Nesterov', nesterov)].filter(Boolean).join('; ');
   let verdict = '';
   if (classic && nesterov) {
@@ -117,15 +117,17 @@ function batchAnswer(st: StudyStats): string {
   const parts = ss.map((s) => `batch ${s.params.batchSize}: ${pm(s)}${failure(s)}, ${sec(s.secondsPerEpoch.mean)} per epoch, loss change from batch to batch ${jitter(s).toFixed(3)}`);
   const small = ss[0], large = ss[ss.length - 1], best = byTest(ss)[0];
   const speed = small.secondsPerEpoch.mean / large.secondsPerEpoch.mean;
-  return `${parts.join('; ')}. Speed: batch ${large.params.batchSize} runs an epoch ${speed.toFixed(1)}× ${speed >= 1 ? 'faster' : 'slower'} than batch ${small.params.batchSize} ` +
-    `(bigger matrix products use the SIMD units better) while making ${large.params.batchSize / small.params.batchSize}× fewer weight updates. ` +
+  const cpu = ss.every((s) => s.epochClock === 'cpu');
+  return `${parts.join('; ')}. Speed${cpu ? ' (CPU time)' : ' (wall time, which other work on the machine inflates: compare with care)'}: ` +
+    `batch ${large.params.batchSize} ran an epoch ${speed >= 1 ? `${speed.toFixed(1)}× faster` : `${(1 / speed).toFixed(1)}× slower`} than batch ${small.params.batchSize} ` +
+    `while making ${large.params.batchSize / small.params.batchSize}× fewer weight updates. ` +
     `Noise: the loss jumps ${(jitter(small) / jitter(large)).toFixed(1)}× as much between batches of ${small.params.batchSize} as between batches of ${large.params.batchSize}. ` +
     `Within the same ${best.params.epochs} epochs and learning rate, batch ${best.params.batchSize} reached the best test accuracy.`;
 }
 
 function rankingAnswer(st: StudyStats, name: (s: SettingStats) => string): string {
   const ss = byTest(st.settings);
-  return ss.map((s, i) => `${i + 1}. ${name(s)}: ${pm(s)}${failure(s)}, 50 % validation accuracy at ${epochsToHalf(s)}, ${sec(s.secondsPerEpoch.mean)} per epoch`).join('; ') + '.';
+  return ss.map((s, i) => `${i + 1}. ${name(s)}: ${pm(s)}${failure(s)}, ${toHalf(s)}, ${sec(s.secondsPerEpoch.mean)} per epoch`).join('; ') + '.';
 }
 
 /** What the noisy-label results say about Huber, placed between MSE and MAE by its error. */

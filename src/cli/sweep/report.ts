@@ -26,7 +26,7 @@ export function studyTable(st: StudyStats): { head: string[]; rows: string[][] }
   const fixedKeys = (['optimizer', 'lr', 'batchSize', 'epochs', 'momentum', 'activation', 'loss'] as ParamKey[]).filter((k) => !st.varied.includes(k));
   const head = ['setting', 'seeds',
     ...(faces ? ['test acc % (mean ± sd)', 'min–max', 'best val acc %'] : ['test MAE (mean ± sd)', 'test RMSE', 'best val MAE']),
-    'epochs run', 's / epoch', 's / trial', 'notes'];
+    'epochs run', st.settings.every((s) => s.epochClock === 'cpu') ? 'CPU s / epoch' : 'wall s / epoch', 's / trial', 'notes'];
   const rows = st.settings.map((s) => {
     const notes = [s.pruned ? `${s.pruned} pruned` : '', s.diverged ? `${s.diverged} diverged` : ''].filter(Boolean).join(', ');
     return [s.label || fixedKeys.map((k) => describeParam(k, s.params)).join(', '), String(s.trials.length),

@@ -29,8 +29,10 @@ export interface SettingStats {
   testRmse: Summary;
   /** Best validation figure during training (val accuracy, or val MAE for regression). */
   bestVal: Summary;
-  /** Median seconds per epoch, averaged over the trials. */
+  /** Median seconds per epoch, averaged over the trials: CPU seconds when every trial measured them (results
+   * of older versions have wall time only, which other work on the machine inflates), else wall seconds. */
   secondsPerEpoch: Summary;
+  epochClock: 'cpu' | 'wall';
   seconds: Summary;
   epochsRun: Summary;
   pruned: number;
@@ -54,6 +56,7 @@ export const valKey = (p: TrialParams) => (p.task === 'faces' ? 'val_accuracy' :
 
 export function settingStats(setting: string, params: TrialParams, trials: TrialResult[], varied: ParamKey[]): SettingStats {
   const faces = params.task === 'faces', vk = valKey(params);
+  const cpuClock = trials.every((t) => t.epochCpuSeconds?.length);
   const bestOf = (h: (number | null)[] | undefined) => {
     const v = (h ?? []).filter((x): x is number => x !== null);
     return v.length ? (faces ? Math.max(...v) : Math.min(...v)) : null;
@@ -63,7 +66,8 @@ export function settingStats(setting: string, params: TrialParams, trials: Trial
     test: summarize(trials.map((t) => (faces ? t.testAccuracy : t.testMae))),
     testRmse: summarize(trials.map((t) => t.testRmse)),
     bestVal: summarize(trials.map((t) => bestOf(t.history[vk]))),
-    secondsPerEpoch: summarize(trials.map((t) => median(t.epochSeconds))),
+    secondsPerEpoch: summarize(trials.map((t) => median(cpuClock ? t.epochCpuSeconds : t.epochSeconds))),
+    epochClock: cpuClock ? 'cpu' : 'wall',
     seconds: summarize(trials.map((t) => t.seconds)),
     epochsRun: summarize(trials.map((t) => t.epochsRun)),
     pruned: trials.filter((t) => t.status === 'pruned').length,

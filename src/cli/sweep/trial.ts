@@ -18,6 +18,8 @@ export interface TrialResult extends TrialSpec {
   history: Record<string, (number | null)[]>;
   /** Wall time of each epoch (training and validation), seconds. */
   epochSeconds: number[];
+  /** CPU time of each epoch, seconds: what an epoch costs however busy the machine is (one thread per trial). */
+  epochCpuSeconds: number[];
   /** The trained model (last epoch) on the held-out test set: accuracy (classification) or null. */
   testAccuracy: number | null;
   testLoss: number | null;
@@ -55,10 +57,10 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
   const p = spec.params;
   const data: TaskData = p.task === 'faces' ? await facesData(spec.data, p, spec.seed) : facePositionData(p, spec.seed);
   const model = data.model(p, spec.seed);
-  const epochSeconds: number[] = [];
+  const epochSeconds: number[] = [], epochCpuSeconds: number[] = [];
   const metric = pruneMetric(p);
   let status: TrialStatus = 'complete', prunedAt: number | null = null, best = metric.maximize ? -Infinity : Infinity;
-  let epochStart = 0, lastLoss = NaN, jitter = 0, steps = 0;
+  let epochStart = 0, cpuStart = process.cpuUsage(), lastLoss = NaN, jitter = 0, steps = 0;
   const opts = { batchSize: p.batchSize, threads: 1 as const };
   // test-set figures of the current weights: per epoch in the history, and at the end as the trial's result
   const measure = async (): Promise<Record<string, number>> => {
@@ -79,7 +81,7 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
       callbacks: [
         sn.callbacks.learningRateScheduler((epoch) => learningRateAt(p, epoch)),
         {
-          onEpochBegin: () => { epochStart = performance.now(); lastLoss = NaN; jitter = 0; steps = 0; },
+          onEpochBegin: () => { epochStart = performance.now(); cpuStart = process.cpuUsage(); lastLoss = NaN; jitter = 0; steps = 0; },
           onBatchEnd: (_b, logs) => {
             const loss = logs!.loss;
             if (!Number.isFinite(loss)) { status = 'diverged'; model.stopTraining = true; return; }
@@ -89,6 +91,8 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
           },
           onEpochEnd: async (epoch, logs) => {
             epochSeconds.push((performance.now() - epochStart) / 1000);
+            const cpu = process.cpuUsage(cpuStart);
+            epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
             logs!.batch_loss_jitter = steps ? jitter / steps : NaN;
             if (status !== 'diverged') Object.assign(logs!, await measure());
             hooks.onEpoch?.(epoch, logs!);
@@ -106,7 +110,7 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
     const last = (k: string) => { const v = h[k]; return v?.length ? v[v.length - 1] : null; };
     const valAsTest = p.task === 'faces' && !data.test;
     return {
-      ...spec, status, prunedAt, epochsRun: epochSeconds.length, history: h, epochSeconds,
+      ...spec, status, prunedAt, epochsRun: epochSeconds.length, history: h, epochSeconds, epochCpuSeconds,
       testAccuracy: p.task === 'faces' ? last(valAsTest ? 'val_accuracy' : 'test_accuracy') : null,
       testLoss: p.task === 'faces' ? last(valAsTest ? 'val_loss' : 'test_loss') : null,
       testMae: p.task === 'faces' ? null : last('test_mae'), testRmse: p.task === 'faces' ? null : last('test_rmse'),
