@@ -1,7 +1,7 @@
 // Conv2D (NHWC, kernel [KH, KW, Cin, Cout]). Every pass is one implicit-im2col GEMM (see assembly/conv.ts):
 // forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
-// Winograd's F(m×m, 3×3) instead, chosen per pass by timing at allocation (see winograd.ts).
+// Winograd's F(m×m, 3×3) instead, chosen per pass at allocation (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { parallelGemm } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
@@ -131,25 +131,30 @@ export class Conv2D extends Layer {
     this.taps = this.buffer(kh * kw * cin, 'tap offsets');
     k.conv_tap_offsets(this.taps, kh, kw, cin, this.wp);
     this.y = this.buffer(maxBatch * ho * wo * cout, 'output');
-    if (training) this.allocateBackward(maxBatch);
+    this.dyd = 0;
+    if (training) {
+      // backward-data, on either path: the flipped kernel and the input gradient
+      this.flipped = this.buffer(kh * kw * cout * cin, 'flipped kernel');
+      this.dx = this.buffer(maxBatch * h * w * cin, 'input gradient');
+    }
     this.chooseAlgorithms(maxBatch, training);
+    if (training && !this.wBackward) this.allocateGemmBackward(maxBatch);
   }
 
-  /** The GEMM path's backward buffers. */
-  private allocateBackward(maxBatch: number): void {
+  /** The GEMM backward-data pass's own buffers (once; only when that pass runs or is timed). */
+  private allocateGemmBackward(maxBatch: number): void {
+    if (this.dyd) return;
     const k = this.rt.k;
-    const [h, w, cin] = this.image(this.inputShape);
+    const [h, w] = this.image(this.inputShape);
     const [, , cout] = this.image(this.outputShape);
     const [kh, kw] = this.kernelSize;
     // backward-data: dX = valid conv of dYd [B, H+KH-1, W+KW-1, Cout] with the flipped kernel
     const hd = h + kh - 1, wd = w + kw - 1;
-    this.flipped = this.buffer(kh * kw * cout * cin, 'flipped kernel');
     this.dyd = this.buffer(maxBatch * hd * wd * cout, 'dilated output gradient');
     this.dWindows = this.buffer(maxBatch * h * w, 'backward window offsets');
     k.conv_window_offsets(this.dWindows, maxBatch, h, w, hd, wd, cout, 1, 1);
     this.dTaps = this.buffer(kh * kw * cout, 'backward tap offsets');
     k.conv_tap_offsets(this.dTaps, kh, kw, cout, wd);
-    this.dx = this.buffer(maxBatch * h * w * cin, 'input gradient');
   }
 
   /** Forward and backward-data as stride-1 correlations: their geometries (null: not a 3×3 stride-1 conv). */
@@ -164,8 +169,9 @@ export class Conv2D extends Layer {
   }
 
   /**
-   * Picks GEMM or Winograd for the forward (and, training, the backward-data) pass by timing both on up to
-   * maxBatch images (about 40 MFLOP), once per geometry; allocates the Winograd buffers of the winners.
+   * Picks GEMM or Winograd for the forward (and, training, the backward-data) pass — by the cost model, or
+   * (SIMDNET_CONV=measure) by timing both on up to maxBatch images (about 40 MFLOP), once per geometry —
+   * and allocates the Winograd buffers of the winners.
    */
   private chooseAlgorithms(maxBatch: number, training: boolean): void {
     this.wForward = this.wBackward = null;
@@ -183,30 +189,33 @@ export class Conv2D extends Layer {
       temp.push(off);
       return off;
     };
-    const trial = (g: ConvGeometry, w: number, y: number, x: number) => (m: number) => {
+    // timing data is made only if a setting times the candidates (the default, auto, does not)
+    const once = (floats: number, what: string): (() => number) => { let off = 0; return () => (off ||= scratch(floats, what)); };
+    const trial = (g: ConvGeometry, w: number, y: number, x: () => number) => (m: number) => {
       const mark = temp.length;
       const pass = new WinogradPass(rt, g, m, scratch);
       return {
-        run: () => { if (training) pass.transform(w, -1); else if (pass.version < 0) pass.transform(w, 0); pass.runHere(y, x, images, 0, GEMM_SET); },
+        run: () => { if (training) pass.transform(w, -1); else if (pass.version < 0) pass.transform(w, 0); pass.runHere(y, x(), images, 0, GEMM_SET); },
         release: () => { for (const off of temp.splice(mark)) rt.arena.release(off); },
       };
     };
     const key = (g: ConvGeometry) => `${JSON.stringify(g)}|${training ? 'training' : 'inference'}`;
     try {
       const g = geo.forward;
-      const x = scratch(images * g.h * g.w * g.cin, 'input');
-      const bias = scratch(cout, 'bias');
+      const x = once(images * g.h * g.w * g.cin, 'input');
+      const bias = once(cout, 'bias');
       const forward = choosePass(rt, `forward ${key(g)}`, g, images, () => {
-        let xp = x;
-        if (this.xPadded) { k.spread_nhwc(this.xPadded, x, images, g.h, g.w, g.cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1); xp = this.xPadded; }
-        k.gemm(this.y, cout, xp, this.windows, this.taps, kernel.offset, cout, 1, images * ho * wo, cout, kernel.size / cout, GEMM_BIAS | GEMM_RELU, bias, rt.gemmScratch);
+        let xp = x();
+        if (this.xPadded) { k.spread_nhwc(this.xPadded, xp, images, g.h, g.w, g.cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1); xp = this.xPadded; }
+        k.gemm(this.y, cout, xp, this.windows, this.taps, kernel.offset, cout, 1, images * ho * wo, cout, kernel.size / cout, GEMM_BIAS | GEMM_RELU, bias(), rt.gemmScratch);
       }, trial(g, kernel.offset, this.y, x));
       let backwardData: PassChoice | null = null;
       if (training) {
         const b = geo.backwardData;
-        const dy = scratch(images * b.h * b.w * b.cin, 'output gradient');
+        const dy = once(images * b.h * b.w * b.cin, 'output gradient');
         backwardData = choosePass(rt, `backward-data ${key(b)}`, b, images, () => {
-          k.spread_nhwc(this.dyd, dy, images, ho, wo, cout, b.ho + 2, b.wo + 2, b.padTop, b.padLeft, 1, 1);
+          this.allocateGemmBackward(maxBatch);
+          k.spread_nhwc(this.dyd, dy(), images, ho, wo, cout, b.ho + 2, b.wo + 2, b.padTop, b.padLeft, 1, 1);
           k.flip_kernel(this.flipped, kernel.offset, 3, 3, cin, cout);
           k.gemm(this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1, images * b.ho * b.wo, cin, 9 * cout, GEMM_SET, 0, rt.gemmScratch);
         }, trial(b, this.flipped, this.dx, dy));
