@@ -7,6 +7,7 @@ import { History } from './history.js';
 import { firstNonFinite, type Network } from './network.js';
 import { ProgressLogger } from './progress.js';
 import { show } from '../format.js';
+import { positiveInt } from '../layers/layer.js';
 
 export interface FitArgs {
   batchSize?: number;
@@ -26,11 +27,6 @@ export interface FitArgs {
 export function sliceRows(t: Tensor, from: number, to: number): Tensor {
   const row = t.size / Math.max(1, t.shape[0]);
   return new Tensor(t.data.subarray(from * row, to * row), [to - from, ...t.shape.slice(1)]);
-}
-
-function positiveInt(v: unknown, arg: string, fn: string): number {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`${fn}: ${arg} must be a positive integer, got ${show(v)}`);
-  return v as number;
 }
 
 /** The seed of training step `step` (1, 2, ... counted over all epochs), independent of threads. */
@@ -174,8 +170,11 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
   const shuffleRng = new Random(common.seed);
-  const val = valData;
+  let val: Evaluation | null = null;
   try {
+    // the validation data is copied into the arena once, not every epoch
+    if (valData) val = stageEvaluation(net, valData[0], valData[1], fn, VALIDATION);
+    const v = val;
     return await run(net, model, {
       ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
       *batches() {
@@ -189,9 +188,10 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
           yield count;
         }
       },
-      validate: val ? async () => evaluate(net, val[0], val[1], batchSize, fn, VALIDATION) : undefined,
+      validate: v ? async () => v.run(batchSize) : undefined,
     }, fn);
   } finally {
+    val?.release();
     staged.release();
     rt.arena.release(idx);
   }
@@ -233,21 +233,27 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   const valData = args.validationData;
   if (Array.isArray(valData)) checkValidationTensors(net, valData, fn);
   else if (valData !== undefined) iterate(valData, fn, 'validationData');
-  return run(net, model, {
-    ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
-    async *batches(epoch) {
-      let b = 0;
-      for await (const batch of iterate(data, fn, 'dataset')) {
-        if (b === steps) break; // batchesPerEpoch caps an endless dataset
-        const { xs, ys } = checkBatch(batch, fn, `epoch ${epoch + 1} batch ${b + 1}`);
-        yield net.putBatch(xs, ys, true, fn, `epoch ${epoch + 1} batch ${b + 1}`);
-        b++;
-      }
-    },
-    validate: valData === undefined ? undefined : Array.isArray(valData)
-      ? async () => evaluate(net, valData[0], valData[1], args.validationBatchSize ?? own.batchSize ?? 32, fn, VALIDATION)
-      : async () => evaluateDataset(net, valData, fn),
-  }, fn);
+  // validation tensors are copied into the arena once, not every epoch
+  const val = Array.isArray(valData) ? stageEvaluation(net, valData[0], valData[1], fn, VALIDATION) : null;
+  const valBatch = args.validationBatchSize ?? own.batchSize ?? 32;
+  try {
+    return await run(net, model, {
+      ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
+      async *batches(epoch) {
+        let b = 0;
+        for await (const batch of iterate(data, fn, 'dataset')) {
+          if (b === steps) break; // batchesPerEpoch caps an endless dataset
+          const { xs, ys } = checkBatch(batch, fn, `epoch ${epoch + 1} batch ${b + 1}`);
+          yield net.putBatch(xs, ys, true, fn, `epoch ${epoch + 1} batch ${b + 1}`);
+          b++;
+        }
+      },
+      validate: val ? async () => val.run(valBatch)
+        : valData === undefined || Array.isArray(valData) ? undefined : async () => evaluateDataset(net, valData, fn),
+    }, fn);
+  } finally {
+    val?.release();
+  }
 }
 
 /** Mean loss (and accuracy) over every batch of a dataset. */
@@ -267,33 +273,42 @@ export async function evaluateDataset(net: Network, data: Dataset, fn: string): 
   return result;
 }
 
-export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string,
-  [xArg, yArg] = ['x', 'y']): { loss: number; accuracy?: number } {
+/** Data staged in the arena once for evaluation, possibly repeated (fit's validation, every epoch). */
+interface Evaluation { run(batchSize: number): { loss: number; accuracy?: number }; release(): void }
+
+function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, yArg] = ['x', 'y']): Evaluation {
   const n = net.checkX(x, xArg, fn);
   net.checkY(y, n, yArg, fn);
-  positiveInt(batchSize, 'batchSize', fn);
   const rt = net.rt!;
-  const plan = net.ensurePlan(Math.min(batchSize, n), false);
   const staged = net.stage(x, y, fn, xArg, yArg);
   const idx = rt.arena.alloc(n * 4, 'evaluation indices');
   rt.k.strided_offsets(idx, n, 1);
-  let lossSum = 0, correct = 0, judged = 0;
-  try {
-    for (let from = 0; from < n; from += plan.maxBatch) {
-      const count = Math.min(plan.maxBatch, n - from);
-      net.gather(staged, idx, from, count);
-      const out = net.forward(count, false, 0);
-      net.checkOutput(out, count, from, fn);
-      const r = net.lossOf(out, count);
-      lossSum += r.loss * count; correct += r.correct; judged += r.judged;
-    }
-  } finally {
-    staged.release();
-    rt.arena.release(idx);
-  }
-  const result: { loss: number; accuracy?: number } = { loss: lossSum / n };
-  if (net.metrics.length) result.accuracy = correct / judged;
-  return result;
+  return {
+    run(batchSize) {
+      positiveInt(batchSize, 'batchSize', fn);
+      net.useSteps(x.shape[1]); // training may have left the layers at another sequence length
+      const plan = net.ensurePlan(Math.min(batchSize, n), false);
+      let lossSum = 0, correct = 0, judged = 0;
+      for (let from = 0; from < n; from += plan.maxBatch) {
+        const count = Math.min(plan.maxBatch, n - from);
+        net.gather(staged, idx, from, count);
+        const out = net.forward(count, false, 0);
+        net.checkOutput(out, count, from, fn);
+        const r = net.lossOf(out, count);
+        lossSum += r.loss * count; correct += r.correct; judged += r.judged;
+      }
+      const result: { loss: number; accuracy?: number } = { loss: lossSum / n };
+      if (net.metrics.length) result.accuracy = correct / judged;
+      return result;
+    },
+    release() { staged.release(); rt.arena.release(idx); },
+  };
+}
+
+export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string): { loss: number; accuracy?: number } {
+  positiveInt(batchSize, 'batchSize', fn);
+  const e = stageEvaluation(net, x, y, fn);
+  try { return e.run(batchSize); } finally { e.release(); }
 }
 
 /** Outputs for x in batches; each batch is copied from the caller's tensor into the arena. */
