@@ -110,8 +110,8 @@ export class Network {
     const result = this.lossOf(out, n);
     this.weights.zeroGrad();
     let dy = this.plan!.grad;
-    const last = this.layers.length - 1;
-    for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, this.fused && i === last);
+    const last = this.layers.length - 1, fused = this.fused;
+    for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused && i === last);
     this.optimizer!.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats);
     for (const l of this.layers) for (const p of l.params) if (l.isTrainable(p)) p.version++;
     return result;

@@ -4,6 +4,7 @@
 // camelCase arguments, as in a layers-model's training config), and reads Keras' snake_case too.
 import type { Runtime } from '../runtime/wasm.js';
 import { show } from '../format.js';
+import { numberArg } from '../layers/layer.js';
 
 export interface OptimizerJson { class_name: string; config: Record<string, unknown> }
 
@@ -73,11 +74,6 @@ export abstract class Optimizer {
   abstract toConfig(): OptimizerJson;
 }
 
-function num(v: unknown, def: number, arg: string, what: string, lo = 0, hi = Infinity): number {
-  const x = v ?? def;
-  if (typeof x !== 'number' || !(x >= lo && x <= hi)) throw new Error(`${what}: ${arg} must be a number in [${lo}, ${hi}], got ${show(v)}`);
-  return x;
-}
 
 export interface SGDArgs { learningRate?: number; momentum?: number; nesterov?: boolean; decay?: number }
 
@@ -89,9 +85,9 @@ export class SGD extends Optimizer {
   readonly momentum: number; readonly nesterov: boolean; readonly decay: number;
   constructor(args: SGDArgs = {}) {
     super(args.learningRate, 0.01, 'sgd');
-    this.momentum = num(args.momentum, 0, 'momentum', 'sgd', 0, 1);
+    this.momentum = numberArg(args.momentum, 0, 'momentum', 'sgd', 0, 1);
     this.nesterov = args.nesterov ?? false;
-    this.decay = num(args.decay, 0, 'decay', 'sgd');
+    this.decay = numberArg(args.decay, 0, 'decay', 'sgd', 0, Infinity);
   }
   protected get slotCount(): number { return this.momentum > 0 ? 1 : 0; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
@@ -118,9 +114,9 @@ export class Adam extends Optimizer {
   readonly beta1: number; readonly beta2: number; readonly epsilon: number;
   constructor(args: AdamArgs = {}) {
     super(args.learningRate, 0.001, 'adam');
-    this.beta1 = num(args.beta1, 0.9, 'beta1', 'adam', 0, 1);
-    this.beta2 = num(args.beta2, 0.999, 'beta2', 'adam', 0, 1);
-    this.epsilon = num(args.epsilon, 1e-7, 'epsilon', 'adam');
+    this.beta1 = numberArg(args.beta1, 0.9, 'beta1', 'adam', 0, 1);
+    this.beta2 = numberArg(args.beta2, 0.999, 'beta2', 'adam', 0, 1);
+    this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'adam', 0, Infinity);
   }
   protected get slotCount(): number { return 2; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
@@ -146,8 +142,8 @@ export class Adagrad extends Optimizer {
   readonly initialAccumulatorValue: number; readonly epsilon: number;
   constructor(args: AdagradArgs = {}) {
     super(args.learningRate, 0.01, 'adagrad');
-    this.initialAccumulatorValue = num(args.initialAccumulatorValue, 0.1, 'initialAccumulatorValue', 'adagrad');
-    this.epsilon = num(args.epsilon, 1e-7, 'epsilon', 'adagrad');
+    this.initialAccumulatorValue = numberArg(args.initialAccumulatorValue, 0.1, 'initialAccumulatorValue', 'adagrad', 0, Infinity);
+    this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'adagrad', 0, Infinity);
   }
   protected get slotCount(): number { return 1; }
   protected initSlots(rt: Runtime, slots: number[], n: number): void { rt.f32(slots[0], n).fill(this.initialAccumulatorValue); }
@@ -170,9 +166,9 @@ export class RMSprop extends Optimizer {
   readonly rho: number; readonly momentum: number; readonly epsilon: number;
   constructor(args: RMSpropArgs = {}) {
     super(args.learningRate, 0.001, 'rmsprop');
-    this.rho = num(args.rho ?? args.decay, 0.9, 'rho', 'rmsprop', 0, 1);
-    this.momentum = num(args.momentum, 0, 'momentum', 'rmsprop', 0, 1);
-    this.epsilon = num(args.epsilon, 1e-7, 'epsilon', 'rmsprop');
+    this.rho = numberArg(args.rho ?? args.decay, 0.9, 'rho', 'rmsprop', 0, 1);
+    this.momentum = numberArg(args.momentum, 0, 'momentum', 'rmsprop', 0, 1);
+    this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'rmsprop', 0, Infinity);
   }
   protected get slotCount(): number { return 2; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
