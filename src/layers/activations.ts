@@ -15,38 +15,36 @@ const copy = (rt: Runtime, dst: number, src: number, n: number): void => { if (d
 /** Values per extra thread below which an elementwise activation stays on the calling thread. */
 const MIN_ELEMENTS = 1 << 16;
 
-/** An elementwise kernel (outputs, inputs, n) over n values split across threads by ranges. */
-const elementwise = (op: 'relu_forward' | 'relu_backward' | 'sigmoid_forward' | 'sigmoid_backward' | 'tanh_forward' | 'tanh_backward') =>
-  (rt: Runtime, out: number, a: number, b: number | null, n: number): void => parallelFor(rt, op, n, MIN_ELEMENTS, 4,
-    (s, count) => (b === null ? [out + 4 * s, a + 4 * s, count] : [out + 4 * s, a + 4 * s, b + 4 * s, count]), op.replace('_', ' '));
+type Op = 'relu' | 'sigmoid' | 'tanh';
+const label = (op: string): string => op.replace('_', ' ');
 
-/** Softmax over rows of `cols` values, split across threads by rows. */
-const byRows = (op: 'softmax_forward' | 'softmax_backward') =>
-  (rt: Runtime, out: number, a: number, b: number | null, rows: number, cols: number): void =>
-    parallelFor(rt, op, rows, Math.max(1, Math.ceil(MIN_ELEMENTS / cols)), 1, (r, count) => (b === null
-      ? [out + 4 * r * cols, a + 4 * r * cols, count, cols]
-      : [out + 4 * r * cols, a + 4 * r * cols, b + 4 * r * cols, count, cols]), op.replace('_', ' '));
+/** An elementwise activation: its forward (y, x, n) and backward (dx, dy, y, n) kernels split by value ranges. */
+function elementwise(f: Op): ActivationEntry {
+  const fwd = `${f}_forward` as const, bwd = `${f}_backward` as const;
+  return {
+    forward: (rt, y, x, rows, cols) => parallelFor(rt, fwd, rows * cols, MIN_ELEMENTS, 4,
+      (s, count) => [y + 4 * s, x + 4 * s, count], label(fwd)),
+    backward: (rt, dx, dy, y, rows, cols) => parallelFor(rt, bwd, rows * cols, MIN_ELEMENTS, 4,
+      (s, count) => [dx + 4 * s, dy + 4 * s, y + 4 * s, count], label(bwd)),
+  };
+}
+
+/** Rows per extra thread below which a softmax (over rows of `cols` values, split by rows) stays on one thread. */
+const softmaxRows = (cols: number): number => Math.max(1, Math.ceil(MIN_ELEMENTS / cols));
 
 const REGISTRY = {
   linear: {
     forward: (rt, y, x, rows, cols) => copy(rt, y, x, rows * cols),
     backward: (rt, dx, dy, _y, rows, cols) => copy(rt, dx, dy, rows * cols),
   },
-  relu: {
-    forward: (rt, y, x, rows, cols) => elementwise('relu_forward')(rt, y, x, null, rows * cols),
-    backward: (rt, dx, dy, y, rows, cols) => elementwise('relu_backward')(rt, dx, dy, y, rows * cols),
-  },
-  sigmoid: {
-    forward: (rt, y, x, rows, cols) => elementwise('sigmoid_forward')(rt, y, x, null, rows * cols),
-    backward: (rt, dx, dy, y, rows, cols) => elementwise('sigmoid_backward')(rt, dx, dy, y, rows * cols),
-  },
-  tanh: {
-    forward: (rt, y, x, rows, cols) => elementwise('tanh_forward')(rt, y, x, null, rows * cols),
-    backward: (rt, dx, dy, y, rows, cols) => elementwise('tanh_backward')(rt, dx, dy, y, rows * cols),
-  },
+  relu: elementwise('relu'),
+  sigmoid: elementwise('sigmoid'),
+  tanh: elementwise('tanh'),
   softmax: {
-    forward: (rt, y, x, rows, cols) => byRows('softmax_forward')(rt, y, x, null, rows, cols),
-    backward: (rt, dx, dy, y, rows, cols) => byRows('softmax_backward')(rt, dx, dy, y, rows, cols),
+    forward: (rt, y, x, rows, cols) => parallelFor(rt, 'softmax_forward', rows, softmaxRows(cols), 1,
+      (r, count) => [y + 4 * r * cols, x + 4 * r * cols, count, cols], 'softmax forward'),
+    backward: (rt, dx, dy, y, rows, cols) => parallelFor(rt, 'softmax_backward', rows, softmaxRows(cols), 1,
+      (r, count) => [dx + 4 * r * cols, dy + 4 * r * cols, y + 4 * r * cols, count, cols], 'softmax backward'),
   },
 } satisfies Record<string, ActivationEntry>;
 
