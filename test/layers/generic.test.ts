@@ -71,7 +71,7 @@ function kernelsCalled(fn: () => void): Set<string> {
 const entries = Object.entries(LAYERS) as [string, LayerClass][];
 
 describe('every registered layer', () => {
-  it('has at least one example, and every example builds', () => {
+  it('has at least one example', () => {
     for (const [name, cls] of entries) expect(cls.examples.length, `${name} has no examples`).toBeGreaterThan(0);
   });
 });
