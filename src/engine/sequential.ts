@@ -4,7 +4,7 @@ import type { Layer } from '../layers/layer.js';
 import { snakeName } from '../layers/registry.js';
 import { initRuntime, runtime, runtimeLoaded, type Runtime } from '../runtime/wasm.js';
 import { checkThreads, useThreads } from '../threads/index.js';
-import { Tensor } from '../tensor.js';
+import { firstNonFinite, Tensor } from '../tensor.js';
 import type { TrainingModel } from './callback.js';
 import type { History } from './history.js';
 import { checkLoss, type LossName } from './losses.js';
@@ -158,7 +158,7 @@ export class Sequential implements TrainingModel {
       if (!(w instanceof Tensor) || w.shape.join() !== p.shape.join()) {
         throw new Error(`setWeights: weight ${i} (${key}) must have shape [${p.shape.join(', ')}], got [${w?.shape?.join(', ')}]`);
       }
-      const bad = w.data.findIndex((v) => !Number.isFinite(v));
+      const bad = firstNonFinite(w.data);
       if (bad >= 0) throw new Error(`setWeights: weight ${i} (${key}) holds ${w.data[bad]} at flat index ${bad}`);
     });
     if (!runtimeLoaded()) {

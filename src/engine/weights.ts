@@ -50,7 +50,9 @@ export class WeightStore {
     const order = WeightStore.order(layers);
     const total = order.reduce((s, p) => s + padded(p.param.size), 0);
     this.block = rt.arena.allocZeroed(total * 4, `${this.owner} parameters`);
-    this.gradBlock = rt.arena.allocZeroed(total * 4, `${this.owner} gradients`);
+    // Not zeroed here: every training step clears the gradients first (zeroGrad), and a model that only
+    // predicts never touches these pages (first-touch page faults are most of a cold start's memory cost).
+    this.gradBlock = rt.arena.alloc(total * 4, `${this.owner} gradients`);
     let off = 0;
     this.trainableFloats = 0;
     for (const { layer, param } of order) {

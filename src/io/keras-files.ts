@@ -19,7 +19,7 @@ import { files } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
 import { isObject, snakeKey } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
-import { Tensor } from '../tensor.js';
+import { firstNonFinite, Tensor } from '../tensor.js';
 import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
 import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
@@ -85,7 +85,7 @@ function setLayerWeights(model: Sequential, perLayer: Map<Layer, { name: string;
       if (s.shape.join() !== p.shape.join()) {
         throw new Error(`${where}: weight ${s.name} of layer '${layer.name}' has shape [${s.shape.join(', ')}] but the layer's ${p.name} needs [${p.shape.join(', ')}]`);
       }
-      const bad = s.values.findIndex((v) => !Number.isFinite(v));
+      const bad = firstNonFinite(s.values);
       if (bad >= 0) throw new Error(`${where}: weight ${s.name} of layer '${layer.name}' holds ${s.values[bad]} at flat index ${bad}`);
       byKey.set(`${layer.name}/${p.name}`, new Tensor(s.values, p.shape));
     });

@@ -17,7 +17,7 @@
 import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { files } from '../host/host.js';
-import { Tensor } from '../tensor.js';
+import { firstNonFinite, Tensor } from '../tensor.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
 import { show } from '../format.js';
@@ -212,7 +212,7 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
       throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
     }
     const values = float32s(bytes, found.offset, p.size);
-    const bad = values.findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(values);
     if (bad >= 0) throw new Error(`${where}: weight ${key} holds ${values[bad]} at flat index ${bad}; a model with non-finite weights cannot be used`);
     weights.push(new Tensor(values, p.shape));
   }
