@@ -1,10 +1,23 @@
 // The prediction service, host-neutral: POST /predict with a photo (JPEG, PNG or PGM bytes) answers the
-// model's class probabilities as JSON. The host's entry hands in simdnet, the kernels and the model files
-// (worker.js for Cloudflare Workers, node-server.mjs for Node). The model loads on the first request:
-// Workers allow no I/O or long work at import.
+// model's class probabilities as JSON. The host's entry hands in the parts of simdnet it uses (named, not
+// the whole namespace: a bundler then leaves out what a predict-only service never calls, such as the
+// training data generators and their word list), the kernels and the model files (worker.js for Cloudflare
+// Workers, node-server.mjs for Node). The model loads on the first request: Workers allow no I/O or long
+// work at import.
 
 /**
- * @param {{ sn: typeof import('simdnet'), wasm?: WebAssembly.Module, modelJson: object, weights: ArrayBuffer | Uint8Array }} deps
+ * @typedef {typeof import('simdnet')} Simdnet
+ * @typedef {{ ready: Simdnet['ready'], loadModel: Simdnet['loadModel'], decodeImage: Simdnet['io']['decodeImage'],
+ *   imageToTensor: Simdnet['io']['imageToTensor'], labels: readonly string[] }} Parts
+ */
+
+/** The parts of simdnet the handler uses, picked out of its exports (see worker.js). */
+export function pick({ ready, loadModel, io, data }) {
+  return { ready, loadModel, decodeImage: io.decodeImage, imageToTensor: io.imageToTensor, labels: data.LAB_LABELS };
+}
+
+/**
+ * @param {{ sn: Parts, wasm?: WebAssembly.Module, modelJson: object, weights: ArrayBuffer | Uint8Array }} deps
  */
 export function createHandler({ sn, wasm, modelJson, weights }) {
   let loading = null;
@@ -12,7 +25,7 @@ export function createHandler({ sn, wasm, modelJson, weights }) {
     await sn.ready(wasm ? { wasm } : { flavour: 'simd' });
     const model = await sn.loadModel({ modelJson, weights });
     const [height, width, channels] = model.inputShape;
-    const names = modelJson.userDefinedMetadata?.simdnet_class_names ?? sn.data.LAB_LABELS;
+    const names = modelJson.userDefinedMetadata?.simdnet_class_names ?? sn.labels;
     return { model, size: [height, width], channels, names };
   })());
 
@@ -24,8 +37,8 @@ export function createHandler({ sn, wasm, modelJson, weights }) {
       const { model, size, channels, names } = await load();
       let x;
       try {
-        const image = sn.io.decodeImage(new Uint8Array(await request.arrayBuffer()), 'the upload');
-        x = sn.io.imageToTensor(image, { size, channels });
+        const image = sn.decodeImage(new Uint8Array(await request.arrayBuffer()), 'the upload');
+        x = sn.imageToTensor(image, { size, channels });
       } catch (e) {
         return Response.json({ error: e.message }, { status: 400 });
       }

@@ -3,11 +3,11 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import * as sn from 'simdnet';
-import { createHandler } from './handler.js';
+import { createHandler, pick } from './handler.js';
 
 const dir = new URL('./model/', import.meta.url);
 const handler = createHandler({
-  sn,
+  sn: pick(sn),
   modelJson: JSON.parse(await readFile(new URL('model.json', dir), 'utf8')),
   weights: await readFile(new URL('weights.bin', dir)),
 });
