@@ -119,6 +119,11 @@ export class Network {
 
   // ---- data checks and staging -------------------------------------------------------------------
 
+  /**
+   * Refuses an x the model cannot take; returns its sample count. For a variableSteps model it also shapes
+   * the layers for x's sequence length (useSteps), on purpose: checkY and the plan that follow need the
+   * output shape for that length.
+   */
   checkX(x: Tensor, arg: string, fn: string): number {
     if (!(x instanceof Tensor)) throw new Error(`${fn}: ${arg} must be an sn.tensor, got ${x === null ? 'null' : typeof x}`);
     const want = this.inputShape;
