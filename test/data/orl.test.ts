@@ -20,9 +20,11 @@ import { setConvAlgorithm } from '../../src/layers/winograd.js';
 
 const ORL = path.resolve(__dirname, '../../../shared/data/orl_faces');
 const present = existsSync(ORL);
-const enabled = process.env.SIMDNET_ORL !== '0';
+// An accuracy study (six 60-epoch runs, ~7 min on two idle cores): not part of `npm test`, which must stay
+// under 15 minutes; `npm run test:orl` runs it and CI runs that as its own step.
+const enabled = process.env.SIMDNET_ORL === '1';
 if (!present) console.log(`ORL real-face test skipped: ${ORL} is not present`);
-else if (!enabled) console.log('ORL real-face test skipped: SIMDNET_ORL=0');
+else if (!enabled) console.log('ORL real-face test skipped: it runs with SIMDNET_ORL=1 (npm run test:orl)');
 
 describe('real faces (ORL)', () => {
   const skip = !present || !enabled;
