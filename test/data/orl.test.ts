@@ -21,7 +21,8 @@ import { setConvAlgorithm } from '../../src/layers/winograd.js';
 const ORL = path.resolve(__dirname, '../../../shared/data/orl_faces');
 const present = existsSync(ORL);
 // An accuracy study (six 60-epoch runs, ~7 min on two idle cores): not part of `npm test`, which must stay
-// under 15 minutes; `npm run test:orl` runs it and CI runs that as its own step.
+// under 15 minutes; `npm run test:orl` runs it (on the plain-SIMD kernels its figures were measured with) and
+// CI runs that as its own step.
 const enabled = process.env.SIMDNET_ORL === '1';
 if (!present) console.log(`ORL real-face test skipped: ${ORL} is not present`);
 else if (!enabled) console.log('ORL real-face test skipped: it runs with SIMDNET_ORL=1 (npm run test:orl)');
