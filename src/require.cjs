@@ -3,7 +3,7 @@
 // simdnet has no top-level await, which require(esm) needs). Older Node cannot require an ES module: say
 // what to do instead.
 try {
-  module.exports = require('./index.js');
+  module.exports = require('./bundle/index.js');
 } catch (e) {
   if (e && (e.code === 'ERR_REQUIRE_ESM' || e.code === 'ERR_REQUIRE_ASYNC_MODULE')) {
     const err = new Error(`simdnet is an ES module, which this Node (${process.version}) cannot require(); ` +
