@@ -62,6 +62,21 @@ describe('syntheticFaces', () => {
     expect(loaded.x.shape).toEqual([64, 42, 42, 3]);
   }, 300_000);
 
+  it('facePhotos renders the set without files: perPerson gives the full set\'s first photos, pixel for pixel', async () => {
+    const photos = [...sn.data.facePhotos({ seed: 3, perPerson: 2 })];
+    expect(photos).toHaveLength(32);
+    expect(photos.map((p) => p.label).join('')).toBe(sn.data.LAB_LABELS.map((l) => l + l).join(''));
+    expect(photos.every((p, i) => p.index === i && p.total === 32 && p.split === 'train' && p.number === 1 + (i % 2))).toBe(true);
+    const k2 = photos.find((p) => p.label === 'K' && p.number === 2)!;
+    expect([k2.image.width, k2.image.height, k2.image.channels, k2.classIndex]).toEqual([384, 286, 1, 9]);
+    // encoded as syntheticFaces encodes it, it is byte for byte the file the full set (seed 3, written above) holds
+    const jpeg = (await import('jpeg-js')).default;
+    const rgba = new Uint8Array(384 * 286 * 4).map((_, i) => (i % 4 === 3 ? 255 : k2.image.data[i >> 2]));
+    const encoded = Buffer.from(jpeg.encode({ data: rgba, width: 384, height: 286 }, 90).data);
+    expect(encoded.equals(readFileSync(path.join(root, 'set', 'train', 'K', '0002.jpg')))).toBe(true);
+    expect(() => sn.data.facePhotos({ perPerson: 0 }).next()).toThrow('facePhotos: perPerson must be a positive integer, got 0');
+  });
+
   it('leaves nothing behind when generation is interrupted', async () => {
     const dir = path.join(root, 'interrupted');
     await expect(sn.data.syntheticFaces({ dir, seed: 0, onProgress: (d) => { if (d === 5) throw new Error('power cut'); } })).rejects.toThrow('power cut');
