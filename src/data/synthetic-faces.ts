@@ -56,14 +56,17 @@ export interface FacePhoto {
 
 export interface FacePhotosOptions {
   seed?: number;
-  /** Only each person's first perPerson train photos (the full set's own first photos) and no test photos. */
+  /** Only each person's first perPerson train photos (the full set's own first photos). */
   perPerson?: number;
+  /** Whether the test folder's photos come too; default: yes, unless perPerson is given. */
+  test?: boolean;
 }
 
 /**
  * The set's photos, rendered one at a time in the order syntheticFaces writes them (person by person,
  * train photos then test photos), with no file system: syntheticFaces encodes each as a JPEG, a browser
- * page renders the set in place. `perPerson` gives a quick subset with the same pixels.
+ * page renders the set in place. `perPerson` gives a quick subset with the same pixels (a person's test
+ * photos come after all of their train photos, so they are left out with it).
  */
 export function* facePhotos(opts: FacePhotosOptions = {}): Generator<FacePhoto> {
   const seed = opts.seed ?? 0;
@@ -72,7 +75,8 @@ export function* facePhotos(opts: FacePhotosOptions = {}): Generator<FacePhoto> 
   if (cap !== undefined && !(Number.isInteger(cap) && cap > 0)) throw new Error(`facePhotos: perPerson must be a positive integer, got ${show(cap)}`);
   const counts = photoCounts(seed);
   const trainOf = (i: number) => Math.min(counts[i], cap ?? Infinity);
-  const testOf = cap === undefined ? TEST_PER_PERSON : 0;
+  if (opts.test && cap !== undefined) throw new Error('facePhotos: test photos follow all of a person\'s train photos; give perPerson or test, not both');
+  const testOf = (opts.test ?? cap === undefined) ? TEST_PER_PERSON : 0;
   const total = LAB_LABELS.reduce((s, _, i) => s + trainOf(i) + testOf, 0);
   const rng = new Random(seed);
   const people = LAB_LABELS.map((_, i) => makePerson(rng, i));

@@ -28,15 +28,22 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => { server?.close(); });
 
-/** A generated face photo the page has not trained on (the 7th of a person; the page takes 6 each), as a JPEG file. */
+/** Generated photos per person the page trains on (few: the test stays quick), and the validation share of them. */
+const PER_PERSON = 6;
+const VAL = Math.ceil(16 * PER_PERSON * 0.15);
+
+/** A generated face photo the page has not trained on (the next one of a person), as a JPEG file. */
 async function facePhotoFile(): Promise<string> {
-  const photo = [...sn.data.facePhotos({ seed: 0, perPerson: 7 })].find((p) => p.label === 'K' && p.number === 7)!;
+  const photo = [...sn.data.facePhotos({ seed: 0, perPerson: PER_PERSON + 1 })].find((p) => p.label === 'K' && p.number === PER_PERSON + 1)!;
   const jpeg = (await import('jpeg-js')).default;
   const rgba = new Uint8Array(384 * 286 * 4).map((_, i) => (i % 4 === 3 ? 255 : photo.image.data[i >> 2]));
-  const file = join(tmp, 'K_0007.jpg');
+  const file = join(tmp, 'K_next.jpg');
   writeFileSync(file, jpeg.encode({ data: rgba, width: 384, height: 286 }, 90).data);
   return file;
 }
+
+/** expect.poll with room for a busy machine (its default gives up after a second). */
+const poll = <T>(fn: () => Promise<T> | T, timeout = 60_000) => expect.poll(fn, { timeout, interval: 100 });
 
 describe('simdnet Studio', () => {
   it('bundles the page without simdnet and the worker with it, neither reaching a node: module', () => {
@@ -84,13 +91,13 @@ describe('simdnet Studio', () => {
       // bad inputs: photos of one class, a model.json without its weights
       const a1 = { name: 'A_0001.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a jpeg') };
       await byId('files').setInputFiles([a1, { ...a1, name: 'A_0002.jpg' }]);
-      await expect.poll(() => page.textContent('#data-error')).toContain('one class only (A)');
+      await poll(() => page.textContent('#data-error')).toContain('one class only (A)');
       await byId('load-files').setInputFiles([{ name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] })) }]);
-      await expect.poll(() => page.textContent('#model-error')).toContain('model.json needs weights.bin: pick it together with model.json');
+      await poll(() => page.textContent('#model-error')).toContain('model.json needs weights.bin: pick it together with model.json');
 
-      await byId('per-person').fill('6');
+      await byId('per-person').fill(String(PER_PERSON));
       await byId('generate').click();
-      await expect.poll(() => page.textContent('#split'), { timeout: 120_000 }).toContain('Split: 80 train / 16 validation photos');
+      await poll(() => page.textContent('#split'), 120_000).toContain(`Split: ${16 * PER_PERSON - VAL} train / ${VAL} validation photos`);
       expect(await page.locator('.class-card').count()).toBe(16);
 
       await byId('optimizer').selectOption('adam');
@@ -98,7 +105,7 @@ describe('simdnet Studio', () => {
       await byId('epochs').fill('4');
       await byId('threads').fill('2');
       await byId('train').click();
-      await expect.poll(() => byId('status').textContent(), { timeout: 240_000 }).toMatch(/^done/);
+      await poll(() => byId('status').textContent(), 240_000).toMatch(/^done/);
 
       const history = JSON.parse((await byId('history').textContent())!) as Record<string, number[]>;
       process.stdout.write(`studio: ${await byId('status').textContent()}\n  loss ${history.loss.map((l) => l.toFixed(3)).join(' ')}\n`);
@@ -122,25 +129,25 @@ describe('simdnet Studio', () => {
 
       // a photo gets a prediction; a file that is no image gets an error
       await byId('predict-file').setInputFiles(photo);
-      await expect.poll(() => byId('prediction').textContent()).toMatch(/^[A-Z] \(\d+\.\d %\)$/);
+      await poll(() => byId('prediction').textContent()).toMatch(/^[A-Z] \(\d+\.\d %\)$/);
       const before = { text: await byId('prediction').textContent(), p: await byId('prediction').getAttribute('data-probabilities') };
       expect(JSON.parse(before.p!)).toHaveLength(16);
       await page.screenshot({ path: join(ROOT, 'dist/studio-test.png'), fullPage: true }).catch(() => undefined);
       await byId('predict-file').setInputFiles({ name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([0xff, 0xd8, 0xff, 0x00, 1, 2, 3]) });
-      await expect.poll(() => page.textContent('#predict-error')).toContain('broken.jpg');
+      await poll(() => page.textContent('#predict-error')).toContain('broken.jpg');
 
       // usable at 375 px: nothing wider than the window
       await page.setViewportSize({ width: 375, height: 800 });
-      await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 
       await byId('save').click();
-      await expect.poll(() => byId('model-status').textContent()).toContain('Saved in this browser');
+      await poll(() => byId('model-status').textContent()).toContain('Saved in this browser');
       await page.reload();
       await ready();
       await byId('load').click();
-      await expect.poll(() => byId('model-status').textContent()).toContain('Loaded indexeddb://simdnet-studio');
+      await poll(() => byId('model-status').textContent()).toContain('Loaded indexeddb://simdnet-studio');
       await byId('predict-file').setInputFiles(photo);
-      await expect.poll(() => byId('prediction').getAttribute('data-probabilities')).not.toBeNull();
+      await poll(() => byId('prediction').getAttribute('data-probabilities')).not.toBeNull();
       expect({ text: await byId('prediction').textContent(), p: await byId('prediction').getAttribute('data-probabilities') }).toEqual(before);
 
       expect(errors).toEqual([]);

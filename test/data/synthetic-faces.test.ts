@@ -75,6 +75,10 @@ describe('syntheticFaces', () => {
     const encoded = Buffer.from(jpeg.encode({ data: rgba, width: 384, height: 286 }, 90).data);
     expect(encoded.equals(readFileSync(path.join(root, 'set', 'train', 'K', '0002.jpg')))).toBe(true);
     expect(() => sn.data.facePhotos({ perPerson: 0 }).next()).toThrow('facePhotos: perPerson must be a positive integer, got 0');
+    // the whole set, or its train photos only (what `simdnet train` trains and validates on)
+    const sum = photoCounts(3).reduce((a, b) => a + b, 0);
+    expect(sn.data.facePhotos({ seed: 3 }).next().value!.total).toBe(sum + 64);
+    expect(sn.data.facePhotos({ seed: 3, test: false }).next().value!.total).toBe(sum);
   });
 
   it('leaves nothing behind when generation is interrupted', async () => {

@@ -23,8 +23,7 @@ export interface Photos {
 export function renderFaces(sn: Sn, seed: number, perPerson: number | null, onProgress?: (done: number, total: number) => void): Photos {
   const per = SIDE * SIDE * 3;
   const chunks: Float32Array[] = [], labels: number[] = [], names: string[] = [];
-  for (const photo of sn.data.facePhotos({ seed, perPerson: perPerson ?? undefined })) {
-    if (photo.split !== 'train') continue;
+  for (const photo of sn.data.facePhotos({ seed, perPerson: perPerson ?? undefined, test: false })) {
     chunks.push(sn.io.imageToTensor(photo.image, { size: [SIDE, SIDE], channels: 3 }).data as Float32Array);
     labels.push(photo.classIndex);
     names.push(`${photo.label} #${photo.number}`);
