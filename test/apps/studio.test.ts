@@ -88,12 +88,19 @@ describe('simdnet Studio', () => {
       // every form control has a label
       expect(await page.evaluate(() => [...document.querySelectorAll('input, select')].filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label')).map((e) => e.id))).toEqual([]);
 
-      // bad inputs: photos of one class, a model.json without its weights
+      // bad inputs: photos of one class, a model.json without its weights, a model that does not take photos
       const a1 = { name: 'A_0001.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a jpeg') };
       await byId('files').setInputFiles([a1, { ...a1, name: 'A_0002.jpg' }]);
       await poll(() => page.textContent('#data-error')).toContain('one class only (A)');
       await byId('load-files').setInputFiles([{ name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] })) }]);
       await poll(() => page.textContent('#model-error')).toContain('model.json needs weights.bin: pick it together with model.json');
+      const dense = sn.sequential();
+      dense.add(sn.layers.dense({ units: 2, activation: 'softmax', inputShape: [4] }));
+      const notPhotos = await dense.toArtifacts();
+      await byId('load-files').setInputFiles([
+        { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(notPhotos.modelJson)) },
+        { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(notPhotos.weights) }]);
+      await poll(() => page.textContent('#model-error')).toContain('model.json does not fit the Studio: it takes inputs of shape [4]');
 
       await byId('per-person').fill(String(PER_PERSON));
       await byId('generate').click();
