@@ -270,6 +270,7 @@ async function train(): Promise<void> {
     $('status').textContent = `done${stopped}: ${r.epochs} epochs in ${duration(r.seconds)}, validation accuracy ` +
       `${(r.evaluation.accuracy * 100).toFixed(1)} %, ${r.imgPerSec.toFixed(0)} training images/s on ${recipe.threads} thread${recipe.threads > 1 ? 's' : ''}`;
     $('model-status').textContent = `Model: the lab CNN ${model?.source ?? ''}, classes ${r.model.classNames.join(' ')}. Not saved yet.`;
+    showError('model-error', null);
     mark('trainEnd');
   } catch (e) {
     $('status').textContent = `training failed: ${(e as Error).message}`;
