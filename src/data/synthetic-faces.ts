@@ -60,6 +60,11 @@ export interface FacePhotosOptions {
   perPerson?: number;
   /** Whether the test folder's photos come too; default: yes, unless perPerson is given. */
   test?: boolean;
+  /**
+   * Only these people (indices into LAB_LABELS), in this order: each person's photos come from their own
+   * random stream, so a subset has the same pixels and several workers can render the set in parallel.
+   */
+  people?: number[];
 }
 
 /**
@@ -77,11 +82,15 @@ export function* facePhotos(opts: FacePhotosOptions = {}): Generator<FacePhoto> 
   const trainOf = (i: number) => Math.min(counts[i], cap ?? Infinity);
   if (opts.test && cap !== undefined) throw new Error('facePhotos: test photos follow all of a person\'s train photos; give perPerson or test, not both');
   const testOf = (opts.test ?? cap === undefined) ? TEST_PER_PERSON : 0;
-  const total = LAB_LABELS.reduce((s, _, i) => s + trainOf(i) + testOf, 0);
+  const chosen = opts.people ?? LAB_LABELS.map((_, i) => i);
+  if (!Array.isArray(chosen) || !chosen.every((i) => Number.isInteger(i) && i >= 0 && i < LAB_LABELS.length) || new Set(chosen).size !== chosen.length) {
+    throw new Error(`facePhotos: people must be distinct indices from 0 to ${LAB_LABELS.length - 1}, got ${show(opts.people)}`);
+  }
+  const total = chosen.reduce((s, i) => s + trainOf(i) + testOf, 0);
   const rng = new Random(seed);
   const people = LAB_LABELS.map((_, i) => makePerson(rng, i));
   let index = 0;
-  for (let i = 0; i < LAB_LABELS.length; i++) {
+  for (const i of chosen) {
     // each person's photos come from their own stream, so counts do not shift other people's photos
     const shots = new Random(seed * 7919 + i * 104729 + 1);
     for (let j = 0; j < trainOf(i) + testOf; j++) {

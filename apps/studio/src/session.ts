@@ -16,22 +16,50 @@ export interface Photos {
   names: string[];
 }
 
+/** One person's photos of the embedded face set, as the model sees them. */
+export interface PersonPhotos {
+  person: number; // index into sn.LAB_LABELS
+  x: Float32Array; // (photos, SIDE, SIDE, 3) in [0, 1]
+  names: string[];
+}
+
 /**
- * The embedded face set, rendered here by sn.data.facePhotos (the generator `simdnet train` writes its
- * JPEGs from) and resized as the loaders resize: the train photos, all of them or the first perPerson.
+ * Some people's train photos of the embedded face set, rendered by sn.data.facePhotos (the generator
+ * `simdnet train` writes its JPEGs from) and resized as the loaders resize; all of them, or the first perPerson.
  */
-export function renderFaces(sn: Sn, seed: number, perPerson: number | null, onProgress?: (done: number, total: number) => void): Photos {
+export function renderPeople(sn: Sn, seed: number, perPerson: number | null, people: number[], onPhoto?: (done: number, total: number) => void): PersonPhotos[] {
   const per = SIDE * SIDE * 3;
-  const chunks: Float32Array[] = [], labels: number[] = [], names: string[] = [];
-  for (const photo of sn.data.facePhotos({ seed, perPerson: perPerson ?? undefined, test: false })) {
-    chunks.push(sn.io.imageToTensor(photo.image, { size: [SIDE, SIDE], channels: 3 }).data as Float32Array);
-    labels.push(photo.classIndex);
-    names.push(`${photo.label} #${photo.number}`);
-    onProgress?.(photo.index + 1, photo.total);
+  const out: { person: number; chunks: Float32Array[]; names: string[] }[] = people.map((person) => ({ person, chunks: [], names: [] }));
+  for (const photo of sn.data.facePhotos({ seed, perPerson: perPerson ?? undefined, test: false, people })) {
+    const mine = out[people.indexOf(photo.classIndex)];
+    mine.chunks.push(sn.io.imageToTensor(photo.image, { size: [SIDE, SIDE], channels: 3 }).data as Float32Array);
+    mine.names.push(`${photo.label} #${photo.number}`);
+    onPhoto?.(photo.index + 1, photo.total);
   }
-  const x = new Float32Array(chunks.length * per);
-  chunks.forEach((c, i) => x.set(c, i * per));
-  return { x: sn.tensor(x, [chunks.length, SIDE, SIDE, 3]), labels: Int32Array.from(labels), classNames: [...sn.LAB_LABELS], names };
+  return out.map(({ person, chunks, names }) => {
+    const x = new Float32Array(chunks.length * per);
+    chunks.forEach((c, i) => x.set(c, i * per));
+    return { person, x, names };
+  });
+}
+
+/** The set from its people, in the order of LAB_LABELS (loadImageFolder's order, so the CLI's split). */
+export function photosFrom(sn: Sn, parts: PersonPhotos[]): Photos {
+  const sorted = [...parts].sort((a, b) => a.person - b.person);
+  const per = SIDE * SIDE * 3;
+  const n = sorted.reduce((s, p) => s + p.names.length, 0);
+  const x = new Float32Array(n * per), labels = new Int32Array(n), names: string[] = [];
+  for (const p of sorted) {
+    x.set(p.x, names.length * per);
+    labels.fill(p.person, names.length, names.length + p.names.length);
+    names.push(...p.names);
+  }
+  return { x: sn.tensor(x, [n, SIDE, SIDE, 3]), labels, classNames: [...sn.LAB_LABELS], names };
+}
+
+/** The whole set's train photos (or the first perPerson of each person), on this thread. */
+export function renderFaces(sn: Sn, seed: number, perPerson: number | null, onProgress?: (done: number, total: number) => void): Photos {
+  return photosFrom(sn, renderPeople(sn, seed, perPerson, sn.LAB_LABELS.map((_, i) => i), onProgress));
 }
 
 /** The stratified split of sn.utils.trainTestSplit (the CLI's), as photo indices. */

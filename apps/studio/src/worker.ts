@@ -1,14 +1,59 @@
 // The Studio's training worker: it owns simdnet (kernels, helper threads, the photos as tensors, the model)
-// so that the page never runs a kernel. Requests are handled one at a time, in order.
+// so that the page never runs a kernel. Requests are handled one at a time, in order. The same file, started
+// under the name RENDER_ROLE, is a render worker: it renders some people of the face set, in parallel with
+// the others (each person's photos come from their own random stream, so the pixels are the same).
 import * as sn from 'simdnet';
 import { SIDE, type Answer, type DatasetInfo, type Envelope, type ModelInfo, type Prediction, type Replies, type Request, type SplitInfo, type WorkerEvent } from './protocol.js';
-import { buildModel, checkRecipe, evaluatePhotos, renderFaces, splitIndices, steadyRate, trainModel, type Photos } from './session.js';
+import { buildModel, checkRecipe, evaluatePhotos, photosFrom, renderPeople, splitIndices, steadyRate, trainModel, type PersonPhotos, type Photos } from './session.js';
 
 const scope = self as unknown as {
-  postMessage(message: Answer, transfer?: Transferable[]): void;
-  onmessage: ((e: MessageEvent<Envelope>) => void) | null;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent) => void) | null;
   crossOriginIsolated?: boolean;
+  name: string;
 };
+const RENDER_ROLE = 'simdnet-studio-render';
+
+interface RenderJob { seed: number; perPerson: number | null; people: number[] }
+type RenderNews = { done: number; total: number } | { parts: PersonPhotos[] } | { error: string };
+
+/** The face set rendered by one render worker per core, each taking every cores-th person. */
+async function renderInParallel(seed: number, perPerson: number | null, send: (e: WorkerEvent) => void): Promise<Photos> {
+  const k = sn.LAB_LABELS.length;
+  const workers = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8));
+  const progress = new Array<{ done: number; total: number }>(workers).fill({ done: 0, total: 0 });
+  const jobs = Array.from({ length: workers }, (_, w) => Array.from({ length: k }, (_, i) => i).filter((i) => i % workers === w));
+  const parts = await Promise.all(jobs.map((people, w) => new Promise<PersonPhotos[]>((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { type: 'module', name: RENDER_ROLE });
+    worker.onmessage = (e: MessageEvent<RenderNews>) => {
+      const m = e.data;
+      if ('done' in m) {
+        progress[w] = m;
+        const done = progress.reduce((s, p) => s + p.done, 0), total = progress.reduce((s, p) => s + p.total, 0);
+        if (progress.every((p) => p.total > 0)) send({ kind: 'progress', what: 'rendering faces', done, total });
+        return;
+      }
+      worker.terminate();
+      if ('error' in m) reject(new Error(`rendering the faces failed: ${m.error}`)); else resolve(m.parts);
+    };
+    worker.onerror = (e) => { worker.terminate(); reject(new Error(`a render worker failed: ${e.message || 'it could not start'}`)); };
+    worker.postMessage({ seed, perPerson, people } satisfies RenderJob);
+  })));
+  return photosFrom(sn, parts.flat());
+}
+
+/** The render role: one job, then the photos (their buffers transferred). */
+function renderRole(): void {
+  scope.onmessage = (e: MessageEvent<RenderJob>) => {
+    try {
+      const { seed, perPerson, people } = e.data;
+      const parts = renderPeople(sn, seed, perPerson, people, (done, total) => { if (done % 4 === 0 || done === total) scope.postMessage({ done, total } satisfies RenderNews); });
+      scope.postMessage({ parts } satisfies RenderNews, parts.map((p) => p.x.buffer as ArrayBuffer));
+    } catch (err) {
+      scope.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies RenderNews);
+    }
+  };
+}
 
 let photos: Photos | null = null;
 let source = '';
@@ -98,7 +143,7 @@ const handlers: { [T in Request['type']]: (r: Extract<Request, { type: T }>, sen
 
   async generate(r, send) {
     const perPerson = r.perPerson;
-    photos = renderFaces(sn, r.seed, perPerson, (done, total) => { if (done % 8 === 0 || done === total) send({ kind: 'progress', what: 'rendering faces', done, total }); });
+    photos = await renderInParallel(r.seed, perPerson, send);
     source = `generated faces, seed ${r.seed}${perPerson ? `, first ${perPerson} per person` : ''}`;
     skipped = [];
     split = null;
@@ -184,17 +229,19 @@ function transfers(result: unknown): Transferable[] {
 }
 
 let queue: Promise<void> = Promise.resolve();
-scope.onmessage = (e) => {
+const trainingRole = (e: MessageEvent<Envelope>) => {
   const { id, request } = e.data;
-  const send = (event: WorkerEvent) => scope.postMessage({ id, event });
+  const send = (event: WorkerEvent) => scope.postMessage({ id, event } satisfies Answer);
   queue = queue.then(async () => {
     try {
       const handler = handlers[request.type] as (r: Request, s: typeof send) => Promise<unknown>;
       if (!handler) throw new Error(`unknown request ${JSON.stringify(request.type)}`);
       const result = await handler(request, send);
-      scope.postMessage({ id, result }, transfers(result));
+      scope.postMessage({ id, result } satisfies Answer, transfers(result));
     } catch (err) {
-      scope.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+      scope.postMessage({ id, error: err instanceof Error ? err.message : String(err) } satisfies Answer);
     }
   });
 };
+
+if (scope.name === RENDER_ROLE) renderRole(); else scope.onmessage = trainingRole;
