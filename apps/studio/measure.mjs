@@ -1,7 +1,8 @@
 // The Studio's figures for the README: training speed in the page vs Node (the same session.ts code, the
 // same face set, recipe and thread count), the time from opening the page to the end of the first epoch,
 // and the bundle sizes. Page and Node runs alternate, so a busy machine slows both alike.
-//   npm run build && node apps/studio/measure.mjs [--rounds 2] [--epochs 3] [--threads 2] [--screenshot FILE]
+//   npm run build && node apps/studio/measure.mjs [--rounds 2] [--epochs 3] [--threads 2] [--optimizer sgd|adam]
+//                                                 [--per-person N] [--screenshot FILE]
 // Node runs with --experimental-wasm-relaxed-simd (Node 20), so both sides use the relaxed-SIMD kernels.
 import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -17,9 +18,12 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({ options: {
   rounds: { type: 'string', default: '2' }, epochs: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' },
   screenshot: { type: 'string' }, 'node-run': { type: 'boolean', default: false }, 'per-person': { type: 'string' },
+  optimizer: { type: 'string', default: 'sgd' },
 } });
 const epochs = Number(opts.epochs), threads = Number(opts.threads), perPerson = opts['per-person'] ? Number(opts['per-person']) : null;
-const recipe = { optimizer: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true, lrDrop: 0.5, dropEvery: 10, epochs, batchSize: 32, threads, seed: 0, testSize: 0.15 };
+const LR = { sgd: 0.01, adam: 0.001, adagrad: 0.01, rmsprop: 0.001 };
+if (!(opts.optimizer in LR)) throw new Error(`--optimizer must be one of ${Object.keys(LR).join(', ')}, got ${opts.optimizer}`);
+const recipe = { optimizer: opts.optimizer, lr: LR[opts.optimizer], momentum: 0.9, nesterov: true, lrDrop: 0.5, dropEvery: 10, epochs, batchSize: 32, threads, seed: 0, testSize: 0.15 };
 
 /** Node's side: session.ts bundled against simdnet's Node entry, run in this (child) process. */
 async function nodeRun() {
@@ -48,6 +52,7 @@ async function pageRun(browser, origin, screenshot) {
   await page.goto(`${origin}/`);
   await page.waitForSelector('#env[data-ready="yes"]', { timeout: 120_000 });
   if (perPerson) await page.getByTestId('per-person').fill(String(perPerson));
+  await page.getByTestId('optimizer').selectOption(opts.optimizer); // the learning rate follows: Keras' default
   await page.getByTestId('epochs').fill(String(epochs));
   await page.getByTestId('threads').fill(String(threads));
   await page.getByTestId('generate').click();
@@ -98,7 +103,7 @@ async function main() {
       const p = await pageRun(browser, origin, r === Number(opts.rounds) - 1 ? opts.screenshot : undefined);
       console.log(`round ${r + 1} page  (Chromium ${version}): ${p.imgPerSec.toFixed(0)} img/s (epochs ${p.timings.imgPerSec.join(' / ')}), ` +
         `kernels ready ${p.timings.kernelsReady} ms, photos ready ${p.timings.dataReady} ms, first epoch ${p.timings.firstEpoch} ms after opening; ${p.env}; load ${load()}`);
-      const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url), '--node-run', '--epochs', String(epochs), '--threads', String(threads), ...(perPerson ? ['--per-person', String(perPerson)] : [])], { encoding: 'utf8', timeout: 1_800_000 });
+      const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', fileURLToPath(import.meta.url), '--node-run', '--epochs', String(epochs), '--threads', String(threads), '--optimizer', opts.optimizer, ...(perPerson ? ['--per-person', String(perPerson)] : [])], { encoding: 'utf8', timeout: 1_800_000 });
       if (child.status !== 0) throw new Error(`node run failed: ${child.stderr}`);
       const n = JSON.parse(child.stdout.trim().split('\n').pop());
       console.log(`round ${r + 1} node  (${process.version}, ${n.backend}): ${n.imgPerSec.toFixed(0)} img/s (epochs ${n.epochRates.map((x) => x.toFixed(0)).join(' / ')}), rendering ${n.photos} photos ${n.renderSeconds.toFixed(1)} s; load ${load()}`);

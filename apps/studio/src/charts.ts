@@ -82,9 +82,10 @@ export class TrainingChart {
     return { batches: this.xs.length, epochs: this.trainEpochs.filter((v) => v !== null).length };
   }
 
+  /** Redraws at most four times a second: painting competes with training for the cores. */
   private draw(): void {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => { this.pending = false; this.plot.setData(this.data()); });
+    setTimeout(() => { this.pending = false; this.plot.setData(this.data()); }, 250);
   }
 }

@@ -3,7 +3,7 @@
 import { TrainingChart } from './charts.js';
 import { checkClasses, labelFiles } from './folders.js';
 import {
-  DEFAULT_LR, type DatasetInfo, type Envelope, type Answer, type EpochEvent, type ModelInfo, type Prediction, type Recipe,
+  DEFAULT_LR, type BatchEvent, type DatasetInfo, type Envelope, type Answer, type EpochEvent, type ModelInfo, type Prediction, type Recipe,
   type Replies, type Request, type SplitInfo, type WorkerEvent,
 } from './protocol.js';
 import { classGrid, confusionTable, duration, misclassifiedList, thumbnail, topThree } from './render.js';
@@ -243,17 +243,26 @@ async function train(): Promise<void> {
   bar.value = 0;
   if (stopBuffer) Atomics.store(new Int32Array(stopBuffer), 0, 0);
   mark('trainStart');
+  // the figures of the latest batch, shown at most four times a second (painting competes with training)
+  let latest: BatchEvent | null = null, shown = true;
+  const showBatch = () => {
+    shown = true;
+    const e = latest!;
+    const x = e.epoch + (e.batch + 1) / e.steps;
+    bar.value = x / recipe.epochs;
+    const perEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b) / epochSeconds.length : (e.seconds / (e.batch + 1)) * e.steps;
+    const leftInEpoch = (e.seconds / (e.batch + 1)) * (e.steps - e.batch - 1);
+    $('stat-epoch').textContent = `${e.epoch + 1} / ${recipe.epochs} (batch ${e.batch + 1} / ${e.steps})`;
+    $('stat-eta').textContent = duration(leftInEpoch + perEpoch * (recipe.epochs - e.epoch - 1));
+    $('stat-rate').textContent = e.imgPerSec.toFixed(0);
+  };
   const onEvent = (e: WorkerEvent) => {
     if (e.kind === 'batch') {
       const x = e.epoch + (e.batch + 1) / e.steps;
       lossChart.addBatch(x, e.loss);
       accuracyChart.addBatch(x, e.accuracy);
-      bar.value = x / recipe.epochs;
-      const perEpoch = epochSeconds.length ? epochSeconds.reduce((a, b) => a + b) / epochSeconds.length : (e.seconds / (e.batch + 1)) * e.steps;
-      const leftInEpoch = (e.seconds / (e.batch + 1)) * (e.steps - e.batch - 1);
-      $('stat-epoch').textContent = `${e.epoch + 1} / ${recipe.epochs} (batch ${e.batch + 1} / ${e.steps})`;
-      $('stat-eta').textContent = duration(leftInEpoch + perEpoch * (recipe.epochs - e.epoch - 1));
-      $('stat-rate').textContent = e.imgPerSec.toFixed(0);
+      latest = e;
+      if (shown) { shown = false; setTimeout(showBatch, 250); }
     } else if (e.kind === 'epoch') {
       onEpoch(e, history, epochSeconds);
     }

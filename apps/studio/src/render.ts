@@ -72,12 +72,15 @@ export function confusionTable(table: HTMLTableElement, e: Evaluation): void {
 /** The validation photos the model got wrong, each with truth, prediction and probability. */
 export function misclassifiedList(box: HTMLElement, d: DatasetInfo | null, e: Evaluation): void {
   if (e.misclassified.length === 0) { box.replaceChildren(el('p', { text: 'None: every validation photo was recognised.' })); return; }
-  box.replaceChildren(...e.misclassified.map((m) => {
+  const more = e.misclassified.length - SHOWN_MISCLASSIFIED;
+  box.replaceChildren(...e.misclassified.slice(0, SHOWN_MISCLASSIFIED).map((m) => {
     const caption = `${e.classNames[m.truth]} → ${e.classNames[m.predicted]} (${(m.probability * 100).toFixed(0)} %)`;
     const label = `a photo of ${e.classNames[m.truth]} taken for ${e.classNames[m.predicted]} with probability ${(m.probability * 100).toFixed(0)} %`;
     return el('figure', { class: 'thumb' }, ...(d ? [photoThumb(d, m.index, label)] : []), el('figcaption', { text: caption }));
-  }));
+  }), ...(more > 0 ? [el('p', { class: 'muted', text: `and ${more} more` })] : []));
 }
+
+const SHOWN_MISCLASSIFIED = 40;
 
 /** The three most likely classes, with bars. */
 export function topThree(list: HTMLOListElement, p: Prediction): void {
