@@ -247,6 +247,7 @@ async function train(): Promise<void> {
   let latest: BatchEvent | null = null, shown = true;
   const showBatch = () => {
     shown = true;
+    if (!training) return; // the final figures are already shown
     const e = latest!;
     const x = e.epoch + (e.batch + 1) / e.steps;
     bar.value = x / recipe.epochs;
