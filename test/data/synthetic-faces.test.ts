@@ -80,7 +80,7 @@ describe('syntheticFaces', () => {
     expect(sn.data.facePhotos({ seed: 3 }).next().value!.total).toBe(sum + 64);
     expect(sn.data.facePhotos({ seed: 3, test: false }).next().value!.total).toBe(sum);
     // a subset of the people, in any order, renders the same photos (how the Studio renders in parallel)
-    const some = [...sn.data.facePhotos({ seed: 3, perPerson: 2, people: [9, 0] })];
+    const some = [...sn.data.facePhotos({ seed: 3, perPerson: 2, people: [8, 0] })];
     expect(some.map((p) => `${p.label}${p.number}`)).toEqual(['K1', 'K2', 'A1', 'A2']);
     expect(Buffer.from(some[1].image.data).equals(Buffer.from(k2.image.data))).toBe(true);
     expect(() => sn.data.facePhotos({ people: [0, 0] }).next()).toThrow('facePhotos: people must be distinct indices from 0 to 15, got [0,0]');
