@@ -297,6 +297,8 @@ function onEpoch(e: EpochEvent, history: Record<string, number[]>, epochSeconds:
   lossChart.addEpoch(e.epoch, e.logs.loss, e.logs.val_loss);
   accuracyChart.addEpoch(e.epoch, e.logs.accuracy, e.logs.val_accuracy);
   $('stat-lr').textContent = String(+e.lr.toPrecision(4));
+  $<HTMLProgressElement>('train-progress').value = (e.epoch + 1) / e.epochs;
+  $('stat-epoch').textContent = `${e.epoch + 1} / ${e.epochs}`;
   $('status').textContent = `training: epoch ${e.epoch + 1} / ${e.epochs} done, loss ${e.logs.loss.toFixed(4)}` +
     (e.logs.val_accuracy === undefined ? '' : `, validation accuracy ${(e.logs.val_accuracy * 100).toFixed(1)} %`);
   if (e.epoch === 0) mark('firstEpoch');
