@@ -1,6 +1,6 @@
 // The Studio (apps/studio) built as `npm run studio` builds it and driven in headless Chromium (Debian's
 // chromium, via playwright-core): generate a small face set, train the lab CNN 4 epochs with Adam on 2
-// threads, check the History, the charts and the results, predict a photo, save to IndexedDB, reload the
+// threads (after a run stopped with Stop), check the History, the charts and the results, predict a photo, save to IndexedDB, reload the
 // page, load, and get the identical prediction; bad inputs give errors in the page; no page error and no
 // request beyond the page's origin.
 import { spawnSync } from 'node:child_process';
@@ -106,6 +106,13 @@ describe('simdnet Studio', () => {
       await byId('generate').click();
       await poll(() => page.textContent('#split'), 120_000).toContain(`Split: ${16 * PER_PERSON - VAL} train / ${VAL} validation photos`);
       expect(await page.locator('.class-card').count()).toBe(16);
+
+      // Stop ends training after the current batch
+      await byId('epochs').fill('50');
+      await byId('train').click();
+      await poll(() => byId('status').textContent(), 120_000).toMatch(/epoch \d+ \/ 50 done/);
+      await byId('stop').click();
+      await poll(() => byId('status').textContent(), 120_000).toMatch(/^done \(stopped after \d+ of 50 epochs\)/);
 
       await byId('optimizer').selectOption('adam');
       expect(await byId('lr').inputValue()).toBe('0.001');
