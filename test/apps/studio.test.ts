@@ -1,8 +1,8 @@
 // The Studio (apps/studio) built as `npm run studio` builds it and driven in headless Chromium (Debian's
-// chromium, via playwright-core): generate a small face set, train the lab CNN 4 epochs with Adam on 2
-// threads (after a run stopped with Stop), check the History, the charts and the results, predict a photo, save to IndexedDB, reload the
-// page, load, and get the identical prediction; bad inputs give errors in the page; no page error and no
-// request beyond the page's origin.
+// chromium, via playwright-core): generate a small face set, stop a long run with Stop, train the lab CNN 4
+// epochs with Adam on 2 threads, check the History, the charts and the results, predict a photo, save to
+// IndexedDB, reload the page, load, and get the identical prediction; bad inputs give errors in the page;
+// no page error and no request beyond the page's origin.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
