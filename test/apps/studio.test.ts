@@ -1,10 +1,11 @@
 // The Studio (apps/studio) built as `npm run studio` builds it and driven in headless Chromium (Debian's
 // chromium, via playwright-core): generate a small face set, stop a long run with Stop, train the lab CNN 4
 // epochs with Adam on 2 threads, check the History, the charts and the results, predict a photo, save to
-// IndexedDB, reload the page, load, and get the identical prediction; bad inputs give errors in the page;
+// IndexedDB, reload the page, load, and get the identical prediction, and again through the downloaded
+// model.json + weights.bin picked back (which TensorFlow.js loads too); bad inputs give errors in the page;
 // no page error and no request beyond the page's origin.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -160,6 +161,32 @@ describe('simdnet Studio', () => {
       await ready();
       await byId('load').click();
       await poll(() => byId('model-status').textContent()).toContain('Loaded indexeddb://simdnet-studio');
+      await byId('predict-file').setInputFiles(photo);
+      await poll(() => byId('prediction').getAttribute('data-probabilities')).not.toBeNull();
+      expect({ text: await byId('prediction').textContent(), p: await byId('prediction').getAttribute('data-probabilities') }).toEqual(before);
+
+      // Download gives model.json and weights.bin, which load back by picking them: the same prediction again
+      const downloads: import('playwright-core').Download[] = [];
+      page.on('download', (d) => downloads.push(d));
+      await byId('download').click();
+      await poll(() => downloads.length).toBe(2);
+      const saved = await Promise.all(downloads.map(async (d) => { const f = join(tmp, d.suggestedFilename()); await d.saveAs(f); return f; }));
+      expect(saved.map((f) => f.slice(tmp.length + 1)).sort()).toEqual(['model.json', 'weights.bin']);
+      // ... and TensorFlow.js reads them: its prediction of the photo matches the page's
+      const tf = await import('@tensorflow/tfjs');
+      await tf.setBackend('cpu');
+      const json = JSON.parse(readFileSync(join(tmp, 'model.json'), 'utf8'));
+      const bin = readFileSync(join(tmp, 'weights.bin'));
+      const tfModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+      const x = sn.io.imageToTensor(sn.io.decodeImage(readFileSync(photo)), { size: [42, 42], channels: 3 });
+      const tfProbabilities = Array.from((tfModel.predict(tf.tensor(x.data as Float32Array, [1, 42, 42, 3])) as import('@tensorflow/tfjs').Tensor).dataSync());
+      const pageProbabilities = JSON.parse(before.p!) as number[];
+      expect(Math.max(...tfProbabilities.map((v, i) => Math.abs(v - pageProbabilities[i])))).toBeLessThan(1e-5);
+      await page.reload();
+      await ready();
+      await byId('load-files').setInputFiles(saved);
+      await poll(() => byId('model-status').textContent()).toContain('Loaded model.json');
       await byId('predict-file').setInputFiles(photo);
       await poll(() => byId('prediction').getAttribute('data-probabilities')).not.toBeNull();
       expect({ text: await byId('prediction').textContent(), p: await byId('prediction').getAttribute('data-probabilities') }).toEqual(before);
