@@ -1,10 +1,12 @@
 // The Studio page: forms, photos, charts and results. Every kernel runs in the training worker
 // (worker.ts); this thread only sends requests and draws what comes back.
 import { TrainingChart } from './charts.js';
+import { StudioWorker } from './client.js';
 import { checkClasses, labelFiles } from './folders.js';
+import { droppedFiles, modelFiles } from './picks.js';
 import {
-  DEFAULT_LR, type BatchEvent, type DatasetInfo, type Envelope, type Answer, type EpochEvent, type ModelInfo, type Prediction, type Recipe,
-  type Replies, type Request, type SplitInfo, type WorkerEvent,
+  DEFAULT_LR, type BatchEvent, type DatasetInfo, type EpochEvent, type ModelInfo, type Prediction, type Recipe, type Replies,
+  type SplitInfo, type WorkerEvent,
 } from './protocol.js';
 import { classGrid, confusionTable, duration, misclassifiedList, thumbnail, topThree } from './render.js';
 import { checkRecipe } from './session.js';
@@ -12,37 +14,6 @@ import { checkRecipe } from './session.js';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
 const IDB_TARGET = 'indexeddb://simdnet-studio';
-
-/** The training worker, as promises: one reply per request, events on the way. */
-class StudioWorker {
-  private readonly worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  private next = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; onEvent?: (e: WorkerEvent) => void }>();
-
-  constructor(onFailure: (message: string) => void) {
-    this.worker.onmessage = (e: MessageEvent<Answer>) => {
-      const a = e.data, p = this.pending.get(a.id);
-      if (!p) return;
-      if ('event' in a) { p.onEvent?.(a.event); return; }
-      this.pending.delete(a.id);
-      if ('error' in a) p.reject(new Error(a.error)); else p.resolve(a.result);
-    };
-    this.worker.onerror = (e) => {
-      const message = `the training worker failed: ${e.message || 'it could not start'}`;
-      for (const p of this.pending.values()) p.reject(new Error(message));
-      this.pending.clear();
-      onFailure(message);
-    };
-  }
-
-  call<T extends Request['type']>(request: Extract<Request, { type: T }>, onEvent?: (e: WorkerEvent) => void, transfer: Transferable[] = []): Promise<Replies[T]> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent });
-      this.worker.postMessage({ id, request } satisfies Envelope, transfer);
-    });
-  }
-}
 
 // ---- state ----------------------------------------------------------------------------------------------
 
@@ -199,27 +170,8 @@ async function usePhotos(files: File[], paths: string[], picked: boolean, source
   await summaryFor(r.dataset.classNames.length);
 }
 
-/** Every file under a dropped folder entry, with its path. */
-async function walk(entry: FileSystemEntry, prefix: string, out: { file: File; path: string }[]): Promise<void> {
-  const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-  if (entry.isFile) {
-    out.push({ file: await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej)), path });
-  } else if (entry.isDirectory) {
-    const reader = (entry as FileSystemDirectoryEntry).createReader();
-    for (;;) {
-      const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
-      if (batch.length === 0) break;
-      for (const e of batch) await walk(e, path, out);
-    }
-  }
-}
-
 async function onDrop(ev: DragEvent): Promise<void> {
-  const items = [...(ev.dataTransfer?.items ?? [])].map((i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
-  const found: { file: File; path: string }[] = [];
-  for (const entry of items) await walk(entry, '', found);
-  // one dropped folder reads like a picked one (its own name first); loose files read as the flat layout
-  const oneFolder = items.length === 1 && items[0].isDirectory;
+  const { found, oneFolder } = await droppedFiles(ev);
   await usePhotos(found.map((f) => f.file), found.map((f) => f.path), oneFolder, `your photos (${found.length} files dropped)`);
 }
 
@@ -378,25 +330,10 @@ async function download(): Promise<void> {
   $('model-status').textContent = 'Downloaded model.json and weights.bin (TensorFlow.js layers-model format: sn.loadModel and tf.loadLayersModel read them).';
 }
 
-/** model.json and its weight files, picked together: the weights concatenated in the manifest's order. */
+/** model.json and its weight files, picked together, loaded in the worker. */
 async function loadFiles(files: File[]): Promise<void> {
-  const jsons = files.filter((f) => /\.json$/i.test(f.name));
-  if (jsons.length !== 1) throw new Error(jsons.length ? `pick one model.json, not ${jsons.length} .json files` : 'pick model.json together with its weights file (weights.bin)');
-  const text = await jsons[0].text();
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(text).weightsManifest;
-  } catch (e) {
-    throw new Error(`${jsons[0].name} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(manifest)) throw new Error(`${jsons[0].name} is not a model.json: it has no weightsManifest`);
-  const paths = manifest.flatMap((g: { paths?: unknown }) => (Array.isArray(g?.paths) ? g.paths.map(String) : []));
-  const byName = new Map(files.map((f) => [f.name, f]));
-  const missing = paths.filter((p) => !byName.has(p.split('/').pop()!));
-  if (missing.length) throw new Error(`${jsons[0].name} needs ${missing.join(', ')}: pick it together with model.json`);
-  const parts = await Promise.all(paths.map((p) => byName.get(p.split('/').pop()!)!.arrayBuffer()));
-  const weights = await new Blob(parts).arrayBuffer();
-  modelLoaded(await worker.call({ type: 'loadFiles', modelJson: text, weights, name: jsons[0].name }, undefined, [weights]));
+  const m = await modelFiles(files);
+  modelLoaded(await worker.call({ type: 'loadFiles', ...m }, undefined, [m.weights]));
 }
 
 // ---- wiring -----------------------------------------------------------------------------------------------
