@@ -10,6 +10,7 @@ import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './f
 
 import { LAB_LABELS } from './labels.js';
 import { show } from '../format.js';
+import type { Image } from '../io/resize.js';
 
 export { LAB_LABELS };
 const VERSION = 1;
@@ -36,6 +37,71 @@ async function encodeJpeg(gray: Uint8Array): Promise<Uint8Array> {
   const rgba = new Uint8Array(PHOTO_WIDTH * PHOTO_HEIGHT * 4);
   for (let i = 0; i < gray.length; i++) { rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = gray[i]; rgba[4 * i + 3] = 255; }
   return jpeg.encode({ data: rgba, width: PHOTO_WIDTH, height: PHOTO_HEIGHT }, 90).data;
+}
+
+/** One photo of the set, as facePhotos renders it. */
+export interface FacePhoto {
+  /** The person's letter, and its index in LAB_LABELS. */
+  label: string;
+  classIndex: number;
+  /** Where syntheticFaces writes it: train/<label>/NNNN.jpg or test/<label>_NNNN.jpg, NNNN = number. */
+  split: 'train' | 'test';
+  number: number;
+  /** 0, 1, ... in rendering order, of total photos. */
+  index: number;
+  total: number;
+  /** PHOTO_WIDTH x PHOTO_HEIGHT grey pixels (channels 1). */
+  image: Image;
+}
+
+export interface FacePhotosOptions {
+  seed?: number;
+  /** Only each person's first perPerson train photos (the full set's own first photos). */
+  perPerson?: number;
+  /** Whether the test folder's photos come too; default: yes, unless perPerson is given. */
+  test?: boolean;
+  /**
+   * Only these people (indices into LAB_LABELS), in this order: each person's photos come from their own
+   * random stream, so a subset has the same pixels and several workers can render the set in parallel.
+   */
+  people?: number[];
+}
+
+/**
+ * The set's photos, rendered one at a time in the order syntheticFaces writes them (person by person,
+ * train photos then test photos), with no file system: syntheticFaces encodes each as a JPEG, a browser
+ * page renders the set in place. `perPerson` gives a quick subset with the same pixels (a person's test
+ * photos come after all of their train photos, so they are left out with it).
+ */
+export function* facePhotos(opts: FacePhotosOptions = {}): Generator<FacePhoto> {
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new Error(`facePhotos: seed must be an integer, got ${show(opts.seed)}`);
+  const cap = opts.perPerson;
+  if (cap !== undefined && !(Number.isInteger(cap) && cap > 0)) throw new Error(`facePhotos: perPerson must be a positive integer, got ${show(cap)}`);
+  const counts = photoCounts(seed);
+  const trainOf = (i: number) => Math.min(counts[i], cap ?? Infinity);
+  if (opts.test && cap !== undefined) throw new Error('facePhotos: test photos follow all of a person\'s train photos; give perPerson or test, not both');
+  const testOf = (opts.test ?? cap === undefined) ? TEST_PER_PERSON : 0;
+  const chosen = opts.people ?? LAB_LABELS.map((_, i) => i);
+  if (!Array.isArray(chosen) || !chosen.every((i) => Number.isInteger(i) && i >= 0 && i < LAB_LABELS.length) || new Set(chosen).size !== chosen.length) {
+    throw new Error(`facePhotos: people must be distinct indices from 0 to ${LAB_LABELS.length - 1}, got ${show(opts.people)}`);
+  }
+  const total = chosen.reduce((s, i) => s + trainOf(i) + testOf, 0);
+  const rng = new Random(seed);
+  const people = LAB_LABELS.map((_, i) => makePerson(rng, i));
+  let index = 0;
+  for (const i of chosen) {
+    // each person's photos come from their own stream, so counts do not shift other people's photos
+    const shots = new Random(seed * 7919 + i * 104729 + 1);
+    for (let j = 0; j < trainOf(i) + testOf; j++) {
+      const data = renderFace(people[i], makeShot(shots), shots);
+      const train = j < trainOf(i);
+      yield {
+        label: LAB_LABELS[i], classIndex: i, split: train ? 'train' : 'test', number: train ? j + 1 : j - counts[i] + 1,
+        index: index++, total, image: { width: PHOTO_WIDTH, height: PHOTO_HEIGHT, channels: 1, data },
+      };
+    }
+  }
 }
 
 /** Writes the set (once) and returns where it is. */
@@ -66,24 +132,15 @@ export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<
   await fs.mkdir(path.dirname(dir), { recursive: true });
   const tmp = await fs.mkdtemp(`${dir}.tmp-`);
   try {
-    const rng = new Random(seed);
-    const people = LAB_LABELS.map((_, i) => makePerson(rng, i));
-    const total = counts.reduce((a, b) => a + b, 0) + TEST_PER_PERSON * LAB_LABELS.length;
-    let done = 0;
+    const labelDirs = new Set<string>();
     await fs.mkdir(path.join(tmp, 'test'));
-    for (let i = 0; i < LAB_LABELS.length; i++) {
-      const label = LAB_LABELS[i];
-      await fs.mkdir(path.join(tmp, 'train', label), { recursive: true });
-      // each person's photos come from their own stream, so counts do not shift other people's photos
-      const shots = new Random(seed * 7919 + i * 104729 + 1);
-      for (let j = 0; j < counts[i] + TEST_PER_PERSON; j++) {
-        const img = renderFace(people[i], makeShot(shots), shots);
-        const file = j < counts[i]
-          ? path.join(tmp, 'train', label, `${String(j + 1).padStart(4, '0')}.jpg`)
-          : path.join(tmp, 'test', `${label}_${String(j - counts[i] + 1).padStart(4, '0')}.jpg`);
-        await fs.writeFile(file, await encodeJpeg(img));
-        opts.onProgress?.(++done, total);
-      }
+    for (const photo of facePhotos({ seed })) {
+      const classDir = path.join(tmp, 'train', photo.label);
+      if (photo.split === 'train' && !labelDirs.has(classDir)) { await fs.mkdir(classDir, { recursive: true }); labelDirs.add(classDir); }
+      const number = String(photo.number).padStart(4, '0');
+      const file = photo.split === 'train' ? path.join(classDir, `${number}.jpg`) : path.join(tmp, 'test', `${photo.label}_${number}.jpg`);
+      await fs.writeFile(file, await encodeJpeg(photo.image.data));
+      opts.onProgress?.(photo.index + 1, photo.total);
     }
     await fs.writeFile(path.join(tmp, 'manifest.json'), JSON.stringify({ version: VERSION, seed, labels: LAB_LABELS, counts: info.counts, testPerPerson: TEST_PER_PERSON }, null, 1));
     await fs.rename(tmp, dir).catch(async (e) => {

@@ -98,4 +98,23 @@ describe('architecture', () => {
     }
     expect(upward).toEqual([]);
   });
+
+  it('apps use the public API only: they import simdnet by its name, never a file of src/, and no node: module in app sources', () => {
+    const APPS = resolve(import.meta.dirname, '../../apps');
+    const appFiles = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = join(dir, e.name);
+      return e.isDirectory() ? appFiles(p) : e.name.endsWith('.ts') ? [p] : [];
+    });
+    const files = appFiles(APPS);
+    expect(files.length).toBeGreaterThan(3);
+    const bad: string[] = [];
+    for (const file of files) {
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        const target = spec.startsWith('.') ? resolve(dirname(file), spec) : spec;
+        if (target.startsWith(SRC) || spec.startsWith('node:')) bad.push(`${relative(APPS, file)} -> ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
 });

@@ -62,6 +62,30 @@ describe('syntheticFaces', () => {
     expect(loaded.x.shape).toEqual([64, 42, 42, 3]);
   }, 300_000);
 
+  it('facePhotos renders the set without files: perPerson gives the full set\'s first photos, pixel for pixel', async () => {
+    const photos = [...sn.data.facePhotos({ seed: 3, perPerson: 2 })];
+    expect(photos).toHaveLength(32);
+    expect(photos.map((p) => p.label).join('')).toBe(sn.data.LAB_LABELS.map((l) => l + l).join(''));
+    expect(photos.every((p, i) => p.index === i && p.total === 32 && p.split === 'train' && p.number === 1 + (i % 2))).toBe(true);
+    const k2 = photos.find((p) => p.label === 'K' && p.number === 2)!;
+    expect([k2.image.width, k2.image.height, k2.image.channels, k2.classIndex]).toEqual([384, 286, 1, 8]); // A C D F G H I J K
+    // encoded as syntheticFaces encodes it, it is byte for byte the file the full set (seed 3, written above) holds
+    const jpeg = (await import('jpeg-js')).default;
+    const rgba = new Uint8Array(384 * 286 * 4).map((_, i) => (i % 4 === 3 ? 255 : k2.image.data[i >> 2]));
+    const encoded = Buffer.from(jpeg.encode({ data: rgba, width: 384, height: 286 }, 90).data);
+    expect(encoded.equals(readFileSync(path.join(root, 'set', 'train', 'K', '0002.jpg')))).toBe(true);
+    expect(() => sn.data.facePhotos({ perPerson: 0 }).next()).toThrow('facePhotos: perPerson must be a positive integer, got 0');
+    // the whole set, or its train photos only (what `simdnet train` trains and validates on)
+    const sum = photoCounts(3).reduce((a, b) => a + b, 0);
+    expect(sn.data.facePhotos({ seed: 3 }).next().value!.total).toBe(sum + 64);
+    expect(sn.data.facePhotos({ seed: 3, test: false }).next().value!.total).toBe(sum);
+    // a subset of the people, in any order, renders the same photos (how the Studio renders in parallel)
+    const some = [...sn.data.facePhotos({ seed: 3, perPerson: 2, people: [8, 0] })];
+    expect(some.map((p) => `${p.label}${p.number}`)).toEqual(['K1', 'K2', 'A1', 'A2']);
+    expect(Buffer.from(some[1].image.data).equals(Buffer.from(k2.image.data))).toBe(true);
+    expect(() => sn.data.facePhotos({ people: [0, 0] }).next()).toThrow('facePhotos: people must be distinct indices from 0 to 15, got [0,0]');
+  });
+
   it('leaves nothing behind when generation is interrupted', async () => {
     const dir = path.join(root, 'interrupted');
     await expect(sn.data.syntheticFaces({ dir, seed: 0, onProgress: (d) => { if (d === 5) throw new Error('power cut'); } })).rejects.toThrow('power cut');
