@@ -8,7 +8,8 @@ export interface Kernels {
   strided_offsets(dst: Ptr, n: number, stride: number): void;
   gemm_packed_floats(n: number, k: number): number;
   gemm_pack(dst: Ptr, b: Ptr, bRs: number, bCs: number, n: number, k: number): void;
-  gemm_packed(c: Ptr, ldc: number, a: Ptr, rowOff: Ptr, redOff: Ptr, packed: Ptr, m: number, n: number, k: number, mode: number): void;
+  gemm_packed(c: Ptr, ldc: number, a: Ptr, rowOff: Ptr, redOff: Ptr, packed: Ptr, m: number, n: number, k: number, mode: number,
+    bias: Ptr, scratch: Ptr): void;
   // Winograd 3x3 convolutions (assembly/winograd.ts); m = 2, 4 or 6 (F(m x m, 3 x 3))
   winograd_chunk_tiles(m: number, cin: number, cout: number): number;
   winograd_filter_floats(m: number, cin: number, cout: number): number;
