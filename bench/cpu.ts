@@ -12,7 +12,9 @@ export interface CpuInfo {
   /** The microarchitecture, where known: 'Zen 5', 'Ice Lake (server)' ...; null otherwise. */
   kind: string | null;
   cores: number;
-  /** One line for a report: `AMD EPYC (AuthenticAMD family 26 model 2 = Zen 5), 2 cores`. */
+  /** lscpu's "Thread(s) per core": 2 means the cores are hyper-thread siblings sharing one core's FMA ports. */
+  threadsPerCore: number | null;
+  /** One line for a report: `AMD EPYC (AuthenticAMD family 26 model 2 = Zen 5), 2 cores, 1 thread per core`. */
   line: string;
 }
 
@@ -49,6 +51,8 @@ export function cpuInfo(): CpuInfo {
   const family = num(fields['CPU family']), modelNumber = num(fields.Model);
   const kind = kindOf(vendor, family, modelNumber);
   const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const threadsPerCore = num(fields['Thread(s) per core']);
   const id = vendor ? ` (${vendor} family ${family ?? '?'} model ${modelNumber ?? '?'}${kind ? ` = ${kind}` : ''})` : '';
-  return { model, vendor, family, modelNumber, kind, cores, line: `${model}${id}, ${cores} cores` };
+  const smt = threadsPerCore === null ? '' : `, ${threadsPerCore} thread${threadsPerCore > 1 ? 's' : ''} per core`;
+  return { model, vendor, family, modelNumber, kind, cores, threadsPerCore, line: `${model}${id}, ${cores} cores${smt}` };
 }
