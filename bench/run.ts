@@ -8,9 +8,10 @@ import os from 'node:os';
 import { Bench } from 'tinybench';
 import * as sn from '../src/index.js';
 import { GEMM_UKERNEL_SHIFT, createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
-import { microKernels, SHAPE_CLASSES, shapeClass, ukernelName } from '../src/runtime/ukernels.js';
+import { microKernels, SHAPE_CLASSES, ukernelName } from '../src/runtime/ukernels.js';
 import { cpuInfo } from './cpu.js';
 import { peak } from './peak.js';
+import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
 import { median } from './stats.js';
 
@@ -25,57 +26,6 @@ function p50(b: Bench, name: string): number {
   return r.latency!.p50;
 }
 
-/** A product of the bench: setup returns a run with the micro-kernel bits `uk` or-ed into the mode. */
-interface GemmShape { name: string; m: number; n: number; k: number; setup(rt: Runtime): (uk: number) => void }
-
-/** The conv GEMMs of the lab CNN at batch 32, with the offset tables the layers use. */
-function convShapes(): GemmShape[] {
-  const B = 32;
-  const convs: [string, number, number, number][] = [ // name, input size, cin, cout
-    ['conv1', 42, 3, 32], ['conv2', 40, 32, 32], ['conv3', 19, 32, 64], ['conv4', 17, 64, 64], ['conv5', 7, 64, 128], ['conv6', 5, 128, 128],
-  ];
-  const shapes: GemmShape[] = [];
-  const alloc = (rt: Runtime, floats: number) => { const o = rt.arena.alloc(floats * 4); rt.f32(o, floats).fill(0.01); return o; };
-  for (const [name, h, cin, cout] of convs) {
-    const ho = h - 2;
-    shapes.push({
-      name: `${name} forward`, m: B * ho * ho, n: cout, k: 9 * cin,
-      setup: (rt) => {
-        const x = alloc(rt, B * h * h * cin), w = alloc(rt, 9 * cin * cout), y = alloc(rt, B * ho * ho * cout), bias = alloc(rt, cout);
-        const win = rt.arena.alloc(B * ho * ho * 4), taps = rt.arena.alloc(9 * cin * 4);
-        rt.k.conv_window_offsets(win, B, ho, ho, h, h, cin, 1, 1);
-        rt.k.conv_tap_offsets(taps, 3, 3, cin, h);
-        return (uk) => rt.k.gemm(y, cout, x, win, taps, w, cout, 1, B * ho * ho, cout, 9 * cin, 2 | uk, bias, rt.gemmScratch);
-      },
-    });
-    if (name !== 'conv2') continue;
-    // backward-data: dX [B*H*W, Cin] = dYd (dilated/padded dY) ⋆ flipped W
-    const hd = h + 2;
-    shapes.push({
-      name: `${name} backward-data`, m: B * h * h, n: cin, k: 9 * cout,
-      setup: (rt) => {
-        const dyd = alloc(rt, B * hd * hd * cout), wf = alloc(rt, 9 * cout * cin), dx = alloc(rt, B * h * h * cin);
-        const win = rt.arena.alloc(B * h * h * 4), taps = rt.arena.alloc(9 * cout * 4);
-        rt.k.conv_window_offsets(win, B, h, h, hd, hd, cout, 1, 1);
-        rt.k.conv_tap_offsets(taps, 3, 3, cout, hd);
-        return (uk) => rt.k.gemm(dx, cin, dyd, win, taps, wf, cin, 1, B * h * h, cin, 9 * cout, uk, 0, rt.gemmScratch);
-      },
-    });
-    // backward-filter: dW [9*Cin, Cout] += Xᵀ (taps x windows) · dY
-    shapes.push({
-      name: `${name} backward-filter`, m: 9 * cin, n: cout, k: B * ho * ho,
-      setup: (rt) => {
-        const x = alloc(rt, B * h * h * cin), dy = alloc(rt, B * ho * ho * cout), dw = alloc(rt, 9 * cin * cout);
-        const win = rt.arena.alloc(B * ho * ho * 4), taps = rt.arena.alloc(9 * cin * 4);
-        rt.k.conv_window_offsets(win, B, ho, ho, h, h, cin, 1, 1);
-        rt.k.conv_tap_offsets(taps, 3, 3, cin, h);
-        return (uk) => rt.k.gemm(dw, cout, x, taps, win, dy, cout, 1, 9 * cin, cout, B * ho * ho, 1 | uk, 0, rt.gemmScratch);
-      },
-    });
-  }
-  return shapes;
-}
-
 /**
  * GFLOP/s of each shape with the micro-kernel chosen for its class and with the 4x8 load-splat kernel (the only
  * one before the variants), in alternating rounds (medians), per build.
@@ -83,21 +33,21 @@ function convShapes(): GemmShape[] {
 function gemmTable(flavours: Runtime[]): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   const rounds = quick ? 3 : 7;
-  for (const shape of convShapes()) {
-    const row: Record<string, unknown> = { shape: shape.name, M: shape.m, N: shape.n, K: shape.k };
+  for (const shape of [...convShapes(), ...winogradShapes()]) {
+    const row: Record<string, unknown> = { shape: shape.name };
     for (const rt of flavours) {
       const run = shape.setup(rt);
-      const chosen = microKernels(rt, true).codes[shapeClass(shape.m, shape.k)];
+      Object.assign(row, { M: shape.m, N: shape.n, K: shape.k });
+      const chosen = microKernels(rt, true).codes[classOf(shape)];
       const codes = chosen === 0 ? [0] : [0, chosen];
       const ms: number[][] = codes.map(() => []);
       for (const c of codes) { run(c << GEMM_UKERNEL_SHIFT); run(c << GEMM_UKERNEL_SHIFT); }
       for (let r = 0; r < rounds; r++) {
         codes.forEach((c, i) => { const t0 = performance.now(); run(c << GEMM_UKERNEL_SHIFT); ms[i].push(performance.now() - t0); });
       }
-      const gflops = (t: number) => (2 * shape.m * shape.n * shape.k) / (t / 1000) / 1e9;
       row[`${rt.flavour} kernel`] = ukernelName(chosen, rt.flavour).replace(/^f32_gemm_|__wasm(relaxed)?simd(_fma)?/g, '');
-      row[`${rt.flavour} GFLOP/s`] = gflops(median(ms[ms.length - 1]));
-      row[`${rt.flavour} 4x8_loadsplat GFLOP/s`] = gflops(median(ms[0]));
+      row[`${rt.flavour} GFLOP/s`] = gflops(shape, median(ms[ms.length - 1]));
+      row[`${rt.flavour} 4x8_loadsplat GFLOP/s`] = gflops(shape, median(ms[0]));
     }
     rows.push(row);
   }
