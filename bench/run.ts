@@ -157,11 +157,18 @@ async function main(): Promise<void> {
   for (const t of quick ? [2] : [2, 4]) scaling.push(await simdnetCnn(x32, t));
   sn.shutdownThreads();
   const peers: PeerResult[] = [];
+  let torch2: PeerResult | null = null;
   if (!args.has('--no-peers')) {
     peers.push(await tfjsPeer('wasm', x32, 32, quick));
     peers.push(await tfjsPeer('cpu', x32, quick ? 1 : 2, quick));
     const torch = torchPeer(1, quick);
-    if (typeof torch === 'string') log(torch); else peers.push(torch);
+    if (typeof torch === 'string') log(torch);
+    else {
+      peers.push(torch);
+      // PyTorch's own 2-thread speed-up: what the hardware allows, the reference for simdnet's
+      const two = torchPeer(2, quick);
+      if (typeof two !== 'string') torch2 = two;
+    }
   }
   const rows = [ours, ...peers].map((r) => ({
     runtime: r.peer,
@@ -176,6 +183,13 @@ async function main(): Promise<void> {
     runtime: r.peer, 'train img/s': r.trainImgPerSec, 'train speed-up': r.trainImgPerSec! / ours.trainImgPerSec!,
     'infer img/s (b32)': r.inferImgPerSec, 'infer speed-up': r.inferImgPerSec! / ours.inferImgPerSec!,
   }));
+  const torch1 = peers.find((p) => p.peer.startsWith('PyTorch'));
+  if (torch1 && torch2) {
+    for (const r of [torch1, torch2]) {
+      scaleRows.push({ runtime: r.peer, 'train img/s': r.trainImgPerSec, 'train speed-up': r.trainImgPerSec! / torch1.trainImgPerSec!,
+        'infer img/s (b32)': r.inferImgPerSec, 'infer speed-up': r.inferImgPerSec! / torch1.inferImgPerSec! });
+    }
+  }
   log(`\n## Threads (${os.cpus().length} cores; more threads than cores shows oversubscription)\n` + table(scaleRows));
   const cold = await coldStart();
   const rss = await trainingPeakRss();
