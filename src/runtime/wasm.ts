@@ -150,7 +150,9 @@ function plan(options: RuntimeOptions): { want: string; flavour: Flavour; shared
     throw new Error(`sn.ready: flavour must be 'auto', 'simd' or 'relaxed-simd', got ${JSON.stringify(want)}`);
   }
   const relaxedOk = want !== 'simd' && relaxedSimdSupported();
-  if (want === 'relaxed-simd' && !relaxedOk) {
+  // a build handed in (not a function of the file name) decides its flavour itself
+  const handedIn = options.wasm !== undefined && typeof options.wasm !== 'function';
+  if (want === 'relaxed-simd' && !relaxedOk && !handedIn) {
     throw new Error('simdnet: relaxed SIMD was requested but this host does not support it ' +
       '(Node 20 needs --experimental-wasm-relaxed-simd, which simdnet sets itself where node:v8 allows it)');
   }

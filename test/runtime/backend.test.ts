@@ -12,9 +12,9 @@ const run = promisify(execFile);
 /** A fresh Node with no flags: the build it loads, and whether relaxed SIMD validates, under env. */
 async function fresh(env: Record<string, string | undefined>): Promise<string> {
   const script = `const sn = await import(${JSON.stringify(path.resolve('dist/src/index.js'))});` +
-    'await sn.ready(); console.log(sn.backend(), process.execArgv.length);';
+    "await sn.ready(); console.log(sn.backend(), process.execArgv.filter((a) => a.startsWith('--experimental-wasm')).length);";
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script],
-    { env: { ...process.env, SIMDNET_WASM: undefined, ...env } as NodeJS.ProcessEnv });
+    { env: { ...process.env, SIMDNET_WASM: undefined, NODE_OPTIONS: undefined, ...env } as NodeJS.ProcessEnv });
   return stdout.trim();
 }
 
