@@ -8,11 +8,11 @@
 // strides, B(r, j) = b[r*bRs + j*bCs], and packed per (KC x NC) block into 8-column panels (zero-padded),
 // k-major, so the micro-kernel streams it — by `gemm` on every call, or once by `gemm_pack` for `gemm_packed`.
 //
-// Micro-kernels (assembly/gemm_ukernels.ts, generated): MR x 8 tiles of f32x4 accumulators, MR = 4 or 6, A
+// Micro-kernels (assembly/gemm_ukernels.ts, generated): MR x 8 tiles of f32x4 accumulators, MR = 4, 5 or 6, A
 // broadcast from memory (loadsplat) or from a register (splat). The caller names one in the mode word
 // (bits UKERNEL_SHIFT..; the runtime picks by timing, src/runtime/ukernels.ts); all give the same bits.
 
-import { f32_gemm_4x8_loadsplat, f32_gemm_4x8_splat, f32_gemm_6x8_loadsplat, f32_gemm_6x8_splat } from './gemm_ukernels';
+import { f32_gemm_4x8_loadsplat, f32_gemm_4x8_splat, f32_gemm_5x8_loadsplat, f32_gemm_5x8_splat, f32_gemm_6x8_loadsplat, f32_gemm_6x8_splat } from './gemm_ukernels';
 
 export const MODE_SET: i32 = 0;   // C = A·B
 export const MODE_ACC: i32 = 1;   // C += A·B
@@ -24,7 +24,9 @@ export const UKERNEL_4X8_LOADSPLAT: i32 = 0;
 export const UKERNEL_4X8_SPLAT: i32 = 1;
 export const UKERNEL_6X8_LOADSPLAT: i32 = 2;
 export const UKERNEL_6X8_SPLAT: i32 = 3;
-export const UKERNEL_COUNT: i32 = 4;
+export const UKERNEL_5X8_LOADSPLAT: i32 = 4;
+export const UKERNEL_5X8_SPLAT: i32 = 5;
+export const UKERNEL_COUNT: i32 = 6;
 
 const NR: i32 = 8;
 const KC: i32 = 512;
@@ -106,12 +108,12 @@ function pad_bias(dst: usize, bias: usize, nc: i32): void {
 // The micro-kernel to run on one KC block: a splat kernel needs A contiguous along the reduction in quads
 // (red[r + 1 .. r + 3] = red[r] + 1 .. 3 for r = 0, 4, 8 ...); where it is not, its load-splat twin runs.
 function block_ukernel(ukernel: i32, red: usize, kc: i32): i32 {
-  if (ukernel != UKERNEL_4X8_SPLAT && ukernel != UKERNEL_6X8_SPLAT) return ukernel;
+  if (ukernel != UKERNEL_4X8_SPLAT && ukernel != UKERNEL_5X8_SPLAT && ukernel != UKERNEL_6X8_SPLAT) return ukernel;
   for (let r = 0; r + 4 <= kc; r += 4) {
     const p = red + (<usize>r << 2);
     const o = load<i32>(p);
     if (load<i32>(p, 4) != o + 1 || load<i32>(p, 8) != o + 2 || load<i32>(p, 12) != o + 3) {
-      return ukernel == UKERNEL_4X8_SPLAT ? UKERNEL_4X8_LOADSPLAT : UKERNEL_6X8_LOADSPLAT;
+      return ukernel == UKERNEL_4X8_SPLAT ? UKERNEL_4X8_LOADSPLAT : ukernel == UKERNEL_5X8_SPLAT ? UKERNEL_5X8_LOADSPLAT : UKERNEL_6X8_LOADSPLAT;
     }
   }
   return ukernel;
@@ -126,6 +128,8 @@ function gemm_block(uk: i32, c: usize, ldc: i32, a: usize, rowOff: usize, red: u
   if (uk == UKERNEL_6X8_LOADSPLAT) f32_gemm_6x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
   else if (uk == UKERNEL_6X8_SPLAT) f32_gemm_6x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
   else if (uk == UKERNEL_4X8_SPLAT) f32_gemm_4x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
+  else if (uk == UKERNEL_5X8_LOADSPLAT) f32_gemm_5x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
+  else if (uk == UKERNEL_5X8_SPLAT) f32_gemm_5x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
   else f32_gemm_4x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
 }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { Bench } from 'tinybench';
 import * as sn from '../src/index.js';
 import { GEMM_UKERNEL_SHIFT, createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
-import { microKernels, SHAPE_CLASSES, ukernelName } from '../src/runtime/ukernels.js';
+import { microKernels, SHAPE_CLASSES, UKERNELS, ukernelName } from '../src/runtime/ukernels.js';
 import { cpuInfo } from './cpu.js';
 import { peak } from './peak.js';
 import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   const kernels = flavours.map((rt) => ({ rt, choice: microKernels(rt, true) }));
   const kernelRows = SHAPE_CLASSES.map((cls) => Object.fromEntries([['shape class', cls], ...kernels.flatMap(({ rt, choice }) => [
     [`${rt.flavour} micro-kernel`, ukernelName(choice.codes[cls], rt.flavour)],
-    [`${rt.flavour} µs (4x8 ls / 4x8 s / 6x8 ls / 6x8 s)`, choice.us ? choice.us[cls].map((u) => u.toFixed(0)).join(' / ') : choice.how],
+    [`${rt.flavour} µs (${UKERNELS.map((u) => `${u.tile} ${u.variant}`).join(' / ')})`, choice.us ? choice.us[cls].map((u) => u.toFixed(0)).join(' / ') : choice.how],
   ])]));
   log(`## GEMM micro-kernels chosen at load (${kernels.map(({ rt, choice }) => `${rt.flavour}: ${choice.how}${choice.ms !== undefined ? ` in ${choice.ms.toFixed(1)} ms` : ''}`).join(', ')})\n` + table(kernelRows) + '\n');
 

@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 
 const NR = 8;
-const TILES = [4, 6];
+const TILES = [4, 6, 5];
 const VARIANTS = ['loadsplat', 'splat'];
 
 const lines = [];

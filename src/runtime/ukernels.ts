@@ -1,8 +1,10 @@
 // The GEMM micro-kernel config table: which of the kernels' micro-kernels (assembly/gemm_ukernels.ts) runs each
 // class of GEMM shapes on this host. Every micro-kernel gives the same bits, so the choice is one of speed
-// only; it is made once per process — by timing the candidates on a small product of each class the first
-// time a large GEMM asks (a few ms), or forced by SIMDNET_UKERNEL / setMicroKernel — and handed to every
-// thread in the GEMM's mode word, so all threads run the same kernel.
+// only; it is made once per process, or forced by SIMDNET_UKERNEL / setMicroKernel, and handed to every thread
+// in the GEMM's mode word, so all threads run the same kernel. Timing freshly loaded Wasm would time V8's
+// baseline compiler (Liftoff), so it goes in two steps: the first large GEMM primes every candidate (a couple
+// of runs each, which queues them for optimised code); a large GEMM at least PRIME_MS later times them in
+// alternating rounds (a few ms) and fixes the choice. Until then the 4×8 load-splat kernel runs.
 import { GEMM_UKERNEL_SHIFT, type Flavour, type Runtime } from './wasm.js';
 
 /** The micro-kernels, by index (the kernels' UKERNEL_* codes): tile MR×8 and how A is broadcast. */
@@ -11,8 +13,10 @@ export const UKERNELS = [
   { code: 1, tile: '4x8', variant: 'splat' },
   { code: 2, tile: '6x8', variant: 'loadsplat' },
   { code: 3, tile: '6x8', variant: 'splat' },
+  { code: 4, tile: '5x8', variant: 'loadsplat' },
+  { code: 5, tile: '5x8', variant: 'splat' },
 ] as const;
-export type UkernelCode = 0 | 1 | 2 | 3;
+export type UkernelCode = 0 | 1 | 2 | 3 | 4 | 5;
 
 /** XNNPACK's name of a micro-kernel: f32_gemm_4x8__wasmsimd_loadsplat, f32_gemm_6x8__wasmrelaxedsimd_fma_splat ... */
 export function ukernelName(code: number, flavour: Flavour): string {
@@ -36,6 +40,10 @@ export function shapeClass(m: number, k: number): Exclude<ShapeClass, 'winograd'
 
 /** Below this many multiply-adds a GEMM runs the default kernel rather than start the timing (a small model's first predict stays quick). */
 const CALIBRATE_WORK = 1 << 22;
+/** Milliseconds between priming the candidates and timing them: V8 compiles their optimised code meanwhile. */
+const PRIME_MS = 250;
+/** A candidate must beat the lower-numbered one by this factor to be picked (timing noise never swaps near-ties). */
+const MARGIN = 0.97;
 /** The kernel of every class before timing (or when forced off): the 4×8 load-splat kernel. */
 const DEFAULT_CODE: UkernelCode = 0;
 
@@ -52,6 +60,7 @@ export interface UkernelChoice {
 
 let forced: UkernelCode | null = null;
 const timed = new Map<Runtime, UkernelChoice>();
+const primed = new Map<Runtime, number>();
 
 /** A micro-kernel by code, tile_variant ('6x8_splat') or full name; 'auto' / '' / undefined: none. */
 function parseUkernel(spec: string | number | null | undefined, what: string): UkernelCode | null {
@@ -82,8 +91,9 @@ function all(code: UkernelCode): Record<ShapeClass, UkernelCode> {
 }
 
 /**
- * The micro-kernels in force on rt. `calibrate`: time them now if not yet done (else the defaults stand until
- * a large GEMM asks).
+ * The micro-kernels in force on rt. `calibrate`: choose them now if not yet done — prime, then time in rounds
+ * until every candidate's best time has settled (up to about a second: the bench and sn.microKernels() ask
+ * this way); without it the defaults stand until large GEMMs have primed and timed them.
  */
 export function microKernels(rt: Runtime, calibrate = false): UkernelChoice {
   const f = forced ?? envUkernel();
@@ -91,7 +101,8 @@ export function microKernels(rt: Runtime, calibrate = false): UkernelChoice {
   const t = timed.get(rt);
   if (t) return t;
   if (!calibrate) return { codes: all(DEFAULT_CODE), how: 'default' };
-  const choice = time(rt);
+  if (!primed.has(rt)) prime(rt);
+  const choice = time(rt, true);
   timed.set(rt, choice);
   return choice;
 }
@@ -100,12 +111,17 @@ export function microKernels(rt: Runtime, calibrate = false): UkernelChoice {
 export function ukernelBits(rt: Runtime, cls: ShapeClass, work: number): number {
   const f = forced ?? envUkernel();
   if (f !== null) return f << GEMM_UKERNEL_SHIFT;
-  const choice = timed.get(rt) ?? (work >= CALIBRATE_WORK ? microKernels(rt, true) : null);
+  let choice = timed.get(rt);
+  if (!choice && work >= CALIBRATE_WORK) {
+    const at = primed.get(rt);
+    if (at === undefined) prime(rt);
+    else if (performance.now() - at >= PRIME_MS) { choice = time(rt, false); timed.set(rt, choice); }
+  }
   return (choice ? choice.codes[cls] : DEFAULT_CODE) << GEMM_UKERNEL_SHIFT;
 }
 
 /** Forgets the timed choices (tests and benchmarks). */
-export function clearMicroKernels(): void { timed.clear(); }
+export function clearMicroKernels(): void { timed.clear(); primed.clear(); }
 
 // ---- timing ---------------------------------------------------------------------------------------------
 
@@ -142,11 +158,21 @@ function classProduct(rt: Runtime, cls: ShapeClass): { run: (code: number) => vo
   return { run: (code) => k.gemm(y, cout, x, windows, taps, w, cout, 1, mp, cout, 9 * cin, code << GEMM_UKERNEL_SHIFT, 0, rt.gemmScratch), release };
 }
 
+/** Runs every candidate twice on every class's product, so V8 queues each for optimised code. */
+function prime(rt: Runtime): void {
+  for (const cls of SHAPE_CLASSES) {
+    const p = classProduct(rt, cls);
+    try { for (const u of UKERNELS) { p.run(u.code); p.run(u.code); } } finally { p.release(); }
+  }
+  primed.set(rt, performance.now());
+}
+
 /**
- * Times every micro-kernel on each class's product in alternating rounds (the first runs also let V8 tier the
- * kernels up) and keeps each class's fastest by its best round.
+ * Times every micro-kernel on each class's product in alternating rounds and keeps each class's fastest by its
+ * best round (a higher-numbered kernel must beat a lower one by MARGIN). settle: go on until no candidate's best
+ * improved by 2 % for 4 rounds (V8 may still be swapping optimised code in), else 6 rounds.
  */
-function time(rt: Runtime): UkernelChoice {
+function time(rt: Runtime, settle: boolean): UkernelChoice {
   const t0 = performance.now();
   const codes = UKERNELS.map((u) => u.code);
   const us = {} as Record<ShapeClass, number[]>;
@@ -155,15 +181,19 @@ function time(rt: Runtime): UkernelChoice {
     const p = classProduct(rt, cls);
     try {
       const best = codes.map(() => Infinity);
-      for (let round = 0; round < 12; round++) {
+      for (let round = 0, calm = 0; settle ? calm < 4 && round < 200 : round < 6; round++) {
+        let improved = false;
         for (const code of codes) {
           const s = performance.now();
           p.run(code);
-          best[code] = Math.min(best[code], (performance.now() - s) * 1000);
+          const t = (performance.now() - s) * 1000;
+          if (t < best[code] * 0.98) improved = true;
+          best[code] = Math.min(best[code], t);
         }
+        calm = improved ? 0 : calm + 1;
       }
       us[cls] = best;
-      picks[cls] = codes.reduce((a, b) => (best[b] < best[a] ? b : a)) as UkernelCode;
+      picks[cls] = codes.reduce((a, b) => (best[b] < best[a] * MARGIN ? b : a)) as UkernelCode;
     } finally {
       p.release();
     }
