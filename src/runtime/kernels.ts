@@ -81,6 +81,7 @@ export interface Kernels {
   adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lrT: number, beta1: number, beta2: number, eps: number, vScale: number): void;
   adagrad_update(p: Ptr, g: Ptr, a: Ptr, n: number, lr: number, eps: number): void;
   peak_probe(iters: number, seed: number): number;
+  peak_probe_acc(iters: number, seed: number, buf: Ptr): number;
   rmsprop_update(p: Ptr, g: Ptr, a: Ptr, mom: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   // recurrent layers (assembly/rnn.ts)
   embedding_forward(y: Ptr, mask: Ptr, ids: Ptr, table: Ptr, n: number, inputDim: number, dim: number): number;
