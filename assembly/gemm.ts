@@ -8,11 +8,11 @@
 // strides, B(r, j) = b[r*bRs + j*bCs], and packed per (KC x NC) block into 8-column panels (zero-padded),
 // k-major, so the micro-kernel streams it — by `gemm` on every call, or once by `gemm_pack` for `gemm_packed`.
 //
-// Micro-kernels (assembly/gemm_ukernels.ts, generated): MR x 8 tiles of f32x4 accumulators, MR = 4, 5 or 6, A
+// Micro-kernels (assembly/gemm_ukernels.ts, generated): MR x 8 tiles of f32x4 accumulators, MR = 4 or 6, A
 // broadcast from memory (loadsplat) or from a register (splat). The caller names one in the mode word
 // (bits UKERNEL_SHIFT..; the runtime picks by timing, src/runtime/ukernels.ts); all give the same bits.
 
-import { f32_gemm_4x8_loadsplat, f32_gemm_4x8_splat, f32_gemm_5x8_loadsplat, f32_gemm_5x8_splat, f32_gemm_6x8_loadsplat, f32_gemm_6x8_splat } from './gemm_ukernels';
+import { f32_gemm_4x8_loadsplat, f32_gemm_4x8_splat, f32_gemm_6x8_loadsplat, f32_gemm_6x8_splat } from './gemm_ukernels';
 
 export const MODE_SET: i32 = 0;   // C = A·B
 export const MODE_ACC: i32 = 1;   // C += A·B
@@ -24,9 +24,7 @@ export const UKERNEL_4X8_LOADSPLAT: i32 = 0;
 export const UKERNEL_4X8_SPLAT: i32 = 1;
 export const UKERNEL_6X8_LOADSPLAT: i32 = 2;
 export const UKERNEL_6X8_SPLAT: i32 = 3;
-export const UKERNEL_5X8_LOADSPLAT: i32 = 4;
-export const UKERNEL_5X8_SPLAT: i32 = 5;
-export const UKERNEL_COUNT: i32 = 6;
+export const UKERNEL_COUNT: i32 = 4;
 
 const NR: i32 = 8;
 const KC: i32 = 512;
@@ -67,8 +65,31 @@ function pack_b(dst: usize, b: usize, bRs: i32, bCs: i32, k0: i32, kc: i32, n0: 
 export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
                      b: usize, bRs: i32, bCs: i32, m: i32, n: i32, k: i32,
                      mode: i32, bias: usize, packBuf: usize): void {
+  const uk = mode >> UKERNEL_SHIFT;
+  if (uk == UKERNEL_4X8_SPLAT) gemm__4x8_splat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+  else if (uk == UKERNEL_6X8_LOADSPLAT) gemm__6x8_loadsplat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+  else if (uk == UKERNEL_6X8_SPLAT) gemm__6x8_splat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+  else gemm__4x8_loadsplat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+}
+
+// One whole GEMM driver per micro-kernel, each with its kernel inlined (exported so the optimizer keeps them
+// apart: V8 compiles each on its own, and the kernel's loop sits in the driver as in a hand-written GEMM).
+export function gemm__4x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_4X8_LOADSPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+export function gemm__4x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_4X8_SPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+export function gemm__6x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_6X8_LOADSPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+export function gemm__6x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_6X8_SPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+
+// gemm with micro-kernel `ukernel` (a constant where inlined, so only its kernel is compiled in).
+// @ts-ignore: decorator
+@inline
+function gemm_with(ukernel: i32, c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
+                   b: usize, bRs: i32, bCs: i32, m: i32, n: i32, k: i32,
+                   mode: i32, bias: usize, packBuf: usize): void {
   const relu = (mode & FLAG_RELU) != 0;
-  const ukernel = mode >> UKERNEL_SHIFT;
   mode &= 3;
   const biasPad = packBuf + (<usize>KC * NC << 2);  // NC floats: bias[n0 .. n0+nc) zero-padded to 8
   if (k == 0) {
@@ -89,12 +110,14 @@ export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
     const useBias = first && mode == MODE_BIAS;
     const last = k0 + kc == k;
     const red = redOff + (<usize>k0 << 2);
-    const uk = block_ukernel(ukernel, red, kc);
+    const twin = is_splat(ukernel) && !quads_contiguous(red, kc);
     for (let n0 = 0; n0 < n; n0 += NC) {
       const nc = min(NC, n - n0);
       pack_b(packBuf, b, bRs, bCs, k0, kc, n0, nc);
       if (useBias) pad_bias(biasPad, bias + (<usize>n0 << 2), nc);
-      gemm_block(uk, c + (<usize>n0 << 2), ldc, a, rowOff, red, packBuf, m, nc, kc, add, useBias ? biasPad : 0, relu && last);
+      const cb = c + (<usize>n0 << 2), bb = useBias ? biasPad : 0, rl = relu && last;
+      if (twin) gemm_block(twin_of(ukernel), cb, ldc, a, rowOff, red, packBuf, m, nc, kc, add, bb, rl);
+      else gemm_block(ukernel, cb, ldc, a, rowOff, red, packBuf, m, nc, kc, add, bb, rl);
     }
   }
 }
@@ -105,18 +128,23 @@ function pad_bias(dst: usize, bias: usize, nc: i32): void {
   for (let j = 0; j < ncPad; j++) store<f32>(dst + (<usize>j << 2), j < nc ? load<f32>(bias + (<usize>j << 2)) : 0);
 }
 
-// The micro-kernel to run on one KC block: a splat kernel needs A contiguous along the reduction in quads
-// (red[r + 1 .. r + 3] = red[r] + 1 .. 3 for r = 0, 4, 8 ...); where it is not, its load-splat twin runs.
-function block_ukernel(ukernel: i32, red: usize, kc: i32): i32 {
-  if (ukernel != UKERNEL_4X8_SPLAT && ukernel != UKERNEL_5X8_SPLAT && ukernel != UKERNEL_6X8_SPLAT) return ukernel;
+// A splat kernel needs A contiguous along the reduction in quads (red[r + 1 .. r + 3] = red[r] + 1 .. 3 for
+// r = 0, 4, 8 ...); where it is not, its load-splat twin runs that KC block.
+// @ts-ignore: decorator
+@inline
+function is_splat(ukernel: i32): bool { return ukernel == UKERNEL_4X8_SPLAT || ukernel == UKERNEL_6X8_SPLAT; }
+
+// @ts-ignore: decorator
+@inline
+function twin_of(ukernel: i32): i32 { return ukernel == UKERNEL_6X8_SPLAT ? UKERNEL_6X8_LOADSPLAT : UKERNEL_4X8_LOADSPLAT; }
+
+function quads_contiguous(red: usize, kc: i32): bool {
   for (let r = 0; r + 4 <= kc; r += 4) {
     const p = red + (<usize>r << 2);
     const o = load<i32>(p);
-    if (load<i32>(p, 4) != o + 1 || load<i32>(p, 8) != o + 2 || load<i32>(p, 12) != o + 3) {
-      return ukernel == UKERNEL_4X8_SPLAT ? UKERNEL_4X8_LOADSPLAT : ukernel == UKERNEL_5X8_SPLAT ? UKERNEL_5X8_LOADSPLAT : UKERNEL_6X8_LOADSPLAT;
-    }
+    if (load<i32>(p, 4) != o + 1 || load<i32>(p, 8) != o + 2 || load<i32>(p, 12) != o + 3) return false;
   }
-  return ukernel;
+  return true;
 }
 
 // Rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp, with micro-kernel uk;
@@ -128,8 +156,6 @@ function gemm_block(uk: i32, c: usize, ldc: i32, a: usize, rowOff: usize, red: u
   if (uk == UKERNEL_6X8_LOADSPLAT) f32_gemm_6x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
   else if (uk == UKERNEL_6X8_SPLAT) f32_gemm_6x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
   else if (uk == UKERNEL_4X8_SPLAT) f32_gemm_4x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
-  else if (uk == UKERNEL_5X8_LOADSPLAT) f32_gemm_5x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
-  else if (uk == UKERNEL_5X8_SPLAT) f32_gemm_5x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
   else f32_gemm_4x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
 }
 
@@ -163,11 +189,30 @@ export function gemm_pack(dst: usize, b: usize, bRs: i32, bCs: i32, n: i32, k: i
 // without packing B again. scratch: NC floats for the padded bias (MODE_BIAS only; else unused, may be 0).
 export function gemm_packed(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize,
                             m: i32, n: i32, k: i32, mode: i32, bias: usize, scratch: usize): void {
+  const uk = mode >> UKERNEL_SHIFT;
+  if (uk == UKERNEL_4X8_SPLAT) gemm_packed__4x8_splat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+  else if (uk == UKERNEL_6X8_LOADSPLAT) gemm_packed__6x8_loadsplat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+  else if (uk == UKERNEL_6X8_SPLAT) gemm_packed__6x8_splat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+  else gemm_packed__4x8_loadsplat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+}
+
+export function gemm_packed__4x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_4X8_LOADSPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+export function gemm_packed__4x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_4X8_SPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+export function gemm_packed__6x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_6X8_LOADSPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+export function gemm_packed__6x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_6X8_SPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+
+// @ts-ignore: decorator
+@inline
+function gemm_packed_with(ukernel: i32, c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize,
+                          m: i32, n: i32, k: i32, mode: i32, bias: usize, scratch: usize): void {
   const relu = (mode & FLAG_RELU) != 0;
-  const ukernel = mode >> UKERNEL_SHIFT;
   mode &= 3;
   if (k == 0) {
-    gemm(c, ldc, a, rowOff, redOff, 0, 0, 0, m, n, 0, mode | (relu ? FLAG_RELU : 0), bias, 0);
+    gemm__4x8_loadsplat(c, ldc, a, rowOff, redOff, 0, 0, 0, m, n, 0, mode | (relu ? FLAG_RELU : 0), bias, 0);
     return;
   }
   const cols = packed_cols(n);
@@ -176,12 +221,14 @@ export function gemm_packed(c: usize, ldc: i32, a: usize, rowOff: usize, redOff:
     const add = k0 > 0 || mode == MODE_ACC;
     const useBias = k0 == 0 && mode == MODE_BIAS;
     const red = redOff + (<usize>k0 << 2);
-    const uk = block_ukernel(ukernel, red, kc);
+    const twin = is_splat(ukernel) && !quads_contiguous(red, kc);
     for (let n0 = 0; n0 < n; n0 += NC) {
       const nc = min(NC, n - n0);
       const bp = packed + ((<usize>k0 * cols + <usize>kc * n0) << 2);
       if (useBias) pad_bias(scratch, bias + (<usize>n0 << 2), nc);
-      gemm_block(uk, c + (<usize>n0 << 2), ldc, a, rowOff, red, bp, m, nc, kc, add, useBias ? scratch : 0, relu && k0 + kc == k);
+      const cb = c + (<usize>n0 << 2), bb = useBias ? scratch : 0, rl = relu && k0 + kc == k;
+      if (twin) gemm_block(twin_of(ukernel), cb, ldc, a, rowOff, red, bp, m, nc, kc, add, bb, rl);
+      else gemm_block(ukernel, cb, ldc, a, rowOff, red, bp, m, nc, kc, add, bb, rl);
     }
   }
 }

@@ -6,16 +6,55 @@
 import { madd } from './simd';
 import { store_row } from './gemm_store';
 
-// f32_gemm_4x8__wasmsimd_loadsplat (f32_gemm_4x8__wasmrelaxedsimd_fma_loadsplat in the relaxed build):
-// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0, 4×8 tiles.
-export function f32_gemm_4x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, red0: usize, bp0: usize,
-    m: i32, nc: i32, kc: i32, add: bool, bias: usize, relu: bool): void {
+// One 4x8 tile over reduction steps [0, kc): a0..a3 are row origins (bytes), red points at the
+// reduction-offset table entry of the first step, bp at the packed panel; bias: 8 floats or 0.
+// @ts-ignore: decorator
+@inline
+function tile_4x8_loadsplat(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize, red: usize, bp: usize,
+    kc: i32, rows: i32, cols: i32, add: bool, bias: usize, relu: bool): void {
+  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
+  const redEnd = red + (<usize>kc << 2);
+  while (red < redEnd) {
+    const off = <usize>load<i32>(red) << 2;
+    const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
+    const va0 = v128.load32_splat(a0 + off);
+    const va1 = v128.load32_splat(a1 + off);
+    const va2 = v128.load32_splat(a2 + off);
+    const va3 = v128.load32_splat(a3 + off);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    red += 4;
+    bp += 32;
+  }
+  if (bias) {
+    const vbias0123 = v128.load(bias), vbias4567 = v128.load(bias, 16);
+    vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
+    vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
+    vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
+    vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
+  }
   const ldcb = <usize>ldc << 2;
-  const redEnd = red0 + (<usize>kc << 2);
+  store_row(c, vacc0x0123, vacc0x4567, cols, add, relu);
+  if (rows > 1) store_row(c + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
+  if (rows > 2) store_row(c + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
+  if (rows > 3) store_row(c + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
+}
+
+// f32_gemm_4x8__wasmsimd_loadsplat (f32_gemm_4x8__wasmrelaxedsimd_fma_loadsplat in the relaxed build):
+// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0; bias: nc floats
+// padded to 8, or 0. Rows beyond M alias row 0 of the tile and are not stored.
+// @ts-ignore: decorator
+@inline
+export function f32_gemm_4x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, red: usize, bp0: usize,
+    m: i32, nc: i32, kc: i32, add: bool, bias: usize, relu: bool): void {
   for (let i0 = 0; i0 < m; i0 += 4) {
     const rows = min(4, m - i0);
     const ro = rowOff + (<usize>i0 << 2);
-    // rows beyond M alias row 0 of the tile and are not stored
     const a0 = a + (<usize>load<i32>(ro) << 2);
     const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
     const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
@@ -23,53 +62,109 @@ export function f32_gemm_4x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usi
     let bp = bp0;
     for (let j0 = 0; j0 < nc; j0 += 8) {
       const cols = min(8, nc - j0);
-      let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
-      let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
-      let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
-      let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
-      let red = red0;
-      while (red < redEnd) {
-        const off = <usize>load<i32>(red) << 2;
-        const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
-        const va0 = v128.load32_splat(a0 + off);
-        vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-        const va1 = v128.load32_splat(a1 + off);
-        vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-        const va2 = v128.load32_splat(a2 + off);
-        vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-        const va3 = v128.load32_splat(a3 + off);
-        vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-        red += 4;
-        bp += 32;
-      }
-      if (bias) {
-        // 8 floats, zero-padded past N
-        const vbias0123 = v128.load(bias + (<usize>j0 << 2)), vbias4567 = v128.load(bias + (<usize>j0 << 2), 16);
-        vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
-        vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
-        vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
-        vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
-      }
+      const bptr: usize = bias ? bias + (<usize>j0 << 2) : 0;
       const cp = c + ((<usize>i0 * ldc + j0) << 2);
-      store_row(cp, vacc0x0123, vacc0x4567, cols, add, relu);
-      if (rows > 1) store_row(cp + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
-      if (rows > 2) store_row(cp + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
-      if (rows > 3) store_row(cp + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
+      tile_4x8_loadsplat(cp, ldc, a0, a1, a2, a3, red, bp, kc, rows, cols, add, bptr, relu);
+      bp += <usize>kc * 8 << 2;
     }
   }
+}
+
+// One 4x8 tile over reduction steps [0, kc): a0..a3 are row origins (bytes), red points at the
+// reduction-offset table entry of the first step, bp at the packed panel; bias: 8 floats or 0.
+// @ts-ignore: decorator
+@inline
+function tile_4x8_splat(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize, red: usize, bp: usize,
+    kc: i32, rows: i32, cols: i32, add: bool, bias: usize, relu: bool): void {
+  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
+  const redEnd = red + (<usize>kc << 2);
+  const redEnd4 = red + (<usize>(kc & ~3) << 2);
+  while (red < redEnd4) {
+    const off = <usize>load<i32>(red) << 2;
+    const va0 = v128.load(a0 + off);
+    const va1 = v128.load(a1 + off);
+    const va2 = v128.load(a2 + off);
+    const va3 = v128.load(a3 + off);
+    const vb0123c0 = v128.load(bp, 0), vb4567c0 = v128.load(bp, 16);
+    const va0c0 = f32x4.shuffle(va0, va0, 0, 0, 0, 0);
+    const va1c0 = f32x4.shuffle(va1, va1, 0, 0, 0, 0);
+    const va2c0 = f32x4.shuffle(va2, va2, 0, 0, 0, 0);
+    const va3c0 = f32x4.shuffle(va3, va3, 0, 0, 0, 0);
+    vacc0x0123 = madd(va0c0, vb0123c0, vacc0x0123); vacc0x4567 = madd(va0c0, vb4567c0, vacc0x4567);
+    vacc1x0123 = madd(va1c0, vb0123c0, vacc1x0123); vacc1x4567 = madd(va1c0, vb4567c0, vacc1x4567);
+    vacc2x0123 = madd(va2c0, vb0123c0, vacc2x0123); vacc2x4567 = madd(va2c0, vb4567c0, vacc2x4567);
+    vacc3x0123 = madd(va3c0, vb0123c0, vacc3x0123); vacc3x4567 = madd(va3c0, vb4567c0, vacc3x4567);
+    const vb0123c1 = v128.load(bp, 32), vb4567c1 = v128.load(bp, 48);
+    const va0c1 = f32x4.shuffle(va0, va0, 1, 1, 1, 1);
+    const va1c1 = f32x4.shuffle(va1, va1, 1, 1, 1, 1);
+    const va2c1 = f32x4.shuffle(va2, va2, 1, 1, 1, 1);
+    const va3c1 = f32x4.shuffle(va3, va3, 1, 1, 1, 1);
+    vacc0x0123 = madd(va0c1, vb0123c1, vacc0x0123); vacc0x4567 = madd(va0c1, vb4567c1, vacc0x4567);
+    vacc1x0123 = madd(va1c1, vb0123c1, vacc1x0123); vacc1x4567 = madd(va1c1, vb4567c1, vacc1x4567);
+    vacc2x0123 = madd(va2c1, vb0123c1, vacc2x0123); vacc2x4567 = madd(va2c1, vb4567c1, vacc2x4567);
+    vacc3x0123 = madd(va3c1, vb0123c1, vacc3x0123); vacc3x4567 = madd(va3c1, vb4567c1, vacc3x4567);
+    const vb0123c2 = v128.load(bp, 64), vb4567c2 = v128.load(bp, 80);
+    const va0c2 = f32x4.shuffle(va0, va0, 2, 2, 2, 2);
+    const va1c2 = f32x4.shuffle(va1, va1, 2, 2, 2, 2);
+    const va2c2 = f32x4.shuffle(va2, va2, 2, 2, 2, 2);
+    const va3c2 = f32x4.shuffle(va3, va3, 2, 2, 2, 2);
+    vacc0x0123 = madd(va0c2, vb0123c2, vacc0x0123); vacc0x4567 = madd(va0c2, vb4567c2, vacc0x4567);
+    vacc1x0123 = madd(va1c2, vb0123c2, vacc1x0123); vacc1x4567 = madd(va1c2, vb4567c2, vacc1x4567);
+    vacc2x0123 = madd(va2c2, vb0123c2, vacc2x0123); vacc2x4567 = madd(va2c2, vb4567c2, vacc2x4567);
+    vacc3x0123 = madd(va3c2, vb0123c2, vacc3x0123); vacc3x4567 = madd(va3c2, vb4567c2, vacc3x4567);
+    const vb0123c3 = v128.load(bp, 96), vb4567c3 = v128.load(bp, 112);
+    const va0c3 = f32x4.shuffle(va0, va0, 3, 3, 3, 3);
+    const va1c3 = f32x4.shuffle(va1, va1, 3, 3, 3, 3);
+    const va2c3 = f32x4.shuffle(va2, va2, 3, 3, 3, 3);
+    const va3c3 = f32x4.shuffle(va3, va3, 3, 3, 3, 3);
+    vacc0x0123 = madd(va0c3, vb0123c3, vacc0x0123); vacc0x4567 = madd(va0c3, vb4567c3, vacc0x4567);
+    vacc1x0123 = madd(va1c3, vb0123c3, vacc1x0123); vacc1x4567 = madd(va1c3, vb4567c3, vacc1x4567);
+    vacc2x0123 = madd(va2c3, vb0123c3, vacc2x0123); vacc2x4567 = madd(va2c3, vb4567c3, vacc2x4567);
+    vacc3x0123 = madd(va3c3, vb0123c3, vacc3x0123); vacc3x4567 = madd(va3c3, vb4567c3, vacc3x4567);
+    red += 16;
+    bp += 128;
+  }
+  while (red < redEnd) {
+    const off = <usize>load<i32>(red) << 2;
+    const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
+    const va0 = v128.load32_splat(a0 + off);
+    const va1 = v128.load32_splat(a1 + off);
+    const va2 = v128.load32_splat(a2 + off);
+    const va3 = v128.load32_splat(a3 + off);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    red += 4;
+    bp += 32;
+  }
+  if (bias) {
+    const vbias0123 = v128.load(bias), vbias4567 = v128.load(bias, 16);
+    vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
+    vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
+    vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
+    vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
+  }
+  const ldcb = <usize>ldc << 2;
+  store_row(c, vacc0x0123, vacc0x4567, cols, add, relu);
+  if (rows > 1) store_row(c + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
+  if (rows > 2) store_row(c + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
+  if (rows > 3) store_row(c + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
 }
 
 // f32_gemm_4x8__wasmsimd_splat (f32_gemm_4x8__wasmrelaxedsimd_fma_splat in the relaxed build):
-// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0, 4×8 tiles.
-export function f32_gemm_4x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, red0: usize, bp0: usize,
+// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0; bias: nc floats
+// padded to 8, or 0. Rows beyond M alias row 0 of the tile and are not stored.
+// @ts-ignore: decorator
+@inline
+export function f32_gemm_4x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, red: usize, bp0: usize,
     m: i32, nc: i32, kc: i32, add: bool, bias: usize, relu: bool): void {
-  const ldcb = <usize>ldc << 2;
-  const redEnd = red0 + (<usize>kc << 2);
-  const redEnd4 = red0 + (<usize>(kc & ~3) << 2);
   for (let i0 = 0; i0 < m; i0 += 4) {
     const rows = min(4, m - i0);
     const ro = rowOff + (<usize>i0 << 2);
-    // rows beyond M alias row 0 of the tile and are not stored
     const a0 = a + (<usize>load<i32>(ro) << 2);
     const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
     const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
@@ -77,97 +172,73 @@ export function f32_gemm_4x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, 
     let bp = bp0;
     for (let j0 = 0; j0 < nc; j0 += 8) {
       const cols = min(8, nc - j0);
-      let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
-      let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
-      let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
-      let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
-      let red = red0;
-      while (red < redEnd4) {
-        const off = <usize>load<i32>(red) << 2;
-        const va0 = v128.load(a0 + off);
-        const va1 = v128.load(a1 + off);
-        const va2 = v128.load(a2 + off);
-        const va3 = v128.load(a3 + off);
-        const vb0123c0 = v128.load(bp, 0), vb4567c0 = v128.load(bp, 16);
-        const va0c0 = f32x4.shuffle(va0, va0, 0, 0, 0, 0);
-        vacc0x0123 = madd(va0c0, vb0123c0, vacc0x0123); vacc0x4567 = madd(va0c0, vb4567c0, vacc0x4567);
-        const va1c0 = f32x4.shuffle(va1, va1, 0, 0, 0, 0);
-        vacc1x0123 = madd(va1c0, vb0123c0, vacc1x0123); vacc1x4567 = madd(va1c0, vb4567c0, vacc1x4567);
-        const va2c0 = f32x4.shuffle(va2, va2, 0, 0, 0, 0);
-        vacc2x0123 = madd(va2c0, vb0123c0, vacc2x0123); vacc2x4567 = madd(va2c0, vb4567c0, vacc2x4567);
-        const va3c0 = f32x4.shuffle(va3, va3, 0, 0, 0, 0);
-        vacc3x0123 = madd(va3c0, vb0123c0, vacc3x0123); vacc3x4567 = madd(va3c0, vb4567c0, vacc3x4567);
-        const vb0123c1 = v128.load(bp, 32), vb4567c1 = v128.load(bp, 48);
-        const va0c1 = f32x4.shuffle(va0, va0, 1, 1, 1, 1);
-        vacc0x0123 = madd(va0c1, vb0123c1, vacc0x0123); vacc0x4567 = madd(va0c1, vb4567c1, vacc0x4567);
-        const va1c1 = f32x4.shuffle(va1, va1, 1, 1, 1, 1);
-        vacc1x0123 = madd(va1c1, vb0123c1, vacc1x0123); vacc1x4567 = madd(va1c1, vb4567c1, vacc1x4567);
-        const va2c1 = f32x4.shuffle(va2, va2, 1, 1, 1, 1);
-        vacc2x0123 = madd(va2c1, vb0123c1, vacc2x0123); vacc2x4567 = madd(va2c1, vb4567c1, vacc2x4567);
-        const va3c1 = f32x4.shuffle(va3, va3, 1, 1, 1, 1);
-        vacc3x0123 = madd(va3c1, vb0123c1, vacc3x0123); vacc3x4567 = madd(va3c1, vb4567c1, vacc3x4567);
-        const vb0123c2 = v128.load(bp, 64), vb4567c2 = v128.load(bp, 80);
-        const va0c2 = f32x4.shuffle(va0, va0, 2, 2, 2, 2);
-        vacc0x0123 = madd(va0c2, vb0123c2, vacc0x0123); vacc0x4567 = madd(va0c2, vb4567c2, vacc0x4567);
-        const va1c2 = f32x4.shuffle(va1, va1, 2, 2, 2, 2);
-        vacc1x0123 = madd(va1c2, vb0123c2, vacc1x0123); vacc1x4567 = madd(va1c2, vb4567c2, vacc1x4567);
-        const va2c2 = f32x4.shuffle(va2, va2, 2, 2, 2, 2);
-        vacc2x0123 = madd(va2c2, vb0123c2, vacc2x0123); vacc2x4567 = madd(va2c2, vb4567c2, vacc2x4567);
-        const va3c2 = f32x4.shuffle(va3, va3, 2, 2, 2, 2);
-        vacc3x0123 = madd(va3c2, vb0123c2, vacc3x0123); vacc3x4567 = madd(va3c2, vb4567c2, vacc3x4567);
-        const vb0123c3 = v128.load(bp, 96), vb4567c3 = v128.load(bp, 112);
-        const va0c3 = f32x4.shuffle(va0, va0, 3, 3, 3, 3);
-        vacc0x0123 = madd(va0c3, vb0123c3, vacc0x0123); vacc0x4567 = madd(va0c3, vb4567c3, vacc0x4567);
-        const va1c3 = f32x4.shuffle(va1, va1, 3, 3, 3, 3);
-        vacc1x0123 = madd(va1c3, vb0123c3, vacc1x0123); vacc1x4567 = madd(va1c3, vb4567c3, vacc1x4567);
-        const va2c3 = f32x4.shuffle(va2, va2, 3, 3, 3, 3);
-        vacc2x0123 = madd(va2c3, vb0123c3, vacc2x0123); vacc2x4567 = madd(va2c3, vb4567c3, vacc2x4567);
-        const va3c3 = f32x4.shuffle(va3, va3, 3, 3, 3, 3);
-        vacc3x0123 = madd(va3c3, vb0123c3, vacc3x0123); vacc3x4567 = madd(va3c3, vb4567c3, vacc3x4567);
-        red += 16;
-        bp += 128;
-      }
-      while (red < redEnd) {
-        const off = <usize>load<i32>(red) << 2;
-        const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
-        const va0 = v128.load32_splat(a0 + off);
-        vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-        const va1 = v128.load32_splat(a1 + off);
-        vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-        const va2 = v128.load32_splat(a2 + off);
-        vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-        const va3 = v128.load32_splat(a3 + off);
-        vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-        red += 4;
-        bp += 32;
-      }
-      if (bias) {
-        // 8 floats, zero-padded past N
-        const vbias0123 = v128.load(bias + (<usize>j0 << 2)), vbias4567 = v128.load(bias + (<usize>j0 << 2), 16);
-        vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
-        vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
-        vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
-        vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
-      }
+      const bptr: usize = bias ? bias + (<usize>j0 << 2) : 0;
       const cp = c + ((<usize>i0 * ldc + j0) << 2);
-      store_row(cp, vacc0x0123, vacc0x4567, cols, add, relu);
-      if (rows > 1) store_row(cp + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
-      if (rows > 2) store_row(cp + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
-      if (rows > 3) store_row(cp + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
+      tile_4x8_splat(cp, ldc, a0, a1, a2, a3, red, bp, kc, rows, cols, add, bptr, relu);
+      bp += <usize>kc * 8 << 2;
     }
   }
+}
+
+// One 6x8 tile over reduction steps [0, kc): a0..a5 are row origins (bytes), red points at the
+// reduction-offset table entry of the first step, bp at the packed panel; bias: 8 floats or 0.
+// @ts-ignore: decorator
+@inline
+function tile_6x8_loadsplat(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, red: usize, bp: usize,
+    kc: i32, rows: i32, cols: i32, add: bool, bias: usize, relu: bool): void {
+  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
+  let vacc4x0123 = f32x4.splat(0), vacc4x4567 = f32x4.splat(0);
+  let vacc5x0123 = f32x4.splat(0), vacc5x4567 = f32x4.splat(0);
+  const redEnd = red + (<usize>kc << 2);
+  while (red < redEnd) {
+    const off = <usize>load<i32>(red) << 2;
+    const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
+    const va0 = v128.load32_splat(a0 + off);
+    const va1 = v128.load32_splat(a1 + off);
+    const va2 = v128.load32_splat(a2 + off);
+    const va3 = v128.load32_splat(a3 + off);
+    const va4 = v128.load32_splat(a4 + off);
+    const va5 = v128.load32_splat(a5 + off);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    vacc4x0123 = madd(va4, vb0123, vacc4x0123); vacc4x4567 = madd(va4, vb4567, vacc4x4567);
+    vacc5x0123 = madd(va5, vb0123, vacc5x0123); vacc5x4567 = madd(va5, vb4567, vacc5x4567);
+    red += 4;
+    bp += 32;
+  }
+  if (bias) {
+    const vbias0123 = v128.load(bias), vbias4567 = v128.load(bias, 16);
+    vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
+    vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
+    vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
+    vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
+    vacc4x0123 = f32x4.add(vacc4x0123, vbias0123); vacc4x4567 = f32x4.add(vacc4x4567, vbias4567);
+    vacc5x0123 = f32x4.add(vacc5x0123, vbias0123); vacc5x4567 = f32x4.add(vacc5x4567, vbias4567);
+  }
+  const ldcb = <usize>ldc << 2;
+  store_row(c, vacc0x0123, vacc0x4567, cols, add, relu);
+  if (rows > 1) store_row(c + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
+  if (rows > 2) store_row(c + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
+  if (rows > 3) store_row(c + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
+  if (rows > 4) store_row(c + 4 * ldcb, vacc4x0123, vacc4x4567, cols, add, relu);
+  if (rows > 5) store_row(c + 5 * ldcb, vacc5x0123, vacc5x4567, cols, add, relu);
 }
 
 // f32_gemm_6x8__wasmsimd_loadsplat (f32_gemm_6x8__wasmrelaxedsimd_fma_loadsplat in the relaxed build):
-// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0, 6×8 tiles.
-export function f32_gemm_6x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, red0: usize, bp0: usize,
+// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0; bias: nc floats
+// padded to 8, or 0. Rows beyond M alias row 0 of the tile and are not stored.
+// @ts-ignore: decorator
+@inline
+export function f32_gemm_6x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, red: usize, bp0: usize,
     m: i32, nc: i32, kc: i32, add: bool, bias: usize, relu: bool): void {
-  const ldcb = <usize>ldc << 2;
-  const redEnd = red0 + (<usize>kc << 2);
   for (let i0 = 0; i0 < m; i0 += 6) {
     const rows = min(6, m - i0);
     const ro = rowOff + (<usize>i0 << 2);
-    // rows beyond M alias row 0 of the tile and are not stored
     const a0 = a + (<usize>load<i32>(ro) << 2);
     const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
     const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
@@ -177,63 +248,137 @@ export function f32_gemm_6x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usi
     let bp = bp0;
     for (let j0 = 0; j0 < nc; j0 += 8) {
       const cols = min(8, nc - j0);
-      let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
-      let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
-      let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
-      let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
-      let vacc4x0123 = f32x4.splat(0), vacc4x4567 = f32x4.splat(0);
-      let vacc5x0123 = f32x4.splat(0), vacc5x4567 = f32x4.splat(0);
-      let red = red0;
-      while (red < redEnd) {
-        const off = <usize>load<i32>(red) << 2;
-        const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
-        const va0 = v128.load32_splat(a0 + off);
-        vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-        const va1 = v128.load32_splat(a1 + off);
-        vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-        const va2 = v128.load32_splat(a2 + off);
-        vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-        const va3 = v128.load32_splat(a3 + off);
-        vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-        const va4 = v128.load32_splat(a4 + off);
-        vacc4x0123 = madd(va4, vb0123, vacc4x0123); vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-        const va5 = v128.load32_splat(a5 + off);
-        vacc5x0123 = madd(va5, vb0123, vacc5x0123); vacc5x4567 = madd(va5, vb4567, vacc5x4567);
-        red += 4;
-        bp += 32;
-      }
-      if (bias) {
-        // 8 floats, zero-padded past N
-        const vbias0123 = v128.load(bias + (<usize>j0 << 2)), vbias4567 = v128.load(bias + (<usize>j0 << 2), 16);
-        vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
-        vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
-        vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
-        vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
-        vacc4x0123 = f32x4.add(vacc4x0123, vbias0123); vacc4x4567 = f32x4.add(vacc4x4567, vbias4567);
-        vacc5x0123 = f32x4.add(vacc5x0123, vbias0123); vacc5x4567 = f32x4.add(vacc5x4567, vbias4567);
-      }
+      const bptr: usize = bias ? bias + (<usize>j0 << 2) : 0;
       const cp = c + ((<usize>i0 * ldc + j0) << 2);
-      store_row(cp, vacc0x0123, vacc0x4567, cols, add, relu);
-      if (rows > 1) store_row(cp + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
-      if (rows > 2) store_row(cp + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
-      if (rows > 3) store_row(cp + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
-      if (rows > 4) store_row(cp + 4 * ldcb, vacc4x0123, vacc4x4567, cols, add, relu);
-      if (rows > 5) store_row(cp + 5 * ldcb, vacc5x0123, vacc5x4567, cols, add, relu);
+      tile_6x8_loadsplat(cp, ldc, a0, a1, a2, a3, a4, a5, red, bp, kc, rows, cols, add, bptr, relu);
+      bp += <usize>kc * 8 << 2;
     }
   }
+}
+
+// One 6x8 tile over reduction steps [0, kc): a0..a5 are row origins (bytes), red points at the
+// reduction-offset table entry of the first step, bp at the packed panel; bias: 8 floats or 0.
+// @ts-ignore: decorator
+@inline
+function tile_6x8_splat(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, red: usize, bp: usize,
+    kc: i32, rows: i32, cols: i32, add: bool, bias: usize, relu: bool): void {
+  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
+  let vacc4x0123 = f32x4.splat(0), vacc4x4567 = f32x4.splat(0);
+  let vacc5x0123 = f32x4.splat(0), vacc5x4567 = f32x4.splat(0);
+  const redEnd = red + (<usize>kc << 2);
+  const redEnd4 = red + (<usize>(kc & ~3) << 2);
+  while (red < redEnd4) {
+    const off = <usize>load<i32>(red) << 2;
+    const va0 = v128.load(a0 + off);
+    const va1 = v128.load(a1 + off);
+    const va2 = v128.load(a2 + off);
+    const va3 = v128.load(a3 + off);
+    const va4 = v128.load(a4 + off);
+    const va5 = v128.load(a5 + off);
+    const vb0123c0 = v128.load(bp, 0), vb4567c0 = v128.load(bp, 16);
+    const va0c0 = f32x4.shuffle(va0, va0, 0, 0, 0, 0);
+    const va1c0 = f32x4.shuffle(va1, va1, 0, 0, 0, 0);
+    const va2c0 = f32x4.shuffle(va2, va2, 0, 0, 0, 0);
+    const va3c0 = f32x4.shuffle(va3, va3, 0, 0, 0, 0);
+    const va4c0 = f32x4.shuffle(va4, va4, 0, 0, 0, 0);
+    const va5c0 = f32x4.shuffle(va5, va5, 0, 0, 0, 0);
+    vacc0x0123 = madd(va0c0, vb0123c0, vacc0x0123); vacc0x4567 = madd(va0c0, vb4567c0, vacc0x4567);
+    vacc1x0123 = madd(va1c0, vb0123c0, vacc1x0123); vacc1x4567 = madd(va1c0, vb4567c0, vacc1x4567);
+    vacc2x0123 = madd(va2c0, vb0123c0, vacc2x0123); vacc2x4567 = madd(va2c0, vb4567c0, vacc2x4567);
+    vacc3x0123 = madd(va3c0, vb0123c0, vacc3x0123); vacc3x4567 = madd(va3c0, vb4567c0, vacc3x4567);
+    vacc4x0123 = madd(va4c0, vb0123c0, vacc4x0123); vacc4x4567 = madd(va4c0, vb4567c0, vacc4x4567);
+    vacc5x0123 = madd(va5c0, vb0123c0, vacc5x0123); vacc5x4567 = madd(va5c0, vb4567c0, vacc5x4567);
+    const vb0123c1 = v128.load(bp, 32), vb4567c1 = v128.load(bp, 48);
+    const va0c1 = f32x4.shuffle(va0, va0, 1, 1, 1, 1);
+    const va1c1 = f32x4.shuffle(va1, va1, 1, 1, 1, 1);
+    const va2c1 = f32x4.shuffle(va2, va2, 1, 1, 1, 1);
+    const va3c1 = f32x4.shuffle(va3, va3, 1, 1, 1, 1);
+    const va4c1 = f32x4.shuffle(va4, va4, 1, 1, 1, 1);
+    const va5c1 = f32x4.shuffle(va5, va5, 1, 1, 1, 1);
+    vacc0x0123 = madd(va0c1, vb0123c1, vacc0x0123); vacc0x4567 = madd(va0c1, vb4567c1, vacc0x4567);
+    vacc1x0123 = madd(va1c1, vb0123c1, vacc1x0123); vacc1x4567 = madd(va1c1, vb4567c1, vacc1x4567);
+    vacc2x0123 = madd(va2c1, vb0123c1, vacc2x0123); vacc2x4567 = madd(va2c1, vb4567c1, vacc2x4567);
+    vacc3x0123 = madd(va3c1, vb0123c1, vacc3x0123); vacc3x4567 = madd(va3c1, vb4567c1, vacc3x4567);
+    vacc4x0123 = madd(va4c1, vb0123c1, vacc4x0123); vacc4x4567 = madd(va4c1, vb4567c1, vacc4x4567);
+    vacc5x0123 = madd(va5c1, vb0123c1, vacc5x0123); vacc5x4567 = madd(va5c1, vb4567c1, vacc5x4567);
+    const vb0123c2 = v128.load(bp, 64), vb4567c2 = v128.load(bp, 80);
+    const va0c2 = f32x4.shuffle(va0, va0, 2, 2, 2, 2);
+    const va1c2 = f32x4.shuffle(va1, va1, 2, 2, 2, 2);
+    const va2c2 = f32x4.shuffle(va2, va2, 2, 2, 2, 2);
+    const va3c2 = f32x4.shuffle(va3, va3, 2, 2, 2, 2);
+    const va4c2 = f32x4.shuffle(va4, va4, 2, 2, 2, 2);
+    const va5c2 = f32x4.shuffle(va5, va5, 2, 2, 2, 2);
+    vacc0x0123 = madd(va0c2, vb0123c2, vacc0x0123); vacc0x4567 = madd(va0c2, vb4567c2, vacc0x4567);
+    vacc1x0123 = madd(va1c2, vb0123c2, vacc1x0123); vacc1x4567 = madd(va1c2, vb4567c2, vacc1x4567);
+    vacc2x0123 = madd(va2c2, vb0123c2, vacc2x0123); vacc2x4567 = madd(va2c2, vb4567c2, vacc2x4567);
+    vacc3x0123 = madd(va3c2, vb0123c2, vacc3x0123); vacc3x4567 = madd(va3c2, vb4567c2, vacc3x4567);
+    vacc4x0123 = madd(va4c2, vb0123c2, vacc4x0123); vacc4x4567 = madd(va4c2, vb4567c2, vacc4x4567);
+    vacc5x0123 = madd(va5c2, vb0123c2, vacc5x0123); vacc5x4567 = madd(va5c2, vb4567c2, vacc5x4567);
+    const vb0123c3 = v128.load(bp, 96), vb4567c3 = v128.load(bp, 112);
+    const va0c3 = f32x4.shuffle(va0, va0, 3, 3, 3, 3);
+    const va1c3 = f32x4.shuffle(va1, va1, 3, 3, 3, 3);
+    const va2c3 = f32x4.shuffle(va2, va2, 3, 3, 3, 3);
+    const va3c3 = f32x4.shuffle(va3, va3, 3, 3, 3, 3);
+    const va4c3 = f32x4.shuffle(va4, va4, 3, 3, 3, 3);
+    const va5c3 = f32x4.shuffle(va5, va5, 3, 3, 3, 3);
+    vacc0x0123 = madd(va0c3, vb0123c3, vacc0x0123); vacc0x4567 = madd(va0c3, vb4567c3, vacc0x4567);
+    vacc1x0123 = madd(va1c3, vb0123c3, vacc1x0123); vacc1x4567 = madd(va1c3, vb4567c3, vacc1x4567);
+    vacc2x0123 = madd(va2c3, vb0123c3, vacc2x0123); vacc2x4567 = madd(va2c3, vb4567c3, vacc2x4567);
+    vacc3x0123 = madd(va3c3, vb0123c3, vacc3x0123); vacc3x4567 = madd(va3c3, vb4567c3, vacc3x4567);
+    vacc4x0123 = madd(va4c3, vb0123c3, vacc4x0123); vacc4x4567 = madd(va4c3, vb4567c3, vacc4x4567);
+    vacc5x0123 = madd(va5c3, vb0123c3, vacc5x0123); vacc5x4567 = madd(va5c3, vb4567c3, vacc5x4567);
+    red += 16;
+    bp += 128;
+  }
+  while (red < redEnd) {
+    const off = <usize>load<i32>(red) << 2;
+    const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
+    const va0 = v128.load32_splat(a0 + off);
+    const va1 = v128.load32_splat(a1 + off);
+    const va2 = v128.load32_splat(a2 + off);
+    const va3 = v128.load32_splat(a3 + off);
+    const va4 = v128.load32_splat(a4 + off);
+    const va5 = v128.load32_splat(a5 + off);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    vacc4x0123 = madd(va4, vb0123, vacc4x0123); vacc4x4567 = madd(va4, vb4567, vacc4x4567);
+    vacc5x0123 = madd(va5, vb0123, vacc5x0123); vacc5x4567 = madd(va5, vb4567, vacc5x4567);
+    red += 4;
+    bp += 32;
+  }
+  if (bias) {
+    const vbias0123 = v128.load(bias), vbias4567 = v128.load(bias, 16);
+    vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
+    vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
+    vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
+    vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
+    vacc4x0123 = f32x4.add(vacc4x0123, vbias0123); vacc4x4567 = f32x4.add(vacc4x4567, vbias4567);
+    vacc5x0123 = f32x4.add(vacc5x0123, vbias0123); vacc5x4567 = f32x4.add(vacc5x4567, vbias4567);
+  }
+  const ldcb = <usize>ldc << 2;
+  store_row(c, vacc0x0123, vacc0x4567, cols, add, relu);
+  if (rows > 1) store_row(c + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
+  if (rows > 2) store_row(c + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
+  if (rows > 3) store_row(c + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
+  if (rows > 4) store_row(c + 4 * ldcb, vacc4x0123, vacc4x4567, cols, add, relu);
+  if (rows > 5) store_row(c + 5 * ldcb, vacc5x0123, vacc5x4567, cols, add, relu);
 }
 
 // f32_gemm_6x8__wasmsimd_splat (f32_gemm_6x8__wasmrelaxedsimd_fma_splat in the relaxed build):
-// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0, 6×8 tiles.
-export function f32_gemm_6x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, red0: usize, bp0: usize,
+// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0; bias: nc floats
+// padded to 8, or 0. Rows beyond M alias row 0 of the tile and are not stored.
+// @ts-ignore: decorator
+@inline
+export function f32_gemm_6x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, red: usize, bp0: usize,
     m: i32, nc: i32, kc: i32, add: bool, bias: usize, relu: bool): void {
-  const ldcb = <usize>ldc << 2;
-  const redEnd = red0 + (<usize>kc << 2);
-  const redEnd4 = red0 + (<usize>(kc & ~3) << 2);
   for (let i0 = 0; i0 < m; i0 += 6) {
     const rows = min(6, m - i0);
     const ro = rowOff + (<usize>i0 << 2);
-    // rows beyond M alias row 0 of the tile and are not stored
     const a0 = a + (<usize>load<i32>(ro) << 2);
     const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
     const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
@@ -243,284 +388,10 @@ export function f32_gemm_6x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, 
     let bp = bp0;
     for (let j0 = 0; j0 < nc; j0 += 8) {
       const cols = min(8, nc - j0);
-      let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
-      let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
-      let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
-      let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
-      let vacc4x0123 = f32x4.splat(0), vacc4x4567 = f32x4.splat(0);
-      let vacc5x0123 = f32x4.splat(0), vacc5x4567 = f32x4.splat(0);
-      let red = red0;
-      while (red < redEnd4) {
-        const off = <usize>load<i32>(red) << 2;
-        const va0 = v128.load(a0 + off);
-        const va1 = v128.load(a1 + off);
-        const va2 = v128.load(a2 + off);
-        const va3 = v128.load(a3 + off);
-        const va4 = v128.load(a4 + off);
-        const va5 = v128.load(a5 + off);
-        const vb0123c0 = v128.load(bp, 0), vb4567c0 = v128.load(bp, 16);
-        const va0c0 = f32x4.shuffle(va0, va0, 0, 0, 0, 0);
-        vacc0x0123 = madd(va0c0, vb0123c0, vacc0x0123); vacc0x4567 = madd(va0c0, vb4567c0, vacc0x4567);
-        const va1c0 = f32x4.shuffle(va1, va1, 0, 0, 0, 0);
-        vacc1x0123 = madd(va1c0, vb0123c0, vacc1x0123); vacc1x4567 = madd(va1c0, vb4567c0, vacc1x4567);
-        const va2c0 = f32x4.shuffle(va2, va2, 0, 0, 0, 0);
-        vacc2x0123 = madd(va2c0, vb0123c0, vacc2x0123); vacc2x4567 = madd(va2c0, vb4567c0, vacc2x4567);
-        const va3c0 = f32x4.shuffle(va3, va3, 0, 0, 0, 0);
-        vacc3x0123 = madd(va3c0, vb0123c0, vacc3x0123); vacc3x4567 = madd(va3c0, vb4567c0, vacc3x4567);
-        const va4c0 = f32x4.shuffle(va4, va4, 0, 0, 0, 0);
-        vacc4x0123 = madd(va4c0, vb0123c0, vacc4x0123); vacc4x4567 = madd(va4c0, vb4567c0, vacc4x4567);
-        const va5c0 = f32x4.shuffle(va5, va5, 0, 0, 0, 0);
-        vacc5x0123 = madd(va5c0, vb0123c0, vacc5x0123); vacc5x4567 = madd(va5c0, vb4567c0, vacc5x4567);
-        const vb0123c1 = v128.load(bp, 32), vb4567c1 = v128.load(bp, 48);
-        const va0c1 = f32x4.shuffle(va0, va0, 1, 1, 1, 1);
-        vacc0x0123 = madd(va0c1, vb0123c1, vacc0x0123); vacc0x4567 = madd(va0c1, vb4567c1, vacc0x4567);
-        const va1c1 = f32x4.shuffle(va1, va1, 1, 1, 1, 1);
-        vacc1x0123 = madd(va1c1, vb0123c1, vacc1x0123); vacc1x4567 = madd(va1c1, vb4567c1, vacc1x4567);
-        const va2c1 = f32x4.shuffle(va2, va2, 1, 1, 1, 1);
-        vacc2x0123 = madd(va2c1, vb0123c1, vacc2x0123); vacc2x4567 = madd(va2c1, vb4567c1, vacc2x4567);
-        const va3c1 = f32x4.shuffle(va3, va3, 1, 1, 1, 1);
-        vacc3x0123 = madd(va3c1, vb0123c1, vacc3x0123); vacc3x4567 = madd(va3c1, vb4567c1, vacc3x4567);
-        const va4c1 = f32x4.shuffle(va4, va4, 1, 1, 1, 1);
-        vacc4x0123 = madd(va4c1, vb0123c1, vacc4x0123); vacc4x4567 = madd(va4c1, vb4567c1, vacc4x4567);
-        const va5c1 = f32x4.shuffle(va5, va5, 1, 1, 1, 1);
-        vacc5x0123 = madd(va5c1, vb0123c1, vacc5x0123); vacc5x4567 = madd(va5c1, vb4567c1, vacc5x4567);
-        const vb0123c2 = v128.load(bp, 64), vb4567c2 = v128.load(bp, 80);
-        const va0c2 = f32x4.shuffle(va0, va0, 2, 2, 2, 2);
-        vacc0x0123 = madd(va0c2, vb0123c2, vacc0x0123); vacc0x4567 = madd(va0c2, vb4567c2, vacc0x4567);
-        const va1c2 = f32x4.shuffle(va1, va1, 2, 2, 2, 2);
-        vacc1x0123 = madd(va1c2, vb0123c2, vacc1x0123); vacc1x4567 = madd(va1c2, vb4567c2, vacc1x4567);
-        const va2c2 = f32x4.shuffle(va2, va2, 2, 2, 2, 2);
-        vacc2x0123 = madd(va2c2, vb0123c2, vacc2x0123); vacc2x4567 = madd(va2c2, vb4567c2, vacc2x4567);
-        const va3c2 = f32x4.shuffle(va3, va3, 2, 2, 2, 2);
-        vacc3x0123 = madd(va3c2, vb0123c2, vacc3x0123); vacc3x4567 = madd(va3c2, vb4567c2, vacc3x4567);
-        const va4c2 = f32x4.shuffle(va4, va4, 2, 2, 2, 2);
-        vacc4x0123 = madd(va4c2, vb0123c2, vacc4x0123); vacc4x4567 = madd(va4c2, vb4567c2, vacc4x4567);
-        const va5c2 = f32x4.shuffle(va5, va5, 2, 2, 2, 2);
-        vacc5x0123 = madd(va5c2, vb0123c2, vacc5x0123); vacc5x4567 = madd(va5c2, vb4567c2, vacc5x4567);
-        const vb0123c3 = v128.load(bp, 96), vb4567c3 = v128.load(bp, 112);
-        const va0c3 = f32x4.shuffle(va0, va0, 3, 3, 3, 3);
-        vacc0x0123 = madd(va0c3, vb0123c3, vacc0x0123); vacc0x4567 = madd(va0c3, vb4567c3, vacc0x4567);
-        const va1c3 = f32x4.shuffle(va1, va1, 3, 3, 3, 3);
-        vacc1x0123 = madd(va1c3, vb0123c3, vacc1x0123); vacc1x4567 = madd(va1c3, vb4567c3, vacc1x4567);
-        const va2c3 = f32x4.shuffle(va2, va2, 3, 3, 3, 3);
-        vacc2x0123 = madd(va2c3, vb0123c3, vacc2x0123); vacc2x4567 = madd(va2c3, vb4567c3, vacc2x4567);
-        const va3c3 = f32x4.shuffle(va3, va3, 3, 3, 3, 3);
-        vacc3x0123 = madd(va3c3, vb0123c3, vacc3x0123); vacc3x4567 = madd(va3c3, vb4567c3, vacc3x4567);
-        const va4c3 = f32x4.shuffle(va4, va4, 3, 3, 3, 3);
-        vacc4x0123 = madd(va4c3, vb0123c3, vacc4x0123); vacc4x4567 = madd(va4c3, vb4567c3, vacc4x4567);
-        const va5c3 = f32x4.shuffle(va5, va5, 3, 3, 3, 3);
-        vacc5x0123 = madd(va5c3, vb0123c3, vacc5x0123); vacc5x4567 = madd(va5c3, vb4567c3, vacc5x4567);
-        red += 16;
-        bp += 128;
-      }
-      while (red < redEnd) {
-        const off = <usize>load<i32>(red) << 2;
-        const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
-        const va0 = v128.load32_splat(a0 + off);
-        vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-        const va1 = v128.load32_splat(a1 + off);
-        vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-        const va2 = v128.load32_splat(a2 + off);
-        vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-        const va3 = v128.load32_splat(a3 + off);
-        vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-        const va4 = v128.load32_splat(a4 + off);
-        vacc4x0123 = madd(va4, vb0123, vacc4x0123); vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-        const va5 = v128.load32_splat(a5 + off);
-        vacc5x0123 = madd(va5, vb0123, vacc5x0123); vacc5x4567 = madd(va5, vb4567, vacc5x4567);
-        red += 4;
-        bp += 32;
-      }
-      if (bias) {
-        // 8 floats, zero-padded past N
-        const vbias0123 = v128.load(bias + (<usize>j0 << 2)), vbias4567 = v128.load(bias + (<usize>j0 << 2), 16);
-        vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
-        vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
-        vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
-        vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
-        vacc4x0123 = f32x4.add(vacc4x0123, vbias0123); vacc4x4567 = f32x4.add(vacc4x4567, vbias4567);
-        vacc5x0123 = f32x4.add(vacc5x0123, vbias0123); vacc5x4567 = f32x4.add(vacc5x4567, vbias4567);
-      }
+      const bptr: usize = bias ? bias + (<usize>j0 << 2) : 0;
       const cp = c + ((<usize>i0 * ldc + j0) << 2);
-      store_row(cp, vacc0x0123, vacc0x4567, cols, add, relu);
-      if (rows > 1) store_row(cp + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
-      if (rows > 2) store_row(cp + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
-      if (rows > 3) store_row(cp + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
-      if (rows > 4) store_row(cp + 4 * ldcb, vacc4x0123, vacc4x4567, cols, add, relu);
-      if (rows > 5) store_row(cp + 5 * ldcb, vacc5x0123, vacc5x4567, cols, add, relu);
-    }
-  }
-}
-
-// f32_gemm_5x8__wasmsimd_loadsplat (f32_gemm_5x8__wasmrelaxedsimd_fma_loadsplat in the relaxed build):
-// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0, 5×8 tiles.
-export function f32_gemm_5x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, red0: usize, bp0: usize,
-    m: i32, nc: i32, kc: i32, add: bool, bias: usize, relu: bool): void {
-  const ldcb = <usize>ldc << 2;
-  const redEnd = red0 + (<usize>kc << 2);
-  for (let i0 = 0; i0 < m; i0 += 5) {
-    const rows = min(5, m - i0);
-    const ro = rowOff + (<usize>i0 << 2);
-    // rows beyond M alias row 0 of the tile and are not stored
-    const a0 = a + (<usize>load<i32>(ro) << 2);
-    const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
-    const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
-    const a3 = rows > 3 ? a + (<usize>load<i32>(ro, 12) << 2) : a0;
-    const a4 = rows > 4 ? a + (<usize>load<i32>(ro, 16) << 2) : a0;
-    let bp = bp0;
-    for (let j0 = 0; j0 < nc; j0 += 8) {
-      const cols = min(8, nc - j0);
-      let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
-      let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
-      let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
-      let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
-      let vacc4x0123 = f32x4.splat(0), vacc4x4567 = f32x4.splat(0);
-      let red = red0;
-      while (red < redEnd) {
-        const off = <usize>load<i32>(red) << 2;
-        const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
-        const va0 = v128.load32_splat(a0 + off);
-        vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-        const va1 = v128.load32_splat(a1 + off);
-        vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-        const va2 = v128.load32_splat(a2 + off);
-        vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-        const va3 = v128.load32_splat(a3 + off);
-        vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-        const va4 = v128.load32_splat(a4 + off);
-        vacc4x0123 = madd(va4, vb0123, vacc4x0123); vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-        red += 4;
-        bp += 32;
-      }
-      if (bias) {
-        // 8 floats, zero-padded past N
-        const vbias0123 = v128.load(bias + (<usize>j0 << 2)), vbias4567 = v128.load(bias + (<usize>j0 << 2), 16);
-        vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
-        vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
-        vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
-        vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
-        vacc4x0123 = f32x4.add(vacc4x0123, vbias0123); vacc4x4567 = f32x4.add(vacc4x4567, vbias4567);
-      }
-      const cp = c + ((<usize>i0 * ldc + j0) << 2);
-      store_row(cp, vacc0x0123, vacc0x4567, cols, add, relu);
-      if (rows > 1) store_row(cp + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
-      if (rows > 2) store_row(cp + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
-      if (rows > 3) store_row(cp + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
-      if (rows > 4) store_row(cp + 4 * ldcb, vacc4x0123, vacc4x4567, cols, add, relu);
-    }
-  }
-}
-
-// f32_gemm_5x8__wasmsimd_splat (f32_gemm_5x8__wasmrelaxedsimd_fma_splat in the relaxed build):
-// rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp0, 5×8 tiles.
-export function f32_gemm_5x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, red0: usize, bp0: usize,
-    m: i32, nc: i32, kc: i32, add: bool, bias: usize, relu: bool): void {
-  const ldcb = <usize>ldc << 2;
-  const redEnd = red0 + (<usize>kc << 2);
-  const redEnd4 = red0 + (<usize>(kc & ~3) << 2);
-  for (let i0 = 0; i0 < m; i0 += 5) {
-    const rows = min(5, m - i0);
-    const ro = rowOff + (<usize>i0 << 2);
-    // rows beyond M alias row 0 of the tile and are not stored
-    const a0 = a + (<usize>load<i32>(ro) << 2);
-    const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
-    const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
-    const a3 = rows > 3 ? a + (<usize>load<i32>(ro, 12) << 2) : a0;
-    const a4 = rows > 4 ? a + (<usize>load<i32>(ro, 16) << 2) : a0;
-    let bp = bp0;
-    for (let j0 = 0; j0 < nc; j0 += 8) {
-      const cols = min(8, nc - j0);
-      let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
-      let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
-      let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
-      let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
-      let vacc4x0123 = f32x4.splat(0), vacc4x4567 = f32x4.splat(0);
-      let red = red0;
-      while (red < redEnd4) {
-        const off = <usize>load<i32>(red) << 2;
-        const va0 = v128.load(a0 + off);
-        const va1 = v128.load(a1 + off);
-        const va2 = v128.load(a2 + off);
-        const va3 = v128.load(a3 + off);
-        const va4 = v128.load(a4 + off);
-        const vb0123c0 = v128.load(bp, 0), vb4567c0 = v128.load(bp, 16);
-        const va0c0 = f32x4.shuffle(va0, va0, 0, 0, 0, 0);
-        vacc0x0123 = madd(va0c0, vb0123c0, vacc0x0123); vacc0x4567 = madd(va0c0, vb4567c0, vacc0x4567);
-        const va1c0 = f32x4.shuffle(va1, va1, 0, 0, 0, 0);
-        vacc1x0123 = madd(va1c0, vb0123c0, vacc1x0123); vacc1x4567 = madd(va1c0, vb4567c0, vacc1x4567);
-        const va2c0 = f32x4.shuffle(va2, va2, 0, 0, 0, 0);
-        vacc2x0123 = madd(va2c0, vb0123c0, vacc2x0123); vacc2x4567 = madd(va2c0, vb4567c0, vacc2x4567);
-        const va3c0 = f32x4.shuffle(va3, va3, 0, 0, 0, 0);
-        vacc3x0123 = madd(va3c0, vb0123c0, vacc3x0123); vacc3x4567 = madd(va3c0, vb4567c0, vacc3x4567);
-        const va4c0 = f32x4.shuffle(va4, va4, 0, 0, 0, 0);
-        vacc4x0123 = madd(va4c0, vb0123c0, vacc4x0123); vacc4x4567 = madd(va4c0, vb4567c0, vacc4x4567);
-        const vb0123c1 = v128.load(bp, 32), vb4567c1 = v128.load(bp, 48);
-        const va0c1 = f32x4.shuffle(va0, va0, 1, 1, 1, 1);
-        vacc0x0123 = madd(va0c1, vb0123c1, vacc0x0123); vacc0x4567 = madd(va0c1, vb4567c1, vacc0x4567);
-        const va1c1 = f32x4.shuffle(va1, va1, 1, 1, 1, 1);
-        vacc1x0123 = madd(va1c1, vb0123c1, vacc1x0123); vacc1x4567 = madd(va1c1, vb4567c1, vacc1x4567);
-        const va2c1 = f32x4.shuffle(va2, va2, 1, 1, 1, 1);
-        vacc2x0123 = madd(va2c1, vb0123c1, vacc2x0123); vacc2x4567 = madd(va2c1, vb4567c1, vacc2x4567);
-        const va3c1 = f32x4.shuffle(va3, va3, 1, 1, 1, 1);
-        vacc3x0123 = madd(va3c1, vb0123c1, vacc3x0123); vacc3x4567 = madd(va3c1, vb4567c1, vacc3x4567);
-        const va4c1 = f32x4.shuffle(va4, va4, 1, 1, 1, 1);
-        vacc4x0123 = madd(va4c1, vb0123c1, vacc4x0123); vacc4x4567 = madd(va4c1, vb4567c1, vacc4x4567);
-        const vb0123c2 = v128.load(bp, 64), vb4567c2 = v128.load(bp, 80);
-        const va0c2 = f32x4.shuffle(va0, va0, 2, 2, 2, 2);
-        vacc0x0123 = madd(va0c2, vb0123c2, vacc0x0123); vacc0x4567 = madd(va0c2, vb4567c2, vacc0x4567);
-        const va1c2 = f32x4.shuffle(va1, va1, 2, 2, 2, 2);
-        vacc1x0123 = madd(va1c2, vb0123c2, vacc1x0123); vacc1x4567 = madd(va1c2, vb4567c2, vacc1x4567);
-        const va2c2 = f32x4.shuffle(va2, va2, 2, 2, 2, 2);
-        vacc2x0123 = madd(va2c2, vb0123c2, vacc2x0123); vacc2x4567 = madd(va2c2, vb4567c2, vacc2x4567);
-        const va3c2 = f32x4.shuffle(va3, va3, 2, 2, 2, 2);
-        vacc3x0123 = madd(va3c2, vb0123c2, vacc3x0123); vacc3x4567 = madd(va3c2, vb4567c2, vacc3x4567);
-        const va4c2 = f32x4.shuffle(va4, va4, 2, 2, 2, 2);
-        vacc4x0123 = madd(va4c2, vb0123c2, vacc4x0123); vacc4x4567 = madd(va4c2, vb4567c2, vacc4x4567);
-        const vb0123c3 = v128.load(bp, 96), vb4567c3 = v128.load(bp, 112);
-        const va0c3 = f32x4.shuffle(va0, va0, 3, 3, 3, 3);
-        vacc0x0123 = madd(va0c3, vb0123c3, vacc0x0123); vacc0x4567 = madd(va0c3, vb4567c3, vacc0x4567);
-        const va1c3 = f32x4.shuffle(va1, va1, 3, 3, 3, 3);
-        vacc1x0123 = madd(va1c3, vb0123c3, vacc1x0123); vacc1x4567 = madd(va1c3, vb4567c3, vacc1x4567);
-        const va2c3 = f32x4.shuffle(va2, va2, 3, 3, 3, 3);
-        vacc2x0123 = madd(va2c3, vb0123c3, vacc2x0123); vacc2x4567 = madd(va2c3, vb4567c3, vacc2x4567);
-        const va3c3 = f32x4.shuffle(va3, va3, 3, 3, 3, 3);
-        vacc3x0123 = madd(va3c3, vb0123c3, vacc3x0123); vacc3x4567 = madd(va3c3, vb4567c3, vacc3x4567);
-        const va4c3 = f32x4.shuffle(va4, va4, 3, 3, 3, 3);
-        vacc4x0123 = madd(va4c3, vb0123c3, vacc4x0123); vacc4x4567 = madd(va4c3, vb4567c3, vacc4x4567);
-        red += 16;
-        bp += 128;
-      }
-      while (red < redEnd) {
-        const off = <usize>load<i32>(red) << 2;
-        const vb0123 = v128.load(bp), vb4567 = v128.load(bp, 16);
-        const va0 = v128.load32_splat(a0 + off);
-        vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-        const va1 = v128.load32_splat(a1 + off);
-        vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-        const va2 = v128.load32_splat(a2 + off);
-        vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-        const va3 = v128.load32_splat(a3 + off);
-        vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-        const va4 = v128.load32_splat(a4 + off);
-        vacc4x0123 = madd(va4, vb0123, vacc4x0123); vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-        red += 4;
-        bp += 32;
-      }
-      if (bias) {
-        // 8 floats, zero-padded past N
-        const vbias0123 = v128.load(bias + (<usize>j0 << 2)), vbias4567 = v128.load(bias + (<usize>j0 << 2), 16);
-        vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
-        vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
-        vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
-        vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
-        vacc4x0123 = f32x4.add(vacc4x0123, vbias0123); vacc4x4567 = f32x4.add(vacc4x4567, vbias4567);
-      }
-      const cp = c + ((<usize>i0 * ldc + j0) << 2);
-      store_row(cp, vacc0x0123, vacc0x4567, cols, add, relu);
-      if (rows > 1) store_row(cp + 1 * ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
-      if (rows > 2) store_row(cp + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
-      if (rows > 3) store_row(cp + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
-      if (rows > 4) store_row(cp + 4 * ldcb, vacc4x0123, vacc4x4567, cols, add, relu);
+      tile_6x8_splat(cp, ldc, a0, a1, a2, a3, a4, a5, red, bp, kc, rows, cols, add, bptr, relu);
+      bp += <usize>kc * 8 << 2;
     }
   }
 }

@@ -3,7 +3,7 @@
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
 // Winograd's F(m×m, 3×3) instead, chosen per pass at allocation (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
-import { packForProduct, PackedMatrix, parallelGemmPacked } from '../threads/index.js';
+import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
@@ -277,9 +277,11 @@ export class Conv2D extends Layer {
     const m = n * ho * wo;
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, cout);
     if (bias) rt.k.bias_backward(bias.gradOffset, dy, m, cout);
-    // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]; dY packed once for all threads
-    parallelGemmPacked(rt, kernel.gradOffset, cout, this.lastX, this.taps, this.windows, packForProduct(rt, dy, cout, 1, cout, m),
-      kh * kw * cin, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
+    // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]. dY is packed per KC block by each thread
+    // into its own cache-resident scratch: packing it once for all threads (a serial pass writing the whole
+    // packed dY to memory) measured slower on 1 and 2 threads (bench/compare.ts)
+    parallelGemm(rt, kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
+      kh * kw * cin, cout, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     const wb = this.wBackward;
     if (wb) {

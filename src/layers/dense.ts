@@ -1,7 +1,7 @@
 // Dense: Y [B, U] = f(X [B, I] · W [I, U] + b). Inputs of higher rank must be flattened first (as in
 // Keras, a Dense on [.., I] would act on the last axis; simdnet supports rank-1 samples only).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
-import { packForProduct, PackedMatrix, parallelGemmPacked } from '../threads/index.js';
+import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
@@ -114,8 +114,7 @@ export class Dense extends Layer {
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, n, u);
     if (bias) rt.k.bias_backward(bias.gradOffset, dy, n, u);
     // dW [I, U] += X^T [I, B] · dY [B, U]
-    parallelGemmPacked(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, packForProduct(rt, dy, u, 1, u, n), i, GEMM_ACC, 0,
-      `${this.name} weight-gradient GEMM`);
+    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     // dX [B, I] = dY [B, U] · W^T [U, I]
     parallelGemmPacked(rt, this.dx, i, dy, this.rowsDy, this.stepsU, this.packedWT!.pack(kernel.offset, 1, u), n, GEMM_SET, 0,

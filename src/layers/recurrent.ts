@@ -12,7 +12,7 @@
 //   output: returnSequences ? [B, T, U] (gathered from hs, in processing order as Keras) : hs slot T [B, U]
 // Backward runs the steps in reverse with one [B, U] running state gradient, then forms dW, dU, db and dx
 // as single GEMMs over all T·B rows.
-import { packForProduct, PackedMatrix, parallelGemmPacked } from '../threads/index.js';
+import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
 import { checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
@@ -259,10 +259,8 @@ export abstract class Recurrent extends Layer {
       }
     }
     // dW [D, G·U] += xᵀ · dz over all T·B rows; dU [U, G·U] += h_prevᵀ · dRec
-    parallelGemmPacked(rt, kernel.gradOffset, g, this.lastX, this.idD, this.xRows, packForProduct(rt, this.z, g, 1, g, n * t), d,
-      GEMM_ACC, 0, `${this.name} GEMM`);
-    parallelGemmPacked(rt, recurrent.gradOffset, g, this.hs, this.idU, this.hRed, packForProduct(rt, recGrad, g, 1, g, n * t), u,
-      GEMM_ACC, 0, `${this.name} GEMM`);
+    parallelGemm(rt, kernel.gradOffset, g, this.lastX, this.idD, this.xRows, this.z, g, 1, d, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
+    parallelGemm(rt, recurrent.gradOffset, g, this.hs, this.idU, this.hRed, recGrad, g, 1, u, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
     if (bias) this.biasBackward(bias, n * t);
     if (!needDx) return 0;
     // dx [B, T, D] = dz · Wᵀ, rows gathered back to batch-major input order

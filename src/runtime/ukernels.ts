@@ -13,10 +13,8 @@ export const UKERNELS = [
   { code: 1, tile: '4x8', variant: 'splat' },
   { code: 2, tile: '6x8', variant: 'loadsplat' },
   { code: 3, tile: '6x8', variant: 'splat' },
-  { code: 4, tile: '5x8', variant: 'loadsplat' },
-  { code: 5, tile: '5x8', variant: 'splat' },
 ] as const;
-export type UkernelCode = 0 | 1 | 2 | 3 | 4 | 5;
+export type UkernelCode = 0 | 1 | 2 | 3;
 
 /** XNNPACK's name of a micro-kernel: f32_gemm_4x8__wasmsimd_loadsplat, f32_gemm_6x8__wasmrelaxedsimd_fma_splat ... */
 export function ukernelName(code: number, flavour: Flavour): string {

@@ -126,9 +126,9 @@ export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, row
 
 /**
  * A K×N matrix B packed once into the micro-kernels' panel layout (gemm_pack) for many products: a weight
- * packed once per version (per optimizer step in training, once per load in inference), or a product's B
- * (a weight gradient's dY) packed once for all threads instead of once by each. K may be less than the
- * maximum it was made for (a last, smaller batch).
+ * packed once per version (per optimizer step in training, once per load in inference; an RNN's recurrent
+ * kernel once per batch for all its time steps), shared by all threads. K may be less than the maximum it
+ * was made for.
  */
 export class PackedMatrix {
   readonly offset: number;
@@ -152,24 +152,6 @@ export class PackedMatrix {
     }
     return this;
   }
-}
-
-const productScratch = new WeakMap<Runtime, { offset: number; floats: number }>();
-
-/**
- * B packed once for one product, for all its threads, in a scratch of the runtime shared by every such product
- * (ops run one at a time on the calling thread) that grows to the largest: a weight gradient's dY.
- */
-export function packForProduct(rt: Runtime, b: number, bRs: number, bCs: number, n: number, k: number): PackedMatrix {
-  const floats = Math.max(1, rt.k.gemm_packed_floats(n, k));
-  let s = productScratch.get(rt);
-  if (!s || s.floats < floats) {
-    if (s) rt.arena.release(s.offset);
-    s = { offset: rt.arena.alloc(floats * 4, 'product B (packed once for all threads)'), floats };
-    productScratch.set(rt, s);
-  }
-  const off = s.offset;
-  return new PackedMatrix(rt, n, k, () => off, 'product B').pack(b, bRs, bCs);
 }
 
 /**

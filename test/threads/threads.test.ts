@@ -56,7 +56,7 @@ describe('threads', () => {
   it('every GEMM micro-kernel trains the same bits, on 1 and 2 threads (the choice is one of speed only)', async () => {
     const timed = await trainedWeights(1);
     try {
-      for (const [kernel, threads] of [['4x8_loadsplat', 2], ['4x8_splat', 1], ['5x8_loadsplat', 2], ['5x8_splat', 1], ['6x8_loadsplat', 2], ['6x8_splat', 2]] as const) {
+      for (const [kernel, threads] of [['4x8_loadsplat', 2], ['4x8_splat', 1], ['6x8_loadsplat', 2], ['6x8_splat', 2]] as const) {
         setMicroKernel(kernel);
         const other = await trainedWeights(threads);
         expect(other.loss, kernel).toEqual(timed.loss);
