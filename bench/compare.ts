@@ -1,7 +1,8 @@
 // Before / after in one process: the lab CNN (batch 32) trained and run for inference by two builds of simdnet —
 // another checkout's dist and this one — in alternating rounds, medians, on a shared noisy machine the only fair
 // comparison. Each build loads the same kernel flavour; each runs its own thread pool.
-//   node dist/bench/compare.js --other ../base/dist/src/index.js [--flavour simd|relaxed-simd] [--rounds 7] [--threads 1,2]
+//   node dist/bench/compare.js --other ../base/dist/src/index.js [--flavour simd|relaxed-simd] [--other-flavour F] [--rounds 7] [--threads 1,2]
+// --other-flavour gives the other build its own flavour (default: the same): each build's default, say.
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,13 +20,14 @@ function arg(name: string, fallback: string): string {
 const otherPath = arg('other', '');
 if (!otherPath) { console.error('usage: node dist/bench/compare.js --other <other build>/dist/src/index.js [--flavour simd|relaxed-simd] [--rounds 7] [--threads 1,2]'); process.exit(2); }
 const flavour = arg('flavour', 'relaxed-simd') as 'simd' | 'relaxed-simd';
+const otherFlavour = arg('other-flavour', flavour) as 'simd' | 'relaxed-simd';
 const rounds = Number(arg('rounds', '7'));
 const threadCounts = arg('threads', '1,2').split(',').map(Number);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 interface Runner { name: string; train(threads: number): Promise<number>; infer(threads: number): Promise<number> }
 
-async function runner(sn: Sn, name: string): Promise<Runner> {
+async function runner(sn: Sn, name: string, flavour: 'simd' | 'relaxed-simd'): Promise<Runner> {
   await sn.ready({ flavour });
   const model = sn.models.labFaceCnn({ seed: 1 });
   model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
@@ -55,8 +57,8 @@ async function runner(sn: Sn, name: string): Promise<Runner> {
 async function main(): Promise<void> {
   const other = (await import(pathToFileURL(path.resolve(otherPath)).href)) as Sn;
   // this build first: its host adapter turns Node 20's relaxed-SIMD flag on for the process, so both can load it
-  const runners = [await runner(current, 'this build'), await runner(other, `other (${otherPath})`)].reverse();
-  console.log(`# before / after — ${cpuInfo().line}, Node ${process.version}, ${flavour}, ${rounds} alternating rounds`);
+  const runners = [await runner(current, `this build (${flavour})`, flavour), await runner(other, `other (${otherPath}, ${otherFlavour})`, otherFlavour)].reverse();
+  console.log(`# before / after — ${cpuInfo().line}, Node ${process.version}, ${rounds} alternating rounds`);
   console.log(`load average at start: ${load()}\n`);
   console.log('| threads | build | train img/s (median) | infer img/s (median) |\n|---|---|---|---|');
   for (const threads of threadCounts) {
