@@ -36,8 +36,11 @@ export function shapeClass(m: number, k: number): Exclude<ShapeClass, 'winograd'
   return 'general';
 }
 
-/** Below this many multiply-adds a GEMM runs the default kernel rather than start the timing (a small model's first predict stays quick). */
-const CALIBRATE_WORK = 1 << 22;
+/**
+ * Below this many multiply-adds a GEMM runs the default kernel rather than start the timing: one image through
+ * the lab CNN (conv2: 13 M) never starts it, so a cold start's first predict pays nothing; a batch does.
+ */
+const CALIBRATE_WORK = 1 << 26;
 /** Milliseconds between priming the candidates and timing them: V8 compiles their optimised code meanwhile. */
 const PRIME_MS = 250;
 /** A candidate must beat the lower-numbered one by this factor to be picked (timing noise never swaps near-ties). */
@@ -130,7 +133,7 @@ function classProduct(rt: Runtime, cls: ShapeClass): { run: (code: number) => vo
   const alloc = (floats: number, fill = true) => {
     const o = arena.alloc(floats * 4, `micro-kernel timing (${cls})`);
     offs.push(o);
-    if (fill) rt.f32(o, floats).forEach((_, i, a) => { a[i] = ((i * 7919) % 251) / 251 - 0.5; });
+    if (fill) rt.f32(o, floats).fill(0.25); // the values do not change the time (no subnormals)
     return o;
   };
   const release = () => { for (const o of offs) arena.release(o); };
