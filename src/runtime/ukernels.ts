@@ -170,8 +170,8 @@ function prime(rt: Runtime): void {
 
 /**
  * Times every micro-kernel on each class's product in alternating rounds and keeps each class's fastest by its
- * best round (a higher-numbered kernel must beat a lower one by MARGIN). settle: go on until no candidate's best
- * improved by 2 % for 4 rounds (V8 may still be swapping optimised code in), else 6 rounds.
+ * best round (a higher-numbered kernel must beat a lower one by MARGIN). At least 6 rounds; settle (right after
+ * priming): also until PRIME_MS after priming and no candidate's best improved by 2 % for 4 rounds.
  */
 function time(rt: Runtime, settle: boolean): UkernelChoice {
   const t0 = performance.now();
@@ -182,7 +182,12 @@ function time(rt: Runtime, settle: boolean): UkernelChoice {
     const p = classProduct(rt, cls);
     try {
       const best = codes.map(() => Infinity);
-      for (let round = 0, calm = 0; settle ? calm < 4 && round < 200 : round < 6; round++) {
+      const primedAt = primed.get(rt) ?? 0;
+      // settle: at least PRIME_MS after priming (optimised code takes that long to arrive on a loaded machine,
+      // and a candidate timed on baseline code would lose unfairly), then until calm; at most 1.5 s
+      const more = (round: number, calm: number) => round < 6 ||
+        (settle && (calm < 4 || performance.now() - primedAt < PRIME_MS) && performance.now() - t0 < 1500);
+      for (let round = 0, calm = 0; more(round, calm); round++) {
         let improved = false;
         for (const code of codes) {
           const s = performance.now();
