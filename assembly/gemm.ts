@@ -4,20 +4,28 @@
 //   A(i, r) = a[rowOff[i] + redOff[r]]
 // which expresses a plain row-major matrix (rowOff[i] = i*lda, redOff[r] = r), its transpose, and the
 // implicit im2col matrix of a convolution (rowOff = window origin of output pixel i, redOff = (kh, kw, ci)
-// offset inside the window) without materialising anything. The micro-kernel loads A with
-// load32_splat, so A needs no packing. B is addressed with two strides, B(r, j) = b[r*bRs + j*bCs], and
-// packed per (KC x NC) block into 8-column panels (zero-padded), k-major, so the micro-kernel streams it.
+// offset inside the window) without materialising anything, so A needs no packing. B is addressed with two
+// strides, B(r, j) = b[r*bRs + j*bCs], and packed per (KC x NC) block into 8-column panels (zero-padded),
+// k-major, so the micro-kernel streams it — by `gemm` on every call, or once by `gemm_pack` for `gemm_packed`.
 //
-// Micro-kernel: f32_gemm_4x8__wasmsimd_loadsplat — 4 rows x 8 columns of accumulators (8 x f32x4).
+// Micro-kernels (assembly/gemm_ukernels.ts, generated): MR x 8 tiles of f32x4 accumulators, MR = 4 or 6, A
+// broadcast from memory (loadsplat) or from a register (splat). The caller names one in the mode word
+// (bits UKERNEL_SHIFT..; the runtime picks by timing, src/runtime/ukernels.ts); all give the same bits.
 
-import { madd } from './simd';
+import { f32_gemm_4x8_loadsplat, f32_gemm_4x8_splat, f32_gemm_6x8_loadsplat, f32_gemm_6x8_splat } from './gemm_ukernels';
 
 export const MODE_SET: i32 = 0;   // C = A·B
 export const MODE_ACC: i32 = 1;   // C += A·B
 export const MODE_BIAS: i32 = 2;  // C = bias[j] + A·B
 export const FLAG_RELU: i32 = 4;  // or-ed into the mode: C = max(C, 0) once the product is complete
+// The micro-kernel, or-ed into the mode as (UKERNEL_* << UKERNEL_SHIFT); 0 is the 4x8 load-splat kernel.
+export const UKERNEL_SHIFT: i32 = 3;
+export const UKERNEL_4X8_LOADSPLAT: i32 = 0;
+export const UKERNEL_4X8_SPLAT: i32 = 1;
+export const UKERNEL_6X8_LOADSPLAT: i32 = 2;
+export const UKERNEL_6X8_SPLAT: i32 = 3;
+export const UKERNEL_COUNT: i32 = 4;
 
-const MR: i32 = 4;
 const NR: i32 = 8;
 const KC: i32 = 512;
 const NC: i32 = 256;
@@ -51,94 +59,36 @@ function pack_b(dst: usize, b: usize, bRs: i32, bCs: i32, k0: i32, kc: i32, n0: 
   }
 }
 
-// Stores (or adds) one 4-lane vector to c, clamping at 0 when relu; `cols` of its lanes are valid (1..4).
-// @ts-ignore: decorator
-@inline
-function store_cols(c: usize, v: v128, cols: i32, add: bool, relu: bool): void {
-  if (cols >= 4) {
-    if (add) v = f32x4.add(v, v128.load(c));
-    v128.store(c, relu ? f32x4.max(v, f32x4.splat(0)) : v);
-    return;
-  }
-  let s0 = f32x4.extract_lane(v, 0) + (add ? load<f32>(c) : 0);
-  store<f32>(c, relu ? max<f32>(s0, 0) : s0);
-  if (cols > 1) {
-    const s1 = f32x4.extract_lane(v, 1) + (add ? load<f32>(c, 4) : 0);
-    store<f32>(c, relu ? max<f32>(s1, 0) : s1, 4);
-  }
-  if (cols > 2) {
-    const s2 = f32x4.extract_lane(v, 2) + (add ? load<f32>(c, 8) : 0);
-    store<f32>(c, relu ? max<f32>(s2, 0) : s2, 8);
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function store_row(c: usize, lo: v128, hi: v128, cols: i32, add: bool, relu: bool): void {
-  if (cols >= 8) {
-    store_cols(c, lo, 4, add, relu);
-    store_cols(c + 16, hi, 4, add, relu);
-  } else if (cols > 4) {
-    store_cols(c, lo, 4, add, relu);
-    store_cols(c + 16, hi, cols - 4, add, relu);
-  } else {
-    store_cols(c, lo, cols, add, relu);
-  }
-}
-
-// One 4x8 tile over reduction steps [0, kc). a0..a3 are row origins (bytes), red points at the
-// reduction-offset table entry of the first step, bp at the packed panel. Rows beyond M alias row 0
-// of the tile and are not stored (`rows`); columns beyond N are zero-padded in the panel (`cols`).
-// @ts-ignore: decorator
-@inline
-function tile_4x8(c: usize, ldc: i32, a0: usize, a1: usize, a2: usize, a3: usize, red: usize, bp: usize,
-                  kc: i32, rows: i32, cols: i32, add: bool, bias: usize, relu: bool): void {
-  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
-  let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
-  let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
-  let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
-  const redEnd = red + (<usize>kc << 2);
-  while (red < redEnd) {
-    const off = <usize>load<i32>(red) << 2;
-    const vb0123 = v128.load(bp);
-    const vb4567 = v128.load(bp, 16);
-    const va0 = v128.load32_splat(a0 + off);
-    const va1 = v128.load32_splat(a1 + off);
-    const va2 = v128.load32_splat(a2 + off);
-    const va3 = v128.load32_splat(a3 + off);
-    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
-    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
-    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
-    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
-    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-    red += 4;
-    bp += NR << 2;
-  }
-  if (bias) {
-    // bias points at 8 floats, zero-padded past N
-    const vbias0123 = v128.load(bias);
-    const vbias4567 = v128.load(bias, 16);
-    vacc0x0123 = f32x4.add(vacc0x0123, vbias0123); vacc0x4567 = f32x4.add(vacc0x4567, vbias4567);
-    vacc1x0123 = f32x4.add(vacc1x0123, vbias0123); vacc1x4567 = f32x4.add(vacc1x4567, vbias4567);
-    vacc2x0123 = f32x4.add(vacc2x0123, vbias0123); vacc2x4567 = f32x4.add(vacc2x4567, vbias4567);
-    vacc3x0123 = f32x4.add(vacc3x0123, vbias0123); vacc3x4567 = f32x4.add(vacc3x4567, vbias4567);
-  }
-  const ldcb = <usize>ldc << 2;
-  store_row(c, vacc0x0123, vacc0x4567, cols, add, relu);
-  if (rows > 1) store_row(c + ldcb, vacc1x0123, vacc1x4567, cols, add, relu);
-  if (rows > 2) store_row(c + 2 * ldcb, vacc2x0123, vacc2x4567, cols, add, relu);
-  if (rows > 3) store_row(c + 3 * ldcb, vacc3x0123, vacc3x4567, cols, add, relu);
-}
-
 // c: C (ldc floats per row); a, rowOff (M entries), redOff (K entries): A as above;
-// b, bRs, bCs: B; mode: MODE_*; bias: N floats (MODE_BIAS), read in groups of 8 from a copy padded
-// inside packBuf; packBuf: gemm_pack_floats() floats of scratch.
+// b, bRs, bCs: B; mode: MODE_* | FLAG_RELU | ukernel << UKERNEL_SHIFT; bias: N floats (MODE_BIAS), read in
+// groups of 8 from a copy padded inside packBuf; packBuf: gemm_pack_floats() floats of scratch.
 export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
                      b: usize, bRs: i32, bCs: i32, m: i32, n: i32, k: i32,
                      mode: i32, bias: usize, packBuf: usize): void {
+  const uk = mode >> UKERNEL_SHIFT;
+  if (uk == UKERNEL_4X8_SPLAT) gemm__4x8_splat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+  else if (uk == UKERNEL_6X8_LOADSPLAT) gemm__6x8_loadsplat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+  else if (uk == UKERNEL_6X8_SPLAT) gemm__6x8_splat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+  else gemm__4x8_loadsplat(c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf);
+}
+
+// One whole GEMM driver per micro-kernel, each with its kernel inlined (exported so the optimizer keeps them
+// apart: V8 compiles each on its own, and the kernel's loop sits in the driver as in a hand-written GEMM).
+export function gemm__4x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_4X8_LOADSPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+export function gemm__4x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_4X8_SPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+export function gemm__6x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_6X8_LOADSPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+export function gemm__6x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, b: usize, bRs: i32, bCs: i32,
+    m: i32, n: i32, k: i32, mode: i32, bias: usize, packBuf: usize): void { gemm_with(UKERNEL_6X8_SPLAT, c, ldc, a, rowOff, redOff, b, bRs, bCs, m, n, k, mode, bias, packBuf); }
+
+// gemm with micro-kernel `ukernel` (a constant where inlined, so only its kernel is compiled in).
+// @ts-ignore: decorator
+@inline
+function gemm_with(ukernel: i32, c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
+                   b: usize, bRs: i32, bCs: i32, m: i32, n: i32, k: i32,
+                   mode: i32, bias: usize, packBuf: usize): void {
   const relu = (mode & FLAG_RELU) != 0;
   mode &= 3;
   const biasPad = packBuf + (<usize>KC * NC << 2);  // NC floats: bias[n0 .. n0+nc) zero-padded to 8
@@ -159,43 +109,54 @@ export function gemm(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize,
     const add = !first || mode == MODE_ACC;
     const useBias = first && mode == MODE_BIAS;
     const last = k0 + kc == k;
+    const red = redOff + (<usize>k0 << 2);
+    const twin = is_splat(ukernel) && !quads_contiguous(red, kc);
     for (let n0 = 0; n0 < n; n0 += NC) {
       const nc = min(NC, n - n0);
       pack_b(packBuf, b, bRs, bCs, k0, kc, n0, nc);
-      if (useBias) {
-        const ncPad = (nc + NR - 1) & ~(NR - 1);
-        for (let j = 0; j < ncPad; j++) {
-          store<f32>(biasPad + (<usize>j << 2), j < nc ? load<f32>(bias + (<usize>(n0 + j) << 2)) : 0);
-        }
-      }
-      gemm_block(c + (<usize>n0 << 2), ldc, a, rowOff, redOff + (<usize>k0 << 2), packBuf, m, nc, kc, add,
-                 useBias ? biasPad : 0, relu && last);
+      if (useBias) pad_bias(biasPad, bias + (<usize>n0 << 2), nc);
+      const cb = c + (<usize>n0 << 2), bb = useBias ? biasPad : 0, rl = relu && last;
+      if (twin) gemm_block(twin_of(ukernel), cb, ldc, a, rowOff, red, packBuf, m, nc, kc, add, bb, rl);
+      else gemm_block(ukernel, cb, ldc, a, rowOff, red, packBuf, m, nc, kc, add, bb, rl);
     }
   }
 }
 
-// Rows [0, m) of C's columns [0, nc) (+)= A(·, k0 .. k0+kc) · one packed kc×nc block of B at bp; bias (8-padded
-// floats, or 0) and relu apply to this block's result.
+// dst (nc rounded up to 8 floats) = bias[0 .. nc), zero-padded.
+function pad_bias(dst: usize, bias: usize, nc: i32): void {
+  const ncPad = (nc + NR - 1) & ~(NR - 1);
+  for (let j = 0; j < ncPad; j++) store<f32>(dst + (<usize>j << 2), j < nc ? load<f32>(bias + (<usize>j << 2)) : 0);
+}
+
+// A splat kernel needs A contiguous along the reduction in quads (red[r + 1 .. r + 3] = red[r] + 1 .. 3 for
+// r = 0, 4, 8 ...); where it is not, its load-splat twin runs that KC block.
 // @ts-ignore: decorator
 @inline
-function gemm_block(c: usize, ldc: i32, a: usize, rowOff: usize, red: usize, bp0: usize, m: i32, nc: i32, kc: i32,
-                    add: bool, bias: usize, relu: bool): void {
-  for (let i0 = 0; i0 < m; i0 += MR) {
-    const rows = min(MR, m - i0);
-    const ro = rowOff + (<usize>i0 << 2);
-    const a0 = a + (<usize>load<i32>(ro) << 2);
-    const a1 = rows > 1 ? a + (<usize>load<i32>(ro, 4) << 2) : a0;
-    const a2 = rows > 2 ? a + (<usize>load<i32>(ro, 8) << 2) : a0;
-    const a3 = rows > 3 ? a + (<usize>load<i32>(ro, 12) << 2) : a0;
-    let bp = bp0;
-    for (let j0 = 0; j0 < nc; j0 += NR) {
-      const cols = min(NR, nc - j0);
-      const bptr: usize = bias ? bias + (<usize>j0 << 2) : 0;
-      const cp = c + ((<usize>i0 * ldc + j0) << 2);
-      tile_4x8(cp, ldc, a0, a1, a2, a3, red, bp, kc, rows, cols, add, bptr, relu);
-      bp += <usize>kc * NR << 2;
-    }
+function is_splat(ukernel: i32): bool { return ukernel == UKERNEL_4X8_SPLAT || ukernel == UKERNEL_6X8_SPLAT; }
+
+// @ts-ignore: decorator
+@inline
+function twin_of(ukernel: i32): i32 { return ukernel == UKERNEL_6X8_SPLAT ? UKERNEL_6X8_LOADSPLAT : UKERNEL_4X8_LOADSPLAT; }
+
+function quads_contiguous(red: usize, kc: i32): bool {
+  for (let r = 0; r + 4 <= kc; r += 4) {
+    const p = red + (<usize>r << 2);
+    const o = load<i32>(p);
+    if (load<i32>(p, 4) != o + 1 || load<i32>(p, 8) != o + 2 || load<i32>(p, 12) != o + 3) return false;
   }
+  return true;
+}
+
+// Rows [0, m) of C's columns [0, nc) (+)= A(·, red) · one packed kc×nc block of B at bp, with micro-kernel uk;
+// bias (8-padded floats, or 0) and relu apply to this block's result.
+// @ts-ignore: decorator
+@inline
+function gemm_block(uk: i32, c: usize, ldc: i32, a: usize, rowOff: usize, red: usize, bp: usize, m: i32, nc: i32, kc: i32,
+                    add: bool, bias: usize, relu: bool): void {
+  if (uk == UKERNEL_6X8_LOADSPLAT) f32_gemm_6x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
+  else if (uk == UKERNEL_6X8_SPLAT) f32_gemm_6x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
+  else if (uk == UKERNEL_4X8_SPLAT) f32_gemm_4x8_splat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
+  else f32_gemm_4x8_loadsplat(c, ldc, a, rowOff, red, bp, m, nc, kc, add, bias, relu);
 }
 
 // ---- B packed once, for many products with the same B (Winograd's transformed filters) -------------------
@@ -224,19 +185,50 @@ export function gemm_pack(dst: usize, b: usize, bRs: i32, bCs: i32, n: i32, k: i
   }
 }
 
-// gemm with B packed by gemm_pack (modes MODE_SET and MODE_ACC, FLAG_RELU; no bias): the same
-// micro-kernel and summation order as gemm, without packing B again.
+// gemm with B packed by gemm_pack: the same micro-kernels, modes (bias included) and summation order as gemm,
+// without packing B again. scratch: NC floats for the padded bias (MODE_BIAS only; else unused, may be 0).
 export function gemm_packed(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize,
-                            m: i32, n: i32, k: i32, mode: i32): void {
+                            m: i32, n: i32, k: i32, mode: i32, bias: usize, scratch: usize): void {
+  const uk = mode >> UKERNEL_SHIFT;
+  if (uk == UKERNEL_4X8_SPLAT) gemm_packed__4x8_splat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+  else if (uk == UKERNEL_6X8_LOADSPLAT) gemm_packed__6x8_loadsplat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+  else if (uk == UKERNEL_6X8_SPLAT) gemm_packed__6x8_splat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+  else gemm_packed__4x8_loadsplat(c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch);
+}
+
+export function gemm_packed__4x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_4X8_LOADSPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+export function gemm_packed__4x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_4X8_SPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+export function gemm_packed__6x8_loadsplat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_6X8_LOADSPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+export function gemm_packed__6x8_splat(c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize, m: i32, n: i32, k: i32,
+    mode: i32, bias: usize, scratch: usize): void { gemm_packed_with(UKERNEL_6X8_SPLAT, c, ldc, a, rowOff, redOff, packed, m, n, k, mode, bias, scratch); }
+
+// @ts-ignore: decorator
+@inline
+function gemm_packed_with(ukernel: i32, c: usize, ldc: i32, a: usize, rowOff: usize, redOff: usize, packed: usize,
+                          m: i32, n: i32, k: i32, mode: i32, bias: usize, scratch: usize): void {
   const relu = (mode & FLAG_RELU) != 0;
+  mode &= 3;
+  if (k == 0) {
+    gemm__4x8_loadsplat(c, ldc, a, rowOff, redOff, 0, 0, 0, m, n, 0, mode | (relu ? FLAG_RELU : 0), bias, 0);
+    return;
+  }
   const cols = packed_cols(n);
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
-    const add = k0 > 0 || (mode & 3) == MODE_ACC;
+    const add = k0 > 0 || mode == MODE_ACC;
+    const useBias = k0 == 0 && mode == MODE_BIAS;
+    const red = redOff + (<usize>k0 << 2);
+    const twin = is_splat(ukernel) && !quads_contiguous(red, kc);
     for (let n0 = 0; n0 < n; n0 += NC) {
+      const nc = min(NC, n - n0);
       const bp = packed + ((<usize>k0 * cols + <usize>kc * n0) << 2);
-      gemm_block(c + (<usize>n0 << 2), ldc, a, rowOff, redOff + (<usize>k0 << 2), bp, m, min(NC, n - n0), kc, add, 0,
-                 relu && k0 + kc == k);
+      if (useBias) pad_bias(scratch, bias + (<usize>n0 << 2), nc);
+      const cb = c + (<usize>n0 << 2), bb = useBias ? scratch : 0, rl = relu && k0 + kc == k;
+      if (twin) gemm_block(twin_of(ukernel), cb, ldc, a, rowOff, red, bp, m, nc, kc, add, bb, rl);
+      else gemm_block(ukernel, cb, ldc, a, rowOff, red, bp, m, nc, kc, add, bb, rl);
     }
   }
 }

@@ -16,7 +16,7 @@
 // thrash the cache's sets); the GEMM for point ξ reads rows α²·Cp apart.
 // A tile's result depends on its tile only, never on the chunk or range it is computed in: bit-identical
 // for any thread count.
-import { gemm_pack, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_BIAS, MODE_SET, FLAG_RELU } from './gemm';
+import { gemm_pack, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_BIAS, MODE_SET, FLAG_RELU, UKERNEL_SHIFT } from './gemm';
 import { wino_1d, WINO_FILTER, WINO_INPUT, WINO_OUTPUT } from './winograd_transforms';
 
 // @ts-ignore: decorator
@@ -122,7 +122,8 @@ export function winograd_filter_transform(u: usize, w: usize, m: i32, cin: i32, 
 
 // ---- the convolution ----------------------------------------------------------------------------------
 
-// y [B, Ho, Wo, Cout] (=, or = bias + with MODE_BIAS; FLAG_RELU clamps at 0) = the valid 3×3 correlation
+// y [B, Ho, Wo, Cout] (=, or = bias + with MODE_BIAS; FLAG_RELU clamps at 0; the products run the micro-kernel
+// named in mode's UKERNEL bits, as gemm's) = the valid 3×3 correlation
 // of x [B, H, W, Cin] read at row - padTop, column - padLeft (0 outside) with the filter transformed into u,
 // for tiles [t0, t0 + count). scratch: gemm_pack_floats() floats.
 export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode: i32,
@@ -145,6 +146,7 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
   const xrs = <usize>w * cin << 2, xcs = <usize>cin << 2;
   const relu = (mode & FLAG_RELU) != 0;
   const useBias = (mode & 3) == MODE_BIAS;
+  const gemmMode = MODE_SET | ((mode >> UKERNEL_SHIFT) << UKERNEL_SHIFT);   // the products: the micro-kernel asked for
   for (let c0 = t0; c0 < t0 + count; c0 += T) {
     const cnt = min(T, t0 + count - c0);
     // input transform: V[ξ][i][ci]
@@ -175,7 +177,7 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
     }
     // the α² products M[ξ] [cnt, Cout] = V[ξ] [cnt, Cin] · U[ξ] [Cin, Cout]
     for (let xi = 0; xi < a2; xi++) {
-      gemm_packed(M + <usize>xi * ms, a2 * kp, V + <usize>xi * vs, rowOff, redOff, u + <usize>xi * packed, cnt, cout, cin, MODE_SET);
+      gemm_packed(M + <usize>xi * ms, a2 * kp, V + <usize>xi * vs, rowOff, redOff, u + <usize>xi * packed, cnt, cout, cin, gemmMode, 0, 0);
     }
     // output transform, bias and ReLU: Y tile (clipped)
     for (let i = 0; i < cnt; i++) {

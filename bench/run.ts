@@ -1,12 +1,17 @@
 // simdnet benchmarks, with the peers measured in the same run on the same data:
 //   npm run bench [-- --json] [-- --quick] [-- --no-peers]
-// Prints: the Wasm SIMD peak of this machine, GEMM GFLOP/s at the lab's conv shapes, and the lab CNN's
-// training / inference throughput and latency beside TensorFlow.js (cpu and wasm backends).
+// Prints: the CPU it ran on, the Wasm SIMD peak of this machine, the GEMM micro-kernel chosen per shape class,
+// GEMM GFLOP/s at the lab's conv shapes (chosen micro-kernel vs the 4x8 load-splat one, alternating rounds),
+// and the lab CNN's training / inference throughput and latency beside TensorFlow.js (cpu and wasm backends).
+// The CNN runs the default build (relaxed SIMD wherever it runs); SIMDNET_WASM=simd measures the plain one.
 import os from 'node:os';
 import { Bench } from 'tinybench';
 import * as sn from '../src/index.js';
-import { createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
-import { peak } from './peak.js';
+import { GEMM_UKERNEL_SHIFT, createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
+import { microKernels, SHAPE_CLASSES, UKERNELS, ukernelName } from '../src/runtime/ukernels.js';
+import { cpuInfo } from './cpu.js';
+import { peaks as probes } from './peak.js';
+import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
 import { median } from './stats.js';
 
@@ -21,66 +26,28 @@ function p50(b: Bench, name: string): number {
   return r.latency!.p50;
 }
 
-interface GemmShape { name: string; m: number; n: number; k: number; setup(rt: Runtime): () => void }
-
-/** The conv GEMMs of the lab CNN at batch 32, with the offset tables the layers use. */
-function convShapes(): GemmShape[] {
-  const B = 32;
-  const convs: [string, number, number, number][] = [ // name, input size, cin, cout
-    ['conv1', 42, 3, 32], ['conv2', 40, 32, 32], ['conv3', 19, 32, 64], ['conv4', 17, 64, 64], ['conv5', 7, 64, 128], ['conv6', 5, 128, 128],
-  ];
-  const shapes: GemmShape[] = [];
-  const alloc = (rt: Runtime, floats: number) => { const o = rt.arena.alloc(floats * 4); rt.f32(o, floats).fill(0.01); return o; };
-  for (const [name, h, cin, cout] of convs) {
-    const ho = h - 2;
-    shapes.push({
-      name: `${name} forward`, m: B * ho * ho, n: cout, k: 9 * cin,
-      setup: (rt) => {
-        const x = alloc(rt, B * h * h * cin), w = alloc(rt, 9 * cin * cout), y = alloc(rt, B * ho * ho * cout), bias = alloc(rt, cout);
-        const win = rt.arena.alloc(B * ho * ho * 4), taps = rt.arena.alloc(9 * cin * 4);
-        rt.k.conv_window_offsets(win, B, ho, ho, h, h, cin, 1, 1);
-        rt.k.conv_tap_offsets(taps, 3, 3, cin, h);
-        return () => rt.k.gemm(y, cout, x, win, taps, w, cout, 1, B * ho * ho, cout, 9 * cin, 2, bias, rt.gemmScratch);
-      },
-    });
-    if (name !== 'conv2') continue;
-    // backward-data: dX [B*H*W, Cin] = dYd (dilated/padded dY) ⋆ flipped W
-    const hd = h + 2;
-    shapes.push({
-      name: `${name} backward-data`, m: B * h * h, n: cin, k: 9 * cout,
-      setup: (rt) => {
-        const dyd = alloc(rt, B * hd * hd * cout), wf = alloc(rt, 9 * cout * cin), dx = alloc(rt, B * h * h * cin);
-        const win = rt.arena.alloc(B * h * h * 4), taps = rt.arena.alloc(9 * cout * 4);
-        rt.k.conv_window_offsets(win, B, h, h, hd, hd, cout, 1, 1);
-        rt.k.conv_tap_offsets(taps, 3, 3, cout, hd);
-        return () => rt.k.gemm(dx, cin, dyd, win, taps, wf, cin, 1, B * h * h, cin, 9 * cout, 0, 0, rt.gemmScratch);
-      },
-    });
-    // backward-filter: dW [9*Cin, Cout] += Xᵀ (taps x windows) · dY
-    shapes.push({
-      name: `${name} backward-filter`, m: 9 * cin, n: cout, k: B * ho * ho,
-      setup: (rt) => {
-        const x = alloc(rt, B * h * h * cin), dy = alloc(rt, B * ho * ho * cout), dw = alloc(rt, 9 * cin * cout);
-        const win = rt.arena.alloc(B * ho * ho * 4), taps = rt.arena.alloc(9 * cin * 4);
-        rt.k.conv_window_offsets(win, B, ho, ho, h, h, cin, 1, 1);
-        rt.k.conv_tap_offsets(taps, 3, 3, cin, h);
-        return () => rt.k.gemm(dw, cout, x, taps, win, dy, cout, 1, 9 * cin, cout, B * ho * ho, 1, 0, rt.gemmScratch);
-      },
-    });
-  }
-  return shapes;
-}
-
-async function gemmTable(flavours: Runtime[]): Promise<Record<string, unknown>[]> {
+/**
+ * GFLOP/s of each shape with the micro-kernel chosen for its class and with the 4x8 load-splat kernel (the only
+ * one before the variants), in alternating rounds (medians), per build.
+ */
+function gemmTable(flavours: Runtime[]): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
-  for (const shape of convShapes()) {
-    const row: Record<string, unknown> = { shape: shape.name, M: shape.m, N: shape.n, K: shape.k };
+  const rounds = quick ? 3 : 7;
+  for (const shape of [...convShapes(), ...winogradShapes()]) {
+    const row: Record<string, unknown> = { shape: shape.name };
     for (const rt of flavours) {
       const run = shape.setup(rt);
-      const bench = new Bench({ time: quick ? 100 : 500, warmupIterations: 2 });
-      bench.add('gemm', run);
-      await bench.run();
-      row[`${rt.flavour} GFLOP/s`] = (2 * shape.m * shape.n * shape.k) / (p50(bench, 'gemm') / 1000) / 1e9;
+      Object.assign(row, { M: shape.m, N: shape.n, K: shape.k });
+      const chosen = microKernels(rt, true).codes[classOf(shape)];
+      const codes = chosen === 0 ? [0] : [0, chosen];
+      const ms: number[][] = codes.map(() => []);
+      for (const c of codes) { run(c << GEMM_UKERNEL_SHIFT); run(c << GEMM_UKERNEL_SHIFT); }
+      for (let r = 0; r < rounds; r++) {
+        codes.forEach((c, i) => { const t0 = performance.now(); run(c << GEMM_UKERNEL_SHIFT); ms[i].push(performance.now() - t0); });
+      }
+      row[`${rt.flavour} kernel`] = ukernelName(chosen, rt.flavour).replace(/^f32_gemm_|__wasm(relaxed)?simd(_fma)?/g, '');
+      row[`${rt.flavour} GFLOP/s`] = gflops(shape, median(ms[ms.length - 1]));
+      row[`${rt.flavour} 4x8_loadsplat GFLOP/s`] = gflops(shape, median(ms[0]));
     }
     rows.push(row);
   }
@@ -160,31 +127,51 @@ function table(rows: Record<string, unknown>[]): string {
 }
 
 async function main(): Promise<void> {
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
-  log(`simdnet bench — ${machine}${quick ? ' (quick)' : ''}\n`);
+  const cpu = cpuInfo();
+  const machine = `${cpu.line}, Node ${process.version}`;
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  log(`simdnet bench — ${machine}${quick ? ' (quick)' : ''}\nload average at start: ${load()}\n`);
   const plain = await createRuntime({ flavour: 'simd' });
   const flavours = [plain];
   if (relaxedSimdSupported()) flavours.push(await createRuntime({ flavour: 'relaxed-simd' }));
-  const peaks = flavours.map((rt) => ({ build: rt.flavour, 'peak GFLOP/s': peak(rt) }));
-  log('## Wasm SIMD peak (one thread, f32x4 multiply-add)\n' + table(peaks) +
-    (relaxedSimdSupported() ? '' : '\n(relaxed SIMD unavailable: run `node --experimental-wasm-relaxed-simd dist/bench/run.js` on Node 20)') + '\n');
+  const peaks = flavours.map((rt) => {
+    const p = probes(rt);
+    return { build: rt.flavour, 'chained probe': p.chained, 'accumulate probe': p.accumulate, 'peak GFLOP/s': Math.max(p.chained, p.accumulate) };
+  });
+  log('## Wasm SIMD peak (one thread, f32x4 multiply-add; the higher probe is the peak)\n' + table(peaks) +
+    (relaxedSimdSupported() ? '' : '\n(relaxed SIMD unavailable on this host)') + '\n');
 
-  const gemm = await gemmTable(flavours);
+  const kernels = flavours.map((rt) => ({ rt, choice: microKernels(rt, true) }));
+  const kernelRows = SHAPE_CLASSES.map((cls) => Object.fromEntries([['shape class', cls], ...kernels.flatMap(({ rt, choice }) => [
+    [`${rt.flavour} micro-kernel`, ukernelName(choice.codes[cls], rt.flavour)],
+    [`${rt.flavour} µs (${UKERNELS.map((u) => `${u.tile} ${u.variant}`).join(' / ')})`, choice.us ? choice.us[cls].map((u) => u.toFixed(0)).join(' / ') : choice.how],
+  ])]));
+  log(`## GEMM micro-kernels chosen at load (${kernels.map(({ rt, choice }) => `${rt.flavour}: ${choice.how}${choice.ms !== undefined ? ` in ${choice.ms.toFixed(1)} ms` : ''}`).join(', ')})\n` + table(kernelRows) + '\n');
+
+  const gemm = gemmTable(flavours);
   for (const row of gemm) for (const p of peaks) row[`${p.build} % peak`] = `${Math.round((100 * (row[`${p.build} GFLOP/s`] as number)) / p['peak GFLOP/s'])}%`;
-  log('## GEMM at the lab CNN conv shapes (batch 32, one thread)\n' + table(gemm) + '\n');
+  log(`## GEMM at the lab CNN conv shapes (batch 32, one thread; chosen micro-kernel vs 4x8 load-splat, alternating rounds, medians; load ${load()})\n` + table(gemm) + '\n');
 
   let s = 12345;
   const x32 = Float32Array.from({ length: 32 * 42 * 42 * 3 }, () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; });
   const ours = await simdnetCnn(x32);
+  log(`simdnet's own runtime (${sn.backend()}): ${JSON.stringify(sn.microKernels())}\n`);
   const scaling = [ours];
   for (const t of quick ? [2] : [2, 4]) scaling.push(await simdnetCnn(x32, t));
   sn.shutdownThreads();
   const peers: PeerResult[] = [];
+  let torch2: PeerResult | null = null;
   if (!args.has('--no-peers')) {
     peers.push(await tfjsPeer('wasm', x32, 32, quick));
     peers.push(await tfjsPeer('cpu', x32, quick ? 1 : 2, quick));
     const torch = torchPeer(1, quick);
-    if (typeof torch === 'string') log(torch); else peers.push(torch);
+    if (typeof torch === 'string') log(torch);
+    else {
+      peers.push(torch);
+      // PyTorch's own 2-thread speed-up: what the hardware allows, the reference for simdnet's
+      const two = torchPeer(2, quick);
+      if (typeof two !== 'string') torch2 = two;
+    }
   }
   const rows = [ours, ...peers].map((r) => ({
     runtime: r.peer,
@@ -199,13 +186,21 @@ async function main(): Promise<void> {
     runtime: r.peer, 'train img/s': r.trainImgPerSec, 'train speed-up': r.trainImgPerSec! / ours.trainImgPerSec!,
     'infer img/s (b32)': r.inferImgPerSec, 'infer speed-up': r.inferImgPerSec! / ours.inferImgPerSec!,
   }));
+  const torch1 = peers.find((p) => p.peer.startsWith('PyTorch'));
+  if (torch1 && torch2) {
+    for (const r of [torch1, torch2]) {
+      scaleRows.push({ runtime: r.peer, 'train img/s': r.trainImgPerSec, 'train speed-up': r.trainImgPerSec! / torch1.trainImgPerSec!,
+        'infer img/s (b32)': r.inferImgPerSec, 'infer speed-up': r.inferImgPerSec! / torch1.inferImgPerSec! });
+    }
+  }
   log(`\n## Threads (${os.cpus().length} cores; more threads than cores shows oversubscription)\n` + table(scaleRows));
   const cold = await coldStart();
   const rss = await trainingPeakRss();
   log(`\nFresh process: import simdnet + load the lab model + predict one image: ${cold.toFixed(0)} ms wall (median of 5)`);
   log(`Peak resident memory of a process training the lab CNN (640 images, batch 32): ${rss.toFixed(0)} MiB`);
   log(`simdnet Wasm memory in this run: ${ours.wasmMiB.toFixed(0)} MiB`);
-  if (json) console.log(JSON.stringify({ machine, peaks, gemm, cnn: [ours, ...peers], threads: scaleRows, coldStartMs: cold, trainingPeakRssMiB: rss }, null, 1));
+  log(`load average at the end: ${load()}`);
+  if (json) console.log(JSON.stringify({ machine, cpu, microKernels: sn.microKernels(), peaks, gemm, cnn: [ours, ...peers], threads: scaleRows, coldStartMs: cold, trainingPeakRssMiB: rss }, null, 1));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

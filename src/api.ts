@@ -2,6 +2,7 @@
 // browsers, Web Workers and Cloudflare Workers) install their host adapter and re-export this. Nothing
 // loads at import: the kernels load on the first async call, or on `await sn.ready()`.
 import { initRuntime, runtime, type RuntimeOptions } from './runtime/wasm.js';
+import { microKernels as chosenMicroKernels, SHAPE_CLASSES, ukernelName, type ShapeClass } from './runtime/ukernels.js';
 
 export { tensor, Tensor } from './tensor.js';
 export type { DType } from './tensor.js';
@@ -21,6 +22,7 @@ export * as io from './io/index.js';
 export { loadModel } from './io/model-sources.js';
 export * as text from './text/index.js';
 export { wasmFile } from './runtime/wasm.js';
+export { setMicroKernel } from './runtime/ukernels.js';
 export type { WasmOption, WasmSource, RuntimeOptions as ReadyOptions } from './runtime/wasm.js';
 
 // image helpers and the face renderer at the top level too (the browser example uses them)
@@ -42,6 +44,18 @@ export async function ready(options?: RuntimeOptions): Promise<void> { await ini
 
 /** Which kernel build runs: 'relaxed-simd' (fused multiply-add) or 'simd'. */
 export function backend(): string { return runtime('sn.backend()').flavour; }
+
+/**
+ * The GEMM micro-kernel that runs each class of product shapes on this host (XNNPACK's names,
+ * f32_gemm_6x8__wasmrelaxedsimd_fma_loadsplat ...): timed once per process (a few ms, done now if not yet),
+ * unless SIMDNET_UKERNEL or sn.setMicroKernel forces one. Every micro-kernel gives the same bits.
+ */
+export function microKernels(): { kernels: Record<ShapeClass, string>; how: string; ms?: number } {
+  const rt = runtime('sn.microKernels()');
+  const c = chosenMicroKernels(rt, true);
+  const kernels = Object.fromEntries(SHAPE_CLASSES.map((cls) => [cls, ukernelName(c.codes[cls], rt.flavour)])) as Record<ShapeClass, string>;
+  return { kernels, how: c.how, ...(c.ms !== undefined ? { ms: c.ms } : {}) };
+}
 
 /** Bytes of Wasm memory in use and at peak. */
 export function memory(): { usedBytes: number; peakBytes: number; wasmBytes: number } {

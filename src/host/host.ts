@@ -30,6 +30,11 @@ export interface Host {
   readUrl(url: URL): Promise<Uint8Array>;
   /** A file: URL's bytes, synchronously, where the host has a file system (the kernels load on a synchronous call). */
   readonly readUrlSync: ((url: URL) => Uint8Array) | null;
+  /**
+   * Turns on relaxed SIMD where the engine has it behind a switch (Node 20: V8's flag); the runtime calls it
+   * only when a tiny relaxed module does not validate, and validates again after. Absent: nothing to turn on.
+   */
+  readonly enableRelaxedSimd?: () => void;
 }
 
 let current: Host | null = null;

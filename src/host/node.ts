@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import * as workerThreads from 'node:worker_threads';
 import { setHost, type Host, type HostWorker } from './host.js';
 
@@ -34,6 +35,14 @@ export const nodeHost: Host = {
     return w;
   },
   readUrlSync: (url: URL) => new Uint8Array(readFileSync(url)),
+  // Node 20 (V8 11.3) has relaxed SIMD behind --experimental-wasm-relaxed-simd; V8 reads its Wasm feature flags
+  // at each validation and compile, so setting the flag at run time, before simdnet's first compile, turns it
+  // on for the process (worker threads included). Node 22+ has it on already; Deno and Bun are left alone.
+  enableRelaxedSimd: () => {
+    const versions = process.versions as Record<string, string | undefined>;
+    if (versions.bun || versions.deno || typeof v8.setFlagsFromString !== 'function') return;
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  },
   async readUrl(url: URL): Promise<Uint8Array> {
     if (url.protocol === 'file:') return new Uint8Array(await fs.readFile(url));
     const res = await fetch(url);

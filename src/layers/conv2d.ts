@@ -3,7 +3,7 @@
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
 // Winograd's F(m×m, 3×3) instead, chosen per pass at allocation (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
-import { parallelGemm } from '../threads/index.js';
+import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
@@ -59,6 +59,9 @@ export class Conv2D extends Layer {
   private xPadded = 0; private windows = 0; private taps = 0; private y = 0;
   private flipped = 0; private dyd = 0; private dWindows = 0; private dTaps = 0; private dx = 0;
   private lastX = 0;
+  // the kernel (GEMM forward) and the flipped kernel (GEMM backward-data), packed once per weight version
+  private packedKernel: PackedMatrix | null = null;
+  private packedFlipped: PackedMatrix | null = null;
   // Winograd passes (null: GEMM) and what each pass chose
   private wForward: WinogradPass | null = null;
   private wBackward: WinogradPass | null = null;
@@ -138,7 +141,13 @@ export class Conv2D extends Layer {
       this.dx = this.buffer(maxBatch * h * w * cin, 'input gradient');
     }
     this.chooseAlgorithms(maxBatch, training);
-    if (training && !this.wBackward) this.allocateGemmBackward(maxBatch);
+    const keep = (floats: number, what: string) => this.buffer(floats, what);
+    this.packedKernel = this.wForward ? null : new PackedMatrix(this.rt, cout, kh * kw * cin, keep, 'kernel');
+    this.packedFlipped = null;
+    if (training && !this.wBackward) {
+      this.allocateGemmBackward(maxBatch);
+      this.packedFlipped = new PackedMatrix(this.rt, cin, kh * kw * cout, keep, 'flipped kernel');
+    }
   }
 
   /** The GEMM backward-data pass's own buffers (once; only when that pass runs or is timed). */
@@ -249,8 +258,12 @@ export class Conv2D extends Layer {
       // the filter is transformed once per weight version: training changes it every step
       if (training || wf.version !== kernel.version) wf.transform(kernel.offset, kernel.version);
       wf.run(this.y, input, n, bias ? bias.offset : 0, (bias ? GEMM_BIAS : GEMM_SET) | relu, `${this.name} forward Winograd F(${wf.m}x${wf.m},3x3)`);
-    } else parallelGemm(rt, this.y, cout, x, this.windows, this.taps, kernel.offset, cout, 1, m, cout, kernel.size / cout,
-      (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, `${this.name} forward GEMM`);
+    } else {
+      // packed once per weight version: training changes it every step, inference once per load
+      const packed = this.packedKernel!.pack(kernel.offset, cout, 1, training ? -1 : kernel.version);
+      parallelGemmPacked(rt, this.y, cout, x, this.windows, this.taps, packed, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
+        bias ? bias.offset : 0, `${this.name} forward GEMM`);
+    }
     if (!relu) activationForward(rt, this.activation, this.y, this.y, m, cout);
     return this.y;
   }
@@ -264,7 +277,9 @@ export class Conv2D extends Layer {
     const m = n * ho * wo;
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, cout);
     if (bias) rt.k.bias_backward(bias.gradOffset, dy, m, cout);
-    // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]
+    // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]. dY is packed per KC block by each thread
+    // into its own cache-resident scratch: packing it once for all threads (a serial pass writing the whole
+    // packed dY to memory) measured slower on 1 and 2 threads (bench/compare.ts)
     parallelGemm(rt, kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
       kh * kw * cin, cout, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
@@ -279,8 +294,8 @@ export class Conv2D extends Layer {
     const hd = h + kh - 1, wd = w + kw - 1;
     rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, cout, hd, wd, kh - 1 - this.padTop, kw - 1 - this.padLeft, this.strides[0], this.strides[1]);
     rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, cin, cout);
-    parallelGemm(rt, this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1,
-      n * h * w, cin, kh * kw * cout, GEMM_SET, 0, `${this.name} input-gradient GEMM`);
+    parallelGemmPacked(rt, this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.packedFlipped!.pack(this.flipped, cin, 1),
+      n * h * w, GEMM_SET, 0, `${this.name} input-gradient GEMM`);
     return this.dx;
   }
 

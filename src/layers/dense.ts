@@ -1,7 +1,7 @@
 // Dense: Y [B, U] = f(X [B, I] · W [I, U] + b). Inputs of higher rank must be flattened first (as in
 // Keras, a Dense on [.., I] would act on the last axis; simdnet supports rank-1 samples only).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
-import { parallelGemm } from '../threads/index.js';
+import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
@@ -44,6 +44,9 @@ export class Dense extends Layer {
   private readonly biasInit: InitializerSpec;
   private rowsX = 0; private stepsI = 0; private rowsDy = 0; private stepsU = 0; private stepsB = 0;
   private y = 0; private dx = 0; private lastX = 0;
+  // W [I, U] for the forward product and Wᵀ [U, I] for the input gradient, packed once per weight version
+  private packedW: PackedMatrix | null = null;
+  private packedWT: PackedMatrix | null = null;
 
   constructor(args: DenseArgs) {
     super(args.inputDim !== undefined && args.inputShape === undefined ? { ...args, inputShape: [args.inputDim] } : args);
@@ -80,20 +83,26 @@ export class Dense extends Layer {
     this.rowsX = table(maxBatch, i, 'input row offsets');
     this.stepsI = table(i, 1, 'unit offsets');
     this.y = this.buffer(maxBatch * u, 'output');
+    const keep = (floats: number, what: string) => this.buffer(floats, what);
+    this.packedW = new PackedMatrix(this.rt, u, i, keep, 'kernel');
+    this.packedWT = null;
     if (!training) return;
+    this.packedWT = new PackedMatrix(this.rt, i, u, keep, 'transposed kernel');
     this.rowsDy = table(maxBatch, u, 'gradient row offsets');
     this.stepsU = table(u, 1, 'unit offsets');
     this.stepsB = table(maxBatch, i, 'batch offsets');
     this.dx = this.buffer(maxBatch * i, 'input gradient');
   }
 
-  forward(x: number, n: number): number {
+  forward(x: number, n: number, training: boolean): number {
     const rt = this.rt;
     const [kernel, bias] = this.params;
     this.lastX = x;
     const relu = this.activation === 'relu' ? GEMM_RELU : 0; // fused into the GEMM's store
-    parallelGemm(rt, this.y, this.units, x, this.rowsX, this.stepsI, kernel.offset, this.units, 1, n, this.units,
-      this.inputShape[0], (bias ? GEMM_BIAS : GEMM_SET) | relu, bias ? bias.offset : 0, `${this.name} forward GEMM`);
+    // packed once per weight version: every step in training, once per load in inference
+    const w = this.packedW!.pack(kernel.offset, this.units, 1, training ? -1 : kernel.version);
+    parallelGemmPacked(rt, this.y, this.units, x, this.rowsX, this.stepsI, w, n, (bias ? GEMM_BIAS : GEMM_SET) | relu,
+      bias ? bias.offset : 0, `${this.name} forward GEMM`);
     if (!relu) activationForward(rt, this.activation, this.y, this.y, n, this.units);
     return this.y;
   }
@@ -108,7 +117,8 @@ export class Dense extends Layer {
     parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     // dX [B, I] = dY [B, U] · W^T [U, I]
-    parallelGemm(rt, this.dx, i, dy, this.rowsDy, this.stepsU, kernel.offset, 1, u, n, i, u, GEMM_SET, 0, `${this.name} input-gradient GEMM`);
+    parallelGemmPacked(rt, this.dx, i, dy, this.rowsDy, this.stepsU, this.packedWT!.pack(kernel.offset, 1, u), n, GEMM_SET, 0,
+      `${this.name} input-gradient GEMM`);
     return this.dx;
   }
 

@@ -12,7 +12,7 @@
 //   output: returnSequences ? [B, T, U] (gathered from hs, in processing order as Keras) : hs slot T [B, U]
 // Backward runs the steps in reverse with one [B, U] running state gradient, then forms dW, dU, db and dx
 // as single GEMMs over all T·B rows.
-import { parallelGemm } from '../threads/index.js';
+import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
 import { checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
@@ -99,8 +99,13 @@ export abstract class Recurrent extends Layer {
   private xRows = 0; private idD = 0; protected idU = 0; private idG = 0; protected hRows = 0; private gRows = 0;
   private hRed = 0; private dxRows = 0; private yIdx = 0;
   // buffers
-  protected z = 0; protected hs = 0; private y = 0; private dx = 0; protected dhRun = 0; private ukT = 0;
+  protected z = 0; protected hs = 0; private y = 0; private dx = 0; protected dhRun = 0;
   private lastX = 0;
+  // the kernels packed once per batch (per weight version): W [D, G·U] and U [U, G·U] forward, Wᵀ and Uᵀ backward
+  private packedW: PackedMatrix | null = null;
+  protected packedU: PackedMatrix | null = null;
+  private packedWT: PackedMatrix | null = null;
+  private packedUT: PackedMatrix | null = null;
 
   constructor(args: RecurrentArgs, fn: string) {
     if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { units, ... }`);
@@ -180,24 +185,31 @@ export abstract class Recurrent extends Layer {
       this.dxRows = this.buffer(maxBatch * t, 'gradient row offsets');
       this.dx = this.buffer(maxBatch * t * d, 'input gradient');
       this.dhRun = this.buffer(maxBatch * u, 'state gradient');
-      this.ukT = this.buffer(g * u, 'transposed recurrent kernel');
     }
+    const keep = (floats: number, what: string) => this.buffer(floats, what);
+    this.packedW = new PackedMatrix(this.rt, g, d, keep, 'kernel');
+    this.packedU = new PackedMatrix(this.rt, g, u, keep, 'recurrent kernel');
+    this.packedWT = training ? new PackedMatrix(this.rt, d, g, keep, 'transposed kernel') : null;
+    this.packedUT = training ? new PackedMatrix(this.rt, u, g, keep, 'transposed recurrent kernel') : null;
     this.allocateCell(maxBatch, training);
   }
 
   /** Buffers of one cell type (LSTM cell states, GRU recurrent products). */
   protected allocateCell(_maxBatch: number, _training: boolean): void {}
 
-  forward(x: number, n: number): number {
+  forward(x: number, n: number, training: boolean): number {
     const rt = this.rt, k = rt.k;
     const [t, d] = this.inputShape;
     const u = this.units, g = this.gates * u;
-    const [kernel, , bias] = this.params;
+    const [kernel, recurrent, bias] = this.params;
     this.lastX = x;
+    // training changes the weights every step; inference packs them once per load
+    const version = (p: { version: number }) => (training ? -1 : p.version);
     // z [T, B, G·U] = x (rows in processing order) · W + b
     k.seq_row_offsets(this.xRows, n, t, d, this.goBackwards ? 1 : 0, 1);
-    parallelGemm(rt, this.z, g, x, this.xRows, this.idD, kernel.offset, g, 1, n * t, g, d,
+    parallelGemmPacked(rt, this.z, g, x, this.xRows, this.idD, this.packedW!.pack(kernel.offset, g, 1, version(kernel)), n * t,
       bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, `${this.name} GEMM`);
+    this.packedU!.pack(recurrent.offset, g, 1, version(recurrent)); // for every step's recurrent product
     rt.f32(this.hs, n * u).fill(0);
     this.resetCell(n);
     const mask = this.maskSource?.maskPointer ?? 0;
@@ -224,8 +236,8 @@ export abstract class Recurrent extends Layer {
     if (s === 0) return;
     const rt = this.rt;
     const u = this.units, g = this.gates * u;
-    parallelGemm(rt, this.z + s * n * g * 4, g, this.hs + s * n * u * 4, this.hRows, this.idU, this.params[1].offset, g, 1,
-      n, g, u, GEMM_ACC, 0, `${this.name} GEMM`);
+    parallelGemmPacked(rt, this.z + s * n * g * 4, g, this.hs + s * n * u * 4, this.hRows, this.idU, this.packedU!, n,
+      GEMM_ACC, 0, `${this.name} GEMM`);
   }
 
   backward(dy: number, n: number, needDx: boolean): number {
@@ -234,7 +246,7 @@ export abstract class Recurrent extends Layer {
     const u = this.units, g = this.gates * u;
     const [kernel, recurrent, bias] = this.params;
     const recGrad = this.recurrentGradient();
-    k.transpose(this.ukT, recurrent.offset, u, g);
+    const ut = this.packedUT!.pack(recurrent.offset, 1, g); // Uᵀ [G·U, U], once for every step
     rt.f32(this.dhRun, n * u).fill(0);
     const mask = this.maskSource?.maskPointer ?? 0;
     for (let s = t - 1; s >= 0; s--) {
@@ -243,7 +255,7 @@ export abstract class Recurrent extends Layer {
       this.stepBackward(s, n, dys, dyRs, mask ? mask + step * 4 : 0, t);
       // dL/dh_{s-1} += dRec_s [B, G·U] · Uᵀ [G·U, U]
       if (s > 0) {
-        parallelGemm(rt, this.dhRun, u, recGrad + s * n * g * 4, this.gRows, this.idG, this.ukT, u, 1, n, u, g, GEMM_ACC, 0, `${this.name} GEMM`);
+        parallelGemmPacked(rt, this.dhRun, u, recGrad + s * n * g * 4, this.gRows, this.idG, ut, n, GEMM_ACC, 0, `${this.name} GEMM`);
       }
     }
     // dW [D, G·U] += xᵀ · dz over all T·B rows; dU [U, G·U] += h_prevᵀ · dRec
@@ -253,7 +265,8 @@ export abstract class Recurrent extends Layer {
     if (!needDx) return 0;
     // dx [B, T, D] = dz · Wᵀ, rows gathered back to batch-major input order
     k.seq_row_offsets(this.dxRows, n, t, g, this.goBackwards ? 1 : 0, 0);
-    parallelGemm(rt, this.dx, d, this.z, this.dxRows, this.idG, kernel.offset, 1, g, n * t, d, g, GEMM_SET, 0, `${this.name} GEMM`);
+    parallelGemmPacked(rt, this.dx, d, this.z, this.dxRows, this.idG, this.packedWT!.pack(kernel.offset, 1, g), n * t, GEMM_SET, 0,
+      `${this.name} GEMM`);
     return this.dx;
   }
 
@@ -441,7 +454,7 @@ export class GRU extends Recurrent {
     const [hPrev, h] = this.states(s, n);
     const rec = this.rec + s * n * g * 4;
     const bias = this.params[2];
-    parallelGemm(rt, rec, g, hPrev, this.hRows, this.idU, this.params[1].offset, g, 1, n, g, u,
+    parallelGemmPacked(rt, rec, g, hPrev, this.hRows, this.idU, this.packedU!, n,
       bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, `${this.name} GEMM`);
     rt.k.gru_step_forward(h, this.gatesAt(s, n), rec, hPrev, mask, maskRs, n, u);
   }

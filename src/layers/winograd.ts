@@ -2,6 +2,7 @@
 // calls, and the choice of algorithm per pass — by timing each candidate once per geometry (cached for
 // the process), or forced with SIMDNET_CONV. The arithmetic is in the kernels; this file only decides.
 import type { Runtime } from '../runtime/wasm.js';
+import { ukernelBits } from '../runtime/ukernels.js';
 import { parallelFor } from '../threads/index.js';
 
 /** 'gemm' (implicit-im2col GEMM) or the output tile m of Winograd's F(m×m, 3×3). */
@@ -89,6 +90,7 @@ export class WinogradPass {
   run(y: number, x: number, n: number, bias: number, mode: number, what: string): void {
     const { g, m } = this;
     const work = (m + 2) ** 2 * g.cin * g.cout; // multiply-adds per tile
+    mode |= ukernelBits(this.rt, 'winograd', n * this.tiles * work);
     parallelFor(this.rt, 'winograd_conv3x3', n * this.tiles, Math.max(1, Math.ceil((1 << 18) / work)), 1,
       (t0, count, scratch) => [y, x, this.u, bias, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, t0, count, scratch], what);
   }
@@ -96,6 +98,7 @@ export class WinogradPass {
   /** The same on the calling thread only (timing). */
   runHere(y: number, x: number, n: number, bias: number, mode: number): void {
     const { g, m } = this;
+    mode |= ukernelBits(this.rt, 'winograd', n * this.tiles * (m + 2) ** 2 * g.cin * g.cout);
     this.rt.k.winograd_conv3x3(y, x, this.u, bias, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, 0, n * this.tiles, this.rt.gemmScratch);
   }
 }

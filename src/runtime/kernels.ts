@@ -8,7 +8,8 @@ export interface Kernels {
   strided_offsets(dst: Ptr, n: number, stride: number): void;
   gemm_packed_floats(n: number, k: number): number;
   gemm_pack(dst: Ptr, b: Ptr, bRs: number, bCs: number, n: number, k: number): void;
-  gemm_packed(c: Ptr, ldc: number, a: Ptr, rowOff: Ptr, redOff: Ptr, packed: Ptr, m: number, n: number, k: number, mode: number): void;
+  gemm_packed(c: Ptr, ldc: number, a: Ptr, rowOff: Ptr, redOff: Ptr, packed: Ptr, m: number, n: number, k: number, mode: number,
+    bias: Ptr, scratch: Ptr): void;
   // Winograd 3x3 convolutions (assembly/winograd.ts); m = 2, 4 or 6 (F(m x m, 3 x 3))
   winograd_chunk_tiles(m: number, cin: number, cout: number): number;
   winograd_filter_floats(m: number, cin: number, cout: number): number;
@@ -80,6 +81,7 @@ export interface Kernels {
   adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lrT: number, beta1: number, beta2: number, eps: number, vScale: number): void;
   adagrad_update(p: Ptr, g: Ptr, a: Ptr, n: number, lr: number, eps: number): void;
   peak_probe(iters: number, seed: number): number;
+  peak_probe_acc(iters: number, seed: number, buf: Ptr): number;
   rmsprop_update(p: Ptr, g: Ptr, a: Ptr, mom: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   // recurrent layers (assembly/rnn.ts)
   embedding_forward(y: Ptr, mask: Ptr, ids: Ptr, table: Ptr, n: number, inputDim: number, dim: number): number;

@@ -1,14 +1,18 @@
-// Loads the kernels (the .wasm files beside the module, or a build handed to sn.ready({ wasm }); plain SIMD, or
-// relaxed SIMD where the host validates it) into one memory and exposes them with their signatures. One
-// runtime per thread of JS; nothing loads at import: the first async call (or sn.ready()) does.
+// Loads the kernels (the .wasm files beside the module, or a build handed to sn.ready({ wasm }); relaxed SIMD
+// wherever the host runs it — Node 20 after the host adapter turns V8's flag on — else plain SIMD;
+// SIMDNET_WASM=simd|relaxed|auto or sn.ready({ flavour }) chooses) into one memory and exposes them with their
+// signatures. One runtime per thread of JS; nothing loads at import: the first async call (or sn.ready()) does.
 import { Arena } from './arena.js';
 import type { Kernels } from './kernels.js';
 import { host } from '../host/host.js';
 
 export type { Kernels } from './kernels.js';
 
-/** gemm modes; GEMM_RELU is or-ed in to clamp the finished product at 0 (fused ReLU). */
-export const GEMM_SET = 0, GEMM_ACC = 1, GEMM_BIAS = 2, GEMM_RELU = 4;
+/**
+ * gemm modes; GEMM_RELU is or-ed in to clamp the finished product at 0 (fused ReLU), and a micro-kernel
+ * (ukernels.ts) as its index << GEMM_UKERNEL_SHIFT.
+ */
+export const GEMM_SET = 0, GEMM_ACC = 1, GEMM_BIAS = 2, GEMM_RELU = 4, GEMM_UKERNEL_SHIFT = 3;
 /** Flip modes (bits): FLIP_JOINT draws once for both axes (Keras 3) instead of once per axis (tf.keras). */
 export const FLIP_HORIZONTAL = 1, FLIP_VERTICAL = 2, FLIP_JOINT = 4;
 /** Translation fill modes (TF's ImageProjectiveTransformV3 order) and interpolations (assembly/augment.ts). */
@@ -41,8 +45,27 @@ const RELAXED_PROBE = new Uint8Array([
   65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
 ]);
 
+const relaxedValidates = (): boolean => { try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; } };
+
+/**
+ * Whether this host runs relaxed SIMD: it validates the probe, or does after the host adapter's switch (Node
+ * 20's V8 flag, src/host/node.ts), which this turns on — before the first compile of a relaxed build.
+ */
 export function relaxedSimdSupported(): boolean {
-  try { return WebAssembly.validate(RELAXED_PROBE); } catch { return false; }
+  if (relaxedValidates()) return true;
+  try { host().enableRelaxedSimd?.(); } catch { return false; }
+  return relaxedValidates();
+}
+
+const ENV_FLAVOURS: Record<string, 'auto' | Flavour> = { auto: 'auto', simd: 'simd', relaxed: 'relaxed-simd', 'relaxed-simd': 'relaxed-simd' };
+
+/** SIMDNET_WASM: auto (the default), simd (opt out of relaxed SIMD) or relaxed; undefined when unset. */
+export function envFlavour(): 'auto' | Flavour | undefined {
+  const env = typeof process !== 'undefined' ? process.env?.SIMDNET_WASM : undefined;
+  if (env === undefined || env === '') return undefined;
+  const f = ENV_FLAVOURS[env];
+  if (!f) throw new Error(`SIMDNET_WASM must be one of auto, simd, relaxed, got ${JSON.stringify(env)}`);
+  return f;
 }
 
 /** Shared memory needs SharedArrayBuffer, which browsers give only to cross-origin isolated pages. */
@@ -67,7 +90,7 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | UR
 export type WasmOption = WasmSource | ((file: string) => WasmSource | Promise<WasmSource>);
 
 export interface RuntimeOptions {
-  /** 'auto' (default): relaxed SIMD where the host validates it, else plain SIMD. */
+  /** 'auto' (default, or SIMDNET_WASM's): relaxed SIMD where the host runs it, else plain SIMD. */
   flavour?: 'auto' | Flavour;
   /** false: a memory worker threads cannot share (one thread). Default: shared where the host has workers. */
   shared?: boolean;
@@ -122,14 +145,16 @@ const HINT = 'hand sn.ready a build from simdnet/wasm/ (simd.wasm, relaxed-simd.
 
 /** What options and host ask for: the build's flavour, a shared memory where workers can use one, its file. */
 function plan(options: RuntimeOptions): { want: string; flavour: Flavour; sharedMem: WebAssembly.Memory | null; file: string } {
-  const want = options.flavour ?? 'auto';
+  const want = options.flavour ?? envFlavour() ?? 'auto';
   if (!['auto', 'simd', 'relaxed-simd'].includes(want)) {
     throw new Error(`sn.ready: flavour must be 'auto', 'simd' or 'relaxed-simd', got ${JSON.stringify(want)}`);
   }
-  const relaxedOk = relaxedSimdSupported();
-  if (want === 'relaxed-simd' && !relaxedOk) {
+  const relaxedOk = want !== 'simd' && relaxedSimdSupported();
+  // a build handed in (not a function of the file name) decides its flavour itself
+  const handedIn = options.wasm !== undefined && typeof options.wasm !== 'function';
+  if (want === 'relaxed-simd' && !relaxedOk && !handedIn) {
     throw new Error('simdnet: relaxed SIMD was requested but this host does not support it ' +
-      '(Node 20 needs --experimental-wasm-relaxed-simd)');
+      '(Node 20 needs --experimental-wasm-relaxed-simd, which simdnet sets itself where node:v8 allows it)');
   }
   const sharedMem = options.shared ?? host().canSpawnWorkers ? sharedMemory(32, MAX_PAGES) : null;
   const flavour: Flavour = want === 'simd' || !relaxedOk ? 'simd' : 'relaxed-simd';

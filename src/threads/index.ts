@@ -4,6 +4,7 @@
 // thread count, and no reduction across threads is needed.
 import { host } from '../host/host.js';
 import type { Kernels, Runtime } from '../runtime/wasm.js';
+import { shapeClass, ukernelBits, type ShapeClass } from '../runtime/ukernels.js';
 import { ThreadPool } from './pool.js';
 import { show } from '../format.js';
 
@@ -113,13 +114,57 @@ function splitAcrossThreads(rt: Runtime, op: WorkerKernel, total: number, thread
 
 /**
  * gemm (see assembly/gemm.ts) split by rows of C over the active threads; each thread computes whole rows
- * with its own packing scratch.
+ * with its own packing scratch, and every thread runs the micro-kernel picked for the shape (ukernels.ts).
  */
 export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, rowOff: number, redOff: number,
   b: number, bRs: number, bCs: number, m: number, n: number, k: number, mode: number, bias: number, what: string): void {
   const threads = Math.min(Math.floor((m * n * k) / (MIN_WORK_PER_THREAD * splitScale)) + 1, Math.ceil(m / MR));
+  mode |= ukernelBits(rt, shapeClass(m, k), m * n * k);
   splitAcrossThreads(rt, 'gemm', m, threads, MR,
     (i0, rows, scratch) => [c + i0 * ldc * 4, ldc, a, rowOff + i0 * 4, redOff, b, bRs, bCs, rows, n, k, mode, bias, scratch], what);
+}
+
+/**
+ * A K×N matrix B packed once into the micro-kernels' panel layout (gemm_pack) for many products: a weight
+ * packed once per version (per optimizer step in training, once per load in inference; an RNN's recurrent
+ * kernel once per batch for all its time steps), shared by all threads. K may be less than the maximum it
+ * was made for.
+ */
+export class PackedMatrix {
+  readonly offset: number;
+  /** The reduction length of the matrix packed last. */
+  k: number;
+  /** The version B was packed from (-1: none yet, or packed for one product only). */
+  version = -1;
+
+  constructor(private readonly rt: Runtime, readonly n: number, readonly maxK: number, alloc: (floats: number, what: string) => number, what: string) {
+    this.offset = alloc(Math.max(1, rt.k.gemm_packed_floats(n, maxK)), `${what} (packed)`);
+    this.k = maxK;
+  }
+
+  /** Packs B(r, j) = b[r*bRs + j*bCs], r < k, unless it holds that version already (version -1: always). */
+  pack(b: number, bRs: number, bCs: number, version = -1, k = this.maxK): this {
+    if (k > this.maxK) throw new Error(`PackedMatrix: K = ${k} is more than the ${this.maxK} it was made for`);
+    if (version < 0 || version !== this.version || k !== this.k) {
+      this.rt.k.gemm_pack(this.offset, b, bRs, bCs, this.n, k);
+      this.version = version;
+      this.k = k;
+    }
+    return this;
+  }
+}
+
+/**
+ * parallelGemm with B packed once (PackedMatrix): the same micro-kernels and bits, split by rows of C; no
+ * thread packs anything. cls: the shape class (default: by M and K).
+ */
+export function parallelGemmPacked(rt: Runtime, c: number, ldc: number, a: number, rowOff: number, redOff: number,
+  b: PackedMatrix, m: number, mode: number, bias: number, what: string, cls?: ShapeClass): void {
+  const { n, k } = b;
+  const threads = Math.min(Math.floor((m * n * k) / (MIN_WORK_PER_THREAD * splitScale)) + 1, Math.ceil(m / MR));
+  mode |= ukernelBits(rt, cls ?? shapeClass(m, k), m * n * k);
+  splitAcrossThreads(rt, 'gemm_packed', m, threads, MR,
+    (i0, rows, scratch) => [c + i0 * ldc * 4, ldc, a, rowOff + i0 * 4, redOff, b.offset, rows, n, k, mode, bias, scratch], what);
 }
 
 /**

@@ -92,7 +92,7 @@ describe('gemm_packed', () => {
       rt.k.strided_offsets(rows, m, k); rt.k.strided_offsets(red, k, 1);
       rt.k.gemm(c1, n, pa, rows, red, pb, n, 1, m, n, k, GEMM_SET | GEMM_RELU, 0, rt.gemmScratch);
       rt.k.gemm_pack(packed, pb, n, 1, n, k);
-      rt.k.gemm_packed(c2, n, pa, rows, red, packed, m, n, k, GEMM_SET | GEMM_RELU);
+      rt.k.gemm_packed(c2, n, pa, rows, red, packed, m, n, k, GEMM_SET | GEMM_RELU, 0, 0);
       expect(Buffer.from(rt.f32(c2, m * n).slice().buffer).equals(Buffer.from(rt.f32(c1, m * n).slice().buffer)), `${m}x${n}x${k}`).toBe(true);
       for (const p of [pa, pb, c1, c2, rows, red, packed]) ar.release(p);
     }

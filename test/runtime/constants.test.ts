@@ -1,9 +1,10 @@
-// The codes TypeScript passes to the kernels (GEMM modes, activation codes, augmentation modes) are
+// The codes TypeScript passes to the kernels (GEMM modes and micro-kernels, activation codes, augmentation modes) are
 // defined on both sides of the Wasm boundary; the kernels export theirs as globals, checked here against
 // the TypeScript constants so the two tables cannot drift apart.
 import { describe, expect, it } from 'vitest';
 import { ACT_CODE } from '../../src/layers/recurrent.js';
 import * as W from '../../src/runtime/wasm.js';
+import { UKERNELS } from '../../src/runtime/ukernels.js';
 import { rt } from '../helpers.js';
 
 const wasmGlobal = (name: string): number => {
@@ -19,6 +20,8 @@ describe('constants shared with the kernels', () => {
     ['FLIP_HORIZONTAL', W.FLIP_HORIZONTAL], ['FLIP_VERTICAL', W.FLIP_VERTICAL], ['FLIP_JOINT', W.FLIP_JOINT],
     ['FILL_REFLECT', W.FILL_REFLECT], ['FILL_WRAP', W.FILL_WRAP], ['FILL_CONSTANT', W.FILL_CONSTANT], ['FILL_NEAREST', W.FILL_NEAREST],
     ['INTERP_NEAREST', W.INTERP_NEAREST], ['INTERP_BILINEAR', W.INTERP_BILINEAR],
+    ['UKERNEL_SHIFT', W.GEMM_UKERNEL_SHIFT], ['UKERNEL_COUNT', UKERNELS.length],
+    ...UKERNELS.map((u): [string, number] => [`UKERNEL_${u.tile.toUpperCase()}_${u.variant.toUpperCase()}`, u.code]),
   ];
   for (const [name, ts] of pairs) it(`${name} is ${ts} on both sides`, () => expect(wasmGlobal(name)).toBe(ts));
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { runtime } from '../../src/runtime/wasm.js';
 import { currentPool, useThreads, WorkerError } from '../../src/threads/index.js';
+import { setMicroKernel } from '../../src/runtime/ukernels.js';
 import { blobTask } from '../labModel.js';
 
 const run = promisify(execFile);
@@ -49,6 +50,20 @@ describe('threads', () => {
       expect(other.loss).toEqual(one.loss);
       expect(bits(other.w)).toEqual(bits(one.w));
       expect(Buffer.from(other.p.buffer).equals(Buffer.from(one.p.buffer))).toBe(true);
+    }
+  });
+
+  it('every GEMM micro-kernel trains the same bits, on 1 and 2 threads (the choice is one of speed only)', async () => {
+    const timed = await trainedWeights(1);
+    try {
+      for (const [kernel, threads] of [['4x8_loadsplat', 2], ['4x8_splat', 1], ['6x8_loadsplat', 2], ['6x8_splat', 2]] as const) {
+        setMicroKernel(kernel);
+        const other = await trainedWeights(threads);
+        expect(other.loss, kernel).toEqual(timed.loss);
+        expect(bits(other.w), kernel).toEqual(bits(timed.w));
+      }
+    } finally {
+      setMicroKernel(null);
     }
   });
 
