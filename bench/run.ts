@@ -83,24 +83,31 @@ async function simdnetCnn(x32: Float32Array, threads = 1): Promise<PeerResult & 
   return res;
 }
 
-/** A fresh Node process: import simdnet, load a saved lab model, predict one image. Wall ms, median of 5. */
-async function coldStart(): Promise<number> {
+/**
+ * Fresh Node processes, in alternating rounds: an empty one (Node's own start), and ones that import simdnet
+ * (the package's Node entry, one bundled file — and, for comparison, its ~80 modules unbundled), load a saved
+ * lab model and predict one image. Wall ms, medians of 5.
+ */
+async function coldStart(): Promise<{ node: number; bundle: number; modules: number }> {
   const { execFileSync } = await import('node:child_process');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const path = await import('node:path');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
   try {
     await sn.models.labFaceCnn().save(path.join(dir, 'model'));
-    const index = new URL('../src/index.js', import.meta.url).href;
-    const script = `const sn = await import(${JSON.stringify(index)}); const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))});` +
+    const script = (entry: string) => `const sn = await import(${JSON.stringify(new URL(entry, import.meta.url).href)});` +
+      `const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))});` +
       `await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 });`;
-    const times: number[] = [];
+    const runs = { node: '0', bundle: script('../src/bundle/index.js'), modules: script('../src/index.js') };
+    const times: Record<keyof typeof runs, number[]> = { node: [], bundle: [], modules: [] };
     for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script]);
-      times.push(performance.now() - t0);
+      for (const k of Object.keys(runs) as (keyof typeof runs)[]) {
+        const t0 = performance.now();
+        execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', runs[k]]);
+        times[k].push(performance.now() - t0);
+      }
     }
-    return median(times);
+    return { node: median(times.node), bundle: median(times.bundle), modules: median(times.modules) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -196,7 +203,8 @@ async function main(): Promise<void> {
   log(`\n## Threads (${os.cpus().length} cores; more threads than cores shows oversubscription)\n` + table(scaleRows));
   const cold = await coldStart();
   const rss = await trainingPeakRss();
-  log(`\nFresh process: import simdnet + load the lab model + predict one image: ${cold.toFixed(0)} ms wall (median of 5)`);
+  log(`\nFresh process: import simdnet + load the lab model + predict one image: ${cold.bundle.toFixed(0)} ms wall ` +
+    `(the ~80 modules unbundled: ${cold.modules.toFixed(0)} ms; an empty Node process: ${cold.node.toFixed(0)} ms; medians of 5, alternating)`);
   log(`Peak resident memory of a process training the lab CNN (640 images, batch 32): ${rss.toFixed(0)} MiB`);
   log(`simdnet Wasm memory in this run: ${ours.wasmMiB.toFixed(0)} MiB`);
   log(`load average at the end: ${load()}`);
