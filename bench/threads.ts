@@ -1,0 +1,32 @@
+// Thread scaling of the lab CNN in one process: 1 and 2 threads in alternating rounds on the same model, so a
+// busy machine slows both alike (npm run bench measures each thread count in its own block, minutes apart).
+//   node dist/bench/threads.js [--rounds 5] [--images 320]      (SIMDNET_CONV=gemm for the GEMM-only path)
+import os from 'node:os';
+import * as sn from '../src/index.js';
+import { cpuInfo } from './cpu.js';
+import { median } from './stats.js';
+
+const arg = (name: string, d: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : d; };
+const rounds = arg('--rounds', 5), n = arg('--images', 320);
+
+const x = sn.tensor(Float32Array.from({ length: n * 42 * 42 * 3 }, (_, i) => (i % 251) / 251), [n, 42, 42, 3]);
+const y = sn.utils.toCategorical(Int32Array.from({ length: n }, (_, i) => i % 16), 16);
+const model = sn.models.labFaceCnn();
+model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
+const rate = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return n / ((performance.now() - t0) / 1000); };
+const times: Record<string, number[]> = {};
+for (let r = 0; r <= rounds; r++) {
+  for (const threads of [1, 2]) {
+    const train = await rate(() => model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, threads }));
+    const infer = await rate(() => model.predict(x, { batchSize: 32, threads }));
+    if (r === 0) continue; // warm-up round: pools started, code optimised
+    (times[`train ${threads}`] ??= []).push(train);
+    (times[`infer ${threads}`] ??= []).push(infer);
+  }
+}
+const m = (k: string) => median(times[k]);
+const cpu = cpuInfo();
+console.log(`${cpu.model}${cpu.kind ? ` (${cpu.kind})` : ''}, ${cpu.cores} cores, ${cpu.threadsPerCore ?? '?'} thread(s) per core, Node ${process.version}, ${sn.backend()}, convolutions ${process.env.SIMDNET_CONV ?? 'auto'}; ` +
+  `load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; medians of ${rounds} alternating rounds, batch 32, ${n} images`);
+console.log(`train: 1 thread ${m('train 1').toFixed(0)} img/s, 2 threads ${m('train 2').toFixed(0)} img/s, ${(m('train 2') / m('train 1')).toFixed(2)}x`);
+console.log(`infer: 1 thread ${m('infer 1').toFixed(0)} img/s, 2 threads ${m('infer 2').toFixed(0)} img/s, ${(m('infer 2') / m('infer 1')).toFixed(2)}x`);
