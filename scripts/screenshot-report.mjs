@@ -1,14 +1,11 @@
 // Opens a sweep's report.html in headless Chromium (Debian's, via playwright-core) with the network cut off,
 // checks that every chart drew and that the page asked for nothing outside itself, and saves a screenshot.
 //   node scripts/screenshot-report.mjs sweep-lab/report.html bench/sweep-lab/report.png [height]
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import path from 'node:path';
 
 export async function openReport(file, { screenshot, height = 2200 } = {}) {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1200, height }, offline: true });
     const page = await context.newPage();

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { buildStudio, ROOT } from './build.mjs';
 import { startStudioServer } from './serve.mjs';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({ options: {
@@ -94,8 +95,7 @@ async function main() {
 
   const server = await startStudioServer({ dir: outdir, port: 0 });
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await launchChromium();
   const version = browser.version();
   const rows = [];
   try {

@@ -5,17 +5,17 @@
 // model.json + weights.bin picked back (which TensorFlow.js loads too); bad inputs give errors in the page;
 // no page error and no request beyond the page's origin.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumPresent, launchChromium } from '../../scripts/chromium.mjs';
 import * as sn from '../../src/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
+const present = chromiumPresent();
 if (!present) console.log(`studio browser test skipped: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
 
 type Built = { outdir: string; metafile: { inputs: Record<string, unknown>; outputs: Record<string, { inputs: Record<string, unknown> }> }; sizes: Record<string, { bytes: number; gzip: number }> };
@@ -68,12 +68,7 @@ describe('simdnet Studio', () => {
     server = (await startStudioServer({ dir: built.outdir, port: 0 })) as Server;
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const photo = await facePhotoFile();
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const errors: string[] = [], foreign: string[] = [];

@@ -1,12 +1,11 @@
 // The browser example, driven in headless Chromium (Debian's `chromium`, via playwright-core): the page
 // trains the lab's CNN for an epoch on generated faces with several workers over one shared memory.
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumPresent, launchChromium } from '../../scripts/chromium.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
+const present = chromiumPresent();
 if (!present) console.log(`browser test skipped: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
 
 let server: Server | null = null;
@@ -17,12 +16,7 @@ describe('browser', () => {
     const { startServer } = await import('../../examples/browser/serve.mjs');
     server = (await startServer(0)) as Server;
     const port = (server.address() as AddressInfo).port;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const console: string[] = [];

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../scripts/chromium.mjs';
 import { bundle, consumerProject, firstAnswer, freePort, HOSTS, ROOT, runJson, startWorkerd, staticServer } from './hosts.js';
 
 type Result = Record<string, unknown>;
@@ -107,8 +108,7 @@ describe('simdnet in every host', () => {
 
     for (const [name, page] of [['a page', 'page.html'], ['a module Web Worker', 'worker.html']]) {
       it(name, async () => {
-        const { chromium } = await import('playwright-core');
-        const browser = await chromium.launch({ executablePath: HOSTS.chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+        const browser = await launchChromium();
         try {
           const tab = await browser.newPage();
           const log: string[] = [];
