@@ -174,6 +174,18 @@ export function gemm_packed_floats(n: i32, k: i32): i32 {
   return k * packed_cols(n);
 }
 
+// Columns [c0, c0 + nc) of a K×N matrix B into their place in gemm_pack's layout of the whole B (panels of NR
+// columns, so a panel starting at column c of block k0 sits at k0 * packedCols(n) + kc * c floats: the NC
+// blocks before it are full); b points at column c0: B(r, c0 + j) = b[r*bRs + j*bCs]. c0 is a multiple of NR;
+// nc a multiple of NR or n - c0. For B made a few columns at a time (Winograd's filter transform).
+export function gemm_pack_columns(dst: usize, b: usize, bRs: i32, bCs: i32, n: i32, k: i32, c0: i32, nc: i32): void {
+  const cols = packed_cols(n);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    pack_b(dst + ((<usize>k0 * cols + <usize>kc * c0) << 2), b, bRs, bCs, k0, kc, 0, nc);
+  }
+}
+
 // dst (gemm_packed_floats(n, k) floats) = B(r, j) = b[r*bRs + j*bCs], r < k, j < n, packed.
 export function gemm_pack(dst: usize, b: usize, bRs: i32, bCs: i32, n: i32, k: i32): void {
   const cols = packed_cols(n);

@@ -16,7 +16,7 @@
 // thrash the cache's sets); the GEMM for point ξ reads rows α²·Cp apart.
 // A tile's result depends on its tile only, never on the chunk or range it is computed in: bit-identical
 // for any thread count.
-import { gemm_pack, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_BIAS, MODE_SET, FLAG_RELU, UKERNEL_SHIFT } from './gemm';
+import { gemm_pack, gemm_pack_columns, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_BIAS, MODE_SET, FLAG_RELU, UKERNEL_SHIFT } from './gemm';
 import { wino_1d, WINO_FILTER, WINO_INPUT, WINO_OUTPUT } from './winograd_transforms';
 
 // @ts-ignore: decorator
@@ -88,35 +88,48 @@ export function winograd_filter_floats(m: i32, cin: i32, cout: i32): i32 {
   return (m + 2) * (m + 2) * gemm_packed_floats(cout, cin);
 }
 
+// Output channels transformed and packed at a time: the plain (unpacked) U of one such group is all the
+// scratch the transform needs, so it stays small and cache-resident, and a cold start touches no memory
+// for a whole layer's plain U (≈ 2.4 MB for a 128→128 layer at F(4×4)) — page faults are most of a cold start.
+const FILTER_GROUP: i32 = 8;
+
+// Floats of scratch winograd_filter_transform needs: one group's plain U [Cin][α²][FILTER_GROUP], then staging.
+export function winograd_filter_tmp_floats(m: i32, cin: i32): i32 {
+  const a2 = (m + 2) * (m + 2);
+  return a2 * cin * FILTER_GROUP + 2 * a2 * 4;
+}
+
 // u (winograd_filter_floats) = U[ξ] = G w[·, ·, ci, co] Gᵀ, each packed for gemm_packed. w [3, 3, Cin, Cout];
-// tmp: α²·Cin·round4(Cout) + 2α²·4 floats of scratch (the plain U [Cin][α²][Kp], then staging).
+// tmp: winograd_filter_tmp_floats(m, cin) floats. Output channels go FILTER_GROUP at a time: transformed into
+// tmp, then packed into their columns of every U[ξ].
 export function winograd_filter_transform(u: usize, w: usize, m: i32, cin: i32, cout: i32, tmp: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
-  const kp = round4(cout);
-  const plain = tmp;                                             // [Cin][α²][Kp]
-  const stage = tmp + (<usize>a2 * cin * kp << 2);               // [3][3] vectors
+  const plain = tmp;                                             // [Cin][α²][FILTER_GROUP]
+  const stage = tmp + (<usize>a2 * cin * FILTER_GROUP << 2);     // [3][3] vectors
   const work = stage + (<usize>a2 << 4);
-  const us = <usize>kp << 2;                                     // ξ stride of plain
+  const us = <usize>FILTER_GROUP << 2;                           // ξ stride of plain
   const rs = <usize>3 * cin * cout << 2, cs = <usize>cin * cout << 2;
-  for (let ci = 0; ci < cin; ci++) {
-    for (let co = 0; co < cout; co += 4) {
-      const n = min(4, cout - co);
-      let src = w + ((<usize>ci * cout + co) << 2), srs = rs, scs = cs;
-      if (n < 4) {
-        for (let kh = 0; kh < 3; kh++) {
-          for (let kw = 0; kw < 3; kw++) {
-            v128.store(stage + (<usize>(kh * 3 + kw) << 4), load_lanes(src + <usize>kh * rs + <usize>kw * cs, n));
-          }
-        }
-        src = stage; srs = 48; scs = 16;
-      }
-      const dst = plain + ((<usize>ci * a2 * kp + co) << 2);
-      filter_tile(m, dst, us, src, srs, scs, work);
-    }
-  }
   const packed = gemm_packed_floats(cout, cin);
-  for (let xi = 0; xi < a2; xi++) {
-    gemm_pack(u + (<usize>xi * packed << 2), plain + (<usize>xi * us), a2 * kp, 1, cout, cin);
+  for (let c0 = 0; c0 < cout; c0 += FILTER_GROUP) {
+    const group = min(FILTER_GROUP, cout - c0);
+    for (let ci = 0; ci < cin; ci++) {
+      for (let co = c0; co < c0 + group; co += 4) {
+        const n = min(4, cout - co);
+        let src = w + ((<usize>ci * cout + co) << 2), srs = rs, scs = cs;
+        if (n < 4) {
+          for (let kh = 0; kh < 3; kh++) {
+            for (let kw = 0; kw < 3; kw++) {
+              v128.store(stage + (<usize>(kh * 3 + kw) << 4), load_lanes(src + <usize>kh * rs + <usize>kw * cs, n));
+            }
+          }
+          src = stage; srs = 48; scs = 16;
+        }
+        filter_tile(m, plain + ((<usize>ci * a2 * FILTER_GROUP + co - c0) << 2), us, src, srs, scs, work);
+      }
+    }
+    for (let xi = 0; xi < a2; xi++) {
+      gemm_pack_columns(u + (<usize>xi * packed << 2), plain + <usize>xi * us, a2 * FILTER_GROUP, 1, cout, cin, c0, group);
+    }
   }
 }
 

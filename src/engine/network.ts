@@ -3,7 +3,7 @@
 // come from the arena, planned per maximum batch size; data is staged into the arena once per call.
 import type { Layer } from '../layers/layer.js';
 import type { Runtime } from '../runtime/wasm.js';
-import { Tensor } from '../tensor.js';
+import { firstNonFinite, Tensor } from '../tensor.js';
 import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
 import type { Optimizer } from './optimizers.js';
 import { WeightStore } from './weights.js';
@@ -246,7 +246,3 @@ export class Network {
   }
 }
 
-export function firstNonFinite(d: ArrayLike<number>): number {
-  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
-  return -1;
-}

@@ -63,10 +63,9 @@ export class WinogradPass {
 
   constructor(private readonly rt: Runtime, readonly g: ConvGeometry, readonly m: number, alloc: Alloc) {
     const k = rt.k;
-    const a2 = (m + 2) ** 2;
     this.tiles = Math.ceil(g.ho / m) * Math.ceil(g.wo / m);
     this.u = alloc(k.winograd_filter_floats(m, g.cin, g.cout), `F(${m}x${m},3x3) transformed filter`);
-    this.tmpFloats = a2 * g.cin * (Math.ceil(g.cout / 4) * 4) + 2 * a2 * 4;
+    this.tmpFloats = k.winograd_filter_tmp_floats(m, g.cin);
   }
 
   /** Whether the pass fits in a thread's scratch (at least 4 tiles per block). */
@@ -74,9 +73,8 @@ export class WinogradPass {
 
   /** Transforms the filter w [3, 3, cin, cout] (of the given version); shared by every thread. */
   transform(w: number, version: number): void {
-    // The scratch (as large as the transformed filter) lives for this call only, so every pass of a model
-    // reuses the same arena bytes instead of keeping its own: a predict-only model touches a quarter less
-    // memory, and first-touch page faults are most of a cold start.
+    // The scratch (one group of output channels' plain U: ≤ 150 KB) lives for this call only, so every pass
+    // of a model reuses the same arena bytes.
     const tmp = this.rt.arena.alloc(this.tmpFloats * 4, `F(${this.m}x${this.m},3x3) filter transform scratch`);
     try {
       this.rt.k.winograd_filter_transform(this.u, w, this.m, this.g.cin, this.g.cout, tmp);

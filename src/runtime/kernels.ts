@@ -8,11 +8,13 @@ export interface Kernels {
   strided_offsets(dst: Ptr, n: number, stride: number): void;
   gemm_packed_floats(n: number, k: number): number;
   gemm_pack(dst: Ptr, b: Ptr, bRs: number, bCs: number, n: number, k: number): void;
+  gemm_pack_columns(dst: Ptr, b: Ptr, bRs: number, bCs: number, n: number, k: number, c0: number, nc: number): void;
   gemm_packed(c: Ptr, ldc: number, a: Ptr, rowOff: Ptr, redOff: Ptr, packed: Ptr, m: number, n: number, k: number, mode: number,
     bias: Ptr, scratch: Ptr): void;
   // Winograd 3x3 convolutions (assembly/winograd.ts); m = 2, 4 or 6 (F(m x m, 3 x 3))
   winograd_chunk_tiles(m: number, cin: number, cout: number): number;
   winograd_filter_floats(m: number, cin: number, cout: number): number;
+  winograd_filter_tmp_floats(m: number, cin: number): number;
   winograd_filter_transform(u: Ptr, w: Ptr, m: number, cin: number, cout: number, tmp: Ptr): void;
   winograd_conv3x3(y: Ptr, x: Ptr, u: Ptr, bias: Ptr, mode: number, h: number, w: number, cin: number,
     ho: number, wo: number, cout: number, padTop: number, padLeft: number, m: number, t0: number, count: number, scratch: Ptr): void;

@@ -30,8 +30,7 @@ function run(c: Case, m: number, parts: number, seed: number): { got: Float32Arr
   const bias = randomArray(c.cout, seed + 2);
   const px = a.alloc(x.length * 4), pw = a.alloc(w.length * 4), pb = a.alloc(bias.length * 4), py = a.alloc(c.b * ho * wo * c.cout * 4);
   const pu = a.alloc(k.winograd_filter_floats(m, c.cin, c.cout) * 4);
-  const a2 = (m + 2) ** 2;
-  const tmp = a.alloc((a2 * c.cin * Math.ceil(c.cout / 4) * 4 + 2 * a2 * 4) * 4);
+  const tmp = a.alloc(k.winograd_filter_tmp_floats(m, c.cin) * 4);
   rt.f32(px, x.length).set(x); rt.f32(pw, w.length).set(w); rt.f32(pb, bias.length).set(bias);
   rt.f32(py, c.b * ho * wo * c.cout).fill(NaN);
   k.winograd_filter_transform(pu, pw, m, c.cin, c.cout, tmp);

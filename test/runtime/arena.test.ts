@@ -38,4 +38,27 @@ describe('Arena', () => {
     const a = new Arena(new WebAssembly.Memory({ initial: 1 }), 0, 65536);
     expect(() => a.release(12345)).toThrow(/unknown offset 12345/);
   });
+
+  it('allocZeroed zeroes bytes handed out before, including a block straddling the high-water mark', () => {
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const a = new Arena(mem, 1024, 4 * 65536);
+    const bytes = new Uint8Array(mem.buffer);
+    const x = a.alloc(256);
+    bytes.fill(7, x, x + 256); // dirty, then freed: the next allocation reuses it
+    a.release(x);
+    const y = a.allocZeroed(1024); // 256 reused bytes + 768 never handed out
+    expect(y).toBe(x);
+    expect(new Uint8Array(mem.buffer, y, 1024).every((b) => b === 0)).toBe(true);
+    // a block above the high-water mark is not written (Wasm memory is zero there already): a spy on fill sees nothing
+    const fills: number[] = [];
+    const fill = Uint8Array.prototype.fill;
+    Uint8Array.prototype.fill = function (this: Uint8Array, ...args: Parameters<Uint8Array['fill']>) { fills.push(this.length); return fill.apply(this, args); };
+    try {
+      const z = a.allocZeroed(3 * 65536, 'big block');
+      expect(new Uint8Array(mem.buffer, z, 3 * 65536).every((b) => b === 0)).toBe(true);
+    } finally {
+      Uint8Array.prototype.fill = fill;
+    }
+    expect(fills).toEqual([]);
+  });
 });
