@@ -471,10 +471,12 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
     }
     specs.push(...(group.weights as WeightSpec[]));
   }
-  const total = chunks.reduce((s, c) => s + c.byteLength, 0);
-  const data = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) { data.set(c, off); off += c.byteLength; }
+  // one shard (what saveModel and most converters write) is used as read: a copy is fresh pages to fault in
+  let data = chunks.length === 1 ? chunks[0] : new Uint8Array(chunks.reduce((s, c) => s + c.byteLength, 0));
+  if (chunks.length > 1) {
+    let off = 0;
+    for (const c of chunks) { data.set(c, off); off += c.byteLength; }
+  }
   const metadata = isObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
   return modelFromArtifacts(json.modelTopology, specs, data, {
     trainingConfig: json.trainingConfig ?? metadata.simdnet_training_config, classNames: metadata.simdnet_class_names,
