@@ -14,3 +14,4 @@ export * from './optimizers';
 export * from './probe';
 export * from './rnn';
 export * from './winograd';
+export * from './jpeg';

@@ -99,4 +99,10 @@ export interface Kernels {
   gru_step_forward(h: Ptr, gates: Ptr, rec: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number): void;
   gru_step_backward(dgx: Ptr, dgr: Ptr, dhRun: Ptr, dy: Ptr, dyRs: number, gates: Ptr, rec: Ptr, hPrev: Ptr,
     mask: Ptr, maskRs: number, rows: number, units: number): void;
+  // baseline JPEG (assembly/jpeg.ts; src/io/jpeg.ts lays out the tables)
+  jpeg_huffman_ints(): number;
+  jpeg_component_ints(): number;
+  jpeg_decode_scan(bytes: Ptr, len: number, start: number, comps: Ptr, ncomp: number, mcus: number, mcusPerLine: number,
+    restart: number, scratch: Ptr): number;
+  jpeg_to_rgb(out: Ptr, width: number, height: number, ncomp: number, planes: Ptr): void;
 }

@@ -1,0 +1,298 @@
+// Baseline JPEG: the entropy-coded scan (Huffman), the inverse DCT and the YCbCr -> RGB conversion. The
+// markers, tables and every policy (which files come here, limits, errors) are src/io/jpeg.ts'; anything
+// this decoder does not expect — a code no table holds, a marker inside the scan, data that ends early —
+// makes it return -1, and the caller decodes the file with jpeg-js instead.
+//
+// The pixels equal jpeg-js' (the decoder simdnet used alone before, and still uses for other JPEGs) byte for
+// byte: the same fixed-point IDCT (the Loeffler–Ligtenberg–Moschytz factorisation with jpeg-js' 12-bit
+// constants, rounding shifts and its shortcut for all-zero AC rows and columns; i32 arithmetic wraps exactly
+// where jpeg-js' ToInt32 does), the same nearest-sample chroma upsampling and the same float colour
+// conversion, truncated as a Uint8Array store truncates. test/io/jpeg.test.ts checks that on many files.
+
+// Natural-order index of the k-th coefficient in zig-zag order.
+const ZIGZAG = memory.data<u8>([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
+  54, 47, 55, 62, 63,
+]);
+
+// A Huffman table as src/io/jpeg.ts lays it out (i32s): LOOKUP_SIZE entries indexed by the next LOOKUP_BITS
+// bits, (length << 8) | symbol for codes up to LOOKUP_BITS long, else 0; then maxcode[0..16] (the largest
+// code of each length, -1 if none) and valptr[0..16] (index in the symbols of a length's first code minus
+// that code); then the symbols.
+const LOOKUP_BITS = 9;
+const LOOKUP_SIZE = 1 << LOOKUP_BITS;
+const MAXCODE = LOOKUP_SIZE;
+const VALPTR = MAXCODE + 17;
+const SYMBOLS = VALPTR + 17;
+
+export function jpeg_huffman_ints(): i32 { return SYMBOLS + 256; }
+
+// A component of the scan, in i32s: h, v, quantization table (64 i32, natural order), DC table, AC table,
+// plane (bytes, `stride` a row), stride, blocks per line and per column that reach the image (others are
+// decoded, not transformed: MCU padding).
+const C_H = 0, C_V = 1, C_QUANT = 2, C_DC = 3, C_AC = 4, C_PLANE = 5, C_STRIDE = 6, C_BPL = 7, C_BPC = 8;
+const C_INTS = 9;
+
+export function jpeg_component_ints(): i32 { return C_INTS; }
+
+// ---- the bit reader ------------------------------------------------------------------------------------
+// Bits come MSB first out of a 32-bit buffer, a byte at a time. A 0xFF byte is data when 0x00 follows (both
+// are consumed); any other byte after it is a marker, which the reader does not pass: it hands out zero bits
+// instead and counts them, as it does past the end. The decoder consumes such a bit only if the data is
+// bad (jpeg-js throws there, or reads on into the next segment), so it gives up then.
+
+let data: usize = 0;
+let end: i32 = 0;
+let pos: i32 = 0;          // next byte to read
+let buf: u32 = 0;          // bits, the next one at bit 31
+let count: i32 = 0;        // bits in buf (zero bits handed out at a marker or the end included)
+let phantom: i32 = 0;      // of those, zero bits not from the data
+// Where the last four bytes read into buf start (s0 the latest; a stuffed 0xFF 0x00 is one byte spanning
+// two): the reading position when some of them are still unconsumed.
+let s0: i32 = 0, s1: i32 = 0, s2: i32 = 0, s3: i32 = 0;
+
+function startReading(at: i32): void {
+  pos = at; buf = 0; count = 0; phantom = 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function fill(): void {
+  while (count <= 24) {
+    let b: u32 = 0;
+    if (phantom == 0 && pos < end) {
+      b = load<u8>(data + pos);
+      const at = pos;
+      if (b != 0xff) pos++;
+      else if (pos + 1 < end && load<u8>(data + pos + 1) == 0) pos += 2;
+      else { b = 0; phantom = 8; } // a marker (or 0xFF at the end): no data from here
+      if (phantom == 0) { s3 = s2; s2 = s1; s1 = s0; s0 = at; }
+    } else {
+      phantom += 8;
+    }
+    buf |= b << <u32>(24 - count);
+    count += 8;
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function consume(n: i32): bool {
+  buf <<= <u32>n;
+  count -= n;
+  return count >= phantom; // false: a bit that was not data was consumed
+}
+
+// The byte position after the last byte a consumed bit came from (where jpeg-js stands after the scan).
+function consumedEnd(): i32 {
+  const unconsumed = (count - phantom) >> 3; // whole data bytes still in buf: the latest ones read
+  return unconsumed == 0 ? pos : unconsumed == 1 ? s0 : unconsumed == 2 ? s1 : unconsumed == 3 ? s2 : s3;
+}
+
+// n bits (0 <= n <= 16) as an unsigned number; -1 if that consumed a bit that was not data.
+// @ts-ignore: decorator
+@inline
+function receive(n: i32): i32 {
+  if (n == 0) return 0;
+  fill();
+  const v = <i32>(buf >>> <u32>(32 - n));
+  return consume(n) ? v : -1;
+}
+
+// The next symbol of table t; -1 if no code matches or a consumed bit was not data.
+// @ts-ignore: decorator
+@inline
+function decodeSymbol(t: usize): i32 {
+  fill();
+  const e = load<i32>(t + (<usize>(buf >>> <u32>(32 - LOOKUP_BITS)) << 2));
+  if (e != 0) return consume(e >> 8) ? e & 0xff : -1;
+  const code16 = <i32>(buf >>> 16);
+  for (let l = LOOKUP_BITS + 1; l <= 16; l++) {
+    const c = code16 >> (16 - l);
+    if (c <= load<i32>(t + (<usize>(MAXCODE + l) << 2))) {
+      if (!consume(l)) return -1;
+      return load<i32>(t + (<usize>(SYMBOLS + load<i32>(t + (<usize>(VALPTR + l) << 2)) + c) << 2));
+    }
+  }
+  return -1;
+}
+
+// The signed value of an n-bit magnitude category (JPEG's EXTEND).
+// @ts-ignore: decorator
+@inline
+function extend(v: i32, n: i32): i32 {
+  return v >= 1 << (n - 1) ? v : v + (-1 << n) + 1;
+}
+
+// ---- one block -----------------------------------------------------------------------------------------
+
+// The coefficients of one block into zz (64 i32, natural order, zeroed here) with the DC predictor at pred
+// (an i32, updated); false if the data is bad.
+function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize): bool {
+  memory.fill(zz, 0, 256);
+  const t = decodeSymbol(dc);
+  if (t < 0 || t > 16) return false;
+  let diff = 0;
+  if (t != 0) {
+    const v = receive(t);
+    if (v < 0) return false;
+    diff = extend(v, t);
+  }
+  const p = load<i32>(pred) + diff;
+  store<i32>(pred, p);
+  store<i32>(zz, p);
+  for (let k = 1; k < 64;) {
+    const rs = decodeSymbol(ac);
+    if (rs < 0) return false;
+    const s = rs & 15, r = rs >> 4;
+    if (s == 0) {
+      if (r < 15) break; // end of block
+      k += 16;           // sixteen zeros
+      continue;
+    }
+    k += r;
+    const v = receive(s);
+    if (v < 0) return false;
+    // past the 64th coefficient jpeg-js writes nowhere (its zig-zag table has no entry there)
+    if (k < 64) store<i32>(zz + (<usize>load<u8>(ZIGZAG + k) << 2), extend(v, s));
+    k++;
+  }
+  return true;
+}
+
+const C1 = 4017, S1 = 799, C3 = 3406, S3 = 2276, C6 = 1567, S6 = 3784, R2 = 5793, R1D2 = 2896;
+
+// One 1-D pass of the inverse DCT over the 8 i32 at p, `step` bytes apart: rows first (wider rounding,
+// the odd inputs scaled up by 16), then columns, as jpeg-js does.
+// @ts-ignore: decorator
+@inline
+function idct8(p: usize, step: usize, rows: bool): void {
+  const x0 = load<i32>(p), x1 = load<i32>(p + step), x2 = load<i32>(p + 2 * step), x3 = load<i32>(p + 3 * step);
+  const x4 = load<i32>(p + 4 * step), x5 = load<i32>(p + 5 * step), x6 = load<i32>(p + 6 * step), x7 = load<i32>(p + 7 * step);
+  if ((x1 | x2 | x3 | x4 | x5 | x6 | x7) == 0) { // only the DC term: a flat line
+    const t = rows ? (R2 * x0 + 512) >> 10 : (R2 * x0 + 8192) >> 14;
+    for (let j: usize = 0; j < 8; j++) store<i32>(p + j * step, t);
+    return;
+  }
+  const half = rows ? 128 : 2048, sh = rows ? 8 : 12; // the first stage's rounding
+  let v0 = (R2 * x0 + half) >> sh, v1 = (R2 * x4 + half) >> sh, v2 = x2, v3 = x6;
+  let v4 = (R1D2 * (x1 - x7) + half) >> sh, v7 = (R1D2 * (x1 + x7) + half) >> sh;
+  let v5 = rows ? x3 << 4 : x3, v6 = rows ? x5 << 4 : x5;
+  let t = (v0 - v1 + 1) >> 1; v0 = (v0 + v1 + 1) >> 1; v1 = t;
+  t = (v2 * S6 + v3 * C6 + half) >> sh; v2 = (v2 * C6 - v3 * S6 + half) >> sh; v3 = t;
+  t = (v4 - v6 + 1) >> 1; v4 = (v4 + v6 + 1) >> 1; v6 = t;
+  t = (v7 + v5 + 1) >> 1; v5 = (v7 - v5 + 1) >> 1; v7 = t;
+  t = (v0 - v3 + 1) >> 1; v0 = (v0 + v3 + 1) >> 1; v3 = t;
+  t = (v1 - v2 + 1) >> 1; v1 = (v1 + v2 + 1) >> 1; v2 = t;
+  t = (v4 * S3 + v7 * C3 + 2048) >> 12; v4 = (v4 * C3 - v7 * S3 + 2048) >> 12; v7 = t;
+  t = (v5 * S1 + v6 * C1 + 2048) >> 12; v5 = (v5 * C1 - v6 * S1 + 2048) >> 12; v6 = t;
+  store<i32>(p, v0 + v7); store<i32>(p + 7 * step, v0 - v7);
+  store<i32>(p + step, v1 + v6); store<i32>(p + 6 * step, v1 - v6);
+  store<i32>(p + 2 * step, v2 + v5); store<i32>(p + 5 * step, v2 - v5);
+  store<i32>(p + 3 * step, v3 + v4); store<i32>(p + 4 * step, v3 - v4);
+}
+
+// The inverse DCT of zz (dequantized with the 64 i32 of q) into 8x8 bytes at out, `stride` bytes a row.
+function idctBlock(out: usize, stride: i32, zz: usize, q: usize): void {
+  for (let i = 0; i < 64; i++) store<i32>(zz + (<usize>i << 2), load<i32>(zz + (<usize>i << 2)) * load<i32>(q + (<usize>i << 2)));
+  for (let r: usize = 0; r < 8; r++) idct8(zz + (r << 5), 4, true);
+  for (let c: usize = 0; c < 8; c++) idct8(zz + (c << 2), 32, false);
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      const s = 128 + ((load<i32>(zz + (<usize>(y * 8 + x) << 2)) + 8) >> 4);
+      store<u8>(out + <usize>y * stride + x, <u8>(s < 0 ? 0 : s > 255 ? 255 : s));
+    }
+  }
+}
+
+// ---- the scan ------------------------------------------------------------------------------------------
+
+// Decodes the scan whose entropy-coded data starts at bytes[start] (len bytes in all) for its ncomp
+// components (comps: ncomp descriptors of C_INTS i32, scan order), each block transformed into its plane.
+// mcus: MCUs in the scan (for one component, its blocks per line times per column); mcusPerLine: MCUs (one
+// component: blocks) a row; restart: MCUs between restart markers, 0 for none. scratch: 64 + ncomp i32.
+// Returns the position after the scan (after a restart marker that ends it, if any), -1 if the data is bad.
+export function jpeg_decode_scan(bytes: usize, len: i32, start: i32, comps: usize, ncomp: i32, mcus: i32,
+                                 mcusPerLine: i32, restart: i32, scratch: usize): i32 {
+  data = bytes; end = len;
+  startReading(start);
+  const zz = scratch, preds = scratch + 256;
+  const interval = restart > 0 ? restart : mcus;
+  let mcu = 0;
+  while (mcu < mcus) {
+    const first = mcu;
+    for (let i = 0; i < ncomp; i++) store<i32>(preds + (<usize>i << 2), 0);
+    for (let n = 0; n < interval && mcu < mcus; n++, mcu++) {
+      const row = mcu / mcusPerLine, col = mcu % mcusPerLine;
+      for (let i = 0; i < ncomp; i++) {
+        const c = comps + (<usize>(i * C_INTS) << 2);
+        const h = ncomp == 1 ? 1 : load<i32>(c, C_H << 2), v = ncomp == 1 ? 1 : load<i32>(c, C_V << 2);
+        for (let by = 0; by < v; by++) {
+          for (let bx = 0; bx < h; bx++) {
+            if (!decodeBlock(zz, preds + (<usize>i << 2), <usize>load<u32>(c, C_DC << 2), <usize>load<u32>(c, C_AC << 2))) return -1;
+            const br = row * v + by, bc = col * h + bx;
+            if (br < load<i32>(c, C_BPC << 2) && bc < load<i32>(c, C_BPL << 2)) {
+              const stride = load<i32>(c, C_STRIDE << 2);
+              idctBlock(<usize>load<u32>(c, C_PLANE << 2) + <usize>(br * 8) * stride + (bc << 3), stride, zz, <usize>load<u32>(c, C_QUANT << 2));
+            }
+          }
+        }
+      }
+    }
+    // after an interval (or the last MCU): jpeg-js drops the bits left in the byte and expects a marker
+    // where it stands — after the last MCU, at the first 0xFF followed by a byte other than 0. (It counts a
+    // lone component's last interval in full, past the last block, and then does not look further.)
+    let at = consumedEnd();
+    if ((ncomp == 1 ? first + interval : mcu) == mcus) {
+      while (at < len - 2 && !(load<u8>(bytes + at) == 0xff && load<u8>(bytes + at + 1) != 0)) at++;
+    }
+    if (at + 1 >= len || load<u8>(bytes + at) != 0xff) return -1;
+    const m = load<u8>(bytes + at + 1);
+    if (m >= 0xd0 && m <= 0xd7) at += 2;
+    else if (mcu < mcus) return -1; // another marker cut the scan short: jpeg-js leaves the rest grey
+    else return at;
+    startReading(at);
+  }
+  return pos; // after the restart marker that ended the scan (the start, for an empty scan)
+}
+
+// ---- colour --------------------------------------------------------------------------------------------
+
+// RGB pixels (width x height x 3) from the planes of a frame's components (frame order). planes: per
+// component 4 i32: plane, stride, and the shifts from pixel to plane coordinates in x and y (the component's
+// subsampling: 0, 1 or 2). One component is grey (replicated), three are YCbCr.
+export function jpeg_to_rgb(out: usize, width: i32, height: i32, ncomp: i32, planes: usize): void {
+  const p0 = <usize>load<u32>(planes), st0 = load<i32>(planes, 4), sx0 = load<i32>(planes, 8), sy0 = load<i32>(planes, 12);
+  if (ncomp == 1) {
+    for (let y = 0; y < height; y++) {
+      const line = p0 + <usize>(y >> sy0) * st0;
+      const o = out + <usize>y * width * 3;
+      for (let x = 0; x < width; x++) {
+        const g = load<u8>(line + (x >> sx0));
+        store<u8>(o + <usize>x * 3, g); store<u8>(o + <usize>x * 3, g, 1); store<u8>(o + <usize>x * 3, g, 2);
+      }
+    }
+    return;
+  }
+  const p1 = <usize>load<u32>(planes, 16), st1 = load<i32>(planes, 20), sx1 = load<i32>(planes, 24), sy1 = load<i32>(planes, 28);
+  const p2 = <usize>load<u32>(planes, 32), st2 = load<i32>(planes, 36), sx2 = load<i32>(planes, 40), sy2 = load<i32>(planes, 44);
+  for (let y = 0; y < height; y++) {
+    const l0 = p0 + <usize>(y >> sy0) * st0, l1 = p1 + <usize>(y >> sy1) * st1, l2 = p2 + <usize>(y >> sy2) * st2;
+    const o = out + <usize>y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const Y = <f64>load<u8>(l0 + (x >> sx0));
+      const cb = <f64>load<u8>(l1 + (x >> sx1)) - 128, cr = <f64>load<u8>(l2 + (x >> sx2)) - 128;
+      store<u8>(o + <usize>x * 3, clamp8(Y + 1.402 * cr));
+      store<u8>(o + <usize>x * 3, clamp8(Y - 0.3441363 * cb - 0.71413636 * cr), 1);
+      store<u8>(o + <usize>x * 3, clamp8(Y + 1.772 * cb), 2);
+    }
+  }
+}
+
+// jpeg-js' clamp to [0, 255], then a Uint8Array store's truncation.
+// @ts-ignore: decorator
+@inline
+function clamp8(a: f64): u8 {
+  return a < 0 ? 0 : a > 255 ? 255 : <u8><i32>a;
+}
