@@ -86,28 +86,37 @@ async function simdnetCnn(x32: Float32Array, threads = 1): Promise<PeerResult & 
 /**
  * Fresh Node processes, in alternating rounds: an empty one (Node's own start), and ones that import simdnet
  * (the package's Node entry, one bundled file — and, for comparison, its ~80 modules unbundled), load a saved
- * lab model and predict one image. Wall ms, medians of 5.
+ * lab model and predict one image. Wall ms, medians of 5; and, inside the bundled entry's processes, the
+ * three steps as the process timed them (import, loadModel, the first predict) and their sum.
  */
-async function coldStart(): Promise<{ node: number; bundle: number; modules: number }> {
+interface ColdStart { node: number; bundle: number; modules: number; steps: { import: number; loadModel: number; predict: number; sum: number } }
+async function coldStart(): Promise<ColdStart> {
   const { execFileSync } = await import('node:child_process');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const path = await import('node:path');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
   try {
     await sn.models.labFaceCnn().save(path.join(dir, 'model'));
-    const script = (entry: string) => `const sn = await import(${JSON.stringify(new URL(entry, import.meta.url).href)});` +
-      `const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))});` +
-      `await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 });`;
+    const script = (entry: string) => `const t0 = performance.now(); const sn = await import(${JSON.stringify(new URL(entry, import.meta.url).href)});` +
+      `const t1 = performance.now(); const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))});` +
+      `const t2 = performance.now(); await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 });` +
+      `const t3 = performance.now(); console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2]));`;
     const runs = { node: '0', bundle: script('../src/bundle/index.js'), modules: script('../src/index.js') };
     const times: Record<keyof typeof runs, number[]> = { node: [], bundle: [], modules: [] };
+    const steps: number[][] = [];
     for (let i = 0; i < 5; i++) {
       for (const k of Object.keys(runs) as (keyof typeof runs)[]) {
         const t0 = performance.now();
-        execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', runs[k]]);
+        const out = execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', runs[k]]).toString();
         times[k].push(performance.now() - t0);
+        if (k === 'bundle') steps.push(JSON.parse(out) as number[]);
       }
     }
-    return { node: median(times.node), bundle: median(times.bundle), modules: median(times.modules) };
+    const step = (j: number) => median(steps.map((s) => s[j]));
+    return {
+      node: median(times.node), bundle: median(times.bundle), modules: median(times.modules),
+      steps: { import: step(0), loadModel: step(1), predict: step(2), sum: median(steps.map((s) => s[0] + s[1] + s[2])) },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -205,6 +214,8 @@ async function main(): Promise<void> {
   const rss = await trainingPeakRss();
   log(`\nFresh process: import simdnet + load the lab model + predict one image: ${cold.bundle.toFixed(0)} ms wall ` +
     `(the ~80 modules unbundled: ${cold.modules.toFixed(0)} ms; an empty Node process: ${cold.node.toFixed(0)} ms; medians of 5, alternating)`);
+  const st = cold.steps;
+  log(`  inside the process: import ${st.import.toFixed(0)} ms + loadModel ${st.loadModel.toFixed(0)} ms + first predict ${st.predict.toFixed(0)} ms = ${st.sum.toFixed(0)} ms (medians)`);
   log(`Peak resident memory of a process training the lab CNN (640 images, batch 32): ${rss.toFixed(0)} MiB`);
   log(`simdnet Wasm memory in this run: ${ours.wasmMiB.toFixed(0)} MiB`);
   log(`load average at the end: ${load()}`);
