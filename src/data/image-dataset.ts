@@ -6,6 +6,7 @@ import { host } from '../host/host.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkImageOptions, classOrder, listImageFolder, readPixels } from './image-folder.js';
+import { workerScript } from './own-modules.js';
 import { show } from '../format.js';
 
 export interface ImageDatasetOptions {
@@ -117,25 +118,18 @@ export function imageDataset(dir: string, opts?: ImageDatasetOptions): ImageData
 
 interface Decoders { decode(batch: number, files: string[]): Promise<Float32Array>; close(): void }
 
-/**
- * The worker's source: it imports simdnet's own image code (the compiled module beside this one; under
- * vitest, which runs the TypeScript sources, the built copy in dist/) and decodes whole batches.
- */
-function workerSource(folderModule: string, hostModule: string): string {
-  return `
-    const { parentPort } = await import('node:worker_threads');
-    await import(${JSON.stringify(hostModule)}); // Node's host adapter: the folder module reads files through it
-    const { readPixels } = await import(${JSON.stringify(folderModule)});
-    parentPort.on('message', async ({ id, files, h, w, channels }) => {
-      try {
-        const out = new Float32Array(files.length * h * w * channels);
-        for (let i = 0; i < files.length; i++) out.set(await readPixels(files[i], h, w, channels), i * h * w * channels);
-        parentPort.postMessage({ id, pixels: out }, [out.buffer]);
-      } catch (e) {
-        parentPort.postMessage({ id, error: e && e.message ? e.message : String(e) });
-      }
-    });`;
-}
+/** The worker's source: it decodes whole batches with simdnet's own image code (a compiled module). */
+const DECODER = workerScript(`
+  const { readPixels } = await load('data/image-folder.js');
+  parentPort.on('message', async ({ id, files, h, w, channels }) => {
+    try {
+      const out = new Float32Array(files.length * h * w * channels);
+      for (let i = 0; i < files.length; i++) out.set(await readPixels(files[i], h, w, channels), i * h * w * channels);
+      parentPort.postMessage({ id, pixels: out }, [out.buffer]);
+    } catch (e) {
+      parentPort.postMessage({ id, error: e && e.message ? e.message : String(e) });
+    }
+  });`);
 
 async function startDecoders(count: number, h: number, w: number, channels: 1 | 3): Promise<Decoders> {
   const per = h * w * channels;
@@ -148,9 +142,7 @@ async function startDecoders(count: number, h: number, w: number, channels: 1 | 
   const threads = host().workerThreads;
   if (!threads) throw new Error('imageDataset: decoding threads need Node\'s worker_threads (Node, Deno or Bun); use workers: 0');
   const { Worker } = threads;
-  const self = import.meta.url;
-  const built = (file: string) => new URL(self.endsWith('.ts') ? `../../dist/src/${file}` : `../${file}`, self).href;
-  const workers = Array.from({ length: count }, () => new Worker(workerSource(built('data/image-folder.js'), built('host/node.js')), { eval: true, type: 'module' } as never));
+  const workers = Array.from({ length: count }, () => new Worker(DECODER, { eval: true }));
   const waiting = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   let failure: Error | null = null;
   for (const wk of workers) {
