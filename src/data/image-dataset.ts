@@ -118,8 +118,11 @@ export function imageDataset(dir: string, opts?: ImageDatasetOptions): ImageData
 
 interface Decoders { decode(batch: number, files: string[]): Promise<Float32Array>; close(): void }
 
-/** The worker's source: it decodes whole batches with simdnet's own image code (a compiled module). */
-const DECODER = workerScript(`
+/**
+ * The worker's source: it decodes whole batches with simdnet's own image code (a compiled module). Made when
+ * a decoder starts, not at import: hosts without files (Cloudflare Workers) have no import.meta.url.
+ */
+const decoderSource = () => workerScript(`
   const { readPixels } = await load('data/image-folder.js');
   parentPort.on('message', async ({ id, files, h, w, channels }) => {
     try {
@@ -142,7 +145,7 @@ async function startDecoders(count: number, h: number, w: number, channels: 1 | 
   const threads = host().workerThreads;
   if (!threads) throw new Error('imageDataset: decoding threads need Node\'s worker_threads (Node, Deno or Bun); use workers: 0');
   const { Worker } = threads;
-  const workers = Array.from({ length: count }, () => new Worker(DECODER, { eval: true }));
+  const workers = Array.from({ length: count }, () => new Worker(decoderSource(), { eval: true }));
   const waiting = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   let failure: Error | null = null;
   for (const wk of workers) {
