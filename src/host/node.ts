@@ -12,9 +12,15 @@ import type * as NodeV8 from 'node:v8';
 import type * as NodeWorkerThreads from 'node:worker_threads';
 import { setHost, type Host, type HostWorker } from './host.js';
 
-const require = createRequire(import.meta.url);
-/** A built-in module, loaded on the first call. */
-const builtin = <T>(name: string): (() => T) => { let m: T | undefined; return () => (m ??= require(name) as T); };
+let require: NodeJS.Require | undefined;
+/**
+ * A built-in module, loaded on the first call. (The require is made then too, and from the working folder
+ * when this module has no file URL — Deno importing simdnet from a CDN: built-ins resolve from anywhere.)
+ */
+const builtin = <T>(name: string): (() => T) => {
+  let m: T | undefined;
+  return () => (m ??= (require ??= createRequire(import.meta.url.startsWith('file:') ? import.meta.url : `${process.cwd()}/`))(name) as T);
+};
 const nodeFs = builtin<typeof NodeFs>('node:fs');
 const fsPromises = builtin<typeof NodeFsPromises>('node:fs/promises');
 const os = builtin<typeof NodeOs>('node:os');

@@ -74,9 +74,6 @@ export async function readImage(path: string, opts?: DecodeOptions): Promise<Ima
   if (typeof path !== 'string' || path === '') throw new Error(`readImage: path must be a non-empty string, got ${String(path)}`);
   checkDecodeOptions('readImage', opts);
   const { fs } = files('readImage', 'fetch the bytes and call sn.io.decodeImage(bytes)');
-  // the kernels decode baseline JPEGs (jpeg.ts); if they cannot load, jpeg-js decodes and the first call
-  // that needs them says why
-  if (!runtimeLoaded()) await initRuntime().catch(() => undefined);
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(path);
@@ -87,6 +84,9 @@ export async function readImage(path: string, opts?: DecodeOptions): Promise<Ima
     if (e.code === 'EACCES' || e.code === 'EPERM') throw failure('readImage', path, 'permission denied');
     throw failure('readImage', path, `cannot read the file (${e.code ?? e.message})`);
   }
+  // the kernels decode baseline JPEGs (jpeg.ts): a JPEG loads them; if they cannot load, jpeg-js decodes and
+  // the first call that needs them says why
+  if (isJpeg(bytes) && !runtimeLoaded()) await initRuntime().catch(() => undefined);
   return decodeAs('readImage', bytes, path, opts);
 }
 
@@ -96,7 +96,7 @@ function decodeAs(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptio
   if (bytes.length === 0) throw failure(fn, name, 'empty file (0 bytes)');
   const fail = (reason: string) => failure(fn, name, reason);
   let img: Image;
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) img = decodeJpeg(bytes, fail);
+  if (isJpeg(bytes)) img = decodeJpeg(bytes, fail);
   else if (isPng(bytes)) img = decodePng(bytes, fail);
   else if (bytes[0] === 0x50 /* P */ && bytes.length >= 2 && bytes[1] >= 0x31 && bytes[1] <= 0x37) img = decodeNetpbm(bytes, fail);
   else {
@@ -107,6 +107,8 @@ function decodeAs(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptio
 
 // ---------------------------------------------------------------------------------------------------
 // JPEG
+
+const isJpeg = (bytes: Uint8Array) => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 
 /** SOF0..SOF15 but DHT (c4), JPG (c8) and DAC (cc): the frame headers, which hold the image size. */
 const isFrameMarker = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;

@@ -23,7 +23,7 @@ const ZIGZAG = [
 ];
 const LOOKUP_BITS = 9; // assembly/jpeg.ts' layout of a table: lookup, maxcode[17], valptr[17], symbols
 
-/** A Huffman table in the kernels' layout from a DHT's 16 code-length counts and its symbols; null if the counts overflow. */
+/** A Huffman table in the kernels' layout from a DHT's 16 code-length counts and its symbols; null where jpeg-js refuses it. */
 function huffmanTable(counts: Uint8Array, symbols: Uint8Array, ints: number): Int32Array | null {
   const t = new Int32Array(ints);
   const lookup = 1 << LOOKUP_BITS, maxcode = lookup, valptr = maxcode + 17, sym = valptr + 17;
@@ -34,7 +34,9 @@ function huffmanTable(counts: Uint8Array, symbols: Uint8Array, ints: number): In
     if (n) {
       t[valptr + len] = k - code;
       for (let i = 0; i < n; i++, k++, code++) {
-        if (code >= 1 << len) return null; // more codes than this length holds (jpeg-js throws)
+        // jpeg-js builds a tree and throws once a code fills it to the last leaf — the all-ones code, which
+        // JPEG reserves — or overflows it: such a table (even unused) makes the file undecodable there
+        if (code >= (1 << len) - 1) return null;
         if (len <= LOOKUP_BITS) {
           const shift = LOOKUP_BITS - len;
           t.fill((len << 8) | symbols[k], code << shift, (code + 1) << shift);
@@ -147,13 +149,24 @@ function decodeScan(rt: Runtime, bytes: Uint8Array, start: number, frame: { widt
   const k = rt.k, arena = rt.arena;
   const ints = k.jpeg_huffman_ints(), cints = k.jpeg_component_ints();
   const tableInts = comps.length * 64 + order.length * (2 * ints + cints) + 64 + order.length + comps.length * 4;
+  // the scan's data ends at the first end-of-image marker (inside it every 0xFF is followed by 0x00 or a
+  // restart marker): only that goes to the kernels, not what a file may carry after it (a phone's motion photo)
+  let eoi = start;
+  while (eoi + 1 < bytes.length && !(bytes[eoi] === 0xff && bytes[eoi + 1] === 0xd9)) eoi++;
+  if (eoi + 1 >= bytes.length) return null; // no end-of-image marker: jpeg-js says what is wrong
+  const scan = bytes.subarray(start, eoi + 2);
   const taken: number[] = [];
   const take = (b: number, what: string) => { const off = arena.alloc(b, `JPEG ${what}`); taken.push(off); return off; };
   try {
     // everything first: an allocation may grow the memory, which detaches views of it where it is not shared
-    const src = take(bytes.length, 'file'), tables = take(tableInts * 4, 'tables'), out = take(width * height * 3, 'pixels');
-    const planes = geometry.map((g, c) => ({ ...g, off: take(g.bpl * 8 * g.bpc * 8, `plane ${c}`), qOff: 0 }));
-    new Uint8Array(rt.memory.buffer, src, bytes.length).set(bytes);
+    let src: number, tables: number, out: number, planes: (typeof geometry[number] & { off: number; qOff: number })[];
+    try {
+      src = take(scan.length, 'scan'); tables = take(tableInts * 4, 'tables'); out = take(width * height * 3, 'pixels');
+      planes = geometry.map((g, c) => ({ ...g, off: take(g.bpl * 8 * g.bpc * 8, `plane ${c}`), qOff: 0 }));
+    } catch {
+      return null; // the kernels' memory cannot grow that far (a browser tab's limit): jpeg-js decodes it in JS
+    }
+    new Uint8Array(rt.memory.buffer, src, scan.length).set(scan);
     const t = rt.i32(tables, tableInts);
     let at = 0;
     const put = (a: ArrayLike<number>) => { t.set(a, at); const off = tables + at * 4; at += a.length; return off; };
@@ -170,9 +183,9 @@ function decodeScan(rt: Runtime, bytes: Uint8Array, start: number, frame: { widt
     const lone = comps.length === 1;
     const mcusPerLine = lone ? planes[0].bpl : Math.ceil(width / 8 / maxH);
     const mcus = lone ? planes[0].bpl * planes[0].bpc : mcusPerLine * Math.ceil(height / 8 / maxV);
-    const scanEnd = k.jpeg_decode_scan(src, bytes.length, start, compsOff, order.length, mcus, mcusPerLine, restart, scratch);
+    const scanEnd = k.jpeg_decode_scan(src, scan.length, 0, compsOff, order.length, mcus, mcusPerLine, restart, scratch);
     // jpeg-js reads the next marker there: the fast path ends only at EOI
-    if (scanEnd < 0 || bytes[scanEnd] !== 0xff || bytes[scanEnd + 1] !== 0xd9) return null;
+    if (scanEnd < 0 || scan[scanEnd] !== 0xff || scan[scanEnd + 1] !== 0xd9) return null;
     k.jpeg_to_rgb(out, width, height, comps.length, planeTable);
     const data = new Uint8Array(rt.memory.buffer, out, width * height * 3).slice();
     return exifBuffer ? { width, height, data, exifBuffer } : { width, height, data };

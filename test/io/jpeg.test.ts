@@ -8,6 +8,7 @@ import { facePhotos } from '../../src/data/synthetic-faces.js';
 import { decodeImage } from '../../src/io/images.js';
 import { decodeJpegFast, type DecodedJpeg } from '../../src/io/jpeg.js';
 import { Random } from '../../src/random.js';
+import { Arena } from '../../src/runtime/arena.js';
 import { createRuntime, initRuntime, runtime } from '../../src/runtime/wasm.js';
 
 const FIXTURES = new URL('./fixtures/jpeg/', import.meta.url);
@@ -124,6 +125,39 @@ describe('baseline JPEG in the kernels', () => {
     const got = decodeJpegFast(bytes, rt), want = reference(bytes) as DecodedJpeg;
     expect(got).not.toBeNull();
     expect(firstDifference(got!.data, want.data)).toBe(-1);
+  });
+
+  it('refuses, as jpeg-js does, a Huffman table that fills its code space (even one the scan never uses)', () => {
+    const { bytes } = fixtures.find((f) => f.name === '33x65-s2x2.jpg')!;
+    const sos = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xda);
+    // DC table 3: two codes of length 1 — the second is the all-ones code JPEG reserves
+    const dht = [0xff, 0xc4, 0x00, 0x15, 0x03, 0x02, ...new Array(15).fill(0), 0x00, 0x01];
+    const withTable = new Uint8Array([...bytes.subarray(0, sos), ...dht, ...bytes.subarray(sos)]);
+    expect(reference(withTable)).toBe('Could not recreate Huffman Table');
+    expect(decodeJpegFast(withTable)).toBeNull();
+    expect(() => decodeImage(withTable)).toThrow(/corrupt JPEG: Could not recreate Huffman Table/);
+  });
+
+  it('copies only the scan into the kernels\' memory, not what follows the image (a motion photo\'s video)', () => {
+    const [photo] = facePhotoJpegs([4]);
+    const motion = new Uint8Array(photo.length + 8 * 2 ** 20);
+    motion.set(photo);
+    motion.fill(0xab, photo.length);
+    decodeJpegFast(photo); // the memory the photo itself needs
+    const before = runtime().arena.peakBytes;
+    const got = decodeJpegFast(motion)!, want = reference(motion) as DecodedJpeg;
+    expect(got).not.toBeNull();
+    expect(firstDifference(got.data, want.data)).toBe(-1);
+    expect(runtime().arena.peakBytes - before).toBeLessThan(2 ** 20);
+  });
+
+  it('hands the file to jpeg-js when the kernels\' memory cannot grow (a browser tab\'s limit)', async () => {
+    const rt = await createRuntime({ shared: false });
+    const end = rt.memory.buffer.byteLength;
+    const tight = { ...rt, arena: new Arena(rt.memory, end, end + 4096) }; // 4 KB left
+    const [photo] = facePhotoJpegs([6]);
+    expect(decodeJpegFast(photo, tight)).toBeNull();
+    expect(decodeJpegFast(photo, rt)).not.toBeNull();
   });
 
   it('returns the kernels\' memory after each decode', () => {
