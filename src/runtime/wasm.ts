@@ -20,7 +20,7 @@ export const FILL_REFLECT = 0, FILL_WRAP = 1, FILL_CONSTANT = 2, FILL_NEAREST = 
 export const INTERP_NEAREST = 0, INTERP_BILINEAR = 1;
 
 /** Static data of the module sits below 64 KiB; the arena starts above it. */
-const ARENA_BASE = 65536;
+export const ARENA_BASE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 
 export interface Runtime {
