@@ -28,7 +28,7 @@ const SYMBOLS = VALPTR + 17;
 
 export function jpeg_huffman_ints(): i32 { return SYMBOLS + 256; }
 
-// A component of the scan, in i32s: h, v, quantization table (64 i32, natural order), DC table, AC table,
+// A component of the scan, in i32s: h, v, quantization table (64 i32, zig-zag order as in the file), DC table, AC table,
 // plane (bytes, `stride` a row), stride, blocks per line and per column that reach the image (others are
 // decoded, not transformed: MCU padding).
 const C_H = 0, C_V = 1, C_QUANT = 2, C_DC = 3, C_AC = 4, C_PLANE = 5, C_STRIDE = 6, C_BPL = 7, C_BPC = 8;
@@ -127,9 +127,10 @@ function extend(v: i32, n: i32): i32 {
 
 // ---- one block -----------------------------------------------------------------------------------------
 
-// The coefficients of one block into zz (64 i32, natural order, zeroed here) with the DC predictor at pred
-// (an i32, updated); false if the data is bad.
-function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize): bool {
+// The coefficients of one block, dequantized by q (64 i32, zig-zag order), into zz (64 i32, natural order,
+// zeroed here) with the DC predictor at pred (an i32, updated); false if the data is bad. Each product is
+// the i32 product jpeg-js forms in its IDCT (coefficient times table entry, wrapping alike).
+function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bool {
   memory.fill(zz, 0, 256);
   const t = decodeSymbol(dc);
   if (t < 0 || t > 16) return false;
@@ -141,7 +142,7 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize): bool {
   }
   const p = load<i32>(pred) + diff;
   store<i32>(pred, p);
-  store<i32>(zz, p);
+  store<i32>(zz, p * load<i32>(q));
   for (let k = 1; k < 64;) {
     const rs = decodeSymbol(ac);
     if (rs < 0) return false;
@@ -155,7 +156,7 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize): bool {
     const v = receive(s);
     if (v < 0) return false;
     // past the 64th coefficient jpeg-js writes nowhere (its zig-zag table has no entry there)
-    if (k < 64) store<i32>(zz + (<usize>load<u8>(ZIGZAG + k) << 2), extend(v, s));
+    if (k < 64) store<i32>(zz + (<usize>load<u8>(ZIGZAG + k) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
     k++;
   }
   return true;
@@ -193,9 +194,8 @@ function idct8(p: usize, step: usize, rows: bool): void {
   store<i32>(p + 3 * step, v3 + v4); store<i32>(p + 4 * step, v3 - v4);
 }
 
-// The inverse DCT of zz (dequantized with the 64 i32 of q) into 8x8 bytes at out, `stride` bytes a row.
-function idctBlock(out: usize, stride: i32, zz: usize, q: usize): void {
-  for (let i = 0; i < 64; i++) store<i32>(zz + (<usize>i << 2), load<i32>(zz + (<usize>i << 2)) * load<i32>(q + (<usize>i << 2)));
+// The inverse DCT of the dequantized zz into 8x8 bytes at out, `stride` bytes a row.
+function idctBlock(out: usize, stride: i32, zz: usize): void {
   for (let r: usize = 0; r < 8; r++) idct8(zz + (r << 5), 4, true);
   for (let c: usize = 0; c < 8; c++) idct8(zz + (c << 2), 32, false);
   for (let y = 0; y < 8; y++) {
@@ -230,11 +230,11 @@ export function jpeg_decode_scan(bytes: usize, len: i32, start: i32, comps: usiz
         const h = ncomp == 1 ? 1 : load<i32>(c, C_H << 2), v = ncomp == 1 ? 1 : load<i32>(c, C_V << 2);
         for (let by = 0; by < v; by++) {
           for (let bx = 0; bx < h; bx++) {
-            if (!decodeBlock(zz, preds + (<usize>i << 2), <usize>load<u32>(c, C_DC << 2), <usize>load<u32>(c, C_AC << 2))) return -1;
+            if (!decodeBlock(zz, preds + (<usize>i << 2), <usize>load<u32>(c, C_DC << 2), <usize>load<u32>(c, C_AC << 2), <usize>load<u32>(c, C_QUANT << 2))) return -1;
             const br = row * v + by, bc = col * h + bx;
             if (br < load<i32>(c, C_BPC << 2) && bc < load<i32>(c, C_BPL << 2)) {
               const stride = load<i32>(c, C_STRIDE << 2);
-              idctBlock(<usize>load<u32>(c, C_PLANE << 2) + <usize>(br * 8) * stride + (bc << 3), stride, zz, <usize>load<u32>(c, C_QUANT << 2));
+              idctBlock(<usize>load<u32>(c, C_PLANE << 2) + <usize>(br * 8) * stride + (bc << 3), stride, zz);
             }
           }
         }
