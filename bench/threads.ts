@@ -28,8 +28,8 @@ for (let r = 0; r <= rounds; r++) {
   }
 }
 // PyTorch's rounds come after simdnet's, not between them: a PyTorch process run between two of simdnet's
-// measurements cut simdnet's 2-thread speed-up from 1.57x to 1.28x (caches and page cache evicted by its
-// process start, measured on Zen 5), which would make the comparison say more about the order than the code.
+// measurements cut simdnet's 2-thread speed-up from 1.57x to 1.28x (measured on Zen 5; why — caches, page
+// cache, frequency — was not found), which would make the comparison say more about the order than the code.
 for (let r = 0; torch && r < rounds; r++) {
   for (const threads of [1, 2]) {
     const t = torchPeer(threads, true);

@@ -2,7 +2,7 @@
 // syntheticFaces' renderers): dist/src/<file> beside this module when it runs built (or from the Node
 // bundle in dist/src/bundle/, which sits one folder deep like this one); the built copy under vitest, which
 // runs the TypeScript sources.
-export function ownModule(file: string): string {
+function ownModule(file: string): string {
   const self = import.meta.url;
   return new URL(self.endsWith('.ts') ? `../../dist/src/${file}` : `../${file}`, self).href;
 }
@@ -18,5 +18,5 @@ export function workerScript(body: string): string {
     const load = (file) => import(${JSON.stringify(ownModule('.'))} + file);
     await load('host/node.js'); // Node's host adapter: simdnet's modules read files through it
     ${body}
-  })().catch((e) => { throw e; });`;
+  })();`; // a rejection there is the worker's 'error' event
 }

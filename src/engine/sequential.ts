@@ -161,19 +161,19 @@ export class Sequential implements TrainingModel {
       const bad = firstNonFinite(w.data);
       if (bad >= 0) throw new Error(`setWeights: weight ${i} (${key}) holds ${w.data[bad]} at flat index ${bad}`);
     });
-    this.writeWeights(weights); // checked: -1
+    this.writeWeights(weights, true);
   }
 
   /**
    * setWeights without its checks, for weights already checked against this model's layers (model files).
    * Returns the index of the first weight holding a NaN or an infinity, -1 if none; where the kernels are
    * loaded that is checked after the copy, in Wasm (a JS pass over a 1.7 MB model costs a cold start ~6 ms),
-   * so a caller that gets an index must discard the model.
+   * so a caller that gets an index must discard the model. `checked`: the values were checked already (-1).
    * @internal
    */
-  writeWeights(weights: Tensor[]): number {
+  writeWeights(weights: Tensor[], checked = false): number {
     if (!runtimeLoaded()) {
-      const bad = weights.findIndex((w) => firstNonFinite(w.data) >= 0);
+      const bad = checked ? -1 : weights.findIndex((w) => firstNonFinite(w.data) >= 0);
       if (bad >= 0) return bad;
       // kept (copied) until the kernels load: loading a model works before sn.ready()
       this.pendingWeights = weights.map((w) => new Tensor(w.data.slice(), w.shape));
@@ -182,6 +182,7 @@ export class Sequential implements TrainingModel {
     // every weight is about to be overwritten: no need to draw initial values first
     const rt = this.materialize(false);
     this.net.weights.write(this.net.layers, weights);
+    if (checked) return -1;
     return WeightStore.order(this.net.layers).findIndex(({ param: p }) => rt.k.count_nonfinite(p.offset, p.size) > 0);
   }
 

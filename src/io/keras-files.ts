@@ -90,7 +90,7 @@ function setLayerWeights(model: Sequential, perLayer: Map<Layer, { name: string;
       byKey.set(`${layer.name}/${p.name}`, new Tensor(s.values, p.shape));
     });
   }
-  model.writeWeights(model.namedWeights().map(({ key }) => byKey.get(key)!)); // each checked above: shape and finite values
+  model.writeWeights(model.namedWeights().map(({ key }) => byKey.get(key)!), true); // each checked above: shape and finite values
 }
 
 // ---- .h5 --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
 import { KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
 import {
-  loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
+  concatShards, loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
   type ArtifactsOptions, type ModelJson, type WeightSpec,
 } from './model-files.js';
 
@@ -31,12 +31,6 @@ function toBytes(b: Bytes): Uint8Array {
   return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.byteLength; }
-  return out;
-}
 
 /** Checks model.json's shape and returns its manifest entries, each group's weight paths, and load options. */
 function readModelJson(json: unknown, where: string): { json: ModelJson; specs: WeightSpec[]; paths: string[]; options: ArtifactsOptions } {
@@ -102,7 +96,7 @@ export async function modelFromUrl(url: URL): Promise<Sequential> {
   const text = new TextDecoder().decode(await fetchBytes(jsonUrl, 'model.json', 'loadModel'));
   const { json, specs, paths, options } = readModelJson(parseJson(text, where), where);
   const shards = await Promise.all(paths.map((p) => fetchBytes(new URL(p, jsonUrl), 'weights file', where)));
-  return modelFromArtifacts(json.modelTopology, specs, concat(shards), options);
+  return modelFromArtifacts(json.modelTopology, specs, concatShards(shards), options);
 }
 
 // ---- IndexedDB (tfjs' layout: database 'tensorflowjs', stores models_store and model_info_store) --------
