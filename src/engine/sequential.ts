@@ -186,6 +186,30 @@ export class Sequential implements TrainingModel {
     return WeightStore.order(this.net.layers).findIndex(({ param: p }) => rt.k.count_nonfinite(p.offset, p.size) > 0);
   }
 
+  /**
+   * Lets `read(i, bytes)` fill weight i's memory itself (i in namedWeights order; bytes: its float32 values,
+   * little-endian, as they lie in Wasm memory) — a model file read straight into place, never copied. The
+   * reads run at once. The kernels must be loaded. Returns the index of the first weight holding a NaN or an
+   * infinity, -1 if none (the caller discards the model then). If the memory grew while the reads were
+   * awaited (a grown non-shared memory detaches its old views, and a read into one fails), they are all made
+   * again into new views.
+   * @internal
+   */
+  async fillWeights(read: (i: number, bytes: Uint8Array) => Promise<void>): Promise<number> {
+    const rt = this.materialize(false);
+    const params = WeightStore.order(this.net.layers).map(({ param }) => param);
+    for (;;) {
+      const buffer = rt.memory.buffer;
+      const reads = await Promise.allSettled(params.map((p, i) => read(i, new Uint8Array(buffer, p.offset, p.size * 4))));
+      if (rt.memory.buffer !== buffer) continue; // grown meanwhile: a read may have failed on its detached view
+      const failed = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      break;
+    }
+    for (const p of params) p.version++;
+    return params.findIndex((p) => rt.k.count_nonfinite(p.offset, p.size) > 0);
+  }
+
   // ---- fit / evaluate / predict ------------------------------------------------------------------
 
   private async prepare(fn: string, threads: unknown, compiled: boolean): Promise<Runtime> {

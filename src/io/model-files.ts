@@ -17,6 +17,8 @@
 import { registerSaveHandler } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { files } from '../host/host.js';
+import { initRuntime } from '../runtime/wasm.js';
+import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
@@ -197,13 +199,38 @@ function float32s(bytes: Uint8Array, offset: number, count: number): Float32Arra
 export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[], weightData: ArrayBuffer | ArrayBufferView,
                                    options: ArtifactsOptions = {}): Sequential {
   const where = options.context ?? 'modelFromArtifacts';
-  const model = modelFromTopology(topology, where);
-
-  if (!Array.isArray(weightSpecs)) throw new Error(`${where}: the weights manifest must be an array, got ${typeof weightSpecs}`);
   const bytes = weightData instanceof ArrayBuffer ? new Uint8Array(weightData)
     : ArrayBuffer.isView(weightData) ? new Uint8Array(weightData.buffer, weightData.byteOffset, weightData.byteLength)
       : null;
-  if (!bytes) throw new Error(`${where}: weight data must be an ArrayBuffer or a typed array`);
+  const { model, placed } = placeWeights(topology, weightSpecs, where, (needed) => {
+    if (!bytes) throw new Error(`${where}: weight data must be an ArrayBuffer or a typed array`);
+    if (bytes.byteLength !== needed) {
+      throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
+    }
+  });
+  const weights = placed.map(({ param: p, offset }) => new Tensor(float32s(bytes!, offset, p.size), p.shape));
+  finishModel(model, options, where);
+  const bad = model.writeWeights(weights); // each checked against its layer by placeWeights
+  if (bad >= 0) {
+    model.dispose();
+    const values = weights[bad].data, at = firstNonFinite(values);
+    throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
+  }
+  if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where);
+  return model;
+}
+
+/** Where each of the model's weights (namedWeights order) starts in the weight data. */
+interface Placed { key: string; param: NamedParam['param']; offset: number }
+
+/**
+ * The model a topology describes, and where the manifest puts each of its weights in the weight data
+ * (`needed` bytes in all: checked by `checkData` before the names), matched by name and checked against
+ * the layers' shapes.
+ */
+function placeWeights(topology: unknown, weightSpecs: WeightSpec[], where: string, checkData: (needed: number) => void): { model: Sequential; placed: Placed[] } {
+  const model = modelFromTopology(topology, where);
+  if (!Array.isArray(weightSpecs)) throw new Error(`${where}: the weights manifest must be an array, got ${typeof weightSpecs}`);
   const byName = new Map<string, { spec: WeightSpec; offset: number }>();
   let needed = 0;
   for (const spec of weightSpecs) {
@@ -214,14 +241,11 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     }
     needed += size;
   }
-  if (bytes.byteLength !== needed) {
-    throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
-  }
+  checkData(needed);
 
   // converters may prefix weight names with the model's name ('sequential_1/dense/kernel')
   const unprefixed = new Map([...byName.keys()].filter((n) => /^[^/]+\/.+\/.+$/.test(n)).map((n) => [n.slice(n.indexOf('/') + 1), n]));
-  const weights: Tensor[] = [];
-  const keys: string[] = [];
+  const placed: Placed[] = [];
   const missing: string[] = [];
   for (const { key, param: p } of model.namedWeights()) {
     const name = byName.has(key) ? key : unprefixed.get(key) ?? key;
@@ -231,23 +255,18 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     if (found.spec.shape.join() !== p.shape.join()) {
       throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
     }
-    keys.push(key);
-    weights.push(new Tensor(float32s(bytes, found.offset, p.size), p.shape));
+    placed.push({ key, param: p, offset: found.offset });
   }
   if (missing.length) {
     throw new Error(`${where}: the weights manifest has no ${missing.join(', ')}` +
       (byName.size ? ` (it has ${[...byName.keys()].join(', ')})` : ''));
   }
   if (byName.size) throw new Error(`${where}: the weights manifest has weights no layer uses: ${[...byName.keys()].join(', ')}`);
+  return { model, placed };
+}
+
+function finishModel(model: Sequential, options: ArtifactsOptions, where: string): void {
   if (options.classNames !== undefined) model.classNames = checkClassNames(options.classNames, model, where);
-  const bad = model.writeWeights(weights); // each checked against its layer above
-  if (bad >= 0) {
-    model.dispose();
-    const values = weights[bad].data, at = firstNonFinite(values);
-    throw new Error(`${where}: weight ${keys[bad]} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
-  }
-  if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where);
-  return model;
 }
 
 // ---- files (Node) -----------------------------------------------------------------------------------
@@ -456,9 +475,12 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
   const manifest = json.weightsManifest;
   if (!Array.isArray(manifest)) throw new Error(`loadModel: ${jsonPath} has no weightsManifest`);
 
-  // read every group's shards; check each group's byte count against its entries
-  const chunks: Uint8Array[] = [];
+  // every group's shards, sized (each group's byte count checked against its entries); their bytes are read
+  // straight into the model's memory below: a copy through a buffer would be 2 × the weights in fresh pages,
+  // most of loadModel's time on a cold start
+  const shards: Shard[] = [];
   const specs: WeightSpec[] = [];
+  let start = 0;
   for (const group of manifest) {
     if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
       throw new Error(`loadModel: ${jsonPath}: each weightsManifest entry needs paths and weights`);
@@ -466,14 +488,17 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
     const files = (group.paths as unknown[]).map((p) => weightsFile(path, base, p, jsonPath));
     let held = 0;
     for (const file of files) {
+      let size: number;
       try {
-        const buf = await fs.readFile(file);
-        chunks.push(buf);
-        held += buf.byteLength;
+        const st = await fs.stat(file);
+        if (!st.isFile()) throw new Error('not a file');
+        size = st.size;
       } catch (e) {
         if (errCode(e) === 'ENOENT') throw new Error(`loadModel: weights file ${file} not found (listed in ${jsonPath})`);
         throw new Error(`loadModel: cannot read ${file}: ${(e as Error).message}`);
       }
+      shards.push({ file, start: start + held, size });
+      held += size;
     }
     let needed = 0;
     for (const spec of group.weights as WeightSpec[]) needed += specBytes(spec, `loadModel: ${jsonPath}`);
@@ -482,13 +507,71 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
       throw new Error(`loadModel: ${names} ${files.length === 1 ? 'holds' : 'hold'} ${held} bytes but the manifest needs ${needed}`);
     }
     specs.push(...(group.weights as WeightSpec[]));
+    start += held;
   }
-  const data = concatShards(chunks);
   const metadata = isObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
-  return modelFromArtifacts(json.modelTopology, specs, data, {
-    trainingConfig: json.trainingConfig ?? metadata.simdnet_training_config, classNames: metadata.simdnet_class_names,
-    context: `loadModel: ${jsonPath}`,
-  });
+  const where = `loadModel: ${jsonPath}`;
+  const options: ArtifactsOptions = { classNames: metadata.simdnet_class_names };
+  const { model, placed } = placeWeights(json.modelTopology, specs, where, () => { /* each group's checked above */ });
+  const handles = new Map<string, Promise<FileHandle>>();
+  try {
+    finishModel(model, options, where);
+    await initRuntime();
+    const bad = await model.fillWeights((i, bytes) => readShards(fs, handles, shards, placed[i].offset, bytes));
+    if (bad >= 0) {
+      const values = model.getWeights()[bad].data, at = firstNonFinite(values);
+      throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
+    }
+    const config = json.trainingConfig ?? metadata.simdnet_training_config;
+    if (config != null) compileFromConfig(model, config, where);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    await Promise.all([...handles.values()].map((h) => h.then((fh) => fh.close()).catch(() => {})));
+  }
+  return model;
+}
+
+/** A weights file: its bytes are the weight data's [start, start + size). */
+interface Shard { file: string; start: number; size: number }
+type FileHandle = Awaited<ReturnType<Fs['open']>>;
+
+/**
+ * Fills `bytes` with the weight data from byte `offset` on, from whichever shards hold it (each opened once,
+ * by the first read that needs it, and kept in `handles`); a file that changed since it was sized fails
+ * with its name.
+ */
+async function readShards(fs: Fs, handles: Map<string, Promise<FileHandle>>, shards: Shard[], offset: number, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  for (const shard of shards) {
+    if (done === bytes.byteLength) break;
+    const at = offset + done;
+    if (at >= shard.start + shard.size || at < shard.start) continue;
+    const count = Math.min(bytes.byteLength - done, shard.start + shard.size - at);
+    try {
+      let open = handles.get(shard.file);
+      if (!open) { open = fs.open(shard.file, 'r'); handles.set(shard.file, open); }
+      const fh = await open;
+      for (let got = 0; got < count;) {
+        const { bytesRead } = await fh.read(bytes, done + got, count - got, at - shard.start + got);
+        if (bytesRead === 0) throw new Error(`it ended at byte ${at - shard.start + got}, but it held ${shard.size} bytes when loadModel began`);
+        got += bytesRead;
+      }
+    } catch (e) {
+      throw new Error(`loadModel: cannot read ${shard.file}: ${(e as Error).message}`);
+    }
+    done += count;
+  }
+  if (!littleEndian) swapBytes4(bytes);
+}
+
+/** float32 values from little-endian bytes to this host's order, in place. */
+function swapBytes4(b: Uint8Array): void {
+  for (let i = 0; i + 3 < b.length; i += 4) {
+    const t0 = b[i], t1 = b[i + 1];
+    b[i] = b[i + 3]; b[i + 1] = b[i + 2]; b[i + 2] = t1; b[i + 3] = t0;
+  }
 }
 
 /**

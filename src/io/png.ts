@@ -12,7 +12,7 @@
 // against pngjs. 16-bit samples keep their high byte, as OpenCV's png_set_strip_16 does (pngjs would round
 // v * 255 / 65535 instead); pixels equal to a tRNS transparent colour come out 0 (pngjs blanks them, libpng
 // does not).
-import { Unzlib, zlibSync } from 'fflate';
+import { Unzlib, zlibSync } from 'fflate/browser';
 import { checkImageLimits } from './image-limits.js';
 import type { Image } from './resize.js';
 

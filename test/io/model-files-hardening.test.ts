@@ -131,6 +131,46 @@ describe('loading refuses what it should not read or use', () => {
     }
   });
 
+  it('a refused load gives back the memory it took; a weights path that is a folder is named', async () => {
+    const dir = freshDir();
+    await saveModel(tinyModel(), dir);
+    const bin = path.join(dir, 'weights.bin');
+    const good = fs.readFileSync(bin);
+    await (await loadModel(dir)).dispose(); // the kernels and the arena's first growth, out of the count
+    const used = sn.memory().usedBytes;
+    const bad = Buffer.from(good);
+    bad.writeFloatLE(NaN, 0);
+    fs.writeFileSync(bin, bad);
+    expect(await errorOf(() => loadModel(dir))).toMatch(/holds NaN at flat index 0/);
+    expect(sn.memory().usedBytes).toBe(used);
+    fs.rmSync(bin);
+    fs.mkdirSync(bin);
+    expect(await errorOf(() => loadModel(dir))).toBe(`loadModel: cannot read ${bin}: not a file`);
+    expect(sn.memory().usedBytes).toBe(used);
+  });
+
+  it('weights read straight into Wasm memory land right when the memory grows during the reads', async () => {
+    // fillWeights (what loadModel reads a folder through) makes its views again if the memory grew meanwhile
+    const dir = freshDir();
+    const src = tinyModel();
+    await saveModel(src, dir);
+    const want = src.getWeights();
+    const model = await loadModel(dir);
+    const rt = (await import('../../src/runtime/wasm.js')).runtime();
+    let grown = 0, calls = 0;
+    const bad = await model.fillWeights(async (i, bytes) => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 1));
+      if (grown === 0) grown = rt.arena.alloc(rt.memory.buffer.byteLength + 65536, 'test: growth'); // forces a grow
+      bytes.set(new Uint8Array(want[i].data.buffer, want[i].data.byteOffset, bytes.byteLength)); // throws on a detached view
+    });
+    rt.arena.release(grown);
+    expect(bad).toBe(-1);
+    expect(calls).toBe(2 * want.length); // once into the views made before the growth, once again after
+    model.getWeights().forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(want[i].data)));
+    model.dispose();
+  });
+
   it('huge shapes declared in model.json are refused before anything is allocated', async () => {
     const dir = freshDir();
     const m = tinyModel();
