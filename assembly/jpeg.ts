@@ -296,3 +296,164 @@ export function jpeg_to_rgb(out: usize, width: i32, height: i32, ncomp: i32, pla
 function clamp8(a: f64): u8 {
   return a < 0 ? 0 : a > 255 ? 255 : <u8><i32>a;
 }
+
+// ---- the encoder ---------------------------------------------------------------------------------------
+// Baseline JPEG out of RGBA, RGB or grey pixels: YCbCr without subsampling, the float AAN forward DCT,
+// quantization, and the Huffman-coded scan. src/io/jpeg-encode.ts makes the tables (quantization from the
+// quality, the standard Huffman codes) and writes the markers around the scan. The bytes equal jpeg-js'
+// encoder's (what made simdnet's face photos before) byte for byte: the same integer colour conversion, the
+// same DCT in f64 with its constants and operation order, the same rounding of the quantized values, and
+// the same final padding (the bits to the next byte set to 1 — a whole 0xFF byte when already aligned).
+
+// Entries (code, length as two i32s) of the encoder's Huffman tables, one array: DC luminance, AC luminance,
+// DC chrominance, AC chrominance (an AC table indexed by run << 4 | size).
+const ENC_YDC = 0, ENC_YAC = 16, ENC_UVDC = 272, ENC_UVAC = 288;
+export function jpeg_encode_huffman_entries(): i32 { return ENC_UVAC + 256; }
+
+// The natural-order index of the k-th coefficient in zig-zag order (for the tables' order in DQT).
+export function jpeg_zigzag(k: i32): i32 { return load<u8>(ZIGZAG + k); }
+
+// Bytes of scratch jpeg_encode_scan takes: three blocks of f64 and one of i32.
+export function jpeg_encode_scratch_bytes(): i32 { return 3 * 64 * 8 + 64 * 4; }
+
+// At most this many bytes per MCU (3 blocks of 64 codes of ≤ 27 bits, every byte stuffed).
+const ENC_MCU_BYTES = 3 * 64 * 27 * 2 / 8 + 16;
+
+let encOut: usize = 0;
+let encPos: i32 = 0;
+let encAcc: u32 = 0;
+let encBits: i32 = 0;
+
+// Appends the low `len` bits of `code`, MSB first; a finished 0xFF byte is followed by a stuffed 0x00.
+// @ts-ignore: decorator
+@inline
+function putBits(code: i32, len: i32): void {
+  encAcc = (encAcc << len) | (<u32>code & ((<u32>1 << len) - 1));
+  encBits += len;
+  while (encBits >= 8) {
+    encBits -= 8;
+    const b = (encAcc >> encBits) & 0xff;
+    store<u8>(encOut + encPos++, <u8>b);
+    if (b == 0xff) store<u8>(encOut + encPos++, 0);
+  }
+  encAcc &= (<u32>1 << encBits) - 1;
+}
+
+// jpeg-js' fDCTQuant: the float AAN DCT on rows then columns, in place on 64 f64 (natural order), then each
+// value times its factor in fdtbl, rounded half away from zero and truncated to i32, into q (natural order).
+function fdctQuant(d: usize, fdtbl: usize, q: usize): void {
+  for (let pass = 0; pass < 2; pass++) {
+    const step: usize = pass == 0 ? 8 : 1; // between the vectors: rows, then columns
+    const el: usize = pass == 0 ? 1 : 8; // between a vector's elements
+    for (let i: usize = 0; i < 8; i++) {
+      const p = d + ((i * step) << 3);
+      const d0 = load<f64>(p), d1 = load<f64>(p + (el << 3)), d2 = load<f64>(p + (2 * el << 3)), d3 = load<f64>(p + (3 * el << 3));
+      const d4 = load<f64>(p + (4 * el << 3)), d5 = load<f64>(p + (5 * el << 3)), d6 = load<f64>(p + (6 * el << 3)), d7 = load<f64>(p + (7 * el << 3));
+      const tmp0 = d0 + d7, tmp7 = d0 - d7, tmp1 = d1 + d6, tmp6 = d1 - d6;
+      const tmp2 = d2 + d5, tmp5 = d2 - d5, tmp3 = d3 + d4, tmp4 = d3 - d4;
+      let tmp10 = tmp0 + tmp3;
+      const tmp13 = tmp0 - tmp3;
+      let tmp11 = tmp1 + tmp2;
+      let tmp12 = tmp1 - tmp2;
+      store<f64>(p, tmp10 + tmp11);
+      store<f64>(p + (4 * el << 3), tmp10 - tmp11);
+      const z1 = (tmp12 + tmp13) * 0.707106781;
+      store<f64>(p + (2 * el << 3), tmp13 + z1);
+      store<f64>(p + (6 * el << 3), tmp13 - z1);
+      tmp10 = tmp4 + tmp5;
+      tmp11 = tmp5 + tmp6;
+      tmp12 = tmp6 + tmp7;
+      const z5 = (tmp10 - tmp12) * 0.382683433;
+      const z2 = 0.541196100 * tmp10 + z5;
+      const z4 = 1.306562965 * tmp12 + z5;
+      const z3 = tmp11 * 0.707106781;
+      const z11 = tmp7 + z3, z13 = tmp7 - z3;
+      store<f64>(p + (5 * el << 3), z13 + z2);
+      store<f64>(p + (3 * el << 3), z13 - z2);
+      store<f64>(p + (1 * el << 3), z11 + z4);
+      store<f64>(p + (7 * el << 3), z11 - z4);
+    }
+  }
+  for (let i: usize = 0; i < 64; i++) {
+    const v = load<f64>(d + (i << 3)) * load<f64>(fdtbl + (i << 3));
+    store<i32>(q + (i << 2), v > 0.0 ? <i32>(v + 0.5) : <i32>(v - 0.5));
+  }
+}
+
+// Size category of a coefficient (its bit count) and its bits as JPEG writes them (negative: v - 1).
+// @ts-ignore: decorator
+@inline
+function putValue(v: i32, cat: i32): void {
+  putBits(v < 0 ? v + (1 << cat) - 1 : v, cat);
+}
+
+// @ts-ignore: decorator
+@inline
+function category(v: i32): i32 {
+  return v == 0 ? 0 : 32 - clz(v < 0 ? -v : v);
+}
+
+// One block (jpeg-js' processDU): returns the block's DC value for the next block's difference.
+function encodeBlock(d: usize, fdtbl: usize, q: usize, dc: i32, huff: usize, htdc: i32, htac: i32): i32 {
+  fdctQuant(d, fdtbl, q);
+  const first = load<i32>(q);
+  const diff = first - dc;
+  const dcCat = category(diff);
+  const dcE = huff + (<usize>(htdc + dcCat) << 3);
+  putBits(load<i32>(dcE), load<i32>(dcE, 4));
+  if (diff != 0) putValue(diff, dcCat);
+  // the last non-zero coefficient, in zig-zag order
+  let end = 63;
+  while (end > 0 && load<i32>(q + (<usize>load<u8>(ZIGZAG + end) << 2)) == 0) end--;
+  const eob = huff + (<usize>htac << 3);
+  if (end == 0) { putBits(load<i32>(eob), load<i32>(eob, 4)); return first; }
+  const zrl = huff + (<usize>(htac + 0xf0) << 3);
+  let i = 1;
+  while (i <= end) {
+    const start = i;
+    let v = load<i32>(q + (<usize>load<u8>(ZIGZAG + i) << 2));
+    while (v == 0) { i++; v = load<i32>(q + (<usize>load<u8>(ZIGZAG + i) << 2)); }
+    let zeros = i - start;
+    for (; zeros >= 16; zeros -= 16) putBits(load<i32>(zrl), load<i32>(zrl, 4));
+    const cat = category(v);
+    const e = huff + (<usize>(htac + (zeros << 4) + cat) << 3);
+    putBits(load<i32>(e), load<i32>(e, 4));
+    putValue(v, cat);
+    i++;
+  }
+  if (end != 63) putBits(load<i32>(eob), load<i32>(eob, 4));
+  return first;
+}
+
+// The entropy-coded scan of width x height pixels (`channels` bytes each: 4 RGBA, 3 RGB, 1 grey) into out
+// (cap bytes): fdtbl holds 2 x 64 f64 (luminance, chrominance; natural order), huff the tables above.
+// Returns the bytes written, or -1 if cap might not hold them (the caller grows the buffer and calls again).
+export function jpeg_encode_scan(out: usize, cap: i32, pixels: usize, width: i32, height: i32, channels: i32,
+                                 fdtbl: usize, huff: usize, scratch: usize): i32 {
+  encOut = out; encPos = 0; encAcc = 0; encBits = 0;
+  const yb = scratch, ub = scratch + 512, vb = scratch + 1024, q = scratch + 1536;
+  let dcy = 0, dcu = 0, dcv = 0;
+  const stride = <usize>width * channels;
+  for (let y = 0; y < height; y += 8) {
+    for (let x = 0; x < width; x += 8) {
+      if (encPos + ENC_MCU_BYTES > cap) return -1;
+      for (let pos = 0; pos < 64; pos++) {
+        // pixels past the right and bottom edges repeat the last column and row
+        const row = min(y + (pos >> 3), height - 1), col = min(x + (pos & 7), width - 1);
+        const p = pixels + <usize>row * stride + <usize>col * channels;
+        const r = <i32>load<u8>(p);
+        const g = channels == 1 ? r : <i32>load<u8>(p, 1);
+        const b = channels == 1 ? r : <i32>load<u8>(p, 2);
+        store<f64>(yb + (<usize>pos << 3), <f64>(((19595 * r + 38470 * g + 7471 * b + 0x8000) >> 16) - 128));
+        store<f64>(ub + (<usize>pos << 3), <f64>(((-11059 * r - 21709 * g + 32768 * b + 0x807fff) >> 16) - 128));
+        store<f64>(vb + (<usize>pos << 3), <f64>(((32768 * r + 0x807fff - 27439 * g - 5329 * b) >> 16) - 128));
+      }
+      dcy = encodeBlock(yb, fdtbl, q, dcy, huff, ENC_YDC, ENC_YAC);
+      dcu = encodeBlock(ub, fdtbl + 512, q, dcu, huff, ENC_UVDC, ENC_UVAC);
+      dcv = encodeBlock(vb, fdtbl + 512, q, dcv, huff, ENC_UVDC, ENC_UVAC);
+    }
+  }
+  if (encPos + 4 > cap) return -1;
+  putBits(0xff, 8 - encBits); // to the byte boundary with 1 bits, as jpeg-js does (8 of them when aligned)
+  return encPos;
+}

@@ -11,6 +11,8 @@ import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './f
 import { LAB_LABELS } from './labels.js';
 import { show } from '../format.js';
 import type { Image } from '../io/resize.js';
+import { encodeJpeg } from '../io/jpeg-encode.js';
+import { initRuntime } from '../runtime/wasm.js';
 import { workerScript } from './own-modules.js';
 
 export { LAB_LABELS };
@@ -31,13 +33,6 @@ export interface SyntheticFacesInfo { dir: string; trainDir: string; testDir: st
 export function photoCounts(seed: number): number[] {
   const rng = new Random(seed ^ 0x51ed);
   return LAB_LABELS.map(() => 20 + Math.floor(30 * Math.sqrt(rng.next())));
-}
-
-async function encodeJpeg(gray: Uint8Array): Promise<Uint8Array> {
-  const jpeg = (await import('jpeg-js')).default;
-  const rgba = new Uint8Array(PHOTO_WIDTH * PHOTO_HEIGHT * 4);
-  for (let i = 0; i < gray.length; i++) { rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = gray[i]; rgba[4 * i + 3] = 255; }
-  return jpeg.encode({ data: rgba, width: PHOTO_WIDTH, height: PHOTO_HEIGHT }, 90).data;
 }
 
 /** One photo of the set, as facePhotos renders it. */
@@ -161,12 +156,13 @@ export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<
 export async function writePeople(dir: string, seed: number, people: number[], progress: () => void): Promise<void> {
   const { fs, path } = files('syntheticFaces', 'render faces in memory with facePhotos');
   const labelDirs = new Set<string>();
+  const rt = await initRuntime(); // the kernels encode the JPEGs (the bytes jpeg-js' encoder wrote before)
   for (const photo of facePhotos({ seed, people })) {
     const classDir = path.join(dir, 'train', photo.label);
     if (photo.split === 'train' && !labelDirs.has(classDir)) { await fs.mkdir(classDir, { recursive: true }); labelDirs.add(classDir); }
     const number = String(photo.number).padStart(4, '0');
     const file = photo.split === 'train' ? path.join(classDir, `${number}.jpg`) : path.join(dir, 'test', `${photo.label}_${number}.jpg`);
-    await fs.writeFile(file, await encodeJpeg(photo.image.data));
+    await fs.writeFile(file, encodeJpeg(photo.image, 90, rt));
     progress();
   }
 }

@@ -105,4 +105,10 @@ export interface Kernels {
   jpeg_decode_scan(bytes: Ptr, len: number, start: number, comps: Ptr, ncomp: number, mcus: number, mcusPerLine: number,
     restart: number, scratch: Ptr): number;
   jpeg_to_rgb(out: Ptr, width: number, height: number, ncomp: number, planes: Ptr): void;
+  // its encoder (src/io/jpeg-encode.ts makes the tables and the markers)
+  jpeg_encode_huffman_entries(): number;
+  jpeg_zigzag(k: number): number;
+  jpeg_encode_scratch_bytes(): number;
+  jpeg_encode_scan(out: Ptr, cap: number, pixels: Ptr, width: number, height: number, channels: number,
+    fdtbl: Ptr, huffman: Ptr, scratch: Ptr): number;
 }
