@@ -1,7 +1,10 @@
 // imageDataset: a folder of labelled photos (loadImageFolder's layouts) streamed in batches for
 // model.fitDataset — photos are decoded and resized in worker threads, a few batches ahead of training,
 // so memory holds a few batches however many photos there are (Node). With the same seed it gives the
-// batches fit() would draw from loadImageFolder's tensors: the same shuffle, the same pixels.
+// batches fit() would draw from loadImageFolder's tensors: the same shuffle, the same pixels. The threads
+// start with the first epoch and serve the next ones (a fresh thread's first batch took ~4 times a warm
+// one's here: module loading, the kernels, V8's first compiles); they hold no process open, and end with
+// dataset.close(), when a thread fails, or when the dataset is garbage-collected.
 import { host } from '../host/host.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -41,6 +44,8 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
   private listed: Promise<void> | null = null;
   readonly batchSize: number;
   private readonly h: number; private readonly w: number; private readonly channels: 1 | 3;
+  /** The decoding threads, once an epoch started them (replaced if one failed). */
+  private decoders: Promise<Decoders> | null = null;
 
   constructor(readonly dir: string, private readonly opts: ImageDatasetOptions = {}) {
     const fn = 'imageDataset';
@@ -77,14 +82,14 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
     const n = this.size, bs = this.batchSize;
     const order = Int32Array.from({ length: n }, (_, i) => i);
     if (this.opts.shuffle ?? true) this.rng.shuffle(order);
-    const decoders = await startDecoders(this.opts.workers ?? 2, this.h, this.w, this.channels);
+    const decoders = await this.pool();
     const ahead = this.opts.prefetch ?? 3;
     const pending: Promise<Float32Array>[] = [];
     let next = 0;
     const launch = () => {
       const b = next++;
       const files = Array.from(order.subarray(b * bs, Math.min(n, (b + 1) * bs)), (i) => this.files[i]);
-      pending.push(decoders.decode(b, files));
+      pending.push(decoders.decode(files));
     };
     try {
       for (let b = 0; b < this.batches; b++) {
@@ -97,8 +102,33 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
     } finally {
       // an abandoned epoch (stopTraining, an error) must not leave decodes running
       await Promise.allSettled(pending);
-      decoders.close();
     }
+  }
+
+  /**
+   * The decoding threads: those of the last epoch, or new ones if there were none or one failed (set at
+   * once, so epochs that start together share one pool).
+   */
+  private pool(): Promise<Decoders> {
+    const previous = this.decoders;
+    const next = (async () => {
+      const running = await previous?.catch(() => null);
+      if (running && !running.failed()) return running;
+      running?.close();
+      const pool = await startDecoders(this.opts.workers ?? 2, this.h, this.w, this.channels);
+      closeWhenCollected.unregister(this);
+      closeWhenCollected.register(this, pool, this);
+      return pool;
+    })();
+    this.decoders = next;
+    return next;
+  }
+
+  /** Ends the decoding threads (the next epoch starts new ones). Idle threads hold no process open either way. */
+  async close(): Promise<void> {
+    const running = await this.decoders?.catch(() => null);
+    this.decoders = null;
+    if (running) { closeWhenCollected.unregister(this); running.close(); }
   }
 
   private labelTensor(idx: Int32Array): Tensor {
@@ -116,7 +146,10 @@ export function imageDataset(dir: string, opts?: ImageDatasetOptions): ImageData
 
 // ---- decoding threads (Node worker_threads) --------------------------------------------------------------
 
-interface Decoders { decode(batch: number, files: string[]): Promise<Float32Array>; close(): void }
+interface Decoders { decode(files: string[]): Promise<Float32Array>; failed(): boolean; close(): void }
+
+/** A dataset dropped without close() takes its idle threads with it. */
+const closeWhenCollected = new FinalizationRegistry<Decoders>((pool) => pool.close());
 
 /**
  * The worker's source: it decodes whole batches with simdnet's own image code (a compiled module). Made when
@@ -141,7 +174,7 @@ async function startDecoders(count: number, h: number, w: number, channels: 1 | 
     for (let i = 0; i < files.length; i++) out.set(await readPixels(files[i], h, w, channels), i * per);
     return out;
   };
-  if (count === 0) return { decode: (_b, files) => here(files), close: () => {} };
+  if (count === 0) return { decode: here, failed: () => false, close: () => {} };
   const threads = host().workerThreads;
   if (!threads) throw new Error('imageDataset: decoding threads need Node\'s worker_threads (Node, Deno or Bun); use workers: 0');
   const { Worker } = threads;
@@ -163,12 +196,15 @@ async function startDecoders(count: number, h: number, w: number, channels: 1 | 
     wk.on('error', fail);
     wk.on('exit', (code) => { if (code !== 0) fail(new Error(`exited with code ${code}`)); });
   }
+  let next = 0; // request ids: unique across epochs, and across epochs running at once
   return {
-    decode: (b, files) => new Promise((resolve, reject) => {
+    decode: (files) => new Promise((resolve, reject) => {
       if (failure) { reject(failure); return; }
-      waiting.set(b, { resolve, reject });
-      workers[b % workers.length].postMessage({ id: b, files, h, w, channels });
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      workers[id % workers.length].postMessage({ id, files, h, w, channels });
     }),
+    failed: () => failure !== null,
     close: () => { for (const wk of workers) void wk.terminate(); },
   };
 }

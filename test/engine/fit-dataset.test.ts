@@ -3,6 +3,7 @@
 // bad batches get errors that name the epoch and the batch.
 import fs from 'node:fs';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -117,6 +118,35 @@ describe('imageDataset', () => {
       a.dispose(); b.dispose();
     });
   }
+
+  it('keeps its decoding threads from epoch to epoch (same batches), and close() ends them', async () => {
+    const wt = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+    const Original = wt.Worker;
+    let started = 0;
+    wt.Worker = class extends Original { constructor(...a: ConstructorParameters<typeof Original>) { super(...a); started++; } };
+    try {
+      const epochs = async (ds: sn.data.ImageDataset, n: number) => {
+        const out: number[][] = [];
+        for (let e = 0; e < n; e++) for await (const { xs } of ds) out.push(Array.from(xs.data.subarray(0, 8)));
+        return out;
+      };
+      const opts = { size: [6, 6] as [number, number], batchSize: 4, seed: 3, workers: 2 };
+      const ds = sn.data.imageDataset(dir, opts);
+      const kept = await epochs(ds, 3);
+      expect(started).toBe(2);
+      // an epoch left half way settles its decodes and keeps the threads too
+      for await (const _ of ds) break;
+      expect(started).toBe(2);
+      await ds.close();
+      await epochs(ds, 1);
+      expect(started).toBe(4);
+      await ds.close();
+      const fresh = sn.data.imageDataset(dir, { ...opts, workers: 0 });
+      expect(await epochs(fresh, 3)).toEqual(kept);
+    } finally {
+      wt.Worker = Original;
+    }
+  });
 
   it('a photo that cannot be decoded fails the epoch naming the file', async () => {
     const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'simdnet-dataset-bad-'));
