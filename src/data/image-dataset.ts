@@ -3,8 +3,9 @@
 // so memory holds a few batches however many photos there are (Node). With the same seed it gives the
 // batches fit() would draw from loadImageFolder's tensors: the same shuffle, the same pixels. The threads
 // start with the first epoch and serve the next ones (a fresh thread's first batch took ~4 times a warm
-// one's here: module loading, the kernels, V8's first compiles); they hold no process open, and end with
-// dataset.close(), when a thread fails, or when the dataset is garbage-collected.
+// one's here: module loading, the kernels, V8's first compiles); idle, they hold no process open. They end
+// with dataset.close() or when the dataset is garbage-collected; a pool whose thread failed is replaced by
+// the next epoch.
 import { host } from '../host/host.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -116,19 +117,23 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
       if (running && !running.failed()) return running;
       running?.close();
       const pool = await startDecoders(this.opts.workers ?? 2, this.h, this.w, this.channels);
-      closeWhenCollected.unregister(this);
-      closeWhenCollected.register(this, pool, this);
+      if (running) closeWhenCollected()?.unregister(running);
+      closeWhenCollected()?.register(this, pool, pool);
       return pool;
     })();
     this.decoders = next;
     return next;
   }
 
-  /** Ends the decoding threads (the next epoch starts new ones). Idle threads hold no process open either way. */
+  /**
+   * Ends the decoding threads (asks them to stop: an epoch running still gets an error); the next epoch
+   * starts new ones. Idle threads hold no process open either way.
+   */
   async close(): Promise<void> {
-    const running = await this.decoders?.catch(() => null);
+    const pool = this.decoders;
     this.decoders = null;
-    if (running) { closeWhenCollected.unregister(this); running.close(); }
+    const running = await pool?.catch(() => null);
+    if (running) { collected?.unregister(running); running.close(); }
   }
 
   private labelTensor(idx: Int32Array): Tensor {
@@ -148,8 +153,13 @@ export function imageDataset(dir: string, opts?: ImageDatasetOptions): ImageData
 
 interface Decoders { decode(files: string[]): Promise<Float32Array>; failed(): boolean; close(): void }
 
-/** A dataset dropped without close() takes its idle threads with it. */
-const closeWhenCollected = new FinalizationRegistry<Decoders>((pool) => pool.close());
+/**
+ * A dataset dropped without close() takes its idle threads with it. Made on first use, where the host has
+ * FinalizationRegistry (Cloudflare Workers has not, nor threads to end).
+ */
+let collected: FinalizationRegistry<Decoders> | null = null;
+const closeWhenCollected = (): FinalizationRegistry<Decoders> | null =>
+  typeof FinalizationRegistry === 'undefined' ? null : (collected ??= new FinalizationRegistry<Decoders>((pool) => pool.close()));
 
 /**
  * The worker's source: it decodes whole batches with simdnet's own image code (a compiled module). Made when
@@ -180,31 +190,49 @@ async function startDecoders(count: number, h: number, w: number, channels: 1 | 
   const { Worker } = threads;
   const workers = Array.from({ length: count }, () => new Worker(decoderSource(), { eval: true }));
   const waiting = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
-  let failure: Error | null = null;
+  let failure: Error | null = null, closed = false;
+  // idle threads hold no process open; threads with batches to decode do, until they answer
+  const settle = (id: number) => {
+    const p = waiting.get(id);
+    waiting.delete(id);
+    if (waiting.size === 0) for (const wk of workers) wk.unref();
+    return p;
+  };
+  const fail = (e: Error) => {
+    if (closed || failure) return; // the first failure is the one to report
+    failure = e;
+    for (const p of waiting.values()) p.reject(e);
+    waiting.clear();
+    for (const wk of workers) wk.unref();
+  };
   for (const wk of workers) {
     wk.unref();
     wk.on('message', (m: { id: number; pixels?: Float32Array; error?: string }) => {
-      const p = waiting.get(m.id);
-      waiting.delete(m.id);
+      const p = settle(m.id);
       if (m.error !== undefined) p?.reject(new Error(`imageDataset: ${m.error}`)); else p?.resolve(m.pixels!);
     });
-    const fail = (e: Error) => {
-      failure = new Error(`imageDataset: a decoding thread failed: ${e.message}`);
-      for (const p of waiting.values()) p.reject(failure);
-      waiting.clear();
-    };
-    wk.on('error', fail);
-    wk.on('exit', (code) => { if (code !== 0) fail(new Error(`exited with code ${code}`)); });
+    wk.on('error', (e) => fail(new Error(`imageDataset: a decoding thread failed: ${e.message}`)));
+    // a thread ends only when closed: any other exit, even a clean one, would leave its batches unanswered
+    wk.on('exit', (code) => fail(new Error(`imageDataset: a decoding thread exited (code ${code})`)));
   }
   let next = 0; // request ids: unique across epochs, and across epochs running at once
   return {
     decode: (files) => new Promise((resolve, reject) => {
+      if (closed) { reject(new Error('imageDataset: the dataset was closed (ds.close()) while an epoch ran')); return; }
       if (failure) { reject(failure); return; }
       const id = next++;
+      if (waiting.size === 0) for (const wk of workers) wk.ref();
       waiting.set(id, { resolve, reject });
       workers[id % workers.length].postMessage({ id, files, h, w, channels });
     }),
-    failed: () => failure !== null,
-    close: () => { for (const wk of workers) void wk.terminate(); },
+    failed: () => closed || failure !== null,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      const gone = new Error('imageDataset: the dataset was closed (ds.close()) while an epoch ran');
+      for (const p of waiting.values()) p.reject(gone);
+      waiting.clear();
+      for (const wk of workers) void wk.terminate();
+    },
   };
 }

@@ -191,17 +191,19 @@ export class Sequential implements TrainingModel {
    * little-endian, as they lie in Wasm memory) — a model file read straight into place, never copied. The
    * reads run at once. The kernels must be loaded. Returns the index of the first weight holding a NaN or an
    * infinity, -1 if none (the caller discards the model then). If the memory grew while the reads were
-   * awaited (a grown non-shared memory detaches its old views, and a read into one fails), they are all made
-   * again into new views.
+   * awaited, they are all made again into new views: a grown non-shared memory detaches its old views (a read
+   * that starts on one fails; one already running writes where the memory was, which is where it still is
+   * where V8 grows memories in place, but is not promised).
    * @internal
    */
   async fillWeights(read: (i: number, bytes: Uint8Array) => Promise<void>): Promise<number> {
+    this.live('fillWeights');
     const rt = this.materialize(false);
     const params = WeightStore.order(this.net.layers).map(({ param }) => param);
     for (;;) {
       const buffer = rt.memory.buffer;
       const reads = await Promise.allSettled(params.map((p, i) => read(i, new Uint8Array(buffer, p.offset, p.size * 4))));
-      if (rt.memory.buffer !== buffer) continue; // grown meanwhile: a read may have failed on its detached view
+      if (rt.memory.buffer !== buffer) continue; // grown meanwhile: read again into the new views
       const failed = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       break;

@@ -216,7 +216,9 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     const values = weights[bad].data, at = firstNonFinite(values);
     throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
   }
-  if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where);
+  if (options.trainingConfig != null) {
+    try { compileFromConfig(model, options.trainingConfig, where); } catch (e) { model.dispose(); throw e; }
+  }
   return model;
 }
 
@@ -475,74 +477,84 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
   const manifest = json.weightsManifest;
   if (!Array.isArray(manifest)) throw new Error(`loadModel: ${jsonPath} has no weightsManifest`);
 
-  // every group's shards, sized (each group's byte count checked against its entries); their bytes are read
-  // straight into the model's memory below: a copy through a buffer would be 2 × the weights in fresh pages,
-  // most of loadModel's time on a cold start
+  // every group's shards, opened and sized (each group's byte count checked against its entries): their
+  // bytes are read straight into the model's memory below, from these very files (a save replacing them
+  // meanwhile changes nothing here) — a copy through a buffer would be 2 × the weights in fresh pages, most
+  // of loadModel's time on a cold start
   const shards: Shard[] = [];
-  const specs: WeightSpec[] = [];
-  let start = 0;
-  for (const group of manifest) {
-    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
-      throw new Error(`loadModel: ${jsonPath}: each weightsManifest entry needs paths and weights`);
-    }
-    const files = (group.paths as unknown[]).map((p) => weightsFile(path, base, p, jsonPath));
-    let held = 0;
-    for (const file of files) {
-      let size: number;
-      try {
-        const st = await fs.stat(file);
-        if (!st.isFile()) throw new Error('not a file');
-        size = st.size;
-      } catch (e) {
-        if (errCode(e) === 'ENOENT') throw new Error(`loadModel: weights file ${file} not found (listed in ${jsonPath})`);
-        throw new Error(`loadModel: cannot read ${file}: ${(e as Error).message}`);
-      }
-      shards.push({ file, start: start + held, size });
-      held += size;
-    }
-    let needed = 0;
-    for (const spec of group.weights as WeightSpec[]) needed += specBytes(spec, `loadModel: ${jsonPath}`);
-    if (held !== needed) {
-      const names = files.join(', ');
-      throw new Error(`loadModel: ${names} ${files.length === 1 ? 'holds' : 'hold'} ${held} bytes but the manifest needs ${needed}`);
-    }
-    specs.push(...(group.weights as WeightSpec[]));
-    start += held;
-  }
-  const metadata = isObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
-  const where = `loadModel: ${jsonPath}`;
-  const options: ArtifactsOptions = { classNames: metadata.simdnet_class_names };
-  const { model, placed } = placeWeights(json.modelTopology, specs, where, () => { /* each group's checked above */ });
-  const handles = new Map<string, Promise<FileHandle>>();
   try {
-    finishModel(model, options, where);
-    await initRuntime();
-    const bad = await model.fillWeights((i, bytes) => readShards(fs, handles, shards, placed[i].offset, bytes));
-    if (bad >= 0) {
-      const values = model.getWeights()[bad].data, at = firstNonFinite(values);
-      throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
+    const specs: WeightSpec[] = [];
+    let start = 0;
+    for (const group of manifest) {
+      if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+        throw new Error(`loadModel: ${jsonPath}: each weightsManifest entry needs paths and weights`);
+      }
+      const files = (group.paths as unknown[]).map((p) => weightsFile(path, base, p, jsonPath));
+      let held = 0;
+      for (const file of files) {
+        let fh: FileHandle;
+        try {
+          fh = await fs.open(file, 'r');
+        } catch (e) {
+          if (errCode(e) === 'ENOENT') throw new Error(`loadModel: weights file ${file} not found (listed in ${jsonPath})`);
+          throw new Error(`loadModel: cannot read ${file}: ${(e as Error).message}`);
+        }
+        const shard: Shard = { file, fh, start: start + held, size: 0 };
+        shards.push(shard);
+        try {
+          const st = await fh.stat();
+          if (!st.isFile()) throw new Error('not a file');
+          shard.size = st.size;
+        } catch (e) {
+          throw new Error(`loadModel: cannot read ${file}: ${(e as Error).message}`);
+        }
+        held += shard.size;
+      }
+      let needed = 0;
+      for (const spec of group.weights as WeightSpec[]) needed += specBytes(spec, `loadModel: ${jsonPath}`);
+      if (held !== needed) {
+        const names = files.join(', ');
+        throw new Error(`loadModel: ${names} ${files.length === 1 ? 'holds' : 'hold'} ${held} bytes but the manifest needs ${needed}`);
+      }
+      specs.push(...(group.weights as WeightSpec[]));
+      start += held;
     }
-    const config = json.trainingConfig ?? metadata.simdnet_training_config;
-    if (config != null) compileFromConfig(model, config, where);
-  } catch (e) {
-    model.dispose();
-    throw e;
+    const metadata = isObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
+    const where = `loadModel: ${jsonPath}`;
+    const { model, placed } = placeWeights(json.modelTopology, specs, where, () => { /* each group's checked above */ });
+    try {
+      finishModel(model, { classNames: metadata.simdnet_class_names }, where);
+      await initRuntime();
+      await loadHooks.beforeRead?.();
+      const bad = await model.fillWeights((i, bytes) => readShards(shards, placed[i].offset, bytes));
+      if (bad >= 0) {
+        const values = model.getWeights()[bad].data, at = firstNonFinite(values);
+        throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
+      }
+      const config = json.trainingConfig ?? metadata.simdnet_training_config;
+      if (config != null) compileFromConfig(model, config, where);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    return model;
   } finally {
-    await Promise.all([...handles.values()].map((h) => h.then((fh) => fh.close()).catch(() => {})));
+    await Promise.all(shards.map((s) => s.fh.close().catch(() => {})));
   }
-  return model;
 }
 
-/** A weights file: its bytes are the weight data's [start, start + size). */
-interface Shard { file: string; start: number; size: number }
+/** @internal Test hook: called after the model is built, before its weights are read. */
+export const loadHooks: { beforeRead?: () => void | Promise<void> } = {};
+
+/** A weights file, open: its bytes are the weight data's [start, start + size). */
+interface Shard { file: string; fh: FileHandle; start: number; size: number }
 type FileHandle = Awaited<ReturnType<Fs['open']>>;
 
 /**
- * Fills `bytes` with the weight data from byte `offset` on, from whichever shards hold it (each opened once,
- * by the first read that needs it, and kept in `handles`); a file that changed since it was sized fails
- * with its name.
+ * Fills `bytes` with the weight data from byte `offset` on, from whichever shards hold it; a file that
+ * shrank since it was sized fails with its name.
  */
-async function readShards(fs: Fs, handles: Map<string, Promise<FileHandle>>, shards: Shard[], offset: number, bytes: Uint8Array): Promise<void> {
+async function readShards(shards: Shard[], offset: number, bytes: Uint8Array): Promise<void> {
   let done = 0;
   for (const shard of shards) {
     if (done === bytes.byteLength) break;
@@ -550,11 +562,8 @@ async function readShards(fs: Fs, handles: Map<string, Promise<FileHandle>>, sha
     if (at >= shard.start + shard.size || at < shard.start) continue;
     const count = Math.min(bytes.byteLength - done, shard.start + shard.size - at);
     try {
-      let open = handles.get(shard.file);
-      if (!open) { open = fs.open(shard.file, 'r'); handles.set(shard.file, open); }
-      const fh = await open;
       for (let got = 0; got < count;) {
-        const { bytesRead } = await fh.read(bytes, done + got, count - got, at - shard.start + got);
+        const { bytesRead } = await shard.fh.read(bytes, done + got, count - got, at - shard.start + got);
         if (bytesRead === 0) throw new Error(`it ended at byte ${at - shard.start + got}, but it held ${shard.size} bytes when loadModel began`);
         got += bytesRead;
       }

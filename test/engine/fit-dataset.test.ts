@@ -140,6 +140,11 @@ describe('imageDataset', () => {
       await ds.close();
       await epochs(ds, 1);
       expect(started).toBe(4);
+      // closed while an epoch runs: the epoch fails saying so, and the next starts new threads
+      await expect((async () => { for await (const _ of ds) await ds.close(); })()).rejects.toThrow('imageDataset: the dataset was closed (ds.close()) while an epoch ran');
+      expect(started).toBe(4);
+      expect((await epochs(ds, 1)).length).toBe(6);
+      expect(started).toBe(6);
       await ds.close();
       const fresh = sn.data.imageDataset(dir, { ...opts, workers: 0 });
       expect(await epochs(fresh, 3)).toEqual(kept);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
-import { loadModel, modelToArtifacts, saveHooks, saveModel, type ModelJson } from '../../src/io/model-files.js';
+import { loadHooks, loadModel, modelToArtifacts, saveHooks, saveModel, type ModelJson } from '../../src/io/model-files.js';
 import { tempFolders } from './temp-folders.js';
 
 const { freshDir, remove } = tempFolders('simdnet-model-hardening-');
@@ -131,7 +131,7 @@ describe('loading refuses what it should not read or use', () => {
     }
   });
 
-  it('a refused load gives back the memory it took; a weights path that is a folder is named', async () => {
+  it('a refused load gives back the memory it took (non-finite weights, a file that shrinks while read); a weights path that is a folder is named', async () => {
     const dir = freshDir();
     await saveModel(tinyModel(), dir);
     const bin = path.join(dir, 'weights.bin');
@@ -142,6 +142,14 @@ describe('loading refuses what it should not read or use', () => {
     bad.writeFloatLE(NaN, 0);
     fs.writeFileSync(bin, bad);
     expect(await errorOf(() => loadModel(dir))).toMatch(/holds NaN at flat index 0/);
+    expect(sn.memory().usedBytes).toBe(used);
+    // a weights file that shrinks once the model's memory is taken: named, and the memory given back
+    fs.writeFileSync(bin, good);
+    loadHooks.beforeRead = () => fs.truncateSync(bin, 20);
+    try {
+      expect(await errorOf(() => loadModel(dir))).toBe(
+        `loadModel: cannot read ${bin}: it ended at byte 20, but it held ${good.length} bytes when loadModel began`);
+    } finally { delete loadHooks.beforeRead; }
     expect(sn.memory().usedBytes).toBe(used);
     fs.rmSync(bin);
     fs.mkdirSync(bin);
@@ -156,6 +164,7 @@ describe('loading refuses what it should not read or use', () => {
     await saveModel(src, dir);
     const want = src.getWeights();
     const model = await loadModel(dir);
+    model.setWeights(want.map((w) => new sn.Tensor(new Float32Array(w.size), w.shape))); // what the reads must overwrite
     const rt = (await import('../../src/runtime/wasm.js')).runtime();
     let grown = 0, calls = 0;
     const bad = await model.fillWeights(async (i, bytes) => {
