@@ -1,0 +1,49 @@
+// Cold start, split and counted, optionally beside another build of simdnet in alternating fresh processes:
+//   node dist/bench/cold.js [--rounds 10] [--other ../base/dist/src/bundle/index.js]
+// Each process imports simdnet (the package's Node entry: the bundle), loads the lab model from a folder
+// (this includes loading the kernels) and predicts one image, timing the three steps itself and counting
+// its minor page faults (first touches of fresh memory: ≈ 14 µs each on the 2-vCPU VM this project runs
+// on, so they are most of a cold start there). An empty Node process is timed the same way. Medians.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as sn from '../src/index.js';
+import { cpuInfo } from './cpu.js';
+import { median } from './stats.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, def: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
+const rounds = Number(opt('rounds', '10'));
+const builds: Record<string, string> = { this: new URL('../src/bundle/index.js', import.meta.url).href };
+const other = opt('other', '');
+if (other) builds.other = new URL(other, `file://${process.cwd()}/`).href;
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
+try {
+  await sn.models.labFaceCnn().save(path.join(dir, 'model'));
+  const script = (entry: string) => `const f = () => process.resourceUsage().minorPageFault; const t0 = performance.now();` +
+    `const sn = await import(${JSON.stringify(entry)}); const t1 = performance.now();` +
+    `const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))}); const t2 = performance.now();` +
+    `await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 }); const t3 = performance.now();` +
+    `console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2, t3 - t0, f()]));`;
+  const empty = 'console.log(JSON.stringify([0, 0, 0, 0, process.resourceUsage().minorPageFault]));';
+  const runs: Record<string, { wall: number; steps: number[] }[]> = { 'Node alone': [] };
+  for (const k of Object.keys(builds)) runs[k] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, src] of [['Node alone', empty], ...Object.entries(builds).map(([b, e]) => [b, script(e)])]) {
+      const t0 = performance.now();
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', src]).toString();
+      runs[k].push({ wall: performance.now() - t0, steps: JSON.parse(out) as number[] });
+    }
+  }
+  console.log(`${cpuInfo().line}; Node ${process.version}; ${rounds} alternating rounds, medians; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('| process | wall ms | import ms | loadModel ms | first predict ms | in-process sum ms | minor page faults |\n|---|---|---|---|---|---|---|');
+  for (const [k, rs] of Object.entries(runs)) {
+    const step = (j: number) => median(rs.map((x) => x.steps[j]));
+    const cells = k === 'Node alone' ? ['—', '—', '—', '—'] : [0, 1, 2, 3].map((j) => step(j).toFixed(1));
+    console.log(`| ${k === 'this' ? 'this build' : k === 'other' ? other : k} | ${median(rs.map((x) => x.wall)).toFixed(0)} | ${cells.join(' | ')} | ${step(4).toFixed(0)} |`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
