@@ -1,17 +1,18 @@
 // Dense layers and biases. The matrix products go through gemm.ts; what is left is the bias gradient
 // and the per-row copies the engine needs to gather shuffled batches.
 
-// db[j] += Σ_i dY[i, j] over dY [rows, cols] (the bias gradient of dense and conv layers).
-export function bias_backward(db: usize, dy: usize, rows: i32, cols: i32): void {
+// db[j] += Σ_i dY[i, j] over dY [rows, cols], rows `ld` floats apart (the bias gradient of dense and conv
+// layers; a range of columns per thread: each column's sum runs in the same order however they are split).
+export function bias_backward(db: usize, dy: usize, rows: i32, cols: i32, ld: i32): void {
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
     let acc = v128.load(db + (<usize>j << 2));
-    for (let i = 0; i < rows; i++) acc = f32x4.add(acc, v128.load(dy + ((<usize>i * cols + j) << 2)));
+    for (let i = 0; i < rows; i++) acc = f32x4.add(acc, v128.load(dy + ((<usize>i * ld + j) << 2)));
     v128.store(db + (<usize>j << 2), acc);
   }
   for (; j < cols; j++) {
     let acc = load<f32>(db + (<usize>j << 2));
-    for (let i = 0; i < rows; i++) acc += load<f32>(dy + ((<usize>i * cols + j) << 2));
+    for (let i = 0; i < rows; i++) acc += load<f32>(dy + ((<usize>i * ld + j) << 2));
     store<f32>(db + (<usize>j << 2), acc);
   }
 }

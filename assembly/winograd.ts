@@ -99,10 +99,11 @@ export function winograd_filter_tmp_floats(m: i32, cin: i32): i32 {
   return a2 * cin * FILTER_GROUP + 2 * a2 * 4;
 }
 
-// u (winograd_filter_floats) = U[ξ] = G w[·, ·, ci, co] Gᵀ, each packed for gemm_packed. w [3, 3, Cin, Cout];
+// u (winograd_filter_floats) = U[ξ] = G w[·, ·, ci, co] Gᵀ, each packed for gemm_packed, for output channels
+// [c0, c0 + count) (c0 a multiple of FILTER_GROUP: threads take whole groups). w [3, 3, Cin, Cout];
 // tmp: winograd_filter_tmp_floats(m, cin) floats. Output channels go FILTER_GROUP at a time: transformed into
 // tmp, then packed into their columns of every U[ξ].
-export function winograd_filter_transform(u: usize, w: usize, m: i32, cin: i32, cout: i32, tmp: usize): void {
+export function winograd_filter_transform(u: usize, w: usize, m: i32, cin: i32, cout: i32, c0: i32, count: i32, tmp: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
   const plain = tmp;                                             // [Cin][α²][FILTER_GROUP]
   const stage = tmp + (<usize>a2 * cin * FILTER_GROUP << 2);     // [3][3] vectors
@@ -110,10 +111,11 @@ export function winograd_filter_transform(u: usize, w: usize, m: i32, cin: i32, 
   const us = <usize>FILTER_GROUP << 2;                           // ξ stride of plain
   const rs = <usize>3 * cin * cout << 2, cs = <usize>cin * cout << 2;
   const packed = gemm_packed_floats(cout, cin);
-  for (let c0 = 0; c0 < cout; c0 += FILTER_GROUP) {
-    const group = min(FILTER_GROUP, cout - c0);
+  const end = min(cout, c0 + count);
+  for (let g0 = c0; g0 < end; g0 += FILTER_GROUP) {
+    const group = min(FILTER_GROUP, end - g0);
     for (let ci = 0; ci < cin; ci++) {
-      for (let co = c0; co < c0 + group; co += 4) {
+      for (let co = g0; co < g0 + group; co += 4) {
         const n = min(4, cout - co);
         let src = w + ((<usize>ci * cout + co) << 2), srs = rs, scs = cs;
         if (n < 4) {
@@ -124,11 +126,11 @@ export function winograd_filter_transform(u: usize, w: usize, m: i32, cin: i32, 
           }
           src = stage; srs = 48; scs = 16;
         }
-        filter_tile(m, plain + ((<usize>ci * a2 * FILTER_GROUP + co - c0) << 2), us, src, srs, scs, work);
+        filter_tile(m, plain + ((<usize>ci * a2 * FILTER_GROUP + co - g0) << 2), us, src, srs, scs, work);
       }
     }
     for (let xi = 0; xi < a2; xi++) {
-      gemm_pack_columns(u + (<usize>xi * packed << 2), plain + <usize>xi * us, a2 * FILTER_GROUP, 1, cout, cin, c0, group);
+      gemm_pack_columns(u + (<usize>xi * packed << 2), plain + <usize>xi * us, a2 * FILTER_GROUP, 1, cout, cin, g0, group);
     }
   }
 }

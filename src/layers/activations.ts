@@ -77,3 +77,12 @@ export function activationForward(rt: Runtime, f: ActivationName, y: number, x: 
 export function activationBackward(rt: Runtime, f: ActivationName, dx: number, dy: number, y: number, rows: number, cols: number): void {
   REGISTRY[f].backward(rt, dx, dy, y, rows, cols);
 }
+
+/**
+ * db[j] += Σ_i dy[i, j] over dy [rows, cols] (a layer's bias gradient), the columns split over the threads:
+ * each column is summed in the same order on any thread count.
+ */
+export function biasBackward(rt: Runtime, db: number, dy: number, rows: number, cols: number, what: string): void {
+  parallelFor(rt, 'bias_backward', cols, Math.max(4, Math.ceil((1 << 16) / rows)), 4,
+    (c0, count) => [db + 4 * c0, dy + 4 * c0, rows, count, cols], what);
+}

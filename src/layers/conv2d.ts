@@ -4,7 +4,7 @@
 // Winograd's F(m×m, 3×3) instead, chosen per pass at allocation (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
@@ -204,7 +204,7 @@ export class Conv2D extends Layer {
       const mark = temp.length;
       const pass = new WinogradPass(rt, g, m, scratch);
       return {
-        run: () => { if (training) pass.transform(w, -1); else if (pass.version < 0) pass.transform(w, 0); pass.runHere(y, x(), images, 0, GEMM_SET); },
+        run: () => { if (training) pass.transform(w, -1, true); else if (pass.version < 0) pass.transform(w, 0, true); pass.runHere(y, x(), images, 0, GEMM_SET); },
         release: () => { for (const off of temp.splice(mark)) rt.arena.release(off); },
       };
     };
@@ -276,7 +276,7 @@ export class Conv2D extends Layer {
     const [kernel, bias] = this.params;
     const m = n * ho * wo;
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, cout);
-    if (bias) rt.k.bias_backward(bias.gradOffset, dy, m, cout);
+    if (bias) biasBackward(rt, bias.gradOffset, dy, m, cout, `${this.name} bias gradient`);
     // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]. dY is packed per KC block by each thread
     // into its own cache-resident scratch: packing it once for all threads (a serial pass writing the whole
     // packed dY to memory) measured slower on 1 and 2 threads (bench/compare.ts)

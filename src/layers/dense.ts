@@ -2,7 +2,7 @@
 // Keras, a Dense on [.., I] would act on the last axis; simdnet supports rank-1 samples only).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
@@ -112,7 +112,7 @@ export class Dense extends Layer {
     const i = this.inputShape[0], u = this.units;
     const [kernel, bias] = this.params;
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, n, u);
-    if (bias) rt.k.bias_backward(bias.gradOffset, dy, n, u);
+    if (bias) biasBackward(rt, bias.gradOffset, dy, n, u, `${this.name} bias gradient`);
     // dW [I, U] += X^T [I, B] · dY [B, U]
     parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;

@@ -104,10 +104,11 @@ export class MaxPooling2D extends Pooling2D {
 
   backward(dy: number, n: number, needDx: boolean): number {
     if (!needDx) return 0;
-    this.rt.f32(this.dx, n * this.inSize).fill(0);
-    // argmax holds flat indices into the whole dx: threads take whole images, which never share an input
-    const out = this.outSize;
-    parallelFor(this.rt, 'maxpool_backward', n, 4, 1, (n0, count) => [this.dx, dy + 4 * n0 * out, this.argmax + 4 * n0 * out, count * out],
+    // argmax holds flat indices into the whole dx: threads take whole images, which never share an input, and
+    // each clears its images' dx before adding into it
+    const out = this.outSize, inSize = this.inSize;
+    parallelFor(this.rt, 'maxpool_backward', n, 4, 1,
+      (n0, count) => [this.dx, dy + 4 * n0 * out, this.argmax + 4 * n0 * out, count * out, this.dx + 4 * n0 * inSize, count * inSize],
       `${this.name} backward`);
     return this.dx;
   }

@@ -277,7 +277,7 @@ export abstract class Recurrent extends Layer {
   protected recurrentGradient(): number { return this.z; }
 
   protected biasBackward(bias: Param, rows: number): void {
-    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, this.gates * this.units);
+    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, this.gates * this.units, this.gates * this.units);
   }
 
   /** Pointers into hs: slot s (state before step s) and slot s+1 (after). */
@@ -470,8 +470,8 @@ export class GRU extends Recurrent {
 
   protected biasBackward(bias: Param, rows: number): void {
     const g = 3 * this.units;
-    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, g);
-    this.rt.k.bias_backward(bias.gradOffset + g * 4, this.rec, rows, g);
+    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, g, g);
+    this.rt.k.bias_backward(bias.gradOffset + g * 4, this.rec, rows, g, g);
   }
 
   getConfig(): Record<string, unknown> {

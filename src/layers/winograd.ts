@@ -51,6 +51,9 @@ export interface ConvGeometry { h: number; w: number; cin: number; ho: number; w
 
 type Alloc = (floats: number, what: string) => number;
 
+/** Below this many transformed floats per extra thread, a filter transform stays on the calling thread. */
+const FILTER_WORK_PER_THREAD = 1 << 14;
+
 /** One pass computed with F(m×m, 3×3): the transformed filter and the tiled convolution. */
 export class WinogradPass {
   /** Output tiles per image. */
@@ -71,15 +74,25 @@ export class WinogradPass {
   /** Whether the pass fits in a thread's scratch (at least 4 tiles per block). */
   static fits(rt: Runtime, g: ConvGeometry, m: number): boolean { return rt.k.winograd_chunk_tiles(m, g.cin, g.cout) > 0; }
 
-  /** Transforms the filter w [3, 3, cin, cout] (of the given version); shared by every thread. */
-  transform(w: number, version: number): void {
-    // The scratch (one group of output channels' plain U: ≤ 150 KB) lives for this call only, so every pass
-    // of a model reuses the same arena bytes.
-    const tmp = this.rt.arena.alloc(this.tmpFloats * 4, `F(${this.m}x${this.m},3x3) filter transform scratch`);
-    try {
-      this.rt.k.winograd_filter_transform(this.u, w, this.m, this.g.cin, this.g.cout, tmp);
-    } finally {
-      this.rt.arena.release(tmp);
+  /**
+   * Transforms the filter w [3, 3, cin, cout] (of the given version); shared by every thread. The threads take
+   * whole groups of 8 output channels, each with its own scratch (here: on the calling thread only).
+   */
+  transform(w: number, version: number, here = false): void {
+    const { rt, u, m, g } = this;
+    const k = rt.k;
+    if (!here && this.tmpFloats <= k.gemm_pack_floats()) {
+      parallelFor(rt, 'winograd_filter_transform', g.cout, Math.max(8, Math.ceil(FILTER_WORK_PER_THREAD / (g.cin * (m + 2) ** 2))), 8,
+        (c0, count, scratch) => [u, w, m, g.cin, g.cout, c0, count, scratch], `F(${m}x${m},3x3) filter transform`);
+    } else {
+      // Too big for a thread's scratch: one group of output channels' plain U from the arena, for this call
+      // only, so every pass of a model reuses the same arena bytes.
+      const tmp = rt.arena.alloc(this.tmpFloats * 4, `F(${m}x${m},3x3) filter transform scratch`);
+      try {
+        k.winograd_filter_transform(u, w, m, g.cin, g.cout, 0, g.cout, tmp);
+      } finally {
+        rt.arena.release(tmp);
+      }
     }
     this.version = version;
   }

@@ -15,7 +15,7 @@ export interface Kernels {
   winograd_chunk_tiles(m: number, cin: number, cout: number): number;
   winograd_filter_floats(m: number, cin: number, cout: number): number;
   winograd_filter_tmp_floats(m: number, cin: number): number;
-  winograd_filter_transform(u: Ptr, w: Ptr, m: number, cin: number, cout: number, tmp: Ptr): void;
+  winograd_filter_transform(u: Ptr, w: Ptr, m: number, cin: number, cout: number, c0: number, count: number, tmp: Ptr): void;
   winograd_conv3x3(y: Ptr, x: Ptr, u: Ptr, bias: Ptr, mode: number, h: number, w: number, cin: number,
     ho: number, wo: number, cout: number, padTop: number, padLeft: number, m: number, t0: number, count: number, scratch: Ptr): void;
   spread_nhwc(dst: Ptr, src: Ptr, b: number, h: number, w: number, c: number, hd: number, wd: number,
@@ -26,7 +26,7 @@ export interface Kernels {
   conv_tap_offsets(dst: Ptr, kh: number, kw: number, c: number, wp: number): void;
   maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number, n0: number): void;
-  maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, count: number): void;
+  maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, count: number, zero: Ptr, zeroFloats: number): void;
   avgpool_forward(y: Ptr, x: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
   avgpool_backward(dx: Ptr, dy: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
@@ -36,7 +36,7 @@ export interface Kernels {
   global_avgpool_backward(dx: Ptr, dy: Ptr, hw: number, c: number, n0: number, count: number): void;
   global_maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
   global_maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, hw: number, c: number, n0: number, count: number): void;
-  bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number): void;
+  bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number, ld: number): void;
   gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, width: number): void;
   count_nonfinite(x: Ptr, n: number): number;
   relu_forward(y: Ptr, x: Ptr, n: number): void;

@@ -85,7 +85,9 @@ export function setSplitThreshold(scale: number): number {
 /** The pool in use, if any (tests and fault handling). */
 export function currentPool(): ThreadPool | null { return pool; }
 
-const MR = 4;
+const MR = 4, NR = 8;
+/** Below this many floats per extra thread, packing a matrix stays on the calling thread. */
+const PACK_FLOATS_PER_THREAD = 1 << 15;
 /** Below this much work (multiply-adds) per extra thread, a GEMM stays on the calling thread. */
 const MIN_WORK_PER_THREAD = 1 << 18;
 
@@ -146,7 +148,10 @@ export class PackedMatrix {
   pack(b: number, bRs: number, bCs: number, version = -1, k = this.maxK): this {
     if (k > this.maxK) throw new Error(`PackedMatrix: K = ${k} is more than the ${this.maxK} it was made for`);
     if (version < 0 || version !== this.version || k !== this.k) {
-      this.rt.k.gemm_pack(this.offset, b, bRs, bCs, this.n, k);
+      // whole panels of NR columns per thread: a copy, the same bytes for any split
+      const { offset, n } = this;
+      parallelFor(this.rt, 'gemm_pack_columns', n, Math.max(NR, Math.ceil(PACK_FLOATS_PER_THREAD / k)), NR,
+        (c0, count) => [offset, b + c0 * bCs * 4, bRs, bCs, n, k, c0, count], 'packing a weight');
       this.version = version;
       this.k = k;
     }

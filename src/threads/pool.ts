@@ -15,6 +15,12 @@ function workerOps(module: WebAssembly.Module): string[] {
   return [...WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name), ...FAULT_OPS];
 }
 
+/**
+ * How long a thread that waits (a worker for its next task, the caller for a worker's share) polls before it
+ * sleeps: waking a sleeping thread costs 20–70 µs on a VM, and a training step posts a task every ~0.1–1 ms.
+ */
+const SPIN_MS = 0.5;
+
 /** How long a worker may take for one op before the pool gives up on it (it may have died). */
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -34,6 +40,9 @@ export class ThreadPool {
   readonly scratch: number[] = [];
   private readonly blocking = host().canBlock;
   private readonly ops: string[];
+  private readonly opIndex: Map<string, number>;
+  /** Milliseconds a waiting thread polls before it sleeps (0: threads outnumber cores, never poll). */
+  spinMs = 0;
   /** How many times workers ran each kernel (tests show that an op really reaches the workers). */
   readonly opCounts = new Map<string, number>();
   timeoutMs = DEFAULT_TIMEOUT_MS;
@@ -41,12 +50,15 @@ export class ThreadPool {
   private constructor(readonly rt: Runtime, workers: number) {
     this.size = workers;
     this.ops = workerOps(rt.module);
+    this.opIndex = new Map(this.ops.map((op, i) => [op, i]));
   }
 
   /** Starts `workers` helper threads on rt's shared memory (the caller is the extra thread). */
   static async create(rt: Runtime, workers: number): Promise<ThreadPool> {
     if (!rt.shared) throw new Error('threads: the runtime has no shared memory');
     const pool = new ThreadPool(rt, workers);
+    // threads that spin must each have a core, or they take time from the threads doing the work
+    pool.spinMs = workers + 1 <= host().cores() ? SPIN_MS : 0;
     const ready: Promise<void>[] = [];
     try {
       for (let i = 0; i < workers; i++) {
@@ -56,7 +68,7 @@ export class ThreadPool {
         pool.slots.push(slot);
         pool.seq.push(0);
         pool.scratch.push(rt.arena.alloc(rt.k.gemm_pack_floats() * 4, `worker ${i + 1} GEMM scratch`));
-        const init = { type: 'init', module: rt.module, memory: rt.memory, slot, ops: pool.ops };
+        const init = { type: 'init', module: rt.module, memory: rt.memory, slot, ops: pool.ops, spinMs: pool.spinMs };
         ready.push(pool.spawn(i, init));
       }
       await Promise.all(ready);
@@ -85,7 +97,7 @@ export class ThreadPool {
     if (this.injectFault) { op = this.injectFault === 'throw' ? '__throw' : '__exit'; this.injectFault = null; }
     const ctl = this.ctl[i];
     this.args[i].set(args);
-    const index = this.ops.indexOf(op);
+    const index = this.opIndex.get(op) ?? -1;
     if (index < 0) throw new WorkerError(`threads: ${op} is not a kernel`);
     this.opCounts.set(op, (this.opCounts.get(op) ?? 0) + 1);
     Atomics.store(ctl, 3, index);
@@ -99,16 +111,17 @@ export class ThreadPool {
   /** Waits for worker i's last posted op; throws a WorkerError naming the worker and the op on failure. */
   wait(i: number): void {
     const ctl = this.ctl[i];
-    const deadline = performance.now() + this.timeoutMs;
-    for (;;) {
+    const start = performance.now();
+    const deadline = start + this.timeoutMs, sleepAfter = start + this.spinMs;
+    for (let polls = 1; ; polls++) {
       const status = Atomics.load(ctl, 2);
       if (status !== 0) this.fail(i, status);
       const done = Atomics.load(ctl, 1);
       if (done === this.seq[i]) return;
-      if (performance.now() > deadline) {
-        this.fail(i, -1);
-      }
-      if (this.blocking) Atomics.wait(ctl, 1, done, 50);
+      if ((polls & 63) !== 0) continue;
+      const now = performance.now();
+      if (now > deadline) this.fail(i, -1);
+      if (this.blocking && now > sleepAfter) Atomics.wait(ctl, 1, done, 50);
     }
   }
 

@@ -1,7 +1,8 @@
 // The source of a simdnet worker, as a string: workers are started from it in Node (worker_threads,
 // eval) and browsers (a Blob URL), so they need no file of their own and no module resolution. A worker
 // instantiates the kernels on the shared memory, then loops: wait for a task in its control slot, run the
-// named kernel on raw pointers, report completion. It never allocates.
+// named kernel on raw pointers, report completion. It never allocates. Between tasks it spins for up to
+// spinMs (0 when there are more threads than cores) before it sleeps.
 //
 // Control slot (in the shared Wasm memory, at `slot`): Int32 [0] posted task sequence, [1] finished
 // sequence, [2] status (0 ok, 1 failed, 2 exited), [3] op index, [4] argument count, [8..71] UTF-8 error
@@ -43,9 +44,15 @@ onMessage(async (msg) => {
     const ops = msg.ops;
     // read the sequence before saying ready: a task posted right after 'ready' must not be missed
     let seen = Atomics.load(ctl, 0);
+    const spinMs = msg.spinMs;
     if (isNode) port.postMessage({ type: 'ready' }); else self.postMessage({ type: 'ready' });
     for (;;) {
-      Atomics.wait(ctl, 0, seen);
+      // the next task of a step usually follows within microseconds: spin briefly (a sleeping thread takes
+      // tens of microseconds to wake on some hosts), then sleep until one is posted
+      const until = performance.now() + spinMs;
+      for (let i = 1; Atomics.load(ctl, 0) === seen; i++) {
+        if ((i & 63) === 0 && performance.now() > until) { Atomics.wait(ctl, 0, seen); break; }
+      }
       seen = Atomics.load(ctl, 0);
       const op = ops[Atomics.load(ctl, 3)];
       const n = Atomics.load(ctl, 4);

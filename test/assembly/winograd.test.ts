@@ -33,7 +33,7 @@ function run(c: Case, m: number, parts: number, seed: number): { got: Float32Arr
   const tmp = a.alloc(k.winograd_filter_tmp_floats(m, c.cin) * 4);
   rt.f32(px, x.length).set(x); rt.f32(pw, w.length).set(w); rt.f32(pb, bias.length).set(bias);
   rt.f32(py, c.b * ho * wo * c.cout).fill(NaN);
-  k.winograd_filter_transform(pu, pw, m, c.cin, c.cout, tmp);
+  k.winograd_filter_transform(pu, pw, m, c.cin, c.cout, 0, c.cout, tmp);
   const tiles = c.b * Math.ceil(ho / m) * Math.ceil(wo / m);
   const chunk = Math.ceil(tiles / parts);
   for (let t0 = 0; t0 < tiles; t0 += chunk) {
@@ -73,6 +73,24 @@ describe('winograd_conv3x3', () => {
     });
   }
 
+  it('transforms a filter in ranges of whole 8-channel groups (as threads split it) to the same bytes as in one call', () => {
+    for (const [m, cin, cout] of [[2, 3, 7], [4, 5, 24], [4, 16, 41], [6, 9, 17]]) {
+      const k = rt.k, a = rt.arena, floats = k.winograd_filter_floats(m, cin, cout);
+      const pw = a.alloc(9 * cin * cout * 4), tmp = a.alloc(k.winograd_filter_tmp_floats(m, cin) * 4);
+      const whole = a.alloc(floats * 4), parts = a.alloc(floats * 4);
+      rt.f32(pw, 9 * cin * cout).set(randomArray(9 * cin * cout, cout));
+      rt.f32(whole, floats).fill(NaN); rt.f32(parts, floats).fill(NaN);
+      k.winograd_filter_transform(whole, pw, m, cin, cout, 0, cout, tmp);
+      // last range first, ranges of 8 and 16 channels
+      const ranges: [number, number][] = [];
+      for (let c0 = 0, i = 0; c0 < cout; i++) { const n = i % 2 ? 16 : 8; ranges.push([c0, Math.min(n, cout - c0)]); c0 += n; }
+      for (const [c0, n] of ranges.reverse()) k.winograd_filter_transform(parts, pw, m, cin, cout, c0, n, tmp);
+      const got = rt.f32(parts, floats).slice(), want = rt.f32(whole, floats).slice();
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `F(${m}) ${cin}->${cout}`).toBe(true);
+      for (const p of [pw, tmp, whole, parts]) a.release(p);
+    }
+  });
+
   it('reports how many tiles fit a thread\'s scratch, and 0 when none do', () => {
     expect(rt.k.winograd_chunk_tiles(4, 32, 32) % 4).toBe(0);
     expect(rt.k.winograd_chunk_tiles(4, 32, 32)).toBeGreaterThanOrEqual(32);
@@ -81,6 +99,19 @@ describe('winograd_conv3x3', () => {
 });
 
 describe('gemm_packed', () => {
+  it('gemm_pack_columns in ranges of whole 8-column panels (as threads split it) packs the bytes gemm_pack does', () => {
+    for (const [n, k] of [[5, 3], [24, 7], [300, 600], [1037, 33]]) {
+      const ar = rt.arena, floats = rt.k.gemm_packed_floats(n, k);
+      const pb = ar.alloc(n * k * 4), whole = ar.alloc(floats * 4), parts = ar.alloc(floats * 4);
+      rt.f32(pb, n * k).set(randomArray(n * k, n));
+      rt.f32(whole, floats).fill(NaN); rt.f32(parts, floats).fill(NaN);
+      rt.k.gemm_pack(whole, pb, n, 1, n, k);
+      for (let c0 = 0; c0 < n; c0 += 264) rt.k.gemm_pack_columns(parts, pb + c0 * 4, n, 1, n, k, c0, Math.min(264, n - c0));
+      expect(Buffer.from(rt.f32(parts, floats).slice().buffer).equals(Buffer.from(rt.f32(whole, floats).slice().buffer)), `${n}x${k}`).toBe(true);
+      for (const p of [pb, whole, parts]) ar.release(p);
+    }
+  });
+
   it('gives gemm\'s bits with B packed once (sizes past the KC and NC blocks)', () => {
     for (const [m, n, k] of [[5, 3, 2], [13, 9, 33], [7, 300, 600]]) {
       const a = randomArray(m * k, 1), b = randomArray(k * n, 2);

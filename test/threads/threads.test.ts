@@ -132,6 +132,14 @@ describe('threads', () => {
     m.dispose();
   });
 
+  it('waiting threads poll briefly only when each has a core of its own', async () => {
+    const cores = (await import('node:os')).availableParallelism();
+    const spin = async (threads: number) => { sn.shutdownThreads(); await useThreads(runtime(), threads); return currentPool()!.spinMs; };
+    expect(await spin(cores + 1)).toBe(0);
+    expect(await spin(2)).toBe(cores >= 2 ? 0.5 : 0);
+    sn.shutdownThreads();
+  });
+
   it('a hundred successive fit calls leak neither workers nor memory', async () => {
     const m = sn.sequential();
     m.add(sn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 3] }));

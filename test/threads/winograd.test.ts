@@ -1,5 +1,6 @@
 // Winograd convolutions on threads: training gives the same bits on 1, 2 and 4 threads (tiles are split by
-// ranges of the output, each computed as on one thread), with the kernel shown to run on the workers.
+// ranges of the output, each computed as on one thread; filters transformed by groups of output channels),
+// with the kernels shown to run on the workers.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import type { Conv2D } from '../../src/layers/conv2d.js';
@@ -36,7 +37,8 @@ describe('Winograd convolutions on threads', () => {
     it(`${setting}: bit-identical weights and predictions on 1, 2 and 4 threads`, async () => {
       const prev = setSplitThreshold(0);
       try {
-        const before = threadStats().workerOps.winograd_conv3x3 ?? 0;
+        const ops = () => threadStats().workerOps;
+        const before = { ...ops() };
         const one = await train(setting, 1);
         for (const t of [2, 4]) {
           const other = await train(setting, t);
@@ -44,7 +46,12 @@ describe('Winograd convolutions on threads', () => {
           expect(other.w).toEqual(one.w);
           expect(other.p).toBe(one.p);
         }
-        if (setting !== 'auto') expect(threadStats().workerOps.winograd_conv3x3 ?? 0).toBeGreaterThan(before);
+        if (setting !== 'auto') {
+          // the tiles, the filter transform (whole 8-channel groups) and the weight packing (GEMM layers) all spread
+          for (const op of ['winograd_conv3x3', 'winograd_filter_transform', 'gemm_pack_columns']) {
+            expect(ops()[op] ?? 0, op).toBeGreaterThan(before[op] ?? 0);
+          }
+        }
       } finally { setSplitThreshold(prev); }
     });
   }
