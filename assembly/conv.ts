@@ -28,14 +28,15 @@ export function spread_nhwc(dst: usize, src: usize, b: i32, h: i32, w: i32, c: i
   }
 }
 
-// dst [KH, KW, Cout, Cin] = src [KH-1-kh, KW-1-kw, Cin, Cout]: the kernel of the backward-data conv.
-export function flip_kernel(dst: usize, src: usize, kh: i32, kw: i32, cin: i32, cout: i32): void {
+// dst [KH, KW, Cout, Cin] = src [KH-1-kh, KW-1-kw, Cin, Cout]: the kernel of the backward-data conv, for
+// dst's output channels [co0, co0 + count) (a range per thread).
+export function flip_kernel(dst: usize, src: usize, kh: i32, kw: i32, cin: i32, cout: i32, co0: i32, count: i32): void {
   for (let y = 0; y < kh; y++) {
     for (let x = 0; x < kw; x++) {
       const s = src + (((<usize>(kh - 1 - y) * kw + (kw - 1 - x)) * cin * cout) << 2);
       const d = dst + (((<usize>y * kw + x) * cout * cin) << 2);
-      for (let ci = 0; ci < cin; ci++) {
-        for (let co = 0; co < cout; co++) {
+      for (let co = co0; co < co0 + count; co++) {
+        for (let ci = 0; ci < cin; ci++) {
           store<f32>(d + ((<usize>co * cin + ci) << 2), load<f32>(s + ((<usize>ci * cout + co) << 2)));
         }
       }

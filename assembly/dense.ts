@@ -17,6 +17,11 @@ export function bias_backward(db: usize, dy: usize, rows: i32, cols: i32, ld: i3
   }
 }
 
+// dst[0, n) = 0 (gradients cleared before a step; a range per thread).
+export function zero_floats(dst: usize, n: i32): void {
+  memory.fill(dst, 0, <usize>n << 2);
+}
+
 // dst row r = src row idx[r] for r < rows, rows of `width` floats: gathers a (shuffled) batch.
 export function gather_rows(dst: usize, src: usize, idx: usize, rows: i32, width: i32): void {
   const bytes = <usize>width << 2;

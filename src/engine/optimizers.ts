@@ -1,10 +1,24 @@
-// Optimizers: hyper-parameters and schedule policy live here; the update itself is one Wasm call over the
-// trainable part of a model's contiguous parameter block. Defaults are TensorFlow.js'. One registry lists
-// them; each reads and writes one config format, tfjs' ({ class_name, config } with tfjs class names and
+// Optimizers: hyper-parameters and schedule policy live here; the update itself is one Wasm kernel over the
+// trainable part of a model's contiguous parameter block, split over the threads. Defaults are TensorFlow.js'.
+// One registry lists them; each reads and writes one config format, tfjs' ({ class_name, config } with tfjs class names and
 // camelCase arguments, as in a layers-model's training config), and reads Keras' snake_case too.
 import type { Runtime } from '../runtime/wasm.js';
 import { show } from '../format.js';
 import { numberArg } from '../layers/layer.js';
+import { parallelFor } from '../threads/index.js';
+
+/** Below this many parameters per extra thread, an update stays on the calling thread. */
+const UPDATE_PER_THREAD = 1 << 15;
+
+/**
+ * An update kernel run over parameters [0, n) split over the threads by ranges of 4 (the kernels' vector
+ * width): elementwise, so the same bits for any split. args(at, count): the kernel's arguments for one
+ * range, at(ptr) moving a pointer to the range's start.
+ */
+function update(rt: Runtime, op: 'sgd_update' | 'adam_update' | 'adagrad_update' | 'rmsprop_update', n: number,
+  args: (at: (ptr: number) => number, count: number) => number[], what: string): void {
+  parallelFor(rt, op, n, UPDATE_PER_THREAD, 4, (s, count) => args((ptr) => (ptr ? ptr + 4 * s : 0), count), what);
+}
 
 export interface OptimizerJson { class_name: string; config: Record<string, unknown> }
 
@@ -92,7 +106,7 @@ export class SGD extends Optimizer {
   protected get slotCount(): number { return this.momentum > 0 ? 1 : 0; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const lr = this.learningRate / (1 + this.decay * (this.iterations - 1));
-    rt.k.sgd_update(p, g, slots[0] ?? 0, n, lr, this.momentum, this.nesterov ? 1 : 0);
+    update(rt, 'sgd_update', n, (at, c) => [at(p), at(g), at(slots[0] ?? 0), c, lr, this.momentum, this.nesterov ? 1 : 0], 'SGD update');
   }
   toConfig(): OptimizerJson {
     const extra = this.decay ? { decay: this.decay } : {};
@@ -124,7 +138,7 @@ export class Adam extends Optimizer {
     // bias corrections (TensorFlow.js form: epsilon is added to sqrt(v̂))
     const lrT = this.learningRate / (1 - this.beta1 ** t);
     const vScale = 1 / Math.sqrt(1 - this.beta2 ** t);
-    rt.k.adam_update(p, g, slots[0], slots[1], n, lrT, this.beta1, this.beta2, this.epsilon, vScale);
+    update(rt, 'adam_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, lrT, this.beta1, this.beta2, this.epsilon, vScale], 'Adam update');
   }
   toConfig(): OptimizerJson {
     return { class_name: 'Adam', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } };
@@ -148,7 +162,7 @@ export class Adagrad extends Optimizer {
   protected get slotCount(): number { return 1; }
   protected initSlots(rt: Runtime, slots: number[], n: number): void { rt.f32(slots[0], n).fill(this.initialAccumulatorValue); }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
-    rt.k.adagrad_update(p, g, slots[0], n, this.learningRate, this.epsilon);
+    update(rt, 'adagrad_update', n, (at, c) => [at(p), at(g), at(slots[0]), c, this.learningRate, this.epsilon], 'Adagrad update');
   }
   toConfig(): OptimizerJson {
     return { class_name: 'Adagrad', config: { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon } };
@@ -172,7 +186,7 @@ export class RMSprop extends Optimizer {
   }
   protected get slotCount(): number { return 2; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
-    rt.k.rmsprop_update(p, g, slots[0], slots[1], n, this.learningRate, this.rho, this.momentum, this.epsilon);
+    update(rt, 'rmsprop_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, this.learningRate, this.rho, this.momentum, this.epsilon], 'RMSprop update');
   }
   toConfig(): OptimizerJson {
     // tfjs calls rho `decay`

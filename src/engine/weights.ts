@@ -5,6 +5,7 @@
 import type { Layer, Param } from '../layers/layer.js';
 import { Random } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
+import { parallelFor } from '../threads/index.js';
 import { Tensor } from '../tensor.js';
 
 export interface NamedParam { readonly layer: Layer; readonly param: Param; /** `conv2d/kernel`: the saved name. */ readonly key: string }
@@ -84,7 +85,10 @@ export class WeightStore {
   }
 
   /** Clears the gradients (a frozen layer's too: backward accumulates into them all the same). */
-  zeroGrad(): void { this.rt!.f32(this.gradBlock, this.totalFloats).fill(0); }
+  zeroGrad(): void {
+    const g = this.gradBlock;
+    parallelFor(this.rt!, 'zero_floats', this.totalFloats, 1 << 16, 4, (s, count) => [g + 4 * s, count], 'clearing the gradients');
+  }
 
   free(): void {
     if (this.rt && this.block) {

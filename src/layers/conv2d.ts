@@ -3,7 +3,7 @@
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
 // Winograd's F(m×m, 3×3) instead, chosen per pass at allocation (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
-import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
+import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
@@ -225,7 +225,7 @@ export class Conv2D extends Layer {
         backwardData = choosePass(rt, `backward-data ${key(b)}`, b, images, () => {
           this.allocateGemmBackward(maxBatch);
           k.spread_nhwc(this.dyd, dy(), images, ho, wo, cout, b.ho + 2, b.wo + 2, b.padTop, b.padLeft, 1, 1);
-          k.flip_kernel(this.flipped, kernel.offset, 3, 3, cin, cout);
+          k.flip_kernel(this.flipped, kernel.offset, 3, 3, cin, cout, 0, cout);
           k.gemm(this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1, images * b.ho * b.wo, cin, 9 * cout, GEMM_SET, 0, rt.gemmScratch);
         }, trial(b, this.flipped, this.dx, dy));
       }
@@ -268,6 +268,14 @@ export class Conv2D extends Layer {
     return this.y;
   }
 
+  /** The flipped kernel of the backward-data pass, a range of output channels per thread. */
+  private flipKernel(kernel: number): void {
+    const [, , cin] = this.image(this.inputShape);
+    const cout = this.filters, [kh, kw] = this.kernelSize;
+    parallelFor(this.rt, 'flip_kernel', cout, Math.max(1, Math.ceil((1 << 15) / (kh * kw * cin))), 1,
+      (co0, count) => [this.flipped, kernel, kh, kw, cin, cout, co0, count], `${this.name} flipped kernel`);
+  }
+
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     const rt = this.rt;
     const [h, w, cin] = this.image(this.inputShape);
@@ -286,14 +294,14 @@ export class Conv2D extends Layer {
     const wb = this.wBackward;
     if (wb) {
       // dX = the full correlation of dY with the flipped kernel, by the same Winograd convolution
-      rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, cin, cout);
+      this.flipKernel(kernel.offset);
       wb.transform(this.flipped, kernel.version);
       wb.run(this.dx, dy, n, 0, GEMM_SET, `${this.name} input-gradient Winograd F(${wb.m}x${wb.m},3x3)`);
       return this.dx;
     }
     const hd = h + kh - 1, wd = w + kw - 1;
     rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, cout, hd, wd, kh - 1 - this.padTop, kw - 1 - this.padLeft, this.strides[0], this.strides[1]);
-    rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, cin, cout);
+    this.flipKernel(kernel.offset);
     parallelGemmPacked(rt, this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.packedFlipped!.pack(this.flipped, cin, 1),
       n * h * w, GEMM_SET, 0, `${this.name} input-gradient GEMM`);
     return this.dx;

@@ -50,7 +50,10 @@ export class Dropout extends Layer {
 
   backward(dy: number, n: number, needDx: boolean): number {
     if (!needDx) return 0;
-    if (this.rate !== 0) this.rt.k.dropout_backward(dy, dy, this.mask, n * this.inSize);
+    if (this.rate !== 0) {
+      parallelFor(this.rt, 'dropout_backward', n * this.inSize, 1 << 16, 4,
+        (s, count) => [dy + 4 * s, dy + 4 * s, this.mask + 4 * s, count], `${this.name} backward`);
+    }
     return dy;
   }
 

@@ -20,7 +20,7 @@ export interface Kernels {
     ho: number, wo: number, cout: number, padTop: number, padLeft: number, m: number, t0: number, count: number, scratch: Ptr): void;
   spread_nhwc(dst: Ptr, src: Ptr, b: number, h: number, w: number, c: number, hd: number, wd: number,
     top: number, left: number, stepH: number, stepW: number): void;
-  flip_kernel(dst: Ptr, src: Ptr, kh: number, kw: number, cin: number, cout: number): void;
+  flip_kernel(dst: Ptr, src: Ptr, kh: number, kw: number, cin: number, cout: number, co0: number, count: number): void;
   conv_window_offsets(dst: Ptr, b: number, ho: number, wo: number, hp: number, wp: number, c: number,
     sh: number, sw: number): void;
   conv_tap_offsets(dst: Ptr, kh: number, kw: number, c: number, wp: number): void;
@@ -37,6 +37,7 @@ export interface Kernels {
   global_maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
   global_maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, hw: number, c: number, n0: number, count: number): void;
   bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number, ld: number): void;
+  zero_floats(dst: Ptr, n: number): void;
   gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, width: number): void;
   count_nonfinite(x: Ptr, n: number): number;
   relu_forward(y: Ptr, x: Ptr, n: number): void;

@@ -207,7 +207,7 @@ for (const [factory, cls] of entries) {
           expect(two.w.map((t) => Array.from(t.data))).toEqual(one.w.map((t) => Array.from(t.data)));
           expect(Array.from(two.p)).toEqual(Array.from(one.p));
           const layerKernels = [...two.calls].filter((k) => !['gemm_pack_floats', 'count_nonfinite', 'gather_rows', 'mse', 'count_argmax_match',
-            'count_binary_match', 'sgd_update'].includes(k));
+            'count_binary_match', 'sgd_update', 'zero_floats'].includes(k));
           const onWorkers = layerKernels.filter((k) => two.ops[k]);
           // a configuration that runs no kernel of its own (dropout at rate 0) has nothing to split
           if (cls.singleThreaded || layerKernels.length === 0) expect(onWorkers, `${label}: declared single-threaded`).toEqual([]);
