@@ -281,21 +281,28 @@ export function jpeg_to_rgb(out: usize, width: i32, height: i32, ncomp: i32, pla
     const l0 = p0 + <usize>(y >> sy0) * st0, l1 = p1 + <usize>(y >> sy1) * st1, l2 = p2 + <usize>(y >> sy2) * st2;
     const o = out + <usize>y * width * 3;
     for (let x = 0; x < width; x++) {
-      const Y = <f64>load<u8>(l0 + (x >> sx0));
-      const cb = <f64>load<u8>(l1 + (x >> sx1)) - 128, cr = <f64>load<u8>(l2 + (x >> sx2)) - 128;
-      store<u8>(o + <usize>x * 3, clamp8(Y + 1.402 * cr));
-      store<u8>(o + <usize>x * 3, clamp8(Y - 0.3441363 * cb - 0.71413636 * cr), 1);
-      store<u8>(o + <usize>x * 3, clamp8(Y + 1.772 * cb), 2);
+      const Y = <i32>load<u8>(l0 + (x >> sx0));
+      const cb = <i32>load<u8>(l1 + (x >> sx1)) - 128, cr = <i32>load<u8>(l2 + (x >> sx2)) - 128;
+      store<u8>(o + <usize>x * 3, clampByte(Y + ((CR_R * cr) >> 16)));
+      store<u8>(o + <usize>x * 3, clampByte(Y + ((-(CB_G * cb + CR_G * cr)) >> 22)), 1);
+      store<u8>(o + <usize>x * 3, clampByte(Y + ((CB_B * cb) >> 16)), 2);
     }
   }
 }
 
-// jpeg-js' clamp to [0, 255], then a Uint8Array store's truncation.
+// jpeg-js converts in f64 and truncates: trunc(clamp(Y + 1.402 cr)), trunc(clamp(Y − 0.3441363 cb − 0.71413636 cr)),
+// trunc(clamp(Y + 1.772 cb)). For integer Y, cb, cr that is Y plus the floor of each exact product, clamped (no f64
+// result lands within rounding of an integer it is not), and these fixed-point products give those floors exactly
+// for every cb, cr in [−128, 127] — test/io/jpeg-colour.test.ts checks all 2^24 (Y, cb, cr) against the f64 form.
+const CR_R: i32 = 91881, CB_B: i32 = 116130;     // 1.402 · 2^16, 1.772 · 2^16
+const CB_G: i32 = 1443412, CR_G: i32 = 2995305;  // 0.3441363 · 2^22, 0.71413636 · 2^22
+
 // @ts-ignore: decorator
 @inline
-function clamp8(a: f64): u8 {
-  return a < 0 ? 0 : a > 255 ? 255 : <u8><i32>a;
+function clampByte(v: i32): u8 {
+  return <u8>(v < 0 ? 0 : v > 255 ? 255 : v);
 }
+
 
 // ---- the encoder ---------------------------------------------------------------------------------------
 // Baseline JPEG out of RGBA, RGB or grey pixels: YCbCr without subsampling, the float AAN forward DCT,
