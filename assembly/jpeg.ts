@@ -6,14 +6,23 @@
 // The pixels equal jpeg-js' (the decoder simdnet used alone before, and still uses for other JPEGs) byte for
 // byte: the same fixed-point IDCT (the Loeffler–Ligtenberg–Moschytz factorisation with jpeg-js' 12-bit
 // constants, rounding shifts and its shortcut for all-zero AC rows and columns; i32 arithmetic wraps exactly
-// where jpeg-js' ToInt32 does), the same nearest-sample chroma upsampling and the same float colour
-// conversion, truncated as a Uint8Array store truncates. test/io/jpeg.test.ts checks that on many files.
+// where jpeg-js' ToInt32 does), the same nearest-sample chroma upsampling and the same colour conversion
+// (jpeg-js' float formulas, truncated as a Uint8Array store truncates, reproduced exactly in integers).
+// test/io/jpeg.test.ts checks that on many files, test/io/jpeg-colour.test.ts every colour.
 
 // Natural-order index of the k-th coefficient in zig-zag order.
 const ZIGZAG = memory.data<u8>([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
   28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
   54, 47, 55, 62, 63,
+]);
+
+// The same, transposed (column * 8 + row): blocks are decoded transposed, so the inverse DCT's first pass
+// (along rows) runs four rows at a time in SIMD lanes.
+const ZIGZAG_T = memory.data<u8>([
+  0, 8, 1, 2, 9, 16, 24, 17, 10, 3, 4, 11, 18, 25, 32, 40, 33, 26, 19, 12, 5, 6, 13, 20, 27, 34, 41, 48, 56, 49, 42,
+  35, 28, 21, 14, 7, 15, 22, 29, 36, 43, 50, 57, 58, 51, 44, 37, 30, 23, 31, 38, 45, 52, 59, 60, 53, 46, 39, 47, 54,
+  61, 62, 55, 63,
 ]);
 
 // A Huffman table as src/io/jpeg.ts lays it out (i32s): LOOKUP_SIZE entries indexed by the next LOOKUP_BITS
@@ -127,8 +136,8 @@ function extend(v: i32, n: i32): i32 {
 
 // ---- one block -----------------------------------------------------------------------------------------
 
-// The coefficients of one block, dequantized by q (64 i32, zig-zag order), into zz (64 i32, natural order,
-// zeroed here) with the DC predictor at pred (an i32, updated); false if the data is bad. Each product is
+// The coefficients of one block, dequantized by q (64 i32, zig-zag order), into zz (64 i32, natural order
+// transposed: coefficient (row, column) at column * 8 + row; zeroed here) with the DC predictor at pred (an i32, updated); false if the data is bad. Each product is
 // the i32 product jpeg-js forms in its IDCT (coefficient times table entry, wrapping alike).
 function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bool {
   memory.fill(zz, 0, 256);
@@ -156,7 +165,7 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bo
     const v = receive(s);
     if (v < 0) return false;
     // past the 64th coefficient jpeg-js writes nowhere (its zig-zag table has no entry there)
-    if (k < 64) store<i32>(zz + (<usize>load<u8>(ZIGZAG + k) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
+    if (k < 64) store<i32>(zz + (<usize>load<u8>(ZIGZAG_T + k) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
     k++;
   }
   return true;
@@ -164,45 +173,86 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bo
 
 const C1 = 4017, S1 = 799, C3 = 3406, S3 = 2276, C6 = 1567, S6 = 3784, R2 = 5793, R1D2 = 2896;
 
-// One 1-D pass of the inverse DCT over the 8 i32 at p, `step` bytes apart: rows first (wider rounding,
-// the odd inputs scaled up by 16), then columns, as jpeg-js does.
-// @ts-ignore: decorator
-@inline
-function idct8(p: usize, step: usize, rows: bool): void {
-  const x0 = load<i32>(p), x1 = load<i32>(p + step), x2 = load<i32>(p + 2 * step), x3 = load<i32>(p + 3 * step);
-  const x4 = load<i32>(p + 4 * step), x5 = load<i32>(p + 5 * step), x6 = load<i32>(p + 6 * step), x7 = load<i32>(p + 7 * step);
-  if ((x1 | x2 | x3 | x4 | x5 | x6 | x7) == 0) { // only the DC term: a flat line
-    const t = rows ? (R2 * x0 + 512) >> 10 : (R2 * x0 + 8192) >> 14;
-    for (let j: usize = 0; j < 8; j++) store<i32>(p + j * step, t);
-    return;
-  }
-  const half = rows ? 128 : 2048, sh = rows ? 8 : 12; // the first stage's rounding
-  let v0 = (R2 * x0 + half) >> sh, v1 = (R2 * x4 + half) >> sh, v2 = x2, v3 = x6;
-  let v4 = (R1D2 * (x1 - x7) + half) >> sh, v7 = (R1D2 * (x1 + x7) + half) >> sh;
-  let v5 = rows ? x3 << 4 : x3, v6 = rows ? x5 << 4 : x5;
-  let t = (v0 - v1 + 1) >> 1; v0 = (v0 + v1 + 1) >> 1; v1 = t;
-  t = (v2 * S6 + v3 * C6 + half) >> sh; v2 = (v2 * C6 - v3 * S6 + half) >> sh; v3 = t;
-  t = (v4 - v6 + 1) >> 1; v4 = (v4 + v6 + 1) >> 1; v6 = t;
-  t = (v7 + v5 + 1) >> 1; v5 = (v7 - v5 + 1) >> 1; v7 = t;
-  t = (v0 - v3 + 1) >> 1; v0 = (v0 + v3 + 1) >> 1; v3 = t;
-  t = (v1 - v2 + 1) >> 1; v1 = (v1 + v2 + 1) >> 1; v2 = t;
-  t = (v4 * S3 + v7 * C3 + 2048) >> 12; v4 = (v4 * C3 - v7 * S3 + 2048) >> 12; v7 = t;
-  t = (v5 * S1 + v6 * C1 + 2048) >> 12; v5 = (v5 * C1 - v6 * S1 + 2048) >> 12; v6 = t;
-  store<i32>(p, v0 + v7); store<i32>(p + 7 * step, v0 - v7);
-  store<i32>(p + step, v1 + v6); store<i32>(p + 6 * step, v1 - v6);
-  store<i32>(p + 2 * step, v2 + v5); store<i32>(p + 5 * step, v2 - v5);
-  store<i32>(p + 3 * step, v3 + v4); store<i32>(p + 4 * step, v3 - v4);
+// One 1-D pass of the inverse DCT over four lines at once, one per i32x4 lane: the 8 inputs are the vectors
+// at p, p + 32, ..., p + 224. Rows first (wider rounding, the odd inputs scaled up by 16), then columns, as
+// jpeg-js does, with its shortcut for a line whose AC inputs are all 0 (a flat line) taken lane by lane. i32x4
+// arithmetic wraps as the i32 arithmetic of jpeg-js' Int32Array stores does.
+function idct8x4(p: usize, rows: bool): void {
+  const x0 = v128.load(p), x1 = v128.load(p, 32), x2 = v128.load(p, 64), x3 = v128.load(p, 96);
+  const x4 = v128.load(p, 128), x5 = v128.load(p, 160), x6 = v128.load(p, 192), x7 = v128.load(p, 224);
+  const ac = v128.or(v128.or(v128.or(x1, x2), v128.or(x3, x4)), v128.or(v128.or(x5, x6), x7));
+  const flatLanes = i32x4.eq(ac, i32x4.splat(0));
+  const r2 = i32x4.splat(R2);
+  const flat = rows ? i32x4.shr_s(i32x4.add(i32x4.mul(r2, x0), i32x4.splat(512)), 10)
+                    : i32x4.shr_s(i32x4.add(i32x4.mul(r2, x0), i32x4.splat(8192)), 14);
+  const half = i32x4.splat(rows ? 128 : 2048), sh = rows ? 8 : 12, one = i32x4.splat(1), r12 = i32x4.splat(2048);
+  let v0 = i32x4.shr_s(i32x4.add(i32x4.mul(r2, x0), half), sh), v1 = i32x4.shr_s(i32x4.add(i32x4.mul(r2, x4), half), sh);
+  let v2 = x2, v3 = x6;
+  const r1d2 = i32x4.splat(R1D2);
+  let v4 = i32x4.shr_s(i32x4.add(i32x4.mul(r1d2, i32x4.sub(x1, x7)), half), sh);
+  let v7 = i32x4.shr_s(i32x4.add(i32x4.mul(r1d2, i32x4.add(x1, x7)), half), sh);
+  let v5 = rows ? i32x4.shl(x3, 4) : x3, v6 = rows ? i32x4.shl(x5, 4) : x5;
+  let t = i32x4.shr_s(i32x4.add(i32x4.sub(v0, v1), one), 1); v0 = i32x4.shr_s(i32x4.add(i32x4.add(v0, v1), one), 1); v1 = t;
+  t = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(v2, i32x4.splat(S6)), i32x4.mul(v3, i32x4.splat(C6))), half), sh);
+  v2 = i32x4.shr_s(i32x4.add(i32x4.sub(i32x4.mul(v2, i32x4.splat(C6)), i32x4.mul(v3, i32x4.splat(S6))), half), sh); v3 = t;
+  t = i32x4.shr_s(i32x4.add(i32x4.sub(v4, v6), one), 1); v4 = i32x4.shr_s(i32x4.add(i32x4.add(v4, v6), one), 1); v6 = t;
+  t = i32x4.shr_s(i32x4.add(i32x4.add(v7, v5), one), 1); v5 = i32x4.shr_s(i32x4.add(i32x4.sub(v7, v5), one), 1); v7 = t;
+  t = i32x4.shr_s(i32x4.add(i32x4.sub(v0, v3), one), 1); v0 = i32x4.shr_s(i32x4.add(i32x4.add(v0, v3), one), 1); v3 = t;
+  t = i32x4.shr_s(i32x4.add(i32x4.sub(v1, v2), one), 1); v1 = i32x4.shr_s(i32x4.add(i32x4.add(v1, v2), one), 1); v2 = t;
+  t = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(v4, i32x4.splat(S3)), i32x4.mul(v7, i32x4.splat(C3))), r12), 12);
+  v4 = i32x4.shr_s(i32x4.add(i32x4.sub(i32x4.mul(v4, i32x4.splat(C3)), i32x4.mul(v7, i32x4.splat(S3))), r12), 12); v7 = t;
+  t = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(v5, i32x4.splat(S1)), i32x4.mul(v6, i32x4.splat(C1))), r12), 12);
+  v5 = i32x4.shr_s(i32x4.add(i32x4.sub(i32x4.mul(v5, i32x4.splat(C1)), i32x4.mul(v6, i32x4.splat(S1))), r12), 12); v6 = t;
+  v128.store(p, v128.bitselect(flat, i32x4.add(v0, v7), flatLanes));
+  v128.store(p, v128.bitselect(flat, i32x4.sub(v0, v7), flatLanes), 224);
+  v128.store(p, v128.bitselect(flat, i32x4.add(v1, v6), flatLanes), 32);
+  v128.store(p, v128.bitselect(flat, i32x4.sub(v1, v6), flatLanes), 192);
+  v128.store(p, v128.bitselect(flat, i32x4.add(v2, v5), flatLanes), 64);
+  v128.store(p, v128.bitselect(flat, i32x4.sub(v2, v5), flatLanes), 160);
+  v128.store(p, v128.bitselect(flat, i32x4.add(v3, v4), flatLanes), 96);
+  v128.store(p, v128.bitselect(flat, i32x4.sub(v3, v4), flatLanes), 128);
 }
 
-// The inverse DCT of the dequantized zz into 8x8 bytes at out, `stride` bytes a row.
+// Transposes the 4x4 i32 block at a (rows 32 bytes apart) into b, and b's into a (b == a: in place).
+// @ts-ignore: decorator
+@inline
+function transpose4x4(a: usize, b: usize): void {
+  const a0 = v128.load(a), a1 = v128.load(a, 32), a2 = v128.load(a, 64), a3 = v128.load(a, 96);
+  const b0 = v128.load(b), b1 = v128.load(b, 32), b2 = v128.load(b, 64), b3 = v128.load(b, 96);
+  storeTransposed(b, a0, a1, a2, a3);
+  if (a != b) storeTransposed(a, b0, b1, b2, b3);
+}
+
+// Stores the columns of the 4x4 block with rows r0..r3 as rows at p (32 bytes apart).
+// @ts-ignore: decorator
+@inline
+function storeTransposed(p: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(p, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(p, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
+  v128.store(p, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
+  v128.store(p, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
+}
+
+// The inverse DCT of the dequantized, transposed zz into 8x8 bytes at out, `stride` bytes a row.
 function idctBlock(out: usize, stride: i32, zz: usize): void {
-  for (let r: usize = 0; r < 8; r++) idct8(zz + (r << 5), 4, true);
-  for (let c: usize = 0; c < 8; c++) idct8(zz + (c << 2), 32, false);
-  for (let y = 0; y < 8; y++) {
-    for (let x = 0; x < 8; x++) {
-      const s = 128 + ((load<i32>(zz + (<usize>(y * 8 + x) << 2)) + 8) >> 4);
-      store<u8>(out + <usize>y * stride + x, <u8>(s < 0 ? 0 : s > 255 ? 255 : s));
-    }
+  // rows: zz holds them as columns, four to a vector
+  idct8x4(zz, true);
+  idct8x4(zz + 16, true);
+  // back to natural order (the 8x8 block as four 4x4 blocks)
+  transpose4x4(zz, zz);
+  transpose4x4(zz + 16, zz + 128);
+  transpose4x4(zz + 144, zz + 144);
+  idct8x4(zz, false);
+  idct8x4(zz + 16, false);
+  // 128 + ((v + 8) >> 4) clamped to [0, 255]: the saturating narrows clamp exactly
+  const bias = i32x4.splat(8), level = i32x4.splat(128);
+  for (let y: usize = 0; y < 8; y++) {
+    const a = i32x4.add(level, i32x4.shr_s(i32x4.add(v128.load(zz + (y << 5)), bias), 4));
+    const b = i32x4.add(level, i32x4.shr_s(i32x4.add(v128.load(zz + (y << 5), 16), bias), 4));
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(a, b));
+    v128.store64_lane(out + y * <usize>stride, bytes, 0);
   }
 }
 
