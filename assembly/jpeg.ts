@@ -17,14 +17,6 @@ const ZIGZAG = memory.data<u8>([
   54, 47, 55, 62, 63,
 ]);
 
-// The same, transposed (column * 8 + row): blocks are decoded transposed, so the inverse DCT's first pass
-// (along rows) runs four rows at a time in SIMD lanes.
-const ZIGZAG_T = memory.data<u8>([
-  0, 8, 1, 2, 9, 16, 24, 17, 10, 3, 4, 11, 18, 25, 32, 40, 33, 26, 19, 12, 5, 6, 13, 20, 27, 34, 41, 48, 56, 49, 42,
-  35, 28, 21, 14, 7, 15, 22, 29, 36, 43, 50, 57, 58, 51, 44, 37, 30, 23, 31, 38, 45, 52, 59, 60, 53, 46, 39, 47, 54,
-  61, 62, 55, 63,
-]);
-
 // A Huffman table as src/io/jpeg.ts lays it out (i32s): LOOKUP_SIZE entries indexed by the next LOOKUP_BITS
 // bits, (length << 8) | symbol for codes up to LOOKUP_BITS long, else 0; then maxcode[0..16] (the largest
 // code of each length, -1 if none) and valptr[0..16] (index in the symbols of a length's first code minus
@@ -136,9 +128,11 @@ function extend(v: i32, n: i32): i32 {
 
 // ---- one block -----------------------------------------------------------------------------------------
 
-// The coefficients of one block, dequantized by q (64 i32, zig-zag order), into zz (64 i32, natural order
-// transposed: coefficient (row, column) at column * 8 + row; zeroed here) with the DC predictor at pred (an i32, updated); false if the data is bad. Each product is
-// the i32 product jpeg-js forms in its IDCT (coefficient times table entry, wrapping alike).
+// The coefficients of one block, dequantized by q (64 i32, zig-zag order), into zz (64 i32, zeroed here)
+// transposed — coefficient (row, column) at column * 8 + row, so the inverse DCT's first pass (along rows)
+// runs four rows at a time in SIMD lanes — with the DC predictor at pred (an i32, updated); false if the
+// data is bad. Each product is the i32 product jpeg-js forms in its IDCT (coefficient times table entry,
+// wrapping alike).
 function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bool {
   memory.fill(zz, 0, 256);
   const t = decodeSymbol(dc);
@@ -165,7 +159,10 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bo
     const v = receive(s);
     if (v < 0) return false;
     // past the 64th coefficient jpeg-js writes nowhere (its zig-zag table has no entry there)
-    if (k < 64) store<i32>(zz + (<usize>load<u8>(ZIGZAG_T + k) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
+    if (k < 64) {
+      const n = <usize>load<u8>(ZIGZAG + k); // row * 8 + column
+      store<i32>(zz + ((((n & 7) << 3) | (n >> 3)) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
+    }
     k++;
   }
   return true;
@@ -352,7 +349,6 @@ const CB_G: i32 = 1443412, CR_G: i32 = 2995305;  // 0.3441363 · 2^22, 0.7141363
 function clampByte(v: i32): u8 {
   return <u8>(v < 0 ? 0 : v > 255 ? 255 : v);
 }
-
 
 // ---- the encoder ---------------------------------------------------------------------------------------
 // Baseline JPEG out of RGBA, RGB or grey pixels: YCbCr without subsampling, the float AAN forward DCT,

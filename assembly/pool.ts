@@ -53,9 +53,10 @@ export function maxpool_forward(y: usize, argmax: usize, x: usize, b: i32, h: i3
   }
 }
 
-// dX += scatter of dY to the saved argmax positions. dX must be cleared by the caller first.
+// dX = scatter of dY to the saved argmax positions: [zero, zero + zeroFloats) — the dX of this call's images,
+// the only floats their argmax entries reach — is cleared first.
 export function maxpool_backward(dx: usize, dy: usize, argmax: usize, count: i32, zero: usize, zeroFloats: i32): void {
-  memory.fill(zero, 0, <usize>zeroFloats << 2); // this range's images' dx, which only its argmax entries reach
+  memory.fill(zero, 0, <usize>zeroFloats << 2);
   for (let o: usize = 0; o < <usize>count; o++) {
     const p = dx + (<usize>load<i32>(argmax + (o << 2)) << 2);
     store<f32>(p, load<f32>(p) + load<f32>(dy + (o << 2)));

@@ -1,5 +1,6 @@
 // Activation functions: one registry of name -> forward and backward kernel dispatch. Softmax works over
-// the last axis; backward is written in terms of the saved output y.
+// the last axis; backward is written in terms of the saved output y. Also the bias gradient every layer with
+// a bias shares (Dense, Conv2D, the recurrent layers).
 import type { Runtime } from '../runtime/wasm.js';
 import { parallelFor } from '../threads/index.js';
 

@@ -14,7 +14,7 @@
 // as single GEMMs over all T·B rows.
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
-import { checkActivation, type ActivationName } from './activations.js';
+import { biasBackward, checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import type { ConfigReader } from './config.js';
 import { boolArg, Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
@@ -277,7 +277,7 @@ export abstract class Recurrent extends Layer {
   protected recurrentGradient(): number { return this.z; }
 
   protected biasBackward(bias: Param, rows: number): void {
-    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, this.gates * this.units, this.gates * this.units);
+    biasBackward(this.rt, bias.gradOffset, this.z, rows, this.gates * this.units, `${this.name} bias gradient`);
   }
 
   /** Pointers into hs: slot s (state before step s) and slot s+1 (after). */
@@ -470,8 +470,8 @@ export class GRU extends Recurrent {
 
   protected biasBackward(bias: Param, rows: number): void {
     const g = 3 * this.units;
-    this.rt.k.bias_backward(bias.gradOffset, this.z, rows, g, g);
-    this.rt.k.bias_backward(bias.gradOffset + g * 4, this.rec, rows, g, g);
+    biasBackward(this.rt, bias.gradOffset, this.z, rows, g, `${this.name} input bias gradient`);
+    biasBackward(this.rt, bias.gradOffset + g * 4, this.rec, rows, g, `${this.name} recurrent bias gradient`);
   }
 
   getConfig(): Record<string, unknown> {

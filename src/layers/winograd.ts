@@ -76,17 +76,20 @@ export class WinogradPass {
 
   /**
    * Transforms the filter w [3, 3, cin, cout] (of the given version); shared by every thread. The threads take
-   * whole groups of 8 output channels, each with its own scratch (here: on the calling thread only).
+   * whole groups of 8 output channels, each with its own scratch (`here`: the calling thread alone, for timing).
    */
   transform(w: number, version: number, here = false): void {
     const { rt, u, m, g } = this;
     const k = rt.k;
-    if (!here && this.tmpFloats <= k.gemm_pack_floats()) {
-      parallelFor(rt, 'winograd_filter_transform', g.cout, Math.max(8, Math.ceil(FILTER_WORK_PER_THREAD / (g.cin * (m + 2) ** 2))), 8,
-        (c0, count, scratch) => [u, w, m, g.cin, g.cout, c0, count, scratch], `F(${m}x${m},3x3) filter transform`);
+    if (this.tmpFloats <= k.gemm_pack_floats()) {
+      if (here) k.winograd_filter_transform(u, w, m, g.cin, g.cout, 0, g.cout, rt.gemmScratch);
+      else {
+        parallelFor(rt, 'winograd_filter_transform', g.cout, Math.max(8, Math.ceil(FILTER_WORK_PER_THREAD / (g.cin * (m + 2) ** 2))), 8,
+          (c0, count, scratch) => [u, w, m, g.cin, g.cout, c0, count, scratch], `F(${m}x${m},3x3) filter transform`);
+      }
     } else {
-      // Too big for a thread's scratch: one group of output channels' plain U from the arena, for this call
-      // only, so every pass of a model reuses the same arena bytes.
+      // Too big for a thread's scratch (Cin past 455 at F(4x4)): one group of output channels' plain U from the
+      // arena, for this call only, so every pass of a model reuses the same arena bytes.
       const tmp = rt.arena.alloc(this.tmpFloats * 4, `F(${m}x${m},3x3) filter transform scratch`);
       try {
         k.winograd_filter_transform(u, w, m, g.cin, g.cout, 0, g.cout, tmp);

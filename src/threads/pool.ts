@@ -41,8 +41,11 @@ export class ThreadPool {
   private readonly blocking = host().canBlock;
   private readonly ops: string[];
   private readonly opIndex: Map<string, number>;
-  /** Milliseconds a waiting thread polls before it sleeps (0: threads outnumber cores, never poll). */
-  spinMs = 0;
+  /**
+   * Milliseconds a waiting thread polls before it sleeps: 0 when the threads outnumber the cores, where a
+   * polling thread would take time from one doing the work.
+   */
+  readonly spinMs: number;
   /** How many times workers ran each kernel (tests show that an op really reaches the workers). */
   readonly opCounts = new Map<string, number>();
   timeoutMs = DEFAULT_TIMEOUT_MS;
@@ -51,14 +54,13 @@ export class ThreadPool {
     this.size = workers;
     this.ops = workerOps(rt.module);
     this.opIndex = new Map(this.ops.map((op, i) => [op, i]));
+    this.spinMs = workers + 1 <= host().cores() ? SPIN_MS : 0;
   }
 
   /** Starts `workers` helper threads on rt's shared memory (the caller is the extra thread). */
   static async create(rt: Runtime, workers: number): Promise<ThreadPool> {
     if (!rt.shared) throw new Error('threads: the runtime has no shared memory');
     const pool = new ThreadPool(rt, workers);
-    // threads that spin must each have a core, or they take time from the threads doing the work
-    pool.spinMs = workers + 1 <= host().cores() ? SPIN_MS : 0;
     const ready: Promise<void>[] = [];
     try {
       for (let i = 0; i < workers; i++) {
