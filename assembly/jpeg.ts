@@ -311,11 +311,19 @@ export function jpeg_decode_scan(bytes: usize, len: i32, start: i32, comps: usiz
 // subsampling: 0, 1 or 2). One component is grey (replicated), three are YCbCr.
 export function jpeg_to_rgb(out: usize, width: i32, height: i32, ncomp: i32, planes: usize): void {
   const p0 = <usize>load<u32>(planes), st0 = load<i32>(planes, 4), sx0 = load<i32>(planes, 8), sy0 = load<i32>(planes, 12);
+  // sixteen pixels at a time while a whole sixteen fit in the line, then one at a time
+  const whole = width & ~15;
   if (ncomp == 1) {
     for (let y = 0; y < height; y++) {
       const line = p0 + <usize>(y >> sy0) * st0;
       const o = out + <usize>y * width * 3;
-      for (let x = 0; x < width; x++) {
+      for (let x = 0; x < whole; x += 16) {
+        const g = samples16(line, x, sx0), at = o + <usize>x * 3;
+        v128.store(at, i8x16.swizzle(g, GREY0));
+        v128.store(at, i8x16.swizzle(g, GREY1), 16);
+        v128.store(at, i8x16.swizzle(g, GREY2), 32);
+      }
+      for (let x = whole; x < width; x++) {
         const g = load<u8>(line + (x >> sx0));
         store<u8>(o + <usize>x * 3, g); store<u8>(o + <usize>x * 3, g, 1); store<u8>(o + <usize>x * 3, g, 2);
       }
@@ -327,7 +335,31 @@ export function jpeg_to_rgb(out: usize, width: i32, height: i32, ncomp: i32, pla
   for (let y = 0; y < height; y++) {
     const l0 = p0 + <usize>(y >> sy0) * st0, l1 = p1 + <usize>(y >> sy1) * st1, l2 = p2 + <usize>(y >> sy2) * st2;
     const o = out + <usize>y * width * 3;
-    for (let x = 0; x < width; x++) {
+    for (let x = 0; x < whole; x += 16) {
+      const Y = samples16(l0, x, sx0), cb = samples16(l1, x, sx1), cr = samples16(l2, x, sx2);
+      // widened to i32 lanes, four pixels a vector: Y as is, Cb and Cr less 128
+      const c128 = i16x8.splat(128);
+      const yLo = i16x8.extend_low_i8x16_u(Y), yHi = i16x8.extend_high_i8x16_u(Y);
+      const bLo = i16x8.sub(i16x8.extend_low_i8x16_u(cb), c128), bHi = i16x8.sub(i16x8.extend_high_i8x16_u(cb), c128);
+      const rLo = i16x8.sub(i16x8.extend_low_i8x16_u(cr), c128), rHi = i16x8.sub(i16x8.extend_high_i8x16_u(cr), c128);
+      const R = i8x16.narrow_i16x8_u(
+        i16x8.narrow_i32x4_s(red4(i32x4.extend_low_i16x8_s(yLo), i32x4.extend_low_i16x8_s(rLo)), red4(i32x4.extend_high_i16x8_s(yLo), i32x4.extend_high_i16x8_s(rLo))),
+        i16x8.narrow_i32x4_s(red4(i32x4.extend_low_i16x8_s(yHi), i32x4.extend_low_i16x8_s(rHi)), red4(i32x4.extend_high_i16x8_s(yHi), i32x4.extend_high_i16x8_s(rHi))));
+      const G = i8x16.narrow_i16x8_u(
+        i16x8.narrow_i32x4_s(green4(i32x4.extend_low_i16x8_s(yLo), i32x4.extend_low_i16x8_s(bLo), i32x4.extend_low_i16x8_s(rLo)),
+          green4(i32x4.extend_high_i16x8_s(yLo), i32x4.extend_high_i16x8_s(bLo), i32x4.extend_high_i16x8_s(rLo))),
+        i16x8.narrow_i32x4_s(green4(i32x4.extend_low_i16x8_s(yHi), i32x4.extend_low_i16x8_s(bHi), i32x4.extend_low_i16x8_s(rHi)),
+          green4(i32x4.extend_high_i16x8_s(yHi), i32x4.extend_high_i16x8_s(bHi), i32x4.extend_high_i16x8_s(rHi))));
+      const B = i8x16.narrow_i16x8_u(
+        i16x8.narrow_i32x4_s(blue4(i32x4.extend_low_i16x8_s(yLo), i32x4.extend_low_i16x8_s(bLo)), blue4(i32x4.extend_high_i16x8_s(yLo), i32x4.extend_high_i16x8_s(bLo))),
+        i16x8.narrow_i32x4_s(blue4(i32x4.extend_low_i16x8_s(yHi), i32x4.extend_low_i16x8_s(bHi)), blue4(i32x4.extend_high_i16x8_s(yHi), i32x4.extend_high_i16x8_s(bHi))));
+      // interleaved R G B R G B ...: each of the 48 bytes taken from its plane, zero from the other two
+      const at = o + <usize>x * 3;
+      v128.store(at, v128.or(v128.or(i8x16.swizzle(R, RGB0_R), i8x16.swizzle(G, RGB0_G)), i8x16.swizzle(B, RGB0_B)));
+      v128.store(at, v128.or(v128.or(i8x16.swizzle(R, RGB1_R), i8x16.swizzle(G, RGB1_G)), i8x16.swizzle(B, RGB1_B)), 16);
+      v128.store(at, v128.or(v128.or(i8x16.swizzle(R, RGB2_R), i8x16.swizzle(G, RGB2_G)), i8x16.swizzle(B, RGB2_B)), 32);
+    }
+    for (let x = whole; x < width; x++) {
       const Y = <i32>load<u8>(l0 + (x >> sx0));
       const cb = <i32>load<u8>(l1 + (x >> sx1)) - 128, cr = <i32>load<u8>(l2 + (x >> sx2)) - 128;
       store<u8>(o + <usize>x * 3, clampByte(Y + ((CR_R * cr) >> 16)));
@@ -336,6 +368,46 @@ export function jpeg_to_rgb(out: usize, width: i32, height: i32, ncomp: i32, pla
     }
   }
 }
+
+// The samples of pixels x .. x + 15 (x a multiple of 16) from a line read at x >> sx (sx 0, 1 or 2): each
+// sample repeated 1 << sx times. Reads only samples of those pixels.
+// @ts-ignore: decorator
+@inline
+function samples16(line: usize, x: i32, sx: i32): v128 {
+  if (sx == 0) return v128.load(line + x);
+  if (sx == 1) return i8x16.swizzle(v128.load64_zero(line + (x >> 1)), i8x16(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7));
+  return i8x16.swizzle(v128.load32_zero(line + (x >> 2)), i8x16(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
+}
+
+// The scalar formulas below, four pixels a vector (i32 lanes: the same products, shifts and wrap-free sums);
+// the clamp is the saturating narrows' to [0, 255].
+// @ts-ignore: decorator
+@inline
+function red4(y: v128, cr: v128): v128 { return i32x4.add(y, i32x4.shr_s(i32x4.mul(cr, i32x4.splat(CR_R)), 16)); }
+// @ts-ignore: decorator
+@inline
+function green4(y: v128, cb: v128, cr: v128): v128 {
+  return i32x4.add(y, i32x4.shr_s(i32x4.neg(i32x4.add(i32x4.mul(cb, i32x4.splat(CB_G)), i32x4.mul(cr, i32x4.splat(CR_G)))), 22));
+}
+// @ts-ignore: decorator
+@inline
+function blue4(y: v128, cb: v128): v128 { return i32x4.add(y, i32x4.shr_s(i32x4.mul(cb, i32x4.splat(CB_B)), 16)); }
+
+// Swizzle masks interleaving three planes of 16 bytes into 48 bytes R G B R G B ...: RGBk_c picks plane c's
+// bytes of output vector k (pixel (16k + j) / 3 where (16k + j) % 3 == c) and zeroes the rest (index ≥ 16).
+const RGB0_R = i8x16(0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1, 5);
+const RGB0_G = i8x16(-1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1);
+const RGB0_B = i8x16(-1, -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1);
+const RGB1_R = i8x16(-1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10, -1);
+const RGB1_G = i8x16(5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10);
+const RGB1_B = i8x16(-1, 5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1);
+const RGB2_R = i8x16(-1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1, -1);
+const RGB2_G = i8x16(-1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1);
+const RGB2_B = i8x16(10, -1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15);
+// grey: every byte of output vector k from pixel (16k + j) / 3
+const GREY0 = i8x16(0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5);
+const GREY1 = i8x16(5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10);
+const GREY2 = i8x16(10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15);
 
 // jpeg-js converts in f64 and truncates: trunc(clamp(Y + 1.402 cr)), trunc(clamp(Y − 0.3441363 cb − 0.71413636 cr)),
 // trunc(clamp(Y + 1.772 cb)). For integer Y, cb, cr that is Y plus the floor of each exact product, clamped (no f64

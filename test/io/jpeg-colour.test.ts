@@ -62,4 +62,40 @@ describe('jpeg_to_rgb', () => {
       for (const p of [table, out, planes]) a.release(p);
     }
   });
+
+  // sixteen pixels a vector while sixteen fit in the line, the rest one at a time: lines of 16 … 53 pixels
+  // with each plane read at x >> 0, 1 or 2 (4:4:4, 4:2:2, 4:1:1 and the odd files whose luma is the sampled
+  // plane), against the per-pixel formula
+  it('gives the same pixels sixteen at a time as one at a time, for every sampling and line length', () => {
+    const a = rt.arena, h = 3, maxW = 53, stride = 64;
+    const planes = a.alloc(3 * stride * h), out = a.alloc(3 * maxW * h), table = a.alloc(12 * 4);
+    try {
+      const mem = () => new Uint8Array(rt.memory.buffer);
+      for (let i = 0; i < 3 * stride * h; i++) mem()[planes + i] = (i * 97 + 13) & 255;
+      let cases = 0;
+      for (const w of [16, 17, 31, 32, 48, 53]) {
+        for (const [s0, s1, s2] of [[0, 0, 0], [0, 1, 1], [0, 2, 2], [1, 0, 0], [2, 1, 0], [0, 1, 2]]) {
+          const plane = (c: number) => planes + c * stride * h;
+          rt.i32(table, 12).set([plane(0), stride, s0, 0, plane(1), stride, s1, 1, plane(2), stride, s2, 0]);
+          rt.k.jpeg_to_rgb(out, w, h, 3, table);
+          const want: number[] = [];
+          for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+            const at = (c: number, sx: number, sy: number) => mem()[plane(c) + (y >> sy) * stride + (x >> sx)];
+            want.push(...jpegJs(at(0, s0, 0), at(1, s1, 1), at(2, s2, 0)));
+          }
+          expect(Array.from(mem().subarray(out, out + 3 * w * h)), `width ${w}, shifts ${s0} ${s1} ${s2}`).toEqual(want);
+          rt.k.jpeg_to_rgb(out, w, h, 1, table);
+          const grey = Array.from({ length: 3 * w * h }, (_, i) => {
+            const p = Math.floor(i / 3);
+            return mem()[plane(0) + Math.floor(p / w) * stride + ((p % w) >> s0)];
+          });
+          expect(Array.from(mem().subarray(out, out + 3 * w * h)), `grey, width ${w}, shift ${s0}`).toEqual(grey);
+          cases++;
+        }
+      }
+      expect(cases).toBe(36);
+    } finally {
+      for (const p of [table, out, planes]) a.release(p);
+    }
+  });
 });
