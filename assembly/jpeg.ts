@@ -38,85 +38,33 @@ const C_INTS = 9;
 export function jpeg_component_ints(): i32 { return C_INTS; }
 
 // ---- the bit reader ------------------------------------------------------------------------------------
-// Bits come MSB first out of a 32-bit buffer, a byte at a time. A 0xFF byte is data when 0x00 follows (both
+// Bits come MSB first out of a 64-bit buffer, a byte at a time. A 0xFF byte is data when 0x00 follows (both
 // are consumed); any other byte after it is a marker, which the reader does not pass: it hands out zero bits
 // instead and counts them, as it does past the end. The decoder consumes such a bit only if the data is
-// bad (jpeg-js throws there, or reads on into the next segment), so it gives up then.
+// bad (jpeg-js throws there, or reads on into the next segment), so it gives up then. The state lives here
+// between blocks; decodeBlock works on it in locals.
 
 let data: usize = 0;
 let end: i32 = 0;
+let readStart: i32 = 0;    // where reading started (the scan's data, or after a restart marker)
 let pos: i32 = 0;          // next byte to read
-let buf: u32 = 0;          // bits, the next one at bit 31
+let buf: u64 = 0;          // bits, the next one at bit 63
 let count: i32 = 0;        // bits in buf (zero bits handed out at a marker or the end included)
 let phantom: i32 = 0;      // of those, zero bits not from the data
-// Where the last four bytes read into buf start (s0 the latest; a stuffed 0xFF 0x00 is one byte spanning
-// two): the reading position when some of them are still unconsumed.
-let s0: i32 = 0, s1: i32 = 0, s2: i32 = 0, s3: i32 = 0;
 
 function startReading(at: i32): void {
-  pos = at; buf = 0; count = 0; phantom = 0;
+  readStart = pos = at; buf = 0; count = 0; phantom = 0;
 }
 
-// @ts-ignore: decorator
-@inline
-function fill(): void {
-  while (count <= 24) {
-    let b: u32 = 0;
-    if (phantom == 0 && pos < end) {
-      b = load<u8>(data + pos);
-      const at = pos;
-      if (b != 0xff) pos++;
-      else if (pos + 1 < end && load<u8>(data + pos + 1) == 0) pos += 2;
-      else { b = 0; phantom = 8; } // a marker (or 0xFF at the end): no data from here
-      if (phantom == 0) { s3 = s2; s2 = s1; s1 = s0; s0 = at; }
-    } else {
-      phantom += 8;
-    }
-    buf |= b << <u32>(24 - count);
-    count += 8;
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function consume(n: i32): bool {
-  buf <<= <u32>n;
-  count -= n;
-  return count >= phantom; // false: a bit that was not data was consumed
-}
-
-// The byte position after the last byte a consumed bit came from (where jpeg-js stands after the scan).
+// The byte position after the last byte a consumed bit came from (where jpeg-js stands after the scan): back
+// from the reading position over the whole data bytes still in buf, a stuffed 0xFF 0x00 counting as one (in
+// the data a 0xFF is always the first of such a pair, so a 0x00 after a 0xFF is its second).
 function consumedEnd(): i32 {
-  const unconsumed = (count - phantom) >> 3; // whole data bytes still in buf: the latest ones read
-  return unconsumed == 0 ? pos : unconsumed == 1 ? s0 : unconsumed == 2 ? s1 : unconsumed == 3 ? s2 : s3;
-}
-
-// n bits (0 <= n <= 16) as an unsigned number; -1 if that consumed a bit that was not data.
-// @ts-ignore: decorator
-@inline
-function receive(n: i32): i32 {
-  if (n == 0) return 0;
-  fill();
-  const v = <i32>(buf >>> <u32>(32 - n));
-  return consume(n) ? v : -1;
-}
-
-// The next symbol of table t; -1 if no code matches or a consumed bit was not data.
-// @ts-ignore: decorator
-@inline
-function decodeSymbol(t: usize): i32 {
-  fill();
-  const e = load<i32>(t + (<usize>(buf >>> <u32>(32 - LOOKUP_BITS)) << 2));
-  if (e != 0) return consume(e >> 8) ? e & 0xff : -1;
-  const code16 = <i32>(buf >>> 16);
-  for (let l = LOOKUP_BITS + 1; l <= 16; l++) {
-    const c = code16 >> (16 - l);
-    if (c <= load<i32>(t + (<usize>(MAXCODE + l) << 2))) {
-      if (!consume(l)) return -1;
-      return load<i32>(t + (<usize>(SYMBOLS + load<i32>(t + (<usize>(VALPTR + l) << 2)) + c) << 2));
-    }
+  let at = pos;
+  for (let unconsumed = (count - phantom) >> 3; unconsumed > 0; unconsumed--) {
+    at -= at - 2 >= readStart && load<u8>(data + at - 1) == 0 && load<u8>(data + at - 2) == 0xff ? 2 : 1;
   }
-  return -1;
+  return at;
 }
 
 // The signed value of an n-bit magnitude category (JPEG's EXTEND).
@@ -131,41 +79,79 @@ function extend(v: i32, n: i32): i32 {
 // The coefficients of one block, dequantized by q (64 i32, zig-zag order), into zz (64 i32, zeroed here)
 // transposed — coefficient (row, column) at column * 8 + row, so the inverse DCT's first pass (along rows)
 // runs four rows at a time in SIMD lanes — with the DC predictor at pred (an i32, updated); false if the
-// data is bad. Each product is the i32 product jpeg-js forms in its IDCT (coefficient times table entry,
-// wrapping alike).
+// data is bad (a code no table holds, a consumed bit that was not data). Each product is the i32 product
+// jpeg-js forms in its IDCT (coefficient times table entry, wrapping alike). The reader's state is in locals
+// here (one refill a coefficient: a code and its bits are at most 32 of the buffer's more than 56).
 function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bool {
   memory.fill(zz, 0, 256);
-  const t = decodeSymbol(dc);
-  if (t < 0 || t > 16) return false;
-  let diff = 0;
-  if (t != 0) {
-    const v = receive(t);
-    if (v < 0) return false;
-    diff = extend(v, t);
-  }
-  const p = load<i32>(pred) + diff;
-  store<i32>(pred, p);
-  store<i32>(zz, p * load<i32>(q));
-  for (let k = 1; k < 64;) {
-    const rs = decodeSymbol(ac);
-    if (rs < 0) return false;
-    const s = rs & 15, r = rs >> 4;
-    if (s == 0) {
-      if (r < 15) break; // end of block
-      k += 16;           // sixteen zeros
+  const d = data, e = end;
+  let b = buf, n = count, p = pos, ph = phantom;
+  let k = 0, t = dc, ok = false;
+  while (true) {
+    while (n <= 56) {
+      let v: u64 = 0;
+      if (ph == 0 && p < e) {
+        v = <u64>load<u8>(d + p);
+        if (v != 0xff) p++;
+        else if (p + 1 < e && load<u8>(d + p + 1) == 0) p += 2;
+        else { v = 0; ph = 8; } // a marker (or 0xFF at the end): no data from here
+      } else {
+        ph += 8;
+      }
+      b |= v << <u64>(56 - n);
+      n += 8;
+    }
+    // the symbol: its code from the lookup, or (codes longer than LOOKUP_BITS) by the canonical limits
+    let sym: i32 = -1, len = 0;
+    const entry = load<i32>(t + (<usize>(b >>> <u64>(64 - LOOKUP_BITS)) << 2));
+    if (entry != 0) {
+      sym = entry & 0xff; len = entry >> 8;
+    } else {
+      const code16 = <i32>(b >>> 48);
+      for (let l = LOOKUP_BITS + 1; l <= 16; l++) {
+        const c = code16 >> (16 - l);
+        if (c <= load<i32>(t + (<usize>(MAXCODE + l) << 2))) {
+          sym = load<i32>(t + (<usize>(SYMBOLS + load<i32>(t + (<usize>(VALPTR + l) << 2)) + c) << 2));
+          len = l;
+          break;
+        }
+      }
+      if (sym < 0) break;
+    }
+    b <<= <u64>len; n -= len;
+    if (n < ph) break; // a bit that was not data
+    // its value's bits: DC's size is the symbol, AC's the low nibble after a run of zeros
+    const s = k == 0 ? sym : sym & 15;
+    let v = 0;
+    if (s != 0) {
+      if (s > 16) break;
+      v = <i32>(b >>> <u64>(64 - s));
+      b <<= <u64>s; n -= s;
+      if (n < ph) break;
+    }
+    if (k == 0) {
+      const pv = load<i32>(pred) + (s != 0 ? extend(v, s) : 0);
+      store<i32>(pred, pv);
+      store<i32>(zz, pv * load<i32>(q));
+      k = 1; t = ac;
       continue;
     }
-    k += r;
-    const v = receive(s);
-    if (v < 0) return false;
-    // past the 64th coefficient jpeg-js writes nowhere (its zig-zag table has no entry there)
-    if (k < 64) {
-      const n = <usize>load<u8>(ZIGZAG + k); // row * 8 + column
-      store<i32>(zz + ((((n & 7) << 3) | (n >> 3)) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
+    if (s == 0) {
+      if (sym >> 4 < 15) { ok = true; break; } // end of block
+      k += 16;                                 // sixteen zeros
+    } else {
+      k += sym >> 4;
+      // past the 64th coefficient jpeg-js writes nowhere (its zig-zag table has no entry there)
+      if (k < 64) {
+        const z = <usize>load<u8>(ZIGZAG + k); // row * 8 + column
+        store<i32>(zz + ((((z & 7) << 3) | (z >> 3)) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
+      }
+      k++;
     }
-    k++;
+    if (k >= 64) { ok = true; break; }
   }
-  return true;
+  buf = b; count = n; pos = p; phantom = ph;
+  return ok;
 }
 
 const C1 = 4017, S1 = 799, C3 = 3406, S3 = 2276, C6 = 1567, S6 = 3784, R2 = 5793, R1D2 = 2896;

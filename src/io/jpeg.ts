@@ -146,9 +146,9 @@ function decodeScan(rt: Runtime, bytes: Uint8Array, start: number, frame: { widt
   const tableInts = comps.length * 64 + order.length * (2 * ints + cints) + 64 + order.length + comps.length * 4;
   // the scan's data ends at the first end-of-image marker (inside it every 0xFF is followed by 0x00 or a
   // restart marker): only that goes to the kernels, not what a file may carry after it (a phone's motion photo)
-  let eoi = start;
-  while (eoi + 1 < bytes.length && !(bytes[eoi] === 0xff && bytes[eoi + 1] === 0xd9)) eoi++;
-  if (eoi + 1 >= bytes.length) return null; // no end-of-image marker: jpeg-js says what is wrong
+  let eoi = bytes.indexOf(0xff, start);
+  while (eoi >= 0 && eoi + 1 < bytes.length && bytes[eoi + 1] !== 0xd9) eoi = bytes.indexOf(0xff, eoi + 1);
+  if (eoi < 0 || eoi + 1 >= bytes.length) return null; // no end-of-image marker: jpeg-js says what is wrong
   const scan = bytes.subarray(start, eoi + 2);
   const taken: number[] = [];
   const take = (b: number, what: string) => { const off = arena.alloc(b, `JPEG ${what}`); taken.push(off); return off; };
