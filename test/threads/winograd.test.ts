@@ -6,6 +6,7 @@ import * as sn from '../../src/index.js';
 import type { Conv2D } from '../../src/layers/conv2d.js';
 import { setConvAlgorithm, type ConvSetting } from '../../src/layers/winograd.js';
 import { setSplitThreshold, threadStats } from '../../src/threads/index.js';
+import { rand, rt } from '../helpers.js';
 import { blobTask } from '../labModel.js';
 
 afterAll(() => { setConvAlgorithm(null); sn.shutdownThreads(); });
@@ -55,4 +56,42 @@ describe('Winograd convolutions on threads', () => {
       } finally { setSplitThreshold(prev); }
     });
   }
+
+  // Past 455 input channels F(4x4)'s per-group scratch outgrows a thread's, and the transform runs on the
+  // calling thread with scratch from the arena (winograd.ts): the same result on any thread count, near GEMM's,
+  // and the arena back where it was after each transform.
+  it('transforms a filter too big for a thread\'s scratch on the calling thread, from arena scratch released after', async () => {
+    const cin = 464, cout = 8, hw = 6;
+    expect(rt.k.winograd_filter_tmp_floats(4, cin)).toBeGreaterThan(rt.k.gemm_pack_floats());
+    const x = sn.tensor(rand(4 * hw * hw * cin, 11), [4, hw, hw, cin]);
+    const y = sn.tensor(rand(4 * hw * hw * cout, 12, 0, 1), [4, hw, hw, cout]);
+    const run = async (setting: ConvSetting, threads: number) => {
+      setConvAlgorithm(setting);
+      const m = sn.sequential({ seed: 3 });
+      m.add(sn.layers.conv2d({ filters: cout, kernelSize: 3, padding: 'same', inputShape: [hw, hw, cin] }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+      await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, threads });
+      const used = rt.arena.usedBytes;
+      const p = await m.predict(x, { threads });
+      expect(rt.arena.usedBytes, 'arena after a predict (one more transform)').toBe(used);
+      const algorithm = (m.layers[0] as Conv2D).convChoice!.forward.algorithm;
+      const out = { w: bits(m.getWeights()), p: p.data.slice(), algorithm };
+      m.dispose();
+      return out;
+    };
+    const prev = setSplitThreshold(0);
+    try {
+      const before = threadStats().workerOps.winograd_filter_transform ?? 0;
+      const one = await run('winograd4', 1), two = await run('winograd4', 2);
+      expect(one.algorithm).toBe(4);
+      expect(two.w).toEqual(one.w);
+      expect(Array.from(two.p)).toEqual(Array.from(one.p));
+      expect(threadStats().workerOps.winograd_filter_transform ?? 0, 'no worker transformed the filter').toBe(before);
+      const gemm = await run('gemm', 1);
+      expect(gemm.algorithm).toBe('gemm');
+      let worst = 0, scale = 0;
+      for (let i = 0; i < one.p.length; i++) { worst = Math.max(worst, Math.abs(one.p[i] - gemm.p[i])); scale = Math.max(scale, Math.abs(gemm.p[i])); }
+      expect(worst / scale).toBeLessThan(1e-4); // F(4x4) in fp32 (parity.test.ts allows the same)
+    } finally { setSplitThreshold(prev); }
+  });
 });
