@@ -7,13 +7,13 @@
 
 /**
  * @typedef {typeof import('simdnet')} Simdnet
- * @typedef {{ ready: Simdnet['ready'], loadModel: Simdnet['loadModel'], decodeImage: Simdnet['io']['decodeImage'],
+ * @typedef {{ ready: Simdnet['ready'], loadModel: Simdnet['loadModel'],
  *   imageToTensor: Simdnet['io']['imageToTensor'], labels: readonly string[] }} Parts
  */
 
 /** The parts of simdnet the handler uses, picked out of its exports (see worker.js). */
 export function pick({ ready, loadModel, io, data }) {
-  return { ready, loadModel, decodeImage: io.decodeImage, imageToTensor: io.imageToTensor, labels: data.LAB_LABELS };
+  return { ready, loadModel, imageToTensor: io.imageToTensor, labels: data.LAB_LABELS };
 }
 
 /**
@@ -37,8 +37,8 @@ export function createHandler({ sn, wasm, modelJson, weights }) {
       const { model, size, channels, names } = await load();
       let x;
       try {
-        const image = sn.decodeImage(new Uint8Array(await request.arrayBuffer()), 'the upload');
-        x = sn.imageToTensor(image, { size, channels });
+        // decoded and resized straight from the decoder's pixels (no copy of the full-size photo)
+        x = sn.imageToTensor(new Uint8Array(await request.arrayBuffer()), { size, channels, name: 'the upload' });
       } catch (e) {
         return Response.json({ error: e.message }, { status: 400 });
       }

@@ -4,7 +4,7 @@
 // JPEG / PNG / PGM mixed; images resized with OpenCV's INTER_LINEAR and scaled to [0, 1]. Symbolic links
 // to class folders and images are followed (see listImageFolder).
 import { files } from '../host/host.js';
-import { readImage, resize, toFloat, type Image } from '../io/images.js';
+import { readImageUsing, resize, toFloat } from '../io/images.js';
 import { Tensor } from '../tensor.js';
 import { show } from '../format.js';
 
@@ -172,6 +172,6 @@ export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions 
 
 /** One photo as the loaders see it: decoded, resized with OpenCV's INTER_LINEAR, scaled to [0, 1]. */
 export async function readPixels(file: string, h: number, w: number, channels: 1 | 3): Promise<Float32Array> {
-  const img: Image = await readImage(file, { channels });
-  return toFloat(resize(img, w, h));
+  // resized straight from the decoder's pixels (no copy of the full-size photo)
+  return readImageUsing(file, { channels }, (img) => toFloat(resize(img, w, h)));
 }

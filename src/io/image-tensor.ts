@@ -1,8 +1,9 @@
 // An image (or several) as a model input, preprocessed exactly as loadImageFolder does: channels converted
 // as decodeImage does (grey replicated, colour to OpenCV's luminance, alpha dropped), resized with
-// OpenCV's INTER_LINEAR, scaled to [0, 1]. Pure: runs in every host, e.g. on an uploaded photo.
+// OpenCV's INTER_LINEAR, scaled to [0, 1]. Pure: runs in every host, e.g. on an uploaded photo — whose
+// bytes it also takes as they are, decoding them as decodeImage does without keeping the full-size image.
 import { Tensor } from '../tensor.js';
-import { convertChannels } from './images.js';
+import { convertChannels, decodeUsing } from './images.js';
 import { checkImage, resize, type Image } from './resize.js';
 
 export interface ImageToTensorOptions {
@@ -10,10 +11,16 @@ export interface ImageToTensorOptions {
   size?: [number, number];
   /** 3 (default) or 1. */
   channels?: 1 | 3;
+  /** What errors call images given as bytes (an upload's name); default '<bytes>', in a list 'image i (bytes)'. */
+  name?: string;
 }
 
-/** [n, height, width, channels] float32 in [0, 1] from one image (n = 1) or a list of them. */
-export function imageToTensor(images: Image | Image[], opts: ImageToTensorOptions = {}): Tensor {
+/**
+ * [n, height, width, channels] float32 in [0, 1] from one image (n = 1) or a list of them; an image may also be
+ * given as its file's bytes (JPEG, PNG, PGM: the same tensor as from decodeImage's image, without a copy of the
+ * full-size pixels).
+ */
+export function imageToTensor(images: Image | Uint8Array | (Image | Uint8Array)[], opts: ImageToTensorOptions = {}): Tensor {
   const list = Array.isArray(images) ? images : [images];
   const [h, w] = opts.size ?? [42, 42];
   const channels = opts.channels ?? 3;
@@ -22,10 +29,18 @@ export function imageToTensor(images: Image | Image[], opts: ImageToTensorOption
   if (list.length === 0) throw new Error('imageToTensor: no images');
   const per = h * w * channels;
   const x = new Float32Array(list.length * per);
-  list.forEach((img, i) => {
-    checkImage('imageToTensor', img);
+  const put = (i: number, img: Image) => {
     const small = resize(convertChannels(img, channels), w, h);
     for (let j = 0; j < per; j++) x[i * per + j] = small.data[j] / 255;
+  };
+  list.forEach((img, i) => {
+    if (img instanceof Uint8Array) {
+      const name = list.length > 1 ? `${opts.name ?? 'image'} ${i} (bytes)` : opts.name ?? '<bytes>';
+      decodeUsing('imageToTensor', img, name, { channels }, (decoded) => put(i, decoded));
+    } else {
+      checkImage('imageToTensor', img);
+      put(i, img);
+    }
   });
   return new Tensor(x, [list.length, h, w, channels]);
 }

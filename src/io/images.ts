@@ -25,9 +25,9 @@
 // PNG's chunks and image data are checked before any pixel is decoded (png.ts).
 import decodeJpegJs from 'jpeg-js/lib/decoder.js';
 import { files } from '../host/host.js';
-import { initRuntime, runtimeLoaded } from '../runtime/wasm.js';
+import { initRuntime, runtime, runtimeLoaded } from '../runtime/wasm.js';
 import { checkImageLimits, IMAGE_MAX_MEGAPIXELS, IMAGE_MAX_MEMORY_MB } from './image-limits.js';
-import { decodeJpegFast, type DecodedJpeg } from './jpeg.js';
+import { readJpegFast, type DecodedJpeg } from './jpeg.js';
 import { decodePng, isPng } from './png.js';
 import type { Image } from './resize.js';
 
@@ -66,11 +66,20 @@ function checkDecodeOptions(fn: string, opts: DecodeOptions | undefined): 1 | 3 
  * Returns RGB (channels 3, the default) or luminance (channels 1).
  */
 export function decodeImage(bytes: Uint8Array, name = '<bytes>', opts?: DecodeOptions): Image {
-  return decodeAs('decodeImage', bytes, name, opts);
+  return decodeUsing('decodeImage', bytes, name, opts, own);
 }
 
 /** Reads and decodes an image file (Node only; in a browser fetch the bytes and call decodeImage). */
 export async function readImage(path: string, opts?: DecodeOptions): Promise<Image> {
+  return readImageUsing(path, opts, own);
+}
+
+/**
+ * readImage handing the image to `use` (see decodeUsing: it may be a view of the kernels' memory, valid only
+ * during the call) and returning use's result.
+ * @internal
+ */
+export async function readImageUsing<T>(path: string, opts: DecodeOptions | undefined, use: Use<T>): Promise<T> {
   if (typeof path !== 'string' || path === '') throw new Error(`readImage: path must be a non-empty string, got ${String(path)}`);
   checkDecodeOptions('readImage', opts);
   const { fs } = files('readImage', 'fetch the bytes and call sn.io.decodeImage(bytes)');
@@ -87,22 +96,34 @@ export async function readImage(path: string, opts?: DecodeOptions): Promise<Ima
   // the kernels decode baseline JPEGs (jpeg.ts): a JPEG loads them; if they cannot load, jpeg-js decodes and
   // the first call that needs them says why
   if (isJpeg(bytes) && !runtimeLoaded()) await initRuntime().catch(() => undefined);
-  return decodeAs('readImage', bytes, path, opts);
+  return decodeUsing('readImage', bytes, path, opts, use);
 }
 
-function decodeAs(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptions | undefined): Image {
+/** What receives a decoded image; `borrowed`: its pixels are a view of the kernels' memory, valid only during the call. */
+type Use<T> = (img: Image, borrowed: boolean) => T;
+
+/** The image as the caller's own: a borrowed view copied out. */
+const own: Use<Image> = (img, borrowed) => (borrowed ? { ...img, data: img.data.slice() } : img);
+
+/**
+ * Decodes the bytes and hands the image (channels converted) to `use`, returning its result. A baseline JPEG
+ * decoded by the kernels comes as a borrowed view of their memory, which `use` may read (resize) but must not
+ * keep nor let outlive the call — no copy of the full-size image then; decodeImage copies it out (own).
+ * @internal
+ */
+export function decodeUsing<T>(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptions | undefined, use: Use<T>): T {
   const channels = checkDecodeOptions(fn, opts);
   if (!(bytes instanceof Uint8Array)) throw failure(fn, name, `expected the file's bytes as a Uint8Array, got ${typeof bytes}`);
   if (bytes.length === 0) throw failure(fn, name, 'empty file (0 bytes)');
   const fail = (reason: string) => failure(fn, name, reason);
-  let img: Image;
-  if (isJpeg(bytes)) img = decodeJpeg(bytes, fail);
-  else if (isPng(bytes)) img = decodePng(bytes, fail);
-  else if (bytes[0] === 0x50 /* P */ && bytes.length >= 2 && bytes[1] >= 0x31 && bytes[1] <= 0x37) img = decodeNetpbm(bytes, fail);
-  else {
-    throw fail(`unsupported image format (first bytes: ${hexBytes(bytes, 8)}); supported: ${SUPPORTED}`);
-  }
-  return convertChannels(img, channels);
+  const converted: Use<T> = (img, borrowed) => {
+    const out = convertChannels(img, channels);
+    return use(out, borrowed && out === img);
+  };
+  if (isJpeg(bytes)) return decodeJpeg(bytes, fail, converted);
+  if (isPng(bytes)) return converted(decodePng(bytes, fail), false);
+  if (bytes[0] === 0x50 /* P */ && bytes.length >= 2 && bytes[1] >= 0x31 && bytes[1] <= 0x37) return converted(decodeNetpbm(bytes, fail), false);
+  throw fail(`unsupported image format (first bytes: ${hexBytes(bytes, 8)}); supported: ${SUPPORTED}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -130,7 +151,7 @@ function jpegFrameSize(bytes: Uint8Array): { width: number; height: number; huff
   return null;
 }
 
-function decodeJpeg(bytes: Uint8Array, fail: (reason: string) => Error): Image {
+function decodeJpeg<T>(bytes: Uint8Array, fail: (reason: string) => Error, use: Use<T>): T {
   const frame = jpegFrameSize(bytes);
   if (frame) {
     // jpeg-js counts its own buffers against maxMemoryUsageInMB; the result is width x height x 3
@@ -144,28 +165,33 @@ function decodeJpeg(bytes: Uint8Array, fail: (reason: string) => Error): Image {
         `(at least one bit per 8x8 block: ${minBytes} bytes)`);
     }
   }
-  // baseline files, where the kernels are loaded, decode there: the same pixels as jpeg-js, faster (jpeg.ts)
-  let decoded: DecodedJpeg | null = decodeJpegFast(bytes);
-  if (!decoded) {
-    try {
-      decoded = decodeJpegJs(bytes, {
-        useTArray: true, formatAsRGBA: false,
-        maxResolutionInMP: IMAGE_MAX_MEGAPIXELS, maxMemoryUsageInMB: IMAGE_MAX_MEMORY_MB,
-      });
-    } catch (err) {
-      const msg = String((err as Error)?.message ?? err);
-      if (/maxResolutionInMP|maxMemoryUsageInMB|allocate enough memory/.test(msg)) {
-        const size = frame ? ` of ${frame.width}x${frame.height} pixels` : '';
-        throw fail(`JPEG${size} too large to decode (limits ${IMAGE_MAX_MEGAPIXELS} megapixels, ${IMAGE_MAX_MEMORY_MB} MB): ${msg}`);
-      }
-      if (!hasJpegEnd(bytes)) throw fail(`truncated JPEG: no end-of-image marker (ff d9) in ${bytes.length} bytes (${msg})`);
-      throw fail(`corrupt JPEG: ${msg}`);
+  // jpeg-js gives RGB for every JPEG, grey ones replicated; turned upright (a new image) as imread does
+  const upright = (decoded: DecodedJpeg, borrowed: boolean): T => {
+    if (!(decoded.width > 0 && decoded.height > 0)) throw fail(`corrupt JPEG: size ${decoded.width}x${decoded.height}`);
+    const img: Image = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
+    const orientation = exifOrientation(decoded.exifBuffer);
+    return orientation === 1 ? use(img, borrowed) : use(applyOrientation(img, orientation), false);
+  };
+  // baseline files, where the kernels are loaded, decode there: the same pixels as jpeg-js, faster (jpeg.ts),
+  // lent to `use` straight from the kernels' memory
+  const fast = runtimeLoaded() ? readJpegFast(bytes, runtime(), (d) => ({ result: upright(d, true) })) : null;
+  if (fast) return fast.result;
+  let decoded: DecodedJpeg;
+  try {
+    decoded = decodeJpegJs(bytes, {
+      useTArray: true, formatAsRGBA: false,
+      maxResolutionInMP: IMAGE_MAX_MEGAPIXELS, maxMemoryUsageInMB: IMAGE_MAX_MEMORY_MB,
+    });
+  } catch (err) {
+    const msg = String((err as Error)?.message ?? err);
+    if (/maxResolutionInMP|maxMemoryUsageInMB|allocate enough memory/.test(msg)) {
+      const size = frame ? ` of ${frame.width}x${frame.height} pixels` : '';
+      throw fail(`JPEG${size} too large to decode (limits ${IMAGE_MAX_MEGAPIXELS} megapixels, ${IMAGE_MAX_MEMORY_MB} MB): ${msg}`);
     }
+    if (!hasJpegEnd(bytes)) throw fail(`truncated JPEG: no end-of-image marker (ff d9) in ${bytes.length} bytes (${msg})`);
+    throw fail(`corrupt JPEG: ${msg}`);
   }
-  if (!(decoded.width > 0 && decoded.height > 0)) throw fail(`corrupt JPEG: size ${decoded.width}x${decoded.height}`);
-  // jpeg-js gives RGB for every JPEG, grey ones replicated.
-  const img: Image = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
-  return applyOrientation(img, exifOrientation(decoded.exifBuffer));
+  return upright(decoded, false);
 }
 
 /** The EXIF orientation tag (1..8) from jpeg-js's exifBuffer (APP1 after 'Exif\0'); 1 when absent. */

@@ -53,6 +53,15 @@ interface Component { id: number; h: number; v: number; tq: number }
  * as expected — jpeg-js then decodes it.
  */
 export function decodeJpegFast(bytes: Uint8Array, rt: Runtime | null = runtimeLoaded() ? runtime() : null): DecodedJpeg | null {
+  return readJpegFast(bytes, rt, (d) => ({ ...d, data: d.data.slice() }));
+}
+
+/**
+ * The same decode, its pixels handed to `use` as a view of the kernels' memory — valid during the call only,
+ * which must not allocate from the arena — and use's result returned (null as decodeJpegFast's). A caller
+ * that only reads the pixels (resizes them) skips the copy of the full-size image.
+ */
+export function readJpegFast<T>(bytes: Uint8Array, rt: Runtime | null, use: (d: DecodedJpeg) => T): T | null {
   const n = bytes.length;
   if (!rt || n < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   const u16 = (i: number) => (bytes[i] << 8) | bytes[i + 1];
@@ -116,7 +125,7 @@ export function decodeJpegFast(bytes: Uint8Array, rt: Runtime | null = runtimeLo
         const spec = bytes[seg + 2 + 2 * c];
         order.push({ comp, dc: dc[spec >> 4], ac: ac[spec & 15] });
       }
-      return decodeScan(rt, bytes, segEnd, frame, order, quant, restart, exifBuffer);
+      return decodeScan(rt, bytes, segEnd, frame, order, quant, restart, exifBuffer, use);
     } else {
       return null; // progressive, arithmetic, lossless, DNL, a second frame, fill bytes ...: jpeg-js
     }
@@ -124,9 +133,9 @@ export function decodeJpegFast(bytes: Uint8Array, rt: Runtime | null = runtimeLo
   }
 }
 
-function decodeScan(rt: Runtime, bytes: Uint8Array, start: number, frame: { width: number; height: number; comps: Component[] },
-                    order: { comp: Component; dc: Int32Array | undefined; ac: Int32Array | undefined }[],
-                    quant: (Int32Array | undefined)[], restart: number, exifBuffer: Uint8Array | undefined): DecodedJpeg | null {
+function decodeScan<T>(rt: Runtime, bytes: Uint8Array, start: number, frame: { width: number; height: number; comps: Component[] },
+                       order: { comp: Component; dc: Int32Array | undefined; ac: Int32Array | undefined }[],
+                       quant: (Int32Array | undefined)[], restart: number, exifBuffer: Uint8Array | undefined, use: (d: DecodedJpeg) => T): T | null {
   const { width, height, comps } = frame;
   if (width === 0 || height === 0 || (width * height) / 1e6 > FAST_JPEG_MAX_MEGAPIXELS) return null;
   const maxH = Math.max(...comps.map((c) => c.h)), maxV = Math.max(...comps.map((c) => c.v));
@@ -182,8 +191,8 @@ function decodeScan(rt: Runtime, bytes: Uint8Array, start: number, frame: { widt
     // jpeg-js reads the next marker there: the fast path ends only at EOI
     if (scanEnd < 0 || scan[scanEnd] !== 0xff || scan[scanEnd + 1] !== 0xd9) return null;
     k.jpeg_to_rgb(out, width, height, comps.length, planeTable);
-    const data = new Uint8Array(rt.memory.buffer, out, width * height * 3).slice();
-    return exifBuffer ? { width, height, data, exifBuffer } : { width, height, data };
+    const data = new Uint8Array(rt.memory.buffer, out, width * height * 3);
+    return use(exifBuffer ? { width, height, data, exifBuffer } : { width, height, data });
   } finally {
     for (const off of taken.reverse()) arena.release(off);
   }

@@ -43,6 +43,10 @@ export async function run(sn, { wasm } = {}) {
 
   const jpeg = sn.io.decodeImage(fromBase64(PHOTO_JPEG));
   const photo = sn.io.imageToTensor(jpeg, { size: [h, w], channels: 3 });
+  // the bytes straight to a tensor (resized from the decoder's pixels): the same tensor
+  if (digest([sn.io.imageToTensor(fromBase64(PHOTO_JPEG), { size: [h, w], channels: 3 }).data]) !== digest([photo.data])) {
+    throw new Error('imageToTensor(bytes) differs from imageToTensor(decodeImage(bytes))');
+  }
   const pPhoto = await loaded.predict(photo, { threads: 1 });
   return {
     backend: sn.backend(),

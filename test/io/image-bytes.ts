@@ -53,3 +53,20 @@ export function withJpegSize(jpeg: Uint8Array, width: number, height: number): U
   }
   throw new Error('withJpegSize: no SOF0 marker');
 }
+
+/** Inserts an APP1 EXIF segment holding only the orientation tag right after the JPEG's SOI marker. */
+export function withExifOrientation(jpegBytes: Uint8Array, orientation: number, little: boolean): Uint8Array {
+  const tiff = new Uint8Array(26);
+  const view = new DataView(tiff.buffer);
+  tiff.set(little ? [0x49, 0x49] : [0x4d, 0x4d]);
+  view.setUint16(2, 42, little);
+  view.setUint32(4, 8, little); // IFD0 right after the header
+  view.setUint16(8, 1, little); // one entry
+  view.setUint16(10, 0x0112, little); // Orientation
+  view.setUint16(12, 3, little); // SHORT
+  view.setUint32(14, 1, little); // count
+  view.setUint16(18, orientation, little);
+  const payload = concatBytes(new TextEncoder().encode('Exif\0\0'), tiff);
+  const app1 = concatBytes(Uint8Array.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255]), payload);
+  return concatBytes(jpegBytes.subarray(0, 2), app1, jpegBytes.subarray(2));
+}

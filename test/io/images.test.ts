@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, readImage, resize, toFloat, type Image } from '../../src/io/images.js';
-import { concatBytes, greyRows, pngChunk, pngOf, withJpegSize } from './image-bytes.js';
+import { concatBytes, greyRows, pngChunk, pngOf, withExifOrientation, withJpegSize } from './image-bytes.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const concat = (...parts: Uint8Array[]) => {
@@ -43,23 +43,6 @@ function encodeJpeg(rgb: Uint8Array, w: number, h: number): Uint8Array {
     rgba[4 * i + 3] = 255;
   }
   return new Uint8Array(jpeg.encode({ width: w, height: h, data: rgba }, 100).data);
-}
-
-/** Inserts an APP1 EXIF segment holding only the orientation tag right after the JPEG's SOI marker. */
-function withExifOrientation(jpegBytes: Uint8Array, orientation: number, little: boolean): Uint8Array {
-  const tiff = new Uint8Array(26);
-  const view = new DataView(tiff.buffer);
-  tiff.set(little ? [0x49, 0x49] : [0x4d, 0x4d]);
-  view.setUint16(2, 42, little);
-  view.setUint32(4, 8, little); // IFD0 right after the header
-  view.setUint16(8, 1, little); // one entry
-  view.setUint16(10, 0x0112, little); // Orientation
-  view.setUint16(12, 3, little); // SHORT
-  view.setUint32(14, 1, little); // count
-  view.setUint16(18, orientation, little);
-  const payload = concat(ascii('Exif\0\0'), tiff);
-  const app1 = concat(Uint8Array.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255]), payload);
-  return concat(jpegBytes.subarray(0, 2), app1, jpegBytes.subarray(2));
 }
 
 /** colorType 0 grey (1 channel in), 2 RGB (3 in), 6 RGBA (4 in); bitDepth 16 takes a Uint16Array. */
