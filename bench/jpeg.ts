@@ -1,8 +1,9 @@
 // JPEG in the kernels against jpeg-js, in one run (tinybench, medians):
 //   node dist/bench/jpeg.js [--quick]
 // Decoding and encoding one of the lab's 384×286 grey face photos (quality 90, as the face set is written),
-// each side by side with jpeg-js (the decoder / encoder simdnet used before, which gives the same pixels /
-// bytes — the bench checks that too); then the whole face set generated into a temporary folder, timed.
+// and decoding a 640×480 colour picture (quality 90, 4:4:4, as the kernels and jpeg-js write colour), each
+// side by side with jpeg-js (the decoder / encoder simdnet used before, which gives the same pixels / bytes —
+// the bench checks that too); then the whole face set generated into a temporary folder, timed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,18 +36,35 @@ if (!same(file, theirs())) throw new Error('the kernels\' JPEG differs from jpeg
 const decodeTheirs = () => jpeg.decode(file, { useTArray: true, formatAsRGBA: false });
 if (!same(decodeJpegFast(file)!.data, decodeTheirs().data)) throw new Error('the kernels\' pixels differ from jpeg-js\'');
 
+// colour: smooth gradients, hard-edged squares and a little deterministic noise, as a photo upload might hold
+const cw = 640, ch = 480, rgb = new Uint8Array(cw * ch * 3);
+let seed = 7;
+const noise = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 27) - 16;
+for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) {
+  const square = ((x >> 5) + (y >> 5)) % 2 === 0, p = 3 * (y * cw + x);
+  rgb[p] = Math.max(0, Math.min(255, ((x * 255) / cw) + noise()));
+  rgb[p + 1] = Math.max(0, Math.min(255, ((y * 255) / ch) + noise()));
+  rgb[p + 2] = Math.max(0, Math.min(255, (square ? 200 : 40) + noise()));
+}
+const colourFile = encodeJpeg({ width: cw, height: ch, channels: 3, data: rgb }, 90);
+const decodeColourTheirs = () => jpeg.decode(colourFile, { useTArray: true, formatAsRGBA: false });
+if (!same(decodeJpegFast(colourFile)!.data, decodeColourTheirs().data)) throw new Error('the kernels\' colour pixels differ from jpeg-js\'');
+
 const bench = new Bench({ time: quick ? 300 : 2000, warmupIterations: 5 });
 bench.add('decode: kernels', () => { decodeJpegFast(file); });
 bench.add('decode: jpeg-js', () => { decodeTheirs(); });
+bench.add('colour: kernels', () => { decodeJpegFast(colourFile); });
+bench.add('colour: jpeg-js', () => { decodeColourTheirs(); });
 bench.add('encode: kernels', () => { encodeJpeg(image, 90); });
 bench.add('encode: jpeg-js', () => { theirs(); });
 await bench.run();
 const ms = (name: string) => p50(bench, name);
 console.log(`\n${image.width}×${image.height} grey face photo, ${file.length} bytes, medians:`);
 console.log('| | kernels | jpeg-js | ratio |\n|---|---|---|---|');
-for (const op of ['decode', 'encode']) {
+for (const op of ['decode', 'encode', 'colour']) {
   const k = ms(`${op}: kernels`), j = ms(`${op}: jpeg-js`);
-  console.log(`| ${op} | ${k.toFixed(2)} ms | ${j.toFixed(2)} ms | ${(j / k).toFixed(1)}× |`);
+  const what = op === 'colour' ? `decode ${cw}×${ch} colour, ${colourFile.length} bytes` : op;
+  console.log(`| ${what} | ${k.toFixed(2)} ms | ${j.toFixed(2)} ms | ${(j / k).toFixed(1)}× |`);
 }
 
 if (!quick) {
