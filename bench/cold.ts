@@ -1,5 +1,9 @@
 // Cold start, split and counted, optionally beside another build of simdnet in alternating fresh processes:
-//   node dist/bench/cold.js [--rounds 10] [--other ../base/dist/src/bundle/index.js]
+//   node dist/bench/cold.js [--rounds 10] [--other ../base/dist/src/bundle/index.js] [--node /path/to/node]
+//                           [--compile-cache]
+// --node runs the processes on another Node (e.g. 22 from test/hosts/node22); --compile-cache adds rows with
+// NODE_COMPILE_CACHE set (Node ≥ 22.1 keeps V8's compiled code of the modules on disk), warmed by one
+// unmeasured process first.
 // Each process imports simdnet (the package's Node entry: the bundle), loads the lab model from a folder
 // (this includes loading the kernels) and predicts one image, timing the three steps itself and counting
 // its minor page faults (first touches of fresh memory: ≈ 14 µs each on the 2-vCPU VM this project runs
@@ -18,6 +22,8 @@ const rounds = Number(opt('rounds', '10'));
 const builds: Record<string, string> = { this: new URL('../src/bundle/index.js', import.meta.url).href };
 const other = opt('other', '');
 if (other) builds.other = new URL(other, `file://${process.cwd()}/`).href;
+const node = opt('node', process.execPath);
+const compileCache = argv.includes('--compile-cache');
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
 try {
@@ -28,21 +34,31 @@ try {
     `await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 }); const t3 = performance.now();` +
     `console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2, t3 - t0, f()]));`;
   const empty = 'console.log(JSON.stringify([0, 0, 0, 0, process.resourceUsage().minorPageFault]));';
-  const runs: Record<string, { wall: number; steps: number[] }[]> = { 'Node alone': [] };
-  for (const k of Object.keys(builds)) runs[k] = [];
+  const cacheDir = path.join(dir, 'compile-cache');
+  const kinds: [string, string, NodeJS.ProcessEnv][] = [['Node alone', empty, process.env]];
+  for (const [b, e] of Object.entries(builds)) {
+    kinds.push([b, script(e), process.env]);
+    if (compileCache) kinds.push([`${b}, compile cache`, script(e), { ...process.env, NODE_COMPILE_CACHE: cacheDir }]);
+  }
+  const run = (src: string, env: NodeJS.ProcessEnv) => execFileSync(node, ['--input-type=module', '-e', src], { env }).toString();
+  if (compileCache) for (const [, src, env] of kinds) if (env.NODE_COMPILE_CACHE) run(src, env); // fills the cache
+  const runs: Record<string, { wall: number; steps: number[] }[]> = {};
+  for (const [k] of kinds) runs[k] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const [k, src] of [['Node alone', empty], ...Object.entries(builds).map(([b, e]) => [b, script(e)])]) {
+    for (const [k, src, env] of kinds) {
       const t0 = performance.now();
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', src]).toString();
+      const out = run(src, env);
       runs[k].push({ wall: performance.now() - t0, steps: JSON.parse(out) as number[] });
     }
   }
-  console.log(`${cpuInfo().line}; Node ${process.version}; ${rounds} alternating rounds, medians; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const version = execFileSync(node, ['--version']).toString().trim();
+  console.log(`${cpuInfo().line}; Node ${version}; ${rounds} alternating rounds, medians; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('| process | wall ms | import ms | loadModel ms | first predict ms | in-process sum ms | minor page faults |\n|---|---|---|---|---|---|---|');
   for (const [k, rs] of Object.entries(runs)) {
     const step = (j: number) => median(rs.map((x) => x.steps[j]));
     const cells = k === 'Node alone' ? ['—', '—', '—', '—'] : [0, 1, 2, 3].map((j) => step(j).toFixed(1));
-    console.log(`| ${k === 'this' ? 'this build' : k === 'other' ? other : k} | ${median(rs.map((x) => x.wall)).toFixed(0)} | ${cells.join(' | ')} | ${step(4).toFixed(0)} |`);
+    const label = k.replace(/^this\b/, 'this build').replace(/^other\b/, other);
+    console.log(`| ${label} | ${median(rs.map((x) => x.wall)).toFixed(0)} | ${cells.join(' | ')} | ${step(4).toFixed(0)} |`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
