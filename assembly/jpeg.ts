@@ -20,14 +20,17 @@ const ZIGZAG = memory.data<u8>([
 // A Huffman table as src/io/jpeg.ts lays it out (i32s): LOOKUP_SIZE entries indexed by the next LOOKUP_BITS
 // bits, (length << 8) | symbol for codes up to LOOKUP_BITS long, else 0; then maxcode[0..16] (the largest
 // code of each length, -1 if none) and valptr[0..16] (index in the symbols of a length's first code minus
-// that code); then the symbols.
+// that code); then the symbols; then, for AC, LOOKUP_SIZE entries (value << 16) | (run << 8) | bits used
+// where the next LOOKUP_BITS bits hold a whole code and its value's bits (value: the signed coefficient),
+// else 0.
 const LOOKUP_BITS = 9;
 const LOOKUP_SIZE = 1 << LOOKUP_BITS;
 const MAXCODE = LOOKUP_SIZE;
 const VALPTR = MAXCODE + 17;
 const SYMBOLS = VALPTR + 17;
+const FAST_AC = SYMBOLS + 256;
 
-export function jpeg_huffman_ints(): i32 { return SYMBOLS + 256; }
+export function jpeg_huffman_ints(): i32 { return FAST_AC + LOOKUP_SIZE; }
 
 // A component of the scan, in i32s: h, v, quantization table (64 i32, zig-zag order as in the file), DC table, AC table,
 // plane (bytes, `stride` a row), stride, blocks per line and per column that reach the image (others are
@@ -100,6 +103,23 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bo
       }
       b |= v << <u64>(56 - n);
       n += 8;
+    }
+    // an AC coefficient whose code and value fit the lookahead: one lookup (as the steps below would give,
+    // their two checks for bits that were not data made at once)
+    if (k != 0) {
+      const f = load<i32>(t + ((<usize>FAST_AC + <usize>(b >>> <u64>(64 - LOOKUP_BITS))) << 2));
+      if (f != 0) {
+        const used = f & 0xff;
+        b <<= <u64>used; n -= used;
+        if (n < ph) break;
+        k += (f >> 8) & 15;
+        if (k < 64) {
+          const z = <usize>load<u8>(ZIGZAG + k);
+          store<i32>(zz + ((((z & 7) << 3) | (z >> 3)) << 2), (f >> 16) * load<i32>(q + (<usize>k << 2)));
+        }
+        if (++k >= 64) { ok = true; break; }
+        continue;
+      }
     }
     // the symbol: its code from the lookup, or (codes longer than LOOKUP_BITS) by the canonical limits
     let sym: i32 = -1, len = 0;

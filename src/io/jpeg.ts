@@ -16,7 +16,7 @@ export interface DecodedJpeg { width: number; height: number; data: Uint8Array; 
  */
 export const FAST_JPEG_MAX_MEGAPIXELS = Math.min(16, IMAGE_MAX_MEGAPIXELS);
 
-const LOOKUP_BITS = 9; // assembly/jpeg.ts' layout of a table: lookup, maxcode[17], valptr[17], symbols
+const LOOKUP_BITS = 9; // assembly/jpeg.ts' layout of a table: lookup, maxcode[17], valptr[17], symbols, fast AC
 
 /** A Huffman table in the kernels' layout from a DHT's 16 code-length counts and its symbols; null where jpeg-js refuses it. */
 function huffmanTable(counts: Uint8Array, symbols: Uint8Array, ints: number): Int32Array | null {
@@ -42,6 +42,16 @@ function huffmanTable(counts: Uint8Array, symbols: Uint8Array, ints: number): In
     code <<= 1;
   }
   t.set(symbols, sym);
+  // fast AC: where the next LOOKUP_BITS bits hold a whole code and its value's bits, (value << 16) | (run << 8)
+  // | bits used, value the signed coefficient (JPEG's EXTEND); 0 elsewhere (the kernel then decodes step by step)
+  const fast = sym + 256;
+  for (let i = 0; i < lookup; i++) {
+    const len = t[i] >> 8, rs = t[i] & 0xff, size = rs & 15;
+    if (len === 0 || size === 0 || len + size > LOOKUP_BITS) continue;
+    const bits = (i >> (LOOKUP_BITS - len - size)) & ((1 << size) - 1);
+    const value = bits >= 1 << (size - 1) ? bits : bits - (1 << size) + 1;
+    t[fast + i] = (value << 16) | ((rs >> 4) << 8) | (len + size);
+  }
   return t;
 }
 
