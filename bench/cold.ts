@@ -35,10 +35,17 @@ try {
     `console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2, t3 - t0, f()]));`;
   const empty = 'console.log(JSON.stringify([0, 0, 0, 0, process.resourceUsage().minorPageFault]));';
   const cacheDir = path.join(dir, 'compile-cache');
-  const kinds: [string, string, NodeJS.ProcessEnv][] = [['Node alone', empty, process.env]];
+  const version = execFileSync(node, ['--version']).toString().trim();
+  const [major, minor] = version.slice(1).split('.').map(Number);
+  if (compileCache && (major < 22 || (major === 22 && minor < 1))) {
+    console.warn(`--compile-cache: Node ${version} has no module compile cache (22.1+): its rows measure the same as the others`);
+  }
+  const plain: NodeJS.ProcessEnv = { ...process.env };
+  delete plain.NODE_COMPILE_CACHE; // the rows without the cache, whatever the caller's environment
+  const kinds: [string, string, NodeJS.ProcessEnv][] = [['Node alone', empty, plain]];
   for (const [b, e] of Object.entries(builds)) {
-    kinds.push([b, script(e), process.env]);
-    if (compileCache) kinds.push([`${b}, compile cache`, script(e), { ...process.env, NODE_COMPILE_CACHE: cacheDir }]);
+    kinds.push([b, script(e), plain]);
+    if (compileCache) kinds.push([`${b}, compile cache`, script(e), { ...plain, NODE_COMPILE_CACHE: cacheDir }]);
   }
   const run = (src: string, env: NodeJS.ProcessEnv) => execFileSync(node, ['--input-type=module', '-e', src], { env }).toString();
   if (compileCache) for (const [, src, env] of kinds) if (env.NODE_COMPILE_CACHE) run(src, env); // fills the cache
@@ -51,7 +58,6 @@ try {
       runs[k].push({ wall: performance.now() - t0, steps: JSON.parse(out) as number[] });
     }
   }
-  const version = execFileSync(node, ['--version']).toString().trim();
   console.log(`${cpuInfo().line}; Node ${version}; ${rounds} alternating rounds, medians; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('| process | wall ms | import ms | loadModel ms | first predict ms | in-process sum ms | minor page faults |\n|---|---|---|---|---|---|---|');
   for (const [k, rs] of Object.entries(runs)) {

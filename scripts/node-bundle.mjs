@@ -3,20 +3,24 @@
 // stay imports. Whitespace and syntax are minified, names are not, so stack traces still name functions.
 // Node loads and parses one module instead of ~85, which halves `import('simdnet')` (see README, "Cold start").
 // fflate (PNG's inflate and deflate) is evaluated on first use instead of at import: its module builds its
-// Huffman tables and probes TextDecoder when it loads, ~5 ms and ~260 page faults of a cold import here that
+// Huffman tables and probes TextDecoder when it loads, 5–8 ms and 150–260 page faults of a cold import here that
 // a process reading no PNG never needs (esbuild runs a require()d module's body on the first require).
 // It sits in dist/src/bundle/ so the paths it computes from import.meta.url (the kernels in dist/wasm/, the
 // image-decoding worker's modules in dist/src/) resolve as they do from dist/src/<folder>/. package.json's
 // "node" condition and require.cjs point to it; every other host keeps the modules.
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
-/** fflate/browser's imports (png.ts': Unzlib, zlibSync) through a proxy that requires the module when first called. */
+/**
+ * fflate/browser's imports (png.ts': Unzlib, zlibSync) through a proxy that requires the module when first called
+ * (its CommonJS build then, whole: parsed at import, run on first use).
+ */
 const lazyFflate = {
   name: 'lazy-fflate',
   setup(build) {
     build.onResolve({ filter: /^fflate\/browser$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: 'fflate/browser', namespace: 'lazy' }));
     build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      resolveDir: process.cwd(),
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)), // the package root, wherever the build runs from
       // a name png.ts imports that is missing here fails the build ("No matching export")
       contents: `let m; const load = () => (m ??= require('fflate/browser'));
 export class Unzlib { constructor(...a) { return new (load().Unzlib)(...a); } }

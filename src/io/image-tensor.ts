@@ -11,7 +11,7 @@ export interface ImageToTensorOptions {
   size?: [number, number];
   /** 3 (default) or 1. */
   channels?: 1 | 3;
-  /** What errors call images given as bytes (an upload's name); default '<bytes>', in a list 'image i (bytes)'. */
+  /** What errors call images given as bytes (an upload's name); default '<bytes>', in a list of several 'image i (bytes)' (or '<name> i (bytes)'). */
   name?: string;
 }
 
