@@ -79,6 +79,16 @@ function extend(v: i32, n: i32): i32 {
 
 // ---- one block -----------------------------------------------------------------------------------------
 
+// Coefficient k (zig-zag order) of value v, dequantized by q, into the transposed block zz; past the 64th
+// jpeg-js writes nowhere (its zig-zag table has no entry there).
+// @ts-ignore: decorator
+@inline
+function putCoefficient(zz: usize, q: usize, k: i32, v: i32): void {
+  if (k >= 64) return;
+  const z = <usize>load<u8>(ZIGZAG + k); // row * 8 + column
+  store<i32>(zz + ((((z & 7) << 3) | (z >> 3)) << 2), v * load<i32>(q + (<usize>k << 2)));
+}
+
 // The coefficients of one block, dequantized by q (64 i32, zig-zag order), into zz (64 i32, zeroed here)
 // transposed — coefficient (row, column) at column * 8 + row, so the inverse DCT's first pass (along rows)
 // runs four rows at a time in SIMD lanes — with the DC predictor at pred (an i32, updated); false if the
@@ -113,10 +123,7 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bo
         b <<= <u64>used; n -= used;
         if (n < ph) break;
         k += (f >> 8) & 15;
-        if (k < 64) {
-          const z = <usize>load<u8>(ZIGZAG + k);
-          store<i32>(zz + ((((z & 7) << 3) | (z >> 3)) << 2), (f >> 16) * load<i32>(q + (<usize>k << 2)));
-        }
+        putCoefficient(zz, q, k, f >> 16);
         if (++k >= 64) { ok = true; break; }
         continue;
       }
@@ -161,11 +168,7 @@ function decodeBlock(zz: usize, pred: usize, dc: usize, ac: usize, q: usize): bo
       k += 16;                                 // sixteen zeros
     } else {
       k += sym >> 4;
-      // past the 64th coefficient jpeg-js writes nowhere (its zig-zag table has no entry there)
-      if (k < 64) {
-        const z = <usize>load<u8>(ZIGZAG + k); // row * 8 + column
-        store<i32>(zz + ((((z & 7) << 3) | (z >> 3)) << 2), extend(v, s) * load<i32>(q + (<usize>k << 2)));
-      }
+      putCoefficient(zz, q, k, extend(v, s));
       k++;
     }
     if (k >= 64) { ok = true; break; }

@@ -11,12 +11,6 @@ import { decodeImage, readImage, resize, toFloat, type Image } from '../../src/i
 import { concatBytes, greyRows, pngChunk, pngOf, withExifOrientation, withJpegSize } from './image-bytes.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -131,16 +125,16 @@ describe('decodeImage: formats', () => {
 
   it('PGM P5 8-bit', () => {
     const pixels = Uint8Array.from([0, 1, 2, 3, 100, 101, 254, 255, 7, 8, 9, 10]);
-    const img = decodeImage(concat(ascii('P5\n4 3\n255\n'), pixels), 'a.pgm', { channels: 1 });
+    const img = decodeImage(concatBytes(ascii('P5\n4 3\n255\n'), pixels), 'a.pgm', { channels: 1 });
     expect([img.width, img.height, img.channels]).toEqual([4, 3, 1]);
     expect(Array.from(img.data)).toEqual(Array.from(pixels));
   });
 
   it('PGM P5 16-bit big-endian: value >> 8, as OpenCV reads it (checked with OpenCV 4.6.0)', () => {
-    const bytes = concat(ascii('P5 3 1 65535\n'), Uint8Array.from([0x12, 0x34, 0xff, 0xff, 0x00, 0xff]));
+    const bytes = concatBytes(ascii('P5 3 1 65535\n'), Uint8Array.from([0x12, 0x34, 0xff, 0xff, 0x00, 0xff]));
     expect(Array.from(decodeImage(bytes, 'a16.pgm', { channels: 1 }).data)).toEqual([0x12, 0xff, 0x00]);
     // maxval is not used to rescale: a 10-bit image comes out dark, as in OpenCV.
-    const tenBit = concat(ascii('P5\n2 1\n1023\n'), Uint8Array.from([0x03, 0xff, 0x02, 0x80]));
+    const tenBit = concatBytes(ascii('P5\n2 1\n1023\n'), Uint8Array.from([0x03, 0xff, 0x02, 0x80]));
     expect(Array.from(decodeImage(tenBit, 'a10.pgm', { channels: 1 }).data)).toEqual([3, 2]);
   });
 
@@ -153,7 +147,7 @@ describe('decodeImage: formats', () => {
 
   it('PGM maxval < 255: P2 stretched to floor(v * 255 / maxval), P5 kept as is, as OpenCV does', () => {
     expect(Array.from(decodeImage(ascii('P2\n3 1\n15\n0 7 15\n'), 'p2.pgm', { channels: 1 }).data)).toEqual([0, 119, 255]);
-    expect(Array.from(decodeImage(concat(ascii('P5\n3 1\n15\n'), Uint8Array.from([0, 7, 15])), 'p5.pgm', { channels: 1 }).data))
+    expect(Array.from(decodeImage(concatBytes(ascii('P5\n3 1\n15\n'), Uint8Array.from([0, 7, 15])), 'p5.pgm', { channels: 1 }).data))
       .toEqual([0, 7, 15]);
   });
 
@@ -163,7 +157,7 @@ describe('decodeImage: formats', () => {
   });
 
   it('grey sources become 3 identical channels by default (OpenCV IMREAD_COLOR)', () => {
-    const img = decodeImage(concat(ascii('P5\n2 1\n255\n'), Uint8Array.from([9, 200])), 'a.pgm');
+    const img = decodeImage(concatBytes(ascii('P5\n2 1\n255\n'), Uint8Array.from([9, 200])), 'a.pgm');
     expect(img.channels).toBe(3);
     expect(Array.from(img.data)).toEqual([9, 9, 9, 200, 200, 200]);
   });
@@ -188,10 +182,10 @@ describe('decodeImage / readImage: errors name the file and the reason', () => {
   });
 
   it('truncated P5 data', () => {
-    const bytes = concat(pgmHeader, new Uint8Array(5000));
+    const bytes = concatBytes(pgmHeader, new Uint8Array(5000));
     expect(() => decodeImage(bytes, 'faces/A/0003.pgm')).toThrow(
       'decodeImage: faces/A/0003.pgm: truncated P5 data: expected 10304 bytes of pixels, found 5000');
-    const sixteen = concat(ascii('P5\n2 2\n65535\n'), new Uint8Array(7));
+    const sixteen = concatBytes(ascii('P5\n2 2\n65535\n'), new Uint8Array(7));
     expect(() => decodeImage(sixteen, 'b.pgm')).toThrow('b.pgm: truncated P5 data: expected 8 bytes of pixels, found 7');
   });
 
@@ -226,7 +220,7 @@ describe('decodeImage / readImage: errors name the file and the reason', () => {
 
   it('readImage: reads a file; ENOENT, directories and decode errors say so', async () => {
     const good = join(dir, 'ok.pgm');
-    await writeFile(good, concat(ascii('P5\n2 1\n255\n'), Uint8Array.from([3, 4])));
+    await writeFile(good, concatBytes(ascii('P5\n2 1\n255\n'), Uint8Array.from([3, 4])));
     const img = await readImage(good);
     expect([img.width, img.height, img.channels]).toEqual([2, 1, 3]);
     expect(Array.from(img.data)).toEqual([3, 3, 3, 4, 4, 4]);
@@ -234,7 +228,7 @@ describe('decodeImage / readImage: errors name the file and the reason', () => {
     await expect(readImage('faces/x.jpg')).rejects.toThrow(/^readImage: no such file faces\/x\.jpg$/);
     await expect(readImage(dir)).rejects.toThrow(`readImage: ${dir}: is a directory, not an image file`);
     const cut = join(dir, '0003.pgm');
-    await writeFile(cut, concat(pgmHeader, new Uint8Array(5000)));
+    await writeFile(cut, concatBytes(pgmHeader, new Uint8Array(5000)));
     await expect(readImage(cut)).rejects.toThrow(`readImage: ${cut}: truncated P5 data: expected 10304 bytes of pixels, found 5000`);
     const empty = join(dir, 'empty.png');
     await writeFile(empty, new Uint8Array(0));
