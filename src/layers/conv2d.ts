@@ -1,7 +1,8 @@
 // Conv2D (NHWC, kernel [KH, KW, Cin, Cout]). Every pass is one implicit-im2col GEMM (see assembly/conv.ts):
 // forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
-// Winograd's F(m×m, 3×3) instead, chosen per pass at allocation (see winograd.ts).
+// Winograd's F(m×m, 3×3) instead, chosen per pass at allocation — and, for inference calls of few images,
+// per call size (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
@@ -65,6 +66,8 @@ export class Conv2D extends Layer {
   // Winograd passes (null: GEMM) and what each pass chose
   private wForward: WinogradPass | null = null;
   private wBackward: WinogradPass | null = null;
+  /** Inference calls of at most upTo images that run another forward algorithm than wForward (null: GEMM). */
+  private smallForward: { upTo: number; pass: WinogradPass | null }[] = [];
   /** The algorithm of each pass and the timings it was chosen by (set by allocation). */
   convChoice: { forward: PassChoice; backwardData: PassChoice | null } | null = null;
 
@@ -142,7 +145,8 @@ export class Conv2D extends Layer {
     }
     this.chooseAlgorithms(maxBatch, training);
     const keep = (floats: number, what: string) => this.buffer(floats, what);
-    this.packedKernel = this.wForward ? null : new PackedMatrix(this.rt, cout, kh * kw * cin, keep, 'kernel');
+    const gemmForward = !this.wForward || this.smallForward.some((s) => s.pass === null);
+    this.packedKernel = gemmForward ? new PackedMatrix(this.rt, cout, kh * kw * cin, keep, 'kernel') : null;
     this.packedFlipped = null;
     if (training && !this.wBackward) {
       this.allocateGemmBackward(maxBatch);
@@ -184,6 +188,7 @@ export class Conv2D extends Layer {
    */
   private chooseAlgorithms(maxBatch: number, training: boolean): void {
     this.wForward = this.wBackward = null;
+    this.smallForward = [];
     const geo = this.winogradGeometry();
     const rt = this.rt, k = rt.k;
     const [kernel] = this.params;
@@ -217,7 +222,7 @@ export class Conv2D extends Layer {
         let xp = x();
         if (this.xPadded) { k.spread_nhwc(this.xPadded, xp, images, g.h, g.w, g.cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1); xp = this.xPadded; }
         k.gemm(this.y, cout, xp, this.windows, this.taps, kernel.offset, cout, 1, images * ho * wo, cout, kernel.size / cout, GEMM_BIAS | GEMM_RELU, bias(), rt.gemmScratch);
-      }, trial(g, kernel.offset, this.y, x));
+      }, trial(g, kernel.offset, this.y, x), maxBatch);
       let backwardData: PassChoice | null = null;
       if (training) {
         const b = geo.backwardData;
@@ -237,6 +242,15 @@ export class Conv2D extends Layer {
     if (this.convChoice.forward.algorithm !== 'gemm') this.wForward = new WinogradPass(rt, geo.forward, this.convChoice.forward.algorithm, keep);
     const bd = this.convChoice.backwardData;
     if (bd && bd.algorithm !== 'gemm') this.wBackward = new WinogradPass(rt, geo.backwardData, bd.algorithm, keep);
+    // the passes of small inference calls: their filters are transformed (or packed) only if such a call comes
+    this.smallForward = this.convChoice.forward.small.map(({ upTo, algorithm }) =>
+      ({ upTo, pass: algorithm === 'gemm' ? null : new WinogradPass(rt, geo.forward, algorithm, keep) }));
+  }
+
+  /** The forward pass of a call of n images: training keeps the plan's pick; inference calls of few images may not. */
+  private forwardPass(n: number, training: boolean): WinogradPass | null {
+    if (!training) for (const s of this.smallForward) if (n <= s.upTo) return s.pass;
+    return this.wForward;
   }
 
   forward(x: number, n: number, training: boolean): number {
@@ -245,7 +259,8 @@ export class Conv2D extends Layer {
     const [ho, wo, cout] = this.image(this.outputShape);
     const [kernel, bias] = this.params;
     const input = x;
-    if (this.xPadded && (training || !this.wForward)) {
+    const wf = this.forwardPass(n, training);
+    if (this.xPadded && (training || !wf)) {
       rt.k.spread_nhwc(this.xPadded, x, n, h, w, cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1);
       x = this.xPadded;
     }
@@ -253,7 +268,6 @@ export class Conv2D extends Layer {
     const m = n * ho * wo;
     // ReLU is fused into the GEMM's store (or Winograd's output transform); other activations run as a pass over the output
     const relu = this.activation === 'relu' ? GEMM_RELU : 0;
-    const wf = this.wForward;
     if (wf) {
       // the filter is transformed once per weight version: training changes it every step
       if (training || wf.version !== kernel.version) wf.transform(kernel.offset, kernel.version);

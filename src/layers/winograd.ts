@@ -1,6 +1,7 @@
 // Winograd convolutions for Conv2D's 3×3 stride-1 passes (assembly/winograd.ts): one pass's buffers and
-// calls, and the choice of algorithm per pass — by timing each candidate once per geometry (cached for
-// the process), or forced with SIMDNET_CONV. The arithmetic is in the kernels; this file only decides.
+// calls, and the choice of algorithm per pass — by a cost model (per image; for inference calls of few images,
+// per call size), by timing each candidate once per geometry (cached for the process), or forced with
+// SIMDNET_CONV. The arithmetic is in the kernels; this file only decides.
 import type { Runtime } from '../runtime/wasm.js';
 import { ukernelBits } from '../runtime/ukernels.js';
 import { parallelFor } from '../threads/index.js';
@@ -117,8 +118,17 @@ export class WinogradPass {
   }
 }
 
-/** What a pass chose and the timings it chose by (ms for `images` images on one thread; none when forced). */
-export interface PassChoice { algorithm: ConvAlgorithm; ms: Record<string, number>; images: number }
+/**
+ * What a pass chose and the timings it chose by (ms for `images` images on one thread; none when forced).
+ * `small`: inference calls of few images (a served request) that run another algorithm — calls of at most
+ * `upTo` images run the first entry whose bound they meet, larger calls `algorithm` (ascending; often empty).
+ */
+export interface PassChoice {
+  algorithm: ConvAlgorithm;
+  ms: Record<string, number>;
+  images: number;
+  small: { upTo: number; algorithm: ConvAlgorithm }[];
+}
 
 const chosen = new Map<string, PassChoice>();
 
@@ -137,11 +147,50 @@ const efficiency = (k: number): number => k / (k + 8);
  * transforms (about 6 multiply-add equivalents per channel and transform point; channel counts that are
  * not a multiple of 4 go through a staging copy, about 4 times that).
  */
-function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
+export function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
   if (a === 'gemm') return (9 * g.ho * g.wo * g.cin * g.cout) / efficiency(9 * g.cin);
   const tiles = Math.ceil(g.ho / a) * Math.ceil(g.wo / a), points = (a + 2) ** 2;
   const transform = (c: number) => 6 * (c % 4 ? 4 : 1) * c;
   return points * tiles * ((g.cin * g.cout) / efficiency(g.cin) + transform(g.cin) + transform(g.cout));
+}
+
+/**
+ * Multiply-add equivalents per float of filter a call streams from memory. Each call reads its pass's whole
+ * filter once — GEMM's packed kernel (9·Cin·Cout floats) or the transformed one ((m+2)²·Cin·Cout) — while the
+ * products run; a call of few images is bound by that read. Fitted on the lab CNN at one image (AMD Zen 5,
+ * 2026-12-01, steady state): conv2d_5's F(4×4) filter, 2.36 MB, took 94 µs where its products model to 26 µs
+ * (≈ 25 GB/s), and on every 3×3 layer max(products, 4 × filter floats) ranks the three candidates as measured
+ * but for near-ties (bench/RESULTS.md, "Fifth session").
+ */
+const FILTER_READ = 4;
+
+/** Floats of filter a call of the pass reads. */
+const filterFloats = (g: ConvGeometry, a: ConvAlgorithm): number => (a === 'gemm' ? 9 : (a + 2) ** 2) * g.cin * g.cout;
+
+/** Calls of more images than this are bound by their products for any candidate (far past the filter read). */
+const SMALL_CALLS = 1024;
+
+/**
+ * The per-call refinement of the cost model's pick, for inference: a call of n images costs about
+ * max(n · modelCost, FILTER_READ · filter floats), so the per-image pick (F(4×4): the most filter per product)
+ * can lose to GEMM or F(2×2) below some n. Returns the calls of up to `maxImages` images that run another
+ * algorithm, as ascending bounds; ties keep the per-image pick. A function of geometry and n only: a call of
+ * n images gives the same bits in every process, on every thread count, whatever ran before it.
+ */
+export function smallCallChoices(g: ConvGeometry, candidates: readonly ConvAlgorithm[], pick: ConvAlgorithm, maxImages: number):
+  { upTo: number; algorithm: ConvAlgorithm }[] {
+  const perImage = new Map(candidates.map((a) => [a, modelCost(g, a)]));
+  const read = new Map(candidates.map((a) => [a, FILTER_READ * filterFloats(g, a)]));
+  const steps: { upTo: number; algorithm: ConvAlgorithm }[] = [];
+  for (let n = 1; n <= Math.min(maxImages, SMALL_CALLS); n++) {
+    const cost = (a: ConvAlgorithm) => Math.max(n * perImage.get(a)!, read.get(a)!);
+    const best = candidates.reduce((x, y) => (cost(y) < cost(x) ? y : x), pick);
+    if (best === pick) break; // costs are linear in n past the reads: once the pick wins it keeps winning
+    const last = steps[steps.length - 1];
+    if (last && last.algorithm === best) last.upTo = n;
+    else steps.push({ upTo: n, algorithm: best });
+  }
+  return steps;
 }
 
 /** Milliseconds of one run: the best of five after two warm-up runs (V8 tiers Wasm up on the way). */
@@ -160,22 +209,23 @@ function timeRun(run: () => void): number {
  * The algorithm of one pass. `gemm` runs the GEMM path once; `winograd(m)` returns a run of F(m×m) with its
  * filter transformed (and a release of its temporary buffers). Every candidate is timed on the calling thread,
  * once per key; the cost model's pick stands unless it timed OVERRULE times slower than the fastest. The
- * same algorithm then serves every thread count.
+ * same algorithm then serves every thread count. Under 'auto', inference calls of up to `smallUpTo` images
+ * may get their own pick (smallCallChoices; 0: none, as for training's passes).
  */
 export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: number, gemm: () => void,
-  winograd: (m: number) => { run: () => void; release: () => void }): PassChoice {
+  winograd: (m: number) => { run: () => void; release: () => void }, smallUpTo = 0): PassChoice {
   const setting = convSetting();
   const tiles = WINOGRAD_TILES.filter((m) => WinogradPass.fits(rt, g, m) && (m !== 6 || setting === 'winograd6'));
-  if (setting === 'gemm' || tiles.length === 0) return { algorithm: 'gemm', ms: {}, images };
+  if (setting === 'gemm' || tiles.length === 0) return { algorithm: 'gemm', ms: {}, images, small: [] };
   const fixed = /^winograd(\d)$/.exec(setting);
   if (fixed) {
     const m = Number(fixed[1]) as 2 | 4 | 6;
-    if (tiles.includes(m)) return { algorithm: m, ms: {}, images };
+    if (tiles.includes(m)) return { algorithm: m, ms: {}, images, small: [] };
   }
   const candidates: ConvAlgorithm[] = setting === 'winograd' ? [...tiles] : ['gemm', ...tiles];
   const modelled = candidates.reduce((x, y) => (modelCost(g, y) < modelCost(g, x) ? y : x));
   // the default: deterministic — timings on a shared machine would let a seeded run's bits differ by process
-  if (setting === 'auto') return { algorithm: modelled, ms: {}, images };
+  if (setting === 'auto') return { algorithm: modelled, ms: {}, images, small: smallCallChoices(g, candidates, modelled, smallUpTo) };
   const full = `${rt.flavour}|${setting}|${key}|${images}`;
   const cached = chosen.get(full);
   if (cached) return cached;
@@ -187,7 +237,7 @@ export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: nu
   }
   const t = (a: ConvAlgorithm) => ms[algorithmName(a)];
   const fastest = candidates.reduce((x, y) => (t(y) < t(x) ? y : x));
-  const choice = { algorithm: t(modelled) > OVERRULE * t(fastest) ? fastest : modelled, ms, images };
+  const choice = { algorithm: t(modelled) > OVERRULE * t(fastest) ? fastest : modelled, ms, images, small: [] };
   chosen.set(full, choice);
   return choice;
 }

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { Conv2D } from '../../src/layers/conv2d.js';
-import { setConvAlgorithm, type ConvSetting } from '../../src/layers/winograd.js';
+import { modelCost, setConvAlgorithm, smallCallChoices, type ConvAlgorithm, type ConvGeometry, type ConvSetting } from '../../src/layers/winograd.js';
 import { LayerHarness, maxRelError, rand } from '../helpers.js';
 import { checkLayer, reluKink } from './fd.js';
 
@@ -20,6 +20,18 @@ function runWith(setting: ConvSetting, args: ConstructorParameters<typeof Conv2D
     return { run: h.run(x, dy), choice: layer.convChoice };
   } finally { h.dispose(); }
 }
+
+/**
+ * Plans m's buffers for calls of up to n images, training included, under `setting`: the algorithms are chosen
+ * when a plan is made (lazily, by the first call that needs a bigger one), so a model built under a setting but
+ * first used after another was set would run the other.
+ */
+async function planUnder(m: sn.Sequential, setting: ConvSetting, n: number): Promise<void> {
+  await m.predict(sn.tensor(new Float32Array(m.inputShape.reduce((a, b) => a * b)), [1, ...m.inputShape])); // allocates the weights
+  const prev = setConvAlgorithm(setting);
+  try { (m as unknown as { net: { ensurePlan(n: number, training: boolean): unknown } }).net.ensurePlan(n, true); } finally { setConvAlgorithm(prev); }
+}
+const forwardAlgorithm = (m: sn.Sequential) => (m.layers[0] as Conv2D).convChoice?.forward.algorithm;
 
 const LAYERS: [ConstructorParameters<typeof Conv2D>[0], number[]][] = [
   [{ filters: 6, kernelSize: 3, activation: 'relu' }, [11, 9, 5]],
@@ -73,18 +85,19 @@ describe('Conv2D on the Winograd path', () => {
   });
 
   it('transforms the filter again when the weights change (setWeights, an optimizer step)', async () => {
-    const build = (setting: ConvSetting) => {
-      setConvAlgorithm(setting);
+    const build = async (setting: ConvSetting) => {
       const m = sn.sequential({ seed: 3 });
       m.add(sn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 4] }));
       m.add(sn.layers.flatten());
       m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
       m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      await planUnder(m, setting, 16);
       return m;
     };
     const x = sn.tensor(rand(16 * 576, 5, 0, 1), [16, 12, 12, 4]);
     const y = sn.utils.toCategorical(Int32Array.from({ length: 16 }, (_, i) => i % 3), 3);
-    const g = build('gemm'), w = build('winograd4');
+    const g = await build('gemm'), w = await build('winograd4');
+    expect([forwardAlgorithm(g), forwardAlgorithm(w)]).toEqual(['gemm', 4]);
     const same = async () => expect(maxRelError((await w.predict(x)).data, (await g.predict(x)).data)).toBeLessThanOrEqual(1e-5);
     await same();
     const weights = g.getWeights().map((t) => sn.tensor(t.data.map((v) => v * 1.5), [...t.shape]));
@@ -92,7 +105,65 @@ describe('Conv2D on the Winograd path', () => {
     await same();
     for (const m of [g, w]) await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 1 });
     await same();
+    expect([forwardAlgorithm(g), forwardAlgorithm(w)]).toEqual(['gemm', 4]); // no call re-planned them
     g.dispose(); w.dispose();
+  });
+
+  it('gives inference calls of few images their own pick where the per-image pick reads much more filter', () => {
+    const geo = (h: number, cin: number, cout: number): ConvGeometry => ({ h, w: h, cin, ho: h - 2, wo: h - 2, cout, padTop: 0, padLeft: 0 });
+    const all: ConvAlgorithm[] = ['gemm', 2, 4];
+    const pick = (g: ConvGeometry) => all.reduce((x, y) => (modelCost(g, y) < modelCost(g, x) ? y : x));
+    // the lab CNN's last convolution (3×3 output): one image runs F(2×2), whose filter is 1.0 MB against F(4×4)'s 2.4 MB
+    const last = geo(5, 128, 128);
+    expect(pick(last)).toBe(4);
+    expect(smallCallChoices(last, all, 4, 32)).toEqual([{ upTo: 1, algorithm: 2 }]);
+    // its second (38×38 output): the products dominate from one image on
+    expect(smallCallChoices(geo(40, 32, 32), all, pick(geo(40, 32, 32)), 32)).toEqual([]);
+    // wide channels on a 2×2 output: one F(4×4) tile or one F(2×2) tile per image; GEMM reads the least filter
+    // (9 against 16 and 36 floats per channel pair), so it serves the smallest calls, and the pick the large ones
+    const wide = geo(4, 512, 512);
+    const steps = smallCallChoices(wide, all, pick(wide), 64);
+    expect(steps[0]).toEqual({ upTo: steps[0].upTo, algorithm: 'gemm' });
+    for (let i = 1; i < steps.length; i++) expect(steps[i].upTo).toBeGreaterThan(steps[i - 1].upTo);
+    expect(steps.every((s) => s.algorithm !== pick(wide))).toBe(true);
+    expect(steps[steps.length - 1].upTo).toBeLessThan(64);
+    // a function of the call's image count only: a smaller plan gives a prefix of the same answer
+    expect(smallCallChoices(wide, all, pick(wide), steps[0].upTo)).toEqual([steps[0]]);
+    expect(smallCallChoices(wide, all, pick(wide), 0)).toEqual([]);
+  });
+
+  it('runs a one-image inference call on its own pick, the same bits whatever ran before, near the batch pick', async () => {
+    const build = () => {
+      const m = sn.sequential({ seed: 5 });
+      m.add(sn.layers.conv2d({ filters: 128, kernelSize: 3, activation: 'relu', inputShape: [5, 5, 128] }));
+      m.add(sn.layers.flatten());
+      m.add(sn.layers.dense({ units: 4, activation: 'softmax' }));
+      m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      return m;
+    };
+    const auto = build(), f2 = build(), f4 = build();
+    await planUnder(f2, 'winograd2', 3);
+    await planUnder(f4, 'winograd4', 3);
+    const x = sn.tensor(rand(3 * 3200, 8, 0, 1), [3, 5, 5, 128]);
+    const one = sn.tensor(x.data.slice(0, 3200), [1, 5, 5, 128]);
+    const bits = (t: sn.Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex');
+    // auto, the default: its first call plans for one image, inference only; the next for three
+    const single = await auto.predict(one), batch = await auto.predict(x);
+    for (const m of [f2, f4]) m.setWeights(auto.getWeights());
+    const choice = (auto.layers[0] as Conv2D).convChoice!.forward;
+    expect(choice.algorithm).toBe(4);
+    expect(choice.small).toEqual([{ upTo: 1, algorithm: 2 }]);
+    expect(bits(single)).toBe(bits(await f2.predict(one))); // the one-image call ran F(2×2)
+    expect(bits(batch)).toBe(bits(await f4.predict(x))); // three images ran F(4×4)
+    expect(bits(single)).not.toBe(bits(await f4.predict(one)));
+    expect(maxRelError(single.data, batch.data.slice(0, 4))).toBeLessThanOrEqual(1e-5);
+    // a training plan replaces the inference one; a one-image inference call still runs F(2×2)
+    const y = sn.utils.toCategorical(Int32Array.from([0, 1, 2]), 4);
+    await auto.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, seed: 2 });
+    f2.setWeights(auto.getWeights());
+    expect(bits(await auto.predict(one))).toBe(bits(await f2.predict(one)));
+    expect([forwardAlgorithm(f2), forwardAlgorithm(f4)]).toEqual([2, 4]);
+    for (const m of [auto, f2, f4]) m.dispose();
   });
 
   it('refuses an unknown SIMDNET_CONV, naming the variable and the choices', () => {
