@@ -2,9 +2,11 @@
 // uses (jpeg-js, fflate), bundled by esbuild; the packages it imports only when asked (the AFINN word list)
 // stay imports. Whitespace and syntax are minified, names are not, so stack traces still name functions.
 // Node loads and parses one module instead of ~85, which halves `import('simdnet')` (see README, "Cold start").
-// fflate (PNG's inflate and deflate) is evaluated on first use instead of at import: its module builds its
-// Huffman tables and probes TextDecoder when it loads, 5–8 ms and 150–260 page faults of a cold import here that
-// a process reading no PNG never needs (esbuild runs a require()d module's body on the first require).
+// The two decoders a process may never need stay out of it: fflate (PNG's inflate and deflate) and jpeg-js'
+// decoder (JPEGs the Wasm decoder declines: progressive, arithmetic-coded, 12-bit) are required from
+// node_modules on first use (both are dependencies, CommonJS, synchronous to require). Parsing them at import
+// cost ~1.5 ms of a cold import here (33 KB of the bundle), and fflate's module also builds its Huffman tables
+// and probes TextDecoder when it runs (5–8 ms and 150–260 page faults).
 // It sits in dist/src/bundle/ so the paths it computes from import.meta.url (the kernels in dist/wasm/, the
 // image-decoding worker's modules in dist/src/) resolve as they do from dist/src/<folder>/. package.json's
 // "node" condition and require.cjs point to it; every other host keeps the modules.
@@ -12,19 +14,25 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 /**
- * fflate/browser's imports (png.ts': Unzlib, zlibSync) through a proxy that requires the module when first called
- * (its CommonJS build then, whole: parsed at import, run on first use).
+ * Each lazy import through a proxy module that requires the package when first called. The proxy's exports
+ * are the names the sources import: a name missing here fails the build ("No matching export").
  */
-const lazyFflate = {
-  name: 'lazy-fflate',
-  setup(build) {
-    build.onResolve({ filter: /^fflate\/browser$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: 'fflate/browser', namespace: 'lazy' }));
-    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      resolveDir: fileURLToPath(new URL('..', import.meta.url)), // the package root, wherever the build runs from
-      // a name png.ts imports that is missing here fails the build ("No matching export")
-      contents: `let m; const load = () => (m ??= require('fflate/browser'));
-export class Unzlib { constructor(...a) { return new (load().Unzlib)(...a); } }
+const LAZY = {
+  'fflate/browser': `export class Unzlib { constructor(...a) { return new (load().Unzlib)(...a); } }
 export function zlibSync(...a) { return load().zlibSync(...a); }`,
+  'jpeg-js/lib/decoder.js': 'export default function decode(...a) { return load()(...a); }',
+};
+
+const lazyRequire = {
+  name: 'lazy-require',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(LAZY).map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+      contents: `import { createRequire } from 'node:module';
+let m; const load = () => (m ??= createRequire(import.meta.url)(${JSON.stringify(args.path)}));
+${LAZY[args.path]}`,
     }));
   },
 };
@@ -39,6 +47,6 @@ await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [lazyFflate],
+  plugins: [lazyRequire],
   banner: { js: '// simdnet for Node: dist/src/index.js and its modules in one file (scripts/node-bundle.mjs).' },
 });

