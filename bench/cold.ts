@@ -4,12 +4,14 @@
 // --node runs the processes on another Node (e.g. 22 from test/hosts/node22); --compile-cache adds rows with
 // NODE_COMPILE_CACHE set (Node ≥ 22.1 keeps V8's compiled code of the modules on disk), warmed by one
 // unmeasured process first.
-// Each process imports simdnet (the package's Node entry: the bundle), loads the lab model from a folder
-// (this includes loading the kernels) and predicts one image, timing the three steps itself and counting
+// Each process runs an ES module file, as an application's entry is (not `node -e`, whose first import() also
+// starts Node's ES module loader: ≈ 5 ms more under "import" here), that imports simdnet (the package's Node
+// entry: the bundle), loads the lab model from a folder (this includes loading the kernels) and predicts one
+// image, timing the three steps itself and counting
 // its minor page faults (first touches of fresh memory: ≈ 14 µs each on the 2-vCPU VM this project runs
 // on, so they are most of a cold start there). An empty Node process is timed the same way. Medians.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as sn from '../src/index.js';
@@ -47,7 +49,12 @@ try {
     kinds.push([b, script(e), plain]);
     if (compileCache) kinds.push([`${b}, compile cache`, script(e), { ...plain, NODE_COMPILE_CACHE: cacheDir }]);
   }
-  const run = (src: string, env: NodeJS.ProcessEnv) => execFileSync(node, ['--input-type=module', '-e', src], { env }).toString();
+  const files = new Map<string, string>();
+  const run = (src: string, env: NodeJS.ProcessEnv) => {
+    let file = files.get(src);
+    if (!file) writeFileSync(file = path.join(dir, `entry-${files.size}.mjs`), src), files.set(src, file);
+    return execFileSync(node, [file], { env }).toString();
+  };
   if (compileCache) for (const [, src, env] of kinds) if (env.NODE_COMPILE_CACHE) run(src, env); // fills the cache
   const runs: Record<string, { wall: number; steps: number[] }[]> = {};
   for (const [k] of kinds) runs[k] = [];

@@ -87,12 +87,14 @@ async function simdnetCnn(x32: Float32Array, threads = 1): Promise<PeerResult & 
  * Fresh Node processes, in alternating rounds: an empty one (Node's own start), and ones that import simdnet
  * (the package's Node entry, one bundled file — and, for comparison, its ~80 modules unbundled), load a saved
  * lab model and predict one image. Wall ms, medians of 5; and, inside the bundled entry's processes, the
- * three steps as the process timed them (import, loadModel, the first predict) and their sum.
+ * three steps as the process timed them (import, loadModel, the first predict) and their sum. Each process runs
+ * an ES module file, as an application's entry is (`node -e` would count the ES module loader's start under
+ * "import"; bench/cold.ts).
  */
 interface ColdStart { node: number; bundle: number; modules: number; steps: { import: number; loadModel: number; predict: number; sum: number } }
 async function coldStart(): Promise<ColdStart> {
   const { execFileSync } = await import('node:child_process');
-  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const path = await import('node:path');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
   try {
@@ -101,13 +103,14 @@ async function coldStart(): Promise<ColdStart> {
       `const t1 = performance.now(); const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))});` +
       `const t2 = performance.now(); await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 });` +
       `const t3 = performance.now(); console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2]));`;
-    const runs = { node: '0', bundle: script('../src/bundle/index.js'), modules: script('../src/index.js') };
+    const runs = { node: '', bundle: script('../src/bundle/index.js'), modules: script('../src/index.js') };
+    for (const [k, src] of Object.entries(runs)) writeFileSync(path.join(dir, `${k}.mjs`), src);
     const times: Record<keyof typeof runs, number[]> = { node: [], bundle: [], modules: [] };
     const steps: number[][] = [];
     for (let i = 0; i < 5; i++) {
       for (const k of Object.keys(runs) as (keyof typeof runs)[]) {
         const t0 = performance.now();
-        const out = execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', runs[k]]).toString();
+        const out = execFileSync(process.execPath, [...process.execArgv, path.join(dir, `${k}.mjs`)]).toString();
         times[k].push(performance.now() - t0);
         if (k === 'bundle') steps.push(JSON.parse(out) as number[]);
       }

@@ -1,10 +1,13 @@
 // Winograd vs GEMM convolutions on the lab CNN, in one run (issue 14):
-//   node dist/bench/winograd.js [--speed] [--errors] [--curves] [--rounds 7] [--seeds 0-2] [--epochs 20] [--settings gemm,auto]
-// (no section named: all three). One thread throughout unless --threads N.
+//   node dist/bench/winograd.js [--speed] [--one] [--errors] [--curves] [--rounds 7] [--seeds 0-2] [--epochs 20] [--settings gemm,auto]
+// (no section named: all four). One thread throughout unless --threads N.
 //   --speed   the Wasm peak probe; each conv layer's algorithm (chosen by timing at allocation) with its
 //             forward and backward times at batch 32 beside the GEMM path's; lab CNN training and inference
 //             img/s with SIMDNET_CONV=auto vs gemm, alternating rounds, medians; effective GFLOP/s = the
 //             direct convolution's FLOPs ÷ time.
+//   --one     each 3×3 conv layer's forward of one image (an inference call, as a served request makes) under
+//             GEMM, F(2×2) and F(4×4) forced and under auto, whose pick for such a call may differ from its
+//             pick for batches (winograd.ts, smallCallChoices), alternating rounds, medians in µs.
 //   --errors  every conv layer's output, and the softmax output, of a lab CNN trained for a few epochs on the
 //             embedded face set, against a float64 forward and against the GEMM path, per algorithm.
 //   --curves  the lab recipe on the face set over a few seeds, GEMM vs auto: per-epoch validation accuracy
@@ -20,7 +23,7 @@ import { median } from './stats.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
-const sections = ['speed', 'errors', 'curves'].filter((s) => argv.includes(`--${s}`));
+const sections = ['speed', 'one', 'errors', 'curves'].filter((s) => argv.includes(`--${s}`));
 const run = (s: string) => sections.length === 0 || sections.includes(s);
 const threads = Number(opt('threads', '1'));
 const rounds = Number(opt('rounds', '7'));
@@ -66,6 +69,47 @@ function forwardEach(m: sn.Sequential, n: number, training: boolean): number[] {
   const net = netOf(m);
   let x = net.ensurePlan(n, training).input;
   return net.layers.map((l, i) => (x = l.forward(x, n, training, i + 1)));
+}
+
+// ---- one image ----------------------------------------------------------------------------------------------
+
+async function oneImage(): Promise<void> {
+  const rt = runtime();
+  const settings: ConvSetting[] = ['gemm', 'winograd2', 'winograd4', 'auto'];
+  const x1 = lcg(42 * 42 * 3, 777);
+  const runs = await Promise.all(settings.map(async (setting) => {
+    const m = await labModel(setting);
+    const net = netOf(m);
+    rt.f32(net.ensurePlan(32, true).input, x1.length).set(x1);
+    const outs = forwardEach(m, 1, false);
+    return { setting, m, layers: convs(m).filter((l) => l.convChoice).map((l) => {
+      const i = net.layers.indexOf(l);
+      return { l, xin: i === 0 ? net.ensurePlan(32, true).input : outs[i - 1], us: [] as number[] };
+    }) };
+  }));
+  for (let r = 0; r < 20 * rounds + 5; r++) {
+    for (let j = 0; j < runs[0].layers.length; j++) {
+      for (const run of runs) {
+        const { l, xin, us } = run.layers[j];
+        const t0 = performance.now();
+        l.forward(xin, 1, false);
+        if (r >= 5) us.push((performance.now() - t0) * 1000);
+      }
+    }
+  }
+  const rows = runs[0].layers.map(({ l }, j) => {
+    const [h, , cin] = l.inputShape, [ho, , cout] = l.outputShape;
+    const c = runs[3].layers[j].l.convChoice!.forward;
+    const one = c.small.find((s) => s.upTo >= 1)?.algorithm ?? c.algorithm;
+    const row: Record<string, unknown> = { layer: `${l.name} ${h}²×${cin}→${ho}²×${cout}` };
+    for (const run of runs.slice(0, 3)) row[`${algorithmName(run.layers[j].l.convChoice!.forward.algorithm).replace(',3x3', '')} µs`] = median(run.layers[j].us);
+    row['auto: batches'] = algorithmName(c.algorithm).replace(',3x3', '');
+    row['auto: one image'] = algorithmName(one).replace(',3x3', '');
+    row['auto µs'] = median(runs[3].layers[j].us);
+    return row;
+  });
+  console.log(`## One image (an inference call of one; ${rt.flavour}, one thread, ${20 * rounds} alternating rounds, medians)\n\n${table(rows)}\n`);
+  for (const run of runs) run.m.dispose();
 }
 
 // ---- speed ------------------------------------------------------------------------------------------------
@@ -305,6 +349,7 @@ async function main(): Promise<void> {
   await sn.ready();
   console.log(`simdnet Winograd bench — ${cpuName()} (lscpu), ${os.cpus().length} CPUs, Node ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}\n`);
   if (run('speed')) await speed();
+  if (run('one')) await oneImage();
   if (run('errors')) await errors();
   if (run('curves')) await curves();
   clearConvChoices();
