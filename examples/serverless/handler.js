@@ -12,8 +12,8 @@
  */
 
 /** The parts of simdnet the handler uses, picked out of its exports (see worker.js). */
-export function pick({ ready, loadModel, io, data }) {
-  return { ready, loadModel, imageToTensor: io.imageToTensor, labels: data.LAB_LABELS };
+export function pick({ ready, loadModel, io, LAB_LABELS }) {
+  return { ready, loadModel, imageToTensor: io.imageToTensor, labels: LAB_LABELS };
 }
 
 /**

@@ -73,13 +73,19 @@ async function freePort() {
   return port;
 }
 
-/** The worker's config; `empty`: an empty worker instead, `withWeights`: and the model's weights as a data module. */
-function workerdConfig(port, empty = false, withWeights = false) {
+/**
+ * The worker's config; `empty`: an empty worker instead, `withWeights`: and the model's weights as a data module,
+ * `withKernels`: and the kernels as a Wasm module it imports (workerd compiles it at start; nothing instantiates it).
+ */
+function workerdConfig(port, empty = false, withWeights = false, withKernels = false) {
   if (empty) {
     const weights = withWeights ? ', (name = "model/weights.bin", data = embed "model/weights.bin")' : '';
+    const entry = withKernels
+      ? '(name = "empty-kernels.js", esModule = embed "empty-kernels.js"), (name = "simdnet/wasm/simd.wasm", wasm = embed "simdnet/wasm/simd.wasm")'
+      : '(name = "empty.js", esModule = embed "empty.js")';
     return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "main", worker = (modules = [(name = "empty.js", esModule = embed "empty.js")${weights}], compatibilityDate = "2025-01-01"))],
+  services = [(name = "main", worker = (modules = [${entry}${weights}], compatibilityDate = "2025-01-01"))],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
 `;
@@ -105,7 +111,8 @@ const quantile = (times, p) => [...times].sort((a, b) => a - b)[Math.min(times.l
 // workerd reads a config's embedded files when it starts: the 1.7 MB weights alone add a good part of its
 // cold start here (the Workers platform does not start a process per isolate), so this row separates them.
 const EMPTY_WITH_WEIGHTS = 'workerd, empty worker, weights.bin embedded';
-const KINDS = ['workerd', 'node', 'workerd, empty worker', EMPTY_WITH_WEIGHTS, 'workerd, simdnet loaded'];
+const EMPTY_WITH_KERNELS = 'workerd, empty worker, weights.bin and the kernels embedded';
+const KINDS = ['workerd', 'node', 'workerd, empty worker', EMPTY_WITH_WEIGHTS, EMPTY_WITH_KERNELS, 'workerd, simdnet loaded'];
 
 /**
  * Starts a server, times process start -> first answer (the photo), then `requests` sequential requests with
@@ -118,8 +125,10 @@ async function serve(kind, dir, photo, small, requests) {
   let proc;
   const t0 = performance.now();
   if (kind.startsWith('workerd')) {
-    writeFileSync(join(dir, 'workerd.capnp'), workerdConfig(port, kind.startsWith('workerd, empty worker'), kind === EMPTY_WITH_WEIGHTS));
+    writeFileSync(join(dir, 'workerd.capnp'), workerdConfig(port, kind.startsWith('workerd, empty worker'), kind === EMPTY_WITH_WEIGHTS || kind === EMPTY_WITH_KERNELS, kind === EMPTY_WITH_KERNELS));
     writeFileSync(join(dir, 'empty.js'), "export default { fetch: () => Response.json({ probabilities: {} }) };");
+    writeFileSync(join(dir, 'empty-kernels.js'), "import kernels from 'simdnet/wasm/simd.wasm';\n" +
+      'export default { fetch: () => Response.json({ probabilities: {}, kernelExports: WebAssembly.Module.exports(kernels).length }) };');
     proc = spawn(WORKERD, ['serve', 'workerd.capnp'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   } else {
     proc = spawn(process.execPath, [join(HERE, 'node-server.mjs'), String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -186,7 +195,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.log(`${r.cpu}, ${r.cores} cores (load average ${r.load.toFixed(1)} at the start); Node ${r.nodeVersion}; a ${kb(r.photoBytes)} JPEG face photo to POST /predict (lab CNN, 42x42x3)`);
     console.log(`predict-only worker bundle: ${kb(r.sizes.bundle)} minified, ${kb(r.sizes.bundleGzip)} gzip; kernels simd.wasm ${kb(r.sizes.wasm)} (${kb(r.sizes.wasmGzip)} gzip); weights ${kb(r.sizes.weights)}`);
     console.log(`| host | cold start, median of ${r.workerd.colds.length} | warm p50 / p90 (min), ${(r.photoBytes / 1024).toFixed(0)} KB photo | warm p50 / p90 (min), 42x42 PNG |\n|---|---|---|---|`);
-    for (const k of ['workerd', 'node', 'workerd, empty worker', EMPTY_WITH_WEIGHTS]) {
+    for (const k of ['workerd', 'node', 'workerd, empty worker', EMPTY_WITH_WEIGHTS, EMPTY_WITH_KERNELS]) {
       console.log(`| ${k} | ${f(r[k].coldMedian)} (${r[k].colds.map((c) => c.toFixed(0)).join(', ')}) | ${f(r[k].p50)} / ${f(r[k].p90)} (${f(r[k].min)}) | ${f(r[k].smallP50)} / ${f(r[k].smallP90)} (${f(r[k].smallMin)}) |`);
     }
     const loaded = r['workerd, simdnet loaded'];
