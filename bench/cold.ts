@@ -8,8 +8,8 @@
 // starts Node's ES module loader: ≈ 5 ms more under "import" here), that imports simdnet (the package's Node
 // entry: the bundle), loads the lab model from a folder (this includes loading the kernels) and predicts one
 // image, timing the three steps itself and counting
-// its minor page faults (first touches of fresh memory: ≈ 14 µs each on the 2-vCPU VM this project runs
-// on, so they are most of a cold start there). An empty Node process is timed the same way. Medians.
+// its minor page faults (first touches of fresh memory: 10–18 µs each on the 2-vCPU VM this project runs
+// on, by the day, so they are most of a cold start there). An empty Node process is timed the same way. Medians.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -8,5 +8,5 @@ import weights from './model/weights.bin';
 import { createHandler, pick } from './handler.js';
 
 // Named imports, so the bundle keeps only what prediction needs: with `import *` it holds every part of simdnet
-// (98 KB gzip); with the `data` namespace for the labels, the training-data generators (81 KB); as here, 74 KB.
+// (98 KB gzip); with the `data` namespace for the labels, the training-data generators (81 KB); as here, 73 KB.
 export default createHandler({ sn: pick({ ready, loadModel, io, LAB_LABELS }), wasm, modelJson, weights });

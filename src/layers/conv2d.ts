@@ -145,7 +145,8 @@ export class Conv2D extends Layer {
     }
     this.chooseAlgorithms(maxBatch, training);
     const keep = (floats: number, what: string) => this.buffer(floats, what);
-    const gemmForward = !this.wForward || this.smallForward.some((s) => s.pass === null);
+    // the GEMM forward runs for other geometries, for a GEMM pick, and for small calls that pick GEMM
+    const gemmForward = !this.convChoice || this.convChoice.forward.algorithm === 'gemm' || this.smallForward.some((s) => s.pass === null);
     this.packedKernel = gemmForward ? new PackedMatrix(this.rt, cout, kh * kw * cin, keep, 'kernel') : null;
     this.packedFlipped = null;
     if (training && !this.wBackward) {
@@ -239,7 +240,10 @@ export class Conv2D extends Layer {
       for (const off of temp.splice(0)) rt.arena.release(off);
     }
     const keep = (floats: number, what: string) => this.buffer(floats, what);
-    if (this.convChoice.forward.algorithm !== 'gemm') this.wForward = new WinogradPass(rt, geo.forward, this.convChoice.forward.algorithm, keep);
+    const f = this.convChoice.forward;
+    // an inference plan whose every call size runs a small-call pick never runs the batch pick: no buffers for it
+    const covered = !training && f.small.length > 0 && f.small[f.small.length - 1].upTo >= maxBatch;
+    if (f.algorithm !== 'gemm' && !covered) this.wForward = new WinogradPass(rt, geo.forward, f.algorithm, keep);
     const bd = this.convChoice.backwardData;
     if (bd && bd.algorithm !== 'gemm') this.wBackward = new WinogradPass(rt, geo.backwardData, bd.algorithm, keep);
     // the passes of small inference calls: their filters are transformed (or packed) only if such a call comes

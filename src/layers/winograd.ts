@@ -158,9 +158,9 @@ export function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
  * Multiply-add equivalents per float of filter a call streams from memory. Each call reads its pass's whole
  * filter once — GEMM's packed kernel (9·Cin·Cout floats) or the transformed one ((m+2)²·Cin·Cout) — while the
  * products run; a call of few images is bound by that read. Fitted on the lab CNN at one image (AMD Zen 5,
- * 2026-12-01, steady state): conv2d_5's F(4×4) filter, 2.36 MB, took 94 µs where its products model to 26 µs
- * (≈ 25 GB/s), and on every 3×3 layer max(products, 4 × filter floats) ranks the three candidates as measured
- * but for near-ties (bench/RESULTS.md, "Fifth session").
+ * 2026-12-01, steady state, `node dist/bench/winograd.js --one`): conv2d_5's F(4×4) filter, 2.36 MB, took
+ * 94–115 µs where its products model to ≈ 26 µs (20–25 GB/s), and max(products, 4 × filter floats) ranks the
+ * three candidates as measured on every layer but a modelled tie (bench/RESULTS.md, "Fifth session").
  */
 const FILTER_READ = 4;
 
@@ -169,6 +169,11 @@ const filterFloats = (g: ConvGeometry, a: ConvAlgorithm): number => (a === 'gemm
 
 /** Calls of more images than this are bound by their products for any candidate (far past the filter read). */
 const SMALL_CALLS = 1024;
+
+/** The modelled cost of a call of n images: its products, or its read of the filter where that takes longer. */
+export function callCost(g: ConvGeometry, a: ConvAlgorithm, n: number): number {
+  return Math.max(n * modelCost(g, a), FILTER_READ * filterFloats(g, a));
+}
 
 /**
  * The per-call refinement of the cost model's pick, for inference: a call of n images costs about
@@ -179,12 +184,9 @@ const SMALL_CALLS = 1024;
  */
 export function smallCallChoices(g: ConvGeometry, candidates: readonly ConvAlgorithm[], pick: ConvAlgorithm, maxImages: number):
   { upTo: number; algorithm: ConvAlgorithm }[] {
-  const perImage = new Map(candidates.map((a) => [a, modelCost(g, a)]));
-  const read = new Map(candidates.map((a) => [a, FILTER_READ * filterFloats(g, a)]));
   const steps: { upTo: number; algorithm: ConvAlgorithm }[] = [];
   for (let n = 1; n <= Math.min(maxImages, SMALL_CALLS); n++) {
-    const cost = (a: ConvAlgorithm) => Math.max(n * perImage.get(a)!, read.get(a)!);
-    const best = candidates.reduce((x, y) => (cost(y) < cost(x) ? y : x), pick);
+    const best = candidates.reduce((x, y) => (callCost(g, y, n) < callCost(g, x, n) ? y : x), pick);
     if (best === pick) break; // costs are linear in n past the reads: once the pick wins it keeps winning
     const last = steps[steps.length - 1];
     if (last && last.algorithm === best) last.upTo = n;

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { Conv2D } from '../../src/layers/conv2d.js';
-import { modelCost, setConvAlgorithm, smallCallChoices, type ConvAlgorithm, type ConvGeometry, type ConvSetting } from '../../src/layers/winograd.js';
+import { callCost, modelCost, setConvAlgorithm, smallCallChoices, type ConvAlgorithm, type ConvGeometry, type ConvSetting } from '../../src/layers/winograd.js';
 import { LayerHarness, maxRelError, rand } from '../helpers.js';
 import { checkLayer, reluKink } from './fd.js';
 
@@ -130,6 +130,57 @@ describe('Conv2D on the Winograd path', () => {
     // a function of the call's image count only: a smaller plan gives a prefix of the same answer
     expect(smallCallChoices(wide, all, pick(wide), steps[0].upTo)).toEqual([steps[0]]);
     expect(smallCallChoices(wide, all, pick(wide), 0)).toEqual([]);
+    // against a plain argmin of the call cost at every n, over many geometries and candidate sets
+    let checked = 0;
+    for (const cands of [all, [2, 4], ['gemm', 2, 4, 6]] as ConvAlgorithm[][]) {
+      for (const h of [3, 4, 5, 6, 8, 11, 19, 40]) {
+        for (const cin of [3, 8, 32, 128, 512]) {
+          for (const cout of [8, 64, 256]) {
+            const g = geo(h, cin, cout);
+            const p = cands.reduce((x, y) => (modelCost(g, y) < modelCost(g, x) ? y : x));
+            const got = smallCallChoices(g, cands, p, 200);
+            for (let n = 1; n <= 200; n++) {
+              const argmin = cands.reduce((x, y) => (callCost(g, y, n) < callCost(g, x, n) ? y : x), p);
+              expect(got.find((s) => n <= s.upTo)?.algorithm ?? p, `${JSON.stringify(g)} n=${n}`).toBe(argmin);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBe(3 * 8 * 5 * 3 * 200);
+  });
+
+  it('runs GEMM for a one-image call where the batch pick is Winograd: the padded input and the packed kernel', async () => {
+    for (const [padding, shape] of [['same', [2, 2, 32]], ['valid', [4, 4, 32]]] as ['same' | 'valid', number[]][]) {
+      const build = () => {
+        const m = sn.sequential({ seed: 9 });
+        m.add(sn.layers.conv2d({ filters: 32, kernelSize: 3, padding, activation: 'relu', inputShape: shape }));
+        m.add(sn.layers.flatten());
+        m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+        return m;
+      };
+      const auto = build(), gemm = build(), batchPick = build();
+      await planUnder(gemm, 'gemm', 4);
+      const size = shape[0] * shape[1] * shape[2];
+      const x = sn.tensor(rand(3 * size, 11, -1, 1), [3, ...shape]);
+      const one = sn.tensor(x.data.slice(0, size), [1, ...shape]);
+      const bits = (t: sn.Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex');
+      // a first call of one image plans for one: the batch pick's filter is never allocated, GEMM's packed kernel is
+      const single = await auto.predict(one);
+      const choice = (auto.layers[0] as Conv2D).convChoice!.forward;
+      expect(choice.algorithm, padding).not.toBe('gemm');
+      expect(choice.small, padding).toEqual([{ upTo: 1, algorithm: 'gemm' }]);
+      gemm.setWeights(auto.getWeights());
+      expect(bits(single), padding).toBe(bits(await gemm.predict(one)));
+      // three images: the batch pick
+      const batch = await auto.predict(x);
+      await planUnder(batchPick, `winograd${choice.algorithm}` as ConvSetting, 4);
+      batchPick.setWeights(auto.getWeights());
+      expect(bits(batch), padding).toBe(bits(await batchPick.predict(x)));
+      expect(maxRelError(single.data, batch.data.slice(0, 3)), padding).toBeLessThanOrEqual(1e-5);
+      for (const m of [auto, gemm, batchPick]) m.dispose();
+    }
   });
 
   it('runs a one-image inference call on its own pick, the same bits whatever ran before, near the batch pick', async () => {
