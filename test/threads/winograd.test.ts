@@ -57,6 +57,30 @@ describe('Winograd convolutions on threads', () => {
     });
   }
 
+  // An inference call of one image may run another algorithm than the batch's (winograd.ts, smallCallChoices):
+  // F(2×2) under an F(4×4) pick, GEMM under an F(2×2) one — split over threads like any pass.
+  it('runs one-image inference calls on their own pick with the same bits on 1, 2 and 4 threads', async () => {
+    setConvAlgorithm(null);
+    const prev = setSplitThreshold(0);
+    try {
+      // (the GEMM one has 4 output rows: one range, the calling thread's)
+      for (const [shape, small, op] of [[[5, 5, 128], 2, 'winograd_conv3x3'], [[4, 4, 32], 'gemm', '']] as [number[], string | number, string][]) {
+        const m = sn.sequential({ seed: 4 });
+        m.add(sn.layers.conv2d({ filters: shape[2], kernelSize: 3, activation: 'relu', inputShape: shape }));
+        m.add(sn.layers.flatten());
+        m.add(sn.layers.dense({ units: 5, activation: 'softmax' }));
+        const size = shape.reduce((a, b) => a * b);
+        const x = sn.tensor(rand(size, 21, -1, 1), [1, ...shape]);
+        const before = op ? threadStats().workerOps[op] ?? 0 : 0;
+        const one = bits([await m.predict(x, { threads: 1 })]);
+        expect((m.layers[0] as Conv2D).convChoice!.forward.small.map((s) => s.algorithm), JSON.stringify(shape)).toEqual([small]);
+        for (const t of [2, 4]) expect(bits([await m.predict(x, { threads: t })]), `${JSON.stringify(shape)} on ${t} threads`).toEqual(one);
+        if (op) expect(threadStats().workerOps[op] ?? 0, `${op} on the workers`).toBeGreaterThan(before);
+        m.dispose();
+      }
+    } finally { setSplitThreshold(prev); }
+  });
+
   // Past 455 input channels F(4x4)'s per-group scratch outgrows a thread's, and the transform runs on the
   // calling thread with scratch from the arena (winograd.ts): the same result on any thread count, near GEMM's,
   // and the arena back where it was after each transform.
