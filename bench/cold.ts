@@ -4,17 +4,17 @@
 // --node runs the processes on another Node (e.g. 22 from test/hosts/node22); --compile-cache adds rows with
 // NODE_COMPILE_CACHE set (Node ≥ 22.1 keeps V8's compiled code of the modules on disk), warmed by one
 // unmeasured process first.
-// Each process runs an ES module file, as an application's entry is (not `node -e`, whose first import() also
-// starts Node's ES module loader: ≈ 5 ms more under "import" here), that imports simdnet (the package's Node
-// entry: the bundle), loads the lab model from a folder (this includes loading the kernels) and predicts one
-// image, timing the three steps itself and counting
-// its minor page faults (first touches of fresh memory: 10–18 µs each on the 2-vCPU VM this project runs
-// on, by the day, so they are most of a cold start there). An empty Node process is timed the same way. Medians.
+// Each process (bench/cold-entry.ts: an ES module file, as an application's entry is) imports simdnet (the
+// package's Node entry: the bundle), loads the lab model from a folder and predicts one image, timing the three
+// steps itself and counting its minor page faults (first touches of fresh memory: 10–18 µs each on the 2-vCPU
+// VM this project runs on, by the day, so they are most of a cold start there). An empty Node process is timed
+// the same way. Medians; the in-process total is the median of each process's own total.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as sn from '../src/index.js';
+import { coldScript, EMPTY_SCRIPT, writeEntry } from './cold-entry.js';
 import { cpuInfo } from './cpu.js';
 import { median } from './stats.js';
 
@@ -30,12 +30,6 @@ const compileCache = argv.includes('--compile-cache');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
 try {
   await sn.models.labFaceCnn().save(path.join(dir, 'model'));
-  const script = (entry: string) => `const f = () => process.resourceUsage().minorPageFault; const t0 = performance.now();` +
-    `const sn = await import(${JSON.stringify(entry)}); const t1 = performance.now();` +
-    `const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))}); const t2 = performance.now();` +
-    `await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 }); const t3 = performance.now();` +
-    `console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2, t3 - t0, f()]));`;
-  const empty = 'console.log(JSON.stringify([0, 0, 0, 0, process.resourceUsage().minorPageFault]));';
   const cacheDir = path.join(dir, 'compile-cache');
   const version = execFileSync(node, ['--version']).toString().trim();
   const [major, minor] = version.slice(1).split('.').map(Number);
@@ -44,29 +38,26 @@ try {
   }
   const plain: NodeJS.ProcessEnv = { ...process.env };
   delete plain.NODE_COMPILE_CACHE; // the rows without the cache, whatever the caller's environment
-  const kinds: [string, string, NodeJS.ProcessEnv][] = [['Node alone', empty, plain]];
+  // [label, entry file, environment]
+  const kinds: [string, string, NodeJS.ProcessEnv][] = [['Node alone', writeEntry(dir, 'empty', EMPTY_SCRIPT), plain]];
   for (const [b, e] of Object.entries(builds)) {
-    kinds.push([b, script(e), plain]);
-    if (compileCache) kinds.push([`${b}, compile cache`, script(e), { ...plain, NODE_COMPILE_CACHE: cacheDir }]);
+    const file = writeEntry(dir, b, coldScript(e, path.join(dir, 'model')));
+    kinds.push([b, file, plain]);
+    if (compileCache) kinds.push([`${b}, compile cache`, file, { ...plain, NODE_COMPILE_CACHE: cacheDir }]);
   }
-  const files = new Map<string, string>();
-  const run = (src: string, env: NodeJS.ProcessEnv) => {
-    let file = files.get(src);
-    if (!file) writeFileSync(file = path.join(dir, `entry-${files.size}.mjs`), src), files.set(src, file);
-    return execFileSync(node, [file], { env }).toString();
-  };
-  if (compileCache) for (const [, src, env] of kinds) if (env.NODE_COMPILE_CACHE) run(src, env); // fills the cache
+  const run = (file: string, env: NodeJS.ProcessEnv) => execFileSync(node, [file], { env }).toString();
+  if (compileCache) for (const [, file, env] of kinds) if (env.NODE_COMPILE_CACHE) run(file, env); // fills the cache
   const runs: Record<string, { wall: number; steps: number[] }[]> = {};
   for (const [k] of kinds) runs[k] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const [k, src, env] of kinds) {
+    for (const [k, file, env] of kinds) {
       const t0 = performance.now();
-      const out = run(src, env);
+      const out = run(file, env);
       runs[k].push({ wall: performance.now() - t0, steps: JSON.parse(out) as number[] });
     }
   }
   console.log(`${cpuInfo().line}; Node ${version}; ${rounds} alternating rounds, medians; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('| process | wall ms | import ms | loadModel ms | first predict ms | in-process sum ms | minor page faults |\n|---|---|---|---|---|---|---|');
+  console.log('| process | wall ms | import ms | loadModel ms | first predict ms | in-process total ms | minor page faults |\n|---|---|---|---|---|---|---|');
   for (const [k, rs] of Object.entries(runs)) {
     const step = (j: number) => median(rs.map((x) => x.steps[j]));
     const cells = k === 'Node alone' ? ['—', '—', '—', '—'] : [0, 1, 2, 3].map((j) => step(j).toFixed(1));

@@ -9,6 +9,7 @@ import { Bench } from 'tinybench';
 import * as sn from '../src/index.js';
 import { GEMM_UKERNEL_SHIFT, createRuntime, relaxedSimdSupported, type Runtime } from '../src/runtime/wasm.js';
 import { microKernels, SHAPE_CLASSES, UKERNELS, ukernelName } from '../src/runtime/ukernels.js';
+import { coldScript, EMPTY_SCRIPT, writeEntry } from './cold-entry.js';
 import { cpuInfo } from './cpu.js';
 import { peaks as probes } from './peak.js';
 import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
@@ -87,30 +88,26 @@ async function simdnetCnn(x32: Float32Array, threads = 1): Promise<PeerResult & 
  * Fresh Node processes, in alternating rounds: an empty one (Node's own start), and ones that import simdnet
  * (the package's Node entry, one bundled file — and, for comparison, its ~80 modules unbundled), load a saved
  * lab model and predict one image. Wall ms, medians of 5; and, inside the bundled entry's processes, the
- * three steps as the process timed them (import, loadModel, the first predict) and their sum. Each process runs
- * an ES module file, as an application's entry is (`node -e` would count the ES module loader's start under
- * "import"; bench/cold.ts).
+ * three steps as the process timed them (import, loadModel, the first predict) and the median of its totals
+ * (the processes: bench/cold-entry.ts).
  */
 interface ColdStart { node: number; bundle: number; modules: number; steps: { import: number; loadModel: number; predict: number; sum: number } }
 async function coldStart(): Promise<ColdStart> {
   const { execFileSync } = await import('node:child_process');
-  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const path = await import('node:path');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-cold-'));
   try {
     await sn.models.labFaceCnn().save(path.join(dir, 'model'));
-    const script = (entry: string) => `const t0 = performance.now(); const sn = await import(${JSON.stringify(new URL(entry, import.meta.url).href)});` +
-      `const t1 = performance.now(); const m = await sn.loadModel(${JSON.stringify(path.join(dir, 'model'))});` +
-      `const t2 = performance.now(); await m.predict(sn.tensor(new Float32Array(5292).fill(0.5), [1, 42, 42, 3]), { threads: 1 });` +
-      `const t3 = performance.now(); console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2]));`;
-    const runs = { node: '', bundle: script('../src/bundle/index.js'), modules: script('../src/index.js') };
-    for (const [k, src] of Object.entries(runs)) writeFileSync(path.join(dir, `${k}.mjs`), src);
+    const script = (entry: string) => coldScript(new URL(entry, import.meta.url).href, path.join(dir, 'model'));
+    const runs = { node: EMPTY_SCRIPT, bundle: script('../src/bundle/index.js'), modules: script('../src/index.js') };
+    const files = Object.fromEntries(Object.entries(runs).map(([k, src]) => [k, writeEntry(dir, k, src)]));
     const times: Record<keyof typeof runs, number[]> = { node: [], bundle: [], modules: [] };
     const steps: number[][] = [];
     for (let i = 0; i < 5; i++) {
       for (const k of Object.keys(runs) as (keyof typeof runs)[]) {
         const t0 = performance.now();
-        const out = execFileSync(process.execPath, [...process.execArgv, path.join(dir, `${k}.mjs`)]).toString();
+        const out = execFileSync(process.execPath, [...process.execArgv, files[k]]).toString();
         times[k].push(performance.now() - t0);
         if (k === 'bundle') steps.push(JSON.parse(out) as number[]);
       }
@@ -118,7 +115,7 @@ async function coldStart(): Promise<ColdStart> {
     const step = (j: number) => median(steps.map((s) => s[j]));
     return {
       node: median(times.node), bundle: median(times.bundle), modules: median(times.modules),
-      steps: { import: step(0), loadModel: step(1), predict: step(2), sum: median(steps.map((s) => s[0] + s[1] + s[2])) },
+      steps: { import: step(0), loadModel: step(1), predict: step(2), sum: step(3) },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -247,7 +247,7 @@ export class Conv2D extends Layer {
     const bd = this.convChoice.backwardData;
     if (bd && bd.algorithm !== 'gemm') this.wBackward = new WinogradPass(rt, geo.backwardData, bd.algorithm, keep);
     // the passes of small inference calls: their filters are transformed (or packed) only if such a call comes
-    this.smallForward = this.convChoice.forward.small.map(({ upTo, algorithm }) =>
+    this.smallForward = f.small.map(({ upTo, algorithm }) =>
       ({ upTo, pass: algorithm === 'gemm' ? null : new WinogradPass(rt, geo.forward, algorithm, keep) }));
   }
 
