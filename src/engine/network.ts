@@ -231,10 +231,15 @@ export class Network {
     const rt = this.rt!;
     const bad = rt.k.count_nonfinite(out, n * this.outSize);
     if (!bad) return;
-    const badWeights = rt.k.count_nonfinite(this.weights.block, this.weights.totalFloats);
+    const badWeights = this.nonFiniteWeights();
     throw new Error(`${fn}: the model's output holds ${bad} NaN or infinite value(s) for samples ${from}..${from + n - 1}` + (badWeights
       ? `: ${badWeights} of its weights are NaN or infinite (training diverged: lower the learning rate and train again, or load a saved model)`
       : ': the inputs are finite, so an intermediate value overflowed'));
+  }
+
+  /** How many weight values (trainable or not) are NaN or infinite. */
+  nonFiniteWeights(): number {
+    return this.rt ? this.rt.k.count_nonfinite(this.weights.block, this.weights.totalFloats) : 0;
   }
 
   /** Frees the Wasm memory (weights, optimizer state, buffers). */

@@ -93,11 +93,11 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   await list.call('onTrainBegin', {});
   for (let epoch = spec.initialEpoch; epoch < spec.epochs && !model.stopTraining; epoch++) {
     await list.call('onEpochBegin', epoch, {});
-    let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0;
+    let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0, lastLoss = 0;
     for await (const count of spec.batches(epoch)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
       const r = net.trainStep(count, stepSeed(spec.seed, ++step));
-      lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count;
+      lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       if (metricNames.length) logs.accuracy = r.correct / r.judged;
       await list.call('onBatchEnd', b, logs);
@@ -108,6 +108,15 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       }
       b++;
       if (model.stopTraining) break;
+    }
+    // an update can overflow the weights while the loss it was computed from was finite; the next step's
+    // loss would show it, but after an epoch's last step validation and callbacks (a checkpoint saving this
+    // model) come first: refuse it here, as a NaN loss is refused (unless a callback such as terminateOnNaN
+    // stopped training on a NaN loss: Keras' semantics)
+    const broken = b > 0 && Number.isFinite(lastLoss) ? net.nonFiniteWeights() : 0;
+    if (broken) {
+      throw new Error(`${fn}: the weights became NaN or infinite (${broken} value${broken > 1 ? 's' : ''}) in the last update of epoch ${epoch + 1} ` +
+        `(batch ${b}); lower the learning rate or check the data`);
     }
     if (b === 0 && !model.stopTraining) {
       throw new Error(`${fn}: the data gave no batches in epoch ${epoch + 1}` + (epoch > spec.initialEpoch

@@ -23,8 +23,9 @@ import { firstNonFinite, Tensor } from '../tensor.js';
 import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
 import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
-import { compileFromConfig, layerToJson, modelFromTopology, trainingConfig } from './topology.js';
+import { compileFromConfig, layerToJson, modelFromTopology, savableWeights, trainingConfig } from './topology.js';
 import { readZip } from './zip.js';
+import { removeStaleSiblings, savesInProgress, siblingName } from './atomic.js';
 
 type Json = Record<string, unknown>;
 
@@ -185,7 +186,7 @@ export function modelToKerasH5(model: Sequential): Uint8Array {
   weights.attrs.backend = 'tensorflow';
   weights.attrs.keras_version = KERAS_H5_VERSION;
   const values = new Map(model.namedWeights().map(({ key }, i) => [key, i]));
-  const all = model.getWeights();
+  const all = savableWeights(model, 'save');
   // Keras creates the layer groups sorted by name
   for (const layer of [...model.layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const g = weights.group(layer.name);
@@ -259,18 +260,22 @@ export async function loadKerasModel(source: string | KerasBytes): Promise<Seque
 export async function saveKerasH5(model: Sequential, file: string): Promise<void> {
   if (/\.keras$/i.test(file)) throw new Error(`save: ${file}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); save to a .h5 path`);
   const bytes = modelToKerasH5(model);
-  const { fs } = files('save', 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
-  const dir = file.replace(/[^/\\]*$/, '');
-  if (dir) await fs.mkdir(dir, { recursive: true }); // as Keras: the file's folder is made
-  const tmp = `${file}.saving-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const { fs, path } = files('save', 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
+  const target = path.resolve(file);
+  await fs.mkdir(path.dirname(target), { recursive: true }); // as Keras: the file's folder is made
+  const tmp = siblingName(target, 'saving');
+  savesInProgress.add(tmp);
   try {
     const fh = await fs.open(tmp, 'wx');
     try { await fh.writeFile(bytes); await fh.sync(); } finally { await fh.close(); }
-    await fs.rename(tmp, file);
+    await fs.rename(tmp, target);
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => {});
     throw e;
+  } finally {
+    savesInProgress.delete(tmp);
   }
+  await removeStaleSiblings(fs, path, target, 'file');
 }
 
 registerSaveHandler({

@@ -11,7 +11,8 @@
 //
 // A model's class names (`model.classNames`) are saved in model.json's userDefinedMetadata, which tfjs
 // keeps as it is. loadModel reads weights files only inside the model's folder, and refuses non-finite
-// weights (saveModel writes them as they are, so a diverged model can still be looked at).
+// weights; saveModel refuses to write them (a diverged model would replace a good one with one that cannot be
+// loaded: look at its weights with getWeights()).
 //
 // Node's fs comes from the host adapter, so this module (and modelFromArtifacts / modelToArtifacts) loads anywhere.
 import { registerSaveHandler } from '../engine/save-handlers.js';
@@ -21,8 +22,11 @@ import { initRuntime } from '../runtime/wasm.js';
 import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
-import { compileFromConfig, modelFromTopology, modelTopology, tfjsCanCompile, trainingConfig } from './topology.js';
+import { compileFromConfig, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig } from './topology.js';
 import { show } from '../format.js';
+import { errCode, removeStaleSiblings, saveHooks, savesInProgress, siblingName } from './atomic.js';
+
+export { saveHooks } from './atomic.js';
 
 export const MODEL_FORMAT = 'layers-model';
 export const GENERATED_BY = 'simdnet v0.1.0';
@@ -112,7 +116,7 @@ export function modelToArtifacts(model: Sequential): ModelArtifacts {
 function artifactsOf(model: Sequential, fn: string): ModelArtifacts {
   checkSavable(model, fn);
   const classNames = model.classNames === undefined ? undefined : checkClassNames(model.classNames, model, fn);
-  const weights = model.getWeights();
+  const weights = savableWeights(model, fn);
   const specs: WeightSpec[] = model.namedWeights().map(({ key, param }) => ({ name: key, shape: [...param.shape], dtype: 'float32' }));
   const total = weights.reduce((s, w) => s + w.size, 0);
   const data = new Float32Array(total);
@@ -280,63 +284,6 @@ async function node(fn: string): Promise<{ fs: Fs; path: PathMod }> {
   return files(fn, "elsewhere load from a URL or memory (sn.loadModel(url), sn.loadModel({ modelJson, weights })) and save with model.toArtifacts() or to indexeddb://");
 }
 
-const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
-
-/**
- * @internal Test hooks: afterStep is called after each step of saveModel (a throw simulates a crash
- * there); staleAfterMs replaces STALE_AFTER_MS.
- */
-export const saveHooks: {
-  afterStep?: (step: 'model.json' | 'weights.bin' | 'aside' | 'swap') => void | Promise<void>;
-  staleAfterMs?: number;
-} = {};
-
-/** A sibling folder of a save older than this is stale even if its pid is alive (pids are reused). */
-const STALE_AFTER_MS = 10 * 60_000;
-
-/** Sibling folders of the saves running in this process: never removed by another save's clean-up. */
-const savesInProgress = new Set<string>();
-
-/** `<target>.<kind>-<pid>-<time>-<random>`: who made it and when, for removeStaleSiblings. */
-function siblingName(target: string, kind: 'saving' | 'replaced'): string {
-  return `${target}.${kind}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return true;
-  } catch (e) {
-    return errCode(e) === 'EPERM'; // exists, owned by someone else
-  }
-}
-
-/**
- * Removes the folders interrupted saves to `target` left beside it (`.saving-*`: a model never put in
- * place; `.replaced-*`: a model set aside). Runs once a new model is at `target`, which supersedes them.
- * A folder is kept if it belongs to a save in progress: one in this process, or one named after a live
- * process and made less than STALE_AFTER_MS ago. Names without pid and time (older simdnet's mkdtemp
- * names) go by their modification time. Best effort: a folder that cannot be removed stays.
- */
-async function removeStaleSiblings(fs: Fs, path: PathMod, target: string): Promise<void> {
-  const parent = path.dirname(target), prefix = `${path.basename(target)}.`;
-  const staleAfter = saveHooks.staleAfterMs ?? STALE_AFTER_MS;
-  const names = await fs.readdir(parent).catch(() => [] as string[]);
-  for (const name of names) {
-    const kind = /^(saving|replaced)-(.+)$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '');
-    const full = path.join(parent, name);
-    if (!kind || savesInProgress.has(full)) continue;
-    const st = await fs.lstat(full).catch(() => null);
-    if (!st?.isDirectory()) continue;
-    const named = /^(\d+)-([0-9a-z]+)-/.exec(kind[2]);
-    const made = named ? parseInt(named[2], 36) : st.mtimeMs;
-    const live = named ? processAlive(Number(named[1])) : true;
-    if (live && Date.now() - made < staleAfter) continue;
-    await fs.rm(full, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
 async function writeDurable(fs: Fs, file: string, data: string | Uint8Array): Promise<void> {
   const fh = await fs.open(file, 'wx');
   try {
@@ -431,7 +378,7 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
     savesInProgress.delete(tmp);
     if (aside) savesInProgress.delete(aside);
   }
-  await removeStaleSiblings(fs, path, target);
+  await removeStaleSiblings(fs, path, target, 'folder');
 }
 
 /**

@@ -1,4 +1,7 @@
 // Bad input gets a clear error naming the layer / argument, the expected and the actual value.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 
@@ -85,7 +88,7 @@ describe('errors', () => {
     m.add(sn.layers.dense({ units: 1, inputShape: [2] }));
     m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
     const xs = sn.tensor(new Float32Array([1e10, 1e10, -1e10, 1e10]), [2, 2]);
-    await expect(m.fit(xs, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/fit: the loss became (NaN|Infinity) at epoch \d, batch 1/);
+    await expect(m.fit(xs, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/fit: the (loss became (NaN|Infinity) at epoch \d, batch 1|weights became NaN or infinite \(\d+ values?\) in the last update of epoch \d \(batch 1\))/);
   });
 
   it('labels of shape [n] are accepted for a single output unit, as in Keras', async () => {
@@ -140,9 +143,42 @@ describe('the silent cases made loud', () => {
     m.add(sn.layers.dense({ units: 1, inputShape: [2] }));
     m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
     const big = sn.tensor(new Float32Array([1e10, 1e10, -1e10, 1e10]), [2, 2]);
-    await expect(m.fit(big, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/the loss became/);
+    await expect(m.fit(big, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/the (loss|weights) became/);
     await expect(m.predict(big)).rejects.toThrow(/predict: the model's output holds \d+ NaN or infinite value\(s\) for samples 0\.\.1: \d+ of its weights are NaN or infinite \(training diverged/);
     await expect(m.evaluate(big, sn.tensor([1, 2], [2, 1]))).rejects.toThrow(/evaluate: the model's output holds/);
+  });
+
+  it('an update that overflows the weights in an epoch\'s last step stops fit before validation and callbacks, and a save of such a model changes nothing on disk', async () => {
+    // the loss of each step is finite (it is computed before the update); only the weights show the overflow
+    const diverging = () => {
+      const m = sn.sequential();
+      m.add(sn.layers.dense({ units: 3, inputShape: [4] }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e12 }), loss: 'meanSquaredError' });
+      return m;
+    };
+    const xs10 = sn.tensor(Float32Array.from({ length: 40 }, (_, i) => i), [10, 4]), ys10 = sn.tensor(new Float32Array(30).fill(1), [10, 3]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'simdnet-diverge-'));
+    try {
+      const m = diverging();
+      const good = m.getWeights();
+      await m.save(path.join(dir, 'model'));
+      await m.save(path.join(dir, 'model.h5'));
+      const seen: number[] = [];
+      const err = await m.fit(xs10, ys10, { epochs: 3, verbose: 0, callbacks: [{ onEpochEnd: (e) => { seen.push(e); } },
+        sn.callbacks.modelCheckpoint({ filepath: path.join(dir, 'ck') })] }).then(() => null, (e: Error) => e);
+      expect(err?.message).toMatch(/^fit: the (weights became NaN or infinite \(\d+ values?\) in the last update of epoch \d \(batch 1\)|loss became (NaN|Infinity) at epoch \d, batch 1); lower the learning rate/);
+      // every checkpoint written holds finite weights, and no epoch whose update overflowed reached the callbacks
+      const ck = await sn.loadModel(path.join(dir, 'ck'));
+      expect(ck.getWeights().every((w) => w.data.every(Number.isFinite))).toBe(true);
+      expect(seen.length).toBeLessThan(3);
+      for (const target of ['model', 'model.h5']) {
+        await expect(m.save(path.join(dir, target))).rejects.toThrow(/: weight dense(_\d+)?\/(kernel|bias) holds (NaN|-?Infinity) at flat index \d+ \(\d+ NaN or infinite value\(s\) in all: training diverged\); a model with non-finite weights cannot be loaded again/);
+        const back = await sn.loadModel(path.join(dir, target));
+        back.getWeights().forEach((w, i) => expect(w.data).toEqual(good[i].data));
+      }
+      await expect(m.toArtifacts()).rejects.toThrow(/training diverged/);
+      expect(readdirSync(dir).sort()).toEqual(['ck', 'model', 'model.h5']);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
   it('a run whose loss never leaves chance level ends with a warning saying so', async () => {

@@ -144,6 +144,27 @@ describe('saving .h5', () => {
     expect(fs.readdirSync(root).filter((f) => f.includes('.saving-'))).toEqual([]);
   });
 
+  it('the next .h5 save removes the temporary files of interrupted saves to the same path; those of live saves stay', async () => {
+    const dir = fs.mkdtempSync(path.join(root, 'stale-')), file = path.join(dir, 'm.h5');
+    const dead = 999_999_999; // above any pid_max: no such process
+    const live = process.ppid;
+    const now = Date.now().toString(36), hourAgo = new Date(Date.now() - 3600_000);
+    const make = (name: string, old = false) => {
+      fs.writeFileSync(path.join(dir, name), 'half a model');
+      if (old) fs.utimesSync(path.join(dir, name), hourAgo, hourAgo);
+    };
+    make(`m.h5.saving-${dead}-${now}-a1b2c3`); // its process is gone (killed mid-write)
+    make(`m.h5.saving-${live}-${now}-d4e5f6`); // a save in progress in another process
+    make('m.h5.saving-mx4pa1yc-46y40q', true); // older simdnet's name (no pid), an hour old
+    make('m.h5.saving-mx4pa1yd-47y40q'); // ... recent: kept
+    make(`n.h5.saving-${dead}-${now}-zz`); // another file's
+    fs.mkdirSync(path.join(dir, `m.h5.saving-${dead}-${now}-dir`)); // not a file a .h5 save makes
+    await model().save(file);
+    expect(fs.readdirSync(dir).sort()).toEqual(['m.h5', `m.h5.saving-${dead}-${now}-dir`, `m.h5.saving-${live}-${now}-d4e5f6`,
+      'm.h5.saving-mx4pa1yd-47y40q', `n.h5.saving-${dead}-${now}-zz`].sort());
+    expect((await sn.loadModel(file)).layers.length).toBe(model().layers.length);
+  });
+
   it("modelCheckpoint({ filepath: 'best.h5' }) keeps the best model as a Keras file, making its folder", async () => {
     const m = model();
     const x = sn.tensor(Float32Array.from({ length: 6 * 8 * 8 * 2 }, (_, i) => Math.cos(i)), [6, 8, 8, 2]);
