@@ -1,18 +1,22 @@
-// EarlyStopping (Keras 2 semantics): stop when `monitor` has not improved for `patience` epochs;
-// restoreBestWeights puts back the weights of the best epoch when it stops.
+// EarlyStopping (Keras 3 semantics, which TensorFlow.js shares on the first point): stop when `monitor` has not
+// improved for `patience` epochs — an epoch that improves never stops training (tf.keras 2.x stopped after
+// epoch 1 with the default patience 0 even when it improved: keras-team/keras#16393); restoreBestWeights puts
+// back the weights of the best epoch when training ends, stopped early or not; startFromEpoch ignores the
+// first epochs (a warm-up).
 import type { Tensor } from '../tensor.js';
 import type { Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 
 export interface EarlyStoppingArgs {
   monitor?: string; minDelta?: number; patience?: number; verbose?: number; mode?: Mode;
-  baseline?: number; restoreBestWeights?: boolean;
+  baseline?: number; restoreBestWeights?: boolean; startFromEpoch?: number;
 }
 
 export class EarlyStopping extends MonitorCallback {
   readonly patience: number;
   readonly restoreBestWeights: boolean;
   readonly baseline: number | undefined;
+  readonly startFromEpoch: number;
   private readonly verbose: number;
   wait = 0;
   stoppedEpoch = 0;
@@ -26,6 +30,10 @@ export class EarlyStopping extends MonitorCallback {
     this.restoreBestWeights = args.restoreBestWeights ?? false;
     this.baseline = args.baseline;
     this.verbose = args.verbose ?? 0;
+    this.startFromEpoch = args.startFromEpoch ?? 0;
+    if (!Number.isInteger(this.startFromEpoch) || this.startFromEpoch < 0) {
+      throw new Error(`earlyStopping: startFromEpoch must be a non-negative integer, got ${args.startFromEpoch}`);
+    }
   }
 
   onTrainBegin(): void {
@@ -35,27 +43,32 @@ export class EarlyStopping extends MonitorCallback {
 
   onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.current(logs, 'earlyStopping');
-    if (v === undefined) return;
-    if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = this.model.getWeights();
+    if (v === undefined || epoch < this.startFromEpoch) return;
+    if (this.restoreBestWeights && this.bestWeights === null) {
+      // the first epoch looked at is the best so far, whatever its value
+      this.bestWeights = this.model.getWeights();
+      this.bestEpoch = epoch;
+    }
     this.wait++;
     if (this.improved(v)) {
       this.best = v;
       this.bestEpoch = epoch;
       if (this.restoreBestWeights) this.bestWeights = this.model.getWeights();
-      // with a baseline, only improving on the baseline resets the wait
+      // with a baseline, only improving on the baseline resets the wait; an improving epoch never stops
       if (this.baseline === undefined || this.improved(v, this.baseline)) this.wait = 0;
+      return;
     }
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       this.model.stopTraining = true;
-      if (this.restoreBestWeights && this.bestWeights) {
-        if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
-        this.model.setWeights(this.bestWeights);
-      }
     }
   }
 
   onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.restoreBestWeights && this.bestWeights) {
+      if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      this.model.setWeights(this.bestWeights);
+    }
   }
 }

@@ -1,6 +1,8 @@
-// EarlyStopping (tf.keras 2.x semantics): wait counts epochs since the last improvement of `monitor`
-// (by more than minDelta, beating `baseline` too when one is given); training stops at the end of the
-// first epoch > 0 where wait >= patience; restoreBestWeights then puts back the best epoch's weights.
+// EarlyStopping (Keras 3 semantics): wait counts epochs since the last improvement of `monitor` (by more
+// than minDelta, beating `baseline` too when one is given); training stops at the end of the first epoch > 0
+// that does not improve and has wait >= patience (an improving epoch never stops: TensorFlow.js does the
+// same; tf.keras 2.x did not, keras-team/keras#16393); restoreBestWeights puts back the best epoch's weights
+// when training ends, stopped or not; epochs before startFromEpoch are not looked at.
 import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 import type { EarlyStoppingArgs } from '../../src/callbacks/early-stopping.js';
@@ -62,12 +64,14 @@ describe('earlyStopping on scripted sequences (expected epochs worked out by han
     expect(drive({ patience: 3, minDelta: -0.05 }, values).stopped).toBe(6);
   });
 
-  it('baseline: improving epochs that do not beat the baseline do not reset the wait', () => {
-    // baseline 0.5, patience 2: e0 0.9 best but not < 0.5: wait 1 (no stop at epoch 0) | e1 0.8 best, wait 2 → stop
+  it('baseline: improving epochs that do not beat the baseline do not reset the wait (but do not stop)', () => {
+    // baseline 0.5, patience 2: every epoch is a best that does not beat 0.5: the wait grows, nothing stops
     const r = drive({ patience: 2, baseline: 0.5 }, [0.9, 0.8, 0.7, 0.6]);
-    expect(r.stopped).toBe(1);
-    expect(r.waits).toEqual([1, 2]);
-    expect(r.es.bestEpoch).toBe(1);
+    expect(r.stopped).toBe(-1);
+    expect(r.waits).toEqual([1, 2, 3, 4]);
+    expect(r.es.bestEpoch).toBe(3);
+    // e0 best, w1 | e1 best, w2 | e2 0.85 no improvement, w3 >= 2 → stop
+    expect(drive({ patience: 2, baseline: 0.5 }, [0.9, 0.8, 0.85, 0.7]).stopped).toBe(2);
     // e0 w1 | e1 0.45 beats best and baseline: w0 | e2 w1 | e3 0.46 w2 → stop
     expect(drive({ patience: 2, baseline: 0.5 }, [0.9, 0.45, 0.5, 0.46, 0.44, 0.6]).stopped).toBe(3);
   });
@@ -95,16 +99,26 @@ describe('earlyStopping on scripted sequences (expected epochs worked out by han
     expect(() => sn.callbacks.earlyStopping({ mode: 'up' as 'max' })).toThrow(`earlyStopping: mode must be 'auto', 'min' or 'max', got "up"`);
   });
 
-  it('never stops at epoch 0, even with a baseline it misses', () => {
-    const r = drive({ patience: 1, baseline: 0.1 }, [0.9, 0.8]);
-    expect(r.waits[0]).toBe(1);
+  it('with a baseline it misses the wait counts from epoch 0; the first epoch that does not improve stops', () => {
+    const r = drive({ patience: 1, baseline: 0.1 }, [0.9, 0.95]);
+    expect(r.waits).toEqual([1, 2]);
     expect(r.stopped).toBe(1);
   });
 
-  it('patience 0 (the default) stops after epoch 1 even when it improved: tf.keras 2.x behaviour (keras-team/keras#16393)', () => {
+  it('patience 0 (the default): an improving epoch never stops, the first that does not improve does (Keras 3, tfjs; not tf.keras 2.x: keras-team/keras#16393)', () => {
     const r = drive({}, [1.0, 0.9, 0.8]);
     expect(r.es.patience).toBe(0);
-    expect(r.stopped).toBe(1);
+    expect(r.stopped).toBe(-1);
+    expect(drive({}, [1.0, 0.9, 0.95, 0.8]).stopped).toBe(2);
+  });
+
+  it('startFromEpoch: the epochs before it are not looked at', () => {
+    // e0, e1 ignored (0.5 would be the best) | e2 0.7 best | e3 0.8 w1 → stop
+    const r = drive({ patience: 1, startFromEpoch: 2 }, [0.5, 0.6, 0.7, 0.8, 0.9]);
+    expect(r.stopped).toBe(3);
+    expect(r.waits).toEqual([0, 0, 0, 1]);
+    expect(r.es.bestEpoch).toBe(2);
+    expect(() => sn.callbacks.earlyStopping({ startFromEpoch: -1 })).toThrow('earlyStopping: startFromEpoch must be a non-negative integer, got -1');
   });
 
   it('a missing monitored quantity warns and never stops', () => {
@@ -201,6 +215,21 @@ describe('earlyStopping in fit', () => {
     expect(ev.loss).toBe((await first.evaluate(x, flipped(y))).loss);
   });
 
+  it('restoreBestWeights restores the best epoch\'s weights when training ends without stopping early (Keras 3)', async () => {
+    const { x, y } = tinyData(8, 2);
+    const m = tinyModel();
+    const es = sn.callbacks.earlyStopping({ patience: 10, restoreBestWeights: true });
+    const atEnd: sn.Tensor[][] = [];
+    const h = await m.fit(x, y, {
+      epochs: 3, batchSize: 4, verbose: 0, validationData: [x, y],
+      callbacks: [{ onEpochEnd: () => { atEnd.push(m.getWeights()); } }, script('val_loss', [0.5, 0.6, 0.7]), es],
+    });
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(es.stoppedEpoch).toBe(0);
+    expect(sameWeights(atEnd[0], atEnd[2])).toBe(false);
+    expect(sameWeights(m.getWeights(), atEnd[0])).toBe(true);
+  });
+
   it('without restoreBestWeights the final weights stay', async () => {
     const { x, y } = tinyData(8, 3);
     const m = tinyModel();
@@ -234,8 +263,8 @@ describe('earlyStopping in fit', () => {
         callbacks: [script('val_loss', [0.5, 0.6, 0.7]), sn.callbacks.earlyStopping({ patience: 2, verbose: 1, restoreBestWeights: true })],
       });
       expect(log.mock.calls.map((c) => c[0])).toEqual([
-        'Restoring model weights from the end of the best epoch: 1.',
         'Epoch 3: early stopping',
+        'Restoring model weights from the end of the best epoch: 1.',
       ]);
     } finally {
       log.mockRestore();
