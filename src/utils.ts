@@ -54,6 +54,8 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: { testSize?: number; 
   }
   const rng = new Random(args.seed ?? 0);
   const test: number[] = [], train: number[] = [];
+  const shuffle = args.shuffle ?? true;
+  if (args.stratify && !shuffle) throw new Error('trainTestSplit: stratify needs shuffle (as in scikit-learn): a stratified split draws its rows at random');
   if (args.stratify) {
     const byClass = new Map<number, number[]>();
     classesOf(y).forEach((c, i) => { if (!byClass.has(c)) byClass.set(c, []); byClass.get(c)!.push(i); });
@@ -72,9 +74,15 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: { testSize?: number; 
     rng.shuffle(test); rng.shuffle(train);
   } else {
     const order = Array.from({ length: n }, (_, i) => i);
-    if (args.shuffle ?? true) rng.shuffle(order);
-    test.push(...order.slice(0, nTest));
-    train.push(...order.slice(nTest));
+    if (shuffle) {
+      rng.shuffle(order);
+      test.push(...order.slice(0, nTest));
+      train.push(...order.slice(nTest));
+    } else {
+      // in order, as scikit-learn: the first rows train, the last nTest test (e.g. a time series' future)
+      train.push(...order.slice(0, n - nTest));
+      test.push(...order.slice(n - nTest));
+    }
   }
   return { xTrain: takeRows(x, train), xTest: takeRows(x, test), yTrain: takeRows(y, train), yTest: takeRows(y, test) };
 }

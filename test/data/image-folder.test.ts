@@ -151,4 +151,14 @@ describe('trainTestSplit', () => {
     };
     expect(counts(0)).not.toBe(counts(1)); // which people give two photos depends on the seed
   });
+
+  it('shuffle: false keeps the order, as scikit-learn: the first rows train, the last test', () => {
+    const x = sn.tensor(Float32Array.from({ length: 10 }, (_, i) => i), [10, 1]);
+    const y = sn.tensor(Float32Array.from({ length: 10 }, (_, i) => 10 + i), [10, 1]);
+    const s = sn.utils.trainTestSplit(x, y, { testSize: 0.3, shuffle: false });
+    expect(Array.from(s.xTrain.data)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(s.xTest.data)).toEqual([7, 8, 9]);
+    expect(Array.from(s.yTest.data)).toEqual([17, 18, 19]);
+    expect(() => sn.utils.trainTestSplit(x, y, { shuffle: false, stratify: true })).toThrow('trainTestSplit: stratify needs shuffle');
+  });
 });
