@@ -16,7 +16,23 @@ import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
 import { median } from './stats.js';
 
+const FLAGS: Record<string, string> = {
+  '--quick': 'fewer rounds (a minute instead of three)',
+  '--json': 'print the figures as one JSON object instead of the tables',
+  '--no-peers': 'leave out TensorFlow.js and PyTorch',
+  '--help': 'this text',
+};
 const args = new Set(process.argv.slice(2));
+if (args.has('--help') || args.has('-h')) {
+  console.log(`simdnet bench: the benchmarks of the README, peers in the same run\n${Object.entries(FLAGS).map(([f, what]) => `  ${f.padEnd(11)} ${what}`).join('\n')}`);
+  process.exit(0);
+}
+for (const a of args) {
+  if (!(a in FLAGS)) {
+    console.error(`simdnet bench: unknown option ${a}; valid: ${Object.keys(FLAGS).join(' ')}`);
+    process.exit(2);
+  }
+}
 const json = args.has('--json');
 const quick = args.has('--quick');
 const log = (s: string) => { if (!json) console.log(s); };

@@ -26,8 +26,22 @@ ${benchShipped ? '  simdnet bench    [--json] [--quick]\n' : ''}  simdnet sweep 
   simdnet sweep report DIR [RESULTS.jsonl...]                        merges result files into DIR, writes the report
 Without --data, train runs the lab's experiment on the embedded synthetic face set.`;
 
+/** The usage lines of one command (its line and the continuation lines under it). */
+function usageOf(command: string): string {
+  const lines = USAGE.split('\n'), at = lines.findIndex((l) => l.startsWith(`  simdnet ${command} `));
+  if (at < 0) return USAGE;
+  let end = at + 1;
+  while (end < lines.length && /^ {5,}/.test(lines[end])) end++;
+  return ['Usage:', ...lines.slice(at, end)].join('\n');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `simdnet <command> --help`: that command's usage (sweep and bench print their own)
+  if (['train', 'evaluate', 'predict', 'synth'].includes(command) && rest.some((a) => a === '--help' || a === '-h')) {
+    console.log(usageOf(command) + (command === 'train' ? '\nWithout --data, train runs the lab\'s experiment on the embedded synthetic face set.' : ''));
+    return 0;
+  }
   switch (command) {
     case 'train': return trainCommand(rest);
     case 'evaluate': return evaluateCommand(rest);

@@ -51,6 +51,25 @@ describe('simdnet command line', () => {
     }
   });
 
+  it('<command> --help prints that command\'s usage and exits 0, running nothing; bench refuses unknown options', async () => {
+    const before = readdirSync(root);
+    for (const command of ['train', 'evaluate', 'predict', 'synth']) {
+      const r = await simdnet(command, '--help');
+      expect(r.code, command).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^Usage:\\n  simdnet ${command} `));
+      expect(r.out).not.toMatch(/simdnet sweep/);
+    }
+    expect(readdirSync(root)).toEqual(before); // nothing trained, synthesised or saved
+    if (existsSync(path.resolve('dist/bench/run.js'))) {
+      const help = await simdnet('bench', '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toMatch(/--quick .*\n.*--json/);
+      const bad = await simdnet('bench', '--colour');
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/simdnet bench: unknown option --colour; valid: --quick --json --no-peers --help/);
+    }
+  });
+
   it('predict prints the person and the probability; evaluate prints accuracy; a missing model is an error', async () => {
     const model = sn.sequential();
     model.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [42, 42, 3] }));
