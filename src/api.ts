@@ -1,6 +1,7 @@
 // simdnet's API, the same in every host: the entries (index.ts for Node, Deno and Bun; browser.ts for
 // browsers, Web Workers and Cloudflare Workers) install their host adapter and re-export this. Nothing
 // loads at import: the kernels load on the first async call, or on `await sn.ready()`.
+import { checkOptions, type AllOptions } from './format.js';
 import { initRuntime, runtime, type RuntimeOptions } from './runtime/wasm.js';
 import { microKernels as chosenMicroKernels, SHAPE_CLASSES, ukernelName, type ShapeClass } from './runtime/ukernels.js';
 
@@ -40,7 +41,11 @@ export const version = '0.1.0';
  * bytes, a URL, or a function of the build's file name; `flavour` 'simd' pins the plain-SIMD build (the
  * same bits on every host), `shared: false` a memory without worker threads.
  */
-export async function ready(options?: RuntimeOptions): Promise<void> { await initRuntime(options); }
+export async function ready(options?: RuntimeOptions): Promise<void> {
+  checkOptions('ready', options, READY_OPTIONS satisfies AllOptions<RuntimeOptions, typeof READY_OPTIONS>);
+  await initRuntime(options);
+}
+const READY_OPTIONS = ['flavour', 'shared', 'wasm'] as const;
 
 /** Which kernel build runs: 'relaxed-simd' (fused multiply-add) or 'simd'. */
 export function backend(): string { return runtime('sn.backend()').flavour; }

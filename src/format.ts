@@ -9,3 +9,58 @@ export function show(v: unknown): string {
     return String(v);
   }
 }
+
+/** The option names of an options type, listed once; a list that misses one of T's keys is a type error. */
+export type AllOptions<T, K extends readonly (keyof T)[]> = [Exclude<keyof T, K[number]>] extends [never] ? K : never;
+
+/** Edit distance of two short strings, a swap of neighbours counting one edit (optimal string alignment), for "did you mean". */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * Refuses option names `fn` does not know — a typo (`activaton`, `learningrate`, `epoch`) would otherwise be
+ * dropped silently and the default used — naming the closest valid one: snake_case written for camelCase
+ * (Keras' `batch_size` for `batchSize`), a different case, or an edit or two away. `args` undefined or null
+ * passes; anything but a plain object is refused.
+ */
+export function checkOptions(fn: string, args: unknown, valid: readonly string[]): void {
+  if (args === undefined || args === null) return;
+  if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
+  for (const key of Object.keys(args)) {
+    if (valid.includes(key)) continue;
+    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    const lower = key.toLowerCase();
+    const near = valid.find((v) => v === camel) ?? valid.find((v) => v.toLowerCase() === lower || v.toLowerCase() === camel.toLowerCase()) ??
+      valid.map((v) => [v, distance(lower, v.toLowerCase())] as const).filter(([, d]) => d <= Math.min(2, Math.floor(key.length / 3)))
+        .sort((a, b) => a[1] - b[1])[0]?.[0];
+    const hint = near === undefined ? '' : near === camel && camel !== key ? ` (options are camelCase, as in TensorFlow.js: ${near})` : ` (did you mean ${near}?)`;
+    throw new Error(`${fn}: unknown option ${key}${hint}; valid: ${valid.join(', ')}`);
+  }
+}
+
+/** What a file-system error code means for a write, in words. */
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device', EDQUOT: 'the disk quota is exceeded',
+  ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a file is in the way of a folder the path needs',
+  EISDIR: 'a folder is in the way', ENOENT: 'its folder cannot be made there', ENAMETOOLONG: 'the path is too long',
+};
+
+/**
+ * A file-system error (Node's, with a `code`) of `fn` writing `target`, with `fn:` and the path in front and the reason in words
+ * (`saveModel: cannot write /x/m: permission denied (EACCES: …)`); other errors pass unchanged.
+ */
+export function fsError(fn: string, target: string, e: unknown): unknown {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !(e instanceof Error) || e.message.startsWith(`${fn}:`)) return e;
+  const reason = REASONS[code];
+  return new Error(`${fn}: cannot write ${target}: ${reason ? `${reason} (${e.message})` : e.message}`);
+}

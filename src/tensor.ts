@@ -62,6 +62,7 @@ function flatten(values: unknown, out: number[], shape: number[], depth: number)
  * sn.tensor(values, shape?, dtype?) — values: Float32Array | Int32Array | number[] | nested arrays.
  */
 export function tensor(values: TypedData | ArrayLike<number> | unknown[], shape?: readonly number[], dtype?: DType): Tensor {
+  if (dtype !== undefined && dtype !== 'float32' && dtype !== 'int32') throw new Error(`tensor: dtype must be 'float32' or 'int32', got ${JSON.stringify(dtype)}`);
   let data: TypedData;
   let inferred: number[];
   if (values instanceof Float32Array || values instanceof Int32Array) {

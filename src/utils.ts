@@ -1,4 +1,5 @@
 // sn.utils: label encoding and splitting.
+import { checkOptions, type AllOptions } from './format.js';
 import { Random } from './random.js';
 import { Tensor } from './tensor.js';
 
@@ -42,8 +43,13 @@ function classesOf(y: Tensor): number[] {
  * stratify keeps each class's share in both sets (to within one row; the test set still has exactly
  * ceil(n * testSize) rows).
  */
-export function trainTestSplit(x: Tensor, y: Tensor, args: { testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean } = {}):
+export interface TrainTestSplitArgs { testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean }
+const TRAIN_TEST_SPLIT_OPTIONS = ['testSize', 'seed', 'stratify', 'shuffle'] as const;
+
+export function trainTestSplit(x: Tensor, y: Tensor, args: TrainTestSplitArgs = {}):
   { xTrain: Tensor; xTest: Tensor; yTrain: Tensor; yTest: Tensor } {
+  checkOptions('trainTestSplit', args, TRAIN_TEST_SPLIT_OPTIONS satisfies AllOptions<TrainTestSplitArgs, typeof TRAIN_TEST_SPLIT_OPTIONS>);
+  args ??= {};
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new Error('trainTestSplit: x and y must be sn.tensors');
   const n = x.shape[0];
   if (y.shape[0] !== n) throw new Error(`trainTestSplit: x has ${n} samples but y has ${y.shape[0]}`);

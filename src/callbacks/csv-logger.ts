@@ -1,6 +1,7 @@
 // CSVLogger: one row per epoch (epoch, then the logs in a stable column order) appended to a file.
 // Node only.
 import { Callback, type Logs } from '../engine/callback.js';
+import { fsError } from '../format.js';
 import { files, type Host } from '../host/host.js';
 
 export class CSVLogger extends Callback {
@@ -15,7 +16,7 @@ export class CSVLogger extends Callback {
   async onTrainBegin(): Promise<void> {
     this.fs = files('csvLogger', 'log epochs with a callback of your own').fs;
     this.keys = null;
-    if (!this.append) await this.fs.writeFile(this.filename, '');
+    if (!this.append) await this.fs.writeFile(this.filename, '').catch((e: unknown) => { throw fsError('csvLogger', this.filename, e); });
     else {
       // appending to an existing log keeps its header
       const old = await this.fs.readFile(this.filename, 'utf8').catch(() => '');
@@ -31,6 +32,6 @@ export class CSVLogger extends Callback {
       head = ['epoch', ...this.keys].join(this.separator) + '\n';
     }
     const row = [String(epoch), ...this.keys.map((k) => (logs[k] === undefined ? '' : String(logs[k])))].join(this.separator);
-    await this.fs!.appendFile(this.filename, head + row + '\n');
+    await this.fs!.appendFile(this.filename, head + row + '\n').catch((e: unknown) => { throw fsError('csvLogger', this.filename, e); });
   }
 }

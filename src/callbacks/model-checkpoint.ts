@@ -38,6 +38,9 @@ export class ModelCheckpoint extends MonitorCallback {
   constructor(args: ModelCheckpointArgs) {
     super(args ?? {}, 'val_loss', 'modelCheckpoint');
     if (!args || typeof args.filepath !== 'string' || !args.filepath) throw new Error('modelCheckpoint: filepath must be a non-empty string');
+    if (/\.keras$/i.test(args.filepath)) {
+      throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); use a .h5 path or a folder`);
+    }
     if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`modelCheckpoint: only saveFreq 'epoch' is supported, got ${show(args.saveFreq)}`);
     this.filepath = args.filepath;
     this.saveBestOnly = args.saveBestOnly ?? false;

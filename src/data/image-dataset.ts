@@ -11,7 +11,7 @@ import { Random } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkImageOptions, classOrder, listImageFolder, readPixels } from './image-folder.js';
 import { workerScript } from './own-modules.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 
 export interface ImageDatasetOptions {
   /** [height, width] of the model input; default [42, 42]. */
@@ -33,6 +33,8 @@ export interface ImageDatasetOptions {
   onWarning?: (message: string) => void;
 }
 
+const IMAGE_DATASET_OPTIONS = ['size', 'channels', 'batchSize', 'shuffle', 'seed', 'classNames', 'labelMode', 'workers', 'prefetch', 'onWarning'] as const;
+
 /** A batch's pixels, decoded somewhere: in a worker thread, or here. */
 type Decoder = (files: string[]) => Promise<Float32Array>;
 
@@ -49,6 +51,8 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
   private decoders: Promise<Decoders> | null = null;
 
   constructor(readonly dir: string, private readonly opts: ImageDatasetOptions = {}) {
+    checkOptions('imageDataset', opts, IMAGE_DATASET_OPTIONS satisfies AllOptions<ImageDatasetOptions, typeof IMAGE_DATASET_OPTIONS>);
+    opts ??= {};
     const fn = 'imageDataset';
     ({ h: this.h, w: this.w, channels: this.channels } = checkImageOptions(fn, opts.size, opts.channels));
     this.batchSize = opts.batchSize ?? 32;

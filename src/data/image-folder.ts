@@ -6,7 +6,7 @@
 import { files } from '../host/host.js';
 import { readImageUsing, resize, toFloat } from '../io/images.js';
 import { Tensor } from '../tensor.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|pgm|pnm)$/i;
 
@@ -146,7 +146,11 @@ export function classOrder(listing: ImageFolderListing, dir: string, classNames:
   return names;
 }
 
+const LOAD_IMAGE_FOLDER_OPTIONS = ['size', 'channels', 'classNames', 'onWarning'] as const;
+
 export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions = {}): Promise<ImageFolder> {
+  checkOptions('loadImageFolder', opts, LOAD_IMAGE_FOLDER_OPTIONS satisfies AllOptions<LoadImageFolderOptions, typeof LOAD_IMAGE_FOLDER_OPTIONS>);
+  opts ??= {};
   const { h, w, channels } = checkImageOptions('loadImageFolder', opts.size, opts.channels);
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
   const listing = await listImageFolder(dir, { onWarning: warn });

@@ -9,7 +9,7 @@ import { Random } from '../random.js';
 import { makePerson, makeShot, PHOTO_HEIGHT, PHOTO_WIDTH, renderFace } from './face-renderer.js';
 
 import { LAB_LABELS } from './labels.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 import type { Image } from '../io/resize.js';
 import { encodeJpeg } from '../io/jpeg-encode.js';
 import { initRuntime } from '../runtime/wasm.js';
@@ -101,7 +101,11 @@ export function* facePhotos(opts: FacePhotosOptions = {}): Generator<FacePhoto> 
 }
 
 /** Writes the set (once) and returns where it is. */
+const SYNTHETIC_FACES_OPTIONS = ['dir', 'seed', 'onProgress'] as const;
+
 export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<SyntheticFacesInfo> {
+  checkOptions('syntheticFaces', opts, SYNTHETIC_FACES_OPTIONS satisfies AllOptions<SyntheticFacesOptions, typeof SYNTHETIC_FACES_OPTIONS>);
+  opts ??= {};
   const { fs, path } = files('syntheticFaces', 'render faces in memory with renderFace');
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`syntheticFaces: seed must be an integer, got ${show(opts.seed)}`);

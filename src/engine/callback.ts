@@ -58,6 +58,8 @@ export function toCallback(c: Callback | CallbackHooks, index: number): Callback
   if (c && typeof c === 'object') {
     const unknown = Object.keys(c).filter((k) => !HOOKS.includes(k));
     if (unknown.length) throw new Error(`fit: callbacks[${index}] has unknown hook(s) ${unknown.join(', ')}; valid: ${HOOKS.join(', ')}`);
+    const notFunctions = Object.entries(c).filter(([, f]) => f !== undefined && typeof f !== 'function').map(([k]) => k);
+    if (notFunctions.length) throw new Error(`fit: callbacks[${index}].${notFunctions[0]} must be a function, got ${typeof (c as Record<string, unknown>)[notFunctions[0]]}`);
     return new HookCallback(c);
   }
   throw new Error(`fit: callbacks[${index}] must be a Callback or an object of hooks, got ${typeof c}`);

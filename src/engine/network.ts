@@ -159,6 +159,19 @@ export class Network {
       const hint = out.length === 1 && out[0] > 1 && y.rank === 1 ? ' (one-hot encode class ids with sn.utils.toCategorical)' : '';
       throw new Error(`${fn}: ${arg} must have shape [n, ${out.join(', ')}] to match the model's output, got [${y.shape.join(', ')}]${hint}`);
     }
+    // cross-entropy compares probabilities: a label outside [0, 1] (a class id, a -1 for "unknown") gives a
+    // loss and gradients, but of nothing meaningful (NaN is refused with its position when staged)
+    const loss = this.loss;
+    if (loss === 'binaryCrossentropy' || loss === 'categoricalCrossentropy') {
+      for (let i = 0; i < y.size; i++) {
+        const v = y.data[i];
+        if (v < 0 || (v > 1 && v !== Infinity)) {
+          throw new Error(`${fn}: ${arg} holds ${v} at flat index ${i}; ${loss} takes labels in [0, 1]` + (Number.isInteger(v) && v > 1
+            ? (loss === 'binaryCrossentropy' ? ' (0 or 1 per output; for class ids use sparseCategoricalCrossentropy and a softmax output)' : ' (one-hot rows: sn.utils.toCategorical(ids, classes))')
+            : ''));
+        }
+      }
+    }
   }
 
   /** Copies x (and y) into the arena, refusing non-finite values. */

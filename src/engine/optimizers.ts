@@ -3,7 +3,7 @@
 // One registry lists them; each reads and writes one config format, tfjs' ({ class_name, config } with tfjs class names and
 // camelCase arguments, as in a layers-model's training config), and reads Keras' snake_case too.
 import type { Runtime } from '../runtime/wasm.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 import { numberArg } from '../layers/layer.js';
 import { parallelFor } from '../threads/index.js';
 
@@ -90,11 +90,13 @@ export abstract class Optimizer {
 
 
 export interface SGDArgs { learningRate?: number; momentum?: number; nesterov?: boolean; decay?: number }
+const SGD_OPTIONS = ['learningRate', 'momentum', 'nesterov', 'decay'] as const;
 
 /** SGD with Keras' momentum / Nesterov and time-based decay lr / (1 + decay * iterations). */
 export class SGD extends Optimizer {
   /** tfjs saves SGD with momentum as its Momentum class. */
   static readonly configClassNames = ['SGD', 'Momentum'];
+  static readonly options: AllOptions<SGDArgs, typeof SGD_OPTIONS> = SGD_OPTIONS;
   readonly name = 'sgd';
   readonly momentum: number; readonly nesterov: boolean; readonly decay: number;
   constructor(args: SGDArgs = {}) {
@@ -121,9 +123,11 @@ export class SGD extends Optimizer {
 }
 
 export interface AdamArgs { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
+const ADAM_OPTIONS = ['learningRate', 'beta1', 'beta2', 'epsilon'] as const;
 
 export class Adam extends Optimizer {
   static readonly configClassNames = ['Adam'];
+  static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
   readonly name = 'adam';
   readonly beta1: number; readonly beta2: number; readonly epsilon: number;
   constructor(args: AdamArgs = {}) {
@@ -149,9 +153,11 @@ export class Adam extends Optimizer {
 }
 
 export interface AdagradArgs { learningRate?: number; initialAccumulatorValue?: number; epsilon?: number }
+const ADAGRAD_OPTIONS = ['learningRate', 'initialAccumulatorValue', 'epsilon'] as const;
 
 export class Adagrad extends Optimizer {
   static readonly configClassNames = ['Adagrad'];
+  static readonly options: AllOptions<AdagradArgs, typeof ADAGRAD_OPTIONS> = ADAGRAD_OPTIONS;
   readonly name = 'adagrad';
   readonly initialAccumulatorValue: number; readonly epsilon: number;
   constructor(args: AdagradArgs = {}) {
@@ -173,9 +179,11 @@ export class Adagrad extends Optimizer {
 }
 
 export interface RMSpropArgs { learningRate?: number; rho?: number; momentum?: number; epsilon?: number; decay?: number }
+const RMSPROP_OPTIONS = ['learningRate', 'rho', 'momentum', 'epsilon', 'decay'] as const;
 
 export class RMSprop extends Optimizer {
   static readonly configClassNames = ['RMSProp', 'RMSprop'];
+  static readonly options: AllOptions<RMSpropArgs, typeof RMSPROP_OPTIONS> = RMSPROP_OPTIONS;
   readonly name = 'rmsprop';
   readonly rho: number; readonly momentum: number; readonly epsilon: number;
   constructor(args: RMSpropArgs = {}) {
@@ -248,4 +256,4 @@ type Factories = { [K in keyof typeof OPTIMIZERS]: (args?: ConstructorParameters
 
 /** sn.optimizers: one factory per registered optimizer. */
 export const optimizers = Object.fromEntries(Object.entries(OPTIMIZERS).map(([name, cls]) =>
-  [name, (args?: object) => new cls(args)])) as Factories;
+  [name, (args?: object) => { checkOptions(name, args, cls.options); return new cls(args ?? {}); }])) as Factories;

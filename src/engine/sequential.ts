@@ -14,7 +14,7 @@ import { artifactsWriter, saveHandlerFor, type Artifacts } from './save-handlers
 import { summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 
 export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
 export { sliceRows } from './trainer.js';
@@ -25,7 +25,15 @@ export interface CompileArgs {
   metrics?: string[];
 }
 
+const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
+
+export interface EvaluateArgs { batchSize?: number; verbose?: number; threads?: number | 'auto' }
+const EVALUATE_OPTIONS = ['batchSize', 'verbose', 'threads'] as const;
+export interface PredictArgs { batchSize?: number; threads?: number | 'auto' }
+const PREDICT_OPTIONS = ['batchSize', 'threads'] as const;
+
 export interface SequentialArgs { name?: string; layers?: Layer[]; seed?: number }
+const SEQUENTIAL_OPTIONS = ['name', 'layers', 'seed'] as const;
 
 const ACCURACY_NAMES = ['accuracy', 'acc'];
 
@@ -41,6 +49,8 @@ export class Sequential implements TrainingModel {
   private pendingWeights: Tensor[] | null = null;
 
   constructor(args: SequentialArgs = {}) {
+    checkOptions('sequential', args, SEQUENTIAL_OPTIONS satisfies AllOptions<SequentialArgs, typeof SEQUENTIAL_OPTIONS>);
+    args ??= {};
     this.name = args.name ?? 'sequential';
     this.net = new Network(this.name, args.seed ?? 1337);
     for (const l of args.layers ?? []) this.add(l);
@@ -103,6 +113,7 @@ export class Sequential implements TrainingModel {
 
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new Error('compile: expected { optimizer, loss, metrics? }');
+    checkOptions('compile', args, COMPILE_OPTIONS satisfies AllOptions<CompileArgs, typeof COMPILE_OPTIONS>);
     this.requireLayers('compile');
     const loss = checkLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
@@ -155,9 +166,10 @@ export class Sequential implements TrainingModel {
     }
     params.forEach(({ key, param: p }, i) => {
       const w = weights[i];
-      if (!(w instanceof Tensor) || w.shape.join() !== p.shape.join()) {
-        throw new Error(`setWeights: weight ${i} (${key}) must have shape [${p.shape.join(', ')}], got [${w?.shape?.join(', ')}]`);
+      if (!(w instanceof Tensor)) {
+        throw new Error(`setWeights: weight ${i} (${key}) must be an sn.tensor of shape [${p.shape.join(', ')}], got ${Array.isArray(w) ? 'an array' : show(w)}`);
       }
+      if (w.shape.join() !== p.shape.join()) throw new Error(`setWeights: weight ${i} (${key}) must have shape [${p.shape.join(', ')}], got [${w.shape.join(', ')}]`);
       const bad = firstNonFinite(w.data);
       if (bad >= 0) throw new Error(`setWeights: weight ${i} (${key}) holds ${w.data[bad]} at flat index ${bad}`);
     });
@@ -227,8 +239,24 @@ export class Sequential implements TrainingModel {
   }
 
   async fit(x: Tensor, y: Tensor, args: trainer.FitArgs = {}): Promise<History> {
-    await this.prepare('fit', args.threads, true);
-    return trainer.fit(this.net, this, x, y, args);
+    checkOptions('fit', args, trainer.fitOptions);
+    return this.training('fit', async () => {
+      await this.prepare('fit', args.threads, true);
+      return trainer.fit(this.net, this, x, y, args);
+    });
+  }
+
+  private fitting: string | null = null;
+
+  /** Runs one fit / fitDataset at a time: two at once would interleave their steps on the same weights. */
+  private async training<T>(fn: string, run: () => Promise<T>): Promise<T> {
+    if (this.fitting) throw new Error(`${fn}: the model is already training (a ${this.fitting}() call has not finished); await it first`);
+    this.fitting = fn;
+    try {
+      return await run();
+    } finally {
+      this.fitting = null;
+    }
   }
 
   /**
@@ -237,22 +265,27 @@ export class Sequential implements TrainingModel {
    * batch at a time. With the same batches in the same order it trains exactly as fit().
    */
   async fitDataset(dataset: trainer.Dataset, args: trainer.FitDatasetArgs = {}): Promise<History> {
-    await this.prepare('fitDataset', args.threads, true);
-    return trainer.fitDataset(this.net, this, dataset, args);
+    checkOptions('fitDataset', args, trainer.fitDatasetOptions);
+    return this.training('fitDataset', async () => {
+      await this.prepare('fitDataset', args.threads, true);
+      return trainer.fitDataset(this.net, this, dataset, args);
+    });
   }
 
-  async evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; verbose?: number; threads?: number | 'auto' } = {}): Promise<{ loss: number; accuracy?: number }> {
+  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<{ loss: number; accuracy?: number }> {
+    checkOptions('evaluate', args, EVALUATE_OPTIONS satisfies AllOptions<EvaluateArgs, typeof EVALUATE_OPTIONS>);
     await this.prepare('evaluate', args.threads, true);
     return trainer.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate');
   }
 
-  async predict(x: Tensor, args: { batchSize?: number; threads?: number | 'auto' } = {}): Promise<Tensor> {
+  async predict(x: Tensor, args: PredictArgs = {}): Promise<Tensor> {
+    checkOptions('predict', args, PREDICT_OPTIONS satisfies AllOptions<PredictArgs, typeof PREDICT_OPTIONS>);
     const rt = await this.prepare('predict', args.threads, false);
     return trainer.predict(this.net, rt, x, args.batchSize ?? 32);
   }
 
   /** argmax class per sample (or threshold 0.5 for a single sigmoid output). */
-  async predictClasses(x: Tensor, args: { batchSize?: number; threads?: number | 'auto' } = {}): Promise<Int32Array> {
+  async predictClasses(x: Tensor, args: PredictArgs = {}): Promise<Int32Array> {
     const p = await this.predict(x, args);
     const n = p.shape[0], c = p.size / Math.max(1, n);
     const out = new Int32Array(n);

@@ -7,7 +7,7 @@ import { History } from './history.js';
 import type { Network } from './network.js';
 import { firstNonFinite } from '../tensor.js';
 import { ProgressLogger } from './progress.js';
-import { show } from '../format.js';
+import { show, type AllOptions } from '../format.js';
 import { positiveInt } from '../layers/layer.js';
 
 export interface FitArgs {
@@ -23,6 +23,11 @@ export interface FitArgs {
   initialEpoch?: number;
   callbacks?: (Callback | CallbackHooks)[];
 }
+
+const FIT_OPTIONS = ['batchSize', 'epochs', 'shuffle', 'verbose', 'validationData', 'validationSplit', 'seed', 'threads',
+  'initialEpoch', 'callbacks'] as const;
+/** fit's option names. */
+export const fitOptions: AllOptions<FitArgs, typeof FIT_OPTIONS> = FIT_OPTIONS;
 
 /** Rows [from, to) of a tensor (a copy-free view of its data). */
 export function sliceRows(t: Tensor, from: number, to: number): Tensor {
@@ -53,6 +58,11 @@ export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 
   validationBatchSize?: number;
 }
 
+const FIT_DATASET_OPTIONS = ['epochs', 'verbose', 'validationData', 'seed', 'threads', 'initialEpoch', 'callbacks',
+  'batchesPerEpoch', 'validationBatchSize'] as const;
+/** fitDataset's option names. */
+export const fitDatasetOptions: AllOptions<FitDatasetArgs, typeof FIT_DATASET_OPTIONS> = FIT_DATASET_OPTIONS;
+
 /** What one training run needs besides the batches. */
 interface RunSpec {
   epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number;
@@ -72,6 +82,9 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
   if (![0, 1, 2].includes(verbose)) throw new Error(`${fn}: verbose must be 0, 1 or 2, got ${show(args.verbose)}`);
   const seed = args.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`${fn}: seed must be an integer, got ${show(args.seed)}`);
+  if (args.callbacks !== undefined && !Array.isArray(args.callbacks)) {
+    throw new Error(`${fn}: callbacks must be an array (of sn.callbacks or objects of hooks), got ${show(args.callbacks)}`);
+  }
   return { epochs, initialEpoch, verbose, seed };
 }
 
@@ -246,15 +259,47 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   // validation tensors are copied into the arena once, not every epoch
   const val = Array.isArray(valData) ? stageEvaluation(net, valData[0], valData[1], fn, VALIDATION) : null;
   const valBatch = args.validationBatchSize ?? own.batchSize ?? 32;
+  // with batchesPerEpoch given, as tfjs: one pass runs on across epochs, each taking that many batches (an
+  // endless or long dataset); a pass that runs out is followed by a fresh one. Without it each epoch is one pass.
+  let pass: AsyncIterator<Batch> | Iterator<Batch> | null = null;
+  const freshPass = () => {
+    const d = iterate(data, fn, 'dataset');
+    return Symbol.asyncIterator in d ? (d as AsyncIterable<Batch>)[Symbol.asyncIterator]() : (d as Iterable<Batch>)[Symbol.iterator]();
+  };
   try {
     return await run(net, model, {
       ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
       async *batches(epoch) {
-        let b = 0;
-        for await (const batch of iterate(data, fn, 'dataset')) {
-          if (b === steps) break; // batchesPerEpoch caps an endless dataset
-          const { xs, ys } = checkBatch(batch, fn, `epoch ${epoch + 1} batch ${b + 1}`);
-          yield net.putBatch(xs, ys, true, fn, `epoch ${epoch + 1} batch ${b + 1}`);
+        const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;
+        if (args.batchesPerEpoch === undefined) {
+          let b = 0;
+          for await (const batch of iterate(data, fn, 'dataset')) {
+            if (b === steps) break; // the dataset's own count caps an endless one
+            const { xs, ys } = checkBatch(batch, fn, where(b));
+            yield net.putBatch(xs, ys, true, fn, where(b));
+            b++;
+          }
+          return;
+        }
+        for (let b = 0; b < steps;) {
+          const fresh = pass === null;
+          pass ??= freshPass();
+          const next = await pass.next();
+          if (next.done) {
+            pass = null;
+            if (fresh) {
+              // a new pass gave nothing either (a generator iterates once): end here, as tfjs does
+              if (b > 0) {
+                console.warn(`${fn}: the dataset ran out after ${b} of the ${steps} batches of epoch ${epoch + 1}; training stops ` +
+                  '(give a dataset that can be iterated again, or a function returning a fresh one)');
+                model.stopTraining = true;
+              }
+              return;
+            }
+            continue; // this pass is over: the next batch comes from a fresh one
+          }
+          const { xs, ys } = checkBatch(next.value, fn, where(b));
+          yield net.putBatch(xs, ys, true, fn, where(b));
           b++;
         }
       },
@@ -263,6 +308,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
     }, fn);
   } finally {
     val?.release();
+    await (pass as Iterator<Batch> | null)?.return?.(); // lets a generator (and a dataset's decoders) finish
   }
 }
 

@@ -61,3 +61,21 @@ export async function removeStaleSiblings(fs: Fs, path: PathMod, target: string,
     await fs.rm(full, { recursive: true, force: true }).catch(() => {});
   }
 }
+
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `save` once the saves to `target` started before it in this process have ended: two at once would
+ * race to rename their folders into the same place (the second failing on the first's new folder).
+ */
+export async function oneAtATime<T>(target: string, save: () => Promise<T>): Promise<T> {
+  const before = queues.get(target) ?? Promise.resolve();
+  const mine = before.then(save, save);
+  const settled = mine.then(() => {}, () => {});
+  queues.set(target, settled);
+  try {
+    return await mine;
+  } finally {
+    if (queues.get(target) === settled) queues.delete(target);
+  }
+}

@@ -2,6 +2,7 @@
 // as decodeImage does (grey replicated, colour to OpenCV's luminance, alpha dropped), resized with
 // OpenCV's INTER_LINEAR, scaled to [0, 1]. Pure: runs in every host, e.g. on an uploaded photo — whose
 // bytes it also takes as they are, decoding them as decodeImage does without keeping the full-size image.
+import { checkOptions, show, type AllOptions } from '../format.js';
 import { Tensor } from '../tensor.js';
 import { convertChannels, decodeUsing } from './images.js';
 import { checkImage, resize, type Image } from './resize.js';
@@ -20,7 +21,14 @@ export interface ImageToTensorOptions {
  * given as its file's bytes (JPEG, PNG, PGM: the same tensor as from decodeImage's image, without a copy of the
  * full-size pixels).
  */
+const IMAGE_TO_TENSOR_OPTIONS = ['size', 'channels', 'name'] as const;
+
 export function imageToTensor(images: Image | Uint8Array | (Image | Uint8Array)[], opts: ImageToTensorOptions = {}): Tensor {
+  checkOptions('imageToTensor', opts, IMAGE_TO_TENSOR_OPTIONS satisfies AllOptions<ImageToTensorOptions, typeof IMAGE_TO_TENSOR_OPTIONS>);
+  opts ??= {};
+  if (opts.size !== undefined && !(Array.isArray(opts.size) && opts.size.length === 2)) {
+    throw new Error(`imageToTensor: size must be [height, width] of positive integers, got ${show(opts.size)}`);
+  }
   const list = Array.isArray(images) ? images : [images];
   const [h, w] = opts.size ?? [42, 42];
   const channels = opts.channels ?? 3;

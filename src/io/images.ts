@@ -24,6 +24,7 @@
 // Every format's header is checked against the size limits of image-limits.ts before any pixel is decoded;
 // PNG's chunks and image data are checked before any pixel is decoded (png.ts).
 import decodeJpegJs from 'jpeg-js/lib/decoder.js';
+import { checkOptions, type AllOptions } from '../format.js';
 import { files } from '../host/host.js';
 import { initRuntime, runtime, runtimeLoaded } from '../runtime/wasm.js';
 import { checkImageLimits, IMAGE_MAX_MEGAPIXELS, IMAGE_MAX_MEMORY_MB } from './image-limits.js';
@@ -56,6 +57,7 @@ function hexBytes(bytes: Uint8Array, n: number): string {
 }
 
 function checkDecodeOptions(fn: string, opts: DecodeOptions | undefined): 1 | 3 {
+  checkOptions(fn, opts, ['channels'] as const satisfies AllOptions<DecodeOptions, readonly ['channels']>);
   const channels = opts?.channels ?? 3;
   if (channels !== 1 && channels !== 3) throw new Error(`${fn}: channels must be 1 or 3, got ${String(channels)}`);
   return channels;
@@ -113,7 +115,10 @@ const own: Use<Image> = (img, borrowed) => (borrowed ? { ...img, data: img.data.
  */
 export function decodeUsing<T>(fn: string, bytes: Uint8Array, name: string, opts: DecodeOptions | undefined, use: Use<T>): T {
   const channels = checkDecodeOptions(fn, opts);
-  if (!(bytes instanceof Uint8Array)) throw failure(fn, name, `expected the file's bytes as a Uint8Array, got ${typeof bytes}`);
+  if (!(bytes instanceof Uint8Array)) {
+    const what = (bytes as unknown) instanceof ArrayBuffer ? 'an ArrayBuffer (wrap it: new Uint8Array(buffer))' : (bytes as object)?.constructor?.name ?? typeof bytes;
+    throw failure(fn, name, `expected the file's bytes as a Uint8Array, got ${what}`);
+  }
   if (bytes.length === 0) throw failure(fn, name, 'empty file (0 bytes)');
   const fail = (reason: string) => failure(fn, name, reason);
   const converted: Use<T> = (img, borrowed) => {

@@ -14,7 +14,7 @@
 // Pure functions on bytes (every host); reading and writing files goes through the host's file system
 // (Node, Deno, Bun), so a browser bundle reaches no node: module.
 import { registerSaveHandler } from '../engine/save-handlers.js';
-import { show } from '../format.js';
+import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
 import { isObject, snakeKey } from '../layers/config.js';
@@ -25,7 +25,7 @@ import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
 import { compileFromConfig, layerToJson, modelFromTopology, savableWeights, trainingConfig } from './topology.js';
 import { readZip } from './zip.js';
-import { removeStaleSiblings, savesInProgress, siblingName } from './atomic.js';
+import { oneAtATime, removeStaleSiblings, savesInProgress, siblingName } from './atomic.js';
 
 type Json = Record<string, unknown>;
 
@@ -262,6 +262,15 @@ export async function saveKerasH5(model: Sequential, file: string): Promise<void
   const bytes = modelToKerasH5(model);
   const { fs, path } = files('save', 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
   const target = path.resolve(file);
+  try {
+    await oneAtATime(target, () => placeFile(fs, path, target, bytes));
+  } catch (e) {
+    throw fsError('save', target, e);
+  }
+}
+
+/** saveKerasH5's writes: the bytes into a sibling file, renamed into place at `target`. */
+async function placeFile(fs: typeof import('node:fs/promises'), path: typeof import('node:path'), target: string, bytes: Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true }); // as Keras: the file's folder is made
   const tmp = siblingName(target, 'saving');
   savesInProgress.add(tmp);

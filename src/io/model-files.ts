@@ -23,8 +23,8 @@ import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig } from './topology.js';
-import { show } from '../format.js';
-import { errCode, removeStaleSiblings, saveHooks, savesInProgress, siblingName } from './atomic.js';
+import { fsError, show } from '../format.js';
+import { errCode, oneAtATime, removeStaleSiblings, saveHooks, savesInProgress, siblingName } from './atomic.js';
 
 export { saveHooks } from './atomic.js';
 
@@ -337,6 +337,15 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
   const artifacts = artifactsOf(model, 'saveModel');
   const json = JSON.stringify(modelJson(artifacts));
   const target = path.resolve(dir);
+  try {
+    await oneAtATime(target, () => placeFolder(fs, path, target, json, new Uint8Array(artifacts.weightData)));
+  } catch (e) {
+    throw fsError('saveModel', target, e);
+  }
+}
+
+/** saveModel's writes: the model's two files into a sibling folder, renamed into place at `target`. */
+async function placeFolder(fs: Fs, path: PathMod, target: string, json: string, weights: Uint8Array): Promise<void> {
   const parent = path.dirname(target);
   await fs.mkdir(parent, { recursive: true });
   const exists = await checkReplaceable(fs, path, target);
@@ -349,7 +358,7 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
   try {
     await writeDurable(fs, path.join(tmp, 'model.json'), json);
     await saveHooks.afterStep?.('model.json');
-    await writeDurable(fs, path.join(tmp, WEIGHTS_FILE), new Uint8Array(artifacts.weightData));
+    await writeDurable(fs, path.join(tmp, WEIGHTS_FILE), weights);
     await saveHooks.afterStep?.('weights.bin');
     await syncDir(fs, tmp);
     if (exists) {

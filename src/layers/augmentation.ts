@@ -7,7 +7,7 @@ import {
 } from '../runtime/wasm.js';
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
-import { Layer, type LayerArgs, type LayerExample } from './layer.js';
+import { channelsLast, Layer, type LayerArgs, type LayerExample } from './layer.js';
 import { show } from '../format.js';
 
 interface AugmentArgs extends LayerArgs {
@@ -30,9 +30,7 @@ abstract class Augmentation extends Layer {
       throw new Error(`${fn}: seed must be an integer, got ${show(args.seed)}`);
     }
     this.seed = args.seed ?? null;
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`${fn}: only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
-    }
+    channelsLast(args.dataFormat, fn);
   }
 
   computeOutputShape(inputShape: number[]): number[] {

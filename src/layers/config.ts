@@ -3,7 +3,7 @@
 // options simdnet cannot honour are refused by name instead of being dropped.
 import { activationFromConfig, ACTIVATIONS, type ActivationName } from './activations.js';
 import { initializerFromConfig, type InitializerSpec } from './initializers.js';
-import { show } from '../format.js';
+import { checkOptions, show } from '../format.js';
 
 type Json = Record<string, unknown>;
 
@@ -121,6 +121,23 @@ export class ConfigReader {
       return initializerFromConfig(v);
     } catch (e) {
       throw new Error(`${this.label}: option ${key}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Options every layer factory takes besides its config's keys (tfjs' LayerArgs that do not change the layer). */
+const FACTORY_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'inputDim'];
+
+/**
+ * Refuses what a layer factory was given but the layer did not take: option names outside the layer's config
+ * (a typo would leave the default in place), and regularizers or constraints, which simdnet does not have.
+ * `layer` is the layer built from `args`: its config names its options.
+ */
+export function checkLayerOptions(layer: { getConfig(): Json }, args: unknown, fn: string): void {
+  checkOptions(fn, args, [...new Set([...Object.keys(layer.getConfig()).map(camelKey), ...FACTORY_OPTIONS])]);
+  for (const [key, value] of Object.entries((args ?? {}) as Json)) {
+    if (/(Regularizer|Constraint)$/.test(key) && value !== undefined && value !== null) {
+      throw new Error(`${fn}: ${key} is not supported: simdnet has no regularizers or constraints (leave it out)`);
     }
   }
 }

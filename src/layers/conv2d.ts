@@ -3,12 +3,13 @@
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
 // Winograd's F(m×m, 3×3) instead, chosen per pass at allocation — and, for inference calls of few images,
 // per call size (see winograd.ts).
+import { show } from '../format.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
-import { checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { channelsLast, checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -21,6 +22,8 @@ export interface Conv2DArgs extends LayerArgs {
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
   dataFormat?: 'channelsLast';
+  /** Only 1 (no dilation). */
+  dilationRate?: number | [number, number];
 }
 
 const ok1 = (v: unknown): boolean => v === 1 || (Array.isArray(v) && v.every((d) => d === 1));
@@ -82,8 +85,9 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`${fn}: only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
+    channelsLast(args.dataFormat, fn);
+    if (args.dilationRate !== undefined && !ok1(args.dilationRate)) {
+      throw new Error(`${fn}: dilationRate ${show(args.dilationRate)} is not supported (only 1: simdnet has no dilated convolutions)`);
     }
   }
 

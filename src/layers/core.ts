@@ -2,7 +2,7 @@
 import { parallelFor } from '../threads/index.js';
 import { activationBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
-import { Layer, type LayerArgs, type LayerExample } from './layer.js';
+import { channelsLast, Layer, type LayerArgs, type LayerExample } from './layer.js';
 import { show } from '../format.js';
 
 export interface DropoutArgs extends LayerArgs { rate: number; seed?: number }
@@ -73,6 +73,10 @@ export class Flatten extends Layer {
     return new this(r.common());
   }
 
+  constructor(args: LayerArgs & { dataFormat?: 'channelsLast' } = {}) {
+    super(args);
+    channelsLast(args.dataFormat, 'flatten');
+  }
 
   computeOutputShape(inputShape: number[]): number[] { return [inputShape.reduce((a, b) => a * b, 1)]; }
   protected allocateBuffers(): void {}

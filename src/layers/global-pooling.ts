@@ -2,7 +2,7 @@
 // (keepdims: [1, 1, c] / [1, c]). Average or max; threads take whole samples.
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
-import { boolArg, Layer, type LayerArgs, type LayerExample } from './layer.js';
+import { boolArg, channelsLast, Layer, type LayerArgs, type LayerExample } from './layer.js';
 import { maskSourceFor } from './masking.js';
 
 export interface GlobalPoolingArgs extends LayerArgs {
@@ -28,9 +28,7 @@ abstract class GlobalPooling extends Layer {
   constructor(args: GlobalPoolingArgs = {}, readonly fn: string) {
     super(args);
     this.keepdims = boolArg(args.keepdims, false, 'keepdims', fn);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`${fn}: only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
-    }
+    channelsLast(args.dataFormat, fn);
   }
 
   computeOutputShape(inputShape: number[]): number[] {

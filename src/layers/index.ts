@@ -1,12 +1,22 @@
 // sn.layers: one factory per registered layer (tfjs names: sn.layers.conv2d({...})), derived from the registry.
+import { checkLayerOptions } from './config.js';
+import type { Layer } from './layer.js';
 import { LAYERS } from './registry.js';
+import { show } from '../format.js';
 
 export type LayerFactories = {
   [K in keyof typeof LAYERS]: (...args: ConstructorParameters<(typeof LAYERS)[K]>) => InstanceType<(typeof LAYERS)[K]>
 };
 
 export const layers = Object.fromEntries(Object.entries(LAYERS).map(([name, cls]) =>
-  [name, (args?: unknown) => new (cls as new (a: unknown) => unknown)(args)])) as unknown as LayerFactories;
+  [name, (args?: unknown) => {
+    if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
+      throw new Error(`${name}: options must be an object, got ${show(args)}`);
+    }
+    const layer = new (cls as new (a: unknown) => Layer)(args ?? {});
+    checkLayerOptions(layer, args, name);
+    return layer;
+  }])) as unknown as LayerFactories;
 export { Layer } from './layer.js';
 export type { LayerArgs, LayerExample, Param } from './layer.js';
 export { LAYERS, SUPPORTED_LAYERS, layerFromConfig } from './registry.js';

@@ -191,6 +191,13 @@ export abstract class Layer {
   protected get outSize(): number { return this.outputShape.reduce((a, b) => a * b, 1); }
 }
 
+/** Refuses a data format other than channels last (NHWC): the only layout simdnet's kernels use. */
+export function channelsLast(dataFormat: unknown, fn: string): void {
+  if (dataFormat !== undefined && dataFormat !== null && dataFormat !== 'channelsLast' && dataFormat !== 'channels_last') {
+    throw new Error(`${fn}: only dataFormat 'channelsLast' is supported, got ${show(dataFormat)}`);
+  }
+}
+
 export function checkShape(shape: unknown, arg: string, layer: { className: string }, rest = false): number[] {
   if (!Array.isArray(shape) || (shape.length === 0 && !rest) || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     const anySteps = (layer.constructor as unknown as LayerClass).anySteps;

@@ -1,7 +1,7 @@
 // MaxPooling2D and AveragePooling2D over NHWC, TensorFlow padding rules.
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
-import { checkPadding, convAxis, Layer, pair, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { channelsLast, checkPadding, convAxis, Layer, pair, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: number | [number, number];
@@ -29,6 +29,7 @@ abstract class Pooling2D extends Layer {
     this.strides = pair(args.strides ?? this.poolSize, 'strides', fn);
     this.fn = fn;
     this.padding = checkPadding(args.padding, fn);
+    channelsLast(args.dataFormat, fn);
   }
 
   /** Rank of one sample: 3 for images [h, w, c], 2 for sequences [steps, c]. */

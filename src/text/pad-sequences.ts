@@ -1,7 +1,7 @@
 // Keras' pad_sequences: id sequences of any lengths -> one [n, maxLen] tensor, padded and truncated at the
 // start ('pre', Keras' default) or the end ('post').
 import { Tensor } from '../tensor.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 
 export interface PadSequencesArgs {
   /** Length of the output rows; defaults to the longest sequence. */
@@ -16,8 +16,12 @@ export interface PadSequencesArgs {
   dtype?: 'int32' | 'float32';
 }
 
+const PAD_SEQUENCES_OPTIONS = ['maxLen', 'padding', 'truncating', 'value', 'dtype'] as const;
+
 export function padSequences(sequences: ArrayLike<number>[], args: PadSequencesArgs = {}): Tensor {
   if (!Array.isArray(sequences)) throw new Error(`padSequences: sequences must be an array of id arrays, got ${typeof sequences}`);
+  checkOptions('padSequences', args, PAD_SEQUENCES_OPTIONS satisfies AllOptions<PadSequencesArgs, typeof PAD_SEQUENCES_OPTIONS>);
+  args ??= {};
   const { padding = 'pre', truncating = 'pre', value = 0, dtype = 'int32' } = args;
   if (padding !== 'pre' && padding !== 'post') throw new Error(`padSequences: padding must be 'pre' or 'post', got ${show(padding)}`);
   if (truncating !== 'pre' && truncating !== 'post') throw new Error(`padSequences: truncating must be 'pre' or 'post', got ${show(truncating)}`);

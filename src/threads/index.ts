@@ -14,6 +14,7 @@ let pool: ThreadPool | null = null;
 let poolRuntime: Runtime | null = null;
 let active = 1;
 let noticeShown = false;
+let oversubscribedShown = false;
 /** Multiplies the per-op work thresholds (setSplitThreshold). */
 let splitScale = 1;
 
@@ -38,11 +39,21 @@ export async function useThreads(rt: Runtime, spec: number | 'auto' | undefined)
   const want = spec === undefined || spec === 'auto' ? await availableThreads() : spec;
   if (want > 1 && !rt.shared) {
     if (!noticeShown) {
-      console.warn('simdnet: SharedArrayBuffer is not available here (no cross-origin isolation); running on one thread');
+      console.warn(typeof SharedArrayBuffer === 'undefined'
+        ? 'simdnet: SharedArrayBuffer is not available here (no cross-origin isolation); running on one thread'
+        : 'simdnet: the kernels were loaded with a memory workers cannot share (sn.ready({ shared: false })); running on one thread');
       noticeShown = true;
     }
     active = 1;
     return 1;
+  }
+  if (want > 1 && !oversubscribedShown) {
+    const cores = host().cores();
+    if (want > cores) {
+      console.warn(`simdnet: threads: ${want} is more than the ${cores} core${cores > 1 ? 's' : ''} here: the extra workers only take turns ` +
+        'on them (slower, and each holds its own stack and kernels); threads: \'auto\' uses one per core');
+      oversubscribedShown = true;
+    }
   }
   if (want > 1 && (!pool || !pool.usable || pool.size < want - 1 || poolRuntime !== rt)) {
     pool?.terminate();

@@ -1,5 +1,5 @@
 // Bad input gets a clear error naming the layer / argument, the expected and the actual value.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -224,5 +224,110 @@ describe('the silent cases made loud', () => {
       sn.Tensor.prototype) as sn.Tensor;
     await expect(m.evaluate(fake([3e8, 4]), fake([3e8, 3])))
       .rejects.toThrow(/evaluate: x \(300000000 samples, 4578 MiB\) does not fit in Wasm memory beside the model .*model\.fitDataset/);
+  });
+});
+
+describe('option names are checked, as Keras checks its keyword arguments', () => {
+  it('a misspelt or snake_case option names the one meant instead of leaving the default in place', async () => {
+    const cases: [() => unknown, string | RegExp][] = [
+      [() => sn.layers.maxPooling2d({ pool_size: 3 } as never), 'maxPooling2d: unknown option pool_size (options are camelCase, as in TensorFlow.js: poolSize)'],
+      [() => sn.layers.dense({ units: 3, activaton: 'softmax' } as never), /^dense: unknown option activaton \(did you mean activation\?\); valid: /],
+      [() => sn.layers.dense({ units: 3, usebias: false } as never), /^dense: unknown option usebias \(did you mean useBias\?\)/],
+      [() => sn.layers.conv2d({ filters: 2, kernelSize: 3, kernelRegularizer: 'l2' } as never), 'conv2d: kernelRegularizer is not supported: simdnet has no regularizers or constraints (leave it out)'],
+      [() => sn.layers.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2 }), 'conv2d: dilationRate 2 is not supported (only 1: simdnet has no dilated convolutions)'],
+      [() => sn.layers.maxPooling2d({ dataFormat: 'channelsFirst' } as never), `maxPooling2d: only dataFormat 'channelsLast' is supported, got "channelsFirst"`],
+      [() => sn.layers.flatten({ dataFormat: 'channelsFirst' } as never), `flatten: only dataFormat 'channelsLast' is supported, got "channelsFirst"`],
+      [() => sn.layers.dense(3 as never), 'dense: options must be an object, got 3'],
+      [() => sn.layers.dense(), 'dense: units must be a positive integer, got undefined'],
+      [() => sn.optimizers.sgd({ learningrate: 0.5 } as never), /^sgd: unknown option learningrate \(did you mean learningRate\?\); valid: learningRate, momentum, nesterov, decay$/],
+      [() => sn.callbacks.earlyStopping({ patients: 3 } as never), /^earlyStopping: unknown option patients \(did you mean patience\?\)/],
+      [() => sn.callbacks.modelCheckpoint({ filepath: 'm', save_best_only: true } as never), /^modelCheckpoint: unknown option save_best_only \(options are camelCase, as in TensorFlow.js: saveBestOnly\)/],
+      [() => sn.callbacks.modelCheckpoint({ filepath: 'best.keras' }), 'modelCheckpoint: best.keras: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); use a .h5 path or a folder'],
+      [() => sn.callbacks.csvLogger(undefined as never), /^csvLogger: expected a file name or \{ filename/],
+      [() => sn.utils.trainTestSplit(x(4), y(4), { test_size: 0.5 } as never), /^trainTestSplit: unknown option test_size \(options are camelCase/],
+      [() => sn.utils.padSequences([[1]], { maxlen: 3 } as never), /^padSequences: unknown option maxlen \(did you mean maxLen\?\)/],
+      [() => sn.io.imageToTensor(new Uint8Array(4), { size: 8 } as never), 'imageToTensor: size must be [height, width] of positive integers, got 8'],
+      [() => sn.io.imageToTensor(new Uint8Array(4), { sise: [8, 8] } as never), /^imageToTensor: unknown option sise \(did you mean size\?\)/],
+      [() => sn.io.decodeImage(new ArrayBuffer(4) as never), /expected the file's bytes as a Uint8Array, got an ArrayBuffer \(wrap it: new Uint8Array\(buffer\)\)/],
+      [() => sn.tensor([1, 2], [2], 'int23' as never), `tensor: dtype must be 'float32' or 'int32', got "int23"`],
+      [() => sn.sequential({ nmae: 'x' } as never), /^sequential: unknown option nmae \(did you mean name\?\)/],
+    ];
+    for (const [call, msg] of cases) expect(call).toThrow(msg);
+    const m = small();
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metric: ['accuracy'] } as never)).toThrow(/^compile: unknown option metric \(did you mean metrics\?\)/);
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expect(m.fit(x(4), y(4), { epoch: 5 } as never)).rejects.toThrow(/^fit: unknown option epoch \(did you mean epochs\?\)/);
+    await expect(m.fit(x(4), y(4), { batch_size: 1 } as never)).rejects.toThrow(/^fit: unknown option batch_size \(options are camelCase, as in TensorFlow.js: batchSize\)/);
+    await expect(m.fit(x(4), y(4), { callbacks: {} } as never)).rejects.toThrow('fit: callbacks must be an array (of sn.callbacks or objects of hooks), got {}');
+    await expect(m.fit(x(4), y(4), { verbose: 0, callbacks: [{ onEpochEnd: 5 }] } as never)).rejects.toThrow('fit: callbacks[0].onEpochEnd must be a function, got number');
+    await expect(m.evaluate(x(4), y(4), { batchsize: 2 } as never)).rejects.toThrow(/^evaluate: unknown option batchsize \(did you mean batchSize\?\)/);
+    await expect(m.predict(x(4), { batchSize: 2, thread: 1 } as never)).rejects.toThrow(/^predict: unknown option thread \(did you mean threads\?\)/);
+    await expect(m.fitDataset([], { batchesPerEpoc: 2 } as never)).rejects.toThrow(/^fitDataset: unknown option batchesPerEpoc \(did you mean batchesPerEpoch\?\)/);
+    await expect(sn.data.loadImageFolder('.', { siz: [8, 8] } as never)).rejects.toThrow(/^loadImageFolder: unknown option siz \(did you mean size\?\)/);
+    await expect(sn.ready({ flavor: 'simd' } as never)).rejects.toThrow(/^ready: unknown option flavor \(did you mean flavour\?\)/);
+    expect(() => m.setWeights(m.getWeights().map((w) => Array.from(w.data)) as never)).toThrow(/^setWeights: weight 0 \(conv2d(_\d+)?\/kernel\) must be an sn.tensor of shape \[3, 3, 3, 2\], got an array/);
+  });
+
+  it('the options every layer documents pass (tfjs LayerArgs included), and a model built from them trains', async () => {
+    const m = sn.sequential({ name: 'ok', seed: 3 });
+    m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu', useBias: true, dataFormat: 'channelsLast',
+      dilationRate: 1, kernelInitializer: 'heNormal', biasInitializer: 'zeros', kernelRegularizer: null, inputShape: [8, 8, 3], name: 'c', trainable: true, dtype: 'float32' } as never));
+    m.add(sn.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', dataFormat: 'channels_last' } as never));
+    m.add(sn.layers.flatten({}));
+    m.add(sn.layers.dropout({ rate: 0.1, seed: 1 }));
+    m.add(sn.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: 'glorotUniform' }));
+    m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const h = await m.fit(x(4), y(4), { epochs: 1, batchSize: 2, shuffle: true, verbose: 0, seed: 1, threads: 1, initialEpoch: 0, callbacks: [] });
+    expect(h.history.loss).toHaveLength(1);
+  });
+});
+
+describe('labels a cross-entropy cannot take, and two fits at once', () => {
+  const sigmoid = () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [2] }));
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    return m;
+  };
+  const xs = sn.tensor([[0, 1], [1, 0], [1, 1]]);
+
+  it('class ids or -1 given to binary or categorical cross-entropy are refused with the index; soft labels in [0, 1] pass', async () => {
+    await expect(sigmoid().fit(xs, sn.tensor([0, 1, 2]), { verbose: 0 })).rejects.toThrow(
+      'fit: y holds 2 at flat index 2; binaryCrossentropy takes labels in [0, 1] (0 or 1 per output; for class ids use sparseCategoricalCrossentropy and a softmax output)');
+    await expect(sigmoid().evaluate(xs, sn.tensor([0, -1, 1]))).rejects.toThrow('evaluate: y holds -1 at flat index 1; binaryCrossentropy takes labels in [0, 1]');
+    const m = small();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const bad = y(4).data.slice(); bad[1] = 5;
+    await expect(m.fit(x(4), sn.tensor(bad, [4, 4]), { verbose: 0 })).rejects.toThrow(/fit: y holds 5 at flat index 1; categoricalCrossentropy takes labels in \[0, 1\] \(one-hot rows/);
+    await expect(sigmoid().evaluate(xs, sn.tensor([0.2, 0.9, 1]))).resolves.toHaveProperty('loss');
+  });
+
+  it('a second fit on a model that is training is refused; the first finishes as if alone', async () => {
+    const a = small(), b = small();
+    for (const m of [a, b]) m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const first = a.fit(x(4), y(4), { epochs: 2, verbose: 0 });
+    await expect(a.fit(x(4), y(4), { verbose: 0 })).rejects.toThrow('fit: the model is already training (a fit() call has not finished); await it first');
+    await expect(a.fitDataset([{ xs: x(4), ys: y(4) }], { verbose: 0 })).rejects.toThrow('fitDataset: the model is already training (a fit() call has not finished)');
+    await first;
+    await b.fit(x(4), y(4), { epochs: 2, verbose: 0 });
+    a.getWeights().forEach((w, i) => expect(w.data).toEqual(b.getWeights()[i].data));
+    await a.fit(x(4), y(4), { verbose: 0 }); // and it may train again
+  });
+
+  it('file-system failures of a save name the function, the path and the reason; saves to one path in one process run one after another', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'simdnet-save-errors-'));
+    try {
+      const m = small();
+      const file = path.join(dir, 'afile');
+      writeFileSync(file, 'not a folder');
+      await expect(m.save(path.join(file, 'x.h5'))).rejects.toThrow(/^save: cannot write .*afile\/x\.h5: a file is in the way of a folder the path needs \(EEXIST/);
+      await expect(m.save(path.join(file, 'sub', 'model'))).rejects.toThrow(/^saveModel: cannot write .*afile\/sub\/model: a part of the path is a file, not a folder \(ENOTDIR/);
+      mkdirSync(path.join(dir, 'folder.h5'));
+      await expect(m.save(path.join(dir, 'folder.h5'))).rejects.toThrow(/^save: cannot write .*folder\.h5: a folder is in the way \(EISDIR/);
+      const target = path.join(dir, 'model');
+      await Promise.all([m.save(target), m.save(target), m.save(target), m.save(`${target}.h5`), m.save(`${target}.h5`)]);
+      expect(readdirSync(dir).sort()).toEqual(['afile', 'folder.h5', 'model', 'model.h5']);
+      expect((await sn.loadModel(target)).countParams()).toBe(m.countParams());
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });

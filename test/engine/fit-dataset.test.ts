@@ -65,6 +65,31 @@ describe('fitDataset', () => {
     m.dispose();
   });
 
+  it('with batchesPerEpoch one generator runs on across epochs, as tfjs: no batch skipped, closed at the end; running out stops training with a warning', async () => {
+    const taken: number[] = [];
+    let closed = 0;
+    async function* numbered(count: number) {
+      try {
+        for (let i = 0; i < count; i++) { taken.push(i); yield { xs: sn.tensor(x.data.slice(i * 72, (i + 1) * 72), [1, ...SHAPE]), ys: sn.tensor(y.data.slice(i * 3, i * 3 + 3), [1, 3]) }; }
+      } finally { closed++; }
+    }
+    const m = net();
+    const h = await m.fitDataset(numbered(100), { epochs: 3, batchesPerEpoch: 2, verbose: 0 });
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(taken).toEqual([0, 1, 2, 3, 4, 5]); // each batch trained once, none pulled and dropped
+    expect(closed).toBe(1);
+    taken.length = 0;
+    const warn = console.warn, warnings: string[] = [];
+    console.warn = (w: string) => { warnings.push(w); };
+    try {
+      const short = await m.fitDataset(numbered(5), { epochs: 4, batchesPerEpoch: 2, verbose: 0 });
+      expect(short.epoch).toEqual([0, 1, 2]);
+    } finally { console.warn = warn; }
+    expect(taken).toEqual([0, 1, 2, 3, 4]);
+    expect(warnings.join('\n')).toMatch(/fitDataset: the dataset ran out after 1 of the 2 batches of epoch 3; training stops/);
+    m.dispose();
+  });
+
   it('refuses, by epoch and batch: a spent generator, a batch that is not { xs, ys }, wrong shapes, NaN', async () => {
     const m = net();
     const gen = asDataset(1, 8)();

@@ -109,6 +109,28 @@ describe('threads', () => {
     expect(isolated.out.split('hash=')[1]).toBe(normal.out.split('hash=')[1]);
   });
 
+  it('says why it runs on one thread after sn.ready({ shared: false }), and warns once when asked for more threads than cores', async () => {
+    const script = (ready: string, threads: string) => `
+      const sn = await import(${JSON.stringify(path.resolve('dist/src/index.js'))});
+      ${ready}
+      const m = sn.sequential(); m.add(sn.layers.dense({ units: 2, inputShape: [3] }));
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const x = sn.tensor(new Float32Array(12).fill(0.5), [4, 3]), y = sn.tensor(new Float32Array(8), [4, 2]);
+      for (let i = 0; i < 2; i++) await m.fit(x, y, { verbose: 0, threads: ${threads} });
+      console.log('threads=' + sn.activeThreads()); sn.shutdownThreads();`;
+    const child = async (ready: string, threads: string) => {
+      const r = await run(process.execPath, ['--input-type=module', '-e', script(ready, threads)]);
+      return { out: r.stdout.trim(), err: r.stderr };
+    };
+    const unshared = await child('await sn.ready({ shared: false });', '2');
+    expect(unshared.out).toBe('threads=1');
+    expect(unshared.err.trim()).toBe('simdnet: the kernels were loaded with a memory workers cannot share (sn.ready({ shared: false })); running on one thread');
+    const many = await child('', 'require_cores + 1'.replace('require_cores', String((await import('node:os')).availableParallelism())));
+    expect(many.err.match(/simdnet: threads: \d+ is more than the \d+ cores? here/g)).toHaveLength(1);
+    const auto = await child('', "'auto'");
+    expect(auto.err).toBe('');
+  });
+
   it('a worker that throws or dies makes fit reject naming the worker and the op; the pool is torn down', async () => {
     const { x, y } = blobTask(64, 8);
     const m = smallCnn();
