@@ -27,9 +27,18 @@ export class WeightStore {
 
   get allocated(): boolean { return this.block !== 0; }
 
-  /** Every weight in Keras' getWeights order. */
+  /**
+   * Every weight in Keras' getWeights order: layer by layer, each layer's own (BatchNormalization: gamma, beta,
+   * moving mean, moving variance; a frozen layer's where the layer is). TensorFlow.js lists the trainable ones
+   * of every layer first; the two agree for models without non-trainable weights. Files pair names with values.
+   */
   static order(layers: readonly Layer[]): NamedParam[] {
-    const all = layers.flatMap((layer) => layer.params.map((param) => ({ layer, param, key: `${layer.name}/${param.name}` })));
+    return layers.flatMap((layer) => layer.params.map((param) => ({ layer, param, key: `${layer.name}/${param.name}` })));
+  }
+
+  /** The memory layout: the trainable weights first, one block the optimizer updates in one pass. */
+  private static layout(layers: readonly Layer[]): NamedParam[] {
+    const all = WeightStore.order(layers);
     return [...all.filter((p) => p.layer.isTrainable(p.param)), ...all.filter((p) => !p.layer.isTrainable(p.param))];
   }
 
@@ -48,7 +57,7 @@ export class WeightStore {
     const kept = this.block ? this.read(layers) : null;
     this.free();
     this.rt = rt;
-    const order = WeightStore.order(layers);
+    const order = WeightStore.layout(layers);
     const total = order.reduce((s, p) => s + padded(p.param.size), 0);
     this.block = rt.arena.allocZeroed(total * 4, `${this.owner} parameters`);
     // Not zeroed here: every training step clears the gradients first (zeroGrad), and a model that only

@@ -61,6 +61,10 @@ describe('Keras files as each Keras version writes them', () => {
     expect(bn.name).toBe('model');
     expect(bn.layers.map((l) => [l.name, l.trainable])).toEqual([
       ['conv2d', false], ['batch_normalization', true], ['activation', true], ['global_average_pooling2d', true], ['dense', true]]);
+    // getWeights in Keras' order (model.get_weights): the frozen conv's kernel first, where its layer is
+    expect(bn.namedWeights().map((w) => w.key)).toEqual(['conv2d/kernel', 'conv2d/bias', 'batch_normalization/gamma', 'batch_normalization/beta',
+      'batch_normalization/moving_mean', 'batch_normalization/moving_variance', 'dense/kernel', 'dense/bias']);
+    expect(bn.getWeights()[0].shape).toEqual(bn.namedWeights()[0].param.shape);
     const text = await sn.loadModel(fixture('tf2.15-sequential-text.h5'));
     expect(text.layers[0].variableSteps).toBe(true);
   });

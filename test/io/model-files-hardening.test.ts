@@ -251,7 +251,7 @@ describe('saving', () => {
       'model.saving-Xy12Ab', `other.saving-${dead}-${now}-zz`].sort());
   });
 
-  it('a save in progress in this process keeps its folder while another save to the same path cleans up', async () => {
+  it('saves to one path in this process run one after the other: the second waits, the first\'s folder is kept, the last one wins', async () => {
     const dir = freshDir();
     const parent = path.dirname(dir);
     await saveModel(tinyModel(), dir);
@@ -261,18 +261,21 @@ describe('saving', () => {
     let inner: Promise<void> | null = null;
     saveHooks.afterStep = async (step) => {
       if (step !== 'weights.bin' || inner) return;
-      const mine = listing(parent).find((n) => n.startsWith('model.saving-'))!;
+      const mine = listing(parent).filter((n) => n.startsWith('model.saving-'));
+      expect(mine).toHaveLength(1);
       inner = saveModel(second, dir);
-      await inner;
-      expect(listing(parent)).toContain(mine);
+      await new Promise((r) => setTimeout(r, 50));
+      // the second save has not started: the first's folder is the only one, and it is still there
+      expect(listing(parent).filter((n) => n.startsWith('model.saving-'))).toEqual(mine);
     };
     try {
       await saveModel(tinyModel(), dir);
+      expect(inner).not.toBeNull();
+      await inner;
     } finally {
       delete saveHooks.staleAfterMs;
     }
-    expect(inner).not.toBeNull();
     expect(listing(parent)).toEqual(['model']);
-    expect((await loadModel(dir)).classNames).toBeUndefined(); // the outer save came last
+    expect((await loadModel(dir)).classNames).toEqual(['x', 'y', 'z']); // the second save came last
   });
 });

@@ -20,7 +20,7 @@ function model(momentum = 0.9): sn.Sequential {
 }
 
 describe('batchNormalization', () => {
-  it("summary counts Keras' trainable and non-trainable parameters; getWeights is in tfjs' order", async () => {
+  it("summary counts Keras' trainable and non-trainable parameters; getWeights is in Keras' order (tfjs: trainable first)", async () => {
     const m = model();
     const text = m.summary(undefined, () => {});
     // conv 6*(18+1) = 114, BN 4*6 = 24 (12 non-trainable), dense 16*6*3+3 = 291
@@ -28,10 +28,14 @@ describe('batchNormalization', () => {
     expect(text).toContain('Trainable params: 417');
     expect(text).toContain('Non-trainable params: 12');
     const names = m.namedWeights().map((w) => w.key);
+    // Keras' Model.get_weights: layer by layer, each layer's variables together
     expect(names).toEqual(['conv2d/kernel', 'conv2d/bias', 'batch_normalization/gamma', 'batch_normalization/beta',
-      'dense/kernel', 'dense/bias', 'batch_normalization/moving_mean', 'batch_normalization/moving_variance']);
+      'batch_normalization/moving_mean', 'batch_normalization/moving_variance', 'dense/kernel', 'dense/bias']);
+    expect(m.getWeights().map((w) => w.shape)).toEqual(m.namedWeights().map((w) => w.param.shape));
+    // tfjs lists the trainable weights first, then the moving statistics: the same weights, another order
     const t = await tf.models.modelFromJSON({ modelTopology: modelTopology(m) } as unknown as TF.io.ModelJSON);
-    expect(t.weights.map((w) => w.shape)).toEqual(m.getWeights().map((w) => w.shape));
+    const tfjsOrder = [0, 1, 2, 3, 6, 7, 4, 5].map((i) => m.getWeights()[i].shape);
+    expect(t.weights.map((w) => w.shape)).toEqual(tfjsOrder);
     expect(t.trainableWeights.length).toBe(6);
     t.dispose(); m.dispose();
   });
