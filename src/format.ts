@@ -25,6 +25,9 @@ function distance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** Keras names TensorFlow.js (and simdnet) spell differently, beyond snake_case. */
+const RENAMED: Record<string, string> = { lr: 'learningRate', maxlen: 'maxLen', num_words: 'numWords', input_dim: 'inputDim' };
+
 /**
  * Refuses option names `fn` does not know — a typo (`activaton`, `learningrate`, `epoch`) would otherwise be
  * dropped silently and the default used — naming the closest valid one: snake_case written for camelCase
@@ -41,7 +44,9 @@ export function checkOptions(fn: string, args: unknown, valid: readonly string[]
     const near = valid.find((v) => v === camel) ?? valid.find((v) => v.toLowerCase() === lower || v.toLowerCase() === camel.toLowerCase()) ??
       valid.map((v) => [v, distance(lower, v.toLowerCase())] as const).filter(([, d]) => d <= Math.min(2, Math.floor(key.length / 3)))
         .sort((a, b) => a[1] - b[1])[0]?.[0];
-    const hint = near === undefined ? '' : near === camel && camel !== key ? ` (options are camelCase, as in TensorFlow.js: ${near})` : ` (did you mean ${near}?)`;
+    const renamed = RENAMED[key] !== undefined && valid.includes(RENAMED[key]) ? RENAMED[key] : undefined;
+    const hint = renamed !== undefined ? ` (Keras' ${key} is ${renamed} here, as in TensorFlow.js)`
+      : near === undefined ? '' : near === camel && camel !== key ? ` (options are camelCase, as in TensorFlow.js: ${near})` : ` (did you mean ${near}?)`;
     throw new Error(`${fn}: unknown option ${key}${hint}; valid: ${valid.join(', ')}`);
   }
 }
@@ -51,7 +56,7 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the device', EDQUOT: 'the disk quota is exceeded',
   ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a file is in the way of a folder the path needs',
-  EISDIR: 'a folder is in the way', ENOENT: 'its folder cannot be made there', ENAMETOOLONG: 'the path is too long',
+  EISDIR: 'a folder is in the way', ENOENT: 'a folder on its path does not exist or cannot be made', ENAMETOOLONG: 'the path is too long',
 };
 
 /**

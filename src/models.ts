@@ -1,5 +1,6 @@
 // Reference models: the lab's face CNN (../shared/seed: Keras "Experiment 4") ready to compile.
 import { Sequential } from './engine/sequential.js';
+import { checkOptions, type AllOptions } from './format.js';
 import { layers as L } from './layers/index.js';
 
 /**
@@ -19,7 +20,11 @@ export interface LabFaceCnnArgs {
   activation?: 'relu' | 'tanh' | 'sigmoid' | 'linear';
 }
 
+const LAB_FACE_CNN_OPTIONS = ['numClasses', 'inputShape', 'seed', 'batchNorm', 'augment', 'activation'] as const;
+
 export function labFaceCnn(args: LabFaceCnnArgs = {}): Sequential {
+  checkOptions('labFaceCnn', args, LAB_FACE_CNN_OPTIONS satisfies AllOptions<LabFaceCnnArgs, typeof LAB_FACE_CNN_OPTIONS>);
+  args ??= {};
   const m = new Sequential({ seed: args.seed });
   const inputShape = args.inputShape ?? [42, 42, 3];
   if (args.augment) {
@@ -44,12 +49,16 @@ export function labFaceCnn(args: LabFaceCnnArgs = {}): Sequential {
   return m;
 }
 
+export interface LabSentimentRnnArgs { vocabSize?: number; sequenceLength: number; cell?: 'simpleRNN' | 'lstm' | 'gru';
+  embeddingDim?: number; units?: number; seed?: number }
+const LAB_SENTIMENT_RNN_OPTIONS = ['vocabSize', 'sequenceLength', 'cell', 'embeddingDim', 'units', 'seed'] as const;
+
 /**
  * The lab's sentiment RNN: Embedding(vocabSize, 64) → SimpleRNN(40) → Dense(1, sigmoid); `cell` swaps in an
  * LSTM or GRU of the same width. 68,241 parameters for the lab's vocabulary of 1000 (64000 + 4200 + 41).
  */
-export function labSentimentRnn(args: { vocabSize?: number; sequenceLength: number; cell?: 'simpleRNN' | 'lstm' | 'gru';
-  embeddingDim?: number; units?: number; seed?: number }): Sequential {
+export function labSentimentRnn(args: LabSentimentRnnArgs): Sequential {
+  checkOptions('labSentimentRnn', args, LAB_SENTIMENT_RNN_OPTIONS satisfies AllOptions<LabSentimentRnnArgs, typeof LAB_SENTIMENT_RNN_OPTIONS>);
   const m = new Sequential({ seed: args.seed });
   m.add(L.embedding({ inputDim: args.vocabSize ?? 1000, outputDim: args.embeddingDim ?? 64, inputLength: args.sequenceLength }));
   const units = args.units ?? 40;

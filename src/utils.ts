@@ -38,14 +38,14 @@ function classesOf(y: Tensor): number[] {
   });
 }
 
+export interface TrainTestSplitArgs { testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean }
+const TRAIN_TEST_SPLIT_OPTIONS = ['testSize', 'seed', 'stratify', 'shuffle'] as const;
+
 /**
  * Splits x and y *together* (pairs stay aligned) into train and test sets, shuffled with `seed`;
  * stratify keeps each class's share in both sets (to within one row; the test set still has exactly
  * ceil(n * testSize) rows).
  */
-export interface TrainTestSplitArgs { testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean }
-const TRAIN_TEST_SPLIT_OPTIONS = ['testSize', 'seed', 'stratify', 'shuffle'] as const;
-
 export function trainTestSplit(x: Tensor, y: Tensor, args: TrainTestSplitArgs = {}):
   { xTrain: Tensor; xTest: Tensor; yTrain: Tensor; yTest: Tensor } {
   checkOptions('trainTestSplit', args, TRAIN_TEST_SPLIT_OPTIONS satisfies AllOptions<TrainTestSplitArgs, typeof TRAIN_TEST_SPLIT_OPTIONS>);

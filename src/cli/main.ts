@@ -19,7 +19,7 @@ const USAGE = `Usage:
   simdnet evaluate --model DIR --data DIR
   simdnet predict  --model DIR IMAGE...
   simdnet synth    --out DIR [--seed S]
-${benchShipped ? '  simdnet bench    [--json] [--quick]\n' : ''}  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
+${benchShipped ? '  simdnet bench    [--json] [--quick] [--no-peers]\n' : ''}  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
                    [--prune-startup 5] [--prune-warmup 0]
   simdnet sweep plan   (--config sweep.json | --preset lab) [--data DIR] [--out DIR]    the trials as JSON lines
   simdnet sweep trial  [--results FILE] [--prune median] [LINE...]   runs plan lines (arguments or standard input)

@@ -50,9 +50,12 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
   /** The decoding threads, once an epoch started them (replaced if one failed). */
   private decoders: Promise<Decoders> | null = null;
 
-  constructor(readonly dir: string, private readonly opts: ImageDatasetOptions = {}) {
+  private readonly opts: ImageDatasetOptions;
+
+  constructor(readonly dir: string, opts: ImageDatasetOptions = {}) {
     checkOptions('imageDataset', opts, IMAGE_DATASET_OPTIONS satisfies AllOptions<ImageDatasetOptions, typeof IMAGE_DATASET_OPTIONS>);
-    opts ??= {};
+    this.opts = opts ?? {};
+    opts = this.opts;
     const fn = 'imageDataset';
     ({ h: this.h, w: this.w, channels: this.channels } = checkImageOptions(fn, opts.size, opts.channels));
     this.batchSize = opts.batchSize ?? 32;

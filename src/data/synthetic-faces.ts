@@ -100,9 +100,9 @@ export function* facePhotos(opts: FacePhotosOptions = {}): Generator<FacePhoto> 
   }
 }
 
-/** Writes the set (once) and returns where it is. */
 const SYNTHETIC_FACES_OPTIONS = ['dir', 'seed', 'onProgress'] as const;
 
+/** Writes the set (once) and returns where it is. */
 export async function syntheticFaces(opts: SyntheticFacesOptions = {}): Promise<SyntheticFacesInfo> {
   checkOptions('syntheticFaces', opts, SYNTHETIC_FACES_OPTIONS satisfies AllOptions<SyntheticFacesOptions, typeof SYNTHETIC_FACES_OPTIONS>);
   opts ??= {};

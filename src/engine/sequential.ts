@@ -1,6 +1,6 @@
 // Sequential: the public model — a stack of layers with Keras' add / compile / fit / evaluate / predict.
 // It builds and checks; the Network holds weights and buffers, the trainer runs the loops.
-import type { Layer } from '../layers/layer.js';
+import type { Layer, LayerClass } from '../layers/layer.js';
 import { snakeName } from '../layers/registry.js';
 import { initRuntime, runtime, runtimeLoaded, type Runtime } from '../runtime/wasm.js';
 import { checkThreads, useThreads } from '../threads/index.js';
@@ -29,8 +29,9 @@ const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
 
 export interface EvaluateArgs { batchSize?: number; verbose?: number; threads?: number | 'auto' }
 const EVALUATE_OPTIONS = ['batchSize', 'verbose', 'threads'] as const;
-export interface PredictArgs { batchSize?: number; threads?: number | 'auto' }
-const PREDICT_OPTIONS = ['batchSize', 'threads'] as const;
+/** verbose is accepted as Keras and tfjs take it; predict prints nothing either way. */
+export interface PredictArgs { batchSize?: number; threads?: number | 'auto'; verbose?: number }
+const PREDICT_OPTIONS = ['batchSize', 'threads', 'verbose'] as const;
 
 export interface SequentialArgs { name?: string; layers?: Layer[]; seed?: number }
 const SEQUENTIAL_OPTIONS = ['name', 'layers', 'seed'] as const;
@@ -79,6 +80,8 @@ export class Sequential implements TrainingModel {
     try {
       if (layers.some((l) => l.name === layer.name)) throw new Error(`${this.name}.add: duplicate layer name '${layer.name}'`);
       const prev = layers[layers.length - 1];
+      const implied = (layer.constructor as unknown as LayerClass).defaultInputShape;
+      if (!prev && !layer.declaredInputShape && implied) layer.declareInputShape([...implied]);
       if (!prev && !layer.declaredInputShape) {
         throw new Error(`${this.name}.add: the first layer (${layer.label}) needs an inputShape, e.g. inputShape: [42, 42, 3]`);
       }
@@ -150,7 +153,10 @@ export class Sequential implements TrainingModel {
   /** Every weight with its saved name (`conv2d/kernel`), in getWeights order. */
   namedWeights(): NamedParam[] { this.live('namedWeights'); return WeightStore.order(this.net.layers); }
 
-  /** Weights in Keras order (every trainable weight, layer by layer, then the non-trainable ones), copied out. */
+  /**
+   * Weights in Keras' order (layer by layer, each layer's own: a batch normalization's gamma, beta, moving mean and
+   * variance; a frozen layer's where the layer is), copied out. tfjs lists every trainable weight first.
+   */
   getWeights(): Tensor[] {
     this.live('getWeights');
     if (!runtimeLoaded() && this.pendingWeights) return this.pendingWeights.map((w) => new Tensor(w.data.slice(), w.shape));
@@ -240,6 +246,7 @@ export class Sequential implements TrainingModel {
 
   async fit(x: Tensor, y: Tensor, args: trainer.FitArgs = {}): Promise<History> {
     checkOptions('fit', args, trainer.fitOptions);
+    args ??= {};
     return this.training('fit', async () => {
       await this.prepare('fit', args.threads, true);
       return trainer.fit(this.net, this, x, y, args);
@@ -266,27 +273,34 @@ export class Sequential implements TrainingModel {
    */
   async fitDataset(dataset: trainer.Dataset, args: trainer.FitDatasetArgs = {}): Promise<History> {
     checkOptions('fitDataset', args, trainer.fitDatasetOptions);
+    args ??= {};
     return this.training('fitDataset', async () => {
       await this.prepare('fitDataset', args.threads, true);
       return trainer.fitDataset(this.net, this, dataset, args);
     });
   }
 
-  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<{ loss: number; accuracy?: number }> {
+  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<trainer.Evaluated> {
     checkOptions('evaluate', args, EVALUATE_OPTIONS satisfies AllOptions<EvaluateArgs, typeof EVALUATE_OPTIONS>);
+    args ??= {};
     await this.prepare('evaluate', args.threads, true);
     return trainer.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate');
   }
 
   async predict(x: Tensor, args: PredictArgs = {}): Promise<Tensor> {
-    checkOptions('predict', args, PREDICT_OPTIONS satisfies AllOptions<PredictArgs, typeof PREDICT_OPTIONS>);
+    return this.predictAs('predict', x, args);
+  }
+
+  private async predictAs(fn: string, x: Tensor, args: PredictArgs): Promise<Tensor> {
+    checkOptions(fn, args, PREDICT_OPTIONS satisfies AllOptions<PredictArgs, typeof PREDICT_OPTIONS>);
+    args ??= {};
     const rt = await this.prepare('predict', args.threads, false);
     return trainer.predict(this.net, rt, x, args.batchSize ?? 32);
   }
 
   /** argmax class per sample (or threshold 0.5 for a single sigmoid output). */
   async predictClasses(x: Tensor, args: PredictArgs = {}): Promise<Int32Array> {
-    const p = await this.predict(x, args);
+    const p = await this.predictAs('predictClasses', x, args);
     const n = p.shape[0], c = p.size / Math.max(1, n);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
@@ -304,6 +318,7 @@ export class Sequential implements TrainingModel {
    */
   async save(target: string): Promise<void> {
     this.requireLayers('save');
+    this.refuseNonFiniteWeights('save');
     const handler = saveHandlerFor(target);
     await initRuntime();
     await handler.save(this, target);
@@ -312,8 +327,30 @@ export class Sequential implements TrainingModel {
   /** The model in memory, as model.save would write it: model.json's object and weights.bin's bytes. */
   async toArtifacts(): Promise<Artifacts> {
     this.requireLayers('toArtifacts');
+    this.refuseNonFiniteWeights('toArtifacts');
     await initRuntime();
     return artifactsWriter()(this);
+  }
+
+  /**
+   * Refuses a model whose weights hold NaN or an infinity (after a diverged fit) before it is written anywhere:
+   * loadModel refuses such a model, so writing it could only replace a good file with one that cannot be used.
+   * @internal
+   */
+  refuseNonFiniteWeights(fn: string): void {
+    if (this.net.nonFiniteWeights() === 0) return;
+    const weights = this.getWeights();
+    let count = 0, first = -1;
+    weights.forEach((w, i) => {
+      let n = 0;
+      for (let j = 0; j < w.size; j++) if (!Number.isFinite(w.data[j])) n++;
+      count += n;
+      if (n && first < 0) first = i;
+    });
+    const w = weights[first], at = firstNonFinite(w.data);
+    throw new Error(`${fn}: weight ${this.namedWeights()[first].key} holds ${w.data[at]} at flat index ${at} (${count} NaN or infinite ` +
+      'value(s) in all: training diverged); a model with non-finite weights cannot be loaded again, so it is not written ' +
+      '(nothing was changed where it would have gone)');
   }
 
   /** Frees the model's Wasm memory (weights, optimizer state, buffers); every later call is refused. */

@@ -70,7 +70,7 @@ interface RunSpec {
   callbacks: (Callback | CallbackHooks)[];
   /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
   batches(epoch: number): AsyncIterable<number> | Iterable<number>;
-  validate?: () => Promise<{ loss: number; accuracy?: number }>;
+  validate?: () => Promise<Evaluated>;
 }
 
 function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number } {
@@ -90,7 +90,9 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
 
 /** The epoch loop shared by fit and fitDataset, with Keras' callback order. */
 async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string): Promise<History> {
-  const metricNames = net.metrics.length ? ['accuracy'] : [];
+  // Keras names the accuracy as compile was given it: metrics: ['acc'] logs acc and val_acc
+  const metricNames = net.metrics.length ? [net.metrics[0]] : [];
+  const key = metricNames[0];
   const history = new History();
   // Keras order: the user's callbacks, then History (so it records what they add to the logs, e.g. lr)
   const callbacks: Callback[] = [...spec.callbacks.map(toCallback), history];
@@ -112,7 +114,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       const r = net.trainStep(count, stepSeed(spec.seed, ++step));
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
       const logs: Logs = { batch: b, size: count, loss: r.loss };
-      if (metricNames.length) logs.accuracy = r.correct / r.judged;
+      if (key) logs[key] = r.correct / r.judged;
       await list.call('onBatchEnd', b, logs);
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
@@ -122,6 +124,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       b++;
       if (model.stopTraining) break;
     }
+    if (seen === 0 && model.stopTraining) break; // the data ran out before this epoch's first batch
     // an update can overflow the weights while the loss it was computed from was finite; the next step's
     // loss would show it, but after an epoch's last step validation and callbacks (a checkpoint saving this
     // model) come first: refuse it here, as a NaN loss is refused (unless a callback such as terminateOnNaN
@@ -136,11 +139,11 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
         ? ' (a generator can be iterated only once: pass a function that returns a fresh one for each epoch)' : ''));
     }
     const logs: Logs = { loss: lossSum / Math.max(1, seen) };
-    if (metricNames.length) logs.accuracy = correct / Math.max(1, judged);
+    if (key) logs[key] = correct / Math.max(1, judged);
     if (spec.validate) {
       const v = await spec.validate();
       logs.val_loss = v.loss;
-      if (metricNames.length) logs.val_accuracy = v.accuracy!;
+      if (key) logs[`val_${key}`] = v[key]!;
     }
     await list.call('onEpochEnd', epoch, logs);
   }
@@ -155,11 +158,12 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
  */
 function warnIfChance(net: Network, losses: number[], fn: string): void {
   const classes = net.loss === 'binaryCrossentropy' ? 2 : net.loss?.endsWith('ategoricalCrossentropy') ? net.outSize : 0;
-  if (classes < 2 || losses.length < 3) return;
+  // a few epochs at chance are normal for a slow start (the lab's CNN at SGD 0.01 takes three or four)
+  if (classes < 2 || losses.length < 5) return;
   const chance = Math.log(classes);
   if (losses.every((l) => Math.abs(l - chance) <= 0.02 * chance)) {
     console.warn(`${fn}: the loss stayed at chance level (ln ${classes} = ${chance.toFixed(4)}) for all ${losses.length} epochs: ` +
-      'the model learned nothing (a learning rate too high or too low, dead ReLUs, or labels unrelated to the inputs)');
+      'the model learned nothing (a learning rate too high or too low, dead ReLUs, labels unrelated to the inputs — or too few epochs)');
   }
 }
 
@@ -261,7 +265,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   const valBatch = args.validationBatchSize ?? own.batchSize ?? 32;
   // with batchesPerEpoch given, as tfjs: one pass runs on across epochs, each taking that many batches (an
   // endless or long dataset); a pass that runs out is followed by a fresh one. Without it each epoch is one pass.
-  let pass: AsyncIterator<Batch> | Iterator<Batch> | null = null;
+  let pass: AsyncIterator<Batch> | Iterator<Batch> | null = null, drawn = 0;
   const freshPass = () => {
     const d = iterate(data, fn, 'dataset');
     return Symbol.asyncIterator in d ? (d as AsyncIterable<Batch>)[Symbol.asyncIterator]() : (d as Iterable<Batch>)[Symbol.iterator]();
@@ -288,8 +292,9 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
           if (next.done) {
             pass = null;
             if (fresh) {
-              // a new pass gave nothing either (a generator iterates once): end here, as tfjs does
-              if (b > 0) {
+              // a new pass gave nothing either (a generator iterates once): end here, as tfjs does (an epoch that
+              // got no batch at all is not run); data that never gave a batch is an error (run)
+              if (drawn > 0) {
                 console.warn(`${fn}: the dataset ran out after ${b} of the ${steps} batches of epoch ${epoch + 1}; training stops ` +
                   '(give a dataset that can be iterated again, or a function returning a fresh one)');
                 model.stopTraining = true;
@@ -300,7 +305,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
           }
           const { xs, ys } = checkBatch(next.value, fn, where(b));
           yield net.putBatch(xs, ys, true, fn, where(b));
-          b++;
+          b++; drawn++;
         }
       },
       validate: val ? async () => val.run(valBatch)
@@ -312,8 +317,11 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   }
 }
 
+/** What evaluate gives: the loss, and the accuracy under the name compile was given ('accuracy' or 'acc'). */
+export interface Evaluated { loss: number; accuracy?: number; acc?: number; [metric: string]: number | undefined }
+
 /** Mean loss (and accuracy) over every batch of a dataset. */
-export async function evaluateDataset(net: Network, data: Dataset, fn: string): Promise<{ loss: number; accuracy?: number }> {
+export async function evaluateDataset(net: Network, data: Dataset, fn: string): Promise<Evaluated> {
   let lossSum = 0, correct = 0, judged = 0, n = 0, b = 0;
   for await (const batch of iterate(data, fn, 'validationData')) {
     const { xs, ys } = checkBatch(batch, fn, `validation batch ${++b}`);
@@ -324,13 +332,13 @@ export async function evaluateDataset(net: Network, data: Dataset, fn: string): 
     lossSum += r.loss * count; correct += r.correct; judged += r.judged; n += count;
   }
   if (n === 0) throw new Error(`${fn}: the validation dataset gave no batches`);
-  const result: { loss: number; accuracy?: number } = { loss: lossSum / n };
-  if (net.metrics.length) result.accuracy = correct / judged;
+  const result: Evaluated = { loss: lossSum / n };
+  if (net.metrics.length) result[net.metrics[0]] = correct / judged;
   return result;
 }
 
 /** Data staged in the arena once for evaluation, possibly repeated (fit's validation, every epoch). */
-interface Evaluation { run(batchSize: number): { loss: number; accuracy?: number }; release(): void }
+interface Evaluation { run(batchSize: number): Evaluated; release(): void }
 
 function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, yArg] = ['x', 'y']): Evaluation {
   const n = net.checkX(x, xArg, fn);
@@ -353,15 +361,15 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
         const r = net.lossOf(out, count);
         lossSum += r.loss * count; correct += r.correct; judged += r.judged;
       }
-      const result: { loss: number; accuracy?: number } = { loss: lossSum / n };
-      if (net.metrics.length) result.accuracy = correct / judged;
+      const result: Evaluated = { loss: lossSum / n };
+      if (net.metrics.length) result[net.metrics[0]] = correct / judged;
       return result;
     },
     release() { staged.release(); rt.arena.release(idx); },
   };
 }
 
-export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string): { loss: number; accuracy?: number } {
+export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string): Evaluated {
   positiveInt(batchSize, 'batchSize', fn);
   const e = stageEvaluation(net, x, y, fn);
   try { return e.run(batchSize); } finally { e.release(); }

@@ -1,7 +1,7 @@
 // A model's weights: one block of parameter values and one of gradients with the same layout, carved at
 // offsets from the arena. Trainable weights come first, so the optimizer step is one flat loop over a
-// prefix of both blocks; non-trainable weights (moving statistics, frozen layers) follow. That is also
-// Keras' (and tfjs') getWeights() order: every trainable weight in layer order, then every other one.
+// prefix of both blocks; non-trainable weights (moving statistics, frozen layers) follow. getWeights() lists
+// them in Keras' order instead (layer by layer, see WeightStore.order); tfjs lists the trainable ones first.
 import type { Layer, Param } from '../layers/layer.js';
 import { Random } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';

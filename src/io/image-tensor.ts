@@ -16,13 +16,13 @@ export interface ImageToTensorOptions {
   name?: string;
 }
 
+const IMAGE_TO_TENSOR_OPTIONS = ['size', 'channels', 'name'] as const;
+
 /**
  * [n, height, width, channels] float32 in [0, 1] from one image (n = 1) or a list of them; an image may also be
  * given as its file's bytes (JPEG, PNG, PGM: the same tensor as from decodeImage's image, without a copy of the
  * full-size pixels).
  */
-const IMAGE_TO_TENSOR_OPTIONS = ['size', 'channels', 'name'] as const;
-
 export function imageToTensor(images: Image | Uint8Array | (Image | Uint8Array)[], opts: ImageToTensorOptions = {}): Tensor {
   checkOptions('imageToTensor', opts, IMAGE_TO_TENSOR_OPTIONS satisfies AllOptions<ImageToTensorOptions, typeof IMAGE_TO_TENSOR_OPTIONS>);
   opts ??= {};

@@ -169,7 +169,10 @@ function kerasModelConfig(model: Sequential): Json {
 }
 
 /** The bytes of a Keras 2 .h5 file of the model (keras.models.load_model reads it in Keras 2 and 3). */
-export function modelToKerasH5(model: Sequential): Uint8Array {
+export function modelToKerasH5(model: Sequential): Uint8Array { return kerasH5Bytes(model, 'modelToKerasH5'); }
+
+/** modelToKerasH5's bytes; `fn` names the caller in errors. */
+function kerasH5Bytes(model: Sequential, fn: string): Uint8Array {
   const root = new H5WriteGroup();
   root.attrs.keras_version = KERAS_H5_VERSION;
   root.attrs.backend = 'tensorflow';
@@ -186,7 +189,7 @@ export function modelToKerasH5(model: Sequential): Uint8Array {
   weights.attrs.backend = 'tensorflow';
   weights.attrs.keras_version = KERAS_H5_VERSION;
   const values = new Map(model.namedWeights().map(({ key }, i) => [key, i]));
-  const all = savableWeights(model, 'save');
+  const all = savableWeights(model, fn);
   // Keras creates the layer groups sorted by name
   for (const layer of [...model.layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const g = weights.group(layer.name);
@@ -259,7 +262,7 @@ export async function loadKerasModel(source: string | KerasBytes): Promise<Seque
 /** Saves the model as a Keras .h5 file, atomically (a temporary file renamed into place). */
 export async function saveKerasH5(model: Sequential, file: string): Promise<void> {
   if (/\.keras$/i.test(file)) throw new Error(`save: ${file}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); save to a .h5 path`);
-  const bytes = modelToKerasH5(model);
+  const bytes = kerasH5Bytes(model, 'save');
   const { fs, path } = files('save', 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
   const target = path.resolve(file);
   try {

@@ -59,9 +59,19 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
 
 const fmtTick = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2));
 
-/** Renders history series (Keras keys) into PNG bytes: panels for loss and accuracy. */
-export async function plotHistory(history: Record<string, number[]>): Promise<Uint8Array> {
-  const panels = ['loss', 'accuracy'].filter((k) => history[k]?.length);
+/**
+ * Renders history series (Keras keys) into PNG bytes: panels for loss and accuracy (or acc). Takes fit()'s History
+ * or its `.history`.
+ */
+export async function plotHistory(history: Record<string, number[]> | { history: Record<string, number[]> }): Promise<Uint8Array> {
+  if (history && typeof history === 'object' && !Array.isArray((history as { history?: unknown }).history) &&
+    typeof (history as { history?: unknown }).history === 'object') history = (history as { history: Record<string, number[]> }).history;
+  const series = history as Record<string, number[]>;
+  return plotSeries(series);
+}
+
+async function plotSeries(history: Record<string, number[]>): Promise<Uint8Array> {
+  const panels = ['loss', 'accuracy', 'acc'].filter((k) => history[k]?.length);
   if (!panels.length) throw new Error(`plotHistory: the history has neither loss nor accuracy (keys: ${Object.keys(history).join(', ')})`);
   const PW = 520, PH = 360, M = { l: 70, r: 20, t: 40, b: 50 };
   const c = new Canvas(PW * panels.length, PH);

@@ -8,7 +8,7 @@ import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { show } from '../format.js';
-import { firstNonFinite, type Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 
 /** What tfjs-layers 4.22 writes as keras_version / backend. */
 export const KERAS_VERSION = 'tfjs-layers 4.22.0';
@@ -28,25 +28,16 @@ export function layerToJson(layer: Layer): { class_name: string; config: Json } 
   return { class_name: layer.className, config };
 }
 
-/** The tfjs layers-model `modelTopology` of a Sequential model (what tfjs' model.toJSON() gives). */
 /**
  * The model's weights (getWeights order), refused when one holds NaN or an infinity: loadModel refuses such a
  * model, so writing it could only replace a good file with one that cannot be used (after a diverged fit).
  */
 export function savableWeights(model: Sequential, fn: string): Tensor[] {
-  const weights = model.getWeights();
-  const bad = weights.findIndex((w) => firstNonFinite(w.data) >= 0);
-  if (bad >= 0) {
-    const w = weights[bad], at = firstNonFinite(w.data);
-    let count = 0;
-    for (const t of weights) for (let i = 0; i < t.size; i++) if (!Number.isFinite(t.data[i])) count++;
-    throw new Error(`${fn}: weight ${model.namedWeights()[bad].key} holds ${w.data[at]} at flat index ${at} (${count} NaN or infinite ` +
-      'value(s) in all: training diverged); a model with non-finite weights cannot be loaded again, so it is not written ' +
-      '(nothing was changed where it would have gone)');
-  }
-  return weights;
+  model.refuseNonFiniteWeights(fn);
+  return model.getWeights();
 }
 
+/** The tfjs layers-model `modelTopology` of a Sequential model (what tfjs' model.toJSON() gives). */
 export function modelTopology(model: Sequential): Json {
   return {
     class_name: 'Sequential',

@@ -4,6 +4,7 @@
 import { activationFromConfig, ACTIVATIONS, type ActivationName } from './activations.js';
 import { initializerFromConfig, type InitializerSpec } from './initializers.js';
 import { checkOptions, show } from '../format.js';
+import type { LayerClass } from './layer.js';
 
 type Json = Record<string, unknown>;
 
@@ -126,18 +127,41 @@ export class ConfigReader {
 }
 
 /** Options every layer factory takes besides its config's keys (tfjs' LayerArgs that do not change the layer). */
-const FACTORY_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'inputDim'];
+const FACTORY_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype'];
+
+/** Config keys a layer lists but cannot honour other than null: given a value, they are refused by name. */
+const UNSUPPORTED = /^(\w+Regularizer|\w+Constraint|noiseShape)$/;
+
+const optionNames = new Map<LayerClass, string[]>();
+
+/** A layer class's option names: its config's keys (as its first example's config lists them), camelCase. */
+function namesOf(cls: LayerClass): string[] {
+  let names = optionNames.get(cls);
+  if (!names) {
+    const example = new (cls as unknown as new (a: unknown) => { getConfig(): Json })(cls.examples[0]?.args ?? {});
+    names = [...new Set([...Object.keys(example.getConfig()).map(camelKey).filter((k) => !UNSUPPORTED.test(k)),
+      ...FACTORY_OPTIONS, ...(cls.factoryOptions ?? [])])];
+    optionNames.set(cls, names);
+  }
+  return names;
+}
 
 /**
- * Refuses what a layer factory was given but the layer did not take: option names outside the layer's config
- * (a typo would leave the default in place), and regularizers or constraints, which simdnet does not have.
- * `layer` is the layer built from `args`: its config names its options.
+ * Refuses, before the layer is built, what a layer factory was given but the layer would not take: option
+ * names outside its config's keys (a typo — a misspelt required one too — would leave a default in place or
+ * fail as "missing"), and regularizers, constraints or a dropout noise shape with a value, which simdnet does
+ * not have.
  */
-export function checkLayerOptions(layer: { getConfig(): Json }, args: unknown, fn: string): void {
-  checkOptions(fn, args, [...new Set([...Object.keys(layer.getConfig()).map(camelKey), ...FACTORY_OPTIONS])]);
-  for (const [key, value] of Object.entries((args ?? {}) as Json)) {
-    if (/(Regularizer|Constraint)$/.test(key) && value !== undefined && value !== null) {
-      throw new Error(`${fn}: ${key} is not supported: simdnet has no regularizers or constraints (leave it out)`);
+export function checkLayerOptions(cls: LayerClass, args: unknown, fn: string): void {
+  if (args === undefined || args === null) return;
+  if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
+  const named: Json = {};
+  for (const [key, value] of Object.entries(args as Json)) {
+    if (!UNSUPPORTED.test(key)) { named[key] = value; continue; }
+    if (value !== undefined && value !== null) {
+      throw new Error(`${fn}: ${key} is not supported: ` + (key === 'noiseShape'
+        ? 'simdnet drops each value independently (leave it out)' : 'simdnet has no regularizers or constraints (leave it out)'));
     }
   }
+  checkOptions(fn, named, namesOf(cls));
 }

@@ -18,6 +18,7 @@ export interface DenseArgs extends LayerArgs {
 
 export class Dense extends Layer {
   static readonly className = 'Dense';
+  static readonly factoryOptions = ['inputDim'];
   static readonly examples: readonly LayerExample[] = [
     { args: { units: 5, activation: 'relu' }, inputShape: [7], params: 40 },
     { args: { units: 3, activation: 'softmax' }, inputShape: [6], params: 21 },

@@ -21,6 +21,7 @@ export interface EmbeddingArgs extends LayerArgs {
 export class Embedding extends Layer implements MaskSource {
   static readonly className = 'Embedding';
   static readonly anySteps = true;
+  static readonly defaultInputShape = [null];
   static readonly singleThreaded = 'a table lookup, and a scatter-add into the table that would race across threads; tiny work';
   static readonly examples: readonly LayerExample[] = [
     { args: { inputDim: 10, outputDim: 4 }, inputShape: [6], params: 40, ids: 10 },

@@ -2,7 +2,6 @@
 import { checkLayerOptions } from './config.js';
 import type { Layer } from './layer.js';
 import { LAYERS } from './registry.js';
-import { show } from '../format.js';
 
 export type LayerFactories = {
   [K in keyof typeof LAYERS]: (...args: ConstructorParameters<(typeof LAYERS)[K]>) => InstanceType<(typeof LAYERS)[K]>
@@ -10,12 +9,8 @@ export type LayerFactories = {
 
 export const layers = Object.fromEntries(Object.entries(LAYERS).map(([name, cls]) =>
   [name, (args?: unknown) => {
-    if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
-      throw new Error(`${name}: options must be an object, got ${show(args)}`);
-    }
-    const layer = new (cls as new (a: unknown) => Layer)(args ?? {});
-    checkLayerOptions(layer, args, name);
-    return layer;
+    checkLayerOptions(cls, args, name);
+    return new (cls as new (a: unknown) => Layer)(args ?? {});
   }])) as unknown as LayerFactories;
 export { Layer } from './layer.js';
 export type { LayerArgs, LayerExample, Param } from './layer.js';

@@ -61,6 +61,10 @@ export interface LayerClass {
   readonly randomInTraining: boolean;
   readonly anySteps?: boolean;
   readonly singleThreaded: string | null;
+  /** Options its factory takes besides its config's keys (Dense's inputDim). */
+  readonly factoryOptions?: readonly string[];
+  /** The input a first layer takes when none is declared (Embedding: [null], token ids of any length, as Keras). */
+  readonly defaultInputShape?: readonly (number | null)[];
   fromConfig(r: ConfigReader): Layer;
   new (args: never): Layer;
 }
@@ -94,11 +98,19 @@ export abstract class Layer {
   private buffers: number[] = [];
 
   constructor(args: LayerArgs = {}) {
+    const dtype = (args as { dtype?: unknown }).dtype;
+    if (dtype !== undefined && dtype !== null && dtype !== 'float32') {
+      throw new Error(`${(this.constructor as unknown as LayerClass).className}: dtype must be 'float32' (simdnet computes in float32), got ${show(dtype)}`);
+    }
     this.name = args.name ?? '';
     this.trainable = args.trainable ?? true;
     const [arg, shape] = args.inputShape !== undefined ? ['inputShape', args.inputShape as unknown[]]
       : args.batchInputShape !== undefined ? ['batchInputShape', args.batchInputShape.slice(1) as unknown[]] : ['', undefined];
-    if (shape === undefined) return;
+    if (shape !== undefined) this.declareInputShape(shape, arg);
+  }
+
+  /** Takes `shape` (one sample's, as inputShape gives it: null first for any sequence length) as the declared input. */
+  declareInputShape(shape: unknown[], arg = 'inputShape'): void {
     const cls = this.constructor as unknown as LayerClass;
     if (cls.anySteps && Array.isArray(shape) && shape.length > 0 && shape[0] === null) {
       this.variableSteps = true;

@@ -23,6 +23,10 @@ import { show } from '../format.js';
 
 export interface RecurrentArgs extends LayerArgs {
   units: number;
+  /** tfjs: features per step, for the first layer's inputShape [inputLength ?? null, inputDim]. */
+  inputDim?: number;
+  /** tfjs: steps per sequence (default: any). */
+  inputLength?: number;
   /** SimpleRNN: tanh (default), relu, sigmoid or linear. LSTM / GRU: tanh. */
   activation?: ActivationName;
   useBias?: boolean;
@@ -63,6 +67,7 @@ export const ACT_CODE: Partial<Record<ActivationName, number>> = { linear: 0, re
 
 export abstract class Recurrent extends Layer {
   static readonly anySteps = true;
+  static readonly factoryOptions = ['inputDim', 'inputLength'];
   static fromConfig(r: ConfigReader): Layer {
     const cls = this as unknown as { new (args: RecurrentArgs): Layer; readOwnConfig(r: ConfigReader): object };
     r.noRegularizers('kernel', 'recurrent', 'bias');
@@ -109,7 +114,10 @@ export abstract class Recurrent extends Layer {
 
   constructor(args: RecurrentArgs, fn: string) {
     if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { units, ... }`);
-    super(args);
+    // tfjs' RNN arguments: inputDim (features per step) and inputLength (steps; any by default) for inputShape
+    const { inputDim, inputLength } = args as { inputDim?: number; inputLength?: number };
+    super(inputDim !== undefined && args.inputShape === undefined && args.batchInputShape === undefined
+      ? { ...args, inputShape: [inputLength ?? null, inputDim] as number[] } : args);
     this.units = positiveInt(args.units, 'units', fn);
     this.activation = checkActivation(args.activation ?? 'tanh', fn);
     this.useBias = boolArg(args.useBias, true, 'useBias', fn);

@@ -3,7 +3,7 @@
 // appearance) and maps texts to id sequences. Id 0 is never given to a word (it is left for padding); with
 // an oovToken, that token takes id 1 and stands for words outside the vocabulary.
 import { Tensor } from '../tensor.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 
 export interface TokenizerArgs {
   /** Keep only the numWords - 1 most frequent words (ids 1 .. numWords - 1) in textsToSequences. */
@@ -16,6 +16,8 @@ export interface TokenizerArgs {
   /** Token standing for out-of-vocabulary words (Keras: oov_token); without it they are dropped. */
   oovToken?: string;
 }
+
+const TOKENIZER_OPTIONS = ['numWords', 'filters', 'lower', 'split', 'charLevel', 'oovToken'] as const;
 
 export const DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n';
 
@@ -48,6 +50,8 @@ export class Tokenizer {
   documentCount = 0;
 
   constructor(args: TokenizerArgs = {}) {
+    checkOptions('Tokenizer', args, TOKENIZER_OPTIONS satisfies AllOptions<TokenizerArgs, typeof TOKENIZER_OPTIONS>);
+    args ??= {};
     if (args.numWords !== undefined && args.numWords !== null && !(Number.isInteger(args.numWords) && args.numWords > 0)) {
       throw new Error(`Tokenizer: numWords must be a positive integer, got ${show(args.numWords)}`);
     }

@@ -39,9 +39,11 @@ export async function useThreads(rt: Runtime, spec: number | 'auto' | undefined)
   const want = spec === undefined || spec === 'auto' ? await availableThreads() : spec;
   if (want > 1 && !rt.shared) {
     if (!noticeShown) {
-      console.warn(typeof SharedArrayBuffer === 'undefined'
-        ? 'simdnet: SharedArrayBuffer is not available here (no cross-origin isolation); running on one thread'
-        : 'simdnet: the kernels were loaded with a memory workers cannot share (sn.ready({ shared: false })); running on one thread');
+      const why = typeof SharedArrayBuffer === 'undefined' ? 'SharedArrayBuffer is not available here (no cross-origin isolation)'
+        : (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false ? 'this page is not cross-origin isolated (it needs the COOP and COEP headers)'
+          : !host().canSpawnWorkers ? 'this host starts no workers'
+            : 'the kernels were loaded with a memory workers cannot share (sn.ready({ shared: false }), or a build without -shared handed to sn.ready)';
+      console.warn(`simdnet: ${why}; running on one thread`);
       noticeShown = true;
     }
     active = 1;
@@ -50,8 +52,9 @@ export async function useThreads(rt: Runtime, spec: number | 'auto' | undefined)
   if (want > 1 && !oversubscribedShown) {
     const cores = host().cores();
     if (want > cores) {
-      console.warn(`simdnet: threads: ${want} is more than the ${cores} core${cores > 1 ? 's' : ''} here: the extra workers only take turns ` +
-        'on them (slower, and each holds its own stack and kernels); threads: \'auto\' uses one per core');
+      const asked = spec === undefined || spec === 'auto' ? `SIMDNET_THREADS=${want}` : `threads: ${want}`;
+      console.warn(`simdnet: ${asked} is more than the ${cores} core${cores > 1 ? 's' : ''} here: the extra workers only take turns ` +
+        'on them (slower, and each holds its own stack and kernels)' + (spec === undefined || spec === 'auto' ? '' : '; threads: \'auto\' uses one per core'));
       oversubscribedShown = true;
     }
   }

@@ -87,6 +87,14 @@ describe('fitDataset', () => {
     } finally { console.warn = warn; }
     expect(taken).toEqual([0, 1, 2, 3, 4]);
     expect(warnings.join('\n')).toMatch(/fitDataset: the dataset ran out after 1 of the 2 batches of epoch 3; training stops/);
+    // running out exactly at an epoch's end stops the same way: the epoch that got no batch is not run
+    warnings.length = 0;
+    console.warn = (w: string) => { warnings.push(w); };
+    try {
+      const even = await m.fitDataset(numbered(4), { epochs: 4, batchesPerEpoch: 2, verbose: 0 });
+      expect(even.epoch).toEqual([0, 1]);
+    } finally { console.warn = warn; }
+    expect(warnings.join('\n')).toMatch(/fitDataset: the dataset ran out after 0 of the 2 batches of epoch 3; training stops/);
     m.dispose();
   });
 

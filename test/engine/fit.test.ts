@@ -151,3 +151,37 @@ describe('fit', () => {
     m.dispose(); m2.dispose();
   });
 });
+
+describe('Keras habits a port brings', () => {
+  const ids = (n: number, steps: number) => sn.tensor(Int32Array.from({ length: n * steps }, (_, i) => (i * 7) % 10), [n, steps], 'int32');
+
+  it('an Embedding first needs no input shape (token ids of any length, as Keras); tfjs RNN inputDim / inputLength work', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.embedding({ inputDim: 10, outputDim: 4 }));
+    m.add(sn.layers.simpleRNN({ units: 3 }));
+    m.add(sn.layers.dense({ units: 1, activation: 'sigmoid' }));
+    m.compile({ optimizer: 'rmsprop', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    await m.fit(ids(4, 6), sn.tensor([0, 1, 0, 1]), { verbose: 0 });
+    expect((await m.predict(ids(2, 9))).shape).toEqual([2, 1]);
+    expect(m.summary(undefined, () => {})).toMatch(/\(None, None, 4\)/);
+    const r = sn.sequential();
+    r.add(sn.layers.lstm({ units: 2, inputDim: 3 }));
+    expect((await r.predict(sn.tensor(new Float32Array(2 * 5 * 3), [2, 5, 3]))).shape).toEqual([2, 2]);
+    const fixed = sn.sequential();
+    fixed.add(sn.layers.gru({ units: 2, inputDim: 3, inputLength: 5 }));
+    expect(fixed.inputShape).toEqual([5, 3]);
+  });
+
+  it("metrics: ['acc'] logs acc and val_acc, and evaluate returns acc, as Keras names the metric as given", async () => {
+    const { x, y } = blobTask(24, 3);
+    const m = labCnn();
+    m.compile({ optimizer: sgd(), loss: 'categoricalCrossentropy', metrics: ['acc'] });
+    const h = await m.fit(x, y, { epochs: 2, verbose: 0, validationData: [x, y], callbacks: [sn.callbacks.earlyStopping({ monitor: 'val_acc', patience: 5 })] });
+    expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
+    const ev = await m.evaluate(x, y);
+    expect(ev.acc).toBe(h.history.val_acc[1]);
+    expect(ev.accuracy).toBeUndefined();
+    const png = await sn.io.plotHistory(h); // the History itself, or its .history
+    expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+  });
+});

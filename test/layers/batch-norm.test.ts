@@ -2,6 +2,9 @@
 // oracle), Keras' trainable / non-trainable split (summary, weight order, what the optimizer touches) and
 // a frozen layer running in inference mode.
 import type * as TF from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { modelTopology } from '../../src/io/topology.js';
@@ -31,12 +34,31 @@ describe('batchNormalization', () => {
     // Keras' Model.get_weights: layer by layer, each layer's variables together
     expect(names).toEqual(['conv2d/kernel', 'conv2d/bias', 'batch_normalization/gamma', 'batch_normalization/beta',
       'batch_normalization/moving_mean', 'batch_normalization/moving_variance', 'dense/kernel', 'dense/bias']);
-    expect(m.getWeights().map((w) => w.shape)).toEqual(m.namedWeights().map((w) => w.param.shape));
     // tfjs lists the trainable weights first, then the moving statistics: the same weights, another order
     const t = await tf.models.modelFromJSON({ modelTopology: modelTopology(m) } as unknown as TF.io.ModelJSON);
     const tfjsOrder = [0, 1, 2, 3, 6, 7, 4, 5].map((i) => m.getWeights()[i].shape);
     expect(t.weights.map((w) => w.shape)).toEqual(tfjsOrder);
     expect(t.trainableWeights.length).toBe(6);
+    // each weight keeps its own values by name through setWeights in that order, a save and load (folder, .h5,
+    // artifacts) and a freeze that lays the memory out again (trainable weights first)
+    const marked = m.getWeights().map((w, i) => sn.tensor(new Float32Array(w.size).fill(i + 1), w.shape));
+    m.setWeights(marked);
+    const byName = (x: sn.Sequential) => Object.fromEntries(x.namedWeights().map((w, i) => [w.key, x.getWeights()[i].data[0]]));
+    const expected = Object.fromEntries(names.map((k, i) => [k, i + 1]));
+    expect(byName(m)).toEqual(expected);
+    const dir = mkdtempSync(path.join(tmpdir(), 'simdnet-bn-order-'));
+    try {
+      await m.save(path.join(dir, 'model'));
+      await m.save(path.join(dir, 'model.h5'));
+      for (const back of [await sn.loadModel(path.join(dir, 'model')), await sn.loadModel(path.join(dir, 'model.h5')), await sn.loadModel(await m.toArtifacts())]) {
+        expect(byName(back)).toEqual(expected);
+      }
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+    m.layers[0].trainable = false;
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await m.fit(sn.tensor(rand(2 * 72, 1, 0, 1), [2, 6, 6, 2]), sn.utils.toCategorical([0, 1], 3), { verbose: 0 });
+    expect(byName(m)['conv2d/kernel']).toBe(1); // frozen, and still its own
+    expect(m.namedWeights().map((w) => w.key)).toEqual(names);
     t.dispose(); m.dispose();
   });
 
