@@ -37,6 +37,12 @@ export interface SequentialArgs { name?: string; layers?: Layer[]; seed?: number
 const SEQUENTIAL_OPTIONS = ['name', 'layers', 'seed'] as const;
 
 const ACCURACY_NAMES = ['accuracy', 'acc'];
+/** Keras' and tfjs' loss-specific accuracies: the same figure as 'accuracy' for the loss each goes with. */
+const SPECIFIC_ACCURACY: Record<string, string> = {
+  categoricalAccuracy: 'categoricalCrossentropy', categorical_accuracy: 'categoricalCrossentropy',
+  sparseCategoricalAccuracy: 'sparseCategoricalCrossentropy', sparse_categorical_accuracy: 'sparseCategoricalCrossentropy',
+  binaryAccuracy: 'binaryCrossentropy', binary_accuracy: 'binaryCrossentropy',
+};
 
 export class Sequential implements TrainingModel {
   readonly name: string;
@@ -123,7 +129,10 @@ export class Sequential implements TrainingModel {
     const metrics = args.metrics ?? [];
     if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array, got ${show(metrics)}`);
     for (const m of metrics) {
-      if (!ACCURACY_NAMES.includes(m)) throw new Error(`compile: unknown metric ${show(m)}; valid: ${ACCURACY_NAMES.join(', ')}`);
+      if (ACCURACY_NAMES.includes(m)) continue;
+      const goesWith = typeof m === 'string' && Object.hasOwn(SPECIFIC_ACCURACY, m) ? SPECIFIC_ACCURACY[m] : undefined;
+      if (goesWith === undefined) throw new Error(`compile: unknown metric ${show(m)}; valid: ${[...ACCURACY_NAMES, ...Object.keys(SPECIFIC_ACCURACY)].join(', ')}`);
+      if (goesWith !== loss) throw new Error(`compile: metric ${m} goes with loss ${goesWith}, not ${loss}: use 'accuracy'`);
     }
     const last = this.net.layers[this.net.layers.length - 1];
     if (loss === 'sparseCategoricalCrossentropy' && last.outputActivation !== 'softmax') {

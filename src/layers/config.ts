@@ -4,7 +4,6 @@
 import { activationFromConfig, ACTIVATIONS, type ActivationName } from './activations.js';
 import { initializerFromConfig, type InitializerSpec } from './initializers.js';
 import { checkOptions, show } from '../format.js';
-import type { LayerClass } from './layer.js';
 
 type Json = Record<string, unknown>;
 
@@ -132,10 +131,13 @@ const FACTORY_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', '
 /** Config keys a layer lists but cannot honour other than null: given a value, they are refused by name. */
 const UNSUPPORTED = /^(\w+Regularizer|\w+Constraint|noiseShape)$/;
 
-const optionNames = new Map<LayerClass, string[]>();
+/** What checkLayerOptions reads of a layer class (layer.ts' LayerClass, which imports this module). */
+interface LayerFactoryClass { readonly examples: readonly { args: unknown }[]; readonly factoryOptions?: readonly string[] }
+
+const optionNames = new Map<LayerFactoryClass, string[]>();
 
 /** A layer class's option names: its config's keys (as its first example's config lists them), camelCase. */
-function namesOf(cls: LayerClass): string[] {
+function namesOf(cls: LayerFactoryClass): string[] {
   let names = optionNames.get(cls);
   if (!names) {
     const example = new (cls as unknown as new (a: unknown) => { getConfig(): Json })(cls.examples[0]?.args ?? {});
@@ -152,7 +154,7 @@ function namesOf(cls: LayerClass): string[] {
  * fail as "missing"), and regularizers, constraints or a dropout noise shape with a value, which simdnet does
  * not have.
  */
-export function checkLayerOptions(cls: LayerClass, args: unknown, fn: string): void {
+export function checkLayerOptions(cls: LayerFactoryClass, args: unknown, fn: string): void {
   if (args === undefined || args === null) return;
   if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
   const named: Json = {};

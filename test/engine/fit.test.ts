@@ -181,6 +181,12 @@ describe('Keras habits a port brings', () => {
     const ev = await m.evaluate(x, y);
     expect(ev.acc).toBe(h.history.val_acc[1]);
     expect(ev.accuracy).toBeUndefined();
+    // Keras' loss-specific names: the same figure, logged under the name given; a name for another loss is refused
+    const c = labCnn();
+    c.compile({ optimizer: sgd(), loss: 'categorical_crossentropy', metrics: ['categorical_accuracy'] });
+    expect(Object.keys((await c.fit(x, y, { verbose: 0 })).history).sort()).toEqual(['categorical_accuracy', 'loss']);
+    expect(() => labCnn().compile({ optimizer: sgd(), loss: 'categoricalCrossentropy', metrics: ['binary_accuracy'] }))
+      .toThrow("compile: metric binary_accuracy goes with loss binaryCrossentropy, not categoricalCrossentropy: use 'accuracy'");
     const png = await sn.io.plotHistory(h); // the History itself, or its .history
     expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
   });
