@@ -10,6 +10,9 @@ export function show(v: unknown): string {
   }
 }
 
+/** Keras' snake_case name in TensorFlow.js' camelCase (`batch_size` → `batchSize`). */
+export const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
 /** The option names of an options type, listed once; a list that misses one of T's keys is a type error. */
 export type AllOptions<T, K extends readonly (keyof T)[]> = [Exclude<keyof T, K[number]>] extends [never] ? K : never;
 
@@ -39,7 +42,7 @@ export function checkOptions(fn: string, args: unknown, valid: readonly string[]
   if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
   for (const key of Object.keys(args)) {
     if (valid.includes(key)) continue;
-    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    const camel = camelKey(key);
     const lower = key.toLowerCase();
     const near = valid.find((v) => v === camel) ?? valid.find((v) => v.toLowerCase() === lower || v.toLowerCase() === camel.toLowerCase()) ??
       valid.map((v) => [v, distance(lower, v.toLowerCase())] as const).filter(([, d]) => d <= Math.min(2, Math.floor(key.length / 3)))

@@ -54,8 +54,8 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
 
   constructor(readonly dir: string, opts: ImageDatasetOptions = {}) {
     checkOptions('imageDataset', opts, IMAGE_DATASET_OPTIONS satisfies AllOptions<ImageDatasetOptions, typeof IMAGE_DATASET_OPTIONS>);
-    this.opts = opts ?? {};
-    opts = this.opts;
+    opts ??= {};
+    this.opts = opts;
     const fn = 'imageDataset';
     ({ h: this.h, w: this.w, channels: this.channels } = checkImageOptions(fn, opts.size, opts.channels));
     this.batchSize = opts.batchSize ?? 32;

@@ -14,7 +14,7 @@ import { artifactsWriter, saveHandlerFor, type Artifacts } from './save-handlers
 import { summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
-import { checkOptions, show, type AllOptions } from '../format.js';
+import { camelKey, checkOptions, show, type AllOptions } from '../format.js';
 
 export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
 export { sliceRows } from './trainer.js';
@@ -37,11 +37,12 @@ export interface SequentialArgs { name?: string; layers?: Layer[]; seed?: number
 const SEQUENTIAL_OPTIONS = ['name', 'layers', 'seed'] as const;
 
 const ACCURACY_NAMES = ['accuracy', 'acc'];
-/** Keras' and tfjs' loss-specific accuracies: the same figure as 'accuracy' for the loss each goes with. */
+/**
+ * tfjs' loss-specific accuracies (Keras' snake_case names too): the same figure as 'accuracy' for the loss each
+ * goes with.
+ */
 const SPECIFIC_ACCURACY: Record<string, string> = {
-  categoricalAccuracy: 'categoricalCrossentropy', categorical_accuracy: 'categoricalCrossentropy',
-  sparseCategoricalAccuracy: 'sparseCategoricalCrossentropy', sparse_categorical_accuracy: 'sparseCategoricalCrossentropy',
-  binaryAccuracy: 'binaryCrossentropy', binary_accuracy: 'binaryCrossentropy',
+  categoricalAccuracy: 'categoricalCrossentropy', sparseCategoricalAccuracy: 'sparseCategoricalCrossentropy', binaryAccuracy: 'binaryCrossentropy',
 };
 
 export class Sequential implements TrainingModel {
@@ -130,8 +131,10 @@ export class Sequential implements TrainingModel {
     if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array, got ${show(metrics)}`);
     for (const m of metrics) {
       if (ACCURACY_NAMES.includes(m)) continue;
-      const goesWith = typeof m === 'string' && Object.hasOwn(SPECIFIC_ACCURACY, m) ? SPECIFIC_ACCURACY[m] : undefined;
-      if (goesWith === undefined) throw new Error(`compile: unknown metric ${show(m)}; valid: ${[...ACCURACY_NAMES, ...Object.keys(SPECIFIC_ACCURACY)].join(', ')}`);
+      const goesWith = typeof m === 'string' && Object.hasOwn(SPECIFIC_ACCURACY, camelKey(m)) ? SPECIFIC_ACCURACY[camelKey(m)] : undefined;
+      if (goesWith === undefined) {
+        throw new Error(`compile: unknown metric ${show(m)}; valid: ${[...ACCURACY_NAMES, ...Object.keys(SPECIFIC_ACCURACY)].join(', ')} (or snake_case)`);
+      }
       if (goesWith !== loss) throw new Error(`compile: metric ${m} goes with loss ${goesWith}, not ${loss}: use 'accuracy'`);
     }
     const last = this.net.layers[this.net.layers.length - 1];
@@ -347,15 +350,10 @@ export class Sequential implements TrainingModel {
    * @internal
    */
   refuseNonFiniteWeights(fn: string): void {
-    if (this.net.nonFiniteWeights() === 0) return;
+    const count = this.net.nonFiniteWeights();
+    if (count === 0) return;
     const weights = this.getWeights();
-    let count = 0, first = -1;
-    weights.forEach((w, i) => {
-      let n = 0;
-      for (let j = 0; j < w.size; j++) if (!Number.isFinite(w.data[j])) n++;
-      count += n;
-      if (n && first < 0) first = i;
-    });
+    const first = weights.findIndex((t) => firstNonFinite(t.data) >= 0);
     const w = weights[first], at = firstNonFinite(w.data);
     throw new Error(`${fn}: weight ${this.namedWeights()[first].key} holds ${w.data[at]} at flat index ${at} (${count} NaN or infinite ` +
       'value(s) in all: training diverged); a model with non-finite weights cannot be loaded again, so it is not written ' +

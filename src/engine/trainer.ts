@@ -91,8 +91,8 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
 /** The epoch loop shared by fit and fitDataset, with Keras' callback order. */
 async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string): Promise<History> {
   // Keras names the accuracy as compile was given it: metrics: ['acc'] logs acc and val_acc
-  const metricNames = net.metrics.length ? [net.metrics[0]] : [];
-  const key = metricNames[0];
+  const key: string | undefined = net.metrics[0];
+  const metricNames = key ? [key] : [];
   const history = new History();
   // Keras order: the user's callbacks, then History (so it records what they add to the logs, e.g. lr)
   const callbacks: Callback[] = [...spec.callbacks.map(toCallback), history];

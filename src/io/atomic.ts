@@ -1,8 +1,8 @@
 // Atomic saves' siblings (Node file systems): a save writes `<target>.saving-<pid>-<time>-<random>` and renames
 // it into place (a folder model may set the previous one aside as `<target>.replaced-…` first). What a crash
 // leaves of them is removed by the next successful save to the same target (removeStaleSiblings).
-type Fs = typeof import('node:fs/promises');
-type PathMod = typeof import('node:path');
+export type Fs = typeof import('node:fs/promises');
+export type PathMod = typeof import('node:path');
 
 export const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 
@@ -77,5 +77,16 @@ export async function oneAtATime<T>(target: string, save: () => Promise<T>): Pro
     return await mine;
   } finally {
     if (queues.get(target) === settled) queues.delete(target);
+  }
+}
+
+/** Writes a new file (refusing one that exists) and fsyncs it: what a save renames into place is on disk. */
+export async function writeDurable(fs: Fs, file: string, data: string | Uint8Array): Promise<void> {
+  const fh = await fs.open(file, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }

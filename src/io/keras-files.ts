@@ -25,7 +25,7 @@ import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
 import { compileFromConfig, layerToJson, modelFromTopology, savableWeights, trainingConfig } from './topology.js';
 import { readZip } from './zip.js';
-import { oneAtATime, removeStaleSiblings, savesInProgress, siblingName } from './atomic.js';
+import { oneAtATime, removeStaleSiblings, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
 
 type Json = Record<string, unknown>;
 
@@ -273,13 +273,12 @@ export async function saveKerasH5(model: Sequential, file: string): Promise<void
 }
 
 /** saveKerasH5's writes: the bytes into a sibling file, renamed into place at `target`. */
-async function placeFile(fs: typeof import('node:fs/promises'), path: typeof import('node:path'), target: string, bytes: Uint8Array): Promise<void> {
+async function placeFile(fs: Fs, path: PathMod, target: string, bytes: Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true }); // as Keras: the file's folder is made
   const tmp = siblingName(target, 'saving');
   savesInProgress.add(tmp);
   try {
-    const fh = await fs.open(tmp, 'wx');
-    try { await fh.writeFile(bytes); await fh.sync(); } finally { await fh.close(); }
+    await writeDurable(fs, tmp, bytes);
     await fs.rename(tmp, target);
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => {});

@@ -24,7 +24,7 @@ import { firstNonFinite, Tensor } from '../tensor.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig } from './topology.js';
 import { fsError, show } from '../format.js';
-import { errCode, oneAtATime, removeStaleSiblings, saveHooks, savesInProgress, siblingName } from './atomic.js';
+import { errCode, oneAtATime, removeStaleSiblings, saveHooks, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
 
 export { saveHooks } from './atomic.js';
 
@@ -277,21 +277,9 @@ function finishModel(model: Sequential, options: ArtifactsOptions, where: string
 
 // ---- files (Node) -----------------------------------------------------------------------------------
 
-type Fs = typeof import('node:fs/promises');
-type PathMod = typeof import('node:path');
 
 async function node(fn: string): Promise<{ fs: Fs; path: PathMod }> {
   return files(fn, "elsewhere load from a URL or memory (sn.loadModel(url), sn.loadModel({ modelJson, weights })) and save with model.toArtifacts() or to indexeddb://");
-}
-
-async function writeDurable(fs: Fs, file: string, data: string | Uint8Array): Promise<void> {
-  const fh = await fs.open(file, 'wx');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** fsync a directory so renames inside it are durable (not possible on every platform: best effort). */

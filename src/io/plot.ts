@@ -1,5 +1,6 @@
 // Training curves as a PNG: one panel per quantity (loss, accuracy), train and validation lines,
 // axes with tick labels drawn in a small built-in bitmap font. Any host (PNG written by ./png.ts).
+import { History } from '../engine/history.js';
 import { writePng } from './png.js';
 
 // 3x5 glyphs, one string of 15 bits per character (rows top to bottom).
@@ -63,14 +64,8 @@ const fmtTick = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : Math.abs(v) >
  * Renders history series (Keras keys) into PNG bytes: panels for loss and accuracy (or acc). Takes fit()'s History
  * or its `.history`.
  */
-export async function plotHistory(history: Record<string, number[]> | { history: Record<string, number[]> }): Promise<Uint8Array> {
-  if (history && typeof history === 'object' && !Array.isArray((history as { history?: unknown }).history) &&
-    typeof (history as { history?: unknown }).history === 'object') history = (history as { history: Record<string, number[]> }).history;
-  const series = history as Record<string, number[]>;
-  return plotSeries(series);
-}
-
-async function plotSeries(history: Record<string, number[]>): Promise<Uint8Array> {
+export async function plotHistory(series: Record<string, number[]> | History): Promise<Uint8Array> {
+  const history = series instanceof History ? series.history : series;
   const panels = ['loss', 'accuracy', 'acc'].filter((k) => history[k]?.length);
   if (!panels.length) throw new Error(`plotHistory: the history has neither loss nor accuracy (keys: ${Object.keys(history).join(', ')})`);
   const PW = 520, PH = 360, M = { l: 70, r: 20, t: 40, b: 50 };

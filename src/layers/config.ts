@@ -3,13 +3,13 @@
 // options simdnet cannot honour are refused by name instead of being dropped.
 import { activationFromConfig, ACTIVATIONS, type ActivationName } from './activations.js';
 import { initializerFromConfig, type InitializerSpec } from './initializers.js';
-import { checkOptions, show } from '../format.js';
+import { camelKey, checkOptions, show } from '../format.js';
 
 type Json = Record<string, unknown>;
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const snakeKey = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-export const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+export { camelKey };
 
 /** name, trainable and input shape: the arguments every layer takes. */
 export interface CommonArgs {
