@@ -142,6 +142,21 @@ describe('earlyStopping on scripted sequences (expected epochs worked out by han
   });
 });
 
+/**
+ * fit() with a scripted val_loss and an EarlyStopping, recording each epoch's own weights (the recorder runs
+ * before earlyStopping, so a restore at the end is not in them).
+ */
+async function fitScripted(es: ReturnType<typeof sn.callbacks.earlyStopping>, valLoss: number[], epochs: number) {
+  const { x, y } = tinyData(8, 2);
+  const m = tinyModel();
+  const atEnd: sn.Tensor[][] = [];
+  const h = await m.fit(x, y, {
+    epochs, batchSize: 4, verbose: 0, validationData: [x, y],
+    callbacks: [{ onEpochEnd: () => { atEnd.push(m.getWeights()); } }, script('val_loss', valLoss), es],
+  });
+  return { m, h, atEnd, x };
+}
+
 describe('earlyStopping in fit', () => {
   it('stops fit at the epoch Keras would for a scripted val_loss, and fit resolves with the History so far', async () => {
     const { x, y } = tinyData(8, 1);
@@ -176,18 +191,9 @@ describe('earlyStopping in fit', () => {
   });
 
   it('restoreBestWeights puts back the weights of the best epoch when it stops', async () => {
-    const { x, y } = tinyData(8, 2);
-    const m = tinyModel();
     const es = sn.callbacks.earlyStopping({ patience: 3, restoreBestWeights: true });
-    const atEnd: sn.Tensor[][] = [];
-    const h = await m.fit(x, y, {
-      epochs: 20, batchSize: 4, verbose: 0, validationData: [x, y],
-      callbacks: [
-        { onEpochEnd: () => { atEnd.push(m.getWeights()); } }, // before earlyStopping: the epoch's own weights
-        script('val_loss', [0.9, 0.7, 0.8, 0.75, 0.72, 0.1]), // best at epoch 1, stop at epoch 4
-        es,
-      ],
-    });
+    // best at epoch 1, stop at epoch 4
+    const { m, h, atEnd, x } = await fitScripted(es, [0.9, 0.7, 0.8, 0.75, 0.72, 0.1], 20);
     expect(h.epoch).toEqual([0, 1, 2, 3, 4]);
     expect(es.bestEpoch).toBe(1);
     expect(sameWeights(m.getWeights(), atEnd[1])).toBe(true);
@@ -216,14 +222,8 @@ describe('earlyStopping in fit', () => {
   });
 
   it('restoreBestWeights restores the best epoch\'s weights when training ends without stopping early (Keras 3)', async () => {
-    const { x, y } = tinyData(8, 2);
-    const m = tinyModel();
     const es = sn.callbacks.earlyStopping({ patience: 10, restoreBestWeights: true });
-    const atEnd: sn.Tensor[][] = [];
-    const h = await m.fit(x, y, {
-      epochs: 3, batchSize: 4, verbose: 0, validationData: [x, y],
-      callbacks: [{ onEpochEnd: () => { atEnd.push(m.getWeights()); } }, script('val_loss', [0.5, 0.6, 0.7]), es],
-    });
+    const { m, h, atEnd } = await fitScripted(es, [0.5, 0.6, 0.7], 3);
     expect(h.epoch).toEqual([0, 1, 2]);
     expect(es.stoppedEpoch).toBe(0);
     expect(sameWeights(atEnd[0], atEnd[2])).toBe(false);
