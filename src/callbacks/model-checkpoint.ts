@@ -7,6 +7,11 @@ import { show } from '../format.js';
 
 export interface ModelCheckpointArgs {
   filepath: string; monitor?: string; verbose?: number; saveBestOnly?: boolean; mode?: Mode; saveFreq?: 'epoch';
+  /**
+   * Also save the optimizer's state, so that training resumes from a checkpoint where it stopped (Keras'
+   * checkpoints keep it; simdnet's, as tfjs' saves, only when asked: folder paths, not .h5).
+   */
+  includeOptimizer?: boolean;
 }
 
 export function formatPath(template: string, epoch: number, logs: Logs): string {
@@ -31,6 +36,7 @@ export function formatPath(template: string, epoch: number, logs: Logs): string 
 export class ModelCheckpoint extends MonitorCallback {
   readonly filepath: string;
   readonly saveBestOnly: boolean;
+  readonly includeOptimizer: boolean;
   private readonly verbose: number;
   /** Epoch (0-based) of the last save, -1 before any. */
   lastSavedEpoch = -1;
@@ -44,6 +50,11 @@ export class ModelCheckpoint extends MonitorCallback {
     if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`modelCheckpoint: only saveFreq 'epoch' is supported, got ${show(args.saveFreq)}`);
     this.filepath = args.filepath;
     this.saveBestOnly = args.saveBestOnly ?? false;
+    this.includeOptimizer = args.includeOptimizer ?? false;
+    if (typeof this.includeOptimizer !== 'boolean') throw new Error(`modelCheckpoint: includeOptimizer must be true or false, got ${show(this.includeOptimizer)}`);
+    if (this.includeOptimizer && /\.(h5|hdf5)$/i.test(args.filepath)) {
+      throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
+    }
     this.verbose = args.verbose ?? 0;
   }
 
@@ -62,7 +73,7 @@ export class ModelCheckpoint extends MonitorCallback {
     } else if (this.verbose > 0) {
       console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
     }
-    await this.model.save(path);
+    await this.model.save(path, { includeOptimizer: this.includeOptimizer });
     this.lastSavedEpoch = epoch;
   }
 }

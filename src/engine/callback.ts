@@ -13,7 +13,8 @@ export interface TrainingModel {
   readonly optimizer: Optimizer | null;
   getWeights(): Tensor[];
   setWeights(weights: Tensor[]): void;
-  save(path: string): Promise<void>;
+  /** options: save-handlers.ts' SaveOptions. */
+  save(path: string, options?: { includeOptimizer?: boolean }): Promise<void>;
 }
 
 export interface TrainParams { epochs: number; steps: number; samples: number; batchSize: number; verbose: number; metrics: string[] }

@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime/wasm.js';
 import { checkOptions, show, type AllOptions } from '../format.js';
 import { numberArg } from '../layers/layer.js';
 import { parallelFor } from '../threads/index.js';
+import { firstNonFinite } from '../tensor.js';
 
 /** Below this many parameters per extra thread, an update stays on the calling thread. */
 const UPDATE_PER_THREAD = 1 << 15;
@@ -24,6 +25,18 @@ export interface OptimizerJson { class_name: string; config: Record<string, unkn
 
 /** Per-model state (moments, velocities): an optimizer may be shared by models, as in Keras and tfjs. */
 interface State { rt: Runtime; slots: number[]; size: number; initialised: boolean }
+
+/** One trainable weight as the optimizer's state sees it: its saved name, shape, and where it starts (in floats) in the trainable block. */
+export interface StateParam { readonly key: string; readonly shape: readonly number[]; readonly size: number; readonly at: number }
+
+/**
+ * One piece of saved optimizer state, named as tfjs' optimizer.getWeights() names it: `iter` (int32, the update
+ * count), then each slot over the trainable weights (`dense/kernel/m`, ...), slot by slot.
+ */
+export interface StateWeight { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array }
+
+/** Saved state as a file gives it back: a name, a shape and the values. */
+export interface SavedState { readonly name: string; readonly shape: readonly number[]; readonly data: Float32Array | Int32Array }
 
 export abstract class Optimizer {
   /** Registry key and the `compile({ optimizer: 'sgd' })` name. */
@@ -46,7 +59,16 @@ export abstract class Optimizer {
     }
   }
 
-  protected abstract get slotCount(): number;
+  /** The state slots by tfjs' names (a saved slot is `<weight>/<name>`), in the order tfjs saves them. */
+  protected abstract get slotNames(): readonly string[];
+
+  private get slotCount(): number { return this.slotNames.length; }
+
+  /** One slot's values in tfjs' form, for a file (in place); the same but for SGD's velocity. */
+  protected toSaved(_slot: number, _values: Float32Array): void {}
+
+  /** The inverse of toSaved. */
+  protected fromSaved(_slot: number, _values: Float32Array): void {}
 
   /**
    * One update of the n trainable floats at params (byte offset) from grads; `owner` keys the state (one
@@ -69,6 +91,71 @@ export abstract class Optimizer {
   protected initSlots(_rt: Runtime, _slots: number[], _n: number): void {}
 
   protected abstract apply(rt: Runtime, params: number, grads: number, n: number, slots: number[]): void;
+
+  /**
+   * One model's state as tfjs' optimizer.getWeights() lists it (what model.save writes with includeOptimizer):
+   * `iter`, then, once the model has taken a step, every slot over its trainable weights (layout order).
+   */
+  stateWeights(owner: object, params: readonly StateParam[]): StateWeight[] {
+    const out: StateWeight[] = [{ name: 'iter', shape: [], dtype: 'int32', data: Int32Array.of(this.iterations) }];
+    const st = this.states.get(owner);
+    if (!st?.initialised) return out;
+    this.slotNames.forEach((slot, j) => {
+      for (const p of params) {
+        const data = st.rt.f32(st.slots[j] + 4 * p.at, p.size).slice();
+        this.toSaved(j, data);
+        out.push({ name: `${p.key}/${slot}`, shape: [...p.shape], dtype: 'float32', data });
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Checks saved state entries (stateWeights' form, as tfjs writes it) against a model's trainable weights:
+   * matched by position, as tfjs' setWeights matches them, and each checked by its name's slot suffix and its
+   * shape. `iter` alone (a model that never took a step) is valid.
+   */
+  checkStateWeights(params: readonly StateParam[], entries: readonly SavedState[], where: string): void {
+    const [iter, ...slots] = entries;
+    const count = iter?.data.length === 1 ? Number(iter.data[0]) : NaN;
+    if (!iter || iter.shape.length !== 0 || !Number.isInteger(count) || count < 0) {
+      throw new Error(`${where}: the optimizer state must begin with its update count (iter, a non-negative integer scalar), got ${iter ? `${iter.name} of shape [${iter.shape.join(',')}]` : 'nothing'}`);
+    }
+    const want = this.slotCount * params.length;
+    if (slots.length !== 0 && slots.length !== want) {
+      throw new Error(`${where}: the saved ${this.toConfig().class_name} state has ${slots.length} entries after iter; ` +
+        `this model's ${params.length} trainable weights need ${want} (${this.slotNames.map((x) => `<weight>/${x}`).join(', ') || 'none'})`);
+    }
+    slots.forEach((e, i) => {
+      const p = params[i % params.length], slot = this.slotNames[Math.floor(i / params.length)];
+      if (!e.name.endsWith(`/${slot}`) || e.shape.join() !== p.shape.join()) {
+        throw new Error(`${where}: optimizer state entry ${i + 1} is ${e.name} of shape [${e.shape.join(',')}]; ` +
+          `in that place ${this.toConfig().class_name} keeps ${p.key}/${slot} of shape [${p.shape.join(',')}]`);
+      }
+      const bad = firstNonFinite(e.data);
+      if (bad >= 0) throw new Error(`${where}: optimizer state ${e.name} holds ${e.data[bad]} at flat index ${bad}`);
+    });
+  }
+
+  /**
+   * Sets one model's state (and the update count) from saved entries, checked as checkStateWeights does; n
+   * is the trainable block's size in floats.
+   */
+  setStateWeights(rt: Runtime, owner: object, params: readonly StateParam[], n: number, entries: readonly SavedState[], where: string): void {
+    this.checkStateWeights(params, entries, where);
+    const [iter, ...slots] = entries;
+    this.release(owner);
+    this.iterations = Number(iter.data[0]);
+    if (slots.length === 0) return;
+    const st: State = { rt, slots: this.slotNames.map((_, j) => rt.arena.allocZeroed(n * 4, `${this.name} slot ${j}`)), size: n, initialised: true };
+    this.states.set(owner, st);
+    slots.forEach((e, i) => {
+      const j = Math.floor(i / params.length), p = params[i % params.length];
+      const values = Float32Array.from(e.data);
+      this.fromSaved(j, values);
+      rt.f32(st.slots[j] + 4 * p.at, p.size).set(values);
+    });
+  }
 
   /** Frees one model's state. */
   release(owner: object): void {
@@ -105,9 +192,16 @@ export class SGD extends Optimizer {
     this.nesterov = args.nesterov ?? false;
     this.decay = numberArg(args.decay, 0, 'decay', 'sgd', 0, Infinity);
   }
-  protected get slotCount(): number { return this.momentum > 0 ? 1 : 0; }
+  protected get slotNames(): readonly string[] { return this.momentum > 0 ? ['momentum'] : []; }
+  /** The learning rate of update number t (from 1): time-based decay. */
+  private rateAt(t: number): number { return this.learningRate / (1 + this.decay * (t - 1)); }
+  // simdnet keeps Keras' velocity v (v = momentum v - lr g; p += v); tfjs' Momentum keeps the accumulated gradient
+  // a (a = momentum a + g; p -= lr a), which is -v / lr at a constant rate: files hold tfjs' form, converted at the
+  // rate of the next update (so a round trip may change the last bit of v)
+  protected toSaved(_slot: number, v: Float32Array): void { const r = this.rateAt(this.iterations + 1); for (let i = 0; i < v.length; i++) v[i] = -v[i] / r; }
+  protected fromSaved(_slot: number, a: Float32Array): void { const r = this.rateAt(this.iterations + 1); for (let i = 0; i < a.length; i++) a[i] = -a[i] * r; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
-    const lr = this.learningRate / (1 + this.decay * (this.iterations - 1));
+    const lr = this.rateAt(this.iterations);
     update(rt, 'sgd_update', n, (at, c) => [at(p), at(g), at(slots[0] ?? 0), c, lr, this.momentum, this.nesterov ? 1 : 0], 'SGD update');
   }
   toConfig(): OptimizerJson {
@@ -130,13 +224,13 @@ export class Adam extends Optimizer {
   static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
   readonly name = 'adam';
   readonly beta1: number; readonly beta2: number; readonly epsilon: number;
+  protected get slotNames(): readonly string[] { return ['m', 'v']; }
   constructor(args: AdamArgs = {}) {
     super(args.learningRate, 0.001, 'adam');
     this.beta1 = numberArg(args.beta1, 0.9, 'beta1', 'adam', 0, 1);
     this.beta2 = numberArg(args.beta2, 0.999, 'beta2', 'adam', 0, 1);
     this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'adam', 0, Infinity);
   }
-  protected get slotCount(): number { return 2; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const t = this.iterations;
     // bias corrections (TensorFlow.js form: epsilon is added to sqrt(v̂))
@@ -165,7 +259,7 @@ export class Adagrad extends Optimizer {
     this.initialAccumulatorValue = numberArg(args.initialAccumulatorValue, 0.1, 'initialAccumulatorValue', 'adagrad', 0, Infinity);
     this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'adagrad', 0, Infinity);
   }
-  protected get slotCount(): number { return 1; }
+  protected get slotNames(): readonly string[] { return ['accumulator']; }
   protected initSlots(rt: Runtime, slots: number[], n: number): void { rt.f32(slots[0], n).fill(this.initialAccumulatorValue); }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     update(rt, 'adagrad_update', n, (at, c) => [at(p), at(g), at(slots[0]), c, this.learningRate, this.epsilon], 'Adagrad update');
@@ -192,7 +286,8 @@ export class RMSprop extends Optimizer {
     this.momentum = numberArg(args.momentum, 0, 'momentum', 'rmsprop', 0, 1);
     this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'rmsprop', 0, Infinity);
   }
-  protected get slotCount(): number { return 2; }
+  // tfjs' RMSProp keeps its moments even with momentum 0 (they hold the last step then; simdnet's stay 0 and unused)
+  protected get slotNames(): readonly string[] { return ['rms', 'momentum']; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     update(rt, 'rmsprop_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, this.learningRate, this.rho, this.momentum, this.epsilon], 'RMSprop update');
   }

@@ -3,12 +3,32 @@
 // tfjs' save routers. model.toArtifacts() goes through the writer io registers here too. The engine never
 // imports io: io depends on the engine, and registers itself here when loaded.
 import type { TrainingModel } from './callback.js';
-import { show } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
+
+/** model.save / toArtifacts options (tfjs' SaveConfig). */
+export interface SaveOptions {
+  /**
+   * Also save the optimizer's state (the update count, SGD's momentum, Adam's moments, ...) so that training
+   * resumes where it stopped, as tfjs' includeOptimizer (default false, as tfjs; Keras saves it by default).
+   */
+  includeOptimizer?: boolean;
+}
+const SAVE_OPTIONS = ['includeOptimizer'] as const;
+
+/** Checked save options, defaults filled in. */
+export function saveOptions(fn: string, options: unknown): Required<SaveOptions> {
+  checkOptions(fn, options, SAVE_OPTIONS satisfies AllOptions<SaveOptions, typeof SAVE_OPTIONS>);
+  const o = (options ?? {}) as SaveOptions;
+  if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
+    throw new Error(`${fn}: includeOptimizer must be true or false, got ${show(o.includeOptimizer)}`);
+  }
+  return { includeOptimizer: o.includeOptimizer ?? false };
+}
 
 export interface SaveHandler {
   readonly name: string;
   accepts(target: string): boolean;
-  save(model: TrainingModel, target: string): Promise<void>;
+  save(model: TrainingModel, target: string, options: Required<SaveOptions>): Promise<void>;
 }
 
 const handlers: SaveHandler[] = [];
@@ -30,11 +50,12 @@ export function saveHandlerFor(target: string): SaveHandler {
 /** A model in memory: model.json's object (weights manifest paths ['weights.bin']) and weights.bin's bytes. */
 export interface Artifacts { modelJson: Record<string, unknown>; weights: Uint8Array }
 
-let writer: ((model: TrainingModel) => Artifacts) | null = null;
+type Writer = (model: TrainingModel, options: Required<SaveOptions>) => Artifacts;
+let writer: Writer | null = null;
 
-export function registerArtifactsWriter(w: (model: TrainingModel) => Artifacts): void { writer = w; }
+export function registerArtifactsWriter(w: Writer): void { writer = w; }
 
-export function artifactsWriter(): (model: TrainingModel) => Artifacts {
+export function artifactsWriter(): Writer {
   if (!writer) throw new Error("toArtifacts: simdnet's io is not loaded (import simdnet, e.g. `import * as sn from 'simdnet'`)");
   return writer;
 }

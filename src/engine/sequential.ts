@@ -9,8 +9,8 @@ import type { TrainingModel } from './callback.js';
 import type { History } from './history.js';
 import { checkLoss, type LossName } from './losses.js';
 import { Network } from './network.js';
-import { getOptimizer, type Optimizer } from './optimizers.js';
-import { artifactsWriter, saveHandlerFor, type Artifacts } from './save-handlers.js';
+import { getOptimizer, type Optimizer, type SavedState, type StateWeight } from './optimizers.js';
+import { artifactsWriter, saveHandlerFor, saveOptions, type Artifacts, type SaveOptions } from './save-handlers.js';
 import { summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
@@ -55,6 +55,8 @@ export class Sequential implements TrainingModel {
   private layerNames = new Map<string, number>();
   /** Weights set before the kernels were loaded: written into Wasm memory on first use. */
   private pendingWeights: Tensor[] | null = null;
+  /** Optimizer state loaded before the kernels were: set on first use. */
+  private pendingState: { entries: readonly SavedState[]; where: string } | null = null;
 
   constructor(args: SequentialArgs = {}) {
     checkOptions('sequential', args, SEQUENTIAL_OPTIONS satisfies AllOptions<SequentialArgs, typeof SEQUENTIAL_OPTIONS>);
@@ -142,7 +144,10 @@ export class Sequential implements TrainingModel {
       throw new Error(`compile: loss sparseCategoricalCrossentropy needs the last layer to end in softmax; ${last.label} ends in ${last.outputActivation}`);
     }
     // a new optimizer starts from scratch; the previous one forgets this model's state
-    if (this.net.optimizer && this.net.optimizer !== optimizer) this.net.optimizer.release(this.net.weights);
+    if (this.net.optimizer && this.net.optimizer !== optimizer) {
+      this.net.optimizer.release(this.net.weights);
+      this.pendingState = null;
+    }
     this.net.loss = loss;
     this.net.optimizer = optimizer;
     this.net.metrics = [...metrics];
@@ -156,6 +161,11 @@ export class Sequential implements TrainingModel {
     if (pending) {
       this.pendingWeights = null;
       this.net.weights.write(this.net.layers, pending);
+    }
+    const state = this.pendingState;
+    if (state) {
+      this.pendingState = null;
+      this.setOptimizerWeights(state.entries, state.where);
     }
     return rt;
   }
@@ -242,6 +252,39 @@ export class Sequential implements TrainingModel {
     return params.findIndex((p) => rt.k.count_nonfinite(p.offset, p.size) > 0);
   }
 
+  /**
+   * The optimizer's state for this model as tfjs' optimizer.getWeights() lists it (`iter`, then each slot over
+   * the trainable weights): what save writes with includeOptimizer. [] if the model is not compiled.
+   * @internal
+   */
+  optimizerWeights(): StateWeight[] {
+    this.live('optimizerWeights');
+    const opt = this.net.optimizer;
+    if (!opt) return [];
+    this.materialize(true, 'saving the optimizer state');
+    return opt.stateWeights(this.net.weights, this.net.weights.trainableParams(this.net.layers));
+  }
+
+  /**
+   * Sets the optimizer's state for this model from a file's entries (optimizerWeights' form; tfjs writes the
+   * same), so training resumes where it stopped: momentum, moments and the update count. Checked at once;
+   * without the kernels yet, set when they load. The model must be compiled.
+   * @internal
+   */
+  setOptimizerWeights(entries: readonly SavedState[], where: string): void {
+    this.live('setOptimizerWeights');
+    const opt = this.net.optimizer;
+    if (!opt) throw new Error(`${where}: the file holds optimizer state but no training config to compile the model with`);
+    const w = this.net.weights;
+    if (!runtimeLoaded()) {
+      opt.checkStateWeights(w.trainableParams(this.net.layers), entries, where);
+      this.pendingState = { entries, where };
+      return;
+    }
+    const rt = this.materialize(true, where);
+    opt.setStateWeights(rt, w, w.trainableParams(this.net.layers), w.trainableFloats, entries, where);
+  }
+
   // ---- fit / evaluate / predict ------------------------------------------------------------------
 
   private async prepare(fn: string, threads: unknown, compiled: boolean): Promise<Runtime> {
@@ -326,22 +369,26 @@ export class Sequential implements TrainingModel {
 
   /**
    * Saves the model (atomically, on Node): a folder path (model.json in tfjs layers-model format +
-   * weights.bin), or a .h5 file path (Keras' HDF5 layout).
+   * weights.bin), or a .h5 file path (Keras' HDF5 layout); indexeddb:// and downloads:// in browsers.
+   * `includeOptimizer: true` also saves the optimizer's state (tfjs layers-model targets), so that
+   * loadModel gives a model whose training resumes where it stopped.
    */
-  async save(target: string): Promise<void> {
+  async save(target: string, options?: SaveOptions): Promise<void> {
+    const o = saveOptions('save', options);
     this.requireLayers('save');
     this.refuseNonFiniteWeights('save');
     const handler = saveHandlerFor(target);
     await initRuntime();
-    await handler.save(this, target);
+    await handler.save(this, target, o);
   }
 
   /** The model in memory, as model.save would write it: model.json's object and weights.bin's bytes. */
-  async toArtifacts(): Promise<Artifacts> {
+  async toArtifacts(options?: SaveOptions): Promise<Artifacts> {
+    const o = saveOptions('toArtifacts', options);
     this.requireLayers('toArtifacts');
     this.refuseNonFiniteWeights('toArtifacts');
     await initRuntime();
-    return artifactsWriter()(this);
+    return artifactsWriter()(this, o);
   }
 
   /**

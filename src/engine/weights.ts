@@ -5,6 +5,7 @@
 import type { Layer, Param } from '../layers/layer.js';
 import { Random } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
+import type { StateParam } from './optimizers.js';
 import { parallelFor } from '../threads/index.js';
 import { Tensor } from '../tensor.js';
 
@@ -80,6 +81,15 @@ export class WeightStore {
       for (const l of layers) for (const p of l.params) p.init.fill(rt.f32(p.offset, p.size), p.shape, rng);
     }
     return false;
+  }
+
+  /**
+   * The trainable weights in the memory layout's order (tfjs' trainableWeights order, which an optimizer's saved
+   * state follows), each with its start in floats within the trainable block.
+   */
+  trainableParams(layers: readonly Layer[]): StateParam[] {
+    return WeightStore.layout(layers).filter((p) => p.layer.isTrainable(p.param))
+      .map(({ key, param }) => ({ key, shape: param.shape, size: param.size, at: (param.offset - this.block) / 4 }));
   }
 
   /** Copies of the weights in Keras order. */

@@ -292,5 +292,11 @@ async function placeFile(fs: Fs, path: PathMod, target: string, bytes: Uint8Arra
 registerSaveHandler({
   name: 'Keras .h5 file',
   accepts: (target) => typeof target === 'string' && KERAS_FILE.test(target) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target),
-  save: (model, target) => saveKerasH5(model as Sequential, target),
+  save: (model, target, options) => {
+    if (options.includeOptimizer) {
+      throw new Error(`save: ${target}: simdnet writes no optimizer state into Keras .h5 files; save to a folder ` +
+        "(tfjs layers-model format) with includeOptimizer, or without it to a .h5 file (nothing was written)");
+    }
+    return saveKerasH5(model as Sequential, target);
+  },
 });

@@ -15,12 +15,13 @@
 // loaded: look at its weights with getWeights()).
 //
 // Node's fs comes from the host adapter, so this module (and modelFromArtifacts / modelToArtifacts) loads anywhere.
-import { registerSaveHandler } from '../engine/save-handlers.js';
+import { registerSaveHandler, type SaveOptions } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { files } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
 import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
+import type { SavedState } from '../engine/optimizers.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig } from './topology.js';
 import { fsError, show } from '../format.js';
@@ -39,7 +40,7 @@ export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
-  /** tfjs marks optimizer state with group 'optimizer'; simdnet skips it. */
+  /** tfjs marks optimizer state with group 'optimizer' (after the weights: see Optimizer.stateWeights). */
   group?: string;
   quantization?: unknown;
 }
@@ -108,26 +109,37 @@ function checkSavable(model: Sequential, fn: string): void {
   }
 }
 
-/** Topology, training config, manifest entries, weight bytes and class names of a model, as saveModel writes them. */
-export function modelToArtifacts(model: Sequential): ModelArtifacts {
-  return artifactsOf(model, 'modelToArtifacts');
+/**
+ * Topology, training config, manifest entries, weight bytes and class names of a model, as saveModel writes them;
+ * with includeOptimizer, the optimizer's state follows the weights, as tfjs writes it (entries in group 'optimizer').
+ */
+export function modelToArtifacts(model: Sequential, options: SaveOptions = {}): ModelArtifacts {
+  return artifactsOf(model, 'modelToArtifacts', options);
 }
 
-function artifactsOf(model: Sequential, fn: string): ModelArtifacts {
+function artifactsOf(model: Sequential, fn: string, options: SaveOptions): ModelArtifacts {
   checkSavable(model, fn);
   const classNames = model.classNames === undefined ? undefined : checkClassNames(model.classNames, model, fn);
   const weights = savableWeights(model, fn);
   const specs: WeightSpec[] = model.namedWeights().map(({ key, param }) => ({ name: key, shape: [...param.shape], dtype: 'float32' }));
-  const total = weights.reduce((s, w) => s + w.size, 0);
-  const data = new Float32Array(total);
+  const values: (Float32Array | Int32Array)[] = weights.map((w) => w.data as Float32Array);
+  // tfjs, too, saves no optimizer state for a model that is not compiled
+  for (const s of options.includeOptimizer ? model.optimizerWeights() : []) {
+    specs.push({ name: s.name, shape: s.shape, dtype: s.dtype, group: 'optimizer' });
+    values.push(s.data);
+  }
+  const total = values.reduce((s, v) => s + v.length, 0);
+  const data = new ArrayBuffer(total * 4);
+  const view = new DataView(data);
   let off = 0;
-  for (const w of weights) { data.set(w.data, off); off += w.size; }
-  if (!littleEndian) {
-    const view = new DataView(data.buffer);
-    for (let j = 0; j < total; j++) view.setFloat32(j * 4, data[j], true);
+  for (const v of values) {
+    if (littleEndian) new (v instanceof Int32Array ? Int32Array : Float32Array)(data, off * 4, v.length).set(v);
+    else if (v instanceof Int32Array) for (let j = 0; j < v.length; j++) view.setInt32((off + j) * 4, v[j], true);
+    else for (let j = 0; j < v.length; j++) view.setFloat32((off + j) * 4, v[j], true);
+    off += v.length;
   }
   const tc = trainingConfig(model);
-  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data.buffer, classNames };
+  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data, classNames };
 }
 
 /** The model.json object for artifacts whose weights are in the given files (one manifest group). */
@@ -196,7 +208,7 @@ function float32s(bytes: Uint8Array, offset: number, count: number): Float32Arra
 
 /**
  * A Sequential model from a tfjs layers-model topology, weights manifest entries (any order, matched by
- * name; optimizer state skipped) and the weight bytes they describe. Pure: works on fetched bytes in a
+ * name; optimizer state, group 'optimizer', set on the compiled model's optimizer) and the weight bytes they describe. Pure: works on fetched bytes in a
  * browser. If a training config is given the model is compiled with it. Every weight is checked against
  * its layer before the model allocates anything, so a topology declaring huge layers costs nothing.
  */
@@ -206,7 +218,7 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
   const bytes = weightData instanceof ArrayBuffer ? new Uint8Array(weightData)
     : ArrayBuffer.isView(weightData) ? new Uint8Array(weightData.buffer, weightData.byteOffset, weightData.byteLength)
       : null;
-  const { model, placed } = placeWeights(topology, weightSpecs, where, (needed) => {
+  const { model, placed, state } = placeWeights(topology, weightSpecs, where, (needed) => {
     if (!bytes) throw new Error(`${where}: weight data must be an ArrayBuffer or a typed array`);
     if (bytes.byteLength !== needed) {
       throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
@@ -220,10 +232,31 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     const values = weights[bad].data, at = firstNonFinite(values);
     throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
   }
-  if (options.trainingConfig != null) {
-    try { compileFromConfig(model, options.trainingConfig, where); } catch (e) { model.dispose(); throw e; }
+  try {
+    if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where);
+    setOptimizerState(model, state.map(({ spec, offset }) => stateEntry(spec, bytes!.subarray(offset, offset + specBytes(spec, where)))), where);
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
   return model;
+}
+
+/** One saved optimizer state entry with its values (little-endian bytes, float32 or int32). */
+function stateEntry(spec: WeightSpec, bytes: Uint8Array): SavedState {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = bytes.byteLength / 4;
+  const data = spec.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = spec.dtype === 'int32' ? view.getInt32(4 * i, true) : view.getFloat32(4 * i, true);
+  return { name: spec.name, shape: spec.shape, data };
+}
+
+/**
+ * Sets a loaded model's optimizer state from the file's entries, as tf.loadLayersModel does (a file with state but
+ * without a training config: its state is ignored, as tfjs ignores it).
+ */
+function setOptimizerState(model: Sequential, entries: SavedState[], where: string): void {
+  if (entries.length && model.optimizer) model.setOptimizerWeights(entries, where);
 }
 
 /** Where each of the model's weights (namedWeights order) starts in the weight data. */
@@ -234,14 +267,18 @@ interface Placed { key: string; param: NamedParam['param']; offset: number }
  * (`needed` bytes in all: checked by `checkData` before the names), matched by name and checked against
  * the layers' shapes.
  */
-function placeWeights(topology: unknown, weightSpecs: WeightSpec[], where: string, checkData: (needed: number) => void): { model: Sequential; placed: Placed[] } {
+function placeWeights(topology: unknown, weightSpecs: WeightSpec[], where: string, checkData: (needed: number) => void):
+    { model: Sequential; placed: Placed[]; state: { spec: WeightSpec; offset: number }[] } {
   const model = modelFromTopology(topology, where);
   if (!Array.isArray(weightSpecs)) throw new Error(`${where}: the weights manifest must be an array, got ${typeof weightSpecs}`);
   const byName = new Map<string, { spec: WeightSpec; offset: number }>();
+  const state: { spec: WeightSpec; offset: number }[] = [];
   let needed = 0;
   for (const spec of weightSpecs) {
     const size = specBytes(spec, where);
-    if (spec.group !== 'optimizer') {
+    if (spec.group === 'optimizer') {
+      state.push({ spec, offset: needed });
+    } else {
       if (byName.has(spec.name)) throw new Error(`${where}: weight ${spec.name} appears twice in the weights manifest`);
       byName.set(spec.name, { spec, offset: needed });
     }
@@ -268,7 +305,7 @@ function placeWeights(topology: unknown, weightSpecs: WeightSpec[], where: strin
       (byName.size ? ` (it has ${[...byName.keys()].join(', ')})` : ''));
   }
   if (byName.size) throw new Error(`${where}: the weights manifest has weights no layer uses: ${[...byName.keys()].join(', ')}`);
-  return { model, placed };
+  return { model, placed, state };
 }
 
 function finishModel(model: Sequential, options: ArtifactsOptions, where: string): void {
@@ -317,12 +354,12 @@ async function checkReplaceable(fs: Fs, path: PathMod, dir: string): Promise<boo
  * Saves the model as `dir/model.json` + `dir/weights.bin` (tfjs layers-model format), atomically: a
  * crash leaves either the previous model or the new one at `dir`, never a mix.
  */
-export async function saveModel(model: Sequential, dir: string): Promise<void> {
+export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
   if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${String(model)}`);
   if (typeof dir !== 'string' || !dir) throw new Error(`saveModel: expected a folder path, got ${show(dir)}`);
   const { fs, path } = await node('saveModel');
   // snapshot first: what is saved is the model as it was when save was called
-  const artifacts = artifactsOf(model, 'saveModel');
+  const artifacts = artifactsOf(model, 'saveModel', options);
   const json = JSON.stringify(modelJson(artifacts));
   const target = path.resolve(dir);
   try {
@@ -465,7 +502,7 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
     }
     const metadata = isObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
     const where = `loadModel: ${jsonPath}`;
-    const { model, placed } = placeWeights(json.modelTopology, specs, where, () => { /* each group's checked above */ });
+    const { model, placed, state } = placeWeights(json.modelTopology, specs, where, () => { /* each group's checked above */ });
     try {
       finishModel(model, { classNames: metadata.simdnet_class_names }, where);
       await initRuntime();
@@ -477,6 +514,15 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
       }
       const config = json.trainingConfig ?? metadata.simdnet_training_config;
       if (config != null) compileFromConfig(model, config, where);
+      if (model.optimizer && state.length) {
+        const entries = await Promise.all(state.map(async ({ spec, offset }) => {
+          const bytes = new Uint8Array(specBytes(spec, where));
+          await readShards(shards, offset, bytes);
+          if (!littleEndian) swapBytes4(bytes); // back: stateEntry reads little-endian
+          return stateEntry(spec, bytes);
+        }));
+        setOptimizerState(model, entries, where);
+      }
     } catch (e) {
       model.dispose();
       throw e;
@@ -543,5 +589,5 @@ function weightsFile(path: PathMod, base: string, p: unknown, jsonPath: string):
 registerSaveHandler({
   name: 'file system folder',
   accepts: (target) => typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !KERAS_FILE.test(target),
-  save: (model, target) => saveModel(model as Sequential, target),
+  save: (model, target, options) => saveModel(model as Sequential, target, options),
 });

@@ -5,7 +5,7 @@
 //   'path/to/folder'              Node's file system (Node, Deno, Bun: model-files.ts); elsewhere a URL relative to the page
 // and model.save sends models to indexeddb:// and downloads:// (browsers) besides folders; model.toArtifacts()
 // gives the in-memory form anywhere.
-import { registerArtifactsWriter, registerSaveHandler } from '../engine/save-handlers.js';
+import { registerArtifactsWriter, registerSaveHandler, type SaveOptions } from '../engine/save-handlers.js';
 import type { Sequential } from '../engine/sequential.js';
 import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
@@ -129,9 +129,9 @@ function modelPath(target: string, fn: string): string {
   return name;
 }
 
-async function saveToIndexedDb(model: Sequential, target: string): Promise<void> {
+async function saveToIndexedDb(model: Sequential, target: string, options: SaveOptions): Promise<void> {
   const path = modelPath(target, 'save');
-  const a = modelToArtifacts(model);
+  const a = modelToArtifacts(model, options);
   const json = modelJson(a);
   const artifacts = { ...json, weightSpecs: a.weightSpecs, weightData: a.weightData, weightsManifest: undefined };
   delete artifacts.weightsManifest;
@@ -169,11 +169,11 @@ async function loadFromIndexedDb(target: string): Promise<Sequential> {
 
 // ---- downloads:// (a browser page: model.json and weights.bin offered as downloads, as tfjs does) --------
 
-async function saveAsDownloads(model: Sequential, target: string): Promise<void> {
+async function saveAsDownloads(model: Sequential, target: string, options: SaveOptions): Promise<void> {
   const doc = (globalThis as { document?: Document }).document;
   if (!doc) throw new Error(`save: downloads:// needs a browser page (this host has no document); use model.toArtifacts()`);
   const name = target.slice(DOWNLOADS.length) || 'model';
-  const a = modelToArtifacts(model);
+  const a = modelToArtifacts(model, options);
   const files: [string, BlobPart, string][] = [
     [`${name}.json`, JSON.stringify(modelJson(a, [`./${name}.weights.bin`])), 'application/json'],
     [`${name}.weights.bin`, a.weightData, 'application/octet-stream'],
@@ -215,9 +215,9 @@ export async function loadModel(source: ModelSource): Promise<Sequential> {
   return modelFromUrl(new URL(source, base));
 }
 
-registerSaveHandler({ name: 'indexeddb', accepts: (t) => typeof t === 'string' && t.startsWith(IDB), save: (m, t) => saveToIndexedDb(m as Sequential, t) });
-registerSaveHandler({ name: 'downloads', accepts: (t) => typeof t === 'string' && t.startsWith(DOWNLOADS), save: (m, t) => saveAsDownloads(m as Sequential, t) });
-registerArtifactsWriter((m) => {
-  const a = modelToArtifacts(m as Sequential);
+registerSaveHandler({ name: 'indexeddb', accepts: (t) => typeof t === 'string' && t.startsWith(IDB), save: (m, t, o) => saveToIndexedDb(m as Sequential, t, o) });
+registerSaveHandler({ name: 'downloads', accepts: (t) => typeof t === 'string' && t.startsWith(DOWNLOADS), save: (m, t, o) => saveAsDownloads(m as Sequential, t, o) });
+registerArtifactsWriter((m, o) => {
+  const a = modelToArtifacts(m as Sequential, o);
   return { modelJson: modelJson(a) as unknown as Record<string, unknown>, weights: new Uint8Array(a.weightData) };
 });

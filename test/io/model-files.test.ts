@@ -378,7 +378,7 @@ describe('interop with TensorFlow.js 4.22', () => {
     it(`tfjs -> simdnet: ${label} saved by tfjs (with its optimizer) loads with loadModel and predicts the same`, async () => {
       const t = build();
       t.compile({ optimizer: tf.train.adam(0.004), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-      if (shape[0] < 42) { // one step so the optimizer has moments to save (simdnet skips them); tfjs cpu is slow on the lab CNN
+      if (shape[0] < 42) { // one step so the optimizer has moments to save (simdnet sets them); tfjs cpu is slow on the lab CNN
         const nOut = (t.outputs[0].shape[1] as number);
         const xs = tf.randomUniform([2, ...shape]), ys = tf.oneHot(tf.tensor1d([0, 1], 'int32'), nOut);
         await t.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0 });
@@ -395,6 +395,7 @@ describe('interop with TensorFlow.js 4.22', () => {
       expect(m.metrics).toEqual(['accuracy']);
       expect(m.optimizer).toBeInstanceOf(Adam);
       expect(m.optimizer!.learningRate).toBe(0.004);
+      expect(m.optimizer!.iterations).toBe(shape[0] < 42 ? 1 : 0); // the saved update count (test/io/optimizer-state.test.ts: the moments)
       const ours = m.getWeights(), theirs = t.getWeights();
       theirs.forEach((w, i) => expect(ours[i].data).toEqual(w.dataSync()));
       const x = input(4, shape, 31);

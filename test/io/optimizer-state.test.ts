@@ -1,0 +1,252 @@
+// Saving the optimizer's state with a model (includeOptimizer, tfjs' SaveConfig option): training resumed from a
+// saved model continues where it stopped — each optimizer's slots and update count, through memory, a folder and
+// a checkpoint — and the state is TensorFlow.js' (tfjs 4.22 resumes from simdnet's file and the other way round,
+// taking the same next step). Bad state is refused with its entry named.
+import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as sn from '../../src/index.js';
+import { loadModel, type ModelJson } from '../../src/io/model-files.js';
+import { randomArray } from '../helpers.js';
+import { tempFolders } from './temp-folders.js';
+
+const { freshDir, remove } = tempFolders('simdnet-optimizer-state-');
+const measured: Record<string, number> = {};
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  await sn.ready();
+});
+afterAll(() => {
+  remove();
+  console.log(`optimizer state, max |difference|:\n${Object.entries(measured).map(([k, v]) => `  ${k.padEnd(58)} ${v.toExponential(2)}`).join('\n')}`);
+});
+
+const N = 24;
+const x = sn.tensor(randomArray(N * 6 * 6 * 2, 11, 0, 1), [N, 6, 6, 2]);
+const labels = Array.from({ length: N }, (_, i) => (i * 7) % 3);
+const y = sn.tensor(Float32Array.from(labels.flatMap((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0)))), [N, 3]);
+
+/** Conv, batch normalization (non-trainable moving statistics between trainable weights), a frozen dense layer. */
+function model(optimizer: sn.Optimizer): sn.Sequential {
+  const m = sn.sequential({ seed: 5 });
+  m.add(sn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 2] }));
+  m.add(sn.layers.batchNormalization());
+  m.add(sn.layers.flatten());
+  m.add(sn.layers.dense({ units: 8, activation: 'tanh' }));
+  m.add(sn.layers.dense({ units: 6, activation: 'relu', trainable: false }));
+  m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+  m.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+const fit = (m: sn.Sequential, epochs: number) => m.fit(x, y, { epochs, batchSize: 8, shuffle: false, verbose: 0 });
+
+function maxRelDiff(a: sn.Tensor[], b: sn.Tensor[]): number {
+  let d = 0;
+  a.forEach((t, i) => t.data.forEach((v, j) => { d = Math.max(d, Math.abs(v - b[i].data[j]) / Math.max(1e-3, Math.abs(v))); }));
+  return d;
+}
+
+const OPTIMIZERS: [string, () => sn.Optimizer, number][] = [
+  // SGD's velocity is saved in tfjs' form (the accumulated gradient, -v / lr): a round trip may move its last bit,
+  // which three more steps grow to ~1e-5 (measured 1.2e-5); the other optimizers' state is saved as it is
+  ['sgd, Nesterov momentum', () => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), 1e-4],
+  ['sgd, momentum and decay', () => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.8, decay: 0.05 }), 1e-4],
+  ['sgd without momentum, decay (the update count only)', () => sn.optimizers.sgd({ learningRate: 0.05, decay: 0.1 }), 0],
+  ['adam', () => sn.optimizers.adam({ learningRate: 0.01 }), 0],
+  ['adagrad', () => sn.optimizers.adagrad({ learningRate: 0.05 }), 0],
+  ['rmsprop, momentum', () => sn.optimizers.rmsprop({ learningRate: 0.005, momentum: 0.5 }), 0],
+];
+
+describe('training resumes from a model saved with includeOptimizer', () => {
+  for (const [label, make, tol] of OPTIMIZERS) {
+    it(`${label}: the loaded model's next epoch equals the original's (memory, folder)`, async () => {
+      const a = model(make());
+      await fit(a, 2);
+      const withState = await a.toArtifacts({ includeOptimizer: true });
+      const without = await a.toArtifacts();
+      const dir = freshDir();
+      await a.save(dir, { includeOptimizer: true });
+      const fromMemory = await sn.loadModel(withState);
+      const fromFolder = await loadModel(dir);
+      const fresh = await sn.loadModel(without);
+      expect(fromMemory.optimizer!.iterations).toBe(6);
+      expect(fromFolder.optimizer!.iterations).toBe(6);
+      expect(fresh.optimizer!.iterations).toBe(0);
+      await fit(a, 1);
+      const want = a.getWeights();
+      for (const [how, m] of [['memory', fromMemory], ['folder', fromFolder]] as const) {
+        await fit(m, 1);
+        const d = maxRelDiff(want, m.getWeights());
+        measured[`${label}, ${how}`] = d;
+        expect(d).toBeLessThanOrEqual(tol);
+        expect(m.optimizer!.iterations).toBe(9);
+      }
+      // without the state the next epoch differs: the comparison above can fail
+      await fit(fresh, 1);
+      const d = maxRelDiff(want, fresh.getWeights());
+      measured[`${label}, without the state (must differ)`] = d;
+      expect(d).toBeGreaterThan(1e-3);
+      for (const m of [a, fromMemory, fromFolder, fresh]) m.dispose();
+    });
+  }
+
+  it('the file lists iter, then each slot over the trainable weights in tfjs\' order; a model never trained saves iter only', async () => {
+    const m = model(sn.optimizers.adam());
+    const trainable = ['conv2d/kernel', 'conv2d/bias', 'batch_normalization/gamma', 'batch_normalization/beta', 'dense/kernel', 'dense/bias', 'dense_2/kernel', 'dense_2/bias'];
+    const specs = async () => ((await m.toArtifacts({ includeOptimizer: true })).modelJson as unknown as ModelJson).weightsManifest[0].weights;
+    expect((await specs()).filter((w) => w.group === 'optimizer')).toEqual([{ name: 'iter', shape: [], dtype: 'int32', group: 'optimizer' }]);
+    await fit(m, 1);
+    const state = (await specs()).filter((w) => w.group === 'optimizer');
+    expect(state.map((w) => w.name)).toEqual(['iter', ...trainable.map((k) => `${k}/m`), ...trainable.map((k) => `${k}/v`)]);
+    const a = await m.toArtifacts({ includeOptimizer: true });
+    const plain = await m.toArtifacts();
+    // the weights come first, as without the state
+    expect(a.weights.subarray(0, plain.weights.byteLength)).toEqual(plain.weights);
+    expect(new DataView(a.weights.buffer, a.weights.byteOffset + plain.weights.byteLength, 4).getInt32(0, true)).toBe(3);
+    m.dispose();
+  });
+
+  it('modelCheckpoint({ includeOptimizer }) saves it; loading the checkpoint resumes', async () => {
+    const dir = freshDir();
+    const a = model(sn.optimizers.adam({ learningRate: 0.01 }));
+    await a.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, callbacks: [sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'loss', includeOptimizer: true })] });
+    const b = await loadModel(dir);
+    expect(b.optimizer!.iterations).toBe(6);
+    await fit(a, 1); await fit(b, 1);
+    expect(maxRelDiff(a.getWeights(), b.getWeights())).toBe(0);
+    a.dispose(); b.dispose();
+  });
+});
+
+describe('the state is TensorFlow.js\' own', () => {
+  /** The same two-layer model in both libraries, simdnet's weights copied into tfjs'. */
+  function pair(tfOptimizer: tf.Optimizer, ours: sn.Optimizer): { m: sn.Sequential; t: tf.LayersModel } {
+    const m = sn.sequential({ seed: 9 });
+    m.add(sn.layers.dense({ units: 5, activation: 'tanh', inputShape: [4], name: 'hidden' }));
+    m.add(sn.layers.dense({ units: 3, activation: 'softmax', name: 'out' }));
+    m.compile({ optimizer: ours, loss: 'categoricalCrossentropy' });
+    const t = tf.sequential();
+    t.add(tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [4], name: 'hidden' }));
+    t.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'out' }));
+    t.compile({ optimizer: tfOptimizer, loss: 'categoricalCrossentropy' });
+    t.setWeights(m.getWeights().map((w) => tf.tensor(w.data as Float32Array, [...w.shape])));
+    return { m, t };
+  }
+  const xs = sn.tensor(randomArray(16 * 4, 3, -1, 1), [16, 4]);
+  const ys = sn.tensor(Float32Array.from({ length: 48 }, (_, i) => (Math.floor(i / 3) % 3 === i % 3 ? 1 : 0)), [16, 3]);
+  const tfFit = async (t: tf.LayersModel, epochs: number) => {
+    const tx = tf.tensor(xs.data as Float32Array, [16, 4]), ty = tf.tensor(ys.data as Float32Array, [16, 3]);
+    await t.fit(tx, ty, { epochs, batchSize: 4, shuffle: false, verbose: 0 });
+    tx.dispose(); ty.dispose();
+  };
+  const snFit = (m: sn.Sequential, epochs: number) => m.fit(xs, ys, { epochs, batchSize: 4, shuffle: false, verbose: 0 });
+  const diff = (m: sn.Sequential, t: tf.LayersModel) => {
+    let d = 0;
+    t.getWeights().forEach((w, i) => w.dataSync().forEach((v, j) => { d = Math.max(d, Math.abs(v - m.getWeights()[i].data[j])); }));
+    return d;
+  };
+
+  const CASES: [string, () => tf.Optimizer, () => sn.Optimizer][] = [
+    ['momentum (Nesterov)', () => tf.train.momentum(0.1, 0.9, true), () => sn.optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true })],
+    ['adam', () => tf.train.adam(0.02), () => sn.optimizers.adam({ learningRate: 0.02 })],
+    ['rmsprop, momentum', () => tf.train.rmsprop(0.01, 0.9, 0.5), () => sn.optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5 })],
+    ['adagrad', () => tf.train.adagrad(0.1), () => sn.optimizers.adagrad({ learningRate: 0.1 })],
+  ];
+  for (const [label, tfOpt, snOpt] of CASES) {
+    it(`${label}: tfjs resumes from simdnet's file, simdnet from tfjs', each taking the step the other takes`, async () => {
+      const { m, t } = pair(tfOpt(), snOpt());
+      await snFit(m, 2); await tfFit(t, 2);
+      const before = diff(m, t);
+      // simdnet -> tfjs: tfjs reads the state simdnet wrote (its values, once converted, are tfjs' own)
+      const a = await m.toArtifacts({ includeOptimizer: true });
+      const json = a.modelJson as unknown as ModelJson;
+      const t2 = await tf.loadLayersModel(tf.io.fromMemory({
+        modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights as tf.io.WeightsManifestEntry[],
+        weightData: a.weights.slice().buffer, trainingConfig: (json as unknown as { trainingConfig: tf.io.TrainingConfig }).trainingConfig,
+      }));
+      const ours = await t2.optimizer.getWeights(), theirs = await t.optimizer.getWeights();
+      expect(ours.map((w) => w.name.split('/').pop())).toEqual(theirs.map((w) => w.name.split('/').pop()));
+      let stateDiff = 0;
+      ours.forEach((w, i) => w.tensor.dataSync().forEach((v, j) => { stateDiff = Math.max(stateDiff, Math.abs(v - theirs[i].tensor.dataSync()[j])); }));
+      measured[`${label}: simdnet's saved state vs tfjs' after the same 8 steps`] = stateDiff;
+      expect(stateDiff).toBeLessThan(1e-4);
+      // tfjs -> simdnet: tfjs saves, simdnet loads and sets the state
+      let saved: tf.io.ModelArtifacts | null = null;
+      await t.save(tf.io.withSaveHandler(async (art) => { saved = art; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+      const art = saved! as tf.io.ModelArtifacts;
+      const m2 = await sn.loadModel({
+        modelJson: { format: art.format, modelTopology: art.modelTopology, trainingConfig: art.trainingConfig, weightsManifest: [{ paths: [], weights: art.weightSpecs }] },
+        weights: art.weightData as ArrayBuffer,
+      });
+      expect(m2.optimizer!.iterations).toBe(8);
+      // one more epoch in all four: each resumed model takes its source's step
+      await snFit(m, 1); await tfFit(t, 1); await tfFit(t2, 1); await snFit(m2, 1);
+      const dTf = diff(m, t2), dSn = diff(m2, t), dRef = diff(m, t);
+      measured[`${label}: simdnet vs tfjs resumed from simdnet's file`] = dTf;
+      measured[`${label}: tfjs vs simdnet resumed from tfjs' file`] = dSn;
+      expect(dTf).toBeLessThan(Math.max(1e-5, 3 * dRef));
+      expect(dSn).toBeLessThan(Math.max(1e-5, 3 * dRef));
+      expect(before).toBeLessThan(1e-5);
+      m.dispose(); m2.dispose(); t.dispose(); t2.dispose();
+    });
+  }
+});
+
+describe('bad optimizer state is refused, naming the entry', () => {
+  async function saved(): Promise<{ json: ModelJson; weights: Uint8Array }> {
+    const m = model(sn.optimizers.adam());
+    await fit(m, 1);
+    const a = await m.toArtifacts({ includeOptimizer: true });
+    m.dispose();
+    return { json: a.modelJson as unknown as ModelJson, weights: a.weights };
+  }
+  const load = (json: ModelJson, weights: Uint8Array) => sn.loadModel({ modelJson: json, weights });
+
+  it('a missing slot, a wrong shape, a NaN, no update count', async () => {
+    const { json, weights } = await saved();
+    const specs = json.weightsManifest[0].weights;
+    const at = (name: string) => { let off = 0; for (const s of specs) { if (s.name === name) return off; off += 4 * s.shape.reduce((p, q) => p * q, 1); } throw new Error(name); };
+
+    const dropLast = structuredClone(json);
+    const last = dropLast.weightsManifest[0].weights.pop()!;
+    await expect(load(dropLast, weights.subarray(0, weights.byteLength - 4 * last.shape.reduce((p, q) => p * q, 1))))
+      .rejects.toThrow(/Adam state has 15 entries after iter; this model's 8 trainable weights need 16/);
+
+    const renamed = structuredClone(json);
+    const k = renamed.weightsManifest[0].weights.findIndex((w) => w.name === 'dense/kernel/m');
+    renamed.weightsManifest[0].weights[k].name = 'dense/kernel/v';
+    await expect(load(renamed, weights)).rejects.toThrow(/entry 5 is dense\/kernel\/v of shape \[64,8\]; in that place Adam keeps dense\/kernel\/m/);
+
+    const nan = weights.slice();
+    new DataView(nan.buffer).setFloat32(at('dense_2/bias/v') + 8, NaN, true);
+    await expect(load(json, nan)).rejects.toThrow(/optimizer state dense_2\/bias\/v holds NaN at flat index 2/);
+
+    const noIter = structuredClone(json);
+    noIter.weightsManifest[0].weights.find((w) => w.name === 'iter')!.shape = [1];
+    await expect(load(noIter, weights)).rejects.toThrow(/must begin with its update count \(iter/);
+  });
+
+  it('state without a training config is ignored, as tfjs ignores it', async () => {
+    const { json, weights } = await saved();
+    const bare = structuredClone(json) as ModelJson & { trainingConfig?: unknown };
+    delete bare.trainingConfig;
+    const m = await load(bare, weights);
+    expect(m.optimizer).toBeNull();
+    m.dispose();
+  });
+
+  it('save options: includeOptimizer to a .h5 file is refused and writes nothing; a misspelt option is named', async () => {
+    const m = model(sn.optimizers.sgd({ momentum: 0.9 }));
+    const file = path.join(path.dirname(freshDir()), 'm.h5');
+    await expect(m.save(file, { includeOptimizer: true })).rejects.toThrow(/writes no optimizer state into Keras \.h5 files/);
+    expect(fs.existsSync(file)).toBe(false);
+    await expect(m.save(freshDir(), { include_optimizer: true } as never)).rejects.toThrow(/unknown option include_optimizer \(options are camelCase, as in TensorFlow.js: includeOptimizer\)/);
+    await expect(m.toArtifacts({ includeOptimizer: 'yes' } as never)).rejects.toThrow(/includeOptimizer must be true or false/);
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'best.h5', includeOptimizer: true })).toThrow(/no optimizer state into \.h5 files/);
+    m.dispose();
+  });
+});
