@@ -1,8 +1,8 @@
 // Elementwise activations, forward and backward side by side. Forward may run in place (y == x).
-// Backward uses the saved *output* y (relu, sigmoid, tanh, softmax all have derivatives in terms of y)
+// Backward uses the saved *output* y (every activation here has its derivative in terms of y)
 // and accumulates nothing: dX = dY ⊙ f'(y), written over dx (which may alias dy).
 
-import { load4, sigmoid4, store4, tanh4 } from './simd';
+import { expm14, load4, log1p01, exp4, sigmoid4, store4, tanh4 } from './simd';
 
 export function relu_forward(y: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0);
@@ -94,5 +94,116 @@ export function softmax_backward(dx: usize, dy: usize, y: usize, rows: i32, cols
       const o = base + (<usize>j << 2);
       store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - dot));
     }
+  }
+}
+
+// The rest of Keras' activations whose derivative is a function of the output: elu, selu, softplus, softsign,
+// relu6; and the LeakyReLU layer's. Each a vector loop, the tail of n % 4 values through the same vector math.
+
+const SELU_ALPHA: f32 = 1.67326324235437728481704;
+const SELU_SCALE: f32 = 1.05070098735548049341933;
+
+// y = x > 0 ? scale x : scale alpha (e^x - 1); elu: scale = alpha = 1
+// @ts-ignore: decorator
+@inline
+function eluLike(y: usize, x: usize, n: i32, scale: f32, alpha: f32): void {
+  const vs = f32x4.splat(scale), vsa = f32x4.splat(scale * alpha), zero = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    const neg = f32x4.mul(vsa, expm14(f32x4.min(v, zero)));
+    store4(y + o, v128.bitselect(f32x4.mul(vs, v), neg, f32x4.gt(v, zero)), n - i);
+  }
+}
+
+// dx = dy (y > 0 ? scale : y + scale alpha)
+// @ts-ignore: decorator
+@inline
+function eluLikeBackward(dx: usize, dy: usize, y: usize, n: i32, scale: f32, alpha: f32): void {
+  const vs = f32x4.splat(scale), vsa = f32x4.splat(scale * alpha), zero = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(y + o, n - i);
+    const d = v128.bitselect(vs, f32x4.add(v, vsa), f32x4.gt(v, zero));
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
+  }
+}
+
+export function elu_forward(y: usize, x: usize, n: i32): void { eluLike(y, x, n, 1, 1); }
+export function elu_backward(dx: usize, dy: usize, y: usize, n: i32): void { eluLikeBackward(dx, dy, y, n, 1, 1); }
+export function selu_forward(y: usize, x: usize, n: i32): void { eluLike(y, x, n, SELU_SCALE, SELU_ALPHA); }
+export function selu_backward(dx: usize, dy: usize, y: usize, n: i32): void { eluLikeBackward(dx, dy, y, n, SELU_SCALE, SELU_ALPHA); }
+
+// y = ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|); dx = dy σ(x) = dy (1 - e^-y), as -expm1(-y) (exact for small y)
+export function softplus_forward(y: usize, x: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    store4(y + o, f32x4.add(f32x4.max(v, zero), log1p01(exp4(f32x4.neg(f32x4.abs(v))))), n - i);
+  }
+}
+
+export function softplus_backward(dx: usize, dy: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const s = f32x4.neg(expm14(f32x4.neg(load4(y + o, n - i))));
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), s), n - i);
+  }
+}
+
+// y = x / (1 + |x|); dx = dy / (1 + |x|)^2 = dy (1 - |y|)^2
+export function softsign_forward(y: usize, x: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    store4(y + o, f32x4.div(v, f32x4.add(one, f32x4.abs(v))), n - i);
+  }
+}
+
+export function softsign_backward(dx: usize, dy: usize, y: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const d = f32x4.sub(one, f32x4.abs(load4(y + o, n - i)));
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), f32x4.mul(d, d)), n - i);
+  }
+}
+
+// y = min(max(x, 0), 6); dx = dy where 0 < y < 6
+export function relu6_forward(y: usize, x: usize, n: i32): void {
+  const zero = f32x4.splat(0), six = f32x4.splat(6);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    store4(y + o, f32x4.min(f32x4.max(load4(x + o, n - i), zero), six), n - i);
+  }
+}
+
+export function relu6_backward(dx: usize, dy: usize, y: usize, n: i32): void {
+  const zero = f32x4.splat(0), six = f32x4.splat(6);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(y + o, n - i);
+    store4(dx + o, v128.and(load4(dy + o, n - i), v128.and(f32x4.gt(v, zero), f32x4.lt(v, six))), n - i);
+  }
+}
+
+// LeakyReLU (alpha >= 0): y = x > 0 ? x : alpha x; dx = dy (y > 0 ? 1 : alpha)
+export function leaky_relu_forward(y: usize, x: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha), zero = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    store4(y + o, v128.bitselect(v, f32x4.mul(va, v), f32x4.gt(v, zero)), n - i);
+  }
+}
+
+export function leaky_relu_backward(dx: usize, dy: usize, y: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha), zero = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const g = load4(dy + o, n - i);
+    store4(dx + o, v128.bitselect(g, f32x4.mul(va, g), f32x4.gt(load4(y + o, n - i), zero)), n - i);
   }
 }

@@ -16,7 +16,7 @@ const copy = (rt: Runtime, dst: number, src: number, n: number): void => { if (d
 /** Values per extra thread below which an elementwise activation stays on the calling thread. */
 const MIN_ELEMENTS = 1 << 16;
 
-type Op = 'relu' | 'sigmoid' | 'tanh';
+type Op = 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'relu6';
 const label = (op: string): string => op.replace('_', ' ');
 
 /** An elementwise activation: its forward (y, x, n) and backward (dx, dy, y, n) kernels split by value ranges. */
@@ -41,6 +41,11 @@ const REGISTRY = {
   relu: elementwise('relu'),
   sigmoid: elementwise('sigmoid'),
   tanh: elementwise('tanh'),
+  elu: elementwise('elu'),
+  selu: elementwise('selu'),
+  softplus: elementwise('softplus'),
+  softsign: elementwise('softsign'),
+  relu6: elementwise('relu6'),
   softmax: {
     forward: (rt, y, x, rows, cols) => parallelFor(rt, 'softmax_forward', rows, softmaxRows(cols), 1,
       (r, count) => [y + 4 * r * cols, x + 4 * r * cols, count, cols], 'softmax forward'),

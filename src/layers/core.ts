@@ -94,6 +94,11 @@ export class Activation extends Layer {
     { args: { activation: 'sigmoid' }, inputShape: [7], params: 0 },
     { args: { activation: 'tanh' }, inputShape: [2, 3, 2], params: 0 },
     { args: { activation: 'softmax' }, inputShape: [3, 5], params: 0 },
+    { args: { activation: 'elu' }, inputShape: [3, 4], params: 0 },
+    { args: { activation: 'selu' }, inputShape: [2, 5], params: 0 },
+    { args: { activation: 'softplus' }, inputShape: [9], params: 0 },
+    { args: { activation: 'softsign' }, inputShape: [2, 2, 3], params: 0 },
+    { args: { activation: 'relu6' }, inputShape: [6], params: 0 },
   ];
 
   static fromConfig(r: ConfigReader): Layer { return new this({ ...r.common(), activation: r.activation() }); }

@@ -13,6 +13,7 @@ import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, Glo
 import type { Layer, LayerClass } from './layer.js';
 import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
+import { LeakyReLU } from './leaky-relu.js';
 import { show } from '../format.js';
 
 export const LAYERS = {
@@ -37,6 +38,7 @@ export const LAYERS = {
   globalMaxPooling1d: GlobalMaxPooling1D,
   randomFlip: RandomFlip,
   randomTranslation: RandomTranslation,
+  leakyReLU: LeakyReLU,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

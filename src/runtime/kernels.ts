@@ -48,6 +48,18 @@ export interface Kernels {
   tanh_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   softmax_forward(y: Ptr, x: Ptr, rows: number, cols: number): void;
   softmax_backward(dx: Ptr, dy: Ptr, y: Ptr, rows: number, cols: number): void;
+  elu_forward(y: Ptr, x: Ptr, n: number): void;
+  elu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  selu_forward(y: Ptr, x: Ptr, n: number): void;
+  selu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  softplus_forward(y: Ptr, x: Ptr, n: number): void;
+  softplus_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  softsign_forward(y: Ptr, x: Ptr, n: number): void;
+  softsign_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  relu6_forward(y: Ptr, x: Ptr, n: number): void;
+  relu6_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  leaky_relu_forward(y: Ptr, x: Ptr, n: number, alpha: number): void;
+  leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number): void;
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
   // batch normalization (assembly/norm.ts)

@@ -73,7 +73,7 @@ describe('conv2d gradients', () => {
 });
 
 describe('dense gradients', () => {
-  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as ActivationName[]) {
+  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as ActivationName[]) {
     it(`7 -> 5, ${act}`, () => {
       checkLayer(`dense 7->5 ${act}`, new Dense({ units: 5, activation: act }), [7], 3,
         { kink: act === 'relu' ? reluKink : undefined });
@@ -118,15 +118,15 @@ describe('pooling gradients', () => {
 });
 
 describe('activation layer gradients', () => {
-  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as ActivationName[]) {
+  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as ActivationName[]) {
     it(`${act} on [4, 6]`, () => {
       const n = 2 * 4 * 6;
       checkLayer(`activation ${act} [4,6]`, new Activation({ activation: act }), [4, 6], 2,
-        { x: awayFromZero(n, 5).map((v) => 2 * v), kink: act === 'relu' ? reluKink : undefined });
+        { x: awayFromZero(n, 5).map((v) => 2 * v), kink: act === 'relu' || act === 'relu6' ? reluKink : undefined });
     });
     it(`${act} on [7]`, () => {
       checkLayer(`activation ${act} [7]`, new Activation({ activation: act }), [7], 3,
-        { x: awayFromZero(21, 6).map((v) => 2 * v), kink: act === 'relu' ? reluKink : undefined });
+        { x: awayFromZero(21, 6).map((v) => 2 * v), kink: act === 'relu' || act === 'relu6' ? reluKink : undefined });
     });
   }
 });

@@ -28,6 +28,11 @@ const tfActivation: Record<ActivationName, (t: TF.Tensor) => TF.Tensor> = {
   tanh: (t) => tf.tanh(t),
   sigmoid: (t) => tf.sigmoid(t),
   softmax: (t) => tf.softmax(t), // last axis
+  elu: (t) => tf.elu(t),
+  selu: (t) => tf.selu(t),
+  softplus: (t) => tf.softplus(t),
+  softsign: (t) => tf.div(t, tf.add(1, tf.abs(t))), // as tfjs' 'softsign' activation
+  relu6: (t) => tf.relu6(t),
 };
 
 interface Ref { y: Float32Array; yShape: number[]; grads: Float32Array[] }
@@ -99,6 +104,8 @@ function checkLayer(area: string, layer: Layer, inputShape: number[], batch: num
 
 const ACTS4: ActivationName[] = ['linear', 'relu', 'tanh', 'sigmoid'];
 const ACTS5: ActivationName[] = [...ACTS4, 'softmax'];
+/** Keras' activations whose derivative is a function of the output, beyond the lab's. */
+const MORE: ActivationName[] = ['elu', 'selu', 'softplus', 'softsign', 'relu6'];
 
 const fmt = (v: number | number[]): string => (Array.isArray(v) ? `[${v.join(',')}]` : String(v));
 
@@ -254,6 +261,7 @@ describe('Dense parity with tf.matMul (forward, dx, dkernel, dbias)', () => {
   for (const activation of ACTS5) cases.push({ inDim: 13, units: 9, batch: 6, activation });
   cases.push({ inDim: 6, units: 3, batch: 2, activation: 'tanh', useBias: false });
   cases.push({ inDim: 1, units: 4, batch: 5, activation: 'softmax' });
+  for (const activation of MORE) cases.push({ inDim: 13, units: 9, batch: 6, activation });
   cases.push({ inDim: 5, units: 1, batch: 3, activation: 'sigmoid' });
 
   let seed = 900;
@@ -278,7 +286,7 @@ describe('Activation layer parity with tfjs activations (forward, dx)', () => {
     { shape: [3, 2, 5], batch: 2 }, // softmax over the last axis of a rank-3 sample
   ];
   let seed = 1300;
-  for (const activation of ACTS5) {
+  for (const activation of [...ACTS5, ...MORE]) {
     for (const { shape, batch } of shapes) {
       const s = seed++;
       it(`${activation} on [${shape.join(',')}], batch ${batch}`, () => {
@@ -286,5 +294,34 @@ describe('Activation layer parity with tfjs activations (forward, dx)', () => {
           { seed: s, xRange: [-3, 3], preActivation: activation === 'relu' ? (x) => x : undefined });
       });
     }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+describe('activations over a wide range, value by value (tfjs)', () => {
+  // tiny values (where e^x - 1 and ln(1 + e^x) lose digits if computed naively), large ones (overflow), relu6's kinks
+  const mags = [1e-7, 1e-5, 1e-3, 0.01, 0.1, 0.5, 1, 2, 5, 5.99, 6.01, 10, 20, 40, 80];
+  const xs = Float32Array.from([...mags.map((v) => -v), ...mags]);
+  for (const activation of [...ACTS4.filter((a) => a !== 'linear'), ...MORE]) {
+    it(activation, () => {
+      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
+      try {
+        const r = h.run(xs, new Float32Array(xs.length).fill(1));
+        const want = tfReference(tfActivation[activation], xs, [1, xs.length], [], new Float32Array(xs.length).fill(1));
+        let eY = 0, eDx = 0;
+        xs.forEach((x, i) => {
+          // outputs: relative, value by value; derivatives: relative to max(|f'|, 1) (those computed from the output, as
+          // tfjs' elu gradient is, keep absolute precision only)
+          eY = Math.max(eY, Math.abs(r.y[i] - want.y[i]) / Math.max(Math.abs(want.y[i]), 1e-30));
+          eDx = Math.max(eDx, Math.abs(r.dx![i] - want.grads[0][i]) / Math.max(Math.abs(want.grads[0][i]), 1));
+        });
+        record(`${activation} wide range, value by value`, 'y', eY);
+        record(`${activation} wide range, value by value`, 'dx', eDx);
+        expect(eY, 'forward y').toBeLessThanOrEqual(2e-6);
+        expect(eDx, 'dx').toBeLessThanOrEqual(2e-6);
+      } finally {
+        h.dispose();
+      }
+    });
   }
 });
