@@ -10,8 +10,9 @@ export class LearningRateScheduler extends Callback {
   onEpochBegin(epoch: number): void {
     const opt = this.model.optimizer!;
     const lr = this.schedule(epoch, opt.learningRate);
-    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-      throw new Error(`learningRateScheduler: schedule(${epoch}, ${opt.learningRate}) returned ${lr}; expected a positive number`);
+    // 0 is a rate (a warm-up starts there), as in Keras and tfjs
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new Error(`learningRateScheduler: schedule(${epoch}, ${opt.learningRate}) returned ${lr}; expected a finite number >= 0`);
     }
     opt.learningRate = lr;
     if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);

@@ -51,11 +51,14 @@ export abstract class Optimizer {
     this.checkLearningRate(what);
   }
 
-  /** Refuses a learning rate that is not a finite positive number (also after a callback changed it). */
+  /**
+   * Refuses a learning rate that is not a finite number ≥ 0 (also after a callback changed it). 0 is allowed, as
+   * Keras and tfjs allow it: a warm-up schedule starts there.
+   */
   checkLearningRate(what: string): void {
     const lr = this.learningRate;
-    if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) {
-      throw new Error(`${what}: learningRate must be a positive number, got ${show(lr)}`);
+    if (typeof lr !== 'number' || !(lr >= 0) || !Number.isFinite(lr)) {
+      throw new Error(`${what}: learningRate must be a finite number >= 0, got ${show(lr)}`);
     }
   }
 
@@ -198,7 +201,14 @@ export class SGD extends Optimizer {
   // simdnet keeps Keras' velocity v (v = momentum v - lr g; p += v); tfjs' Momentum keeps the accumulated gradient
   // a (a = momentum a + g; p -= lr a), which is -v / lr at a constant rate: files hold tfjs' form, converted at the
   // rate of the next update (so a round trip may change the last bit of v)
-  protected toSaved(_slot: number, v: Float32Array): void { const r = this.rateAt(this.iterations + 1); for (let i = 0; i < v.length; i++) v[i] = -v[i] / r; }
+  protected toSaved(_slot: number, v: Float32Array): void {
+    const r = this.rateAt(this.iterations + 1);
+    if (r === 0) {
+      throw new Error('sgd: the momentum cannot be saved at learning rate 0 (tfjs keeps it as velocity / learning rate); ' +
+        'save without includeOptimizer, or once the rate is positive');
+    }
+    for (let i = 0; i < v.length; i++) v[i] = -v[i] / r;
+  }
   protected fromSaved(_slot: number, a: Float32Array): void { const r = this.rateAt(this.iterations + 1); for (let i = 0; i < a.length; i++) a[i] = -a[i] * r; }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const lr = this.rateAt(this.iterations);

@@ -106,14 +106,14 @@ describe('learningRateScheduler', () => {
     expect(m.optimizer!.learningRate).toBe(0.0025);
   });
 
-  for (const [what, bad] of [['NaN', NaN], ['a negative rate', -0.01], ['zero', 0], ['Infinity', Infinity], ['a string', '0.01']] as const) {
+  for (const [what, bad] of [['NaN', NaN], ['a negative rate', -0.01], ['Infinity', Infinity], ['a string', '0.01']] as const) {
     it(`a schedule returning ${what} makes fit reject with a clear error and leaves the rate alone`, async () => {
       const { x, y } = tinyData(8, 5);
       const m = tinyModel({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }) });
       const w0 = m.getWeights();
       const sched = sn.callbacks.learningRateScheduler(() => bad as unknown as number);
       await expect(m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: [sched] }))
-        .rejects.toThrow(/^learningRateScheduler: schedule\(0, 0\.1\) returned .+; expected a positive number$/);
+        .rejects.toThrow(/^learningRateScheduler: schedule\(0, 0\.1\) returned .+; expected a finite number >= 0$/);
       expect(m.optimizer!.learningRate).toBe(0.1);
       expect(sameWeights(m.getWeights(), w0)).toBe(true); // no batch ran
     });
@@ -126,8 +126,21 @@ describe('learningRateScheduler', () => {
     await expect(m.fit(x, y, {
       epochs: 5, batchSize: 8, verbose: 0,
       callbacks: [sn.callbacks.learningRateScheduler((e) => 0.1 - e * 0.05), { onEpochEnd: (e) => { ends.push(e); } }],
-    })).rejects.toThrow('learningRateScheduler: schedule(2, 0.05) returned 0; expected a positive number');
-    expect(ends).toEqual([0, 1]);
+    })).rejects.toThrow(/^learningRateScheduler: schedule\(3, 0\) returned -0\.05\d*; expected a finite number >= 0$/);
+    expect(ends).toEqual([0, 1, 2]); // a rate of 0 (epoch 3) is a rate
+  });
+
+  it('a warm-up from 0 (Keras allows a rate of 0): the first epoch leaves the weights, the next ones train', async () => {
+    const { x, y } = tinyData(8, 7);
+    const m = tinyModel({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }) });
+    const w0 = m.getWeights();
+    const after: boolean[] = [];
+    await m.fit(x, y, {
+      epochs: 3, batchSize: 4, verbose: 0,
+      callbacks: [sn.callbacks.learningRateScheduler((e) => 0.05 * e), { onEpochEnd: () => { after.push(sameWeights(m.getWeights(), w0)); } }],
+    });
+    expect(after).toEqual([true, false, false]);
+    expect(m.optimizer!.learningRate).toBe(0.1);
   });
 
   it('rejects a schedule that is not a function', () => {

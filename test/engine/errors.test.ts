@@ -46,7 +46,7 @@ describe('errors', () => {
     expect(() => small().compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(
       'compile: unknown optimizer "adamw"; valid: sgd, adam, adagrad, rmsprop');
     expect(() => sn.layers.dense({ units: 3, activation: 'gelu' as 'relu' })).toThrow(
-      "dense: unknown activation 'gelu'; valid: linear, relu, sigmoid, tanh, softmax");
+      "dense: unknown activation 'gelu'; valid: linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, softmax");
     expect(() => sn.layers.activation({ activation: 'swish' as 'relu' })).toThrow(/activation: unknown activation 'swish'; valid: linear, relu/);
     expect(() => small().compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] })).toThrow(/unknown metric "f1"; valid: accuracy, acc/);
   });
@@ -56,7 +56,7 @@ describe('errors', () => {
     expect(() => sn.layers.conv2d({ filters: 0, kernelSize: 3 })).toThrow('conv2d: filters must be a positive integer, got 0');
     expect(() => sn.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'full' as 'same' })).toThrow(`conv2d: padding must be 'valid' or 'same', got "full"`);
     expect(() => sn.layers.dropout({ rate: 1.5 })).toThrow('dropout: rate must be a number in [0, 1), got 1.5');
-    expect(() => sn.optimizers.sgd({ learningRate: -1 })).toThrow('sgd: learningRate must be a positive number, got -1');
+    expect(() => sn.optimizers.sgd({ learningRate: -1 })).toThrow('sgd: learningRate must be a finite number >= 0, got -1');
     const m = sn.sequential();
     expect(() => m.add(sn.layers.dense({ units: 3 }))).toThrow(/the first layer \(dense \(Dense\)\) needs an inputShape/);
     m.add(sn.layers.conv2d({ filters: 2, kernelSize: 5, inputShape: [6, 6, 1] }));
@@ -118,7 +118,7 @@ describe('the silent cases made loud', () => {
   const ys = sn.utils.toCategorical([0, 1, 2, 0, 1, 2], 3);
 
   it('NaN arguments are shown as NaN, not null', () => {
-    expect(() => sn.optimizers.sgd({ learningRate: NaN })).toThrow('sgd: learningRate must be a positive number, got NaN');
+    expect(() => sn.optimizers.sgd({ learningRate: NaN })).toThrow('sgd: learningRate must be a finite number >= 0, got NaN');
     expect(() => sn.layers.dense({ units: NaN })).toThrow('dense: units must be a positive integer, got NaN');
   });
 
@@ -126,7 +126,7 @@ describe('the silent cases made loud', () => {
     const m = dense();
     await expect(m.fit(xs, ys, { initialEpoch: -3, epochs: 1, verbose: 0 })).rejects.toThrow('fit: initialEpoch must be a non-negative integer, got -3');
     m.optimizer!.learningRate = -0.1;
-    await expect(m.fit(xs, ys, { epochs: 1, verbose: 0 })).rejects.toThrow('sgd step: learningRate must be a positive number, got -0.1');
+    await expect(m.fit(xs, ys, { epochs: 1, verbose: 0 })).rejects.toThrow('sgd step: learningRate must be a finite number >= 0, got -0.1');
   });
 
   it('NaN in validationData is refused before the first epoch, named as validation data', async () => {

@@ -506,8 +506,8 @@ describe('clear errors for broken model files', () => {
       .toThrow("Conv2D layer 'c1': option data_format = \"channels_first\" is not supported");
     expect(() => layerFromConfig('Dense', { units: 3, name: 'd', kernel_regularizer: { class_name: 'L1L2', config: { l1: 0, l2: 0.01 } } }))
       .toThrow("Dense layer 'd': option kernel_regularizer = {\"class_name\":\"L1L2\",\"config\":{\"l1\":0,\"l2\":0.01}} is not supported");
-    expect(() => layerFromConfig('Dense', { units: 3, name: 'd', activation: 'elu' }))
-      .toThrow("Dense layer 'd': option activation = \"elu\" is not supported (simdnet's activations are linear, relu, sigmoid, tanh, softmax)");
+    expect(() => layerFromConfig('Dense', { units: 3, name: 'd', activation: 'gelu' }))
+      .toThrow("Dense layer 'd': option activation = \"gelu\" is not supported (simdnet's activations are linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, softmax)");
     expect(() => layerFromConfig('Dropout', { rate: 0.5, name: 'dr', noise_shape: [null, 1] })).toThrow("Dropout layer 'dr': option noise_shape");
     expect(() => layerFromConfig('MaxPooling2D', { pool_size: [2, 2], name: 'p', mystery: 3 })).toThrow("MaxPooling2D layer 'p': unsupported option mystery = 3");
     expect(() => layerFromConfig('Conv2D', { ...conv, kernel_initializer: { class_name: 'Identity', config: {} } }))

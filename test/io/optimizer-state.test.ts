@@ -249,4 +249,17 @@ describe('bad optimizer state is refused, naming the entry', () => {
     expect(() => sn.callbacks.modelCheckpoint({ filepath: 'best.h5', includeOptimizer: true })).toThrow(/no optimizer state into \.h5 files/);
     m.dispose();
   });
+
+  it('SGD momentum at learning rate 0 (a warm-up) cannot be put in tfjs\' form: refused, nothing written', async () => {
+    const opt = sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 });
+    const m = model(opt);
+    await fit(m, 1);
+    opt.learningRate = 0;
+    const dir = freshDir();
+    await expect(m.save(dir, { includeOptimizer: true })).rejects.toThrow(/sgd: the momentum cannot be saved at learning rate 0/);
+    expect(fs.existsSync(dir)).toBe(false);
+    await m.save(dir); // without the state it saves
+    expect(fs.existsSync(path.join(dir, 'model.json'))).toBe(true);
+    m.dispose();
+  });
 });
