@@ -189,21 +189,23 @@ export function relu6_backward(dx: usize, dy: usize, y: usize, n: i32): void {
   }
 }
 
-// LeakyReLU (alpha >= 0): y = x > 0 ? x : alpha x; dx = dy (y > 0 ? 1 : alpha)
-export function leaky_relu_forward(y: usize, x: usize, n: i32, alpha: f32): void {
-  const va = f32x4.splat(alpha), zero = f32x4.splat(0);
+// The LeakyReLU and ReLU layers (alpha >= 0, max > 0, Infinity for none): y = x > 0 ? min(x, max) : alpha x;
+// dx = dy (y > 0 ? (y < max ? 1 : 0) : alpha)
+export function leaky_relu_forward(y: usize, x: usize, n: i32, alpha: f32, max: f32): void {
+  const va = f32x4.splat(alpha), vmax = f32x4.splat(max), zero = f32x4.splat(0);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const v = load4(x + o, n - i);
-    store4(y + o, v128.bitselect(v, f32x4.mul(va, v), f32x4.gt(v, zero)), n - i);
+    store4(y + o, v128.bitselect(f32x4.min(v, vmax), f32x4.mul(va, v), f32x4.gt(v, zero)), n - i);
   }
 }
 
-export function leaky_relu_backward(dx: usize, dy: usize, y: usize, n: i32, alpha: f32): void {
-  const va = f32x4.splat(alpha), zero = f32x4.splat(0);
+export function leaky_relu_backward(dx: usize, dy: usize, y: usize, n: i32, alpha: f32, max: f32): void {
+  const va = f32x4.splat(alpha), vmax = f32x4.splat(max), zero = f32x4.splat(0);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    const g = load4(dy + o, n - i);
-    store4(dx + o, v128.bitselect(g, f32x4.mul(va, g), f32x4.gt(load4(y + o, n - i), zero)), n - i);
+    const g = load4(dy + o, n - i), v = load4(y + o, n - i);
+    const pos = v128.and(g, f32x4.lt(v, vmax));
+    store4(dx + o, v128.bitselect(pos, f32x4.mul(va, g), f32x4.gt(v, zero)), n - i);
   }
 }

@@ -35,6 +35,9 @@ export interface StateParam { readonly key: string; readonly shape: readonly num
  */
 export interface StateWeight { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array }
 
+/** Read saved state (Optimizer.readState): the update count and each slot's values per trainable weight, in this optimizer's form. */
+export interface PreparedState { readonly iterations: number; readonly values: readonly Float32Array[]; readonly layout: string }
+
 /** Saved state as a file gives it back: a name, a shape and the values. */
 export interface SavedState { readonly name: string; readonly shape: readonly number[]; readonly data: Float32Array | Int32Array }
 
@@ -67,6 +70,12 @@ export abstract class Optimizer {
 
   private get slotCount(): number { return this.slotNames.length; }
 
+  /**
+   * Slots a file may hold that this optimizer keeps none of (tfjs' Momentum keeps its accumulation even with
+   * momentum 0, where it changes nothing): read past.
+   */
+  protected get unusedSlotNames(): readonly string[] { return []; }
+
   /** One slot's values in tfjs' form, for a file (in place); the same but for SGD's velocity. */
   protected toSaved(_slot: number, _values: Float32Array): void {}
 
@@ -97,15 +106,21 @@ export abstract class Optimizer {
 
   /**
    * One model's state as tfjs' optimizer.getWeights() lists it (what model.save writes with includeOptimizer):
-   * `iter`, then, once the model has taken a step, every slot over its trainable weights (layout order).
+   * `iter`, then, once the model has taken a step, every slot over its trainable weights (layout order). A
+   * non-finite value is refused (such a file could not be loaded again).
    */
-  stateWeights(owner: object, params: readonly StateParam[]): StateWeight[] {
+  stateWeights(owner: object, params: readonly StateParam[], where: string): StateWeight[] {
     const out: StateWeight[] = [{ name: 'iter', shape: [], dtype: 'int32', data: Int32Array.of(this.iterations) }];
     const st = this.states.get(owner);
     if (!st?.initialised) return out;
     this.slotNames.forEach((slot, j) => {
       for (const p of params) {
         const data = st.rt.f32(st.slots[j] + 4 * p.at, p.size).slice();
+        const bad = firstNonFinite(data);
+        if (bad >= 0) {
+          throw new Error(`${where}: the optimizer state ${p.key}/${slot} holds ${data[bad]} at flat index ${bad} (training diverged); ` +
+            'such a file could not be loaded again, so it is not written (nothing was changed where it would have gone): save without includeOptimizer');
+        }
         this.toSaved(j, data);
         out.push({ name: `${p.key}/${slot}`, shape: [...p.shape], dtype: 'float32', data });
       }
@@ -114,23 +129,28 @@ export abstract class Optimizer {
   }
 
   /**
-   * Checks saved state entries (stateWeights' form, as tfjs writes it) against a model's trainable weights:
-   * matched by position, as tfjs' setWeights matches them, and each checked by its name's slot suffix and its
-   * shape. `iter` alone (a model that never took a step) is valid.
+   * Saved state entries (stateWeights' form, as tfjs writes it) checked against a model's trainable weights and
+   * converted to this optimizer's form: matched by position, as tfjs' setWeights matches them, each checked by its
+   * name's slot suffix, its shape and its values. `iter` alone (a model that never took a step) is valid. Needs
+   * no kernels: installState puts the result in place.
    */
-  checkStateWeights(params: readonly StateParam[], entries: readonly SavedState[], where: string): void {
+  readState(params: readonly StateParam[], entries: readonly SavedState[], where: string): PreparedState {
     const [iter, ...slots] = entries;
     const count = iter?.data.length === 1 ? Number(iter.data[0]) : NaN;
     if (!iter || iter.shape.length !== 0 || !Number.isInteger(count) || count < 0) {
       throw new Error(`${where}: the optimizer state must begin with its update count (iter, a non-negative integer scalar), got ${iter ? `${iter.name} of shape [${iter.shape.join(',')}]` : 'nothing'}`);
     }
     const want = this.slotCount * params.length;
-    if (slots.length !== 0 && slots.length !== want) {
+    const unused = this.unusedSlotNames.length * params.length;
+    const skip = slots.length === unused && unused > 0; // slots this optimizer keeps none of
+    const names = skip ? this.unusedSlotNames : this.slotNames;
+    if (slots.length !== 0 && slots.length !== want && !skip) {
       throw new Error(`${where}: the saved ${this.toConfig().class_name} state has ${slots.length} entries after iter; ` +
-        `this model's ${params.length} trainable weights need ${want} (${this.slotNames.map((x) => `<weight>/${x}`).join(', ') || 'none'})`);
+        `this model's ${params.length} trainable weights need ${want} (${this.slotNames.map((x) => `<weight>/${x}`).join(', ') || 'none'})` +
+        (slots.length > want ? ': was a layer frozen since it was saved?' : ''));
     }
     slots.forEach((e, i) => {
-      const p = params[i % params.length], slot = this.slotNames[Math.floor(i / params.length)];
+      const p = params[i % params.length], slot = names[Math.floor(i / params.length)];
       if (!e.name.endsWith(`/${slot}`) || e.shape.join() !== p.shape.join()) {
         throw new Error(`${where}: optimizer state entry ${i + 1} is ${e.name} of shape [${e.shape.join(',')}]; ` +
           `in that place ${this.toConfig().class_name} keeps ${p.key}/${slot} of shape [${p.shape.join(',')}]`);
@@ -138,26 +158,31 @@ export abstract class Optimizer {
       const bad = firstNonFinite(e.data);
       if (bad >= 0) throw new Error(`${where}: optimizer state ${e.name} holds ${e.data[bad]} at flat index ${bad}`);
     });
+    const iterations = this.iterations;
+    this.iterations = count; // the conversion (SGD's) uses the rate of the next update
+    try {
+      const values = skip ? [] : slots.map((e, i) => {
+        const v = Float32Array.from(e.data);
+        this.fromSaved(Math.floor(i / params.length), v);
+        return v;
+      });
+      return { iterations: count, values, layout: params.map((p) => `${p.key}:${p.shape.join('x')}`).join() };
+    } finally {
+      this.iterations = iterations;
+    }
   }
 
   /**
-   * Sets one model's state (and the update count) from saved entries, checked as checkStateWeights does; n
-   * is the trainable block's size in floats.
+   * Puts read state in place for one model (n: the trainable block's size in floats) and sets the update count; a
+   * model whose trainable weights changed since (a layer frozen) keeps the count only, as a freeze drops the state.
    */
-  setStateWeights(rt: Runtime, owner: object, params: readonly StateParam[], n: number, entries: readonly SavedState[], where: string): void {
-    this.checkStateWeights(params, entries, where);
-    const [iter, ...slots] = entries;
+  installState(rt: Runtime, owner: object, params: readonly StateParam[], n: number, state: PreparedState): void {
     this.release(owner);
-    this.iterations = Number(iter.data[0]);
-    if (slots.length === 0) return;
+    this.iterations = state.iterations;
+    if (!state.values.length || state.layout !== params.map((p) => `${p.key}:${p.shape.join('x')}`).join()) return;
     const st: State = { rt, slots: this.slotNames.map((_, j) => rt.arena.allocZeroed(n * 4, `${this.name} slot ${j}`)), size: n, initialised: true };
     this.states.set(owner, st);
-    slots.forEach((e, i) => {
-      const j = Math.floor(i / params.length), p = params[i % params.length];
-      const values = Float32Array.from(e.data);
-      this.fromSaved(j, values);
-      rt.f32(st.slots[j] + 4 * p.at, p.size).set(values);
-    });
+    state.values.forEach((v, i) => rt.f32(st.slots[Math.floor(i / params.length)] + 4 * params[i % params.length].at, v.length).set(v));
   }
 
   /** Frees one model's state. */
@@ -196,6 +221,7 @@ export class SGD extends Optimizer {
     this.decay = numberArg(args.decay, 0, 'decay', 'sgd', 0, Infinity);
   }
   protected get slotNames(): readonly string[] { return this.momentum > 0 ? ['momentum'] : []; }
+  protected get unusedSlotNames(): readonly string[] { return this.momentum > 0 ? [] : ['momentum']; }
   /** The learning rate of update number t (from 1): time-based decay. */
   private rateAt(t: number): number { return this.learningRate / (1 + this.decay * (t - 1)); }
   // simdnet keeps Keras' velocity v (v = momentum v - lr g; p += v); tfjs' Momentum keeps the accumulated gradient
@@ -209,7 +235,13 @@ export class SGD extends Optimizer {
     }
     for (let i = 0; i < v.length; i++) v[i] = -v[i] / r;
   }
-  protected fromSaved(_slot: number, a: Float32Array): void { const r = this.rateAt(this.iterations + 1); for (let i = 0; i < a.length; i++) a[i] = -a[i] * r; }
+  protected fromSaved(_slot: number, a: Float32Array): void {
+    const r = this.rateAt(this.iterations + 1);
+    if (r === 0 && a.some((v) => v !== 0)) {
+      throw new Error('sgd: a momentum saved at learning rate 0 cannot be carried over (simdnet keeps it as learning rate × accumulation, as Keras)');
+    }
+    for (let i = 0; i < a.length; i++) a[i] = -a[i] * r;
+  }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const lr = this.rateAt(this.iterations);
     update(rt, 'sgd_update', n, (at, c) => [at(p), at(g), at(slots[0] ?? 0), c, lr, this.momentum, this.nesterov ? 1 : 0], 'SGD update');

@@ -9,7 +9,7 @@ import type { TrainingModel } from './callback.js';
 import type { History } from './history.js';
 import { checkLoss, type LossName } from './losses.js';
 import { Network } from './network.js';
-import { getOptimizer, type Optimizer, type SavedState, type StateWeight } from './optimizers.js';
+import { getOptimizer, type Optimizer, type PreparedState, type SavedState, type StateWeight } from './optimizers.js';
 import { artifactsWriter, saveHandlerFor, saveOptions, type Artifacts, type SaveOptions } from './save-handlers.js';
 import { summary } from './summary.js';
 import * as trainer from './trainer.js';
@@ -55,8 +55,8 @@ export class Sequential implements TrainingModel {
   private layerNames = new Map<string, number>();
   /** Weights set before the kernels were loaded: written into Wasm memory on first use. */
   private pendingWeights: Tensor[] | null = null;
-  /** Optimizer state loaded before the kernels were: set on first use. */
-  private pendingState: { entries: readonly SavedState[]; where: string } | null = null;
+  /** Optimizer state loaded before the kernels were: put in place on first use. */
+  private pendingState: PreparedState | null = null;
 
   constructor(args: SequentialArgs = {}) {
     checkOptions('sequential', args, SEQUENTIAL_OPTIONS satisfies AllOptions<SequentialArgs, typeof SEQUENTIAL_OPTIONS>);
@@ -165,7 +165,7 @@ export class Sequential implements TrainingModel {
     const state = this.pendingState;
     if (state) {
       this.pendingState = null;
-      this.setOptimizerWeights(state.entries, state.where);
+      if (this.net.optimizer) this.installState(state);
     }
     return rt;
   }
@@ -257,18 +257,19 @@ export class Sequential implements TrainingModel {
    * the trainable weights): what save writes with includeOptimizer. [] if the model is not compiled.
    * @internal
    */
-  optimizerWeights(): StateWeight[] {
-    this.live('optimizerWeights');
+  optimizerWeights(fn: string): StateWeight[] {
+    this.live(fn);
     const opt = this.net.optimizer;
     if (!opt) return [];
-    this.materialize(true, 'saving the optimizer state');
-    return opt.stateWeights(this.net.weights, this.net.weights.trainableParams(this.net.layers));
+    this.materialize(true, fn);
+    return opt.stateWeights(this.net.weights, this.net.weights.trainableParams(this.net.layers), fn);
   }
 
   /**
    * Sets the optimizer's state for this model from a file's entries (optimizerWeights' form; tfjs writes the
-   * same), so training resumes where it stopped: momentum, moments and the update count. Checked at once;
-   * without the kernels yet, set when they load. The model must be compiled.
+   * same), so training resumes where it stopped: momentum, moments and the update count. Checked and converted
+   * at once (errors name the entry); without the kernels yet, put in place when they load. The model must be
+   * compiled.
    * @internal
    */
   setOptimizerWeights(entries: readonly SavedState[], where: string): void {
@@ -276,13 +277,16 @@ export class Sequential implements TrainingModel {
     const opt = this.net.optimizer;
     if (!opt) throw new Error(`${where}: the file holds optimizer state but no training config to compile the model with`);
     const w = this.net.weights;
-    if (!runtimeLoaded()) {
-      opt.checkStateWeights(w.trainableParams(this.net.layers), entries, where);
-      this.pendingState = { entries, where };
-      return;
-    }
-    const rt = this.materialize(true, where);
-    opt.setStateWeights(rt, w, w.trainableParams(this.net.layers), w.trainableFloats, entries, where);
+    const state = opt.readState(w.trainableParams(this.net.layers), entries, where);
+    opt.iterations = state.iterations;
+    if (!runtimeLoaded()) { this.pendingState = state; return; }
+    this.installState(state);
+  }
+
+  private installState(state: PreparedState): void {
+    const rt = this.materialize(true, 'setting the optimizer state');
+    const w = this.net.weights;
+    this.net.optimizer!.installState(rt, w, w.trainableParams(this.net.layers), w.trainableFloats, state);
   }
 
   // ---- fit / evaluate / predict ------------------------------------------------------------------

@@ -15,7 +15,7 @@
 // loaded: look at its weights with getWeights()).
 //
 // Node's fs comes from the host adapter, so this module (and modelFromArtifacts / modelToArtifacts) loads anywhere.
-import { registerSaveHandler, type SaveOptions } from '../engine/save-handlers.js';
+import { registerSaveHandler, saveOptions, type SaveOptions } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { files } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
@@ -124,7 +124,7 @@ function artifactsOf(model: Sequential, fn: string, options: SaveOptions): Model
   const specs: WeightSpec[] = model.namedWeights().map(({ key, param }) => ({ name: key, shape: [...param.shape], dtype: 'float32' }));
   const values: (Float32Array | Int32Array)[] = weights.map((w) => w.data as Float32Array);
   // tfjs, too, saves no optimizer state for a model that is not compiled
-  for (const s of options.includeOptimizer ? model.optimizerWeights() : []) {
+  for (const s of saveOptions(fn, options).includeOptimizer ? model.optimizerWeights(fn) : []) {
     specs.push({ name: s.name, shape: s.shape, dtype: s.dtype, group: 'optimizer' });
     values.push(s.data);
   }
@@ -253,10 +253,17 @@ function stateEntry(spec: WeightSpec, bytes: Uint8Array): SavedState {
 
 /**
  * Sets a loaded model's optimizer state from the file's entries, as tf.loadLayersModel does (a file with state but
- * without a training config: its state is ignored, as tfjs ignores it).
+ * without a training config: its state is ignored, as tfjs ignores it). State that does not fit the model (a layer
+ * frozen since, a value that is not finite) is left out with a warning, as Keras does: the model loads with its
+ * weights and a fresh optimizer state.
  */
 function setOptimizerState(model: Sequential, entries: SavedState[], where: string): void {
-  if (entries.length && model.optimizer) model.setOptimizerWeights(entries, where);
+  if (!entries.length || !model.optimizer) return;
+  try {
+    model.setOptimizerWeights(entries, where);
+  } catch (e) {
+    console.warn(`${(e as Error).message}. The optimizer state is left out: the model loads with its weights and a fresh ${model.optimizer.name} state.`);
+  }
 }
 
 /** Where each of the model's weights (namedWeights order) starts in the weight data. */

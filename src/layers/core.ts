@@ -88,7 +88,7 @@ export class Flatten extends Layer {
 export interface ActivationArgs extends LayerArgs { activation: ActivationName }
 
 export class Activation extends Layer {
-  static readonly className = 'Activation';
+  static readonly className: string = 'Activation';
   static readonly examples: readonly LayerExample[] = [
     { args: { activation: 'relu' }, inputShape: [4, 5], params: 0 },
     { args: { activation: 'sigmoid' }, inputShape: [7], params: 0 },
@@ -133,4 +133,29 @@ export class Activation extends Layer {
   }
 
   getConfig(): Record<string, unknown> { return { ...super.getConfig(), activation: this.activation }; }
+}
+
+export interface SoftmaxArgs extends LayerArgs { axis?: number }
+
+/** The Softmax layer (Keras, tfjs): the softmax activation over the last axis (axis -1, the only one supported). */
+export class Softmax extends Activation {
+  static readonly className = 'Softmax';
+  static readonly examples: readonly LayerExample[] = [
+    { args: {}, inputShape: [6], params: 0 },
+    { args: { axis: -1 }, inputShape: [2, 4], params: 0 },
+  ];
+
+  static fromConfig(r: ConfigReader): Layer { return new this({ ...r.common(), axis: r.opt<number>('axis') }); }
+
+  constructor(args: SoftmaxArgs = {}) {
+    if (args?.axis !== undefined && args.axis !== -1) {
+      throw new Error(`softmax: axis ${show(args.axis)} is not supported; simdnet's Softmax layer works over the last axis (axis -1)`);
+    }
+    super({ ...args, activation: 'softmax' });
+  }
+
+  getConfig(): Record<string, unknown> {
+    const { activation: _, ...rest } = super.getConfig();
+    return { ...rest, axis: -1 };
+  }
 }

@@ -3,7 +3,7 @@
 // generic layer test runs every class's examples. Adding a layer: its file, its kernel, one line here.
 import { RandomFlip, RandomTranslation } from './augmentation.js';
 import { BatchNormalization } from './batch-norm.js';
-import { Activation, Dropout, Flatten } from './core.js';
+import { Activation, Dropout, Flatten, Softmax } from './core.js';
 import { ConfigReader, isObject } from './config.js';
 import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
@@ -13,7 +13,9 @@ import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, Glo
 import type { Layer, LayerClass } from './layer.js';
 import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
-import { LeakyReLU } from './leaky-relu.js';
+import { LeakyReLU, ReLU } from './leaky-relu.js';
+import { Reshape } from './reshape.js';
+import { ZeroPadding2D } from './zero-padding.js';
 import { show } from '../format.js';
 
 export const LAYERS = {
@@ -39,6 +41,10 @@ export const LAYERS = {
   randomFlip: RandomFlip,
   randomTranslation: RandomTranslation,
   leakyReLU: LeakyReLU,
+  reLU: ReLU,
+  softmax: Softmax,
+  reshape: Reshape,
+  zeroPadding2d: ZeroPadding2D,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

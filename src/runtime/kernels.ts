@@ -58,8 +58,8 @@ export interface Kernels {
   softsign_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   relu6_forward(y: Ptr, x: Ptr, n: number): void;
   relu6_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
-  leaky_relu_forward(y: Ptr, x: Ptr, n: number, alpha: number): void;
-  leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number): void;
+  leaky_relu_forward(y: Ptr, x: Ptr, n: number, alpha: number, max: number): void;
+  leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number, max: number): void;
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
   // batch normalization (assembly/norm.ts)

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 import { loadModel, type ModelJson } from '../../src/io/model-files.js';
 import { randomArray } from '../helpers.js';
@@ -196,7 +196,7 @@ describe('the state is TensorFlow.js\' own', () => {
   }
 });
 
-describe('bad optimizer state is refused, naming the entry', () => {
+describe('optimizer state that does not fit is left out with a warning naming the entry (as Keras): the weights load', () => {
   async function saved(): Promise<{ json: ModelJson; weights: Uint8Array }> {
     const m = model(sn.optimizers.adam());
     await fit(m, 1);
@@ -206,28 +206,114 @@ describe('bad optimizer state is refused, naming the entry', () => {
   }
   const load = (json: ModelJson, weights: Uint8Array) => sn.loadModel({ modelJson: json, weights });
 
-  it('a missing slot, a wrong shape, a NaN, no update count', async () => {
+  /** Loads with console.warn captured: the model (its weights checked against the plain file's), and the warning. */
+  async function loadWarned(json: ModelJson, weights: Uint8Array): Promise<string> {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const m = await load(json, weights);
+      expect(m.optimizer!.iterations).toBe(0); // a fresh state
+      const modelSpecs = json.weightsManifest[0].weights.filter((w) => w.group !== 'optimizer');
+      const bytes = modelSpecs.reduce((n, w) => n + 4 * w.shape.reduce((p, q) => p * q, 1), 0); // the weights come first
+      const plain = await sn.loadModel({ modelJson: { ...json, weightsManifest: [{ paths: [], weights: modelSpecs }] }, weights: weights.subarray(0, bytes) });
+      m.getWeights().forEach((w, i) => expect(w.data).toEqual(plain.getWeights()[i].data));
+      m.dispose(); plain.dispose();
+      expect(warn).toHaveBeenCalledTimes(1);
+      const msg = String(warn.mock.calls[0][0]);
+      expect(msg).toContain('The optimizer state is left out: the model loads with its weights and a fresh adam state.');
+      return msg;
+    } finally {
+      warn.mockRestore();
+    }
+  }
+
+  it('a missing slot, a wrong name, a NaN, no update count', async () => {
     const { json, weights } = await saved();
     const specs = json.weightsManifest[0].weights;
     const at = (name: string) => { let off = 0; for (const s of specs) { if (s.name === name) return off; off += 4 * s.shape.reduce((p, q) => p * q, 1); } throw new Error(name); };
 
     const dropLast = structuredClone(json);
     const last = dropLast.weightsManifest[0].weights.pop()!;
-    await expect(load(dropLast, weights.subarray(0, weights.byteLength - 4 * last.shape.reduce((p, q) => p * q, 1))))
-      .rejects.toThrow(/Adam state has 15 entries after iter; this model's 8 trainable weights need 16/);
+    expect(await loadWarned(dropLast, weights.subarray(0, weights.byteLength - 4 * last.shape.reduce((p, q) => p * q, 1))))
+      .toMatch(/Adam state has 15 entries after iter; this model's 8 trainable weights need 16/);
 
     const renamed = structuredClone(json);
     const k = renamed.weightsManifest[0].weights.findIndex((w) => w.name === 'dense/kernel/m');
     renamed.weightsManifest[0].weights[k].name = 'dense/kernel/v';
-    await expect(load(renamed, weights)).rejects.toThrow(/entry 5 is dense\/kernel\/v of shape \[64,8\]; in that place Adam keeps dense\/kernel\/m/);
+    expect(await loadWarned(renamed, weights)).toMatch(/entry 5 is dense\/kernel\/v of shape \[64,8\]; in that place Adam keeps dense\/kernel\/m/);
 
     const nan = weights.slice();
     new DataView(nan.buffer).setFloat32(at('dense_2/bias/v') + 8, NaN, true);
-    await expect(load(json, nan)).rejects.toThrow(/optimizer state dense_2\/bias\/v holds NaN at flat index 2/);
+    expect(await loadWarned(json, nan)).toMatch(/optimizer state dense_2\/bias\/v holds NaN at flat index 2/);
 
     const noIter = structuredClone(json);
     noIter.weightsManifest[0].weights.find((w) => w.name === 'iter')!.shape = [1];
-    await expect(load(noIter, weights)).rejects.toThrow(/must begin with its update count \(iter/);
+    expect(await loadWarned(noIter, weights)).toMatch(/must begin with its update count \(iter/);
+  });
+
+  it('a tfjs model saved with a layer frozen after training (tfjs keeps the state of every weight it trained)', async () => {
+    const t = tf.sequential();
+    t.add(tf.layers.dense({ units: 4, activation: 'tanh', inputShape: [3], name: 'a' }));
+    t.add(tf.layers.dense({ units: 2, activation: 'softmax', name: 'b' }));
+    t.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    await t.fit(tf.randomUniform([4, 3]), tf.oneHot(tf.tensor1d([0, 1, 0, 1], 'int32'), 2), { epochs: 1, batchSize: 4, verbose: 0 });
+    t.layers[0].trainable = false;
+    let art: tf.io.ModelArtifacts | null = null;
+    await t.save(tf.io.withSaveHandler(async (a) => { art = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const a = art! as tf.io.ModelArtifacts;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const m = await sn.loadModel({ modelJson: { modelTopology: a.modelTopology, trainingConfig: a.trainingConfig, weightsManifest: [{ paths: [], weights: a.weightSpecs }] }, weights: a.weightData as ArrayBuffer });
+      expect(String(warn.mock.calls[0][0])).toMatch(/the saved Adam state has 8 entries after iter; this model's 2 trainable weights need 4 .*: was a layer frozen since it was saved\?/);
+      const theirs = t.layers.flatMap((l) => l.getWeights()); // Keras' order (tfjs' getWeights lists the trainable ones first)
+      m.getWeights().forEach((w, i) => expect(w.data).toEqual(theirs[i].dataSync()));
+      m.dispose();
+    } finally {
+      warn.mockRestore();
+      t.dispose();
+    }
+  });
+
+  it('tfjs\' Momentum with momentum 0 keeps an accumulation that changes nothing: read past, the count kept', async () => {
+    const t = tf.sequential();
+    t.add(tf.layers.dense({ units: 2, activation: 'softmax', inputShape: [3], name: 'd' }));
+    t.compile({ optimizer: tf.train.momentum(0.1, 0), loss: 'categoricalCrossentropy' });
+    await t.fit(tf.randomUniform([4, 3]), tf.oneHot(tf.tensor1d([0, 1, 0, 1], 'int32'), 2), { epochs: 1, batchSize: 2, verbose: 0 });
+    let art: tf.io.ModelArtifacts | null = null;
+    await t.save(tf.io.withSaveHandler(async (a) => { art = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+    const a = art! as tf.io.ModelArtifacts;
+    expect(a.weightSpecs!.filter((w) => w.group === 'optimizer').map((w) => w.name)).toEqual(['iter', 'd/kernel/momentum', 'd/bias/momentum']);
+    const warn = vi.spyOn(console, 'warn');
+    const m = await sn.loadModel({ modelJson: { modelTopology: a.modelTopology, trainingConfig: a.trainingConfig, weightsManifest: [{ paths: [], weights: a.weightSpecs }] }, weights: a.weightData as ArrayBuffer });
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    expect(m.optimizer!.iterations).toBe(2);
+    m.dispose(); t.dispose();
+  });
+
+  it('a diverged optimizer state (finite weights, infinite moments) is not saved over a good file', async () => {
+    const m = sn.sequential({ seed: 1 });
+    m.add(sn.layers.dense({ units: 1, inputShape: [2] }));
+    m.compile({ optimizer: sn.optimizers.adam({ learningRate: 1e-30 }), loss: 'meanSquaredError' });
+    const x = sn.tensor([1, 1, 1, 1], [2, 2]);
+    await m.fit(x, sn.tensor([1, 1], [2, 1]), { epochs: 1, verbose: 0 });
+    const dir = freshDir();
+    await m.save(dir, { includeOptimizer: true }); // a good file
+    const good = fs.readFileSync(path.join(dir, 'weights.bin'));
+    await m.fit(x, sn.tensor([1e19, 1e19], [2, 1]), { epochs: 1, verbose: 0 }); // g^2 overflows v; the rate keeps the weights finite
+    expect(m.getWeights().every((w) => w.data.every(Number.isFinite))).toBe(true);
+    await expect(m.save(dir, { includeOptimizer: true })).rejects.toThrow(/saveModel: the optimizer state dense\/kernel\/v holds Infinity at flat index 0 \(training diverged\)/);
+    expect(fs.readFileSync(path.join(dir, 'weights.bin'))).toEqual(good);
+    await expect(m.toArtifacts({ includeOptimizer: true })).rejects.toThrow(/modelToArtifacts: the optimizer state dense\/kernel\/v holds Infinity/);
+    await m.save(dir); // the weights alone save
+    m.dispose();
+  });
+
+  it('sn.io.saveModel and modelToArtifacts check their options as model.save does', async () => {
+    const m = model(sn.optimizers.adam());
+    const { saveModel, modelToArtifacts } = await import('../../src/io/model-files.js');
+    await expect(saveModel(m, freshDir(), { include_optimizer: true } as never)).rejects.toThrow(/saveModel: unknown option include_optimizer/);
+    expect(() => modelToArtifacts(m, { includeOptimizer: 'no' } as never)).toThrow(/modelToArtifacts: includeOptimizer must be true or false/);
+    m.dispose();
   });
 
   it('state without a training config is ignored, as tfjs ignores it', async () => {
