@@ -197,6 +197,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
   const shuffleRng = new Random(common.seed);
+  let shuffled = 0; // shuffles drawn from shuffleRng
   let val: Evaluation | null = null;
   try {
     // the validation data is copied into the arena once, not every epoch
@@ -204,10 +205,16 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     const v = val;
     return await run(net, model, {
       ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
-      *batches() {
+      *batches(epoch) {
         planTraining(); // validation may have left the layers at another sequence length
+        if (args.shuffle ?? true) {
+          // epoch e's order is the seed's e-th shuffle, whatever the first epoch: a run resumed with initialEpoch
+          // (from a checkpoint saved with its optimizer state) goes on exactly as the run it continues
+          for (; shuffled < epoch; shuffled++) shuffleRng.shuffle(order); // the draws of the epochs before
+          shuffled++;
+        }
         for (let i = 0; i < nTrain; i++) order[i] = i;
-        if (args.shuffle ?? true) shuffleRng.shuffle(order);
+        if (args.shuffle ?? true) shuffleRng.shuffle(order); // this epoch's draw
         rt.i32(idx, nTrain).set(order);
         for (let b = 0; b < steps; b++) {
           const from = b * batchSize, count = Math.min(batchSize, nTrain - from);

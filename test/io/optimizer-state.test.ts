@@ -349,3 +349,32 @@ describe('optimizer state that does not fit is left out with a warning naming th
     m.dispose();
   });
 });
+
+describe('a run interrupted and resumed (Keras: load the checkpoint, fit with initialEpoch) equals the run uninterrupted', () => {
+  it('shuffled batches, dropout, a learning-rate schedule and Adam: the same weights, bit for bit', async () => {
+    const build = () => {
+      const m = sn.sequential({ seed: 8 });
+      m.add(sn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 2] }));
+      m.add(sn.layers.dropout({ rate: 0.3 }));
+      m.add(sn.layers.flatten());
+      m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+      m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const schedule = () => sn.callbacks.learningRateScheduler((epoch) => 0.01 * 0.5 ** Math.floor(epoch / 2));
+    const run = (m: sn.Sequential, initialEpoch: number, epochs: number, callbacks: sn.Callback[] = []) =>
+      m.fit(x, y, { epochs, initialEpoch, batchSize: 8, shuffle: true, seed: 21, verbose: 0, callbacks: [schedule(), ...callbacks] });
+
+    const whole = build();
+    const h = await run(whole, 0, 5);
+    const dir = freshDir();
+    const first = build();
+    await run(first, 0, 3, [sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'loss', includeOptimizer: true })]);
+    first.dispose();
+    const resumed = await loadModel(dir);
+    const h2 = await run(resumed, 3, 5);
+    expect(h2.history.loss).toEqual(h.history.loss.slice(3));
+    whole.getWeights().forEach((w, i) => expect(resumed.getWeights()[i].data).toEqual(w.data));
+    whole.dispose(); resumed.dispose();
+  });
+});
