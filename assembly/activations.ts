@@ -103,9 +103,7 @@ export function softmax_backward(dx: usize, dy: usize, y: usize, rows: i32, cols
 const SELU_ALPHA: f32 = 1.67326324235437728481704;
 const SELU_SCALE: f32 = 1.05070098735548049341933;
 
-// y = x > 0 ? scale x : scale alpha (e^x - 1); elu: scale = alpha = 1
-// @ts-ignore: decorator
-@inline
+// y = x > 0 ? scale x : scale alpha (e^x - 1); elu: scale = alpha = 1 (one copy of the loop for both)
 function eluLike(y: usize, x: usize, n: i32, scale: f32, alpha: f32): void {
   const vs = f32x4.splat(scale), vsa = f32x4.splat(scale * alpha), zero = f32x4.splat(0);
   for (let i = 0; i < n; i += 4) {
@@ -117,8 +115,6 @@ function eluLike(y: usize, x: usize, n: i32, scale: f32, alpha: f32): void {
 }
 
 // dx = dy (y > 0 ? scale : y + scale alpha)
-// @ts-ignore: decorator
-@inline
 function eluLikeBackward(dx: usize, dy: usize, y: usize, n: i32, scale: f32, alpha: f32): void {
   const vs = f32x4.splat(scale), vsa = f32x4.splat(scale * alpha), zero = f32x4.splat(0);
   for (let i = 0; i < n; i += 4) {

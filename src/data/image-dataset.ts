@@ -43,7 +43,9 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
   files: string[] = [];
   classNames: string[] = [];
   private labels = new Int32Array(0);
-  private readonly rng: Random;
+  private rng: Random;
+  /** Shuffles drawn from rng so far (one per epoch). */
+  private drawn = 0;
   private listed: Promise<void> | null = null;
   readonly batchSize: number;
   private readonly h: number; private readonly w: number; private readonly channels: 1 | 3;
@@ -84,12 +86,24 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
   get size(): number { return this.files.length; }
   get batches(): number { return Math.ceil(this.size / this.batchSize); }
 
+  /**
+   * The next epoch is epoch `epoch` (from 0): its shuffle is the seed's epoch-th, as fit's is (fitDataset calls
+   * this before each epoch, as PyTorch's DistributedSampler.set_epoch), so a run resumed with initialEpoch draws
+   * the batches of the run it continues. Call after ready().
+   */
+  setEpoch(epoch: number): void {
+    if (!(this.opts.shuffle ?? true)) return;
+    if (epoch < this.drawn) { this.rng = new Random(this.opts.seed ?? 0); this.drawn = 0; }
+    const scratch = new Int32Array(this.size);
+    for (; this.drawn < epoch; this.drawn++) this.rng.shuffle(scratch); // the draws of the epochs before
+  }
+
   /** One epoch: a new shuffle (the next from the seed's sequence), then the batches in order. */
   async *[Symbol.asyncIterator](): AsyncIterator<{ xs: Tensor; ys: Tensor }> {
     await this.ready();
     const n = this.size, bs = this.batchSize;
     const order = Int32Array.from({ length: n }, (_, i) => i);
-    if (this.opts.shuffle ?? true) this.rng.shuffle(order);
+    if (this.opts.shuffle ?? true) { this.rng.shuffle(order); this.drawn++; }
     const decoders = await this.pool();
     const ahead = this.opts.prefetch ?? 3;
     const pending: Promise<Float32Array>[] = [];

@@ -230,8 +230,10 @@ export class SGD extends Optimizer {
   protected toSaved(_slot: number, v: Float32Array): void {
     const r = this.rateAt(this.iterations + 1);
     if (r === 0) {
-      throw new Error('sgd: the momentum cannot be saved at learning rate 0 (tfjs keeps it as velocity / learning rate); ' +
-        'save without includeOptimizer, or once the rate is positive');
+      // tfjs' accumulation is -v / lr: zero velocity (a warm-up from 0 so far) is zero accumulation; any other has no tfjs form
+      if (v.every((x) => x === 0)) return;
+      throw new Error('sgd: the momentum cannot be saved at learning rate 0 (tfjs keeps the accumulated gradient, ' +
+        'velocity / learning rate); save without includeOptimizer, or once the rate is positive');
     }
     for (let i = 0; i < v.length; i++) v[i] = -v[i] / r;
   }

@@ -259,11 +259,17 @@ function checkBatch(b: unknown, fn: string, where: string): Batch {
 export async function fitDataset(net: Network, model: TrainingModel, data: Dataset, args: FitDatasetArgs): Promise<History> {
   const fn = 'fitDataset';
   const common = checkRunArgs(args, fn);
-  const own = typeof data === 'object' && data !== null ? data as { batches?: number; size?: number; batchSize?: number; ready?: () => Promise<void> } : {};
+  const own = typeof data === 'object' && data !== null
+    ? data as { batches?: number; size?: number; batchSize?: number; ready?: () => Promise<void>; setEpoch?: (epoch: number) => void } : {};
   // a dataset that lists its files first (sn.data.imageDataset) knows its length after ready()
   if (typeof own.ready === 'function') await own.ready();
   const steps = args.batchesPerEpoch ?? own.batches ?? NaN;
   if (!Number.isNaN(steps)) positiveInt(steps, 'batchesPerEpoch', fn);
+  if (Number.isNaN(steps) && common.initialEpoch > 0) {
+    // the step seeds (dropout, augmentation) count steps from the first epoch: unknown here
+    console.warn(`${fn}: initialEpoch ${common.initialEpoch} with a dataset of unknown length: dropout and augmentation draw ` +
+      'as in a first epoch, not as the run resumed would have; give batchesPerEpoch to continue it exactly');
+  }
   const valData = args.validationData;
   if (Array.isArray(valData)) checkValidationTensors(net, valData, fn);
   else if (valData !== undefined) iterate(valData, fn, 'validationData');
@@ -284,6 +290,8 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
         const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;
         if (args.batchesPerEpoch === undefined) {
           let b = 0;
+          // a dataset that shuffles per epoch by its seed (sn.data.imageDataset) draws epoch `epoch`'s order
+          if (typeof own.setEpoch === 'function') own.setEpoch(epoch);
           for await (const batch of iterate(data, fn, 'dataset')) {
             if (b === steps) break; // the dataset's own count caps an endless one
             const { xs, ys } = checkBatch(batch, fn, where(b));

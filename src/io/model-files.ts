@@ -262,7 +262,8 @@ function setOptimizerState(model: Sequential, entries: SavedState[], where: stri
   try {
     model.setOptimizerWeights(entries, where);
   } catch (e) {
-    console.warn(`${(e as Error).message}. The optimizer state is left out: the model loads with its weights and a fresh ${model.optimizer.name} state.`);
+    const msg = (e as Error).message;
+    console.warn(`${msg}${/[.?!]$/.test(msg) ? '' : '.'} The optimizer state is left out: the model loads with its weights and a fresh ${model.optimizer.name} state.`);
   }
 }
 

@@ -137,7 +137,10 @@ export class Activation extends Layer {
 
 export interface SoftmaxArgs extends LayerArgs { axis?: number }
 
-/** The Softmax layer (Keras, tfjs): the softmax activation over the last axis (axis -1, the only one supported). */
+/**
+ * The Softmax layer (Keras, tfjs): the softmax activation over the last axis — axis -1 (Keras' default) or that
+ * axis' index counting the batch axis (tfjs' default 1, after a Dense layer); other axes are refused at build.
+ */
 export class Softmax extends Activation {
   static readonly className = 'Softmax';
   static readonly examples: readonly LayerExample[] = [
@@ -147,15 +150,27 @@ export class Softmax extends Activation {
 
   static fromConfig(r: ConfigReader): Layer { return new this({ ...r.common(), axis: r.opt<number>('axis') }); }
 
+  readonly axis: number;
+
   constructor(args: SoftmaxArgs = {}) {
-    if (args?.axis !== undefined && args.axis !== -1) {
-      throw new Error(`softmax: axis ${show(args.axis)} is not supported; simdnet's Softmax layer works over the last axis (axis -1)`);
+    const axis = args?.axis ?? -1;
+    if (!Number.isInteger(axis) || (axis < 1 && axis !== -1)) {
+      throw new Error(`softmax: axis must be -1 or a positive integer (the last axis, counting the batch axis), got ${show(args?.axis)}`);
     }
     super({ ...args, activation: 'softmax' });
+    this.axis = axis;
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    if (this.axis !== -1 && this.axis !== inputShape.length) {
+      throw new Error(`${this.label}: axis ${this.axis} is not the last axis of inputs of shape [batch, ${inputShape.join(', ')}] ` +
+        `(that is ${inputShape.length}, or -1); simdnet's Softmax works over the last axis only`);
+    }
+    return super.computeOutputShape(inputShape);
   }
 
   getConfig(): Record<string, unknown> {
     const { activation: _, ...rest } = super.getConfig();
-    return { ...rest, axis: -1 };
+    return { ...rest, axis: this.axis };
   }
 }

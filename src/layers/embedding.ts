@@ -73,6 +73,9 @@ export class Embedding extends Layer implements MaskSource {
     if (this.maskZero) providesMask(this.outputShape, this);
   }
 
+  /** The table does not depend on the input's length. */
+  protected weightsFit(): boolean { return true; }
+
   computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 1) {
       throw new Error(`${this.label}: expected input of shape [sequenceLength] (token ids), got [${inputShape.join(', ')}]`);

@@ -128,11 +128,29 @@ export abstract class Layer {
 
   build(inputShape: number[]): void {
     this.inputShape = [...inputShape];
+    this.builtInputShape = [...inputShape];
     this.outputShape = this.computeOutputShape(inputShape);
+  }
+
+  /** The input shape the layer was built for (its weights' shapes follow from it). */
+  private builtInputShape: number[] = [];
+
+  /**
+   * Whether weights built for `built` serve inputs of `shape` (another sequence length): the same rank and the
+   * same last axis (features, channels), which is what Dense, Conv1D, BatchNormalization and the recurrent
+   * layers size their weights by. Embedding's weights do not depend on its input at all.
+   */
+  protected weightsFit(shape: readonly number[], built: readonly number[]): boolean {
+    return shape.length === built.length && shape[shape.length - 1] === built[built.length - 1];
   }
 
   /** Takes inputs of another sequence length (variableSteps models): shapes change, weights do not. */
   reshape(inputShape: number[]): void {
+    if (this.params.length && !this.weightsFit(inputShape, this.builtInputShape)) {
+      throw new Error(`${this.label}: its weights were built for inputs of shape [${this.builtInputShape.join(', ')}] but sequences of ` +
+        `this length give [${inputShape.join(', ')}]: a layer before it (a Flatten or Reshape) merges the variable-length time axis ` +
+        'into the features; declare a fixed length (inputShape: [length, ...]) or use a global pooling layer instead');
+    }
     this.inputShape = [...inputShape];
     this.outputShape = this.computeOutputShape(inputShape);
   }

@@ -1,10 +1,11 @@
 // Keras' rectifier layers, one kernel pair: LeakyReLU (y = x for x > 0, alpha x otherwise; alpha 0.3 by
 // default, as Keras 2 and tfjs; Keras 3 calls it negative_slope: read either) and ReLU (maxValue caps the
-// output, negativeSlope as LeakyReLU's alpha; threshold 0 only). No weights: the derivative comes from the saved
-// output (a slope >= 0 keeps the sign of x), as the activations' does.
+// output; as tfjs', no negative slope or threshold: a file with them is refused rather than saved in a form tfjs
+// computes differently). No weights: the derivative comes from the saved output (a slope >= 0 keeps the sign of
+// x), as the activations' does.
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
-import { Layer, numberArg, type LayerArgs, type LayerExample } from './layer.js';
+import { Layer, type LayerArgs, type LayerExample } from './layer.js';
 import { show } from '../format.js';
 
 /** Values per extra thread below which the layer stays on the calling thread. */
@@ -56,7 +57,7 @@ export class LeakyReLU extends Rectifier {
   constructor(args: LeakyReLUArgs = {}) {
     super(args);
     // Keras 3 refuses a negative slope too; with one the output's sign would no longer tell the input's
-    this.alpha = numberArg(args?.alpha, 0.3, 'alpha', 'leakyReLU', 0, Number.MAX_VALUE);
+    this.alpha = finiteAtLeast0(args?.alpha, 0.3, 'alpha', 'leakyReLU');
   }
 
   protected get slope(): number { return this.alpha; }
@@ -64,11 +65,17 @@ export class LeakyReLU extends Rectifier {
   getConfig(): Record<string, unknown> { return { ...super.getConfig(), alpha: this.alpha }; }
 }
 
-export interface ReLUArgs extends LayerArgs { maxValue?: number | null; negativeSlope?: number; threshold?: number }
+export interface ReLUArgs extends LayerArgs { maxValue?: number | null }
+
+/** A finite number >= 0 (default `def`), or an error naming the option. */
+function finiteAtLeast0(v: unknown, def: number, arg: string, fn: string): number {
+  const x = v ?? def;
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new Error(`${fn}: ${arg} must be a finite number >= 0, got ${show(v)}`);
+  return x;
+}
 
 export class ReLU extends Rectifier {
   static readonly className = 'ReLU';
-  static readonly factoryOptions = ['negativeSlope', 'threshold'];
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [3, 4], params: 0 },
     // the generic test's inputs are multiples of 0.05 within ±1: a cap of 0.22 is reached, and off their grid (at the
@@ -77,26 +84,20 @@ export class ReLU extends Rectifier {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    return new this({ ...r.common(), maxValue: r.opt<number>('max_value'), negativeSlope: r.opt<number>('negative_slope'), threshold: r.opt<number>('threshold') });
+    // Keras 2 writes negative_slope and threshold (0 by default); tfjs' ReLU has neither
+    r.expect('negative_slope', (v) => v === 0, "simdnet's ReLU layer has no negative slope, as tfjs' (a LeakyReLU layer has one)");
+    r.expect('threshold', (v) => v === 0, "simdnet's ReLU layer has threshold 0, as tfjs'");
+    return new this({ ...r.common(), maxValue: r.opt<number>('max_value') });
   }
 
   readonly maxValue: number | null;
-  readonly negativeSlope: number;
 
   constructor(args: ReLUArgs = {}) {
     super(args);
-    // tfjs' reLU takes maxValue only; Keras' ReLU also negative_slope and threshold
-    this.maxValue = args?.maxValue == null ? null : numberArg(args.maxValue, 0, 'maxValue', 'reLU', Number.MIN_VALUE, Infinity);
-    this.negativeSlope = numberArg(args?.negativeSlope, 0, 'negativeSlope', 'reLU', 0, Number.MAX_VALUE);
-    if (args?.threshold !== undefined && args.threshold !== 0) {
-      throw new Error(`reLU: threshold ${show(args.threshold)} is not supported (simdnet's ReLU layer has threshold 0)`);
-    }
+    this.maxValue = args?.maxValue == null ? null : finiteAtLeast0(args.maxValue, 0, 'maxValue', 'reLU');
   }
 
-  protected get slope(): number { return this.negativeSlope; }
+  protected get slope(): number { return 0; }
   protected get max(): number { return this.maxValue ?? Infinity; }
-  getConfig(): Record<string, unknown> {
-    // tfjs' ReLU has maxValue only: the Keras options are written when they are not their defaults
-    return { ...super.getConfig(), max_value: this.maxValue, ...(this.negativeSlope ? { negative_slope: this.negativeSlope, threshold: 0 } : {}) };
-  }
+  getConfig(): Record<string, unknown> { return { ...super.getConfig(), max_value: this.maxValue }; }
 }

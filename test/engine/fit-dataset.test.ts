@@ -6,7 +6,7 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 import { Random } from '../../src/random.js';
 import { rand } from '../helpers.js';
@@ -151,6 +151,47 @@ describe('imageDataset', () => {
       a.dispose(); b.dispose();
     });
   }
+
+  it('a run resumed with initialEpoch (from a checkpoint with its optimizer state) draws the batches of the run it continues', async () => {
+    const opts = { size: [6, 6] as [number, number], channels: 3 as const, batchSize: 4, seed: 5, workers: 0 };
+    const model = () => {
+      const m = sn.sequential({ seed: 2 });
+      m.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 3] }));
+      m.add(sn.layers.dropout({ rate: 0.2 }));
+      m.add(sn.layers.flatten());
+      m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+      return m;
+    };
+    const whole = model();
+    await whole.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 3, seed: 5, verbose: 0 });
+    const first = model();
+    await first.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 1, seed: 5, verbose: 0 });
+    const resumed = await sn.loadModel(await first.toArtifacts({ includeOptimizer: true }));
+    await resumed.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 3, initialEpoch: 1, seed: 5, verbose: 0 });
+    expect(bits(resumed)).toEqual(bits(whole));
+    // and in-memory fit with initialEpoch still equals it
+    const loaded = await sn.data.loadImageFolder(dir, { size: [6, 6], channels: 3 });
+    const viaFit = await sn.loadModel(await first.toArtifacts({ includeOptimizer: true }));
+    await viaFit.fit(loaded.x, sn.utils.toCategorical(loaded.y, 3), { epochs: 3, initialEpoch: 1, batchSize: 4, seed: 5, verbose: 0 });
+    expect(bits(viaFit)).toEqual(bits(whole));
+    for (const m of [whole, first, resumed, viaFit]) m.dispose();
+  });
+
+  it('a resumed run over a dataset of unknown length warns that its dropout draws are not the uninterrupted run\'s', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 2, activation: 'softmax', inputShape: [3] }));
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const batch = { xs: sn.tensor([1, 2, 3, 4, 5, 6], [2, 3]), ys: sn.tensor([1, 0, 0, 1], [2, 2]) };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await m.fitDataset(() => [batch], { epochs: 2, initialEpoch: 1, verbose: 0 });
+      expect(String(warn.mock.calls[0][0])).toMatch(/^fitDataset: initialEpoch 1 with a dataset of unknown length: .*give batchesPerEpoch/);
+    } finally {
+      warn.mockRestore();
+    }
+    m.dispose();
+  });
 
   it('keeps its decoding threads from epoch to epoch (same batches), and close() ends them', async () => {
     const wt = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');

@@ -29,6 +29,20 @@ describe('sequences of any length', () => {
     }
   });
 
+  it('a Flatten or Reshape(-1) of the variable time axis before a Dense is refused when a length comes (it read past the kernel)', async () => {
+    for (const merge of [() => sn.layers.flatten(), () => sn.layers.reshape({ targetShape: [-1] })]) {
+      const m = sn.sequential({ seed: 1 });
+      m.add(sn.layers.embedding({ inputDim: 12, outputDim: 4, batchInputShape: [null, null] }));
+      m.add(merge());
+      m.add(sn.layers.dense({ units: 2, activation: 'softmax' }));
+      await expect(m.predict(ids(2, 3, 1))).rejects.toThrow(
+        "dense (Dense): its weights were built for inputs of shape [4] but sequences of this length give [12]: a layer before it (a Flatten or Reshape) merges the variable-length time axis");
+      // a length of 1, the one it was built for, is the only one that fits
+      expect((await m.predict(ids(2, 1, 1))).shape).toEqual([2, 2]);
+      m.dispose();
+    }
+  });
+
   it('trains on one length and validates on another; evaluate takes a third', async () => {
     const m = textModel(null);
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });

@@ -336,7 +336,19 @@ describe('optimizer state that does not fit is left out with a warning naming th
     m.dispose();
   });
 
-  it('SGD momentum at learning rate 0 (a warm-up) cannot be put in tfjs\' form: refused, nothing written', async () => {
+  it('a warm-up from rate 0 with SGD momentum checkpoints its state (zero velocity is zero accumulation)', async () => {
+    const dir = freshDir();
+    const m = model(sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }));
+    await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, callbacks: [
+      sn.callbacks.learningRateScheduler((e) => (e === 0 ? 0 : 0.05)),
+      sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'loss', includeOptimizer: true }),
+    ] });
+    const b = await loadModel(dir);
+    expect(b.optimizer!.iterations).toBe(6);
+    m.dispose(); b.dispose();
+  });
+
+  it('SGD momentum at learning rate 0 after steps at a positive rate has no tfjs form: refused, nothing written', async () => {
     const opt = sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 });
     const m = model(opt);
     await fit(m, 1);
