@@ -116,12 +116,13 @@ export abstract class Optimizer {
     this.slotNames.forEach((slot, j) => {
       for (const p of params) {
         const data = st.rt.f32(st.slots[j] + 4 * p.at, p.size).slice();
+        this.toSaved(j, data);
+        // checked in the saved form: a diverged state, or SGD's velocity over a vanishing rate, has no finite one
         const bad = firstNonFinite(data);
         if (bad >= 0) {
           throw new Error(`${where}: the optimizer state ${p.key}/${slot} holds ${data[bad]} at flat index ${bad} (training diverged); ` +
             'such a file could not be loaded again, so it is not written (nothing was changed where it would have gone): save without includeOptimizer');
         }
-        this.toSaved(j, data);
         out.push({ name: `${p.key}/${slot}`, shape: [...p.shape], dtype: 'float32', data });
       }
     });
