@@ -38,6 +38,9 @@ export interface StateWeight { name: string; shape: number[]; dtype: 'float32' |
 /** Read saved state (Optimizer.readState): the update count and each slot's values per trainable weight, in this optimizer's form. */
 export interface PreparedState { readonly iterations: number; readonly values: readonly Float32Array[]; readonly layout: string }
 
+/** The trainable weights' names and shapes, as one string: state read for one layout fits only that layout. */
+const layoutOf = (params: readonly StateParam[]): string => params.map((p) => `${p.key}:${p.shape.join('x')}`).join();
+
 /** Saved state as a file gives it back: a name, a shape and the values. */
 export interface SavedState { readonly name: string; readonly shape: readonly number[]; readonly data: Float32Array | Int32Array }
 
@@ -167,7 +170,7 @@ export abstract class Optimizer {
         this.fromSaved(Math.floor(i / params.length), v);
         return v;
       });
-      return { iterations: count, values, layout: params.map((p) => `${p.key}:${p.shape.join('x')}`).join() };
+      return { iterations: count, values, layout: layoutOf(params) };
     } finally {
       this.iterations = iterations;
     }
@@ -180,7 +183,7 @@ export abstract class Optimizer {
   installState(rt: Runtime, owner: object, params: readonly StateParam[], n: number, state: PreparedState): void {
     this.release(owner);
     this.iterations = state.iterations;
-    if (!state.values.length || state.layout !== params.map((p) => `${p.key}:${p.shape.join('x')}`).join()) return;
+    if (!state.values.length || state.layout !== layoutOf(params)) return;
     const st: State = { rt, slots: this.slotNames.map((_, j) => rt.arena.allocZeroed(n * 4, `${this.name} slot ${j}`)), size: n, initialised: true };
     this.states.set(owner, st);
     state.values.forEach((v, i) => rt.f32(st.slots[Math.floor(i / params.length)] + 4 * params[i % params.length].at, v.length).set(v));
