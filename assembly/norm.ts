@@ -1,4 +1,4 @@
-// Batch normalization over the last axis, forward and backward side by side.
+// Batch normalization over the last axis (statistics per channel) and layer normalization (statistics per row), forward and backward side by side.
 //
 // Shape letters: N rows = the product of every leading axis (B·H·W of NHWC, B of [B, features]),
 // C channels = the last axis, contiguous. X, Y, XHAT, dX, dY are [N, C]; per-channel vectors are [C].
@@ -294,5 +294,80 @@ export function batchnorm_inference_forward(y: usize, x: usize, scale: usize, sh
       const o = (row + j) << 2, p = <usize>j << 2;
       store<f32>(y + o, load<f32>(x + o) * load<f32>(scale + p) + load<f32>(shift + p));
     }
+  }
+}
+
+// ---- layer normalization (the LayerNormalization layer): statistics per row, over its C values ----------
+//
+// Rows split over the threads for forward and for dx (a row's statistics are its own); the gamma / beta
+// gradients, sums over rows, split by channels. Sums in f64, as above, so any split gives the same bits.
+
+// Rows [r0, r0 + count): mean and biased variance of each row (two passes), invstd [N] = 1 / sqrt(variance + eps),
+// xhat [N, C] = (x − mean) · invstd, y [N, C] = gamma · xhat + beta (gamma = 0: ones; beta = 0: zeros). xhat and
+// invstd are saved for backward unless 0 (inference). y may alias x.
+export function layernorm_forward(y: usize, xhat: usize, invstd: usize, x: usize, gamma: usize, beta: usize,
+                                  c: i32, eps: f32, r0: i32, count: i32): void {
+  const n: f64 = <f64>c;
+  for (let r = r0; r < r0 + count; r++) {
+    const row = <usize>r * c << 2;
+    let s: f64 = 0;
+    for (let j = 0; j < c; j++) s += <f64>load<f32>(x + row + (<usize>j << 2));
+    const mean = s / n;
+    let q: f64 = 0;
+    for (let j = 0; j < c; j++) {
+      const d = <f64>load<f32>(x + row + (<usize>j << 2)) - mean;
+      q += d * d;
+    }
+    const inv = <f32>(1 / Math.sqrt(q / n + <f64>eps));
+    const m = <f32>mean;
+    if (invstd) store<f32>(invstd + (<usize>r << 2), inv);
+    for (let j = 0; j < c; j++) {
+      const o = row + (<usize>j << 2), p = <usize>j << 2;
+      const h = (load<f32>(x + o) - m) * inv;
+      if (xhat) store<f32>(xhat + o, h);
+      store<f32>(y + o, (gamma ? load<f32>(gamma + p) * h : h) + (beta ? load<f32>(beta + p) : 0));
+    }
+  }
+}
+
+// Rows [r0, r0 + count): with g = dy · gamma (gamma = 0: ones),
+//   dx = invstd · (g − mean(g) − xhat · mean(g · xhat))    (means over the row's C values)
+// dx may alias dy: a row's sums are taken before its dx is written. Run layernorm_param_grads first when dx
+// overwrites dy.
+export function layernorm_backward(dx: usize, dy: usize, xhat: usize, invstd: usize, gamma: usize,
+                                   c: i32, r0: i32, count: i32): void {
+  const n: f64 = <f64>c;
+  for (let r = r0; r < r0 + count; r++) {
+    const row = <usize>r * c << 2;
+    let sg: f64 = 0, sx: f64 = 0;
+    for (let j = 0; j < c; j++) {
+      const o = row + (<usize>j << 2);
+      const g = <f64>load<f32>(dy + o) * (gamma ? <f64>load<f32>(gamma + (<usize>j << 2)) : 1);
+      sg += g;
+      sx += g * <f64>load<f32>(xhat + o);
+    }
+    const mg = <f32>(sg / n), mx = <f32>(sx / n), inv = load<f32>(invstd + (<usize>r << 2));
+    for (let j = 0; j < c; j++) {
+      const o = row + (<usize>j << 2);
+      const g = gamma ? load<f32>(dy + o) * load<f32>(gamma + (<usize>j << 2)) : load<f32>(dy + o);
+      store<f32>(dx + o, inv * ((g - mg) - load<f32>(xhat + o) * mx));
+    }
+  }
+}
+
+// Channels [c0, c0 + cCount): dbeta [C] += Σ_r dy, dgamma [C] += Σ_r dy · xhat (each skipped when its pointer is 0).
+export function layernorm_param_grads(dgamma: usize, dbeta: usize, dy: usize, xhat: usize, rows: i32, c: i32,
+                                      c0: i32, cCount: i32): void {
+  for (let j = c0; j < c0 + cCount; j++) {
+    let sd: f64 = 0, sx: f64 = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = (<usize>r * c + j) << 2;
+      const d = <f64>load<f32>(dy + o);
+      sd += d;
+      sx += d * <f64>load<f32>(xhat + o);
+    }
+    const p = <usize>j << 2;
+    if (dbeta) store<f32>(dbeta + p, load<f32>(dbeta + p) + <f32>sd);
+    if (dgamma) store<f32>(dgamma + p, load<f32>(dgamma + p) + <f32>sx);
   }
 }

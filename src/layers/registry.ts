@@ -13,6 +13,7 @@ import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, Glo
 import type { Layer, LayerClass } from './layer.js';
 import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from './pooling.js';
 import { GRU, LSTM, SimpleRNN } from './recurrent.js';
+import { LayerNormalization } from './layer-norm.js';
 import { LeakyReLU, ReLU } from './leaky-relu.js';
 import { Reshape } from './reshape.js';
 import { ZeroPadding2D } from './zero-padding.js';
@@ -45,6 +46,7 @@ export const LAYERS = {
   softmax: Softmax,
   reshape: Reshape,
   zeroPadding2d: ZeroPadding2D,
+  layerNormalization: LayerNormalization,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

@@ -63,6 +63,9 @@ export interface Kernels {
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
   // batch normalization (assembly/norm.ts)
+  layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, c: number, eps: number, r0: number, count: number): void;
+  layernorm_backward(dx: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, c: number, r0: number, count: number): void;
+  layernorm_param_grads(dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, rows: number, c: number, c0: number, cCount: number): void;
   batchnorm_forward(y: Ptr, xhat: Ptr, mean: Ptr, variance: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr,
     rows: number, c: number, eps: number, c0: number, cCount: number): void;
   batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr,
