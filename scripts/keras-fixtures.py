@@ -505,10 +505,10 @@ def keras3_pooling():
     save_reference('keras3-sequential-pooling', [(x, act(h @ dk + db, 'sigmoid'))])
 
 
-# ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
+# ---- tf.keras 2.15: Dense -> LayerNormalization (axis [1], as tf.keras saves the last axis) ---------------
 
-def unsupported():
-    reseed('tf2.15-unsupported-layer')
+def tf215_layernorm():
+    reseed('tf2.15-unsupported-layer')  # this file was the unsupported-layer fixture before simdnet had the layer
     glorot = init('GlorotUniform', seed=None)
     config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
         {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 4], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'dense_input'}},
@@ -516,9 +516,29 @@ def unsupported():
         {'class_name': 'LayerNormalization', 'config': {'name': 'layer_normalization', 'trainable': True, 'dtype': 'float32', 'axis': [1], 'epsilon': 0.001,
                                                         'center': True, 'scale': True}},
     ]}}
+    dk, db, gamma, beta = w(4, 3), w(3), w(3), w(3)
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-layernorm.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config, training_config=None,
+             layers=[('dense', [('dense/kernel:0', dk), ('dense/bias:0', db)]),
+                     ('layer_normalization', [('layer_normalization/gamma:0', gamma), ('layer_normalization/beta:0', beta)])],
+             str_root_attrs=True)
+    x = rng.random((5, 4)).astype('float32') * 2 - 1
+    h = act(x.astype('float64') @ dk + db, 'relu')
+    mean, var = h.mean(-1, keepdims=True), h.var(-1, keepdims=True)
+    save_reference('tf2.15-sequential-layernorm', [(x, (h - mean) / np.sqrt(var + 0.001) * gamma + beta)])
+
+
+# ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
+
+def unsupported():
+    reseed('tf2.15-unsupported-layer-2')
+    glorot = init('GlorotUniform', seed=None)
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 4], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'dense_input'}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 3, 'relu', glorot, dtype='float32')},
+        {'class_name': 'UnitNormalization', 'config': {'name': 'unit_normalization', 'trainable': True, 'dtype': 'float32', 'axis': [1]}},
+    ]}}
     write_h5(os.path.join(OUT, 'tf2.15-unsupported-layer.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config, training_config=None,
-             layers=[('dense', [('dense/kernel:0', w(4, 3)), ('dense/bias:0', w(3))]),
-                     ('layer_normalization', [('layer_normalization/gamma:0', w(3)), ('layer_normalization/beta:0', w(3))])],
+             layers=[('dense', [('dense/kernel:0', w(4, 3)), ('dense/bias:0', w(3))]), ('unit_normalization', [])],
              str_root_attrs=True)
 
 
@@ -533,5 +553,6 @@ if __name__ == '__main__':
     keras_224_text()
     tf215_augment()
     keras3_pooling()
+    tf215_layernorm()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))

@@ -476,9 +476,9 @@ describe('clear errors for broken model files', () => {
     const dir = copyDir(good);
     const json = readJson(dir);
     const layers = (json.modelTopology as { config: { layers: { class_name: string }[] } }).config.layers;
-    layers[3].class_name = 'LayerNormalization';
+    layers[3].class_name = 'UnitNormalization';
     writeJson(dir, json);
-    await expectRejects(loadModel(dir), `loadModel: ${path.join(dir, 'model.json')}: layer 3: unknown layer class "LayerNormalization"; ` +
+    await expectRejects(loadModel(dir), `loadModel: ${path.join(dir, 'model.json')}: layer 3: unknown layer class "UnitNormalization"; ` +
       'simdnet supports Conv2D, Dense, MaxPooling2D, AveragePooling2D, Dropout, Flatten, Activation, Embedding');
     // a known class with an option it does not take is refused by option
     layers[3].class_name = 'BatchNormalization';
