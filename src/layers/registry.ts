@@ -16,7 +16,7 @@ import { GRU, LSTM, SimpleRNN } from './recurrent.js';
 import { LayerNormalization } from './layer-norm.js';
 import { LeakyReLU, ReLU } from './leaky-relu.js';
 import { Reshape } from './reshape.js';
-import { ZeroPadding2D } from './zero-padding.js';
+import { Cropping2D, ZeroPadding2D } from './edges.js';
 import { show } from '../format.js';
 
 export const LAYERS = {
@@ -46,6 +46,7 @@ export const LAYERS = {
   softmax: Softmax,
   reshape: Reshape,
   zeroPadding2d: ZeroPadding2D,
+  cropping2d: Cropping2D,
   layerNormalization: LayerNormalization,
 } satisfies Record<string, LayerClass>;
 

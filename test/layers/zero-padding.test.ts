@@ -1,9 +1,9 @@
 // ZeroPadding2D's padding forms (Keras / tfjs) and refusals, and a check through a model: padding by 1 and a
-// valid 3x3 convolution is a 'same' one. Its numbers (tfjs parity, gradients, threads) come from generic.test.ts.
+// valid 3x3 convolution is a 'same' one; Cropping2D undoes ZeroPadding2D. Its numbers (tfjs parity, gradients, threads) come from generic.test.ts.
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { layerFromConfig } from '../../src/layers/registry.js';
-import { ZeroPadding2D } from '../../src/layers/zero-padding.js';
+import { Cropping2D, ZeroPadding2D } from '../../src/layers/edges.js';
 import { randomArray } from '../helpers.js';
 
 describe('ZeroPadding2D', () => {
@@ -37,5 +37,20 @@ describe('ZeroPadding2D', () => {
     await b.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0 });
     const wa = a.getWeights(), wb = b.getWeights();
     wa.forEach((w, i) => w.data.forEach((v, j) => expect(Math.abs(v - wb[i].data[j])).toBeLessThan(1e-6)));
+  });
+});
+
+describe('Cropping2D', () => {
+  it('takes Keras\' forms, refuses a crop that leaves nothing, and undoes a ZeroPadding2D of the same sides (gradients too)', async () => {
+    expect((layerFromConfig('Cropping2D', { cropping: [[1, 0], [2, 3]], data_format: 'channels_last' }) as Cropping2D).sides).toEqual([1, 0, 2, 3]);
+    expect(sn.layers.cropping2d({ cropping: [1, 2] }).getConfig()).toMatchObject({ cropping: [[1, 1], [2, 2]] });
+    expect(() => sn.sequential().add(sn.layers.cropping2d({ cropping: 2, inputShape: [4, 9, 1] })))
+      .toThrow('cropping2d (Cropping2D): cropping [[2, 2], [2, 2]] leaves nothing of an input of shape [4, 9, 1]');
+    expect(() => sn.layers.cropping2d({ cropping: [[1], [2]] as never })).toThrow('cropping2d: cropping must be a non-negative integer, [h, w] or [[top, bottom], [left, right]], got [[1],[2]]');
+    const m = sn.sequential();
+    m.add(sn.layers.zeroPadding2d({ padding: [[1, 2], [0, 3]], inputShape: [3, 4, 2] }));
+    m.add(sn.layers.cropping2d({ cropping: [[1, 2], [0, 3]] }));
+    const x = sn.tensor(randomArray(2 * 24, 3, -1, 1), [2, 3, 4, 2]);
+    expect((await m.predict(x)).data).toEqual(x.data);
   });
 });
