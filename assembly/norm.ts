@@ -318,12 +318,12 @@ export function layernorm_forward(y: usize, xhat: usize, invstd: usize, x: usize
       const d = <f64>load<f32>(x + row + (<usize>j << 2)) - mean;
       q += d * d;
     }
-    const inv = <f32>(1 / Math.sqrt(q / n + <f64>eps));
-    const m = <f32>mean;
-    if (invstd) store<f32>(invstd + (<usize>r << 2), inv);
+    const inv: f64 = 1 / Math.sqrt(q / n + <f64>eps);
+    if (invstd) store<f32>(invstd + (<usize>r << 2), <f32>inv);
     for (let j = 0; j < c; j++) {
       const o = row + (<usize>j << 2), p = <usize>j << 2;
-      const h = (load<f32>(x + o) - m) * inv;
+      // in f64 until here: a row far from zero (an offset of 1e4 over a spread of 1) keeps its digits
+      const h = <f32>((<f64>load<f32>(x + o) - mean) * inv);
       if (xhat) store<f32>(xhat + o, h);
       store<f32>(y + o, (gamma ? load<f32>(gamma + p) * h : h) + (beta ? load<f32>(beta + p) : 0));
     }
@@ -346,11 +346,11 @@ export function layernorm_backward(dx: usize, dy: usize, xhat: usize, invstd: us
       sg += g;
       sx += g * <f64>load<f32>(xhat + o);
     }
-    const mg = <f32>(sg / n), mx = <f32>(sx / n), inv = load<f32>(invstd + (<usize>r << 2));
+    const mg = sg / n, mx = sx / n, inv = <f64>load<f32>(invstd + (<usize>r << 2));
     for (let j = 0; j < c; j++) {
       const o = row + (<usize>j << 2);
-      const g = gamma ? load<f32>(dy + o) * load<f32>(gamma + (<usize>j << 2)) : load<f32>(dy + o);
-      store<f32>(dx + o, inv * ((g - mg) - load<f32>(xhat + o) * mx));
+      const g = <f64>load<f32>(dy + o) * (gamma ? <f64>load<f32>(gamma + (<usize>j << 2)) : 1);
+      store<f32>(dx + o, <f32>(inv * ((g - mg) - <f64>load<f32>(xhat + o) * mx)));
     }
   }
 }

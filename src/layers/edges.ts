@@ -113,6 +113,6 @@ export class Cropping2D extends Edges2D {
   }
 
   protected readonly grow = -1;
-  constructor(args: Cropping2DArgs = {}) { super(args, args?.cropping ?? 0, 'cropping2d', 'cropping'); }
+  constructor(args: Cropping2DArgs = {}) { super(args, args?.cropping ?? 0, 'cropping2D', 'cropping'); }
   getConfig(): Record<string, unknown> { return { ...super.getConfig(), cropping: this.sidesConfig, data_format: 'channels_last' }; }
 }

@@ -108,7 +108,7 @@ export class Embedding extends Layer implements MaskSource {
   forward(x: number, n: number): number {
     if (this.maskZero && this.consumers === 0) {
       throw new Error(`${this.label}: maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or ` +
-        'gru placed directly after the embedding (or after recurrent layers with returnSequences); remove maskZero or move the recurrent layer');
+        'gru placed directly after the embedding (or after recurrent layers with returnSequences, or a layerNormalization); remove maskZero or move the recurrent layer');
     }
     const rt = this.rt;
     const [table] = this.params;

@@ -5,12 +5,13 @@
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { getInitializer, type InitializerSpec } from './initializers.js';
-import { boolArg, Layer, numberArg, type LayerArgs, type LayerExample, type Param } from './layer.js';
+import { boolArg, Layer, type LayerArgs, type LayerExample, type Param } from './layer.js';
+import { maskSourceFor, providesMask } from './masking.js';
 import { show } from '../format.js';
 
 export interface LayerNormalizationArgs extends LayerArgs {
-  /** -1 (the last axis) only; or the last axis' index, as Keras saves it. */
-  axis?: number;
+  /** -1 (the last axis) only; or the last axis' index, as Keras saves it (a one-element list too). */
+  axis?: number | [number];
   epsilon?: number;
   /** Learn beta (an offset). */
   center?: boolean;
@@ -35,10 +36,8 @@ export class LayerNormalization extends Layer {
   static fromConfig(r: ConfigReader): Layer {
     r.noRegularizers('beta', 'gamma');
     r.expect('rms_scaling', (v) => v === false, 'simdnet has no RMS scaling (Keras 3 rms_scaling)');
-    let axis = r.opt<number | number[]>('axis');
-    if (Array.isArray(axis) && axis.length === 1) axis = axis[0];
     return new this({
-      ...r.common(), axis: axis as number | undefined, epsilon: r.opt('epsilon'), center: r.opt('center'), scale: r.opt('scale'),
+      ...r.common(), axis: r.opt<number | [number]>('axis'), epsilon: r.opt('epsilon'), center: r.opt('center'), scale: r.opt('scale'),
       betaInitializer: r.initializer('beta_initializer'), gammaInitializer: r.initializer('gamma_initializer'),
     });
   }
@@ -54,12 +53,20 @@ export class LayerNormalization extends Layer {
   constructor(args: LayerNormalizationArgs = {}) {
     super(args);
     const fn = 'layerNormalization';
-    const axis = args.axis ?? -1;
+    const given: unknown = args.axis;
+    if (Array.isArray(given) && given.length > 1) {
+      throw new Error(`${fn}: axis ${show(given)} normalizes over several axes; simdnet's LayerNormalization normalizes over one, the last (axis -1)`);
+    }
+    const axis = (Array.isArray(given) ? given[0] : given) ?? -1;
     if (axis !== -1 && !(Number.isInteger(axis) && axis > 0)) {
       throw new Error(`${fn}: axis must be -1 (the last axis) or its index counting the batch axis, got ${show(args.axis)}`);
     }
     this.axis = axis;
-    this.epsilon = numberArg(args.epsilon, 1e-3, 'epsilon', fn, Number.MIN_VALUE, Infinity);
+    const eps = args.epsilon ?? 1e-3;
+    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
+      throw new Error(`${fn}: epsilon must be a positive number (with 0 a constant row divides by zero), got ${show(args.epsilon)}`);
+    }
+    this.epsilon = eps;
     this.center = boolArg(args.center, true, 'center', fn);
     this.scale = boolArg(args.scale, true, 'scale', fn);
     this.inits = { beta: args.betaInitializer ?? 'zeros', gamma: args.gammaInitializer ?? 'ones' };
@@ -76,6 +83,9 @@ export class LayerNormalization extends Layer {
     if (this.center) this.addParam('beta', c, this.inits.beta);
     this.gamma = this.params.find((p) => p.name === 'gamma') ?? null;
     this.beta = this.params.find((p) => p.name === 'beta') ?? null;
+    // each position is normalized on its own: an embedding's mask of padded steps passes on to a recurrent layer (Keras)
+    const masked = maskSourceFor(inputShape);
+    if (masked) providesMask(this.outputShape, masked);
   }
 
   computeOutputShape(inputShape: number[]): number[] { return [...inputShape]; }
@@ -103,8 +113,8 @@ export class LayerNormalization extends Layer {
 
   backward(dy: number, n: number, needDx: boolean): number {
     const c = this.features, rows = (n * this.inSize) / c;
-    // the parameter gradients first: dx overwrites dy
-    parallelFor(this.rt, 'layernorm_param_grads', c, Math.max(4, Math.ceil(MIN_WORK / rows)), 4,
+    // the parameter gradients first: dx overwrites dy (none to compute with center and scale off)
+    if (this.gamma || this.beta) parallelFor(this.rt, 'layernorm_param_grads', c, Math.max(4, Math.ceil(MIN_WORK / rows)), 4,
       (c0, count) => [this.gamma?.gradOffset ?? 0, this.beta?.gradOffset ?? 0, dy, this.xhat, rows, c, c0, count], `${this.name} gamma / beta gradients`);
     if (!needDx) return 0;
     this.byRows('layernorm_backward', rows, (r0, count) => [dy, dy, this.xhat, this.invstd, this.gamma?.offset ?? 0, c, r0, count], 'backward');

@@ -4,7 +4,8 @@
 // A Sequential model builds each layer on the previous layer's `outputShape` array itself, so that array
 // identifies the link: a layer whose output carries a mask registers its outputShape here, and the next
 // layer finds the source by the inputShape it is built on. Recurrent layers with returnSequences pass
-// their source on (Keras: the output mask of an RNN returning sequences is its input mask).
+// their source on (Keras: the output mask of an RNN returning sequences is its input mask), and so does a
+// LayerNormalization (it normalizes each position on its own).
 export interface MaskSource {
   /** `embedding (Embedding)`: for error messages. */
   readonly label: string;

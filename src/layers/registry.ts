@@ -46,7 +46,7 @@ export const LAYERS = {
   softmax: Softmax,
   reshape: Reshape,
   zeroPadding2d: ZeroPadding2D,
-  cropping2d: Cropping2D,
+  cropping2D: Cropping2D, // tfjs' spelling (its zeroPadding2d has the lower-case d)
   layerNormalization: LayerNormalization,
 } satisfies Record<string, LayerClass>;
 

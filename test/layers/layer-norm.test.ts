@@ -44,3 +44,32 @@ describe('LayerNormalization', () => {
     expect((await again.predict(ids)).data).toEqual((await m.predict(ids)).data);
   });
 });
+
+describe('LayerNormalization, more', () => {
+  it('keeps the digits of rows far from zero (f64 statistics up to the normalized value)', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.layerNormalization({ inputShape: [4], epsilon: 1e-6 }));
+    const rows = [[10000.25, 9999.5, 10000.75, 9999.25], [100.01, 99.99, 100.005, 99.995]];
+    const y = (await m.predict(sn.tensor(rows.flat(), [2, 4]))).data;
+    rows.forEach((row, r) => {
+      const f = row.map(Math.fround), mean = f.reduce((a, b) => a + b) / 4, v = f.reduce((a, b) => a + (b - mean) ** 2, 0) / 4;
+      f.forEach((x, j) => expect(Math.abs(y[4 * r + j] - (x - mean) / Math.sqrt(v + 1e-6))).toBeLessThan(2e-6));
+    });
+  });
+
+  it('takes axis [-1] as Keras lists it, and names what it refuses', () => {
+    expect(sn.layers.layerNormalization({ axis: [-1] }).axis).toBe(-1);
+    expect(() => sn.layers.layerNormalization({ axis: [1, 2, 3] as never })).toThrow("layerNormalization: axis [1,2,3] normalizes over several axes; simdnet's LayerNormalization normalizes over one, the last (axis -1)");
+    expect(() => sn.layers.layerNormalization({ epsilon: 0 })).toThrow('layerNormalization: epsilon must be a positive number (with 0 a constant row divides by zero), got 0');
+  });
+
+  it('passes an embedding\'s mask on to a recurrent layer (Keras): padded steps change nothing', async () => {
+    const m = sn.sequential({ seed: 6 });
+    m.add(sn.layers.embedding({ inputDim: 10, outputDim: 4, maskZero: true, batchInputShape: [null, null] }));
+    m.add(sn.layers.layerNormalization());
+    m.add(sn.layers.lstm({ units: 3 }));
+    const short = (await m.predict(sn.tensor([3, 5], [1, 2]))).data;
+    const padded = (await m.predict(sn.tensor([3, 5, 0, 0], [1, 4]))).data;
+    expect(Array.from(padded)).toEqual(Array.from(short));
+  });
+});
