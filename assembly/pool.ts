@@ -113,3 +113,47 @@ export function avgpool_backward(dx: usize, dy: usize, b: i32, h: i32, w: i32, c
     }
   }
 }
+
+// ---- UpSampling2D, nearest: each pixel repeated sh x sw times; backward sums each block back ----------------
+
+// Images [0, b) of x [b, h, w, c] into y [b, h·sh, w·sw, c] (the caller moves x and y to a thread's images).
+export function upsample_nearest_forward(y: usize, x: usize, b: i32, h: i32, w: i32, c: i32, sh: i32, sw: i32): void {
+  const rowBytes = <usize>c << 2, ho = h * sh, wo = w * sw;
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < ho; i++) {
+      const src = x + (((<usize>n * h + i / sh) * w) * c << 2);
+      const dst = y + (((<usize>n * ho + i) * wo) * c << 2);
+      for (let j = 0; j < wo; j++) memory.copy(dst + <usize>j * rowBytes, src + <usize>(j / sw) * rowBytes, rowBytes);
+    }
+  }
+}
+
+// dx [b, h, w, c] = the sum of dy [b, h·sh, w·sw, c] over each pixel's sh x sw block, in row-major block order
+// (the same order for any split of the images).
+export function upsample_nearest_backward(dx: usize, dy: usize, b: i32, h: i32, w: i32, c: i32, sh: i32, sw: i32): void {
+  const ho = h * sh, wo = w * sw;
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const d = dx + ((((<usize>n * h + i) * w + j) * c) << 2);
+        let k = 0;
+        for (; k + 4 <= c; k += 4) {
+          let s = f32x4.splat(0);
+          for (let u = 0; u < sh; u++) {
+            for (let v = 0; v < sw; v++) {
+              s = f32x4.add(s, v128.load(dy + ((((<usize>n * ho + i * sh + u) * wo + j * sw + v) * c + k) << 2)));
+            }
+          }
+          v128.store(d + (<usize>k << 2), s);
+        }
+        for (; k < c; k++) {
+          let s: f32 = 0;
+          for (let u = 0; u < sh; u++) {
+            for (let v = 0; v < sw; v++) s += load<f32>(dy + ((((<usize>n * ho + i * sh + u) * wo + j * sw + v) * c + k) << 2));
+          }
+          store<f32>(d + (<usize>k << 2), s);
+        }
+      }
+    }
+  }
+}

@@ -17,6 +17,7 @@ import { LayerNormalization } from './layer-norm.js';
 import { LeakyReLU, ReLU } from './leaky-relu.js';
 import { Reshape } from './reshape.js';
 import { Cropping2D, ZeroPadding2D } from './edges.js';
+import { UpSampling2D } from './upsampling.js';
 import { show } from '../format.js';
 
 export const LAYERS = {
@@ -48,6 +49,7 @@ export const LAYERS = {
   zeroPadding2d: ZeroPadding2D,
   cropping2D: Cropping2D, // tfjs' spelling (its zeroPadding2d has the lower-case d)
   layerNormalization: LayerNormalization,
+  upSampling2d: UpSampling2D,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

@@ -24,6 +24,8 @@ export interface Kernels {
   conv_window_offsets(dst: Ptr, b: number, ho: number, wo: number, hp: number, wp: number, c: number,
     sh: number, sw: number): void;
   conv_tap_offsets(dst: Ptr, kh: number, kw: number, c: number, wp: number): void;
+  upsample_nearest_forward(y: Ptr, x: Ptr, b: number, h: number, w: number, c: number, sh: number, sw: number): void;
+  upsample_nearest_backward(dx: Ptr, dy: Ptr, b: number, h: number, w: number, c: number, sh: number, sw: number): void;
   maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number, n0: number): void;
   maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, count: number, zero: Ptr, zeroFloats: number): void;
