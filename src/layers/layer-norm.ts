@@ -54,16 +54,18 @@ export class LayerNormalization extends Layer {
     super(args);
     const fn = 'layerNormalization';
     const given: unknown = args.axis;
-    if (Array.isArray(given) && given.length > 1) {
-      throw new Error(`${fn}: axis ${show(given)} normalizes over several axes; simdnet's LayerNormalization normalizes over one, the last (axis -1)`);
+    if (Array.isArray(given) && given.length !== 1) {
+      throw new Error(`${fn}: axis ${show(given)} ${given.length ? 'normalizes over several axes' : 'names no axis'}; ` +
+        "simdnet's LayerNormalization normalizes over one, the last (axis -1)");
     }
-    const axis = (Array.isArray(given) ? given[0] : given) ?? -1;
+    const axis = Array.isArray(given) ? given[0] : given ?? -1;
     if (axis !== -1 && !(Number.isInteger(axis) && axis > 0)) {
       throw new Error(`${fn}: axis must be -1 (the last axis) or its index counting the batch axis, got ${show(args.axis)}`);
     }
     this.axis = axis;
     const eps = args.epsilon ?? 1e-3;
-    if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
+    // the kernels take epsilon in f32: one below its smallest positive value would reach them as 0
+    if (typeof eps !== 'number' || !(Math.fround(eps) > 0) || !Number.isFinite(eps)) {
       throw new Error(`${fn}: epsilon must be a positive number (with 0 a constant row divides by zero), got ${show(args.epsilon)}`);
     }
     this.epsilon = eps;

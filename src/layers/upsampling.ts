@@ -12,12 +12,12 @@ const MIN_FLOATS = 1 << 15;
 
 export class UpSampling2D extends Layer {
   static readonly className = 'UpSampling2D';
-  // tfjs 4.22's UpSampling2D gradient (resizeNearestNeighbor's) is not the sum over each pixel's block for a batch
-  // of more than one image (2 images of 2x2: off by 1.6): the gradient is checked by finite differences here and
+  // tfjs 4.22's CPU UpSampling2D gradient (resizeNearestNeighbor's) is not the sum over each pixel's block for a
+  // batch of more than one image (it offsets dy by the input's batch stride) (2 images of 2x2: off by 1.6): the gradient is checked by finite differences here and
   // against explicit block sums in test/layers/upsampling.test.ts; the forward pass against tfjs
   static readonly examples: readonly LayerExample[] = [
-    { args: {}, inputShape: [3, 2, 5], params: 0, noTfjsTraining: "tfjs 4.22's resizeNearestNeighbor gradient is wrong for batches of more than one image" },
-    { args: { size: [1, 3] }, inputShape: [2, 3, 2], params: 0, noTfjsTraining: "tfjs 4.22's resizeNearestNeighbor gradient is wrong for batches of more than one image" },
+    { args: {}, inputShape: [3, 2, 5], params: 0, noTfjsTraining: "tfjs 4.22's CPU resizeNearestNeighbor gradient is wrong for batches of more than one image" },
+    { args: { size: [1, 3] }, inputShape: [2, 3, 2], params: 0, noTfjsTraining: "tfjs 4.22's CPU resizeNearestNeighbor gradient is wrong for batches of more than one image" },
   ];
 
   static fromConfig(r: ConfigReader): Layer {

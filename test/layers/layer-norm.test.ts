@@ -73,3 +73,11 @@ describe('LayerNormalization, more', () => {
     expect(Array.from(padded)).toEqual(Array.from(short));
   });
 });
+
+describe('LayerNormalization, refusals the f32 kernels need', () => {
+  it('an epsilon that rounds to 0 in f32, and an empty axis list', () => {
+    expect(() => sn.layers.layerNormalization({ epsilon: 1e-46 })).toThrow('layerNormalization: epsilon must be a positive number (with 0 a constant row divides by zero), got 1e-46');
+    expect(() => sn.layers.layerNormalization({ axis: [] as never })).toThrow("layerNormalization: axis [] names no axis; simdnet's LayerNormalization normalizes over one, the last (axis -1)");
+    expect(() => layerFromConfig('LayerNormalization', { axis: [] })).toThrow('names no axis');
+  });
+});

@@ -1,6 +1,6 @@
 // UpSampling2D: the forward pass repeats pixels (tfjs parity in generic.test.ts); the gradient is each pixel's
 // block of the output gradient summed — checked here against sums written out in JavaScript, since tfjs 4.22's
-// own gradient for it (resizeNearestNeighbor's) is wrong for batches of more than one image (shown below).
+// CPU backend's gradient for it (resizeNearestNeighbor's) is wrong for batches of more than one image (shown below).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
