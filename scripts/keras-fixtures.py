@@ -527,6 +527,39 @@ def tf215_layernorm():
     save_reference('tf2.15-sequential-layernorm', [(x, (h - mean) / np.sqrt(var + 0.001) * gamma + beta)])
 
 
+# ---- tf.keras 2.15: Conv2D -> UpSampling2D -> ZeroPadding2D -> Cropping2D -> LeakyReLU -> Flatten -> Dense ------
+
+def tf215_resample():
+    reseed('tf2.15-sequential-resample')
+    ck, cb = w(3, 3, 2, 3), w(3, scale=0.1)
+    dk, db = w(6 * 5 * 3, 2), w(2, scale=0.1)
+    glorot = init('GlorotUniform', seed=None)
+    base = lambda name: {'name': name, 'trainable': True, 'dtype': 'float32'}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 4, 4, 2], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'conv2d_input'}},
+        {'class_name': 'Conv2D', 'config': {**base('conv2d'), 'filters': 3, 'kernel_size': [3, 3], 'strides': [1, 1], 'padding': 'valid',
+                                            'data_format': 'channels_last', 'dilation_rate': [1, 1], 'groups': 1, 'activation': 'linear',
+                                            'use_bias': True, 'kernel_initializer': glorot, 'bias_initializer': init('Zeros'), **NO_REG}},
+        {'class_name': 'UpSampling2D', 'config': {**base('up_sampling2d'), 'size': [2, 3], 'data_format': 'channels_last', 'interpolation': 'nearest'}},
+        {'class_name': 'ZeroPadding2D', 'config': {**base('zero_padding2d'), 'padding': [[1, 2], [0, 1]], 'data_format': 'channels_last'}},
+        {'class_name': 'Cropping2D', 'config': {**base('cropping2d'), 'cropping': [[0, 1], [1, 1]], 'data_format': 'channels_last'}},
+        {'class_name': 'LeakyReLU', 'config': {**base('leaky_re_lu'), 'alpha': 0.2}},
+        {'class_name': 'Flatten', 'config': {**base('flatten'), 'data_format': 'channels_last'}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'softmax', glorot, dtype='float32')},
+    ]}}
+    layers = [('conv2d', [('conv2d/kernel:0', ck), ('conv2d/bias:0', cb)]), ('up_sampling2d', []), ('zero_padding2d', []), ('cropping2d', []),
+              ('leaky_re_lu', []), ('flatten', []), ('dense', [('dense/kernel:0', dk), ('dense/bias:0', db)])]
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-resample.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True)
+    x = rng.random((2, 4, 4, 2)).astype('float32') * 2 - 1
+    h = conv2d(x, ck, cb, 1, 'valid')                                   # (2, 2, 2, 3)
+    h = h.repeat(2, axis=1).repeat(3, axis=2)                           # (2, 4, 6, 3)
+    h = np.pad(h, ((0, 0), (1, 2), (0, 1), (0, 0)))                     # (2, 7, 7, 3)
+    h = h[:, 0:6, 1:6]                                                  # (2, 6, 5, 3)
+    h = np.where(h > 0, h, 0.2 * h).reshape(2, -1)
+    save_reference('tf2.15-sequential-resample', [(x, act(h @ dk + db, 'softmax'))])
+
+
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
 
 def unsupported():
@@ -554,5 +587,6 @@ if __name__ == '__main__':
     tf215_augment()
     keras3_pooling()
     tf215_layernorm()
+    tf215_resample()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))
