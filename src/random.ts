@@ -32,3 +32,25 @@ export class Random {
     return a;
   }
 }
+
+/**
+ * Per-epoch orders of [0, n) from one seed: epoch e's order is the seed's e-th shuffle whatever epoch is asked
+ * for first, so a run resumed with initialEpoch draws the batches of the run it continues (fit and imageDataset
+ * share this). A shuffle's draws depend only on n, so earlier epochs are replayed on the output array itself.
+ */
+export class EpochShuffler {
+  private rng: Random;
+  /** Shuffles drawn so far: the epoch whose order comes next unless another is asked for. */
+  drawn = 0;
+
+  constructor(private readonly seed: number) { this.rng = new Random(seed); }
+
+  /** Writes epoch `epoch`'s order into `order` (its length is n). */
+  orderFor(order: Int32Array, epoch = this.drawn): void {
+    if (epoch < this.drawn) { this.rng = new Random(this.seed); this.drawn = 0; }
+    for (; this.drawn < epoch; this.drawn++) this.rng.shuffle(order); // the draws of the epochs before
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    this.rng.shuffle(order);
+    this.drawn++;
+  }
+}

@@ -1,6 +1,7 @@
 // ModelCheckpoint (Keras semantics): save the model after each epoch, or only when `monitor` improves
 // (saveBestOnly). Saving is atomic (see io/model-files), so a crash mid-write never breaks the best model.
 // filepath may hold Keras-style fields: 'model-{epoch:02d}-{val_loss:.2f}'.
+import { saveOptions } from '../engine/save-handlers.js';
 import type { Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 import { show } from '../format.js';
@@ -50,8 +51,7 @@ export class ModelCheckpoint extends MonitorCallback {
     if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`modelCheckpoint: only saveFreq 'epoch' is supported, got ${show(args.saveFreq)}`);
     this.filepath = args.filepath;
     this.saveBestOnly = args.saveBestOnly ?? false;
-    this.includeOptimizer = args.includeOptimizer ?? false;
-    if (typeof this.includeOptimizer !== 'boolean') throw new Error(`modelCheckpoint: includeOptimizer must be true or false, got ${show(this.includeOptimizer)}`);
+    this.includeOptimizer = saveOptions('modelCheckpoint', { includeOptimizer: args.includeOptimizer }).includeOptimizer;
     if (this.includeOptimizer && /\.(h5|hdf5)$/i.test(args.filepath)) {
       throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
     }

@@ -7,7 +7,7 @@
 // with dataset.close() or when the dataset is garbage-collected; a pool whose thread failed is replaced by
 // the next epoch.
 import { host } from '../host/host.js';
-import { Random } from '../random.js';
+import { EpochShuffler } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { checkImageOptions, classOrder, listImageFolder, readPixels } from './image-folder.js';
 import { workerScript } from './own-modules.js';
@@ -43,9 +43,9 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
   files: string[] = [];
   classNames: string[] = [];
   private labels = new Int32Array(0);
-  private rng: Random;
-  /** Shuffles drawn from rng so far (one per epoch). */
-  private drawn = 0;
+  private readonly shuffler: EpochShuffler;
+  /** The epoch fitDataset said comes next (setEpoch); null: the one after the last drawn. */
+  private nextEpoch: number | null = null;
   private listed: Promise<void> | null = null;
   readonly batchSize: number;
   private readonly h: number; private readonly w: number; private readonly channels: 1 | 3;
@@ -68,7 +68,7 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
       throw new Error(`${fn}: labelMode must be 'categorical' or 'int', got ${show(opts.labelMode)}`);
     }
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`${fn}: seed must be an integer, got ${show(opts.seed)}`);
-    this.rng = new Random(opts.seed ?? 0);
+    this.shuffler = new EpochShuffler(opts.seed ?? 0);
   }
 
   /** Lists the folder (once); size, batches and classNames are known after it. fitDataset awaits it. */
@@ -91,19 +91,15 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
    * this before each epoch, as PyTorch's DistributedSampler.set_epoch), so a run resumed with initialEpoch draws
    * the batches of the run it continues. Call after ready().
    */
-  setEpoch(epoch: number): void {
-    if (!(this.opts.shuffle ?? true)) return;
-    if (epoch < this.drawn) { this.rng = new Random(this.opts.seed ?? 0); this.drawn = 0; }
-    const scratch = new Int32Array(this.size);
-    for (; this.drawn < epoch; this.drawn++) this.rng.shuffle(scratch); // the draws of the epochs before
-  }
+  setEpoch(epoch: number): void { this.nextEpoch = epoch; }
 
   /** One epoch: a new shuffle (the next from the seed's sequence), then the batches in order. */
   async *[Symbol.asyncIterator](): AsyncIterator<{ xs: Tensor; ys: Tensor }> {
     await this.ready();
     const n = this.size, bs = this.batchSize;
     const order = Int32Array.from({ length: n }, (_, i) => i);
-    if (this.opts.shuffle ?? true) { this.rng.shuffle(order); this.drawn++; }
+    if (this.opts.shuffle ?? true) this.shuffler.orderFor(order, this.nextEpoch ?? undefined);
+    this.nextEpoch = null;
     const decoders = await this.pool();
     const ahead = this.opts.prefetch ?? 3;
     const pending: Promise<Float32Array>[] = [];

@@ -79,11 +79,14 @@ export abstract class Optimizer {
    */
   protected get unusedSlotNames(): readonly string[] { return []; }
 
-  /** One slot's values in tfjs' form, for a file (in place); the same but for SGD's velocity. */
-  protected toSaved(_slot: number, _values: Float32Array): void {}
+  /**
+   * One slot's values in tfjs' form, for a file (in place), after `iterations` updates; the same but for SGD's
+   * velocity.
+   */
+  protected toSaved(_slot: number, _values: Float32Array, _iterations: number): void {}
 
   /** The inverse of toSaved. */
-  protected fromSaved(_slot: number, _values: Float32Array): void {}
+  protected fromSaved(_slot: number, _values: Float32Array, _iterations: number): void {}
 
   /**
    * One update of the n trainable floats at params (byte offset) from grads; `owner` keys the state (one
@@ -119,7 +122,7 @@ export abstract class Optimizer {
     this.slotNames.forEach((slot, j) => {
       for (const p of params) {
         const data = st.rt.f32(st.slots[j] + 4 * p.at, p.size).slice();
-        this.toSaved(j, data);
+        this.toSaved(j, data, this.iterations);
         // checked in the saved form: a diverged state, or SGD's velocity over a vanishing rate, has no finite one
         const bad = firstNonFinite(data);
         if (bad >= 0) {
@@ -162,18 +165,12 @@ export abstract class Optimizer {
       const bad = firstNonFinite(e.data);
       if (bad >= 0) throw new Error(`${where}: optimizer state ${e.name} holds ${e.data[bad]} at flat index ${bad}`);
     });
-    const iterations = this.iterations;
-    this.iterations = count; // the conversion (SGD's) uses the rate of the next update
-    try {
-      const values = skip ? [] : slots.map((e, i) => {
-        const v = Float32Array.from(e.data);
-        this.fromSaved(Math.floor(i / params.length), v);
-        return v;
-      });
-      return { iterations: count, values, layout: layoutOf(params) };
-    } finally {
-      this.iterations = iterations;
-    }
+    const values = skip ? [] : slots.map((e, i) => {
+      const v = Float32Array.from(e.data);
+      this.fromSaved(Math.floor(i / params.length), v, count);
+      return v;
+    });
+    return { iterations: count, values, layout: layoutOf(params) };
   }
 
   /**
@@ -231,8 +228,8 @@ export class SGD extends Optimizer {
   // simdnet keeps Keras' velocity v (v = momentum v - lr g; p += v); tfjs' Momentum keeps the accumulated gradient
   // a (a = momentum a + g; p -= lr a), which is -v / lr at a constant rate: files hold tfjs' form, converted at the
   // rate of the next update (so a round trip may change the last bit of v)
-  protected toSaved(_slot: number, v: Float32Array): void {
-    const r = this.rateAt(this.iterations + 1);
+  protected toSaved(_slot: number, v: Float32Array, iterations: number): void {
+    const r = this.rateAt(iterations + 1);
     if (r === 0) {
       // tfjs' accumulation is -v / lr: zero velocity (a warm-up from 0 so far) is zero accumulation; any other has no tfjs form
       if (v.every((x) => x === 0)) return;
@@ -241,8 +238,8 @@ export class SGD extends Optimizer {
     }
     for (let i = 0; i < v.length; i++) v[i] = -v[i] / r;
   }
-  protected fromSaved(_slot: number, a: Float32Array): void {
-    const r = this.rateAt(this.iterations + 1);
+  protected fromSaved(_slot: number, a: Float32Array, iterations: number): void {
+    const r = this.rateAt(iterations + 1);
     if (r === 0 && a.some((v) => v !== 0)) {
       throw new Error('sgd: a momentum saved at learning rate 0 cannot be carried over (simdnet keeps it as learning rate × accumulation, as Keras)');
     }

@@ -1,5 +1,5 @@
 // The loops of fit, evaluate and predict over a Network, with Keras' callback order.
-import { Random } from '../random.js';
+import { EpochShuffler } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
 import { Callback, CallbackList, toCallback, type CallbackHooks, type Logs, type TrainingModel } from './callback.js';
@@ -196,8 +196,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const staged = net.stage(trainX, trainY, fn, 'x', 'y');
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
-  const shuffleRng = new Random(common.seed);
-  let shuffled = 0; // shuffles drawn from shuffleRng
+  const shuffler = new EpochShuffler(common.seed);
   let val: Evaluation | null = null;
   try {
     // the validation data is copied into the arena once, not every epoch
@@ -207,14 +206,8 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
       ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
       *batches(epoch) {
         planTraining(); // validation may have left the layers at another sequence length
-        if (args.shuffle ?? true) {
-          // epoch e's order is the seed's e-th shuffle, whatever the first epoch: a run resumed with initialEpoch
-          // (from a checkpoint saved with its optimizer state) goes on exactly as the run it continues
-          for (; shuffled < epoch; shuffled++) shuffleRng.shuffle(order); // the draws of the epochs before
-          shuffled++;
-        }
-        for (let i = 0; i < nTrain; i++) order[i] = i;
-        if (args.shuffle ?? true) shuffleRng.shuffle(order); // this epoch's draw
+        if (args.shuffle ?? true) shuffler.orderFor(order, epoch);
+        else for (let i = 0; i < nTrain; i++) order[i] = i;
         rt.i32(idx, nTrain).set(order);
         for (let b = 0; b < steps; b++) {
           const from = b * batchSize, count = Math.min(batchSize, nTrain - from);

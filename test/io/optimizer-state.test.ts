@@ -333,6 +333,7 @@ describe('optimizer state that does not fit is left out with a warning naming th
     await expect(m.save(freshDir(), { include_optimizer: true } as never)).rejects.toThrow(/unknown option include_optimizer \(options are camelCase, as in TensorFlow.js: includeOptimizer\)/);
     await expect(m.toArtifacts({ includeOptimizer: 'yes' } as never)).rejects.toThrow(/includeOptimizer must be true or false/);
     expect(() => sn.callbacks.modelCheckpoint({ filepath: 'best.h5', includeOptimizer: true })).toThrow(/no optimizer state into \.h5 files/);
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'best', includeOptimizer: 1 as never })).toThrow('modelCheckpoint: includeOptimizer must be true or false, got 1');
     m.dispose();
   });
 
