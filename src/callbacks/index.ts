@@ -1,5 +1,6 @@
 // sn.callbacks: Keras callbacks, tfjs-style factories.
 import { checkOptions, type AllOptions } from '../format.js';
+import { BackupAndRestore, type BackupAndRestoreArgs } from './backup-and-restore.js';
 import { CSVLogger } from './csv-logger.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
 import { LearningRateScheduler } from './lr-scheduler.js';
@@ -11,12 +12,13 @@ export { Callback } from '../engine/callback.js';
 export type { Logs, CallbackHooks } from '../engine/callback.js';
 export { History } from '../engine/history.js';
 export { ProgressLogger } from '../engine/progress.js';
-export { CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN };
+export { BackupAndRestore, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN };
 
 // each factory's option names (the compiler checks each list names all of its interface's keys)
 const CHECKPOINT_OPTIONS = ['filepath', 'monitor', 'mode', 'verbose', 'saveBestOnly', 'saveFreq', 'includeOptimizer'] as const;
 const EARLY_STOPPING_OPTIONS = ['monitor', 'mode', 'minDelta', 'verbose', 'patience', 'baseline', 'restoreBestWeights', 'startFromEpoch'] as const;
 const REDUCE_LR_OPTIONS = ['monitor', 'mode', 'minDelta', 'verbose', 'factor', 'patience', 'cooldown', 'minLr'] as const;
+const BACKUP_OPTIONS = ['backupDir', 'saveFreq', 'deleteCheckpoint'] as const;
 interface CSVLoggerArgs { filename: string; separator?: string; append?: boolean }
 const CSV_LOGGER_OPTIONS = ['filename', 'separator', 'append'] as const;
 
@@ -40,3 +42,8 @@ export const csvLogger = (args: CSVLoggerArgs | string) => {
   return new CSVLogger(args.filename, args.separator, args.append);
 };
 export const terminateOnNaN = () => new TerminateOnNaN();
+export const backupAndRestore = (args: BackupAndRestoreArgs) => {
+  if (args === undefined || args === null) throw new Error("backupAndRestore: expected { backupDir, saveFreq?, deleteCheckpoint? }, e.g. backupAndRestore({ backupDir: 'backup' })");
+  checkOptions('backupAndRestore', args, BACKUP_OPTIONS satisfies AllOptions<BackupAndRestoreArgs, typeof BACKUP_OPTIONS>);
+  return new BackupAndRestore(args);
+};

@@ -30,6 +30,11 @@ export abstract class Callback {
   onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  /**
+   * The epoch fit goes on from, asked after onTrainBegin: a callback that restored an interrupted run there
+   * (BackupAndRestore) returns the first epoch not yet done; null (the default) leaves fit at initialEpoch.
+   */
+  resumeEpoch(): number | null { return null; }
 }
 
 /** Hooks as a plain object, like tfjs' CustomCallbackArgs. */

@@ -113,16 +113,18 @@ export abstract class Optimizer {
   /**
    * One model's state as tfjs' optimizer.getWeights() lists it (what model.save writes with includeOptimizer):
    * `iter`, then, once the model has taken a step, every slot over its trainable weights (layout order). A
-   * non-finite value is refused (such a file could not be loaded again).
+   * non-finite value is refused (such a file could not be loaded again). `native`: the slots as this optimizer
+   * keeps them, not converted to tfjs' form (SGD's velocity, not −velocity / rate: exact at any rate, including 0),
+   * for files only simdnet reads back (a training backup).
    */
-  stateWeights(owner: object, params: readonly StateParam[], where: string): StateWeight[] {
+  stateWeights(owner: object, params: readonly StateParam[], where: string, native = false): StateWeight[] {
     const out: StateWeight[] = [{ name: 'iter', shape: [], dtype: 'int32', data: Int32Array.of(this.iterations) }];
     const st = this.states.get(owner);
     if (!st?.initialised) return out;
     this.slotNames.forEach((slot, j) => {
       for (const p of params) {
         const data = st.rt.f32(st.slots[j] + 4 * p.at, p.size).slice();
-        this.toSaved(j, data, this.iterations);
+        if (!native) this.toSaved(j, data, this.iterations);
         // checked in the saved form: a diverged state, or SGD's velocity over a vanishing rate, has no finite one
         const bad = firstNonFinite(data);
         if (bad >= 0) {
@@ -139,9 +141,9 @@ export abstract class Optimizer {
    * Saved state entries (stateWeights' form, as tfjs writes it) checked against a model's trainable weights and
    * converted to this optimizer's form: matched by position, as tfjs' setWeights matches them, each checked by its
    * name's slot suffix, its shape and its values. `iter` alone (a model that never took a step) is valid. Needs
-   * no kernels: installState puts the result in place.
+   * no kernels: installState puts the result in place. `native`: entries stateWeights wrote in this optimizer's form.
    */
-  readState(params: readonly StateParam[], entries: readonly SavedState[], where: string): PreparedState {
+  readState(params: readonly StateParam[], entries: readonly SavedState[], where: string, native = false): PreparedState {
     const [iter, ...slots] = entries;
     const count = iter?.data.length === 1 ? Number(iter.data[0]) : NaN;
     if (!iter || iter.shape.length !== 0 || !Number.isInteger(count) || count < 0) {
@@ -167,7 +169,7 @@ export abstract class Optimizer {
     });
     const values = skip ? [] : slots.map((e, i) => {
       const v = Float32Array.from(e.data);
-      this.fromSaved(Math.floor(i / params.length), v, count);
+      if (!native) this.fromSaved(Math.floor(i / params.length), v, count);
       return v;
     });
     return { iterations: count, values, layout: layoutOf(params) };

@@ -254,30 +254,31 @@ export class Sequential implements TrainingModel {
 
   /**
    * The optimizer's state for this model as tfjs' optimizer.getWeights() lists it (`iter`, then each slot over
-   * the trainable weights): what save writes with includeOptimizer. [] if the model is not compiled.
+   * the trainable weights): what save writes with includeOptimizer. [] if the model is not compiled. `native`: in
+   * the optimizer's own form (Optimizer.stateWeights).
    * @internal
    */
-  optimizerWeights(fn: string): StateWeight[] {
+  optimizerWeights(fn: string, native = false): StateWeight[] {
     this.live(fn);
     const opt = this.net.optimizer;
     if (!opt) return [];
     this.materialize(true, fn);
-    return opt.stateWeights(this.net.weights, this.net.weights.trainableParams(this.net.layers), fn);
+    return opt.stateWeights(this.net.weights, this.net.weights.trainableParams(this.net.layers), fn, native);
   }
 
   /**
    * Sets the optimizer's state for this model from a file's entries (optimizerWeights' form; tfjs writes the
    * same), so training resumes where it stopped: momentum, moments and the update count. Checked and converted
    * at once (errors name the entry); without the kernels yet, put in place when they load. The model must be
-   * compiled.
+   * compiled. `native`: entries optimizerWeights(fn, true) wrote.
    * @internal
    */
-  setOptimizerWeights(entries: readonly SavedState[], where: string): void {
+  setOptimizerWeights(entries: readonly SavedState[], where: string, native = false): void {
     this.live('setOptimizerWeights');
     const opt = this.net.optimizer;
     if (!opt) throw new Error(`${where}: the file holds optimizer state but no training config to compile the model with`);
     const w = this.net.weights;
-    const state = opt.readState(w.trainableParams(this.net.layers), entries, where);
+    const state = opt.readState(w.trainableParams(this.net.layers), entries, where, native);
     opt.iterations = state.iterations;
     if (!runtimeLoaded()) { this.pendingState = state; return; }
     this.installState(state);

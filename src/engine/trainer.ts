@@ -103,10 +103,18 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames });
   }
   model.stopTraining = false;
-  // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
-  let step = Number.isFinite(spec.steps) ? spec.initialEpoch * spec.steps : 0;
   await list.call('onTrainBegin', {});
-  for (let epoch = spec.initialEpoch; epoch < spec.epochs && !model.stopTraining; epoch++) {
+  // Keras: a run restored from a backup goes on from the backup's epoch, whatever initialEpoch says
+  const restored = callbacks.map((c) => c.resumeEpoch()).filter((e): e is number => e !== null);
+  const first = restored.length ? Math.max(...restored) : spec.initialEpoch;
+  if (first > 0 && Number.isNaN(spec.steps)) {
+    // the step seeds (dropout, augmentation) count steps from the first epoch: unknown here
+    console.warn(`${fn}: ${restored.length ? `resuming a restored run at epoch ${first + 1}` : `initialEpoch ${first}`} with a dataset of unknown ` +
+      'length: dropout and augmentation draw as in a first epoch, not as the run resumed would have; give batchesPerEpoch to continue it exactly');
+  }
+  // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
+  let step = Number.isFinite(spec.steps) ? first * spec.steps : 0;
+  for (let epoch = first; epoch < spec.epochs && !model.stopTraining; epoch++) {
     await list.call('onEpochBegin', epoch, {});
     let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0, lastLoss = 0;
     for await (const count of spec.batches(epoch)) {
@@ -135,7 +143,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
         `(batch ${b}); lower the learning rate or check the data`);
     }
     if (b === 0 && !model.stopTraining) {
-      throw new Error(`${fn}: the data gave no batches in epoch ${epoch + 1}` + (epoch > spec.initialEpoch
+      throw new Error(`${fn}: the data gave no batches in epoch ${epoch + 1}` + (epoch > first
         ? ' (a generator can be iterated only once: pass a function that returns a fresh one for each epoch)' : ''));
     }
     const logs: Logs = { loss: lossSum / Math.max(1, seen) };
@@ -258,11 +266,6 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   if (typeof own.ready === 'function') await own.ready();
   const steps = args.batchesPerEpoch ?? own.batches ?? NaN;
   if (!Number.isNaN(steps)) positiveInt(steps, 'batchesPerEpoch', fn);
-  if (Number.isNaN(steps) && common.initialEpoch > 0) {
-    // the step seeds (dropout, augmentation) count steps from the first epoch: unknown here
-    console.warn(`${fn}: initialEpoch ${common.initialEpoch} with a dataset of unknown length: dropout and augmentation draw ` +
-      'as in a first epoch, not as the run resumed would have; give batchesPerEpoch to continue it exactly');
-  }
   const valData = args.validationData;
   if (Array.isArray(valData)) checkValidationTensors(net, valData, fn);
   else if (valData !== undefined) iterate(valData, fn, 'validationData');

@@ -66,6 +66,16 @@ export interface ModelArtifacts {
   weightData: ArrayBuffer;
   /** The name of each output class, if the model has them. */
   classNames?: string[];
+  /** More entries of model.json's userDefinedMetadata (a training backup's state). @internal */
+  metadata?: Json;
+}
+
+/** What simdnet's own files add to a save (a training backup, io/training-backup.ts). @internal */
+export interface SaveExtras {
+  /** Entries of userDefinedMetadata. */
+  metadata?: Json;
+  /** The optimizer state in the optimizer's own form (Optimizer.stateWeights), not tfjs'. */
+  nativeState?: boolean;
 }
 
 export interface ArtifactsOptions {
@@ -117,14 +127,14 @@ export function modelToArtifacts(model: Sequential, options: SaveOptions = {}): 
   return artifactsOf(model, 'modelToArtifacts', options);
 }
 
-function artifactsOf(model: Sequential, fn: string, options: SaveOptions): ModelArtifacts {
+function artifactsOf(model: Sequential, fn: string, options: SaveOptions, extras: SaveExtras = {}): ModelArtifacts {
   checkSavable(model, fn);
   const classNames = model.classNames === undefined ? undefined : checkClassNames(model.classNames, model, fn);
   const weights = savableWeights(model, fn);
   const specs: WeightSpec[] = model.namedWeights().map(({ key, param }) => ({ name: key, shape: [...param.shape], dtype: 'float32' }));
   const values: (Float32Array | Int32Array)[] = weights.map((w) => w.data as Float32Array);
   // tfjs, too, saves no optimizer state for a model that is not compiled
-  for (const s of saveOptions(fn, options).includeOptimizer ? model.optimizerWeights(fn) : []) {
+  for (const s of saveOptions(fn, options).includeOptimizer ? model.optimizerWeights(fn, extras.nativeState) : []) {
     specs.push({ name: s.name, shape: s.shape, dtype: s.dtype, group: 'optimizer' });
     values.push(s.data);
   }
@@ -139,7 +149,7 @@ function artifactsOf(model: Sequential, fn: string, options: SaveOptions): Model
     off += v.length;
   }
   const tc = trainingConfig(model);
-  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data, classNames };
+  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data, classNames, metadata: extras.metadata };
 }
 
 /** The model.json object for artifacts whose weights are in the given files (one manifest group). */
@@ -158,12 +168,13 @@ export function modelJson(artifacts: ModelArtifacts, paths: string[] = [WEIGHTS_
     else metadata.simdnet_training_config = tc;
   }
   if (artifacts.classNames) metadata.simdnet_class_names = artifacts.classNames;
+  Object.assign(metadata, artifacts.metadata);
   if (Object.keys(metadata).length) json.userDefinedMetadata = metadata;
   return json;
 }
 
 /** Bytes one manifest entry takes in the weight data. */
-function specBytes(spec: WeightSpec, where: string): number {
+export function specBytes(spec: WeightSpec, where: string): number {
   if (!isObject(spec) || typeof spec.name !== 'string') throw new Error(`${where}: bad weights manifest entry ${show(spec)}`);
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new Error(`${where}: weight ${spec.name} has an invalid shape ${show(spec.shape)}`);
@@ -243,7 +254,7 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
 }
 
 /** One saved optimizer state entry with its values (little-endian bytes, float32 or int32). */
-function stateEntry(spec: WeightSpec, bytes: Uint8Array): SavedState {
+export function stateEntry(spec: WeightSpec, bytes: Uint8Array): SavedState {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / 4;
   const data = spec.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
@@ -362,12 +373,12 @@ async function checkReplaceable(fs: Fs, path: PathMod, dir: string): Promise<boo
  * Saves the model as `dir/model.json` + `dir/weights.bin` (tfjs layers-model format), atomically: a
  * crash leaves either the previous model or the new one at `dir`, never a mix.
  */
-export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}, extras: SaveExtras = {}): Promise<void> {
   if (!(model instanceof Sequential)) throw new Error(`saveModel: expected a Sequential model, got ${String(model)}`);
   if (typeof dir !== 'string' || !dir) throw new Error(`saveModel: expected a folder path, got ${show(dir)}`);
   const { fs, path } = await node('saveModel');
   // snapshot first: what is saved is the model as it was when save was called
-  const artifacts = artifactsOf(model, 'saveModel', options);
+  const artifacts = artifactsOf(model, 'saveModel', options, extras);
   const json = JSON.stringify(modelJson(artifacts));
   const target = path.resolve(dir);
   try {

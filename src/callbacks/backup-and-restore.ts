@@ -1,0 +1,65 @@
+// BackupAndRestore (Keras semantics): at the end of every epoch the model's weights, its optimizer's state and
+// the epoch are backed up to a folder; when fit starts and finds a backup there (the previous run was
+// interrupted: a crash, a kill, a lost machine), it restores them and goes on from the next epoch, as the
+// uninterrupted run would have — bit for bit, since fit draws each epoch's shuffle and each step's dropout from
+// the epoch and step. A run that ends normally deletes its backup (deleteCheckpoint, default true).
+// Hosts with a file system (Node, Deno, Bun).
+import type { Logs } from '../engine/callback.js';
+import { Callback } from '../engine/callback.js';
+import { Sequential } from '../engine/sequential.js';
+import { show } from '../format.js';
+import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
+
+export interface BackupAndRestoreArgs {
+  /** The folder the backup lives in: the callback's own (one per training run). */
+  backupDir: string;
+  /** When to back up: 'epoch' (each epoch's end; Keras' batch counts are not supported). */
+  saveFreq?: 'epoch';
+  /** Delete the backup when training ends normally (default true, as Keras). */
+  deleteCheckpoint?: boolean;
+}
+
+const FN = 'backupAndRestore';
+
+export class BackupAndRestore extends Callback {
+  readonly backupDir: string;
+  readonly deleteCheckpoint: boolean;
+  /** What the last fit restored (the last epoch done, the learning rate, the logs so far), or null if it started afresh. */
+  restored: BackupState | null = null;
+  /** The epochs backed up and their logs, the restored run's included. */
+  private done: BackupState['history'] = { epoch: [], history: {} };
+
+  constructor(args: BackupAndRestoreArgs) {
+    super();
+    if (!args || typeof args.backupDir !== 'string' || !args.backupDir) throw new Error(`${FN}: backupDir must be a non-empty folder path, got ${show(args?.backupDir)}`);
+    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`${FN}: only saveFreq 'epoch' is supported, got ${show(args.saveFreq)}`);
+    if (args.deleteCheckpoint !== undefined && typeof args.deleteCheckpoint !== 'boolean') {
+      throw new Error(`${FN}: deleteCheckpoint must be true or false, got ${show(args.deleteCheckpoint)}`);
+    }
+    this.backupDir = args.backupDir;
+    this.deleteCheckpoint = args.deleteCheckpoint ?? true;
+  }
+
+  private sequential(): Sequential {
+    if (!(this.model instanceof Sequential)) throw new Error(`${FN}: backs up Sequential models (fit was called on ${show(this.model)})`);
+    return this.model;
+  }
+
+  async onTrainBegin(): Promise<void> {
+    this.restored = await restoreBackup(this.sequential(), this.backupDir, FN);
+    this.done = structuredClone(this.restored?.history ?? { epoch: [], history: {} });
+  }
+
+  resumeEpoch(): number | null { return this.restored ? this.restored.epoch + 1 : null; }
+
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    // as History keeps them (Keras: each key's list grows when the key is logged)
+    this.done.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.done.history[k] ??= []).push(v);
+    await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
+  }
+
+  async onTrainEnd(): Promise<void> {
+    if (this.deleteCheckpoint) await removeBackup(this.backupDir, FN);
+  }
+}
