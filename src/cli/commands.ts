@@ -108,6 +108,19 @@ export async function trainCommand(argv: string[]): Promise<number> {
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const schedule = drop === 1 ? 'constant' : drop === 0.5 ? 'halved every 10 epochs' : `times ${drop} every 10 epochs`;
   let stalePlot = plotInside(path, plot, out);
+  const checkpoint = sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true });
+  // --backup: a run killed midway and started again with the same options goes on where it stopped
+  const backup = opts.backup === undefined ? null : sn.callbacks.backupAndRestore({ backupDir: opts.backup as string });
+  const resumed = {
+    onTrainBegin: () => {
+      const r = backup?.restored;
+      if (!r) return;
+      console.log(`Resuming from the backup in ${backup!.backupDir}: epochs 1-${r.epoch + 1} done, going on from epoch ${r.epoch + 2}`);
+      // the model saved in --out is the best of those epochs: only a better one replaces it
+      const seen = r.history.history.val_loss ?? [];
+      if (seen.length) checkpoint.best = Math.min(...seen);
+    },
+  };
   console.log(`\nTraining: ${optName}${optName === 'sgd' ? ' (momentum 0.9, Nesterov)' : ''}${epsilon === undefined ? '' : ` (epsilon ${epsilon})`}, lr ${lr0} ${schedule}, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
   const history = await model.fit(xTrain, yTrain, {
     epochs, batchSize, verbose, seed, threads, shuffle: true, validationData: [xTest, yTest],
@@ -116,9 +129,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
       sn.callbacks.learningRateScheduler((epoch) => lr0 * drop ** Math.floor((1 + epoch) / 10)),
       // a previous run's plot inside the model folder would stop the checkpoint from replacing it
       { onEpochEnd: async () => { if (stalePlot) await fs.rm(stalePlot, { force: true }); stalePlot = null; } },
-      sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true }),
+      checkpoint,
+      ...(backup ? [backup, resumed] : []),
     ],
   });
+  // the curves of the whole run: the epochs before an interruption came back with the backup
+  const done = backup?.restored?.history.history;
+  const curves = done ? Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, [...(done[k] ?? []), ...v]])) : history.history;
   const best = await sn.loadModel(out);
   best.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const ev = await best.evaluate(xTest, yTest);
@@ -133,7 +150,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     console.log(`\nHeld-out folder ${testDir} (${flat.layout} layout, ${flat.x.shape[0]} photos): accuracy ${(accuracyOf(p, flat.y) * 100).toFixed(1)} %`);
   }
   await fs.mkdir(path.dirname(path.resolve(plot)), { recursive: true });
-  await fs.writeFile(plot, await sn.io.plotHistory(history.history));
+  await fs.writeFile(plot, await sn.io.plotHistory(curves));
   console.log(`Training curves: ${plot}`);
   console.log(`Wall time: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return 0;

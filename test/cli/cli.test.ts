@@ -1,6 +1,6 @@
 // The simdnet command: bad arguments exit non-zero with a message naming the option; predict and
 // evaluate work on a saved model.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -174,6 +174,41 @@ describe('simdnet command line', () => {
       expect(readdirSync(root).filter((n) => n.startsWith('twice.'))).toEqual([]);
       const json = JSON.parse(readFileSync(path.join(root, 'twice', 'model.json'), 'utf8'));
       expect(json.userDefinedMetadata.simdnet_class_names).toEqual(['cat', 'dog']);
+    });
+
+    it('--backup: a run killed midway (SIGKILL) and started again saves the uninterrupted run\'s best model, bit for bit', async () => {
+      const data = dataFolder('resumed', ['cat', 'dog']);
+      // lr 0.2 on these photos: val_loss bounces, its minimum at epoch 6 of 12 (the premise is checked below)
+      const args = (out: string, verbose = '0') => ['train', '--data', data, '--out', out, '--backup', `${out}-backup`, ...quick,
+        '--epochs', '12', '--lr', '0.2', '--verbose', verbose];
+      const whole = await simdnet(...args('whole', '2'));
+      expect(whole.err).toBe('');
+      expect(existsSync(path.join(root, 'whole-backup'))).toBe(false); // a run that ended deletes its backup
+      const valLoss = [...whole.out.matchAll(/val_loss: ([\d.]+)/g)].map((m) => Number(m[1]));
+      expect(valLoss).toHaveLength(12);
+
+      // killed once its backup holds the best epoch (the checkpoint must then keep that model, not take the next)
+      const best = valLoss.indexOf(Math.min(...valLoss));
+      expect(best, 'premise: the best epoch is neither the first nor the last').toBeGreaterThan(0);
+      expect(best).toBeLessThan(11);
+      const child = spawn(process.execPath, [cli, ...args('killed')], { cwd: root, stdio: 'ignore' });
+      const ended = new Promise<string | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      const backupJson = path.join(root, 'killed-backup', 'model.json');
+      const backedUp = () => { try { return JSON.parse(readFileSync(backupJson, 'utf8')).userDefinedMetadata.simdnet_backup.epoch as number; } catch { return -1; } };
+      while (backedUp() < best && child.exitCode === null) await new Promise((r) => setTimeout(r, 2));
+      child.kill('SIGKILL');
+      expect(await ended, 'the run was over before the test could kill it').toBe('SIGKILL');
+      const doneBefore = backedUp() + 1;
+      expect(doneBefore).toBeLessThan(12);
+
+      const again = await simdnet(...args('killed'));
+      expect(again.err).toBe('');
+      expect(again.code).toBe(0);
+      expect(again.out).toContain(`Resuming from the backup in killed-backup: epochs 1-${doneBefore} done, going on from epoch ${doneBefore + 1}`);
+      expect(readFileSync(path.join(root, 'killed', 'weights.bin')).equals(readFileSync(path.join(root, 'whole', 'weights.bin')))).toBe(true);
+      expect(again.out.match(/Test accuracy: .*/)![0]).toBe(whole.out.match(/Test accuracy: .*/)![0]);
+      expect(existsSync(path.join(root, 'killed-backup'))).toBe(false);
+      expect(existsSync(path.join(root, 'killed', 'curves.png'))).toBe(true);
     });
   });
 });
