@@ -4,7 +4,7 @@
 // uninterrupted run would have — bit for bit, since fit draws each epoch's shuffle and each step's dropout from
 // the epoch and step. A run that ends normally deletes its backup (deleteCheckpoint, default true).
 // Hosts with a file system (Node, Deno, Bun).
-import type { Logs } from '../engine/callback.js';
+import type { DoneEpochs, Logs } from '../engine/callback.js';
 import { Callback } from '../engine/callback.js';
 import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
@@ -50,7 +50,9 @@ export class BackupAndRestore extends Callback {
     this.done = structuredClone(this.restored?.history ?? { epoch: [], history: {} });
   }
 
-  resumeEpoch(): number | null { return this.restored ? this.restored.epoch + 1 : null; }
+  resumeFrom(): { epoch: number; done: DoneEpochs } | null {
+    return this.restored ? { epoch: this.restored.epoch + 1, done: this.restored.history } : null;
+  }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     // as History keeps them (Keras: each key's list grows when the key is logged)

@@ -2,7 +2,7 @@
 // (saveBestOnly). Saving is atomic (see io/model-files), so a crash mid-write never breaks the best model.
 // filepath may hold Keras-style fields: 'model-{epoch:02d}-{val_loss:.2f}'.
 import { saveOptions } from '../engine/save-handlers.js';
-import type { Logs } from '../engine/callback.js';
+import type { DoneEpochs, Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 import { show } from '../format.js';
 
@@ -59,6 +59,12 @@ export class ModelCheckpoint extends MonitorCallback {
   }
 
   // Keras keeps `best` across fit() calls, so resumed training never overwrites a better checkpoint
+
+  /** A run restored from a backup (backupAndRestore): the best of its epochs done is the one to beat. */
+  onResume(done: DoneEpochs): void {
+    if (!this.saveBestOnly) return;
+    for (const v of done.history[this.monitor] ?? []) if (Number.isFinite(v) && this.improved(v)) this.best = v;
+  }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     const path = formatPath(this.filepath, epoch, logs);

@@ -110,15 +110,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
   let stalePlot = plotInside(path, plot, out);
   const checkpoint = sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true });
   // --backup: a run killed midway and started again with the same options goes on where it stopped
+  if (opts.backup !== undefined && path.resolve(opts.backup as string) === path.resolve(out)) {
+    throw new UsageError(`simdnet train: --backup ${opts.backup} is the --out folder; the backup needs a folder of its own`);
+  }
   const backup = opts.backup === undefined ? null : sn.callbacks.backupAndRestore({ backupDir: opts.backup as string });
   const resumed = {
     onTrainBegin: () => {
       const r = backup?.restored;
       if (!r) return;
+      // the checkpoint catches up on those epochs' val_loss (onResume): only a better epoch replaces the model in --out
       console.log(`Resuming from the backup in ${backup!.backupDir}: epochs 1-${r.epoch + 1} done, going on from epoch ${r.epoch + 2}`);
-      // the model saved in --out is the best of those epochs: only a better one replaces it
-      const seen = r.history.history.val_loss ?? [];
-      if (seen.length) checkpoint.best = Math.min(...seen);
     },
   };
   console.log(`\nTraining: ${optName}${optName === 'sgd' ? ' (momentum 0.9, Nesterov)' : ''}${epsilon === undefined ? '' : ` (epsilon ${epsilon})`}, lr ${lr0} ${schedule}, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);

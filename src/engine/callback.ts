@@ -31,11 +31,19 @@ export abstract class Callback {
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
   /**
-   * The epoch fit goes on from, asked after onTrainBegin: a callback that restored an interrupted run there
-   * (BackupAndRestore) returns the first epoch not yet done; null (the default) leaves fit at initialEpoch.
+   * Asked after onTrainBegin: a callback that restored an interrupted run there (BackupAndRestore) returns the
+   * first epoch not yet done and the logs of those done; null (the default) leaves fit at initialEpoch.
    */
-  resumeEpoch(): number | null { return null; }
+  resumeFrom(): { epoch: number; done: DoneEpochs } | null { return null; }
+  /**
+   * Called (after onTrainBegin) when fit goes on from a restored run, with the logs of the epochs it had done:
+   * a callback that tracks a monitored quantity catches up on them.
+   */
+  onResume(_done: DoneEpochs): void {}
 }
+
+/** Epochs done and their logs, as History keeps them. */
+export interface DoneEpochs { epoch: number[]; history: Record<string, number[]> }
 
 /** Hooks as a plain object, like tfjs' CustomCallbackArgs. */
 export interface CallbackHooks {

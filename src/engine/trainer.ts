@@ -68,6 +68,8 @@ interface RunSpec {
   epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number;
   steps: number; samples: number; batchSize: number;
   callbacks: (Callback | CallbackHooks)[];
+  /** fitDataset with batchesPerEpoch: one pass of the dataset runs on across epochs (a resumed run cannot replay it). */
+  passAcrossEpochs?: boolean;
   /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
   batches(epoch: number): AsyncIterable<number> | Iterable<number>;
   validate?: () => Promise<Evaluated>;
@@ -105,12 +107,18 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
   // Keras: a run restored from a backup goes on from the backup's epoch, whatever initialEpoch says
-  const restored = callbacks.map((c) => c.resumeEpoch()).filter((e): e is number => e !== null);
-  const first = restored.length ? Math.max(...restored) : spec.initialEpoch;
+  const restored = callbacks.map((c) => c.resumeFrom()).filter((r) => r !== null);
+  if (restored.length > 1) throw new Error(`${fn}: ${restored.length} callbacks restored a run (one backupAndRestore per fit)`);
+  const first = restored[0]?.epoch ?? spec.initialEpoch;
+  if (restored[0]) for (const c of callbacks) c.onResume(restored[0].done);
+  const resuming = restored.length ? `resuming a restored run at epoch ${first + 1}` : `initialEpoch ${first}`;
   if (first > 0 && Number.isNaN(spec.steps)) {
     // the step seeds (dropout, augmentation) count steps from the first epoch: unknown here
-    console.warn(`${fn}: ${restored.length ? `resuming a restored run at epoch ${first + 1}` : `initialEpoch ${first}`} with a dataset of unknown ` +
-      'length: dropout and augmentation draw as in a first epoch, not as the run resumed would have; give batchesPerEpoch to continue it exactly');
+    console.warn(`${fn}: ${resuming} with a dataset of unknown length: dropout and augmentation draw as in a first epoch, ` +
+      'not as the run resumed would have; give batchesPerEpoch to continue it exactly');
+  } else if (first > 0 && spec.passAcrossEpochs) {
+    console.warn(`${fn}: ${resuming} over a dataset read on across epochs (batchesPerEpoch): it starts a fresh pass, so ` +
+      'these epochs see other batches than the run resumed would have');
   }
   // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
   let step = Number.isFinite(spec.steps) ? first * spec.steps : 0;
@@ -282,6 +290,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   try {
     return await run(net, model, {
       ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
+      passAcrossEpochs: args.batchesPerEpoch !== undefined,
       async *batches(epoch) {
         const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;
         if (args.batchesPerEpoch === undefined) {

@@ -85,7 +85,12 @@ export interface ArtifactsOptions {
   classNames?: unknown;
   /** Prefix of error messages (e.g. 'loadModel: model/model.json'). */
   context?: string;
+  /** The optimizer state is in the optimizer's own form (a training backup's, io/training-backup.ts). @internal */
+  nativeState?: boolean;
 }
+
+/** Whether a model.json's metadata marks a training backup, whose optimizer state is in the optimizer's own form. */
+export const isBackup = (metadata: unknown): boolean => isObject(metadata) && isObject(metadata.simdnet_backup);
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const shapeText = (s: readonly unknown[]): string => `[${s.join(',')}]`;
@@ -245,7 +250,7 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
   }
   try {
     if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where);
-    setOptimizerState(model, state.map(({ spec, offset }) => stateEntry(spec, bytes!.subarray(offset, offset + specBytes(spec, where)))), where);
+    setOptimizerState(model, state.map(({ spec, offset }) => stateEntry(spec, bytes!.subarray(offset, offset + specBytes(spec, where)))), where, options.nativeState);
   } catch (e) {
     model.dispose();
     throw e;
@@ -268,10 +273,10 @@ export function stateEntry(spec: WeightSpec, bytes: Uint8Array): SavedState {
  * frozen since, a value that is not finite) is left out with a warning, as Keras does: the model loads with its
  * weights and a fresh optimizer state.
  */
-function setOptimizerState(model: Sequential, entries: SavedState[], where: string): void {
+function setOptimizerState(model: Sequential, entries: SavedState[], where: string, native = false): void {
   if (!entries.length || !model.optimizer) return;
   try {
-    model.setOptimizerWeights(entries, where);
+    model.setOptimizerWeights(entries, where, native);
   } catch (e) {
     const msg = (e as Error).message;
     console.warn(`${msg}${/[.?!]$/.test(msg) ? '' : '.'} The optimizer state is left out: the model loads with its weights and a fresh ${model.optimizer.name} state.`);
@@ -540,7 +545,7 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
           if (!littleEndian) swapBytes4(bytes); // back: stateEntry reads little-endian
           return stateEntry(spec, bytes);
         }));
-        setOptimizerState(model, entries, where);
+        setOptimizerState(model, entries, where, isBackup(metadata));
       }
     } catch (e) {
       model.dispose();

@@ -11,7 +11,7 @@ import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
 import { KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
 import {
-  concatShards, loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
+  concatShards, isBackup, loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
   type ArtifactsOptions, type ModelJson, type WeightSpec,
 } from './model-files.js';
 
@@ -50,7 +50,7 @@ function readModelJson(json: unknown, where: string): { json: ModelJson; specs: 
   }
   const meta = isObject(json.userDefinedMetadata) ? json.userDefinedMetadata : {};
   // built as a value so that options the model-files version knows (class names) pass through
-  const options: ArtifactsOptions = { trainingConfig: json.trainingConfig ?? meta.simdnet_training_config, context: where };
+  const options: ArtifactsOptions = { trainingConfig: json.trainingConfig ?? meta.simdnet_training_config, context: where, nativeState: isBackup(meta) };
   if (meta.simdnet_class_names !== undefined) Object.assign(options, { classNames: meta.simdnet_class_names });
   return { json: json as unknown as ModelJson, specs, paths, options };
 }

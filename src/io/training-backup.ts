@@ -2,12 +2,13 @@
 // atomically, so a crash leaves the previous epoch's backup or this one, never a mix — whose model.json says
 // which epoch it ends (userDefinedMetadata.simdnet_backup) and whose weights.bin holds the optimizer's state in
 // the optimizer's own form: SGD's velocity as it is, so a restored run goes on bit for bit, at any learning rate.
+import type { Optimizer } from '../engine/optimizers.js';
 import type { Sequential } from '../engine/sequential.js';
 import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
 import { Tensor } from '../tensor.js';
 import { errCode } from './atomic.js';
-import { saveModel, specBytes, stateEntry, type ModelJson, type WeightSpec } from './model-files.js';
+import { isBackup, saveModel, specBytes, stateEntry, type ModelJson, type WeightSpec } from './model-files.js';
 
 const KEY = 'simdnet_backup';
 const VERSION = 1;
@@ -28,8 +29,35 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export async function writeBackup(model: Sequential, dir: string, epoch: number, history: BackupState['history'], fn: string): Promise<void> {
   const opt = model.optimizer;
   if (!opt) throw new Error(`${fn}: the model is not compiled`);
-  const state = { version: VERSION, epoch, learningRate: opt.learningRate, optimizer: opt.toConfig().class_name, history };
+  // a folder another save writes to (modelCheckpoint's, the same path twice) would be replaced and then deleted
+  if ((await readMarker(dir, fn)) === 'model') {
+    throw new Error(`${fn}: ${dir} holds a saved model that is not this run's backup (is it modelCheckpoint's filepath too?); ` +
+      `give ${fn} a folder of its own: nothing was written`);
+  }
+  const state = { version: VERSION, epoch, learningRate: opt.learningRate, optimizer: optimizerRecipe(opt), history };
   await saveModel(model, dir, { includeOptimizer: true }, { metadata: { [KEY]: state }, nativeState: true });
+}
+
+/** An optimizer's kind and settings but its learning rate (which a run changes): what a backup must match. */
+function optimizerRecipe(opt: Optimizer): Record<string, unknown> {
+  const { learningRate: _, ...config } = opt.toConfig().config as Record<string, unknown>;
+  return { name: opt.name, ...config };
+}
+
+const recipeText = (r: Record<string, unknown>): string => {
+  const { name, ...rest } = r;
+  return `${String(name)}(${Object.entries(rest).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')})`;
+};
+
+/** What `dir/model.json` is: a backup, another saved model, or nothing (no file, or no folder). */
+async function readMarker(dir: string, fn: string): Promise<'backup' | 'model' | null> {
+  const { fs, path } = files(fn, '');
+  const text = await fs.readFile(path.join(dir, 'model.json'), 'utf8').catch((e: unknown) => {
+    if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return null;
+    throw fsError(fn, path.join(dir, 'model.json'), e);
+  });
+  if (text === null) return null;
+  try { return isBackup((JSON.parse(text) as ModelJson).userDefinedMetadata) ? 'backup' : 'model'; } catch { return 'model'; }
 }
 
 /**
@@ -37,39 +65,47 @@ export async function writeBackup(model: Sequential, dir: string, epoch: number,
  * Null if there is no backup (no folder, or an empty one). A folder holding anything else, or a backup of another
  * model or optimizer, is refused with what differs: nothing is changed then, and the folder is left as it is.
  */
-export async function restoreBackup(model: Sequential, dir: string, fn: string): Promise<BackupState | null> {
+export async function restoreBackup(model: Sequential, backupDir: string, fn: string): Promise<BackupState | null> {
   const { fs, path } = files(fn, 'back up with model.save(path, { includeOptimizer: true }) to a target this host has');
-  const jsonPath = path.join(dir, 'model.json');
   const fresh = `; delete it to start training afresh, or give ${fn} a folder of its own`;
+  let dir = backupDir;
   let text: string;
   try {
-    text = await fs.readFile(jsonPath, 'utf8');
+    text = await fs.readFile(path.join(dir, 'model.json'), 'utf8');
   } catch (e) {
-    if (errCode(e) !== 'ENOENT' && errCode(e) !== 'ENOTDIR') throw fsError(fn, jsonPath, e);
+    if (errCode(e) !== 'ENOENT' && errCode(e) !== 'ENOTDIR') throw fsError(fn, path.join(dir, 'model.json'), e);
     const names = await fs.readdir(dir).catch((err: unknown) => {
-      if (errCode(err) === 'ENOENT') return [] as string[];
+      if (errCode(err) === 'ENOENT') return null;
       if (errCode(err) === 'ENOTDIR') throw new Error(`${fn}: backupDir ${dir} is a file, not a folder`);
       throw fsError(fn, dir, err);
     });
-    if (names.length) throw new Error(`${fn}: ${dir} holds files but no backup (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})${fresh}`);
-    return null;
+    if (names?.length) throw new Error(`${fn}: ${dir} holds files but no backup (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})${fresh}`);
+    if (names) return null;
+    // no folder: a run killed while its backup was being replaced left the previous one set aside beside it
+    const aside = await setAside(backupDir, fn);
+    if (!aside) return null;
+    dir = aside;
+    text = await fs.readFile(path.join(dir, 'model.json'), 'utf8').catch((err: unknown) => { throw fsError(fn, path.join(dir, 'model.json'), err); });
   }
+  const jsonPath = path.join(dir, 'model.json');
   let json: ModelJson;
   try { json = JSON.parse(text) as ModelJson; } catch (e) { throw new Error(`${fn}: ${jsonPath} is not valid JSON (${(e as Error).message})${fresh}`); }
   const state = isObject(json?.userDefinedMetadata) ? json.userDefinedMetadata[KEY] : undefined;
   if (!isObject(state)) throw new Error(`${fn}: ${dir} holds a saved model, not a training backup (its model.json has no ${KEY} entry)${fresh}`);
-  const { epoch, learningRate, optimizer, version, history } = state;
+  const { epoch, learningRate, optimizer: recipe, version, history } = state;
   const logs = isObject(history) && isObject(history.history) ? Object.values(history.history) : [];
   const historyOk = isObject(history) && Array.isArray(history.epoch) && history.epoch.every(Number.isInteger) &&
     logs.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null));
   if (version !== VERSION || !Number.isInteger(epoch) || (epoch as number) < 0 || typeof learningRate !== 'number' || !(learningRate >= 0) ||
-    typeof optimizer !== 'string' || !historyOk) {
+    !isObject(recipe) || !historyOk) {
     throw new Error(`${fn}: ${jsonPath} has a malformed ${KEY} entry ${show(state)}${fresh}`);
   }
   // JSON wrote a NaN (a metric with nothing to judge) as null
   for (const v of logs as (number | null)[][]) v.forEach((x, i) => { if (x === null) v[i] = NaN; });
-  const mine = model.optimizer!.toConfig().class_name;
-  if (optimizer !== mine) throw new Error(`${fn}: the backup in ${dir} was trained with ${optimizer}, this model is compiled with ${mine}${fresh}`);
+  const mine = optimizerRecipe(model.optimizer!);
+  if (recipeText(recipe) !== recipeText(mine)) {
+    throw new Error(`${fn}: the backup in ${dir} was trained with ${recipeText(recipe)}, this model is compiled with ${recipeText(mine)}${fresh}`);
+  }
 
   // the model's weights, then the optimizer's state (group 'optimizer'), in one file, in manifest order
   const group = Array.isArray(json.weightsManifest) && json.weightsManifest.length === 1 ? json.weightsManifest[0] : null;
@@ -107,9 +143,27 @@ export async function restoreBackup(model: Sequential, dir: string, fn: string):
   return { epoch: epoch as number, learningRate, history: history as BackupState['history'] };
 }
 
+/**
+ * The newest complete backup an interrupted replacement set aside beside `dir` (`<dir>.replaced-<pid>-<time>-…`,
+ * io/atomic.ts), or null. The next backup written to `dir` removes it.
+ */
+async function setAside(dir: string, fn: string): Promise<string | null> {
+  const { fs, path } = files(fn, '');
+  const full = path.resolve(dir), prefix = `${path.basename(full)}.replaced-`;
+  const names = await fs.readdir(path.dirname(full)).catch(() => [] as string[]);
+  const time = (name: string) => parseInt(/^\d+-([0-9a-z]+)-/.exec(name.slice(prefix.length))?.[1] ?? '0', 36);
+  const candidates = names.filter((n) => n.startsWith(prefix)).sort((a, b) => time(b) - time(a));
+  for (const name of candidates) {
+    const at = path.join(path.dirname(full), name);
+    if ((await readMarker(at, fn)) === 'backup') return at;
+  }
+  return null;
+}
+
 /** Removes a backup (its two files, then its folder, which holds nothing else) once training is done. */
 export async function removeBackup(dir: string, fn: string): Promise<void> {
   const { fs, path } = files(fn, '');
+  if ((await readMarker(dir, fn)) !== 'backup') return; // never another save's files
   for (const name of ['model.json', 'weights.bin']) await fs.rm(path.join(dir, name), { force: true }).catch((e: unknown) => { throw fsError(fn, dir, e); });
   await fs.rmdir(dir).catch((e: unknown) => { if (errCode(e) !== 'ENOENT' && errCode(e) !== 'ENOTEMPTY') throw fsError(fn, dir, e); });
 }

@@ -6,6 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { sameWeights, tempDir } from './fixtures.js';
 import { randomArray } from '../helpers.js';
+import { saveHooks } from '../../src/io/atomic.js';
+import { restoreBackup } from '../../src/io/training-backup.js';
+
+/** A backup folder as in-memory artifacts: what sn.loadModel({ modelJson, weights }) takes. */
+async function readArtifacts(dir: string): Promise<{ modelJson: Record<string, unknown>; weights: Uint8Array }> {
+  return { modelJson: JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')), weights: new Uint8Array(fs.readFileSync(path.join(dir, 'weights.bin'))) };
+}
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -49,7 +56,7 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
       const first = build(opt);
       await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(2)])).rejects.toThrow(/crash after epoch 3/);
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-      expect(json.userDefinedMetadata.simdnet_backup).toMatchObject({ epoch: 2, optimizer: opt().toConfig().class_name });
+      expect(json.userDefinedMetadata.simdnet_backup).toMatchObject({ epoch: 2, optimizer: { name: opt().name } });
       first.dispose();
 
       // a new process would build and compile the model as the script does, then fit again
@@ -90,13 +97,62 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
     m.dispose();
   });
 
-  it('the backup is also a model file: sn.loadModel reads it (with its optimizer state left out of tfjs\' form)', async () => {
+  it('the backup is also a model file: sn.loadModel reads it, SGD\'s velocity in its own form included', async () => {
     const dir = fresh();
+    const m = build(sgd);
+    await fit(m, [sn.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false })], 3);
+    for (const loaded of [await sn.loadModel(dir), await sn.loadModel(await readArtifacts(dir))]) {
+      expect(sameWeights(loaded.getWeights(), m.getWeights())).toBe(true);
+      const [a, b] = [m, loaded].map((x) => x.optimizerWeights('test', true));
+      expect(b.map((e) => e.name)).toEqual(a.map((e) => e.name));
+      b.forEach((e, i) => expect(e.data).toEqual(a[i].data));
+      expect(a[1].data.some((v) => v !== 0)).toBe(true); // there is momentum to get wrong
+      loaded.dispose();
+    }
+    m.dispose();
+  });
+
+  it('the checkpoint catches up on the epochs done: its best is theirs, so a worse resumed epoch does not replace the model', async () => {
+    const dir = fresh(), out = fresh();
+    const first = build(sgd);
+    const ckpt = () => sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true });
+    await expect(fit(first, [ckpt(), sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(2)])).rejects.toThrow(/crash/);
+    const done = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.simdnet_backup.history.history.val_loss as number[];
+    first.dispose();
+    const again = build(sgd);
+    const c = ckpt();
+    let bestAtStart = NaN;
+    await fit(again, [c, sn.callbacks.backupAndRestore({ backupDir: dir }), { onEpochBegin: (e) => { if (e === 3) bestAtStart = c.best; } }]);
+    expect(done).toHaveLength(3);
+    expect(bestAtStart).toBe(Math.min(...done));
+    again.dispose();
+  });
+
+  it('a run killed while its backup was being replaced restores the backup set aside', async () => {
+    const dir = fresh();
+    let release = () => {};
+    let asides = 0;
+    saveHooks.afterStep = (step) => {
+      if (step !== 'aside' || ++asides !== 2) return;
+      return new Promise<void>((resolve) => { release = resolve; }); // the second replacement stops between its renames
+    };
     const m = build(adam);
-    await fit(m, [sn.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false })], 2);
-    const loaded = await sn.loadModel(dir);
-    expect(sameWeights(loaded.getWeights(), m.getWeights())).toBe(true);
-    m.dispose(); loaded.dispose();
+    const epochWeights: sn.Tensor[][] = [];
+    const running = fit(m, [{ onEpochEnd: () => { epochWeights.push(m.getWeights()); } }, sn.callbacks.backupAndRestore({ backupDir: dir })], 4);
+    try {
+      while (asides < 2) await new Promise((r) => setTimeout(r, 1));
+      expect(fs.existsSync(dir)).toBe(false); // what a kill here leaves: no folder, the previous backup beside it
+      const other = build(adam);
+      const state = await restoreBackup(other, dir, 'test');
+      expect(state?.epoch).toBe(1); // the backup of epoch 2 (0-based 1) was set aside while epoch 3's went in
+      expect(sameWeights(other.getWeights(), epochWeights[1])).toBe(true);
+      other.dispose();
+    } finally {
+      release();
+      saveHooks.afterStep = undefined;
+    }
+    await running;
+    m.dispose();
   });
 });
 
@@ -123,9 +179,32 @@ describe('backupAndRestore: a folder that is not this run\'s backup is refused, 
     await refused(dir, build(adam, 5), /backupAndRestore: the backup in .* is of another model: weight 1 \(.*\) has shape \[3,3,2,4\], this model's \[3,3,2,5\]; delete it to start training afresh/);
   });
 
-  it('a backup made with another optimizer', async () => {
+  it('a backup made with another optimizer, or other settings of it', async () => {
     const dir = await backupOf(build(adam));
-    await refused(dir, build(sgd), /backupAndRestore: the backup in .* was trained with Adam, this model is compiled with Momentum/);
+    await refused(dir, build(sgd), /backupAndRestore: the backup in .* was trained with adam\(.*\), this model is compiled with sgd\(momentum: 0.9, useNesterov: true\)/);
+    const nesterov = await backupOf(build(sgd));
+    await refused(nesterov, build(() => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 })),
+      /was trained with sgd\(momentum: 0.9, useNesterov: true\), this model is compiled with sgd\(momentum: 0.9, useNesterov: false\)/);
+  });
+
+  it('an optimizer state that does not fit (a damaged entry) puts the weights back', async () => {
+    const dir = await backupOf(build(adam));
+    const file = path.join(dir, 'model.json');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const entry = json.weightsManifest[0].weights.find((w: { group?: string; name: string }) => w.group === 'optimizer' && w.name.endsWith('/m'));
+    entry.name = entry.name.replace(/\/m$/, '/q');
+    fs.writeFileSync(file, JSON.stringify(json));
+    await refused(dir, build(adam), /optimizer state entry 1 is .*\/q of shape/);
+  });
+
+  it('a folder modelCheckpoint writes to too: refused at the first backup, the checkpoint\'s model kept', async () => {
+    const dir = fresh();
+    const m = build(adam);
+    await expect(fit(m, [sn.callbacks.modelCheckpoint({ filepath: dir }), sn.callbacks.backupAndRestore({ backupDir: dir })]))
+      .rejects.toThrow(/backupAndRestore: .* holds a saved model that is not this run's backup \(is it modelCheckpoint's filepath too\?\); give backupAndRestore a folder of its own: nothing was written/);
+    const kept = await sn.loadModel(dir);
+    expect(sameWeights(kept.getWeights(), m.getWeights())).toBe(true);
+    kept.dispose(); m.dispose();
   });
 
   it('a saved model, a folder of other files, a file, a damaged backup', async () => {

@@ -41,6 +41,7 @@ describe('simdnet command line', () => {
       [['train', '--epsilon', '1e-7'], /--epsilon applies to adam, adagrad and rmsprop, not sgd/],
       [['train', '--optimizer', 'adam', '--epsilon', '-1'], /--epsilon must be in/],
       [['train', '--data', path.join(root, 'missing')], /--data .*missing is not a folder/],
+      [['train', '--out', 'm', '--backup', './m'], /--backup \.\/m is the --out folder; the backup needs a folder of its own/],
       [['predict', 'x.jpg'], /--model DIR is required/],
       [['synth'], /--out DIR is required/],
     ];
