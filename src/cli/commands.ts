@@ -157,6 +157,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** A model of photos: [height, width, 1 or 3] in, k outputs (classes; 1: a sigmoid) out. Others are refused by name. */
+function photoModel(model: sn.Sequential, dir: string, command: string): { h: number; w: number; c: 1 | 3; k: number } {
+  const input = model.inputShape, output = model.outputShape;
+  const [h, w, c] = input, [k] = output;
+  if (input.length !== 3 || h === null || w === null || (c !== 1 && c !== 3) || output.length !== 1 || k === null) {
+    const show = (s: (number | null)[]) => `[${s.map((d) => d ?? 'None').join(', ')}]`;
+    throw new Error(`simdnet ${command}: ${dir} takes inputs of shape ${show(input)} and gives ${show(output)}; ` +
+      `simdnet ${command} needs a model of photos ([height, width, 1 or 3] in, one output per class)`);
+  }
+  return { h, w, c, k };
+}
+
 export async function evaluateCommand(argv: string[]): Promise<number> {
   const { opts, positionals } = parseArgs(argv, { model: { type: 'string' }, data: { type: 'string' }, 'batch-size': { type: 'int', min: 1 } }, 'evaluate');
   if (positionals.length) throw new UsageError(`simdnet evaluate: unexpected argument '${positionals[0]}'`);
@@ -164,12 +176,12 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   if (!opts.data) throw new UsageError('simdnet evaluate: --data DIR is required');
   const modelDir = opts.model as string, dataDir = opts.data as string;
   const model = await sn.loadModel(modelDir);
-  const [h, w] = model.inputShape;
+  const { h, w, c } = photoModel(model, modelDir, 'evaluate');
   const present = (await sn.data.listImageFolder(dataDir, { onWarning: () => {} })).classNames;
   const names = outputNames(model, present, modelDir, dataDir);
   const unknown = present.filter((c) => !names.includes(c));
   if (unknown.length) throw new Error(`simdnet evaluate: ${dataDir} has classes ${unknown.join(', ')} that the model ${modelDir} does not know (its classes: ${names.join(' ')})`);
-  const folder = await sn.data.loadImageFolder(dataDir, { size: [h, w], channels: model.inputShape[2] as 1 | 3, classNames: names });
+  const folder = await sn.data.loadImageFolder(dataDir, { size: [h, w], channels: c, classNames: names });
   const pred = await model.predictClasses(folder.x, { batchSize: (opts['batch-size'] as number | undefined) ?? 32 });
   console.log(`${folder.x.shape[0]} photos, ${new Set(folder.y).size} classes (${folder.layout} layout)`);
   console.log(`Accuracy: ${(accuracyOf(pred, folder.y) * 100).toFixed(1)} %`);
@@ -182,14 +194,13 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (!opts.model) throw new UsageError('simdnet predict: --model DIR is required');
   if (!positionals.length) throw new UsageError('simdnet predict: give at least one IMAGE');
   const model = await sn.loadModel(opts.model as string);
-  const [h, w, c] = model.inputShape;
-  const k = model.outputShape[0];
+  const { h, w, c, k } = photoModel(model, opts.model as string, 'predict');
   const classes = k === 1 ? 2 : k; // one sigmoid output: class 1 above 0.5
   const labels = opts.labels ? (opts.labels as string).split(',') : null;
   if (labels && labels.length !== classes) throw new UsageError(`simdnet predict: --labels has ${labels.length} names but the model predicts ${classes} classes`);
   const names = labels ?? model.classNames ?? (k === sn.data.LAB_LABELS.length ? sn.data.LAB_LABELS : null);
   for (const file of positionals) {
-    const img = sn.io.resize(await sn.io.readImage(file, { channels: c as 1 | 3 }), w, h);
+    const img = sn.io.resize(await sn.io.readImage(file, { channels: c }), w, h);
     const x = sn.tensor(Float32Array.from(img.data, (v) => v / 255), [1, h, w, c]);
     const p = await model.predict(x);
     let best = 0;

@@ -11,7 +11,7 @@ import { checkLoss, type LossName } from './losses.js';
 import { Network } from './network.js';
 import { getOptimizer, type Optimizer, type PreparedState, type SavedState, type StateWeight } from './optimizers.js';
 import { artifactsWriter, saveHandlerFor, saveOptions, type Artifacts, type SaveOptions } from './save-handlers.js';
-import { summary } from './summary.js';
+import { keptShapes, summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
 import { camelKey, checkOptions, show, type AllOptions } from '../format.js';
@@ -112,8 +112,13 @@ export class Sequential implements TrainingModel {
     if (this.net.layers.length === 0) throw new Error(`${fn}: model '${this.name}' has no layers; add some with model.add(...)`);
   }
 
-  get inputShape(): number[] { this.requireLayers('inputShape'); return this.net.inputShape; }
-  get outputShape(): number[] { this.requireLayers('outputShape'); return this.net.outputShape; }
+  /**
+   * The shape of one input (Keras' input_shape without the batch axis): null for a time axis of any length (an
+   * embedding without inputLength), as Keras' None.
+   */
+  get inputShape(): (number | null)[] { this.requireLayers('inputShape'); return keptShapes(this.net.layers)[0]; }
+  /** The shape of one output; null for a time axis of any length that the layers keep (returnSequences). */
+  get outputShape(): (number | null)[] { this.requireLayers('outputShape'); return keptShapes(this.net.layers)[this.net.layers.length]; }
 
   countParams(): number { return this.net.layers.reduce((s, l) => s + l.countParams(), 0); }
 

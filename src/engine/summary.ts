@@ -1,6 +1,22 @@
 // model.summary(): Keras' table (layer, output shape, parameter count, totals).
 import type { Layer } from '../layers/layer.js';
 
+/**
+ * Each layer's output shape as Keras shows it (without the batch axis): null for a time axis of any length — a
+ * model whose first layer takes sequences of any length keeps it while its layers keep a time axis (rank 2 and
+ * more). The input shape comes first.
+ */
+export function keptShapes(layers: readonly Layer[]): (number | null)[][] {
+  let steps = layers[0]?.variableSteps ?? false;
+  const shown = (shape: readonly number[]): (number | null)[] => (steps ? [null, ...shape.slice(1)] : [...shape]);
+  const out = [shown(layers[0]?.inputShape ?? [])];
+  for (const l of layers) {
+    steps &&= l.outputShape.length >= 2;
+    out.push(shown(l.outputShape));
+  }
+  return out;
+}
+
 interface Summarisable { name: string; layers: readonly Layer[] }
 
 function bytes(n: number): string {
@@ -22,11 +38,9 @@ export function summary(model: Summarisable, lineLength = 65): string {
   };
   const lines = [`Model: "${model.name}"`, '_'.repeat(lineLength), row(['Layer (type)', 'Output Shape', 'Param #']), '='.repeat(lineLength)];
   let total = 0, trainable = 0;
-  // sequences of any length: the time axis is None while layers keep it (rank 2 and more)
-  let steps = model.layers[0]?.variableSteps ?? false;
+  const shapes = keptShapes(model.layers);
   model.layers.forEach((l, i) => {
-    steps &&= l.outputShape.length >= 2;
-    const shape = steps ? ['None', ...l.outputShape.slice(1)] : l.outputShape;
+    const shape = shapes[i + 1].map((d) => d ?? 'None');
     const n = l.countParams();
     total += n;
     trainable += l.params.reduce((t, p) => t + (l.isTrainable(p) ? p.size : 0), 0);

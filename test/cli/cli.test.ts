@@ -100,6 +100,17 @@ describe('simdnet command line', () => {
     const badImage = await simdnet('predict', '--model', 'm', 'flat/none.jpg');
     expect(badImage.code).toBe(1);
     expect(badImage.err).toMatch(/none.jpg/);
+    // a model that does not take photos is named, with its shapes
+    const text = sn.sequential();
+    text.add(sn.layers.embedding({ inputDim: 20, outputDim: 4 }));
+    text.add(sn.layers.simpleRNN({ units: 3 }));
+    text.add(sn.layers.dense({ units: 1, activation: 'sigmoid' }));
+    await text.save(path.join(root, 'rnn'));
+    for (const command of ['predict', 'evaluate']) {
+      const r = await simdnet(command, '--model', 'rnn', ...(command === 'predict' ? ['flat/A_0001.pgm'] : ['--data', 'flat']));
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`simdnet ${command}: rnn takes inputs of shape [None] and gives [1]; simdnet ${command} needs a model of photos`);
+    }
   });
 
   it('evaluate and predict map classes by the names saved with the model; unknown names are refused', async () => {

@@ -29,6 +29,22 @@ describe('sequences of any length', () => {
     }
   });
 
+  it('reports the time axis as null (Keras\' None) in inputShape, outputShape and summary, whatever length ran last', async () => {
+    const m = textModel(null);
+    const seq = sn.sequential({ seed: 2 });
+    seq.add(sn.layers.embedding({ inputDim: 12, outputDim: 3 }));
+    seq.add(sn.layers.simpleRNN({ units: 5, returnSequences: true }));
+    for (const t of [0, 7]) {
+      if (t) { await m.predict(ids(2, t, 1)); await seq.predict(ids(2, t, 1)); }
+      expect(m.inputShape).toEqual([null]);
+      expect(m.outputShape).toEqual([2]); // the last LSTM drops the time axis
+      expect(seq.outputShape).toEqual([null, 5]);
+      expect(seq.summary(undefined, () => {})).toMatch(/simple_rnn.*\(None, None, 5\)/);
+    }
+    expect(textModel(6).inputShape).toEqual([6]);
+    expect(textModel(6).outputShape).toEqual([2]);
+  });
+
   it('a Flatten or Reshape(-1) of the variable time axis before a Dense is refused when a length comes (it read past the kernel)', async () => {
     for (const merge of [() => sn.layers.flatten(), () => sn.layers.reshape({ targetShape: [-1] })]) {
       const m = sn.sequential({ seed: 1 });

@@ -80,23 +80,28 @@ function makeSplit(seed: number, testSize: number): SplitInfo {
 }
 
 function describeModel(m: sn.Sequential, from: string): ModelInfo {
-  return { summary: m.summary(undefined, () => undefined), classNames: outputNames(m), inputShape: [...m.inputShape], params: m.countParams(), source: from };
+  return { summary: m.summary(undefined, () => undefined), classNames: outputNames(m), inputShape: photoShape(m), params: m.countParams(), source: from };
 }
 
 function outputNames(m: sn.Sequential): string[] {
-  const k = m.outputShape[m.outputShape.length - 1];
+  const k = m.outputShape[m.outputShape.length - 1] ?? 0;
   if (m.classNames?.length === k) return [...m.classNames];
   if (photos?.classNames.length === k) return [...photos.classNames];
   return Array.from({ length: k }, (_, i) => `class ${i}`);
 }
 
+/** The photo shape [height, width, channels] of a model checkFits let in. */
+const photoShape = (m: sn.Sequential): [number, number, number] => m.inputShape as [number, number, number];
+
 /** A loaded model must take photos: [height, width, 1 or 3] in, one probability per class out. */
 function checkFits(m: sn.Sequential, from: string): sn.Sequential {
   const input = m.inputShape, output = m.outputShape;
-  const fits = input.length === 3 && input.every((d) => Number.isInteger(d) && d > 0) && (input[2] === 1 || input[2] === 3) && output.length === 1 && output[0] >= 2;
+  const fits = input.length === 3 && input.every((d) => d !== null && Number.isInteger(d) && d > 0) && (input[2] === 1 || input[2] === 3) &&
+    output.length === 1 && (output[0] ?? 0) >= 2;
   if (!fits) {
     m.dispose();
-    throw new Error(`${from} does not fit the Studio: it takes inputs of shape [${input.join(', ')}] and gives [${output.join(', ')}]; ` +
+    const show = (s: (number | null)[]) => s.map((d) => d ?? 'None').join(', ');
+    throw new Error(`${from} does not fit the Studio: it takes inputs of shape [${show(input)}] and gives [${show(output)}]; ` +
       'the Studio needs photos in ([height, width, 1 or 3]) and one probability per class out');
   }
   return m;
@@ -187,7 +192,7 @@ const handlers: { [T in Request['type']]: (r: Extract<Request, { type: T }>, sen
 
   async predict(r) {
     if (!model) throw new Error('no model yet: train one, or load one from this browser or from files');
-    const [h, w, c] = model.inputShape;
+    const [h, w, c] = photoShape(model);
     const img = sn.io.decodeImage(new Uint8Array(r.bytes), r.name);
     const x = sn.io.imageToTensor(img, { size: [h, w], channels: c as 1 | 3 });
     const probabilities = Array.from((await model.predict(x, { threads: 1 })).data);
