@@ -178,6 +178,31 @@ describe('imageDataset', () => {
     for (const m of [whole, first, resumed, viaFit]) m.dispose();
   });
 
+  it('backupAndRestore over an imageDataset: a run killed after epoch 2 and fitted again equals the uninterrupted run, bit for bit', async () => {
+    const opts = { size: [6, 6] as [number, number], channels: 3 as const, batchSize: 4, seed: 5, workers: 0 };
+    const model = () => {
+      const m = sn.sequential({ seed: 3 });
+      m.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 3] }));
+      m.add(sn.layers.dropout({ rate: 0.2 }));
+      m.add(sn.layers.flatten());
+      m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
+      return m;
+    };
+    const backupDir = path.join(dir, '..', `backup-${process.pid}`);
+    const whole = model();
+    await whole.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 4, seed: 5, verbose: 0 });
+    const killed = model();
+    const crash = { onEpochEnd: (e: number) => { if (e === 1) throw new Error('killed'); } };
+    await expect(killed.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 4, seed: 5, verbose: 0, callbacks: [sn.callbacks.backupAndRestore({ backupDir }), crash] }))
+      .rejects.toThrow('killed');
+    const again = model();
+    const h = await again.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 4, seed: 5, verbose: 0, callbacks: [sn.callbacks.backupAndRestore({ backupDir })] });
+    expect(h.epoch).toEqual([2, 3]);
+    expect(bits(again)).toEqual(bits(whole));
+    for (const m of [whole, killed, again]) m.dispose();
+  });
+
   it('a resumed run over a dataset of unknown length warns that its dropout draws are not the uninterrupted run\'s', async () => {
     const m = sn.sequential();
     m.add(sn.layers.dense({ units: 2, activation: 'softmax', inputShape: [3] }));
