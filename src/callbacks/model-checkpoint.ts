@@ -13,6 +13,12 @@ export interface ModelCheckpointArgs {
    * checkpoints keep it; simdnet's, as tfjs' saves, only when asked: folder paths, not .h5).
    */
   includeOptimizer?: boolean;
+  /**
+   * The value of `monitor` a model must beat to be saved (Keras' initial_value_threshold; saveBestOnly only): a
+   * run resumed by hand (loadModel, fit with initialEpoch) passes its best so far, so a worse epoch never replaces
+   * the saved model.
+   */
+  initialValueThreshold?: number;
 }
 
 export function formatPath(template: string, epoch: number, logs: Logs): string {
@@ -56,6 +62,12 @@ export class ModelCheckpoint extends MonitorCallback {
       throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
     }
     this.verbose = args.verbose ?? 0;
+    const t = args.initialValueThreshold;
+    if (t !== undefined) {
+      if (typeof t !== 'number' || Number.isNaN(t)) throw new Error(`modelCheckpoint: initialValueThreshold must be a number, got ${show(t)}`);
+      if (!this.saveBestOnly) throw new Error('modelCheckpoint: initialValueThreshold applies with saveBestOnly: true only');
+      this.best = t;
+    }
   }
 
   // Keras keeps `best` across fit() calls, so resumed training never overwrites a better checkpoint

@@ -143,6 +143,18 @@ describe('modelCheckpoint: saveBestOnly', () => {
     expect(second.saves).toEqual([]);
     expect((await readFile(join(dir, 'weights.bin'))).equals(weightBytes(first.weights[1]))).toBe(true);
   });
+
+  it('initialValueThreshold (Keras\' initial_value_threshold): a new checkpoint saves only what beats it', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_loss', saveBestOnly: true, initialValueThreshold: 0.5 });
+    expect(ckpt.best).toBe(0.5);
+    const r = await run(ckpt, 'val_loss', [0.9, 0.6, 0.4, 0.45]);
+    expect(r.saves.map((s) => s.epoch)).toEqual([2]);
+    const acc = sn.callbacks.modelCheckpoint({ filepath: fresh(), monitor: 'val_accuracy', saveBestOnly: true, initialValueThreshold: 0.8 });
+    expect((await run(acc, 'val_accuracy', [0.7, 0.8, 0.85])).saves.map((s) => s.epoch)).toEqual([2]);
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', initialValueThreshold: 0.5 })).toThrow('modelCheckpoint: initialValueThreshold applies with saveBestOnly: true only');
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', saveBestOnly: true, initialValueThreshold: NaN })).toThrow('modelCheckpoint: initialValueThreshold must be a number, got NaN');
+  });
 });
 
 describe('modelCheckpoint: every epoch, filepath templates', () => {
