@@ -40,6 +40,9 @@ export class BackupAndRestore extends Callback {
     this.deleteCheckpoint = args.deleteCheckpoint ?? true;
   }
 
+  /** At an epoch's end it records what the other callbacks did (a checkpoint saved, a rate changed): it runs after them. */
+  get epochEndLast(): boolean { return true; }
+
   private sequential(): Sequential {
     if (!(this.model instanceof Sequential)) throw new Error(`${FN}: backs up Sequential models (fit was called on ${show(this.model)})`);
     return this.model;

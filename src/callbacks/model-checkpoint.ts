@@ -62,10 +62,11 @@ export class ModelCheckpoint extends MonitorCallback {
       throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
     }
     this.verbose = args.verbose ?? 0;
-    const t = args.initialValueThreshold;
-    if (t !== undefined) {
+    const t = args.initialValueThreshold as number | null | undefined; // Keras' None: not given
+    if (t != null) {
       if (typeof t !== 'number' || Number.isNaN(t)) throw new Error(`modelCheckpoint: initialValueThreshold must be a number, got ${show(t)}`);
-      if (!this.saveBestOnly) throw new Error('modelCheckpoint: initialValueThreshold applies with saveBestOnly: true only');
+      // Keras takes it and consults it only with save_best_only: ported code passing it anyway still runs
+      if (!this.saveBestOnly) console.warn('modelCheckpoint: initialValueThreshold applies with saveBestOnly: true only; without it every epoch is saved');
       this.best = t;
     }
   }

@@ -110,8 +110,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   let stalePlot = plotInside(path, plot, out);
   const checkpoint = sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true });
   // --backup: a run killed midway and started again with the same options goes on where it stopped
-  if (opts.backup !== undefined && path.resolve(opts.backup as string) === path.resolve(out)) {
-    throw new UsageError(`simdnet train: --backup ${opts.backup} is the --out folder; the backup needs a folder of its own`);
+  if (opts.backup !== undefined) {
+    const [b, o] = [path.resolve(opts.backup as string), path.resolve(out)];
+    const inside = (a: string, c: string) => { const r = path.relative(c, a); return r === '' || (!r.startsWith('..') && !path.isAbsolute(r)); };
+    if (inside(b, o) || inside(o, b)) {
+      throw new UsageError(`simdnet train: --backup ${opts.backup} ${b === o ? 'is' : inside(b, o) ? 'is inside' : 'holds'} the --out folder; ` +
+        'the backup needs a folder of its own, beside the model');
+    }
   }
   const backup = opts.backup === undefined ? null : sn.callbacks.backupAndRestore({ backupDir: opts.backup as string });
   const resumed = {

@@ -31,6 +31,11 @@ export abstract class Callback {
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
   /**
+   * Its onEpochEnd runs after the other callbacks' (a backup, which records what they did at an epoch's end: a
+   * checkpoint written, a learning rate changed). Default false: the order of fit's callbacks list.
+   */
+  get epochEndLast(): boolean { return false; }
+  /**
    * Asked after onTrainBegin: a callback that restored an interrupted run there (BackupAndRestore) returns the
    * first epoch not yet done and the logs of those done; null (the default) leaves fit at initialEpoch.
    */

@@ -100,6 +100,8 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const callbacks: Callback[] = [...spec.callbacks.map(toCallback), history];
   if (spec.verbose > 0) callbacks.push(new ProgressLogger(spec.verbose));
   const list = new CallbackList(callbacks);
+  // a backup ends an epoch after the callbacks it records (a checkpoint saved then is in that epoch's backup)
+  const epochEnd = new CallbackList([...callbacks.filter((c) => !c.epochEndLast), ...callbacks.filter((c) => c.epochEndLast)]);
   for (const c of callbacks) {
     c.setModel(model);
     c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames });
@@ -161,7 +163,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       logs.val_loss = v.loss;
       if (key) logs[`val_${key}`] = v[key]!;
     }
-    await list.call('onEpochEnd', epoch, logs);
+    await epochEnd.call('onEpochEnd', epoch, logs);
   }
   await list.call('onTrainEnd', {});
   warnIfChance(net, history.history.loss ?? [], fn);

@@ -7,7 +7,7 @@ import type { Sequential } from '../engine/sequential.js';
 import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
 import { Tensor } from '../tensor.js';
-import { errCode } from './atomic.js';
+import { errCode, savesInProgress } from './atomic.js';
 import { isBackup, saveModel, specBytes, stateEntry, type ModelJson, type WeightSpec } from './model-files.js';
 
 const KEY = 'simdnet_backup';
@@ -36,6 +36,7 @@ export async function writeBackup(model: Sequential, dir: string, epoch: number,
   }
   const state = { version: VERSION, epoch, learningRate: opt.learningRate, optimizer: optimizerRecipe(opt), history };
   await saveModel(model, dir, { includeOptimizer: true }, { metadata: { [KEY]: state }, nativeState: true });
+  await removeAsides(dir, fn); // superseded: a backup set aside must never come back in a later run
 }
 
 /** An optimizer's kind and settings but its learning rate (which a run changes): what a backup must match. */
@@ -160,9 +161,23 @@ async function setAside(dir: string, fn: string): Promise<string | null> {
   return null;
 }
 
+/** The backups interrupted replacements left beside `dir` (never one a save of this process is writing). */
+async function removeAsides(dir: string, fn: string): Promise<void> {
+  const { fs, path } = files(fn, '');
+  const full = path.resolve(dir), parent = path.dirname(full), base = path.basename(full);
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(`${base}.replaced-`) && !name.startsWith(`${base}.saving-`)) continue;
+    const at = path.join(parent, name);
+    if (savesInProgress.has(at) || (await readMarker(at, fn)) !== 'backup') continue;
+    await fs.rm(at, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
 /** Removes a backup (its two files, then its folder, which holds nothing else) once training is done. */
 export async function removeBackup(dir: string, fn: string): Promise<void> {
   const { fs, path } = files(fn, '');
+  await removeAsides(dir, fn);
   if ((await readMarker(dir, fn)) !== 'backup') return; // never another save's files
   for (const name of ['model.json', 'weights.bin']) await fs.rm(path.join(dir, name), { force: true }).catch((e: unknown) => { throw fsError(fn, dir, e); });
   await fs.rmdir(dir).catch((e: unknown) => { if (errCode(e) !== 'ENOENT' && errCode(e) !== 'ENOTEMPTY') throw fsError(fn, dir, e); });

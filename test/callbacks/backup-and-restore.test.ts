@@ -40,7 +40,7 @@ const sgd = () => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nestero
 const adam = () => sn.optimizers.adam({ learningRate: 0.01 });
 const schedule = () => sn.callbacks.learningRateScheduler((epoch) => (epoch === 0 ? 0 : 0.05 * 0.5 ** Math.floor(epoch / 2)));
 
-/** A callback that kills the run at the end of epoch `at` (after the callbacks before it ran). */
+/** A callback that kills the run at the end of epoch `at`, before that epoch's backup (which runs after the others). */
 const crashAt = (at: number): sn.CallbackHooks => ({ onEpochEnd: (e) => { if (e === at) throw new Error(`crash after epoch ${at + 1}`); } });
 
 const fit = (m: sn.Sequential, callbacks: (sn.Callback | sn.CallbackHooks)[], epochs = 6) =>
@@ -54,7 +54,7 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
       const dir = fresh();
 
       const first = build(opt);
-      await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(2)])).rejects.toThrow(/crash after epoch 3/);
+      await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(3)])).rejects.toThrow(/crash after epoch 4/);
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
       expect(json.userDefinedMetadata.simdnet_backup).toMatchObject({ epoch: 2, optimizer: { name: opt().name } });
       first.dispose();
@@ -82,8 +82,11 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
     const m = build(adam);
     const epochs: number[] = [];
     const backup = sn.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false });
-    const watch = { onEpochEnd: (e: number) => { epochs.push(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.simdnet_backup.epoch); expect(e).toBe(epochs.at(-1)); } };
+    const backedUp = () => JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.simdnet_backup.epoch as number;
+    // the backup of epoch e is written after this hook at e, before it at e + 1
+    const watch = { onEpochBegin: (e: number) => { if (e > 1) epochs.push(backedUp()); } };
     const h = await m.fit(x, y, { epochs: 4, initialEpoch: 1, batchSize: 8, verbose: 0, callbacks: [backup, watch] });
+    epochs.push(backedUp());
     expect(backup.restored).toBeNull();
     expect(h.epoch).toEqual([1, 2, 3]);
     expect(epochs).toEqual([1, 2, 3]);
@@ -116,7 +119,7 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
     const dir = fresh(), out = fresh();
     const first = build(sgd);
     const ckpt = () => sn.callbacks.modelCheckpoint({ filepath: out, monitor: 'val_loss', saveBestOnly: true });
-    await expect(fit(first, [ckpt(), sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(2)])).rejects.toThrow(/crash/);
+    await expect(fit(first, [ckpt(), sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(3)])).rejects.toThrow(/crash/);
     const done = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.simdnet_backup.history.history.val_loss as number[];
     first.dispose();
     const again = build(sgd);
@@ -126,6 +129,30 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
     expect(done).toHaveLength(3);
     expect(bestAtStart).toBe(Math.min(...done));
     again.dispose();
+  });
+
+  it('a backup set aside and restored is gone once the run goes on: a later fresh run starts at epoch 1 (even under this pid)', async () => {
+    const dir = fresh();
+    const a = build(adam);
+    await fit(a, [sn.callbacks.backupAndRestore({ backupDir: dir, deleteCheckpoint: false })], 2);
+    // what a kill between a replacement's two renames leaves, named as this very process (a pid reused: PID 1 in a container)
+    fs.renameSync(dir, `${dir}.replaced-${process.pid}-${Date.now().toString(36)}-abcdef`);
+    const b = build(adam);
+    expect((await fit(b, [sn.callbacks.backupAndRestore({ backupDir: dir })], 4)).epoch).toEqual([2, 3]);
+    expect(fs.readdirSync(path.dirname(dir)).filter((n) => n.startsWith(path.basename(dir)))).toEqual([]);
+    const c = build(adam);
+    expect((await fit(c, [sn.callbacks.backupAndRestore({ backupDir: dir })], 3)).epoch).toEqual([0, 1, 2]);
+    for (const m of [a, b, c]) m.dispose();
+  });
+
+  it('ends an epoch after the other callbacks, wherever it is listed: an epoch\'s backup records what they did', async () => {
+    const dir = fresh();
+    const m = build(adam);
+    const seen: number[] = [];
+    const backedUp = () => (fs.existsSync(path.join(dir, 'model.json')) ? JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.simdnet_backup.epoch : -1);
+    await fit(m, [sn.callbacks.backupAndRestore({ backupDir: dir }), { onEpochEnd: () => { seen.push(backedUp()); } }], 3);
+    expect(seen).toEqual([-1, 0, 1]); // a hook listed after it still runs before it
+    m.dispose();
   });
 
   it('a run killed while its backup was being replaced restores the backup set aside', async () => {

@@ -152,7 +152,13 @@ describe('modelCheckpoint: saveBestOnly', () => {
     expect(r.saves.map((s) => s.epoch)).toEqual([2]);
     const acc = sn.callbacks.modelCheckpoint({ filepath: fresh(), monitor: 'val_accuracy', saveBestOnly: true, initialValueThreshold: 0.8 });
     expect((await run(acc, 'val_accuracy', [0.7, 0.8, 0.85])).saves.map((s) => s.epoch)).toEqual([2]);
-    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', initialValueThreshold: 0.5 })).toThrow('modelCheckpoint: initialValueThreshold applies with saveBestOnly: true only');
+    // as Keras: taken without saveBestOnly (a warning says it does nothing there); null is Keras' None
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      sn.callbacks.modelCheckpoint({ filepath: 'x', initialValueThreshold: 0.5 });
+      expect(warn.mock.calls[0][0]).toBe('modelCheckpoint: initialValueThreshold applies with saveBestOnly: true only; without it every epoch is saved');
+    } finally { warn.mockRestore(); }
+    expect(sn.callbacks.modelCheckpoint({ filepath: 'x', saveBestOnly: true, initialValueThreshold: null as unknown as number }).best).toBe(Infinity);
     expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', saveBestOnly: true, initialValueThreshold: NaN })).toThrow('modelCheckpoint: initialValueThreshold must be a number, got NaN');
   });
 });

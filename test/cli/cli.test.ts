@@ -42,6 +42,8 @@ describe('simdnet command line', () => {
       [['train', '--optimizer', 'adam', '--epsilon', '-1'], /--epsilon must be in/],
       [['train', '--data', path.join(root, 'missing')], /--data .*missing is not a folder/],
       [['train', '--out', 'm', '--backup', './m'], /--backup \.\/m is the --out folder; the backup needs a folder of its own/],
+      [['train', '--out', 'm', '--backup', 'm/bk'], /--backup m\/bk is inside the --out folder/],
+      [['train', '--out', 'runs/m', '--backup', 'runs'], /--backup runs holds the --out folder/],
       [['predict', 'x.jpg'], /--model DIR is required/],
       [['synth'], /--out DIR is required/],
     ];

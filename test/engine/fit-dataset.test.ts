@@ -178,7 +178,7 @@ describe('imageDataset', () => {
     for (const m of [whole, first, resumed, viaFit]) m.dispose();
   });
 
-  it('backupAndRestore over an imageDataset: a run killed after epoch 2 and fitted again equals the uninterrupted run, bit for bit', async () => {
+  it('backupAndRestore over an imageDataset: a run killed after epoch 2\'s backup and fitted again equals the uninterrupted run, bit for bit', async () => {
     const opts = { size: [6, 6] as [number, number], channels: 3 as const, batchSize: 4, seed: 5, workers: 0 };
     const model = () => {
       const m = sn.sequential({ seed: 3 });
@@ -193,7 +193,7 @@ describe('imageDataset', () => {
     const whole = model();
     await whole.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 4, seed: 5, verbose: 0 });
     const killed = model();
-    const crash = { onEpochEnd: (e: number) => { if (e === 1) throw new Error('killed'); } };
+    const crash = { onEpochBegin: (e: number) => { if (e === 2) throw new Error('killed'); } };
     await expect(killed.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 4, seed: 5, verbose: 0, callbacks: [sn.callbacks.backupAndRestore({ backupDir }), crash] }))
       .rejects.toThrow('killed');
     const again = model();
