@@ -16,6 +16,9 @@ export interface Staged { x: number; y: number; n: number; release(): void }
 
 const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
+/** fit's classWeight, checked: the weight of each class index (a hole: none given), and what errors name. */
+export interface ClassWeights { readonly weights: readonly (number | undefined)[]; readonly fn: string; readonly where: string }
+
 export class Network {
   readonly layers: Layer[] = [];
   readonly weights: WeightStore;
@@ -96,18 +99,48 @@ export class Network {
 
   private get fused(): boolean { return isFused(this.loss!, this.layers[this.layers.length - 1].outputActivation); }
 
-  /** Loss of the n samples whose output is at `out` (labels at plan.labels); writes the loss gradient. */
-  lossOf(out: number, n: number): { loss: number; correct: number; judged: number } {
-    const plan = this.plan!;
-    const loss = lossForward(this.rt!, this.loss!, this.fused, plan.grad, out, plan.labels, n, this.outSize);
-    const [correct, judged] = accuracyCount(this.rt!, this.loss!, out, plan.labels, n, this.outSize);
+  /**
+   * Loss of the n samples whose output is at `out` (labels at plan.labels); writes the loss gradient. With
+   * `classWeight` (fit's, by class index), each sample's loss counts its class' weight, and the batch's loss is
+   * Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted, as theirs).
+   */
+  lossOf(out: number, n: number, classWeight: ClassWeights | null = null): { loss: number; correct: number; judged: number } {
+    const plan = this.plan!, rt = this.rt!, cols = this.outSize;
+    let loss: number;
+    if (!classWeight) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n, cols);
+    else {
+      // one sample at a time: its own loss and gradient, scaled by its weight
+      const labelFloats = sparseLabels(this.loss!) ? 1 : cols;
+      let total = 0;
+      for (let r = 0; r < n; r++) {
+        const c = this.sampleClass(r), w = classWeight.weights[c];
+        if (w === undefined) throw new Error(`${classWeight.fn}: classWeight has no weight for class ${c}, which ${classWeight.where} holds; give every class a weight`);
+        const at = r * cols * 4;
+        total += w * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, 1, cols);
+        const g = rt.f32(plan.grad + at, cols), scale = w / n;
+        for (let j = 0; j < cols; j++) g[j] *= scale;
+      }
+      loss = total / n;
+    }
+    const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, n, cols);
     return { loss, correct, judged };
   }
 
+  /** The class of batch sample r, from its label (Keras: the id, the one-hot row's argmax, a single output rounded). */
+  private sampleClass(r: number): number {
+    const plan = this.plan!, rt = this.rt!, cols = this.outSize;
+    if (sparseLabels(this.loss!)) return rt.i32(plan.labels + r * 4, 1)[0];
+    const y = rt.f32(plan.labels + r * cols * 4, cols);
+    if (cols === 1) return Math.round(y[0]);
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (y[j] > y[best]) best = j;
+    return best;
+  }
+
   /** One optimisation step on the n samples at plan.input / plan.labels. */
-  trainStep(n: number, seed: number): { loss: number; correct: number; judged: number } {
+  trainStep(n: number, seed: number, classWeight: ClassWeights | null = null): { loss: number; correct: number; judged: number } {
     const out = this.forward(n, true, seed);
-    const result = this.lossOf(out, n);
+    const result = this.lossOf(out, n, classWeight);
     this.weights.zeroGrad();
     let dy = this.plan!.grad;
     const last = this.layers.length - 1, fused = this.fused;

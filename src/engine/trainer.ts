@@ -4,7 +4,8 @@ import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
 import { Callback, CallbackList, toCallback, type CallbackHooks, type Logs, type TrainingModel } from './callback.js';
 import { History } from './history.js';
-import type { Network } from './network.js';
+import type { ClassWeights, Network } from './network.js';
+import { sparseLabels } from './losses.js';
 import { firstNonFinite } from '../tensor.js';
 import { ProgressLogger } from './progress.js';
 import { show, type AllOptions } from '../format.js';
@@ -22,10 +23,19 @@ export interface FitArgs {
   threads?: number | 'auto';
   initialEpoch?: number;
   callbacks?: (Callback | CallbackHooks)[];
+  /**
+   * Weights of the classes in the training loss (Keras' class_weight, tfjs' classWeight): { [class index]: weight }
+   * or an array by class index; every class in the data needs one. A sample's loss counts its class' weight; the
+   * logged loss is the weighted one, validation and the accuracy are not weighted (as Keras).
+   */
+  classWeight?: ClassWeight;
 }
 
+/** fit's classWeight: { [class index]: weight }, or weights by class index. */
+export type ClassWeight = Readonly<Record<number, number>> | readonly number[];
+
 const FIT_OPTIONS = ['batchSize', 'epochs', 'shuffle', 'verbose', 'validationData', 'validationSplit', 'seed', 'threads',
-  'initialEpoch', 'callbacks'] as const;
+  'initialEpoch', 'callbacks', 'classWeight'] as const;
 /** fit's option names. */
 export const fitOptions: AllOptions<FitArgs, typeof FIT_OPTIONS> = FIT_OPTIONS;
 
@@ -59,7 +69,7 @@ export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 
 }
 
 const FIT_DATASET_OPTIONS = ['epochs', 'verbose', 'validationData', 'seed', 'threads', 'initialEpoch', 'callbacks',
-  'batchesPerEpoch', 'validationBatchSize'] as const;
+  'batchesPerEpoch', 'validationBatchSize', 'classWeight'] as const;
 /** fitDataset's option names. */
 export const fitDatasetOptions: AllOptions<FitDatasetArgs, typeof FIT_DATASET_OPTIONS> = FIT_DATASET_OPTIONS;
 
@@ -68,6 +78,7 @@ interface RunSpec {
   epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number;
   steps: number; samples: number; batchSize: number;
   callbacks: (Callback | CallbackHooks)[];
+  classWeight: ClassWeights | null;
   /** fitDataset with batchesPerEpoch: one pass of the dataset runs on across epochs (a resumed run cannot replay it). */
   passAcrossEpochs?: boolean;
   /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
@@ -88,6 +99,36 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
     throw new Error(`${fn}: callbacks must be an array (of sn.callbacks or objects of hooks), got ${show(args.callbacks)}`);
   }
   return { epochs, initialEpoch, verbose, seed };
+}
+
+/** classWeight checked: a weight (finite, >= 0) per class index given; null without one. */
+function checkClassWeight(net: Network, cw: unknown, fn: string, where: string): ClassWeights | null {
+  if (cw === undefined || cw === null) return null;
+  if (typeof cw !== 'object') throw new Error(`${fn}: classWeight must be { [class index]: weight } or an array of weights by class, got ${show(cw)}`);
+  if (net.outputShape.length !== 1) {
+    throw new Error(`${fn}: classWeight needs one class per sample, but the model gives [${net.outputShape.join(', ')}] per sample`);
+  }
+  const weights: (number | undefined)[] = [];
+  for (const [k, v] of Object.entries(cw)) {
+    const c = Number(k);
+    if (!Number.isInteger(c) || c < 0 || String(c) !== k) throw new Error(`${fn}: classWeight's keys must be class indices 0, 1, ..., got ${show(k)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${fn}: classWeight[${k}] must be a finite number >= 0, got ${show(v)}`);
+    weights[c] = v;
+  }
+  if (!weights.length) throw new Error(`${fn}: classWeight gives no class a weight`);
+  return { weights, fn, where };
+}
+
+/** The class of each sample of y (as Network.sampleClass: the id, the one-hot row's argmax, a single output rounded). */
+function classesOf(y: Tensor, sparse: boolean): Int32Array {
+  const n = y.shape[0], cols = y.size / Math.max(1, n), d = y.data;
+  return Int32Array.from({ length: n }, (_, i) => {
+    if (sparse) return d[i];
+    if (cols === 1) return Math.round(d[i]);
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (d[i * cols + j] > d[i * cols + best]) best = j;
+    return best;
+  });
 }
 
 /** The epoch loop shared by fit and fitDataset, with Keras' callback order. */
@@ -129,7 +170,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0, lastLoss = 0;
     for await (const count of spec.batches(epoch)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
-      const r = net.trainStep(count, stepSeed(spec.seed, ++step));
+      const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.classWeight);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       if (key) logs[key] = r.correct / r.judged;
@@ -205,6 +246,13 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     trainY = sliceRows(y, 0, n - nVal);
   }
   if (valData) checkValidationTensors(net, valData, fn);
+  const classWeight = checkClassWeight(net, args.classWeight, fn, 'y');
+  if (classWeight) {
+    // every class of the training data needs its weight: refused before training, naming the first sample without one
+    const classes = classesOf(trainY, sparseLabels(net.loss!));
+    const i = classes.findIndex((c) => classWeight.weights[c] === undefined);
+    if (i >= 0) throw new Error(`${fn}: classWeight has no weight for class ${classes[i]}, which y holds (sample ${i}); give every class a weight`);
+  }
   const nTrain = trainX.shape[0];
   const steps = Math.ceil(nTrain / batchSize);
   const rt = net.rt!;
@@ -221,7 +269,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     if (valData) val = stageEvaluation(net, valData[0], valData[1], fn, VALIDATION);
     const v = val;
     return await run(net, model, {
-      ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
+      ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [], classWeight,
       *batches(epoch) {
         planTraining(); // validation may have left the layers at another sequence length
         if (args.shuffle ?? true) shuffler.orderFor(order, epoch);
@@ -292,6 +340,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   try {
     return await run(net, model, {
       ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
+      classWeight: checkClassWeight(net, args.classWeight, fn, 'a batch of the dataset'),
       passAcrossEpochs: args.batchesPerEpoch !== undefined,
       async *batches(epoch) {
         const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;

@@ -1,0 +1,122 @@
+// fit's classWeight (Keras' class_weight, tfjs' classWeight): each sample's loss counts its class' weight and the
+// batch's loss is Σ weight · loss / n. Checked against tfjs 4.22's fit (weights and logged losses after the same
+// steps) for the classification losses and a regression one, and by invariants that hold exactly.
+import { describe, expect, it } from 'vitest';
+import * as sn from '../../src/index.js';
+import { tfjsOracle } from '../tfjs-oracle.js';
+import { randomArray } from '../helpers.js';
+
+const { tf } = tfjsOracle('classWeight');
+
+const N = 24;
+const xs = sn.tensor(randomArray(N * 4, 11, -1, 1), [N, 4]);
+const ids = Int32Array.from({ length: N }, (_, i) => [0, 0, 0, 1, 2, 0, 1, 0][i % 8]); // imbalanced: 15 / 6 / 3
+const CLASS_WEIGHT = { 0: 0.5, 1: 2, 2: 4 };
+
+interface Case { loss: string; units: number; activation: string; y: () => sn.Tensor; tfY: () => ReturnType<typeof tf.tensor>; weight: Record<number, number> }
+const CASES: Case[] = [
+  { loss: 'categoricalCrossentropy', units: 3, activation: 'softmax', y: () => sn.utils.toCategorical(ids, 3),
+    tfY: () => tf.oneHot(tf.tensor1d(ids, 'int32'), 3), weight: CLASS_WEIGHT },
+  { loss: 'sparseCategoricalCrossentropy', units: 3, activation: 'softmax', y: () => sn.tensor(ids, [N]),
+    tfY: () => tf.tensor2d(Float32Array.from(ids), [N, 1]), weight: CLASS_WEIGHT },
+  { loss: 'binaryCrossentropy', units: 1, activation: 'sigmoid', y: () => sn.tensor(Float32Array.from(ids, (c) => (c ? 1 : 0)), [N, 1]),
+    tfY: () => tf.tensor2d(Float32Array.from(ids, (c) => (c ? 1 : 0)), [N, 1]), weight: { 0: 0.7, 1: 3 } },
+  { loss: 'meanSquaredError', units: 3, activation: 'linear', y: () => sn.utils.toCategorical(ids, 3),
+    tfY: () => tf.oneHot(tf.tensor1d(ids, 'int32'), 3), weight: CLASS_WEIGHT },
+];
+
+function ours(c: Case, seed = 9): sn.Sequential {
+  const m = sn.sequential({ seed });
+  m.add(sn.layers.dense({ units: 5, activation: 'tanh', inputShape: [4] }));
+  m.add(sn.layers.dense({ units: c.units, activation: c.activation as 'softmax' }));
+  m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }), loss: c.loss, metrics: ['accuracy'] });
+  return m;
+}
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((d, v, i) => Math.max(d, Math.abs(v - b[i])), 0);
+
+describe('classWeight against tfjs 4.22 fit', () => {
+  for (const c of CASES) {
+    it(`${c.loss}: the weights and the logged (weighted) losses of 2 epochs equal tfjs' within 1e-5`, async () => {
+      const m = ours(c);
+      const t = tf.sequential();
+      t.add(tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [4] }));
+      t.add(tf.layers.dense({ units: c.units, activation: c.activation as 'softmax' }));
+      t.compile({ optimizer: tf.train.momentum(0.1, 0.9), loss: c.loss });
+      t.setWeights(m.getWeights().map((w) => tf.tensor(w.data as Float32Array, [...w.shape])));
+      const h = await m.fit(xs, c.y(), { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, classWeight: c.weight });
+      const tx = tf.tensor2d(xs.data as Float32Array, [N, 4]), ty = c.tfY();
+      const th = await t.fit(tx, ty, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, classWeight: c.weight });
+      expect(maxDiff(h.history.loss, th.history.loss as number[])).toBeLessThan(1e-5);
+      t.getWeights().forEach((w, i) => expect(maxDiff(w.dataSync(), m.getWeights()[i].data)).toBeLessThan(1e-5));
+      // and the weighting matters here: without it the run differs
+      const plain = ours(c);
+      const hp = await plain.fit(xs, c.y(), { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+      expect(maxDiff(hp.history.loss, h.history.loss)).toBeGreaterThan(1e-3);
+      tx.dispose(); ty.dispose(); t.dispose(); m.dispose(); plain.dispose();
+    });
+  }
+});
+
+describe('classWeight invariants', () => {
+  const c = CASES[0];
+  it('every weight 1 trains as no classWeight (to rounding); every weight 2 as twice the learning rate of plain SGD', async () => {
+    const a = ours(c), b = ours(c);
+    const ha = await a.fit(xs, c.y(), { epochs: 2, batchSize: 8, verbose: 0, seed: 3 });
+    const hb = await b.fit(xs, c.y(), { epochs: 2, batchSize: 8, verbose: 0, seed: 3, classWeight: [1, 1, 1] });
+    expect(maxDiff(ha.history.loss, hb.history.loss)).toBeLessThan(1e-6);
+    a.getWeights().forEach((w, i) => expect(maxDiff(w.data, b.getWeights()[i].data)).toBeLessThan(1e-6));
+    const plain = (lr: number) => {
+      const m = sn.sequential({ seed: 4 });
+      m.add(sn.layers.dense({ units: 3, activation: 'softmax', inputShape: [4] }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: lr }), loss: 'categoricalCrossentropy' });
+      return m;
+    };
+    const twice = plain(0.2), doubled = plain(0.1);
+    await twice.fit(xs, c.y(), { epochs: 2, batchSize: 8, verbose: 0, seed: 3 });
+    const hd = await doubled.fit(xs, c.y(), { epochs: 2, batchSize: 8, verbose: 0, seed: 3, classWeight: { 0: 2, 1: 2, 2: 2 } });
+    twice.getWeights().forEach((w, i) => expect(maxDiff(w.data, doubled.getWeights()[i].data)).toBeLessThan(1e-6));
+    expect(hd.history.loss[0]).toBeGreaterThan(1.5); // the logged loss is the weighted one: twice the ≈ 1.1 of chance
+    for (const m of [a, b, twice, doubled]) m.dispose();
+  });
+
+  it('fitDataset with the same batches trains as fit, bit for bit; accuracy and validation stay unweighted', async () => {
+    const y = c.y();
+    const a = ours(c), b = ours(c);
+    const ha = await a.fit(xs, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, classWeight: CLASS_WEIGHT, validationData: [xs, y] });
+    const batches = [0, 8, 16].map((f) => ({ xs: sn.tensor(xs.data.slice(f * 4, f * 4 + 32), [8, 4]), ys: sn.tensor(y.data.slice(f * 3, f * 3 + 24), [8, 3]) }));
+    const hb = await b.fitDataset(() => batches, { epochs: 2, verbose: 0, classWeight: CLASS_WEIGHT, validationData: [xs, y] });
+    expect(hb.history.loss).toEqual(ha.history.loss);
+    a.getWeights().forEach((w, i) => expect(b.getWeights()[i].data).toEqual(w.data));
+    const ev = await a.evaluate(xs, y);
+    expect(ha.history.val_loss[1]).toBeCloseTo(ev.loss, 6); // validation: the plain loss
+    a.dispose(); b.dispose();
+  });
+});
+
+describe('classWeight: bad input is named', () => {
+  const c = CASES[0];
+  it('a class of the data without a weight, bad keys and values, a model without one class per sample', async () => {
+    const m = ours(c);
+    const before = m.getWeights();
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: { 0: 1, 1: 1 } }))
+      .rejects.toThrow('fit: classWeight has no weight for class 2, which y holds (sample 4); give every class a weight');
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: { 0: 1, 1: -1, 2: 1 } })).rejects.toThrow('fit: classWeight[1] must be a finite number >= 0, got -1');
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: { a: 1 } as unknown as Record<number, number> }))
+      .rejects.toThrow("fit: classWeight's keys must be class indices 0, 1, ..., got \"a\"");
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: {} })).rejects.toThrow('fit: classWeight gives no class a weight');
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: 2 as unknown as number[] })).rejects.toThrow(/fit: classWeight must be \{ \[class index\]: weight \}/);
+    expect(m.getWeights().every((w, i) => maxDiff(w.data, before[i].data) === 0)).toBe(true);
+    const batch = { xs: sn.tensor(xs.data.slice(0, 32), [8, 4]), ys: sn.tensor(c.y().data.slice(0, 24), [8, 3]) };
+    await expect(m.fitDataset(() => [batch], { verbose: 0, classWeight: { 0: 1, 1: 1 } }))
+      .rejects.toThrow('fitDataset: classWeight has no weight for class 2, which a batch of the dataset holds; give every class a weight');
+    m.dispose();
+    const seq = sn.sequential();
+    seq.add(sn.layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3 }));
+    seq.add(sn.layers.simpleRNN({ units: 2, returnSequences: true }));
+    seq.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await expect(seq.fit(sn.tensor(new Float32Array(6), [2, 3]), sn.tensor(new Float32Array(12), [2, 3, 2]), { verbose: 0, classWeight: [1] }))
+      .rejects.toThrow('fit: classWeight needs one class per sample, but the model gives [3, 2] per sample');
+    seq.dispose();
+  });
+});
