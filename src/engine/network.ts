@@ -19,6 +19,21 @@ const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 /** fit's classWeight, checked: the weight of each class index (a hole: none given), and what errors name. */
 export interface ClassWeights { readonly weights: readonly (number | undefined)[]; readonly fn: string; readonly where: string }
 
+/**
+ * The class of one sample from its label, as Keras finds it for class_weight: a sparse label is the id, a row of
+ * several outputs its argmax (the first on ties), a single output its value rounded half to even (tf.round).
+ */
+export function labelClass(labels: ArrayLike<number>, at: number, cols: number, sparse: boolean): number {
+  if (sparse) return labels[at];
+  if (cols === 1) {
+    const v = labels[at], r = Math.round(v);
+    return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r; // halves to the even neighbour: 0.5 -> 0, 1.5 -> 2
+  }
+  let best = 0;
+  for (let j = 1; j < cols; j++) if (labels[at + j] > labels[at + best]) best = j;
+  return best;
+}
+
 export class Network {
   readonly layers: Layer[] = [];
   readonly weights: WeightStore;
@@ -126,15 +141,19 @@ export class Network {
     return { loss, correct, judged };
   }
 
-  /** The class of batch sample r, from its label (Keras: the id, the one-hot row's argmax, a single output rounded). */
+  /** The class of batch sample r, from its label (labelClass). */
   private sampleClass(r: number): number {
-    const plan = this.plan!, rt = this.rt!, cols = this.outSize;
-    if (sparseLabels(this.loss!)) return rt.i32(plan.labels + r * 4, 1)[0];
-    const y = rt.f32(plan.labels + r * cols * 4, cols);
-    if (cols === 1) return Math.round(y[0]);
-    let best = 0;
-    for (let j = 1; j < cols; j++) if (y[j] > y[best]) best = j;
-    return best;
+    const plan = this.plan!, rt = this.rt!, cols = this.outSize, sparse = sparseLabels(this.loss!);
+    return labelClass(sparse ? rt.i32(plan.labels + r * 4, 1) : rt.f32(plan.labels + r * cols * 4, cols), 0, cols, sparse);
+  }
+
+  /** The first of the batch's n samples whose class has no weight, or null. */
+  unweightedSample(n: number, classWeight: ClassWeights): { row: number; cls: number } | null {
+    for (let r = 0; r < n; r++) {
+      const cls = this.sampleClass(r);
+      if (classWeight.weights[cls] === undefined) return { row: r, cls };
+    }
+    return null;
   }
 
   /** One optimisation step on the n samples at plan.input / plan.labels. */

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
 import { Callback, CallbackList, toCallback, type CallbackHooks, type Logs, type TrainingModel } from './callback.js';
 import { History } from './history.js';
-import type { ClassWeights, Network } from './network.js';
+import { labelClass, type ClassWeights, type Network } from './network.js';
 import { sparseLabels } from './losses.js';
 import { firstNonFinite } from '../tensor.js';
 import { ProgressLogger } from './progress.js';
@@ -103,15 +103,21 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
 
 /** classWeight checked: a weight (finite, >= 0) per class index given; null without one. */
 function checkClassWeight(net: Network, cw: unknown, fn: string, where: string): ClassWeights | null {
-  if (cw === undefined || cw === null) return null;
-  if (typeof cw !== 'object') throw new Error(`${fn}: classWeight must be { [class index]: weight } or an array of weights by class, got ${show(cw)}`);
+  // tfjs: an empty array is no weighting
+  if (cw === undefined || cw === null || (Array.isArray(cw) && cw.length === 0)) return null;
+  const plain = typeof cw === 'object' && (Array.isArray(cw) || Object.getPrototypeOf(cw) === Object.prototype);
+  if (!plain) throw new Error(`${fn}: classWeight must be { [class index]: weight } or an array of weights by class, got ${show(cw)}`);
+  if (Array.isArray(cw) && cw.length === 1 && typeof cw[0] === 'object' && cw[0] !== null) {
+    throw new Error(`${fn}: classWeight is a list of one output's weights (tfjs' per-output form); a Sequential model has one output: pass { [class index]: weight } itself`);
+  }
   if (net.outputShape.length !== 1) {
     throw new Error(`${fn}: classWeight needs one class per sample, but the model gives [${net.outputShape.join(', ')}] per sample`);
   }
-  const weights: (number | undefined)[] = [];
+  const classes = Math.max(2, net.outSize), weights: (number | undefined)[] = [];
   for (const [k, v] of Object.entries(cw)) {
     const c = Number(k);
     if (!Number.isInteger(c) || c < 0 || String(c) !== k) throw new Error(`${fn}: classWeight's keys must be class indices 0, 1, ..., got ${show(k)}`);
+    if (c >= classes) throw new Error(`${fn}: classWeight gives class ${c} a weight, but the model's ${net.outSize} output${net.outSize > 1 ? 's tell' : ' tells'} classes 0-${classes - 1} only`);
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${fn}: classWeight[${k}] must be a finite number >= 0, got ${show(v)}`);
     weights[c] = v;
   }
@@ -119,16 +125,10 @@ function checkClassWeight(net: Network, cw: unknown, fn: string, where: string):
   return { weights, fn, where };
 }
 
-/** The class of each sample of y (as Network.sampleClass: the id, the one-hot row's argmax, a single output rounded). */
+/** The class of each sample of y (labelClass). */
 function classesOf(y: Tensor, sparse: boolean): Int32Array {
-  const n = y.shape[0], cols = y.size / Math.max(1, n), d = y.data;
-  return Int32Array.from({ length: n }, (_, i) => {
-    if (sparse) return d[i];
-    if (cols === 1) return Math.round(d[i]);
-    let best = 0;
-    for (let j = 1; j < cols; j++) if (d[i * cols + j] > d[i * cols + best]) best = j;
-    return best;
-  });
+  const n = y.shape[0], cols = sparse ? 1 : y.size / Math.max(1, n);
+  return Int32Array.from({ length: n }, (_, i) => labelClass(y.data, i * cols, cols, sparse));
 }
 
 /** The epoch loop shared by fit and fitDataset, with Keras' callback order. */
@@ -207,7 +207,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     await epochEnd.call('onEpochEnd', epoch, logs);
   }
   await list.call('onTrainEnd', {});
-  warnIfChance(net, history.history.loss ?? [], fn);
+  if (!spec.classWeight) warnIfChance(net, history.history.loss ?? [], fn); // a weighted loss has no chance level of ln k
   return history;
 }
 
@@ -327,6 +327,15 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   const valData = args.validationData;
   if (Array.isArray(valData)) checkValidationTensors(net, valData, fn);
   else if (valData !== undefined) iterate(valData, fn, 'validationData');
+  const classWeight = checkClassWeight(net, args.classWeight, fn, 'a batch of the dataset');
+  // a batch is checked as it comes: the batches before it have trained the model already (as in Keras and tfjs)
+  const refuseUnweighted = (count: number, where: string) => {
+    const bad = classWeight && net.unweightedSample(count, classWeight);
+    if (bad) {
+      throw new Error(`${fn}: classWeight has no weight for class ${bad.cls}, which ${where} holds (its sample ${bad.row}); give every class a weight ` +
+        '(the batches before it have trained the model already)');
+    }
+  };
   // validation tensors are copied into the arena once, not every epoch
   const val = Array.isArray(valData) ? stageEvaluation(net, valData[0], valData[1], fn, VALIDATION) : null;
   const valBatch = args.validationBatchSize ?? own.batchSize ?? 32;
@@ -340,7 +349,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   try {
     return await run(net, model, {
       ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
-      classWeight: checkClassWeight(net, args.classWeight, fn, 'a batch of the dataset'),
+      classWeight,
       passAcrossEpochs: args.batchesPerEpoch !== undefined,
       async *batches(epoch) {
         const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;
@@ -351,7 +360,9 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
           for await (const batch of iterate(data, fn, 'dataset')) {
             if (b === steps) break; // the dataset's own count caps an endless one
             const { xs, ys } = checkBatch(batch, fn, where(b));
-            yield net.putBatch(xs, ys, true, fn, where(b));
+            const count = net.putBatch(xs, ys, true, fn, where(b));
+            refuseUnweighted(count, where(b));
+            yield count;
             b++;
           }
           return;
@@ -375,7 +386,9 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
             continue; // this pass is over: the next batch comes from a fresh one
           }
           const { xs, ys } = checkBatch(next.value, fn, where(b));
-          yield net.putBatch(xs, ys, true, fn, where(b));
+          const count = net.putBatch(xs, ys, true, fn, where(b));
+          refuseUnweighted(count, where(b));
+          yield count;
           b++; drawn++;
         }
       },

@@ -6,7 +6,7 @@ import * as sn from '../../src/index.js';
 import { tfjsOracle } from '../tfjs-oracle.js';
 import { randomArray } from '../helpers.js';
 
-const { tf } = tfjsOracle('classWeight');
+const { tf, record } = tfjsOracle('classWeight');
 
 const N = 24;
 const xs = sn.tensor(randomArray(N * 4, 11, -1, 1), [N, 4]);
@@ -22,6 +22,13 @@ const CASES: Case[] = [
   { loss: 'binaryCrossentropy', units: 1, activation: 'sigmoid', y: () => sn.tensor(Float32Array.from(ids, (c) => (c ? 1 : 0)), [N, 1]),
     tfY: () => tf.tensor2d(Float32Array.from(ids, (c) => (c ? 1 : 0)), [N, 1]), weight: { 0: 0.7, 1: 3 } },
   { loss: 'meanSquaredError', units: 3, activation: 'linear', y: () => sn.utils.toCategorical(ids, 3),
+    tfY: () => tf.oneHot(tf.tensor1d(ids, 'int32'), 3), weight: CLASS_WEIGHT },
+  { loss: 'meanAbsoluteError', units: 3, activation: 'sigmoid', y: () => sn.utils.toCategorical(ids, 3),
+    tfY: () => tf.oneHot(tf.tensor1d(ids, 'int32'), 3), weight: CLASS_WEIGHT },
+  // probabilities not from a softmax (the unfused kernel), and several sigmoid outputs (the class: the argmax)
+  { loss: 'categoricalCrossentropy', units: 3, activation: 'sigmoid', y: () => sn.utils.toCategorical(ids, 3),
+    tfY: () => tf.oneHot(tf.tensor1d(ids, 'int32'), 3), weight: CLASS_WEIGHT },
+  { loss: 'binaryCrossentropy', units: 3, activation: 'sigmoid', y: () => sn.utils.toCategorical(ids, 3),
     tfY: () => tf.oneHot(tf.tensor1d(ids, 'int32'), 3), weight: CLASS_WEIGHT },
 ];
 
@@ -47,8 +54,12 @@ describe('classWeight against tfjs 4.22 fit', () => {
       const h = await m.fit(xs, c.y(), { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, classWeight: c.weight });
       const tx = tf.tensor2d(xs.data as Float32Array, [N, 4]), ty = c.tfY();
       const th = await t.fit(tx, ty, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, classWeight: c.weight });
-      expect(maxDiff(h.history.loss, th.history.loss as number[])).toBeLessThan(1e-5);
-      t.getWeights().forEach((w, i) => expect(maxDiff(w.dataSync(), m.getWeights()[i].data)).toBeLessThan(1e-5));
+      const lossDiff = maxDiff(h.history.loss, th.history.loss as number[]);
+      const weightDiff = Math.max(...t.getWeights().map((w, i) => maxDiff(w.dataSync(), m.getWeights()[i].data)));
+      record(`${c.loss} ${c.activation}: logged losses`, lossDiff);
+      record(`${c.loss} ${c.activation}: weights after 6 steps`, weightDiff);
+      expect(lossDiff).toBeLessThan(1e-5);
+      expect(weightDiff).toBeLessThan(1e-5);
       // and the weighting matters here: without it the run differs
       const plain = ours(c);
       const hp = await plain.fit(xs, c.y(), { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
@@ -80,6 +91,25 @@ describe('classWeight invariants', () => {
     for (const m of [a, b, twice, doubled]) m.dispose();
   });
 
+  it('two threads train as one, bit for bit', async () => {
+    const a = ours(c), b = ours(c);
+    await a.fit(xs, c.y(), { epochs: 2, batchSize: 8, verbose: 0, seed: 3, classWeight: CLASS_WEIGHT, threads: 1 });
+    await b.fit(xs, c.y(), { epochs: 2, batchSize: 8, verbose: 0, seed: 3, classWeight: CLASS_WEIGHT, threads: 2 });
+    a.getWeights().forEach((w, i) => expect(b.getWeights()[i].data).toEqual(w.data));
+    a.dispose(); b.dispose();
+  });
+
+  it('a single output\'s soft label takes its class rounded half to even (Keras\' tf.round): 0.5 is class 0, 0.7 class 1', async () => {
+    const m = sn.sequential({ seed: 2 });
+    m.add(sn.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [4] }));
+    m.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    const half = sn.tensor(new Float32Array(N).fill(0.5), [N, 1]);
+    await expect(m.fit(xs, half, { verbose: 0, classWeight: { 1: 1 } })).rejects.toThrow('fit: classWeight has no weight for class 0, which y holds (sample 0)');
+    await m.fit(xs, half, { verbose: 0, classWeight: { 0: 1 } });
+    await expect(m.fit(xs, sn.tensor(new Float32Array(N).fill(0.7), [N, 1]), { verbose: 0, classWeight: { 0: 1 } })).rejects.toThrow(/no weight for class 1/);
+    m.dispose();
+  });
+
   it('fitDataset with the same batches trains as fit, bit for bit; accuracy and validation stay unweighted', async () => {
     const y = c.y();
     const a = ours(c), b = ours(c);
@@ -106,10 +136,23 @@ describe('classWeight: bad input is named', () => {
       .rejects.toThrow("fit: classWeight's keys must be class indices 0, 1, ..., got \"a\"");
     await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: {} })).rejects.toThrow('fit: classWeight gives no class a weight');
     await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: 2 as unknown as number[] })).rejects.toThrow(/fit: classWeight must be \{ \[class index\]: weight \}/);
-    expect(m.getWeights().every((w, i) => maxDiff(w.data, before[i].data) === 0)).toBe(true);
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: new Map() as unknown as number[] })).rejects.toThrow(/fit: classWeight must be \{ \[class index\]: weight \}/);
+    for (const bad of [NaN, Infinity, '2']) {
+      await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: { 0: 1, 1: bad as number, 2: 1 } })).rejects.toThrow(`fit: classWeight[1] must be a finite number >= 0, got`);
+    }
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: { 0: 1, 1: 1, 2: 1, 7: 1 } }))
+      .rejects.toThrow("fit: classWeight gives class 7 a weight, but the model's 3 outputs tell classes 0-2 only");
+    await expect(m.fit(xs, c.y(), { verbose: 0, classWeight: [CLASS_WEIGHT] as unknown as number[] })).rejects.toThrow(/tfjs' per-output form.*pass \{ \[class index\]: weight \} itself/);
+    expect(m.getWeights().every((w, i) => maxDiff(w.data, before[i].data) === 0)).toBe(true); // refused before a step
     const batch = { xs: sn.tensor(xs.data.slice(0, 32), [8, 4]), ys: sn.tensor(c.y().data.slice(0, 24), [8, 3]) };
-    await expect(m.fitDataset(() => [batch], { verbose: 0, classWeight: { 0: 1, 1: 1 } }))
-      .rejects.toThrow('fitDataset: classWeight has no weight for class 2, which a batch of the dataset holds; give every class a weight');
+    const zeros = { xs: batch.xs, ys: sn.utils.toCategorical(new Int32Array(8), 3) };
+    let steps = 0;
+    await expect(m.fitDataset(() => [zeros, zeros, batch], { verbose: 0, classWeight: { 0: 1, 1: 1 }, callbacks: [{ onBatchEnd: () => { steps++; } }] }))
+      .rejects.toThrow('fitDataset: classWeight has no weight for class 2, which epoch 1 batch 3 holds (its sample 4); give every class a weight (the batches before it have trained the model already)');
+    expect(steps).toBe(2);
+    const empty = ours(c);
+    await empty.fit(xs, c.y(), { verbose: 0, epochs: 1, classWeight: [] }); // tfjs: an empty list weighs nothing
+    empty.dispose();
     m.dispose();
     const seq = sn.sequential();
     seq.add(sn.layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3 }));
