@@ -116,21 +116,19 @@ export class Network {
 
   /**
    * Loss of the n samples whose output is at `out` (labels at plan.labels); writes the loss gradient. With
-   * `classWeight` (fit's, by class index), each sample's loss counts its class' weight, and the batch's loss is
-   * Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted, as theirs).
+   * `rowWeights` (fit's classWeight and sampleWeight, one per sample of the batch), each sample's loss counts its
+   * weight, and the batch's loss is Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted).
    */
-  lossOf(out: number, n: number, classWeight: ClassWeights | null = null): { loss: number; correct: number; judged: number } {
+  lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): { loss: number; correct: number; judged: number } {
     const plan = this.plan!, rt = this.rt!, cols = this.outSize;
     let loss: number;
-    if (!classWeight) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n, cols);
+    if (!rowWeights) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n, cols);
     else {
       // one sample at a time: its own loss and gradient, scaled by its weight
       const labelFloats = sparseLabels(this.loss!) ? 1 : cols;
       let total = 0;
       for (let r = 0; r < n; r++) {
-        const c = this.sampleClass(r), w = classWeight.weights[c];
-        if (w === undefined) throw new Error(`${classWeight.fn}: classWeight has no weight for class ${c}, which ${classWeight.where} holds; give every class a weight`);
-        const at = r * cols * 4;
+        const w = rowWeights[r], at = r * cols * 4;
         total += w * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, 1, cols);
         const g = rt.f32(plan.grad + at, cols), scale = w / n;
         for (let j = 0; j < cols; j++) g[j] *= scale;
@@ -147,6 +145,15 @@ export class Network {
     return labelClass(sparse ? rt.i32(plan.labels + r * 4, 1) : rt.f32(plan.labels + r * cols * 4, cols), 0, cols, sparse);
   }
 
+  /** The weight of each of the batch's n samples by its class; its class must have one (unweightedSample). */
+  batchClassWeights(n: number, classWeight: ClassWeights): Float64Array {
+    return Float64Array.from({ length: n }, (_, r) => {
+      const c = this.sampleClass(r), w = classWeight.weights[c];
+      if (w === undefined) throw new Error(`${classWeight.fn}: classWeight has no weight for class ${c}, which ${classWeight.where} holds; give every class a weight`);
+      return w;
+    });
+  }
+
   /** The first of the batch's n samples whose class has no weight, or null. */
   unweightedSample(n: number, classWeight: ClassWeights): { row: number; cls: number } | null {
     for (let r = 0; r < n; r++) {
@@ -157,9 +164,9 @@ export class Network {
   }
 
   /** One optimisation step on the n samples at plan.input / plan.labels. */
-  trainStep(n: number, seed: number, classWeight: ClassWeights | null = null): { loss: number; correct: number; judged: number } {
+  trainStep(n: number, seed: number, rowWeights: ArrayLike<number> | null = null): { loss: number; correct: number; judged: number } {
     const out = this.forward(n, true, seed);
-    const result = this.lossOf(out, n, classWeight);
+    const result = this.lossOf(out, n, rowWeights);
     this.weights.zeroGrad();
     let dy = this.plan!.grad;
     const last = this.layers.length - 1, fused = this.fused;

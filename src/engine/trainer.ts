@@ -29,13 +29,18 @@ export interface FitArgs {
    * logged loss is the weighted one, validation and the accuracy are not weighted (as Keras).
    */
   classWeight?: ClassWeight;
+  /**
+   * A weight per sample of x (Keras' sample_weight): its loss counts that much; with classWeight, the two multiply.
+   * With validationSplit, the weights of the samples kept for training apply.
+   */
+  sampleWeight?: Tensor | ArrayLike<number>;
 }
 
 /** fit's classWeight: { [class index]: weight }, or weights by class index. */
 export type ClassWeight = Readonly<Record<number, number>> | readonly number[];
 
 const FIT_OPTIONS = ['batchSize', 'epochs', 'shuffle', 'verbose', 'validationData', 'validationSplit', 'seed', 'threads',
-  'initialEpoch', 'callbacks', 'classWeight'] as const;
+  'initialEpoch', 'callbacks', 'classWeight', 'sampleWeight'] as const;
 /** fit's option names. */
 export const fitOptions: AllOptions<FitArgs, typeof FIT_OPTIONS> = FIT_OPTIONS;
 
@@ -60,7 +65,7 @@ export interface Batch { xs: Tensor; ys: Tensor }
  */
 export type Dataset = AsyncIterable<Batch> | Iterable<Batch> | (() => AsyncIterable<Batch> | Iterable<Batch>);
 
-export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData'> {
+export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData' | 'sampleWeight'> {
   validationData?: [Tensor, Tensor] | Dataset;
   /** Batches per epoch, for the progress bar and step seeds (default: the dataset's own `batches`, else unknown). */
   batchesPerEpoch?: number;
@@ -78,7 +83,8 @@ interface RunSpec {
   epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number;
   steps: number; samples: number; batchSize: number;
   callbacks: (Callback | CallbackHooks)[];
-  classWeight: ClassWeights | null;
+  /** The weights of the batch just staged (one per sample), or null: every sample counts 1. */
+  rowWeights: ((count: number) => ArrayLike<number>) | null;
   /** fitDataset with batchesPerEpoch: one pass of the dataset runs on across epochs (a resumed run cannot replay it). */
   passAcrossEpochs?: boolean;
   /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
@@ -123,6 +129,23 @@ function checkClassWeight(net: Network, cw: unknown, fn: string, where: string):
   }
   if (!weights.length) throw new Error(`${fn}: classWeight gives no class a weight`);
   return { weights, fn, where };
+}
+
+/** sampleWeight checked: one finite weight >= 0 per sample of x, as a Float32Array; null without one. */
+function checkSampleWeight(sw: unknown, n: number, fn: string): Float32Array | null {
+  if (sw === undefined || sw === null) return null;
+  const values = sw instanceof Tensor ? sw.data : ArrayBuffer.isView(sw) || Array.isArray(sw) ? (sw as ArrayLike<unknown>) : null;
+  if (!values || (sw instanceof Tensor && sw.shape.length !== 1 && !(sw.shape.length === 2 && sw.shape[1] === 1))) {
+    throw new Error(`${fn}: sampleWeight must be one weight per sample of x (a tensor of shape [${n}], or an array), got ${sw instanceof Tensor ? `shape [${sw.shape.join(', ')}]` : show(sw)}`);
+  }
+  if (values.length !== n) throw new Error(`${fn}: sampleWeight has ${values.length} weights but x has ${n} samples`);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${fn}: sampleWeight[${i}] must be a finite number >= 0, got ${show(v)}`);
+    out[i] = v;
+  }
+  return out;
 }
 
 /** The class of each sample of y (labelClass). */
@@ -170,7 +193,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0, lastLoss = 0;
     for await (const count of spec.batches(epoch)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
-      const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.classWeight);
+      const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.(count) ?? null);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       if (key) logs[key] = r.correct / r.judged;
@@ -207,7 +230,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     await epochEnd.call('onEpochEnd', epoch, logs);
   }
   await list.call('onTrainEnd', {});
-  if (!spec.classWeight) warnIfChance(net, history.history.loss ?? [], fn); // a weighted loss has no chance level of ln k
+  if (!spec.rowWeights) warnIfChance(net, history.history.loss ?? [], fn); // a weighted loss has no chance level of ln k
   return history;
 }
 
@@ -234,6 +257,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const common = checkRunArgs(args, fn);
 
   let trainX = x, trainY = y;
+  let sampleWeight = checkSampleWeight(args.sampleWeight, n, fn);
   let valData = args.validationData;
   if (args.validationSplit !== undefined) {
     const vs = args.validationSplit;
@@ -244,6 +268,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     if (nVal === 0 || nVal === n) throw new Error(`fit: validationSplit ${vs} of ${n} samples leaves an empty set`);
     [trainX, valData] = [sliceRows(x, 0, n - nVal), [sliceRows(x, n - nVal, n), sliceRows(y, n - nVal, n)]];
     trainY = sliceRows(y, 0, n - nVal);
+    sampleWeight = sampleWeight?.subarray(0, n - nVal) ?? null;
   }
   if (valData) checkValidationTensors(net, valData, fn);
   const classWeight = checkClassWeight(net, args.classWeight, fn, 'y');
@@ -253,6 +278,12 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     const i = classes.findIndex((c) => classWeight.weights[c] === undefined);
     if (i >= 0) throw new Error(`${fn}: classWeight has no weight for class ${classes[i]}, which y holds (sample ${i}); give every class a weight`);
   }
+  // a batch's weights: its samples' classes' (from the staged labels), times their sampleWeight (by the epoch's order)
+  const rowWeights = classWeight || sampleWeight ? (count: number) => {
+    const w = classWeight ? net.batchClassWeights(count, classWeight) : new Float64Array(count).fill(1);
+    if (sampleWeight) for (let r = 0; r < count; r++) w[r] *= sampleWeight[order[batchFrom + r]];
+    return w;
+  } : null;
   const nTrain = trainX.shape[0];
   const steps = Math.ceil(nTrain / batchSize);
   const rt = net.rt!;
@@ -263,13 +294,15 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
   const shuffler = new EpochShuffler(common.seed);
+  let batchFrom = 0; // the first row (in this epoch's order) of the batch just staged
   let val: Evaluation | null = null;
   try {
     // the validation data is copied into the arena once, not every epoch
     if (valData) val = stageEvaluation(net, valData[0], valData[1], fn, VALIDATION);
     const v = val;
     return await run(net, model, {
-      ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [], classWeight,
+      ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
+      rowWeights,
       *batches(epoch) {
         planTraining(); // validation may have left the layers at another sequence length
         if (args.shuffle ?? true) shuffler.orderFor(order, epoch);
@@ -278,6 +311,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
         for (let b = 0; b < steps; b++) {
           const from = b * batchSize, count = Math.min(batchSize, nTrain - from);
           net.gather(staged, idx, from, count);
+          batchFrom = from;
           yield count;
         }
       },
@@ -349,7 +383,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   try {
     return await run(net, model, {
       ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
-      classWeight,
+      rowWeights: classWeight ? (count) => net.batchClassWeights(count, classWeight) : null,
       passAcrossEpochs: args.batchesPerEpoch !== undefined,
       async *batches(epoch) {
         const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;

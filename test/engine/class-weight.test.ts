@@ -124,6 +124,79 @@ describe('classWeight invariants', () => {
   });
 });
 
+describe('sampleWeight (Keras\' sample_weight)', () => {
+  const c = CASES[0];
+  const sw = Float32Array.from({ length: N }, (_, i) => [0.2, 1, 3, 0][i % 4] + i / 100);
+
+  it('one SGD epoch equals tfjs minimizing mean(weight · per-sample cross-entropy) batch by batch, within 1e-6', async () => {
+    const m = sn.sequential({ seed: 5 });
+    m.add(sn.layers.dense({ units: 5, activation: 'tanh', inputShape: [4] }));
+    m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    const t = tf.sequential();
+    t.add(tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [4] }));
+    t.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+    t.setWeights(m.getWeights().map((w) => tf.tensor(w.data as Float32Array, [...w.shape])));
+    const h = await m.fit(xs, c.y(), { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, sampleWeight: sn.tensor(sw, [N]) });
+    const opt = tf.train.sgd(0.1), y = c.y();
+    const losses: number[] = [];
+    for (let f = 0; f < N; f += 8) {
+      const xb = tf.tensor2d(xs.data.slice(f * 4, f * 4 + 32) as Float32Array, [8, 4]), yb = tf.tensor2d(y.data.slice(f * 3, f * 3 + 24) as Float32Array, [8, 3]);
+      const wb = tf.tensor1d(sw.slice(f, f + 8));
+      const l = opt.minimize(() => tf.mean(tf.mul(tf.metrics.categoricalCrossentropy(yb, t.apply(xb) as ReturnType<typeof tf.tensor>), wb)) as ReturnType<typeof tf.scalar>, true);
+      losses.push(l!.dataSync()[0]);
+      tf.dispose([xb, yb, wb, l!]);
+    }
+    const weightDiff = Math.max(...t.getWeights().map((w, i) => maxDiff(w.dataSync(), m.getWeights()[i].data)));
+    const lossDiff = Math.abs(h.history.loss[0] - losses.reduce((a, b) => a + b, 0) / losses.length);
+    record('sampleWeight, categoricalCrossentropy: weights after 3 steps', weightDiff);
+    record('sampleWeight, categoricalCrossentropy: logged loss', lossDiff);
+    expect(weightDiff).toBeLessThan(1e-6);
+    expect(lossDiff).toBeLessThan(1e-6);
+    m.dispose(); t.dispose();
+  });
+
+  it('the weights of the classes given per sample train as classWeight, bit for bit; with classWeight the two multiply', async () => {
+    const y = c.y();
+    const perClass = Float32Array.from(ids, (k) => CLASS_WEIGHT[k as 0 | 1 | 2]);
+    const a = ours(c), b = ours(c), both = ours(c), product = ours(c);
+    await a.fit(xs, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 6, classWeight: CLASS_WEIGHT });
+    await b.fit(xs, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 6, sampleWeight: Array.from(perClass) });
+    a.getWeights().forEach((w, i) => expect(b.getWeights()[i].data).toEqual(w.data));
+    await both.fit(xs, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 6, classWeight: CLASS_WEIGHT, sampleWeight: sw });
+    await product.fit(xs, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 6, sampleWeight: sw.map((v, i) => v * perClass[i]) });
+    both.getWeights().forEach((w, i) => expect(maxDiff(product.getWeights()[i].data, w.data)).toBeLessThan(1e-6));
+    for (const m of [a, b, both, product]) m.dispose();
+  });
+
+  it('with validationSplit the training samples keep their own weights (as a fit on the first part with validationData)', async () => {
+    const y = c.y();
+    const a = ours(c), b = ours(c);
+    const ha = await a.fit(xs, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 2, validationSplit: 0.25, sampleWeight: sw });
+    const cut = N - N / 4;
+    const hb = await b.fit(sn.tensor(xs.data.slice(0, cut * 4), [cut, 4]), sn.tensor(y.data.slice(0, cut * 3), [cut, 3]), {
+      epochs: 2, batchSize: 8, verbose: 0, seed: 2, sampleWeight: sw.slice(0, cut),
+      validationData: [sn.tensor(xs.data.slice(cut * 4), [N - cut, 4]), sn.tensor(y.data.slice(cut * 3), [N - cut, 3])],
+    });
+    expect(ha.history).toEqual(hb.history);
+    a.getWeights().forEach((w, i) => expect(b.getWeights()[i].data).toEqual(w.data));
+    a.dispose(); b.dispose();
+  });
+
+  it('bad weights are named, before any step', async () => {
+    const m = ours(c);
+    const y = c.y();
+    await expect(m.fit(xs, y, { verbose: 0, sampleWeight: new Float32Array(N - 1) })).rejects.toThrow(`fit: sampleWeight has ${N - 1} weights but x has ${N} samples`);
+    await expect(m.fit(xs, y, { verbose: 0, sampleWeight: sw.map((v, i) => (i === 5 ? -1 : v)) })).rejects.toThrow('fit: sampleWeight[5] must be a finite number >= 0, got -1');
+    await expect(m.fit(xs, y, { verbose: 0, sampleWeight: sw.map((v, i) => (i === 2 ? NaN : v)) })).rejects.toThrow('fit: sampleWeight[2] must be a finite number >= 0, got NaN');
+    await expect(m.fit(xs, y, { verbose: 0, sampleWeight: sn.tensor(new Float32Array(N * 2), [N, 2]) }))
+      .rejects.toThrow(`fit: sampleWeight must be one weight per sample of x (a tensor of shape [${N}], or an array), got shape [${N}, 2]`);
+    await expect(m.fit(xs, y, { verbose: 0, sampleWeight: 'heavy' as unknown as number[] })).rejects.toThrow(/fit: sampleWeight must be one weight per sample/);
+    expect(m.optimizer!.iterations).toBe(0);
+    m.dispose();
+  });
+});
+
 describe('classWeight: bad input is named', () => {
   const c = CASES[0];
   it('a class of the data without a weight, bad keys and values, a model without one class per sample', async () => {
