@@ -34,13 +34,18 @@ export interface FitArgs {
    * With validationSplit, the weights of the samples kept for training apply.
    */
   sampleWeight?: Tensor | ArrayLike<number>;
+  /**
+   * When to validate (Keras' validation_freq, tfjs' validationFreq): every n-th epoch (default 1), or the listed
+   * epochs (1-based, as Keras). Epochs without validation log no val_ entries.
+   */
+  validationFreq?: number | readonly number[];
 }
 
 /** fit's classWeight: { [class index]: weight }, or weights by class index. */
 export type ClassWeight = Readonly<Record<number, number>> | readonly number[];
 
 const FIT_OPTIONS = ['batchSize', 'epochs', 'shuffle', 'verbose', 'validationData', 'validationSplit', 'seed', 'threads',
-  'initialEpoch', 'callbacks', 'classWeight', 'sampleWeight'] as const;
+  'initialEpoch', 'callbacks', 'classWeight', 'sampleWeight', 'validationFreq'] as const;
 /** fit's option names. */
 export const fitOptions: AllOptions<FitArgs, typeof FIT_OPTIONS> = FIT_OPTIONS;
 
@@ -74,7 +79,7 @@ export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 
 }
 
 const FIT_DATASET_OPTIONS = ['epochs', 'verbose', 'validationData', 'seed', 'threads', 'initialEpoch', 'callbacks',
-  'batchesPerEpoch', 'validationBatchSize', 'classWeight'] as const;
+  'batchesPerEpoch', 'validationBatchSize', 'classWeight', 'validationFreq'] as const;
 /** fitDataset's option names. */
 export const fitDatasetOptions: AllOptions<FitDatasetArgs, typeof FIT_DATASET_OPTIONS> = FIT_DATASET_OPTIONS;
 
@@ -90,9 +95,22 @@ interface RunSpec {
   /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
   batches(epoch: number): AsyncIterable<number> | Iterable<number>;
   validate?: () => Promise<Evaluated>;
+  /** Whether epoch e (0-based) validates (validationFreq). */
+  validates: (epoch: number) => boolean;
 }
 
-function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number } {
+/** validationFreq checked, as the test of an epoch (0-based): every n-th, or the listed ones (1-based). */
+function checkValidationFreq(freq: unknown, fn: string): (epoch: number) => boolean {
+  if (freq === undefined) return () => true;
+  if (Number.isInteger(freq) && (freq as number) >= 1) return (epoch) => (epoch + 1) % (freq as number) === 0;
+  if (Array.isArray(freq) && freq.length && freq.every((e) => Number.isInteger(e) && e >= 1)) {
+    const listed = new Set(freq as number[]);
+    return (epoch) => listed.has(epoch + 1);
+  }
+  throw new Error(`${fn}: validationFreq must be a positive integer (validate every n-th epoch) or a non-empty list of epochs (1, 2, ...), got ${show(freq)}`);
+}
+
+function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number; validates: (epoch: number) => boolean } {
   const epochs = args.epochs ?? 1;
   const initialEpoch = args.initialEpoch ?? 0;
   const verbose = args.verbose ?? 1;
@@ -104,7 +122,7 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
   if (args.callbacks !== undefined && !Array.isArray(args.callbacks)) {
     throw new Error(`${fn}: callbacks must be an array (of sn.callbacks or objects of hooks), got ${show(args.callbacks)}`);
   }
-  return { epochs, initialEpoch, verbose, seed };
+  return { epochs, initialEpoch, verbose, seed, validates: checkValidationFreq(args.validationFreq, fn) };
 }
 
 /** classWeight checked: a weight (finite, >= 0) per class index given; null without one. */
@@ -222,7 +240,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     }
     const logs: Logs = { loss: lossSum / Math.max(1, seen) };
     if (key) logs[key] = correct / Math.max(1, judged);
-    if (spec.validate) {
+    if (spec.validate && spec.validates(epoch)) {
       const v = await spec.validate();
       logs.val_loss = v.loss;
       if (key) logs[`val_${key}`] = v[key]!;

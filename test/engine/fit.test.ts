@@ -102,6 +102,29 @@ describe('fit', () => {
     expect(h.history.val_loss[0]).toBeCloseTo(tail.loss, 5);
   });
 
+  it('validationFreq (Keras\' validation_freq): every n-th epoch or the listed ones; the same values on those epochs, training untouched', async () => {
+    const { x, y } = blobTask(24, 4, 4);
+    const build = () => {
+      const m = sn.sequential({ seed: 3 });
+      m.add(sn.layers.flatten({ inputShape: [42, 42, 3] }));
+      m.add(sn.layers.dense({ units: 4, activation: 'softmax' }));
+      m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const run = (validationFreq?: number | number[]) => build().fit(x, y, { epochs: 4, batchSize: 8, verbose: 0, seed: 1, validationSplit: 0.25, validationFreq });
+    const every = await run();
+    const second = await run(2);
+    const listed = await run([1, 4]);
+    expect(second.history.loss).toEqual(every.history.loss);
+    expect(second.history.val_loss).toEqual([every.history.val_loss[1], every.history.val_loss[3]]);
+    expect(second.history.val_accuracy).toHaveLength(2);
+    expect(listed.history.val_loss).toEqual([every.history.val_loss[0], every.history.val_loss[3]]);
+    for (const bad of [0, 1.5, [], [0], 'every'] as unknown[]) {
+      await expect(build().fit(x, y, { verbose: 0, validationSplit: 0.25, validationFreq: bad as number })).rejects
+        .toThrow(/fit: validationFreq must be a positive integer \(validate every n-th epoch\) or a non-empty list of epochs \(1, 2, \.\.\.\), got/);
+    }
+  });
+
   it('trains with sparse labels, binary cross-entropy and regression losses', async () => {
     const { x, labels } = blobTask(64, 11, 4);
     const mk = (units: number, act: 'softmax' | 'sigmoid' | 'linear') => {
