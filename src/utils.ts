@@ -20,6 +20,24 @@ export function toCategorical(labels: Int32Array | number[] | Tensor, numClasses
   return new Tensor(out, [ids.length, k]);
 }
 
+/**
+ * Class weights under which every class counts as much in the loss, as scikit-learn's
+ * compute_class_weight('balanced') that Keras users pass as class_weight: n / (classes · count) for each class
+ * present in y (class ids, or one-hot rows), `classes` being how many are present. For fit's classWeight.
+ */
+export function balancedClassWeight(y: Tensor | Int32Array | number[]): Record<number, number> {
+  const ids = y instanceof Tensor ? classesOf(y) : Array.from(y);
+  if (!ids.length) throw new Error('balancedClassWeight: y holds no samples');
+  const counts = new Map<number, number>();
+  ids.forEach((c, i) => {
+    if (!Number.isInteger(c) || c < 0) throw new Error(`balancedClassWeight: y[${i}] = ${c} is not a class id (a non-negative integer)`);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  });
+  const out: Record<number, number> = {};
+  for (const [c, k] of [...counts].sort((a, b) => a[0] - b[0])) out[c] = ids.length / (counts.size * k);
+  return out;
+}
+
 function takeRows(t: Tensor, rows: number[]): Tensor {
   const w = t.size / t.shape[0];
   const out = t.dtype === 'int32' ? new Int32Array(rows.length * w) : new Float32Array(rows.length * w);

@@ -99,7 +99,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const k = folder.classNames.length;
   console.log(`  ${folder.x.shape[0]} photos of ${k} classes (${folder.layout} layout), resized to 42x42x3`);
   const { xTrain, xTest, yTrain, yTest } = sn.utils.trainTestSplit(folder.x, sn.utils.toCategorical(folder.y, k), { testSize, seed, stratify: true });
-  console.log(`  split: ${xTrain.shape[0]} train / ${xTest.shape[0]} test (${Math.round(testSize * 100)} %, stratified)\n`);
+  console.log(`  split: ${xTrain.shape[0]} train / ${xTest.shape[0]} test (${Math.round(testSize * 100)} %, stratified)`);
+  // --class-weight balanced: each person counts as much in the loss however many photos they have (scikit-learn's 'balanced')
+  const classWeight = opts['class-weight'] === 'balanced' ? sn.utils.balancedClassWeight(yTrain) : undefined;
+  if (classWeight) {
+    console.log(`  class weights (balanced): ${Object.entries(classWeight).map(([c, w]) => `${folder.classNames[Number(c)]} ${w.toFixed(2)}`).join(', ')}`);
+  }
+  console.log();
 
   const model = sn.models.labFaceCnn({ numClasses: k, seed });
   model.classNames = folder.classNames; // saved with every checkpoint: evaluate and predict map folders by name
@@ -129,7 +135,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
   console.log(`\nTraining: ${optName}${optName === 'sgd' ? ' (momentum 0.9, Nesterov)' : ''}${epsilon === undefined ? '' : ` (epsilon ${epsilon})`}, lr ${lr0} ${schedule}, batch ${batchSize}, ${epochs} epochs, seed ${seed}`);
   const history = await model.fit(xTrain, yTrain, {
-    epochs, batchSize, verbose, seed, threads, shuffle: true, validationData: [xTest, yTest],
+    epochs, batchSize, verbose, seed, threads, shuffle: true, validationData: [xTest, yTest], classWeight,
     callbacks: [
       // the lab's schedule: lr0 * 0.5 ** floor((1 + epoch) / 10)
       sn.callbacks.learningRateScheduler((epoch) => lr0 * drop ** Math.floor((1 + epoch) / 10)),

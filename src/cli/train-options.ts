@@ -9,7 +9,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   threads: { type: 'string' }, seed: { type: 'int' }, out: { type: 'string' }, plot: { type: 'string' },
   'test-size': { type: 'number', min: 0.01, max: 0.9 }, verbose: { type: 'int', min: 0, max: 2 },
   'lr-drop': { type: 'number', min: 1e-6, max: 1 }, epsilon: { type: 'number', min: 1e-12, max: 1 },
-  backup: { type: 'string' },
+  backup: { type: 'string' }, 'class-weight': { type: 'string', choices: ['balanced'] },
 };
 
 /** How a model is trained: what `simdnet train` takes from its options, with the lab's defaults filled in. */

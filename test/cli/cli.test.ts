@@ -190,6 +190,21 @@ describe('simdnet command line', () => {
       expect(json.userDefinedMetadata.simdnet_class_names).toEqual(['cat', 'dog']);
     });
 
+    it('--class-weight balanced: weighs each class by its photos in the training part (printed), and trains', async () => {
+      for (const [cls, n, shade] of [['cat', 9, 40], ['dog', 3, 190]] as const) {
+        mkdirSync(path.join(root, 'uneven', cls), { recursive: true });
+        for (let i = 0; i < n; i++) writeFileSync(path.join(root, 'uneven', cls, `${i}.pgm`), Buffer.concat([Buffer.from('P5\n8 8\n255\n'), Buffer.alloc(64, shade + i)]));
+      }
+      const r = await simdnet('train', '--data', 'uneven', '--out', 'uneven-model', '--class-weight', 'balanced', ...quick);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      // a stratified 34 % test part of 12 photos is 5: 5 cats and 2 dogs train -> 7 / (2 * 5), 7 / (2 * 2)
+      expect(r.out).toContain('split: 7 train / 5 test');
+      expect(r.out).toContain('  class weights (balanced): cat 0.70, dog 1.75');
+      const bad = await simdnet('train', '--class-weight', 'heavy');
+      expect(bad.err).toMatch(/--class-weight must be one of balanced, got 'heavy'/);
+    });
+
     it('--backup: a run killed midway (SIGKILL) and started again saves the uninterrupted run\'s best model, bit for bit', async () => {
       const data = dataFolder('resumed', ['cat', 'dog']);
       // lr 0.2 on these photos: val_loss bounces, its minimum at epoch 6 of 12 (the premise is checked below)

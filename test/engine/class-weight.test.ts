@@ -197,6 +197,20 @@ describe('sampleWeight (Keras\' sample_weight)', () => {
   });
 });
 
+describe('sn.utils.balancedClassWeight (scikit-learn\'s compute_class_weight(\'balanced\'))', () => {
+  it('n / (classes present · count) for ids and one-hot rows; with it each class weighs the same in total', () => {
+    // scikit-learn: compute_class_weight('balanced', classes=[0, 1, 2], y=[0, 0, 0, 1, 2, 2]) = [0.667, 2, 1]
+    expect(sn.utils.balancedClassWeight([0, 0, 0, 1, 2, 2])).toEqual({ 0: 6 / 9, 1: 2, 2: 1 });
+    expect(sn.utils.balancedClassWeight(sn.utils.toCategorical([0, 0, 0, 1, 2, 2], 3))).toEqual({ 0: 6 / 9, 1: 2, 2: 1 });
+    expect(sn.utils.balancedClassWeight(Int32Array.of(2, 0, 0))).toEqual({ 0: 0.75, 2: 1.5 }); // only the classes present
+    const w = sn.utils.balancedClassWeight(ids);
+    const totals = [0, 1, 2].map((c) => ids.filter((k) => k === c).length * w[c]);
+    totals.forEach((t) => expect(t).toBeCloseTo(N / 3, 10));
+    expect(() => sn.utils.balancedClassWeight([0, 1.5])).toThrow('balancedClassWeight: y[1] = 1.5 is not a class id (a non-negative integer)');
+    expect(() => sn.utils.balancedClassWeight([])).toThrow('balancedClassWeight: y holds no samples');
+  });
+});
+
 describe('classWeight: bad input is named', () => {
   const c = CASES[0];
   it('a class of the data without a weight, bad keys and values, a model without one class per sample', async () => {
