@@ -42,7 +42,7 @@ export class EarlyStopping extends MonitorCallback {
   }
 
   onEpochEnd(epoch: number, logs?: Logs): void {
-    const v = this.current(logs, 'earlyStopping');
+    const v = this.current(logs, 'earlyStopping', epoch);
     if (v === undefined || epoch < this.startFromEpoch) return;
     if (this.restoreBestWeights && this.bestWeights === null) {
       // the first epoch looked at is the best so far, whatever its value

@@ -80,13 +80,17 @@ export class ModelCheckpoint extends MonitorCallback {
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    const path = formatPath(this.filepath, epoch, logs);
     if (this.saveBestOnly) {
-      const v = this.current(logs, 'modelCheckpoint');
+      // an epoch that is not saved needs no path (its template may name a val_ quantity this epoch lacks: validationFreq)
+      const v = this.current(logs, 'modelCheckpoint', epoch);
       if (v === undefined || !this.improved(v)) {
         if (this.verbose > 0 && v !== undefined) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
         return;
       }
+    }
+    const path = formatPath(this.filepath, epoch, logs);
+    if (this.saveBestOnly) {
+      const v = logs[this.monitor];
       if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${v.toFixed(5)}, saving model to ${path}`);
       this.best = v;
     } else if (this.verbose > 0) {

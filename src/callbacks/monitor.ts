@@ -22,10 +22,14 @@ export abstract class MonitorCallback extends Callback {
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 
-  /** The monitored value in logs; when it is missing, warns (on the first epoch it is missing only). */
-  protected current(logs: Logs | undefined, what: string): number | undefined {
+  /**
+   * The monitored value in logs; when it is missing, warns (on the first epoch it is missing only) — but not for a
+   * val_ quantity on an epoch that fit did not validate (validationFreq).
+   */
+  protected current(logs: Logs | undefined, what: string, epoch?: number): number | undefined {
     const v = logs?.[this.monitor];
-    if (v === undefined && !this.warned) {
+    const unvalidated = epoch !== undefined && this.monitor.startsWith('val_') && this.params?.validates?.(epoch) === false;
+    if (v === undefined && !this.warned && !unvalidated) {
       this.warned = true;
       console.warn(`${what}: monitored quantity '${this.monitor}' is not available; available: ${Object.keys(logs ?? {}).join(', ')}`);
     }

@@ -29,7 +29,7 @@ export class ReduceLROnPlateau extends MonitorCallback {
   onEpochEnd(epoch: number, logs?: Logs): void {
     const opt = this.model.optimizer!;
     if (logs) logs.lr = opt.learningRate;
-    const v = this.current(logs, 'reduceLROnPlateau');
+    const v = this.current(logs, 'reduceLROnPlateau', epoch);
     if (v === undefined) return;
     if (this.cooldownCounter > 0) { this.cooldownCounter--; this.wait = 0; }
     if (this.improved(v)) { this.best = v; this.wait = 0; return; }

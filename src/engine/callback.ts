@@ -17,7 +17,11 @@ export interface TrainingModel {
   save(path: string, options?: { includeOptimizer?: boolean }): Promise<void>;
 }
 
-export interface TrainParams { epochs: number; steps: number; samples: number; batchSize: number; verbose: number; metrics: string[] }
+export interface TrainParams {
+  epochs: number; steps: number; samples: number; batchSize: number; verbose: number; metrics: string[];
+  /** Whether epoch e (0-based) is validated (validationFreq); absent: whenever there is validation data. */
+  validates?: (epoch: number) => boolean;
+}
 
 export abstract class Callback {
   model!: TrainingModel;

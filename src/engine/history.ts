@@ -4,11 +4,16 @@ import { Callback, type Logs } from './callback.js';
 export class History extends Callback {
   epoch: number[] = [];
   history: Record<string, number[]> = {};
+  /** The epoch of each value of each key (a key logged on some epochs only — val_ ones under validationFreq — has fewer). */
+  epochsOf: Record<string, number[]> = {};
 
-  onTrainBegin(): void { this.epoch = []; this.history = {}; }
+  onTrainBegin(): void { this.epoch = []; this.history = {}; this.epochsOf = {}; }
 
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(logs)) {
+      (this.history[k] ??= []).push(v);
+      (this.epochsOf[k] ??= []).push(epoch);
+    }
   }
 }

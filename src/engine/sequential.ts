@@ -27,8 +27,12 @@ export interface CompileArgs {
 
 const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
 
-export interface EvaluateArgs { batchSize?: number; verbose?: number; threads?: number | 'auto' }
-const EVALUATE_OPTIONS = ['batchSize', 'verbose', 'threads'] as const;
+export interface EvaluateArgs {
+  batchSize?: number; verbose?: number; threads?: number | 'auto';
+  /** A weight per sample (Keras' sample_weight): the loss is Σ weight · loss / n; the accuracy is not weighted. */
+  sampleWeight?: Tensor | ArrayLike<number>;
+}
+const EVALUATE_OPTIONS = ['batchSize', 'verbose', 'threads', 'sampleWeight'] as const;
 /** verbose is accepted as Keras and tfjs take it; predict prints nothing either way. */
 export interface PredictArgs { batchSize?: number; threads?: number | 'auto'; verbose?: number }
 const PREDICT_OPTIONS = ['batchSize', 'threads', 'verbose'] as const;
@@ -349,7 +353,7 @@ export class Sequential implements TrainingModel {
     checkOptions('evaluate', args, EVALUATE_OPTIONS satisfies AllOptions<EvaluateArgs, typeof EVALUATE_OPTIONS>);
     args ??= {};
     await this.prepare('evaluate', args.threads, true);
-    return trainer.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate');
+    return trainer.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
   }
 
   async predict(x: Tensor, args: PredictArgs = {}): Promise<Tensor> {

@@ -16,7 +16,8 @@ export interface FitArgs {
   epochs?: number;
   shuffle?: boolean;
   verbose?: 0 | 1 | 2;
-  validationData?: [Tensor, Tensor];
+  /** [xVal, yVal], or [xVal, yVal, sampleWeight] (Keras' 3-tuple: a weighted validation loss). */
+  validationData?: ValidationData;
   validationSplit?: number;
   seed?: number;
   /** Threads: 'auto' (all cores) or a count; 1 = no workers. Results are identical for any count. */
@@ -40,6 +41,9 @@ export interface FitArgs {
    */
   validationFreq?: number | readonly number[];
 }
+
+/** Validation tensors: [x, y], or [x, y, sampleWeight] as Keras' validation_data 3-tuple. */
+export type ValidationData = [Tensor, Tensor] | [Tensor, Tensor, Tensor | ArrayLike<number>];
 
 /** fit's classWeight: { [class index]: weight }, or weights by class index. */
 export type ClassWeight = Readonly<Record<number, number>> | readonly number[];
@@ -71,7 +75,7 @@ export interface Batch { xs: Tensor; ys: Tensor }
 export type Dataset = AsyncIterable<Batch> | Iterable<Batch> | (() => AsyncIterable<Batch> | Iterable<Batch>);
 
 export interface FitDatasetArgs extends Omit<FitArgs, 'batchSize' | 'shuffle' | 'validationSplit' | 'validationData' | 'sampleWeight'> {
-  validationData?: [Tensor, Tensor] | Dataset;
+  validationData?: ValidationData | Dataset;
   /** Batches per epoch, for the progress bar and step seeds (default: the dataset's own `batches`, else unknown). */
   batchesPerEpoch?: number;
   /** Batch size for validation tensors (Keras' validation_batch_size; default: the dataset's, else 32). */
@@ -149,18 +153,19 @@ function checkClassWeight(net: Network, cw: unknown, fn: string, where: string):
   return { weights, fn, where };
 }
 
-/** sampleWeight checked: one finite weight >= 0 per sample of x, as a Float32Array; null without one. */
-function checkSampleWeight(sw: unknown, n: number, fn: string): Float32Array | null {
+/** sampleWeight checked: one finite weight >= 0 per sample of x (`arg` names it, `xArg` its x); null without one. */
+function checkSampleWeight(sw: unknown, n: number, fn: string, arg = 'sampleWeight', xArg = 'x'): Float64Array | null {
   if (sw === undefined || sw === null) return null;
-  const values = sw instanceof Tensor ? sw.data : ArrayBuffer.isView(sw) || Array.isArray(sw) ? (sw as ArrayLike<unknown>) : null;
+  const arrayLike = typeof sw === 'object' && !(sw instanceof DataView) && typeof (sw as ArrayLike<unknown>).length === 'number';
+  const values = sw instanceof Tensor ? sw.data : arrayLike ? (sw as ArrayLike<unknown>) : null;
   if (!values || (sw instanceof Tensor && sw.shape.length !== 1 && !(sw.shape.length === 2 && sw.shape[1] === 1))) {
-    throw new Error(`${fn}: sampleWeight must be one weight per sample of x (a tensor of shape [${n}], or an array), got ${sw instanceof Tensor ? `shape [${sw.shape.join(', ')}]` : show(sw)}`);
+    throw new Error(`${fn}: ${arg} must be one weight per sample of ${xArg} (a tensor of shape [${n}], or an array), got ${sw instanceof Tensor ? `shape [${sw.shape.join(', ')}]` : show(sw)}`);
   }
-  if (values.length !== n) throw new Error(`${fn}: sampleWeight has ${values.length} weights but x has ${n} samples`);
-  const out = new Float32Array(n);
+  if (values.length !== n) throw new Error(`${fn}: ${arg} has ${values.length} weights but ${xArg} has ${n} samples`);
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${fn}: sampleWeight[${i}] must be a finite number >= 0, got ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${fn}: ${arg}[${i}] must be a finite number >= 0, got ${show(v)}`);
     out[i] = v;
   }
   return out;
@@ -186,7 +191,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const epochEnd = new CallbackList([...callbacks.filter((c) => !c.epochEndLast), ...callbacks.filter((c) => c.epochEndLast)]);
   for (const c of callbacks) {
     c.setModel(model);
-    c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames });
+    c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames, validates: spec.validates });
   }
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
@@ -281,14 +286,16 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     const vs = args.validationSplit;
     if (typeof vs !== 'number' || !(vs > 0 && vs < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${show(vs)}`);
     if (valData) throw new Error('fit: give either validationData or validationSplit, not both');
-    // Keras: the last fraction of the samples, before shuffling
-    const nVal = Math.floor(n * vs);
+    // Keras (and tfjs): the last samples from floor(n · (1 − split)) on, before shuffling; sample weights split alike
+    const nVal = n - Math.floor(n * (1 - vs));
     if (nVal === 0 || nVal === n) throw new Error(`fit: validationSplit ${vs} of ${n} samples leaves an empty set`);
-    [trainX, valData] = [sliceRows(x, 0, n - nVal), [sliceRows(x, n - nVal, n), sliceRows(y, n - nVal, n)]];
-    trainY = sliceRows(y, 0, n - nVal);
-    sampleWeight = sampleWeight?.subarray(0, n - nVal) ?? null;
+    const cut = n - nVal;
+    trainX = sliceRows(x, 0, cut);
+    trainY = sliceRows(y, 0, cut);
+    valData = sampleWeight ? [sliceRows(x, cut, n), sliceRows(y, cut, n), sampleWeight.subarray(cut)] : [sliceRows(x, cut, n), sliceRows(y, cut, n)];
+    sampleWeight = sampleWeight?.subarray(0, cut) ?? null;
   }
-  if (valData) checkValidationTensors(net, valData, fn);
+  const valWeight = valData ? checkValidationTensors(net, valData, fn) : null;
   const classWeight = checkClassWeight(net, args.classWeight, fn, 'y');
   if (classWeight) {
     // every class of the training data needs its weight: refused before training, naming the first sample without one
@@ -316,7 +323,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   let val: Evaluation | null = null;
   try {
     // the validation data is copied into the arena once, not every epoch
-    if (valData) val = stageEvaluation(net, valData[0], valData[1], fn, VALIDATION);
+    if (valData) val = stageEvaluation(net, valData[0], valData[1], fn, VALIDATION, valWeight);
     const v = val;
     return await run(net, model, {
       ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
@@ -342,14 +349,16 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   }
 }
 
-function checkValidationTensors(net: Network, valData: unknown, fn: string): void {
-  if (!Array.isArray(valData) || valData.length !== 2) throw new Error(`${fn}: validationData must be [xVal, yVal]`);
+/** Checks validation tensors; returns their sample weights (Keras' 3-tuple), or null. */
+function checkValidationTensors(net: Network, valData: unknown, fn: string): Float64Array | null {
+  if (!Array.isArray(valData) || (valData.length !== 2 && valData.length !== 3)) throw new Error(`${fn}: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeight]`);
   const nv = net.checkX(valData[0], 'validationData[0]', fn);
   net.checkY(valData[1], nv, 'validationData[1]', fn);
   for (const [t, arg] of [[valData[0], 'validationData[0]'], [valData[1], 'validationData[1]']] as const) {
     const bad = firstNonFinite(t.data);
     if (bad >= 0) throw new Error(`${fn}: ${arg} contains a NaN or infinite value at flat index ${bad}`);
   }
+  return valData.length === 3 ? checkSampleWeight(valData[2], nv, fn, 'validationData[2]', 'validationData[0]') : null;
 }
 
 /** A fresh pass over a dataset; refuses what is not one. */
@@ -377,8 +386,8 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   const steps = args.batchesPerEpoch ?? own.batches ?? NaN;
   if (!Number.isNaN(steps)) positiveInt(steps, 'batchesPerEpoch', fn);
   const valData = args.validationData;
-  if (Array.isArray(valData)) checkValidationTensors(net, valData, fn);
-  else if (valData !== undefined) iterate(valData, fn, 'validationData');
+  const valWeight = Array.isArray(valData) ? checkValidationTensors(net, valData, fn) : null;
+  if (valData !== undefined && !Array.isArray(valData)) iterate(valData, fn, 'validationData');
   const classWeight = checkClassWeight(net, args.classWeight, fn, 'a batch of the dataset');
   // a batch is checked as it comes: the batches before it have trained the model already (as in Keras and tfjs)
   const refuseUnweighted = (count: number, where: string) => {
@@ -389,7 +398,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
     }
   };
   // validation tensors are copied into the arena once, not every epoch
-  const val = Array.isArray(valData) ? stageEvaluation(net, valData[0], valData[1], fn, VALIDATION) : null;
+  const val = Array.isArray(valData) ? stageEvaluation(net, valData[0], valData[1], fn, VALIDATION, valWeight) : null;
   const valBatch = args.validationBatchSize ?? own.batchSize ?? 32;
   // with batchesPerEpoch given, as tfjs: one pass runs on across epochs, each taking that many batches (an
   // endless or long dataset); a pass that runs out is followed by a fresh one. Without it each epoch is one pass.
@@ -476,7 +485,7 @@ export async function evaluateDataset(net: Network, data: Dataset, fn: string): 
 /** Data staged in the arena once for evaluation, possibly repeated (fit's validation, every epoch). */
 interface Evaluation { run(batchSize: number): Evaluated; release(): void }
 
-function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, yArg] = ['x', 'y']): Evaluation {
+function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, yArg] = ['x', 'y'], weights: Float64Array | null = null): Evaluation {
   const n = net.checkX(x, xArg, fn);
   net.checkY(y, n, yArg, fn);
   const rt = net.rt!;
@@ -494,7 +503,7 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
         net.gather(staged, idx, from, count);
         const out = net.forward(count, false, 0);
         net.checkOutput(out, count, from, fn);
-        const r = net.lossOf(out, count);
+        const r = net.lossOf(out, count, weights?.subarray(from, from + count) ?? null);
         lossSum += r.loss * count; correct += r.correct; judged += r.judged;
       }
       const result: Evaluated = { loss: lossSum / n };
@@ -505,9 +514,10 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
   };
 }
 
-export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string): Evaluated {
+export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string, sampleWeight?: unknown): Evaluated {
   positiveInt(batchSize, 'batchSize', fn);
-  const e = stageEvaluation(net, x, y, fn);
+  const n = net.checkX(x, 'x', fn);
+  const e = stageEvaluation(net, x, y, fn, ['x', 'y'], checkSampleWeight(sampleWeight, n, fn));
   try { return e.run(batchSize); } finally { e.release(); }
 }
 

@@ -68,15 +68,26 @@ export async function plotHistory(series: Record<string, number[]> | History): P
   const history = series instanceof History ? series.history : series;
   const panels = ['loss', 'accuracy', 'acc'].filter((k) => history[k]?.length);
   if (!panels.length) throw new Error(`plotHistory: the history has neither loss nor accuracy (keys: ${Object.keys(history).join(', ')})`);
+  // where each value goes on the epoch axis: a History knows (val_ values of some epochs only, under validationFreq)
+  const first = series instanceof History ? series.epoch[0] ?? 0 : 0;
+  const positions = (k: string): number[] => {
+    if (series instanceof History && series.epochsOf[k]) return series.epochsOf[k].map((e) => e - first);
+    const base = k.replace(/^val_/, '');
+    if (k !== base && history[base] && history[k].length !== history[base].length) {
+      throw new Error(`plotHistory: ${k} has ${history[k].length} values for ${history[base].length} epochs of ${base} (validationFreq?): ` +
+        'pass the History fit returned, which knows their epochs');
+    }
+    return history[k].map((_, i) => i);
+  };
   const PW = 520, PH = 360, M = { l: 70, r: 20, t: 40, b: 50 };
   const c = new Canvas(PW * panels.length, PH);
   panels.forEach((key, p) => {
-    const series = [key, `val_${key}`].filter((k) => history[k]?.length).map((k) => ({ k, v: history[k] }));
+    const series = [key, `val_${key}`].filter((k) => history[k]?.length).map((k) => ({ k, v: history[k], at: positions(k) }));
     const all = series.flatMap((s) => s.v).filter(Number.isFinite);
     let lo = Math.min(...all), hi = Math.max(...all);
     if (key === 'accuracy') { lo = Math.min(lo, 0); hi = Math.max(hi, 1); }
     if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-    const n = Math.max(...series.map((s) => s.v.length));
+    const n = Math.max(...series.map((s) => s.at[s.at.length - 1] + 1));
     const x0 = p * PW + M.l, x1 = (p + 1) * PW - M.r, y0 = PH - M.b, y1 = M.t;
     const X = (i: number) => x0 + (n === 1 ? 0 : ((x1 - x0) * i) / (n - 1));
     const Y = (v: number) => y0 - ((y0 - y1) * (v - lo)) / (hi - lo);
@@ -94,8 +105,8 @@ export async function plotHistory(series: Record<string, number[]> | History): P
     c.text('epoch', x0 + (x1 - x0) / 2 - 20, PH - 20, black);
     series.forEach((s, j) => {
       const col = COLORS[j];
-      for (let i = 1; i < s.v.length; i++) c.line(X(i - 1), Y(s.v[i - 1]), X(i), Y(s.v[i]), col, 2);
-      if (s.v.length === 1) c.line(X(0) - 2, Y(s.v[0]), X(0) + 2, Y(s.v[0]), col, 3);
+      for (let i = 1; i < s.v.length; i++) c.line(X(s.at[i - 1]), Y(s.v[i - 1]), X(s.at[i]), Y(s.v[i]), col, 2);
+      if (s.v.length === 1) c.line(X(s.at[0]) - 2, Y(s.v[0]), X(s.at[0]) + 2, Y(s.v[0]), col, 3);
       // legend away from the curves: top right for loss (falling), bottom right for accuracy (rising)
       const lx = x1 - 140, ly = (key === 'accuracy' ? y0 - 40 : y1 + 8) + j * 16;
       c.line(lx, ly + 4, lx + 20, ly + 4, col, 2);

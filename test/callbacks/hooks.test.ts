@@ -109,7 +109,9 @@ describe('hook objects passed to fit', () => {
     class Spy extends Callback {
       onTrainBegin() {
         expect(this.model).toBe(m);
-        expect(this.params).toEqual({ epochs: 2, steps: 3, samples: 10, batchSize: 4, verbose: 0, metrics: ['accuracy'] });
+        const { validates, ...rest } = this.params;
+        expect(rest).toEqual({ epochs: 2, steps: 3, samples: 10, batchSize: 4, verbose: 0, metrics: ['accuracy'] });
+        expect(validates?.(0)).toBe(true); // every epoch: no validationFreq
       }
       onBatchEnd(_b: number, logs?: Logs) { seen.batch.push({ ...logs }); }
       onEpochEnd(_e: number, logs?: Logs) { seen.epoch.push({ ...logs }); }

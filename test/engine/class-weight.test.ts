@@ -169,18 +169,50 @@ describe('sampleWeight (Keras\' sample_weight)', () => {
     for (const m of [a, b, both, product]) m.dispose();
   });
 
-  it('with validationSplit the training samples keep their own weights (as a fit on the first part with validationData)', async () => {
+  it('evaluate weighs each sample\'s loss: Σ w · loss / n of the per-sample losses; the accuracy is not weighted', async () => {
+    const m = ours(c, 8), y = c.y();
+    const each = await Promise.all(Array.from({ length: N }, (_, i) => m.evaluate(sn.tensor(xs.data.slice(i * 4, i * 4 + 4), [1, 4]), sn.tensor(y.data.slice(i * 3, i * 3 + 3), [1, 3]))));
+    const weighted = await m.evaluate(xs, y, { sampleWeight: sw, batchSize: 5 });
+    const expected = each.reduce((t, e, i) => t + sw[i] * e.loss, 0) / N;
+    expect(Math.abs(weighted.loss - expected)).toBeLessThan(1e-6);
+    expect(weighted.accuracy).toBe((await m.evaluate(xs, y)).accuracy);
+    await expect(m.evaluate(xs, y, { sampleWeight: sw.slice(1) })).rejects.toThrow(`evaluate: sampleWeight has ${N - 1} weights but x has ${N} samples`);
+    m.dispose();
+  });
+
+  it('validation is weighted as Keras weighs it: validationSplit splits the weights, validationData takes a third element', async () => {
     const y = c.y();
+    const cut = Math.floor(N * (1 - 0.25)); // Keras' split point
+    const head = (t: sn.Tensor, w: number) => sn.tensor(t.data.slice(0, cut * w), [cut, w]);
+    const tail = (t: sn.Tensor, w: number) => sn.tensor(t.data.slice(cut * w), [N - cut, w]);
     const a = ours(c), b = ours(c);
     const ha = await a.fit(xs, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 2, validationSplit: 0.25, sampleWeight: sw });
-    const cut = N - N / 4;
-    const hb = await b.fit(sn.tensor(xs.data.slice(0, cut * 4), [cut, 4]), sn.tensor(y.data.slice(0, cut * 3), [cut, 3]), {
-      epochs: 2, batchSize: 8, verbose: 0, seed: 2, sampleWeight: sw.slice(0, cut),
-      validationData: [sn.tensor(xs.data.slice(cut * 4), [N - cut, 4]), sn.tensor(y.data.slice(cut * 3), [N - cut, 3])],
+    const hb = await b.fit(head(xs, 4), head(y, 3), {
+      epochs: 2, batchSize: 8, verbose: 0, seed: 2, sampleWeight: sw.slice(0, cut), validationData: [tail(xs, 4), tail(y, 3), sw.slice(cut)],
     });
     expect(ha.history).toEqual(hb.history);
     a.getWeights().forEach((w, i) => expect(b.getWeights()[i].data).toEqual(w.data));
+    const ev = await a.evaluate(tail(xs, 4), tail(y, 3), { sampleWeight: sw.slice(cut) });
+    expect(Math.abs(ha.history.val_loss[1] - ev.loss)).toBeLessThan(1e-6);
+    expect(Math.abs(ev.loss - (await a.evaluate(tail(xs, 4), tail(y, 3))).loss)).toBeGreaterThan(1e-3); // the weights matter
+    await expect(b.fit(xs, y, { verbose: 0, validationData: [xs, y, sw.slice(2)] })).rejects.toThrow(`fit: validationData[2] has ${N - 2} weights but validationData[0] has ${N} samples`);
     a.dispose(); b.dispose();
+  });
+
+  it('sampleWeight all 1 trains as none with a partial last batch and shuffling, and a resumed run (initialEpoch) weighs by its epoch\'s order', async () => {
+    const n = 22, x22 = sn.tensor(xs.data.slice(0, n * 4), [n, 4]), y22 = sn.tensor(c.y().data.slice(0, n * 3), [n, 3]);
+    const w22 = sw.slice(0, n);
+    const a = ours(c), b = ours(c);
+    await a.fit(x22, y22, { epochs: 2, batchSize: 8, verbose: 0, seed: 4 });
+    await b.fit(x22, y22, { epochs: 2, batchSize: 8, verbose: 0, seed: 4, sampleWeight: new Float32Array(n).fill(1) });
+    a.getWeights().forEach((w, i) => expect(maxDiff(b.getWeights()[i].data, w.data)).toBeLessThan(1e-6));
+    const whole = ours(c, 12), first = ours(c, 12);
+    await whole.fit(x22, y22, { epochs: 3, batchSize: 8, verbose: 0, seed: 4, sampleWeight: w22 });
+    await first.fit(x22, y22, { epochs: 1, batchSize: 8, verbose: 0, seed: 4, sampleWeight: w22 });
+    const resumed = await sn.loadModel(await first.toArtifacts({ includeOptimizer: true }));
+    await resumed.fit(x22, y22, { epochs: 3, initialEpoch: 1, batchSize: 8, verbose: 0, seed: 4, sampleWeight: w22 });
+    whole.getWeights().forEach((w, i) => expect(maxDiff(resumed.getWeights()[i].data, w.data)).toBeLessThan(1e-4));
+    for (const m of [a, b, whole, first, resumed]) m.dispose();
   });
 
   it('bad weights are named, before any step', async () => {

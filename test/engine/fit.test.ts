@@ -1,5 +1,8 @@
 // End to end: the lab's CNN learns a generated task; History is Keras-shaped; a seed reproduces a run.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 import { blobTask, labCnn } from '../labModel.js';
 
@@ -89,6 +92,17 @@ describe('fit', () => {
     expect(h.history.loss).toHaveLength(2);
   });
 
+  it('validationSplit holds out the samples from floor(n · (1 − split)) on, as Keras and tfjs: 3 of 10 at 0.25', async () => {
+    const { x, y } = blobTask(10, 4, 4);
+    const m = sn.sequential();
+    m.add(sn.layers.flatten({ inputShape: [42, 42, 3] }));
+    m.add(sn.layers.dense({ units: 4, activation: 'softmax' }));
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    let seen = 0;
+    await m.fit(x, y, { epochs: 1, batchSize: 1, verbose: 0, validationSplit: 0.25, callbacks: [{ onBatchEnd: () => { seen++; } }] });
+    expect(seen).toBe(7);
+  });
+
   it('validationSplit holds out the last samples, like Keras', async () => {
     const { x, y } = blobTask(50, 4, 4);
     const m = sn.sequential();
@@ -119,6 +133,23 @@ describe('fit', () => {
     expect(second.history.val_loss).toEqual([every.history.val_loss[1], every.history.val_loss[3]]);
     expect(second.history.val_accuracy).toHaveLength(2);
     expect(listed.history.val_loss).toEqual([every.history.val_loss[0], every.history.val_loss[3]]);
+    // the callbacks watching val_loss do not warn on the epochs left unvalidated; without validation at all they do
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'simdnet-vfreq-'));
+      await build().fit(x, y, {
+        epochs: 4, batchSize: 8, verbose: 0, validationSplit: 0.25, validationFreq: 2, callbacks: [
+          sn.callbacks.earlyStopping({ patience: 5 }), sn.callbacks.reduceLROnPlateau({ patience: 5 }),
+          // a path naming val_loss: epochs without it are not saved, so they need no path
+          sn.callbacks.modelCheckpoint({ filepath: path.join(dir, 'm-{epoch:02d}-{val_loss:.3f}'), saveBestOnly: true }),
+        ],
+      });
+      expect(warn).not.toHaveBeenCalled();
+      expect(readdirSync(dir).filter((f) => f.startsWith('m-02-'))).toHaveLength(1);
+      rmSync(dir, { recursive: true, force: true });
+      await build().fit(x, y, { epochs: 1, verbose: 0, callbacks: [sn.callbacks.earlyStopping()] });
+      expect(String(warn.mock.calls[0][0])).toMatch(/earlyStopping: monitored quantity 'val_loss' is not available/);
+    } finally { warn.mockRestore(); }
     for (const bad of [0, 1.5, [], [0], 'every'] as unknown[]) {
       await expect(build().fit(x, y, { verbose: 0, validationSplit: 0.25, validationFreq: bad as number })).rejects
         .toThrow(/fit: validationFreq must be a positive integer \(validate every n-th epoch\) or a non-empty list of epochs \(1, 2, \.\.\.\), got/);

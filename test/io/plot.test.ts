@@ -3,6 +3,7 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { plotHistory } from '../../src/io/plot.js';
+import { History } from '../../src/engine/history.js';
 
 const COLORED = (d: Uint8Array, o: number): boolean => !(d[o] === d[o + 1] && d[o + 1] === d[o + 2]); // not grey/black/white
 
@@ -30,6 +31,20 @@ describe('plotHistory', () => {
     const aLeft = colouredRows(png, 592, 600).filter((y) => y > 40 && y < 300);
     const aRight = colouredRows(png, 1010, 1019).filter((y) => y > 40 && y < 300);
     expect(Math.max(...aLeft)).toBeGreaterThan(Math.max(...aRight));
+  });
+
+  it('validationFreq: a History puts each val_ value at its epoch; a plain record whose val_ series is short is refused', async () => {
+    const h = new History();
+    h.onTrainBegin();
+    [[2, undefined], [1.5, 1.6], [1, undefined], [0.5, 0.7]].forEach(([loss, val], e) => h.onEpochEnd(e, val === undefined ? { loss: loss! } : { loss: loss!, val_loss: val }));
+    expect(h.epochsOf.val_loss).toEqual([1, 3]);
+    const png = PNG.sync.read(Buffer.from(await plotHistory(h)));
+    // the validation curve (orange) spans epochs 2-4: none of it left of epoch 2's x (x0 70 + 430 / 3)
+    const orange = (x: number) => { for (let y = 40; y < 310; y++) { const o = (y * png.width + x) * 4; if (png.data[o] === 255 && png.data[o + 1] === 127 && png.data[o + 2] === 14) return true; } return false; };
+    const xs = Array.from({ length: 430 }, (_, i) => 70 + i).filter(orange);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(Math.floor(70 + 430 / 3) - 3);
+    expect(Math.max(...xs)).toBeGreaterThan(480);
+    await expect(plotHistory(h.history)).rejects.toThrow('plotHistory: val_loss has 2 values for 4 epochs of loss (validationFreq?): pass the History fit returned, which knows their epochs');
   });
 
   it('a loss-only history gives one panel; a history with neither is refused by name', async () => {
