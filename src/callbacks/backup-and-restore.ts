@@ -27,7 +27,7 @@ export class BackupAndRestore extends Callback {
   /** What the last fit restored (the last epoch done, the learning rate, the logs so far), or null if it started afresh. */
   restored: BackupState | null = null;
   /** The epochs backed up and their logs, the restored run's included. */
-  private done: BackupState['history'] = { epoch: [], history: {} };
+  private done: BackupState['history'] = { epoch: [], history: {}, epochsOf: {} };
 
   constructor(args: BackupAndRestoreArgs) {
     super();
@@ -50,7 +50,8 @@ export class BackupAndRestore extends Callback {
 
   async onTrainBegin(): Promise<void> {
     this.restored = await restoreBackup(this.sequential(), this.backupDir, FN);
-    this.done = structuredClone(this.restored?.history ?? { epoch: [], history: {} });
+    this.done = structuredClone(this.restored?.history ?? { epoch: [], history: {}, epochsOf: {} });
+    this.done.epochsOf ??= Object.fromEntries(Object.entries(this.done.history).map(([k, v]) => [k, this.done.epoch.slice(0, v.length)]));
   }
 
   resumeFrom(): { epoch: number; done: DoneEpochs } | null {
@@ -60,7 +61,10 @@ export class BackupAndRestore extends Callback {
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     // as History keeps them (Keras: each key's list grows when the key is logged)
     this.done.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.done.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(logs)) {
+      (this.done.history[k] ??= []).push(v);
+      (this.done.epochsOf![k] ??= []).push(epoch);
+    }
     await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
   }
 

@@ -4,7 +4,7 @@
 // back the weights of the best epoch when training ends, stopped early or not; startFromEpoch ignores the
 // first epochs (a warm-up).
 import type { Tensor } from '../tensor.js';
-import type { Logs } from '../engine/callback.js';
+import { doneLogs, type DoneEpochs, type Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 
 export interface EarlyStoppingArgs {
@@ -49,20 +49,39 @@ export class EarlyStopping extends MonitorCallback {
       this.bestWeights = this.model.getWeights();
       this.bestEpoch = epoch;
     }
+    const improved = this.improved(v);
+    if (this.observe(v, epoch)) {
+      this.stoppedEpoch = epoch;
+      this.model.stopTraining = true;
+    } else if (improved && this.restoreBestWeights) this.bestWeights = this.model.getWeights();
+  }
+
+  /** One epoch's monitored value: updates best and wait; true when training is to stop. */
+  private observe(v: number, epoch: number): boolean {
     this.wait++;
     if (this.improved(v)) {
       this.best = v;
       this.bestEpoch = epoch;
-      if (this.restoreBestWeights) this.bestWeights = this.model.getWeights();
       // with a baseline, only improving on the baseline resets the wait; an improving epoch never stops
       if (this.baseline === undefined || this.improved(v, this.baseline)) this.wait = 0;
-      return;
+      return false;
     }
-    if (this.wait >= this.patience && epoch > 0) {
-      this.stoppedEpoch = epoch;
-      this.model.stopTraining = true;
+    return this.wait >= this.patience && epoch > 0;
+  }
+
+  /**
+   * A run restored from a backup (backupAndRestore): best and wait catch up on its epochs, so it stops when the
+   * uninterrupted run would have. With restoreBestWeights it starts afresh, as Keras does: the best epoch's weights
+   * from before the interruption are not in the backup.
+   */
+  onResume(done: DoneEpochs): void {
+    if (this.restoreBestWeights) return;
+    for (const { epoch, logs } of doneLogs(done)) {
+      const v = logs[this.monitor];
+      if (v !== undefined && epoch >= this.startFromEpoch) this.observe(v, epoch);
     }
   }
+
 
   onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);

@@ -51,8 +51,20 @@ export abstract class Callback {
   onResume(_done: DoneEpochs): void {}
 }
 
-/** Epochs done and their logs, as History keeps them. */
-export interface DoneEpochs { epoch: number[]; history: Record<string, number[]> }
+/** Epochs done and their logs, as History keeps them (epochsOf: the epoch of each value, where a key skips epochs). */
+export interface DoneEpochs { epoch: number[]; history: Record<string, number[]>; epochsOf?: Record<string, number[]> }
+
+/** The logs of each epoch done, in order: what the callbacks' onEpochEnd saw (a key absent where it was not logged). */
+export function doneLogs(done: DoneEpochs): { epoch: number; logs: Logs }[] {
+  return done.epoch.map((epoch, i) => {
+    const logs: Logs = {};
+    for (const [k, values] of Object.entries(done.history)) {
+      const at = done.epochsOf?.[k] ? done.epochsOf[k].indexOf(epoch) : i;
+      if (at >= 0 && at < values.length) logs[k] = values[at];
+    }
+    return { epoch, logs };
+  });
+}
 
 /** Hooks as a plain object, like tfjs' CustomCallbackArgs. */
 export interface CallbackHooks {

@@ -20,7 +20,7 @@ export interface BackupState {
   /** The optimizer's learning rate then (a schedule or reduceLROnPlateau may have changed it). */
   learningRate: number;
   /** The epochs done and their logs, as History keeps them (a resumed fit's History has only its own epochs, as Keras'). */
-  history: { epoch: number[]; history: Record<string, number[]> };
+  history: { epoch: number[]; history: Record<string, number[]>; epochsOf?: Record<string, number[]> };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -95,8 +95,10 @@ export async function restoreBackup(model: Sequential, backupDir: string, fn: st
   if (!isObject(state)) throw new Error(`${fn}: ${dir} holds a saved model, not a training backup (its model.json has no ${KEY} entry)${fresh}`);
   const { epoch, learningRate, optimizer: recipe, version, history } = state;
   const logs = isObject(history) && isObject(history.history) ? Object.values(history.history) : [];
+  const epochsOf = isObject(history) ? history.epochsOf : undefined;
   const historyOk = isObject(history) && Array.isArray(history.epoch) && history.epoch.every(Number.isInteger) &&
-    logs.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null));
+    logs.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null)) &&
+    (epochsOf === undefined || (isObject(epochsOf) && Object.values(epochsOf).every((v) => Array.isArray(v) && v.every(Number.isInteger))));
   if (version !== VERSION || !Number.isInteger(epoch) || (epoch as number) < 0 || typeof learningRate !== 'number' || !(learningRate >= 0) ||
     !isObject(recipe) || !historyOk) {
     throw new Error(`${fn}: ${jsonPath} has a malformed ${KEY} entry ${show(state)}${fresh}`);

@@ -145,6 +145,28 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
     for (const m of [a, b, c]) m.dispose();
   });
 
+  it('earlyStopping and reduceLROnPlateau catch up on the epochs done: the resumed run reduces the rate and stops where the uninterrupted one did', async () => {
+    // validation labels flipped: the better the model learns, the worse val_loss gets — the rate is cut, then training stops
+    const yFlipped = sn.utils.toCategorical(Int32Array.from({ length: N }, (_, i) => ((i * 7) % 3 + 1) % 3), 3);
+    const callbacks = () => [sn.callbacks.reduceLROnPlateau({ patience: 1, factor: 0.5 }), sn.callbacks.earlyStopping({ patience: 4 })];
+    const run = (m: sn.Sequential, extra: (sn.Callback | sn.CallbackHooks)[]) =>
+      m.fit(x, y, { epochs: 12, batchSize: 8, shuffle: true, seed: 21, verbose: 0, validationData: [x, yFlipped], callbacks: [...callbacks(), ...extra] });
+    const whole = build(sgd);
+    const h = await run(whole, []);
+    expect(h.epoch.length).toBeLessThan(12); // it stopped early
+    expect(new Set(h.history.lr).size).toBeGreaterThan(2); // and cut the rate more than once
+    const dir = fresh();
+    const first = build(sgd);
+    await expect(run(first, [sn.callbacks.backupAndRestore({ backupDir: dir }), { onEpochBegin: (e: number) => { if (e === 3) throw new Error('killed'); } }])).rejects.toThrow('killed');
+    const again = build(sgd);
+    const h2 = await run(again, [sn.callbacks.backupAndRestore({ backupDir: dir })]);
+    expect(h2.epoch).toEqual(h.epoch.slice(3));
+    expect(h2.history.lr).toEqual(h.history.lr.slice(3));
+    expect(h2.history.loss).toEqual(h.history.loss.slice(3));
+    expect(sameWeights(again.getWeights(), whole.getWeights())).toBe(true);
+    for (const m of [whole, first, again]) m.dispose();
+  });
+
   it('ends an epoch after the other callbacks, wherever it is listed: an epoch\'s backup records what they did', async () => {
     const dir = fresh();
     const m = build(adam);
