@@ -51,7 +51,12 @@ export class BackupAndRestore extends Callback {
   async onTrainBegin(): Promise<void> {
     this.restored = await restoreBackup(this.sequential(), this.backupDir, FN);
     this.done = structuredClone(this.restored?.history ?? { epoch: [], history: {}, epochsOf: {} });
-    this.done.epochsOf ??= Object.fromEntries(Object.entries(this.done.history).map(([k, v]) => [k, this.done.epoch.slice(0, v.length)]));
+    // a backup without the keys' epochs: a key logged every epoch has them all; another's are unknown, and it is dropped
+    if (!this.done.epochsOf) {
+      const full = Object.entries(this.done.history).filter(([, v]) => v.length === this.done.epoch.length);
+      this.done.history = Object.fromEntries(full);
+      this.done.epochsOf = Object.fromEntries(full.map(([k]) => [k, [...this.done.epoch]]));
+    }
   }
 
   resumeFrom(): { epoch: number; done: DoneEpochs } | null {

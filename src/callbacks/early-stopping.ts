@@ -78,7 +78,11 @@ export class EarlyStopping extends MonitorCallback {
     if (this.restoreBestWeights) return;
     for (const { epoch, logs } of doneLogs(done)) {
       const v = logs[this.monitor];
-      if (v !== undefined && epoch >= this.startFromEpoch) this.observe(v, epoch);
+      if (v === undefined || epoch < this.startFromEpoch || !this.observe(v, epoch)) continue;
+      // the run had stopped here (killed before its backup was deleted, or deleteCheckpoint: false): no epoch more
+      this.stoppedEpoch = epoch;
+      this.model.stopTraining = true;
+      return;
     }
   }
 

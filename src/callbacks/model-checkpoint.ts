@@ -90,13 +90,13 @@ export class ModelCheckpoint extends MonitorCallback {
     }
     const path = formatPath(this.filepath, epoch, logs);
     if (this.saveBestOnly) {
-      const v = logs[this.monitor];
-      if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${v.toFixed(5)}, saving model to ${path}`);
-      this.best = v;
+      if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${logs[this.monitor].toFixed(5)}, saving model to ${path}`);
     } else if (this.verbose > 0) {
       console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
     }
     await this.model.save(path, { includeOptimizer: this.includeOptimizer });
+    // the best moves once its model is saved: a save that failed leaves the old best to beat
+    if (this.saveBestOnly) this.best = logs[this.monitor];
     this.lastSavedEpoch = epoch;
   }
 }

@@ -19,7 +19,10 @@ export interface TrainingModel {
 
 export interface TrainParams {
   epochs: number; steps: number; samples: number; batchSize: number; verbose: number; metrics: string[];
-  /** Whether epoch e (0-based) is validated (validationFreq); absent: whenever there is validation data. */
+  /**
+   * Whether fit validates epoch e (0-based) when it has validation data (validationFreq; true for every epoch without
+   * one). Absent where a callback is driven by hand.
+   */
   validates?: (epoch: number) => boolean;
 }
 
@@ -59,7 +62,8 @@ export function doneLogs(done: DoneEpochs): { epoch: number; logs: Logs }[] {
   return done.epoch.map((epoch, i) => {
     const logs: Logs = {};
     for (const [k, values] of Object.entries(done.history)) {
-      const at = done.epochsOf?.[k] ? done.epochsOf[k].indexOf(epoch) : i;
+      // without its epochs, a key counts only where it was logged every epoch (no guessing which ones it skipped)
+      const at = done.epochsOf?.[k] ? done.epochsOf[k].indexOf(epoch) : values.length === done.epoch.length ? i : -1;
       if (at >= 0 && at < values.length) logs[k] = values[at];
     }
     return { epoch, logs };

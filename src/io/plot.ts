@@ -71,7 +71,7 @@ export async function plotHistory(series: Record<string, number[]> | History): P
   // where each value goes on the epoch axis: a History knows (val_ values of some epochs only, under validationFreq)
   const first = series instanceof History ? series.epoch[0] ?? 0 : 0;
   const positions = (k: string): number[] => {
-    if (series instanceof History && series.epochsOf[k]) return series.epochsOf[k].map((e) => e - first);
+    if (series instanceof History && series.epochsOf[k]?.length === history[k].length) return series.epochsOf[k].map((e) => e - first);
     const base = k.replace(/^val_/, '');
     if (k !== base && history[base] && history[k].length !== history[base].length) {
       throw new Error(`plotHistory: ${k} has ${history[k].length} values for ${history[base].length} epochs of ${base} (validationFreq?): ` +
@@ -105,7 +105,10 @@ export async function plotHistory(series: Record<string, number[]> | History): P
     c.text('epoch', x0 + (x1 - x0) / 2 - 20, PH - 20, black);
     series.forEach((s, j) => {
       const col = COLORS[j];
-      for (let i = 1; i < s.v.length; i++) c.line(X(s.at[i - 1]), Y(s.v[i - 1]), X(s.at[i]), Y(s.v[i]), col, 2);
+      // a NaN or infinite value (a diverged epoch) breaks the curve rather than the drawing
+      for (let i = 1; i < s.v.length; i++) {
+        if (Number.isFinite(s.v[i - 1]) && Number.isFinite(s.v[i])) c.line(X(s.at[i - 1]), Y(s.v[i - 1]), X(s.at[i]), Y(s.v[i]), col, 2);
+      }
       if (s.v.length === 1) c.line(X(s.at[0]) - 2, Y(s.v[0]), X(s.at[0]) + 2, Y(s.v[0]), col, 3);
       // legend away from the curves: top right for loss (falling), bottom right for accuracy (rising)
       const lx = x1 - 140, ly = (key === 'accuracy' ? y0 - 40 : y1 + 8) + j * 16;

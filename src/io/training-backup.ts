@@ -98,7 +98,8 @@ export async function restoreBackup(model: Sequential, backupDir: string, fn: st
   const epochsOf = isObject(history) ? history.epochsOf : undefined;
   const historyOk = isObject(history) && Array.isArray(history.epoch) && history.epoch.every(Number.isInteger) &&
     logs.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null)) &&
-    (epochsOf === undefined || (isObject(epochsOf) && Object.values(epochsOf).every((v) => Array.isArray(v) && v.every(Number.isInteger))));
+    (epochsOf === undefined || (isObject(epochsOf) && Object.entries(epochsOf).every(([k, v]) => Array.isArray(v) && v.every(Number.isInteger) &&
+      v.length === (history.history as Record<string, unknown[]>)[k]?.length)));
   if (version !== VERSION || !Number.isInteger(epoch) || (epoch as number) < 0 || typeof learningRate !== 'number' || !(learningRate >= 0) ||
     !isObject(recipe) || !historyOk) {
     throw new Error(`${fn}: ${jsonPath} has a malformed ${KEY} entry ${show(state)}${fresh}`);

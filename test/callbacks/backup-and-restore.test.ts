@@ -8,6 +8,7 @@ import { sameWeights, tempDir } from './fixtures.js';
 import { randomArray } from '../helpers.js';
 import { saveHooks } from '../../src/io/atomic.js';
 import { restoreBackup } from '../../src/io/training-backup.js';
+import { doneLogs } from '../../src/engine/callback.js';
 
 /** A backup folder as in-memory artifacts: what sn.loadModel({ modelJson, weights }) takes. */
 async function readArtifacts(dir: string): Promise<{ modelJson: Record<string, unknown>; weights: Uint8Array }> {
@@ -164,7 +165,23 @@ describe('backupAndRestore: an interrupted run, fitted again, goes on where it s
     expect(h2.history.lr).toEqual(h.history.lr.slice(3));
     expect(h2.history.loss).toEqual(h.history.loss.slice(3));
     expect(sameWeights(again.getWeights(), whole.getWeights())).toBe(true);
-    for (const m of [whole, first, again]) m.dispose();
+    // a run that had stopped early and kept its backup (deleteCheckpoint: false, or killed before deleting it) is done
+    const kept = fresh();
+    const stopped = build(sgd);
+    const h3 = await run(stopped, [sn.callbacks.backupAndRestore({ backupDir: kept, deleteCheckpoint: false })]);
+    expect(h3.epoch).toEqual(h.epoch);
+    const rerun = build(sgd);
+    const h4 = await run(rerun, [sn.callbacks.backupAndRestore({ backupDir: kept })]);
+    expect(h4.epoch).toEqual([]);
+    expect(sameWeights(rerun.getWeights(), whole.getWeights())).toBe(true);
+    for (const m of [whole, first, again, stopped, rerun]) m.dispose();
+  });
+
+  it('a backup\'s logs without the epochs of each key: a key logged every epoch counts, one that skipped epochs is left out', () => {
+    expect(doneLogs({ epoch: [0, 1, 2], history: { loss: [3, 2, 1], val_loss: [5, 4] } })).toEqual([
+      { epoch: 0, logs: { loss: 3 } }, { epoch: 1, logs: { loss: 2 } }, { epoch: 2, logs: { loss: 1 } }]);
+    expect(doneLogs({ epoch: [0, 1, 2], history: { loss: [3, 2, 1], val_loss: [5, 4] }, epochsOf: { loss: [0, 1, 2], val_loss: [1, 2] } })[2].logs)
+      .toEqual({ loss: 1, val_loss: 4 });
   });
 
   it('ends an epoch after the other callbacks, wherever it is listed: an epoch\'s backup records what they did', async () => {

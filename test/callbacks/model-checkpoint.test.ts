@@ -144,6 +144,14 @@ describe('modelCheckpoint: saveBestOnly', () => {
     expect((await readFile(join(dir, 'weights.bin'))).equals(weightBytes(first.weights[1]))).toBe(true);
   });
 
+  it('a save that fails leaves the best where it was: the next better epoch still saves', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_loss', saveBestOnly: true });
+    ckpt.setModel({ save: async () => { throw new Error('disk full'); } } as unknown as sn.Sequential);
+    await expect(ckpt.onEpochEnd(0, { val_loss: 0.5 })).rejects.toThrow('disk full');
+    expect(ckpt.best).toBe(Infinity);
+  });
+
   it('initialValueThreshold (Keras\' initial_value_threshold): a new checkpoint saves only what beats it', async () => {
     const dir = fresh();
     const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_loss', saveBestOnly: true, initialValueThreshold: 0.5 });

@@ -47,6 +47,11 @@ describe('plotHistory', () => {
     await expect(plotHistory(h.history)).rejects.toThrow('plotHistory: val_loss has 2 values for 4 epochs of loss (validationFreq?): pass the History fit returned, which knows their epochs');
   });
 
+  it('a NaN or infinite value breaks the curve, not the drawing', async () => {
+    const png = PNG.sync.read(Buffer.from(await plotHistory({ loss: [1, Infinity, 0.5, NaN, 0.2], accuracy: [0.1, 0.2, -Infinity, 0.5, 0.6] })));
+    expect(png.width).toBe(1040);
+  });
+
   it('a loss-only history gives one panel; a history with neither is refused by name', async () => {
     const png = PNG.sync.read(Buffer.from(await plotHistory({ loss: [1, 0.5] })));
     expect(png.width).toBe(520);
