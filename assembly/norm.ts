@@ -161,8 +161,9 @@ export function batchnorm_forward(y: usize, xhat: usize, mean: usize, variance: 
 //   dgamma [C] += Σ_r dy · xhat           (skipped when dgamma = 0)
 //   dx [N, C] = gamma·invstd/N · (N·dy − Σdy − xhat·Σ(dy·xhat))
 //             = gamma·invstd · (dy − mean(dy) − xhat·mean(dy·xhat))   (the form computed)
-// gamma = 0 means scale off (ones). Channels go 16, then 4, then 1 at a time, as in forward. dx is
-// overwritten and may alias dy: a tile's sums are taken before its dx is written.
+// gamma = 0 means scale off (ones); dx = 0: the two sums alone (LayerNormalization's gamma and beta gradients).
+// Channels go 16, then 4, then 1 at a time, as in forward. dx is overwritten and may alias dy: a tile's sums are
+// taken before its dx is written.
 export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: usize, xhat: usize,
                                    invstd: usize, gamma: usize, rows: i32, c: i32, c0: i32, cCount: i32): void {
   const end = c0 + cCount;
@@ -190,6 +191,7 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: u
     add_grads(dgamma, dbeta, j + 4, d2, d3, e2, e3);
     add_grads(dgamma, dbeta, j + 8, d4, d5, e4, e5);
     add_grads(dgamma, dbeta, j + 12, d6, d7, e6, e7);
+    if (!dx) continue; // the parameter gradients only (LayerNormalization's gamma and beta)
     const md0 = narrow(f64x2.div(d0, nv), f64x2.div(d1, nv)), md1 = narrow(f64x2.div(d2, nv), f64x2.div(d3, nv));
     const md2 = narrow(f64x2.div(d4, nv), f64x2.div(d5, nv)), md3 = narrow(f64x2.div(d6, nv), f64x2.div(d7, nv));
     const mx0 = narrow(f64x2.div(e0, nv), f64x2.div(e1, nv)), mx1 = narrow(f64x2.div(e2, nv), f64x2.div(e3, nv));
@@ -216,6 +218,7 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: u
       sxHi = f64x2.add(sxHi, f64x2.mul(dHi, widen_hi(h)));
     }
     add_grads(dgamma, dbeta, j, sdLo, sdHi, sxLo, sxHi);
+    if (!dx) continue;
     const md = narrow(f64x2.div(sdLo, nv), f64x2.div(sdHi, nv));
     const mx = narrow(f64x2.div(sxLo, nv), f64x2.div(sxHi, nv));
     const k = gain(gamma, invstd, j);
@@ -235,6 +238,7 @@ export function batchnorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: u
     const p = <usize>j << 2;
     if (dbeta) store<f32>(dbeta + p, load<f32>(dbeta + p) + <f32>sd);
     if (dgamma) store<f32>(dgamma + p, load<f32>(dgamma + p) + <f32>sx);
+    if (!dx) continue;
     const md = <f32>(sd / n), mx = <f32>(sx / n);
     const k = gamma ? load<f32>(gamma + p) * load<f32>(invstd + p) : load<f32>(invstd + p);
     for (let r = 0; r < rows; r++) {
@@ -332,8 +336,8 @@ export function layernorm_forward(y: usize, xhat: usize, invstd: usize, x: usize
 
 // Rows [r0, r0 + count): with g = dy · gamma (gamma = 0: ones),
 //   dx = invstd · (g − mean(g) − xhat · mean(g · xhat))    (means over the row's C values)
-// dx may alias dy: a row's sums are taken before its dx is written. Run layernorm_param_grads first when dx
-// overwrites dy.
+// dx may alias dy: a row's sums are taken before its dx is written. Take gamma's and beta's gradients first when
+// dx overwrites dy (batchnorm_backward with dx = 0: the same column sums).
 export function layernorm_backward(dx: usize, dy: usize, xhat: usize, invstd: usize, gamma: usize,
                                    c: i32, r0: i32, count: i32): void {
   const n: f64 = <f64>c;
@@ -352,22 +356,5 @@ export function layernorm_backward(dx: usize, dy: usize, xhat: usize, invstd: us
       const g = <f64>load<f32>(dy + o) * (gamma ? <f64>load<f32>(gamma + (<usize>j << 2)) : 1);
       store<f32>(dx + o, <f32>(inv * ((g - mg) - <f64>load<f32>(xhat + o) * mx)));
     }
-  }
-}
-
-// Channels [c0, c0 + cCount): dbeta [C] += Σ_r dy, dgamma [C] += Σ_r dy · xhat (each skipped when its pointer is 0).
-export function layernorm_param_grads(dgamma: usize, dbeta: usize, dy: usize, xhat: usize, rows: i32, c: i32,
-                                      c0: i32, cCount: i32): void {
-  for (let j = c0; j < c0 + cCount; j++) {
-    let sd: f64 = 0, sx: f64 = 0;
-    for (let r = 0; r < rows; r++) {
-      const o = (<usize>r * c + j) << 2;
-      const d = <f64>load<f32>(dy + o);
-      sd += d;
-      sx += d * <f64>load<f32>(xhat + o);
-    }
-    const p = <usize>j << 2;
-    if (dbeta) store<f32>(dbeta + p, load<f32>(dbeta + p) + <f32>sd);
-    if (dgamma) store<f32>(dgamma + p, load<f32>(dgamma + p) + <f32>sx);
   }
 }

@@ -115,9 +115,10 @@ export class LayerNormalization extends Layer {
 
   backward(dy: number, n: number, needDx: boolean): number {
     const c = this.features, rows = (n * this.inSize) / c;
-    // the parameter gradients first: dx overwrites dy (none to compute with center and scale off)
-    if (this.gamma || this.beta) parallelFor(this.rt, 'layernorm_param_grads', c, Math.max(4, Math.ceil(MIN_WORK / rows)), 4,
-      (c0, count) => [this.gamma?.gradOffset ?? 0, this.beta?.gradOffset ?? 0, dy, this.xhat, rows, c, c0, count], `${this.name} gamma / beta gradients`);
+    // the parameter gradients first: dx overwrites dy (none to compute with center and scale off). They are batch
+    // normalization's column sums over the rows: its backward kernel with no dx computes them alone
+    if (this.gamma || this.beta) parallelFor(this.rt, 'batchnorm_backward', c, Math.max(4, Math.ceil(MIN_WORK / rows)), 4,
+      (c0, count) => [0, this.gamma?.gradOffset ?? 0, this.beta?.gradOffset ?? 0, dy, this.xhat, 0, 0, rows, c, c0, count], `${this.name} gamma / beta gradients`);
     if (!needDx) return 0;
     this.byRows('layernorm_backward', rows, (r0, count) => [dy, dy, this.xhat, this.invstd, this.gamma?.offset ?? 0, c, r0, count], 'backward');
     return dy;

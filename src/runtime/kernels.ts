@@ -67,7 +67,6 @@ export interface Kernels {
   // batch normalization (assembly/norm.ts)
   layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, c: number, eps: number, r0: number, count: number): void;
   layernorm_backward(dx: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, c: number, r0: number, count: number): void;
-  layernorm_param_grads(dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, rows: number, c: number, c0: number, cCount: number): void;
   batchnorm_forward(y: Ptr, xhat: Ptr, mean: Ptr, variance: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr,
     rows: number, c: number, eps: number, c0: number, cCount: number): void;
   batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr,
