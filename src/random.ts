@@ -41,7 +41,7 @@ export class Random {
 export class EpochShuffler {
   private rng: Random;
   /** Shuffles drawn so far: the epoch whose order comes next unless another is asked for. */
-  drawn = 0;
+  private drawn = 0;
 
   constructor(private readonly seed: number) { this.rng = new Random(seed); }
 

@@ -4,8 +4,7 @@
 // uninterrupted run would have — bit for bit, since fit draws each epoch's shuffle and each step's dropout from
 // the epoch and step. A run that ends normally deletes its backup (deleteCheckpoint, default true).
 // Hosts with a file system (Node, Deno, Bun).
-import type { DoneEpochs, Logs } from '../engine/callback.js';
-import { Callback } from '../engine/callback.js';
+import { Callback, recordEpoch, type DoneEpochs, type Logs } from '../engine/callback.js';
 import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
 import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
@@ -64,12 +63,7 @@ export class BackupAndRestore extends Callback {
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    // as History keeps them (Keras: each key's list grows when the key is logged)
-    this.done.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) {
-      (this.done.history[k] ??= []).push(v);
-      (this.done.epochsOf![k] ??= []).push(epoch);
-    }
+    recordEpoch(this.done as Required<DoneEpochs>, epoch, logs); // as History keeps them
     await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
   }
 

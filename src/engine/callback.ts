@@ -57,6 +57,15 @@ export abstract class Callback {
 /** Epochs done and their logs, as History keeps them (epochsOf: the epoch of each value, where a key skips epochs). */
 export interface DoneEpochs { epoch: number[]; history: Record<string, number[]>; epochsOf?: Record<string, number[]> }
 
+/** Records one epoch's logs as Keras' History does (each key's list grows when the key is logged), with its epoch. */
+export function recordEpoch(done: Required<DoneEpochs>, epoch: number, logs: Logs): void {
+  done.epoch.push(epoch);
+  for (const [k, v] of Object.entries(logs)) {
+    (done.history[k] ??= []).push(v);
+    (done.epochsOf[k] ??= []).push(epoch);
+  }
+}
+
 /** The logs of each epoch done, in order: what the callbacks' onEpochEnd saw (a key absent where it was not logged). */
 export function doneLogs(done: DoneEpochs): { epoch: number; logs: Logs }[] {
   return done.epoch.map((epoch, i) => {

@@ -1,5 +1,5 @@
 // History: what fit() returns — per-epoch logs under Keras' keys (loss, accuracy, val_loss, ...).
-import { Callback, type Logs } from './callback.js';
+import { Callback, recordEpoch, type Logs } from './callback.js';
 
 export class History extends Callback {
   epoch: number[] = [];
@@ -9,11 +9,5 @@ export class History extends Callback {
 
   onTrainBegin(): void { this.epoch = []; this.history = {}; this.epochsOf = {}; }
 
-  onEpochEnd(epoch: number, logs: Logs = {}): void {
-    this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) {
-      (this.history[k] ??= []).push(v);
-      (this.epochsOf[k] ??= []).push(epoch);
-    }
-  }
+  onEpochEnd(epoch: number, logs: Logs = {}): void { recordEpoch(this, epoch, logs); }
 }

@@ -16,8 +16,8 @@ export interface Staged { x: number; y: number; n: number; release(): void }
 
 const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-/** fit's classWeight, checked: the weight of each class index (a hole: none given), and what errors name. */
-export interface ClassWeights { readonly weights: readonly (number | undefined)[]; readonly fn: string; readonly where: string }
+/** fit's classWeight, checked: the weight of each class index (a hole: none given). */
+export type ClassWeights = readonly (number | undefined)[];
 
 /**
  * The class of one sample from its label, as Keras finds it for class_weight: a sparse label is the id, a row of
@@ -128,10 +128,13 @@ export class Network {
       const labelFloats = sparseLabels(this.loss!) ? 1 : cols;
       let total = 0;
       for (let r = 0; r < n; r++) {
-        const w = rowWeights[r], at = r * cols * 4;
-        total += w * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, 1, cols);
-        const g = rt.f32(plan.grad + at, cols), scale = w / n;
-        for (let j = 0; j < cols; j++) g[j] *= scale;
+        const at = r * cols * 4;
+        total += rowWeights[r] * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, 1, cols);
+      }
+      const g = rt.f32(plan.grad, n * cols); // a view made after the kernels ran (memory may have grown)
+      for (let r = 0; r < n; r++) {
+        const scale = rowWeights[r] / n;
+        for (let j = r * cols; j < (r + 1) * cols; j++) g[j] *= scale;
       }
       loss = total / n;
     }
@@ -139,28 +142,18 @@ export class Network {
     return { loss, correct, judged };
   }
 
-  /** The class of batch sample r, from its label (labelClass). */
-  private sampleClass(r: number): number {
-    const plan = this.plan!, rt = this.rt!, cols = this.outSize, sparse = sparseLabels(this.loss!);
-    return labelClass(sparse ? rt.i32(plan.labels + r * 4, 1) : rt.f32(plan.labels + r * cols * 4, cols), 0, cols, sparse);
-  }
-
-  /** The weight of each of the batch's n samples by its class; its class must have one (unweightedSample). */
-  batchClassWeights(n: number, classWeight: ClassWeights): Float64Array {
-    return Float64Array.from({ length: n }, (_, r) => {
-      const c = this.sampleClass(r), w = classWeight.weights[c];
-      if (w === undefined) throw new Error(`${classWeight.fn}: classWeight has no weight for class ${c}, which ${classWeight.where} holds; give every class a weight`);
-      return w;
-    });
-  }
-
-  /** The first of the batch's n samples whose class has no weight, or null. */
-  unweightedSample(n: number, classWeight: ClassWeights): { row: number; cls: number } | null {
+  /**
+   * Fills `into` with the weight of each of the batch's n samples by its class (labelClass of its staged label);
+   * a class without a weight throws `missing(class, sample)`.
+   */
+  batchClassWeights(n: number, classWeight: ClassWeights, into: Float64Array, missing: (cls: number, row: number) => Error): void {
+    const plan = this.plan!, rt = this.rt!, sparse = sparseLabels(this.loss!), cols = sparse ? 1 : this.outSize;
+    const labels = sparse ? rt.i32(plan.labels, n) : rt.f32(plan.labels, n * cols);
     for (let r = 0; r < n; r++) {
-      const cls = this.sampleClass(r);
-      if (classWeight.weights[cls] === undefined) return { row: r, cls };
+      const c = labelClass(labels, r * cols, this.outSize, sparse), w = classWeight[c];
+      if (w === undefined) throw missing(c, r);
+      into[r] = w;
     }
-    return null;
   }
 
   /** One optimisation step on the n samples at plan.input / plan.labels. */

@@ -92,8 +92,8 @@ interface RunSpec {
   epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number;
   steps: number; samples: number; batchSize: number;
   callbacks: (Callback | CallbackHooks)[];
-  /** The weights of the batch just staged (one per sample), or null: every sample counts 1. */
-  rowWeights: ((count: number) => ArrayLike<number>) | null;
+  /** The weights of the batch just staged (one per sample, from index 0), or null: every sample counts 1. */
+  rowWeights: (() => ArrayLike<number>) | null;
   /** fitDataset with batchesPerEpoch: one pass of the dataset runs on across epochs (a resumed run cannot replay it). */
   passAcrossEpochs?: boolean;
   /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
@@ -130,7 +130,7 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: num
 }
 
 /** classWeight checked: a weight (finite, >= 0) per class index given; null without one. */
-function checkClassWeight(net: Network, cw: unknown, fn: string, where: string): ClassWeights | null {
+function checkClassWeight(net: Network, cw: unknown, fn: string): ClassWeights | null {
   // tfjs: an empty array is no weighting
   if (cw === undefined || cw === null || (Array.isArray(cw) && cw.length === 0)) return null;
   const plain = typeof cw === 'object' && (Array.isArray(cw) || Object.getPrototypeOf(cw) === Object.prototype);
@@ -150,7 +150,7 @@ function checkClassWeight(net: Network, cw: unknown, fn: string, where: string):
     weights[c] = v;
   }
   if (!weights.length) throw new Error(`${fn}: classWeight gives no class a weight`);
-  return { weights, fn, where };
+  return weights;
 }
 
 /** sampleWeight checked: one finite weight >= 0 per sample of x (`arg` names it, `xArg` its x); null without one. */
@@ -216,7 +216,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0, lastLoss = 0;
     for await (const count of spec.batches(epoch)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
-      const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.(count) ?? null);
+      const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       if (key) logs[key] = r.correct / r.judged;
@@ -296,18 +296,22 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     sampleWeight = sampleWeight?.subarray(0, cut) ?? null;
   }
   const valWeight = valData ? checkValidationTensors(net, valData, fn) : null;
-  const classWeight = checkClassWeight(net, args.classWeight, fn, 'y');
+  const classWeight = checkClassWeight(net, args.classWeight, fn);
+  const noWeight = (cls: number, row: number) => new Error(`${fn}: classWeight has no weight for class ${cls}, which y holds (sample ${row}); give every class a weight`);
   if (classWeight) {
     // every class of the training data needs its weight: refused before training, naming the first sample without one
     const classes = classesOf(trainY, sparseLabels(net.loss!));
-    const i = classes.findIndex((c) => classWeight.weights[c] === undefined);
-    if (i >= 0) throw new Error(`${fn}: classWeight has no weight for class ${classes[i]}, which y holds (sample ${i}); give every class a weight`);
+    const i = classes.findIndex((c) => classWeight[c] === undefined);
+    if (i >= 0) throw noWeight(classes[i], i);
   }
-  // a batch's weights: its samples' classes' (from the staged labels), times their sampleWeight (by the epoch's order)
-  const rowWeights = classWeight || sampleWeight ? (count: number) => {
-    const w = classWeight ? net.batchClassWeights(count, classWeight) : new Float64Array(count).fill(1);
-    if (sampleWeight) for (let r = 0; r < count; r++) w[r] *= sampleWeight[order[batchFrom + r]];
-    return w;
+  // a batch's weights: its samples' classes' (from the staged labels), times their sampleWeight (by the epoch's
+  // order), in one buffer for every batch
+  const batchWeights = new Float64Array(batchSize);
+  const rowWeights = classWeight || sampleWeight ? () => {
+    if (classWeight) net.batchClassWeights(batchCount, classWeight, batchWeights, noWeight);
+    else batchWeights.fill(1);
+    if (sampleWeight) for (let r = 0; r < batchCount; r++) batchWeights[r] *= sampleWeight[order[batchFrom + r]];
+    return batchWeights;
   } : null;
   const nTrain = trainX.shape[0];
   const steps = Math.ceil(nTrain / batchSize);
@@ -319,7 +323,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const idx = rt.arena.alloc(nTrain * 4, 'shuffle indices');
   const order = new Int32Array(nTrain);
   const shuffler = new EpochShuffler(common.seed);
-  let batchFrom = 0; // the first row (in this epoch's order) of the batch just staged
+  let batchFrom = 0, batchCount = 0; // the batch just staged: its first row in this epoch's order, its size
   let val: Evaluation | null = null;
   try {
     // the validation data is copied into the arena once, not every epoch
@@ -336,7 +340,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
         for (let b = 0; b < steps; b++) {
           const from = b * batchSize, count = Math.min(batchSize, nTrain - from);
           net.gather(staged, idx, from, count);
-          batchFrom = from;
+          batchFrom = from; batchCount = count;
           yield count;
         }
       },
@@ -388,14 +392,16 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   const valData = args.validationData;
   const valWeight = Array.isArray(valData) ? checkValidationTensors(net, valData, fn) : null;
   if (valData !== undefined && !Array.isArray(valData)) iterate(valData, fn, 'validationData');
-  const classWeight = checkClassWeight(net, args.classWeight, fn, 'a batch of the dataset');
-  // a batch is checked as it comes: the batches before it have trained the model already (as in Keras and tfjs)
-  const refuseUnweighted = (count: number, where: string) => {
-    const bad = classWeight && net.unweightedSample(count, classWeight);
-    if (bad) {
-      throw new Error(`${fn}: classWeight has no weight for class ${bad.cls}, which ${where} holds (its sample ${bad.row}); give every class a weight ` +
-        '(the batches before it have trained the model already)');
-    }
+  const classWeight = checkClassWeight(net, args.classWeight, fn);
+  // each batch's class weights, as it is staged; a class without one is refused there — the batches before it have
+  // trained the model already (as in Keras and tfjs)
+  let batchWeights = new Float64Array(0);
+  const weigh = (count: number, where: string): number => {
+    if (!classWeight) return count;
+    if (batchWeights.length < count) batchWeights = new Float64Array(count);
+    net.batchClassWeights(count, classWeight, batchWeights, (cls, row) => new Error(`${fn}: classWeight has no weight for class ${cls}, ` +
+      `which ${where} holds (its sample ${row}); give every class a weight (the batches before it have trained the model already)`));
+    return count;
   };
   // validation tensors are copied into the arena once, not every epoch
   const val = Array.isArray(valData) ? stageEvaluation(net, valData[0], valData[1], fn, VALIDATION, valWeight) : null;
@@ -410,7 +416,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   try {
     return await run(net, model, {
       ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
-      rowWeights: classWeight ? (count) => net.batchClassWeights(count, classWeight) : null,
+      rowWeights: classWeight ? () => batchWeights : null,
       passAcrossEpochs: args.batchesPerEpoch !== undefined,
       async *batches(epoch) {
         const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;
@@ -421,9 +427,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
           for await (const batch of iterate(data, fn, 'dataset')) {
             if (b === steps) break; // the dataset's own count caps an endless one
             const { xs, ys } = checkBatch(batch, fn, where(b));
-            const count = net.putBatch(xs, ys, true, fn, where(b));
-            refuseUnweighted(count, where(b));
-            yield count;
+            yield weigh(net.putBatch(xs, ys, true, fn, where(b)), where(b));
             b++;
           }
           return;
@@ -447,9 +451,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
             continue; // this pass is over: the next batch comes from a fresh one
           }
           const { xs, ys } = checkBatch(next.value, fn, where(b));
-          const count = net.putBatch(xs, ys, true, fn, where(b));
-          refuseUnweighted(count, where(b));
-          yield count;
+          yield weigh(net.putBatch(xs, ys, true, fn, where(b)), where(b));
           b++; drawn++;
         }
       },
