@@ -11,6 +11,7 @@ export * from './norm';
 export * from './augment';
 export * from './losses';
 export * from './optimizers';
+export * from './regularizers';
 export * from './probe';
 export * from './rnn';
 export * from './winograd';

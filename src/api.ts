@@ -8,6 +8,7 @@ import { microKernels as chosenMicroKernels, SHAPE_CLASSES, ukernelName, type Sh
 export { tensor, Tensor } from './tensor.js';
 export type { DType } from './tensor.js';
 export { layers, Layer, LAYERS as layerClasses } from './layers/index.js';
+export { regularizers, type Regularizer, type RegularizerSpec } from './layers/regularizers.js';
 export { Sequential, sequential } from './engine/sequential.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export type { Artifacts } from './engine/save-handlers.js';

@@ -164,9 +164,32 @@ export class Network {
     let dy = this.plan!.grad;
     const last = this.layers.length - 1, fused = this.fused;
     for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused && i === last);
+    result.loss += this.regularize(true);
     this.optimizer!.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats);
     for (const l of this.layers) for (const p of l.params) if (l.isTrainable(p)) p.version++;
     return result;
+  }
+
+  /** Whether a weight of the model has a regularizer. */
+  get regularized(): boolean { return this.layers.some((l) => l.params.some((p) => p.regularizer !== null)); }
+
+  /**
+   * The weight regularizers' penalty, Σ l1·Σ|w| + l2·Σw² over the trainable weights that have one (Keras 3 leaves
+   * a frozen weight's out), as Keras adds it to the loss fit and evaluate report; with `grads`, each one's
+   * gradient is also added to its weight's (after backward, before the optimizer's step). 0 without any.
+   */
+  regularize(grads = false): number {
+    const rt = this.rt!;
+    let penalty = 0;
+    for (const l of this.layers) {
+      for (const p of l.params) {
+        const r = p.regularizer;
+        if (!r || !l.isTrainable(p) || (r.l1 === 0 && r.l2 === 0)) continue;
+        penalty += rt.k.regularizer_penalty(p.offset, p.size, r.l1, r.l2);
+        if (grads) rt.k.regularizer_backward(p.gradOffset, p.offset, p.size, r.l1, r.l2);
+      }
+    }
+    return penalty;
   }
 
   // ---- data checks and staging -------------------------------------------------------------------

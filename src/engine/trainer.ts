@@ -253,7 +253,8 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     await epochEnd.call('onEpochEnd', epoch, logs);
   }
   await list.call('onTrainEnd', {});
-  if (!spec.rowWeights) warnIfChance(net, history.history.loss ?? [], fn); // a weighted loss has no chance level of ln k
+  // a weighted loss has no chance level of ln k, nor has one with a regularizer's penalty in it
+  if (!spec.rowWeights && !net.regularized) warnIfChance(net, history.history.loss ?? [], fn);
   return history;
 }
 
@@ -479,7 +480,7 @@ export async function evaluateDataset(net: Network, data: Dataset, fn: string): 
     lossSum += r.loss * count; correct += r.correct; judged += r.judged; n += count;
   }
   if (n === 0) throw new Error(`${fn}: the validation dataset gave no batches`);
-  const result: Evaluated = { loss: lossSum / n };
+  const result: Evaluated = { loss: lossSum / n + net.regularize() };
   if (net.metrics.length) result[net.metrics[0]] = correct / judged;
   return result;
 }
@@ -508,7 +509,7 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
         const r = net.lossOf(out, count, weights?.subarray(from, from + count) ?? null);
         lossSum += r.loss * count; correct += r.correct; judged += r.judged;
       }
-      const result: Evaluated = { loss: lossSum / n };
+      const result: Evaluated = { loss: lossSum / n + net.regularize() };
       if (net.metrics.length) result[net.metrics[0]] = correct / judged;
       return result;
     },

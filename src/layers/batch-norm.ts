@@ -5,6 +5,7 @@
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { getInitializer, type InitializerSpec } from './initializers.js';
+import type { RegularizerSpec } from './regularizers.js';
 import { boolArg, Layer, numberArg, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { show } from '../format.js';
 
@@ -19,6 +20,8 @@ export interface BatchNormalizationArgs extends LayerArgs {
   scale?: boolean;
   betaInitializer?: InitializerSpec;
   gammaInitializer?: InitializerSpec;
+  betaRegularizer?: RegularizerSpec | null;
+  gammaRegularizer?: RegularizerSpec | null;
   movingMeanInitializer?: InitializerSpec;
   movingVarianceInitializer?: InitializerSpec;
 }
@@ -28,6 +31,7 @@ const MIN_WORK = 1 << 15;
 
 export class BatchNormalization extends Layer {
   static readonly className = 'BatchNormalization';
+  static readonly regularizable = { beta: 'beta', gamma: 'gamma' };
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [5, 4, 6], params: 24 },
     { args: { momentum: 0.9, epsilon: 0.01 }, inputShape: [7], params: 28 },
@@ -36,7 +40,7 @@ export class BatchNormalization extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    r.noRegularizers('beta', 'gamma');
+    const regularizers = r.regularizers('beta', 'gamma');
     r.ignore('synchronized', 'renorm_clipping'); // no effect on one device / when renorm is off
     r.expect('renorm', (v) => v === false, 'simdnet has no batch renormalization');
     r.expect('fused', (v) => typeof v === 'boolean', 'fused is an implementation choice');
@@ -46,7 +50,7 @@ export class BatchNormalization extends Layer {
     let axis = r.opt<number | number[]>('axis');
     if (Array.isArray(axis) && axis.length === 1) axis = axis[0];
     return new this({
-      ...r.common(), axis: axis as number | undefined, momentum: r.opt('momentum'), epsilon: r.opt('epsilon'),
+      ...r.common(), ...regularizers, axis: axis as number | undefined, momentum: r.opt('momentum'), epsilon: r.opt('epsilon'),
       center: r.opt('center'), scale: r.opt('scale'),
       betaInitializer: r.initializer('beta_initializer'), gammaInitializer: r.initializer('gamma_initializer'),
       movingMeanInitializer: r.initializer('moving_mean_initializer'),
@@ -175,7 +179,7 @@ export class BatchNormalization extends Layer {
       beta_initializer: init(this.beta, this.inits.beta), gamma_initializer: init(this.gamma, this.inits.gamma),
       moving_mean_initializer: this.movingMean?.init.config() ?? null,
       moving_variance_initializer: this.movingVariance?.init.config() ?? null,
-      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+      beta_constraint: null, gamma_constraint: null,
     };
   }
 }

@@ -53,10 +53,20 @@ export class ConfigReader {
     for (const k of keys) this.expect(k, () => false, `simdnet does not support ${k.replace(/_/g, ' ')}s; it must be null`);
   }
 
-  /** Regularizers and constraints (and Keras 3's LoRA) must be absent: simdnet has none. */
-  noRegularizers(...weights: string[]): void {
-    for (const w of weights) this.mustBeNull(`${w}_regularizer`, `${w}_constraint`);
-    this.mustBeNull('activity_regularizer', 'lora_rank');
+  /**
+   * The weights' regularizers as layer options ({ kernelRegularizer, ... } for `weights` = ['kernel', ...]), read
+   * from `<weight>_regularizer`; constraints, an activity regularizer (and Keras 3's LoRA) must be absent.
+   */
+  regularizers(...weights: string[]): Record<string, unknown> {
+    const args: Record<string, unknown> = {};
+    for (const w of weights) {
+      const v = this.get(`${w}_regularizer`);
+      if (v !== undefined && v !== null) args[`${w}Regularizer`] = v;
+      this.mustBeNull(`${w}_constraint`);
+    }
+    this.expect('activity_regularizer', () => false, 'simdnet has weight regularizers but no activity regularizers; it must be null');
+    this.mustBeNull('lora_rank');
+    return args;
   }
 
   /** Refuses keys that were not read and carry a value. */
@@ -129,7 +139,7 @@ export class ConfigReader {
 const FACTORY_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype'];
 
 /** Config keys a layer lists but cannot honour other than null: given a value, they are refused by name. */
-const UNSUPPORTED = /^(\w+Regularizer|\w+Constraint|noiseShape)$/;
+const UNSUPPORTED = /^(activityRegularizer|\w+Constraint|noiseShape)$/;
 
 /** What checkLayerOptions reads of a layer class (layer.ts' LayerClass, which imports this module). */
 interface LayerFactoryClass { readonly examples: readonly { args: unknown }[]; readonly factoryOptions?: readonly string[] }
@@ -151,8 +161,8 @@ function namesOf(cls: LayerFactoryClass): string[] {
 /**
  * Refuses, before the layer is built, what a layer factory was given but the layer would not take: option
  * names outside its config's keys (a typo — a misspelt required one too — would leave a default in place or
- * fail as "missing"), and regularizers, constraints or a dropout noise shape with a value, which simdnet does
- * not have.
+ * fail as "missing"), and an activity regularizer, constraints or a dropout noise shape with a value, which
+ * simdnet does not have.
  */
 export function checkLayerOptions(cls: LayerFactoryClass, args: unknown, fn: string): void {
   if (args === undefined || args === null) return;
@@ -162,7 +172,9 @@ export function checkLayerOptions(cls: LayerFactoryClass, args: unknown, fn: str
     if (!UNSUPPORTED.test(key)) { named[key] = value; continue; }
     if (value !== undefined && value !== null) {
       throw new Error(`${fn}: ${key} is not supported: ` + (key === 'noiseShape'
-        ? 'simdnet drops each value independently (leave it out)' : 'simdnet has no regularizers or constraints (leave it out)'));
+        ? 'simdnet drops each value independently (leave it out)'
+        : key === 'activityRegularizer' ? 'simdnet has weight regularizers (kernelRegularizer, biasRegularizer, ...) but no activity regularizers (leave it out)'
+          : 'simdnet has no weight constraints (leave it out)'));
     }
   }
   checkOptions(fn, named, namesOf(cls));

@@ -9,6 +9,7 @@ import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
+import type { RegularizerSpec } from './regularizers.js';
 import { channelsLast, checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
@@ -21,6 +22,8 @@ export interface Conv2DArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec | null;
+  biasRegularizer?: RegularizerSpec | null;
   dataFormat?: 'channelsLast';
   /** Only 1 (no dilation). */
   dilationRate?: number | [number, number];
@@ -30,6 +33,7 @@ const ok1 = (v: unknown): boolean => v === 1 || (Array.isArray(v) && v.every((d)
 
 export class Conv2D extends Layer {
   static readonly className: string = 'Conv2D';
+  static readonly regularizable = { kernel: 'kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 4, kernelSize: 3, activation: 'relu' }, inputShape: [7, 6, 3], params: 112 },
     { args: { filters: 5, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' }, inputShape: [7, 8, 2], params: 65 },
@@ -40,9 +44,9 @@ export class Conv2D extends Layer {
     r.channelsLast();
     r.expect('dilation_rate', ok1, 'simdnet has no dilated convolutions; dilation_rate must be 1');
     r.expect('groups', (v) => v === 1, 'simdnet has no grouped convolutions; groups must be 1');
-    r.noRegularizers('kernel', 'bias');
+    const regularizers = r.regularizers('kernel', 'bias');
     return new this({
-      ...r.common(),
+      ...r.common(), ...regularizers,
       filters: r.opt('filters')!, kernelSize: r.opt('kernel_size')!, strides: r.opt('strides'), padding: r.padding(),
       activation: r.activation(), useBias: r.opt('use_bias'),
       kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'),
@@ -335,7 +339,7 @@ export class Conv2D extends Layer {
       filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
       data_format: 'channels_last', dilation_rate: [1, 1], activation: this.activation, use_bias: this.useBias,
       kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.useBias ? this.params[1]?.init.config() ?? null : null,
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      activity_regularizer: null,
       kernel_constraint: null, bias_constraint: null,
     };
   }

@@ -5,6 +5,7 @@ import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
+import type { RegularizerSpec } from './regularizers.js';
 import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -13,12 +14,15 @@ export interface DenseArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec | null;
+  biasRegularizer?: RegularizerSpec | null;
   inputDim?: number;
 }
 
 export class Dense extends Layer {
   static readonly className = 'Dense';
   static readonly factoryOptions = ['inputDim'];
+  static readonly regularizable = { kernel: 'kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { units: 5, activation: 'relu' }, inputShape: [7], params: 40 },
     { args: { units: 3, activation: 'softmax' }, inputShape: [6], params: 21 },
@@ -27,13 +31,13 @@ export class Dense extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    r.noRegularizers('kernel', 'bias');
+    const regularizers = r.regularizers('kernel', 'bias');
     const common = r.common();
     const inputDim = r.opt<number>('input_dim');
     return new this({
       ...common,
       units: r.opt('units')!, activation: r.activation(), useBias: r.opt('use_bias'),
-      kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'),
+      kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'), ...regularizers,
       ...(inputDim !== undefined && !common.batchInputShape && !common.inputShape ? { inputDim } : {}),
     });
   }
@@ -128,7 +132,7 @@ export class Dense extends Layer {
       ...super.getConfig(),
       units: this.units, activation: this.activation, use_bias: this.useBias,
       kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.params[1]?.init.config() ?? null,
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      activity_regularizer: null,
       kernel_constraint: null, bias_constraint: null,
     };
   }

@@ -2,6 +2,7 @@
 // float32 (the engine stages all data as float32) and are checked to be integers in [0, inputDim).
 // With maskZero, id 0 is padding: the recurrent layer right after carries its state through those steps.
 import type { InitializerSpec } from './initializers.js';
+import type { RegularizerSpec } from './regularizers.js';
 import type { ConfigReader } from './config.js';
 import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
 import { providesMask, type MaskSource } from './masking.js';
@@ -16,10 +17,12 @@ export interface EmbeddingArgs extends LayerArgs {
   /** Id 0 is padding, masked out in the recurrent layer that follows. */
   maskZero?: boolean;
   embeddingsInitializer?: InitializerSpec;
+  embeddingsRegularizer?: RegularizerSpec | null;
 }
 
 export class Embedding extends Layer implements MaskSource {
   static readonly className = 'Embedding';
+  static readonly regularizable = { embeddings: 'embeddings' };
   static readonly anySteps = true;
   static readonly defaultInputShape = [null];
   static readonly singleThreaded = 'a table lookup, and a scatter-add into the table that would race across threads; tiny work';
@@ -29,10 +32,10 @@ export class Embedding extends Layer implements MaskSource {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    r.mustBeNull('embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint', 'lora_rank');
+    const regularizers = r.regularizers('embeddings');
     r.expect('sparse', (v) => v === false, 'simdnet has no sparse embeddings');
     return new this({
-      ...r.common(),
+      ...r.common(), ...regularizers,
       inputDim: r.opt('input_dim')!, outputDim: r.opt('output_dim')!, inputLength: r.opt('input_length'),
       maskZero: r.opt('mask_zero'), embeddingsInitializer: r.initializer('embeddings_initializer'),
     });
@@ -138,7 +141,7 @@ export class Embedding extends Layer implements MaskSource {
       ...super.getConfig(),
       input_dim: this.inputDim, output_dim: this.outputDim,
       embeddings_initializer: this.params[0]?.init.config() ?? null,
-      embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null,
+      activity_regularizer: null, embeddings_constraint: null,
       mask_zero: this.maskZero, input_length: this.inputLength ?? null,
     };
   }

@@ -5,6 +5,7 @@
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { getInitializer, type InitializerSpec } from './initializers.js';
+import type { RegularizerSpec } from './regularizers.js';
 import { boolArg, Layer, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { maskSourceFor, providesMask } from './masking.js';
 import { show } from '../format.js';
@@ -19,6 +20,8 @@ export interface LayerNormalizationArgs extends LayerArgs {
   scale?: boolean;
   betaInitializer?: InitializerSpec;
   gammaInitializer?: InitializerSpec;
+  betaRegularizer?: RegularizerSpec | null;
+  gammaRegularizer?: RegularizerSpec | null;
 }
 
 /** Work (rows x features) below which a layer-norm op stays on one thread. */
@@ -26,6 +29,7 @@ const MIN_WORK = 1 << 15;
 
 export class LayerNormalization extends Layer {
   static readonly className = 'LayerNormalization';
+  static readonly regularizable = { beta: 'beta', gamma: 'gamma' };
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [6], params: 12 },
     { args: { epsilon: 1e-5 }, inputShape: [3, 5], params: 10 },
@@ -34,10 +38,10 @@ export class LayerNormalization extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    r.noRegularizers('beta', 'gamma');
+    const regularizers = r.regularizers('beta', 'gamma');
     r.expect('rms_scaling', (v) => v === false, 'simdnet has no RMS scaling (Keras 3 rms_scaling)');
     return new this({
-      ...r.common(), axis: r.opt<number | [number]>('axis'), epsilon: r.opt('epsilon'), center: r.opt('center'), scale: r.opt('scale'),
+      ...r.common(), ...regularizers, axis: r.opt<number | [number]>('axis'), epsilon: r.opt('epsilon'), center: r.opt('center'), scale: r.opt('scale'),
       betaInitializer: r.initializer('beta_initializer'), gammaInitializer: r.initializer('gamma_initializer'),
     });
   }
@@ -130,7 +134,7 @@ export class LayerNormalization extends Layer {
       ...super.getConfig(),
       axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
       beta_initializer: init(this.beta, this.inits.beta), gamma_initializer: init(this.gamma, this.inits.gamma),
-      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+      beta_constraint: null, gamma_constraint: null,
     };
   }
 }

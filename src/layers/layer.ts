@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/wasm.js';
 import type { ActivationName } from './activations.js';
 import type { CommonArgs, ConfigReader } from './config.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
+import { getRegularizer, type Regularizer } from './regularizers.js';
 import { show } from '../format.js';
 
 export interface LayerArgs extends CommonArgs {
@@ -36,6 +37,8 @@ export interface Param {
   gradOffset: number;
   /** Bumped whenever the values change (weight store, optimizer step): layers key what they derive from a weight by it. */
   version: number;
+  /** Keras' kernelRegularizer (biasRegularizer, ...) of this weight: its penalty joins the loss while it is trainable. */
+  readonly regularizer: Regularizer | null;
 }
 
 /** A configuration the generic layer test (test/layers/generic.test.ts) runs for a layer class. */
@@ -63,6 +66,10 @@ export interface LayerClass {
   readonly singleThreaded: string | null;
   /** Options its factory takes besides its config's keys (Dense's inputDim). */
   readonly factoryOptions?: readonly string[];
+  /** The weights a regularizer may act on: option prefix (lower case) → weight name (SimpleRNN: recurrent → recurrent_kernel). */
+  readonly regularizable?: Readonly<Record<string, string>>;
+  /** tfjs 4.22 ignores this layer's regularizers in training (why): the generic test checks it still does. */
+  readonly noTfjsRegularizers?: string;
   /** The input a first layer takes when none is declared (Embedding: [null], token ids of any length, as Keras). */
   readonly defaultInputShape?: readonly (number | null)[];
   fromConfig(r: ConfigReader): Layer;
@@ -94,6 +101,8 @@ export abstract class Layer {
   inputShape: number[] = [];
   outputShape: number[] = [];
   params: Param[] = [];
+  /** Weight regularizers by weight name, from the layer's kernelRegularizer (biasRegularizer, ...) options. */
+  readonly regularizers: Readonly<Record<string, Regularizer>>;
   protected rt!: Runtime;
   private buffers: number[] = [];
 
@@ -107,6 +116,14 @@ export abstract class Layer {
     const [arg, shape] = args.inputShape !== undefined ? ['inputShape', args.inputShape as unknown[]]
       : args.batchInputShape !== undefined ? ['batchInputShape', args.batchInputShape.slice(1) as unknown[]] : ['', undefined];
     if (shape !== undefined) this.declareInputShape(shape, arg);
+    const regularizers: Record<string, Regularizer> = {};
+    const cls = this.constructor as unknown as LayerClass;
+    for (const [prefix, weight] of Object.entries(cls.regularizable ?? {})) {
+      const r = getRegularizer((args as Record<string, unknown>)[`${prefix}Regularizer`],
+        `${cls.className} layer${this.name ? ` '${this.name}'` : ''}: ${prefix}Regularizer`);
+      if (r) regularizers[weight] = r;
+    }
+    this.regularizers = regularizers;
   }
 
   /** Takes `shape` (one sample's, as inputShape gives it: null first for any sequence length) as the declared input. */
@@ -167,7 +184,7 @@ export abstract class Layer {
   protected addParam(name: string, shape: number[], init: InitializerSpec, trainable = true): void {
     const size = shape.reduce((a, b) => a * b, 1);
     const initializer = getInitializer(init, `${this.label}: ${name}Initializer`);
-    this.params.push({ name, shape, size, init: initializer, trainable, offset: -1, gradOffset: -1, version: 0 });
+    this.params.push({ name, shape, size, init: initializer, trainable, offset: -1, gradOffset: -1, version: 0, regularizer: this.regularizers[name] ?? null });
   }
 
   /** Whether the optimizer updates p: the weight is trainable and so is the layer. */
@@ -213,6 +230,10 @@ export abstract class Layer {
     const c: Record<string, unknown> = { name: this.name, trainable: this.trainable };
     if (this.declaredInputShape) {
       c.batch_input_shape = [null, ...(this.variableSteps ? [null, ...this.declaredInputShape.slice(1)] : this.declaredInputShape)];
+    }
+    const cls = this.constructor as unknown as LayerClass;
+    for (const [prefix, weight] of Object.entries(cls.regularizable ?? {})) {
+      c[`${prefix}_regularizer`] = this.regularizers[weight]?.config() ?? null;
     }
     return c;
   }

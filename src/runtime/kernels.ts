@@ -99,6 +99,8 @@ export interface Kernels {
   sgd_update(p: Ptr, g: Ptr, v: Ptr, n: number, lr: number, momentum: number, nesterov: boolean | number): void;
   adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lrT: number, beta1: number, beta2: number, eps: number, vScale: number): void;
   adagrad_update(p: Ptr, g: Ptr, a: Ptr, n: number, lr: number, eps: number): void;
+  regularizer_penalty(w: Ptr, n: number, l1: number, l2: number): number;
+  regularizer_backward(g: Ptr, w: Ptr, n: number, l1: number, l2: number): void;
   peak_probe(iters: number, seed: number): number;
   peak_probe_acc(iters: number, seed: number, buf: Ptr): number;
   rmsprop_update(p: Ptr, g: Ptr, a: Ptr, mom: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number): void;

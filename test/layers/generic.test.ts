@@ -15,6 +15,8 @@ import { setSplitThreshold, threadStats, useThreads } from '../../src/threads/in
 import { Tensor } from '../../src/tensor.js';
 import { LayerHarness, maxRelError, rand, rt } from '../helpers.js';
 import { tfjsOracle } from '../tfjs-oracle.js';
+import * as sn from '../../src/index.js';
+import { regularizers } from '../../src/layers/regularizers.js';
 import { distinctSpaced, expectGradOk, gradCheck, maxPoolKink, reluKink, type Kink } from './fd.js';
 
 const oracle = tfjsOracle('generic layer test');
@@ -178,6 +180,90 @@ for (const [factory, cls] of entries) {
           back.dispose();
         } finally { m.dispose(); again.dispose(); }
       });
+
+      if (cls.regularizable) {
+        it(`#${i}: weight regularizers (${Object.keys(cls.regularizable).map((k) => `${k}Regularizer`).join(', ')}) add their penalty and its gradient, as tfjs'`, async () => {
+          // a different L1L2 on each regularizable weight; the same run without them is the reference
+          const regs: Record<string, unknown> = {};
+          Object.keys(cls.regularizable!).forEach((k, j) => { regs[`${k}Regularizer`] = regularizers.l1l2({ l1: 0.01 * (j + 1), l2: 0.03 * (j + 2) }); });
+          const build = (withRegs: boolean) => {
+            const m = modelWith(make(cls, { ...ex.args, ...(withRegs ? regs : {}) }), ex);
+            m.setWeights(weightsFor(m, 81));
+            m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError' });
+            return m;
+          };
+          const m = build(true), plain = build(false);
+          const n = 4;
+          const x = new Tensor(inputs(ex, n, 82), [n, ...ex.inputShape]);
+          const y = new Tensor(rand(n * m.outputShape.reduce((a, b) => a * b, 1), 83), [n, ...m.outputShape]);
+          try {
+            const layer = m.layers[0];
+            const regularized = layer.params.filter((p) => p.regularizer && layer.isTrainable(p));
+            expect(regularized.length, `${label}: no weight took its regularizer`).toBeGreaterThan(0);
+            const w0 = m.getWeights().map((w) => Float64Array.from(w.data));
+            // the penalty, in float64 from the weights
+            let penalty = 0;
+            layer.params.forEach((p, j) => {
+              if (!p.regularizer || !layer.isTrainable(p)) return;
+              for (const v of w0[j]) penalty += p.regularizer.l1 * Math.abs(v) + p.regularizer.l2 * v * v;
+            });
+            expect(penalty).toBeGreaterThan(0);
+            const e0 = (await m.evaluate(x, y)).loss, p0 = (await plain.evaluate(x, y)).loss;
+            expect(Math.abs(e0 - p0 - penalty), `${label}: evaluate's loss holds the penalty`).toBeLessThanOrEqual(1e-6 * Math.max(1, penalty));
+            // one step of plain SGD at rate 1: the regularized run moves each weight by l1·sign(w) + 2·l2·w more
+            const h = await m.fit(x, y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+            const hp = await plain.fit(x, y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+            expect(Math.abs(h.history.loss[0] - hp.history.loss[0] - penalty), `${label}: fit's logged loss holds the penalty`).toBeLessThanOrEqual(1e-6 * Math.max(1, penalty));
+            const w1 = m.getWeights(), q1 = plain.getWeights();
+            layer.params.forEach((p, j) => {
+              const r = layer.isTrainable(p) ? p.regularizer : null;
+              let worst = 0;
+              for (let k = 0; k < p.size; k++) {
+                const w = w0[j][k];
+                const want = r ? -(r.l1 * Math.sign(w) + 2 * r.l2 * w) : 0;
+                worst = Math.max(worst, Math.abs(w1[j].data[k] - q1[j].data[k] - want));
+              }
+              expect(worst, `${label}: ${p.name} after a step`).toBeLessThanOrEqual(2e-6);
+            });
+            // the regularizers are in the saved config, and come back from it
+            const a = modelToArtifacts(m);
+            const again = modelFromArtifacts(a.modelTopology, a.weightSpecs, a.weightData);
+            expect(again.layers[0].params.map((p) => p.regularizer && [p.regularizer.l1, p.regularizer.l2]))
+              .toEqual(layer.params.map((p) => p.regularizer && [p.regularizer.l1, p.regularizer.l2]));
+            again.dispose();
+            if (ex.noTfjs || ex.noTfjsTraining || cls.randomInTraining) return;
+            // tfjs, built from simdnet's saved topology (so with the regularizers), takes the same step
+            const t = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs as TF.io.WeightsManifestEntry[],
+              weightData: a.weightData }));
+            try {
+              t.setWeights(w0.map((w, j) => tf.tensor(Float32Array.from(w), [...m.getWeights()[j].shape])));
+              t.compile({ optimizer: tf.train.sgd(1), loss: 'meanSquaredError' });
+              const th = await t.fit(tf.tensor(x.data, [...x.shape]), tf.tensor(y.data, [...y.shape]), { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+              if (cls.noTfjsRegularizers) {
+                // tfjs trains as if there were none: its loss and weights are the plain run's (a fixed tfjs fails this)
+                expect(Math.abs((th.history.loss[0] as number) - hp.history.loss[0]), `${label}: ${cls.noTfjsRegularizers}`).toBeLessThanOrEqual(TOL);
+                const tw = t.getWeights().map((w) => w.dataSync());
+                expect(Math.max(...q1.map((w) => Math.min(...tw.map((v) => (v.length === w.data.length ? maxRelError(w.data, v) : Infinity))))),
+                  `${label}: ${cls.noTfjsRegularizers}`).toBeLessThanOrEqual(TOL);
+                return;
+              }
+              const lossErr = Math.abs((th.history.loss[0] as number) - h.history.loss[0]) / Math.max(1, Math.abs(h.history.loss[0]));
+              oracle.record(`${label} regularized step: loss`, lossErr);
+              expect(lossErr, `${label}: tfjs' logged loss ${th.history.loss[0]} vs ${h.history.loss[0]}, plain ${hp.history.loss[0]}, penalty ${penalty}`).toBeLessThanOrEqual(TOL);
+              const tw = t.getWeights();
+              // tfjs lists trainable weights first; match by shape and name order as the topology test does
+              const byName = new Map(t.weights.map((v, j) => [v.originalName.split('/').pop()!, tw[j].dataSync()]));
+              layer.params.forEach((p, j) => {
+                const theirs = byName.get(p.name);
+                expect(theirs, `${label}: tfjs has ${p.name}`).toBeDefined();
+                const err = maxRelError(w1[j].data, theirs!);
+                oracle.record(`${label} regularized step: ${p.name}`, err);
+                expect(err, `${label}: ${p.name} after tfjs' step`).toBeLessThanOrEqual(TOL);
+              });
+            } finally { t.dispose(); }
+          } finally { m.dispose(); plain.dispose(); }
+        });
+      }
 
       it(`#${i}: trains bit-identically on 1 and 2 threads, ${cls.singleThreaded ? `single-threaded (${cls.singleThreaded})` : 'its kernels running on a worker'}`, async () => {
         const runWith = async (threads: number): Promise<{ w: Tensor[]; p: Float32Array; calls: Set<string>; ops: Record<string, number> }> => {
