@@ -21,7 +21,8 @@ export function regularizer_penalty(w: usize, n: i32, l1: f32, l2: f32): f64 {
   return <f64>l1 * abs + <f64>l2 * sq;
 }
 
-// g[i] += l1·sign(w[i]) + 2·l2·w[i] for i < n, in f32 (sign(0) = 0, as TensorFlow's): the penalty's gradient.
+// g[i] += l1·sign(w[i]) + 2·l2·w[i] for i < n, in f32: the penalty's gradient. At w = 0, |w|'s is 0, as
+// TensorFlow's (tf.keras; Keras 3 on TensorFlow); tfjs takes -1 there and JAX +1.
 export function regularizer_backward(g: usize, w: usize, n: i32, l1: f32, l2: f32): void {
   const t = l2 * 2; // exact: the product with w rounds once, as (2w)·l2 does
   const vt = f32x4.splat(t), vl1 = f32x4.splat(l1), zero = f32x4.splat(0), signBit = i32x4.splat(0x80000000);

@@ -3,6 +3,7 @@
 // options simdnet cannot honour are refused by name instead of being dropped.
 import { activationFromConfig, ACTIVATIONS, type ActivationName } from './activations.js';
 import { initializerFromConfig, type InitializerSpec } from './initializers.js';
+import { getRegularizer } from './regularizers.js';
 import { camelKey, checkOptions, show } from '../format.js';
 
 type Json = Record<string, unknown>;
@@ -178,4 +179,6 @@ export function checkLayerOptions(cls: LayerFactoryClass, args: unknown, fn: str
     }
   }
   checkOptions(fn, named, namesOf(cls));
+  // a weight regularizer's value, checked here so the error names the factory (the layer checks it again)
+  for (const [key, value] of Object.entries(named)) if (/^\w+Regularizer$/.test(key)) getRegularizer(value, `${fn}: ${key}`);
 }

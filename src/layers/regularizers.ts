@@ -20,12 +20,12 @@ export interface Regularizer {
 
 /**
  * What a layer's kernelRegularizer (biasRegularizer, ...) takes: a Regularizer (sn.regularizers.l1, l2, l1l2),
- * a name ('l1', 'l2', 'l1l2' — tfjs' identifiers, each factor 0.01 — or Keras' class names), or the saved
- * { class_name, config } form.
+ * a name (Keras' 'l1' and 'l2', tfjs' 'l1l2': each factor 0.01), or the saved { class_name, config } form.
  */
 export type RegularizerSpec = Regularizer | string | { class_name?: string; className?: string; config?: Record<string, unknown> };
 
-// The factors' defaults by class (Keras' L1(0.01), L2(0.01), L1L2(0, 0)); a name alone takes tfjs' defaults.
+// The factors' defaults by class (Keras' L1(0.01), L2(0.01), L1L2(0, 0)), for saved configs; a name alone takes
+// 0.01 for each factor it names (Keras' 'l1', 'l2'; tfjs' 'l1l2', as tfjs' L1L2() defaults).
 const CLASSES: Record<string, { l1: number; l2: number }> = {
   L1: { l1: 0.01, l2: 0 },
   L2: { l1: 0, l2: 0.01 },
@@ -49,23 +49,25 @@ function make(l1: number, l2: number): Regularizer {
   return Object.freeze({ l1, l2, config: (): RegularizerJson => ({ class_name: 'L1L2', config: { l1, l2 } }) });
 }
 
-/** Options of the factories: the factors by name, as tfjs' tf.regularizers.l1({ l1 }) etc. */
+/** Options of the factories: the factors by name, as tfjs' tf.regularizers.l1({ l1 }) etc., or Keras' l2(0.01). */
 function options(args: unknown, keys: readonly string[], fn: string): Record<string, unknown> {
   if (args === undefined || args === null) return {};
+  if (typeof args === 'number' && keys.length === 1) return { [keys[0]]: args }; // Keras' positional factor
+  if (typeof args === 'number') throw new Error(`${fn}: options must be an object, got ${args} (${keys.map((k) => `${k}: ${args}`).join(' or ')}?)`);
   if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
   const bad = Object.keys(args).filter((k) => !keys.includes(k));
   if (bad.length) throw new Error(`${fn}: unknown option ${bad.join(', ')}; options are ${keys.join(', ')}`);
   return args as Record<string, unknown>;
 }
 
-/** Keras' L1 / tfjs' tf.regularizers.l1: l1 · Σ|w| (l1 defaults to 0.01). */
-export function l1(args?: { l1?: number }): Regularizer {
+/** Keras' L1 / tfjs' tf.regularizers.l1: l1 · Σ|w| (l1 defaults to 0.01); l1(0.01) as Keras' too. */
+export function l1(args?: { l1?: number } | number): Regularizer {
   const o = options(args, ['l1'], 'regularizers.l1');
   return make(o.l1 === undefined ? 0.01 : factor(o.l1, 'l1', 'regularizers.l1'), 0);
 }
 
-/** Keras' L2 / tfjs' tf.regularizers.l2: l2 · Σw² (l2 defaults to 0.01). */
-export function l2(args?: { l2?: number }): Regularizer {
+/** Keras' L2 / tfjs' tf.regularizers.l2: l2 · Σw² (l2 defaults to 0.01); l2(0.01) as Keras' too. */
+export function l2(args?: { l2?: number } | number): Regularizer {
   const o = options(args, ['l2'], 'regularizers.l2');
   return make(0, o.l2 === undefined ? 0.01 : factor(o.l2, 'l2', 'regularizers.l2'));
 }
@@ -104,10 +106,11 @@ export function getRegularizer(spec: unknown, what: string): Regularizer | null 
   const c = config as Record<string, unknown>;
   const unknown = Object.keys(c).filter((k) => k !== 'l1' && k !== 'l2');
   if (unknown.length) throw new Error(`${what}: ${cls} has no option ${unknown.join(', ')} (it takes l1 and l2)`);
-  if (cls === 'L1' && c.l2 !== undefined && c.l2 !== 0) throw new Error(`${what}: L1 takes l1 only, got l2 = ${show(c.l2)} (use L1L2)`);
-  if (cls === 'L2' && c.l1 !== undefined && c.l1 !== 0) throw new Error(`${what}: L2 takes l2 only, got l1 = ${show(c.l1)} (use L1L2)`);
-  return make(c.l1 === undefined ? defaults.l1 : factor(c.l1, 'l1', `${what} (${cls})`),
-    c.l2 === undefined ? defaults.l2 : factor(c.l2, 'l2', `${what} (${cls})`));
+  if (cls === 'L1' && c.l2 !== undefined && c.l2 !== null && c.l2 !== 0) throw new Error(`${what}: L1 takes l1 only, got l2 = ${show(c.l2)} (use L1L2)`);
+  if (cls === 'L2' && c.l1 !== undefined && c.l1 !== null && c.l1 !== 0) throw new Error(`${what}: L2 takes l2 only, got l1 = ${show(c.l1)} (use L1L2)`);
+  // a factor absent or null takes the class' default
+  return make(c.l1 === undefined || c.l1 === null ? defaults.l1 : factor(c.l1, 'l1', `${what} (${cls})`),
+    c.l2 === undefined || c.l2 === null ? defaults.l2 : factor(c.l2, 'l2', `${what} (${cls})`));
 }
 
 /** sn.regularizers: tfjs' tf.regularizers (l1, l2, l1l2), for a layer's kernelRegularizer and the like. */

@@ -57,6 +57,9 @@ async function tfjsTwin(m: Sequential): Promise<TF.LayersModel> {
   return t;
 }
 
+/** Keras' weight option prefixes and the weights they act on (kernel_regularizer → kernel, recurrent_… → recurrent_kernel). */
+const KERAS_WEIGHT: Record<string, string> = { kernel: 'kernel', bias: 'bias', recurrent: 'recurrent_kernel', embeddings: 'embeddings', beta: 'beta', gamma: 'gamma' };
+
 /** Non-differentiable points: a max's winner changing (max layers), else a ReLU output changing sign. */
 const kinkOf = (cls: LayerClass): Kink => (/Max/.test(cls.className) ? maxPoolKink : reluKink);
 
@@ -198,6 +201,14 @@ for (const [factory, cls] of entries) {
           const y = new Tensor(rand(n * m.outputShape.reduce((a, b) => a * b, 1), 83), [n, ...m.outputShape]);
           try {
             const layer = m.layers[0];
+            // each option on the weight Keras names for it (KERAS_WEIGHT, not the layer's own table), and every
+            // trainable weight with one: Keras gives each of them a regularizer option
+            for (const p of layer.params) {
+              const prefix = Object.entries(KERAS_WEIGHT).find(([, weight]) => weight === p.name)?.[0];
+              const want = prefix && layer.isTrainable(p) ? regs[`${prefix}Regularizer`] as { l1: number; l2: number } : null;
+              if (layer.isTrainable(p)) expect(want, `${label}: no option for ${p.name}`).toBeTruthy();
+              expect(p.regularizer && [p.regularizer.l1, p.regularizer.l2], `${label}: ${p.name}'s regularizer`).toEqual(want && [want.l1, want.l2]);
+            }
             const regularized = layer.params.filter((p) => p.regularizer && layer.isTrainable(p));
             expect(regularized.length, `${label}: no weight took its regularizer`).toBeGreaterThan(0);
             const w0 = m.getWeights().map((w) => Float64Array.from(w.data));
