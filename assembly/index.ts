@@ -12,6 +12,7 @@ export * from './augment';
 export * from './losses';
 export * from './optimizers';
 export * from './regularizers';
+export * from './constraints';
 export * from './probe';
 export * from './rnn';
 export * from './winograd';

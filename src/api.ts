@@ -9,6 +9,7 @@ export { tensor, Tensor } from './tensor.js';
 export type { DType } from './tensor.js';
 export { layers, Layer, LAYERS as layerClasses } from './layers/index.js';
 export { regularizers, type Regularizer, type RegularizerSpec } from './layers/regularizers.js';
+export { constraints, type Constraint, type ConstraintSpec } from './layers/constraints.js';
 export { Sequential, sequential } from './engine/sequential.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export type { Artifacts } from './engine/save-handlers.js';

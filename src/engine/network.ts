@@ -166,6 +166,7 @@ export class Network {
     for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused && i === last);
     result.loss += this.regularize(true);
     this.optimizer!.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats);
+    this.constrain();
     for (const l of this.layers) for (const p of l.params) if (l.isTrainable(p)) p.version++;
     return result;
   }
@@ -190,6 +191,20 @@ export class Network {
       }
     }
     return penalty;
+  }
+
+  /** Projects each trainable weight that has a constraint (Keras: after the optimizer's update of it). */
+  private constrain(): void {
+    const k = this.rt!.k;
+    for (const l of this.layers) {
+      for (const p of l.params) {
+        const c = p.constraint;
+        if (!c || !l.isTrainable(p)) continue;
+        const b = c.of.bounds, [outer, red, inner] = c.blocks;
+        if (!b) k.constrain_nonneg(p.offset, p.size);
+        else k.constrain_norm(p.offset, outer, red, inner, b[0], b[1], b[2], c.of.className === 'UnitNorm' ? 1 : 0);
+      }
+    }
   }
 
   // ---- data checks and staging -------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { getInitializer, type InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
+import type { ConstraintSpec } from './constraints.js';
 import { boolArg, Layer, numberArg, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { show } from '../format.js';
 
@@ -21,7 +22,9 @@ export interface BatchNormalizationArgs extends LayerArgs {
   betaInitializer?: InitializerSpec;
   gammaInitializer?: InitializerSpec;
   betaRegularizer?: RegularizerSpec | null;
+  betaConstraint?: ConstraintSpec | null;
   gammaRegularizer?: RegularizerSpec | null;
+  gammaConstraint?: ConstraintSpec | null;
   movingMeanInitializer?: InitializerSpec;
   movingVarianceInitializer?: InitializerSpec;
 }
@@ -31,7 +34,7 @@ const MIN_WORK = 1 << 15;
 
 export class BatchNormalization extends Layer {
   static readonly className = 'BatchNormalization';
-  static readonly regularizable = { beta: 'beta', gamma: 'gamma' };
+  static readonly weightOptions = { beta: 'beta', gamma: 'gamma' };
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [5, 4, 6], params: 24 },
     { args: { momentum: 0.9, epsilon: 0.01 }, inputShape: [7], params: 28 },
@@ -40,7 +43,7 @@ export class BatchNormalization extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.regularizers('beta', 'gamma');
+    const regularizers = r.weightOptions('beta', 'gamma');
     r.ignore('synchronized', 'renorm_clipping'); // no effect on one device / when renorm is off
     r.expect('renorm', (v) => v === false, 'simdnet has no batch renormalization');
     r.expect('fused', (v) => typeof v === 'boolean', 'fused is an implementation choice');
@@ -179,7 +182,6 @@ export class BatchNormalization extends Layer {
       beta_initializer: init(this.beta, this.inits.beta), gamma_initializer: init(this.gamma, this.inits.gamma),
       moving_mean_initializer: this.movingMean?.init.config() ?? null,
       moving_variance_initializer: this.movingVariance?.init.config() ?? null,
-      beta_constraint: null, gamma_constraint: null,
     };
   }
 }

@@ -4,6 +4,7 @@
 import { activationFromConfig, ACTIVATIONS, type ActivationName } from './activations.js';
 import { initializerFromConfig, type InitializerSpec } from './initializers.js';
 import { getRegularizer } from './regularizers.js';
+import { getConstraint } from './constraints.js';
 import { camelKey, checkOptions, show } from '../format.js';
 
 type Json = Record<string, unknown>;
@@ -55,15 +56,17 @@ export class ConfigReader {
   }
 
   /**
-   * The weights' regularizers as layer options ({ kernelRegularizer, ... } for `weights` = ['kernel', ...]), read
-   * from `<weight>_regularizer`; constraints, an activity regularizer (and Keras 3's LoRA) must be absent.
+   * The weights' regularizers and constraints as layer options ({ kernelRegularizer, kernelConstraint, ... } for
+   * `weights` = ['kernel', ...]), read from `<weight>_regularizer` / `<weight>_constraint`; an activity
+   * regularizer (and Keras 3's LoRA) must be absent.
    */
-  regularizers(...weights: string[]): Record<string, unknown> {
+  weightOptions(...weights: string[]): Record<string, unknown> {
     const args: Record<string, unknown> = {};
     for (const w of weights) {
-      const v = this.get(`${w}_regularizer`);
-      if (v !== undefined && v !== null) args[`${w}Regularizer`] = v;
-      this.mustBeNull(`${w}_constraint`);
+      for (const kind of ['Regularizer', 'Constraint']) {
+        const v = this.get(`${w}_${kind.toLowerCase()}`);
+        if (v !== undefined && v !== null) args[`${w}${kind}`] = v;
+      }
     }
     this.expect('activity_regularizer', () => false, 'simdnet has weight regularizers but no activity regularizers; it must be null');
     this.mustBeNull('lora_rank');
@@ -140,7 +143,7 @@ export class ConfigReader {
 const FACTORY_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype'];
 
 /** Config keys a layer lists but cannot honour other than null: given a value, they are refused by name. */
-const UNSUPPORTED = /^(activityRegularizer|\w+Constraint|noiseShape)$/;
+const UNSUPPORTED = /^(activityRegularizer|noiseShape)$/;
 
 /** What checkLayerOptions reads of a layer class (layer.ts' LayerClass, which imports this module). */
 interface LayerFactoryClass { readonly examples: readonly { args: unknown }[]; readonly factoryOptions?: readonly string[] }
@@ -162,8 +165,8 @@ function namesOf(cls: LayerFactoryClass): string[] {
 /**
  * Refuses, before the layer is built, what a layer factory was given but the layer would not take: option
  * names outside its config's keys (a typo — a misspelt required one too — would leave a default in place or
- * fail as "missing"), and an activity regularizer, constraints or a dropout noise shape with a value, which
- * simdnet does not have.
+ * fail as "missing"), and an activity regularizer or a dropout noise shape with a value, which simdnet does not
+ * have.
  */
 export function checkLayerOptions(cls: LayerFactoryClass, args: unknown, fn: string): void {
   if (args === undefined || args === null) return;
@@ -174,11 +177,13 @@ export function checkLayerOptions(cls: LayerFactoryClass, args: unknown, fn: str
     if (value !== undefined && value !== null) {
       throw new Error(`${fn}: ${key} is not supported: ` + (key === 'noiseShape'
         ? 'simdnet drops each value independently (leave it out)'
-        : key === 'activityRegularizer' ? 'simdnet has weight regularizers (kernelRegularizer, biasRegularizer, ...) but no activity regularizers (leave it out)'
-          : 'simdnet has no weight constraints (leave it out)'));
+        : 'simdnet has weight regularizers (kernelRegularizer, biasRegularizer, ...) but no activity regularizers (leave it out)'));
     }
   }
   checkOptions(fn, named, namesOf(cls));
-  // a weight regularizer's value, checked here so the error names the factory (the layer checks it again)
-  for (const [key, value] of Object.entries(named)) if (/^\w+Regularizer$/.test(key)) getRegularizer(value, `${fn}: ${key}`);
+  // a weight regularizer's or constraint's value, checked here so the error names the factory (the layer checks it again)
+  for (const [key, value] of Object.entries(named)) {
+    if (/^\w+Regularizer$/.test(key)) getRegularizer(value, `${fn}: ${key}`);
+    if (/^\w+Constraint$/.test(key)) getConstraint(value, `${fn}: ${key}`);
+  }
 }

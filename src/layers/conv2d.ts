@@ -10,6 +10,7 @@ import { activationBackward, activationForward, biasBackward, checkActivation, t
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
+import type { ConstraintSpec } from './constraints.js';
 import { channelsLast, checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
@@ -23,7 +24,9 @@ export interface Conv2DArgs extends LayerArgs {
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
   kernelRegularizer?: RegularizerSpec | null;
+  kernelConstraint?: ConstraintSpec | null;
   biasRegularizer?: RegularizerSpec | null;
+  biasConstraint?: ConstraintSpec | null;
   dataFormat?: 'channelsLast';
   /** Only 1 (no dilation). */
   dilationRate?: number | [number, number];
@@ -33,7 +36,7 @@ const ok1 = (v: unknown): boolean => v === 1 || (Array.isArray(v) && v.every((d)
 
 export class Conv2D extends Layer {
   static readonly className: string = 'Conv2D';
-  static readonly regularizable = { kernel: 'kernel', bias: 'bias' };
+  static readonly weightOptions = { kernel: 'kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 4, kernelSize: 3, activation: 'relu' }, inputShape: [7, 6, 3], params: 112 },
     { args: { filters: 5, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' }, inputShape: [7, 8, 2], params: 65 },
@@ -44,7 +47,7 @@ export class Conv2D extends Layer {
     r.channelsLast();
     r.expect('dilation_rate', ok1, 'simdnet has no dilated convolutions; dilation_rate must be 1');
     r.expect('groups', (v) => v === 1, 'simdnet has no grouped convolutions; groups must be 1');
-    const regularizers = r.regularizers('kernel', 'bias');
+    const regularizers = r.weightOptions('kernel', 'bias');
     return new this({
       ...r.common(), ...regularizers,
       filters: r.opt('filters')!, kernelSize: r.opt('kernel_size')!, strides: r.opt('strides'), padding: r.padding(),
@@ -340,7 +343,6 @@ export class Conv2D extends Layer {
       data_format: 'channels_last', dilation_rate: [1, 1], activation: this.activation, use_bias: this.useBias,
       kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.useBias ? this.params[1]?.init.config() ?? null : null,
       activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
     };
   }
 }

@@ -6,6 +6,7 @@ import { activationBackward, activationForward, biasBackward, checkActivation, t
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
+import type { ConstraintSpec } from './constraints.js';
 import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -15,14 +16,16 @@ export interface DenseArgs extends LayerArgs {
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
   kernelRegularizer?: RegularizerSpec | null;
+  kernelConstraint?: ConstraintSpec | null;
   biasRegularizer?: RegularizerSpec | null;
+  biasConstraint?: ConstraintSpec | null;
   inputDim?: number;
 }
 
 export class Dense extends Layer {
   static readonly className = 'Dense';
   static readonly factoryOptions = ['inputDim'];
-  static readonly regularizable = { kernel: 'kernel', bias: 'bias' };
+  static readonly weightOptions = { kernel: 'kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { units: 5, activation: 'relu' }, inputShape: [7], params: 40 },
     { args: { units: 3, activation: 'softmax' }, inputShape: [6], params: 21 },
@@ -31,7 +34,7 @@ export class Dense extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.regularizers('kernel', 'bias');
+    const regularizers = r.weightOptions('kernel', 'bias');
     const common = r.common();
     const inputDim = r.opt<number>('input_dim');
     return new this({
@@ -133,7 +136,6 @@ export class Dense extends Layer {
       units: this.units, activation: this.activation, use_bias: this.useBias,
       kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.params[1]?.init.config() ?? null,
       activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
     };
   }
 }

@@ -3,6 +3,7 @@
 // With maskZero, id 0 is padding: the recurrent layer right after carries its state through those steps.
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
+import type { ConstraintSpec } from './constraints.js';
 import type { ConfigReader } from './config.js';
 import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
 import { providesMask, type MaskSource } from './masking.js';
@@ -18,11 +19,12 @@ export interface EmbeddingArgs extends LayerArgs {
   maskZero?: boolean;
   embeddingsInitializer?: InitializerSpec;
   embeddingsRegularizer?: RegularizerSpec | null;
+  embeddingsConstraint?: ConstraintSpec | null;
 }
 
 export class Embedding extends Layer implements MaskSource {
   static readonly className = 'Embedding';
-  static readonly regularizable = { embeddings: 'embeddings' };
+  static readonly weightOptions = { embeddings: 'embeddings' };
   static readonly anySteps = true;
   static readonly defaultInputShape = [null];
   static readonly singleThreaded = 'a table lookup, and a scatter-add into the table that would race across threads; tiny work';
@@ -32,7 +34,7 @@ export class Embedding extends Layer implements MaskSource {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.regularizers('embeddings');
+    const regularizers = r.weightOptions('embeddings');
     r.expect('sparse', (v) => v === false, 'simdnet has no sparse embeddings');
     return new this({
       ...r.common(), ...regularizers,
@@ -141,7 +143,7 @@ export class Embedding extends Layer implements MaskSource {
       ...super.getConfig(),
       input_dim: this.inputDim, output_dim: this.outputDim,
       embeddings_initializer: this.params[0]?.init.config() ?? null,
-      activity_regularizer: null, embeddings_constraint: null,
+      activity_regularizer: null,
       mask_zero: this.maskZero, input_length: this.inputLength ?? null,
     };
   }

@@ -6,6 +6,7 @@ import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { getInitializer, type InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
+import type { ConstraintSpec } from './constraints.js';
 import { boolArg, Layer, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { maskSourceFor, providesMask } from './masking.js';
 import { show } from '../format.js';
@@ -21,7 +22,9 @@ export interface LayerNormalizationArgs extends LayerArgs {
   betaInitializer?: InitializerSpec;
   gammaInitializer?: InitializerSpec;
   betaRegularizer?: RegularizerSpec | null;
+  betaConstraint?: ConstraintSpec | null;
   gammaRegularizer?: RegularizerSpec | null;
+  gammaConstraint?: ConstraintSpec | null;
 }
 
 /** Work (rows x features) below which a layer-norm op stays on one thread. */
@@ -29,7 +32,7 @@ const MIN_WORK = 1 << 15;
 
 export class LayerNormalization extends Layer {
   static readonly className = 'LayerNormalization';
-  static readonly regularizable = { beta: 'beta', gamma: 'gamma' };
+  static readonly weightOptions = { beta: 'beta', gamma: 'gamma' };
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [6], params: 12 },
     { args: { epsilon: 1e-5 }, inputShape: [3, 5], params: 10 },
@@ -38,7 +41,7 @@ export class LayerNormalization extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.regularizers('beta', 'gamma');
+    const regularizers = r.weightOptions('beta', 'gamma');
     r.expect('rms_scaling', (v) => v === false, 'simdnet has no RMS scaling (Keras 3 rms_scaling)');
     return new this({
       ...r.common(), ...regularizers, axis: r.opt<number | [number]>('axis'), epsilon: r.opt('epsilon'), center: r.opt('center'), scale: r.opt('scale'),
@@ -134,7 +137,6 @@ export class LayerNormalization extends Layer {
       ...super.getConfig(),
       axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
       beta_initializer: init(this.beta, this.inits.beta), gamma_initializer: init(this.gamma, this.inits.gamma),
-      beta_constraint: null, gamma_constraint: null,
     };
   }
 }

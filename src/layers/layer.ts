@@ -9,6 +9,7 @@ import type { ActivationName } from './activations.js';
 import type { CommonArgs, ConfigReader } from './config.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
+import { getConstraint, normBlocks, type Constraint } from './constraints.js';
 import { show } from '../format.js';
 
 export interface LayerArgs extends CommonArgs {
@@ -39,6 +40,11 @@ export interface Param {
   version: number;
   /** Keras' kernelRegularizer (biasRegularizer, ...) of this weight: its penalty joins the loss while it is trainable. */
   readonly regularizer: Regularizer | null;
+  /**
+   * Keras' kernelConstraint (...) of this weight, applied after each optimizer update while it is trainable, with
+   * the [outer, reduced, inner] blocks of its norm's axes on this weight's shape (NonNeg: [1, size, 1]).
+   */
+  readonly constraint: { readonly of: Constraint; readonly blocks: readonly [number, number, number] } | null;
 }
 
 /** A configuration the generic layer test (test/layers/generic.test.ts) runs for a layer class. */
@@ -66,8 +72,11 @@ export interface LayerClass {
   readonly singleThreaded: string | null;
   /** Options its factory takes besides its config's keys (Dense's inputDim). */
   readonly factoryOptions?: readonly string[];
-  /** The weights a regularizer may act on: option prefix (lower case) → weight name (SimpleRNN: recurrent → recurrent_kernel). */
-  readonly regularizable?: Readonly<Record<string, string>>;
+  /**
+   * The weights Keras gives a regularizer and a constraint option: option prefix (lower case) → weight name
+   * (SimpleRNN: recurrent → recurrent_kernel, for recurrentRegularizer and recurrentConstraint).
+   */
+  readonly weightOptions?: Readonly<Record<string, string>>;
   /** tfjs 4.22 ignores this layer's regularizers in training (why): the generic test checks it still does. */
   readonly noTfjsRegularizers?: string;
   /** The input a first layer takes when none is declared (Embedding: [null], token ids of any length, as Keras). */
@@ -103,6 +112,8 @@ export abstract class Layer {
   params: Param[] = [];
   /** Weight regularizers by weight name, from the layer's kernelRegularizer (biasRegularizer, ...) options. */
   readonly regularizers: Readonly<Record<string, Regularizer>>;
+  /** Weight constraints by weight name, from the layer's kernelConstraint (biasConstraint, ...) options. */
+  readonly constraints: Readonly<Record<string, Constraint>>;
   protected rt!: Runtime;
   private buffers: number[] = [];
 
@@ -116,14 +127,17 @@ export abstract class Layer {
     const [arg, shape] = args.inputShape !== undefined ? ['inputShape', args.inputShape as unknown[]]
       : args.batchInputShape !== undefined ? ['batchInputShape', args.batchInputShape.slice(1) as unknown[]] : ['', undefined];
     if (shape !== undefined) this.declareInputShape(shape, arg);
-    const regularizers: Record<string, Regularizer> = {};
+    const regularizers: Record<string, Regularizer> = {}, constraints: Record<string, Constraint> = {};
     const cls = this.constructor as unknown as LayerClass;
-    for (const [prefix, weight] of Object.entries(cls.regularizable ?? {})) {
-      const r = getRegularizer((args as Record<string, unknown>)[`${prefix}Regularizer`],
-        `${cls.className} layer${this.name ? ` '${this.name}'` : ''}: ${prefix}Regularizer`);
+    const what = (key: string) => `${cls.className} layer${this.name ? ` '${this.name}'` : ''}: ${key}`;
+    for (const [prefix, weight] of Object.entries(cls.weightOptions ?? {})) {
+      const r = getRegularizer((args as Record<string, unknown>)[`${prefix}Regularizer`], what(`${prefix}Regularizer`));
       if (r) regularizers[weight] = r;
+      const c = getConstraint((args as Record<string, unknown>)[`${prefix}Constraint`], what(`${prefix}Constraint`));
+      if (c) constraints[weight] = c;
     }
     this.regularizers = regularizers;
+    this.constraints = constraints;
   }
 
   /** Takes `shape` (one sample's, as inputShape gives it: null first for any sequence length) as the declared input. */
@@ -184,7 +198,10 @@ export abstract class Layer {
   protected addParam(name: string, shape: number[], init: InitializerSpec, trainable = true): void {
     const size = shape.reduce((a, b) => a * b, 1);
     const initializer = getInitializer(init, `${this.label}: ${name}Initializer`);
-    this.params.push({ name, shape, size, init: initializer, trainable, offset: -1, gradOffset: -1, version: 0, regularizer: this.regularizers[name] ?? null });
+    const c = this.constraints[name];
+    const prefix = Object.entries((this.constructor as unknown as LayerClass).weightOptions ?? {}).find(([, w]) => w === name)?.[0];
+    const constraint = c ? { of: c, blocks: c.bounds ? normBlocks(c, shape, `${this.label}: ${prefix}Constraint`) : [1, size, 1] as const } : null;
+    this.params.push({ name, shape, size, init: initializer, trainable, offset: -1, gradOffset: -1, version: 0, regularizer: this.regularizers[name] ?? null, constraint });
   }
 
   /** Whether the optimizer updates p: the weight is trainable and so is the layer. */
@@ -232,8 +249,9 @@ export abstract class Layer {
       c.batch_input_shape = [null, ...(this.variableSteps ? [null, ...this.declaredInputShape.slice(1)] : this.declaredInputShape)];
     }
     const cls = this.constructor as unknown as LayerClass;
-    for (const [prefix, weight] of Object.entries(cls.regularizable ?? {})) {
+    for (const [prefix, weight] of Object.entries(cls.weightOptions ?? {})) {
       c[`${prefix}_regularizer`] = this.regularizers[weight]?.config() ?? null;
+      c[`${prefix}_constraint`] = this.constraints[weight]?.config() ?? null;
     }
     return c;
   }

@@ -17,6 +17,7 @@ import { GEMM_ACC, GEMM_BIAS, GEMM_SET } from '../runtime/wasm.js';
 import { biasBackward, checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
+import type { ConstraintSpec } from './constraints.js';
 import type { ConfigReader } from './config.js';
 import { boolArg, Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { maskSourceFor, providesMask, type MaskSource } from './masking.js';
@@ -35,8 +36,11 @@ export interface RecurrentArgs extends LayerArgs {
   recurrentInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
   kernelRegularizer?: RegularizerSpec | null;
+  kernelConstraint?: ConstraintSpec | null;
   recurrentRegularizer?: RegularizerSpec | null;
+  recurrentConstraint?: ConstraintSpec | null;
   biasRegularizer?: RegularizerSpec | null;
+  biasConstraint?: ConstraintSpec | null;
   /** Output the hidden state of every step ([T, units]) instead of the last one ([units]). */
   returnSequences?: boolean;
   /** Keras: also output the final states. Needs several outputs: refused in a Sequential model. */
@@ -72,11 +76,11 @@ export const ACT_CODE: Partial<Record<ActivationName, number>> = { linear: 0, re
 export abstract class Recurrent extends Layer {
   static readonly anySteps = true;
   static readonly factoryOptions = ['inputDim', 'inputLength'];
-  static readonly regularizable = { kernel: 'kernel', recurrent: 'recurrent_kernel', bias: 'bias' };
+  static readonly weightOptions = { kernel: 'kernel', recurrent: 'recurrent_kernel', bias: 'bias' };
   static readonly noTfjsRegularizers = "tfjs 4.22 leaves a recurrent cell's regularizers out of the loss and the gradients (Keras counts them)";
   static fromConfig(r: ConfigReader): Layer {
     const cls = this as unknown as { new (args: RecurrentArgs): Layer; readOwnConfig(r: ConfigReader): object };
-    const regularizers = r.regularizers('kernel', 'recurrent', 'bias');
+    const regularizers = r.weightOptions('kernel', 'recurrent', 'bias');
     r.expect('time_major', (v) => v === false, 'simdnet takes [batch, time, features] input');
     r.expect('zero_output_for_mask', (v) => v === false, 'masked steps carry the previous output in simdnet');
     r.ignore('unroll', 'implementation', 'seed'); // no effect on the function computed
@@ -310,7 +314,6 @@ export abstract class Recurrent extends Layer {
       recurrent_initializer: this.params[1]?.init.config() ?? null,
       bias_initializer: this.params[2]?.init.config() ?? null,
       activity_regularizer: null,
-      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
       dropout: 0, recurrent_dropout: 0,
       return_sequences: this.returnSequences, return_state: this.returnState, go_backwards: this.goBackwards,
       stateful: false, unroll: false,

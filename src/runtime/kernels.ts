@@ -101,6 +101,8 @@ export interface Kernels {
   adagrad_update(p: Ptr, g: Ptr, a: Ptr, n: number, lr: number, eps: number): void;
   regularizer_penalty(w: Ptr, n: number, l1: number, l2: number): number;
   regularizer_backward(g: Ptr, w: Ptr, n: number, l1: number, l2: number): void;
+  constrain_norm(w: Ptr, outer: number, red: number, inner: number, lo: number, hi: number, rate: number, unit: number): void;
+  constrain_nonneg(w: Ptr, n: number): void;
   peak_probe(iters: number, seed: number): number;
   peak_probe_acc(iters: number, seed: number, buf: Ptr): number;
   rmsprop_update(p: Ptr, g: Ptr, a: Ptr, mom: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number): void;

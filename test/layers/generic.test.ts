@@ -184,11 +184,11 @@ for (const [factory, cls] of entries) {
         } finally { m.dispose(); again.dispose(); }
       });
 
-      if (cls.regularizable) {
-        it(`#${i}: weight regularizers (${Object.keys(cls.regularizable).map((k) => `${k}Regularizer`).join(', ')}) add their penalty and its gradient, as tfjs'`, async () => {
-          // a different L1L2 on each regularizable weight; the same run without them is the reference
+      if (cls.weightOptions) {
+        it(`#${i}: weight regularizers (${Object.keys(cls.weightOptions).map((k) => `${k}Regularizer`).join(', ')}) add their penalty and its gradient, as tfjs'`, async () => {
+          // a different L1L2 on each weight that takes one; the same run without them is the reference
           const regs: Record<string, unknown> = {};
-          Object.keys(cls.regularizable!).forEach((k, j) => { regs[`${k}Regularizer`] = regularizers.l1l2({ l1: 0.01 * (j + 1), l2: 0.03 * (j + 2) }); });
+          Object.keys(cls.weightOptions!).forEach((k, j) => { regs[`${k}Regularizer`] = regularizers.l1l2({ l1: 0.01 * (j + 1), l2: 0.03 * (j + 2) }); });
           const build = (withRegs: boolean) => {
             const m = modelWith(make(cls, { ...ex.args, ...(withRegs ? regs : {}) }), ex);
             m.setWeights(weightsFor(m, 81));
@@ -272,6 +272,67 @@ for (const [factory, cls] of entries) {
                 expect(err, `${label}: ${p.name} after tfjs' step`).toBeLessThanOrEqual(TOL);
               });
             } finally { t.dispose(); }
+          } finally { m.dispose(); plain.dispose(); }
+        });
+      }
+
+      if (cls.weightOptions) {
+        it(`#${i}: weight constraints (${Object.keys(cls.weightOptions).map((k) => `${k}Constraint`).join(', ')}) project each weight after the step, as tfjs' constraints compute`, async () => {
+          // the four kinds in turn over the layer's options; the reference: the same step without them, then tfjs' projection
+          const kinds: [(axis: number) => unknown, (axis: number) => { apply(w: TF.Tensor): TF.Tensor }][] = [
+            [(axis) => sn.constraints.maxNorm({ maxValue: 0.05, axis }), (axis) => tf.constraints.maxNorm({ maxValue: 0.05, axis })],
+            [(axis) => sn.constraints.minMaxNorm({ minValue: 0.2, maxValue: 0.4, rate: 0.5, axis }), (axis) => tf.constraints.minMaxNorm({ minValue: 0.2, maxValue: 0.4, rate: 0.5, axis })],
+            [(axis) => sn.constraints.unitNorm({ axis }), (axis) => tf.constraints.unitNorm({ axis })],
+            [() => sn.constraints.nonNeg(), () => tf.constraints.nonNeg()],
+          ];
+          const cons: Record<string, unknown> = {}, theirs: Record<string, { apply(w: TF.Tensor): TF.Tensor }> = {};
+          Object.keys(cls.weightOptions!).forEach((k, j) => {
+            const [ours, tfjs] = kinds[(j + i) % kinds.length];
+            cons[`${k}Constraint`] = ours(0); theirs[KERAS_WEIGHT[k]] = tfjs(0);
+          });
+          const build = (withCons: boolean) => {
+            const m = modelWith(make(cls, { ...ex.args, ...(withCons ? cons : {}) }), ex);
+            m.setWeights(weightsFor(m, 91));
+            m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError' });
+            return m;
+          };
+          const m = build(true), plain = build(false);
+          const n = 4;
+          const x = new Tensor(inputs(ex, n, 92), [n, ...ex.inputShape]);
+          const y = new Tensor(rand(n * m.outputShape.reduce((a, b) => a * b, 1), 93), [n, ...m.outputShape]);
+          try {
+            const layer = m.layers[0];
+            // setWeights leaves them as given (Keras projects only after an update)
+            expect(m.getWeights().map((w) => Array.from(w.data))).toEqual(plain.getWeights().map((w) => Array.from(w.data)));
+            for (const p of layer.params) {
+              const prefix = Object.entries(KERAS_WEIGHT).find(([, weight]) => weight === p.name)?.[0];
+              if (layer.isTrainable(p)) expect(prefix && p.constraint?.of.className, `${label}: ${p.name}'s constraint`).toBe((cons[`${prefix}Constraint`] as { className: string }).className);
+              else expect(p.constraint, `${label}: ${p.name} takes no constraint`).toBeNull();
+            }
+            await m.fit(x, y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+            await plain.fit(x, y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+            const got = m.getWeights(), base = plain.getWeights();
+            layer.params.forEach((p, j) => {
+              const want = layer.isTrainable(p)
+                ? tf.tidy(() => theirs[p.name].apply(tf.tensor(base[j].data, [...base[j].shape])).dataSync())
+                : base[j].data;
+              const err = maxRelError(got[j].data, want);
+              oracle.record(`${label} constrained step: ${p.name}`, err);
+              expect(err, `${label}: ${p.name} after the step`).toBeLessThanOrEqual(1e-5);
+            });
+            // the constraints are in the saved config, come back from it, and tfjs reads them
+            const a = modelToArtifacts(m);
+            const again = modelFromArtifacts(a.modelTopology, a.weightSpecs, a.weightData);
+            expect(again.layers[0].params.map((p) => p.constraint?.of.config() ?? null)).toEqual(layer.params.map((p) => p.constraint?.of.config() ?? null));
+            again.dispose();
+            if (ex.noTfjs) return;
+            const t = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs as TF.io.WeightsManifestEntry[], weightData: a.weightData }));
+            const tc = t.layers[t.layers.length - 1].getConfig();
+            for (const k of Object.keys(cls.weightOptions!)) {
+              if (cls.className === 'LayerNormalization') continue; // tfjs' has no constraint options (Keras' has): it drops them
+              expect((tc[`${k}Constraint`] as { className: string } | null)?.className, `${label}: tfjs reads ${k}Constraint`).toBe((cons[`${k}Constraint`] as { className: string }).className);
+            }
+            t.dispose();
           } finally { m.dispose(); plain.dispose(); }
         });
       }

@@ -282,7 +282,7 @@ describe('model files', () => {
     expect(() => layerFromConfig('GRU', { name: 'g', units: 3, reset_after: false })).toThrow(/GRU layer 'g': gru: resetAfter false is not supported/);
     expect(() => layerFromConfig('LSTM', { units: 3, recurrent_activation: 'hard_sigmoid' })).toThrow(
       /LSTM layer: option recurrent_activation = "hard_sigmoid" is not supported/);
-    expect(() => layerFromConfig('SimpleRNN', { units: 3, recurrent_constraint: { class_name: 'MaxNorm' } })).toThrow(/option recurrent_constraint .* must be null/);
+    expect(() => layerFromConfig('SimpleRNN', { units: 3, recurrent_constraint: { class_name: 'RadialConstraint' } })).toThrow(/recurrentConstraint: constraint RadialConstraint is not supported/);
     expect(() => layerFromConfig('SimpleRNN', { units: 3, activity_regularizer: { class_name: 'L2' } })).toThrow(/option activity_regularizer .* no activity regularizers/);
     expect(() => layerFromConfig('LSTM', { units: 3, time_major: true })).toThrow(/option time_major = true is not supported/);
     expect(() => layerFromConfig('Embedding', { input_dim: 3, output_dim: 2, sparse: true })).toThrow(/option sparse = true is not supported/);

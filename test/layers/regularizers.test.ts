@@ -1,7 +1,7 @@
 // Weight regularizers (src/layers/regularizers.ts): the specs a layer takes and the saved forms Keras, tf.keras
 // and tfjs write; what a layer refuses; frozen weights, validation, threads, save and load. The kernels are
 // tested in test/assembly/regularizers.test.ts; each layer's penalty and step, and tfjs' parity, in the generic
-// layer test (test/layers/generic.test.ts), for every layer that has regularizable weights.
+// layer test (test/layers/generic.test.ts), for every layer that has such weights.
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { modelFromArtifacts, modelToArtifacts } from '../../src/io/model-files.js';
@@ -60,9 +60,8 @@ describe('regularizer specs', () => {
     expect(() => getRegularizer(0.01, 'k')).toThrow('k: expected a regularizer');
   });
 
-  it('layers refuse activity regularizers and constraints by name, and a regularizer on a weight they lack', () => {
+  it('layers refuse activity regularizers by name, and a regularizer on a weight they lack', () => {
     expect(() => sn.layers.dense({ units: 2, activityRegularizer: 'l2' } as never)).toThrow('dense: activityRegularizer is not supported: simdnet has weight regularizers');
-    expect(() => sn.layers.dense({ units: 2, kernelConstraint: 'maxNorm' } as never)).toThrow('dense: kernelConstraint is not supported: simdnet has no weight constraints');
     expect(() => sn.layers.dense({ units: 2, recurrentRegularizer: 'l2' } as never)).toThrow(/dense: unknown option recurrentRegularizer/);
     expect(() => sn.layers.dense({ units: 2, kernelRegularizer: 'l7' })).toThrow('dense: kernelRegularizer: unknown regularizer "l7"');
     expect(() => new sn.layerClasses.dense({ units: 2, name: 'd1', kernelRegularizer: 'l7' } as never)).toThrow(`Dense layer 'd1': kernelRegularizer: unknown regularizer "l7"`);
@@ -72,8 +71,6 @@ describe('regularizer specs', () => {
     });
     expect(() => modelFromArtifacts(topology({ activity_regularizer: { class_name: 'L2', config: { l2: 0.1 } } }), [], new ArrayBuffer(0)))
       .toThrow('activity_regularizer');
-    expect(() => modelFromArtifacts(topology({ kernel_constraint: { class_name: 'MaxNorm', config: { max_value: 2 } } }), [], new ArrayBuffer(0)))
-      .toThrow('kernel_constraint');
   });
 
   it("loads a Keras 3 layer config with its regularizers, and saves them as tfjs' L1L2", () => {
