@@ -43,7 +43,7 @@ export class BatchNormalization extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.weightOptions('beta', 'gamma');
+    const weightOptions = r.weightOptions(this);
     r.ignore('synchronized', 'renorm_clipping'); // no effect on one device / when renorm is off
     r.expect('renorm', (v) => v === false, 'simdnet has no batch renormalization');
     r.expect('fused', (v) => typeof v === 'boolean', 'fused is an implementation choice');
@@ -53,7 +53,7 @@ export class BatchNormalization extends Layer {
     let axis = r.opt<number | number[]>('axis');
     if (Array.isArray(axis) && axis.length === 1) axis = axis[0];
     return new this({
-      ...r.common(), ...regularizers, axis: axis as number | undefined, momentum: r.opt('momentum'), epsilon: r.opt('epsilon'),
+      ...r.common(), ...weightOptions, axis: axis as number | undefined, momentum: r.opt('momentum'), epsilon: r.opt('epsilon'),
       center: r.opt('center'), scale: r.opt('scale'),
       betaInitializer: r.initializer('beta_initializer'), gammaInitializer: r.initializer('gamma_initializer'),
       movingMeanInitializer: r.initializer('moving_mean_initializer'),

@@ -57,12 +57,12 @@ export class ConfigReader {
 
   /**
    * The weights' regularizers and constraints as layer options ({ kernelRegularizer, kernelConstraint, ... } for
-   * `weights` = ['kernel', ...]), read from `<weight>_regularizer` / `<weight>_constraint`; an activity
-   * regularizer (and Keras 3's LoRA) must be absent.
+   * each of the class' weightOptions prefixes), read from `<prefix>_regularizer` / `<prefix>_constraint`; an
+   * activity regularizer (and Keras 3's LoRA) must be absent.
    */
-  weightOptions(...weights: string[]): Record<string, unknown> {
+  weightOptions(cls: { readonly weightOptions?: Readonly<Record<string, string>> }): Record<string, unknown> {
     const args: Record<string, unknown> = {};
-    for (const w of weights) {
+    for (const w of Object.keys(cls.weightOptions ?? {})) {
       for (const kind of ['Regularizer', 'Constraint']) {
         const v = this.get(`${w}_${kind.toLowerCase()}`);
         if (v !== undefined && v !== null) args[`${w}${kind}`] = v;

@@ -2,12 +2,13 @@
 // with Keras' defaults, in the saved config's snake_case) that the factories (sn.constraints.maxNorm({ maxValue:
 // 3 })), the names layers take ('maxNorm', Keras' 'max_norm') and the saved form ({ class_name, config }) all
 // read. As in Keras, the optimizer projects a constrained weight after each of its updates
-// (assembly/regularizers.ts holds the kernels; Network.trainStep applies them). The norm constraints scale
+// (assembly/constraints.ts holds the kernels; Network.trainStep applies them). The norm constraints scale
 // each slice of the weight along `axis` (Keras' default 0: a Dense kernel's column, one per unit; [0, 1, 2] for
-// a Conv2D kernel's filter) to a norm within bounds: w · desired / (ε + ‖w‖), ε = 1e-7 as Keras' epsilon().
+// a Conv2D kernel's filter; null: the whole weight, as Keras' axis=None) to a norm within bounds:
+// w · desired / (ε + ‖w‖), ε = 1e-7 as Keras' epsilon().
 import { show } from '../format.js';
 
-type Options = Record<string, number | number[]>;
+type Options = Record<string, number | number[] | null>;
 
 interface Entry {
   /** Options and their Keras defaults, snake_case as saved; axis may be a list. */
@@ -31,7 +32,7 @@ export interface ConstraintJson { class_name: ConstraintClass; config: Options }
 
 export interface Constraint {
   readonly className: ConstraintClass;
-  /** The norm's axes, as given (Keras counts them on the weight's shape; negative from the end). */
+  /** The norm's axes, as given (Keras counts them on the weight's shape; negative from the end); null: all of them. */
   readonly axis: readonly number[] | null;
   /** [min, max, rate] of the norm constraints; null for NonNeg. */
   readonly bounds: readonly [number, number, number] | null;
@@ -41,36 +42,55 @@ export interface Constraint {
 /**
  * What a layer's kernelConstraint (biasConstraint, ...) takes: a Constraint (sn.constraints.maxNorm(...)), a
  * name (tfjs' 'maxNorm', 'unitNorm', 'minMaxNorm', 'nonNeg'; Keras' 'max_norm' ...; the class names) with the
- * defaults, or the saved { class_name, config } form.
+ * defaults, the saved { class_name, config } form, or a tfjs constraint object (tf.constraints.maxNorm(...)).
  */
-export type ConstraintSpec = Constraint | string | { class_name?: string; className?: string; config?: Record<string, unknown> };
+export type ConstraintSpec = Constraint | string | { class_name?: string; className?: string; config?: Record<string, unknown> }
+  | { getClassName(): string; getConfig(): Record<string, unknown> };
 
 const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const camel = (k: string): string => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** Options with snake_case keys (camelCase accepted too); one given both ways is refused. */
+function snakeKeys(options: object, cls: string, what: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    const key = snake(k);
+    if (key in out) throw new Error(`${what}: ${cls}'s ${key} is given twice (as ${k} too)`);
+    out[key] = v;
+  }
+  return out;
+}
 const SUPPORTED = "sn.constraints.maxNorm({ maxValue, axis }), unitNorm({ axis }), minMaxNorm({ minValue, maxValue, rate, axis }), nonNeg(), their names ('maxNorm', Keras' 'max_norm', ...) or a saved { class_name, config }";
 
-/** A constraint of class `cls` with `given` options (snake_case keys) over the defaults; `what` names it in errors. */
-function make(cls: ConstraintClass, given: Record<string, unknown>, what: string): Constraint {
+const camel = (k: string): string => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/**
+ * A constraint of class `cls` with `given` options (snake_case keys) over the defaults; `what` names it in errors,
+ * which name options in camelCase (`camelCase`: given to a factory) or as a saved config spells them.
+ */
+function make(cls: ConstraintClass, given: Record<string, unknown>, what: string, camelCase = false): Constraint {
+  const name = camelCase ? camel : (k: string) => k;
   const e: Entry = CONSTRAINTS[cls];
   const o: Options = { ...e.defaults };
   for (const [k, v] of Object.entries(given)) {
     if (!(k in e.defaults)) {
       const valid = Object.keys(e.defaults);
-      throw new Error(`${what}: ${cls} has no option ${camel(k)}; ${valid.length ? `it takes ${valid.map(camel).join(', ')}` : 'it takes none'}`);
+      throw new Error(`${what}: ${cls} has no option ${name(k)}; ${valid.length ? `it takes ${valid.map(name).join(', ')}` : 'it takes none'}`);
     }
+    if (k === 'axis' && v === null) { o.axis = null; continue; } // Keras' axis=None: the whole weight
     if (v === undefined || v === null) continue;
     if (k === 'axis') {
       const axes = Array.isArray(v) ? v : [v];
       if (axes.length === 0 || !axes.every((a) => Number.isInteger(a))) throw new Error(`${what}: ${cls}'s axis must be an integer or a list of them, got ${show(v)}`);
       o.axis = Array.isArray(v) ? [...axes as number[]] : v as number;
     } else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new Error(`${what}: ${cls}'s ${camel(k)} must be a finite number ≥ 0, got ${show(v)}`);
+      throw new Error(`${what}: ${cls}'s ${name(k)} must be a finite number ≥ 0, got ${show(v)}`);
     } else o[k] = v;
   }
   const bounds = e.bounds ? e.bounds(o) : null;
-  if (bounds && bounds[0] > bounds[1]) throw new Error(`${what}: ${cls}'s minValue ${bounds[0]} is above its maxValue ${bounds[1]}`);
+  if (bounds && bounds[0] > bounds[1]) throw new Error(`${what}: ${cls}'s ${name('min_value')} ${bounds[0]} is above its ${name('max_value')} ${bounds[1]}`);
   if (bounds && bounds[2] > 1) throw new Error(`${what}: ${cls}'s rate must be in [0, 1], got ${bounds[2]}`);
-  const axis = 'axis' in o ? (Array.isArray(o.axis) ? o.axis : [o.axis]) : null;
+  const axis = 'axis' in o && o.axis !== null ? (Array.isArray(o.axis) ? o.axis : [o.axis as number]) : null;
+  if (axis && new Set(axis).size !== axis.length) throw new Error(`${what}: ${cls}'s axis ${show(o.axis)} names an axis twice`);
   return Object.freeze({
     className: cls, axis, bounds,
     config: (): ConstraintJson => ({ class_name: cls, config: { ...o, ...(Array.isArray(o.axis) ? { axis: [...o.axis] } : {}) } }),
@@ -80,9 +100,7 @@ function make(cls: ConstraintClass, given: Record<string, unknown>, what: string
 function factory(cls: ConstraintClass, fn: string) {
   return (args?: Record<string, unknown>): Constraint => {
     if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
-    const given: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(args ?? {})) given[snake(k)] = v;
-    return make(cls, given, fn);
+    return make(cls, snakeKeys(args ?? {}, cls, fn), fn, true);
   };
 }
 
@@ -102,6 +120,11 @@ export const constraints = { maxNorm, unitNorm, minMaxNorm, nonNeg };
 const isConstraint = (v: unknown): v is Constraint =>
   typeof v === 'object' && v !== null && typeof (v as Constraint).config === 'function' && 'className' in v && 'bounds' in v;
 
+/** A tfjs constraint object (tf.constraints.maxNorm(...)): its class name and config, camelCase. */
+interface TfjsSerializable { getClassName(): string; getConfig(): Record<string, unknown> }
+export const isTfjsSerializable = (v: unknown): v is TfjsSerializable =>
+  typeof v === 'object' && v !== null && typeof (v as TfjsSerializable).getClassName === 'function' && typeof (v as TfjsSerializable).getConfig === 'function';
+
 /** A class by any of its names: MaxNorm, maxNorm, max_norm, maxnorm. */
 const byName = (name: string): ConstraintClass | undefined => CLASSES.find((c) => c.toLowerCase() === name.replace(/_/g, '').toLowerCase());
 
@@ -109,6 +132,7 @@ const byName = (name: string): ConstraintClass | undefined => CLASSES.find((c) =
 export function getConstraint(spec: unknown, what: string): Constraint | null {
   if (spec === undefined || spec === null) return null;
   if (isConstraint(spec)) return spec;
+  if (isTfjsSerializable(spec)) return getConstraint({ class_name: spec.getClassName(), config: spec.getConfig() }, what);
   if (typeof spec === 'string') {
     const cls = byName(spec);
     if (!cls) throw new Error(`${what}: unknown constraint ${show(spec)}; simdnet has ${SUPPORTED}`);
@@ -121,9 +145,7 @@ export function getConstraint(spec: unknown, what: string): Constraint | null {
   if (!cls) throw new Error(`${what}: ${typeof name === 'string' ? `constraint ${name} is not supported` : `expected a constraint, got ${show(spec)}`}; simdnet has ${SUPPORTED}`);
   const config = o.config ?? {};
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`${what}: ${cls}'s config must be an object, got ${show(config)}`);
-  const given: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) given[snake(k)] = v;
-  return make(cls, given, what);
+  return make(cls, snakeKeys(config, cls, what), what);
 }
 
 /**
@@ -132,10 +154,13 @@ export function getConstraint(spec: unknown, what: string): Constraint | null {
  */
 export function normBlocks(c: Constraint, shape: readonly number[], what: string): [number, number, number] {
   const rank = Math.max(1, shape.length), dims = shape.length ? shape : [1];
-  const axes = [...new Set(c.axis!.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-  if (axes.some((a) => a < 0 || a >= rank)) throw new Error(`${what}: ${c.className}'s axis ${show(c.axis)} is outside a weight of shape [${shape.join(', ')}]`);
+  const given = c.config().config.axis;
+  if (c.axis === null) return [1, dims.reduce((a, b) => a * b, 1), 1]; // every axis: one norm for the weight
+  const axes = c.axis.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+  if (axes.some((a) => a < 0 || a >= rank)) throw new Error(`${what}: ${c.className}'s axis ${show(given)} is outside a weight of shape [${shape.join(', ')}]`);
+  if (new Set(axes).size !== axes.length) throw new Error(`${what}: ${c.className}'s axis ${show(given)} names an axis of the weight (shape [${shape.join(', ')}]) twice`);
   if (axes[axes.length - 1] - axes[0] !== axes.length - 1) {
-    throw new Error(`${what}: ${c.className}'s axis ${show(c.axis)} are not consecutive axes of the weight (shape [${shape.join(', ')}]); simdnet takes one run of axes`);
+    throw new Error(`${what}: ${c.className}'s axis ${show(given)} are not consecutive axes of the weight (shape [${shape.join(', ')}]); simdnet takes one run of axes`);
   }
   const prod = (from: number, to: number) => dims.slice(from, to).reduce((a, b) => a * b, 1);
   return [prod(0, axes[0]), prod(axes[0], axes[axes.length - 1] + 1), prod(axes[axes.length - 1] + 1, rank)];

@@ -47,9 +47,9 @@ export class Conv2D extends Layer {
     r.channelsLast();
     r.expect('dilation_rate', ok1, 'simdnet has no dilated convolutions; dilation_rate must be 1');
     r.expect('groups', (v) => v === 1, 'simdnet has no grouped convolutions; groups must be 1');
-    const regularizers = r.weightOptions('kernel', 'bias');
+    const weightOptions = r.weightOptions(this);
     return new this({
-      ...r.common(), ...regularizers,
+      ...r.common(), ...weightOptions,
       filters: r.opt('filters')!, kernelSize: r.opt('kernel_size')!, strides: r.opt('strides'), padding: r.padding(),
       activation: r.activation(), useBias: r.opt('use_bias'),
       kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'),

@@ -34,13 +34,13 @@ export class Dense extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.weightOptions('kernel', 'bias');
+    const weightOptions = r.weightOptions(this);
     const common = r.common();
     const inputDim = r.opt<number>('input_dim');
     return new this({
       ...common,
       units: r.opt('units')!, activation: r.activation(), useBias: r.opt('use_bias'),
-      kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'), ...regularizers,
+      kernelInitializer: r.initializer('kernel_initializer'), biasInitializer: r.initializer('bias_initializer'), ...weightOptions,
       ...(inputDim !== undefined && !common.batchInputShape && !common.inputShape ? { inputDim } : {}),
     });
   }

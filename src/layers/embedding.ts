@@ -34,10 +34,10 @@ export class Embedding extends Layer implements MaskSource {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.weightOptions('embeddings');
+    const weightOptions = r.weightOptions(this);
     r.expect('sparse', (v) => v === false, 'simdnet has no sparse embeddings');
     return new this({
-      ...r.common(), ...regularizers,
+      ...r.common(), ...weightOptions,
       inputDim: r.opt('input_dim')!, outputDim: r.opt('output_dim')!, inputLength: r.opt('input_length'),
       maskZero: r.opt('mask_zero'), embeddingsInitializer: r.initializer('embeddings_initializer'),
     });

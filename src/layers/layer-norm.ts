@@ -41,10 +41,10 @@ export class LayerNormalization extends Layer {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
-    const regularizers = r.weightOptions('beta', 'gamma');
+    const weightOptions = r.weightOptions(this);
     r.expect('rms_scaling', (v) => v === false, 'simdnet has no RMS scaling (Keras 3 rms_scaling)');
     return new this({
-      ...r.common(), ...regularizers, axis: r.opt<number | [number]>('axis'), epsilon: r.opt('epsilon'), center: r.opt('center'), scale: r.opt('scale'),
+      ...r.common(), ...weightOptions, axis: r.opt<number | [number]>('axis'), epsilon: r.opt('epsilon'), center: r.opt('center'), scale: r.opt('scale'),
       betaInitializer: r.initializer('beta_initializer'), gammaInitializer: r.initializer('gamma_initializer'),
     });
   }

@@ -129,6 +129,7 @@ export abstract class Layer {
     if (shape !== undefined) this.declareInputShape(shape, arg);
     const regularizers: Record<string, Regularizer> = {}, constraints: Record<string, Constraint> = {};
     const cls = this.constructor as unknown as LayerClass;
+    // named as a saved config's errors are (layerFromConfig keeps a message that starts so)
     const what = (key: string) => `${cls.className} layer${this.name ? ` '${this.name}'` : ''}: ${key}`;
     for (const [prefix, weight] of Object.entries(cls.weightOptions ?? {})) {
       const r = getRegularizer((args as Record<string, unknown>)[`${prefix}Regularizer`], what(`${prefix}Regularizer`));

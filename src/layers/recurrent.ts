@@ -80,12 +80,12 @@ export abstract class Recurrent extends Layer {
   static readonly noTfjsRegularizers = "tfjs 4.22 leaves a recurrent cell's regularizers out of the loss and the gradients (Keras counts them)";
   static fromConfig(r: ConfigReader): Layer {
     const cls = this as unknown as { new (args: RecurrentArgs): Layer; readOwnConfig(r: ConfigReader): object };
-    const regularizers = r.weightOptions('kernel', 'recurrent', 'bias');
+    const weightOptions = r.weightOptions(this);
     r.expect('time_major', (v) => v === false, 'simdnet takes [batch, time, features] input');
     r.expect('zero_output_for_mask', (v) => v === false, 'masked steps carry the previous output in simdnet');
     r.ignore('unroll', 'implementation', 'seed'); // no effect on the function computed
     return new cls({
-      ...r.common(), ...regularizers,
+      ...r.common(), ...weightOptions,
       units: r.opt('units')!, activation: r.has('activation') ? r.activation() : undefined, useBias: r.opt('use_bias'),
       kernelInitializer: r.initializer('kernel_initializer'), recurrentInitializer: r.initializer('recurrent_initializer'),
       biasInitializer: r.initializer('bias_initializer'),

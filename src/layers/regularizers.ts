@@ -5,6 +5,7 @@
 // the engine applies them (Network.regularize). Activity regularizers and constraints are not here: layers
 // refuse them by name.
 import { show } from '../format.js';
+import { isTfjsSerializable } from './constraints.js';
 
 /** A regularizer as model.json holds it (tfjs writes every one as L1L2). */
 export interface RegularizerJson { class_name: string; config: { l1: number; l2: number } }
@@ -22,7 +23,8 @@ export interface Regularizer {
  * What a layer's kernelRegularizer (biasRegularizer, ...) takes: a Regularizer (sn.regularizers.l1, l2, l1l2),
  * a name (Keras' 'l1' and 'l2', tfjs' 'l1l2': each factor 0.01), or the saved { class_name, config } form.
  */
-export type RegularizerSpec = Regularizer | string | { class_name?: string; className?: string; config?: Record<string, unknown> };
+export type RegularizerSpec = Regularizer | string | { class_name?: string; className?: string; config?: Record<string, unknown> }
+  | { getClassName(): string; getConfig(): Record<string, unknown> };
 
 // The factors' defaults by class (Keras' L1(0.01), L2(0.01), L1L2(0, 0)), for saved configs; a name alone takes
 // 0.01 for each factor it names (Keras' 'l1', 'l2'; tfjs' 'l1l2', as tfjs' L1L2() defaults).
@@ -88,6 +90,7 @@ const isRegularizer = (v: unknown): v is Regularizer =>
 export function getRegularizer(spec: unknown, what: string): Regularizer | null {
   if (spec === undefined || spec === null) return null;
   if (isRegularizer(spec)) return make(factor(spec.l1, 'l1', what), factor(spec.l2, 'l2', what));
+  if (isTfjsSerializable(spec)) return getRegularizer({ class_name: spec.getClassName(), config: spec.getConfig() }, what); // tf.regularizers.l2()
   const supported = `'l1', 'l2', 'l1l2', sn.regularizers.l1({ l1 }), l2({ l2 }), l1l2({ l1, l2 }) or a saved { class_name: 'L1' | 'L2' | 'L1L2', config }`;
   if (typeof spec === 'string') {
     const byName = NAMES[spec] ?? NAMES[spec.toLowerCase().replace(/_/g, '')];

@@ -53,7 +53,7 @@ describe('constraint specs', () => {
       m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 5, 2], name: 'c', kernelConstraint: constraint as never }));
       return m;
     };
-    expect(() => build(sn.constraints.maxNorm({ axis: 4 }))).toThrow("c (Conv2D): kernelConstraint: MaxNorm's axis [4] is outside a weight of shape [3, 3, 2, 2]");
+    expect(() => build(sn.constraints.maxNorm({ axis: 4 }))).toThrow("c (Conv2D): kernelConstraint: MaxNorm's axis 4 is outside a weight of shape [3, 3, 2, 2]");
     expect(() => build(sn.constraints.maxNorm({ axis: [0, 2] }))).toThrow("c (Conv2D): kernelConstraint: MaxNorm's axis [0,2] are not consecutive axes");
     expect(() => build(sn.constraints.maxNorm({ axis: [0, 1, 2] }))).not.toThrow();
     expect(() => build(sn.constraints.maxNorm({ axis: [-4, -3, -2] }))).not.toThrow();
@@ -144,5 +144,85 @@ describe('constraints in training', () => {
       const saved = modelToArtifacts(m).modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
       expect(saved.config.layers.at(-1)!.config.kernel_constraint).toEqual({ class_name: 'MaxNorm', config: { max_value: 2, axis: 0 } });
     } finally { m.dispose(); }
+  });
+});
+
+describe('constraints on other axes, against tfjs', () => {
+  // a middle axis (outer and inner blocks both > 1), a recurrent kernel's rows, a Conv1D filter, an embedding's rows
+  const CASES: [string, () => sn.Layer, number[], { apply(w: unknown): unknown }][] = [
+    ['conv2d axis 2', () => sn.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [4, 4, 5], kernelConstraint: sn.constraints.maxNorm({ maxValue: 0.1, axis: 2 }) }), [4, 4, 5],
+      tf.constraints.maxNorm({ maxValue: 0.1, axis: 2 })],
+    ['conv2d axis [1, 2]', () => sn.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [4, 4, 5], kernelConstraint: sn.constraints.unitNorm({ axis: [1, 2] }) }), [4, 4, 5],
+      tf.constraints.unitNorm({ axis: [1, 2] as unknown as number })],
+    ['conv1d axis [0, 1]', () => sn.layers.conv1d({ filters: 3, kernelSize: 2, inputShape: [6, 5], kernelConstraint: sn.constraints.maxNorm({ maxValue: 0.1, axis: [0, 1] }) }), [6, 5],
+      tf.constraints.maxNorm({ maxValue: 0.1, axis: [0, 1] as unknown as number })],
+    ['lstm recurrent kernel axis 1', () => sn.layers.lstm({ units: 3, inputShape: [4, 2], recurrentConstraint: sn.constraints.minMaxNorm({ minValue: 0.3, maxValue: 0.5, rate: 0.7, axis: 1 }) }), [4, 2],
+      tf.constraints.minMaxNorm({ minValue: 0.3, maxValue: 0.5, rate: 0.7, axis: 1 })],
+  ];
+  for (const [label, layer, shape, theirs] of CASES) {
+    it(`${label}: the step projected as tfjs' constraint computes, and predict after it sees the projected weights`, async () => {
+      const build = (withC: boolean) => {
+        const m = sn.sequential({ seed: 5 });
+        const l = layer();
+        m.add(l); // built here: the same layer, its constraint taken off for the reference
+        if (!withC) for (const p of l.params) (p as { constraint: unknown }).constraint = null;
+        m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError' });
+        return m;
+      };
+      const a = build(true), b = build(false);
+      b.setWeights(a.getWeights());
+      const n = 4, xs = sn.tensor(rand(n * shape.reduce((p, q) => p * q, 1), 3), [n, ...shape]);
+      const ys = sn.tensor(rand(n * a.outputShape.reduce((p, q) => p * q, 1), 9), [n, ...a.outputShape]);
+      await a.fit(xs, ys, { epochs: 1, batchSize: n, verbose: 0, shuffle: false });
+      await b.fit(xs, ys, { epochs: 1, batchSize: n, verbose: 0, shuffle: false });
+      const j = a.layers[0].params.findIndex((p) => p.constraint);
+      const got = a.getWeights()[j], base = b.getWeights()[j];
+      const want = tf.tidy(() => (theirs.apply(tf.tensor(base.data, [...base.shape])) as ReturnType<typeof tf.tensor>).dataSync());
+      expect(maxRelError(got.data, want)).toBeLessThanOrEqual(1e-6);
+      expect(maxRelError(got.data, base.data)).toBeGreaterThan(1e-3); // the projection did move the weight
+      // inference uses the projected weights (the packed and transformed copies follow the weight's version)
+      const fresh = build(false);
+      fresh.setWeights(a.getWeights());
+      expect((await a.predict(xs)).data).toEqual((await fresh.predict(xs)).data);
+      a.dispose(); b.dispose(); fresh.dispose();
+    });
+  }
+});
+
+describe('constraint specs, more', () => {
+  it("axis null is the whole weight (Keras' axis=None), saved as null", () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 2, inputShape: [3], kernelConstraint: sn.constraints.maxNorm({ maxValue: 1, axis: null as never }) }));
+    expect(m.layers[0].params[0].constraint?.blocks).toEqual([1, 6, 1]);
+    expect(m.layers[0].params[0].constraint?.of.config()).toEqual({ class_name: 'MaxNorm', config: { max_value: 1, axis: null } });
+    expect(getConstraint({ class_name: 'UnitNorm', config: { axis: null } }, 'k')?.axis).toBeNull();
+    m.dispose();
+  });
+
+  it("takes tfjs' constraint and regularizer objects", () => {
+    expect(getConstraint(tf.constraints.maxNorm({ maxValue: 3, axis: 1 }), 'k')?.config()).toEqual({ class_name: 'MaxNorm', config: { max_value: 3, axis: 1 } });
+    expect(getConstraint(tf.constraints.nonNeg(), 'k')?.className).toBe('NonNeg');
+    const l = sn.layers.dense({ units: 2, kernelRegularizer: tf.regularizers.l2({ l2: 0.25 }) as never, kernelConstraint: tf.constraints.unitNorm({ axis: 0 }) as never });
+    expect(l.regularizers.kernel.l2).toBe(0.25);
+    expect(l.constraints.kernel.className).toBe('UnitNorm');
+  });
+
+  it('refuses an axis named twice, and an option given both ways, naming them as they were written', () => {
+    expect(() => sn.constraints.maxNorm({ axis: [0, 0] })).toThrow("constraints.maxNorm: MaxNorm's axis [0,0] names an axis twice");
+    const m = sn.sequential();
+    expect(() => m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 5, 2], name: 'c', kernelConstraint: sn.constraints.maxNorm({ axis: [1, -3] }) })))
+      .toThrow("c (Conv2D): kernelConstraint: MaxNorm's axis [1,-3] names an axis of the weight (shape [3, 3, 2, 2]) twice");
+    expect(() => getConstraint({ class_name: 'MaxNorm', config: { max_value: 2, maxValue: 3 } }, 'k')).toThrow("k: MaxNorm's max_value is given twice (as maxValue too)");
+    expect(() => getConstraint({ class_name: 'MaxNorm', config: { max_value: -2 } }, 'k')).toThrow("k: MaxNorm's max_value must be a finite number ≥ 0, got -2");
+    expect(() => getConstraint({ class_name: 'MaxNorm', config: { max: 2 } }, 'k')).toThrow('k: MaxNorm has no option max; it takes max_value, axis');
+  });
+
+  it('a Keras .h5 file keeps them both ways', async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 2, inputShape: [3], kernelConstraint: sn.constraints.maxNorm({ maxValue: 1.5, axis: 0 }), biasRegularizer: sn.regularizers.l1(0.5) }));
+    const back = await sn.loadModel({ h5: sn.io.modelToKerasH5(m) });
+    expect(back.layers[0].params.map((p) => [p.constraint?.of.config() ?? null, p.regularizer ? [p.regularizer.l1, p.regularizer.l2] : null]))
+      .toEqual([[{ class_name: 'MaxNorm', config: { max_value: 1.5, axis: 0 } }, null], [null, [0.5, 0]]]);
+    m.dispose(); back.dispose();
   });
 });
