@@ -96,3 +96,47 @@ export function rmsprop_update(p: usize, g: usize, a: usize, mom: usize, n: i32,
     }
   }
 }
+
+// ---- what Keras 3 does to the gradients and weights before any optimizer's update -----------------------
+
+// g[i] = clip(g[i], -v, v) for i < n (Keras' clipvalue).
+export function clip_values(g: usize, n: i32, v: f32): void {
+  const hi = f32x4.splat(v), lo = f32x4.splat(-v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = g + (<usize>i << 2);
+    v128.store(p, f32x4.min(f32x4.max(v128.load(p), lo), hi));
+  }
+  for (; i < n; i++) {
+    const p = g + (<usize>i << 2);
+    store<f32>(p, min(max(load<f32>(p), -v), v));
+  }
+}
+
+// x[i] *= s for i < n (a gradient scaled to its clipped norm: Keras' clipnorm, global_clipnorm).
+export function scale_floats(x: usize, n: i32, s: f32): void {
+  const vs = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = x + (<usize>i << 2);
+    v128.store(p, f32x4.mul(v128.load(p), vs));
+  }
+  for (; i < n; i++) {
+    const p = x + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) * s);
+  }
+}
+
+// p[i] -= p[i] · wd · lr for i < n, in that order (Keras 3's decoupled weight decay, before the update).
+export function decay_weights(p: usize, n: i32, wd: f32, lr: f32): void {
+  const vwd = f32x4.splat(wd), vlr = f32x4.splat(lr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = p + (<usize>i << 2), v = v128.load(q);
+    v128.store(q, f32x4.sub(v, f32x4.mul(f32x4.mul(v, vwd), vlr)));
+  }
+  for (; i < n; i++) {
+    const q = p + (<usize>i << 2), v = load<f32>(q);
+    store<f32>(q, v - v * wd * lr);
+  }
+}

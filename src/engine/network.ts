@@ -165,7 +165,10 @@ export class Network {
     const last = this.layers.length - 1, fused = this.fused;
     for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused && i === last);
     result.loss += this.regularize(true);
-    this.optimizer!.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats);
+    const opt = this.optimizer!;
+    // clipnorm clips each weight's gradient on its own: the optimizer needs where each one is
+    const slices = opt.clipnorm !== null || opt.globalClipnorm !== null ? this.weights.trainableParams(this.layers) : undefined;
+    opt.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats, slices);
     this.constrain();
     for (const l of this.layers) for (const p of l.params) if (l.isTrainable(p)) p.version++;
     return result;

@@ -23,6 +23,18 @@ function update(rt: Runtime, op: 'sgd_update' | 'adam_update' | 'adagrad_update'
 
 export interface OptimizerJson { class_name: string; config: Record<string, unknown> }
 
+/**
+ * Keras 3's options of every optimizer: gradient clipping — each weight's gradient to a norm (clipnorm), all of
+ * them together to a norm (globalClipnorm) or each value to a range (clipvalue); one at most — and decoupled
+ * weight decay (weightDecay: w -= w · weightDecay · learningRate before each update, AdamW's). null / absent: off.
+ */
+export interface ClipArgs { clipnorm?: number | null; clipvalue?: number | null; globalClipnorm?: number | null; weightDecay?: number | null }
+const CLIP_OPTIONS = ['clipnorm', 'clipvalue', 'globalClipnorm', 'weightDecay'] as const;
+const CLIPS = ['clipnorm', 'globalClipnorm', 'clipvalue'] as const; // Keras' precedence, when a file sets several
+
+/** A trainable weight's place in the block the optimizer updates (floats from its start): clipnorm clips each. */
+export interface WeightSlice { readonly at: number; readonly size: number }
+
 /** Per-model state (moments, velocities): an optimizer may be shared by models, as in Keras and tfjs. */
 interface State { rt: Runtime; slots: number[]; size: number; initialised: boolean }
 
@@ -50,11 +62,40 @@ export abstract class Optimizer {
   learningRate: number;
   /** Number of updates applied so far (Keras' `iterations`). */
   iterations = 0;
+  /** Keras' clipnorm, clipvalue, global_clipnorm and weight_decay (null: off). */
+  readonly clipnorm: number | null;
+  readonly clipvalue: number | null;
+  readonly globalClipnorm: number | null;
+  readonly weightDecay: number | null;
   private readonly states = new Map<object, State>();
 
-  constructor(learningRate: number | undefined, def: number, what: string) {
-    this.learningRate = learningRate ?? def;
+  constructor(args: { learningRate?: number } & ClipArgs, def: number, what: string) {
+    this.learningRate = args.learningRate ?? def;
     this.checkLearningRate(what);
+    const positive = (k: keyof ClipArgs, zeroOk: boolean): number | null => {
+      const v = args[k];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (v === 0 && !zeroOk)) {
+        throw new Error(`${what}: ${k} must be a finite number ${zeroOk ? '>= 0' : '> 0'}, got ${show(v)}`);
+      }
+      return v;
+    };
+    this.clipnorm = positive('clipnorm', false);
+    this.clipvalue = positive('clipvalue', false);
+    this.globalClipnorm = positive('globalClipnorm', false);
+    this.weightDecay = positive('weightDecay', true) || null;
+    const set = CLIPS.filter((k) => this[k] !== null);
+    if (set.length > 1) throw new Error(`${what}: ${set.join(' and ')} are both set; Keras would apply only ${set[0]}: give one`);
+  }
+
+  /** The learning rate of the update being applied (SGD's time-based decay changes it). */
+  protected currentRate(): number { return this.learningRate; }
+
+  /** The clipping and weight-decay options as a config holds them (only those set), tfjs' camelCase. */
+  protected clipConfig(): Record<string, number> {
+    const c: Record<string, number> = {};
+    for (const k of CLIP_OPTIONS) if (this[k] !== null) c[k] = this[k]!;
+    return c;
   }
 
   /**
@@ -90,9 +131,11 @@ export abstract class Optimizer {
 
   /**
    * One update of the n trainable floats at params (byte offset) from grads; `owner` keys the state (one
-   * per model), so sharing an optimizer between models never mixes their moments.
+   * per model), so sharing an optimizer between models never mixes their moments. As Keras 3: the gradients are
+   * clipped first (in place; clipnorm clips each of the `weights` on its own), then the weights decayed, then
+   * updated.
    */
-  step(rt: Runtime, owner: object, params: number, grads: number, n: number): void {
+  step(rt: Runtime, owner: object, params: number, grads: number, n: number, weights: readonly WeightSlice[] = [{ at: 0, size: n }]): void {
     this.checkLearningRate(`${this.name} step`);
     let st = this.states.get(owner);
     if (st && (st.rt !== rt || st.size !== n)) { this.release(owner); st = undefined; }
@@ -103,7 +146,26 @@ export abstract class Optimizer {
     }
     this.iterations++;
     if (!st.initialised) { this.initSlots(rt, st.slots, n); st.initialised = true; }
+    this.clip(rt, grads, n, weights);
+    if (this.weightDecay) rt.k.decay_weights(params, n, this.weightDecay, this.currentRate());
     this.apply(rt, params, grads, n, st.slots);
+  }
+
+  /** Keras' _clip_gradients: g · c / max(‖g‖, c) per weight (clipnorm) or over all (globalClipnorm), or clip(g, ±c). */
+  private clip(rt: Runtime, grads: number, n: number, weights: readonly WeightSlice[]): void {
+    // Σg² by the L2 penalty's kernel (l2 = 1), in float64
+    const norm = (at: number, size: number) => Math.sqrt(rt.k.regularizer_penalty(grads + 4 * at, size, 0, 1));
+    if (this.clipnorm !== null) {
+      for (const w of weights) {
+        const g = norm(w.at, w.size);
+        if (g > this.clipnorm) rt.k.scale_floats(grads + 4 * w.at, w.size, this.clipnorm / g);
+      }
+    } else if (this.globalClipnorm !== null) {
+      let sum = 0;
+      for (const w of weights) sum += rt.k.regularizer_penalty(grads + 4 * w.at, w.size, 0, 1);
+      const g = Math.sqrt(sum);
+      if (g > this.globalClipnorm) for (const w of weights) rt.k.scale_floats(grads + 4 * w.at, w.size, this.globalClipnorm / g);
+    } else if (this.clipvalue !== null) rt.k.clip_values(grads, n, this.clipvalue);
   }
 
   protected initSlots(_rt: Runtime, _slots: number[], _n: number): void {}
@@ -207,8 +269,8 @@ export abstract class Optimizer {
 }
 
 
-export interface SGDArgs { learningRate?: number; momentum?: number; nesterov?: boolean; decay?: number }
-const SGD_OPTIONS = ['learningRate', 'momentum', 'nesterov', 'decay'] as const;
+export interface SGDArgs extends ClipArgs { learningRate?: number; momentum?: number; nesterov?: boolean; decay?: number }
+const SGD_OPTIONS = ['learningRate', 'momentum', 'nesterov', 'decay', ...CLIP_OPTIONS] as const;
 
 /** SGD with Keras' momentum / Nesterov and time-based decay lr / (1 + decay * iterations). */
 export class SGD extends Optimizer {
@@ -218,7 +280,7 @@ export class SGD extends Optimizer {
   readonly name = 'sgd';
   readonly momentum: number; readonly nesterov: boolean; readonly decay: number;
   constructor(args: SGDArgs = {}) {
-    super(args.learningRate, 0.01, 'sgd');
+    super(args, 0.01, 'sgd');
     this.momentum = numberArg(args.momentum, 0, 'momentum', 'sgd', 0, 1);
     this.nesterov = args.nesterov ?? false;
     this.decay = numberArg(args.decay, 0, 'decay', 'sgd', 0, Infinity);
@@ -227,6 +289,7 @@ export class SGD extends Optimizer {
   protected get unusedSlotNames(): readonly string[] { return this.momentum > 0 ? [] : ['momentum']; }
   /** The learning rate of update number t (from 1): time-based decay. */
   private rateAt(t: number): number { return this.learningRate / (1 + this.decay * (t - 1)); }
+  protected currentRate(): number { return this.rateAt(this.iterations); }
   // simdnet keeps Keras' velocity v (v = momentum v - lr g; p += v); tfjs' Momentum keeps the accumulated gradient
   // a (a = momentum a + g; p -= lr a), which is -v / lr at a constant rate: files hold tfjs' form, converted at the
   // rate of the next update (so a round trip may change the last bit of v)
@@ -252,31 +315,31 @@ export class SGD extends Optimizer {
     update(rt, 'sgd_update', n, (at, c) => [at(p), at(g), at(slots[0] ?? 0), c, lr, this.momentum, this.nesterov ? 1 : 0], 'SGD update');
   }
   toConfig(): OptimizerJson {
-    const extra = this.decay ? { decay: this.decay } : {};
+    const extra = { ...(this.decay ? { decay: this.decay } : {}), ...this.clipConfig() };
     if (this.momentum > 0) {
       return { class_name: 'Momentum', config: { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.nesterov, ...extra } };
     }
     return { class_name: 'SGD', config: { learningRate: this.learningRate, ...extra } };
   }
   static fromConfig(c: ConfigValues): SGD {
-    return new SGD({ learningRate: c.lr(), momentum: c.num('momentum'), nesterov: Boolean(c.raw.nesterov ?? c.raw.use_nesterov ?? false), decay: c.num('decay') });
+    return new SGD({ learningRate: c.lr(), momentum: c.num('momentum'), nesterov: Boolean(c.raw.nesterov ?? c.raw.use_nesterov ?? false), decay: c.num('decay'), ...c.clipArgs() });
   }
 }
 
-export interface AdamArgs { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
-const ADAM_OPTIONS = ['learningRate', 'beta1', 'beta2', 'epsilon'] as const;
+export interface AdamArgs extends ClipArgs { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
+const ADAM_OPTIONS = ['learningRate', 'beta1', 'beta2', 'epsilon', ...CLIP_OPTIONS] as const;
 
 export class Adam extends Optimizer {
-  static readonly configClassNames = ['Adam'];
+  static readonly configClassNames: readonly string[] = ['Adam'];
   static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
-  readonly name = 'adam';
+  readonly name: string = 'adam';
   readonly beta1: number; readonly beta2: number; readonly epsilon: number;
   protected get slotNames(): readonly string[] { return ['m', 'v']; }
-  constructor(args: AdamArgs = {}) {
-    super(args.learningRate, 0.001, 'adam');
-    this.beta1 = numberArg(args.beta1, 0.9, 'beta1', 'adam', 0, 1);
-    this.beta2 = numberArg(args.beta2, 0.999, 'beta2', 'adam', 0, 1);
-    this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'adam', 0, Infinity);
+  constructor(args: AdamArgs = {}, what = 'adam') {
+    super(args, 0.001, what);
+    this.beta1 = numberArg(args.beta1, 0.9, 'beta1', what, 0, 1);
+    this.beta2 = numberArg(args.beta2, 0.999, 'beta2', what, 0, 1);
+    this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', what, 0, Infinity);
   }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const t = this.iterations;
@@ -286,15 +349,28 @@ export class Adam extends Optimizer {
     update(rt, 'adam_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, lrT, this.beta1, this.beta2, this.epsilon, vScale], 'Adam update');
   }
   toConfig(): OptimizerJson {
-    return { class_name: 'Adam', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } };
+    return { class_name: 'Adam', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): Adam {
-    return new Adam({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon') });
+    return new Adam({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon'), ...c.clipArgs() });
   }
 }
 
-export interface AdagradArgs { learningRate?: number; initialAccumulatorValue?: number; epsilon?: number }
-const ADAGRAD_OPTIONS = ['learningRate', 'initialAccumulatorValue', 'epsilon'] as const;
+/**
+ * Keras 3's AdamW: Adam with decoupled weight decay, weightDecay 0.004 by default. Saved as tfjs' Adam with its
+ * weightDecay (tfjs has no AdamW: it loads the file as plain Adam; simdnet loads it back as this same update).
+ */
+export class AdamW extends Adam {
+  static readonly configClassNames: readonly string[] = ['AdamW'];
+  readonly name: string = 'adamw';
+  constructor(args: AdamArgs = {}) { super({ ...args, weightDecay: args.weightDecay === undefined ? 0.004 : args.weightDecay }, 'adamw'); }
+  static fromConfig(c: ConfigValues): AdamW {
+    return new AdamW({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon'), ...c.clipArgs() });
+  }
+}
+
+export interface AdagradArgs extends ClipArgs { learningRate?: number; initialAccumulatorValue?: number; epsilon?: number }
+const ADAGRAD_OPTIONS = ['learningRate', 'initialAccumulatorValue', 'epsilon', ...CLIP_OPTIONS] as const;
 
 export class Adagrad extends Optimizer {
   static readonly configClassNames = ['Adagrad'];
@@ -302,7 +378,7 @@ export class Adagrad extends Optimizer {
   readonly name = 'adagrad';
   readonly initialAccumulatorValue: number; readonly epsilon: number;
   constructor(args: AdagradArgs = {}) {
-    super(args.learningRate, 0.01, 'adagrad');
+    super(args, 0.01, 'adagrad');
     this.initialAccumulatorValue = numberArg(args.initialAccumulatorValue, 0.1, 'initialAccumulatorValue', 'adagrad', 0, Infinity);
     this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'adagrad', 0, Infinity);
   }
@@ -312,15 +388,15 @@ export class Adagrad extends Optimizer {
     update(rt, 'adagrad_update', n, (at, c) => [at(p), at(g), at(slots[0]), c, this.learningRate, this.epsilon], 'Adagrad update');
   }
   toConfig(): OptimizerJson {
-    return { class_name: 'Adagrad', config: { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon } };
+    return { class_name: 'Adagrad', config: { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): Adagrad {
-    return new Adagrad({ learningRate: c.lr(), initialAccumulatorValue: c.num('initial_accumulator_value'), epsilon: c.num('epsilon') });
+    return new Adagrad({ learningRate: c.lr(), initialAccumulatorValue: c.num('initial_accumulator_value'), epsilon: c.num('epsilon'), ...c.clipArgs() });
   }
 }
 
-export interface RMSpropArgs { learningRate?: number; rho?: number; momentum?: number; epsilon?: number; decay?: number }
-const RMSPROP_OPTIONS = ['learningRate', 'rho', 'momentum', 'epsilon', 'decay'] as const;
+export interface RMSpropArgs extends ClipArgs { learningRate?: number; rho?: number; momentum?: number; epsilon?: number; decay?: number }
+const RMSPROP_OPTIONS = ['learningRate', 'rho', 'momentum', 'epsilon', 'decay', ...CLIP_OPTIONS] as const;
 
 export class RMSprop extends Optimizer {
   static readonly configClassNames = ['RMSProp', 'RMSprop'];
@@ -328,7 +404,7 @@ export class RMSprop extends Optimizer {
   readonly name = 'rmsprop';
   readonly rho: number; readonly momentum: number; readonly epsilon: number;
   constructor(args: RMSpropArgs = {}) {
-    super(args.learningRate, 0.001, 'rmsprop');
+    super(args, 0.001, 'rmsprop');
     this.rho = numberArg(args.rho ?? args.decay, 0.9, 'rho', 'rmsprop', 0, 1);
     this.momentum = numberArg(args.momentum, 0, 'momentum', 'rmsprop', 0, 1);
     this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'rmsprop', 0, Infinity);
@@ -340,16 +416,16 @@ export class RMSprop extends Optimizer {
   }
   toConfig(): OptimizerJson {
     // tfjs calls rho `decay`
-    return { class_name: 'RMSProp', config: { learningRate: this.learningRate, decay: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: false } };
+    return { class_name: 'RMSProp', config: { learningRate: this.learningRate, decay: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: false, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): RMSprop {
     // tfjs writes rho as `decay`; Keras as `rho` (and its `decay` is a learning-rate decay)
-    return new RMSprop({ learningRate: c.lr(), rho: c.num('rho') ?? (c.className === 'RMSProp' ? c.num('decay') : undefined), momentum: c.num('momentum'), epsilon: c.num('epsilon') });
+    return new RMSprop({ learningRate: c.lr(), rho: c.num('rho') ?? (c.className === 'RMSProp' ? c.num('decay') : undefined), momentum: c.num('momentum'), epsilon: c.num('epsilon'), ...c.clipArgs() });
   }
 }
 
 /** The one list of optimizers: compile's string names -> classes. */
-export const OPTIMIZERS = { sgd: SGD, adam: Adam, adagrad: Adagrad, rmsprop: RMSprop };
+export const OPTIMIZERS = { sgd: SGD, adam: Adam, adamw: AdamW, adagrad: Adagrad, rmsprop: RMSprop };
 
 /** A saved optimizer config's values, with snake_case keys. */
 export class ConfigValues {
@@ -365,6 +441,21 @@ export class ConfigValues {
     return v;
   }
   lr(): number | undefined { return this.num('learning_rate') ?? this.num('lr'); }
+  /**
+   * Clipping and weight decay as a file holds them (Keras' snake_case or tfjs' camelCase; null or 0: off). Keras
+   * applies only one clip where a file sets several (clipnorm, then global_clipnorm, then clipvalue): so does
+   * this, saying which it drops.
+   */
+  clipArgs(): ClipArgs {
+    const on = (k: string): number | null => { const v = this.num(k); return v ? v : null; };
+    const args: ClipArgs = { clipnorm: on('clipnorm'), globalClipnorm: on('global_clipnorm'), clipvalue: on('clipvalue'), weightDecay: on('weight_decay') };
+    const set = CLIPS.filter((k) => args[k] !== null);
+    if (set.length > 1) {
+      console.warn(`optimizer ${this.className}: the file sets ${set.join(', ')}; Keras applies only ${set[0]}, and so does simdnet`);
+      for (const k of set.slice(1)) args[k] = null;
+    }
+    return args;
+  }
   refuse(k: string, ok: (v: unknown) => boolean): void {
     const v = this.raw[k];
     if (v !== undefined && v !== null && !ok(v)) throw new Error(`optimizer ${this.className}: option ${k} = ${show(v)} is not supported`);
@@ -377,13 +468,11 @@ export function optimizerFromConfig(spec: unknown): Optimizer {
   const cls = s.class_name ?? s.className;
   if (typeof cls !== 'string') throw new Error(`optimizer_config must be { class_name, config }, got ${show(spec)}`);
   const c = new ConfigValues(cls, s.config);
-  for (const k of ['clipnorm', 'clipvalue', 'global_clipnorm']) c.refuse(k, () => false);
-  c.refuse('weight_decay', (v) => v === 0);
   c.refuse('use_ema', (v) => v === false);
   c.refuse('amsgrad', (v) => v === false);
   c.refuse('centered', (v) => v === false);
   const found = Object.values(OPTIMIZERS).find((o) => o.configClassNames.some((n) => n.toLowerCase() === cls.toLowerCase()));
-  if (!found) throw new Error(`optimizer ${show(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, Adagrad, RMSprop`);
+  if (!found) throw new Error(`optimizer ${show(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, AdamW, Adagrad, RMSprop`);
   return found.fromConfig(c);
 }
 

@@ -99,6 +99,9 @@ export interface Kernels {
   sgd_update(p: Ptr, g: Ptr, v: Ptr, n: number, lr: number, momentum: number, nesterov: boolean | number): void;
   adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lrT: number, beta1: number, beta2: number, eps: number, vScale: number): void;
   adagrad_update(p: Ptr, g: Ptr, a: Ptr, n: number, lr: number, eps: number): void;
+  clip_values(g: Ptr, n: number, v: number): void;
+  scale_floats(x: Ptr, n: number, s: number): void;
+  decay_weights(p: Ptr, n: number, wd: number, lr: number): void;
   regularizer_penalty(w: Ptr, n: number, l1: number, l2: number): number;
   regularizer_backward(g: Ptr, w: Ptr, n: number, l1: number, l2: number): void;
   constrain_norm(w: Ptr, outer: number, red: number, inner: number, lo: number, hi: number, rate: number, unit: number): void;
