@@ -97,6 +97,88 @@ export function rmsprop_update(p: usize, g: usize, a: usize, mom: usize, n: i32,
   }
 }
 
+// Adamax (Keras' and tfjs'): m = b1 m + (1-b1) g; u = max(b2 u, |g|); p -= lrT · m / (u + eps), the caller passing
+// lrT = lr / (1 - b1^t).
+export function adamax_update(p: usize, g: usize, m: usize, u: usize, n: i32, lrT: f32, beta1: f32, beta2: f32, eps: f32): void {
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1), vb2 = f32x4.splat(beta2), vlr = f32x4.splat(lrT), veps = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, gi));
+    const ui = f32x4.max(f32x4.mul(vb2, v128.load(u + o)), f32x4.abs(gi));
+    v128.store(m + o, mi);
+    v128.store(u + o, ui);
+    v128.store(p + o, f32x4.sub(v128.load(p + o), f32x4.mul(vlr, f32x4.div(mi, f32x4.add(ui, veps)))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = beta1 * load<f32>(m + o) + (1 - beta1) * gi;
+    const ui = max(beta2 * load<f32>(u + o), Mathf.abs(gi));
+    store<f32>(m + o, mi);
+    store<f32>(u + o, ui);
+    store<f32>(p + o, load<f32>(p + o) - lrT * (mi / (ui + eps)));
+  }
+}
+
+// Adadelta (Keras'): a = rho a + (1-rho) g²; d = sqrt(s + eps) / sqrt(a + eps) · g, with the new a;
+// s = rho s + (1-rho) d²; p -= lr d. (tfjs 4.22 divides by the previous step's a.)
+export function adadelta_update(p: usize, g: usize, a: usize, s: usize, n: i32, lr: f32, rho: f32, eps: f32): void {
+  const vr = f32x4.splat(rho), vrc = f32x4.splat(1 - rho), veps = f32x4.splat(eps), vlr = f32x4.splat(lr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const ai = f32x4.add(f32x4.mul(vr, v128.load(a + o)), f32x4.mul(vrc, f32x4.mul(gi, gi)));
+    const si = v128.load(s + o);
+    const d = f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(si, veps)), f32x4.sqrt(f32x4.add(ai, veps))), gi);
+    v128.store(a + o, ai);
+    v128.store(s + o, f32x4.add(f32x4.mul(vr, si), f32x4.mul(vrc, f32x4.mul(d, d))));
+    v128.store(p + o, f32x4.sub(v128.load(p + o), f32x4.mul(vlr, d)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const ai = rho * load<f32>(a + o) + (1 - rho) * gi * gi;
+    const si = load<f32>(s + o);
+    const d = Mathf.sqrt(si + eps) / Mathf.sqrt(ai + eps) * gi;
+    store<f32>(a + o, ai);
+    store<f32>(s + o, rho * si + (1 - rho) * d * d);
+    store<f32>(p + o, load<f32>(p + o) - lr * d);
+  }
+}
+
+// Nadam (Keras'): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= lr (cm m + cg g) / (sqrt(v · vScale) + eps), the
+// caller passing Keras' momentum-schedule factors cm = u(t+1) / (1 - Πu(..t+1)), cg = (1 - u(t)) / (1 - Πu(..t)) and
+// vScale = 1 / (1 - b2^t).
+export function nadam_update(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32,
+                             cm: f32, cg: f32, vScale: f32): void {
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1), vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+  const vlr = f32x4.splat(lr), veps = f32x4.splat(eps), vcm = f32x4.splat(cm), vcg = f32x4.splat(cg), vsc = f32x4.splat(vScale);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, gi));
+    const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vb2c, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const mHat = f32x4.add(f32x4.mul(vcm, mi), f32x4.mul(vcg, gi));
+    const upd = f32x4.div(f32x4.mul(mHat, vlr), f32x4.add(f32x4.sqrt(f32x4.mul(vi, vsc)), veps));
+    v128.store(p + o, f32x4.sub(v128.load(p + o), upd));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = beta1 * load<f32>(m + o) + (1 - beta1) * gi;
+    const vi = beta2 * load<f32>(v + o) + (1 - beta2) * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, load<f32>(p + o) - (cm * mi + cg * gi) * lr / (Mathf.sqrt(vi * vScale) + eps));
+  }
+}
+
 // ---- what Keras 3 does to the gradients and weights before any optimizer's update -----------------------
 
 // g[i] = clip(g[i], -v, v) for i < n (Keras' clipvalue).

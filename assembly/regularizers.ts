@@ -18,7 +18,8 @@ export function regularizer_penalty(w: usize, n: i32, l1: f32, l2: f32): f64 {
     abs += Math.abs(v);
     sq += v * v;
   }
-  return <f64>l1 * abs + <f64>l2 * sq;
+  // a factor of 0 contributes 0 even for an infinite weight (not 0 · ∞ = NaN): Σw² alone is a norm's square
+  return (l1 != 0 ? <f64>l1 * abs : 0) + (l2 != 0 ? <f64>l2 * sq : 0);
 }
 
 // g[i] += l1·sign(w[i]) + 2·l2·w[i] for i < n, in f32: the penalty's gradient. At w = 0, |w|'s is 0, as

@@ -85,7 +85,7 @@ export abstract class Optimizer {
     this.globalClipnorm = positive('globalClipnorm', false);
     this.weightDecay = positive('weightDecay', true) || null;
     const set = CLIPS.filter((k) => this[k] !== null);
-    if (set.length > 1) throw new Error(`${what}: ${set.join(' and ')} are both set; Keras would apply only ${set[0]}: give one`);
+    if (set.length > 1) throw new Error(`${what}: ${set.slice(0, -1).join(', ')} and ${set[set.length - 1]} are all set; give one (Keras 3 refuses this too)`);
   }
 
   /** The learning rate of the update being applied (SGD's time-based decay changes it). */
@@ -151,20 +151,27 @@ export abstract class Optimizer {
     this.apply(rt, params, grads, n, st.slots);
   }
 
-  /** Keras' _clip_gradients: g · c / max(‖g‖, c) per weight (clipnorm) or over all (globalClipnorm), or clip(g, ±c). */
+  /**
+   * Keras' _clip_gradients: g · c / max(‖g‖, c) per weight (clipnorm) or over all (globalClipnorm), or clip(g, ±c).
+   * A non-finite norm does what it does in Keras: an infinite one sends a weight's finite values to 0 (clipnorm), a
+   * NaN one, or any under globalClipnorm, makes the gradients NaN — and the epoch then fails on its non-finite weights.
+   */
   private clip(rt: Runtime, grads: number, n: number, weights: readonly WeightSlice[]): void {
-    // Σg² by the L2 penalty's kernel (l2 = 1), in float64
-    const norm = (at: number, size: number) => Math.sqrt(rt.k.regularizer_penalty(grads + 4 * at, size, 0, 1));
+    // Σg² by the L2 penalty's kernel (l1 = 0, l2 = 1), in float64
+    const squares = (w: WeightSlice) => rt.k.regularizer_penalty(grads + 4 * w.at, w.size, 0, 1);
     if (this.clipnorm !== null) {
       for (const w of weights) {
-        const g = norm(w.at, w.size);
-        if (g > this.clipnorm) rt.k.scale_floats(grads + 4 * w.at, w.size, this.clipnorm / g);
+        const g = Math.sqrt(squares(w));
+        if (!(g <= this.clipnorm)) rt.k.scale_floats(grads + 4 * w.at, w.size, this.clipnorm / g);
       }
     } else if (this.globalClipnorm !== null) {
       let sum = 0;
-      for (const w of weights) sum += rt.k.regularizer_penalty(grads + 4 * w.at, w.size, 0, 1);
+      for (const w of weights) sum += squares(w);
       const g = Math.sqrt(sum);
-      if (g > this.globalClipnorm) for (const w of weights) rt.k.scale_floats(grads + 4 * w.at, w.size, this.globalClipnorm / g);
+      if (!(g <= this.globalClipnorm)) {
+        const scale = Number.isFinite(g) ? this.globalClipnorm / g : NaN;
+        for (const w of weights) rt.k.scale_floats(grads + 4 * w.at, w.size, scale);
+      }
     } else if (this.clipvalue !== null) rt.k.clip_values(grads, n, this.clipvalue);
   }
 
@@ -363,9 +370,11 @@ export class Adam extends Optimizer {
 export class AdamW extends Adam {
   static readonly configClassNames: readonly string[] = ['AdamW'];
   readonly name: string = 'adamw';
-  constructor(args: AdamArgs = {}) { super({ ...args, weightDecay: args.weightDecay === undefined ? 0.004 : args.weightDecay }, 'adamw'); }
+  /** weightDecay absent or null: Keras' default 0.004 (0 turns it off). */
+  constructor(args: AdamArgs = {}) { super({ ...args, weightDecay: args.weightDecay ?? 0.004 }, 'adamw'); }
   static fromConfig(c: ConfigValues): AdamW {
-    return new AdamW({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon'), ...c.clipArgs() });
+    return new AdamW({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon'),
+      ...c.clipArgs(), weightDecay: c.num('weight_decay') });
   }
 }
 
@@ -442,16 +451,19 @@ export class ConfigValues {
   }
   lr(): number | undefined { return this.num('learning_rate') ?? this.num('lr'); }
   /**
-   * Clipping and weight decay as a file holds them (Keras' snake_case or tfjs' camelCase; null or 0: off). Keras
-   * applies only one clip where a file sets several (clipnorm, then global_clipnorm, then clipvalue): so does
-   * this, saying which it drops.
+   * Clipping and weight decay as a file holds them (Keras' snake_case or tfjs' camelCase; null: off; a clip ≤ 0 is
+   * off too, as Keras ignores it). A file setting several clips (Keras 3 refuses that; tf.keras 2.11–2.15 applies
+   * only the first of clipnorm, global_clipnorm, clipvalue; legacy tf.keras both clipvalue and clipnorm) keeps the
+   * first, with a warning that says so.
    */
   clipArgs(): ClipArgs {
-    const on = (k: string): number | null => { const v = this.num(k); return v ? v : null; };
-    const args: ClipArgs = { clipnorm: on('clipnorm'), globalClipnorm: on('global_clipnorm'), clipvalue: on('clipvalue'), weightDecay: on('weight_decay') };
+    const clip = (k: string): number | null => { const v = this.num(k); return v !== undefined && v > 0 ? v : null; };
+    const decay = this.num('weight_decay');
+    const args: ClipArgs = { clipnorm: clip('clipnorm'), globalClipnorm: clip('global_clipnorm'), clipvalue: clip('clipvalue'), weightDecay: decay ?? null };
     const set = CLIPS.filter((k) => args[k] !== null);
     if (set.length > 1) {
-      console.warn(`optimizer ${this.className}: the file sets ${set.join(', ')}; Keras applies only ${set[0]}, and so does simdnet`);
+      console.warn(`optimizer ${this.className}: the file sets ${set.join(', ')}; simdnet applies only ${set[0]}, as tf.keras 2.11–2.15 ` +
+        '(Keras 3 refuses several; legacy tf.keras applied clipvalue and then clipnorm)');
       for (const k of set.slice(1)) args[k] = null;
     }
     return args;

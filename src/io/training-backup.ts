@@ -39,10 +39,14 @@ export async function writeBackup(model: Sequential, dir: string, epoch: number,
   await removeAsides(dir, fn); // superseded: a backup set aside must never come back in a later run
 }
 
-/** An optimizer's kind and settings but its learning rate (which a run changes): what a backup must match. */
+/**
+ * An optimizer's kind and settings but its learning rate (which a run changes): what a backup must match. The kind
+ * is its saved class (AdamW saves as Adam with its weight decay: the same update), in simdnet's name for it.
+ */
 function optimizerRecipe(opt: Optimizer): Record<string, unknown> {
-  const { learningRate: _, ...config } = opt.toConfig().config as Record<string, unknown>;
-  return { name: opt.name, ...config };
+  const { class_name: cls, config } = opt.toConfig();
+  const { learningRate: _, ...settings } = config as Record<string, unknown>;
+  return { name: cls === 'Momentum' ? 'sgd' : cls.toLowerCase(), ...settings };
 }
 
 const recipeText = (r: Record<string, unknown>): string => {

@@ -48,6 +48,20 @@ const fit = (m: sn.Sequential, callbacks: (sn.Callback | sn.CallbackHooks)[], ep
   m.fit(x, y, { epochs, batchSize: 8, shuffle: true, seed: 21, verbose: 0, validationData: [x, y], callbacks: [schedule(), ...callbacks] });
 
 describe('backupAndRestore: an interrupted run, fitted again, goes on where it stopped', () => {
+  it("a run compiled with 'adamw' goes on when compiled again with adam({ weightDecay: 0.004 }) (the same update; AdamW saves as Adam)", async () => {
+    const dir = fresh();
+    const first = build(() => sn.optimizers.adamw({ learningRate: 0.01 }));
+    await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(1)])).rejects.toThrow(/crash after epoch 2/);
+    const again = build(() => sn.optimizers.adam({ learningRate: 0.01, weightDecay: 0.004 }));
+    const backup = sn.callbacks.backupAndRestore({ backupDir: dir });
+    await fit(again, [backup], 3);
+    expect(backup.restored).toMatchObject({ epoch: 0 });
+    const other = build(() => sn.optimizers.adam({ learningRate: 0.01 }));
+    await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir }), crashAt(1)])).rejects.toThrow(/crash/);
+    await expect(fit(other, [sn.callbacks.backupAndRestore({ backupDir: dir })], 3)).rejects.toThrow(/weightDecay: 0.004\), this model is compiled with adam\(beta1/);
+    first.dispose(); again.dispose(); other.dispose();
+  });
+
   for (const [name, opt] of [['SGD (Nesterov momentum, warm-up from rate 0)', sgd], ['Adam', adam]] as const) {
     it(`${name}: the same weights and losses as the uninterrupted run, bit for bit; the backup is gone at the end`, async () => {
       const whole = build(opt);

@@ -103,12 +103,54 @@ describe('clipping and weight decay against tfjs driven as Keras drives it', () 
   });
 });
 
+describe('edges', () => {
+  it("SGD's legacy time-based decay sets the rate weight decay uses (lr / (1 + decay · (t − 1)))", () => {
+    const lr = 0.1, decay = 0.5, wd = 0.2;
+    const got = ours(new SGD({ learningRate: lr, decay, weightDecay: wd }));
+    const w = Float64Array.from(w0);
+    grads.forEach((g, t) => {
+      const rate = lr / (1 + decay * t);
+      for (let i = 0; i < N; i++) w[i] = w[i] - w[i] * wd * rate - rate * g[i];
+      expect(maxRelError(got[t], w), `step ${t + 1}`).toBeLessThanOrEqual(1e-6);
+    });
+  });
+
+  it('a non-finite gradient does as in Keras: clipnorm sends that weight\'s finite values to 0, globalClipnorm makes every gradient NaN', () => {
+    const step = (opt: Optimizer, g: Float32Array) => {
+      const p = rt.arena.alloc(N * 4), gp = rt.arena.alloc(N * 4);
+      try {
+        rt.f32(p, N).fill(1); rt.f32(gp, N).set(g);
+        opt.step(rt, {}, p, gp, N, SLICES);
+        return rt.f32(p, N).slice();
+      } finally { rt.arena.release(p); rt.arena.release(gp); }
+    };
+    const g = new Float32Array(N).fill(1e6);
+    g[1] = Infinity;
+    const each = step(new SGD({ learningRate: 0.1, clipnorm: 1 }), g);
+    expect(Number.isNaN(each[1])).toBe(true); // ∞ · 0
+    expect(Array.from(each.subarray(2, SIZES[0]))).toEqual(new Array(SIZES[0] - 2).fill(1)); // finite values: clipped to 0
+    const second = Math.hypot(...Array.from(each.subarray(SIZES[0]), (v) => v - 1));
+    expect(second).toBeCloseTo(0.1, 6); // the other weight: clipped as usual
+    const all = step(new SGD({ learningRate: 0.1, globalClipnorm: 1 }), g);
+    expect(Array.from(all).every(Number.isNaN)).toBe(true);
+  });
+
+  it("AdamW's weight decay defaults to Keras' 0.004 when absent or null, in a file too; 0 turns it off", () => {
+    expect(new AdamW().weightDecay).toBe(0.004);
+    expect(new AdamW({ weightDecay: null }).weightDecay).toBe(0.004);
+    expect(new AdamW({ weightDecay: 0 }).weightDecay).toBeNull();
+    expect(optimizerFromConfig({ class_name: 'AdamW', config: { learning_rate: 0.001 } }).weightDecay).toBe(0.004);
+    expect(optimizerFromConfig({ class_name: 'AdamW', config: { learning_rate: 0.001, weight_decay: 0.02 } }).weightDecay).toBe(0.02);
+  });
+});
+
 describe('the options, as given and as saved', () => {
   it('refuses bad values and more than one clip, naming them', () => {
     expect(() => sn.optimizers.sgd({ clipnorm: -1 })).toThrow('sgd: clipnorm must be a finite number > 0, got -1');
     expect(() => sn.optimizers.adam({ clipvalue: 0 })).toThrow('adam: clipvalue must be a finite number > 0, got 0');
     expect(() => sn.optimizers.adam({ weightDecay: NaN })).toThrow('adam: weightDecay must be a finite number >= 0, got NaN');
-    expect(() => sn.optimizers.sgd({ clipnorm: 1, clipvalue: 0.5 })).toThrow('sgd: clipnorm and clipvalue are both set; Keras would apply only clipnorm: give one');
+    expect(() => sn.optimizers.sgd({ clipnorm: 1, clipvalue: 0.5 })).toThrow('sgd: clipnorm and clipvalue are all set; give one (Keras 3 refuses this too)');
+    expect(() => sn.optimizers.sgd({ clipnorm: 1, globalClipnorm: 2, clipvalue: 0.5 })).toThrow('sgd: clipnorm, globalClipnorm and clipvalue are all set');
     expect(() => sn.optimizers.sgd({ clip_norm: 1 } as never)).toThrow(/sgd: unknown option clip_norm/);
   });
 
@@ -133,7 +175,10 @@ describe('the options, as given and as saved', () => {
     try {
       const o = optimizerFromConfig({ class_name: 'SGD', config: { learning_rate: 0.1, clipnorm: 1, clipvalue: 0.5 } });
       expect([o.clipnorm, o.clipvalue]).toEqual([1, null]);
-      expect(said).toEqual(['optimizer SGD: the file sets clipnorm, clipvalue; Keras applies only clipnorm, and so does simdnet']);
+      expect(said).toEqual(['optimizer SGD: the file sets clipnorm, clipvalue; simdnet applies only clipnorm, as tf.keras 2.11–2.15 ' +
+        '(Keras 3 refuses several; legacy tf.keras applied clipvalue and then clipnorm)']);
+      // a clip of 0 or below is off, as Keras ignores it
+      expect(optimizerFromConfig({ class_name: 'SGD', config: { learning_rate: 0.1, clipnorm: 0, clipvalue: -1 } }).clipnorm).toBeNull();
     } finally { console.warn = warn; }
   });
 });
