@@ -34,7 +34,7 @@ describe('simdnet command line', () => {
       [['fly'], /unknown command 'fly'; valid: train, evaluate, predict, synth, bench/],
       [['train', '--epochs', 'ten'], /--epochs must be an integer, got 'ten'/],
       [['train', '--epochs', '0'], /--epochs must be in \[1, ∞\], got 0/],
-      [['train', '--optimizer', 'lbfgs'], /--optimizer must be one of sgd, adam, adagrad, rmsprop, got 'lbfgs'/],
+      [['train', '--optimizer', 'lbfgs'], /--optimizer must be one of sgd, adam, adamw, adagrad, rmsprop, got 'lbfgs'/],
       [['train', '--threads', 'many'], /--threads must be 'auto' or a positive integer, got 'many'/],
       [['train', '--colour'], /unknown option --colour/],
       [['train', '--lr-drop', '2'], /--lr-drop must be in \[0.000001, 1\], got 2/],
