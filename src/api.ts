@@ -13,7 +13,7 @@ export { constraints, type Constraint, type ConstraintSpec } from './layers/cons
 export { Sequential, sequential } from './engine/sequential.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export type { Artifacts } from './engine/save-handlers.js';
-export { optimizers, Optimizer, SGD, Adam, AdamW, Adagrad, RMSprop } from './engine/optimizers.js';
+export { optimizers, Optimizer, SGD, Adam, AdamW, Adamax, Nadam, Adadelta, Adagrad, RMSprop } from './engine/optimizers.js';
 export * as callbacks from './callbacks/index.js';
 export { Callback } from './engine/callback.js';
 export { History } from './engine/history.js';

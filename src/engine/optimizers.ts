@@ -16,7 +16,7 @@ const UPDATE_PER_THREAD = 1 << 15;
  * width): elementwise, so the same bits for any split. args(at, count): the kernel's arguments for one
  * range, at(ptr) moving a pointer to the range's start.
  */
-function update(rt: Runtime, op: 'sgd_update' | 'adam_update' | 'adagrad_update' | 'rmsprop_update', n: number,
+function update(rt: Runtime, op: 'sgd_update' | 'adam_update' | 'adagrad_update' | 'rmsprop_update' | 'adamax_update' | 'adadelta_update' | 'nadam_update', n: number,
   args: (at: (ptr: number) => number, count: number) => number[], what: string): void {
   parallelFor(rt, op, n, UPDATE_PER_THREAD, 4, (s, count) => args((ptr) => (ptr ? ptr + 4 * s : 0), count), what);
 }
@@ -336,6 +336,19 @@ export class SGD extends Optimizer {
 export interface AdamArgs extends ClipArgs { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
 const ADAM_OPTIONS = ['learningRate', 'beta1', 'beta2', 'epsilon', ...CLIP_OPTIONS] as const;
 
+/** The moments' decay rates and epsilon of the Adam family (Adam, AdamW, Adamax, Nadam), checked; `what` names the optimizer. */
+function adamMoments(args: AdamArgs, what: string): { beta1: number; beta2: number; epsilon: number } {
+  return {
+    beta1: numberArg(args.beta1, 0.9, 'beta1', what, 0, 1),
+    beta2: numberArg(args.beta2, 0.999, 'beta2', what, 0, 1),
+    epsilon: numberArg(args.epsilon, 1e-7, 'epsilon', what, 0, Infinity),
+  };
+}
+
+/** An Adam-family optimizer's arguments from a saved config (tfjs' beta1, Keras' beta_1). */
+const adamArgsOf = (c: ConfigValues): AdamArgs =>
+  ({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon'), ...c.clipArgs() });
+
 export class Adam extends Optimizer {
   static readonly configClassNames: readonly string[] = ['Adam'];
   static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
@@ -344,9 +357,7 @@ export class Adam extends Optimizer {
   protected get slotNames(): readonly string[] { return ['m', 'v']; }
   constructor(args: AdamArgs = {}, what = 'adam') {
     super(args, 0.001, what);
-    this.beta1 = numberArg(args.beta1, 0.9, 'beta1', what, 0, 1);
-    this.beta2 = numberArg(args.beta2, 0.999, 'beta2', what, 0, 1);
-    this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', what, 0, Infinity);
+    ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } = adamMoments(args, what));
   }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
     const t = this.iterations;
@@ -358,9 +369,7 @@ export class Adam extends Optimizer {
   toConfig(): OptimizerJson {
     return { class_name: 'Adam', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, ...this.clipConfig() } };
   }
-  static fromConfig(c: ConfigValues): Adam {
-    return new Adam({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon'), ...c.clipArgs() });
-  }
+  static fromConfig(c: ConfigValues): Adam { return new Adam(adamArgsOf(c)); }
 }
 
 /**
@@ -372,10 +381,7 @@ export class AdamW extends Adam {
   readonly name: string = 'adamw';
   /** weightDecay absent or null: Keras' default 0.004 (0 turns it off). */
   constructor(args: AdamArgs = {}) { super({ ...args, weightDecay: args.weightDecay ?? 0.004 }, 'adamw'); }
-  static fromConfig(c: ConfigValues): AdamW {
-    return new AdamW({ learningRate: c.lr(), beta1: c.num('beta1') ?? c.num('beta_1'), beta2: c.num('beta2') ?? c.num('beta_2'), epsilon: c.num('epsilon'),
-      ...c.clipArgs(), weightDecay: c.num('weight_decay') });
-  }
+  static fromConfig(c: ConfigValues): AdamW { return new AdamW({ ...adamArgsOf(c), weightDecay: c.num('weight_decay') }); }
 }
 
 export interface AdagradArgs extends ClipArgs { learningRate?: number; initialAccumulatorValue?: number; epsilon?: number }
@@ -433,8 +439,101 @@ export class RMSprop extends Optimizer {
   }
 }
 
+/** Adamax (Kingma & Ba's infinity-norm Adam), Keras' and tfjs' update; tfjs' defaults (learning rate 0.002). */
+export class Adamax extends Optimizer {
+  static readonly configClassNames: readonly string[] = ['Adamax'];
+  static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
+  readonly name = 'adamax';
+  readonly beta1: number; readonly beta2: number; readonly epsilon: number;
+  protected get slotNames(): readonly string[] { return ['m', 'v']; } // tfjs' names: the moment and the weighted infinity norm
+  constructor(args: AdamArgs = {}) {
+    super(args, 0.002, 'adamax');
+    ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } = adamMoments(args, 'adamax'));
+  }
+  protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
+    const lrT = this.learningRate / (1 - this.beta1 ** this.iterations);
+    update(rt, 'adamax_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, lrT, this.beta1, this.beta2, this.epsilon], 'Adamax update');
+  }
+  toConfig(): OptimizerJson {
+    return { class_name: 'Adamax', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: 0, ...this.clipConfig() } };
+  }
+  static fromConfig(c: ConfigValues): Adamax {
+    c.refuse('decay', (v) => v === 0);
+    return new Adamax(adamArgsOf(c));
+  }
+}
+
+export interface AdadeltaArgs extends ClipArgs { learningRate?: number; rho?: number; epsilon?: number }
+const ADADELTA_OPTIONS = ['learningRate', 'rho', 'epsilon', ...CLIP_OPTIONS] as const;
+
+/**
+ * Adadelta, Keras' update (the step divides by the running mean of g² that includes this step's gradient; tfjs 4.22
+ * divides by the previous step's). Keras' and tfjs' defaults: learning rate 0.001, rho 0.95, epsilon 1e-7.
+ */
+export class Adadelta extends Optimizer {
+  static readonly configClassNames: readonly string[] = ['Adadelta'];
+  static readonly options: AllOptions<AdadeltaArgs, typeof ADADELTA_OPTIONS> = ADADELTA_OPTIONS;
+  readonly name = 'adadelta';
+  readonly rho: number; readonly epsilon: number;
+  protected get slotNames(): readonly string[] { return ['accum_grad', 'accum_var']; }
+  constructor(args: AdadeltaArgs = {}) {
+    super(args, 0.001, 'adadelta');
+    this.rho = numberArg(args.rho, 0.95, 'rho', 'adadelta', 0, 1);
+    this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'adadelta', 0, Infinity);
+  }
+  protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
+    update(rt, 'adadelta_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, this.learningRate, this.rho, this.epsilon], 'Adadelta update');
+  }
+  toConfig(): OptimizerJson {
+    return { class_name: 'Adadelta', config: { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, ...this.clipConfig() } };
+  }
+  static fromConfig(c: ConfigValues): Adadelta {
+    return new Adadelta({ learningRate: c.lr(), rho: c.num('rho'), epsilon: c.num('epsilon'), ...c.clipArgs() });
+  }
+}
+
+/**
+ * Nadam, Keras 3's (Adam with Nesterov momentum and Dozat's momentum schedule u(t) = β1 (1 − ½ · 0.96^t)); Keras'
+ * defaults (learning rate 0.001). tfjs has no Nadam: a model saved with one keeps its training config where only
+ * simdnet reads it.
+ */
+export class Nadam extends Optimizer {
+  static readonly configClassNames: readonly string[] = ['Nadam'];
+  static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
+  readonly name = 'nadam';
+  readonly beta1: number; readonly beta2: number; readonly epsilon: number;
+  /** Π u(1..t) for t = productAt (Keras keeps it as the variable u_product). */
+  private product = 1;
+  private productAt = 0;
+  protected get slotNames(): readonly string[] { return ['m', 'v']; }
+  constructor(args: AdamArgs = {}) {
+    super(args, 0.001, 'nadam');
+    ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } = adamMoments(args, 'nadam'));
+  }
+  private u(t: number): number { return this.beta1 * (1 - 0.5 * 0.96 ** t); }
+  /** Π u(1..t), kept step by step (recomputed after a jump: loaded state, reset). */
+  private productTo(t: number): number {
+    if (t < this.productAt) { this.product = 1; this.productAt = 0; }
+    while (this.productAt < t) this.product *= this.u(++this.productAt);
+    return this.product;
+  }
+  protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
+    const t = this.iterations, pt = this.productTo(t), pt1 = pt * this.u(t + 1);
+    const cm = this.u(t + 1) / (1 - pt1), cg = (1 - this.u(t)) / (1 - pt), vScale = 1 / (1 - this.beta2 ** t);
+    update(rt, 'nadam_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, this.learningRate, this.beta1, this.beta2, this.epsilon, cm, cg, vScale],
+      'Nadam update');
+  }
+  toConfig(): OptimizerJson {
+    return { class_name: 'Nadam', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, ...this.clipConfig() } };
+  }
+  static fromConfig(c: ConfigValues): Nadam { return new Nadam(adamArgsOf(c)); }
+}
+
 /** The one list of optimizers: compile's string names -> classes. */
-export const OPTIMIZERS = { sgd: SGD, adam: Adam, adamw: AdamW, adagrad: Adagrad, rmsprop: RMSprop };
+export const OPTIMIZERS = { sgd: SGD, adam: Adam, adamw: AdamW, adamax: Adamax, nadam: Nadam, adadelta: Adadelta, adagrad: Adagrad, rmsprop: RMSprop };
+
+/** The optimizer classes tfjs 4.22 can build from a training config (tfjs-core's registered names). */
+export const TFJS_OPTIMIZERS = ['SGD', 'Momentum', 'Adam', 'Adamax', 'Adadelta', 'Adagrad', 'RMSProp'];
 
 /** A saved optimizer config's values, with snake_case keys. */
 export class ConfigValues {
@@ -484,7 +583,7 @@ export function optimizerFromConfig(spec: unknown): Optimizer {
   c.refuse('amsgrad', (v) => v === false);
   c.refuse('centered', (v) => v === false);
   const found = Object.values(OPTIMIZERS).find((o) => o.configClassNames.some((n) => n.toLowerCase() === cls.toLowerCase()));
-  if (!found) throw new Error(`optimizer ${show(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, AdamW, Adagrad, RMSprop`);
+  if (!found) throw new Error(`optimizer ${show(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, AdamW, Adamax, Nadam, Adadelta, Adagrad, RMSprop`);
   return found.fromConfig(c);
 }
 

@@ -3,7 +3,7 @@
 // optimizers supply their own configs (their registries); this file only assembles and takes apart.
 import { Sequential } from '../engine/sequential.js';
 import { checkLoss, lossByName, lossConfigName, tfjsKnowsLoss } from '../engine/losses.js';
-import { optimizerFromConfig, type Optimizer } from '../engine/optimizers.js';
+import { optimizerFromConfig, TFJS_OPTIMIZERS, type Optimizer } from '../engine/optimizers.js';
 import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
@@ -56,10 +56,11 @@ export function trainingConfig(model: Sequential): Json | null {
   return { loss: lossConfigName(model.loss), metrics: [...model.metrics], optimizer_config: model.optimizer.toConfig() };
 }
 
-/** Whether tf.loadLayersModel can compile from this training config (it fails on losses it lacks). */
+/** Whether tf.loadLayersModel can compile from this training config (it fails on losses and optimizers it lacks). */
 export function tfjsCanCompile(tc: Json): boolean {
   const loss = lossByName(tc.loss);
-  return loss !== undefined && tfjsKnowsLoss(loss);
+  const opt = isObject(tc.optimizer_config) ? tc.optimizer_config.class_name : undefined;
+  return loss !== undefined && tfjsKnowsLoss(loss) && (opt === undefined || TFJS_OPTIMIZERS.includes(String(opt)));
 }
 
 function lossName(v: unknown): string {

@@ -108,6 +108,9 @@ export interface Kernels {
   constrain_nonneg(w: Ptr, n: number): void;
   peak_probe(iters: number, seed: number): number;
   peak_probe_acc(iters: number, seed: number, buf: Ptr): number;
+  adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lrT: number, beta1: number, beta2: number, eps: number): void;
+  adadelta_update(p: Ptr, g: Ptr, a: Ptr, s: Ptr, n: number, lr: number, rho: number, eps: number): void;
+  nadam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, cm: number, cg: number, vScale: number): void;
   rmsprop_update(p: Ptr, g: Ptr, a: Ptr, mom: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   // recurrent layers (assembly/rnn.ts)
   embedding_forward(y: Ptr, mask: Ptr, ids: Ptr, table: Ptr, n: number, inputDim: number, dim: number): number;

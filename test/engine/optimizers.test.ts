@@ -5,7 +5,7 @@
 // weights of magnitude ~1 to f32 already costs ~1e-5 of a displacement of a few learning rates).
 import type * as TF from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adagrad, Adam, RMSprop, SGD, type Optimizer } from '../../src/engine/optimizers.js';
+import { Adadelta, Adagrad, Adam, Adamax, Nadam, optimizerFromConfig, RMSprop, SGD, type Optimizer } from '../../src/engine/optimizers.js';
 import { maxRelError, rand, rt } from '../helpers.js';
 import { tfjsOracle } from '../tfjs-oracle.js';
 
@@ -189,6 +189,80 @@ describe('optimizer parity with tfjs (5 steps, same gradients)', () => {
     const first = runSimdnet(opt, w0, grads); // runSimdnet calls reset() at the end
     const second = runSimdnet(opt, w0, grads);
     expect(maxRelError(second[STEPS - 1], first[STEPS - 1])).toBe(0);
+  });
+});
+
+describe('Adamax against tfjs; Adadelta and Nadam against Keras 3\'s update in float64 (tfjs has no Nadam, and its Adadelta differs)', () => {
+  for (const [lr, b1, b2, eps, seed] of [[0.002, 0.9, 0.999, 1e-7, 7], [0.05, 0.8, 0.99, 1e-3, 9]]) {
+    it(`Adamax (lr ${lr}, beta1 ${b1}, beta2 ${b2}, epsilon ${eps}) vs tf.train.adamax`, () => {
+      const w0 = initial(seed), grads = gradientSequence(seed * 10);
+      compareTrajectories(`adamax ${lr}`, runSimdnet(new Adamax({ learningRate: lr, beta1: b1, beta2: b2, epsilon: eps }), w0, grads),
+        runTfjs(tf.train.adamax(lr, b1, b2, eps), w0, grads), w0);
+    });
+  }
+  it('Adamax defaults are tfjs\' (learning rate 0.002, 0.9, 0.999, 1e-7)', () => {
+    const w0 = initial(3), grads = gradientSequence(30);
+    compareTrajectories('adamax defaults', runSimdnet(new Adamax(), w0, grads), runTfjs(tf.train.adamax(0.002, 0.9, 0.999), w0, grads), w0);
+  });
+
+  /** Keras 3's Adadelta: a = ρa + (1−ρ)g²; d = √(s+ε)/√(a+ε)·g with the new a; s = ρs + (1−ρ)d²; w −= lr·d. */
+  function kerasAdadelta(w0: Float32Array, grads: Float32Array[], lr: number, rho: number, eps: number): Float64Array[] {
+    const w = Float64Array.from(w0), a = new Float64Array(N), s = new Float64Array(N), out: Float64Array[] = [];
+    for (const g of grads) {
+      for (let i = 0; i < N; i++) {
+        a[i] = rho * a[i] + (1 - rho) * g[i] * g[i];
+        const d = Math.sqrt(s[i] + eps) / Math.sqrt(a[i] + eps) * g[i];
+        s[i] = rho * s[i] + (1 - rho) * d * d;
+        w[i] -= lr * d;
+      }
+      out.push(w.slice());
+    }
+    return out;
+  }
+  for (const [lr, rho, eps] of [[1, 0.95, 1e-7], [0.5, 0.9, 1e-4]]) {
+    it(`Adadelta (lr ${lr}, rho ${rho}, epsilon ${eps}) vs Keras' update; tfjs' (the previous step's accumulator) differs`, () => {
+      const w0 = initial(5), grads = gradientSequence(50);
+      const got = runSimdnet(new Adadelta({ learningRate: lr, rho, epsilon: eps }), w0, grads);
+      compareTrajectories(`adadelta ${lr}`, got, kerasAdadelta(w0, grads, lr, rho, eps), w0);
+      expect(maxRelError(got[STEPS - 1], runTfjs(tf.train.adadelta(lr, rho, eps), w0, grads)[STEPS - 1])).toBeGreaterThan(1e-3);
+    });
+  }
+
+  /** Keras 3's Nadam, in float64: u(t) = β1(1 − ½·0.96^t); m̂ = u(t+1)·m/(1 − Πu(..t+1)) + (1 − u(t))·g/(1 − Πu(..t)). */
+  function kerasNadam(w0: Float32Array, grads: Float32Array[], lr: number, b1: number, b2: number, eps: number): Float64Array[] {
+    const w = Float64Array.from(w0), m = new Float64Array(N), v = new Float64Array(N), out: Float64Array[] = [];
+    const u = (t: number) => b1 * (1 - 0.5 * 0.96 ** t);
+    let prod = 1;
+    grads.forEach((g, k) => {
+      const t = k + 1;
+      prod *= u(t);
+      const prod1 = prod * u(t + 1);
+      for (let i = 0; i < N; i++) {
+        m[i] += (g[i] - m[i]) * (1 - b1);
+        v[i] += (g[i] * g[i] - v[i]) * (1 - b2);
+        const mHat = u(t + 1) * m[i] / (1 - prod1) + (1 - u(t)) * g[i] / (1 - prod);
+        w[i] -= mHat * lr / (Math.sqrt(v[i] / (1 - b2 ** t)) + eps);
+      }
+      out.push(w.slice());
+    });
+    return out;
+  }
+  for (const [lr, b1, b2, eps] of [[0.001, 0.9, 0.999, 1e-7], [0.05, 0.8, 0.99, 1e-3]]) {
+    it(`Nadam (lr ${lr}, beta1 ${b1}, beta2 ${b2}, epsilon ${eps}) vs Keras 3's update`, () => {
+      const w0 = initial(4), grads = gradientSequence(40);
+      compareTrajectories(`nadam ${lr}`, runSimdnet(new Nadam({ learningRate: lr, beta1: b1, beta2: b2, epsilon: eps }), w0, grads),
+        kerasNadam(w0, grads, lr, b1, b2, eps), w0);
+    });
+  }
+
+  it('their configs round-trip, and Keras 3\'s load', () => {
+    for (const o of [new Adamax({ learningRate: 0.01 }), new Adadelta({ rho: 0.9 }), new Nadam({ beta2: 0.99 })]) {
+      expect(optimizerFromConfig(o.toConfig()).toConfig()).toEqual(o.toConfig());
+    }
+    const k = optimizerFromConfig({ module: 'keras.optimizers', class_name: 'Nadam', config: { name: 'nadam', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false }, registered_name: null });
+    expect(k).toBeInstanceOf(Nadam);
+    expect(k.learningRate).toBe(0.002);
+    expect(() => optimizerFromConfig({ class_name: 'Adamax', config: { learningRate: 0.002, decay: 0.1 } })).toThrow('optimizer Adamax: option decay = 0.1 is not supported');
   });
 });
 

@@ -59,6 +59,10 @@ const OPTIMIZERS: [string, () => sn.Optimizer, number][] = [
   ['adam', () => sn.optimizers.adam({ learningRate: 0.01 }), 0],
   ['adagrad', () => sn.optimizers.adagrad({ learningRate: 0.05 }), 0],
   ['rmsprop, momentum', () => sn.optimizers.rmsprop({ learningRate: 0.005, momentum: 0.5 }), 0],
+  ['adamax', () => sn.optimizers.adamax({ learningRate: 0.01 }), 0],
+  ['nadam (its momentum schedule from the update count)', () => sn.optimizers.nadam({ learningRate: 0.01 }), 0],
+  ['adadelta', () => sn.optimizers.adadelta({ learningRate: 1 }), 0],
+  ['adamw, clipnorm', () => sn.optimizers.adamw({ learningRate: 0.01, clipnorm: 0.5 }), 0],
 ];
 
 describe('training resumes from a model saved with includeOptimizer', () => {
@@ -389,5 +393,25 @@ describe('a run interrupted and resumed (Keras: load the checkpoint, fit with in
     expect(h2.history.loss).toEqual(h.history.loss.slice(3));
     whole.getWeights().forEach((w, i) => expect(resumed.getWeights()[i].data).toEqual(w.data));
     whole.dispose(); resumed.dispose();
+  });
+});
+
+describe('optimizers tfjs lacks', () => {
+  it("a Nadam model's training config goes where tfjs does not read it (tfjs loads the model), and comes back; Adamax's stays tfjs'", async () => {
+    for (const [opt, inMetadata] of [[sn.optimizers.nadam({ learningRate: 0.003 }), true], [sn.optimizers.adamax({ learningRate: 0.003 }), false]] as const) {
+      const m = model(opt);
+      const a = await m.toArtifacts();
+      const json = a.modelJson as unknown as { trainingConfig?: unknown; userDefinedMetadata?: { simdnet_training_config?: unknown } };
+      expect(json.trainingConfig === undefined).toBe(inMetadata);
+      expect(json.userDefinedMetadata?.simdnet_training_config === undefined).toBe(!inMetadata);
+      const json2 = json as unknown as ModelJson;
+      const t = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json2.modelTopology, weightSpecs: json2.weightsManifest[0].weights as tf.io.WeightsManifestEntry[],
+        weightData: a.weights.slice().buffer, trainingConfig: json.trainingConfig as tf.io.TrainingConfig }));
+      if (!inMetadata) expect(t.optimizer.getClassName()).toBe('Adamax');
+      t.dispose();
+      const back = await sn.loadModel(a);
+      expect(back.optimizer!.toConfig()).toEqual(opt.toConfig());
+      m.dispose(); back.dispose();
+    }
   });
 });
