@@ -5,7 +5,7 @@ import { UsageError, type OptionSpec } from './args.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   data: { type: 'string' }, epochs: { type: 'int', min: 1 }, 'batch-size': { type: 'int', min: 1 },
-  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw', 'adagrad', 'rmsprop'] }, lr: { type: 'number', min: 1e-12 },
+  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw', 'adamax', 'nadam', 'adadelta', 'adagrad', 'rmsprop'] }, lr: { type: 'number', min: 1e-12 },
   threads: { type: 'string' }, seed: { type: 'int' }, out: { type: 'string' }, plot: { type: 'string' },
   'test-size': { type: 'number', min: 0.01, max: 0.9 }, verbose: { type: 'int', min: 0, max: 2 },
   'lr-drop': { type: 'number', min: 1e-6, max: 1 }, epsilon: { type: 'number', min: 1e-12, max: 1 },
@@ -16,11 +16,11 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
 export interface Recipe {
   epochs: number;
   batchSize: number;
-  optimizer: 'sgd' | 'adam' | 'adamw' | 'adagrad' | 'rmsprop';
+  optimizer: 'sgd' | 'adam' | 'adamw' | 'adamax' | 'nadam' | 'adadelta' | 'adagrad' | 'rmsprop';
   lr: number;
   /** The learning rate is multiplied by lrDrop every 10 epochs (the lab: 0.5; 1 keeps it constant). */
   lrDrop: number;
-  /** Adam / Adagrad / RMSprop epsilon; undefined: the optimizer's default. */
+  /** The epsilon of every optimizer but SGD; undefined: the optimizer's default. */
   epsilon?: number;
   testSize: number;
   /** SGD only (the lab: 0.9 with Nesterov). */
@@ -32,7 +32,7 @@ export interface Recipe {
 export function recipeFromOptions(opts: Record<string, unknown>, command: string): Recipe {
   const optimizer = (opts.optimizer as Recipe['optimizer'] | undefined) ?? 'sgd';
   const epsilon = opts.epsilon as number | undefined;
-  if (epsilon !== undefined && optimizer === 'sgd') throw new UsageError(`simdnet ${command}: --epsilon applies to adam, adagrad and rmsprop, not sgd`);
+  if (epsilon !== undefined && optimizer === 'sgd') throw new UsageError(`simdnet ${command}: --epsilon applies to every optimizer but sgd`);
   return {
     epochs: (opts.epochs as number | undefined) ?? 20,
     batchSize: (opts['batch-size'] as number | undefined) ?? 32,
@@ -52,6 +52,9 @@ export function makeOptimizer(r: Recipe): sn.Optimizer {
     case 'sgd': return sn.optimizers.sgd({ learningRate, momentum: r.momentum, nesterov: r.nesterov });
     case 'adam': return sn.optimizers.adam({ learningRate, epsilon });
     case 'adamw': return sn.optimizers.adamw({ learningRate, epsilon });
+    case 'adamax': return sn.optimizers.adamax({ learningRate, epsilon });
+    case 'nadam': return sn.optimizers.nadam({ learningRate, epsilon });
+    case 'adadelta': return sn.optimizers.adadelta({ learningRate, epsilon });
     case 'adagrad': return sn.optimizers.adagrad({ learningRate, epsilon });
     case 'rmsprop': return sn.optimizers.rmsprop({ learningRate, epsilon });
   }

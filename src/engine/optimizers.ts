@@ -455,7 +455,7 @@ export class Adamax extends Optimizer {
     update(rt, 'adamax_update', n, (at, c) => [at(p), at(g), at(slots[0]), at(slots[1]), c, lrT, this.beta1, this.beta2, this.epsilon], 'Adamax update');
   }
   toConfig(): OptimizerJson {
-    return { class_name: 'Adamax', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: 0, ...this.clipConfig() } };
+    return { class_name: 'Adamax', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): Adamax {
     c.refuse('decay', (v) => v === 0);
@@ -488,6 +488,7 @@ export class Adadelta extends Optimizer {
     return { class_name: 'Adadelta', config: { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): Adadelta {
+    c.refuse('decay', (v) => v === 0); // tf.keras 2's learning-rate decay
     return new Adadelta({ learningRate: c.lr(), rho: c.num('rho'), epsilon: c.num('epsilon'), ...c.clipArgs() });
   }
 }
@@ -511,10 +512,11 @@ export class Nadam extends Optimizer {
     ({ beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } = adamMoments(args, 'nadam'));
   }
   private u(t: number): number { return this.beta1 * (1 - 0.5 * 0.96 ** t); }
-  /** Π u(1..t), kept step by step (recomputed after a jump: loaded state, reset). */
+  /** Π u(1..t), kept step by step (recomputed after a jump: loaded state, reset; 0 for good once it underflows). */
   private productTo(t: number): number {
     if (t < this.productAt) { this.product = 1; this.productAt = 0; }
-    while (this.productAt < t) this.product *= this.u(++this.productAt);
+    while (this.productAt < t && this.product !== 0) this.product *= this.u(++this.productAt);
+    this.productAt = Math.max(this.productAt, t);
     return this.product;
   }
   protected apply(rt: Runtime, p: number, g: number, n: number, slots: number[]): void {
@@ -526,7 +528,16 @@ export class Nadam extends Optimizer {
   toConfig(): OptimizerJson {
     return { class_name: 'Nadam', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, ...this.clipConfig() } };
   }
-  static fromConfig(c: ConfigValues): Nadam { return new Nadam(adamArgsOf(c)); }
+  static fromConfig(c: ConfigValues): Nadam {
+    // tf.keras 2's (legacy) Nadam wrote its schedule's exponent factor as decay (or schedule_decay), 0.004: u(t) =
+    // β1 (1 − ½ · 0.96^(0.004 t)); Keras 3 and tf.keras 2.11+ use 0.96^t, as simdnet does
+    const legacy = c.num('schedule_decay') ?? c.num('decay');
+    if (legacy) {
+      console.warn(`optimizer Nadam: the file's ${c.num('schedule_decay') !== undefined ? 'schedule_decay' : 'decay'} = ${legacy} is tf.keras 2's ` +
+        'momentum schedule (0.96^(decay·t)); simdnet trains with Keras 3\'s (0.96^t), so a resumed run takes other steps than tf.keras 2 would');
+    }
+    return new Nadam(adamArgsOf(c));
+  }
 }
 
 /** The one list of optimizers: compile's string names -> classes. */

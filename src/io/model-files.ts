@@ -169,7 +169,7 @@ export function modelJson(artifacts: ModelArtifacts, paths: string[] = [WEIGHTS_
   if (tc) {
     // tf.loadLayersModel compiles from trainingConfig and fails on losses it lacks (huber): keep those
     // where only simdnet looks.
-    if (tfjsCanCompile(tc)) json.trainingConfig = tc;
+    if (tfjsCanCompile(tc, artifacts.weightSpecs.some((s) => s.group === 'optimizer'))) json.trainingConfig = tc;
     else metadata.simdnet_training_config = tc;
   }
   if (artifacts.classNames) metadata.simdnet_class_names = artifacts.classNames;

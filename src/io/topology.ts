@@ -56,11 +56,14 @@ export function trainingConfig(model: Sequential): Json | null {
   return { loss: lossConfigName(model.loss), metrics: [...model.metrics], optimizer_config: model.optimizer.toConfig() };
 }
 
-/** Whether tf.loadLayersModel can compile from this training config (it fails on losses and optimizers it lacks). */
-export function tfjsCanCompile(tc: Json): boolean {
+/**
+ * Whether tf.loadLayersModel can compile from this training config: it fails on losses and optimizers it lacks,
+ * and on saved optimizer state (`withState`) its Adamax cannot set.
+ */
+export function tfjsCanCompile(tc: Json, withState = false): boolean {
   const loss = lossByName(tc.loss);
-  const opt = isObject(tc.optimizer_config) ? tc.optimizer_config.class_name : undefined;
-  return loss !== undefined && tfjsKnowsLoss(loss) && (opt === undefined || TFJS_OPTIMIZERS.includes(String(opt)));
+  const opt = isObject(tc.optimizer_config) ? String(tc.optimizer_config.class_name) : undefined;
+  return loss !== undefined && tfjsKnowsLoss(loss) && (opt === undefined || (TFJS_OPTIMIZERS.includes(opt) && !(withState && opt === 'Adamax')));
 }
 
 function lossName(v: unknown): string {

@@ -51,12 +51,12 @@ describe('sweep config', () => {
   it('refuses bad files with messages that name the place, the value and the expectation', () => {
     const bad: [unknown, RegExp][] = [
       [{ grid: { batchSize: [32, 0] } }, /grid\.batchSize\[1\] must be in \[1, ∞\], got 0/],
-      [{ grid: { optimizer: ['sgd', 'lbfgs'] } }, /grid\.optimizer\[1\] must be one of sgd, adam, adamw, adagrad, rmsprop, got 'lbfgs'/],
+      [{ grid: { optimizer: ['sgd', 'lbfgs'] } }, /grid\.optimizer\[1\] must be one of sgd, adam, adamw, adamax, nadam, adadelta, adagrad, rmsprop, got 'lbfgs'/],
       [{ grid: { lr: ['fast'] } }, /grid\.lr\[0\] must be a number, got "fast"/],
       [{ base: { colour: 1 } }, /my.json: base\.colour: unknown key 'colour'; valid: epochs, batchSize/],
       [{ base: { seed: 1 } }, /'seed' cannot vary in a sweep: list the seeds in "seeds"/],
       [{ base: { threads: 2 } }, /'threads' cannot vary in a sweep/],
-      [{ base: { epsilon: 1e-7 } }, /--epsilon applies to adam, adagrad and rmsprop, not sgd/],
+      [{ base: { epsilon: 1e-7 } }, /--epsilon applies to every optimizer but sgd/],
       [{ base: { task: 'face-position', loss: 'categoricalCrossentropy' } }, /regression; loss must be one of meanSquaredError/],
       [{ base: { labelNoise: 0.1 } }, /labelNoise applies to task 'face-position' only/],
       [{ grid: { lr: [] } }, /grid\.lr must be a non-empty list/],

@@ -4,7 +4,8 @@
 // weights (more sensitive, as the weights are dominated by their initial values; ≤ 1e-4 because rounding
 // weights of magnitude ~1 to f32 already costs ~1e-5 of a displacement of a few learning rates).
 import type * as TF from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import * as sn from '../../src/index.js';
 import { Adadelta, Adagrad, Adam, Adamax, Nadam, optimizerFromConfig, RMSprop, SGD, type Optimizer } from '../../src/engine/optimizers.js';
 import { maxRelError, rand, rt } from '../helpers.js';
 import { tfjsOracle } from '../tfjs-oracle.js';
@@ -254,6 +255,23 @@ describe('Adamax against tfjs; Adadelta and Nadam against Keras 3\'s update in f
         kerasNadam(w0, grads, lr, b1, b2, eps), w0);
     });
   }
+
+  it("Nadam's and Adadelta's defaults are Keras' (learning rate 0.001; Nadam 0.9, 0.999, 1e-7; Adadelta rho 0.95, 1e-7)", () => {
+    const w0 = initial(6), grads = gradientSequence(60);
+    compareTrajectories('nadam defaults', runSimdnet(sn.optimizers.nadam(), w0, grads), kerasNadam(w0, grads, 0.001, 0.9, 0.999, 1e-7), w0);
+    // Adadelta's steps at 0.001 are too small to tell apart from the start: the defaults take the explicit run's path, bit for bit
+    expect(runSimdnet(sn.optimizers.adadelta(), w0, grads).map((w) => Array.from(w)))
+      .toEqual(runSimdnet(new Adadelta({ learningRate: 0.001, rho: 0.95, epsilon: 1e-7 }), w0, grads).map((w) => Array.from(w)));
+  });
+
+  it("a tf.keras 2 (legacy) Nadam file's schedule decay is named in a warning; Adadelta's learning-rate decay is refused", () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      optimizerFromConfig({ class_name: 'Nadam', config: { learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, decay: 0.004 } });
+      expect(warn.mock.calls[0][0]).toMatch(/optimizer Nadam: the file's decay = 0.004 is tf.keras 2's momentum schedule/);
+    } finally { warn.mockRestore(); }
+    expect(() => optimizerFromConfig({ class_name: 'Adadelta', config: { learning_rate: 1, rho: 0.95, decay: 0.1 } })).toThrow('optimizer Adadelta: option decay = 0.1 is not supported');
+  });
 
   it('their configs round-trip, and Keras 3\'s load', () => {
     for (const o of [new Adamax({ learningRate: 0.01 }), new Adadelta({ rho: 0.9 }), new Nadam({ beta2: 0.99 })]) {
