@@ -1,10 +1,12 @@
-// BackupAndRestore (Keras semantics): at the end of every epoch the model's weights, its optimizer's state and
-// the epoch are backed up to a folder; when fit starts and finds a backup there (the previous run was
-// interrupted: a crash, a kill, a lost machine), it restores them and goes on from the next epoch, as the
-// uninterrupted run would have — bit for bit, since fit draws each epoch's shuffle and each step's dropout from
-// the epoch and step. A run that ends normally deletes its backup (deleteCheckpoint, default true).
+// BackupAndRestore (Keras semantics): at the end of every epoch (or every saveFreq batches) the model's weights,
+// its optimizer's state and the epoch are backed up to a folder; when fit starts and finds a backup there (the
+// previous run was interrupted: a crash, a kill, a lost machine), it restores them and goes on from where the
+// backup was made, as the uninterrupted run would have — bit for bit, since fit draws each epoch's shuffle and
+// each step's dropout from the epoch and step (a backup made mid-epoch also keeps that epoch's running sums, and
+// fit skips its batches done: tf.keras 2's resume; Keras 3 would start that epoch over). A run that ends normally
+// deletes its backup (deleteCheckpoint, default true).
 // Hosts with a file system (Node, Deno, Bun).
-import { Callback, recordEpoch, type DoneEpochs, type Logs } from '../engine/callback.js';
+import { Callback, recordEpoch, type DoneEpochs, type EpochProgress, type Logs } from '../engine/callback.js';
 import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
 import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
@@ -12,8 +14,8 @@ import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../i
 export interface BackupAndRestoreArgs {
   /** The folder the backup lives in: the callback's own (one per training run). */
   backupDir: string;
-  /** When to back up: 'epoch' (each epoch's end; Keras' batch counts are not supported). */
-  saveFreq?: 'epoch';
+  /** When to back up: 'epoch' (each epoch's end, the default) or every n batches (counted across epochs, as Keras). */
+  saveFreq?: 'epoch' | number;
   /** Delete the backup when training ends normally (default true, as Keras). */
   deleteCheckpoint?: boolean;
 }
@@ -23,6 +25,8 @@ const FN = 'backupAndRestore';
 export class BackupAndRestore extends Callback {
   readonly backupDir: string;
   readonly deleteCheckpoint: boolean;
+  readonly saveFreq: 'epoch' | number;
+  private batchesSinceBackup = 0;
   /** What the last fit restored (the last epoch done, the learning rate, the logs so far), or null if it started afresh. */
   restored: BackupState | null = null;
   /** The epochs backed up and their logs, the restored run's included. */
@@ -31,7 +35,10 @@ export class BackupAndRestore extends Callback {
   constructor(args: BackupAndRestoreArgs) {
     super();
     if (!args || typeof args.backupDir !== 'string' || !args.backupDir) throw new Error(`${FN}: backupDir must be a non-empty folder path, got ${show(args?.backupDir)}`);
-    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`${FN}: only saveFreq 'epoch' is supported, got ${show(args.saveFreq)}`);
+    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch' && !(Number.isInteger(args.saveFreq) && (args.saveFreq as number) >= 1)) {
+      throw new Error(`${FN}: saveFreq must be 'epoch' or a number of batches >= 1, got ${show(args.saveFreq)}`);
+    }
+    this.saveFreq = args.saveFreq ?? 'epoch';
     if (args.deleteCheckpoint !== undefined && typeof args.deleteCheckpoint !== 'boolean') {
       throw new Error(`${FN}: deleteCheckpoint must be true or false, got ${show(args.deleteCheckpoint)}`);
     }
@@ -48,6 +55,7 @@ export class BackupAndRestore extends Callback {
   }
 
   async onTrainBegin(): Promise<void> {
+    this.batchesSinceBackup = 0;
     this.restored = await restoreBackup(this.sequential(), this.backupDir, FN);
     this.done = structuredClone(this.restored?.history ?? { epoch: [], history: {}, epochsOf: {} });
     // a backup without the keys' epochs: a key logged every epoch has them all; another's are unknown, and it is dropped
@@ -58,13 +66,23 @@ export class BackupAndRestore extends Callback {
     }
   }
 
-  resumeFrom(): { epoch: number; done: DoneEpochs } | null {
-    return this.restored ? { epoch: this.restored.epoch + 1, done: this.restored.history } : null;
+  resumeFrom(): { epoch: number; done: DoneEpochs; partial?: EpochProgress } | null {
+    const r = this.restored;
+    return r ? { epoch: r.epoch + 1, done: r.history, ...(r.partial ? { partial: r.partial } : {}) } : null;
+  }
+
+  async onBatchEnd(): Promise<void> {
+    if (this.saveFreq === 'epoch' || ++this.batchesSinceBackup < this.saveFreq) return;
+    this.batchesSinceBackup = 0;
+    const progress = this.params.progress;
+    if (!progress) throw new Error(`${FN}: saveFreq ${this.saveFreq} needs fit's progress (the callback is driven by hand?)`);
+    await writeBackup(this.sequential(), this.backupDir, progress.epoch - 1, this.done, FN, progress);
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     recordEpoch(this.done as Required<DoneEpochs>, epoch, logs); // as History keeps them
-    await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
+    // with a batch count, Keras backs up only every saveFreq batches
+    if (this.saveFreq === 'epoch') await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
   }
 
   async onTrainEnd(): Promise<void> {

@@ -24,7 +24,15 @@ export interface TrainParams {
    * one). Absent where a callback is driven by hand.
    */
   validates?: (epoch: number) => boolean;
+  /** Where the epoch in progress stands, kept up to date by fit before each onBatchEnd (a backup made mid-epoch records it). */
+  progress?: Readonly<EpochProgress>;
 }
+
+/**
+ * An epoch in progress, as fit counts it: its batches done and the running sums its logs are made of (the loss
+ * weighted by batch size, the accuracy's hits and judged outputs, the samples seen).
+ */
+export interface EpochProgress { epoch: number; batches: number; lossSum: number; correct: number; judged: number; seen: number }
 
 export abstract class Callback {
   model!: TrainingModel;
@@ -44,9 +52,11 @@ export abstract class Callback {
   get epochEndLast(): boolean { return false; }
   /**
    * Asked after onTrainBegin: a callback that restored an interrupted run there (BackupAndRestore) returns the
-   * first epoch not yet done and the logs of those done; null (the default) leaves fit at initialEpoch.
+   * first epoch not yet done and the logs of those done — and, for a run interrupted mid-epoch, how far that epoch
+   * had gone (fit skips its batches done and goes on with its running sums); null (the default) leaves fit at
+   * initialEpoch.
    */
-  resumeFrom(): { epoch: number; done: DoneEpochs } | null { return null; }
+  resumeFrom(): { epoch: number; done: DoneEpochs; partial?: EpochProgress } | null { return null; }
   /**
    * Called (after onTrainBegin) when fit goes on from a restored run, with the logs of the epochs it had done:
    * a callback that tracks a monitored quantity catches up on them.

@@ -2,7 +2,7 @@
 import { EpochShuffler } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
-import { Callback, CallbackList, toCallback, type CallbackHooks, type Logs, type TrainingModel } from './callback.js';
+import { Callback, CallbackList, toCallback, type CallbackHooks, type EpochProgress, type Logs, type TrainingModel } from './callback.js';
 import { History } from './history.js';
 import { labelClass, type ClassWeights, type Network } from './network.js';
 import { sparseLabels } from './losses.js';
@@ -189,9 +189,11 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const list = new CallbackList(callbacks);
   // a backup ends an epoch after the callbacks it records (a checkpoint saved then is in that epoch's backup)
   const epochEnd = new CallbackList([...callbacks.filter((c) => !c.epochEndLast), ...callbacks.filter((c) => c.epochEndLast)]);
+  const progress: EpochProgress = { epoch: 0, batches: 0, lossSum: 0, correct: 0, judged: 0, seen: 0 };
   for (const c of callbacks) {
     c.setModel(model);
-    c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames, validates: spec.validates });
+    c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames,
+      validates: spec.validates, progress });
   }
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
@@ -199,6 +201,9 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const restored = callbacks.map((c) => c.resumeFrom()).filter((r) => r !== null);
   if (restored.length > 1) throw new Error(`${fn}: ${restored.length} callbacks restored a run (one backupAndRestore per fit)`);
   const first = restored[0]?.epoch ?? spec.initialEpoch;
+  // a run interrupted mid-epoch: that epoch goes on after its batches done, from its running sums
+  const partial = restored[0]?.partial;
+  if (partial && (partial.epoch !== first || !(partial.batches >= 0))) throw new Error(`${fn}: a restored run's epoch in progress does not follow its epochs done`);
   if (restored[0]) for (const c of callbacks) c.onResume(restored[0].done);
   const resuming = restored.length ? `resuming a restored run at epoch ${first + 1}` : `initialEpoch ${first}`;
   if (first > 0 && Number.isNaN(spec.steps)) {
@@ -210,14 +215,17 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       'these epochs see other batches than the run resumed would have');
   }
   // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
-  let step = Number.isFinite(spec.steps) ? first * spec.steps : 0;
+  let step = Number.isFinite(spec.steps) ? first * spec.steps + (partial?.batches ?? 0) : 0;
   for (let epoch = first; epoch < spec.epochs && !model.stopTraining; epoch++) {
     await list.call('onEpochBegin', epoch, {});
-    let lossSum = 0, correct = 0, judged = 0, seen = 0, b = 0, lastLoss = 0;
+    const resumed = partial && epoch === first ? partial : null;
+    let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, judged = resumed?.judged ?? 0, seen = resumed?.seen ?? 0, b = 0, lastLoss = 0;
     for await (const count of spec.batches(epoch)) {
+      if (resumed && b < resumed.batches) { b++; continue; } // done before the interruption: its update is in the weights
       await list.call('onBatchBegin', b, { batch: b, size: count });
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
+      Object.assign(progress, { epoch, batches: b + 1, lossSum, correct, judged, seen });
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       if (key) logs[key] = r.correct / r.judged;
       await list.call('onBatchEnd', b, logs);

@@ -2,6 +2,7 @@
 // atomically, so a crash leaves the previous epoch's backup or this one, never a mix — whose model.json says
 // which epoch it ends (userDefinedMetadata.simdnet_backup) and whose weights.bin holds the optimizer's state in
 // the optimizer's own form: SGD's velocity as it is, so a restored run goes on bit for bit, at any learning rate.
+import type { EpochProgress } from '../engine/callback.js';
 import type { Optimizer } from '../engine/optimizers.js';
 import type { Sequential } from '../engine/sequential.js';
 import { fsError, show } from '../format.js';
@@ -15,8 +16,10 @@ const VERSION = 1;
 
 /** What a backup records besides weights and optimizer state. */
 export interface BackupState {
-  /** The last epoch done (0-based): training goes on from epoch + 1. */
+  /** The last epoch done (0-based; -1: none yet): training goes on from epoch + 1. */
   epoch: number;
+  /** A backup made mid-epoch (saveFreq a batch count): how far epoch + 1 had gone. */
+  partial?: EpochProgress;
   /** The optimizer's learning rate then (a schedule or reduceLROnPlateau may have changed it). */
   learningRate: number;
   /** The epochs done and their logs, as History keeps them (a resumed fit's History has only its own epochs, as Keras'). */
@@ -25,8 +28,12 @@ export interface BackupState {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Writes the backup of `model` after epoch `epoch` to the folder `dir` (replacing the previous one). */
-export async function writeBackup(model: Sequential, dir: string, epoch: number, history: BackupState['history'], fn: string): Promise<void> {
+/**
+ * Writes the backup of `model` after epoch `epoch` — or in the middle of the next one, `partial` saying how far it
+ * has gone — to the folder `dir` (replacing the previous one).
+ */
+export async function writeBackup(model: Sequential, dir: string, epoch: number, history: BackupState['history'], fn: string,
+  partial?: EpochProgress): Promise<void> {
   const opt = model.optimizer;
   if (!opt) throw new Error(`${fn}: the model is not compiled`);
   // a folder another save writes to (modelCheckpoint's, the same path twice) would be replaced and then deleted
@@ -34,7 +41,7 @@ export async function writeBackup(model: Sequential, dir: string, epoch: number,
     throw new Error(`${fn}: ${dir} holds a saved model that is not this run's backup (is it modelCheckpoint's filepath too?); ` +
       `give ${fn} a folder of its own: nothing was written`);
   }
-  const state = { version: VERSION, epoch, learningRate: opt.learningRate, optimizer: optimizerRecipe(opt), history };
+  const state = { version: VERSION, epoch, learningRate: opt.learningRate, optimizer: optimizerRecipe(opt), history, ...(partial ? { partial: { ...partial } } : {}) };
   await saveModel(model, dir, { includeOptimizer: true }, { metadata: { [KEY]: state }, nativeState: true });
   await removeAsides(dir, fn); // superseded: a backup set aside must never come back in a later run
 }
@@ -97,15 +104,17 @@ export async function restoreBackup(model: Sequential, backupDir: string, fn: st
   try { json = JSON.parse(text) as ModelJson; } catch (e) { throw new Error(`${fn}: ${jsonPath} is not valid JSON (${(e as Error).message})${fresh}`); }
   const state = isObject(json?.userDefinedMetadata) ? json.userDefinedMetadata[KEY] : undefined;
   if (!isObject(state)) throw new Error(`${fn}: ${dir} holds a saved model, not a training backup (its model.json has no ${KEY} entry)${fresh}`);
-  const { epoch, learningRate, optimizer: recipe, version, history } = state;
+  const { epoch, learningRate, optimizer: recipe, version, history, partial } = state;
   const logs = isObject(history) && isObject(history.history) ? Object.values(history.history) : [];
   const epochsOf = isObject(history) ? history.epochsOf : undefined;
   const historyOk = isObject(history) && Array.isArray(history.epoch) && history.epoch.every(Number.isInteger) &&
     logs.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null)) &&
     (epochsOf === undefined || (isObject(epochsOf) && Object.entries(epochsOf).every(([k, v]) => Array.isArray(v) && v.every(Number.isInteger) &&
       v.length === (history.history as Record<string, unknown[]>)[k]?.length)));
-  if (version !== VERSION || !Number.isInteger(epoch) || (epoch as number) < 0 || typeof learningRate !== 'number' || !(learningRate >= 0) ||
-    !isObject(recipe) || !historyOk) {
+  const partialOk = partial === undefined || (isObject(partial) && partial.epoch === (epoch as number) + 1 && Number.isInteger(partial.batches) &&
+    (partial.batches as number) >= 0 && ['lossSum', 'correct', 'judged', 'seen'].every((k) => typeof partial[k] === 'number'));
+  if (version !== VERSION || !Number.isInteger(epoch) || (epoch as number) < (partial === undefined ? 0 : -1) || typeof learningRate !== 'number' ||
+    !(learningRate >= 0) || !isObject(recipe) || !historyOk || !partialOk) {
     throw new Error(`${fn}: ${jsonPath} has a malformed ${KEY} entry ${show(state)}${fresh}`);
   }
   // JSON wrote a NaN (a metric with nothing to judge) as null
@@ -148,7 +157,7 @@ export async function restoreBackup(model: Sequential, backupDir: string, fn: st
     throw e;
   }
   model.optimizer!.learningRate = learningRate;
-  return { epoch: epoch as number, learningRate, history: history as BackupState['history'] };
+  return { epoch: epoch as number, learningRate, history: history as BackupState['history'], ...(partial ? { partial: partial as unknown as EpochProgress } : {}) };
 }
 
 /**

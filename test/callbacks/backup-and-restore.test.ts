@@ -47,6 +47,51 @@ const crashAt = (at: number): sn.CallbackHooks => ({ onEpochEnd: (e) => { if (e 
 const fit = (m: sn.Sequential, callbacks: (sn.Callback | sn.CallbackHooks)[], epochs = 6) =>
   m.fit(x, y, { epochs, batchSize: 8, shuffle: true, seed: 21, verbose: 0, validationData: [x, y], callbacks: [schedule(), ...callbacks] });
 
+/** A callback that kills the run at the end of batch `batch` of epoch `at` (listed before the backup: that batch is not backed up). */
+const crashAtBatch = (at: number, batch: number): sn.CallbackHooks => {
+  let epoch = -1;
+  return { onEpochBegin: (e) => { epoch = e; }, onBatchEnd: (b) => { if (epoch === at && b === batch) throw new Error(`crash in epoch ${at + 1}, batch ${batch + 1}`); } };
+};
+
+describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run killed mid-epoch goes on mid-epoch', () => {
+  // 24 samples in batches of 8: 3 batches an epoch; every 2 batches: backups after e1b2, e2b1, e2b3, e3b2, ...
+  for (const [label, at, batch, partial] of [['in epoch 3 (its first two batches done)', 2, 2, { epoch: 2, batches: 2 }],
+    ['in the first epoch, before any epoch was done', 0, 2, { epoch: 0, batches: 2 }]] as const) {
+    it(`killed ${label}: the same weights and per-epoch logs as the uninterrupted run, bit for bit`, async () => {
+      const whole = build(adam);
+      const h = await fit(whole, []);
+      const dir = fresh();
+      const first = build(adam);
+      await expect(fit(first, [crashAtBatch(at, batch), sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 })])).rejects.toThrow(/crash in epoch/);
+      const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+      expect(json.userDefinedMetadata.simdnet_backup).toMatchObject({ epoch: partial.epoch - 1, partial });
+      first.dispose();
+      const again = build(adam);
+      const backup = sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 });
+      const h2 = await fit(again, [backup]);
+      expect(h2.epoch).toEqual([0, 1, 2, 3, 4, 5].slice(partial.epoch));
+      // the resumed epoch's loss is the whole epoch's: the running sums of its first batches came back with the backup
+      expect(h2.history.loss).toEqual(h.history.loss.slice(partial.epoch));
+      expect(h2.history.val_loss).toEqual(h.history.val_loss.slice(partial.epoch));
+      expect(h2.history.accuracy).toEqual(h.history.accuracy.slice(partial.epoch));
+      expect(sameWeights(again.getWeights(), whole.getWeights())).toBe(true);
+      expect(fs.existsSync(dir)).toBe(false);
+      whole.dispose(); again.dispose();
+    });
+  }
+
+  it('with a batch count, no backup is written at an epoch\'s end (Keras), and saveFreq is checked', async () => {
+    expect(() => sn.callbacks.backupAndRestore({ backupDir: 'x', saveFreq: 0 })).toThrow("backupAndRestore: saveFreq must be 'epoch' or a number of batches >= 1, got 0");
+    expect(() => sn.callbacks.backupAndRestore({ backupDir: 'x', saveFreq: 'batch' as never })).toThrow(/saveFreq must be 'epoch' or a number of batches/);
+    const dir = fresh();
+    const m = build(adam);
+    // 3 batches an epoch, every 4: the first backup is in epoch 2 (after its first batch)
+    await expect(fit(m, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 4 }), crashAt(0)], 3)).rejects.toThrow(/crash after epoch 1/);
+    expect(fs.existsSync(dir)).toBe(false);
+    m.dispose();
+  });
+});
+
 describe('backupAndRestore: an interrupted run, fitted again, goes on where it stopped', () => {
   it("a run compiled with 'adamw' goes on when compiled again with adam({ weightDecay: 0.004 }) (the same update; AdamW saves as Adam)", async () => {
     const dir = fresh();
@@ -315,7 +360,7 @@ describe('backupAndRestore: a folder that is not this run\'s backup is refused, 
 
   it('bad arguments name themselves', () => {
     expect(() => sn.callbacks.backupAndRestore({ backupDir: '' })).toThrow(/backupAndRestore: backupDir must be a non-empty folder path, got ""/);
-    expect(() => sn.callbacks.backupAndRestore({ backupDir: 'b', saveFreq: 10 as unknown as 'epoch' })).toThrow(/only saveFreq 'epoch' is supported, got 10/);
+    expect(() => sn.callbacks.backupAndRestore({ backupDir: 'b', saveFreq: 2.5 })).toThrow(/saveFreq must be 'epoch' or a number of batches >= 1, got 2.5/);
     expect(() => sn.callbacks.backupAndRestore({ backupDir: 'b', backup_dir: 'c' } as never)).toThrow(/backupAndRestore.*backup_dir/);
     expect(() => sn.callbacks.backupAndRestore(undefined as never)).toThrow(/expected \{ backupDir/);
   });

@@ -42,6 +42,17 @@ function asDataset(seed: number, batchSize: number): () => Iterable<{ xs: sn.Ten
 
 const bits = (m: sn.Sequential) => m.getWeights().map((w) => Array.from(w.data));
 
+/** The small dropout CNN the resuming tests train over the image folder (6×6 RGB, 3 classes). */
+function dropoutCnn(seed: number, optimizer: sn.Optimizer | string, metrics: string[] = []): sn.Sequential {
+  const m = sn.sequential({ seed });
+  m.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 3] }));
+  m.add(sn.layers.dropout({ rate: 0.2 }));
+  m.add(sn.layers.flatten());
+  m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+  m.compile({ optimizer, loss: 'categoricalCrossentropy', metrics });
+  return m;
+}
+
 describe('fitDataset', () => {
   it('trains exactly as fit() on the same batches (weights and history bit-identical, dropout included)', async () => {
     const a = net(), b = net();
@@ -154,15 +165,7 @@ describe('imageDataset', () => {
 
   it('a run resumed with initialEpoch (from a checkpoint with its optimizer state) draws the batches of the run it continues', async () => {
     const opts = { size: [6, 6] as [number, number], channels: 3 as const, batchSize: 4, seed: 5, workers: 0 };
-    const model = () => {
-      const m = sn.sequential({ seed: 2 });
-      m.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 3] }));
-      m.add(sn.layers.dropout({ rate: 0.2 }));
-      m.add(sn.layers.flatten());
-      m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
-      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-      return m;
-    };
+    const model = () => dropoutCnn(2, 'adam');
     const whole = model();
     await whole.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 3, seed: 5, verbose: 0 });
     const first = model();
@@ -180,15 +183,7 @@ describe('imageDataset', () => {
 
   it('backupAndRestore over an imageDataset: a run killed after epoch 2\'s backup and fitted again equals the uninterrupted run, bit for bit', async () => {
     const opts = { size: [6, 6] as [number, number], channels: 3 as const, batchSize: 4, seed: 5, workers: 0 };
-    const model = () => {
-      const m = sn.sequential({ seed: 3 });
-      m.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 3] }));
-      m.add(sn.layers.dropout({ rate: 0.2 }));
-      m.add(sn.layers.flatten());
-      m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
-      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
-      return m;
-    };
+    const model = () => dropoutCnn(3, sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }));
     const backupDir = path.join(dir, '..', `backup-${process.pid}`);
     const whole = model();
     await whole.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 4, seed: 5, verbose: 0 });
@@ -199,6 +194,25 @@ describe('imageDataset', () => {
     const again = model();
     const h = await again.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 4, seed: 5, verbose: 0, callbacks: [sn.callbacks.backupAndRestore({ backupDir })] });
     expect(h.epoch).toEqual([2, 3]);
+    expect(bits(again)).toEqual(bits(whole));
+    for (const m of [whole, killed, again]) m.dispose();
+  });
+
+  it('backupAndRestore({ saveFreq: 3 }) over an imageDataset: killed mid-epoch and fitted again, it skips the batches done and ends as the uninterrupted run, bit for bit', async () => {
+    const opts = { size: [6, 6] as [number, number], channels: 3 as const, batchSize: 4, seed: 5, workers: 0 };
+    const model = () => dropoutCnn(3, sn.optimizers.adam({ learningRate: 0.01 }), ['accuracy']);
+    const backupDir = path.join(dir, '..', `backup-batches-${process.pid}`);
+    const whole = model();
+    const hw = await whole.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 3, seed: 5, verbose: 0 });
+    const killed = model();
+    let batches = 0;
+    const crash = { onBatchEnd: () => { if (++batches === 5) throw new Error('killed'); } }; // after the backup of the 3rd batch
+    await expect(killed.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 3, seed: 5, verbose: 0, callbacks: [crash, sn.callbacks.backupAndRestore({ backupDir, saveFreq: 3 })] }))
+      .rejects.toThrow('killed');
+    const again = model();
+    const h = await again.fitDataset(sn.data.imageDataset(dir, opts), { epochs: 3, seed: 5, verbose: 0, callbacks: [sn.callbacks.backupAndRestore({ backupDir, saveFreq: 3 })] });
+    expect(h.epoch).toEqual(hw.epoch.slice(hw.epoch.length - h.epoch.length));
+    expect(h.history.loss).toEqual(hw.history.loss.slice(hw.epoch.length - h.epoch.length));
     expect(bits(again)).toEqual(bits(whole));
     for (const m of [whole, killed, again]) m.dispose();
   });
