@@ -187,8 +187,8 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const callbacks: Callback[] = [...spec.callbacks.map(toCallback), history];
   if (spec.verbose > 0) callbacks.push(new ProgressLogger(spec.verbose));
   const list = new CallbackList(callbacks);
-  // a backup ends an epoch after the callbacks it records (a checkpoint saved then is in that epoch's backup)
-  const epochEnd = new CallbackList([...callbacks.filter((c) => !c.epochEndLast), ...callbacks.filter((c) => c.epochEndLast)]);
+  // a backup ends a batch and an epoch after the callbacks it records (a checkpoint saved, a rate changed then are in it)
+  const lastly = new CallbackList([...callbacks.filter((c) => !c.epochEndLast), ...callbacks.filter((c) => c.epochEndLast)]);
   const progress: EpochProgress = { epoch: 0, batches: 0, lossSum: 0, correct: 0, judged: 0, seen: 0 };
   for (const c of callbacks) {
     c.setModel(model);
@@ -203,7 +203,16 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const first = restored[0]?.epoch ?? spec.initialEpoch;
   // a run interrupted mid-epoch: that epoch goes on after its batches done, from its running sums
   const partial = restored[0]?.partial;
-  if (partial && (partial.epoch !== first || !(partial.batches >= 0))) throw new Error(`${fn}: a restored run's epoch in progress does not follow its epochs done`);
+  if (partial) {
+    // the epoch in progress must be one this data makes: a backup of batches of another size would skip the wrong samples
+    const seenThen = Math.min(partial.batches * spec.batchSize, spec.samples);
+    if (partial.epoch !== first || !(partial.batches >= 0) || (Number.isFinite(spec.steps) && partial.batches > spec.steps) ||
+      (Number.isFinite(seenThen) && partial.seen !== seenThen)) {
+      throw new Error(`${fn}: the restored run had done ${partial.batches} batches (${partial.seen} samples) of epoch ${partial.epoch + 1}, which this data ` +
+        `(${Number.isFinite(spec.steps) ? `${spec.steps} batches` : 'batches of unknown number'} of ${spec.batchSize} an epoch) cannot continue: ` +
+        'fit it with the batchSize and data of the interrupted run, or delete the backup to start afresh');
+    }
+  }
   if (restored[0]) for (const c of callbacks) c.onResume(restored[0].done);
   const resuming = restored.length ? `resuming a restored run at epoch ${first + 1}` : `initialEpoch ${first}`;
   if (first > 0 && Number.isNaN(spec.steps)) {
@@ -215,10 +224,13 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       'these epochs see other batches than the run resumed would have');
   }
   // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
-  let step = Number.isFinite(spec.steps) ? first * spec.steps + (partial?.batches ?? 0) : 0;
+  let step = (Number.isFinite(spec.steps) ? first * spec.steps : 0) + (partial?.batches ?? 0);
   for (let epoch = first; epoch < spec.epochs && !model.stopTraining; epoch++) {
-    await list.call('onEpochBegin', epoch, {});
     const resumed = partial && epoch === first ? partial : null;
+    const rate = model.optimizer?.learningRate;
+    await list.call('onEpochBegin', epoch, {});
+    // the epoch resumed had begun: its rate is the backup's (a schedule of the rate itself must not apply twice)
+    if (resumed && model.optimizer && rate !== undefined) model.optimizer.learningRate = rate;
     let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, judged = resumed?.judged ?? 0, seen = resumed?.seen ?? 0, b = 0, lastLoss = 0;
     for await (const count of spec.batches(epoch)) {
       if (resumed && b < resumed.batches) { b++; continue; } // done before the interruption: its update is in the weights
@@ -228,7 +240,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       Object.assign(progress, { epoch, batches: b + 1, lossSum, correct, judged, seen });
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       if (key) logs[key] = r.correct / r.judged;
-      await list.call('onBatchEnd', b, logs);
+      await lastly.call('onBatchEnd', b, logs);
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
         if (model.stopTraining) break;
@@ -258,7 +270,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       logs.val_loss = v.loss;
       if (key) logs[`val_${key}`] = v[key]!;
     }
-    await epochEnd.call('onEpochEnd', epoch, logs);
+    await lastly.call('onEpochEnd', epoch, logs);
   }
   await list.call('onTrainEnd', {});
   // a weighted loss has no chance level of ln k, nor has one with a regularizer's penalty in it

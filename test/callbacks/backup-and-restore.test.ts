@@ -54,20 +54,23 @@ const crashAtBatch = (at: number, batch: number): sn.CallbackHooks => {
 };
 
 describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run killed mid-epoch goes on mid-epoch', () => {
-  // 24 samples in batches of 8: 3 batches an epoch; every 2 batches: backups after e1b2, e2b1, e2b3, e3b2, ...
-  for (const [label, at, batch, partial] of [['in epoch 3 (its first two batches done)', 2, 2, { epoch: 2, batches: 2 }],
-    ['in the first epoch, before any epoch was done', 0, 2, { epoch: 0, batches: 2 }]] as const) {
+  // 24 samples in batches of 8: 3 batches an epoch; saveFreq counts batches across epochs (every 2: after batches 2, 4,
+  // 6, ... of the run, i.e. epoch 1's 2nd, epoch 2's 1st, ...); each case is killed before its batch's backup
+  for (const [label, freq, at, batch, partial] of [
+    ['in epoch 2 (its first batch done; a count restarted each epoch would have backed up its second)', 2, 1, 2, { epoch: 1, batches: 1 }],
+    ['in the first epoch, before any epoch was done', 2, 0, 2, { epoch: 0, batches: 2 }],
+    ['after an epoch\'s last batch was backed up but not its end (validation, callbacks)', 3, 1, 0, { epoch: 0, batches: 3 }]] as const) {
     it(`killed ${label}: the same weights and per-epoch logs as the uninterrupted run, bit for bit`, async () => {
       const whole = build(adam);
       const h = await fit(whole, []);
       const dir = fresh();
       const first = build(adam);
-      await expect(fit(first, [crashAtBatch(at, batch), sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 })])).rejects.toThrow(/crash in epoch/);
+      await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: freq }), crashAtBatch(at, batch)])).rejects.toThrow(/crash in epoch/);
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
       expect(json.userDefinedMetadata.simdnet_backup).toMatchObject({ epoch: partial.epoch - 1, partial });
       first.dispose();
       const again = build(adam);
-      const backup = sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 });
+      const backup = sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: freq });
       const h2 = await fit(again, [backup]);
       expect(h2.epoch).toEqual([0, 1, 2, 3, 4, 5].slice(partial.epoch));
       // the resumed epoch's loss is the whole epoch's: the running sums of its first batches came back with the backup
@@ -85,10 +88,40 @@ describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run ki
     expect(() => sn.callbacks.backupAndRestore({ backupDir: 'x', saveFreq: 'batch' as never })).toThrow(/saveFreq must be 'epoch' or a number of batches/);
     const dir = fresh();
     const m = build(adam);
-    // 3 batches an epoch, every 4: the first backup is in epoch 2 (after its first batch)
-    await expect(fit(m, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 4 }), crashAt(0)], 3)).rejects.toThrow(/crash after epoch 1/);
+    // 3 batches an epoch, every 4: the first backup is in epoch 2 (after its first batch); killed as epoch 2 begins, after epoch 1's end
+    const killAt2 = { onEpochBegin: (e: number) => { if (e === 1) throw new Error('killed at epoch 2'); } };
+    await expect(fit(m, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 4 }), killAt2], 3)).rejects.toThrow(/killed at epoch 2/);
     expect(fs.existsSync(dir)).toBe(false);
     m.dispose();
+  });
+
+  it("a schedule of the rate itself (Keras' (epoch, lr) => lr · factor) does not apply twice to the epoch resumed", async () => {
+    const halving = () => sn.callbacks.learningRateScheduler((epoch, lr) => (epoch === 0 ? 0.02 : lr * 0.5));
+    const rates: number[] = [];
+    const watch = (into: number[]) => ({ onEpochEnd: (_e: number, logs?: sn.Logs) => { if (logs?.lr !== undefined) into.push(logs.lr); } });
+    const run = (m: sn.Sequential, callbacks: (sn.Callback | sn.CallbackHooks)[]) =>
+      m.fit(x, y, { epochs: 5, batchSize: 8, shuffle: true, seed: 21, verbose: 0, callbacks: [halving(), ...callbacks] });
+    const whole = build(adam);
+    await run(whole, [watch(rates)]);
+    const dir = fresh();
+    const first = build(adam);
+    await expect(run(first, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 }), crashAtBatch(3, 1)])).rejects.toThrow(/crash/);
+    const again = build(adam), resumedRates: number[] = [];
+    await run(again, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 }), watch(resumedRates)]);
+    expect(rates).toEqual([0.02, 0.01, 0.005, 0.0025, 0.00125]);
+    expect(resumedRates).toEqual(rates.slice(3)); // epochs 4 and 5: 0.0025 then 0.00125, not 0.00125 then 0.000625
+    expect(sameWeights(again.getWeights(), whole.getWeights())).toBe(true);
+    first.dispose(); whole.dispose(); again.dispose();
+  });
+
+  it('a mid-epoch backup fitted with another batch size is refused, naming what it had done', async () => {
+    const dir = fresh();
+    const first = build(adam);
+    await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 }), crashAtBatch(1, 2)])).rejects.toThrow(/crash/);
+    const again = build(adam);
+    await expect(again.fit(x, y, { epochs: 6, batchSize: 12, verbose: 0, callbacks: [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 })] }))
+      .rejects.toThrow('fit: the restored run had done 1 batches (8 samples) of epoch 2, which this data (2 batches of 12 an epoch) cannot continue');
+    first.dispose(); again.dispose();
   });
 });
 

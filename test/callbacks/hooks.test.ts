@@ -109,7 +109,8 @@ describe('hook objects passed to fit', () => {
     class Spy extends Callback {
       onTrainBegin() {
         expect(this.model).toBe(m);
-        const { validates, ...rest } = this.params;
+        const { validates, progress, ...rest } = this.params;
+        expect(progress).toMatchObject({ batches: 0, seen: 0 }); // fit's running sums of the epoch in progress: none yet
         expect(rest).toEqual({ epochs: 2, steps: 3, samples: 10, batchSize: 4, verbose: 0, metrics: ['accuracy'] });
         expect(validates?.(0)).toBe(true); // every epoch: no validationFreq
       }
