@@ -46,7 +46,7 @@ export class BackupAndRestore extends Callback {
     this.deleteCheckpoint = args.deleteCheckpoint ?? true;
   }
 
-  /** At an epoch's end it records what the other callbacks did (a checkpoint saved, a rate changed): it runs after them. */
+  /** At a batch's and an epoch's end it records what the other callbacks did (a checkpoint saved, a rate changed): it runs after them. */
   get epochEndLast(): boolean { return true; }
 
   private sequential(): Sequential {
@@ -56,7 +56,16 @@ export class BackupAndRestore extends Callback {
 
   async onTrainBegin(): Promise<void> {
     this.batchesSinceBackup = 0;
-    this.restored = await restoreBackup(this.sequential(), this.backupDir, FN);
+    // a backup made mid-epoch must fit this run's batches, checked before anything is restored
+    this.restored = await restoreBackup(this.sequential(), this.backupDir, FN, (state) => {
+      const p = state.partial, { steps, batchSize, samples } = this.params;
+      const seenThen = p ? Math.min(p.batches * batchSize, samples) : NaN;
+      if (p && ((Number.isFinite(steps) && p.batches > steps) || (Number.isFinite(seenThen) && p.seen !== seenThen))) {
+        return `it had done ${p.batches} batches (${p.seen} samples) of epoch ${p.epoch + 1}, which this data (${Number.isFinite(steps) ? steps : 'an unknown number of'} ` +
+          `batches of ${batchSize} an epoch) cannot continue: fit with the interrupted run's batchSize and data`;
+      }
+      return null;
+    });
     this.done = structuredClone(this.restored?.history ?? { epoch: [], history: {}, epochsOf: {} });
     // a backup without the keys' epochs: a key logged every epoch has them all; another's are unknown, and it is dropped
     if (!this.done.epochsOf) {
@@ -71,8 +80,10 @@ export class BackupAndRestore extends Callback {
     return r ? { epoch: r.epoch + 1, done: r.history, ...(r.partial ? { partial: r.partial } : {}) } : null;
   }
 
-  async onBatchEnd(): Promise<void> {
+  async onBatchEnd(_batch: number, logs: Logs = {}): Promise<void> {
     if (this.saveFreq === 'epoch' || ++this.batchesSinceBackup < this.saveFreq) return;
+    // a diverged batch (fit refuses it next, or terminateOnNaN stops) keeps the last good backup
+    if (!Number.isFinite(logs.loss ?? 0) || this.model.stopTraining) return;
     this.batchesSinceBackup = 0;
     const progress = this.params.progress;
     if (!progress) throw new Error(`${FN}: saveFreq ${this.saveFreq} needs fit's progress (the callback is driven by hand?)`);
@@ -81,8 +92,8 @@ export class BackupAndRestore extends Callback {
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     recordEpoch(this.done as Required<DoneEpochs>, epoch, logs); // as History keeps them
-    // with a batch count, Keras backs up only every saveFreq batches
-    if (this.saveFreq === 'epoch') await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
+    // with a batch count, Keras backs up only every saveFreq batches; a run stopped on a NaN loss keeps the last good one
+    if (this.saveFreq === 'epoch' && Number.isFinite(logs.loss ?? 0)) await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
   }
 
   async onTrainEnd(): Promise<void> {

@@ -46,8 +46,8 @@ export abstract class Callback {
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
   /**
-   * Its onEpochEnd runs after the other callbacks' (a backup, which records what they did at an epoch's end: a
-   * checkpoint written, a learning rate changed). Default false: the order of fit's callbacks list.
+   * Its onBatchEnd and onEpochEnd run after the other callbacks' (a backup, which records what they did at a batch's
+   * or an epoch's end: a checkpoint written, a learning rate changed). Default false: the order of fit's callbacks list.
    */
   get epochEndLast(): boolean { return false; }
   /**

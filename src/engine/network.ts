@@ -166,7 +166,7 @@ export class Network {
     for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused && i === last);
     result.loss += this.regularize(true);
     const opt = this.optimizer!;
-    // clipnorm clips each weight's gradient on its own: the optimizer needs where each one is
+    // clipnorm clips each weight's gradient on its own, globalClipnorm sums each one's: the optimizer needs where they are
     const slices = opt.clipnorm !== null || opt.globalClipnorm !== null ? this.weights.trainableParams(this.layers) : undefined;
     opt.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats, slices);
     this.constrain();

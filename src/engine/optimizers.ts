@@ -85,7 +85,7 @@ export abstract class Optimizer {
     this.globalClipnorm = positive('globalClipnorm', false);
     this.weightDecay = positive('weightDecay', true) || null;
     const set = CLIPS.filter((k) => this[k] !== null);
-    if (set.length > 1) throw new Error(`${what}: ${set.slice(0, -1).join(', ')} and ${set[set.length - 1]} are all set; give one (Keras 3 refuses this too)`);
+    if (set.length > 1) throw new Error(`${what}: ${set.slice(0, -1).join(', ')} and ${set[set.length - 1]} are set together; give one (Keras 3 refuses this too)`);
   }
 
   /** The learning rate of the update being applied (SGD's time-based decay changes it). */
@@ -434,7 +434,7 @@ export class RMSprop extends Optimizer {
     return { class_name: 'RMSProp', config: { learningRate: this.learningRate, decay: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: false, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): RMSprop {
-    // tfjs writes rho as `decay`; Keras as `rho` (and its `decay` is a learning-rate decay)
+    // tfjs writes rho as `decay`; Keras as `rho` (its `decay`, a learning-rate decay, is refused unless 0)
     return new RMSprop({ learningRate: c.lr(), rho: c.num('rho') ?? (c.className === 'RMSProp' ? c.num('decay') : undefined), momentum: c.num('momentum'), epsilon: c.num('epsilon'), ...c.clipArgs() });
   }
 }
@@ -458,7 +458,6 @@ export class Adamax extends Optimizer {
     return { class_name: 'Adamax', config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): Adamax {
-    c.refuse('decay', (v) => v === 0);
     return new Adamax(adamArgsOf(c));
   }
 }
@@ -488,7 +487,6 @@ export class Adadelta extends Optimizer {
     return { class_name: 'Adadelta', config: { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, ...this.clipConfig() } };
   }
   static fromConfig(c: ConfigValues): Adadelta {
-    c.refuse('decay', (v) => v === 0); // tf.keras 2's learning-rate decay
     return new Adadelta({ learningRate: c.lr(), rho: c.num('rho'), epsilon: c.num('epsilon'), ...c.clipArgs() });
   }
 }
@@ -591,6 +589,9 @@ export function optimizerFromConfig(spec: unknown): Optimizer {
   if (typeof cls !== 'string') throw new Error(`optimizer_config must be { class_name, config }, got ${show(spec)}`);
   const c = new ConfigValues(cls, s.config);
   c.refuse('use_ema', (v) => v === false);
+  // tf.keras 2's learning-rate decay lr / (1 + decay · t): SGD has it; tfjs' RMSProp spells rho so; Nadam's legacy
+  // decay is its schedule's (Nadam.fromConfig warns); elsewhere a non-zero one would be dropped, changing the run
+  if (!/^(sgd|momentum|rmsprop|nadam)$/i.test(cls) || cls === 'RMSprop') c.refuse('decay', (v) => v === 0);
   c.refuse('amsgrad', (v) => v === false);
   c.refuse('centered', (v) => v === false);
   const found = Object.values(OPTIMIZERS).find((o) => o.configClassNames.some((n) => n.toLowerCase() === cls.toLowerCase()));

@@ -203,15 +203,9 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const first = restored[0]?.epoch ?? spec.initialEpoch;
   // a run interrupted mid-epoch: that epoch goes on after its batches done, from its running sums
   const partial = restored[0]?.partial;
-  if (partial) {
-    // the epoch in progress must be one this data makes: a backup of batches of another size would skip the wrong samples
-    const seenThen = Math.min(partial.batches * spec.batchSize, spec.samples);
-    if (partial.epoch !== first || !(partial.batches >= 0) || (Number.isFinite(spec.steps) && partial.batches > spec.steps) ||
-      (Number.isFinite(seenThen) && partial.seen !== seenThen)) {
-      throw new Error(`${fn}: the restored run had done ${partial.batches} batches (${partial.seen} samples) of epoch ${partial.epoch + 1}, which this data ` +
-        `(${Number.isFinite(spec.steps) ? `${spec.steps} batches` : 'batches of unknown number'} of ${spec.batchSize} an epoch) cannot continue: ` +
-        'fit it with the batchSize and data of the interrupted run, or delete the backup to start afresh');
-    }
+  // (backupAndRestore checks its epoch in progress against the data before restoring; a hand-written resumeFrom, here)
+  if (partial && (partial.epoch !== first || !(partial.batches >= 0) || (Number.isFinite(spec.steps) && partial.batches > spec.steps))) {
+    throw new Error(`${fn}: the restored run's epoch in progress (${partial.epoch + 1}, ${partial.batches} batches done) does not fit this run's epochs and batches`);
   }
   if (restored[0]) for (const c of callbacks) c.onResume(restored[0].done);
   const resuming = restored.length ? `resuming a restored run at epoch ${first + 1}` : `initialEpoch ${first}`;
@@ -237,7 +231,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       await list.call('onBatchBegin', b, { batch: b, size: count });
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
-      Object.assign(progress, { epoch, batches: b + 1, lossSum, correct, judged, seen });
+      progress.epoch = epoch; progress.batches = b + 1; progress.lossSum = lossSum; progress.correct = correct; progress.judged = judged; progress.seen = seen;
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       if (key) logs[key] = r.correct / r.judged;
       await lastly.call('onBatchEnd', b, logs);

@@ -77,7 +77,8 @@ async function readMarker(dir: string, fn: string): Promise<'backup' | 'model' |
  * Null if there is no backup (no folder, or an empty one). A folder holding anything else, or a backup of another
  * model or optimizer, is refused with what differs: nothing is changed then, and the folder is left as it is.
  */
-export async function restoreBackup(model: Sequential, backupDir: string, fn: string): Promise<BackupState | null> {
+export async function restoreBackup(model: Sequential, backupDir: string, fn: string,
+  refuse: (state: BackupState) => string | null = () => null): Promise<BackupState | null> {
   const { fs, path } = files(fn, 'back up with model.save(path, { includeOptimizer: true }) to a target this host has');
   const fresh = `; delete it to start training afresh, or give ${fn} a folder of its own`;
   let dir = backupDir;
@@ -148,6 +149,10 @@ export async function restoreBackup(model: Sequential, backupDir: string, fn: st
     if (specs[i].group === 'optimizer') entries.push(entry);
     else weights.push(new Tensor(entry.data as Float32Array, [...specs[i].shape]));
   }
+  const parsed: BackupState = { epoch: epoch as number, learningRate, history: history as BackupState['history'],
+    ...(partial ? { partial: partial as unknown as EpochProgress } : {}) };
+  const why = refuse(parsed);
+  if (why) throw new Error(`${fn}: the backup in ${dir} does not fit this run: ${why}${fresh}`);
   // all of it or nothing: a state that does not fit leaves the model as it was
   const old = model.getWeights();
   model.setWeights(weights);
@@ -158,7 +163,7 @@ export async function restoreBackup(model: Sequential, backupDir: string, fn: st
     throw e;
   }
   model.optimizer!.learningRate = learningRate;
-  return { epoch: epoch as number, learningRate, history: history as BackupState['history'], ...(partial ? { partial: partial as unknown as EpochProgress } : {}) };
+  return parsed;
 }
 
 /**

@@ -83,7 +83,7 @@ function make(cls: ConstraintClass, given: Record<string, unknown>, what: string
       if (axes.length === 0 || !axes.every((a) => Number.isInteger(a))) throw new Error(`${what}: ${cls}'s axis must be an integer or a list of them, got ${show(v)}`);
       o.axis = Array.isArray(v) ? [...axes as number[]] : v as number;
     } else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new Error(`${what}: ${cls}'s ${name(k)} must be a finite number ≥ 0, got ${show(v)}`);
+      throw new Error(`${what}: ${cls}'s ${name(k)} must be a finite number >= 0, got ${show(v)}`);
     } else o[k] = v;
   }
   const bounds = e.bounds ? e.bounds(o) : null;

@@ -2,8 +2,8 @@
 // factories (sn.regularizers.l2({ l2: 1e-4 })), the names layers take ('l2') and the saved form
 // ({ class_name, config }, as tfjs and Keras write it in a layer's config) all read. A regularizer adds
 // l1·Σ|w| + l2·Σw² of its weight to the loss, and its gradient to the weight's (assembly/regularizers.ts);
-// the engine applies them (Network.regularize). Activity regularizers and constraints are not here: layers
-// refuse them by name.
+// the engine applies them (Network.regularize). Activity regularizers are not here: layers refuse them by name
+// (weight constraints are in constraints.ts).
 import { show } from '../format.js';
 import { isTfjsSerializable } from './constraints.js';
 
@@ -39,10 +39,10 @@ const NAMES: Record<string, { l1: number; l2: number }> = {
   l1l2: { l1: 0.01, l2: 0.01 },
 };
 
-/** A factor as Keras checks it: a finite number ≥ 0. */
+/** A factor as Keras checks it: a finite number >= 0. */
 function factor(v: unknown, key: string, what: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new Error(`${what}: ${key} must be a finite number ≥ 0, got ${show(v)}`);
+    throw new Error(`${what}: ${key} must be a finite number >= 0, got ${show(v)}`);
   }
   return v;
 }

@@ -114,14 +114,36 @@ describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run ki
     first.dispose(); whole.dispose(); again.dispose();
   });
 
-  it('a mid-epoch backup fitted with another batch size is refused, naming what it had done', async () => {
+  it('a mid-epoch backup fitted with another batch size is refused, naming what it had done, and the model is left as it was', async () => {
     const dir = fresh();
     const first = build(adam);
     await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 }), crashAtBatch(1, 2)])).rejects.toThrow(/crash/);
     const again = build(adam);
+    const before = again.getWeights();
     await expect(again.fit(x, y, { epochs: 6, batchSize: 12, verbose: 0, callbacks: [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 })] }))
-      .rejects.toThrow('fit: the restored run had done 1 batches (8 samples) of epoch 2, which this data (2 batches of 12 an epoch) cannot continue');
+      .rejects.toThrow('it had done 1 batches (8 samples) of epoch 2, which this data (2 batches of 12 an epoch) cannot continue');
+    expect(sameWeights(again.getWeights(), before)).toBe(true);
+    expect(again.optimizer!.iterations).toBe(0);
     first.dispose(); again.dispose();
+  });
+
+  it('a batch whose loss is NaN is not backed up: fit says so itself, terminateOnNaN stops cleanly, the last good backup stays', async () => {
+    const n = 24;
+    const bad = sn.tensor(Float32Array.from(x.data, (v, i) => (i >= 16 * 72 ? v * 1e30 : v)), [n, 6, 6, 2]); // the third batch overflows
+    const dir = fresh();
+    const m = build(() => sn.optimizers.sgd({ learningRate: 0.01 }));
+    const run = (callbacks: (sn.Callback | sn.CallbackHooks)[]) => m.fit(bad, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0, callbacks });
+    // the overflowing batch's update makes the next batch's loss NaN (epoch 2, batch 1): fit's own message, not a save's
+    await expect(run([sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1 })])).rejects.toThrow(/fit: the loss became NaN at epoch 2, batch 1/);
+    const kept = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.simdnet_backup;
+    expect(kept.partial).toMatchObject({ epoch: 0, batches: 3 }); // the last batch with a finite loss
+    fs.rmSync(dir, { recursive: true, force: true });
+    const m2 = build(() => sn.optimizers.sgd({ learningRate: 0.01 }));
+    const h = await m2.fit(bad, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0,
+      callbacks: [sn.callbacks.terminateOnNaN(), sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 1, deleteCheckpoint: false })] });
+    expect(h.epoch).toEqual([0, 1]); // stopped in epoch 2 (its logs hold the NaN, as Keras'), cleanly
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata.simdnet_backup.partial).toMatchObject({ epoch: 0, batches: 3 });
+    m.dispose(); m2.dispose();
   });
 });
 

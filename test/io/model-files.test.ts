@@ -508,7 +508,7 @@ describe('clear errors for broken model files', () => {
       .toThrow("Dense layer 'd': option activity_regularizer = {\"class_name\":\"L1L2\",\"config\":{\"l1\":0,\"l2\":0.01}} is not supported " +
         '(simdnet has weight regularizers but no activity regularizers; it must be null)');
     expect(() => layerFromConfig('Dense', { units: 3, name: 'd', kernel_regularizer: { class_name: 'L1L2', config: { l1: -1, l2: 0.01 } } }))
-      .toThrow("Dense layer 'd': kernelRegularizer (L1L2): l1 must be a finite number ≥ 0, got -1");
+      .toThrow("Dense layer 'd': kernelRegularizer (L1L2): l1 must be a finite number >= 0, got -1");
     expect(() => layerFromConfig('Dense', { units: 3, name: 'd', activation: 'gelu' }))
       .toThrow("Dense layer 'd': option activation = \"gelu\" is not supported (simdnet's activations are linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, softmax)");
     expect(() => layerFromConfig('Dropout', { rate: 0.5, name: 'dr', noise_shape: [null, 1] })).toThrow("Dropout layer 'dr': option noise_shape");

@@ -37,7 +37,7 @@ describe('constraint specs', () => {
   });
 
   it('refuses what it cannot honour, naming the option and the value', () => {
-    expect(() => sn.constraints.maxNorm({ maxValue: -1 })).toThrow("constraints.maxNorm: MaxNorm's maxValue must be a finite number ≥ 0, got -1");
+    expect(() => sn.constraints.maxNorm({ maxValue: -1 })).toThrow("constraints.maxNorm: MaxNorm's maxValue must be a finite number >= 0, got -1");
     expect(() => sn.constraints.minMaxNorm({ minValue: 2, maxValue: 1 })).toThrow("constraints.minMaxNorm: MinMaxNorm's minValue 2 is above its maxValue 1");
     expect(() => sn.constraints.minMaxNorm({ rate: 1.5 })).toThrow("constraints.minMaxNorm: MinMaxNorm's rate must be in [0, 1], got 1.5");
     expect(() => sn.constraints.unitNorm({ axis: 0.5 })).toThrow("constraints.unitNorm: UnitNorm's axis must be an integer or a list of them, got 0.5");
@@ -213,7 +213,7 @@ describe('constraint specs, more', () => {
     expect(() => m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 5, 2], name: 'c', kernelConstraint: sn.constraints.maxNorm({ axis: [1, -3] }) })))
       .toThrow("c (Conv2D): kernelConstraint: MaxNorm's axis [1,-3] names an axis of the weight (shape [3, 3, 2, 2]) twice");
     expect(() => getConstraint({ class_name: 'MaxNorm', config: { max_value: 2, maxValue: 3 } }, 'k')).toThrow("k: MaxNorm's max_value is given twice (as maxValue too)");
-    expect(() => getConstraint({ class_name: 'MaxNorm', config: { max_value: -2 } }, 'k')).toThrow("k: MaxNorm's max_value must be a finite number ≥ 0, got -2");
+    expect(() => getConstraint({ class_name: 'MaxNorm', config: { max_value: -2 } }, 'k')).toThrow("k: MaxNorm's max_value must be a finite number >= 0, got -2");
     expect(() => getConstraint({ class_name: 'MaxNorm', config: { max: 2 } }, 'k')).toThrow('k: MaxNorm has no option max; it takes max_value, axis');
   });
 
