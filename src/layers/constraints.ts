@@ -6,7 +6,7 @@
 // each slice of the weight along `axis` (Keras' default 0: a Dense kernel's column, one per unit; [0, 1, 2] for
 // a Conv2D kernel's filter; null: the whole weight, as Keras' axis=None) to a norm within bounds:
 // w · desired / (ε + ‖w‖), ε = 1e-7 as Keras' epsilon().
-import { show } from '../format.js';
+import { checkOptions, show } from '../format.js';
 
 type Options = Record<string, number | number[] | null>;
 
@@ -98,8 +98,10 @@ function make(cls: ConstraintClass, given: Record<string, unknown>, what: string
 }
 
 function factory(cls: ConstraintClass, fn: string) {
+  // a factory takes camelCase options, as every simdnet factory (a saved config's snake_case is for files)
+  const valid = Object.keys(CONSTRAINTS[cls].defaults).map(camel);
   return (args?: Record<string, unknown>): Constraint => {
-    if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
+    checkOptions(fn, args, valid);
     return make(cls, snakeKeys(args ?? {}, cls, fn), fn, true);
   };
 }

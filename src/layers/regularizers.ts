@@ -4,7 +4,7 @@
 // l1·Σ|w| + l2·Σw² of its weight to the loss, and its gradient to the weight's (assembly/regularizers.ts);
 // the engine applies them (Network.regularize). Activity regularizers are not here: layers refuse them by name
 // (weight constraints are in constraints.ts).
-import { show } from '../format.js';
+import { checkOptions, show } from '../format.js';
 import { isTfjsSerializable } from './constraints.js';
 
 /** A regularizer as model.json holds it (tfjs writes every one as L1L2). */
@@ -56,9 +56,7 @@ function options(args: unknown, keys: readonly string[], fn: string): Record<str
   if (args === undefined || args === null) return {};
   if (typeof args === 'number' && keys.length === 1) return { [keys[0]]: args }; // Keras' positional factor
   if (typeof args === 'number') throw new Error(`${fn}: options must be an object, got ${args} (${keys.map((k) => `${k}: ${args}`).join(' or ')}?)`);
-  if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${fn}: options must be an object, got ${show(args)}`);
-  const bad = Object.keys(args).filter((k) => !keys.includes(k));
-  if (bad.length) throw new Error(`${fn}: unknown option ${bad.join(', ')}; options are ${keys.join(', ')}`);
+  checkOptions(fn, args, keys); // the shared check: a typo names the option meant
   return args as Record<string, unknown>;
 }
 

@@ -51,7 +51,8 @@ describe('regularizer specs', () => {
   it('refuses what it cannot honour, naming the option and the value', () => {
     expect(() => sn.regularizers.l2({ l2: -1 })).toThrow('regularizers.l2: l2 must be a finite number >= 0, got -1');
     expect(() => sn.regularizers.l1({ l1: NaN })).toThrow('regularizers.l1: l1 must be a finite number >= 0, got NaN');
-    expect(() => sn.regularizers.l1l2({ l3: 1 } as never)).toThrow('regularizers.l1l2: unknown option l3; options are l1, l2');
+    expect(() => sn.regularizers.l1l2({ l3: 1 } as never)).toThrow('regularizers.l1l2: unknown option l3; valid: l1, l2');
+    expect(() => sn.regularizers.l2({ L2: 0.1 } as never)).toThrow('regularizers.l2: unknown option L2 (did you mean l2?); valid: l2');
     expect(() => getRegularizer('l3', "dense 'd': kernelRegularizer")).toThrow(`dense 'd': kernelRegularizer: unknown regularizer "l3"; simdnet has 'l1', 'l2', 'l1l2'`);
     expect(() => getRegularizer({ class_name: 'OrthogonalRegularizer', config: { factor: 0.01 } }, 'k')).toThrow('k: regularizer OrthogonalRegularizer is not supported');
     expect(() => getRegularizer({ class_name: 'L2', config: { l2: 0.1, l1: 0.2 } }, 'k')).toThrow('k: L2 takes l2 only, got l1 = 0.2 (use L1L2)');
