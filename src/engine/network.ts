@@ -1,7 +1,7 @@
 // The computing core of a model: its layers, weights and memory plan, the forward pass and one training
 // step. Sequential (the public API) builds it; trainer.ts runs its loops over it. Activations and scratch
 // come from the arena, planned per maximum batch size; data is staged into the arena once per call.
-import type { Layer } from '../layers/layer.js';
+import type { Layer, Param } from '../layers/layer.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
@@ -169,13 +169,18 @@ export class Network {
     // clipnorm clips each weight's gradient on its own, globalClipnorm sums each one's: the optimizer needs where they are
     const slices = opt.clipnorm !== null || opt.globalClipnorm !== null ? this.weights.trainableParams(this.layers) : undefined;
     opt.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats, slices);
-    this.constrain();
-    for (const l of this.layers) for (const p of l.params) if (l.isTrainable(p)) p.version++;
+    this.updated();
     return result;
   }
 
-  /** Whether a weight of the model has a regularizer. */
-  get regularized(): boolean { return this.layers.some((l) => l.params.some((p) => p.regularizer !== null)); }
+  /** A regularizer that adds to the loss: the weight's, non-zero, while the weight is trainable. */
+  private static penalizes(l: Layer, p: Param): boolean {
+    const r = p.regularizer;
+    return r !== null && (r.l1 !== 0 || r.l2 !== 0) && l.isTrainable(p);
+  }
+
+  /** Whether a regularizer adds to this model's loss (its chance level is then not ln k). */
+  get regularized(): boolean { return this.layers.some((l) => l.params.some((p) => Network.penalizes(l, p))); }
 
   /**
    * The weight regularizers' penalty, Σ l1·Σ|w| + l2·Σw² over the trainable weights that have one (Keras 3 leaves
@@ -187,8 +192,8 @@ export class Network {
     let penalty = 0;
     for (const l of this.layers) {
       for (const p of l.params) {
-        const r = p.regularizer;
-        if (!r || !l.isTrainable(p) || (r.l1 === 0 && r.l2 === 0)) continue;
+        if (!Network.penalizes(l, p)) continue;
+        const r = p.regularizer!;
         penalty += rt.k.regularizer_penalty(p.offset, p.size, r.l1, r.l2);
         if (grads) rt.k.regularizer_backward(p.gradOffset, p.offset, p.size, r.l1, r.l2);
       }
@@ -196,16 +201,22 @@ export class Network {
     return penalty;
   }
 
-  /** Projects each trainable weight that has a constraint (Keras: after the optimizer's update of it). */
-  private constrain(): void {
+  /**
+   * After the optimizer's update, in one pass over the weights: each trainable one with a constraint is projected
+   * (Keras: after the update of it), and each trainable one's version moves on (what layers derive from it is stale).
+   */
+  private updated(): void {
     const k = this.rt!.k;
     for (const l of this.layers) {
       for (const p of l.params) {
+        if (!l.isTrainable(p)) continue;
         const c = p.constraint;
-        if (!c || !l.isTrainable(p)) continue;
-        const b = c.of.bounds, [outer, red, inner] = c.blocks;
-        if (!b) k.constrain_nonneg(p.offset, p.size);
-        else k.constrain_norm(p.offset, outer, red, inner, b[0], b[1], b[2], c.of.className === 'UnitNorm' ? 1 : 0);
+        if (c) {
+          const b = c.of.bounds, [outer, red, inner] = c.blocks;
+          if (!b) k.constrain_nonneg(p.offset, p.size);
+          else k.constrain_norm(p.offset, outer, red, inner, b[0], b[1], b[2], c.of.className === 'UnitNorm' ? 1 : 0);
+        }
+        p.version++;
       }
     }
   }

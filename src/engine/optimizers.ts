@@ -135,7 +135,7 @@ export abstract class Optimizer {
    * clipped first (in place; clipnorm clips each of the `weights` on its own), then the weights decayed, then
    * updated.
    */
-  step(rt: Runtime, owner: object, params: number, grads: number, n: number, weights: readonly WeightSlice[] = [{ at: 0, size: n }]): void {
+  step(rt: Runtime, owner: object, params: number, grads: number, n: number, weights?: readonly WeightSlice[]): void {
     this.checkLearningRate(`${this.name} step`);
     let st = this.states.get(owner);
     if (st && (st.rt !== rt || st.size !== n)) { this.release(owner); st = undefined; }
@@ -156,7 +156,9 @@ export abstract class Optimizer {
    * A non-finite norm does what it does in Keras: an infinite one sends a weight's finite values to 0 (clipnorm), a
    * NaN one, or any under globalClipnorm, makes the gradients NaN — and the epoch then fails on its non-finite weights.
    */
-  private clip(rt: Runtime, grads: number, n: number, weights: readonly WeightSlice[]): void {
+  private clip(rt: Runtime, grads: number, n: number, slices: readonly WeightSlice[] | undefined): void {
+    if (this.clipnorm === null && this.globalClipnorm === null && this.clipvalue === null) return;
+    const weights = slices ?? [{ at: 0, size: n }]; // no slices given: the block is one weight
     // Σg² by the L2 penalty's kernel (l1 = 0, l2 = 1), in float64
     const squares = (w: WeightSlice) => rt.k.regularizer_penalty(grads + 4 * w.at, w.size, 0, 1);
     if (this.clipnorm !== null) {
