@@ -56,7 +56,15 @@ const layoutOf = (params: readonly StateParam[]): string => params.map((p) => `$
 /** Saved state as a file gives it back: a name, a shape and the values. */
 export interface SavedState { readonly name: string; readonly shape: readonly number[]; readonly data: Float32Array | Int32Array }
 
+/**
+ * What tf.loadLayersModel makes of an optimizer's training config: it builds it and sets its saved state ('with
+ * state'), builds it but cannot set state (tfjs 4.22's Adamax: 'without state'), or cannot build it (null).
+ */
+export type TfjsSupport = 'with state' | 'without state' | null;
+
 export abstract class Optimizer {
+  /** How tfjs takes this optimizer's saved config (model files keep one it cannot take where only simdnet reads it). */
+  static readonly tfjs: TfjsSupport = 'with state';
   /** Registry key and the `compile({ optimizer: 'sgd' })` name. */
   abstract readonly name: string;
   learningRate: number;
@@ -380,6 +388,7 @@ export class Adam extends Optimizer {
  */
 export class AdamW extends Adam {
   static readonly configClassNames: readonly string[] = ['AdamW'];
+  static readonly tfjs: TfjsSupport = null; // a config named AdamW (Keras'); simdnet's own saves as Adam
   readonly name: string = 'adamw';
   /** weightDecay absent or null: Keras' default 0.004 (0 turns it off). */
   constructor(args: AdamArgs = {}) { super({ ...args, weightDecay: args.weightDecay ?? 0.004 }, 'adamw'); }
@@ -444,6 +453,7 @@ export class RMSprop extends Optimizer {
 /** Adamax (Kingma & Ba's infinity-norm Adam), Keras' and tfjs' update; tfjs' defaults (learning rate 0.002). */
 export class Adamax extends Optimizer {
   static readonly configClassNames: readonly string[] = ['Adamax'];
+  static readonly tfjs: TfjsSupport = 'without state'; // tfjs' Adamax has no setWeights
   static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
   readonly name = 'adamax';
   readonly beta1: number; readonly beta2: number; readonly epsilon: number;
@@ -500,6 +510,7 @@ export class Adadelta extends Optimizer {
  */
 export class Nadam extends Optimizer {
   static readonly configClassNames: readonly string[] = ['Nadam'];
+  static readonly tfjs: TfjsSupport = null;
   static readonly options: AllOptions<AdamArgs, typeof ADAM_OPTIONS> = ADAM_OPTIONS;
   readonly name = 'nadam';
   readonly beta1: number; readonly beta2: number; readonly epsilon: number;
@@ -543,8 +554,10 @@ export class Nadam extends Optimizer {
 /** The one list of optimizers: compile's string names -> classes. */
 export const OPTIMIZERS = { sgd: SGD, adam: Adam, adamw: AdamW, adamax: Adamax, nadam: Nadam, adadelta: Adadelta, adagrad: Adagrad, rmsprop: RMSprop };
 
-/** The optimizer classes tfjs 4.22 can build from a training config (tfjs-core's registered names). */
-export const TFJS_OPTIMIZERS = ['SGD', 'Momentum', 'Adam', 'Adamax', 'Adadelta', 'Adagrad', 'RMSProp'];
+/** The optimizer class a saved config names (tfjs' or Keras' class name), or undefined. */
+export function optimizerClass(className: string): (typeof OPTIMIZERS)[keyof typeof OPTIMIZERS] | undefined {
+  return Object.values(OPTIMIZERS).find((o) => o.configClassNames.some((n) => n.toLowerCase() === className.toLowerCase()));
+}
 
 /** A saved optimizer config's values, with snake_case keys. */
 export class ConfigValues {
@@ -596,7 +609,7 @@ export function optimizerFromConfig(spec: unknown): Optimizer {
   if (!/^(sgd|momentum|rmsprop|nadam)$/i.test(cls) || cls === 'RMSprop') c.refuse('decay', (v) => v === 0);
   c.refuse('amsgrad', (v) => v === false);
   c.refuse('centered', (v) => v === false);
-  const found = Object.values(OPTIMIZERS).find((o) => o.configClassNames.some((n) => n.toLowerCase() === cls.toLowerCase()));
+  const found = optimizerClass(cls);
   if (!found) throw new Error(`optimizer ${show(cls)} is not supported; simdnet has SGD (and tfjs' Momentum), Adam, AdamW, Adamax, Nadam, Adadelta, Adagrad, RMSprop`);
   return found.fromConfig(c);
 }

@@ -3,7 +3,7 @@
 // optimizers supply their own configs (their registries); this file only assembles and takes apart.
 import { Sequential } from '../engine/sequential.js';
 import { checkLoss, lossByName, lossConfigName, tfjsKnowsLoss } from '../engine/losses.js';
-import { optimizerFromConfig, TFJS_OPTIMIZERS, type Optimizer } from '../engine/optimizers.js';
+import { optimizerClass, optimizerFromConfig, type Optimizer } from '../engine/optimizers.js';
 import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
@@ -62,8 +62,9 @@ export function trainingConfig(model: Sequential): Json | null {
  */
 export function tfjsCanCompile(tc: Json, withState = false): boolean {
   const loss = lossByName(tc.loss);
-  const opt = isObject(tc.optimizer_config) ? String(tc.optimizer_config.class_name) : undefined;
-  return loss !== undefined && tfjsKnowsLoss(loss) && (opt === undefined || (TFJS_OPTIMIZERS.includes(opt) && !(withState && opt === 'Adamax')));
+  const opt = isObject(tc.optimizer_config) ? optimizerClass(String(tc.optimizer_config.class_name)) : undefined;
+  const tfjs = opt?.tfjs ?? null;
+  return loss !== undefined && tfjsKnowsLoss(loss) && (!isObject(tc.optimizer_config) || tfjs === 'with state' || (tfjs === 'without state' && !withState));
 }
 
 function lossName(v: unknown): string {
