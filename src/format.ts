@@ -72,3 +72,23 @@ export function fsError(fn: string, target: string, e: unknown): unknown {
   const reason = REASONS[code];
   return new Error(`${fn}: cannot write ${target}: ${reason ? `${reason} (${e.message})` : e.message}`);
 }
+
+/** A tfjs serializable object (tf.regularizers.l2(), tf.constraints.maxNorm()): its class name and camelCase config. */
+interface TfjsSerializable { getClassName(): string; getConfig(): Record<string, unknown> }
+
+/**
+ * The class name and config of a `kind` (regularizer, constraint, ...) given in its saved form — Keras' and tfjs'
+ * `{ class_name, config }` (tfjs' `className` too) — or as a tfjs object; anything else is refused, naming `what`
+ * and what is `supported`. Names and simdnet's own objects are the caller's.
+ */
+export function savedClass(spec: unknown, kind: string, what: string, supported: string): { cls: string; config: Record<string, unknown> } {
+  const tfjs = spec as Partial<TfjsSerializable> | null;
+  if (typeof tfjs?.getClassName === 'function' && typeof tfjs.getConfig === 'function') return { cls: tfjs.getClassName(), config: tfjs.getConfig() };
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new Error(`${what}: expected a ${kind} (${supported}), got ${show(spec)}`);
+  const o = spec as { class_name?: unknown; className?: unknown; config?: unknown };
+  const cls = o.class_name ?? o.className;
+  if (typeof cls !== 'string') throw new Error(`${what}: expected a ${kind}, got ${show(spec)}; simdnet has ${supported}`);
+  const config = o.config ?? {};
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`${what}: ${cls}'s config must be an object, got ${show(config)}`);
+  return { cls, config: config as Record<string, unknown> };
+}

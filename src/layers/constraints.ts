@@ -6,7 +6,7 @@
 // each slice of the weight along `axis` (Keras' default 0: a Dense kernel's column, one per unit; [0, 1, 2] for
 // a Conv2D kernel's filter; null: the whole weight, as Keras' axis=None) to a norm within bounds:
 // w · desired / (ε + ‖w‖), ε = 1e-7 as Keras' epsilon().
-import { checkOptions, show } from '../format.js';
+import { checkOptions, savedClass, show } from '../format.js';
 
 type Options = Record<string, number | number[] | null>;
 
@@ -122,10 +122,6 @@ export const constraints = { maxNorm, unitNorm, minMaxNorm, nonNeg };
 const isConstraint = (v: unknown): v is Constraint =>
   typeof v === 'object' && v !== null && typeof (v as Constraint).config === 'function' && 'className' in v && 'bounds' in v;
 
-/** A tfjs constraint object (tf.constraints.maxNorm(...)): its class name and config, camelCase. */
-interface TfjsSerializable { getClassName(): string; getConfig(): Record<string, unknown> }
-export const isTfjsSerializable = (v: unknown): v is TfjsSerializable =>
-  typeof v === 'object' && v !== null && typeof (v as TfjsSerializable).getClassName === 'function' && typeof (v as TfjsSerializable).getConfig === 'function';
 
 /** A class by any of its names: MaxNorm, maxNorm, max_norm, maxnorm. */
 const byName = (name: string): ConstraintClass | undefined => CLASSES.find((c) => c.toLowerCase() === name.replace(/_/g, '').toLowerCase());
@@ -134,19 +130,15 @@ const byName = (name: string): ConstraintClass | undefined => CLASSES.find((c) =
 export function getConstraint(spec: unknown, what: string): Constraint | null {
   if (spec === undefined || spec === null) return null;
   if (isConstraint(spec)) return spec;
-  if (isTfjsSerializable(spec)) return getConstraint({ class_name: spec.getClassName(), config: spec.getConfig() }, what);
   if (typeof spec === 'string') {
     const cls = byName(spec);
     if (!cls) throw new Error(`${what}: unknown constraint ${show(spec)}; simdnet has ${SUPPORTED}`);
     return make(cls, {}, what);
   }
-  if (typeof spec !== 'object' || Array.isArray(spec)) throw new Error(`${what}: expected a constraint (${SUPPORTED}), got ${show(spec)}`);
-  const o = spec as { class_name?: unknown; className?: unknown; config?: unknown };
-  const name = o.class_name ?? o.className;
-  const cls = typeof name === 'string' ? byName(name) : undefined;
-  if (!cls) throw new Error(`${what}: ${typeof name === 'string' ? `constraint ${name} is not supported` : `expected a constraint, got ${show(spec)}`}; simdnet has ${SUPPORTED}`);
-  const config = o.config ?? {};
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`${what}: ${cls}'s config must be an object, got ${show(config)}`);
+  // the saved form, or tfjs' own object (tf.constraints.maxNorm())
+  const { cls: name, config } = savedClass(spec, 'constraint', what, SUPPORTED);
+  const cls = byName(name);
+  if (!cls) throw new Error(`${what}: constraint ${name} is not supported; simdnet has ${SUPPORTED}`);
   return make(cls, snakeKeys(config, cls, what), what);
 }
 

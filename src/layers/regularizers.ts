@@ -4,8 +4,7 @@
 // l1·Σ|w| + l2·Σw² of its weight to the loss, and its gradient to the weight's (assembly/regularizers.ts);
 // the engine applies them (Network.regularize). Activity regularizers are not here: layers refuse them by name
 // (weight constraints are in constraints.ts).
-import { checkOptions, show } from '../format.js';
-import { isTfjsSerializable } from './constraints.js';
+import { checkOptions, savedClass, show } from '../format.js';
 
 /** A regularizer as model.json holds it (tfjs writes every one as L1L2). */
 export interface RegularizerJson { class_name: string; config: { l1: number; l2: number } }
@@ -88,23 +87,16 @@ const isRegularizer = (v: unknown): v is Regularizer =>
 export function getRegularizer(spec: unknown, what: string): Regularizer | null {
   if (spec === undefined || spec === null) return null;
   if (isRegularizer(spec)) return make(factor(spec.l1, 'l1', what), factor(spec.l2, 'l2', what));
-  if (isTfjsSerializable(spec)) return getRegularizer({ class_name: spec.getClassName(), config: spec.getConfig() }, what); // tf.regularizers.l2()
   const supported = `'l1', 'l2', 'l1l2', sn.regularizers.l1({ l1 }), l2({ l2 }), l1l2({ l1, l2 }) or a saved { class_name: 'L1' | 'L2' | 'L1L2', config }`;
   if (typeof spec === 'string') {
     const byName = NAMES[spec] ?? NAMES[spec.toLowerCase().replace(/_/g, '')];
     if (!byName) throw new Error(`${what}: unknown regularizer ${show(spec)}; simdnet has ${supported}`);
     return make(byName.l1, byName.l2);
   }
-  if (typeof spec !== 'object' || Array.isArray(spec)) throw new Error(`${what}: expected a regularizer (${supported}), got ${show(spec)}`);
-  const o = spec as { class_name?: unknown; className?: unknown; config?: unknown };
-  const cls = o.class_name ?? o.className;
-  const defaults = typeof cls === 'string' ? CLASSES[cls] : undefined;
-  if (!defaults) {
-    throw new Error(`${what}: ${typeof cls === 'string' ? `regularizer ${cls} is not supported` : `expected a regularizer, got ${show(spec)}`}; simdnet has ${supported}`);
-  }
-  const config = o.config ?? {};
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`${what}: ${cls}'s config must be an object, got ${show(config)}`);
-  const c = config as Record<string, unknown>;
+  // the saved form, or tfjs' own object (tf.regularizers.l2())
+  const { cls, config: c } = savedClass(spec, 'regularizer', what, supported);
+  const defaults = CLASSES[cls];
+  if (!defaults) throw new Error(`${what}: regularizer ${cls} is not supported; simdnet has ${supported}`);
   const unknown = Object.keys(c).filter((k) => k !== 'l1' && k !== 'l2');
   if (unknown.length) throw new Error(`${what}: ${cls} has no option ${unknown.join(', ')} (it takes l1 and l2)`);
   if (cls === 'L1' && c.l2 !== undefined && c.l2 !== null && c.l2 !== 0) throw new Error(`${what}: L1 takes l1 only, got l2 = ${show(c.l2)} (use L1L2)`);
