@@ -60,6 +60,24 @@ async function tfjsTwin(m: Sequential): Promise<TF.LayersModel> {
 /** Keras' weight option prefixes and the weights they act on (kernel_regularizer → kernel, recurrent_… → recurrent_kernel). */
 const KERAS_WEIGHT: Record<string, string> = { kernel: 'kernel', bias: 'bias', recurrent: 'recurrent_kernel', embeddings: 'embeddings', beta: 'beta', gamma: 'gamma' };
 
+/**
+ * The example's layer with the weight options `extra` and without them, the same weights (seed) in both, compiled
+ * for plain SGD at rate 1 (one step moves each weight by its gradient), and a batch of 4 for them.
+ */
+function withAndWithout(cls: LayerClass, ex: LayerExample, extra: Record<string, unknown>, seed: number) {
+  const build = (options: Record<string, unknown>) => {
+    const m = modelWith(make(cls, { ...ex.args, ...options }), ex);
+    m.setWeights(weightsFor(m, seed));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError' });
+    return m;
+  };
+  const m = build(extra), plain = build({});
+  const n = 4;
+  const x = new Tensor(inputs(ex, n, seed + 1), [n, ...ex.inputShape]);
+  const y = new Tensor(rand(n * m.outputShape.reduce((a, b) => a * b, 1), seed + 2), [n, ...m.outputShape]);
+  return { m, plain, n, x, y };
+}
+
 /** Non-differentiable points: a max's winner changing (max layers), else a ReLU output changing sign. */
 const kinkOf = (cls: LayerClass): Kink => (/Max/.test(cls.className) ? maxPoolKink : reluKink);
 
@@ -189,16 +207,7 @@ for (const [factory, cls] of entries) {
           // a different L1L2 on each weight that takes one; the same run without them is the reference
           const regs: Record<string, unknown> = {};
           Object.keys(cls.weightOptions!).forEach((k, j) => { regs[`${k}Regularizer`] = regularizers.l1l2({ l1: 0.01 * (j + 1), l2: 0.03 * (j + 2) }); });
-          const build = (withRegs: boolean) => {
-            const m = modelWith(make(cls, { ...ex.args, ...(withRegs ? regs : {}) }), ex);
-            m.setWeights(weightsFor(m, 81));
-            m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError' });
-            return m;
-          };
-          const m = build(true), plain = build(false);
-          const n = 4;
-          const x = new Tensor(inputs(ex, n, 82), [n, ...ex.inputShape]);
-          const y = new Tensor(rand(n * m.outputShape.reduce((a, b) => a * b, 1), 83), [n, ...m.outputShape]);
+          const { m, plain, n, x, y } = withAndWithout(cls, ex, regs, 81);
           try {
             const layer = m.layers[0];
             // each option on the weight Keras names for it (KERAS_WEIGHT, not the layer's own table), and every
@@ -290,16 +299,7 @@ for (const [factory, cls] of entries) {
             const [ours, tfjs] = kinds[(j + i) % kinds.length];
             cons[`${k}Constraint`] = ours(0); theirs[KERAS_WEIGHT[k]] = tfjs(0);
           });
-          const build = (withCons: boolean) => {
-            const m = modelWith(make(cls, { ...ex.args, ...(withCons ? cons : {}) }), ex);
-            m.setWeights(weightsFor(m, 91));
-            m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError' });
-            return m;
-          };
-          const m = build(true), plain = build(false);
-          const n = 4;
-          const x = new Tensor(inputs(ex, n, 92), [n, ...ex.inputShape]);
-          const y = new Tensor(rand(n * m.outputShape.reduce((a, b) => a * b, 1), 93), [n, ...m.outputShape]);
+          const { m, plain, n, x, y } = withAndWithout(cls, ex, cons, 91);
           try {
             const layer = m.layers[0];
             // setWeights leaves them as given (Keras projects only after an update)
