@@ -96,8 +96,11 @@ interface RunSpec {
   rowWeights: (() => ArrayLike<number>) | null;
   /** fitDataset with batchesPerEpoch: one pass of the dataset runs on across epochs (a resumed run cannot replay it). */
   passAcrossEpochs?: boolean;
-  /** Stages epoch e's batches into the plan one at a time, yielding each batch's sample count. */
-  batches(epoch: number): AsyncIterable<number> | Iterable<number>;
+  /**
+   * Stages epoch e's batches into the plan one at a time, yielding each batch's sample count; the first `from`
+   * (trained before a resumed run's interruption) are passed over without being staged.
+   */
+  batches(epoch: number, from: number): AsyncIterable<number> | Iterable<number>;
   validate?: () => Promise<Evaluated>;
   /** Whether epoch e (0-based) validates (validationFreq). */
   validates: (epoch: number) => boolean;
@@ -225,9 +228,10 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     await list.call('onEpochBegin', epoch, {});
     // the epoch resumed had begun: its rate is the backup's (a schedule of the rate itself must not apply twice)
     if (resumed && model.optimizer && rate !== undefined) model.optimizer.learningRate = rate;
-    let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, judged = resumed?.judged ?? 0, seen = resumed?.seen ?? 0, b = 0, lastLoss = 0;
-    for await (const count of spec.batches(epoch)) {
-      if (resumed && b < resumed.batches) { b++; continue; } // done before the interruption: its update is in the weights
+    // a resumed epoch goes on after its batches done (their updates are in the weights) from their running sums
+    let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, judged = resumed?.judged ?? 0, seen = resumed?.seen ?? 0;
+    let b = resumed?.batches ?? 0, lastLoss = 0;
+    for await (const count of spec.batches(epoch, b)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
@@ -347,15 +351,15 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     return await run(net, model, {
       ...common, steps, samples: nTrain, batchSize, callbacks: args.callbacks ?? [],
       rowWeights,
-      *batches(epoch) {
+      *batches(epoch, from) {
         planTraining(); // validation may have left the layers at another sequence length
         if (args.shuffle ?? true) shuffler.orderFor(order, epoch);
         else for (let i = 0; i < nTrain; i++) order[i] = i;
         rt.i32(idx, nTrain).set(order);
-        for (let b = 0; b < steps; b++) {
-          const from = b * batchSize, count = Math.min(batchSize, nTrain - from);
-          net.gather(staged, idx, from, count);
-          batchFrom = from; batchCount = count;
+        for (let b = from; b < steps; b++) {
+          const first = b * batchSize, count = Math.min(batchSize, nTrain - first);
+          net.gather(staged, idx, first, count);
+          batchFrom = first; batchCount = count;
           yield count;
         }
       },
@@ -433,7 +437,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
       ...common, steps, samples: own.size ?? NaN, batchSize: own.batchSize ?? NaN, callbacks: args.callbacks ?? [],
       rowWeights: classWeight ? () => batchWeights : null,
       passAcrossEpochs: args.batchesPerEpoch !== undefined,
-      async *batches(epoch) {
+      async *batches(epoch, from) {
         const where = (b: number) => `epoch ${epoch + 1} batch ${b + 1}`;
         if (args.batchesPerEpoch === undefined) {
           let b = 0;
@@ -441,6 +445,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
           if (typeof own.setEpoch === 'function') own.setEpoch(epoch);
           for await (const batch of iterate(data, fn, 'dataset')) {
             if (b === steps) break; // the dataset's own count caps an endless one
+            if (b < from) { b++; continue; } // read past, not staged
             const { xs, ys } = checkBatch(batch, fn, where(b));
             yield weigh(net.putBatch(xs, ys, true, fn, where(b)), where(b));
             b++;
@@ -465,6 +470,7 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
             }
             continue; // this pass is over: the next batch comes from a fresh one
           }
+          if (b < from) { b++; drawn++; continue; } // read past, not staged
           const { xs, ys } = checkBatch(next.value, fn, where(b));
           yield weigh(net.putBatch(xs, ys, true, fn, where(b)), where(b));
           b++; drawn++;
