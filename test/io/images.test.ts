@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Random } from '../../src/random.js';
 import { decodeImage, readImage, resize, toFloat, type Image } from '../../src/io/images.js';
 import { concatBytes, greyRows, pngChunk, pngOf, withExifOrientation, withJpegSize } from './image-bytes.js';
 
@@ -329,6 +330,32 @@ describe('resize: cv2.resize INTER_LINEAR, byte for byte', () => {
     const out = resize(imageOf(c.src), c.dst.width, c.dst.height);
     expect([out.width, out.height, out.channels]).toEqual([c.dst.width, c.dst.height, c.src.channels]);
     expect(Array.from(out.data)).toEqual(c.expected);
+  });
+
+  it('gives the same bytes whatever was resized before (the kept plans and sums buffer carry nothing over)', async () => {
+    // geometries that share a source or a destination width or height (the plans are kept per geometry), in a
+    // random order, each resized by a fresh copy of the module (nothing kept yet) and by this one after all the
+    // others; and more of them than resize keeps
+    const rng = new Random(17);
+    const side = () => 1 + Math.floor(rng.next() * 12);
+    const cases = Array.from({ length: 60 }, (_, i) => {
+      const [sw, sh, dw, dh] = i % 3 === 0 ? [7, side(), 5, side()] : i % 3 === 1 ? [side(), 9, side(), 4] : [side() * 3, side() * 2, side(), side()];
+      const channels = ([1, 3, 4] as const)[i % 3];
+      const src: Image = { width: sw, height: sh, channels, data: Uint8Array.from({ length: sw * sh * channels }, () => Math.floor(rng.next() * 256)) };
+      return { src, dw, dh };
+    });
+    const fresh = async (c: (typeof cases)[number]) => {
+      vi.resetModules();
+      const { resize: freshResize } = await import('../../src/io/resize.js');
+      return Array.from(freshResize(c.src, c.dw, c.dh).data);
+    };
+    const expected = [];
+    for (const c of cases) expected.push(await fresh(c));
+    const big: Image = { width: 300, height: 200, channels: 3, data: Uint8Array.from({ length: 300 * 200 * 3 }, (_, i) => (i * 37) % 251) };
+    for (let i = cases.length - 1; i >= 0; i--) {
+      resize(big, 90 + (i % 7), 70); // fills the sums buffer with other values
+      expect(Array.from(resize(cases[i].src, cases[i].dw, cases[i].dh).data)).toEqual(expected[i]);
+    }
   });
 
   it('hand-computed: 4x4 -> 2x2 averages each 2x2 block, rounding half up', () => {
