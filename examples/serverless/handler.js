@@ -22,7 +22,7 @@ export function pick({ ready, loadModel, io, LAB_LABELS }) {
 export function createHandler({ sn, wasm, modelJson, weights }) {
   let loading = null;
   const load = () => (loading ??= (async () => {
-    await sn.ready(wasm ? { wasm } : { flavour: 'simd' });
+    await sn.ready(wasm ? { wasm } : {}); // a host that loads files: simdnet's default pick
     const model = await sn.loadModel({ modelJson, weights });
     const [height, width, channels] = model.inputShape;
     const names = modelJson.userDefinedMetadata?.simdnet_class_names ?? sn.labels;
