@@ -1,6 +1,6 @@
 // One package, every host: the same script (test/hosts/script.mjs) — load the kernels, fit a small CNN for a
 // few steps, save and load it in memory, decode images from bytes, predict — gives the same bits in
-// Node 20, Node 22, Deno, Bun, a Chromium page, a Chromium Web Worker and workerd, each importing
+// Node 20, Node 22, Node 26 (the Active LTS), Deno, Bun, a Chromium page, a Chromium Web Worker and workerd, each importing
 // 'simdnet' through the export condition of its kind. Also: a browser bundle reaches no node: module,
 // and require('simdnet') works (require(esm)) or says what to do instead.
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
@@ -12,8 +12,12 @@ import { launchChromium } from '../../scripts/chromium.mjs';
 import { bundle, consumerProject, firstAnswer, freePort, HOSTS, ROOT, runJson, startWorkerd, staticServer } from './hosts.js';
 
 type Result = Record<string, unknown>;
-const node22 = existsSync(HOSTS.node22);
-if (!node22) console.log('Node 22 skipped: install it with `npm ci --prefix test/hosts/node22` (.ci/run does)');
+// the LTS lines after Node 20: 22 (maintenance until 2027-04) and 26 (Active LTS since 2026-10)
+const LTS = ([['Node 22', HOSTS.node22, 'node22'], ['Node 26', HOSTS.node26, 'node26']] as const).map(([name, bin, folder]) => {
+  const have = existsSync(bin);
+  if (!have) console.log(`${name} skipped: install it with \`npm ci --prefix test/hosts/${folder}\` (.ci/run does)`);
+  return { name, bin, have };
+});
 let dir = '';
 let reference: Result | null = null;
 const servers: Server[] = [];
@@ -52,12 +56,14 @@ describe('simdnet in every host', () => {
     expect(old.stderr).toMatch(/simdnet is an ES module, which this Node \(v\d+\.\d+\.\d+\) cannot require\(\); load it with `const sn = await import\('simdnet'\)`/);
   });
 
-  it.skipIf(!node22)('Node 22: import and require', () => {
-    const r = runJson(HOSTS.node22, ['run-module.mjs'], dir);
-    expectSame(r.result, 'Node 22', r.stderr);
-    const req = runJson(HOSTS.node22, ['run-require.cjs'], dir);
-    expectSame(req.result, 'Node 22 require', req.stderr);
-  });
+  for (const { name, bin, have } of LTS) {
+    it.skipIf(!have)(`${name}: import and require`, () => {
+      const r = runJson(bin, ['run-module.mjs'], dir);
+      expectSame(r.result, name, r.stderr);
+      const req = runJson(bin, ['run-require.cjs'], dir);
+      expectSame(req.result, `${name} require`, req.stderr);
+    });
+  }
 
   it('Deno', () => {
     const r = runJson(HOSTS.deno, ['run', '--no-lock', '--allow-read', '--allow-env', '--allow-sys', 'run-module.mjs'], dir, { DENO_NO_UPDATE_CHECK: '1' });

