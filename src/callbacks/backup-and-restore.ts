@@ -10,12 +10,13 @@ import { Callback, recordEpoch, type DoneEpochs, type EpochProgress, type Logs }
 import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
 import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
+import { saveFreqOf, type SaveFreq } from './save-freq.js';
 
 export interface BackupAndRestoreArgs {
   /** The folder the backup lives in: the callback's own (one per training run). */
   backupDir: string;
   /** When to back up: 'epoch' (each epoch's end, the default) or every n batches (counted across epochs, as Keras). */
-  saveFreq?: 'epoch' | number;
+  saveFreq?: SaveFreq;
   /** Delete the backup when training ends normally (default true, as Keras). */
   deleteCheckpoint?: boolean;
 }
@@ -25,7 +26,7 @@ const FN = 'backupAndRestore';
 export class BackupAndRestore extends Callback {
   readonly backupDir: string;
   readonly deleteCheckpoint: boolean;
-  readonly saveFreq: 'epoch' | number;
+  readonly saveFreq: SaveFreq;
   private batchesSinceBackup = 0;
   /** What the last fit restored (the last epoch done, the learning rate, the logs so far), or null if it started afresh. */
   restored: BackupState | null = null;
@@ -35,10 +36,7 @@ export class BackupAndRestore extends Callback {
   constructor(args: BackupAndRestoreArgs) {
     super();
     if (!args || typeof args.backupDir !== 'string' || !args.backupDir) throw new Error(`${FN}: backupDir must be a non-empty folder path, got ${show(args?.backupDir)}`);
-    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch' && !(Number.isInteger(args.saveFreq) && (args.saveFreq as number) >= 1)) {
-      throw new Error(`${FN}: saveFreq must be 'epoch' or a number of batches >= 1, got ${show(args.saveFreq)}`);
-    }
-    this.saveFreq = args.saveFreq ?? 'epoch';
+    this.saveFreq = saveFreqOf(FN, args.saveFreq);
     if (args.deleteCheckpoint !== undefined && typeof args.deleteCheckpoint !== 'boolean') {
       throw new Error(`${FN}: deleteCheckpoint must be true or false, got ${show(args.deleteCheckpoint)}`);
     }

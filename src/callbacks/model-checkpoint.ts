@@ -1,13 +1,21 @@
-// ModelCheckpoint (Keras semantics): save the model after each epoch, or only when `monitor` improves
-// (saveBestOnly). Saving is atomic (see io/model-files), so a crash mid-write never breaks the best model.
-// filepath may hold Keras-style fields: 'model-{epoch:02d}-{val_loss:.2f}'.
+// ModelCheckpoint (Keras semantics): save the model after each epoch, or every saveFreq batches (counted across
+// epochs, as Keras counts them), or only when `monitor` improves (saveBestOnly). Saving is atomic (see
+// io/model-files), so a crash mid-write never breaks the best model. filepath may hold Keras-style fields:
+// 'model-{epoch:02d}-{val_loss:.2f}', and with a batch count '{batch}' (1-based, as Keras').
 import { saveOptions } from '../engine/save-handlers.js';
 import type { DoneEpochs, Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 import { show } from '../format.js';
+import { saveFreqOf, type SaveFreq } from './save-freq.js';
 
 export interface ModelCheckpointArgs {
-  filepath: string; monitor?: string; verbose?: number; saveBestOnly?: boolean; mode?: Mode; saveFreq?: 'epoch';
+  filepath: string; monitor?: string; verbose?: number; saveBestOnly?: boolean; mode?: Mode;
+  /**
+   * 'epoch' (default): save at each epoch's end; a number n: every n batches, counted across epochs, and at no
+   * epoch's end (Keras' save_freq). Then the monitored quantity is the epoch's running average so far (Keras'
+   * batch logs): 'loss' and the accuracy; a val_ quantity is not there, and nothing is saved (with a warning).
+   */
+  saveFreq?: SaveFreq;
   /**
    * Also save the optimizer's state, so that training resumes from a checkpoint where it stopped (Keras'
    * checkpoints keep it; simdnet's, as tfjs' saves, only when asked: folder paths, not .h5).
@@ -44,7 +52,10 @@ export class ModelCheckpoint extends MonitorCallback {
   readonly filepath: string;
   readonly saveBestOnly: boolean;
   readonly includeOptimizer: boolean;
+  readonly saveFreq: SaveFreq;
   private readonly verbose: number;
+  private batchesSinceSave = 0;
+  private epochNow = 0;
   /** Epoch (0-based) of the last save, -1 before any. */
   lastSavedEpoch = -1;
 
@@ -54,7 +65,7 @@ export class ModelCheckpoint extends MonitorCallback {
     if (/\.keras$/i.test(args.filepath)) {
       throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); use a .h5 path or a folder`);
     }
-    if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new Error(`modelCheckpoint: only saveFreq 'epoch' is supported, got ${show(args.saveFreq)}`);
+    this.saveFreq = saveFreqOf('modelCheckpoint', args.saveFreq);
     this.filepath = args.filepath;
     this.saveBestOnly = args.saveBestOnly ?? false;
     this.includeOptimizer = saveOptions('modelCheckpoint', { includeOptimizer: args.includeOptimizer }).includeOptimizer;
@@ -79,16 +90,47 @@ export class ModelCheckpoint extends MonitorCallback {
     for (const v of done.history[this.monitor] ?? []) if (Number.isFinite(v) && this.improved(v)) this.best = v;
   }
 
+  onEpochBegin(epoch: number): void { this.epochNow = epoch; }
+
+  async onBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
+    if (this.saveFreq === 'epoch' || ++this.batchesSinceSave < this.saveFreq) return;
+    this.batchesSinceSave = 0;
+    // a diverged batch is not saved (fit refuses it next, or terminateOnNaN stops)
+    if (!Number.isFinite(logs.loss ?? 0)) return;
+    const running = this.runningLogs(logs);
+    await this.save(this.epochNow, running, { ...running, batch: batch + 1 });
+  }
+
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    if (this.saveFreq === 'epoch') await this.save(epoch, logs, logs, epoch);
+  }
+
+  /**
+   * A batch's logs as Keras gives them to callbacks: the epoch's running averages so far (fit's logs hold the
+   * batch's own loss and accuracy, as tfjs'); as they are where fit's progress is not known (driven by hand).
+   */
+  private runningLogs(logs: Logs): Logs {
+    const p = this.params?.progress;
+    if (!p || p.seen === 0) return logs;
+    const out: Logs = { ...logs, loss: p.lossSum / p.seen };
+    for (const k of Object.keys(logs)) if (k !== 'loss' && k !== 'batch' && k !== 'size' && p.judged > 0) out[k] = p.correct / p.judged;
+    return out;
+  }
+
+  /**
+   * Saves the model to the path made of `pathLogs`, if saveBestOnly's monitor in `logs` improved (epoch: the
+   * epoch whose end it is, where a val_ quantity may be absent by validationFreq).
+   */
+  private async save(epoch: number, logs: Logs, pathLogs: Logs, epochEnd?: number): Promise<void> {
     if (this.saveBestOnly) {
       // an epoch that is not saved needs no path (its template may name a val_ quantity this epoch lacks: validationFreq)
-      const v = this.current(logs, 'modelCheckpoint', epoch);
+      const v = this.current(logs, 'modelCheckpoint', epochEnd);
       if (v === undefined || !this.improved(v)) {
         if (this.verbose > 0 && v !== undefined) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${this.best.toFixed(5)}`);
         return;
       }
     }
-    const path = formatPath(this.filepath, epoch, logs);
+    const path = formatPath(this.filepath, epoch, pathLogs);
     if (this.saveBestOnly) {
       if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${logs[this.monitor].toFixed(5)}, saving model to ${path}`);
     } else if (this.verbose > 0) {

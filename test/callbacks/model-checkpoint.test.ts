@@ -243,7 +243,82 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
   it('checks its arguments', () => {
     expect(() => sn.callbacks.modelCheckpoint({ filepath: '' })).toThrow('modelCheckpoint: filepath must be a non-empty string');
     expect(() => sn.callbacks.modelCheckpoint(undefined as unknown as { filepath: string })).toThrow('modelCheckpoint: filepath must be a non-empty string');
-    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', saveFreq: 10 as unknown as 'epoch' }))
-      .toThrow("modelCheckpoint: only saveFreq 'epoch' is supported, got 10");
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', saveFreq: 0 }))
+      .toThrow("modelCheckpoint: saveFreq must be 'epoch' or a number of batches >= 1, got 0");
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', saveFreq: 1.5 })).toThrow(/saveFreq must be 'epoch' or a number of batches >= 1, got 1.5/);
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'x', saveFreq: 'batch' as never })).toThrow(/saveFreq must be 'epoch' or a number of batches >= 1, got "batch"/);
+  });
+});
+
+describe('modelCheckpoint({ saveFreq: n }): every n batches, counted across epochs (Keras)', () => {
+  // 12 samples in batches of 4: 3 batches an epoch, 3 epochs; every 2 batches: after the run's batches 2, 4, 6, 8
+  async function batchRun(ckpt: ModelCheckpoint) {
+    const { x, y } = tinyData(12, 2);
+    const m = tinyModel();
+    const at: { epoch: number; batch: number; weights: sn.Tensor[]; loss: number; size: number }[] = [];
+    let epoch = -1;
+    const saves: string[] = [];
+    const save = m.save.bind(m);
+    m.save = async (path: string) => { saves.push(path); await save(path); };
+    await m.fit(x, y, {
+      epochs: 3, batchSize: 4, verbose: 0, shuffle: false,
+      callbacks: [
+        { onEpochBegin: (e) => { epoch = e; } },
+        ckpt,
+        { onBatchEnd: (b, logs) => { at.push({ epoch, batch: b, weights: m.getWeights(), loss: logs!.loss, size: logs!.size }); } },
+      ],
+    });
+    return { at, saves };
+  }
+
+  it('saves after every second batch of the run, {batch} 1-based, none at an epoch\'s end; each save holds that batch\'s weights', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'e{epoch:02d}-b{batch}'), saveFreq: 2 });
+    const r = await batchRun(ckpt);
+    expect(r.at.length).toBe(9);
+    expect(r.saves).toEqual(['e01-b2', 'e02-b1', 'e02-b3', 'e03-b2'].map((f) => join(dir, f)));
+    expect(ckpt.lastSavedEpoch).toBe(2);
+    for (const g of [2, 4, 6, 8]) {
+      const { epoch, batch, weights } = r.at[g - 1];
+      const bytes = await readFile(join(dir, `e0${epoch + 1}-b${batch + 1}`, 'weights.bin'));
+      expect(bytes.equals(weightBytes(weights)), `batch ${g} of the run`).toBe(true);
+    }
+  });
+
+  it('saveBestOnly on loss judges the epoch\'s running average so far (Keras\' batch logs), not the batch\'s own loss', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'e{epoch}-b{batch}'), saveFreq: 1, monitor: 'loss', saveBestOnly: true });
+    const r = await batchRun(ckpt);
+    // the running averages fit's batches gave, and the saves they call for
+    const running: number[] = [];
+    let sum = 0, seen = 0, last = -1;
+    for (const a of r.at) {
+      if (a.epoch !== last) { sum = 0; seen = 0; last = a.epoch; }
+      sum += a.loss * a.size; seen += a.size;
+      running.push(sum / seen);
+    }
+    let best = Infinity;
+    const expected: string[] = [];
+    running.forEach((v, g) => { if (v < best) { best = v; expected.push(join(dir, `e${r.at[g].epoch + 1}-b${r.at[g].batch + 1}`)); } });
+    expect(r.saves).toEqual(expected);
+    expect(ckpt.best).toBeCloseTo(best, 6);
+    // not what the batches' own losses would give
+    let own = Infinity;
+    const byOwn: string[] = [];
+    r.at.forEach((a) => { if (a.loss < own) { own = a.loss; byOwn.push(join(dir, `e${a.epoch + 1}-b${a.batch + 1}`)); } });
+    expect(byOwn).not.toEqual(expected);
+  });
+
+  it('a val_ quantity is not in a batch\'s logs: it warns once and saves nothing (Keras: "Can save best model only with val_loss available")', async () => {
+    const dir = fresh();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, saveFreq: 2, saveBestOnly: true });
+      const r = await batchRun(ckpt);
+      expect(r.saves).toEqual([]);
+      expect(warn.mock.calls.filter((c) => /monitored quantity 'val_loss' is not available/.test(String(c[0])))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
