@@ -3,7 +3,7 @@
 // io/model-files), so a crash mid-write never breaks the best model. filepath may hold Keras-style fields:
 // 'model-{epoch:02d}-{val_loss:.2f}', and with a batch count '{batch}' (1-based, as Keras').
 import { saveOptions } from '../engine/save-handlers.js';
-import type { DoneEpochs, Logs } from '../engine/callback.js';
+import { runningLogs, type DoneEpochs, type Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 import { show } from '../format.js';
 import { saveFreqOf, type SaveFreq } from './save-freq.js';
@@ -97,24 +97,12 @@ export class ModelCheckpoint extends MonitorCallback {
     this.batchesSinceSave = 0;
     // a diverged batch is not saved (fit refuses it next, or terminateOnNaN stops)
     if (!Number.isFinite(logs.loss ?? 0)) return;
-    const running = this.runningLogs(logs);
+    const running = runningLogs(this.params?.progress, logs) ?? logs; // Keras' batch logs: the epoch's averages so far
     await this.save(this.epochNow, running, { ...running, batch: batch + 1 });
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     if (this.saveFreq === 'epoch') await this.save(epoch, logs, logs, epoch);
-  }
-
-  /**
-   * A batch's logs as Keras gives them to callbacks: the epoch's running averages so far (fit's logs hold the
-   * batch's own loss and accuracy, as tfjs'); as they are where fit's progress is not known (driven by hand).
-   */
-  private runningLogs(logs: Logs): Logs {
-    const p = this.params?.progress;
-    if (!p || p.seen === 0) return logs;
-    const out: Logs = { ...logs, loss: p.lossSum / p.seen };
-    for (const k of Object.keys(logs)) if (k !== 'loss' && k !== 'batch' && k !== 'size' && p.judged > 0) out[k] = p.correct / p.judged;
-    return out;
   }
 
   /**

@@ -34,6 +34,17 @@ export interface TrainParams {
  */
 export interface EpochProgress { epoch: number; batches: number; lossSum: number; correct: number; judged: number; seen: number }
 
+/**
+ * A batch's logs as Keras shows them: the epoch's running averages so far, from fit's progress (fit's batch logs
+ * hold the batch's own loss and accuracy, as tfjs'); null without it (hooks driven by hand).
+ */
+export function runningLogs(progress: Readonly<EpochProgress> | undefined, logs: Logs): Logs | null {
+  if (!progress || progress.seen === 0) return null;
+  const out: Logs = { ...logs, loss: progress.lossSum / progress.seen };
+  for (const k of Object.keys(logs)) if (k !== 'loss' && k !== 'batch' && k !== 'size' && progress.judged > 0) out[k] = progress.correct / progress.judged;
+  return out;
+}
+
 export abstract class Callback {
   model!: TrainingModel;
   params!: TrainParams;

@@ -3,7 +3,7 @@
 //   19/19 [==============================] 2s 105ms/step - loss: 0.4215 - accuracy: 0.8750
 // verbose 1 off a terminal: exactly one line per epoch, `Epoch 3/20  19/19 [====] 2s 105ms/step - loss: ...`;
 // verbose 2: one line per epoch, `Epoch 3/20 - 2s - loss: ...`.
-import { Callback, type Logs } from './callback.js';
+import { Callback, runningLogs, type Logs } from './callback.js';
 
 interface Writer { write(s: string): unknown; isTTY?: boolean; columns?: number }
 
@@ -31,6 +31,8 @@ export class ProgressLogger extends Callback {
   private lastDraw = 0;
   private seen = 0;
   private steps = 0;
+  /** The epoch's first batch run here (a resumed epoch's batches done before the resume are not timed). */
+  private firstStep = -1;
   private sums: Logs = {};
 
   constructor(private readonly verbose: number, private readonly out: Writer = defaultWriter()) { super(); }
@@ -42,6 +44,7 @@ export class ProgressLogger extends Callback {
     this.lastDraw = 0;
     this.seen = 0;
     this.steps = 0;
+    this.firstStep = -1;
     this.sums = {};
     if (this.live) this.out.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
   }
@@ -50,12 +53,13 @@ export class ProgressLogger extends Callback {
     const size = logs.size ?? 1;
     this.seen += size;
     this.steps = batch + 1;
+    if (this.firstStep < 0) this.firstStep = batch;
     for (const [k, v] of Object.entries(logs)) if (k !== 'batch' && k !== 'size') this.sums[k] = (this.sums[k] ?? 0) + v * size;
     if (!this.live) return;
     const now = performance.now();
     if (now - this.lastDraw < 100 && batch + 1 < this.params.steps) return;
     this.lastDraw = now;
-    this.out.write('\r' + this.bar(batch + 1, this.running(), now) + '\x1b[K');
+    this.out.write('\r' + this.bar(batch + 1, this.running(logs), now) + '\x1b[K');
   }
 
   onEpochEnd(epoch: number, logs: Logs = {}): void {
@@ -68,7 +72,10 @@ export class ProgressLogger extends Callback {
     }
   }
 
-  private running(): Logs {
+  /** The epoch's averages so far: fit's (a resumed epoch's included), else of the batches seen here. */
+  private running(logs: Logs): Logs {
+    const fromFit = runningLogs(this.params.progress, logs);
+    if (fromFit) return fromFit;
     const r: Logs = {};
     for (const [k, v] of Object.entries(this.sums)) r[k] = v / Math.max(1, this.seen);
     return r;
@@ -86,7 +93,7 @@ export class ProgressLogger extends Callback {
     const done = Math.floor((width * step) / steps);
     const bar = step >= steps ? '='.repeat(width) : '='.repeat(Math.max(0, done - 1)) + '>' + '.'.repeat(width - Math.max(done, 1));
     const elapsed = (now - this.epochStart) / 1000;
-    const perStep = elapsed / Math.max(1, step);
+    const perStep = elapsed / Math.max(1, step - Math.max(0, this.firstStep));
     const timing = step >= steps
       ? `${duration(elapsed)} ${Math.round(perStep * 1000)}ms/step`
       : `ETA: ${duration(perStep * (steps - step))}`;

@@ -89,6 +89,20 @@ describe('progressLogger, verbose 1 on a terminal', () => {
     expect(w.chunks[1]).toMatch(/^\r 1\/10 \[==>\.{27}\] ETA: /);
   });
 
+  it("in fit, the bar shows fit's running averages: a resumed epoch's include its batches done before the resume", () => {
+    const { chunks, writer } = fakeWriter(true);
+    const p = new ProgressLogger(1, writer);
+    // epoch 1 of 1, 4 steps, resumed after 2 batches (8 samples) whose loss summed to 8 × 2.0 and 6 of 8 right
+    const progress = { epoch: 0, batches: 2, lossSum: 16, correct: 6, judged: 8, seen: 8 };
+    p.setParams({ ...params(1, 4), progress });
+    p.onEpochBegin(0);
+    // fit updates its progress before each onBatchEnd: a third batch, loss 0.5, 2 of 4 right
+    Object.assign(progress, { batches: 3, lossSum: 16 + 4 * 0.5, correct: 8, judged: 12, seen: 12 });
+    p.onBatchEnd(2, { batch: 2, size: 4, loss: 0.5, accuracy: 0.5 });
+    // (16 + 2) / 12 = 1.5 and 8 / 12, not the batch's own 0.5 and 0.5
+    expect(chunks.at(-1)).toMatch(/^\r3\/4 \[={21}>\.{8}\] ETA: \d+m?s - loss: 1\.5000 - accuracy: 0\.6667\x1b\[K$/);
+  });
+
   it('formats tiny values in exponent notation and non-finite values as NaN / Infinity', () => {
     const { chunks, writer } = fakeWriter(true);
     const p = new ProgressLogger(1, writer);
