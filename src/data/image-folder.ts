@@ -69,6 +69,7 @@ export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOpt
   fn = 'loadImageFolder'): Promise<ImageFolderListing> {
   const { fs, path } = files(fn, 'fetch each image and use sn.io.decodeImage and sn.io.imageToTensor');
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
+  if (typeof dir !== 'string' || dir === '') throw new Error(`${fn}: dir must be a folder's path, got ${show(dir)}`);
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -95,7 +96,15 @@ export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOpt
   if (layout === 'folders') {
     for (const e of top) if (e.kind !== 'folder') skip(e.file, 'not inside a class folder');
     for (const sub of top.filter((e) => e.kind === 'folder')) {
-      for (const f of await visible(sub.file, await fs.readdir(sub.file, { withFileTypes: true }))) {
+      const inside = await visible(sub.file, await fs.readdir(sub.file, { withFileTypes: true }));
+      const folders = inside.filter((f) => f.kind === 'folder');
+      // a class folder of folders, no images: a dataset split into folders of classes (train/, test/), one level up
+      if (folders.length > 0 && !inside.some((f) => f.kind === 'file' && IMAGE_EXT.test(f.name))) {
+        const names = folders.slice(0, 4).map((f) => f.name).join(', ') + (folders.length > 4 ? ', …' : '');
+        throw new Error(`${fn}: ${sub.file} holds folders (${names}), not images: ${dir} is not a folder of classes. ` +
+          `If those are the classes, pass ${sub.file} itself (a split dataset: one call for each of its parts)`);
+      }
+      for (const f of inside) {
         if (f.kind !== 'file') skip(f.file, 'not a file');
         else if (!IMAGE_EXT.test(f.name)) skip(f.file, 'not a JPEG, PNG or PGM image');
         else found.push({ file: f.file, cls: sub.name });

@@ -64,6 +64,30 @@ describe('loadImageFolder', () => {
     expect(warnings.join('\n')).toMatch(/nolabel.png: no class prefix/);
   });
 
+  it('a split dataset (train/ and test/ of class folders) is refused, naming the folder to pass; a non-path is refused', async () => {
+    const dir = path.join(root, 'split');
+    for (const part of ['test', 'train']) {
+      for (const cls of ['A', 'C']) {
+        mkdirSync(path.join(dir, part, cls), { recursive: true });
+        writeFileSync(path.join(dir, part, cls, '1.pgm'), pgm(8, 6, 50));
+      }
+    }
+    await expect(sn.data.loadImageFolder(dir)).rejects.toThrow(
+      `loadImageFolder: ${path.join(dir, 'test')} holds folders (A, C), not images: ${dir} is not a folder of classes. ` +
+      `If those are the classes, pass ${path.join(dir, 'test')} itself (a split dataset: one call for each of its parts)`);
+    expect((await sn.data.loadImageFolder(path.join(dir, 'train'))).classNames).toEqual(['A', 'C']);
+    // a class folder with images and a stray sub-folder still loads, the sub-folder skipped with a warning
+    mkdirSync(path.join(dir, 'train', 'A', 'extra'));
+    const warnings: string[] = [];
+    const r = await sn.data.loadImageFolder(path.join(dir, 'train'), { onWarning: (m) => warnings.push(m) });
+    expect(r.files.length).toBe(2);
+    expect(warnings).toEqual([`loadImageFolder: skipping ${path.join(dir, 'train', 'A', 'extra')}: not a file`]);
+    // syntheticFaces' result is not a path: its folders are trainDir and testDir
+    await expect(sn.data.loadImageFolder({ dir, trainDir: path.join(dir, 'train') } as never))
+      .rejects.toThrow(`loadImageFolder: dir must be a folder's path, got {"dir":${JSON.stringify(dir)},"trainDir":${JSON.stringify(path.join(dir, 'train'))}}`);
+    await expect(sn.data.imageDataset(dir, { batchSize: 2 }).ready()).rejects.toThrow(/holds folders \(A, C\), not images/);
+  });
+
   it('gives clear errors for a missing or empty folder, unknown classes and corrupt images', async () => {
     await expect(sn.data.loadImageFolder(path.join(root, 'nope'))).rejects.toThrow(`loadImageFolder: no such folder ${path.join(root, 'nope')}`);
     const empty = path.join(root, 'empty');
