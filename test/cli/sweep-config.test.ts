@@ -1,7 +1,7 @@
 // Sweep files: grids, random draws, studies and seeds expand into trials named by their parameters; values
 // are checked as `simdnet train` checks its options; the lab preset plans the trials it promises.
 import { describe, expect, it } from 'vitest';
-import { planSweep, resolveParams, variedKeys } from '../../src/cli/sweep/config.js';
+import { hashText, planSweep, resolveParams, variedKeys } from '../../src/cli/sweep/config.js';
 import { LAB_PRESET, STUDY } from '../../src/cli/sweep/preset-lab.js';
 
 describe('sweep config', () => {
@@ -12,7 +12,7 @@ describe('sweep config', () => {
     expect(new Set(plan.trials.map((t) => t.id)).size).toBe(12);
     const t = plan.trials[0];
     expect(t.params).toEqual({ task: 'faces', epochs: 3, batchSize: 32, optimizer: 'sgd', lr: 0.01, lrDrop: 0.5, testSize: 0.15,
-      epsilon: null, momentum: 0.9, nesterov: true, activation: 'relu', loss: 'categoricalCrossentropy', labelNoise: 0 });
+      epsilon: null, momentum: 0.9, nesterov: true, activation: 'relu', loss: 'categoricalCrossentropy', labelNoise: 0, classWeight: 'none' });
     expect(plan.trials.map((x) => x.seed).slice(0, 3)).toEqual([0, 1, 2]);
     expect(plan.studies[0].varied).toEqual(['optimizer', 'lr']);
     // momentum means nothing for Adam: not a value of its own
@@ -30,6 +30,16 @@ describe('sweep config', () => {
     const m = planSweep({ grid: { momentum: [0, 0.9], nesterov: [false, true] } }, null);
     expect(m.settings.size).toBe(3);
     expect(m.studies[0].varied).toEqual(['momentum', 'nesterov']);
+  });
+
+  it('classWeight (simdnet train --class-weight) varies like any key; a setting without it keeps the id it had before the key', () => {
+    const plan = planSweep({ grid: { classWeight: ['none', 'balanced'] }, seeds: [4] }, null);
+    expect(plan.trials.map((t) => t.params.classWeight)).toEqual(['none', 'balanced']);
+    expect(plan.studies[0].varied).toEqual(['classWeight']);
+    // the id as it was computed before classWeight existed: the parameters without it, the seed, the data
+    const { classWeight: _, ...before } = plan.trials[0].params;
+    expect(plan.trials[0].id).toBe(hashText(`${JSON.stringify(before)}|4|`));
+    expect(plan.trials[1].id).not.toBe(plan.trials[0].id);
   });
 
   it('draws random settings from a seed, the same on every run', () => {
@@ -59,6 +69,9 @@ describe('sweep config', () => {
       [{ base: { epsilon: 1e-7 } }, /--epsilon applies to every optimizer but sgd/],
       [{ base: { task: 'face-position', loss: 'categoricalCrossentropy' } }, /regression; loss must be one of meanSquaredError/],
       [{ base: { labelNoise: 0.1 } }, /labelNoise applies to task 'face-position' only/],
+      [{ base: { classWeight: 'equal' } }, /base\.classWeight must be one of none, balanced, got 'equal'/],
+      [{ base: { task: 'face-position', classWeight: 'balanced' } }, /classWeight applies to task 'faces' only/],
+      [{ base: { backup: 'b' } }, /'backup' cannot vary in a sweep: a sweep run again skips the trials whose results it has/],
       [{ grid: { lr: [] } }, /grid\.lr must be a non-empty list/],
       [{ seeds: [0.5] }, /seeds must be a non-empty list of integers/],
       [{ random: { lr: { normal: [0, 1] } }, samples: 2 }, /random\.lr must be one of/],

@@ -107,6 +107,19 @@ describe('simdnet sweep', () => {
     expect((await simdnet('sweep', 'trial', edited)).err).toMatch(/its id .* does not match its parameters/);
   });
 
+  it("classWeight 'balanced' weighs a trial's uneven classes (simdnet train --class-weight), 'none' does not", async () => {
+    // tiny with three of its eight C photos left out of train/: 8 A, 5 C
+    const uneven = path.join(root, 'uneven');
+    execFileSync('cp', ['-r', path.join(root, 'tiny'), uneven]);
+    for (const i of [5, 6, 7]) rmSync(path.join(uneven, 'train', 'C', `${i}.pgm`));
+    const c = config('weights.json', { base: { epochs: 2, batchSize: 8 }, grid: { classWeight: ['none', 'balanced'] }, seeds: [0] });
+    const plan = (await simdnet('sweep', 'plan', '--config', c, '--data', 'uneven')).out.trim().split('\n');
+    expect(plan.map((l) => JSON.parse(l).params.classWeight)).toEqual(['none', 'balanced']);
+    const [none, balanced] = await Promise.all(plan.map(async (l) => JSON.parse((await simdnet('sweep', 'trial', l)).out).history));
+    expect(none.loss).toHaveLength(2);
+    expect(balanced.loss[0]).not.toBe(none.loss[0]);
+  });
+
   it('kill -9 at any moment loses at most the trials in flight, never duplicates one, and leaves no worker behind', async () => {
     const c = config('kill.json', { base: { epochs: 3, batchSize: 8 }, grid: { lr: [0.02, 0.01, 0.005] }, seeds: [0, 1] });
     const file = path.join(root, 'kill/trials.jsonl');

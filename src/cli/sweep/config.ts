@@ -1,5 +1,5 @@
 // A sweep file, checked and expanded into trials. Keys are `simdnet train`'s options in camelCase plus what
-// only a sweep varies (activation, loss, momentum, nesterov, task, labelNoise):
+// only a sweep varies (activation, loss, momentum, nesterov, task, labelNoise) and classWeight ('none' or 'balanced'):
 //   { "base": { "epochs": 20 }, "grid": { "optimizer": ["sgd", "adam"], "lr": [0.01, 0.001] }, "seeds": [0, 1, 2] }
 //   "random": { "lr": { "logUniform": [1e-4, 0.1] } }, "samples": 8, "sampleSeed": 0      random search
 //   "studies": [{ "name": "learning rate", "grid": { "lr": [...] } }, ...]               several grids over one base
@@ -31,6 +31,8 @@ export interface TrialParams {
   loss: (typeof CLASSIFICATION_LOSSES)[number];
   /** face-position only: the fraction of training targets replaced by gross outliers. */
   labelNoise: number;
+  /** faces only: 'balanced' weighs each class's loss by n / (classes × its count) (simdnet train --class-weight); 'none': 1. */
+  classWeight: 'none' | 'balanced';
 }
 export type ParamKey = keyof TrialParams;
 
@@ -45,13 +47,18 @@ const SWEEP_ONLY: Record<string, OptionSpec | 'boolean'> = {
   activation: { type: 'string', choices: [...ACTIVATIONS] },
   loss: { type: 'string', choices: [...CLASSIFICATION_LOSSES] },
   labelNoise: { type: 'number', min: 0, max: 0.5 },
+  // simdnet train's --class-weight balanced, or none (train without it): a grid names both
+  classWeight: { type: 'string', choices: ['none', 'balanced'] },
 };
 const NOT_SWEPT: Record<string, string> = {
   data: 'give --data to simdnet sweep', threads: 'each trial runs on one thread; --parallel sets how many run at once',
   seed: 'list the seeds in "seeds"', out: 'give --out to simdnet sweep', plot: 'the report draws the curves', verbose: 'trials run silently',
+  backup: 'a sweep run again skips the trials whose results it has (trials.jsonl)',
 };
 /** Key order of a resolved setting: fixed, so equal settings print (and hash) equally. */
-export const PARAM_KEYS: ParamKey[] = ['task', 'epochs', 'batchSize', 'optimizer', 'lr', 'lrDrop', 'testSize', 'epsilon', 'momentum', 'nesterov', 'activation', 'loss', 'labelNoise'];
+export const PARAM_KEYS: ParamKey[] = ['task', 'epochs', 'batchSize', 'optimizer', 'lr', 'lrDrop', 'testSize', 'epsilon', 'momentum', 'nesterov', 'activation', 'loss', 'labelNoise', 'classWeight'];
+/** Keys added after the first sweeps, with their value before: left out of a setting's id at that value, so earlier sweeps' trials keep their ids. */
+const LATER_KEYS: Partial<Record<ParamKey, unknown>> = { classWeight: 'none' };
 
 export type Distribution = { uniform: [number, number] } | { logUniform: [number, number] } | { int: [number, number] } | { choice: unknown[] };
 
@@ -112,15 +119,18 @@ export function resolveParams(given: Record<string, unknown>, where: string): Tr
   }
   const labelNoise = (given.labelNoise as number | undefined) ?? 0;
   if (labelNoise > 0 && task !== 'face-position') throw new UsageError(`simdnet sweep: ${where}: labelNoise applies to task 'face-position' only`);
+  const classWeight = (given.classWeight as TrialParams['classWeight'] | undefined) ?? 'none';
+  if (classWeight !== 'none' && task !== 'faces') throw new UsageError(`simdnet sweep: ${where}: classWeight applies to task 'faces' only`);
   const sgd = r.optimizer === 'sgd';
   return {
     task, epochs: r.epochs, batchSize: r.batchSize, optimizer: r.optimizer, lr: r.lr, lrDrop: r.lrDrop, testSize: r.testSize,
     epsilon: r.epsilon ?? null, momentum: sgd ? r.momentum : null, nesterov: sgd ? r.momentum > 0 && r.nesterov : null,
-    activation: (given.activation as TrialParams['activation'] | undefined) ?? 'relu', loss, labelNoise,
+    activation: (given.activation as TrialParams['activation'] | undefined) ?? 'relu', loss, labelNoise, classWeight,
   };
 }
 
-const canonical = (p: TrialParams) => JSON.stringify(Object.fromEntries(PARAM_KEYS.map((k) => [k, p[k]])));
+const canonical = (p: TrialParams) =>
+  JSON.stringify(Object.fromEntries(PARAM_KEYS.filter((k) => !(k in LATER_KEYS && p[k] === LATER_KEYS[k])).map((k) => [k, p[k]])));
 export const settingId = (p: TrialParams, data: string | null) => hashText(`${canonical(p)}|${data ?? ''}`);
 export const trialId = (p: TrialParams, seed: number, data: string | null) => hashText(`${canonical(p)}|${seed}|${data ?? ''}`);
 

@@ -24,6 +24,7 @@ export function describeParam(k: ParamKey, p: TrialParams): string {
     case 'activation': return String(v);
     case 'loss': return LOSS_NAMES[v as string] ?? String(v);
     case 'labelNoise': return v === 0 ? 'clean labels' : `${Math.round((v as number) * 100)} % outliers`;
+    case 'classWeight': return v === 'none' ? 'unweighted classes' : `${v} class weights`;
   }
 }
 

@@ -78,6 +78,7 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
     const history = await model.fit(data.train.x, data.train.y, {
       epochs: p.epochs, batchSize: p.batchSize, verbose: 0, seed: spec.seed, threads: 1, shuffle: true,
       validationData: [data.val.x, data.val.y],
+      classWeight: p.classWeight === 'balanced' ? sn.utils.balancedClassWeight(data.train.y) : undefined,
       callbacks: [
         sn.callbacks.learningRateScheduler((epoch) => learningRateAt(p, epoch)),
         {
