@@ -1,7 +1,7 @@
 // Callbacks with Keras semantics: hook points called by fit() in a fixed order; any hook may be async.
 // The base lives with the training loop that calls it; sn.callbacks (src/callbacks/) builds on it.
 import type { Tensor } from '../tensor.js';
-import type { Optimizer } from './optimizers.js';
+import type { Optimizer } from './optimizer.js';
 
 export type Logs = Record<string, number>;
 

@@ -5,7 +5,7 @@ import type { Layer, Param } from '../layers/layer.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
-import type { Optimizer } from './optimizers.js';
+import type { Optimizer } from './optimizer.js';
 import { WeightStore } from './weights.js';
 
 /** A batch plan: the buffers of every layer for batches of up to maxBatch samples. */

@@ -5,7 +5,7 @@
 import type { Layer, Param } from '../layers/layer.js';
 import { Random } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
-import type { StateParam } from './optimizers.js';
+import type { StateParam } from './optimizer.js';
 import { parallelFor } from '../threads/index.js';
 import { Tensor } from '../tensor.js';
 

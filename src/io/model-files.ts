@@ -21,7 +21,7 @@ import { files } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
 import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
-import type { SavedState } from '../engine/optimizers.js';
+import type { SavedState } from '../engine/optimizer.js';
 import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
 import { compileFromConfig, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig } from './topology.js';
 import { fsError, show } from '../format.js';

@@ -3,7 +3,7 @@
 // which epoch it ends (userDefinedMetadata.simdnet_backup) and whose weights.bin holds the optimizer's state in
 // the optimizer's own form: SGD's velocity as it is, so a restored run goes on bit for bit, at any learning rate.
 import type { EpochProgress } from '../engine/callback.js';
-import type { Optimizer } from '../engine/optimizers.js';
+import type { Optimizer } from '../engine/optimizer.js';
 import type { Sequential } from '../engine/sequential.js';
 import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
