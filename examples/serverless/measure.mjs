@@ -83,6 +83,7 @@ function send(agent, port, method, path, body) {
       res.on('error', reject);
     });
     req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`no answer to ${method} ${path} in 30 s`)));
     req.end(body);
   });
 }
@@ -178,11 +179,15 @@ async function serve(kind, dir, photo, small, requests) {
     const deadline = Date.now() + 30_000;
     while (!first) {
       if (exited || Date.now() > deadline) throw new Error(`${kind} did not answer (${exited ? 'it exited' : 'timed out'}): ${stderr}`);
-      first = await firstRequest().catch(() => new Promise((r) => setTimeout(() => r(null), 2)));
+      // not listening yet: try again (any other failure, such as a request cut off mid-answer, is the result)
+      first = await firstRequest().catch((e) => {
+        if (e.code !== 'ECONNREFUSED') throw new Error(`${kind}: the first request failed: ${e.message}; ${stderr}`);
+        return new Promise((r) => setTimeout(() => r(null), 2));
+      });
     }
     const cold = performance.now() - t0;
+    if (first.status !== (kind === 'workerd, simdnet loaded' ? 404 : 200)) throw new Error(`${kind}: HTTP ${first.status}: ${first.body}; ${stderr}`);
     const answer = JSON.parse(first.body);
-    if (first.status !== (kind === 'workerd, simdnet loaded' ? 404 : 200)) throw new Error(`${kind}: HTTP ${first.status}: ${JSON.stringify(answer)}`);
     const times = { photo: [], small: [] };
     for (let i = -(requests ? WARM_UP : 0); i < requests; i++) {
       for (const [k, body] of [['photo', photo], ['small', small]]) {

@@ -86,7 +86,8 @@ export class ModelCheckpoint extends MonitorCallback {
 
   /** A run restored from a backup (backupAndRestore): the best of its epochs done is the one to beat. */
   onResume(done: DoneEpochs): void {
-    if (!this.saveBestOnly) return;
+    // with a batch count it judged running averages mid-epoch, which the epochs' logs do not hold: it starts over (Keras)
+    if (!this.saveBestOnly || this.saveFreq !== 'epoch') return;
     for (const v of done.history[this.monitor] ?? []) if (Number.isFinite(v) && this.improved(v)) this.best = v;
   }
 
@@ -97,7 +98,7 @@ export class ModelCheckpoint extends MonitorCallback {
     this.batchesSinceSave = 0;
     // a diverged batch is not saved (fit refuses it next, or terminateOnNaN stops)
     if (!Number.isFinite(logs.loss ?? 0)) return;
-    const running = runningLogs(this.params?.progress, logs) ?? logs; // Keras' batch logs: the epoch's averages so far
+    const running = runningLogs(this.params, logs) ?? logs; // Keras' batch logs: the epoch's averages so far
     await this.save(this.epochNow, running, { ...running, batch: batch + 1 });
   }
 

@@ -98,8 +98,14 @@ export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOpt
     for (const sub of top.filter((e) => e.kind === 'folder')) {
       const inside = await visible(sub.file, await fs.readdir(sub.file, { withFileTypes: true }));
       const folders = inside.filter((f) => f.kind === 'folder');
-      // a class folder of folders, no images: a dataset split into folders of classes (train/, test/), one level up
-      if (folders.length > 0 && !inside.some((f) => f.kind === 'file' && IMAGE_EXT.test(f.name))) {
+      // a class folder of folders of images, none of its own: a dataset split into folders of classes (train/,
+      // test/), one level up. (Folders of other things — a zip's __MACOSX/, a models/ folder — are skipped below.)
+      const isImage = (f: { name: string; kind: Kind }) => f.kind === 'file' && IMAGE_EXT.test(f.name);
+      const nested = async () => {
+        for (const f of folders) if ((await visible(f.file, await fs.readdir(f.file, { withFileTypes: true }))).some(isImage)) return true;
+        return false;
+      };
+      if (folders.length > 0 && !inside.some(isImage) && await nested()) {
         const names = folders.slice(0, 4).map((f) => f.name).join(', ') + (folders.length > 4 ? ', …' : '');
         throw new Error(`${fn}: ${sub.file} holds folders (${names}), not images: ${dir} is not a folder of classes. ` +
           `If those are the classes, pass ${sub.file} itself (a split dataset: one call for each of its parts)`);

@@ -36,12 +36,14 @@ export interface EpochProgress { epoch: number; batches: number; lossSum: number
 
 /**
  * A batch's logs as Keras shows them: the epoch's running averages so far, from fit's progress (fit's batch logs
- * hold the batch's own loss and accuracy, as tfjs'); null without it (hooks driven by hand).
+ * hold the batch's own loss and accuracy, as tfjs'), for the loss and the accuracy (params.metrics); what other
+ * callbacks added stays as it is. null without fit's progress (hooks driven by hand).
  */
-export function runningLogs(progress: Readonly<EpochProgress> | undefined, logs: Logs): Logs | null {
-  if (!progress || progress.seen === 0) return null;
-  const out: Logs = { ...logs, loss: progress.lossSum / progress.seen };
-  for (const k of Object.keys(logs)) if (k !== 'loss' && k !== 'batch' && k !== 'size' && progress.judged > 0) out[k] = progress.correct / progress.judged;
+export function runningLogs(params: Pick<TrainParams, 'progress' | 'metrics'> | undefined, logs: Logs): Logs | null {
+  const p = params?.progress;
+  if (!p || p.seen === 0) return null;
+  const out: Logs = { ...logs, loss: p.lossSum / p.seen };
+  if (p.judged > 0) for (const k of params!.metrics ?? []) if (k in logs) out[k] = p.correct / p.judged;
   return out;
 }
 

@@ -74,7 +74,7 @@ export class ProgressLogger extends Callback {
 
   /** The epoch's averages so far: fit's (a resumed epoch's included), else of the batches seen here. */
   private running(logs: Logs): Logs {
-    const fromFit = runningLogs(this.params.progress, logs);
+    const fromFit = runningLogs(this.params, logs);
     if (fromFit) return fromFit;
     const r: Logs = {};
     for (const [k, v] of Object.entries(this.sums)) r[k] = v / Math.max(1, this.seen);
@@ -86,7 +86,7 @@ export class ProgressLogger extends Callback {
     const elapsed0 = (now - this.epochStart) / 1000;
     if (!Number.isFinite(steps)) {
       // a dataset of unknown length (fitDataset): Keras' "37/Unknown"
-      const timing = `${duration(elapsed0)} ${Math.round((elapsed0 * 1000) / Math.max(1, step))}ms/step`;
+      const timing = `${duration(elapsed0)} ${Math.round((elapsed0 * 1000) / Math.max(1, step - Math.max(0, this.firstStep)))}ms/step`;
       return `${step}/${finished ? step : 'Unknown'} ${timing}${logsText(logs)}`;
     }
     const width = 30;

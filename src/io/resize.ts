@@ -96,7 +96,7 @@ export function resize(img: Image, width: number, height: number): Image {
 interface ResizePlan { xs: Taps; ys: Taps; slot: Int32Array; rows: number }
 type Taps = ReturnType<typeof linearTaps>;
 
-// The last few geometries' taps, kept: a service resizes every upload from the same few sizes to its model's.
+// The last few geometries' taps (the least recently used dropped first), kept: a service resizes every upload from the same few sizes to its model's.
 const PLANS_KEPT = 8;
 const plans = new Map<string, ResizePlan>();
 
@@ -107,7 +107,11 @@ const plans = new Map<string, ResizePlan>();
 function resizePlan(srcWidth: number, srcHeight: number, width: number, height: number): ResizePlan {
   const key = `${srcWidth}x${srcHeight}>${width}x${height}`;
   let plan = plans.get(key);
-  if (plan) return plan;
+  if (plan) {
+    plans.delete(key); // the most recently used last: the first one is the one dropped
+    plans.set(key, plan);
+    return plan;
+  }
   const xs = linearTaps(srcWidth, width, true), ys = linearTaps(srcHeight, height, false);
   const slot = new Int32Array(srcHeight).fill(-1);
   let rows = 0;

@@ -252,7 +252,7 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
 
 describe('modelCheckpoint({ saveFreq: n }): every n batches, counted across epochs (Keras)', () => {
   // 12 samples in batches of 4: 3 batches an epoch, 3 epochs; every 2 batches: after the run's batches 2, 4, 6, 8
-  async function batchRun(ckpt: ModelCheckpoint) {
+  async function batchRun(ckpt: ModelCheckpoint, before: sn.callbacks.CallbackHooks[] = []) {
     const { x, y } = tinyData(12, 2);
     const m = tinyModel();
     const at: { epoch: number; batch: number; weights: sn.Tensor[]; loss: number; size: number }[] = [];
@@ -261,9 +261,10 @@ describe('modelCheckpoint({ saveFreq: n }): every n batches, counted across epoc
     const save = m.save.bind(m);
     m.save = async (path: string) => { saves.push(path); await save(path); };
     await m.fit(x, y, {
-      epochs: 3, batchSize: 4, verbose: 0, shuffle: false,
+      epochs: 3, batchSize: 4, verbose: 0, shuffle: false, validationData: [x, y],
       callbacks: [
         { onEpochBegin: (e) => { epoch = e; } },
+        ...before,
         ckpt,
         { onBatchEnd: (b, logs) => { at.push({ epoch, batch: b, weights: m.getWeights(), loss: logs!.loss, size: logs!.size }); } },
       ],
@@ -307,6 +308,15 @@ describe('modelCheckpoint({ saveFreq: n }): every n batches, counted across epoc
     const byOwn: string[] = [];
     r.at.forEach((a) => { if (a.loss < own) { own = a.loss; byOwn.push(join(dir, `e${a.epoch + 1}-b${a.batch + 1}`)); } });
     expect(byOwn).not.toEqual(expected);
+  });
+
+  it('a quantity another callback adds to the batch logs is judged as it is (only the loss and the accuracy are averaged)', async () => {
+    const dir = fresh();
+    const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'b{batch}-{custom:.0f}'), monitor: 'custom', mode: 'max', saveBestOnly: true, saveFreq: 1 });
+    const r = await batchRun(ckpt, [{ onBatchEnd: (b, logs) => { logs!.custom = 100 + b; } }]);
+    // rising within each epoch (100, 101, 102), never above 102 after the first epoch
+    expect(r.saves).toEqual(['b1-100', 'b2-101', 'b3-102'].map((f) => join(dir, f)));
+    expect(ckpt.best).toBe(102);
   });
 
   it('a val_ quantity is not in a batch\'s logs: it warns once and saves nothing (Keras: "Can save best model only with val_loss available")', async () => {

@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveParams, trialId } from '../../src/cli/sweep/config.js';
+import { describeSetting } from '../../src/cli/sweep/describe.js';
 import { parseResults, TrialStore } from '../../src/cli/sweep/store.js';
 import type { TrialResult } from '../../src/cli/sweep/trial.js';
 
@@ -25,6 +27,16 @@ describe('trial store', () => {
     expect(parseResults('', 'x').results).toEqual([]);
     expect(() => parseResults('{"id": 1}\n', 'x.jsonl')).toThrow(/x.jsonl:1: not a trial result/);
     expect(() => parseResults('nope\n', 'x.jsonl')).toThrow(/x.jsonl:1: not a JSON line/);
+  });
+
+  it('a result written before a key existed (classWeight) reads with that key at its value then, and keeps its id', () => {
+    const params = resolveParams({ epochs: 2 }, 'x');
+    const { classWeight: _, ...old } = params;
+    const stored = JSON.stringify({ ...result(trialId(params, 0, null)), params: old });
+    const [r] = parseResults(`${stored}\n`, 'old.jsonl').results;
+    expect(r.params).toEqual(params);
+    expect(trialId(r.params, 0, null)).toBe(r.id);
+    expect(describeSetting(r.params, ['epochs', 'classWeight'])).toBe('2 epochs, unweighted classes');
   });
 
   it('cuts a torn last line off before appending, and appends each id once', () => {

@@ -82,6 +82,16 @@ describe('loadImageFolder', () => {
     const r = await sn.data.loadImageFolder(path.join(dir, 'train'), { onWarning: (m) => warnings.push(m) });
     expect(r.files.length).toBe(2);
     expect(warnings).toEqual([`loadImageFolder: skipping ${path.join(dir, 'train', 'A', 'extra')}: not a file`]);
+    // folders that hold no images beside the class folders (a zip's __MACOSX/, a models/ folder) are skipped, as before
+    const zip = path.join(root, 'zipped');
+    for (const f of ['A/1.pgm', 'C/1.pgm', '__MACOSX/A/._1.pgm', 'models/best/model.json']) {
+      mkdirSync(path.dirname(path.join(zip, f)), { recursive: true });
+      writeFileSync(path.join(zip, f), f.endsWith('.pgm') ? pgm(8, 6, 50) : '{}');
+    }
+    const skipped: string[] = [];
+    const z = await sn.data.loadImageFolder(zip, { onWarning: (m) => skipped.push(m) });
+    expect(z.files.map((f) => path.relative(zip, f))).toEqual(['A/1.pgm', 'C/1.pgm']);
+    expect(skipped).toEqual([`loadImageFolder: skipping ${path.join(zip, '__MACOSX', 'A')}: not a file`, `loadImageFolder: skipping ${path.join(zip, 'models', 'best')}: not a file`]);
     // syntheticFaces' result is not a path: its folders are trainDir and testDir
     await expect(sn.data.loadImageFolder({ dir, trainDir: path.join(dir, 'train') } as never))
       .rejects.toThrow(`loadImageFolder: dir must be a folder's path, got {"dir":${JSON.stringify(dir)},"trainDir":${JSON.stringify(path.join(dir, 'train'))}}`);

@@ -60,6 +60,12 @@ export const PARAM_KEYS: ParamKey[] = ['task', 'epochs', 'batchSize', 'optimizer
 /** Keys added after the first sweeps, with their value before: left out of a setting's id at that value, so earlier sweeps' trials keep their ids. */
 const LATER_KEYS: Partial<Record<ParamKey, unknown>> = { classWeight: 'none' };
 
+/** A stored trial's parameters with the keys added since it was written at their value then (its id is unchanged). */
+export function withLaterKeys(params: TrialParams): TrialParams {
+  const missing = Object.entries(LATER_KEYS).filter(([k]) => !(k in params));
+  return missing.length ? { ...params, ...Object.fromEntries(missing) } : params;
+}
+
 export type Distribution = { uniform: [number, number] } | { logUniform: [number, number] } | { int: [number, number] } | { choice: unknown[] };
 
 export interface StudyConfig { name: string; base?: Record<string, unknown>; grid?: Record<string, unknown[]>; random?: Record<string, Distribution>; samples?: number; seeds?: number[] }

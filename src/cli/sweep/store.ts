@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { withLaterKeys } from './config.js';
 import type { TrialResult } from './trial.js';
 
 export const TRIALS_FILE = 'trials.jsonl';
@@ -24,7 +25,7 @@ export function parseResults(text: string, source: string): { results: TrialResu
     if (typeof r?.id !== 'string' || !r.params || !r.history) throw new Error(`${source}:${i + 1}: not a trial result (no id, params or history)`);
     if (seen.has(r.id)) { duplicates++; return; }
     seen.add(r.id);
-    results.push(r);
+    results.push({ ...r, params: withLaterKeys(r.params) });
   });
   return { results, torn, duplicates };
 }
