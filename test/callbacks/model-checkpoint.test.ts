@@ -310,6 +310,16 @@ describe('modelCheckpoint({ saveFreq: n }): every n batches, counted across epoc
     expect(byOwn).not.toEqual(expected);
   });
 
+  it('at a resume it does not catch up on the epochs\' logs (it judged mid-epoch averages there); by epochs it does', () => {
+    const done = { epoch: [0, 1], history: { loss: [0.5, 0.3] } };
+    const byBatch = sn.callbacks.modelCheckpoint({ filepath: 'x', monitor: 'loss', saveBestOnly: true, saveFreq: 2 });
+    byBatch.onResume(done);
+    expect(byBatch.best).toBe(Infinity);
+    const byEpoch = sn.callbacks.modelCheckpoint({ filepath: 'x', monitor: 'loss', saveBestOnly: true });
+    byEpoch.onResume(done);
+    expect(byEpoch.best).toBe(0.3);
+  });
+
   it('a quantity another callback adds to the batch logs is judged as it is (only the loss and the accuracy are averaged)', async () => {
     const dir = fresh();
     const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'b{batch}-{custom:.0f}'), monitor: 'custom', mode: 'max', saveBestOnly: true, saveFreq: 1 });
