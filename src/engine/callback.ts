@@ -32,18 +32,27 @@ export interface TrainParams {
  * An epoch in progress, as fit counts it: its batches done and the running sums its logs are made of (the loss
  * weighted by batch size, the accuracy's hits and judged outputs, the samples seen).
  */
-export interface EpochProgress { epoch: number; batches: number; lossSum: number; correct: number; judged: number; seen: number }
+export interface EpochProgress {
+  epoch: number; batches: number; lossSum: number; correct: number; judged: number; seen: number;
+  /** Each value metric's sum of batch means weighted by batch size (compile's metrics: 'mae' ...); absent in older backups. */
+  sums?: Record<string, number>;
+}
 
 /**
  * A batch's logs as Keras shows them: the epoch's running averages so far, from fit's progress (fit's batch logs
- * hold the batch's own loss and accuracy, as tfjs'), for the loss and the accuracy (params.metrics); what other
- * callbacks added stays as it is. null without fit's progress (hooks driven by hand).
+ * hold the batch's own loss and metrics, as tfjs'), for the loss and the metrics (params.metrics: the accuracy and
+ * the value metrics); what other callbacks added stays as it is. null without fit's progress (hooks driven by hand).
  */
 export function runningLogs(params: Pick<TrainParams, 'progress' | 'metrics'> | undefined, logs: Logs): Logs | null {
   const p = params?.progress;
   if (!p || p.seen === 0) return null;
   const out: Logs = { ...logs, loss: p.lossSum / p.seen };
-  if (p.judged > 0) for (const k of params!.metrics ?? []) if (k in logs) out[k] = p.correct / p.judged;
+  for (const k of params!.metrics ?? []) {
+    if (!(k in logs)) continue;
+    const sum = p.sums?.[k];
+    if (sum !== undefined) out[k] = sum / p.seen;
+    else if (p.judged > 0) out[k] = p.correct / p.judged;
+  }
   return out;
 }
 

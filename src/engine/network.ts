@@ -5,6 +5,7 @@ import type { Layer, Param } from '../layers/layer.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
+import type { Metric } from './metrics.js';
 import type { Optimizer } from './optimizer.js';
 import { WeightStore } from './weights.js';
 
@@ -18,6 +19,9 @@ const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** fit's classWeight, checked: the weight of each class index (a hole: none given). */
 export type ClassWeights = readonly (number | undefined)[];
+
+/** One batch's figures: its mean loss, the accuracy's hits of outputs judged, each value metric's mean. */
+export interface BatchResult { loss: number; correct: number; judged: number; values: number[] }
 
 /**
  * The class of one sample from its label, as Keras finds it for class_weight: a sparse label is the id, a row of
@@ -40,6 +44,8 @@ export class Network {
   optimizer: Optimizer | null = null;
   loss: LossName | null = null;
   metrics: string[] = [];
+  /** The metrics as compile read them: the accuracy's key, and each value metric's key and loss kernel. */
+  compiledMetrics: Metric[] = [];
   rt: Runtime | null = null;
   disposed = false;
   private plan: Plan | null = null;
@@ -119,8 +125,10 @@ export class Network {
    * `rowWeights` (fit's classWeight and sampleWeight, one per sample of the batch), each sample's loss counts its
    * weight, and the batch's loss is Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted).
    */
-  lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): { loss: number; correct: number; judged: number } {
+  lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): BatchResult {
     const plan = this.plan!, rt = this.rt!, cols = this.outSize;
+    // the value metrics first (their kernels write a gradient, here into scratch): unweighted batch means
+    const values = this.valueMetrics(out, n);
     let loss: number;
     if (!rowWeights) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n, cols);
     else {
@@ -139,7 +147,20 @@ export class Network {
       loss = total / n;
     }
     const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, n, cols);
-    return { loss, correct, judged };
+    return { loss, correct, judged, values };
+  }
+
+  /** Each value metric's mean over the n samples at `out` (labels at plan.labels), in compiledMetrics' order. */
+  private valueMetrics(out: number, n: number): number[] {
+    const metrics = this.compiledMetrics.filter((m) => m.kind === 'value');
+    if (!metrics.length) return [];
+    const rt = this.rt!, cols = this.outSize;
+    const scratch = rt.arena.alloc(n * cols * 4, 'metric scratch');
+    try {
+      return metrics.map((m) => lossForward(rt, m.loss, false, scratch, out, this.plan!.labels, n, cols));
+    } finally {
+      rt.arena.release(scratch);
+    }
   }
 
   /**
@@ -157,7 +178,7 @@ export class Network {
   }
 
   /** One optimisation step on the n samples at plan.input / plan.labels. */
-  trainStep(n: number, seed: number, rowWeights: ArrayLike<number> | null = null): { loss: number; correct: number; judged: number } {
+  trainStep(n: number, seed: number, rowWeights: ArrayLike<number> | null = null): BatchResult {
     const out = this.forward(n, true, seed);
     const result = this.lossOf(out, n, rowWeights);
     this.weights.zeroGrad();

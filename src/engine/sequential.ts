@@ -8,6 +8,7 @@ import { firstNonFinite, Tensor } from '../tensor.js';
 import type { TrainingModel } from './callback.js';
 import type { History } from './history.js';
 import { checkLoss, type LossName } from './losses.js';
+import { parseMetrics } from './metrics.js';
 import { Network } from './network.js';
 import { getOptimizer } from './optimizers.js';
 import type { Optimizer, PreparedState, SavedState, StateWeight } from './optimizer.js';
@@ -15,7 +16,7 @@ import { artifactsWriter, saveHandlerFor, saveOptions, type Artifacts, type Save
 import { keptShapes, summary } from './summary.js';
 import * as trainer from './trainer.js';
 import { WeightStore, type NamedParam } from './weights.js';
-import { camelKey, checkOptions, show, type AllOptions } from '../format.js';
+import { checkOptions, show, type AllOptions } from '../format.js';
 
 export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
 export { sliceRows } from './trainer.js';
@@ -40,15 +41,6 @@ const PREDICT_OPTIONS = ['batchSize', 'threads', 'verbose'] as const;
 
 export interface SequentialArgs { name?: string; layers?: Layer[]; seed?: number }
 const SEQUENTIAL_OPTIONS = ['name', 'layers', 'seed'] as const;
-
-const ACCURACY_NAMES = ['accuracy', 'acc'];
-/**
- * tfjs' loss-specific accuracies (Keras' snake_case names too): the same figure as 'accuracy' for the loss each
- * goes with.
- */
-const SPECIFIC_ACCURACY: Record<string, string> = {
-  categoricalAccuracy: 'categoricalCrossentropy', sparseCategoricalAccuracy: 'sparseCategoricalCrossentropy', binaryAccuracy: 'binaryCrossentropy',
-};
 
 export class Sequential implements TrainingModel {
   readonly name: string;
@@ -140,15 +132,7 @@ export class Sequential implements TrainingModel {
     const loss = checkLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const metrics = args.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new Error(`compile: metrics must be an array, got ${show(metrics)}`);
-    for (const m of metrics) {
-      if (ACCURACY_NAMES.includes(m)) continue;
-      const goesWith = typeof m === 'string' && Object.hasOwn(SPECIFIC_ACCURACY, camelKey(m)) ? SPECIFIC_ACCURACY[camelKey(m)] : undefined;
-      if (goesWith === undefined) {
-        throw new Error(`compile: unknown metric ${show(m)}; valid: ${[...ACCURACY_NAMES, ...Object.keys(SPECIFIC_ACCURACY)].join(', ')} (or snake_case)`);
-      }
-      if (goesWith !== loss) throw new Error(`compile: metric ${m} goes with loss ${goesWith}, not ${loss}: use 'accuracy'`);
-    }
+    const compiled = parseMetrics(metrics, loss);
     const last = this.net.layers[this.net.layers.length - 1];
     if (loss === 'sparseCategoricalCrossentropy' && last.outputActivation !== 'softmax') {
       throw new Error(`compile: loss sparseCategoricalCrossentropy needs the last layer to end in softmax; ${last.label} ends in ${last.outputActivation}`);
@@ -161,6 +145,7 @@ export class Sequential implements TrainingModel {
     this.net.loss = loss;
     this.net.optimizer = optimizer;
     this.net.metrics = [...metrics];
+    this.net.compiledMetrics = compiled;
     // without the kernels yet, the weights are allocated by the first fit / evaluate / predict
     if (runtimeLoaded()) this.materialize();
   }

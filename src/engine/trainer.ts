@@ -4,7 +4,8 @@ import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
 import { Callback, CallbackList, toCallback, type CallbackHooks, type EpochProgress, type Logs, type TrainingModel } from './callback.js';
 import { History } from './history.js';
-import { labelClass, type ClassWeights, type Network } from './network.js';
+import { labelClass, type BatchResult, type ClassWeights, type Network } from './network.js';
+import type { Metric } from './metrics.js';
 import { sparseLabels } from './losses.js';
 import { firstNonFinite } from '../tensor.js';
 import { ProgressLogger } from './progress.js';
@@ -182,9 +183,10 @@ function classesOf(y: Tensor, sparse: boolean): Int32Array {
 
 /** The epoch loop shared by fit and fitDataset, with Keras' callback order. */
 async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string): Promise<History> {
-  // Keras names the accuracy as compile was given it: metrics: ['acc'] logs acc and val_acc
-  const key: string | undefined = net.metrics[0];
-  const metricNames = key ? [key] : [];
+  // Keras logs each metric under the name compile was given: metrics: ['acc', 'mae'] logs acc, mae, val_acc, val_mae
+  const metrics = net.compiledMetrics;
+  const valueKeys = metrics.filter((m) => m.kind === 'value').map((m) => m.key);
+  const metricNames = metrics.map((m) => m.key);
   const history = new History();
   // Keras order: the user's callbacks, then History (so it records what they add to the logs, e.g. lr)
   const callbacks: Callback[] = [...spec.callbacks.map(toCallback), history];
@@ -192,7 +194,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const list = new CallbackList(callbacks);
   // a backup ends a batch and an epoch after the callbacks it records (a checkpoint saved, a rate changed then are in it)
   const lastly = new CallbackList([...callbacks.filter((c) => !c.epochEndLast), ...callbacks.filter((c) => c.epochEndLast)]);
-  const progress: EpochProgress = { epoch: 0, batches: 0, lossSum: 0, correct: 0, judged: 0, seen: 0 };
+  const progress: EpochProgress = { epoch: 0, batches: 0, lossSum: 0, correct: 0, judged: 0, seen: 0, sums: {} };
   for (const c of callbacks) {
     c.setModel(model);
     c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames,
@@ -209,6 +211,10 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   // (backupAndRestore checks its epoch in progress against the data before restoring; a hand-written resumeFrom, here)
   if (partial && (partial.epoch !== first || !(partial.batches >= 0) || (Number.isFinite(spec.steps) && partial.batches > spec.steps))) {
     throw new Error(`${fn}: the restored run's epoch in progress (${partial.epoch + 1}, ${partial.batches} batches done) does not fit this run's epochs and batches`);
+  }
+  const unsummed = partial && partial.batches > 0 ? valueKeys.filter((k) => typeof partial.sums?.[k] !== 'number') : [];
+  if (unsummed.length) {
+    throw new Error(`${fn}: the restored run's epoch in progress has no running sum of ${unsummed.join(', ')}: it was compiled with other metrics`);
   }
   if (restored[0]) for (const c of callbacks) c.onResume(restored[0].done);
   const resuming = restored.length ? `resuming a restored run at epoch ${first + 1}` : `initialEpoch ${first}`;
@@ -230,14 +236,16 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     if (resumed && model.optimizer && rate !== undefined) model.optimizer.learningRate = rate;
     // a resumed epoch goes on after its batches done (their updates are in the weights) from their running sums
     let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, judged = resumed?.judged ?? 0, seen = resumed?.seen ?? 0;
+    const sums = valueKeys.map((k) => resumed?.sums?.[k] ?? 0);
     let b = resumed?.batches ?? 0, lastLoss = 0;
     for await (const count of spec.batches(epoch, b)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
+      r.values.forEach((v, i) => { sums[i] += v * count; });
       progress.epoch = epoch; progress.batches = b + 1; progress.lossSum = lossSum; progress.correct = correct; progress.judged = judged; progress.seen = seen;
-      const logs: Logs = { batch: b, size: count, loss: r.loss };
-      if (key) logs[key] = r.correct / r.judged;
+      progress.sums = Object.fromEntries(valueKeys.map((k, i) => [k, sums[i]]));
+      const logs: Logs = { batch: b, size: count, loss: r.loss, ...metricLogs(metrics, r.correct / r.judged, r.values) };
       await lastly.call('onBatchEnd', b, logs);
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
@@ -261,12 +269,11 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       throw new Error(`${fn}: the data gave no batches in epoch ${epoch + 1}` + (epoch > first
         ? ' (a generator can be iterated only once: pass a function that returns a fresh one for each epoch)' : ''));
     }
-    const logs: Logs = { loss: lossSum / Math.max(1, seen) };
-    if (key) logs[key] = correct / Math.max(1, judged);
+    const logs: Logs = { loss: lossSum / Math.max(1, seen), ...metricLogs(metrics, correct / Math.max(1, judged), sums.map((v) => v / Math.max(1, seen))) };
     if (spec.validate && spec.validates(epoch)) {
       const v = await spec.validate();
       logs.val_loss = v.loss;
-      if (key) logs[`val_${key}`] = v[key]!;
+      for (const m of metrics) logs[`val_${m.key}`] = v[m.key]!;
     }
     await lastly.call('onEpochEnd', epoch, logs);
   }
@@ -485,24 +492,46 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
   }
 }
 
-/** What evaluate gives: the loss, and the accuracy under the name compile was given ('accuracy' or 'acc'). */
+/** What evaluate gives: the loss, and each metric under the name compile was given ('accuracy' or 'acc', 'mae' ...). */
 export interface Evaluated { loss: number; accuracy?: number; acc?: number; [metric: string]: number | undefined }
+
+/** The metrics' logs in compile's order: the accuracy (hits over outputs judged), each value metric's mean. */
+function metricLogs(metrics: readonly Metric[], accuracy: number, values: readonly number[]): Logs {
+  const logs: Logs = {};
+  let v = 0;
+  for (const m of metrics) logs[m.key] = m.kind === 'accuracy' ? accuracy : values[v++];
+  return logs;
+}
+
+/** Sums over an evaluation's batches: the loss weighted by batch size, the accuracy's hits, each value metric's. */
+class Totals {
+  n = 0;
+  private lossSum = 0; private correct = 0; private judged = 0; private sums: number[] = [];
+  constructor(private readonly net: Network) {}
+  add(r: BatchResult, count: number): void {
+    this.lossSum += r.loss * count; this.correct += r.correct; this.judged += r.judged; this.n += count;
+    r.values.forEach((v, i) => { this.sums[i] = (this.sums[i] ?? 0) + v * count; });
+  }
+  /** The mean loss (with the regularizers' penalty, as Keras reports it) and metrics. */
+  result(): Evaluated {
+    const n = this.n;
+    return { loss: this.lossSum / n + this.net.regularize(), ...metricLogs(this.net.compiledMetrics, this.correct / this.judged, this.sums.map((s) => s / n)) };
+  }
+}
 
 /** Mean loss (and accuracy) over every batch of a dataset. */
 export async function evaluateDataset(net: Network, data: Dataset, fn: string): Promise<Evaluated> {
-  let lossSum = 0, correct = 0, judged = 0, n = 0, b = 0;
+  const totals = new Totals(net);
+  let b = 0;
   for await (const batch of iterate(data, fn, 'validationData')) {
     const { xs, ys } = checkBatch(batch, fn, `validation batch ${++b}`);
     const count = net.putBatch(xs, ys, false, fn, `validation batch ${b}`);
     const out = net.forward(count, false, 0);
-    net.checkOutput(out, count, n, fn);
-    const r = net.lossOf(out, count);
-    lossSum += r.loss * count; correct += r.correct; judged += r.judged; n += count;
+    net.checkOutput(out, count, totals.n, fn);
+    totals.add(net.lossOf(out, count), count);
   }
-  if (n === 0) throw new Error(`${fn}: the validation dataset gave no batches`);
-  const result: Evaluated = { loss: lossSum / n + net.regularize() };
-  if (net.metrics.length) result[net.metrics[0]] = correct / judged;
-  return result;
+  if (totals.n === 0) throw new Error(`${fn}: the validation dataset gave no batches`);
+  return totals.result();
 }
 
 /** Data staged in the arena once for evaluation, possibly repeated (fit's validation, every epoch). */
@@ -520,18 +549,15 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
       positiveInt(batchSize, 'batchSize', fn);
       net.useSteps(x.shape[1]); // training may have left the layers at another sequence length
       const plan = net.ensurePlan(Math.min(batchSize, n), false);
-      let lossSum = 0, correct = 0, judged = 0;
+      const totals = new Totals(net);
       for (let from = 0; from < n; from += plan.maxBatch) {
         const count = Math.min(plan.maxBatch, n - from);
         net.gather(staged, idx, from, count);
         const out = net.forward(count, false, 0);
         net.checkOutput(out, count, from, fn);
-        const r = net.lossOf(out, count, weights?.subarray(from, from + count) ?? null);
-        lossSum += r.loss * count; correct += r.correct; judged += r.judged;
+        totals.add(net.lossOf(out, count, weights?.subarray(from, from + count) ?? null), count);
       }
-      const result: Evaluated = { loss: lossSum / n + net.regularize() };
-      if (net.metrics.length) result[net.metrics[0]] = correct / judged;
-      return result;
+      return totals.result();
     },
     release() { staged.release(); rt.arena.release(idx); },
   };

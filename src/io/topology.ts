@@ -3,6 +3,7 @@
 // optimizers supply their own configs (their registries); this file only assembles and takes apart.
 import { Sequential } from '../engine/sequential.js';
 import { checkLoss, lossByName, lossConfigName, tfjsKnowsLoss } from '../engine/losses.js';
+import { tfjsKnowsMetric } from '../engine/metrics.js';
 import { optimizerClass, optimizerFromConfig, type Optimizer } from '../engine/optimizers.js';
 import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
@@ -57,14 +58,15 @@ export function trainingConfig(model: Sequential): Json | null {
 }
 
 /**
- * Whether tf.loadLayersModel can compile from this training config: it fails on losses and optimizers it lacks,
- * and on saved optimizer state (`withState`) its Adamax cannot set.
+ * Whether tf.loadLayersModel can compile from this training config: it fails on losses, metrics and optimizers it
+ * lacks, and on saved optimizer state (`withState`) its Adamax cannot set.
  */
 export function tfjsCanCompile(tc: Json, withState = false): boolean {
   const loss = lossByName(tc.loss);
   const opt = isObject(tc.optimizer_config) ? optimizerClass(String(tc.optimizer_config.class_name)) : undefined;
   const tfjs = opt?.tfjs ?? null;
-  return loss !== undefined && tfjsKnowsLoss(loss) && (!isObject(tc.optimizer_config) || tfjs === 'with state' || (tfjs === 'without state' && !withState));
+  const metricsOk = !Array.isArray(tc.metrics) || tc.metrics.every(tfjsKnowsMetric);
+  return loss !== undefined && tfjsKnowsLoss(loss) && metricsOk && (!isObject(tc.optimizer_config) || tfjs === 'with state' || (tfjs === 'without state' && !withState));
 }
 
 function lossName(v: unknown): string {

@@ -32,7 +32,7 @@ function build(optimizer: () => sn.Optimizer, filters = 4): sn.Sequential {
   m.add(sn.layers.dropout({ rate: 0.3 }));
   m.add(sn.layers.flatten());
   m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
-  m.compile({ optimizer: optimizer(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({ optimizer: optimizer(), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mae'] });
   return m;
 }
 
@@ -77,6 +77,7 @@ describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run ki
       expect(h2.history.loss).toEqual(h.history.loss.slice(partial.epoch));
       expect(h2.history.val_loss).toEqual(h.history.val_loss.slice(partial.epoch));
       expect(h2.history.accuracy).toEqual(h.history.accuracy.slice(partial.epoch));
+      expect(h2.history.mae).toEqual(h.history.mae.slice(partial.epoch)); // a value metric's running sum came back too
       expect(sameWeights(again.getWeights(), whole.getWeights())).toBe(true);
       expect(fs.existsSync(dir)).toBe(false);
       whole.dispose(); again.dispose();

@@ -103,6 +103,16 @@ describe('progressLogger, verbose 1 on a terminal', () => {
     expect(chunks.at(-1)).toMatch(/^\r3\/4 \[={21}>\.{8}\] ETA: \d+m?s - loss: 1\.5000 - accuracy: 0\.6667\x1b\[K$/);
   });
 
+  it("a value metric's running value is fit's running sum over the samples seen (mae), beside the accuracy's hits", () => {
+    const { chunks, writer } = fakeWriter(true);
+    const p = new ProgressLogger(1, writer);
+    const progress = { epoch: 0, batches: 2, lossSum: 6, correct: 3, judged: 6, seen: 6, sums: { mae: 1.2 } };
+    p.setParams({ ...params(1, 4), metrics: ['accuracy', 'mae'], progress });
+    p.onEpochBegin(0);
+    p.onBatchEnd(1, { batch: 1, size: 3, loss: 0.1, accuracy: 1, mae: 0.05 });
+    expect(chunks.at(-1)).toMatch(/ - loss: 1\.0000 - accuracy: 0\.5000 - mae: 0\.2000\x1b\[K$/);
+  });
+
   it('formats tiny values in exponent notation and non-finite values as NaN / Infinity', () => {
     const { chunks, writer } = fakeWriter(true);
     const p = new ProgressLogger(1, writer);

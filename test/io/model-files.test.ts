@@ -226,6 +226,25 @@ describe('saveModel / loadModel round trip', () => {
     expect(new RMSprop().toConfig().class_name).toBe("RMSProp");
   });
 
+  it("metrics round-trip; a name tfjs lacks (mean_absolute_error: it knows mae) keeps the training config where tfjs does not look", async () => {
+    for (const metrics of [['accuracy', 'mae', 'MSE'], ['mean_absolute_error']]) {
+      const m = sn.sequential();
+      m.add(sn.layers.dense({ units: 2, activation: 'sigmoid', inputShape: [3] }));
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics });
+      const dir = freshDir();
+      await saveModel(m, dir);
+      const json = readJson(dir);
+      const tfjsKnows = metrics[0] !== 'mean_absolute_error';
+      expect(json.trainingConfig === undefined).toBe(!tfjsKnows);
+      expect((await loadModel(dir)).metrics).toEqual(metrics);
+      const t = await tfjsLoad(dir);
+      expect(t.optimizer != null).toBe(tfjsKnows);
+      if (tfjsKnows) expect(t.metricsNames).toEqual(['loss', 'acc', 'mae', 'MSE']);
+      t.dispose();
+      m.dispose();
+    }
+  });
+
   it('reads several shards and manifest groups with entries in any order', async () => {
     const m = smallModel();
     const a = modelToArtifacts(m);
