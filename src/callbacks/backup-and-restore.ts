@@ -11,6 +11,7 @@ import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
 import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
 import { saveFreqOf, type SaveFreq } from './save-freq.js';
+import { valueMetricKeys } from '../engine/metrics.js';
 
 export interface BackupAndRestoreArgs {
   /** The folder the backup lives in: the callback's own (one per training run). */
@@ -55,8 +56,15 @@ export class BackupAndRestore extends Callback {
   async onTrainBegin(): Promise<void> {
     this.batchesSinceBackup = 0;
     // a backup made mid-epoch must fit this run's batches, checked before anything is restored
-    this.restored = await restoreBackup(this.sequential(), this.backupDir, FN, (state) => {
+    const model = this.sequential();
+    this.restored = await restoreBackup(model, this.backupDir, FN, (state) => {
       const p = state.partial, { steps, batchSize, samples } = this.params;
+      // the value metrics (mae ...) go on from their running sums: a backup of a run compiled without one has none
+      const unsummed = p && p.batches > 0 && model.loss ? valueMetricKeys(model.metrics, model.loss).filter((k) => typeof p.sums?.[k] !== 'number') : [];
+      if (unsummed.length) {
+        return `its epoch in progress (${p!.epoch + 1}, ${p!.batches} batches done) kept no running sum of ${unsummed.join(', ')}: ` +
+          "the interrupted run was compiled with other metrics; compile with the interrupted run's metrics";
+      }
       const seenThen = p ? Math.min(p.batches * batchSize, samples) : NaN;
       if (p && ((Number.isFinite(steps) && p.batches > steps) || (Number.isFinite(seenThen) && p.seen !== seenThen))) {
         return `it had done ${p.batches} batches (${p.seen} samples) of epoch ${p.epoch + 1}, which this data (${Number.isFinite(steps) ? steps : 'an unknown number of'} ` +

@@ -50,6 +50,15 @@ export function parseMetrics(metrics: unknown, loss: LossName): Metric[] {
   return out;
 }
 
-/** Whether tfjs-layers 4.22 knows a metric name (a training config naming another stops tf.loadLayersModel): not the long names of mae and mse. */
-export const tfjsKnowsMetric = (name: unknown): boolean =>
-  typeof name !== 'string' || !(Object.hasOwn(VALUE_METRICS, name) && !['mae', 'mse', 'MAE', 'MSE'].includes(name));
+/**
+ * The metric names tfjs-layers 4.22 compiles from a training config (it camel-cases snake_case first): a config
+ * naming another stops tf.loadLayersModel (sparseCategoricalAccuracy, the long names of mae and mse).
+ */
+const TFJS_METRICS = ['accuracy', 'acc', 'binaryAccuracy', 'binary_accuracy', 'categoricalAccuracy', 'categorical_accuracy', 'mae', 'MAE', 'mse', 'MSE'];
+
+/** Whether tfjs-layers 4.22 can compile a training config naming this metric. */
+export const tfjsKnowsMetric = (name: unknown): boolean => typeof name === 'string' && TFJS_METRICS.includes(name);
+
+/** The keys of the value metrics (those fit keeps running sums of) among compiled metric names, for `loss`. */
+export const valueMetricKeys = (metrics: readonly string[], loss: LossName): string[] =>
+  parseMetrics([...metrics], loss).filter((m) => m.kind === 'value').map((m) => m.key);

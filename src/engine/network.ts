@@ -127,7 +127,7 @@ export class Network {
    */
   lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): BatchResult {
     const plan = this.plan!, rt = this.rt!, cols = this.outSize;
-    // the value metrics first (their kernels write a gradient, here into scratch): unweighted batch means
+    // the value metrics first (their kernels write a gradient, which the loss's overwrites): unweighted batch means
     const values = this.valueMetrics(out, n);
     let loss: number;
     if (!rowWeights) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n, cols);
@@ -150,17 +150,13 @@ export class Network {
     return { loss, correct, judged, values };
   }
 
-  /** Each value metric's mean over the n samples at `out` (labels at plan.labels), in compiledMetrics' order. */
+  /**
+   * Each value metric's mean over the n samples at `out` (labels at plan.labels), in compiledMetrics' order. Their
+   * kernels write a gradient: into plan.grad, which the loss then overwrites whole.
+   */
   private valueMetrics(out: number, n: number): number[] {
-    const metrics = this.compiledMetrics.filter((m) => m.kind === 'value');
-    if (!metrics.length) return [];
     const rt = this.rt!, cols = this.outSize;
-    const scratch = rt.arena.alloc(n * cols * 4, 'metric scratch');
-    try {
-      return metrics.map((m) => lossForward(rt, m.loss, false, scratch, out, this.plan!.labels, n, cols));
-    } finally {
-      rt.arena.release(scratch);
-    }
+    return this.compiledMetrics.flatMap((m) => (m.kind === 'value' ? [lossForward(rt, m.loss, false, this.plan!.grad, out, this.plan!.labels, n, cols)] : []));
   }
 
   /**

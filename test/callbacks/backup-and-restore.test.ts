@@ -84,6 +84,34 @@ describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run ki
     });
   }
 
+  it('a value metric goes on from its running sum; a backup without one (other metrics, or made before them) is refused for it before anything is restored', async () => {
+    const accuracyOnly = () => {
+      const m = build(adam);
+      m.compile({ optimizer: adam(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const dir = fresh();
+    const first = accuracyOnly();
+    await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 }), crashAtBatch(1, 2)])).rejects.toThrow(/crash in epoch/);
+    const file = path.join(dir, 'model.json'), json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(json.userDefinedMetadata.simdnet_backup.partial.sums).toEqual({});
+    // as a backup written before value metrics existed: no sums at all
+    delete json.userDefinedMetadata.simdnet_backup.partial.sums;
+    fs.writeFileSync(file, JSON.stringify(json));
+    const withMae = build(adam), before = withMae.getWeights();
+    await expect(fit(withMae, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 })])).rejects.toThrow(
+      /backupAndRestore: the backup in .* does not fit this run: its epoch in progress \(2, 1 batches done\) kept no running sum of mae: the interrupted run was compiled with other metrics/);
+    expect(sameWeights(withMae.getWeights(), before)).toBe(true); // nothing restored
+    // the run's own metrics go on from it, as the uninterrupted run
+    const whole = accuracyOnly();
+    const h = await fit(whole, []);
+    const again = accuracyOnly();
+    const h2 = await fit(again, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 })]);
+    expect(h2.history.accuracy).toEqual(h.history.accuracy.slice(1));
+    expect(h2.history.loss).toEqual(h.history.loss.slice(1));
+    for (const m of [first, withMae, whole, again]) m.dispose();
+  });
+
   it('with a batch count, no backup is written at an epoch\'s end (Keras), and saveFreq is checked', async () => {
     expect(() => sn.callbacks.backupAndRestore({ backupDir: 'x', saveFreq: 0 })).toThrow("backupAndRestore: saveFreq must be 'epoch' or a number of batches >= 1, got 0");
     expect(() => sn.callbacks.backupAndRestore({ backupDir: 'x', saveFreq: 'batch' as never })).toThrow(/saveFreq must be 'epoch' or a number of batches/);

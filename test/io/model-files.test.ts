@@ -240,9 +240,25 @@ describe('saveModel / loadModel round trip', () => {
       const t = await tfjsLoad(dir);
       expect(t.optimizer != null).toBe(tfjsKnows);
       if (tfjsKnows) expect(t.metricsNames).toEqual(['loss', 'acc', 'mae', 'MSE']);
+      else {
+        // tfjs itself refuses that config: put back where it looks, it stops tf.loadLayersModel
+        const { simdnet_training_config: tc, ...rest } = json.userDefinedMetadata as Record<string, unknown>;
+        fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...json, trainingConfig: tc, userDefinedMetadata: rest }));
+        await expect(tfjsLoad(dir)).rejects.toThrow(/Unknown metric meanAbsoluteError/);
+      }
       t.dispose();
       m.dispose();
     }
+    // nor does tfjs know sparseCategoricalAccuracy
+    const s = sn.sequential();
+    s.add(sn.layers.dense({ units: 3, activation: 'softmax', inputShape: [3] }));
+    s.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['sparse_categorical_accuracy'] });
+    const dir = freshDir();
+    await saveModel(s, dir);
+    expect(readJson(dir).trainingConfig).toBeUndefined();
+    (await tfjsLoad(dir)).dispose();
+    expect((await loadModel(dir)).metrics).toEqual(['sparse_categorical_accuracy']);
+    s.dispose();
   });
 
   it('reads several shards and manifest groups with entries in any order', async () => {
