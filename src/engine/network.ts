@@ -2,6 +2,7 @@
 // step. Sequential (the public API) builds it; trainer.ts runs its loops over it. Activations and scratch
 // come from the arena, planned per maximum batch size; data is staged into the arena once per call.
 import type { Layer, Param } from '../layers/layer.js';
+import { maskSourceFor } from '../layers/masking.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
@@ -119,6 +120,21 @@ export class Network {
   }
 
   private get fused(): boolean { return isFused(this.loss!, this.layers[this.layers.length - 1].outputActivation); }
+
+  /**
+   * Refuses to compute a loss on an output that carries a mask (a recurrent layer returning sequences after an
+   * embedding with maskZero, as the last layer): Keras leaves its padded steps out of the loss and the metrics,
+   * simdnet's loss kernels count every step. predict is not concerned.
+   */
+  refuseMaskedOutput(fn: string): void {
+    const last = this.layers[this.layers.length - 1];
+    const mask = last ? maskSourceFor(last.outputShape) : null;
+    if (mask) {
+      throw new Error(`${fn}: the model's output (${last.label}) carries ${mask.label}'s mask (maskZero): Keras leaves its padded steps ` +
+        "out of the loss and the metrics, which simdnet's losses would count; end the model with a layer that consumes the mask " +
+        '(a recurrent layer without returnSequences), or pad without maskZero');
+    }
+  }
 
   /**
    * Loss of the n samples whose output is at `out` (labels at plan.labels); writes the loss gradient. With

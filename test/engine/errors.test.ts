@@ -229,6 +229,30 @@ describe('the silent cases made loud', () => {
   });
 });
 
+describe('a masked output (returnSequences after maskZero, last): Keras leaves padded steps out of the loss', () => {
+  it('fit, evaluate and fitDataset refuse it by name; predict runs', async () => {
+    const m = sn.sequential({ seed: 3 });
+    m.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, inputLength: 4, maskZero: true }));
+    m.add(sn.layers.simpleRNN({ units: 2, returnSequences: true }));
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = sn.tensor([[1, 2, 0, 0], [3, 4, 5, 0]]), y = sn.tensor(new Float32Array(16), [2, 4, 2]);
+    const why = "the model's output (simple_rnn (SimpleRNN)) carries embedding (Embedding)'s mask (maskZero): Keras leaves its padded steps " +
+      "out of the loss and the metrics, which simdnet's losses would count; end the model with a layer that consumes the mask " +
+      '(a recurrent layer without returnSequences), or pad without maskZero';
+    await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow(`fit: ${why}`);
+    await expect(m.evaluate(x, y)).rejects.toThrow(`evaluate: ${why}`);
+    await expect(m.fitDataset([{ xs: x, ys: y }], { epochs: 1, verbose: 0 })).rejects.toThrow(`fitDataset: ${why}`);
+    expect((await m.predict(x)).shape).toEqual([2, 4, 2]);
+    // consumed by a recurrent layer without returnSequences: trains
+    const ok = sn.sequential({ seed: 3 });
+    ok.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, inputLength: 4, maskZero: true }));
+    ok.add(sn.layers.simpleRNN({ units: 2, returnSequences: true }));
+    ok.add(sn.layers.simpleRNN({ units: 2 }));
+    ok.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    expect((await ok.fit(x, sn.tensor(new Float32Array(4), [2, 2]), { verbose: 0 })).history.loss).toHaveLength(1);
+  });
+});
+
 describe('option names are checked, as Keras checks its keyword arguments', () => {
   it('a misspelt or snake_case option names the one meant instead of leaving the default in place', async () => {
     const cases: [() => unknown, string | RegExp][] = [
