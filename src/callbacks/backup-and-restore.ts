@@ -62,7 +62,7 @@ export class BackupAndRestore extends Callback {
       // the value metrics (mae ...) go on from their running sums: a backup of a run compiled without one has none
       const unsummed = p && p.batches > 0 && model.loss ? valueMetricKeys(model.metrics, model.loss).filter((k) => typeof p.sums?.[k] !== 'number') : [];
       if (unsummed.length) {
-        return `its epoch in progress (${p!.epoch + 1}, ${p!.batches} batches done) kept no running sum of ${unsummed.join(', ')}: ` +
+        return `its epoch in progress (epoch ${p!.epoch + 1}, ${p!.batches} batch${p!.batches === 1 ? '' : 'es'} done) kept no running sum of ${unsummed.join(', ')}: ` +
           "the interrupted run was compiled with other metrics; compile with the interrupted run's metrics";
       }
       const seenThen = p ? Math.min(p.batches * batchSize, samples) : NaN;

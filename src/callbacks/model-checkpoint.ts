@@ -13,7 +13,7 @@ export interface ModelCheckpointArgs {
   /**
    * 'epoch' (default): save at each epoch's end; a number n: every n batches, counted across epochs, and at no
    * epoch's end (Keras' save_freq). Then the monitored quantity is the epoch's running average so far (Keras'
-   * batch logs): 'loss' and the accuracy; a val_ quantity is not there, and nothing is saved (with a warning).
+   * batch logs): 'loss' and compile's metrics; a val_ quantity is not there, and nothing is saved (with a warning).
    */
   saveFreq?: SaveFreq;
   /**

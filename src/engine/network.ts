@@ -122,17 +122,22 @@ export class Network {
   private get fused(): boolean { return isFused(this.loss!, this.layers[this.layers.length - 1].outputActivation); }
 
   /**
-   * Refuses to compute a loss on an output that carries a mask (a recurrent layer returning sequences after an
-   * embedding with maskZero, as the last layer): Keras leaves its padded steps out of the loss and the metrics,
-   * simdnet's loss kernels count every step. predict is not concerned.
+   * Refuses what Keras does with an embedding's mask (maskZero) and simdnet cannot: a loss on an output that carries
+   * it (Keras leaves the padded steps out of the loss and the metrics, simdnet's loss kernels count every step) and,
+   * in training, a layer that would compute with it (BatchNormalization's batch statistics). predict is not concerned.
    */
-  refuseMaskedOutput(fn: string): void {
+  refuseMasked(fn: string, training: boolean): void {
     const last = this.layers[this.layers.length - 1];
     const mask = last ? maskSourceFor(last.outputShape) : null;
     if (mask) {
       throw new Error(`${fn}: the model's output (${last.label}) carries ${mask.label}'s mask (maskZero): Keras leaves its padded steps ` +
         "out of the loss and the metrics, which simdnet's losses would count; end the model with a layer that consumes the mask " +
         '(a recurrent layer without returnSequences), or pad without maskZero');
+    }
+    const differs = training ? this.layers.find((l) => l.inputMask && (l.constructor as typeof Layer).maskedTraining) : undefined;
+    if (differs) {
+      throw new Error(`${fn}: ${differs.label} takes ${differs.inputMask!.label}'s mask (maskZero) in training: ` +
+        `${(differs.constructor as typeof Layer).maskedTraining}; move it after the layer that consumes the mask, or pad without maskZero`);
     }
   }
 

@@ -300,7 +300,7 @@ function warnIfChance(net: Network, losses: number[], fn: string): void {
 
 export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
   const fn = 'fit';
-  net.refuseMaskedOutput(fn);
+  net.refuseMasked(fn, true);
   const n = net.checkX(x, 'x', fn);
   net.checkY(y, n, 'y', fn);
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize', fn);
@@ -409,7 +409,7 @@ function checkBatch(b: unknown, fn: string, where: string): Batch {
 /** Trains on batches streamed from a dataset: memory holds one batch at a time (as Keras' fit(dataset)). */
 export async function fitDataset(net: Network, model: TrainingModel, data: Dataset, args: FitDatasetArgs): Promise<History> {
   const fn = 'fitDataset';
-  net.refuseMaskedOutput(fn);
+  net.refuseMasked(fn, true);
   const common = checkRunArgs(args, fn);
   const own = typeof data === 'object' && data !== null
     ? data as { batches?: number; size?: number; batchSize?: number; ready?: () => Promise<void>; setEpoch?: (epoch: number) => void } : {};
@@ -523,7 +523,6 @@ class Totals {
 
 /** Mean loss (and accuracy) over every batch of a dataset. */
 export async function evaluateDataset(net: Network, data: Dataset, fn: string): Promise<Evaluated> {
-  net.refuseMaskedOutput(fn);
   const totals = new Totals(net);
   let b = 0;
   for await (const batch of iterate(data, fn, 'validationData')) {
@@ -567,7 +566,7 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
 }
 
 export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string, sampleWeight?: unknown): Evaluated {
-  net.refuseMaskedOutput(fn);
+  net.refuseMasked(fn, false);
   positiveInt(batchSize, 'batchSize', fn);
   const n = net.checkX(x, 'x', fn);
   const e = stageEvaluation(net, x, y, fn, ['x', 'y'], checkSampleWeight(sampleWeight, n, fn));

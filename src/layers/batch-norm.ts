@@ -34,6 +34,8 @@ const MIN_WORK = 1 << 15;
 
 export class BatchNormalization extends Layer {
   static readonly className = 'BatchNormalization';
+  static readonly passesMask = true;
+  static readonly maskedTraining: string | null = 'Keras leaves masked steps out of its batch statistics, simdnet counts them';
   static readonly weightOptions = { beta: 'beta', gamma: 'gamma' };
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [5, 4, 6], params: 24 },

@@ -10,6 +10,7 @@ export interface DropoutArgs extends LayerArgs { rate: number; seed?: number }
 /** Inverted dropout: active only in training; identity (no copy) at inference. */
 export class Dropout extends Layer {
   static readonly className = 'Dropout';
+  static readonly passesMask = true;
   static readonly randomInTraining = true;
   static readonly examples: readonly LayerExample[] = [
     { args: { rate: 0.3 }, inputShape: [5, 4, 3], params: 0 },
@@ -89,6 +90,7 @@ export interface ActivationArgs extends LayerArgs { activation: ActivationName }
 
 export class Activation extends Layer {
   static readonly className: string = 'Activation';
+  static readonly passesMask: boolean = true;
   static readonly examples: readonly LayerExample[] = [
     { args: { activation: 'relu' }, inputShape: [4, 5], params: 0 },
     { args: { activation: 'sigmoid' }, inputShape: [7], params: 0 },

@@ -113,7 +113,8 @@ export class Embedding extends Layer implements MaskSource {
   forward(x: number, n: number): number {
     if (this.maskZero && this.consumers === 0) {
       throw new Error(`${this.label}: maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or ` +
-        'gru placed directly after the embedding (or after recurrent layers with returnSequences, or a layerNormalization); remove maskZero or move the recurrent layer');
+        'gru placed after the embedding, directly or after layers that pass the mask on (recurrent layers with returnSequences, dropout, ' +
+        'activation, reLU, leakyReLU, softmax, batchNormalization, layerNormalization); remove maskZero or move the recurrent layer');
     }
     const rt = this.rt;
     const [table] = this.params;

@@ -8,7 +8,6 @@ import { getInitializer, type InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
 import { boolArg, Layer, type LayerArgs, type LayerExample, type Param } from './layer.js';
-import { maskSourceFor, providesMask } from './masking.js';
 import { show } from '../format.js';
 
 export interface LayerNormalizationArgs extends LayerArgs {
@@ -32,6 +31,7 @@ const MIN_WORK = 1 << 15;
 
 export class LayerNormalization extends Layer {
   static readonly className = 'LayerNormalization';
+  static readonly passesMask = true; // each position normalized on its own (Keras)
   static readonly weightOptions = { beta: 'beta', gamma: 'gamma' };
   static readonly examples: readonly LayerExample[] = [
     { args: {}, inputShape: [6], params: 12 },
@@ -92,9 +92,6 @@ export class LayerNormalization extends Layer {
     if (this.center) this.addParam('beta', c, this.inits.beta);
     this.gamma = this.params.find((p) => p.name === 'gamma') ?? null;
     this.beta = this.params.find((p) => p.name === 'beta') ?? null;
-    // each position is normalized on its own: an embedding's mask of padded steps passes on to a recurrent layer (Keras)
-    const masked = maskSourceFor(inputShape);
-    if (masked) providesMask(this.outputShape, masked);
   }
 
   computeOutputShape(inputShape: number[]): number[] { return [...inputShape]; }

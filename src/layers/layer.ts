@@ -11,6 +11,7 @@ import { getInitializer, type Initializer, type InitializerSpec } from './initia
 import { getRegularizer, type Regularizer } from './regularizers.js';
 import { getConstraint, normBlocks, type Constraint } from './constraints.js';
 import { show } from '../format.js';
+import { maskSourceFor, providesMask, type MaskSource } from './masking.js';
 
 export interface LayerArgs extends CommonArgs {
   name?: string;
@@ -95,6 +96,16 @@ export abstract class Layer {
   static readonly singleThreaded: string | null = null;
   /** As a first layer it may take sequences of any length (Keras' None time axis, `inputShape: [null, ...]`). */
   static readonly anySteps: boolean = false;
+  /**
+   * Keras' supports_masking for a layer that works on each position on its own: an embedding's mask of padded
+   * steps on its input passes on to its output (to a recurrent layer after it, or to the loss: see Network).
+   */
+  static readonly passesMask: boolean = false;
+  /**
+   * Why training differs from Keras' when the input carries a mask (Keras' BatchNormalization leaves masked steps
+   * out of its batch statistics); null: it does not. fit refuses the model then.
+   */
+  static readonly maskedTraining: string | null = null;
 
   /** A layer from its saved config (layers without options of their own need no override). */
   static fromConfig(this: new (args: CommonArgs) => Layer, r: ConfigReader): Layer { return new this(r.common()); }
@@ -162,7 +173,12 @@ export abstract class Layer {
     this.inputShape = [...inputShape];
     this.builtInputShape = [...inputShape];
     this.outputShape = this.computeOutputShape(inputShape);
+    this.inputMask = maskSourceFor(inputShape);
+    if (this.inputMask && (this.constructor as typeof Layer).passesMask) providesMask(this.outputShape, this.inputMask);
   }
+
+  /** The mask its input carries (an embedding's with maskZero, passed on by the layers between), if any. */
+  inputMask: MaskSource | null = null;
 
   /** The input shape the layer was built for (its weights' shapes follow from it). */
   private builtInputShape: number[] = [];

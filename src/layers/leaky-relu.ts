@@ -13,6 +13,7 @@ const MIN_ELEMENTS = 1 << 16;
 
 /** y = x > 0 ? min(x, max) : slope x, over the whole batch. */
 abstract class Rectifier extends Layer {
+  static readonly passesMask = true;
   protected abstract get slope(): number;
   protected abstract get max(): number;
   private y = 0;

@@ -100,7 +100,7 @@ describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run ki
     fs.writeFileSync(file, JSON.stringify(json));
     const withMae = build(adam), before = withMae.getWeights();
     await expect(fit(withMae, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 })])).rejects.toThrow(
-      /backupAndRestore: the backup in .* does not fit this run: its epoch in progress \(2, 1 batches done\) kept no running sum of mae: the interrupted run was compiled with other metrics/);
+      /backupAndRestore: the backup in .* does not fit this run: its epoch in progress \(epoch 2, 1 batch done\) kept no running sum of mae: the interrupted run was compiled with other metrics/);
     expect(sameWeights(withMae.getWeights(), before)).toBe(true); // nothing restored
     // the run's own metrics go on from it, as the uninterrupted run
     const whole = accuracyOnly();

@@ -320,7 +320,7 @@ describe('modelCheckpoint({ saveFreq: n }): every n batches, counted across epoc
     expect(byEpoch.best).toBe(0.3);
   });
 
-  it('a quantity another callback adds to the batch logs is judged as it is (only the loss and the accuracy are averaged)', async () => {
+  it('a quantity another callback adds to the batch logs is judged as it is (only the loss and the compiled metrics are averaged)', async () => {
     const dir = fresh();
     const ckpt = sn.callbacks.modelCheckpoint({ filepath: join(dir, 'b{batch}-{custom:.0f}'), monitor: 'custom', mode: 'max', saveBestOnly: true, saveFreq: 1 });
     const r = await batchRun(ckpt, [{ onBatchEnd: (b, logs) => { logs!.custom = 100 + b; } }]);

@@ -250,6 +250,46 @@ describe('a masked output (returnSequences after maskZero, last): Keras leaves p
     ok.add(sn.layers.simpleRNN({ units: 2 }));
     ok.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     expect((await ok.fit(x, sn.tensor(new Float32Array(4), [2, 2]), { verbose: 0 })).history.loss).toHaveLength(1);
+    m.dispose(); ok.dispose();
+  });
+
+  it('layers that work on each step on their own pass the mask on (Keras\' supports_masking): to the loss, and to a recurrent layer', async () => {
+    const x = sn.tensor([[1, 2, 0, 0], [3, 4, 5, 0]]), y = sn.tensor(new Float32Array(16), [2, 4, 2]);
+    for (const passes of [() => sn.layers.dropout({ rate: 0.2 }), () => sn.layers.activation({ activation: 'tanh' }), () => sn.layers.reLU(),
+      () => sn.layers.leakyReLU(), () => sn.layers.softmax(), () => sn.layers.layerNormalization()]) {
+      const build = (more: boolean) => {
+        const m = sn.sequential({ seed: 3 });
+        m.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, batchInputShape: [null, null] }));
+        m.add(sn.layers.simpleRNN({ units: 2, returnSequences: true }));
+        m.add(passes());
+        if (more) m.add(sn.layers.lstm({ units: 2 }));
+        m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        return m;
+      };
+      const m = build(false), label = m.layers[2].label;
+      await expect(m.fit(x, y, { verbose: 0 }), label).rejects.toThrow(`carries embedding (Embedding)'s mask`);
+      // followed by a recurrent layer, the padded steps change nothing, as in Keras
+      const r = build(true);
+      const short = (await r.predict(sn.tensor([[1, 2]]))).data, padded = (await r.predict(sn.tensor([[1, 2, 0, 0]]))).data;
+      expect(Array.from(padded), label).toEqual(Array.from(short));
+      m.dispose(); r.dispose();
+    }
+  });
+
+  it('fit refuses a BatchNormalization on masked steps (Keras leaves them out of its batch statistics); predict passes the mask on', async () => {
+    const m = sn.sequential({ seed: 3 });
+    m.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, batchInputShape: [null, null] }));
+    m.add(sn.layers.simpleRNN({ units: 2, returnSequences: true }));
+    m.add(sn.layers.batchNormalization());
+    m.add(sn.layers.lstm({ units: 2 }));
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = sn.tensor([[1, 2, 0, 0], [3, 4, 5, 0]]);
+    await expect(m.fit(x, sn.tensor(new Float32Array(4), [2, 2]), { verbose: 0 })).rejects.toThrow(
+      "fit: batch_normalization (BatchNormalization) takes embedding (Embedding)'s mask (maskZero) in training: Keras leaves masked steps out of its batch statistics, simdnet counts them");
+    expect((await m.evaluate(x, sn.tensor(new Float32Array(4), [2, 2]))).loss).toBeGreaterThanOrEqual(0);
+    const short = (await m.predict(sn.tensor([[1, 2]]))).data, padded = (await m.predict(sn.tensor([[1, 2, 0, 0]]))).data;
+    expect(Array.from(padded)).toEqual(Array.from(short));
+    m.dispose();
   });
 });
 

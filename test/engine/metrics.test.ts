@@ -85,6 +85,20 @@ describe('compile metrics: mae and mse', () => {
     expect(e.loss).toBeCloseTo(await reference(back, x, target, 'sq'), 6);
   });
 
+  it('a resume whose epoch in progress has no running sum of a value metric is refused (a hand-written resumeFrom)', async () => {
+    class Resumer extends sn.Callback {
+      resumeFrom() {
+        return { epoch: 0, done: { epoch: [], history: {} }, partial: { epoch: 0, batches: 1, lossSum: 1, correct: 2, judged: 8, seen: 8 } };
+      }
+    }
+    const m = classifier(['accuracy', 'mae']);
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [new Resumer()] }))
+      .rejects.toThrow("fit: the restored run's epoch in progress has no running sum of mae: it was compiled with other metrics");
+    // the accuracy alone goes on from the hits
+    const a = classifier(['accuracy']);
+    expect((await a.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [new Resumer()] })).history.accuracy).toHaveLength(1);
+  });
+
   it('refuses the same metric twice, a value metric with class-id labels, and unknown names', () => {
     expect(() => classifier(['mae', 'mean_absolute_error'])).toThrow('compile: metrics mae and mean_absolute_error are the same metric; give it once');
     expect(() => classifier(['accuracy', 'acc'])).toThrow('compile: metrics accuracy and acc are the same metric; give it once');

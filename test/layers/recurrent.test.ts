@@ -128,13 +128,19 @@ describe('bad arguments', () => {
     expect(m.layers.length).toBe(1);
   });
 
-  it('maskZero needs a recurrent layer right after the embedding', async () => {
+  it('maskZero needs a recurrent layer after the embedding, directly or after layers that pass the mask on', async () => {
     const m = sn.sequential();
     m.add(L.embedding({ inputDim: 5, outputDim: 2, inputLength: 3, maskZero: true }));
-    m.add(L.dropout({ rate: 0.2 }));
-    m.add(L.lstm({ units: 2 }));
+    m.add(L.flatten());
+    m.add(L.dense({ units: 2 }));
     await expect(m.predict(sn.tensor([[1, 2, 0]]))).rejects.toThrow(
-      'embedding (Embedding): maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or gru placed directly after the embedding');
+      'embedding (Embedding): maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or gru placed after the embedding, directly or after layers that pass the mask on');
+    // a dropout passes it on (Keras' supports_masking): the LSTM after it skips the padded step
+    const d = sn.sequential({ seed: 2 });
+    d.add(L.embedding({ inputDim: 5, outputDim: 2, maskZero: true, batchInputShape: [null, null] }));
+    d.add(L.dropout({ rate: 0.2 }));
+    d.add(L.lstm({ units: 2 }));
+    expect(Array.from((await d.predict(sn.tensor([[1, 2, 0]]))).data)).toEqual(Array.from((await d.predict(sn.tensor([[1, 2]]))).data));
   });
 });
 
