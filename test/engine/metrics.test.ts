@@ -49,6 +49,19 @@ describe('compile metrics: mae and mse', () => {
     }
   });
 
+  it('change no weight: training with them gives the weights training without them gives, bit for bit (plain, classWeight, two threads)', async () => {
+    for (const opts of [{}, { classWeight: { 0: 3, 1: 1, 2: 0.5 } }, { threads: 2 }]) {
+      const runs = [];
+      for (const metrics of [[], ['mae', 'mse', 'accuracy']]) {
+        const m = classifier(metrics, 0.3);
+        await m.fit(x, y, { epochs: 3, batchSize: 6, verbose: 0, seed: 1, ...opts });
+        runs.push(m.getWeights().map((w) => Array.from(w.data)));
+        m.dispose();
+      }
+      expect(runs[1], JSON.stringify(opts)).toEqual(runs[0]);
+    }
+  });
+
   it('are not weighted by sampleWeight or classWeight (Keras\' metrics), while the loss is', async () => {
     const m = classifier(['mae'], 0);
     const plain = await m.evaluate(x, y);
