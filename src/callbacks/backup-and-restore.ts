@@ -6,12 +6,11 @@
 // fit skips its batches done: tf.keras 2's resume; Keras 3 would start that epoch over). A run that ends normally
 // deletes its backup (deleteCheckpoint, default true).
 // Hosts with a file system (Node, Deno, Bun).
-import { Callback, recordEpoch, type DoneEpochs, type EpochProgress, type Logs } from '../engine/callback.js';
+import { Callback, missingSums, recordEpoch, type DoneEpochs, type EpochProgress, type Logs } from '../engine/callback.js';
 import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
 import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
 import { saveFreqOf, type SaveFreq } from './save-freq.js';
-import { valueMetricKeys } from '../engine/metrics.js';
 
 export interface BackupAndRestoreArgs {
   /** The folder the backup lives in: the callback's own (one per training run). */
@@ -60,7 +59,7 @@ export class BackupAndRestore extends Callback {
     this.restored = await restoreBackup(model, this.backupDir, FN, (state) => {
       const p = state.partial, { steps, batchSize, samples } = this.params;
       // the value metrics (mae ...) go on from their running sums: a backup of a run compiled without one has none
-      const unsummed = p && p.batches > 0 && model.loss ? valueMetricKeys(model.metrics, model.loss).filter((k) => typeof p.sums?.[k] !== 'number') : [];
+      const unsummed = p ? missingSums(p, model.valueMetricKeys) : [];
       if (unsummed.length) {
         return `its epoch in progress (epoch ${p!.epoch + 1}, ${p!.batches} batch${p!.batches === 1 ? '' : 'es'} done) kept no running sum of ${unsummed.join(', ')}: ` +
           "the interrupted run was compiled with other metrics; compile with the interrupted run's metrics";

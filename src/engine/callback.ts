@@ -38,6 +38,11 @@ export interface EpochProgress {
   sums?: Record<string, number>;
 }
 
+/** The value metrics among `keys` that an epoch in progress (with batches done) holds no running sum of. */
+export function missingSums(progress: Readonly<EpochProgress>, keys: readonly string[]): string[] {
+  return progress.batches > 0 ? keys.filter((k) => typeof progress.sums?.[k] !== 'number') : [];
+}
+
 /**
  * A batch's logs as Keras shows them: the epoch's running averages so far, from fit's progress (fit's batch logs
  * hold the batch's own loss and metrics, as tfjs'), for the loss and the metrics (params.metrics: the accuracy and

@@ -59,6 +59,3 @@ const TFJS_METRICS = ['accuracy', 'acc', 'binaryAccuracy', 'binary_accuracy', 'c
 /** Whether tfjs-layers 4.22 can compile a training config naming this metric. */
 export const tfjsKnowsMetric = (name: unknown): boolean => typeof name === 'string' && TFJS_METRICS.includes(name);
 
-/** The keys of the value metrics (those fit keeps running sums of) among compiled metric names, for `loss`. */
-export const valueMetricKeys = (metrics: readonly string[], loss: LossName): string[] =>
-  parseMetrics([...metrics], loss).filter((m) => m.kind === 'value').map((m) => m.key);

@@ -44,9 +44,12 @@ export class Network {
   readonly weights: WeightStore;
   optimizer: Optimizer | null = null;
   loss: LossName | null = null;
-  metrics: string[] = [];
   /** The metrics as compile read them: the accuracy's key, and each value metric's key and loss kernel. */
   compiledMetrics: Metric[] = [];
+  /** Their names, as compile was given them. */
+  get metrics(): string[] { return this.compiledMetrics.map((m) => m.key); }
+  /** The value metrics' keys (those fit keeps running sums of), in compile's order. */
+  get valueMetricKeys(): string[] { return this.compiledMetrics.flatMap((m) => (m.kind === 'value' ? [m.key] : [])); }
   rt: Runtime | null = null;
   disposed = false;
   private plan: Plan | null = null;
@@ -176,8 +179,9 @@ export class Network {
    * kernels write a gradient: into plan.grad, which the loss then overwrites whole.
    */
   private valueMetrics(out: number, n: number): number[] {
-    const rt = this.rt!, cols = this.outSize;
-    return this.compiledMetrics.flatMap((m) => (m.kind === 'value' ? [lossForward(rt, m.loss, false, this.plan!.grad, out, this.plan!.labels, n, cols)] : []));
+    const rt = this.rt!, cols = this.outSize, values: number[] = [];
+    for (const m of this.compiledMetrics) if (m.kind === 'value') values.push(lossForward(rt, m.loss, false, this.plan!.grad, out, this.plan!.labels, n, cols));
+    return values;
   }
 
   /**

@@ -67,6 +67,8 @@ export class Sequential implements TrainingModel {
   get optimizer(): Optimizer | null { return this.net.optimizer; }
   get loss(): LossName | null { return this.net.loss; }
   get metrics(): string[] { return this.net.metrics; }
+  /** The metrics fit keeps running sums of (mae, mse), by key: what a mid-epoch backup must hold. */
+  get valueMetricKeys(): string[] { return this.net.valueMetricKeys; }
 
   private live(fn: string): void {
     if (this.net.disposed) throw new Error(`${fn}: model '${this.name}' has been disposed; build or load a new one`);
@@ -144,7 +146,6 @@ export class Sequential implements TrainingModel {
     }
     this.net.loss = loss;
     this.net.optimizer = optimizer;
-    this.net.metrics = [...metrics];
     this.net.compiledMetrics = compiled;
     // without the kernels yet, the weights are allocated by the first fit / evaluate / predict
     if (runtimeLoaded()) this.materialize();

@@ -2,7 +2,7 @@
 import { EpochShuffler } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
-import { Callback, CallbackList, toCallback, type CallbackHooks, type EpochProgress, type Logs, type TrainingModel } from './callback.js';
+import { Callback, CallbackList, missingSums, toCallback, type CallbackHooks, type EpochProgress, type Logs, type TrainingModel } from './callback.js';
 import { History } from './history.js';
 import { labelClass, type BatchResult, type ClassWeights, type Network } from './network.js';
 import type { Metric } from './metrics.js';
@@ -185,7 +185,7 @@ function classesOf(y: Tensor, sparse: boolean): Int32Array {
 async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string): Promise<History> {
   // Keras logs each metric under the name compile was given: metrics: ['acc', 'mae'] logs acc, mae, val_acc, val_mae
   const metrics = net.compiledMetrics;
-  const valueKeys = metrics.filter((m) => m.kind === 'value').map((m) => m.key);
+  const valueKeys = net.valueMetricKeys;
   const metricNames = metrics.map((m) => m.key);
   const history = new History();
   // Keras order: the user's callbacks, then History (so it records what they add to the logs, e.g. lr)
@@ -212,7 +212,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   if (partial && (partial.epoch !== first || !(partial.batches >= 0) || (Number.isFinite(spec.steps) && partial.batches > spec.steps))) {
     throw new Error(`${fn}: the restored run's epoch in progress (${partial.epoch + 1}, ${partial.batches} batches done) does not fit this run's epochs and batches`);
   }
-  const unsummed = partial && partial.batches > 0 ? valueKeys.filter((k) => typeof partial.sums?.[k] !== 'number') : [];
+  const unsummed = partial ? missingSums(partial, valueKeys) : [];
   if (unsummed.length) {
     throw new Error(`${fn}: the restored run's epoch in progress has no running sum of ${unsummed.join(', ')}: it was compiled with other metrics`);
   }
@@ -244,8 +244,9 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
       r.values.forEach((v, i) => { sums[i] += v * count; });
       progress.epoch = epoch; progress.batches = b + 1; progress.lossSum = lossSum; progress.correct = correct; progress.judged = judged; progress.seen = seen;
-      progress.sums = Object.fromEntries(valueKeys.map((k, i) => [k, sums[i]]));
-      const logs: Logs = { batch: b, size: count, loss: r.loss, ...metricLogs(metrics, r.correct / r.judged, r.values) };
+      valueKeys.forEach((k, i) => { progress.sums![k] = sums[i]; });
+      const logs: Logs = { batch: b, size: count, loss: r.loss };
+      putMetrics(logs, metrics, r.correct / r.judged, r.values);
       await lastly.call('onBatchEnd', b, logs);
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
@@ -269,7 +270,8 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       throw new Error(`${fn}: the data gave no batches in epoch ${epoch + 1}` + (epoch > first
         ? ' (a generator can be iterated only once: pass a function that returns a fresh one for each epoch)' : ''));
     }
-    const logs: Logs = { loss: lossSum / Math.max(1, seen), ...metricLogs(metrics, correct / Math.max(1, judged), sums.map((v) => v / Math.max(1, seen))) };
+    const logs: Logs = { loss: lossSum / Math.max(1, seen) };
+    putMetrics(logs, metrics, correct / Math.max(1, judged), sums.map((v) => v / Math.max(1, seen)));
     if (spec.validate && spec.validates(epoch)) {
       const v = await spec.validate();
       logs.val_loss = v.loss;
@@ -497,11 +499,10 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
 /** What evaluate gives: the loss, and each metric under the name compile was given ('accuracy' or 'acc', 'mae' ...). */
 export interface Evaluated { loss: number; accuracy?: number; acc?: number; [metric: string]: number | undefined }
 
-/** The metrics' logs in compile's order: the accuracy (hits over outputs judged), each value metric's mean. */
-function metricLogs(metrics: readonly Metric[], accuracy: number, values: readonly number[]): Logs {
-  const logs: Logs = {};
+/** Puts the metrics into logs in compile's order: the accuracy (hits over outputs judged), each value metric's mean. */
+function putMetrics<T extends Record<string, number | undefined>>(logs: T, metrics: readonly Metric[], accuracy: number, values: readonly number[]): T {
   let v = 0;
-  for (const m of metrics) logs[m.key] = m.kind === 'accuracy' ? accuracy : values[v++];
+  for (const m of metrics) (logs as Record<string, number>)[m.key] = m.kind === 'accuracy' ? accuracy : values[v++];
   return logs;
 }
 
@@ -517,7 +518,7 @@ class Totals {
   /** The mean loss (with the regularizers' penalty, as Keras reports it) and metrics. */
   result(): Evaluated {
     const n = this.n;
-    return { loss: this.lossSum / n + this.net.regularize(), ...metricLogs(this.net.compiledMetrics, this.correct / this.judged, this.sums.map((s) => s / n)) };
+    return putMetrics({ loss: this.lossSum / n + this.net.regularize() }, this.net.compiledMetrics, this.correct / this.judged, this.sums.map((s) => s / n));
   }
 }
 
