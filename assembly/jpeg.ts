@@ -243,6 +243,18 @@ function storeTransposed(p: usize, r0: v128, r1: v128, r2: v128, r3: v128): void
 
 // The inverse DCT of the dequantized, transposed zz into 8x8 bytes at out, `stride` bytes a row.
 function idctBlock(out: usize, stride: i32, zz: usize): void {
+  // A block with no AC coefficient (most chroma blocks of a grey photo saved as YCbCr, flat areas) is one
+  // level: every line of both passes takes jpeg-js' flat shortcut, so the level is those two steps on the
+  // DC alone (i32 arithmetic wrapping as the vector lanes do).
+  let acs = v128.and(v128.load(zz), i32x4(0, -1, -1, -1));
+  for (let i: usize = 16; i < 256; i += 16) acs = v128.or(acs, v128.load(zz + i));
+  if (!v128.any_true(acs)) {
+    const v = (R2 * ((R2 * load<i32>(zz) + 512) >> 10) + 8192) >> 14;
+    const level = clampByte(128 + ((v + 8) >> 4));
+    const row = <u64>level * 0x0101010101010101;
+    for (let y: usize = 0; y < 8; y++) store<u64>(out + y * <usize>stride, row);
+    return;
+  }
   // rows: zz holds them as columns, four to a vector
   idct8x4(zz, true);
   idct8x4(zz + 16, true);

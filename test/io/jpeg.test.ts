@@ -41,6 +41,39 @@ function facePhotoJpegs(people: number[]): Uint8Array[] {
   });
 }
 
+/**
+ * A grey baseline JPEG of one row of 8x8 blocks, block i holding only the DC coefficient values[i] (no AC:
+ * an end of block right after it), dequantized by q. DC categories have 4-bit codes, the end of block '0'.
+ */
+function dcOnlyJpeg(values: number[], q: number): Uint8Array {
+  const out: number[] = [0xff, 0xd8];
+  const segment = (marker: number, body: number[]) => out.push(0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body);
+  segment(0xdb, [0, q, ...new Array(63).fill(1)]);
+  const width = 8 * values.length;
+  segment(0xc0, [8, 0, 8, width >> 8, width & 255, 1, 1, 0x11, 0]);
+  segment(0xc4, [0x00, 0, 0, 0, 12, ...new Array(12).fill(0), ...Array.from({ length: 12 }, (_, s) => s)]);
+  segment(0xc4, [0x10, 1, ...new Array(15).fill(0), 0]);
+  segment(0xda, [1, 1, 0x00, 0, 63, 0]);
+  let acc = 0, bits = 0;
+  const put = (v: number, len: number) => {
+    for (let b = len - 1; b >= 0; b--) {
+      acc = (acc << 1) | ((v >> b) & 1);
+      if (++bits === 8) { out.push(acc); if (acc === 0xff) out.push(0); acc = 0; bits = 0; }
+    }
+  };
+  let pred = 0;
+  for (const v of values) {
+    const diff = v - pred, size = diff === 0 ? 0 : 32 - Math.clz32(Math.abs(diff));
+    pred = v;
+    put(size, 4);
+    if (size) put(diff < 0 ? diff + (1 << size) - 1 : diff, size);
+    put(0, 1); // end of block
+  }
+  if (bits) put(0x7f, 8 - bits); // pad with ones
+  out.push(0xff, 0xd9);
+  return Uint8Array.from(out);
+}
+
 beforeAll(async () => { await initRuntime(); });
 
 describe('baseline JPEG in the kernels', () => {
@@ -75,6 +108,23 @@ describe('baseline JPEG in the kernels', () => {
       n++;
     }
     expect(n).toBe(3);
+  });
+
+  it('decodes blocks without AC coefficients (the kernels\' shortcut) at every DC value and quantizer to jpeg-js\' pixels', () => {
+    // grey 8x8 blocks, each only a DC coefficient, running through -2047..2047 (all an 8-bit JPEG holds),
+    // dequantized by several DC quantizers (their products overflow the IDCT's i32 at 255, as jpeg-js' do)
+    let n = 0;
+    for (const q of [1, 2, 3, 5, 7, 13, 64, 255]) {
+      const values = Array.from({ length: 4095 }, (_, i) => i - 2047);
+      const bytes = dcOnlyJpeg(values, q);
+      const got = decodeJpegFast(bytes), want = reference(bytes);
+      if (typeof want === 'string') throw new Error(`jpeg-js cannot decode the DC-only file (q ${q}): ${want}`);
+      expect(got, `q ${q}`).not.toBeNull();
+      expect(got!.width).toBe(8 * values.length);
+      expect(firstDifference(got!.data, want.data), `q ${q}: first differing byte`).toBe(-1);
+      n++;
+    }
+    expect(n).toBe(8);
   });
 
   it('on damaged files gives jpeg-js\' pixels or hands the file to jpeg-js — never other pixels', () => {
