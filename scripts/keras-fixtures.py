@@ -560,6 +560,55 @@ def tf215_resample():
     save_reference('tf2.15-sequential-resample', [(x, act(h @ dk + db, 'softmax'))])
 
 
+# ---- tf.keras 2.15: Conv2DTranspose (same, stride 2) -> Conv2DTranspose (valid, strides [2, 1]) -> Flatten -> Dense ---
+
+def conv2d_transpose(x, k, b, strides, padding):
+    """Keras' Conv2DTranspose (output_padding None) by its definition: each input pixel scatters its kernel-weighted
+    patch at stride spacing; 'same' crops the full result by TensorFlow's padding of the matching Conv2D."""
+    n, h, wd, c = x.shape
+    kh, kw, f, _ = k.shape
+    sh, sw = strides
+    full = np.zeros((n, (h - 1) * sh + kh, (wd - 1) * sw + kw, f))
+    for i in range(h):
+        for j in range(wd):
+            full[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :] += np.tensordot(x[:, i, j, :], k, axes=([1], [3]))
+    out_h, out_w = (h * sh, wd * sw) if padding == 'same' else (h * sh + max(kh - sh, 0), wd * sw + max(kw - sw, 0))
+    top, left = (max(kh - sh, 0) // 2, max(kw - sw, 0) // 2) if padding == 'same' else (0, 0)
+    full = np.pad(full, ((0, 0), (0, max(0, top + out_h - full.shape[1])), (0, max(0, left + out_w - full.shape[2])), (0, 0)))
+    return full[:, top:top + out_h, left:left + out_w, :] + b
+
+
+def tf215_transpose():
+    reseed('tf2.15-sequential-transpose')
+    k1, b1 = w(4, 3, 4, 2), w(4, scale=0.1)
+    k2, b2 = w(2, 3, 3, 4), w(3, scale=0.1)
+    dk, db = w(12 * 10 * 3, 2), w(2, scale=0.1)
+    glorot = init('GlorotUniform', seed=None)
+    base = lambda name: {'name': name, 'trainable': True, 'dtype': 'float32'}
+    tconv = lambda name, filters, kernel, strides, padding, activation: {
+        'class_name': 'Conv2DTranspose', 'config': {**base(name), 'filters': filters, 'kernel_size': kernel, 'strides': strides, 'padding': padding,
+                                                    'data_format': 'channels_last', 'dilation_rate': [1, 1], 'groups': 1, 'activation': activation,
+                                                    'use_bias': True, 'kernel_initializer': glorot, 'bias_initializer': init('Zeros'), **NO_REG,
+                                                    'output_padding': None}}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 3, 4, 2], 'dtype': 'float32', 'sparse': False, 'ragged': False,
+                                                'name': 'conv2d_transpose_input'}},
+        tconv('conv2d_transpose', 4, [4, 3], [2, 2], 'same', 'relu'),
+        tconv('conv2d_transpose_1', 3, [2, 3], [2, 1], 'valid', 'tanh'),
+        {'class_name': 'Flatten', 'config': {**base('flatten'), 'data_format': 'channels_last'}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'softmax', glorot, dtype='float32')},
+    ]}}
+    layers = [('conv2d_transpose', [('conv2d_transpose/kernel:0', k1), ('conv2d_transpose/bias:0', b1)]),
+              ('conv2d_transpose_1', [('conv2d_transpose_1/kernel:0', k2), ('conv2d_transpose_1/bias:0', b2)]),
+              ('flatten', []), ('dense', [('dense/kernel:0', dk), ('dense/bias:0', db)])]
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-transpose.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True)
+    x = rng.random((2, 3, 4, 2)).astype('float32') * 2 - 1
+    h = act(conv2d_transpose(x.astype('float64'), k1, b1, (2, 2), 'same'), 'relu')   # (2, 6, 8, 4)
+    h = act(conv2d_transpose(h, k2, b2, (2, 1), 'valid'), 'tanh')                    # (2, 12, 10, 3)
+    save_reference('tf2.15-sequential-transpose', [(x, act(h.reshape(2, -1) @ dk + db, 'softmax'))])
+
+
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
 
 def unsupported():
@@ -588,5 +637,6 @@ if __name__ == '__main__':
     keras3_pooling()
     tf215_layernorm()
     tf215_resample()
+    tf215_transpose()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))

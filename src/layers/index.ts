@@ -16,6 +16,7 @@ export { Layer } from './layer.js';
 export type { LayerArgs, LayerExample, Param } from './layer.js';
 export { LAYERS, SUPPORTED_LAYERS, layerFromConfig } from './registry.js';
 export type { Conv2DArgs } from './conv2d.js';
+export type { Conv2DTransposeArgs } from './conv2d-transpose.js';
 export type { DenseArgs } from './dense.js';
 export type { Pooling2DArgs } from './pooling.js';
 export type { ActivationArgs, DropoutArgs } from './core.js';

@@ -7,6 +7,7 @@ import { Activation, Dropout, Flatten, Softmax } from './core.js';
 import { ConfigReader, isObject } from './config.js';
 import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
+import { Conv2DTranspose } from './conv2d-transpose.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
 import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
@@ -50,6 +51,7 @@ export const LAYERS = {
   cropping2D: Cropping2D, // tfjs' spelling (its zeroPadding2d has the lower-case d)
   layerNormalization: LayerNormalization,
   upSampling2d: UpSampling2D,
+  conv2dTranspose: Conv2DTranspose,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;
