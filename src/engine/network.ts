@@ -62,6 +62,13 @@ export class Network {
   get outputShape(): number[] { return this.layers[this.layers.length - 1].outputShape; }
   get inSize(): number { return product(this.inputShape); }
   get outSize(): number { return product(this.outputShape); }
+  /**
+   * Classes (values) per prediction: the output's last axis, which the losses, the accuracy and sparse labels
+   * work along, as Keras' do — an output [steps, classes] or [h, w, classes] is a prediction per step or pixel.
+   */
+  get classes(): number { return this.outputShape[this.outputShape.length - 1]; }
+  /** Predictions per sample: positions along the output's other axes (1 for an output [classes]). */
+  get positions(): number { return this.outSize / this.classes; }
 
   /** Allocates the weights (drawing initial values unless all are about to be set). */
   materialize(rt: Runtime, initialise = true): Runtime {
@@ -150,27 +157,29 @@ export class Network {
    * weight, and the batch's loss is Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted).
    */
   lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): BatchResult {
-    const plan = this.plan!, rt = this.rt!, cols = this.outSize;
+    const plan = this.plan!, rt = this.rt!, cols = this.classes, per = this.positions, size = this.outSize;
     // the value metrics first (their kernels write a gradient, which the loss's overwrites): unweighted batch means
     const values = this.valueMetrics(out, n);
     let loss: number;
-    if (!rowWeights) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n, cols);
+    // a row per prediction (per sample, or per step or pixel of an output with more axes): the mean over all rows
+    // is Keras' mean over the positions of each sample, then over the samples
+    if (!rowWeights) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n * per, cols);
     else {
       // one sample at a time: its own loss and gradient, scaled by its weight
-      const labelFloats = sparseLabels(this.loss!) ? 1 : cols;
+      const labelFloats = sparseLabels(this.loss!) ? per : size;
       let total = 0;
       for (let r = 0; r < n; r++) {
-        const at = r * cols * 4;
-        total += rowWeights[r] * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, 1, cols);
+        const at = r * size * 4;
+        total += rowWeights[r] * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, per, cols);
       }
-      const g = rt.f32(plan.grad, n * cols); // a view made after the kernels ran (memory may have grown)
+      const g = rt.f32(plan.grad, n * size); // a view made after the kernels ran (memory may have grown)
       for (let r = 0; r < n; r++) {
         const scale = rowWeights[r] / n;
-        for (let j = r * cols; j < (r + 1) * cols; j++) g[j] *= scale;
+        for (let j = r * size; j < (r + 1) * size; j++) g[j] *= scale;
       }
       loss = total / n;
     }
-    const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, n, cols);
+    const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, n * per, cols);
     return { loss, correct, judged, values };
   }
 
@@ -179,8 +188,8 @@ export class Network {
    * kernels write a gradient: into plan.grad, which the loss then overwrites whole.
    */
   private valueMetrics(out: number, n: number): number[] {
-    const rt = this.rt!, cols = this.outSize, values: number[] = [];
-    for (const m of this.compiledMetrics) if (m.kind === 'value') values.push(lossForward(rt, m.loss, false, this.plan!.grad, out, this.plan!.labels, n, cols));
+    const rt = this.rt!, rows = n * this.positions, cols = this.classes, values: number[] = [];
+    for (const m of this.compiledMetrics) if (m.kind === 'value') values.push(lossForward(rt, m.loss, false, this.plan!.grad, out, this.plan!.labels, rows, cols));
     return values;
   }
 
@@ -290,12 +299,18 @@ export class Network {
     if (y.shape[0] !== n) throw new Error(`${fn}: ${arg} has ${y.shape[0]} labels but x has ${n} samples`);
     const out = this.outputShape;
     if (sparseLabels(this.loss!)) {
-      if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
-        throw new Error(`${fn}: ${arg} for sparseCategoricalCrossentropy must be class ids of shape [n] or [n, 1], got [${y.shape.join(', ')}]`);
+      // a class id per prediction: [n] (or [n, 1]) for an output [classes], [n, steps] (or [n, steps, 1]) for [steps, classes] ...
+      const ids = [n, ...out.slice(0, -1)];
+      if (y.shape.join() !== ids.join() && y.shape.join() !== [...ids, 1].join()) {
+        throw new Error(`${fn}: ${arg} for sparseCategoricalCrossentropy must be class ids of shape [${ids.join(', ')}] or [${[...ids, 1].join(', ')}] ` +
+          `(one per ${out.length > 1 ? `position of the output [${out.join(', ')}]` : 'sample'}), got [${y.shape.join(', ')}]`);
       }
-      for (let i = 0; i < n; i++) {
+      const classes = out[out.length - 1];
+      for (let i = 0; i < y.size; i++) {
         const c = y.data[i];
-        if (!Number.isInteger(c) || c < 0 || c >= out[0]) throw new Error(`${fn}: ${arg}[${i}] = ${c} is not a class id in [0, ${out[0]})`);
+        if (!Number.isInteger(c) || c < 0 || c >= classes) {
+          throw new Error(`${fn}: ${arg}${out.length > 1 ? ` at flat index ${i}` : `[${i}]`} = ${c} is not a class id in [0, ${classes})`);
+        }
       }
       return;
     }
@@ -379,7 +394,7 @@ export class Network {
   gather(s: Staged, idx: number, from: number, count: number): void {
     const rt = this.rt!;
     rt.k.gather_rows(this.plan!.input, s.x, idx + from * 4, count, this.inSize);
-    if (s.y) rt.k.gather_rows(this.plan!.labels, s.y, idx + from * 4, count, sparseLabels(this.loss!) ? 1 : this.outSize);
+    if (s.y) rt.k.gather_rows(this.plan!.labels, s.y, idx + from * 4, count, sparseLabels(this.loss!) ? this.positions : this.outSize);
   }
 
   /**

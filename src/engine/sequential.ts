@@ -354,12 +354,13 @@ export class Sequential implements TrainingModel {
     return trainer.predict(this.net, rt, x, args.batchSize ?? 32);
   }
 
-  /** argmax class per sample (or threshold 0.5 for a single sigmoid output). */
+  /** argmax class per sample (or threshold 0.5 for a single sigmoid output); for an output [steps, classes] (or [h, w, classes]) one per step (pixel), flat: [n · steps]. */
   async predictClasses(x: Tensor, args: PredictArgs = {}): Promise<Int32Array> {
     const p = await this.predictAs('predictClasses', x, args);
-    const n = p.shape[0], c = p.size / Math.max(1, n);
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
+    // along the output's last axis, as Keras' argmax(axis=-1): one class per sample, or per step or pixel
+    const c = p.shape[p.shape.length - 1], rows = p.size / Math.max(1, c);
+    const out = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) {
       if (c === 1) { out[i] = p.data[i] > 0.5 ? 1 : 0; continue; }
       let best = 0;
       for (let j = 1; j < c; j++) if (p.data[i * c + j] > p.data[i * c + best]) best = j;

@@ -290,7 +290,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
  * though nothing was NaN: say so, which Keras' TerminateOnNaN cannot.
  */
 function warnIfChance(net: Network, losses: number[], fn: string): void {
-  const classes = net.loss === 'binaryCrossentropy' ? 2 : net.loss?.endsWith('ategoricalCrossentropy') ? net.outSize : 0;
+  const classes = net.loss === 'binaryCrossentropy' ? 2 : net.loss?.endsWith('ategoricalCrossentropy') ? net.classes : 0;
   // a few epochs at chance are normal for a slow start (the lab's CNN at SGD 0.01 takes three or four)
   if (classes < 2 || losses.length < 5) return;
   const chance = Math.log(classes);

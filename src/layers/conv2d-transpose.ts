@@ -37,7 +37,7 @@ export class Conv2DTranspose extends Conv2D {
   private padTopT = 0; private padLeftT = 0; private hpT = 0; private wpT = 0;
   // buffers
   private xd = 0; private windowsT = 0; private tapsT = 0; private yT = 0; private flippedT = 0;
-  private dyPadded = 0; private dWindowsT = 0; private dTapsT = 0; private dxT = 0; private lastInput = 0; private lastDy = 0;
+  private dyPadded = 0; private dWindowsT = 0; private dTapsT = 0; private dxT = 0; private lastInput = 0;
   // the flipped kernel (forward GEMM) and the kernel (backward-data GEMM), packed once per weight version
   private packedForward: PackedMatrix | null = null;
   private packedBackward: PackedMatrix | null = null;
@@ -132,13 +132,12 @@ export class Conv2DTranspose extends Conv2D {
       rt.k.spread_nhwc(this.dyPadded, dy, n, ho, wo, f, this.hpT, this.wpT, this.padTopT, this.padLeftT, 1, 1);
       dyp = this.dyPadded;
     }
-    this.lastDy = dyp;
     // dW[(kh,kw,f), ci] += Σ_windows dYp[window + tap] · X[window, ci]
-    parallelGemm(rt, kernel.gradOffset, cin, this.lastDy, this.dTapsT, this.dWindowsT, this.lastInput, cin, 1,
+    parallelGemm(rt, kernel.gradOffset, cin, dyp, this.dTapsT, this.dWindowsT, this.lastInput, cin, 1,
       kh * kw * f, cin, n * h * w, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     // dX[window, ci] = Σ_taps dYp[window + tap] · W[tap, ci]: the kernel as stored is that [KH·KW·F, Cin] matrix
-    parallelGemmPacked(rt, this.dxT, cin, this.lastDy, this.dWindowsT, this.dTapsT, this.packedBackward!.pack(kernel.offset, cin, 1),
+    parallelGemmPacked(rt, this.dxT, cin, dyp, this.dWindowsT, this.dTapsT, this.packedBackward!.pack(kernel.offset, cin, 1),
       n * h * w, GEMM_SET, 0, `${this.name} input-gradient GEMM`);
     return this.dxT;
   }

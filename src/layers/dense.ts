@@ -31,7 +31,11 @@ export class Dense extends Layer {
     { args: { units: 3, activation: 'softmax' }, inputShape: [6], params: 21 },
     { args: { units: 4, activation: 'sigmoid', useBias: false }, inputShape: [9], params: 36 },
     { args: { units: 2, activation: 'tanh', kernelInitializer: 'heNormal' }, inputShape: [3], params: 8 },
+    { args: { units: 3, activation: 'softmax' }, inputShape: [4, 5], params: 18 },
+    { args: { units: 2, activation: 'relu' }, inputShape: [2, 3, 4], params: 10 },
   ];
+  /** Keras' Dense supports masking: an embedding's mask passes on to a Dense applied at each step. */
+  static readonly passesMask = true;
 
   static fromConfig(r: ConfigReader): Layer {
     const weightOptions = r.weightOptions(this);
@@ -69,63 +73,67 @@ export class Dense extends Layer {
 
   build(inputShape: number[]): void {
     super.build(inputShape);
-    this.addParam('kernel', [inputShape[0], this.units], this.kernelInit);
+    this.addParam('kernel', [this.features, this.units], this.kernelInit);
     if (this.useBias) this.addParam('bias', [this.units], this.biasInit);
   }
 
+  /** As Keras' Dense: on the input's last axis, at every position of the others (an input [steps, features] gives [steps, units]). */
   computeOutputShape(inputShape: number[]): number[] {
-    if (inputShape.length !== 1) {
-      throw new Error(`${this.label}: expected input of shape [features], got [${inputShape.join(', ')}]; add a flatten() layer before it`);
-    }
-    return [this.units];
+    if (inputShape.length === 0) throw new Error(`${this.label}: expected input of shape [features] (or [..., features]), got []`);
+    return [...inputShape.slice(0, -1), this.units];
   }
+
+  private get features(): number { return this.inputShape[this.inputShape.length - 1]; }
+  /** Rows of the products per sample: the positions along the input's other axes. */
+  private get positions(): number { return this.inSize / this.features; }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
     const k = this.rt.k;
-    const i = this.inputShape[0], u = this.units;
+    const i = this.features, u = this.units, rows = maxBatch * this.positions;
     const table = (n: number, stride: number, what: string): number => {
       const t = this.buffer(n, what);
       k.strided_offsets(t, n, stride);
       return t;
     };
-    this.rowsX = table(maxBatch, i, 'input row offsets');
+    this.rowsX = table(rows, i, 'input row offsets');
     this.stepsI = table(i, 1, 'unit offsets');
-    this.y = this.buffer(maxBatch * u, 'output');
+    this.y = this.buffer(rows * u, 'output');
     const keep = (floats: number, what: string) => this.buffer(floats, what);
     this.packedW = new PackedMatrix(this.rt, u, i, keep, 'kernel');
     this.packedWT = null;
     if (!training) return;
     this.packedWT = new PackedMatrix(this.rt, i, u, keep, 'transposed kernel');
-    this.rowsDy = table(maxBatch, u, 'gradient row offsets');
+    this.rowsDy = table(rows, u, 'gradient row offsets');
     this.stepsU = table(u, 1, 'unit offsets');
-    this.stepsB = table(maxBatch, i, 'batch offsets');
-    this.dx = this.buffer(maxBatch * i, 'input gradient');
+    this.stepsB = table(rows, i, 'batch offsets');
+    this.dx = this.buffer(rows * i, 'input gradient');
   }
 
   forward(x: number, n: number, training: boolean): number {
     const rt = this.rt;
     const [kernel, bias] = this.params;
     this.lastX = x;
+    const m = n * this.positions;
     const relu = this.activation === 'relu' ? GEMM_RELU : 0; // fused into the GEMM's store
     // packed once per weight version: every step in training, once per load in inference
     const w = this.packedW!.pack(kernel.offset, this.units, 1, training ? -1 : kernel.version);
-    parallelGemmPacked(rt, this.y, this.units, x, this.rowsX, this.stepsI, w, n, (bias ? GEMM_BIAS : GEMM_SET) | relu,
+    parallelGemmPacked(rt, this.y, this.units, x, this.rowsX, this.stepsI, w, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
       bias ? bias.offset : 0, `${this.name} forward GEMM`);
-    if (!relu) activationForward(rt, this.activation, this.y, this.y, n, this.units);
+    if (!relu) activationForward(rt, this.activation, this.y, this.y, m, this.units);
     return this.y;
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     const rt = this.rt;
-    const i = this.inputShape[0], u = this.units;
+    const i = this.features, u = this.units, m = n * this.positions;
     const [kernel, bias] = this.params;
-    if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, n, u);
-    if (bias) biasBackward(rt, bias.gradOffset, dy, n, u, `${this.name} bias gradient`);
-    // dW [I, U] += X^T [I, B] · dY [B, U]
-    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, dy, u, 1, i, u, n, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
+    if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, u);
+    if (bias) biasBackward(rt, bias.gradOffset, dy, m, u, `${this.name} bias gradient`);
+    // dW [I, U] += X^T [I, M] · dY [M, U], M = the rows of all samples' positions
+    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, dy, u, 1, i, u, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
-    // dX [B, I] = dY [B, U] · W^T [U, I]
-    parallelGemmPacked(rt, this.dx, i, dy, this.rowsDy, this.stepsU, this.packedWT!.pack(kernel.offset, 1, u), n, GEMM_SET, 0,
+    // dX [M, I] = dY [M, U] · W^T [U, I]
+    parallelGemmPacked(rt, this.dx, i, dy, this.rowsDy, this.stepsU, this.packedWT!.pack(kernel.offset, 1, u), m, GEMM_SET, 0,
       `${this.name} input-gradient GEMM`);
     return this.dx;
   }

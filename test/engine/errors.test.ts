@@ -62,7 +62,8 @@ describe('errors', () => {
     m.add(sn.layers.conv2d({ filters: 2, kernelSize: 5, inputShape: [6, 6, 1] }));
     expect(() => m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3 }))).toThrow(
       "conv2d_1 (Conv2D): input 2x2 is smaller than kernelSize 3x3 with padding 'valid'");
-    expect(() => m.add(sn.layers.dense({ units: 3 }))).toThrow(/dense \(Dense\): expected input of shape \[features\], got \[2, 2, 2\]; add a flatten\(\) layer/);
+    m.add(sn.layers.dense({ units: 3 })); // as Keras: on the last axis, at each pixel
+    expect(m.outputShape).toEqual([2, 2, 3]);
   });
 
   it('NaN in the data is refused with its position, and nothing is trained', async () => {

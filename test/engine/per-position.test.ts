@@ -1,0 +1,146 @@
+// Outputs with more axes than [classes] — a prediction per step ([steps, classes]: a Dense after a recurrent layer
+// returning sequences) or per pixel ([h, w, classes]: a softmax convolution) — as Keras computes them: the losses,
+// the accuracy and sparse labels work along the last axis, and the loss is the mean over the positions of each
+// sample, then over the samples. Checked against TensorFlow.js (evaluate, one fit step) and against a float64
+// reference for sample weights.
+import type * as TF from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import * as sn from '../../src/index.js';
+import { modelTopology } from '../../src/io/topology.js';
+import type { Sequential } from '../../src/engine/sequential.js';
+import { Tensor } from '../../src/tensor.js';
+import { maxRelError, rand } from '../helpers.js';
+import { tfjsOracle } from '../tfjs-oracle.js';
+
+const { tf, record } = tfjsOracle('per-position outputs');
+const TOL = 1e-5;
+
+async function tfjsTwin(m: Sequential, loss: string): Promise<TF.LayersModel> {
+  const t = await tf.models.modelFromJSON({ modelTopology: modelTopology(m) } as unknown as TF.io.ModelJSON);
+  t.setWeights(m.getWeights().map((w) => tf.tensor(w.data, [...w.shape])));
+  t.compile({ optimizer: tf.train.sgd(0.5), loss, metrics: ['accuracy'] });
+  return t;
+}
+
+/** Class ids in [0, classes) for `count` positions. */
+const ids = (count: number, classes: number, seed: number): Float32Array => rand(count, seed, 0, classes).map(Math.floor);
+const oneHot = (labels: Float32Array, classes: number): Float32Array => {
+  const out = new Float32Array(labels.length * classes);
+  labels.forEach((c, i) => { out[i * classes + c] = 1; });
+  return out;
+};
+
+function segmenter(): Sequential {
+  const m = sn.sequential({ seed: 3 });
+  m.add(sn.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [5, 4, 2] }));
+  m.add(sn.layers.conv2d({ filters: 3, kernelSize: 1, activation: 'softmax' }));
+  return m;
+}
+
+function tagger(): Sequential {
+  const m = sn.sequential({ seed: 4 });
+  m.add(sn.layers.embedding({ inputDim: 12, outputDim: 5, inputShape: [6] }));
+  m.add(sn.layers.lstm({ units: 4, returnSequences: true }));
+  m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+  return m;
+}
+
+describe('a prediction per pixel (softmax convolution) or per step (Dense after returnSequences)', () => {
+  for (const loss of ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const) {
+    it(`evaluate: ${loss}'s loss and the accuracy per pixel, as tfjs'`, async () => {
+      const m = segmenter();
+      m.compile({ optimizer: 'sgd', loss, metrics: ['accuracy'] });
+      const n = 6, labels = ids(n * 5 * 4, 3, 11);
+      const x = new Tensor(rand(n * 5 * 4 * 2, 10), [n, 5, 4, 2]);
+      const y = loss === 'sparseCategoricalCrossentropy' ? new Tensor(labels, [n, 5, 4]) : new Tensor(oneHot(labels, 3), [n, 5, 4, 3]);
+      const got = await m.evaluate(x, y);
+      const t = await tfjsTwin(m, loss);
+      const ty = loss === 'sparseCategoricalCrossentropy' ? tf.tensor(labels, [n, 5, 4, 1]) : tf.tensor(y.data, [...y.shape]);
+      const [tl, ta] = (t.evaluate(tf.tensor(x.data, [...x.shape]), ty) as TF.Scalar[]).map((s) => s.dataSync()[0]);
+      record(`${loss} per pixel, loss`, Math.abs(got.loss - tl) / tl);
+      expect(Math.abs(got.loss - tl) / tl, `loss ${got.loss} vs tfjs ${tl}`).toBeLessThan(TOL);
+      expect(got.loss).toBeLessThan(2); // a per-pixel mean near ln 3, not a sum over the 20 pixels
+      expect(got.accuracy).toBeCloseTo(ta, 6);
+      // the accuracy is the share of pixels whose argmax is the label
+      const p = await m.predict(x), classes = await m.predictClasses(x);
+      expect(classes.length).toBe(n * 20);
+      let hits = 0;
+      for (let i = 0; i < n * 20; i++) {
+        const row = Array.from(p.data.subarray(3 * i, 3 * i + 3));
+        expect(classes[i]).toBe(row.indexOf(Math.max(...row)));
+        if (classes[i] === labels[i]) hits++;
+      }
+      expect(got.accuracy).toBeCloseTo(hits / (n * 20), 12);
+    });
+  }
+
+  it('one fit step of a per-step tagger (embedding → lstm(returnSequences) → dense softmax) gives tfjs\' loss and weights', async () => {
+    const m = tagger();
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const n = 5, tokens = ids(n * 6, 12, 21), labels = ids(n * 6, 3, 22);
+    const t = await tfjsTwin(m, 'sparseCategoricalCrossentropy');
+    const h = await m.fit(new Tensor(tokens, [n, 6]), new Tensor(labels, [n, 6]), { batchSize: n, epochs: 1, shuffle: false, verbose: 0 });
+    const th = await t.fit(tf.tensor(tokens, [n, 6]), tf.tensor(labels, [n, 6, 1]), { batchSize: n, epochs: 1, shuffle: false, verbose: 0 });
+    const tl = th.history.loss[0] as number;
+    record('tagger fit step, loss', Math.abs(h.history.loss[0] - tl) / tl);
+    expect(Math.abs(h.history.loss[0] - tl) / tl, `loss ${h.history.loss[0]} vs tfjs ${tl}`).toBeLessThan(TOL);
+    expect(h.history.accuracy[0]).toBeCloseTo(th.history.acc?.[0] as number ?? th.history.accuracy[0] as number, 6);
+    const ours = m.getWeights(), theirs = t.getWeights().map((w) => w.dataSync() as Float32Array);
+    ours.forEach((w, i) => {
+      const err = maxRelError(w.data as Float32Array, theirs[i]);
+      record(`tagger fit step, weight ${i}`, err);
+      expect(err, `weight ${i} after the step`).toBeLessThan(1e-4);
+    });
+  });
+
+  it('sample weights weigh each sample\'s mean over its positions (Σ w · loss / n, as Keras)', async () => {
+    const m = tagger();
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0 }), loss: 'categoricalCrossentropy' });
+    const n = 4, tokens = ids(n * 6, 12, 31), labels = ids(n * 6, 3, 32);
+    const x = new Tensor(tokens, [n, 6]), y = new Tensor(oneHot(labels, 3), [n, 6, 3]);
+    const w = [0.5, 2, 0, 1.25];
+    const p = await m.predict(x);
+    let want = 0;
+    for (let b = 0; b < n; b++) {
+      let sample = 0;
+      for (let s = 0; s < 6; s++) sample -= Math.log(p.data[(b * 6 + s) * 3 + labels[b * 6 + s]]);
+      want += w[b] * (sample / 6);
+    }
+    want /= n;
+    const h = await m.fit(x, y, { batchSize: n, epochs: 1, shuffle: false, verbose: 0, sampleWeight: w });
+    expect(Math.abs(h.history.loss[0] - want) / want, `loss ${h.history.loss[0]} vs ${want}`).toBeLessThan(1e-6);
+    expect(Math.abs((await m.evaluate(x, y, { sampleWeight: w })).loss - want) / want).toBeLessThan(1e-6);
+  });
+
+  it('a tagger takes sequences of any length: each length its own positions, the shared prefix the same predictions', async () => {
+    const m = sn.sequential({ seed: 6 });
+    m.add(sn.layers.embedding({ inputDim: 12, outputDim: 5, inputShape: [null] as unknown as number[] }));
+    m.add(sn.layers.gru({ units: 4, returnSequences: true }));
+    m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const long = ids(2 * 7, 12, 41), short = new Float32Array(2 * 4);
+    for (let b = 0; b < 2; b++) short.set(long.subarray(b * 7, b * 7 + 4), b * 4);
+    const pl = await m.predict(new Tensor(long, [2, 7])), ps = await m.predict(new Tensor(short, [2, 4]));
+    expect([pl.shape, ps.shape]).toEqual([[2, 7, 3], [2, 4, 3]]);
+    for (let b = 0; b < 2; b++) {
+      expect(maxRelError(ps.data.subarray(b * 12, b * 12 + 12), pl.data.subarray(b * 21, b * 21 + 12))).toBeLessThan(1e-6);
+    }
+    const h = await m.fit(new Tensor(short, [2, 4]), new Tensor(ids(8, 3, 42), [2, 4]), { epochs: 1, verbose: 0 });
+    expect(Number.isFinite(h.history.loss[0])).toBe(true);
+  });
+
+  it('refuses labels of the wrong shape, class ids out of range and classWeight, naming what it expects', async () => {
+    const m = tagger();
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = new Tensor(ids(2 * 6, 12, 51), [2, 6]);
+    await expect(m.fit(x, new Tensor(new Float32Array(2), [2]), { verbose: 0 })).rejects.toThrow(
+      'fit: y for sparseCategoricalCrossentropy must be class ids of shape [2, 6] or [2, 6, 1] (one per position of the output [6, 3]), got [2]');
+    const bad = ids(2 * 6, 3, 52); bad[7] = 3;
+    await expect(m.fit(x, new Tensor(bad, [2, 6, 1]), { verbose: 0 })).rejects.toThrow('fit: y at flat index 7 = 3 is not a class id in [0, 3)');
+    await expect(m.fit(x, new Tensor(ids(2 * 6, 3, 53), [2, 6]), { verbose: 0, classWeight: { 0: 1, 1: 2, 2: 1 } })).rejects.toThrow(
+      'fit: classWeight needs one class per sample, but the model gives [6, 3] per sample');
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expect(m.fit(x, new Tensor(new Float32Array(2 * 3), [2, 3]), { verbose: 0 })).rejects.toThrow(
+      'fit: y must have shape [n, 6, 3] to match the model\'s output, got [2, 3]');
+  });
+});
