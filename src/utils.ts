@@ -26,7 +26,7 @@ export function toCategorical(labels: Int32Array | number[] | Tensor, numClasses
  * present in y (class ids, or one-hot rows), `classes` being how many are present. For fit's classWeight.
  */
 export function balancedClassWeight(y: Tensor | Int32Array | number[]): Record<number, number> {
-  const ids = y instanceof Tensor ? classesOf(y) : Array.from(y);
+  const ids = y instanceof Tensor ? classesOf(y, 'balancedClassWeight') : Array.from(y);
   if (!ids.length) throw new Error('balancedClassWeight: y holds no samples');
   const counts = new Map<number, number>();
   ids.forEach((c, i) => {
@@ -45,11 +45,19 @@ function takeRows(t: Tensor, rows: number[]): Tensor {
   return new Tensor(out, [rows.length, ...t.shape.slice(1)]);
 }
 
-/** Class of each row of y: an id ([n] or [n, 1]) or the argmax of a one-hot row. */
-function classesOf(y: Tensor): number[] {
+/** Class of each row of y: an id ([n] or [n, 1]) or the argmax of a one-hot (or soft, summing to 1) row [n, classes]. */
+function classesOf(y: Tensor, fn: string): number[] {
   const n = y.shape[0], w = y.size / n;
+  const oneClass = 'one class per sample: ids [n] or [n, 1], or one-hot rows [n, classes]';
+  const needs = fn === 'trainTestSplit' ? 'stratify needs' : 'y must give';
+  if (y.rank > 2) throw new Error(`${fn}: ${needs} ${oneClass}; y has shape [${y.shape.join(', ')}] (a label per step or pixel)`);
   return Array.from({ length: n }, (_, i) => {
     if (w === 1) return y.data[i];
+    let sum = 0;
+    for (let j = 0; j < w; j++) sum += y.data[i * w + j];
+    if (Math.abs(sum - 1) > 1e-4) {
+      throw new Error(`${fn}: ${needs} ${oneClass}; row ${i} of y sums to ${sum} (class ids per step, or several labels per sample?)`);
+    }
     let best = 0;
     for (let j = 1; j < w; j++) if (y.data[i * w + j] > y.data[i * w + best]) best = j;
     return best;
@@ -82,7 +90,7 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: TrainTestSplitArgs = 
   if (args.stratify && !shuffle) throw new Error('trainTestSplit: stratify needs shuffle (as in scikit-learn): a stratified split draws its rows at random');
   if (args.stratify) {
     const byClass = new Map<number, number[]>();
-    classesOf(y).forEach((c, i) => { if (!byClass.has(c)) byClass.set(c, []); byClass.get(c)!.push(i); });
+    classesOf(y, 'trainTestSplit').forEach((c, i) => { if (!byClass.has(c)) byClass.set(c, []); byClass.get(c)!.push(i); });
     // exactly nTest test rows, as without stratify: each class gets floor(share) and the rows left over go
     // to the classes with the largest remainders (ties in a seeded random order), like scikit-learn
     const classes = [...byClass.keys()].sort((a, b) => a - b);

@@ -66,7 +66,7 @@ export const lossConfigName = (loss: LossName): string => entry(loss).aliases[0]
 /** Whether tfjs-layers can load a training config naming this loss. */
 export const tfjsKnowsLoss = (loss: LossName): boolean => entry(loss).tfjs;
 
-/** Whether labels are integer class ids (one per sample) rather than a tensor shaped like the output. */
+/** Whether labels are integer class ids (one per prediction: per sample, or per step or pixel) rather than a tensor shaped like the output. */
 export const sparseLabels = (loss: LossName): boolean => entry(loss).sparse === true;
 
 /** Whether `loss` after `activation` is computed by a fused kernel that returns the logits' gradient. */
@@ -79,7 +79,7 @@ export function lossForward(rt: Runtime, loss: LossName, fused: boolean, grad: n
   return (fused && e.fused ? e.fused : e.kernel)(rt, grad, p, y, rows, cols);
 }
 
-/** Correct predictions in the batch, and how many were judged (samples, or elements for binary). */
+/** Correct predictions among `rows` rows of `cols` values, and how many were judged (rows, or elements for binary). */
 export function accuracyCount(rt: Runtime, loss: LossName, p: number, y: number, rows: number, cols: number): [number, number] {
   if (sparseLabels(loss)) return [rt.k.count_sparse_match(p, y, rows, cols), rows];
   if (loss === 'binaryCrossentropy' || cols === 1) return [rt.k.count_binary_match(p, y, rows * cols), rows * cols];

@@ -2,7 +2,7 @@
 // step. Sequential (the public API) builds it; trainer.ts runs its loops over it. Activations and scratch
 // come from the arena, planned per maximum batch size; data is staged into the arena once per call.
 import type { Layer, Param } from '../layers/layer.js';
-import { maskSourceFor } from '../layers/masking.js';
+import { maskSourceFor, type MaskSource } from '../layers/masking.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
@@ -137,12 +137,12 @@ export class Network {
    * in training, a layer that would compute with it (BatchNormalization's batch statistics). predict is not concerned.
    */
   refuseMasked(fn: string, training: boolean): void {
-    const last = this.layers[this.layers.length - 1];
-    const mask = last ? maskSourceFor(last.outputShape) : null;
-    if (mask) {
-      throw new Error(`${fn}: the model's output (${last.label}) carries ${mask.label}'s mask (maskZero): Keras leaves its padded steps ` +
-        "out of the loss and the metrics, which simdnet's losses would count; end the model with a layer that consumes the mask " +
-        '(a recurrent layer without returnSequences), or pad without maskZero');
+    const mask = this.outputMask;
+    if (mask) mask.atOutput = true; // the loss applies it (the embedding's check for an unused mask counts that)
+    if (mask && this.outputShape.length !== 2) {
+      const last = this.layers[this.layers.length - 1];
+      throw new Error(`${fn}: the model's output (${last.label}) carries ${mask.label}'s mask (maskZero) but has shape ` +
+        `[${this.outputShape.join(', ')}] per sample: simdnet masks the loss of an output [steps, values] only`);
     }
     const differs = training ? this.layers.find((l) => l.inputMask && (l.constructor as typeof Layer).maskedTraining) : undefined;
     if (differs) {
@@ -152,11 +152,15 @@ export class Network {
   }
 
   /**
-   * Loss of the n samples whose output is at `out` (labels at plan.labels); writes the loss gradient. With
+   * Loss of the n samples whose output is at `out` (labels at plan.labels), a row of `classes` values per prediction
+   * (per sample, or per step or pixel: Keras' mean over each sample's positions, then the samples); writes the loss
+   * gradient. An output that carries a mask goes to maskedLossOf. With
    * `rowWeights` (fit's classWeight and sampleWeight, one per sample of the batch), each sample's loss counts its
    * weight, and the batch's loss is Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted).
    */
   lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): BatchResult {
+    const mask = this.outputMask;
+    if (mask) return this.maskedLossOf(out, n, rowWeights, this.rt!.f32(mask.maskPointer, n * this.positions).slice());
     const plan = this.plan!, rt = this.rt!, cols = this.classes, per = this.positions, size = this.outSize;
     // the value metrics first (their kernels write a gradient, which the loss's overwrites): unweighted batch means
     const values = this.valueMetrics(out, n);
@@ -183,8 +187,51 @@ export class Network {
     return { loss, correct, judged, values };
   }
 
+  /** The mask the model's output carries (an embedding's maskZero, passed on to a prediction per step), if any. */
+  get outputMask(): MaskSource | null {
+    const last = this.layers[this.layers.length - 1];
+    return last ? maskSourceFor(last.outputShape) : null;
+  }
+
   /**
-   * Each value metric's mean over the n samples at `out` (labels at plan.labels), in compiledMetrics' order. Their
+   * lossOf for an output [steps, values] that carries a mask (1 for a step, 0 for padding): as Keras 3 and tf.keras
+   * 2.12+ (apply_valid_mask), padded steps count for nothing and the loss is Σ weight · mask · loss / (Σ mask + 1e-7)
+   * over the batch's steps; the accuracy and the value metrics are means over the unpadded steps (the mask is their
+   * sample weight). One step (row) at a time through the loss kernels.
+   */
+  private maskedLossOf(out: number, n: number, rowWeights: ArrayLike<number> | null, mask: Float32Array): BatchResult {
+    const plan = this.plan!, rt = this.rt!, cols = this.classes, per = this.positions, rows = n * per;
+    const labelFloats = sparseLabels(this.loss!) ? 1 : cols;
+    let valid = 0;
+    for (let r = 0; r < rows; r++) valid += mask[r];
+    const values: number[] = [];
+    for (const m of this.compiledMetrics) {
+      if (m.kind !== 'value') continue;
+      let sum = 0;
+      for (let r = 0; r < rows; r++) {
+        if (mask[r]) sum += mask[r] * lossForward(rt, m.loss, false, plan.grad + r * cols * 4, out + r * cols * 4, plan.labels + r * cols * 4, 1, cols);
+      }
+      values.push(valid ? sum / valid : 0);
+    }
+    const denominator = valid + 1e-7, scale = new Float64Array(rows);
+    let loss = 0, correct = 0, judged = 0;
+    for (let r = 0; r < rows; r++) {
+      const weight = mask[r] * (rowWeights ? rowWeights[Math.floor(r / per)] : 1);
+      const at = r * cols * 4, labels = plan.labels + r * labelFloats * 4;
+      if (weight) loss += weight * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, labels, 1, cols);
+      scale[r] = weight / denominator;
+      if (mask[r]) {
+        const [c, j] = accuracyCount(rt, this.loss!, out + at, labels, 1, cols);
+        correct += c; judged += j;
+      }
+    }
+    const g = rt.f32(plan.grad, rows * cols); // a view made after the kernels ran; a padded step's gradient is 0
+    for (let r = 0; r < rows; r++) for (let j = r * cols; j < (r + 1) * cols; j++) g[j] = scale[r] ? g[j] * scale[r] : 0;
+    return { loss: loss / denominator, correct, judged, values };
+  }
+
+  /**
+   * Each value metric's mean over the n samples at `out` (labels at plan.labels; every value of every position), in compiledMetrics' order. Their
    * kernels write a gradient: into plan.grad, which the loss then overwrites whole.
    */
   private valueMetrics(out: number, n: number): number[] {
@@ -314,10 +361,11 @@ export class Network {
       }
       return;
     }
-    // Keras accepts labels of shape [n] for a single output unit
-    const singleColumn = out.length === 1 && out[0] === 1 && y.rank === 1;
+    // Keras accepts labels without the last axis of an output of one value per prediction: [n] for [1], [n, steps] for [steps, 1]
+    const singleColumn = out[out.length - 1] === 1 && y.shape.join() === [n, ...out.slice(0, -1)].join();
     if (!singleColumn && (y.rank !== out.length + 1 || y.shape.slice(1).join() !== out.join())) {
-      const hint = out.length === 1 && out[0] > 1 && y.rank === 1 ? ' (one-hot encode class ids with sn.utils.toCategorical)' : '';
+      const ids = out[out.length - 1] > 1 && y.shape.join() === [n, ...out.slice(0, -1)].join();
+      const hint = ids ? ' (class ids? one-hot encode them with sn.utils.toCategorical, or use sparseCategoricalCrossentropy)' : '';
       throw new Error(`${fn}: ${arg} must have shape [n, ${out.join(', ')}] to match the model's output, got [${y.shape.join(', ')}]${hint}`);
     }
     // cross-entropy compares probabilities: a label outside [0, 1] (a class id, a -1 for "unknown") gives a

@@ -48,6 +48,7 @@ export class Embedding extends Layer implements MaskSource {
   readonly inputLength?: number;
   readonly maskZero: boolean;
   consumers = 0;
+  atOutput = false;
   private readonly embeddingsInit: InitializerSpec;
   private y = 0; private mask = 0; private dx = 0; private lastX = 0;
 
@@ -111,10 +112,11 @@ export class Embedding extends Layer implements MaskSource {
   }
 
   forward(x: number, n: number): number {
-    if (this.maskZero && this.consumers === 0) {
+    if (this.maskZero && this.consumers === 0 && !this.atOutput) {
       throw new Error(`${this.label}: maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or ` +
-        'gru placed after the embedding, directly or after layers that pass the mask on (recurrent layers with returnSequences, dropout, ' +
-        'activation, reLU, leakyReLU, softmax, batchNormalization, layerNormalization); remove maskZero or move the recurrent layer');
+        'gru placed after the embedding, directly or after layers that pass the mask on (recurrent layers with returnSequences, dense, dropout, ' +
+        'activation, reLU, leakyReLU, softmax, batchNormalization, layerNormalization), and in the loss of an output per step that ' +
+        'carries it; remove maskZero or move the recurrent layer');
     }
     const rt = this.rt;
     const [table] = this.params;

@@ -199,8 +199,11 @@ export abstract class Layer {
         `this length give [${inputShape.join(', ')}]: a layer before it (a Flatten or Reshape) merges the variable-length time axis ` +
         'into the features; declare a fixed length (inputShape: [length, ...]) or use a global pooling layer instead');
     }
+    // the output's mask, registered by its shape array (masking.ts), stays with the new one
+    const mask = maskSourceFor(this.outputShape);
     this.inputShape = [...inputShape];
     this.outputShape = this.computeOutputShape(inputShape);
+    if (mask) providesMask(this.outputShape, mask);
   }
 
   /** The output shape for an input shape (one sample); pure: it changes nothing in the layer. */

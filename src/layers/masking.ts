@@ -11,8 +11,10 @@ export interface MaskSource {
   readonly label: string;
   /** f32 [batch, steps] of 0 (padding) / 1 for the batch of the most recent forward pass. */
   readonly maskPointer: number;
-  /** Layers that apply the mask; an embedding refuses to run with maskZero when there are none. */
+  /** Layers that apply the mask; an embedding refuses to run with maskZero when there are none (and no loss applies it). */
   consumers: number;
+  /** The mask reaches a model's output, whose loss and metrics apply it (set by the model when it runs). */
+  atOutput: boolean;
 }
 
 const masked = new WeakMap<readonly number[], MaskSource>();

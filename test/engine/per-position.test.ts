@@ -2,7 +2,8 @@
 // returning sequences) or per pixel ([h, w, classes]: a softmax convolution) — as Keras computes them: the losses,
 // the accuracy and sparse labels work along the last axis, and the loss is the mean over the positions of each
 // sample, then over the samples. Checked against TensorFlow.js (evaluate, one fit step) and against a float64
-// reference for sample weights.
+// reference for sample weights. An output per step after an embedding's maskZero leaves the padded steps out, as
+// Keras 3 and tf.keras 2.12+ do: checked against the unpadded sequences and against a float64 reference.
 import type * as TF from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
@@ -110,6 +111,9 @@ describe('a prediction per pixel (softmax convolution) or per step (Dense after 
     const h = await m.fit(x, y, { batchSize: n, epochs: 1, shuffle: false, verbose: 0, sampleWeight: w });
     expect(Math.abs(h.history.loss[0] - want) / want, `loss ${h.history.loss[0]} vs ${want}`).toBeLessThan(1e-6);
     expect(Math.abs((await m.evaluate(x, y, { sampleWeight: w })).loss - want) / want).toBeLessThan(1e-6);
+    // the same with class ids, and evaluated two samples at a time
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0 }), loss: 'sparseCategoricalCrossentropy' });
+    expect(Math.abs((await m.evaluate(x, new Tensor(labels, [n, 6]), { sampleWeight: w, batchSize: 2 })).loss - want) / want).toBeLessThan(1e-6);
   });
 
   it('a tagger takes sequences of any length: each length its own positions, the shared prefix the same predictions', async () => {
@@ -142,5 +146,86 @@ describe('a prediction per pixel (softmax convolution) or per step (Dense after 
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     await expect(m.fit(x, new Tensor(new Float32Array(2 * 3), [2, 3]), { verbose: 0 })).rejects.toThrow(
       'fit: y must have shape [n, 6, 3] to match the model\'s output, got [2, 3]');
+    await expect(m.fit(x, new Tensor(ids(2 * 6, 3, 54), [2, 6]), { verbose: 0 })).rejects.toThrow(
+      'fit: y must have shape [n, 6, 3] to match the model\'s output, got [2, 6] (class ids? one-hot encode them with sn.utils.toCategorical, or use sparseCategoricalCrossentropy)');
+    // a split stratified by labels that are not one class per sample is refused, not made by argmax
+    const perStep = new Tensor(ids(4 * 6, 3, 55), [4, 6]), xs = new Tensor(ids(4 * 6, 12, 56), [4, 6]);
+    expect(() => sn.utils.trainTestSplit(xs, perStep, { testSize: 0.5, stratify: true })).toThrow(
+      /^trainTestSplit: stratify needs one class per sample: ids \[n\] or \[n, 1\], or one-hot rows \[n, classes\]; row 0 of y sums to \d+/);
+    expect(() => sn.utils.balancedClassWeight(new Tensor(oneHot(ids(4 * 6, 3, 57), 3), [4, 6, 3]))).toThrow(
+      'balancedClassWeight: y must give one class per sample: ids [n] or [n, 1], or one-hot rows [n, classes]; y has shape [4, 6, 3] (a label per step or pixel)');
+  });
+
+  it('an output of one value per step takes labels without the last axis ([n, steps] for [steps, 1]), as Keras', async () => {
+    const m = sn.sequential({ seed: 7 });
+    m.add(sn.layers.embedding({ inputDim: 12, outputDim: 5, inputShape: [6] }));
+    m.add(sn.layers.simpleRNN({ units: 4, returnSequences: true }));
+    m.add(sn.layers.dense({ units: 1, activation: 'sigmoid' }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const x = new Tensor(ids(3 * 6, 12, 58), [3, 6]), labels = ids(3 * 6, 2, 59);
+    const a = await m.evaluate(x, new Tensor(labels, [3, 6])), b = await m.evaluate(x, new Tensor(labels, [3, 6, 1]));
+    expect(a).toEqual(b);
+    const p = (await m.predict(x)).data;
+    let want = 0;
+    for (let i = 0; i < 18; i++) want -= Math.log(labels[i] ? p[i] : 1 - p[i]);
+    expect(Math.abs(a.loss - want / 18) / (want / 18)).toBeLessThan(1e-6);
+  });
+});
+
+/** A tagger whose embedding masks token 0 and takes any length; its output carries the mask. */
+function maskedTagger(seed: number): Sequential {
+  const m = sn.sequential({ seed });
+  m.add(sn.layers.embedding({ inputDim: 12, outputDim: 5, maskZero: true, inputShape: [null] as unknown as number[] }));
+  m.add(sn.layers.lstm({ units: 4, returnSequences: true }));
+  m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+  return m;
+}
+
+describe('a prediction per step of padded sequences (maskZero): the padded steps are left out, as Keras', () => {
+  it('a batch padded from 4 to 7 steps trains as the 4 steps themselves: loss, accuracy, weights after a step', async () => {
+    const n = 3, tokens = ids(n * 4, 11, 61).map((v) => v + 1), labels = ids(n * 4, 3, 62);
+    const padded = new Float32Array(n * 7), paddedLabels = new Float32Array(n * 7);
+    for (let b = 0; b < n; b++) {
+      padded.set(tokens.subarray(b * 4, b * 4 + 4), b * 7);
+      paddedLabels.set(labels.subarray(b * 4, b * 4 + 4), b * 7);
+      paddedLabels.fill(2, b * 7 + 4, b * 7 + 7); // whatever the padded steps' labels are
+    }
+    const run = async (x: Tensor, y: Tensor) => {
+      const m = maskedTagger(8);
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const h = await m.fit(x, y, { batchSize: n, epochs: 1, shuffle: false, verbose: 0 });
+      return { loss: h.history.loss[0], accuracy: h.history.accuracy[0], weights: m.getWeights() };
+    };
+    const a = await run(new Tensor(padded, [n, 7]), new Tensor(paddedLabels, [n, 7]));
+    const b = await run(new Tensor(tokens, [n, 4]), new Tensor(labels, [n, 4]));
+    expect(Math.abs(a.loss - b.loss) / b.loss, `loss ${a.loss} vs ${b.loss}`).toBeLessThan(1e-6);
+    expect(a.accuracy).toBeCloseTo(b.accuracy, 12);
+    a.weights.forEach((w, i) => expect(maxRelError(w.data as Float32Array, b.weights[i].data as Float32Array), `weight ${i}`).toBeLessThan(1e-5));
+  });
+
+  it('sequences of different lengths: Σ weight · loss / (unpadded steps), the accuracy and mae over the unpadded steps', async () => {
+    const m = maskedTagger(9);
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mae'] });
+    const lengths = [5, 2, 4, 1], n = lengths.length, t = 5;
+    const tokens = new Float32Array(n * t), labels = ids(n * t, 3, 71);
+    lengths.forEach((len, b) => tokens.set(ids(len, 11, 72 + b).map((v) => v + 1), b * t));
+    const x = new Tensor(tokens, [n, t]), y = new Tensor(oneHot(labels, 3), [n, t, 3]);
+    const w = [1, 0.5, 2, 3];
+    const p = (await m.predict(x)).data;
+    let loss = 0, hits = 0, mae = 0, valid = 0;
+    for (let b = 0; b < n; b++) {
+      for (let s = 0; s < lengths[b]; s++) {
+        const r = b * t + s, row = Array.from(p.subarray(3 * r, 3 * r + 3));
+        loss -= w[b] * Math.log(row[labels[r]]);
+        if (row.indexOf(Math.max(...row)) === labels[r]) hits++;
+        mae += row.reduce((sum, v, j) => sum + Math.abs(v - (j === labels[r] ? 1 : 0)), 0) / 3;
+        valid++;
+      }
+    }
+    const h = await m.fit(x, y, { batchSize: n, epochs: 1, shuffle: false, verbose: 0, sampleWeight: w });
+    const e = await m.evaluate(x, y, { sampleWeight: w });
+    for (const got of [h.history.loss[0], e.loss]) expect(Math.abs(got - loss / valid) / (loss / valid), `loss ${got} vs ${loss / valid}`).toBeLessThan(1e-6);
+    for (const got of [h.history.accuracy[0], e.accuracy]) expect(got).toBeCloseTo(hits / valid, 12);
+    for (const got of [h.history.mae[0], e.mae]) expect(Math.abs(got - mae / valid)).toBeLessThan(1e-7);
   });
 });
