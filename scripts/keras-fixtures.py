@@ -609,6 +609,30 @@ def tf215_transpose():
     save_reference('tf2.15-sequential-transpose', [(x, act(h.reshape(2, -1) @ dk + db, 'softmax'))])
 
 
+# ---- tf.keras 2.15: TimeDistributed(Dense) -> TimeDistributed(Dense softmax): a prediction per step --------------
+
+def tf215_time_distributed():
+    reseed('tf2.15-sequential-timedistributed')
+    k1, b1 = w(5, 4), w(4, scale=0.1)
+    k2, b2 = w(4, 3), w(3, scale=0.1)
+    glorot = init('GlorotUniform', seed=None)
+    td = lambda name, inner: {'class_name': 'TimeDistributed', 'config': {'name': name, 'trainable': True, 'dtype': 'float32',
+                                                                           'layer': {'class_name': 'Dense', 'config': inner}}}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 6, 5], 'dtype': 'float32', 'sparse': False, 'ragged': False,
+                                                'name': 'time_distributed_input'}},
+        td('time_distributed', dense_cfg('dense', 4, 'relu', glorot, dtype='float32')),
+        td('time_distributed_1', dense_cfg('dense_1', 3, 'softmax', glorot, dtype='float32')),
+    ]}}
+    layers = [('time_distributed', [('time_distributed/kernel:0', k1), ('time_distributed/bias:0', b1)]),
+              ('time_distributed_1', [('time_distributed_1/kernel:0', k2), ('time_distributed_1/bias:0', b2)])]
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-timedistributed.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True)
+    x = rng.random((3, 6, 5)).astype('float32') * 2 - 1
+    h = act(x.astype('float64') @ k1 + b1, 'relu')
+    save_reference('tf2.15-sequential-timedistributed', [(x, act(h @ k2 + b2, 'softmax'))])
+
+
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
 
 def unsupported():
@@ -638,5 +662,6 @@ if __name__ == '__main__':
     tf215_layernorm()
     tf215_resample()
     tf215_transpose()
+    tf215_time_distributed()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))

@@ -21,7 +21,20 @@ export interface CommonArgs {
   batchInputShape?: (number | null)[];
 }
 
+/** Keras' automatic layer-name base: the class name in snake_case (Conv2D -> conv2d, SimpleRNN -> simple_rnn). */
+export function snakeName(className: string): string {
+  return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
 export class ConfigReader {
+  /**
+   * A layer from its saved form, for wrappers that hold one (TimeDistributed): registry.ts' layerFromConfig, which
+   * sets it here (the registry imports every layer class, so a layer module cannot import it).
+   */
+  static nestedLayer: (className: string, config: Json | undefined) => unknown = () => {
+    throw new Error('simdnet: the layer registry is not loaded (import simdnet, not a file inside it)');
+  };
+
   private readonly cfg: Json = {};
   private readonly seen = new Set<string>();
   readonly label: string;

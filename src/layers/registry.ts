@@ -4,10 +4,11 @@
 import { RandomFlip, RandomTranslation } from './augmentation.js';
 import { BatchNormalization } from './batch-norm.js';
 import { Activation, Dropout, Flatten, Softmax } from './core.js';
-import { ConfigReader, isObject } from './config.js';
+import { ConfigReader, isObject, snakeName } from './config.js';
 import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d-transpose.js';
+import { TimeDistributed } from './time-distributed.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
 import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
@@ -52,6 +53,7 @@ export const LAYERS = {
   layerNormalization: LayerNormalization,
   upSampling2d: UpSampling2D,
   conv2dTranspose: Conv2DTranspose,
+  timeDistributed: TimeDistributed,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;
@@ -63,10 +65,7 @@ export const SUPPORTED_LAYERS: readonly string[] = [...byClassName.keys()];
 
 export function layerClass(className: string): LayerClass | undefined { return byClassName.get(className); }
 
-/** Keras' automatic layer-name base: the class name in snake_case (Conv2D -> conv2d, SimpleRNN -> simple_rnn). */
-export function snakeName(className: string): string {
-  return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-}
+export { snakeName };
 
 /**
  * A layer from its Keras / tfjs class name and saved config (snake_case keys as in model.json; camelCase
@@ -89,3 +88,6 @@ export function layerFromConfig(className: string, config: Record<string, unknow
   r.finish();
   return layer;
 }
+
+// wrappers (TimeDistributed) read the layer they hold through the registry
+ConfigReader.nestedLayer = layerFromConfig;

@@ -1,0 +1,93 @@
+// TimeDistributed (Keras' wrapper): one layer applied to every step of a sequence, with the same weights. A
+// batch [n, steps, ...] is, in memory, a batch [n · steps, ...] of the inner layer's input, so the wrapper runs
+// the inner layer on n · steps samples and owns no arithmetic of its own. Its weights are the inner layer's,
+// saved under the wrapper's name (time_distributed/kernel), as tfjs and Keras name them.
+import { show } from '../format.js';
+import type { ActivationName } from './activations.js';
+import { ConfigReader, isObject, snakeName } from './config.js';
+import { checkShape, Layer, type LayerArgs, type LayerExample } from './layer.js';
+
+/** A layer given by its saved form, as model.json holds it: { class_name, config }. */
+export interface LayerJson { class_name: string; config?: Record<string, unknown> }
+
+export interface TimeDistributedArgs extends LayerArgs {
+  /** The layer applied at each step: a layer (sn.layers.dense({ units: 8 })), or its saved form. */
+  layer: Layer | LayerJson;
+}
+
+export class TimeDistributed extends Layer {
+  static readonly className = 'TimeDistributed';
+  static readonly anySteps = true;
+  static readonly examples: readonly LayerExample[] = [
+    { args: { layer: { class_name: 'Dense', config: { units: 3, activation: 'relu' } } }, inputShape: [4, 5], params: 18 },
+    { args: { layer: { class_name: 'Conv2D', config: { filters: 2, kernel_size: 3, activation: 'tanh' } } }, inputShape: [3, 5, 4, 2], params: 38 },
+    { args: { layer: { class_name: 'Dense', config: { units: 2, activation: 'softmax' } } }, inputShape: [3, 4], params: 10 },
+    { args: { layer: { class_name: 'MaxPooling2D', config: { pool_size: 2 } } }, inputShape: [2, 4, 6, 3], params: 0 },
+  ];
+
+  static fromConfig(r: ConfigReader): Layer {
+    return new this({ ...r.common(), layer: r.opt('layer') as LayerJson });
+  }
+
+  readonly layer: Layer;
+
+  constructor(args: TimeDistributedArgs) {
+    if (!args || typeof args !== 'object') throw new Error('timeDistributed: expected an arguments object { layer }');
+    super(args);
+    const inner = isObject(args.layer) && typeof args.layer.class_name === 'string'
+      ? ConfigReader.nestedLayer(args.layer.class_name, args.layer.config as Record<string, unknown> | undefined) : args.layer;
+    if (inner instanceof Layer) this.layer = inner;
+    else throw new Error(`timeDistributed: layer must be a layer (sn.layers.dense({ units: 8 })) or its saved form { class_name, config }, got ${show(inner)}`);
+    if (this.layer instanceof TimeDistributed) throw new Error('timeDistributed: a TimeDistributed layer inside another is not supported');
+  }
+
+  get outputActivation(): ActivationName { return this.layer.outputActivation; }
+
+  /** The inner layer's sample shape: a step of the input. */
+  private stepShape(inputShape: number[]): number[] {
+    if (inputShape.length < 2) {
+      throw new Error(`${this.label}: expected input of shape [steps, ...] (a sequence of what ${this.layer.label} takes), got [${inputShape.join(', ')}]`);
+    }
+    return inputShape.slice(1);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [inputShape[0], ...this.layer.computeOutputShape(this.stepShape(inputShape))];
+  }
+
+  build(inputShape: number[]): void {
+    checkShape(inputShape, 'inputShape', this);
+    if (!this.layer.name) this.layer.name = snakeName(this.layer.className);
+    super.build(inputShape);
+    this.layer.build(this.stepShape(inputShape));
+    this.params = this.layer.params;
+  }
+
+  reshape(inputShape: number[]): void {
+    super.reshape(inputShape);
+    this.layer.reshape(this.stepShape(inputShape));
+  }
+
+  protected allocateBuffers(maxBatch: number, training: boolean): void {
+    this.layer.allocate(this.rt, maxBatch * this.inputShape[0], training);
+  }
+
+  release(): void {
+    super.release();
+    this.layer.release();
+  }
+
+  isTrainable(p: Parameters<Layer['isTrainable']>[0]): boolean { return this.trainable && this.layer.isTrainable(p); }
+
+  forward(x: number, n: number, training: boolean, seed: number): number {
+    return this.layer.forward(x, n * this.inputShape[0], training, seed);
+  }
+
+  backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
+    return this.layer.backward(dy, n * this.inputShape[0], needDx, skipActivation);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), layer: { class_name: this.layer.className, config: this.layer.getConfig() } };
+  }
+}
