@@ -154,13 +154,14 @@ export class Network {
   /**
    * Loss of the n samples whose output is at `out` (labels at plan.labels), a row of `classes` values per prediction
    * (per sample, or per step or pixel: Keras' mean over each sample's positions, then the samples); writes the loss
-   * gradient. An output that carries a mask goes to maskedLossOf. With
+   * gradient. An output that carries a mask, or weights per step, go to rowWiseLossOf. With
    * `rowWeights` (fit's classWeight and sampleWeight, one per sample of the batch), each sample's loss counts its
    * weight, and the batch's loss is Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted).
    */
   lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): BatchResult {
     const mask = this.outputMask;
-    if (mask) return this.maskedLossOf(out, n, rowWeights, this.rt!.f32(mask.maskPointer, n * this.positions).slice());
+    if (mask) return this.rowWiseLossOf(out, n, rowWeights, this.rt!.f32(mask.maskPointer, n * this.positions).slice());
+    if (rowWeights && this.positions > 1 && rowWeights.length === n * this.positions) return this.rowWiseLossOf(out, n, rowWeights, null);
     const plan = this.plan!, rt = this.rt!, cols = this.classes, per = this.positions, size = this.outSize;
     // the value metrics first (their kernels write a gradient, which the loss's overwrites): unweighted batch means
     const values = this.valueMetrics(out, n);
@@ -194,38 +195,50 @@ export class Network {
   }
 
   /**
-   * lossOf for an output [steps, values] that carries a mask (1 for a step, 0 for padding): as Keras 3 and tf.keras
-   * 2.12+ (apply_valid_mask), padded steps count for nothing and the loss is Σ weight · mask · loss / (Σ mask + 1e-7)
-   * over the batch's steps; the accuracy and the value metrics are means over the unpadded steps (the mask is their
-   * sample weight). One step (row) at a time through the loss kernels.
+   * lossOf one position (row) at a time, for weights per step (Keras' sample_weight [n, steps]) or an output
+   * [steps, values] that carries a mask (1 for a step, 0 for padding). As Keras 3 and tf.keras 2.12+
+   * (apply_valid_mask): the loss is Σ weight · loss over the rows divided by their number, or with a mask
+   * Σ weight · mask · loss / (Σ mask + 1e-7) — padded steps count for nothing; the accuracy and the value metrics are
+   * unweighted means, over the unpadded steps with a mask (it is their sample weight). `rowWeights`: one per sample
+   * or one per row.
    */
-  private maskedLossOf(out: number, n: number, rowWeights: ArrayLike<number> | null, mask: Float32Array): BatchResult {
+  private rowWiseLossOf(out: number, n: number, rowWeights: ArrayLike<number> | null, mask: Float32Array | null): BatchResult {
     const plan = this.plan!, rt = this.rt!, cols = this.classes, per = this.positions, rows = n * per;
     const labelFloats = sparseLabels(this.loss!) ? 1 : cols;
-    let valid = 0;
-    for (let r = 0; r < rows; r++) valid += mask[r];
-    const values: number[] = [];
-    for (const m of this.compiledMetrics) {
-      if (m.kind !== 'value') continue;
-      let sum = 0;
-      for (let r = 0; r < rows; r++) {
-        if (mask[r]) sum += mask[r] * lossForward(rt, m.loss, false, plan.grad + r * cols * 4, out + r * cols * 4, plan.labels + r * cols * 4, 1, cols);
+    const perRow = rowWeights !== null && rowWeights.length === rows;
+    let valid = rows, values: number[];
+    if (!mask) values = this.valueMetrics(out, n);
+    else {
+      valid = 0;
+      for (let r = 0; r < rows; r++) valid += mask[r];
+      values = [];
+      for (const m of this.compiledMetrics) {
+        if (m.kind !== 'value') continue;
+        let sum = 0;
+        for (let r = 0; r < rows; r++) {
+          if (mask[r]) sum += mask[r] * lossForward(rt, m.loss, false, plan.grad + r * cols * 4, out + r * cols * 4, plan.labels + r * cols * 4, 1, cols);
+        }
+        values.push(valid ? sum / valid : 0);
       }
-      values.push(valid ? sum / valid : 0);
     }
-    const denominator = valid + 1e-7, scale = new Float64Array(rows);
-    let loss = 0, correct = 0, judged = 0;
+    const denominator = mask ? valid + 1e-7 : rows, scale = new Float64Array(rows);
+    let loss = 0;
     for (let r = 0; r < rows; r++) {
-      const weight = mask[r] * (rowWeights ? rowWeights[Math.floor(r / per)] : 1);
-      const at = r * cols * 4, labels = plan.labels + r * labelFloats * 4;
-      if (weight) loss += weight * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, labels, 1, cols);
+      const weight = (mask ? mask[r] : 1) * (rowWeights ? rowWeights[perRow ? r : Math.floor(r / per)] : 1);
+      const at = r * cols * 4;
+      if (weight) loss += weight * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, 1, cols);
       scale[r] = weight / denominator;
-      if (mask[r]) {
-        const [c, j] = accuracyCount(rt, this.loss!, out + at, labels, 1, cols);
+    }
+    let correct = 0, judged = 0;
+    if (!mask) [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, rows, cols);
+    else {
+      for (let r = 0; r < rows; r++) {
+        if (!mask[r]) continue;
+        const [c, j] = accuracyCount(rt, this.loss!, out + r * cols * 4, plan.labels + r * labelFloats * 4, 1, cols);
         correct += c; judged += j;
       }
     }
-    const g = rt.f32(plan.grad, rows * cols); // a view made after the kernels ran; a padded step's gradient is 0
+    const g = rt.f32(plan.grad, rows * cols); // a view made after the kernels ran; a row of weight 0 (padding) gets 0
     for (let r = 0; r < rows; r++) for (let j = r * cols; j < (r + 1) * cols; j++) g[j] = scale[r] ? g[j] * scale[r] : 0;
     return { loss: loss / denominator, correct, judged, values };
   }

@@ -33,7 +33,8 @@ export interface FitArgs {
   classWeight?: ClassWeight;
   /**
    * A weight per sample of x (Keras' sample_weight): its loss counts that much; with classWeight, the two multiply.
-   * With validationSplit, the weights of the samples kept for training apply.
+   * With validationSplit, the weights of the samples kept for training apply. For an output of a prediction per
+   * step (or pixel), a tensor [n, steps] weighs each step (Keras' temporal sample weights).
    */
   sampleWeight?: Tensor | ArrayLike<number>;
   /**
@@ -58,6 +59,11 @@ export const fitOptions: AllOptions<FitArgs, typeof FIT_OPTIONS> = FIT_OPTIONS;
 export function sliceRows(t: Tensor, from: number, to: number): Tensor {
   const row = t.size / Math.max(1, t.shape[0]);
   return new Tensor(t.data.subarray(from * row, to * row), [to - from, ...t.shape.slice(1)]);
+}
+
+/** Weights of nv samples as checkSampleWeight takes them: one per sample as they are, one per position as a tensor. */
+function weightsOf(w: Float64Array, nv: number, net: Network): Float64Array | Tensor {
+  return w.length === nv ? w : new Tensor(Float32Array.from(w), [nv, ...net.outputShape.slice(0, -1)]);
 }
 
 /** The seed of training step `step` (1, 2, ... counted over all epochs), independent of threads. */
@@ -157,15 +163,25 @@ function checkClassWeight(net: Network, cw: unknown, fn: string): ClassWeights |
   return weights;
 }
 
-/** sampleWeight checked: one finite weight >= 0 per sample of x (`arg` names it, `xArg` its x); null without one. */
-function checkSampleWeight(sw: unknown, n: number, fn: string, arg = 'sampleWeight', xArg = 'x'): Float64Array | null {
+/**
+ * sampleWeight checked: one finite weight >= 0 per sample of x (`arg` names it, `xArg` its x), or — for an output of
+ * a prediction per step or pixel — a tensor of one per position ([n, steps], Keras' temporal sample weights: the
+ * network's positions, as checkX left it for x's length); null without one. A weight per position gives n · positions
+ * values, sample by sample.
+ */
+function checkSampleWeight(sw: unknown, n: number, fn: string, net: Network, arg = 'sampleWeight', xArg = 'x'): Float64Array | null {
   if (sw === undefined || sw === null) return null;
   const arrayLike = typeof sw === 'object' && !(sw instanceof DataView) && typeof (sw as ArrayLike<unknown>).length === 'number';
   const values = sw instanceof Tensor ? sw.data : arrayLike ? (sw as ArrayLike<unknown>) : null;
-  if (!values || (sw instanceof Tensor && sw.shape.length !== 1 && !(sw.shape.length === 2 && sw.shape[1] === 1))) {
-    throw new Error(`${fn}: ${arg} must be one weight per sample of ${xArg} (a tensor of shape [${n}], or an array), got ${sw instanceof Tensor ? `shape [${sw.shape.join(', ')}]` : show(sw)}`);
+  const positions = [n, ...net.outputShape.slice(0, -1)];
+  const perPosition = net.positions > 1 && sw instanceof Tensor && sw.shape.join() === positions.join();
+  if (!values || (sw instanceof Tensor && !perPosition && sw.shape.length !== 1 && !(sw.shape.length === 2 && sw.shape[1] === 1))) {
+    throw new Error(`${fn}: ${arg} must be one weight per sample of ${xArg} (a tensor of shape [${n}], or an array)` +
+      (net.positions > 1 ? `, or a tensor of one per position [${positions.join(', ')}]` : '') +
+      `, got ${sw instanceof Tensor ? `shape [${sw.shape.join(', ')}]` : show(sw)}`);
   }
-  if (values.length !== n) throw new Error(`${fn}: ${arg} has ${values.length} weights but ${xArg} has ${n} samples`);
+  if (perPosition) n *= net.positions;
+  else if (values.length !== n) throw new Error(`${fn}: ${arg} has ${values.length} weights but ${xArg} has ${n} samples`);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
@@ -309,7 +325,8 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const common = checkRunArgs(args, fn);
 
   let trainX = x, trainY = y;
-  let sampleWeight = checkSampleWeight(args.sampleWeight, n, fn);
+  let sampleWeight = checkSampleWeight(args.sampleWeight, n, fn, net);
+  const weightsPer = sampleWeight ? sampleWeight.length / n : 1; // 1, or positions per sample
   let valData = args.validationData;
   if (args.validationSplit !== undefined) {
     const vs = args.validationSplit;
@@ -321,8 +338,9 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     const cut = n - nVal;
     trainX = sliceRows(x, 0, cut);
     trainY = sliceRows(y, 0, cut);
-    valData = sampleWeight ? [sliceRows(x, cut, n), sliceRows(y, cut, n), sampleWeight.subarray(cut)] : [sliceRows(x, cut, n), sliceRows(y, cut, n)];
-    sampleWeight = sampleWeight?.subarray(0, cut) ?? null;
+    valData = sampleWeight ? [sliceRows(x, cut, n), sliceRows(y, cut, n), weightsOf(sampleWeight.subarray(cut * weightsPer), nVal, net)]
+      : [sliceRows(x, cut, n), sliceRows(y, cut, n)];
+    sampleWeight = sampleWeight?.subarray(0, cut * weightsPer) ?? null;
   }
   const valWeight = valData ? checkValidationTensors(net, valData, fn) : null;
   const classWeight = checkClassWeight(net, args.classWeight, fn);
@@ -335,12 +353,17 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   }
   // a batch's weights: its samples' classes' (from the staged labels), times their sampleWeight (by the epoch's
   // order), in one buffer for every batch
-  const batchWeights = new Float64Array(batchSize);
+  const batchWeights = new Float64Array(batchSize * weightsPer);
   const rowWeights = classWeight || sampleWeight ? () => {
     if (classWeight) net.batchClassWeights(batchCount, classWeight, batchWeights, noWeight);
     else batchWeights.fill(1);
-    if (sampleWeight) for (let r = 0; r < batchCount; r++) batchWeights[r] *= sampleWeight[order[batchFrom + r]];
-    return batchWeights;
+    if (sampleWeight) {
+      for (let r = 0; r < batchCount; r++) {
+        const from = order[batchFrom + r] * weightsPer;
+        for (let t = 0; t < weightsPer; t++) batchWeights[r * weightsPer + t] *= sampleWeight[from + t];
+      }
+    }
+    return batchCount * weightsPer === batchWeights.length ? batchWeights : batchWeights.subarray(0, batchCount * weightsPer);
   } : null;
   const nTrain = trainX.shape[0];
   const steps = Math.ceil(nTrain / batchSize);
@@ -391,7 +414,7 @@ function checkValidationTensors(net: Network, valData: unknown, fn: string): Flo
     const bad = firstNonFinite(t.data);
     if (bad >= 0) throw new Error(`${fn}: ${arg} contains a NaN or infinite value at flat index ${bad}`);
   }
-  return valData.length === 3 ? checkSampleWeight(valData[2], nv, fn, 'validationData[2]', 'validationData[0]') : null;
+  return valData.length === 3 ? checkSampleWeight(valData[2], nv, fn, net, 'validationData[2]', 'validationData[0]') : null;
 }
 
 /** A fresh pass over a dataset; refuses what is not one. */
@@ -544,6 +567,7 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
   const n = net.checkX(x, xArg, fn);
   net.checkY(y, n, yArg, fn);
   const rt = net.rt!;
+  const per = weights ? weights.length / n : 1; // weights per sample: 1, or one per position
   const staged = net.stage(x, y, fn, xArg, yArg);
   const idx = rt.arena.alloc(n * 4, 'evaluation indices');
   rt.k.strided_offsets(idx, n, 1);
@@ -551,14 +575,17 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
     run(batchSize) {
       positiveInt(batchSize, 'batchSize', fn);
       net.useSteps(x.shape[1]); // training may have left the layers at another sequence length
-      const plan = net.ensurePlan(Math.min(batchSize, n), false);
+      // batches of batchSize even where the plan holds more (a larger one made before): Keras averages the batches'
+      // losses, which for a masked output (each batch's mean over its own unpadded steps) depends on the batching
+      const size = Math.min(batchSize, n);
+      net.ensurePlan(size, false);
       const totals = new Totals(net);
-      for (let from = 0; from < n; from += plan.maxBatch) {
-        const count = Math.min(plan.maxBatch, n - from);
+      for (let from = 0; from < n; from += size) {
+        const count = Math.min(size, n - from);
         net.gather(staged, idx, from, count);
         const out = net.forward(count, false, 0);
         net.checkOutput(out, count, from, fn);
-        totals.add(net.lossOf(out, count, weights?.subarray(from, from + count) ?? null), count);
+        totals.add(net.lossOf(out, count, weights?.subarray(from * per, (from + count) * per) ?? null), count);
       }
       return totals.result();
     },
@@ -570,7 +597,7 @@ export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, 
   net.refuseMasked(fn, false);
   positiveInt(batchSize, 'batchSize', fn);
   const n = net.checkX(x, 'x', fn);
-  const e = stageEvaluation(net, x, y, fn, ['x', 'y'], checkSampleWeight(sampleWeight, n, fn));
+  const e = stageEvaluation(net, x, y, fn, ['x', 'y'], checkSampleWeight(sampleWeight, n, fn, net));
   try { return e.run(batchSize); } finally { e.release(); }
 }
 

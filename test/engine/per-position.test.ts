@@ -229,3 +229,64 @@ describe('a prediction per step of padded sequences (maskZero): the padded steps
     for (const got of [h.history.mae[0], e.mae]) expect(Math.abs(got - mae / valid)).toBeLessThan(1e-7);
   });
 });
+
+describe('a weight per step (Keras\' sample_weight [n, steps]) for a prediction per step', () => {
+  it('loss Σ w · loss / (n · steps), with a mask Σ w · mask · loss / Σ mask; fit, evaluate in batches, validationSplit', async () => {
+    for (const masked of [false, true]) {
+      const m = masked ? maskedTagger(12) : tagger();
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0 }), loss: 'sparseCategoricalCrossentropy' });
+      const n = 4, t = 6, lengths = masked ? [6, 3, 5, 1] : [6, 6, 6, 6];
+      const tokens = new Float32Array(n * t), labels = ids(n * t, 3, 81), w = rand(n * t, 82, 0, 2);
+      lengths.forEach((len, b) => tokens.set(ids(len, 11, 83 + b).map((v) => v + 1), b * t));
+      const x = new Tensor(tokens, [n, t]), y = new Tensor(labels, [n, t]), sw = new Tensor(w, [n, t]);
+      const p = (await m.predict(x)).data;
+      const reference = (from: number, to: number) => {
+        let sum = 0, count = 0;
+        for (let b = from; b < to; b++) {
+          for (let s = 0; s < t; s++) {
+            if (s >= lengths[b]) continue;
+            sum -= w[b * t + s] * Math.log(p[(b * t + s) * 3 + labels[b * t + s]]);
+            count++;
+          }
+        }
+        return sum / (masked ? count : (to - from) * t);
+      };
+      const h = await m.fit(x, y, { batchSize: n, epochs: 1, shuffle: false, verbose: 0, sampleWeight: sw });
+      expect(Math.abs(h.history.loss[0] - reference(0, n)) / reference(0, n), `masked ${masked}: fit`).toBeLessThan(1e-6);
+      const e = await m.evaluate(x, y, { sampleWeight: sw, batchSize: 2 });
+      expect(Math.abs(e.loss - (reference(0, 2) + reference(2, 4)) / 2) / e.loss, `masked ${masked}: evaluate in batches of 2`).toBeLessThan(1e-6);
+      const v = await m.fit(x, y, { batchSize: n, epochs: 1, shuffle: false, verbose: 0, sampleWeight: sw, validationSplit: 0.25 });
+      expect(Math.abs(v.history.val_loss[0] - reference(3, 4)) / reference(3, 4), `masked ${masked}: validationSplit`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('weights 1 on the first 4 of 7 steps and 0 after train as the 4 steps themselves at 7/4 the rate', async () => {
+    const n = 3, tokens = ids(n * 7, 11, 91).map((v) => v + 1), labels = ids(n * 7, 3, 92);
+    const w = new Float32Array(n * 7), short = new Float32Array(n * 4), shortLabels = new Float32Array(n * 4);
+    for (let b = 0; b < n; b++) {
+      w.fill(1, b * 7, b * 7 + 4);
+      short.set(tokens.subarray(b * 7, b * 7 + 4), b * 4);
+      shortLabels.set(labels.subarray(b * 7, b * 7 + 4), b * 4);
+    }
+    const run = async (x: Tensor, y: Tensor, rate: number, sampleWeight?: Tensor) => {
+      const m = sn.sequential({ seed: 13 });
+      m.add(sn.layers.embedding({ inputDim: 12, outputDim: 5, inputShape: [null] as unknown as number[] }));
+      m.add(sn.layers.gru({ units: 4, returnSequences: true }));
+      m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: rate }), loss: 'sparseCategoricalCrossentropy' });
+      await m.fit(x, y, { batchSize: n, epochs: 1, shuffle: false, verbose: 0, sampleWeight });
+      return m.getWeights();
+    };
+    const a = await run(new Tensor(tokens, [n, 7]), new Tensor(labels, [n, 7]), 0.5 * 7 / 4, new Tensor(w, [n, 7]));
+    const b = await run(new Tensor(short, [n, 4]), new Tensor(shortLabels, [n, 4]), 0.5);
+    a.forEach((wa, i) => expect(maxRelError(wa.data as Float32Array, b[i].data as Float32Array), `weight ${i}`).toBeLessThan(1e-5));
+  });
+
+  it('refuses weights of another shape, naming both forms', async () => {
+    const m = tagger();
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = new Tensor(ids(2 * 6, 12, 93), [2, 6]), y = new Tensor(ids(2 * 6, 3, 94), [2, 6]);
+    await expect(m.fit(x, y, { verbose: 0, sampleWeight: new Tensor(new Float32Array(10), [2, 5]) })).rejects.toThrow(
+      'fit: sampleWeight must be one weight per sample of x (a tensor of shape [2], or an array), or a tensor of one per position [2, 6], got shape [2, 5]');
+  });
+});
