@@ -36,6 +36,8 @@ export interface EpochProgress {
   epoch: number; batches: number; lossSum: number; correct: number; judged: number; seen: number;
   /** Each value metric's sum of batch means weighted by batch size (compile's metrics: 'mae' ...); absent in older backups. */
   sums?: Record<string, number>;
+  /** What the sums weigh: `seen`, less the padded steps of a masked output (BatchResult.valueWeight); absent: seen. */
+  valueSeen?: number;
 }
 
 /** The value metrics among `keys` that an epoch in progress (with batches done) holds no running sum of. */
@@ -55,11 +57,14 @@ export function runningLogs(params: Pick<TrainParams, 'progress' | 'metrics'> | 
   for (const k of params!.metrics ?? []) {
     if (!(k in logs)) continue;
     const sum = p.sums?.[k];
-    if (sum !== undefined) out[k] = sum / p.seen;
+    if (sum !== undefined) out[k] = ratio(sum, p.valueSeen ?? p.seen);
     else if (p.judged > 0) out[k] = p.correct / p.judged;
   }
   return out;
 }
+
+/** a / b, 0 where b is 0 (Keras' divide_no_nan: a batch of padding only has no accuracy to judge). */
+export const ratio = (a: number, b: number): number => (b ? a / b : 0);
 
 export abstract class Callback {
   model!: TrainingModel;

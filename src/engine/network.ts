@@ -22,7 +22,12 @@ const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 export type ClassWeights = readonly (number | undefined)[];
 
 /** One batch's figures: its mean loss, the accuracy's hits of outputs judged, each value metric's mean. */
-export interface BatchResult { loss: number; correct: number; judged: number; values: number[] }
+/**
+ * One batch's loss, accuracy counts and value-metric means; `valueWeight` is what those means weigh in an epoch's
+ * running means, in samples: the batch's samples, or for a masked output its unpadded steps per sample (Keras sums
+ * the metrics over every unpadded step of the epoch).
+ */
+export interface BatchResult { loss: number; correct: number; judged: number; values: number[]; valueWeight: number }
 
 /**
  * The class of one sample from its label, as Keras finds it for class_weight: a sparse label is the id, a row of
@@ -124,6 +129,8 @@ export class Network {
 
   /** Forward pass over n samples already at plan.input; returns the output pointer. */
   forward(n: number, training: boolean, seed: number): number {
+    const mask = this.outputMask;
+    if (mask) mask.atOutput = true; // the loss applies it (the embedding's check for an unused mask counts that)
     let x = this.plan!.input;
     this.layers.forEach((l, i) => { x = l.forward(x, n, training, (seed + Math.imul(i + 1, 0x9e3779b1)) >>> 0); });
     return x;
@@ -138,16 +145,15 @@ export class Network {
    */
   refuseMasked(fn: string, training: boolean): void {
     const mask = this.outputMask;
-    if (mask) mask.atOutput = true; // the loss applies it (the embedding's check for an unused mask counts that)
     if (mask && this.outputShape.length !== 2) {
       const last = this.layers[this.layers.length - 1];
       throw new Error(`${fn}: the model's output (${last.label}) carries ${mask.label}'s mask (maskZero) but has shape ` +
         `[${this.outputShape.join(', ')}] per sample: simdnet masks the loss of an output [steps, values] only`);
     }
-    const differs = training ? this.layers.find((l) => l.inputMask && (l.constructor as typeof Layer).maskedTraining) : undefined;
+    const differs = training ? this.layers.find((l) => l.inputMask && l.maskedTrainingDiffers) : undefined;
     if (differs) {
       throw new Error(`${fn}: ${differs.label} takes ${differs.inputMask!.label}'s mask (maskZero) in training: ` +
-        `${(differs.constructor as typeof Layer).maskedTraining}; move it after the layer that consumes the mask, or pad without maskZero`);
+        `${differs.maskedTrainingDiffers}; move it after the layer that consumes the mask, or pad without maskZero`);
     }
   }
 
@@ -185,7 +191,7 @@ export class Network {
       loss = total / n;
     }
     const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, n * per, cols);
-    return { loss, correct, judged, values };
+    return { loss, correct, judged, values, valueWeight: n };
   }
 
   /** The mask the model's output carries (an embedding's maskZero, passed on to a prediction per step), if any. */
@@ -240,7 +246,7 @@ export class Network {
     }
     const g = rt.f32(plan.grad, rows * cols); // a view made after the kernels ran; a row of weight 0 (padding) gets 0
     for (let r = 0; r < rows; r++) for (let j = r * cols; j < (r + 1) * cols; j++) g[j] = scale[r] ? g[j] * scale[r] : 0;
-    return { loss: loss / denominator, correct, judged, values };
+    return { loss: loss / denominator, correct, judged, values, valueWeight: mask ? valid / per : n };
   }
 
   /**

@@ -2,7 +2,7 @@
 import { EpochShuffler } from '../random.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
-import { Callback, CallbackList, missingSums, toCallback, type CallbackHooks, type EpochProgress, type Logs, type TrainingModel } from './callback.js';
+import { Callback, CallbackList, missingSums, ratio, toCallback, type CallbackHooks, type EpochProgress, type Logs, type TrainingModel } from './callback.js';
 import { History } from './history.js';
 import { labelClass, type BatchResult, type ClassWeights, type Network } from './network.js';
 import type { Metric } from './metrics.js';
@@ -253,16 +253,19 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     // a resumed epoch goes on after its batches done (their updates are in the weights) from their running sums
     let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, judged = resumed?.judged ?? 0, seen = resumed?.seen ?? 0;
     const sums = valueKeys.map((k) => resumed?.sums?.[k] ?? 0);
+    let valueSeen = resumed?.valueSeen ?? seen; // what the sums weigh (BatchResult.valueWeight)
     let b = resumed?.batches ?? 0, lastLoss = 0;
     for await (const count of spec.batches(epoch, b)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
-      r.values.forEach((v, i) => { sums[i] += v * count; });
+      r.values.forEach((v, i) => { sums[i] += v * r.valueWeight; });
+      valueSeen += r.valueWeight;
       progress.epoch = epoch; progress.batches = b + 1; progress.lossSum = lossSum; progress.correct = correct; progress.judged = judged; progress.seen = seen;
+      progress.valueSeen = valueSeen;
       valueKeys.forEach((k, i) => { progress.sums![k] = sums[i]; });
       const logs: Logs = { batch: b, size: count, loss: r.loss };
-      putMetrics(logs, metrics, r.correct / r.judged, r.values);
+      putMetrics(logs, metrics, ratio(r.correct, r.judged), r.values);
       await lastly.call('onBatchEnd', b, logs);
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
@@ -287,7 +290,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
         ? ' (a generator can be iterated only once: pass a function that returns a fresh one for each epoch)' : ''));
     }
     const logs: Logs = { loss: lossSum / Math.max(1, seen) };
-    putMetrics(logs, metrics, correct / Math.max(1, judged), sums.map((v) => v / Math.max(1, seen)));
+    putMetrics(logs, metrics, ratio(correct, judged), sums.map((v) => ratio(v, valueSeen)));
     if (spec.validate && spec.validates(epoch)) {
       const v = await spec.validate();
       logs.val_loss = v.loss;
@@ -532,16 +535,17 @@ function putMetrics<T extends Record<string, number | undefined>>(logs: T, metri
 /** Sums over an evaluation's batches: the loss weighted by batch size, the accuracy's hits, each value metric's. */
 class Totals {
   n = 0;
-  private lossSum = 0; private correct = 0; private judged = 0; private sums: number[] = [];
+  private lossSum = 0; private correct = 0; private judged = 0; private sums: number[] = []; private valueN = 0;
   constructor(private readonly net: Network) {}
   add(r: BatchResult, count: number): void {
     this.lossSum += r.loss * count; this.correct += r.correct; this.judged += r.judged; this.n += count;
-    r.values.forEach((v, i) => { this.sums[i] = (this.sums[i] ?? 0) + v * count; });
+    r.values.forEach((v, i) => { this.sums[i] = (this.sums[i] ?? 0) + v * r.valueWeight; });
+    this.valueN += r.valueWeight;
   }
   /** The mean loss (with the regularizers' penalty, as Keras reports it) and metrics. */
   result(): Evaluated {
     const n = this.n;
-    return putMetrics({ loss: this.lossSum / n + this.net.regularize() }, this.net.compiledMetrics, this.correct / this.judged, this.sums.map((s) => s / n));
+    return putMetrics({ loss: this.lossSum / n + this.net.regularize() }, this.net.compiledMetrics, ratio(this.correct, this.judged), this.sums.map((s) => ratio(s, this.valueN)));
   }
 }
 

@@ -115,7 +115,8 @@ export async function restoreBackup(model: Sequential, backupDir: string, fn: st
   const partialOk = partial === undefined || (isObject(partial) && partial.epoch === (epoch as number) + 1 && Number.isInteger(partial.batches) &&
     (partial.batches as number) >= 0 && ['lossSum', 'correct', 'judged', 'seen'].every((k) => typeof partial[k] === 'number' && Number.isFinite(partial[k]) && (partial[k] as number) >= 0) &&
     (partial.correct as number) <= (partial.judged as number) &&
-    (partial.sums === undefined || (isObject(partial.sums) && Object.values(partial.sums).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0))));
+    (partial.sums === undefined || (isObject(partial.sums) && Object.values(partial.sums).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0))) &&
+    (partial.valueSeen === undefined || (typeof partial.valueSeen === 'number' && Number.isFinite(partial.valueSeen) && partial.valueSeen >= 0)));
   if (version !== VERSION || !Number.isInteger(epoch) || (epoch as number) < (partial === undefined ? 0 : -1) || typeof learningRate !== 'number' ||
     !(learningRate >= 0) || !isObject(recipe) || !historyOk || !partialOk) {
     throw new Error(`${fn}: ${jsonPath} has a malformed ${KEY} entry ${show(state)}${fresh}`);

@@ -177,6 +177,9 @@ export abstract class Layer {
     if (this.inputMask && (this.constructor as typeof Layer).passesMask) providesMask(this.outputShape, this.inputMask);
   }
 
+  /** Why training on masked input differs from Keras' (the class' maskedTraining; a wrapper's, its inner layer's). */
+  get maskedTrainingDiffers(): string | null { return (this.constructor as typeof Layer).maskedTraining; }
+
   /** The mask its input carries (an embedding's with maskZero, passed on by the layers between), if any. */
   inputMask: MaskSource | null = null;
 

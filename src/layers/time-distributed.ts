@@ -18,6 +18,8 @@ export interface TimeDistributedArgs extends LayerArgs {
 export class TimeDistributed extends Layer {
   static readonly className = 'TimeDistributed';
   static readonly anySteps = true;
+  /** As Keras' wrapper: an embedding's mask on the steps passes on (the inner layer sees each step on its own). */
+  static readonly passesMask = true;
   static readonly examples: readonly LayerExample[] = [
     { args: { layer: { class_name: 'Dense', config: { units: 3, activation: 'relu' } } }, inputShape: [4, 5], params: 18 },
     { args: { layer: { class_name: 'Conv2D', config: { filters: 2, kernel_size: 3, activation: 'tanh' } } }, inputShape: [3, 5, 4, 2], params: 38 },
@@ -30,6 +32,8 @@ export class TimeDistributed extends Layer {
   }
 
   readonly layer: Layer;
+  /** The wrapper's trainable when last passed on to the inner layer (Keras' trainable setter reaches sublayers). */
+  private passedTrainable: boolean;
 
   constructor(args: TimeDistributedArgs) {
     if (!args || typeof args !== 'object') throw new Error('timeDistributed: expected an arguments object { layer }');
@@ -39,9 +43,24 @@ export class TimeDistributed extends Layer {
     if (inner instanceof Layer) this.layer = inner;
     else throw new Error(`timeDistributed: layer must be a layer (sn.layers.dense({ units: 8 })) or its saved form { class_name, config }, got ${show(inner)}`);
     if (this.layer instanceof TimeDistributed) throw new Error('timeDistributed: a TimeDistributed layer inside another is not supported');
+    if (!this.trainable) this.layer.trainable = false;
+    this.passedTrainable = this.trainable;
   }
 
   get outputActivation(): ActivationName { return this.layer.outputActivation; }
+
+  get maskedTrainingDiffers(): string | null { return this.layer.maskedTrainingDiffers; }
+
+  checkInput(data: ArrayLike<number>, fn: string, arg: string): void { this.layer.checkInput(data, fn, arg); }
+
+  /**
+   * Setting the wrapper's trainable sets the inner layer's, as Keras' setter does (a frozen BatchNormalization
+   * inside then runs in inference mode); the inner layer frozen on its own stays so until the wrapper's changes.
+   */
+  private syncTrainable(): void {
+    if (this.trainable === this.passedTrainable) return;
+    this.layer.trainable = this.passedTrainable = this.trainable;
+  }
 
   /** The inner layer's sample shape: a step of the input. */
   private stepShape(inputShape: number[]): number[] {
@@ -57,6 +76,9 @@ export class TimeDistributed extends Layer {
 
   build(inputShape: number[]): void {
     checkShape(inputShape, 'inputShape', this);
+    if (this.layer.params.length || this.layer.outputShape.length) {
+      throw new Error(`${this.label}: ${this.layer.label} is already built (in a model, or another wrapper): give timeDistributed a layer of its own`);
+    }
     if (!this.layer.name) this.layer.name = snakeName(this.layer.className);
     super.build(inputShape);
     this.layer.build(this.stepShape(inputShape));
@@ -69,6 +91,7 @@ export class TimeDistributed extends Layer {
   }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
+    this.syncTrainable();
     this.layer.allocate(this.rt, maxBatch * this.inputShape[0], training);
   }
 
@@ -77,9 +100,10 @@ export class TimeDistributed extends Layer {
     this.layer.release();
   }
 
-  isTrainable(p: Parameters<Layer['isTrainable']>[0]): boolean { return this.trainable && this.layer.isTrainable(p); }
+  isTrainable(p: Parameters<Layer['isTrainable']>[0]): boolean { this.syncTrainable(); return this.trainable && this.layer.isTrainable(p); }
 
   forward(x: number, n: number, training: boolean, seed: number): number {
+    this.syncTrainable();
     return this.layer.forward(x, n * this.inputShape[0], training, seed);
   }
 
@@ -88,6 +112,7 @@ export class TimeDistributed extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
+    this.syncTrainable();
     return { ...super.getConfig(), layer: { class_name: this.layer.className, config: this.layer.getConfig() } };
   }
 }

@@ -230,6 +230,29 @@ describe('a prediction per step of padded sequences (maskZero): the padded steps
   });
 });
 
+describe('masked metrics over several batches, and predict', () => {
+  it('mae is the mean over every unpadded step of the run, whatever the batching; a batch of padding only: accuracy 0, not NaN', async () => {
+    const m = maskedTagger(14);
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mae'] });
+    const x = new Tensor(Float32Array.from([3, 4, 5, 0, 0, 0, 0, 0, 7, 0, 0, 0]), [3, 4]); // 3, 0 and 1 unpadded steps
+    const y = new Tensor(oneHot(ids(12, 3, 95), 3), [3, 4, 3]);
+    const whole = await m.evaluate(x, y, { batchSize: 3 }), single = await m.evaluate(x, y, { batchSize: 1 });
+    expect(Math.abs(single.mae - whole.mae)).toBeLessThan(1e-7);
+    expect(single.accuracy).toBeCloseTo(whole.accuracy, 12);
+    const h = await m.fit(x, y, { batchSize: 1, epochs: 1, shuffle: false, verbose: 0 });
+    expect(Math.abs(h.history.mae[0] - whole.mae)).toBeLessThan(1e-7);
+    const padOnly = await m.evaluate(new Tensor(new Float32Array(4), [1, 4]), new Tensor(oneHot(ids(4, 3, 96), 3), [1, 4, 3]));
+    expect([padOnly.loss, padOnly.accuracy, padOnly.mae]).toEqual([0, 0, 0]);
+  });
+
+  it('a model whose mask reaches only its output predicts before any fit or evaluate (embedding(maskZero) → dense)', async () => {
+    const m = sn.sequential({ seed: 15 });
+    m.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [4] }));
+    m.add(sn.layers.dense({ units: 2, activation: 'softmax' }));
+    expect((await m.predict(new Tensor(Float32Array.from([1, 2, 0, 0]), [1, 4]))).shape).toEqual([1, 4, 2]);
+  });
+});
+
 describe('a weight per step (Keras\' sample_weight [n, steps]) for a prediction per step', () => {
   it('loss Σ w · loss / (n · steps), with a mask Σ w · mask · loss / Σ mask; fit, evaluate in batches, validationSplit', async () => {
     for (const masked of [false, true]) {

@@ -47,12 +47,52 @@ describe('timeDistributed', () => {
     expect((await m.predict(new Tensor(rand(4 * 3, 9), [1, 4, 3]))).shape).toEqual([1, 4, 2]);
   });
 
+  it('passes an embedding\'s mask on, as Keras\' wrapper: the padded steps\' labels do not reach the loss', async () => {
+    const m = sn.sequential({ seed: 3 });
+    m.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [4] }));
+    m.add(sn.layers.lstm({ units: 2, returnSequences: true }));
+    m.add(sn.layers.timeDistributed({ layer: sn.layers.dense({ units: 3, activation: 'softmax' }) }));
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = new Tensor(Float32Array.from([1, 2, 0, 0, 3, 4, 5, 0]), [2, 4]);
+    const a = await m.evaluate(x, new Tensor(Float32Array.from([0, 1, 0, 0, 2, 1, 0, 0]), [2, 4]));
+    const b = await m.evaluate(x, new Tensor(Float32Array.from([0, 1, 2, 1, 2, 1, 0, 2]), [2, 4]));
+    expect(b).toEqual(a);
+    // a BatchNormalization inside on masked steps is refused in training, as a plain one is
+    const bn = sn.sequential({ seed: 3 });
+    bn.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [4] }));
+    bn.add(sn.layers.lstm({ units: 2, returnSequences: true }));
+    bn.add(sn.layers.timeDistributed({ layer: sn.layers.batchNormalization() }));
+    bn.add(sn.layers.lstm({ units: 2 }));
+    bn.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await expect(bn.fit(x, new Tensor(new Float32Array(4), [2, 2]), { verbose: 0 })).rejects.toThrow(
+      "time_distributed (TimeDistributed) takes embedding (Embedding)'s mask (maskZero) in training: Keras leaves masked steps out of its batch statistics");
+  });
+
+  it('its trainable reaches the inner layer, as Keras\' setter: a frozen BatchNormalization inside keeps its moving statistics', async () => {
+    const m = sn.sequential({ seed: 4 });
+    m.add(sn.layers.timeDistributed({ layer: sn.layers.batchNormalization(), inputShape: [3, 2], trainable: false }));
+    m.add(sn.layers.flatten());
+    m.add(sn.layers.dense({ units: 1 }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    const x = new Tensor(rand(8 * 6, 21, 2, 5), [8, 3, 2]), y = new Tensor(rand(8, 22), [8, 1]);
+    const before = m.getWeights().map((w) => Array.from(w.data));
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    expect(m.getWeights().slice(0, 4).map((w) => Array.from(w.data))).toEqual(before.slice(0, 4)); // gamma, beta, moving mean and variance
+    m.layers[0].trainable = true;
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    expect(maxRelError(m.getWeights()[2].data, Float32Array.from(before[2]))).toBeGreaterThan(1e-3); // moving mean now moves
+  });
+
   it('refuses what it cannot wrap, by name', () => {
     expect(() => sn.layers.timeDistributed({ layer: 'dense' as never })).toThrow(
       'timeDistributed: layer must be a layer (sn.layers.dense({ units: 8 })) or its saved form { class_name, config }, got "dense"');
     expect(() => sn.layers.timeDistributed({ layer: sn.layers.timeDistributed({ layer: sn.layers.dense({ units: 2 }) }) })).toThrow(
       'timeDistributed: a TimeDistributed layer inside another is not supported');
     expect(() => sn.layers.timeDistributed({ layer: { class_name: 'Dense', config: { units: 2, dilation: 1 } } })).toThrow(/Dense layer: .*dilation/);
+    const shared = sn.layers.dense({ units: 4 }), w = sn.sequential();
+    w.add(sn.layers.timeDistributed({ layer: shared, inputShape: [3, 4] }));
+    expect(() => w.add(sn.layers.timeDistributed({ layer: shared }))).toThrow(
+      'time_distributed_1 (TimeDistributed): dense (Dense) is already built (in a model, or another wrapper): give timeDistributed a layer of its own');
     const m = sn.sequential();
     expect(() => m.add(sn.layers.timeDistributed({ layer: sn.layers.dense({ units: 2 }), inputShape: [3] }))).toThrow(
       'time_distributed (TimeDistributed): expected input of shape [steps, ...] (a sequence of what dense (Dense) takes), got [3]');
