@@ -34,7 +34,7 @@ export interface TrainParams {
  */
 export interface EpochProgress {
   epoch: number; batches: number; lossSum: number; correct: number; judged: number; seen: number;
-  /** Each value metric's sum of batch means weighted by batch size (compile's metrics: 'mae' ...); absent in older backups. */
+  /** Each value metric's sum of batch means weighted by BatchResult.valueWeight (batch size unless masked; 'mae' ...); absent in older backups. */
   sums?: Record<string, number>;
   /** What the sums weigh: `seen`, less the padded steps of a masked output (BatchResult.valueWeight); absent: seen. */
   valueSeen?: number;

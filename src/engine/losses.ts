@@ -15,7 +15,7 @@ interface LossEntry {
   /** The activation whose output the fused kernel takes, returning the gradient of the logits. */
   fusedWith?: ActivationName;
   fused?: LossKernel;
-  /** Labels are class ids (one per sample) rather than a tensor shaped like the output. */
+  /** Labels are class ids (one per prediction: per sample, or per step or pixel) rather than a tensor shaped like the output. */
   sparse?: boolean;
   /** tfjs-layers 4.22 knows this loss (a training config naming another stops tf.loadLayersModel). */
   tfjs: boolean;

@@ -21,7 +21,6 @@ const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 /** fit's classWeight, checked: the weight of each class index (a hole: none given). */
 export type ClassWeights = readonly (number | undefined)[];
 
-/** One batch's figures: its mean loss, the accuracy's hits of outputs judged, each value metric's mean. */
 /**
  * One batch's loss, accuracy counts and value-metric means; `valueWeight` is what those means weigh in an epoch's
  * running means, in samples: the batch's samples, or for a masked output its unpadded steps per sample (Keras sums
@@ -139,11 +138,11 @@ export class Network {
   private get fused(): boolean { return isFused(this.loss!, this.layers[this.layers.length - 1].outputActivation); }
 
   /**
-   * Refuses what Keras does with an embedding's mask (maskZero) and simdnet cannot: a loss on an output that carries
-   * it (Keras leaves the padded steps out of the loss and the metrics, simdnet's loss kernels count every step) and,
-   * in training, a layer that would compute with it (BatchNormalization's batch statistics). predict is not concerned.
+   * Refuses what Keras does with an embedding's mask (maskZero) and simdnet cannot: a masked output of another shape
+   * than [steps, values] (its loss is masked step by step: rowWiseLossOf) and, in training, a layer that would compute
+   * with the mask (BatchNormalization's batch statistics). predict is not concerned.
    */
-  refuseMasked(fn: string, training: boolean): void {
+  checkMasks(fn: string, training: boolean): void {
     const mask = this.outputMask;
     if (mask && this.outputShape.length !== 2) {
       const last = this.layers[this.layers.length - 1];
@@ -384,7 +383,10 @@ export class Network {
     const singleColumn = out[out.length - 1] === 1 && y.shape.join() === [n, ...out.slice(0, -1)].join();
     if (!singleColumn && (y.rank !== out.length + 1 || y.shape.slice(1).join() !== out.join())) {
       const ids = out[out.length - 1] > 1 && y.shape.join() === [n, ...out.slice(0, -1)].join();
-      const hint = ids ? ' (class ids? one-hot encode them with sn.utils.toCategorical, or use sparseCategoricalCrossentropy)' : '';
+      const perSample = out.length > 1 && y.rank === 2 && y.shape[1] === out[out.length - 1];
+      const hint = ids ? ' (class ids? one-hot encode them with sn.utils.toCategorical, or use sparseCategoricalCrossentropy)'
+        : perSample ? ` (labels per sample, but the model predicts at every position of [${out.join(', ')}], as Keras' Dense on the last ` +
+          'axis does: put a flatten() or a global pooling layer before the last dense)' : '';
       throw new Error(`${fn}: ${arg} must have shape [n, ${out.join(', ')}] to match the model's output, got [${y.shape.join(', ')}]${hint}`);
     }
     // cross-entropy compares probabilities: a label outside [0, 1] (a class id, a -1 for "unknown") gives a

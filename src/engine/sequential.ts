@@ -31,7 +31,10 @@ const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
 
 export interface EvaluateArgs {
   batchSize?: number; verbose?: number; threads?: number | 'auto';
-  /** A weight per sample (Keras' sample_weight): the loss is Σ weight · loss / n; the accuracy is not weighted. */
+  /**
+   * A weight per sample (Keras' sample_weight): the loss is Σ weight · loss / n; for a prediction per step, a tensor
+   * [n, steps] of one per step also (Σ w · loss / (n · steps)); the accuracy is not weighted.
+   */
   sampleWeight?: Tensor | ArrayLike<number>;
 }
 const EVALUATE_OPTIONS = ['batchSize', 'verbose', 'threads', 'sampleWeight'] as const;

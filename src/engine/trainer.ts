@@ -99,7 +99,7 @@ interface RunSpec {
   epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number;
   steps: number; samples: number; batchSize: number;
   callbacks: (Callback | CallbackHooks)[];
-  /** The weights of the batch just staged (one per sample, from index 0), or null: every sample counts 1. */
+  /** The weights of the batch just staged (one per sample, or per position of each sample, from index 0), or null: every sample counts 1. */
   rowWeights: (() => ArrayLike<number>) | null;
   /** fitDataset with batchesPerEpoch: one pass of the dataset runs on across epochs (a resumed run cannot replay it). */
   passAcrossEpochs?: boolean;
@@ -321,7 +321,7 @@ function warnIfChance(net: Network, losses: number[], fn: string): void {
 
 export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
   const fn = 'fit';
-  net.refuseMasked(fn, true);
+  net.checkMasks(fn, true);
   const n = net.checkX(x, 'x', fn);
   net.checkY(y, n, 'y', fn);
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize', fn);
@@ -437,7 +437,7 @@ function checkBatch(b: unknown, fn: string, where: string): Batch {
 /** Trains on batches streamed from a dataset: memory holds one batch at a time (as Keras' fit(dataset)). */
 export async function fitDataset(net: Network, model: TrainingModel, data: Dataset, args: FitDatasetArgs): Promise<History> {
   const fn = 'fitDataset';
-  net.refuseMasked(fn, true);
+  net.checkMasks(fn, true);
   const common = checkRunArgs(args, fn);
   const own = typeof data === 'object' && data !== null
     ? data as { batches?: number; size?: number; batchSize?: number; ready?: () => Promise<void>; setEpoch?: (epoch: number) => void } : {};
@@ -532,7 +532,7 @@ function putMetrics<T extends Record<string, number | undefined>>(logs: T, metri
   return logs;
 }
 
-/** Sums over an evaluation's batches: the loss weighted by batch size, the accuracy's hits, each value metric's. */
+/** Sums over an evaluation's batches: the loss weighted by batch size, the accuracy's hits, each value metric's (weighted by valueWeight). */
 class Totals {
   n = 0;
   private lossSum = 0; private correct = 0; private judged = 0; private sums: number[] = []; private valueN = 0;
@@ -598,7 +598,7 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
 }
 
 export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, fn: string, sampleWeight?: unknown): Evaluated {
-  net.refuseMasked(fn, false);
+  net.checkMasks(fn, false);
   positiveInt(batchSize, 'batchSize', fn);
   const n = net.checkX(x, 'x', fn);
   const e = stageEvaluation(net, x, y, fn, ['x', 'y'], checkSampleWeight(sampleWeight, n, fn, net));

@@ -59,20 +59,20 @@ function huffmanTable(counts: Uint8Array, symbols: Uint8Array, ints: number): In
 // from a few encoders, whose tables repeat; building the four of a 25 KB photo took 26–29 µs of its 0.7–1.1 ms
 // decode (2026-12-02, alternating in one process, `lscpu`: AMD EPYC).
 const TABLES_KEPT = 8;
-const tables: { def: Uint8Array; ints: number; table: Int32Array | null }[] = [];
+const keptTables: { def: Uint8Array; ints: number; table: Int32Array | null }[] = [];
 
 /** huffmanTable of the DHT definition `def` (16 counts, then the symbols), from the kept ones where it is one of them. */
 function keptHuffmanTable(def: Uint8Array, ints: number): Int32Array | null {
-  find: for (let i = 0; i < tables.length; i++) {
-    const t = tables[i];
+  find: for (let i = 0; i < keptTables.length; i++) {
+    const t = keptTables[i];
     if (t.ints !== ints || t.def.length !== def.length) continue;
     for (let j = 0; j < def.length; j++) if (t.def[j] !== def[j]) continue find;
-    if (i > 0) tables.unshift(...tables.splice(i, 1));
+    if (i > 0) keptTables.unshift(...keptTables.splice(i, 1));
     return t.table;
   }
   const table = huffmanTable(def.subarray(0, 16), def.subarray(16), ints);
-  tables.unshift({ def: def.slice(), ints, table });
-  if (tables.length > TABLES_KEPT) tables.pop();
+  keptTables.unshift({ def: def.slice(), ints, table });
+  if (keptTables.length > TABLES_KEPT) keptTables.pop();
   return table;
 }
 

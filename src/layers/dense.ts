@@ -1,5 +1,5 @@
-// Dense: Y [B, U] = f(X [B, I] · W [I, U] + b). Inputs of higher rank must be flattened first (as in
-// Keras, a Dense on [.., I] would act on the last axis; simdnet supports rank-1 samples only).
+// Dense: Y [M, U] = f(X [M, I] · W [I, U] + b) on the input's last axis, as Keras': M rows are the samples, or
+// every position of an input of higher rank ([steps, I] gives [steps, U]); it passes an embedding's mask on.
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';

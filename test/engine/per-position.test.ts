@@ -148,6 +148,9 @@ describe('a prediction per pixel (softmax convolution) or per step (Dense after 
       'fit: y must have shape [n, 6, 3] to match the model\'s output, got [2, 3]');
     await expect(m.fit(x, new Tensor(ids(2 * 6, 3, 54), [2, 6]), { verbose: 0 })).rejects.toThrow(
       'fit: y must have shape [n, 6, 3] to match the model\'s output, got [2, 6] (class ids? one-hot encode them with sn.utils.toCategorical, or use sparseCategoricalCrossentropy)');
+    // a forgotten flatten: labels per sample for a prediction per step
+    await expect(m.fit(x, new Tensor(new Float32Array(2 * 3), [2, 3]), { verbose: 0 })).rejects.toThrow(
+      "got [2, 3] (labels per sample, but the model predicts at every position of [6, 3], as Keras' Dense on the last axis does: put a flatten() or a global pooling layer before the last dense)");
     // a split stratified by labels that are not one class per sample is refused, not made by argmax
     const perStep = new Tensor(ids(4 * 6, 3, 55), [4, 6]), xs = new Tensor(ids(4 * 6, 12, 56), [4, 6]);
     expect(() => sn.utils.trainTestSplit(xs, perStep, { testSize: 0.5, stratify: true })).toThrow(
