@@ -7,6 +7,7 @@ export * from './global_pool';
 export * from './dense';
 export * from './activations';
 export * from './dropout';
+export * from './masking';
 export * from './norm';
 export * from './augment';
 export * from './losses';

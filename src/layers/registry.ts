@@ -9,6 +9,7 @@ import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d-transpose.js';
 import { TimeDistributed } from './time-distributed.js';
+import { Masking } from './masking-layer.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
 import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from './global-pooling.js';
@@ -54,6 +55,7 @@ export const LAYERS = {
   upSampling2d: UpSampling2D,
   conv2dTranspose: Conv2DTranspose,
   timeDistributed: TimeDistributed,
+  masking: Masking,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

@@ -64,6 +64,9 @@ export interface Kernels {
   leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number, max: number): void;
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+  // Keras' Masking (assembly/masking.ts)
+  masking_forward(y: Ptr, mask: Ptr, x: Ptr, rows: number, cols: number, maskValue: number): void;
+  masking_backward(dx: Ptr, dy: Ptr, mask: Ptr, rows: number, cols: number): void;
   // batch normalization (assembly/norm.ts)
   layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, c: number, eps: number, r0: number, count: number): void;
   layernorm_backward(dx: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, c: number, r0: number, count: number): void;
