@@ -633,6 +633,39 @@ def tf215_time_distributed():
     save_reference('tf2.15-sequential-timedistributed', [(x, act(h @ k2 + b2, 'softmax'))])
 
 
+# ---- tf.keras 2.15: Masking (padded feature sequences) -> LSTM -> Dense ---------------------------------------
+
+def tf215_masking():
+    reseed('tf2.15-sequential-masking')
+    lk, lr, lb = w(3, 4 * 4), w(4, 4 * 4), w(4 * 4, scale=0.1)
+    dk, db = w(4, 2), w(2, scale=0.1)
+    glorot, orth = init('GlorotUniform', seed=None), init('Orthogonal', gain=1.0, seed=None)
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None, 3], 'dtype': 'float32', 'sparse': False, 'ragged': False,
+                                                'name': 'masking_input'}},
+        {'class_name': 'Masking', 'config': {'name': 'masking', 'trainable': True, 'dtype': 'float32', 'batch_input_shape': [None, None, 3],
+                                             'mask_value': -1.0}},
+        {'class_name': 'LSTM', 'config': {'name': 'lstm', 'trainable': True, 'dtype': 'float32', 'return_sequences': False, 'return_state': False,
+                                          'go_backwards': False, 'stateful': False, 'unroll': False, 'time_major': False, 'units': 4,
+                                          'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'use_bias': True, 'kernel_initializer': glorot,
+                                          'recurrent_initializer': orth, 'bias_initializer': init('Zeros'), 'unit_forget_bias': True,
+                                          'kernel_regularizer': None, 'recurrent_regularizer': None, 'bias_regularizer': None,
+                                          'activity_regularizer': None, 'kernel_constraint': None, 'recurrent_constraint': None,
+                                          'bias_constraint': None, 'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 2}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'softmax', glorot, dtype='float32')},
+    ]}}
+    layers = [('masking', []), ('lstm', [('lstm/lstm_cell/kernel:0', lk), ('lstm/lstm_cell/recurrent_kernel:0', lr), ('lstm/lstm_cell/bias:0', lb)]),
+              ('dense', [('dense/kernel:0', dk), ('dense/bias:0', db)])]
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-masking.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True)
+    x = (rng.random((3, 5, 3)) * 2 - 1).astype('float32')
+    x[0, 3:] = -1.0   # padded at the end
+    x[2, :2] = -1.0   # and in front
+    keep = (x != -1.0).any(-1)
+    h = lstm(np.where(keep[..., None], x, 0).astype('float64'), lk, lr, lb, 4, False, keep)
+    save_reference('tf2.15-sequential-masking', [(x, act(h @ dk + db, 'softmax'))])
+
+
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
 
 def unsupported():
@@ -663,5 +696,6 @@ if __name__ == '__main__':
     tf215_resample()
     tf215_transpose()
     tf215_time_distributed()
+    tf215_masking()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))
