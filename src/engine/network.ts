@@ -146,13 +146,14 @@ export class Network {
     const mask = this.outputMask;
     if (mask && this.outputShape.length !== 2) {
       const last = this.layers[this.layers.length - 1];
-      throw new Error(`${fn}: the model's output (${last.label}) carries ${mask.label}'s mask (maskZero) but has shape ` +
+      throw new Error(`${fn}: the model's output (${last.label}) carries ${mask.label}'s mask (${mask.maskOption}) but has shape ` +
         `[${this.outputShape.join(', ')}] per sample: simdnet masks the loss of an output [steps, values] only`);
     }
     const differs = training ? this.layers.find((l) => l.inputMask && l.maskedTrainingDiffers) : undefined;
     if (differs) {
-      throw new Error(`${fn}: ${differs.label} takes ${differs.inputMask!.label}'s mask (maskZero) in training: ` +
-        `${differs.maskedTrainingDiffers}; move it after the layer that consumes the mask, or pad without maskZero`);
+      const source = differs.inputMask!;
+      throw new Error(`${fn}: ${differs.label} takes ${source.label}'s mask (${source.maskOption}) in training: ` +
+        `${differs.maskedTrainingDiffers}; move it after the layer that consumes the mask, or pad without ${source.maskOption === 'maskZero' ? 'maskZero' : 'the masking layer'}`);
     }
   }
 

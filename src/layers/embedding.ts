@@ -49,6 +49,7 @@ export class Embedding extends Layer implements MaskSource {
   readonly maskZero: boolean;
   consumers = 0;
   atOutput = false;
+  readonly maskOption = 'maskZero';
   private readonly embeddingsInit: InitializerSpec;
   private y = 0; private mask = 0; private dx = 0; private lastX = 0;
 

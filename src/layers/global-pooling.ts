@@ -42,7 +42,7 @@ abstract class GlobalPooling extends Layer {
 
   build(inputShape: number[]): void {
     if (maskSourceFor(inputShape)) {
-      throw new Error(`${this.fn}: cannot follow a layer whose output is masked (an embedding with maskZero); ` +
+      throw new Error(`${this.fn}: cannot follow a layer whose output is masked (an embedding with maskZero, or a masking layer); ` +
         'simdnet does not average over masked steps');
     }
     super.build(inputShape);

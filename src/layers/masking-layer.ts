@@ -28,6 +28,7 @@ export class Masking extends Layer implements MaskSource {
   readonly maskValue: number;
   consumers = 0;
   atOutput = false;
+  readonly maskOption = 'maskValue';
   private y = 0; private mask = 0; private dx = 0;
 
   constructor(args: MaskingArgs = {}) {
@@ -41,6 +42,8 @@ export class Masking extends Layer implements MaskSource {
 
   build(inputShape: number[]): void {
     super.build(inputShape);
+    // a mask arriving here is replaced by this one (Keras' Masking drops it): it counts as used
+    if (this.inputMask) this.inputMask.consumers++;
     providesMask(this.outputShape, this);
   }
 

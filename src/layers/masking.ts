@@ -1,4 +1,4 @@
-// Keras' mask propagation, reduced to what simdnet's layers need: an embedding with maskZero marks
+// Keras' mask propagation, reduced to what simdnet's layers need: an embedding with maskZero (or a Masking layer) marks
 // padded time steps, and a recurrent layer right after it carries its state through them.
 //
 // A Sequential model builds each layer on the previous layer's `outputShape` array itself, so that array
@@ -9,6 +9,8 @@
 export interface MaskSource {
   /** `embedding (Embedding)`: for error messages. */
   readonly label: string;
+  /** The option that made the mask ('maskZero', 'maskValue'): for error messages. */
+  readonly maskOption: string;
   /** f32 [batch, steps] of 0 (padding) / 1 for the batch of the most recent forward pass. */
   readonly maskPointer: number;
   /** Layers that apply the mask; an embedding refuses to run with maskZero when there are none (and no loss applies it). */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { modelTopology } from '../../src/io/topology.js';
 import { Tensor } from '../../src/tensor.js';
-import { maxRelError, rand } from '../helpers.js';
+import { LayerHarness, maxRelError, rand } from '../helpers.js';
 import { tfjsOracle } from '../tfjs-oracle.js';
 
 const { tf, record } = tfjsOracle('masking');
@@ -50,6 +50,33 @@ describe('masking', () => {
     const y = await only.predict(new Tensor(Float32Array.from([1, 0.5, 0.5, 0.5, 0.5, 2]), [1, 3, 2]));
     expect(Array.from(y.data)).toEqual([1, 0.5, 0, 0, 0.5, 2]);
     await m.fit(x, new Tensor(Float32Array.from([0, 1, 1, 0, 1, 0, 0, 0]), [2, 4]), { epochs: 2, verbose: 0 });
+  });
+
+  it('passes the gradient of unpadded steps only (Keras: the output is x · mask)', () => {
+    const h = new LayerHarness(sn.layers.masking({ maskValue: 2 }), [3, 2], 2);
+    try {
+      const x = Float32Array.from([1, 2, 2, 2, 2, 5, 2, 2, 0, 0, 2, 2]); // padded: sample 0 step 1, sample 1 steps 0 and 2
+      const dy = rand(12, 31);
+      const { y, dx } = h.run(x, dy);
+      const keep = [1, 0, 1, 0, 1, 0];
+      expect(Array.from(y)).toEqual(Array.from(x, (v, i) => (keep[i >> 1] ? v : 0)));
+      expect(Array.from(dx!)).toEqual(Array.from(dy, (v, i) => (keep[i >> 1] ? v : 0)));
+    } finally { h.dispose(); }
+  });
+
+  it('after an embedding with maskZero, replaces its mask (as Keras); a BatchNormalization on its steps is refused in training, by name', async () => {
+    const m = sn.sequential({ seed: 5 });
+    m.add(sn.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [4] }));
+    m.add(sn.layers.masking({ maskValue: 0 }));
+    m.add(sn.layers.lstm({ units: 2 }));
+    expect((await m.predict(new Tensor(Float32Array.from([1, 2, 0, 0]), [1, 4]))).shape).toEqual([1, 2]);
+    const b = sn.sequential({ seed: 5 });
+    b.add(sn.layers.masking({ inputShape: [4, 2] }));
+    b.add(sn.layers.batchNormalization());
+    b.add(sn.layers.lstm({ units: 2 }));
+    b.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await expect(b.fit(new Tensor(rand(16, 3), [2, 4, 2]), new Tensor(new Float32Array(4), [2, 2]), { verbose: 0 })).rejects.toThrow(
+      "fit: batch_normalization (BatchNormalization) takes masking (Masking)'s mask (maskValue) in training: Keras leaves masked steps out of its batch statistics, simdnet counts them; move it after the layer that consumes the mask, or pad without the masking layer");
   });
 
   it('refuses a maskValue that is not a finite number, and inputs that are not [steps, features]', () => {
