@@ -53,6 +53,40 @@ export function global_avgpool_backward(dx: usize, dy: usize, hw: i32, c: i32, n
   }
 }
 
+// The mean over the unmasked positions only (Keras' GlobalAveragePooling1D after a mask): y = Σ m_p · x_p / Σ m_p,
+// mask [B, P] of 0 / 1; a sample with no unmasked position gives 0 (Keras divides 0 by 0).
+export function global_avgpool_masked_forward(y: usize, x: usize, mask: usize, hw: i32, c: i32, n0: i32, count: i32): void {
+  for (let b = n0; b < n0 + count; b++) {
+    const img = <usize>b * hw;
+    let w: f64 = 0;
+    for (let p = 0; p < hw; p++) w += <f64>load<f32>(mask + ((img + p) << 2));
+    for (let j = 0; j < c; j++) {
+      let s: f64 = 0;
+      for (let p = 0; p < hw; p++) {
+        const m = load<f32>(mask + ((img + p) << 2));
+        if (m != 0) s += <f64>m * <f64>load<f32>(x + (((img + p) * c + j) << 2));
+      }
+      store<f32>(y + ((<usize>b * c + j) << 2), w > 0 ? <f32>(s / w) : 0);
+    }
+  }
+}
+
+// dx [B, P, C] = m_p · dy [B, C] / Σ m (overwrites dx; 0 at masked positions and for a sample with none unmasked).
+export function global_avgpool_masked_backward(dx: usize, dy: usize, mask: usize, hw: i32, c: i32, n0: i32, count: i32): void {
+  for (let b = n0; b < n0 + count; b++) {
+    const img = <usize>b * hw;
+    let w: f64 = 0;
+    for (let p = 0; p < hw; p++) w += <f64>load<f32>(mask + ((img + p) << 2));
+    for (let p = 0; p < hw; p++) {
+      const m = load<f32>(mask + ((img + p) << 2));
+      for (let j = 0; j < c; j++) {
+        const g = w > 0 && m != 0 ? <f32>(<f64>m * <f64>load<f32>(dy + ((<usize>b * c + j) << 2)) / w) : 0;
+        store<f32>(dx + (((img + p) * c + j) << 2), g);
+      }
+    }
+  }
+}
+
 // y [B, C] = max over p of x [B, P, C]; argmax [B, C] (i32) = the flat element index into x of the first
 // maximum (later equal values do not replace it), which backward needs; argmax = 0: inference, not saved.
 // A NaN at position 0 stays the maximum; later NaNs never compare greater and are passed over.

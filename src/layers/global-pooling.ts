@@ -3,7 +3,7 @@
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
 import { boolArg, channelsLast, Layer, type LayerArgs, type LayerExample } from './layer.js';
-import { maskSourceFor } from './masking.js';
+import { maskSourceFor, type MaskSource } from './masking.js';
 
 export interface GlobalPoolingArgs extends LayerArgs {
   /** Keep the pooled axes as size 1 (Keras' keepdims). */
@@ -40,18 +40,27 @@ abstract class GlobalPooling extends Layer {
     return this.keepdims ? [...inputShape.slice(0, -1).map(() => 1), c] : [c];
   }
 
+  /** Whether the layer averages over the unmasked steps of a masked input (GlobalAveragePooling1D, as Keras'). */
+  protected readonly takesMask: boolean = false;
+  /** The mask of its input, which it applies (takesMask). */
+  protected maskSource: MaskSource | null = null;
+
   build(inputShape: number[]): void {
-    if (maskSourceFor(inputShape)) {
+    const mask = maskSourceFor(inputShape);
+    if (mask && !this.takesMask) {
       throw new Error(`${this.fn}: cannot follow a layer whose output is masked (an embedding with maskZero, or a masking layer); ` +
-        'simdnet does not average over masked steps');
+        'simdnet does not pool over masked steps here (globalAveragePooling1d does, as Keras)');
     }
     super.build(inputShape);
+    this.maskSource = mask;
+    if (mask) mask.consumers++;
   }
 
   protected get positions(): number { return this.inSize / this.channels; }
   protected get channels(): number { return this.inputShape[this.inputShape.length - 1]; }
 
-  protected run(op: 'global_avgpool_forward' | 'global_avgpool_backward' | 'global_maxpool_forward' | 'global_maxpool_backward',
+  protected run(op: 'global_avgpool_forward' | 'global_avgpool_backward' | 'global_maxpool_forward' | 'global_maxpool_backward' |
+    'global_avgpool_masked_forward' | 'global_avgpool_masked_backward',
     n: number, pointers: number[], what: string): void {
     parallelFor(this.rt, op, n, MIN_SAMPLES, 1, (n0, count) => [...pointers, this.positions, this.channels, n0, count], `${this.name} ${what}`);
   }
@@ -66,13 +75,17 @@ abstract class GlobalAveragePooling extends GlobalPooling {
   }
 
   forward(x: number, n: number): number {
-    this.run('global_avgpool_forward', n, [this.y, x], 'forward');
+    const mask = this.maskSource?.maskPointer;
+    if (mask) this.run('global_avgpool_masked_forward', n, [this.y, x, mask], 'forward');
+    else this.run('global_avgpool_forward', n, [this.y, x], 'forward');
     return this.y;
   }
 
   backward(dy: number, n: number, needDx: boolean): number {
     if (!needDx) return 0;
-    this.run('global_avgpool_backward', n, [this.dx, dy], 'backward');
+    const mask = this.maskSource?.maskPointer;
+    if (mask) this.run('global_avgpool_masked_backward', n, [this.dx, dy, mask], 'backward');
+    else this.run('global_avgpool_backward', n, [this.dx, dy], 'backward');
     return this.dx;
   }
 }
@@ -127,6 +140,7 @@ export class GlobalAveragePooling1D extends GlobalAveragePooling {
   static readonly className = 'GlobalAveragePooling1D';
   static readonly examples = EXAMPLES_1D;
   protected readonly rank = 2;
+  protected readonly takesMask = true;
   constructor(args: GlobalPoolingArgs = {}) { super(args, 'globalAveragePooling1d'); }
 }
 

@@ -36,6 +36,8 @@ export interface Kernels {
   // global pooling (assembly/global_pool.ts)
   global_avgpool_forward(y: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
   global_avgpool_backward(dx: Ptr, dy: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_avgpool_masked_forward(y: Ptr, x: Ptr, mask: Ptr, hw: number, c: number, n0: number, count: number): void;
+  global_avgpool_masked_backward(dx: Ptr, dy: Ptr, mask: Ptr, hw: number, c: number, n0: number, count: number): void;
   global_maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
   global_maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, hw: number, c: number, n0: number, count: number): void;
   bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number, ld: number): void;

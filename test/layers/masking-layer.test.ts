@@ -79,6 +79,33 @@ describe('masking', () => {
       "fit: batch_normalization (BatchNormalization) takes masking (Masking)'s mask (maskValue) in training: Keras leaves masked steps out of its batch statistics, simdnet counts them; move it after the layer that consumes the mask, or pad without the masking layer");
   });
 
+  it('globalAveragePooling1d averages the unmasked steps only, as Keras\': padded sequences train as the unpadded ones', async () => {
+    const run = async (tokens: number[], steps: number, rate: number) => {
+      const m = sn.sequential({ seed: 6 });
+      m.add(sn.layers.embedding({ inputDim: 8, outputDim: 3, maskZero: true, inputShape: [steps] }));
+      m.add(sn.layers.globalAveragePooling1d());
+      m.add(sn.layers.dense({ units: 1, activation: 'sigmoid' }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: rate }), loss: 'binaryCrossentropy' });
+      const x = new Tensor(Float32Array.from(tokens), [2, steps]);
+      const before = await m.predict(x);
+      await m.fit(x, new Tensor(Float32Array.from([1, 0]), [2, 1]), { batchSize: 2, epochs: 1, shuffle: false, verbose: 0 });
+      return { before: Array.from(before.data), weights: m.getWeights() };
+    };
+    const padded = await run([3, 5, 2, 0, 0, 7, 1, 4, 0, 0], 5, 0.5), plain = await run([3, 5, 2, 7, 1, 4], 3, 0.5);
+    expect(padded.before).toEqual(plain.before);
+    padded.weights.forEach((w, i) => expect(maxRelError(w.data, plain.weights[i].data), `weight ${i}`).toBeLessThan(1e-6));
+    // after a Masking layer too; a sample of padding only pools to 0, not NaN
+    const m = sn.sequential({ seed: 7 });
+    m.add(sn.layers.masking({ inputShape: [3, 2] }));
+    m.add(sn.layers.globalAveragePooling1d());
+    const y = await m.predict(new Tensor(Float32Array.from([1, 2, 0, 0, 3, 6, 0, 0, 0, 0, 0, 0]), [2, 3, 2]));
+    expect(Array.from(y.data)).toEqual([2, 4, 0, 0]);
+    const gmp = sn.sequential();
+    gmp.add(sn.layers.masking({ inputShape: [3, 2] }));
+    expect(() => gmp.add(sn.layers.globalMaxPooling1d())).toThrow(
+      'globalMaxPooling1d: cannot follow a layer whose output is masked (an embedding with maskZero, or a masking layer); simdnet does not pool over masked steps here (globalAveragePooling1d does, as Keras)');
+  });
+
   it('refuses a maskValue that is not a finite number, and inputs that are not [steps, features]', () => {
     expect(() => sn.layers.masking({ maskValue: NaN })).toThrow('masking: maskValue must be a finite number, got NaN');
     const m = sn.sequential();
