@@ -53,13 +53,20 @@ export function global_avgpool_backward(dx: usize, dy: usize, hw: i32, c: i32, n
   }
 }
 
+// Σ mask over the hw positions of the sample whose first position is img.
+// @ts-ignore: decorator
+@inline
+function maskSum(mask: usize, img: usize, hw: i32): f64 {
+  let w: f64 = 0;
+  for (let p = 0; p < hw; p++) w += <f64>load<f32>(mask + ((img + <usize>p) << 2));
+  return w;
+}
+
 // The mean over the unmasked positions only (Keras' GlobalAveragePooling1D after a mask): y = Σ m_p · x_p / Σ m_p,
 // mask [B, P] of 0 / 1; a sample with no unmasked position gives 0 (Keras divides 0 by 0).
 export function global_avgpool_masked_forward(y: usize, x: usize, mask: usize, hw: i32, c: i32, n0: i32, count: i32): void {
   for (let b = n0; b < n0 + count; b++) {
-    const img = <usize>b * hw;
-    let w: f64 = 0;
-    for (let p = 0; p < hw; p++) w += <f64>load<f32>(mask + ((img + p) << 2));
+    const img = <usize>b * hw, w = maskSum(mask, img, hw);
     for (let j = 0; j < c; j++) {
       let s: f64 = 0;
       for (let p = 0; p < hw; p++) {
@@ -74,9 +81,7 @@ export function global_avgpool_masked_forward(y: usize, x: usize, mask: usize, h
 // dx [B, P, C] = m_p · dy [B, C] / Σ m (overwrites dx; 0 at masked positions and for a sample with none unmasked).
 export function global_avgpool_masked_backward(dx: usize, dy: usize, mask: usize, hw: i32, c: i32, n0: i32, count: i32): void {
   for (let b = n0; b < n0 + count; b++) {
-    const img = <usize>b * hw;
-    let w: f64 = 0;
-    for (let p = 0; p < hw; p++) w += <f64>load<f32>(mask + ((img + p) << 2));
+    const img = <usize>b * hw, w = maskSum(mask, img, hw);
     for (let p = 0; p < hw; p++) {
       const m = load<f32>(mask + ((img + p) << 2));
       for (let j = 0; j < c; j++) {

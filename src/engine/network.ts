@@ -160,37 +160,17 @@ export class Network {
   /**
    * Loss of the n samples whose output is at `out` (labels at plan.labels), a row of `classes` values per prediction
    * (per sample, or per step or pixel: Keras' mean over each sample's positions, then the samples); writes the loss
-   * gradient. An output that carries a mask, or weights per step, go to rowWiseLossOf. With
-   * `rowWeights` (fit's classWeight and sampleWeight, one per sample of the batch), each sample's loss counts its
-   * weight, and the batch's loss is Σ weight · loss / n, as Keras' and tfjs' (the accuracy stays unweighted).
+   * gradient. Weights (fit's classWeight and sampleWeight) and an output that carries a mask go to weightedLossOf.
    */
   lossOf(out: number, n: number, rowWeights: ArrayLike<number> | null = null): BatchResult {
     const mask = this.outputMask;
-    if (mask) return this.rowWiseLossOf(out, n, rowWeights, this.rt!.f32(mask.maskPointer, n * this.positions).slice());
-    if (rowWeights && this.positions > 1 && rowWeights.length === n * this.positions) return this.rowWiseLossOf(out, n, rowWeights, null);
-    const plan = this.plan!, rt = this.rt!, cols = this.classes, per = this.positions, size = this.outSize;
+    if (mask || rowWeights) return this.weightedLossOf(out, n, rowWeights, mask ? this.rt!.f32(mask.maskPointer, n * this.positions) : null);
+    const plan = this.plan!, rt = this.rt!, rows = n * this.positions, cols = this.classes;
     // the value metrics first (their kernels write a gradient, which the loss's overwrites): unweighted batch means
     const values = this.valueMetrics(out, n);
-    let loss: number;
-    // a row per prediction (per sample, or per step or pixel of an output with more axes): the mean over all rows
-    // is Keras' mean over the positions of each sample, then over the samples
-    if (!rowWeights) loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, n * per, cols);
-    else {
-      // one sample at a time: its own loss and gradient, scaled by its weight
-      const labelFloats = sparseLabels(this.loss!) ? per : size;
-      let total = 0;
-      for (let r = 0; r < n; r++) {
-        const at = r * size * 4;
-        total += rowWeights[r] * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, per, cols);
-      }
-      const g = rt.f32(plan.grad, n * size); // a view made after the kernels ran (memory may have grown)
-      for (let r = 0; r < n; r++) {
-        const scale = rowWeights[r] / n;
-        for (let j = r * size; j < (r + 1) * size; j++) g[j] *= scale;
-      }
-      loss = total / n;
-    }
-    const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, n * per, cols);
+    // a row per prediction: the mean over all rows is Keras' mean over the positions of each sample, then the samples
+    const loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, rows, cols);
+    const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, rows, cols);
     return { loss, correct, judged, values, valueWeight: n };
   }
 
@@ -201,17 +181,20 @@ export class Network {
   }
 
   /**
-   * lossOf one position (row) at a time, for weights per step (Keras' sample_weight [n, steps]) or an output
-   * [steps, values] that carries a mask (1 for a step, 0 for padding). As Keras 3 and tf.keras 2.12+
-   * (apply_valid_mask): the loss is Σ weight · loss over the rows divided by their number, or with a mask
-   * Σ weight · mask · loss / (Σ mask + 1e-7) — padded steps count for nothing; the accuracy and the value metrics are
-   * unweighted means, over the unpadded steps with a mask (it is their sample weight). `rowWeights`: one per sample
-   * or one per row.
+   * lossOf with weights — `rowWeights` one per sample (classWeight, sampleWeight) or one per position (sampleWeight
+   * [n, steps]) — and/or the output's mask (1 for a step, 0 for padding), as Keras 3 and tf.keras 2.12+
+   * (apply_valid_mask): Σ weight · loss over the positions divided by their number, or with a mask
+   * Σ weight · mask · loss / (Σ mask + 1e-7), padded steps counting for nothing. The accuracy and the value metrics
+   * stay unweighted means, over the unpadded steps with a mask (it is their sample weight). The kernels run once per
+   * weight: per sample (its positions together), or per position for weights per position or a mask.
    */
-  private rowWiseLossOf(out: number, n: number, rowWeights: ArrayLike<number> | null, mask: Float32Array | null): BatchResult {
+  private weightedLossOf(out: number, n: number, rowWeights: ArrayLike<number> | null, mask: Float32Array | null): BatchResult {
     const plan = this.plan!, rt = this.rt!, cols = this.classes, per = this.positions, rows = n * per;
     const labelFloats = sparseLabels(this.loss!) ? 1 : cols;
-    const perRow = rowWeights !== null && rowWeights.length === rows;
+    // rows a weight covers, and one kernel call takes: a sample's, or one row
+    const perRow = mask !== null || (rowWeights !== null && per > 1 && rowWeights.length === rows);
+    const span = perRow ? 1 : per;
+    const weight = (r: number) => (mask ? mask[r] : 1) * (rowWeights ? rowWeights[rowWeights.length === rows ? r : Math.floor(r / per)] : 1);
     let valid = rows, values: number[];
     if (!mask) values = this.valueMetrics(out, n);
     else {
@@ -227,13 +210,13 @@ export class Network {
         values.push(valid ? sum / valid : 0);
       }
     }
-    const denominator = mask ? valid + 1e-7 : rows, scale = new Float64Array(rows);
+    const denominator = mask ? valid + 1e-7 : rows;
     let loss = 0;
-    for (let r = 0; r < rows; r++) {
-      const weight = (mask ? mask[r] : 1) * (rowWeights ? rowWeights[perRow ? r : Math.floor(r / per)] : 1);
+    for (let r = 0; r < rows; r += span) {
+      // a padded step's output and labels are not looked at (its gradient is set to 0 below)
+      if (mask && !weight(r)) continue;
       const at = r * cols * 4;
-      if (weight) loss += weight * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, 1, cols);
-      scale[r] = weight / denominator;
+      loss += weight(r) * span * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, span, cols);
     }
     let correct = 0, judged = 0;
     if (!mask) [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, rows, cols);
@@ -244,8 +227,11 @@ export class Network {
         correct += c; judged += j;
       }
     }
-    const g = rt.f32(plan.grad, rows * cols); // a view made after the kernels ran; a row of weight 0 (padding) gets 0
-    for (let r = 0; r < rows; r++) for (let j = r * cols; j < (r + 1) * cols; j++) g[j] = scale[r] ? g[j] * scale[r] : 0;
+    const g = rt.f32(plan.grad, rows * cols); // a view made after the kernels ran
+    for (let r = 0; r < rows; r += span) {
+      const scale = (weight(r) * span) / denominator;
+      for (let j = r * cols; j < (r + span) * cols; j++) g[j] = mask && !scale ? 0 : g[j] * scale;
+    }
     return { loss: loss / denominator, correct, judged, values, valueWeight: mask ? valid / per : n };
   }
 

@@ -1,7 +1,7 @@
 // Sequential: the public model — a stack of layers with Keras' add / compile / fit / evaluate / predict.
 // It builds and checks; the Network holds weights and buffers, the trainer runs the loops.
 import type { Layer, LayerClass } from '../layers/layer.js';
-import { snakeName } from '../layers/registry.js';
+import { snakeName } from '../layers/config.js';
 import { initRuntime, runtime, runtimeLoaded, type Runtime } from '../runtime/wasm.js';
 import { checkThreads, useThreads } from '../threads/index.js';
 import { firstNonFinite, Tensor } from '../tensor.js';

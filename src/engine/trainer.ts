@@ -61,11 +61,6 @@ export function sliceRows(t: Tensor, from: number, to: number): Tensor {
   return new Tensor(t.data.subarray(from * row, to * row), [to - from, ...t.shape.slice(1)]);
 }
 
-/** Weights of nv samples as checkSampleWeight takes them: one per sample as they are, one per position as a tensor. */
-function weightsOf(w: Float64Array, nv: number, net: Network): Float64Array | Tensor {
-  return w.length === nv ? w : new Tensor(Float32Array.from(w), [nv, ...net.outputShape.slice(0, -1)]);
-}
-
 /** The seed of training step `step` (1, 2, ... counted over all epochs), independent of threads. */
 const stepSeed = (seed: number, step: number): number =>
   (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(step, 0x165667b1)) >>> 0;
@@ -210,7 +205,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   const list = new CallbackList(callbacks);
   // a backup ends a batch and an epoch after the callbacks it records (a checkpoint saved, a rate changed then are in it)
   const lastly = new CallbackList([...callbacks.filter((c) => !c.epochEndLast), ...callbacks.filter((c) => c.epochEndLast)]);
-  const progress: EpochProgress = { epoch: 0, batches: 0, lossSum: 0, correct: 0, judged: 0, seen: 0, sums: {} };
+  const progress: EpochProgress & Sums = { epoch: 0, batches: 0, ...emptySums() };
   for (const c of callbacks) {
     c.setModel(model);
     c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames,
@@ -251,19 +246,16 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     // the epoch resumed had begun: its rate is the backup's (a schedule of the rate itself must not apply twice)
     if (resumed && model.optimizer && rate !== undefined) model.optimizer.learningRate = rate;
     // a resumed epoch goes on after its batches done (their updates are in the weights) from their running sums
-    let lossSum = resumed?.lossSum ?? 0, correct = resumed?.correct ?? 0, judged = resumed?.judged ?? 0, seen = resumed?.seen ?? 0;
-    const sums = valueKeys.map((k) => resumed?.sums?.[k] ?? 0);
-    let valueSeen = resumed?.valueSeen ?? seen; // what the sums weigh (BatchResult.valueWeight)
-    let b = resumed?.batches ?? 0, lastLoss = 0;
+    // (a backup of an older version kept no valueSeen: its value metrics weighed by samples)
+    Object.assign(progress, resumed ? { ...resumed, valueSeen: resumed.valueSeen ?? resumed.seen, sums: { ...resumed.sums } } : emptySums(),
+      { epoch, batches: resumed?.batches ?? 0 });
+    let b = progress.batches, lastLoss = 0;
     for await (const count of spec.batches(epoch, b)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
-      lossSum += r.loss * count; correct += r.correct; judged += r.judged; seen += count; lastLoss = r.loss;
-      r.values.forEach((v, i) => { sums[i] += v * r.valueWeight; });
-      valueSeen += r.valueWeight;
-      progress.epoch = epoch; progress.batches = b + 1; progress.lossSum = lossSum; progress.correct = correct; progress.judged = judged; progress.seen = seen;
-      progress.valueSeen = valueSeen;
-      valueKeys.forEach((k, i) => { progress.sums![k] = sums[i]; });
+      lastLoss = r.loss;
+      addBatch(progress, r, count, valueKeys);
+      progress.batches = b + 1;
       const logs: Logs = { batch: b, size: count, loss: r.loss };
       putMetrics(logs, metrics, ratio(r.correct, r.judged), r.values);
       await lastly.call('onBatchEnd', b, logs);
@@ -275,7 +267,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       b++;
       if (model.stopTraining) break;
     }
-    if (seen === 0 && model.stopTraining) break; // the data ran out before this epoch's first batch
+    if (progress.seen === 0 && model.stopTraining) break; // the data ran out before this epoch's first batch
     // an update can overflow the weights while the loss it was computed from was finite; the next step's
     // loss would show it, but after an epoch's last step validation and callbacks (a checkpoint saving this
     // model) come first: refuse it here, as a NaN loss is refused (unless a callback such as terminateOnNaN
@@ -289,8 +281,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       throw new Error(`${fn}: the data gave no batches in epoch ${epoch + 1}` + (epoch > first
         ? ' (a generator can be iterated only once: pass a function that returns a fresh one for each epoch)' : ''));
     }
-    const logs: Logs = { loss: lossSum / Math.max(1, seen) };
-    putMetrics(logs, metrics, ratio(correct, judged), sums.map((v) => ratio(v, valueSeen)));
+    const logs: Logs = meanLogs({}, progress, metrics);
     if (spec.validate && spec.validates(epoch)) {
       const v = await spec.validate();
       logs.val_loss = v.loss;
@@ -331,6 +322,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   let sampleWeight = checkSampleWeight(args.sampleWeight, n, fn, net);
   const weightsPer = sampleWeight ? sampleWeight.length / n : 1; // 1, or positions per sample
   let valData = args.validationData;
+  let splitWeight: Float64Array | null = null; // validationSplit's part of sampleWeight, checked with it
   if (args.validationSplit !== undefined) {
     const vs = args.validationSplit;
     if (typeof vs !== 'number' || !(vs > 0 && vs < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${show(vs)}`);
@@ -341,11 +333,11 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
     const cut = n - nVal;
     trainX = sliceRows(x, 0, cut);
     trainY = sliceRows(y, 0, cut);
-    valData = sampleWeight ? [sliceRows(x, cut, n), sliceRows(y, cut, n), weightsOf(sampleWeight.subarray(cut * weightsPer), nVal, net)]
-      : [sliceRows(x, cut, n), sliceRows(y, cut, n)];
+    valData = [sliceRows(x, cut, n), sliceRows(y, cut, n)];
+    splitWeight = sampleWeight?.subarray(cut * weightsPer) ?? null;
     sampleWeight = sampleWeight?.subarray(0, cut * weightsPer) ?? null;
   }
-  const valWeight = valData ? checkValidationTensors(net, valData, fn) : null;
+  const valWeight = valData ? checkValidationTensors(net, valData, fn) ?? splitWeight : null;
   const classWeight = checkClassWeight(net, args.classWeight, fn);
   const noWeight = (cls: number, row: number) => new Error(`${fn}: classWeight has no weight for class ${cls}, which y holds (sample ${row}); give every class a weight`);
   if (classWeight) {
@@ -532,20 +524,35 @@ function putMetrics<T extends Record<string, number | undefined>>(logs: T, metri
   return logs;
 }
 
-/** Sums over an evaluation's batches: the loss weighted by batch size, the accuracy's hits, each value metric's (weighted by valueWeight). */
+/** Running sums over batches, as an epoch's progress keeps them (EpochProgress) and an evaluation. */
+type Sums = Omit<EpochProgress, 'epoch' | 'batches'> & { sums: Record<string, number> };
+
+const emptySums = (): Sums => ({ lossSum: 0, correct: 0, judged: 0, seen: 0, valueSeen: 0, sums: {} });
+
+/** Adds a batch: its loss weighted by its samples, its accuracy's hits, each value metric (keys) weighted by valueWeight. */
+function addBatch(s: Sums, r: BatchResult, count: number, keys: readonly string[]): void {
+  s.lossSum += r.loss * count; s.correct += r.correct; s.judged += r.judged; s.seen += count;
+  s.valueSeen = (s.valueSeen ?? 0) + r.valueWeight;
+  keys.forEach((k, i) => { s.sums[k] = (s.sums[k] ?? 0) + r.values[i] * r.valueWeight; });
+}
+
+/** Puts the running sums' means into logs: the loss, then the metrics in compile's order. */
+function meanLogs<T extends Record<string, number | undefined>>(logs: T, s: Sums, metrics: readonly Metric[]): T & { loss: number } {
+  const out = Object.assign(logs, { loss: s.lossSum / Math.max(1, s.seen) });
+  const values = metrics.flatMap((m) => (m.kind === 'value' ? [ratio(s.sums[m.key] ?? 0, s.valueSeen ?? s.seen)] : []));
+  return putMetrics(out, metrics, ratio(s.correct, s.judged), values);
+}
+
+/** An evaluation's batches: the mean loss (with the regularizers' penalty, as Keras reports it) and metrics. */
 class Totals {
-  n = 0;
-  private lossSum = 0; private correct = 0; private judged = 0; private sums: number[] = []; private valueN = 0;
+  private readonly s = emptySums();
   constructor(private readonly net: Network) {}
-  add(r: BatchResult, count: number): void {
-    this.lossSum += r.loss * count; this.correct += r.correct; this.judged += r.judged; this.n += count;
-    r.values.forEach((v, i) => { this.sums[i] = (this.sums[i] ?? 0) + v * r.valueWeight; });
-    this.valueN += r.valueWeight;
-  }
-  /** The mean loss (with the regularizers' penalty, as Keras reports it) and metrics. */
+  get n(): number { return this.s.seen; }
+  add(r: BatchResult, count: number): void { addBatch(this.s, r, count, this.net.valueMetricKeys); }
   result(): Evaluated {
-    const n = this.n;
-    return putMetrics({ loss: this.lossSum / n + this.net.regularize() }, this.net.compiledMetrics, ratio(this.correct, this.judged), this.sums.map((s) => ratio(s, this.valueN)));
+    const logs = meanLogs({} as Evaluated, this.s, this.net.compiledMetrics);
+    logs.loss += this.net.regularize();
+    return logs;
   }
 }
 

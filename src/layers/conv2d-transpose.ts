@@ -8,7 +8,7 @@
 // Output size as Keras' (output_padding None): valid H·s + max(k − s, 0), same H·s.
 import { show } from '../format.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
-import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
+import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward } from './activations.js';
 import type { ConfigReader } from './config.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
@@ -61,7 +61,6 @@ export class Conv2DTranspose extends Conv2D {
   }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
-    const k = this.rt.k;
     const [h, w, cin] = this.inputShape;
     const [ho, wo, f] = this.outputShape;
     const [kh, kw] = this.kernelSize;
@@ -72,10 +71,7 @@ export class Conv2DTranspose extends Conv2D {
     // forward: Y = valid correlation of Xd [B, Ho+KH-1, Wo+KW-1, Cin] with the flipped kernel [KH, KW, Cin, F]
     const hd = ho + kh - 1, wd = wo + kw - 1;
     this.xd = this.buffer(maxBatch * hd * wd * cin, 'dilated input');
-    this.windowsT = this.buffer(maxBatch * ho * wo, 'window offsets');
-    k.conv_window_offsets(this.windowsT, maxBatch, ho, wo, hd, wd, cin, 1, 1);
-    this.tapsT = this.buffer(kh * kw * cin, 'tap offsets');
-    k.conv_tap_offsets(this.tapsT, kh, kw, cin, wd);
+    ({ windows: this.windowsT, taps: this.tapsT } = this.convTables(maxBatch, ho, wo, hd, wd, cin, 1, 1, ''));
     this.flippedT = this.buffer(kh * kw * cin * f, 'flipped kernel');
     this.yT = this.buffer(maxBatch * ho * wo * f, 'output');
     this.packedForward = new PackedMatrix(this.rt, f, kh * kw * cin, keep, 'flipped kernel');
@@ -85,10 +81,7 @@ export class Conv2DTranspose extends Conv2D {
       // backward: the strided correlation of dYp [B, Hp, Wp, F] with the kernel, windows at X's positions
       const padded = this.hpT !== ho || this.wpT !== wo;
       this.dyPadded = padded ? this.buffer(maxBatch * this.hpT * this.wpT * f, 'padded output gradient') : 0;
-      this.dWindowsT = this.buffer(maxBatch * h * w, 'backward window offsets');
-      k.conv_window_offsets(this.dWindowsT, maxBatch, h, w, this.hpT, this.wpT, f, this.strides[0], this.strides[1]);
-      this.dTapsT = this.buffer(kh * kw * f, 'backward tap offsets');
-      k.conv_tap_offsets(this.dTapsT, kh, kw, f, this.wpT);
+      ({ windows: this.dWindowsT, taps: this.dTapsT } = this.convTables(maxBatch, h, w, this.hpT, this.wpT, f, this.strides[0], this.strides[1], 'backward '));
       this.dxT = this.buffer(maxBatch * h * w * cin, 'input gradient');
       this.packedBackward = new PackedMatrix(this.rt, cin, kh * kw * f, keep, 'kernel');
     }
@@ -106,8 +99,7 @@ export class Conv2DTranspose extends Conv2D {
     // the flipped kernel, packed: once per weight version (training changes it every step, inference once per load)
     const packed = this.packedForward!;
     if (training || packed.version !== kernel.version) {
-      parallelFor(rt, 'flip_kernel', cin, Math.max(1, Math.ceil((1 << 15) / (kh * kw * f))), 1,
-        (c0, count) => [this.flippedT, kernel.offset, kh, kw, f, cin, c0, count], `${this.name} flipped kernel`);
+      this.flip(this.flippedT, kernel.offset, f, cin);
       packed.pack(this.flippedT, f, 1, training ? -1 : kernel.version);
     }
     const m = n * ho * wo;

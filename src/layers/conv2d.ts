@@ -137,16 +137,12 @@ export class Conv2D extends Layer {
   }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
-    const k = this.rt.k;
     const [h, w, cin] = this.image(this.inputShape);
     const [ho, wo, cout] = this.image(this.outputShape);
     const [kh, kw] = this.kernelSize;
     const padded = this.hp !== h || this.wp !== w;
     this.xPadded = padded ? this.buffer(maxBatch * this.hp * this.wp * cin, 'padded input') : 0;
-    this.windows = this.buffer(maxBatch * ho * wo, 'window offsets');
-    k.conv_window_offsets(this.windows, maxBatch, ho, wo, this.hp, this.wp, cin, this.strides[0], this.strides[1]);
-    this.taps = this.buffer(kh * kw * cin, 'tap offsets');
-    k.conv_tap_offsets(this.taps, kh, kw, cin, this.wp);
+    ({ windows: this.windows, taps: this.taps } = this.convTables(maxBatch, ho, wo, this.hp, this.wp, cin, this.strides[0], this.strides[1], ''));
     this.y = this.buffer(maxBatch * ho * wo * cout, 'output');
     this.dyd = 0;
     if (training) {
@@ -169,17 +165,13 @@ export class Conv2D extends Layer {
   /** The GEMM backward-data pass's own buffers (once; only when that pass runs or is timed). */
   private allocateGemmBackward(maxBatch: number): void {
     if (this.dyd) return;
-    const k = this.rt.k;
     const [h, w] = this.image(this.inputShape);
     const [, , cout] = this.image(this.outputShape);
     const [kh, kw] = this.kernelSize;
     // backward-data: dX = valid conv of dYd [B, H+KH-1, W+KW-1, Cout] with the flipped kernel
     const hd = h + kh - 1, wd = w + kw - 1;
     this.dyd = this.buffer(maxBatch * hd * wd * cout, 'dilated output gradient');
-    this.dWindows = this.buffer(maxBatch * h * w, 'backward window offsets');
-    k.conv_window_offsets(this.dWindows, maxBatch, h, w, hd, wd, cout, 1, 1);
-    this.dTaps = this.buffer(kh * kw * cout, 'backward tap offsets');
-    k.conv_tap_offsets(this.dTaps, kh, kw, cout, wd);
+    ({ windows: this.dWindows, taps: this.dTaps } = this.convTables(maxBatch, h, w, hd, wd, cout, 1, 1, 'backward '));
   }
 
   /** Forward and backward-data as stride-1 correlations: their geometries (null: not a 3×3 stride-1 conv). */
@@ -300,9 +292,31 @@ export class Conv2D extends Layer {
   /** The flipped kernel of the backward-data pass, a range of output channels per thread. */
   private flipKernel(kernel: number): void {
     const [, , cin] = this.image(this.inputShape);
-    const cout = this.filters, [kh, kw] = this.kernelSize;
+    this.flip(this.flipped, kernel, cin, this.filters);
+  }
+
+  /**
+   * dst [KH, KW, cout, cin] = src [KH-1-kh, KW-1-kw, cin, cout] (assembly/conv.ts' flip_kernel), a range of dst's
+   * cout per thread: the kernel of a correlation run the other way (backward-data; Conv2DTranspose's forward).
+   */
+  protected flip(dst: number, src: number, cin: number, cout: number): void {
+    const [kh, kw] = this.kernelSize;
     parallelFor(this.rt, 'flip_kernel', cout, Math.max(1, Math.ceil((1 << 15) / (kh * kw * cin))), 1,
-      (co0, count) => [this.flipped, kernel, kh, kw, cin, cout, co0, count], `${this.name} flipped kernel`);
+      (co0, count) => [dst, src, kh, kw, cin, cout, co0, count], `${this.name} flipped kernel`);
+  }
+
+  /**
+   * The implicit-im2col tables of one GEMM pass (assembly/conv.ts): the window origins of `maxBatch` outputs
+   * [ho, wo] in an input [hp, wp, c] read at strides [sh, sw], and the offsets of the kernel's taps in a window.
+   */
+  protected convTables(maxBatch: number, ho: number, wo: number, hp: number, wp: number, c: number, sh: number, sw: number,
+    what: string): { windows: number; taps: number } {
+    const k = this.rt.k, [kh, kw] = this.kernelSize;
+    const windows = this.buffer(maxBatch * ho * wo, `${what}window offsets`);
+    k.conv_window_offsets(windows, maxBatch, ho, wo, hp, wp, c, sh, sw);
+    const taps = this.buffer(kh * kw * c, `${what}tap offsets`);
+    k.conv_tap_offsets(taps, kh, kw, c, wp);
+    return { windows, taps };
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {

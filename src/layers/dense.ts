@@ -54,7 +54,7 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   private readonly kernelInit: InitializerSpec;
   private readonly biasInit: InitializerSpec;
-  private rowsX = 0; private stepsI = 0; private rowsDy = 0; private stepsU = 0; private stepsB = 0;
+  private rowsX = 0; private stepsI = 0; private rowsDy = 0; private stepsU = 0;
   private y = 0; private dx = 0; private lastX = 0;
   // W [I, U] for the forward product and Wᵀ [U, I] for the input gradient, packed once per weight version
   private packedW: PackedMatrix | null = null;
@@ -105,7 +105,6 @@ export class Dense extends Layer {
     this.packedWT = new PackedMatrix(this.rt, i, u, keep, 'transposed kernel');
     this.rowsDy = table(rows, u, 'gradient row offsets');
     this.stepsU = table(u, 1, 'unit offsets');
-    this.stepsB = table(rows, i, 'batch offsets');
     this.dx = this.buffer(rows * i, 'input gradient');
   }
 
@@ -130,7 +129,8 @@ export class Dense extends Layer {
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, u);
     if (bias) biasBackward(rt, bias.gradOffset, dy, m, u, `${this.name} bias gradient`);
     // dW [I, U] += X^T [I, M] · dY [M, U], M = the rows of all samples' positions
-    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.stepsB, dy, u, 1, i, u, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
+    // (X's row offsets, rowsX, are the reduction's offsets here)
+    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.rowsX, dy, u, 1, i, u, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
     if (!needDx) return 0;
     // dX [M, I] = dY [M, U] · W^T [U, I]
     parallelGemmPacked(rt, this.dx, i, dy, this.rowsDy, this.stepsU, this.packedWT!.pack(kernel.offset, 1, u), m, GEMM_SET, 0,

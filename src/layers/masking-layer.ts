@@ -29,7 +29,7 @@ export class Masking extends Layer implements MaskSource {
   consumers = 0;
   atOutput = false;
   readonly maskOption = 'maskValue';
-  private y = 0; private mask = 0; private dx = 0;
+  private y = 0; private mask = 0;
 
   constructor(args: MaskingArgs = {}) {
     super(args);
@@ -58,7 +58,6 @@ export class Masking extends Layer implements MaskSource {
     const [steps, features] = this.inputShape;
     this.y = this.buffer(maxBatch * steps * features, 'output');
     this.mask = this.buffer(maxBatch * steps, 'mask');
-    this.dx = training ? this.buffer(maxBatch * steps * features, 'input gradient') : 0;
   }
 
   forward(x: number, n: number): number {
@@ -68,12 +67,13 @@ export class Masking extends Layer implements MaskSource {
     return this.y;
   }
 
+  /** dy · mask, in place (as dropout's): each value is read before it is written. */
   backward(dy: number, n: number, needDx: boolean): number {
     if (!needDx) return 0;
     const [steps, features] = this.inputShape;
     parallelFor(this.rt, 'masking_backward', n * steps, Math.max(1, Math.ceil((1 << 14) / features)), 1,
-      (r, count) => [this.dx + 4 * r * features, dy + 4 * r * features, this.mask + 4 * r, count, features], `${this.name} backward`);
-    return this.dx;
+      (r, count) => [dy + 4 * r * features, dy + 4 * r * features, this.mask + 4 * r, count, features], `${this.name} backward`);
+    return dy;
   }
 
   getConfig(): Record<string, unknown> {

@@ -4,7 +4,7 @@
 import { RandomFlip, RandomTranslation } from './augmentation.js';
 import { BatchNormalization } from './batch-norm.js';
 import { Activation, Dropout, Flatten, Softmax } from './core.js';
-import { ConfigReader, isObject, snakeName } from './config.js';
+import { ConfigReader, isObject } from './config.js';
 import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d-transpose.js';
@@ -67,7 +67,6 @@ export const SUPPORTED_LAYERS: readonly string[] = [...byClassName.keys()];
 
 export function layerClass(className: string): LayerClass | undefined { return byClassName.get(className); }
 
-export { snakeName };
 
 /**
  * A layer from its Keras / tfjs class name and saved config (snake_case keys as in model.json; camelCase
