@@ -8,6 +8,7 @@ export * from './dense';
 export * from './activations';
 export * from './dropout';
 export * from './masking';
+export * from './merge';
 export * from './norm';
 export * from './augment';
 export * from './losses';

@@ -262,6 +262,18 @@ def tf215_functional():
 
 # ---- tf.keras 2.15: a Sequential text model over sequences of any length ([null, null]) -------------------
 
+def tf215_rnn(name, units, seqs, **own):
+    """A tf.keras 2.15 LSTM / GRU config (own: unit_forget_bias or reset_after)."""
+    glorot, orth = init('GlorotUniform', seed=None), init('Orthogonal', gain=1.0, seed=None)
+    return {'name': name, 'trainable': True, 'dtype': 'float32', 'return_sequences': seqs, 'return_state': False,
+            'go_backwards': False, 'stateful': False, 'unroll': False, 'time_major': False, 'units': units,
+            'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'use_bias': True, 'kernel_initializer': glorot,
+            'recurrent_initializer': orth, 'bias_initializer': init('Zeros'), **own, 'kernel_regularizer': None,
+            'recurrent_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None,
+            'kernel_constraint': None, 'recurrent_constraint': None, 'bias_constraint': None,
+            'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 2}
+
+
 def tf215_text(masked=False):
     """masked: Embedding(mask_zero=True); id 0 pads the sequences and the recurrent layers skip those steps."""
     reseed('tf2.15-sequential-masked' if masked else 'tf2.15-sequential-text')
@@ -269,14 +281,8 @@ def tf215_text(masked=False):
     lk, lr, lb = w(4, 4 * 5), w(5, 4 * 5), w(4 * 5, scale=0.1)
     gk, gr, gb = w(5, 3 * 3), w(3, 3 * 3), w(2, 3 * 3, scale=0.1)
     dk, db = w(3, 1), w(1, scale=0.1)
-    glorot, orth = init('GlorotUniform', seed=None), init('Orthogonal', gain=1.0, seed=None)
-    rnn = lambda name, units, seqs, **own: {'name': name, 'trainable': True, 'dtype': 'float32', 'return_sequences': seqs, 'return_state': False,
-                                            'go_backwards': False, 'stateful': False, 'unroll': False, 'time_major': False, 'units': units,
-                                            'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'use_bias': True, 'kernel_initializer': glorot,
-                                            'recurrent_initializer': orth, 'bias_initializer': init('Zeros'), **own, 'kernel_regularizer': None,
-                                            'recurrent_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None,
-                                            'kernel_constraint': None, 'recurrent_constraint': None, 'bias_constraint': None,
-                                            'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 2}
+    glorot = init('GlorotUniform', seed=None)
+    rnn = tf215_rnn
     config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
         {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None], 'dtype': 'float32', 'sparse': False, 'ragged': False,
                                                 'name': 'embedding_input'}},
@@ -666,6 +672,112 @@ def tf215_masking():
     save_reference('tf2.15-sequential-masking', [(x, act(h @ dk + db, 'softmax'))])
 
 
+# ---- tf.keras 2.15: Embedding(mask_zero) -> Bidirectional(LSTM, concat) -> Bidirectional(GRU, ave) -> Dense per step ----
+# Keras 2's Bidirectional saves the layer it was given (named lstm) and makes forward_lstm and backward_lstm (go_backwards
+# flipped) from it; its weights are the forward layer's, then the backward one's. Returning sequences, the backward
+# layer's output is flipped back to input order, and both layers output zeros at masked steps (the wrapper sets their
+# zero_output_for_mask to return_sequences), so a padded step reaches the Dense as zeros.
+
+def tf215_bidirectional():
+    reseed('tf2.15-sequential-bidirectional')
+    emb = w(12, 3)
+    lstm_w = [(w(3, 4 * 4), w(4, 4 * 4), w(4 * 4, scale=0.1)) for _ in range(2)]   # forward, backward
+    gru_w = [(w(8, 3 * 3), w(3, 3 * 3), w(2, 3 * 3, scale=0.1)) for _ in range(2)]
+    dk, db = w(3, 2), w(2, scale=0.1)
+    glorot = init('GlorotUniform', seed=None)
+    wrap = lambda name, cls, inner, mode: {'class_name': 'Bidirectional', 'config': {
+        'name': name, 'trainable': True, 'dtype': 'float32',
+        'layer': {'module': 'keras.layers', 'class_name': cls, 'config': inner, 'registered_name': None}, 'merge_mode': mode}}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None], 'dtype': 'float32', 'sparse': False, 'ragged': False,
+                                                'name': 'embedding_input'}},
+        {'class_name': 'Embedding', 'config': {'name': 'embedding', 'trainable': True, 'batch_input_shape': [None, None], 'dtype': 'float32',
+                                               'input_dim': 12, 'output_dim': 3,
+                                               'embeddings_initializer': init('RandomUniform', minval=-0.05, maxval=0.05, seed=None),
+                                               'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None,
+                                               'mask_zero': True, 'input_length': None}},
+        wrap('bidirectional', 'LSTM', tf215_rnn('lstm', 4, True, unit_forget_bias=True), 'concat'),
+        wrap('bidirectional_1', 'GRU', tf215_rnn('gru', 3, True, reset_after=True), 'ave'),
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'softmax', glorot, dtype='float32')},
+    ]}}
+    cell = lambda layer, part, inner, ws: [(f'{layer}/{part}_{inner}/{inner}_cell/{n}:0', v) for n, v in zip(['kernel', 'recurrent_kernel', 'bias'], ws)]
+    layers = [('embedding', [('embedding/embeddings:0', emb)]),
+              ('bidirectional', cell('bidirectional', 'forward', 'lstm', lstm_w[0]) + cell('bidirectional', 'backward', 'lstm', lstm_w[1])),
+              ('bidirectional_1', cell('bidirectional_1', 'forward', 'gru', gru_w[0]) + cell('bidirectional_1', 'backward', 'gru', gru_w[1])),
+              ('dense', [('dense/kernel:0', dk), ('dense/bias:0', db)])]
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-bidirectional.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True)
+    cases = []
+    for n, t in [(3, 5), (2, 7)]:
+        x = rng.integers(1, 12, (n, t)).astype('float32')
+        x[0, :2] = 0    # padded in front
+        x[1, -2:] = 0   # and at the end
+        keep = x != 0
+        # each direction with its own weights; the backward one on the flipped sequence, its output flipped back
+        fwd = lstm(emb[x.astype(int)], *lstm_w[0], 4, True, keep)
+        bwd = lstm(emb[x.astype(int)][:, ::-1], *lstm_w[1], 4, True, keep[:, ::-1])[:, ::-1]
+        h = np.concatenate([fwd, bwd], -1) * keep[..., None]
+        gf = gru(h, *gru_w[0], 3, True, keep)
+        gb = gru(h[:, ::-1], *gru_w[1], 3, True, keep[:, ::-1])[:, ::-1]
+        h = (gf + gb) / 2 * keep[..., None]
+        cases.append((x, act(h @ dk + db, 'softmax')))
+    save_reference('tf2.15-sequential-bidirectional', cases)
+
+
+# ---- Keras 3 .keras: Bidirectional(SimpleRNN, mul) -> Dense ----------------------------------------------------
+# Keras 3 saves the forward layer as `layer` (named forward_simple_rnn, zero_output_for_mask as return_sequences) and the
+# backward one as `backward_layer` (go_backwards true); model.weights.h5 keeps their variables under the wrapper's
+# attributes: layers/bidirectional/forward_layer/cell/vars/<i> and .../backward_layer/cell/vars/<i>
+# (keras/src/layers/rnn/bidirectional.py, saving_lib's attribute walk).
+
+def keras3_bidirectional_zip():
+    reseed('keras3-bidirectional')
+    fw = (w(4, 3), w(3, 3), w(3, scale=0.1))
+    bw = (w(4, 3), w(3, 3), w(3, scale=0.1))
+    dk, db = w(3, 2), w(2, scale=0.1)
+    policy = {'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': 'float32'}, 'registered_name': None}
+    glorot, orth, zeros = keras3_init('GlorotUniform', seed=None), keras3_init('Orthogonal', gain=1.0, seed=None), keras3_init('Zeros')
+    shape = [None, 5, 4]
+    rnn = lambda name, backwards: {'module': 'keras.layers', 'class_name': 'SimpleRNN', 'config': {
+        'name': name, 'trainable': True, 'dtype': policy, 'return_sequences': False, 'return_state': False, 'go_backwards': backwards,
+        'stateful': False, 'unroll': False, 'zero_output_for_mask': False, 'units': 3, 'activation': 'tanh', 'use_bias': True,
+        'kernel_initializer': glorot, 'recurrent_initializer': orth, 'bias_initializer': zeros, 'kernel_regularizer': None,
+        'recurrent_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None,
+        'recurrent_constraint': None, 'bias_constraint': None, 'dropout': 0.0, 'recurrent_dropout': 0.0, 'seed': None},
+        'registered_name': None, 'build_config': {'input_shape': shape}}
+    layers_cfg = [
+        {'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': shape, 'dtype': 'float32', 'sparse': False,
+                                                                            'name': 'input_layer'}, 'registered_name': None},
+        {'module': 'keras.layers', 'class_name': 'Bidirectional', 'config': {
+            'name': 'bidirectional', 'trainable': True, 'dtype': policy, 'merge_mode': 'mul',
+            'layer': rnn('forward_simple_rnn', False), 'backward_layer': rnn('backward_simple_rnn', True)},
+         'registered_name': None, 'build_config': {'input_shape': shape}},
+        {'module': 'keras.layers', 'class_name': 'Dense', 'config': {'name': 'dense', 'trainable': True, 'dtype': policy, 'units': 2,
+                                                                    'activation': 'softmax', 'use_bias': True, 'kernel_initializer': glorot,
+                                                                    'bias_initializer': zeros, **NO_REG},
+         'registered_name': None, 'build_config': {'input_shape': [None, 3]}},
+    ]
+    config = {'module': 'keras', 'class_name': 'Sequential', 'config': {'name': 'sequential', 'trainable': True, 'dtype': policy,
+                                                                       'layers': layers_cfg, 'build_input_shape': shape},
+              'registered_name': None, 'build_config': {'input_shape': shape}}
+    weights = io.BytesIO()
+    with h5py.File(weights, 'w') as f:
+        f.create_group('vars')
+        for name, values in [('bidirectional/forward_layer/cell', fw), ('bidirectional/backward_layer/cell', bw), ('dense', [dk, db])]:
+            g = f.create_group(f'layers/{name}/vars')
+            for i, v in enumerate(values):
+                g.create_dataset(str(i), data=v)
+        f.create_group('layers/bidirectional/vars')
+    with zipfile.ZipFile(os.path.join(OUT, 'keras3-bidirectional.keras'), 'w') as z:
+        entry = lambda name: zipfile.ZipInfo(name, date_time=(2026, 12, 2, 12, 0, 0))
+        z.writestr(entry('metadata.json'), json.dumps({'keras_version': '3.3.3', 'date_saved': '2026-12-02@12:00:00'}))
+        z.writestr(entry('config.json'), json.dumps(config), compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr(entry('model.weights.h5'), weights.getvalue(), compress_type=zipfile.ZIP_STORED)
+    x = (rng.random((3, 5, 4)) * 2 - 1).astype('float32')
+    h = simple_rnn(x.astype('float64'), *fw, 'tanh') * simple_rnn(x[:, ::-1].astype('float64'), *bw, 'tanh')
+    save_reference('keras3-bidirectional', [(x, act(h @ dk + db, 'softmax'))])
+
+
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
 
 def unsupported():
@@ -697,5 +809,7 @@ if __name__ == '__main__':
     tf215_transpose()
     tf215_time_distributed()
     tf215_masking()
+    tf215_bidirectional()
+    keras3_bidirectional_zip()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))

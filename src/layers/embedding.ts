@@ -115,7 +115,7 @@ export class Embedding extends Layer implements MaskSource {
   forward(x: number, n: number): number {
     if (this.maskZero && this.consumers === 0 && !this.atOutput) {
       throw new Error(`${this.label}: maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or ` +
-        'gru placed after the embedding, directly or after layers that pass the mask on (recurrent layers with returnSequences, dense, timeDistributed, dropout, ' +
+        'gru (or a bidirectional one) placed after the embedding, directly or after layers that pass the mask on (recurrent layers with returnSequences, dense, timeDistributed, dropout, ' +
         'activation, reLU, leakyReLU, softmax, batchNormalization, layerNormalization), and in the loss of an output per step that ' +
         'carries it; remove maskZero or move the recurrent layer');
     }

@@ -19,6 +19,7 @@ export type { Conv2DArgs } from './conv2d.js';
 export type { Conv2DTransposeArgs } from './conv2d-transpose.js';
 export type { TimeDistributedArgs, LayerJson } from './time-distributed.js';
 export type { MaskingArgs } from './masking-layer.js';
+export type { BidirectionalArgs, MergeMode } from './bidirectional.js';
 export type { DenseArgs } from './dense.js';
 export type { Pooling2DArgs } from './pooling.js';
 export type { ActivationArgs, DropoutArgs } from './core.js';

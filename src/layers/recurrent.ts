@@ -121,6 +121,8 @@ export abstract class Recurrent extends Layer {
   protected packedU: PackedMatrix | null = null;
   private packedWT: PackedMatrix | null = null;
   private packedUT: PackedMatrix | null = null;
+  /** The arguments it was made with (reversed() makes Bidirectional's backward layer from them). */
+  private readonly args: RecurrentArgs;
 
   constructor(args: RecurrentArgs, fn: string) {
     if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { units, ... }`);
@@ -147,6 +149,17 @@ export abstract class Recurrent extends Layer {
     this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
     this.recurrentInit = args.recurrentInitializer ?? 'orthogonal';
     this.biasInit = args.biasInitializer ?? 'zeros';
+    this.args = { ...args };
+  }
+
+  /**
+   * A new layer made from this one's arguments, running forward (goBackwards as this one's) or the other way:
+   * Bidirectional's forward and backward layers, made as Keras makes them from the layer's config. An input shape
+   * declared on this layer is not the copy's (the wrapper takes it).
+   */
+  recreate(reverse: boolean): Recurrent {
+    const { inputShape: _s, batchInputShape: _b, inputDim: _d, inputLength: _l, name: _n, ...rest } = this.args;
+    return new (this.constructor as new (a: RecurrentArgs) => Recurrent)({ ...rest, goBackwards: this.goBackwards !== reverse });
   }
 
   build(inputShape: number[]): void {

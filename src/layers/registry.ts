@@ -9,6 +9,7 @@ import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d-transpose.js';
 import { TimeDistributed } from './time-distributed.js';
+import { Bidirectional } from './bidirectional.js';
 import { Masking } from './masking-layer.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
@@ -56,6 +57,7 @@ export const LAYERS = {
   conv2dTranspose: Conv2DTranspose,
   timeDistributed: TimeDistributed,
   masking: Masking,
+  bidirectional: Bidirectional,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

@@ -18,6 +18,8 @@ export const FLIP_HORIZONTAL = 1, FLIP_VERTICAL = 2, FLIP_JOINT = 4;
 /** Translation fill modes (TF's ImageProjectiveTransformV3 order) and interpolations (assembly/augment.ts). */
 export const FILL_REFLECT = 0, FILL_WRAP = 1, FILL_CONSTANT = 2, FILL_NEAREST = 3;
 export const INTERP_NEAREST = 0, INTERP_BILINEAR = 1;
+/** Bidirectional's merge modes (Keras' merge_mode; assembly/merge.ts). */
+export const MERGE_CONCAT = 0, MERGE_SUM = 1, MERGE_MUL = 2, MERGE_AVE = 3;
 
 /** Static data of the module sits below 64 KiB; the arena starts above it. */
 export const ARENA_BASE = 65536;

@@ -135,7 +135,7 @@ describe('bad arguments', () => {
     m.add(L.flatten());
     m.add(L.dense({ units: 2 }));
     await expect(m.predict(sn.tensor([[1, 2, 0]]))).rejects.toThrow(
-      'embedding (Embedding): maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or gru placed after the embedding, directly or after layers that pass the mask on');
+      'embedding (Embedding): maskZero is set but no layer uses the mask; simdnet applies it in a simpleRNN, lstm or gru (or a bidirectional one) placed after the embedding, directly or after layers that pass the mask on');
     // a dropout passes it on (Keras' supports_masking): the LSTM after it skips the padded step
     const d = sn.sequential({ seed: 2 });
     d.add(L.embedding({ inputDim: 5, outputDim: 2, maskZero: true, batchInputShape: [null, null] }));

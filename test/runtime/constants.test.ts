@@ -20,6 +20,7 @@ describe('constants shared with the kernels', () => {
     ['FLIP_HORIZONTAL', W.FLIP_HORIZONTAL], ['FLIP_VERTICAL', W.FLIP_VERTICAL], ['FLIP_JOINT', W.FLIP_JOINT],
     ['FILL_REFLECT', W.FILL_REFLECT], ['FILL_WRAP', W.FILL_WRAP], ['FILL_CONSTANT', W.FILL_CONSTANT], ['FILL_NEAREST', W.FILL_NEAREST],
     ['INTERP_NEAREST', W.INTERP_NEAREST], ['INTERP_BILINEAR', W.INTERP_BILINEAR],
+    ['MERGE_CONCAT', W.MERGE_CONCAT], ['MERGE_SUM', W.MERGE_SUM], ['MERGE_MUL', W.MERGE_MUL], ['MERGE_AVE', W.MERGE_AVE],
     ['UKERNEL_SHIFT', W.GEMM_UKERNEL_SHIFT], ['UKERNEL_COUNT', UKERNELS.length],
     ...UKERNELS.map((u): [string, number] => [`UKERNEL_${u.tile.toUpperCase()}_${u.variant.toUpperCase()}`, u.code]),
   ];
