@@ -3,7 +3,8 @@
 // concat, U otherwise. The backward layer's steps are in its processing order: with rev != 0, output step s of a
 // sample takes the backward layer's step T-1-s (Keras reverses that sequence back). mask (f32 [B·T], or 0 for none):
 // a padded step's output is 0 and passes no gradient back, as Keras' wrapper makes its two layers output zeros there
-// (zero_output_for_mask). Each call does rows r0 .. r0+count of the B·T rows (a range per thread: every value is
+// (zero_output_for_mask) — output step s is input step T-1-s when the forward layer itself goes backwards (maskRev:
+// its output stays in its processing order, and the backward one's is flipped to match). Each call does rows r0 .. r0+count of the B·T rows (a range per thread: every value is
 // computed the same way however they are split).
 
 export const MERGE_CONCAT: i32 = 0;
@@ -18,17 +19,19 @@ export const MERGE_AVE: i32 = 3;
   return r - s + (t - 1 - s);
 }
 
-// A padded step (mask given and 0 there).
-@inline function padded(mask: usize, r: i32): bool { return mask != 0 && load<f32>(mask + (<usize>r << 2)) == 0; }
+// Output row r is a padded step (mask given and 0 at its input step).
+@inline function padded(mask: usize, r: i32, t: i32, maskRev: i32): bool {
+  return mask != 0 && load<f32>(mask + (<usize>backRow(r, t, maskRev) << 2)) == 0;
+}
 
 // out[r] = merge(yf[r], yb[backRow(r)]): concat [yf | yb], sum yf + yb, mul yf · yb, ave (yf + yb) · 0.5.
-export function bidirectional_merge_forward(out: usize, yf: usize, yb: usize, mask: usize, r0: i32, count: i32, t: i32, u: i32,
-  mode: i32, rev: i32): void {
+export function bidirectional_merge_forward(out: usize, yf: usize, yb: usize, mask: usize, maskRev: i32, r0: i32, count: i32,
+  t: i32, u: i32, mode: i32, rev: i32): void {
   const bytes = <usize>u << 2;
   const width = mode == MERGE_CONCAT ? bytes << 1 : bytes;
   const half = f32x4.splat(0.5);
   for (let r = r0; r < r0 + count; r++) {
-    if (padded(mask, r)) {
+    if (padded(mask, r, t, maskRev)) {
       memory.fill(out + <usize>r * width, 0, width);
       continue;
     }
@@ -58,14 +61,14 @@ export function bidirectional_merge_forward(out: usize, yf: usize, yb: usize, ma
 // The gradients of the two outputs from the merged one's, dout [B·T, W]: concat splits it, sum copies it to both,
 // ave halves it, mul scales it by the other output (dyf = dout · yb, dyb = dout · yf). dyb is in the backward layer's
 // row order, as its output was.
-export function bidirectional_merge_backward(dyf: usize, dyb: usize, dout: usize, yf: usize, yb: usize, mask: usize, r0: i32,
-  count: i32, t: i32, u: i32, mode: i32, rev: i32): void {
+export function bidirectional_merge_backward(dyf: usize, dyb: usize, dout: usize, yf: usize, yb: usize, mask: usize, maskRev: i32,
+  r0: i32, count: i32, t: i32, u: i32, mode: i32, rev: i32): void {
   const bytes = <usize>u << 2;
   const half = f32x4.splat(0.5);
   for (let r = r0; r < r0 + count; r++) {
     const rb = <usize>backRow(r, t, rev) * bytes;
     const df = dyf + <usize>r * bytes, db = dyb + rb;
-    if (padded(mask, r)) {
+    if (padded(mask, r, t, maskRev)) {
       memory.fill(df, 0, bytes);
       memory.fill(db, 0, bytes);
       continue;

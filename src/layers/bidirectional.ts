@@ -97,11 +97,12 @@ export class Bidirectional extends Layer {
     if (layer.returnState) {
       throw new Error(`bidirectional: ${layer.label} has returnState: true, which gives several outputs; a Sequential model carries one`);
     }
-    // Keras 3 names the layer it saves forward_<name>
-    this.innerName = layer.name.replace(/^forward_/, '');
+    // Keras 3 saves the forward layer (forward_<name>) beside the backward one; Keras 2 and tfjs save the layer given
+    const backward = args.backwardLayer !== undefined && args.backwardLayer !== null;
+    this.innerName = backward ? layer.name.replace(/^forward_/, '') : layer.name;
     this.forwardLayer = layer.recreate(false);
     this.backwardLayer = layer.recreate(true);
-    if (args.backwardLayer !== undefined && args.backwardLayer !== null) {
+    if (backward) {
       const back = layerOf(args.backwardLayer, 'backwardLayer') as Recurrent;
       if (back.className !== layer.className || back.goBackwards === layer.goBackwards || optionsOf(back) !== optionsOf(layer)) {
         throw new Error(`bidirectional: backwardLayer ${back.label} must be ${layer.label} run the other way (the same class and options, ` +
@@ -112,6 +113,8 @@ export class Bidirectional extends Layer {
       this.declaredInputShape = [...layer.declaredInputShape];
       this.variableSteps = layer.variableSteps;
     }
+    // a layer frozen before it is wrapped freezes the wrapper (Keras 2 takes the wrapper's trainable from it)
+    if (args.trainable === undefined) this.trainable = layer.trainable;
     if (!this.trainable) this.forwardLayer.trainable = this.backwardLayer.trainable = false;
     this.passedTrainable = this.trainable;
   }
@@ -131,6 +134,9 @@ export class Bidirectional extends Layer {
 
   build(inputShape: number[]): void {
     checkShape(inputShape, 'inputShape', this);
+    if (this.forwardLayer.params.length) {
+      throw new Error(`${this.label} is already built (in a model): give each model a bidirectional layer of its own`);
+    }
     const base = this.innerName || snakeName(this.forwardLayer.className);
     this.forwardLayer.name = `forward_${base}`;
     this.backwardLayer.name = `backward_${base}`;
@@ -145,6 +151,10 @@ export class Bidirectional extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 2) {
+      throw new Error(`${this.label}: expected input of shape [timeSteps, features], got [${inputShape.join(', ')}]` +
+        (inputShape.length === 1 ? '; put an embedding before it for token ids, or give inputShape [steps, 1]' : ''));
+    }
     const out = this.forwardLayer.computeOutputShape(inputShape);
     if (this.mergeMode === 'concat') out[out.length - 1] *= 2;
     return out;
@@ -184,6 +194,9 @@ export class Bidirectional extends Layer {
     return this.forwardLayer.returnSequences && this.inputMask ? this.inputMask.maskPointer : 0;
   }
 
+  /** Output step s is input step T-1-s for the mask: the forward layer itself goes backwards (its output is not flipped). */
+  private get maskRev(): number { return this.forwardLayer.goBackwards ? 1 : 0; }
+
   forward(x: number, n: number, training: boolean): number {
     this.syncTrainable();
     const yf = this.yf = this.forwardLayer.forward(x, n, training);
@@ -191,7 +204,7 @@ export class Bidirectional extends Layer {
     const [t, u] = this.rows;
     const mask = this.outputMask;
     parallelFor(this.rt, 'bidirectional_merge_forward', n * t, Math.max(1, Math.ceil((1 << 14) / u)), 1,
-      (r, count) => [this.y, yf, yb, mask, r, count, t, u, MERGE_CODE[this.mergeMode], t > 1 ? 1 : 0], `${this.name} merge`);
+      (r, count) => [this.y, yf, yb, mask, this.maskRev, r, count, t, u, MERGE_CODE[this.mergeMode], t > 1 ? 1 : 0], `${this.name} merge`);
     return this.y;
   }
 
@@ -199,7 +212,7 @@ export class Bidirectional extends Layer {
     const [t, u] = this.rows;
     const mask = this.outputMask;
     parallelFor(this.rt, 'bidirectional_merge_backward', n * t, Math.max(1, Math.ceil((1 << 14) / u)), 1,
-      (r, count) => [this.dyf, this.dyb, dy, this.yf, this.yb, mask, r, count, t, u, MERGE_CODE[this.mergeMode], t > 1 ? 1 : 0],
+      (r, count) => [this.dyf, this.dyb, dy, this.yf, this.yb, mask, this.maskRev, r, count, t, u, MERGE_CODE[this.mergeMode], t > 1 ? 1 : 0],
       `${this.name} merge gradient`);
     const dxf = this.forwardLayer.backward(this.dyf, n, needDx);
     const dxb = this.backwardLayer.backward(this.dyb, n, needDx);

@@ -121,7 +121,7 @@ export abstract class Recurrent extends Layer {
   protected packedU: PackedMatrix | null = null;
   private packedWT: PackedMatrix | null = null;
   private packedUT: PackedMatrix | null = null;
-  /** The arguments it was made with (reversed() makes Bidirectional's backward layer from them). */
+  /** The arguments it was made with (recreate() makes Bidirectional's two layers from them). */
   private readonly args: RecurrentArgs;
 
   constructor(args: RecurrentArgs, fn: string) {
@@ -159,7 +159,7 @@ export abstract class Recurrent extends Layer {
    */
   recreate(reverse: boolean): Recurrent {
     const { inputShape: _s, batchInputShape: _b, inputDim: _d, inputLength: _l, name: _n, ...rest } = this.args;
-    return new (this.constructor as new (a: RecurrentArgs) => Recurrent)({ ...rest, goBackwards: this.goBackwards !== reverse });
+    return new (this.constructor as new (a: RecurrentArgs) => Recurrent)({ ...rest, trainable: this.trainable, goBackwards: this.goBackwards !== reverse });
   }
 
   build(inputShape: number[]): void {

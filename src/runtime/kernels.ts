@@ -70,10 +70,10 @@ export interface Kernels {
   masking_forward(y: Ptr, mask: Ptr, x: Ptr, rows: number, cols: number, maskValue: number): void;
   masking_backward(dx: Ptr, dy: Ptr, mask: Ptr, rows: number, cols: number): void;
   // Bidirectional's merge of its two layers' outputs (assembly/merge.ts)
-  bidirectional_merge_forward(out: Ptr, yf: Ptr, yb: Ptr, mask: Ptr, r0: number, count: number, t: number, u: number, mode: number,
-    rev: number): void;
-  bidirectional_merge_backward(dyf: Ptr, dyb: Ptr, dout: Ptr, yf: Ptr, yb: Ptr, mask: Ptr, r0: number, count: number, t: number,
-    u: number, mode: number, rev: number): void;
+  bidirectional_merge_forward(out: Ptr, yf: Ptr, yb: Ptr, mask: Ptr, maskRev: number, r0: number, count: number, t: number, u: number,
+    mode: number, rev: number): void;
+  bidirectional_merge_backward(dyf: Ptr, dyb: Ptr, dout: Ptr, yf: Ptr, yb: Ptr, mask: Ptr, maskRev: number, r0: number, count: number,
+    t: number, u: number, mode: number, rev: number): void;
   add_floats(dst: Ptr, src: Ptr, n: number): void;
   // batch normalization (assembly/norm.ts)
   layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, c: number, eps: number, r0: number, count: number): void;

@@ -87,23 +87,48 @@ describe('bidirectional', () => {
   });
 
   it('returning sequences after a mask, a padded step outputs 0 (Keras\' zero_output_for_mask) and the mask passes on', async () => {
-    const m = sn.sequential({ seed: 3 });
-    m.add(sn.layers.embedding({ inputDim: 6, outputDim: 2, maskZero: true, inputShape: [4] }));
-    m.add(sn.layers.bidirectional({ layer: sn.layers.simpleRNN({ units: 2, returnSequences: true }), mergeMode: 'sum' }));
-    m.add(sn.layers.lstm({ units: 2 })); // consumes the mask passed on
     const x = new Tensor(Float32Array.from([1, 2, 0, 0, 0, 3, 4, 5]), [2, 4]);
-    const first = sn.sequential();
-    first.add(sn.layers.embedding({ inputDim: 6, outputDim: 2, maskZero: true, inputShape: [4] }));
-    first.add(sn.layers.bidirectional({ layer: sn.layers.simpleRNN({ units: 2, returnSequences: true }), mergeMode: 'sum' }));
-    first.setWeights(m.getWeights().slice(0, 7));
-    const y = (await first.predict(x)).data;
-    const pad = [2, 3, 4];
-    for (let r = 0; r < 8; r++) {
-      const row = Array.from(y.subarray(2 * r, 2 * r + 2));
-      if (pad.includes(r)) expect(row).toEqual([0, 0]);
-      else expect(row.every((v) => v !== 0)).toBe(true);
+    // padded steps (rows of [sample, step]) as the output sees them: a forward layer that itself goes backwards keeps its
+    // processing order (Keras flips only the backward layer's output), so its step s is input step 3 - s
+    for (const [goBackwards, pad] of [[false, [2, 3, 4]], [true, [0, 1, 7]]] as const) {
+      const first = sn.sequential({ seed: 3 });
+      first.add(sn.layers.embedding({ inputDim: 6, outputDim: 2, maskZero: true, inputShape: [4] }));
+      first.add(sn.layers.bidirectional({ layer: sn.layers.simpleRNN({ units: 2, returnSequences: true, goBackwards }), mergeMode: 'concat' }));
+      const y = (await first.predict(x)).data;
+      for (let r = 0; r < 8; r++) {
+        const row = Array.from(y.subarray(4 * r, 4 * r + 4));
+        if (pad.includes(r)) expect(row, `goBackwards ${goBackwards}, row ${r}`).toEqual([0, 0, 0, 0]);
+        else expect(row.every((v) => v !== 0), `goBackwards ${goBackwards}, row ${r}`).toBe(true);
+      }
     }
-    expect((await m.predict(x)).shape).toEqual([2, 2]);
+    // the mask reaches a recurrent layer after it: padded sequences give what the unpadded ones give
+    const m = sn.sequential({ seed: 3 });
+    m.add(sn.layers.embedding({ inputDim: 6, outputDim: 2, maskZero: true, inputShape: [null] as unknown as number[] }));
+    m.add(sn.layers.bidirectional({ layer: sn.layers.simpleRNN({ units: 2, returnSequences: true }), mergeMode: 'sum' }));
+    m.add(sn.layers.lstm({ units: 2 }));
+    const y = (await m.predict(x)).data;
+    const a = (await m.predict(new Tensor(Float32Array.from([1, 2]), [1, 2]))).data;
+    const b = (await m.predict(new Tensor(Float32Array.from([3, 4, 5]), [1, 3]))).data;
+    expect(maxRelError(y, Float32Array.from([...a, ...b]))).toBeLessThan(1e-6);
+  });
+
+  it('a layer frozen before it is wrapped freezes the wrapper, and unfreezing the wrapper unfreezes it', async () => {
+    const lstm = sn.layers.lstm({ units: 2 });
+    lstm.trainable = false;
+    const w = sn.layers.bidirectional({ layer: lstm, inputShape: [3, 2] });
+    expect(w.trainable).toBe(false);
+    const m = sn.sequential({ seed: 6 });
+    m.add(w);
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.5 }), loss: 'meanSquaredError' });
+    const x = new Tensor(rand(4 * 3 * 2, 1), [4, 3, 2]), y = new Tensor(rand(4 * 4, 2), [4, 4]);
+    const before = Array.from(m.getWeights()[0].data);
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    expect(Array.from(m.getWeights()[0].data)).toEqual(before);
+    w.trainable = true;
+    await m.fit(x, y, { epochs: 1, verbose: 0 });
+    expect(Array.from(m.getWeights()[0].data)).not.toEqual(before);
+    // a wrapper in one model only
+    expect(() => sn.sequential().add(w)).toThrow(/bidirectional \(Bidirectional\) is already built \(in a model\)/);
   });
 
   it('frozen: its weights stay; the layer handed in is a template, left as it was', async () => {
@@ -150,6 +175,8 @@ describe('bidirectional', () => {
     // the backward layer Keras 3 saves: the layer itself run the other way
     const ok = sn.layers.bidirectional({ layer: sn.layers.lstm({ units: 2 }), backwardLayer: sn.layers.lstm({ units: 2, goBackwards: true }) });
     expect(ok.backwardLayer.goBackwards).toBe(true);
+    expect(() => sn.sequential().add(sn.layers.bidirectional({ layer: sn.layers.lstm({ units: 2 }), inputShape: [3, 4, 2] })))
+      .toThrow(/^bidirectional \(Bidirectional\): expected input of shape \[timeSteps, features\], got \[3, 4, 2\]/);
     expect(() => layerFromConfig('Bidirectional', { layer: { class_name: 'LSTM', config: { units: 2 } }, num_constants: 1 }))
       .toThrow(/Bidirectional layer: option num_constants = 1 is not supported \(a Sequential model passes no constants\)/);
   });
