@@ -2,6 +2,7 @@
 // pointers are byte offsets into the imported memory, handed out by the JS-side arena.
 export * from './gemm';
 export * from './conv';
+export * from './depthwise';
 export * from './pool';
 export * from './global_pool';
 export * from './dense';

@@ -778,6 +778,63 @@ def keras3_bidirectional_zip():
     save_reference('keras3-bidirectional', [(x, act(h @ dk + db, 'softmax'))])
 
 
+# ---- tf.keras 2.15: DepthwiseConv2D (depth_multiplier 2, same) -> SeparableConv2D (stride 2) -> GAP -> Dense -------
+
+def depthwise(x, k, b, strides, padding):
+    """x [B, H, W, C], k [KH, KW, C, M]: output channel c*M + j = x's channel c with filter k[:, :, c, j]."""
+    n, h, wd, c = x.shape
+    kh, kw, _, m = k.shape
+    if padding == 'same':
+        oh, top, bottom = pad_same(h, kh, strides[0])
+        ow, left, right = pad_same(wd, kw, strides[1])
+        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    else:
+        oh, ow = (h - kh) // strides[0] + 1, (wd - kw) // strides[1] + 1
+    y = np.zeros((n, oh, ow, c, m))
+    for i in range(kh):
+        for j in range(kw):
+            win = x[:, i:i + (oh - 1) * strides[0] + 1:strides[0], j:j + (ow - 1) * strides[1] + 1:strides[1], :]
+            y += win[..., None] * k[i, j]
+    y = y.reshape(n, oh, ow, c * m)
+    return y if b is None else y + b
+
+
+def tf215_separable():
+    reseed('tf2.15-sequential-separable')
+    dk, dkb = w(3, 3, 3, 2), w(6, scale=0.1)                 # depthwise: 3 channels x 2
+    sd, sp, sb = w(3, 3, 6, 1), w(1, 1, 6, 4), w(4, scale=0.1)
+    fk, fb = w(4, 2), w(2, scale=0.1)
+    glorot = init('GlorotUniform', seed=None)
+    conv_common = {'trainable': True, 'dtype': 'float32', 'data_format': 'channels_last', 'dilation_rate': [1, 1], 'groups': 1,
+                   'use_bias': True, 'bias_initializer': ZEROS, 'bias_regularizer': None, 'activity_regularizer': None, 'bias_constraint': None}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 7, 8, 3], 'dtype': 'float32', 'sparse': False, 'ragged': False,
+                                                'name': 'depthwise_conv2d_input'}},
+        {'class_name': 'DepthwiseConv2D', 'config': {'name': 'depthwise_conv2d', **conv_common, 'batch_input_shape': [None, 7, 8, 3],
+                                                     'kernel_size': [3, 3], 'strides': [1, 1], 'padding': 'same', 'activation': 'relu',
+                                                     'depth_multiplier': 2, 'depthwise_initializer': glorot, 'depthwise_regularizer': None,
+                                                     'depthwise_constraint': None}},
+        {'class_name': 'SeparableConv2D', 'config': {'name': 'separable_conv2d', **conv_common, 'filters': 4, 'kernel_size': [3, 3],
+                                                     'strides': [2, 2], 'padding': 'valid', 'activation': 'tanh', 'depth_multiplier': 1,
+                                                     'depthwise_initializer': glorot, 'pointwise_initializer': glorot,
+                                                     'depthwise_regularizer': None, 'pointwise_regularizer': None,
+                                                     'depthwise_constraint': None, 'pointwise_constraint': None}},
+        {'class_name': 'GlobalAveragePooling2D', 'config': {'name': 'global_average_pooling2d', 'trainable': True, 'dtype': 'float32',
+                                                            'data_format': 'channels_last', 'keepdims': False}},
+        {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'softmax', glorot, dtype='float32')},
+    ]}}
+    layers = [('depthwise_conv2d', [('depthwise_conv2d/depthwise_kernel:0', dk), ('depthwise_conv2d/bias:0', dkb)]),
+              ('separable_conv2d', [('separable_conv2d/depthwise_kernel:0', sd), ('separable_conv2d/pointwise_kernel:0', sp),
+                                    ('separable_conv2d/bias:0', sb)]),
+              ('global_average_pooling2d', []), ('dense', [('dense/kernel:0', fk), ('dense/bias:0', fb)])]
+    write_h5(os.path.join(OUT, 'tf2.15-sequential-separable.h5'), keras_version='2.15.0', backend='tensorflow', model_config=config,
+             training_config=None, layers=layers, str_root_attrs=True)
+    x = (rng.random((2, 7, 8, 3)) * 2 - 1).astype('float32')
+    h = act(depthwise(x.astype('float64'), dk, dkb, (1, 1), 'same'), 'relu')          # (2, 7, 8, 6)
+    h = act(depthwise(h, sd, None, (2, 2), 'valid') @ sp[0, 0] + sb, 'tanh')           # (2, 3, 3, 4)
+    save_reference('tf2.15-sequential-separable', [(x, act(h.mean((1, 2)) @ fk + fb, 'softmax'))])
+
+
 # ---- a layer simdnet does not have (the error must name the class and the file) -------------------------
 
 def unsupported():
@@ -811,5 +868,6 @@ if __name__ == '__main__':
     tf215_masking()
     tf215_bidirectional()
     keras3_bidirectional_zip()
+    tf215_separable()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))

@@ -11,7 +11,7 @@ import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
-import { channelsLast, checkPadding, convAxis, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { channelsLast, checkPadding, convGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -109,10 +109,7 @@ export class Conv2D extends Layer {
   build(inputShape: number[]): void {
     super.build(inputShape);
     const [h, w] = this.image(inputShape);
-    const ah = convAxis(h, this.kernelSize[0], this.strides[0], this.padding);
-    const aw = convAxis(w, this.kernelSize[1], this.strides[1], this.padding);
-    this.padTop = ah.padBefore; this.padLeft = aw.padBefore;
-    this.hp = h + ah.padTotal; this.wp = w + aw.padTotal;
+    ({ padTop: this.padTop, padLeft: this.padLeft, hp: this.hp, wp: this.wp } = convGeometry(h, w, this.kernelSize, this.strides, this.padding, this.label));
     const cin = inputShape[inputShape.length - 1];
     this.addParam('kernel', this.kernelShape(cin), this.kernelInit);
     if (this.useBias) this.addParam('bias', [this.filters], this.biasInit);
@@ -127,13 +124,8 @@ export class Conv2D extends Layer {
 
   /** Output [ho, wo, filters] of an input image [h, w, c]. */
   protected outputImage(inputShape: number[]): number[] {
-    const [h, w] = inputShape;
-    const ah = convAxis(h, this.kernelSize[0], this.strides[0], this.padding);
-    const aw = convAxis(w, this.kernelSize[1], this.strides[1], this.padding);
-    if (ah.out <= 0 || aw.out <= 0) {
-      throw new Error(`${this.label}: input ${h}x${w} is smaller than kernelSize ${this.kernelSize.join('x')} with padding 'valid'`);
-    }
-    return [ah.out, aw.out, this.filters];
+    const { ho, wo } = convGeometry(inputShape[0], inputShape[1], this.kernelSize, this.strides, this.padding, this.label);
+    return [ho, wo, this.filters];
   }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {

@@ -7,7 +7,8 @@ import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
-import { Layer, positiveInt, type LayerArgs, type LayerExample } from './layer.js';
+import { Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
+import type { Runtime } from '../runtime/wasm.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -54,11 +55,7 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   private readonly kernelInit: InitializerSpec;
   private readonly biasInit: InitializerSpec;
-  private rowsX = 0; private stepsI = 0; private rowsDy = 0; private stepsU = 0;
-  private y = 0; private dx = 0; private lastX = 0;
-  // W [I, U] for the forward product and Wᵀ [U, I] for the input gradient, packed once per weight version
-  private packedW: PackedMatrix | null = null;
-  private packedWT: PackedMatrix | null = null;
+  private product: RowProduct | null = null;
 
   constructor(args: DenseArgs) {
     super(args.inputDim !== undefined && args.inputShape === undefined ? { ...args, inputShape: [args.inputDim] } : args);
@@ -88,54 +85,17 @@ export class Dense extends Layer {
   private get positions(): number { return this.inSize / this.features; }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
-    const k = this.rt.k;
-    const i = this.features, u = this.units, rows = maxBatch * this.positions;
-    const table = (n: number, stride: number, what: string): number => {
-      const t = this.buffer(n, what);
-      k.strided_offsets(t, n, stride);
-      return t;
-    };
-    this.rowsX = table(rows, i, 'input row offsets');
-    this.stepsI = table(i, 1, 'unit offsets');
-    this.y = this.buffer(rows * u, 'output');
-    const keep = (floats: number, what: string) => this.buffer(floats, what);
-    this.packedW = new PackedMatrix(this.rt, u, i, keep, 'kernel');
-    this.packedWT = null;
-    if (!training) return;
-    this.packedWT = new PackedMatrix(this.rt, i, u, keep, 'transposed kernel');
-    this.rowsDy = table(rows, u, 'gradient row offsets');
-    this.stepsU = table(u, 1, 'unit offsets');
-    this.dx = this.buffer(rows * i, 'input gradient');
+    this.product = new RowProduct(this.rt, this.features, this.units, maxBatch * this.positions, training, (floats, what) => this.buffer(floats, what));
   }
 
   forward(x: number, n: number, training: boolean): number {
-    const rt = this.rt;
     const [kernel, bias] = this.params;
-    this.lastX = x;
-    const m = n * this.positions;
-    const relu = this.activation === 'relu' ? GEMM_RELU : 0; // fused into the GEMM's store
-    // packed once per weight version: every step in training, once per load in inference
-    const w = this.packedW!.pack(kernel.offset, this.units, 1, training ? -1 : kernel.version);
-    parallelGemmPacked(rt, this.y, this.units, x, this.rowsX, this.stepsI, w, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
-      bias ? bias.offset : 0, `${this.name} forward GEMM`);
-    if (!relu) activationForward(rt, this.activation, this.y, this.y, m, this.units);
-    return this.y;
+    return this.product!.forward(x, n * this.positions, kernel, bias, this.activation, training, this.name);
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
-    const rt = this.rt;
-    const i = this.features, u = this.units, m = n * this.positions;
     const [kernel, bias] = this.params;
-    if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, u);
-    if (bias) biasBackward(rt, bias.gradOffset, dy, m, u, `${this.name} bias gradient`);
-    // dW [I, U] += X^T [I, M] · dY [M, U], M = the rows of all samples' positions
-    // (X's row offsets, rowsX, are the reduction's offsets here)
-    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.rowsX, dy, u, 1, i, u, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
-    if (!needDx) return 0;
-    // dX [M, I] = dY [M, U] · W^T [U, I]
-    parallelGemmPacked(rt, this.dx, i, dy, this.rowsDy, this.stepsU, this.packedWT!.pack(kernel.offset, 1, u), m, GEMM_SET, 0,
-      `${this.name} input-gradient GEMM`);
-    return this.dx;
+    return this.product!.backward(dy, n * this.positions, kernel, bias, this.activation, needDx, skipActivation, this.name);
   }
 
   getConfig(): Record<string, unknown> {
@@ -145,5 +105,64 @@ export class Dense extends Layer {
       kernel_initializer: this.params[0]?.init.config() ?? null, bias_initializer: this.params[1]?.init.config() ?? null,
       activity_regularizer: null,
     };
+  }
+}
+
+/**
+ * Y [M, U] = f(X [M, I] · W [I, U] + b) over M rows and its gradients: Dense's products, and SeparableConv2D's
+ * pointwise half (its 1×1 kernel [1, 1, I, U] is the same matrix). W is packed once per weight version for the
+ * forward product (every step in training, once per load in inference) and Wᵀ for the input gradient.
+ */
+export class RowProduct {
+  private readonly rowsX: number; private readonly stepsI: number;
+  private readonly rowsDy: number = 0; private readonly stepsU: number = 0;
+  private readonly y: number; private readonly dx: number = 0;
+  private readonly packedW: PackedMatrix; private readonly packedWT: PackedMatrix | null = null;
+  private lastX = 0;
+
+  /** Buffers for up to maxRows rows from `buffer` (the layer's, released with it). */
+  constructor(private readonly rt: Runtime, private readonly features: number, private readonly units: number, maxRows: number,
+    training: boolean, buffer: (floats: number, what: string) => number) {
+    const k = rt.k, i = features, u = units;
+    const table = (n: number, stride: number, what: string): number => {
+      const t = buffer(n, what);
+      k.strided_offsets(t, n, stride);
+      return t;
+    };
+    this.rowsX = table(maxRows, i, 'input row offsets');
+    this.stepsI = table(i, 1, 'unit offsets');
+    this.y = buffer(maxRows * u, 'output');
+    this.packedW = new PackedMatrix(rt, u, i, buffer, 'kernel');
+    if (!training) return;
+    this.packedWT = new PackedMatrix(rt, i, u, buffer, 'transposed kernel');
+    this.rowsDy = table(maxRows, u, 'gradient row offsets');
+    this.stepsU = table(u, 1, 'unit offsets');
+    this.dx = buffer(maxRows * i, 'input gradient');
+  }
+
+  forward(x: number, m: number, kernel: Param, bias: Param | undefined, activation: ActivationName, training: boolean, name: string): number {
+    const rt = this.rt;
+    this.lastX = x;
+    const relu = activation === 'relu' ? GEMM_RELU : 0; // fused into the GEMM's store
+    const w = this.packedW.pack(kernel.offset, this.units, 1, training ? -1 : kernel.version);
+    parallelGemmPacked(rt, this.y, this.units, x, this.rowsX, this.stepsI, w, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
+      bias ? bias.offset : 0, `${name} forward GEMM`);
+    if (!relu) activationForward(rt, activation, this.y, this.y, m, this.units);
+    return this.y;
+  }
+
+  backward(dy: number, m: number, kernel: Param, bias: Param | undefined, activation: ActivationName, needDx: boolean,
+    skipActivation: boolean, name: string): number {
+    const rt = this.rt;
+    const i = this.features, u = this.units;
+    if (!skipActivation) activationBackward(rt, activation, dy, dy, this.y, m, u);
+    if (bias) biasBackward(rt, bias.gradOffset, dy, m, u, `${name} bias gradient`);
+    // dW [I, U] += X^T [I, M] · dY [M, U] (X's row offsets, rowsX, are the reduction's offsets here)
+    parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.rowsX, dy, u, 1, i, u, m, GEMM_ACC, 0, `${name} weight-gradient GEMM`);
+    if (!needDx) return 0;
+    // dX [M, I] = dY [M, U] · W^T [U, I]
+    parallelGemmPacked(rt, this.dx, i, dy, this.rowsDy, this.stepsU, this.packedWT!.pack(kernel.offset, 1, u), m, GEMM_SET, 0,
+      `${name} input-gradient GEMM`);
+    return this.dx;
   }
 }

@@ -20,6 +20,7 @@ export type { Conv2DTransposeArgs } from './conv2d-transpose.js';
 export type { TimeDistributedArgs, LayerJson } from './time-distributed.js';
 export type { MaskingArgs } from './masking-layer.js';
 export type { BidirectionalArgs, MergeMode } from './bidirectional.js';
+export type { DepthwiseConv2DArgs, SeparableConv2DArgs } from './depthwise-conv2d.js';
 export type { DenseArgs } from './dense.js';
 export type { Pooling2DArgs } from './pooling.js';
 export type { ActivationArgs, DropoutArgs } from './core.js';

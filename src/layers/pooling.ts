@@ -1,7 +1,7 @@
 // MaxPooling2D and AveragePooling2D over NHWC, TensorFlow padding rules.
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
-import { channelsLast, checkPadding, convAxis, Layer, pair, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { channelsLast, checkPadding, convGeometry, Layer, pair, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: number | [number, number];
@@ -40,8 +40,7 @@ abstract class Pooling2D extends Layer {
   build(inputShape: number[]): void {
     super.build(inputShape);
     const [h, w] = this.image(inputShape);
-    this.padTop = convAxis(h, this.poolSize[0], this.strides[0], this.padding).padBefore;
-    this.padLeft = convAxis(w, this.poolSize[1], this.strides[1], this.padding).padBefore;
+    ({ padTop: this.padTop, padLeft: this.padLeft } = convGeometry(h, w, this.poolSize, this.strides, this.padding, this.label, 'poolSize'));
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -54,12 +53,8 @@ abstract class Pooling2D extends Layer {
 
   private outputImage(inputShape: number[]): number[] {
     const [h, w, c] = inputShape;
-    const ah = convAxis(h, this.poolSize[0], this.strides[0], this.padding);
-    const aw = convAxis(w, this.poolSize[1], this.strides[1], this.padding);
-    if (ah.out <= 0 || aw.out <= 0) {
-      throw new Error(`${this.label}: input ${h}x${w} is smaller than poolSize ${this.poolSize.join('x')} with padding 'valid'`);
-    }
-    return [ah.out, aw.out, c];
+    const { ho, wo } = convGeometry(h, w, this.poolSize, this.strides, this.padding, this.label, 'poolSize');
+    return [ho, wo, c];
   }
 
   /** The 12 geometry arguments the pooling kernels take after their pointers. */

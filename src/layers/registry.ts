@@ -10,6 +10,7 @@ import { Conv2D } from './conv2d.js';
 import { Conv2DTranspose } from './conv2d-transpose.js';
 import { TimeDistributed } from './time-distributed.js';
 import { Bidirectional } from './bidirectional.js';
+import { DepthwiseConv2D, SeparableConv2D } from './depthwise-conv2d.js';
 import { Masking } from './masking-layer.js';
 import { Dense } from './dense.js';
 import { Embedding } from './embedding.js';
@@ -58,6 +59,8 @@ export const LAYERS = {
   timeDistributed: TimeDistributed,
   masking: Masking,
   bidirectional: Bidirectional,
+  depthwiseConv2d: DepthwiseConv2D,
+  separableConv2d: SeparableConv2D,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

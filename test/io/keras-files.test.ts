@@ -33,7 +33,7 @@ async function maxError(model: sn.Sequential, reference: string): Promise<number
 }
 
 const FILES = ['keras2.2.4-sequential-cnn.h5', 'keras2.2.4-sequential-text.h5', 'tf2.15-functional-bn.h5', 'tf2.15-sequential-text.h5',
-  'tf2.15-sequential-masked.h5', 'tf2.15-sequential-augment.h5', 'tf2.15-sequential-layernorm.h5', 'tf2.15-sequential-resample.h5', 'tf2.15-sequential-transpose.h5', 'tf2.15-sequential-timedistributed.h5', 'tf2.15-sequential-masking.h5', 'tf2.15-sequential-bidirectional.h5', 'keras3-sequential.h5', 'keras3-sequential-pooling.h5',
+  'tf2.15-sequential-masked.h5', 'tf2.15-sequential-augment.h5', 'tf2.15-sequential-layernorm.h5', 'tf2.15-sequential-resample.h5', 'tf2.15-sequential-transpose.h5', 'tf2.15-sequential-timedistributed.h5', 'tf2.15-sequential-masking.h5', 'tf2.15-sequential-bidirectional.h5', 'tf2.15-sequential-separable.h5', 'keras3-sequential.h5', 'keras3-sequential-pooling.h5',
   'keras3-functional.keras', 'keras3-bidirectional.keras'];
 
 describe('Keras files as each Keras version writes them', () => {
