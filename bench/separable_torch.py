@@ -47,7 +47,7 @@ def infer():
 
 
 def median_seconds(fn):
-    for _ in range(3):
+    for _ in range(5):
         fn()
     times = []
     for _ in range(a.reps):

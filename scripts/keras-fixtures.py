@@ -779,6 +779,7 @@ def keras3_bidirectional_zip():
 
 
 # ---- tf.keras 2.15: DepthwiseConv2D (depth_multiplier 2, same) -> SeparableConv2D (stride 2) -> GAP -> Dense -------
+# Keras 2's SeparableConv2D config carries the base Conv's kernel_* keys (unused by the layer) beside its own.
 
 def depthwise(x, k, b, strides, padding):
     """x [B, H, W, C], k [KH, KW, C, M]: output channel c*M + j = x's channel c with filter k[:, :, c, j]."""
@@ -816,6 +817,7 @@ def tf215_separable():
                                                      'depthwise_constraint': None}},
         {'class_name': 'SeparableConv2D', 'config': {'name': 'separable_conv2d', **conv_common, 'filters': 4, 'kernel_size': [3, 3],
                                                      'strides': [2, 2], 'padding': 'valid', 'activation': 'tanh', 'depth_multiplier': 1,
+                                                     'kernel_initializer': glorot, 'kernel_regularizer': None, 'kernel_constraint': None,
                                                      'depthwise_initializer': glorot, 'pointwise_initializer': glorot,
                                                      'depthwise_regularizer': None, 'pointwise_regularizer': None,
                                                      'depthwise_constraint': None, 'pointwise_constraint': None}},

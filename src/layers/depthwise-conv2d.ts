@@ -41,6 +41,8 @@ export class DepthwiseConv2D extends Layer {
     { args: { kernelSize: 3, activation: 'relu' }, inputShape: [6, 7, 5], params: 50 },
     { args: { kernelSize: [2, 3], strides: 2, padding: 'same', depthMultiplier: 2, activation: 'tanh' }, inputShape: [7, 8, 3], params: 42 },
     { args: { kernelSize: 3, strides: [1, 2], padding: 'same', useBias: false }, inputShape: [5, 6, 8], params: 72 },
+    { args: { kernelSize: [2, 3], strides: [2, 1], padding: 'same', activation: 'sigmoid' }, inputShape: [6, 7, 6], params: 42 },
+    { args: { kernelSize: 5, strides: 2, padding: 'same' }, inputShape: [3, 4, 4], params: 104 },
   ];
 
   static fromConfig(r: ConfigReader): Layer {
@@ -53,6 +55,10 @@ export class DepthwiseConv2D extends Layer {
     r.expect('dilation_rate', ok1, 'simdnet has no dilated convolutions; dilation_rate must be 1');
     r.expect('groups', (v) => v === 1, 'a depthwise convolution has no groups option of its own; groups must be 1');
     const weightOptions = r.weightOptions(this as unknown as Parameters<ConfigReader['weightOptions']>[0]);
+    // tfjs 4.22 saves a DepthwiseConv2D's depthwiseRegularizer as its depthwise_constraint too (getConfig's slip): that
+    // copy is not a constraint
+    const { depthwiseConstraint: dc, depthwiseRegularizer: dr } = weightOptions;
+    if (dc !== undefined && JSON.stringify(dc) === JSON.stringify(dr)) delete weightOptions.depthwiseConstraint;
     return {
       ...r.common(), ...weightOptions,
       kernelSize: r.opt('kernel_size')!, strides: r.opt('strides'), padding: r.padding(), depthMultiplier: r.opt('depth_multiplier'),
@@ -71,6 +77,8 @@ export class DepthwiseConv2D extends Layer {
   protected readonly biasInit: InitializerSpec;
   private hp = 0; private wp = 0; private padTop = 0; private padLeft = 0;
   private xPadded = 0; private y = 0; private dx = 0; private lastX = 0;
+  // depthMultiplier 1's input gradient: dY spread (dilated by the strides, padded) and the spatially flipped kernel
+  private dyd = 0; private flipped = 0;
 
   constructor(args: DepthwiseConv2DArgs, fn = 'depthwiseConv2d') {
     if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { kernelSize, ... }`);
@@ -123,6 +131,12 @@ export class DepthwiseConv2D extends Layer {
     this.xPadded = padded ? this.buffer(maxBatch * this.hp * this.wp * c, 'padded input') : 0;
     this.y = this.buffer(maxBatch * this.depthwiseShape(this.inputShape).reduce((a, b) => a * b, 1), 'depthwise output');
     this.dx = training ? this.buffer(maxBatch * this.inSize, 'input gradient') : 0;
+    this.dyd = this.flipped = 0;
+    if (training && this.depthMultiplier === 1) {
+      const [kh, kw] = this.kernelSize;
+      this.dyd = this.buffer(maxBatch * (h + kh - 1) * (w + kw - 1) * c, 'spread output gradient');
+      this.flipped = this.buffer(kh * kw * c, 'flipped kernel');
+    }
   }
 
   /** Rows per thread for work of `perRow` multiply-adds a row (about 32 K a thread at least). */
@@ -168,10 +182,21 @@ export class DepthwiseConv2D extends Layer {
     const m = n * ho * wo;
     activationBackward(rt, activation, dy, dy, this.y, m, cm);
     if (bias) biasBackward(rt, bias.gradOffset, dy, m, cm, `${this.name} bias gradient`);
-    parallelFor(rt, 'depthwise_backward_filter', kh * kw, 1, 1,
-      (t, count) => [kernel.gradOffset, this.lastX, dy, n, this.hp, this.wp, c, this.depthMultiplier, kw, sh, sw, ho, wo, t, count],
+    // a range of input channels per thread (each with its taps and filters), at least ~32 K multiply-adds each
+    parallelFor(rt, 'depthwise_backward_filter', c, Math.max(1, Math.ceil((1 << 15) / (m * kh * kw * this.depthMultiplier))), 4,
+      (c0, count) => [kernel.gradOffset, this.lastX, dy, n, this.hp, this.wp, c, this.depthMultiplier, kh, kw, sh, sw, ho, wo, c0, count],
       `${this.name} weight gradient`);
     if (!needDx) return 0;
+    if (this.dyd) {
+      // dX = the stride-1 depthwise correlation of dY (dilated by the strides, padded by the kernel less the forward
+      // padding) with the flipped kernel: the forward kernel itself (as Conv2D's backward-data pass)
+      const hd = h + kh - 1, wd = w + kw - 1;
+      rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, c, hd, wd, kh - 1 - this.padTop, kw - 1 - this.padLeft, sh, sw);
+      rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, 1, c, 0, c);
+      parallelFor(rt, 'depthwise_forward', n * h, DepthwiseConv2D.rowsPerThread(w * c * kh * kw), 1,
+        (r, count) => [this.dx, this.dyd, this.flipped, 0, hd, wd, c, 1, kh, kw, 1, 1, h, w, r, count], `${this.name} input gradient`);
+      return this.dx;
+    }
     parallelFor(rt, 'depthwise_backward_data', n * h, DepthwiseConv2D.rowsPerThread(w * cm * kh * kw), 1,
       (r, count) => [this.dx, dy, kernel.offset, h, w, c, this.depthMultiplier, kh, kw, sh, sw, ho, wo, this.padTop, this.padLeft, r, count],
       `${this.name} input gradient`);
@@ -213,6 +238,8 @@ export class SeparableConv2D extends DepthwiseConv2D {
   ];
 
   static fromConfig(r: ConfigReader): Layer {
+    // Keras 2 saves the base convolution's kernel_* options too (a kernel this layer does not have)
+    r.ignore('kernel_initializer', 'kernel_regularizer', 'kernel_constraint');
     return new this({ ...this.readConfig(r), filters: r.opt('filters')!, pointwiseInitializer: r.initializer('pointwise_initializer') });
   }
 

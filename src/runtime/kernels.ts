@@ -74,8 +74,8 @@ export interface Kernels {
     sh: number, sw: number, ho: number, wo: number, r0: number, count: number): void;
   depthwise_backward_data(dx: Ptr, dy: Ptr, w: Ptr, h: number, wd: number, c: number, m: number, kh: number, kw: number,
     sh: number, sw: number, ho: number, wo: number, top: number, left: number, r0: number, count: number): void;
-  depthwise_backward_filter(dw: Ptr, xp: Ptr, dy: Ptr, n: number, hp: number, wp: number, c: number, m: number, kw: number,
-    sh: number, sw: number, ho: number, wo: number, t0: number, count: number): void;
+  depthwise_backward_filter(dw: Ptr, xp: Ptr, dy: Ptr, n: number, hp: number, wp: number, c: number, m: number, kh: number,
+    kw: number, sh: number, sw: number, ho: number, wo: number, c0: number, count: number): void;
   // Bidirectional's merge of its two layers' outputs (assembly/merge.ts)
   bidirectional_merge_forward(out: Ptr, yf: Ptr, yb: Ptr, mask: Ptr, maskRev: number, r0: number, count: number, t: number, u: number,
     mode: number, rev: number): void;

@@ -4,6 +4,7 @@
 // parameter counts; the errors.
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
+import { layerFromConfig } from '../../src/layers/registry.js';
 import { Tensor } from '../../src/tensor.js';
 import { maxRelError, rand } from '../helpers.js';
 
@@ -54,6 +55,20 @@ describe('depthwiseConv2d and separableConv2d', () => {
     const y = new Tensor(Float32Array.from({ length: 12 }, (_, i) => i % 3), [12]);
     const h = await m.fit(x, y, { epochs: 15, batchSize: 4, verbose: 0, seed: 2 });
     expect(h.history.loss[14]).toBeLessThan(h.history.loss[0]);
+  });
+
+  it("reads tfjs' and Keras 2's configs as they write them", () => {
+    // tfjs 4.22 writes a DepthwiseConv2D's regularizer as its constraint too: that copy is dropped
+    const l2 = { class_name: 'L1L2', config: { l1: 0, l2: 0.01 } };
+    const dw = layerFromConfig('DepthwiseConv2D', { kernel_size: [3, 3], depthwise_regularizer: l2, depthwise_constraint: l2 });
+    expect([Object.keys(dw.regularizers), Object.keys(dw.constraints)]).toEqual([['depthwise_kernel'], []]);
+    // a constraint of its own stays
+    const own = layerFromConfig('DepthwiseConv2D', { kernel_size: [3, 3], depthwise_regularizer: l2, depthwise_constraint: { class_name: 'NonNeg', config: {} } });
+    expect(Object.keys(own.constraints)).toEqual(['depthwise_kernel']);
+    // Keras 2's SeparableConv2D carries the base convolution's kernel_* keys, which it does not use
+    const sep = layerFromConfig('SeparableConv2D', { filters: 2, kernel_size: [3, 3], groups: 1, kernel_regularizer: null, kernel_constraint: null,
+      kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } } });
+    expect(sep.getConfig().filters).toBe(2);
   });
 
   it('refuses what it cannot run, naming the option', () => {
