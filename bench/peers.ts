@@ -94,21 +94,31 @@ export async function tfjsPeer(backend: 'cpu' | 'wasm', x32: Float32Array, train
 const TORCH_BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'peers', 'torch_bench.py');
 
 /**
- * PyTorch CPU on `threads` threads: ../shared/peers/torch_bench.py (lab CNN, batch 32, SGD Nesterov, 640 random
- * images, median epoch of 5 after a warm-up) when /usr/bin/python3 can import torch; otherwise a reason.
+ * glibc's allocator told to keep freed memory (large blocks from the heap, up to its 32 MiB maximum, and no trimming):
+ * by default PyTorch's step maps and unmaps its large tensors again and again, and each first touch of a fresh page
+ * costs 10-18 µs on the VM this project runs on, so PyTorch's training measured 137-196 img/s by default and
+ * 354-379 with this (lab CNN, one thread, Zen 5, 2026-12-02), while its inference was faster by default (about 1290 vs
+ * 1020 img/s). The bench runs PyTorch both ways and compares simdnet with each.
  */
-export function torchPeer(threads: number, quick: boolean): PeerResult | string {
+export const KEPT_MALLOC: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(2 ** 32) };
+
+/**
+ * PyTorch CPU on `threads` threads: ../shared/peers/torch_bench.py (lab CNN, batch 32, SGD Nesterov, 640 random
+ * images, median epoch of 5 after a warm-up) when /usr/bin/python3 can import torch; otherwise a reason. keptMalloc:
+ * with KEPT_MALLOC in its environment.
+ */
+export function torchPeer(threads: number, quick: boolean, keptMalloc = false): PeerResult | string {
   if (!existsSync(TORCH_BENCH)) return `PyTorch skipped: ${TORCH_BENCH} not found`;
   if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
     return 'PyTorch skipped: /usr/bin/python3 cannot import torch (Debian: apt-get install -y python3-torch)';
   }
   const args = [TORCH_BENCH, '--threads', String(threads), ...(quick ? ['--n', '256', '--epochs', '2', '--predict-reps', '2', '--lat-reps', '20'] : [])];
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, ...(keptMalloc ? KEPT_MALLOC : {}) } });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
   if (r.status !== 0 || !line) return `PyTorch failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
   const res = JSON.parse(line.slice(7)) as { torch: string; trainImgPerSec: number; inferImgPerSecB32: number; latencyMsMedian: number };
   return {
-    peer: `PyTorch ${res.torch} (${threads} thread${threads > 1 ? 's' : ''})`,
+    peer: `PyTorch ${res.torch} (${threads} thread${threads > 1 ? 's' : ''}${keptMalloc ? ', malloc keeps freed memory' : ''})`,
     trainImgPerSec: res.trainImgPerSec, trainNote: 'batch 32, median epoch',
     inferImgPerSec: res.inferImgPerSecB32, latencyMs: res.latencyMsMedian,
   };

@@ -212,6 +212,9 @@ async function main(): Promise<void> {
     if (typeof torch === 'string') log(torch);
     else {
       peers.push(torch);
+      // PyTorch with glibc keeping freed memory (peers.ts' KEPT_MALLOC): its training without this VM's page faults
+      const kept = torchPeer(1, quick, true);
+      if (typeof kept !== 'string') peers.push(kept);
       // PyTorch's own 2-thread speed-up: what the hardware allows, the reference for simdnet's
       const two = torchPeer(2, quick);
       if (typeof two !== 'string') torch2 = two;

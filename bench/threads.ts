@@ -30,12 +30,16 @@ for (let r = 0; r <= rounds; r++) {
 // PyTorch's rounds come after simdnet's, not between them: a PyTorch process run between two of simdnet's
 // measurements cut simdnet's 2-thread speed-up from 1.57x to 1.28x (measured on Zen 5; why — caches, page
 // cache, frequency — was not found), which would make the comparison say more about the order than the code.
+// Each round runs PyTorch by default and with glibc keeping freed memory (peers.ts' KEPT_MALLOC: without this VM's
+// page faults on its freshly mapped tensors).
 for (let r = 0; torch && r < rounds; r++) {
-  for (const threads of [1, 2]) {
-    const t = torchPeer(threads, true);
-    if (typeof t === 'string') { console.log(t); break; }
-    (times[`torch train ${threads}`] ??= []).push(t.trainImgPerSec ?? NaN);
-    (times[`torch infer ${threads}`] ??= []).push(t.inferImgPerSec ?? NaN);
+  for (const [kept, tag] of [[false, 'torch'], [true, 'torch kept']] as const) {
+    for (const threads of [1, 2]) {
+      const t = torchPeer(threads, true, kept);
+      if (typeof t === 'string') { console.log(t); break; }
+      (times[`${tag} train ${threads}`] ??= []).push(t.trainImgPerSec ?? NaN);
+      (times[`${tag} infer ${threads}`] ??= []).push(t.inferImgPerSec ?? NaN);
+    }
   }
   if (!times['torch train 2']) break;
 }
@@ -45,11 +49,12 @@ console.log(`${cpu.model}${cpu.kind ? ` (${cpu.kind})` : ''}, ${cpu.cores} cores
   `load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; medians of ${rounds} alternating rounds, batch 32, ${n} images`);
 console.log(`train: 1 thread ${m('train 1').toFixed(0)} img/s, 2 threads ${m('train 2').toFixed(0)} img/s, ${(m('train 2') / m('train 1')).toFixed(2)}x`);
 console.log(`infer: 1 thread ${m('infer 1').toFixed(0)} img/s, 2 threads ${m('infer 2').toFixed(0)} img/s, ${(m('infer 2') / m('infer 1')).toFixed(2)}x`);
-if (times['torch train 2']?.length) {
-  const rounds = times['torch train 2'].length;
+for (const [tag, how] of [['torch', ''], ['torch kept', ', malloc keeps freed memory']]) {
+  if (!times[`${tag} train 2`]?.length) continue;
+  const rounds = times[`${tag} train 2`].length;
   for (const what of ['train', 'infer']) {
-    const ours = m(`${what} 2`) / m(`${what} 1`), theirs = m(`torch ${what} 2`) / m(`torch ${what} 1`);
-    console.log(`PyTorch ${what} (${rounds} alternating rounds, after simdnet's): 1 thread ${m(`torch ${what} 1`).toFixed(0)} img/s, 2 threads ` +
-      `${m(`torch ${what} 2`).toFixed(0)} img/s, ${theirs.toFixed(2)}x; simdnet's scaling is ${(ours / theirs).toFixed(2)} of PyTorch's`);
+    const ours = m(`${what} 2`) / m(`${what} 1`), theirs = m(`${tag} ${what} 2`) / m(`${tag} ${what} 1`);
+    console.log(`PyTorch${how} ${what} (${rounds} alternating rounds, after simdnet's): 1 thread ${m(`${tag} ${what} 1`).toFixed(0)} img/s, 2 threads ` +
+      `${m(`${tag} ${what} 2`).toFixed(0)} img/s, ${theirs.toFixed(2)}x; simdnet's scaling is ${(ours / theirs).toFixed(2)} of PyTorch's`);
   }
 }
