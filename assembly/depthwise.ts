@@ -3,8 +3,9 @@
 //   Y[b,oh,ow,c·M+j] = bias[c·M+j] + Σ_{kh,kw} Xp[b, oh·sh+kh, ow·sw+kw, c] · W[kh,kw,c,j]
 // over the zero-padded input Xp [B, Hp, Wp, C] (conv.ts' spread_nhwc makes it); W [KH, KW, C, M] read flat as
 // [KH, KW, C·M]. With M = 1 (Keras' default) four channels go at once, a group of four at a time down a whole output
-// row with its weights in registers (3×3 kernels: all nine). Every call does a range of rows (or taps) and writes each
-// value once, summing in a fixed order: results do not depend on how the work is split over threads.
+// row with its weights in registers (3×3 kernels: all nine). Every call does a range of rows (or, for the kernel
+// gradient, of channels) and writes each value once, summing in a fixed order: results do not depend on how the work
+// is split over threads.
 import { madd } from './simd';
 
 // Rows r0 .. r0+count of the B·Ho output rows (b = r / ho, oh = r % ho); bias 0 for none.
@@ -85,7 +86,8 @@ export function depthwise_forward(y: usize, xp: usize, w: usize, bias: usize, hp
   return acc;
 }
 
-// dX [B, H, W, C] from dY [B, Ho, Wo, C·M], gathered (no two threads write one value): input pixel (y, x) sits at
+// dX [B, H, W, C] from dY [B, Ho, Wo, C·M] for depth multipliers M > 1 (with M = 1 the layer runs the forward kernel
+// on dY spread and padded, with the flipped kernel, instead), gathered (no two threads write one value): input pixel (y, x) sits at
 // (y + top, x + left) in the padded input, and tap (kh, kw) of output (oh, ow) reads it when oh·sh + kh = y + top:
 // the taps that reach it are kh = first, first + sh, ... (firstTap). Rows r0 .. r0+count of the B·H input rows.
 export function depthwise_backward_data(dx: usize, dy: usize, w: usize, h: i32, wd: i32, c: i32, m: i32, kh: i32, kw: i32,
@@ -98,29 +100,7 @@ export function depthwise_backward_data(dx: usize, dy: usize, w: usize, h: i32, 
       const xx = x + left;
       const j0 = firstTap(xx, sw, wo), j1 = min(kw - 1, xx);
       const out = dx + ((<usize>r * wd + x) * c << 2);
-      let ch = 0;
-      if (m == 1 && i0 <= i1 && j0 <= j1) {
-        // the taps' outputs and weights by pointer steps: tap i + sh reads output row oh - 1, tap j + sw output column ow - 1
-        const px = <usize>c << 2;
-        const gFirst = dy + (((<usize>b * ho + (yy - i0) / sh) * wo + (xx - j0) / sw) * c << 2);
-        const wFirst = w + ((<usize>(i0 * kw + j0) * c) << 2);
-        const gRowStep = <usize>wo * px, wRowStep = <usize>(sh * kw) * px, wColStep = <usize>sw * px;
-        for (; ch + 4 <= c; ch += 4) {
-          const off = <usize>ch << 2;
-          let acc = f32x4.splat(0);
-          let gi = gFirst + off, wi = wFirst + off;
-          for (let i = i0; i <= i1; i += sh) {
-            let gj = gi, wj = wi;
-            for (let j = j0; j <= j1; j += sw) {
-              acc = madd(v128.load(gj), v128.load(wj), acc);
-              gj -= px; wj += wColStep;
-            }
-            gi -= gRowStep; wi += wRowStep;
-          }
-          v128.store(out + off, acc);
-        }
-      }
-      for (; ch < c; ch++) {
+      for (let ch = 0; ch < c; ch++) {
         let s: f32 = 0;
         for (let i = i0; i <= i1; i += sh) {
           const g = dy + (((<usize>b * ho + (yy - i) / sh) * wo) * cm << 2);

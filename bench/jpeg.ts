@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { Bench } from 'tinybench';
+import { p50 } from './stats.js';
 import * as sn from '../src/index.js';
 import { facePhotos } from '../src/data/synthetic-faces.js';
 import { decodeJpegFast } from '../src/io/jpeg.js';
@@ -17,11 +18,6 @@ import { cpuInfo } from './cpu.js';
 
 const quick = process.argv.includes('--quick');
 
-function p50(b: Bench, name: string): number {
-  const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
-  if (r.error) throw r.error;
-  return r.latency!.p50;
-}
 
 await sn.ready();
 console.log(`${cpuInfo().line}; Node ${process.version}; kernels ${sn.backend()}; load average ${os.loadavg()[0].toFixed(1)}`);

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
+import { p50 } from './stats.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,11 +44,6 @@ function labModel(tf: TF) {
   return m;
 }
 
-const p50 = (b: Bench, name: string): number => {
-  const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
-  if (r.error) throw r.error;
-  return r.latency!.p50;
-};
 
 /**
  * tfjs on `backend`. trainBatch: images per timed training step (the cpu backend needs minutes for 32);
@@ -96,9 +92,9 @@ const TORCH_BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /**
  * glibc's allocator told to keep freed memory (large blocks from the heap, up to its 32 MiB maximum, and no trimming):
  * by default PyTorch's step maps and unmaps its large tensors again and again, and each first touch of a fresh page
- * costs 10-18 µs on the VM this project runs on, so PyTorch's training measured 137-196 img/s by default and
- * 354-379 with this (lab CNN, one thread, Zen 5, 2026-12-02), while its inference was faster by default (about 1290 vs
- * 1020 img/s). The bench runs PyTorch both ways and compares simdnet with each.
+ * costs 10-18 µs on the VM this project runs on. Lab CNN, one thread, Zen 5, 2026-12-02: training 139-196 img/s by
+ * default and 361-493 with this; its inference swung either way (1279-1304 vs 1010-1026 in short runs, 787 vs 1366 in
+ * the 07:03 bench). The bench runs PyTorch both ways and compares simdnet with each (bench/RESULTS.md, twelfth session).
  */
 export const KEPT_MALLOC: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(2 ** 32) };
 

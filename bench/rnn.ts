@@ -7,6 +7,7 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { Bench } from 'tinybench';
+import { p50 } from './stats.js';
 import * as sn from '../src/index.js';
 
 const argv = process.argv.slice(2);
@@ -17,11 +18,6 @@ const BATCH = 32, VOCAB = 1000;
 type Cell = 'simpleRNN' | 'lstm' | 'gru';
 const CELLS: Cell[] = ['simpleRNN', 'lstm', 'gru'];
 
-function p50(b: Bench, name: string): number {
-  const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
-  if (r.error) throw r.error;
-  return r.latency!.p50;
-}
 
 /** Deterministic token ids and labels. */
 function data(): { ids: Float32Array; labels: Float32Array } {

@@ -2,7 +2,8 @@
 //   npm run bench [-- --json] [-- --quick] [-- --no-peers]
 // Prints: the CPU it ran on, the Wasm SIMD peak of this machine, the GEMM micro-kernel chosen per shape class,
 // GEMM GFLOP/s at the lab's conv shapes (chosen micro-kernel vs the 4x8 load-splat one, alternating rounds),
-// and the lab CNN's training / inference throughput and latency beside TensorFlow.js (cpu and wasm backends).
+// and the lab CNN's training / inference throughput and latency beside TensorFlow.js (cpu and wasm backends) and
+// PyTorch (by default, and with glibc keeping freed memory: peers.ts' KEPT_MALLOC).
 // The CNN runs the default build (relaxed SIMD wherever it runs); SIMDNET_WASM=simd measures the plain one.
 import os from 'node:os';
 import { Bench } from 'tinybench';
@@ -14,7 +15,7 @@ import { cpuInfo } from './cpu.js';
 import { peaks as probes } from './peak.js';
 import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
-import { median } from './stats.js';
+import { median, p50 } from './stats.js';
 
 const FLAGS: Record<string, string> = {
   '--quick': 'fewer rounds (a minute instead of three)',
@@ -37,11 +38,6 @@ const json = args.has('--json');
 const quick = args.has('--quick');
 const log = (s: string) => { if (!json) console.log(s); };
 
-function p50(b: Bench, name: string): number {
-  const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
-  if (r.error) throw r.error;
-  return r.latency!.p50;
-}
 
 /**
  * GFLOP/s of each shape with the micro-kernel chosen for its class and with the 4x8 load-splat kernel (the only
@@ -214,7 +210,7 @@ async function main(): Promise<void> {
       peers.push(torch);
       // PyTorch with glibc keeping freed memory (peers.ts' KEPT_MALLOC): its training without this VM's page faults
       const kept = torchPeer(1, quick, true);
-      if (typeof kept !== 'string') peers.push(kept);
+      if (typeof kept === 'string') log(kept); else peers.push(kept);
       // PyTorch's own 2-thread speed-up: what the hardware allows, the reference for simdnet's
       const two = torchPeer(2, quick);
       if (typeof two !== 'string') torch2 = two;

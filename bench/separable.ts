@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
+import { p50 } from './stats.js';
 import * as sn from '../src/index.js';
 import { cpuInfo } from './cpu.js';
 import { KEPT_MALLOC } from './peers.js';
@@ -19,11 +20,6 @@ const B = 32, H = 32, W = 32, C = 16, CLASSES = 10;
 const x32 = Float32Array.from({ length: B * H * W * C }, (_, i) => ((i * 7919) % 1000) / 1000);
 const labels = Int32Array.from({ length: B }, (_, i) => i % CLASSES);
 
-function p50(b: Bench, name: string): number {
-  const r = b.getTask(name)!.result as unknown as { latency?: { p50: number }; error?: Error };
-  if (r.error) throw r.error;
-  return r.latency!.p50;
-}
 
 interface Row { peer: string; train: number | null; infer: number | null; note?: string }
 
@@ -99,7 +95,7 @@ const rows: Row[] = [ours];
 const notes: string[] = [];
 try { rows.push(await tfjsWasm()); } catch (e) { notes.push(`tfjs wasm failed: ${(e as Error).message}`); }
 // PyTorch by default and with glibc keeping freed memory (peers.ts' KEPT_MALLOC): by default this block's training
-// step measured 297-2732 img/s from one process to the next here, fresh pages costing this VM 10-18 µs each
+// measured 276-2732 img/s from one process to the next here, fresh pages costing this VM 10-18 µs each
 for (const kept of [false, true]) {
   const t = torch(kept);
   if (typeof t === 'string') { notes.push(t); break; }

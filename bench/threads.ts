@@ -1,7 +1,8 @@
 // Thread scaling of the lab CNN in one process: 1 and 2 threads in alternating rounds on the same model, so a
 // busy machine slows both alike (npm run bench measures each thread count in its own block, minutes apart);
 // then PyTorch's own 1- and 2-thread speeds in alternating rounds of its own (../shared/peers/torch_bench.py,
-// quick settings), the reference for what the machine allows. --no-torch leaves it out.
+// quick settings), the reference for what the machine allows — by default and with glibc keeping freed memory
+// (peers.ts' KEPT_MALLOC: without this VM's page faults on re-mapped tensors). --no-torch leaves it out.
 //   node dist/bench/threads.js [--rounds 5] [--images 320] [--no-torch]   (SIMDNET_CONV=gemm: GEMM-only path)
 import os from 'node:os';
 import * as sn from '../src/index.js';
@@ -32,16 +33,17 @@ for (let r = 0; r <= rounds; r++) {
 // cache, frequency — was not found), which would make the comparison say more about the order than the code.
 // Each round runs PyTorch by default and with glibc keeping freed memory (peers.ts' KEPT_MALLOC: without this VM's
 // page faults on its freshly mapped tensors).
-for (let r = 0; torch && r < rounds; r++) {
+let torchFailed = false;
+for (let r = 0; torch && !torchFailed && r < rounds; r++) {
   for (const [kept, tag] of [[false, 'torch'], [true, 'torch kept']] as const) {
     for (const threads of [1, 2]) {
       const t = torchPeer(threads, true, kept);
-      if (typeof t === 'string') { console.log(t); break; }
+      if (typeof t === 'string') { console.log(t); torchFailed = true; break; }
       (times[`${tag} train ${threads}`] ??= []).push(t.trainImgPerSec ?? NaN);
       (times[`${tag} infer ${threads}`] ??= []).push(t.inferImgPerSec ?? NaN);
     }
+    if (torchFailed) break;
   }
-  if (!times['torch train 2']) break;
 }
 const m = (k: string) => median(times[k]);
 const cpu = cpuInfo();

@@ -6,11 +6,10 @@
 import { show } from '../format.js';
 import { MERGE_AVE, MERGE_CONCAT, MERGE_MUL, MERGE_SUM } from '../runtime/wasm.js';
 import { parallelFor } from '../threads/index.js';
-import { ConfigReader, isObject, snakeName } from './config.js';
+import { nestedLayerArg, snakeName, type ConfigReader, type LayerJson } from './config.js';
 import { checkShape, Layer, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import { providesMask } from './masking.js';
 import { Recurrent } from './recurrent.js';
-import type { LayerJson } from './time-distributed.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 const MERGE_CODE: Record<MergeMode, number> = { concat: MERGE_CONCAT, sum: MERGE_SUM, mul: MERGE_MUL, ave: MERGE_AVE };
@@ -32,12 +31,7 @@ export interface BidirectionalArgs extends LayerArgs {
  * return_sequences: the wrapper sets it so) is the wrapper's to apply, not the layer's.
  */
 function layerOf(arg: Layer | LayerJson | null | undefined, what: string): Layer {
-  let layer: unknown = arg;
-  if (isObject(arg) && typeof (arg as LayerJson).class_name === 'string') {
-    const config = isObject((arg as LayerJson).config) ? { ...(arg as LayerJson).config } : (arg as LayerJson).config;
-    if (isObject(config)) delete config.zero_output_for_mask;
-    layer = ConfigReader.nestedLayer((arg as LayerJson).class_name, config as Record<string, unknown> | undefined);
-  }
+  const layer = nestedLayerArg(arg, (config) => { delete config.zero_output_for_mask; });
   if (!(layer instanceof Layer)) {
     throw new Error(`bidirectional: ${what} must be a recurrent layer (sn.layers.lstm({ units: 8 })) or its saved form { class_name, config }, got ${show(arg)}`);
   }
@@ -135,7 +129,7 @@ export class Bidirectional extends Layer {
   build(inputShape: number[]): void {
     checkShape(inputShape, 'inputShape', this);
     if (this.forwardLayer.params.length) {
-      throw new Error(`${this.label} is already built (in a model): give each model a bidirectional layer of its own`);
+      throw new Error(`${this.label}: already built (in a model): give each model a bidirectional layer of its own`);
     }
     const base = this.innerName || snakeName(this.forwardLayer.className);
     this.forwardLayer.name = `forward_${base}`;

@@ -26,6 +26,28 @@ export function snakeName(className: string): string {
   return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/** A layer given by its saved form, as model.json holds it: { class_name, config }. */
+export interface LayerJson { class_name: string; config?: Record<string, unknown> }
+
+/**
+ * A wrapper's `layer` argument (TimeDistributed, Bidirectional): a layer as is, its saved form made into one through
+ * the registry (`edit` may change a copy of the config first), anything else returned for the wrapper's own error.
+ */
+export function nestedLayerArg(arg: unknown, edit?: (config: Json) => void): unknown {
+  if (!isObject(arg) || typeof arg.class_name !== 'string') return arg;
+  const config = isObject(arg.config) ? { ...arg.config } : arg.config;
+  if (edit && isObject(config)) edit(config);
+  return ConfigReader.nestedLayer(arg.class_name, config as Json | undefined);
+}
+
+/** 1, or a list of 1s (a dilation rate of none). */
+export const isOne = (v: unknown): boolean => v === 1 || (Array.isArray(v) && v.every((d) => d === 1));
+
+/** Refuses a convolution's dilationRate other than 1, naming the factory `fn`. */
+export function checkNoDilation(v: unknown, fn: string): void {
+  if (v !== undefined && !isOne(v)) throw new Error(`${fn}: dilationRate ${show(v)} is not supported (only 1: simdnet has no dilated convolutions)`);
+}
+
 export class ConfigReader {
   /**
    * A layer from its saved form, for wrappers that hold one (TimeDistributed): registry.ts' layerFromConfig, which
@@ -132,6 +154,11 @@ export class ConfigReader {
   channelsLast(): void {
     this.expect('data_format', (v) => v === 'channels_last' || v === 'channelsLast',
       "simdnet works in NHWC: data_format must be 'channels_last'");
+  }
+
+  /** A convolution's dilation_rate: 1 only. */
+  noDilation(): void {
+    this.expect('dilation_rate', isOne, 'simdnet has no dilated convolutions; dilation_rate must be 1');
   }
 
   padding(): 'valid' | 'same' | undefined {

@@ -3,15 +3,14 @@
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
 // Winograd's F(m×m, 3×3) instead, chosen per pass at allocation — and, for inference calls of few images,
 // per call size (see winograd.ts).
-import { show } from '../format.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
-import type { ConfigReader } from './config.js';
+import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
-import { channelsLast, checkPadding, convGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -32,8 +31,6 @@ export interface Conv2DArgs extends LayerArgs {
   dilationRate?: number | [number, number];
 }
 
-const ok1 = (v: unknown): boolean => v === 1 || (Array.isArray(v) && v.every((d) => d === 1));
-
 export class Conv2D extends Layer {
   static readonly className: string = 'Conv2D';
   static readonly weightOptions = { kernel: 'kernel', bias: 'bias' };
@@ -45,7 +42,7 @@ export class Conv2D extends Layer {
 
   static fromConfig(r: ConfigReader): Layer {
     r.channelsLast();
-    r.expect('dilation_rate', ok1, 'simdnet has no dilated convolutions; dilation_rate must be 1');
+    r.noDilation();
     r.expect('groups', (v) => v === 1, 'simdnet has no grouped convolutions; groups must be 1');
     const weightOptions = r.weightOptions(this);
     return new this({
@@ -93,9 +90,7 @@ export class Conv2D extends Layer {
     this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
     channelsLast(args.dataFormat, fn);
-    if (args.dilationRate !== undefined && !ok1(args.dilationRate)) {
-      throw new Error(`${fn}: dilationRate ${show(args.dilationRate)} is not supported (only 1: simdnet has no dilated convolutions)`);
-    }
+    checkNoDilation(args.dilationRate, fn);
   }
 
   get outputActivation(): ActivationName { return this.activation; }
@@ -109,7 +104,7 @@ export class Conv2D extends Layer {
   build(inputShape: number[]): void {
     super.build(inputShape);
     const [h, w] = this.image(inputShape);
-    ({ padTop: this.padTop, padLeft: this.padLeft, hp: this.hp, wp: this.wp } = convGeometry(h, w, this.kernelSize, this.strides, this.padding, this.label));
+    ({ padTop: this.padTop, padLeft: this.padLeft, hp: this.hp, wp: this.wp } = windowGeometry(h, w, this.kernelSize, this.strides, this.padding, this.label));
     const cin = inputShape[inputShape.length - 1];
     this.addParam('kernel', this.kernelShape(cin), this.kernelInit);
     if (this.useBias) this.addParam('bias', [this.filters], this.biasInit);
@@ -124,7 +119,7 @@ export class Conv2D extends Layer {
 
   /** Output [ho, wo, filters] of an input image [h, w, c]. */
   protected outputImage(inputShape: number[]): number[] {
-    const { ho, wo } = convGeometry(inputShape[0], inputShape[1], this.kernelSize, this.strides, this.padding, this.label);
+    const { ho, wo } = windowGeometry(inputShape[0], inputShape[1], this.kernelSize, this.strides, this.padding, this.label);
     return [ho, wo, this.filters];
   }
 

@@ -1,17 +1,17 @@
 // DepthwiseConv2D (Keras' layer; NHWC, depthwise kernel [KH, KW, C, depthMultiplier]): each input channel convolved
 // with filters of its own, no sum over channels — and SeparableConv2D, that convolution followed by a pointwise (1×1)
 // one that mixes the channels: MobileNet's building block. The depthwise arithmetic is assembly/depthwise.ts (forward
-// and backward-data a range of rows per thread, backward-filter a range of kernel taps per thread); the pointwise
-// half is Dense's products (RowProduct) over every pixel.
-import { show } from '../format.js';
+// a range of output rows per thread; the input gradient the forward kernel again on the spread gradient with the
+// flipped kernel — a gathering kernel for depth multipliers above 1 —; the kernel gradient a range of channels per
+// thread); the pointwise half is Dense's products (RowProduct) over every pixel.
 import { parallelFor } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
-import type { ConfigReader } from './config.js';
+import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
 import { RowProduct } from './dense.js';
-import { channelsLast, checkPadding, convGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding, type Param } from './layer.js';
+import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding, type Param } from './layer.js';
 
 export interface DepthwiseConv2DArgs extends LayerArgs {
   kernelSize: number | [number, number];
@@ -32,8 +32,6 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   dilationRate?: number | [number, number];
 }
 
-const ok1 = (v: unknown): boolean => v === 1 || (Array.isArray(v) && v.every((d) => d === 1));
-
 export class DepthwiseConv2D extends Layer {
   static readonly className: string = 'DepthwiseConv2D';
   static readonly weightOptions: Readonly<Record<string, string>> = { depthwise: 'depthwise_kernel', bias: 'bias' };
@@ -52,7 +50,7 @@ export class DepthwiseConv2D extends Layer {
   /** The arguments of a saved config (SeparableConv2D adds its own). */
   protected static readConfig(r: ConfigReader): DepthwiseConv2DArgs {
     r.channelsLast();
-    r.expect('dilation_rate', ok1, 'simdnet has no dilated convolutions; dilation_rate must be 1');
+    r.noDilation();
     r.expect('groups', (v) => v === 1, 'a depthwise convolution has no groups option of its own; groups must be 1');
     const weightOptions = r.weightOptions(this as unknown as Parameters<ConfigReader['weightOptions']>[0]);
     // tfjs 4.22 saves a DepthwiseConv2D's depthwiseRegularizer as its depthwise_constraint too (getConfig's slip): that
@@ -81,7 +79,9 @@ export class DepthwiseConv2D extends Layer {
   private dyd = 0; private flipped = 0;
 
   constructor(args: DepthwiseConv2DArgs, fn = 'depthwiseConv2d') {
-    if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { kernelSize, ... }`);
+    if (!args || typeof args !== 'object') {
+      throw new Error(`${fn}: expected an arguments object { ${fn === 'separableConv2d' ? 'filters, ' : ''}kernelSize, ... }`);
+    }
     super(args);
     this.kernelSize = pair(args.kernelSize, 'kernelSize', fn);
     this.strides = pair(args.strides ?? 1, 'strides', fn);
@@ -92,9 +92,7 @@ export class DepthwiseConv2D extends Layer {
     this.kernelInit = args.depthwiseInitializer ?? 'glorotUniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
     channelsLast(args.dataFormat, fn);
-    if (args.dilationRate !== undefined && !ok1(args.dilationRate)) {
-      throw new Error(`${fn}: dilationRate ${show(args.dilationRate)} is not supported (only 1: simdnet has no dilated convolutions)`);
-    }
+    checkNoDilation(args.dilationRate, fn);
   }
 
   get outputActivation(): ActivationName { return this.activation; }
@@ -102,7 +100,7 @@ export class DepthwiseConv2D extends Layer {
   build(inputShape: number[]): void {
     super.build(inputShape);
     const [h, w, c] = inputShape;
-    ({ padTop: this.padTop, padLeft: this.padLeft, hp: this.hp, wp: this.wp } = convGeometry(h, w, this.kernelSize, this.strides, this.padding, this.label));
+    ({ padTop: this.padTop, padLeft: this.padLeft, hp: this.hp, wp: this.wp } = windowGeometry(h, w, this.kernelSize, this.strides, this.padding, this.label));
     this.addParam('depthwise_kernel', [...this.kernelSize, c, this.depthMultiplier], this.kernelInit);
     this.addOwnParams(c * this.depthMultiplier);
   }
@@ -121,7 +119,7 @@ export class DepthwiseConv2D extends Layer {
     if (inputShape.length !== 3) {
       throw new Error(`${this.label}: expected input of shape [height, width, channels], got [${inputShape.join(', ')}]`);
     }
-    const { ho, wo } = convGeometry(inputShape[0], inputShape[1], this.kernelSize, this.strides, this.padding, this.label);
+    const { ho, wo } = windowGeometry(inputShape[0], inputShape[1], this.kernelSize, this.strides, this.padding, this.label);
     return [ho, wo, inputShape[2] * this.depthMultiplier];
   }
 
@@ -139,7 +137,7 @@ export class DepthwiseConv2D extends Layer {
     }
   }
 
-  /** Rows per thread for work of `perRow` multiply-adds a row (about 32 K a thread at least). */
+  /** Rows (or channels) per thread for work of `perRow` multiply-adds each (about 32 K a thread at least). */
   private static rowsPerThread(perRow: number): number { return Math.max(1, Math.ceil((1 << 15) / perRow)); }
 
   forward(x: number, n: number): number {
@@ -179,22 +177,22 @@ export class DepthwiseConv2D extends Layer {
     const [kh, kw] = this.kernelSize;
     const [sh, sw] = this.strides;
     const [kernel] = this.params;
-    const m = n * ho * wo;
-    activationBackward(rt, activation, dy, dy, this.y, m, cm);
-    if (bias) biasBackward(rt, bias.gradOffset, dy, m, cm, `${this.name} bias gradient`);
+    const rows = n * ho * wo;
+    activationBackward(rt, activation, dy, dy, this.y, rows, cm);
+    if (bias) biasBackward(rt, bias.gradOffset, dy, rows, cm, `${this.name} bias gradient`);
     // a range of input channels per thread (each with its taps and filters), at least ~32 K multiply-adds each
-    parallelFor(rt, 'depthwise_backward_filter', c, Math.max(1, Math.ceil((1 << 15) / (m * kh * kw * this.depthMultiplier))), 4,
+    parallelFor(rt, 'depthwise_backward_filter', c, DepthwiseConv2D.rowsPerThread(rows * kh * kw * this.depthMultiplier), 4,
       (c0, count) => [kernel.gradOffset, this.lastX, dy, n, this.hp, this.wp, c, this.depthMultiplier, kh, kw, sh, sw, ho, wo, c0, count],
       `${this.name} weight gradient`);
     if (!needDx) return 0;
     if (this.dyd) {
       // dX = the stride-1 depthwise correlation of dY (dilated by the strides, padded by the kernel less the forward
       // padding) with the flipped kernel: the forward kernel itself (as Conv2D's backward-data pass)
-      const hd = h + kh - 1, wd = w + kw - 1;
-      rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, c, hd, wd, kh - 1 - this.padTop, kw - 1 - this.padLeft, sh, sw);
+      const hd = h + kh - 1, wdd = w + kw - 1;
+      rt.k.spread_nhwc(this.dyd, dy, n, ho, wo, c, hd, wdd, kh - 1 - this.padTop, kw - 1 - this.padLeft, sh, sw);
       rt.k.flip_kernel(this.flipped, kernel.offset, kh, kw, 1, c, 0, c);
       parallelFor(rt, 'depthwise_forward', n * h, DepthwiseConv2D.rowsPerThread(w * c * kh * kw), 1,
-        (r, count) => [this.dx, this.dyd, this.flipped, 0, hd, wd, c, 1, kh, kw, 1, 1, h, w, r, count], `${this.name} input gradient`);
+        (r, count) => [this.dx, this.dyd, this.flipped, 0, hd, wdd, c, 1, kh, kw, 1, 1, h, w, r, count], `${this.name} input gradient`);
       return this.dx;
     }
     parallelFor(rt, 'depthwise_backward_data', n * h, DepthwiseConv2D.rowsPerThread(w * cm * kh * kw), 1,

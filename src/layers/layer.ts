@@ -338,14 +338,14 @@ export function checkPadding(v: unknown, layer: string): Padding {
 }
 
 /** A window's geometry on an image h × w: output size, zero padding before (top, left) and the padded size. */
-export interface ConvGeometry2D { ho: number; wo: number; padTop: number; padLeft: number; hp: number; wp: number }
+export interface WindowGeometry { ho: number; wo: number; padTop: number; padLeft: number; hp: number; wp: number }
 
 /**
  * convAxis on both axes of an image h × w for a kernel (or pool) `size` at `strides`; an output of no pixels is
  * refused, naming the layer (`label`) and what it is given.
  */
-export function convGeometry(h: number, w: number, size: readonly [number, number], strides: readonly [number, number], padding: Padding,
-  label: string, what = 'kernelSize'): ConvGeometry2D {
+export function windowGeometry(h: number, w: number, size: readonly [number, number], strides: readonly [number, number], padding: Padding,
+  label: string, what = 'kernelSize'): WindowGeometry {
   const ah = convAxis(h, size[0], strides[0], padding), aw = convAxis(w, size[1], strides[1], padding);
   if (ah.out <= 0 || aw.out <= 0) throw new Error(`${label}: input ${h}x${w} is smaller than ${what} ${size.join('x')} with padding 'valid'`);
   return { ho: ah.out, wo: aw.out, padTop: ah.padBefore, padLeft: aw.padBefore, hp: h + ah.padTotal, wp: w + aw.padTotal };

@@ -1,7 +1,7 @@
 // MaxPooling2D and AveragePooling2D over NHWC, TensorFlow padding rules.
 import { parallelFor } from '../threads/index.js';
 import type { ConfigReader } from './config.js';
-import { channelsLast, checkPadding, convGeometry, Layer, pair, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { channelsLast, checkPadding, windowGeometry, Layer, pair, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: number | [number, number];
@@ -40,7 +40,7 @@ abstract class Pooling2D extends Layer {
   build(inputShape: number[]): void {
     super.build(inputShape);
     const [h, w] = this.image(inputShape);
-    ({ padTop: this.padTop, padLeft: this.padLeft } = convGeometry(h, w, this.poolSize, this.strides, this.padding, this.label, 'poolSize'));
+    ({ padTop: this.padTop, padLeft: this.padLeft } = windowGeometry(h, w, this.poolSize, this.strides, this.padding, this.label, 'poolSize'));
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -53,7 +53,7 @@ abstract class Pooling2D extends Layer {
 
   private outputImage(inputShape: number[]): number[] {
     const [h, w, c] = inputShape;
-    const { ho, wo } = convGeometry(h, w, this.poolSize, this.strides, this.padding, this.label, 'poolSize');
+    const { ho, wo } = windowGeometry(h, w, this.poolSize, this.strides, this.padding, this.label, 'poolSize');
     return [ho, wo, c];
   }
 

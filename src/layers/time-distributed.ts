@@ -4,11 +4,8 @@
 // saved under the wrapper's name (time_distributed/kernel), as tfjs and Keras name them.
 import { show } from '../format.js';
 import type { ActivationName } from './activations.js';
-import { ConfigReader, isObject, snakeName } from './config.js';
+import { nestedLayerArg, snakeName, type ConfigReader, type LayerJson } from './config.js';
 import { checkShape, Layer, type LayerArgs, type LayerExample } from './layer.js';
-
-/** A layer given by its saved form, as model.json holds it: { class_name, config }. */
-export interface LayerJson { class_name: string; config?: Record<string, unknown> }
 
 export interface TimeDistributedArgs extends LayerArgs {
   /** The layer applied at each step: a layer (sn.layers.dense({ units: 8 })), or its saved form. */
@@ -38,8 +35,7 @@ export class TimeDistributed extends Layer {
   constructor(args: TimeDistributedArgs) {
     if (!args || typeof args !== 'object') throw new Error('timeDistributed: expected an arguments object { layer }');
     super(args);
-    const inner = isObject(args.layer) && typeof args.layer.class_name === 'string'
-      ? ConfigReader.nestedLayer(args.layer.class_name, args.layer.config as Record<string, unknown> | undefined) : args.layer;
+    const inner = nestedLayerArg(args.layer);
     if (inner instanceof Layer) this.layer = inner;
     else throw new Error(`timeDistributed: layer must be a layer (sn.layers.dense({ units: 8 })) or its saved form { class_name, config }, got ${show(inner)}`);
     if (this.layer instanceof TimeDistributed) throw new Error('timeDistributed: a TimeDistributed layer inside another is not supported');

@@ -177,7 +177,7 @@ for (const [factory, cls] of entries) {
         } finally { h.dispose(); }
       });
 
-      it(`#${i}: config and weights round-trip through save/load, and through tfjs both ways`, async () => {
+      it(`#${i}: config and weights round-trip through save/load, and through tfjs ${ex.noTfjsSave ? `one way (${ex.noTfjsSave})` : 'both ways'}`, async () => {
         const m = modelWith(make(cls, ex.args), ex);
         m.setWeights(weightsFor(m, 51));
         const a = modelToArtifacts(m);
