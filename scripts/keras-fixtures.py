@@ -274,6 +274,19 @@ def tf215_rnn(name, units, seqs, **own):
             'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 2}
 
 
+def tf215_token_input(input_dim, output_dim, mask_zero):
+    """A tf.keras 2.15 Sequential's first two layers for token ids of any length: its InputLayer and an Embedding."""
+    return [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None], 'dtype': 'float32', 'sparse': False, 'ragged': False,
+                                                'name': 'embedding_input'}},
+        {'class_name': 'Embedding', 'config': {'name': 'embedding', 'trainable': True, 'batch_input_shape': [None, None], 'dtype': 'float32',
+                                               'input_dim': input_dim, 'output_dim': output_dim,
+                                               'embeddings_initializer': init('RandomUniform', minval=-0.05, maxval=0.05, seed=None),
+                                               'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None,
+                                               'mask_zero': mask_zero, 'input_length': None}},
+    ]
+
+
 def tf215_text(masked=False):
     """masked: Embedding(mask_zero=True); id 0 pads the sequences and the recurrent layers skip those steps."""
     reseed('tf2.15-sequential-masked' if masked else 'tf2.15-sequential-text')
@@ -282,17 +295,10 @@ def tf215_text(masked=False):
     gk, gr, gb = w(5, 3 * 3), w(3, 3 * 3), w(2, 3 * 3, scale=0.1)
     dk, db = w(3, 1), w(1, scale=0.1)
     glorot = init('GlorotUniform', seed=None)
-    rnn = tf215_rnn
     config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
-        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None], 'dtype': 'float32', 'sparse': False, 'ragged': False,
-                                                'name': 'embedding_input'}},
-        {'class_name': 'Embedding', 'config': {'name': 'embedding', 'trainable': True, 'batch_input_shape': [None, None], 'dtype': 'float32',
-                                               'input_dim': 20, 'output_dim': 4,
-                                               'embeddings_initializer': init('RandomUniform', minval=-0.05, maxval=0.05, seed=None),
-                                               'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None,
-                                               'mask_zero': masked, 'input_length': None}},
-        {'class_name': 'LSTM', 'config': rnn('lstm', 5, True, unit_forget_bias=True)},
-        {'class_name': 'GRU', 'config': rnn('gru', 3, False, reset_after=True)},
+        *tf215_token_input(20, 4, masked),
+        {'class_name': 'LSTM', 'config': tf215_rnn('lstm', 5, True, unit_forget_bias=True)},
+        {'class_name': 'GRU', 'config': tf215_rnn('gru', 3, False, reset_after=True)},
         {'class_name': 'Dense', 'config': dense_cfg('dense', 1, 'sigmoid', glorot, dtype='float32')},
     ]}}
     layers = [('embedding', [('embedding/embeddings:0', emb)]),
@@ -689,13 +695,7 @@ def tf215_bidirectional():
         'name': name, 'trainable': True, 'dtype': 'float32',
         'layer': {'module': 'keras.layers', 'class_name': cls, 'config': inner, 'registered_name': None}, 'merge_mode': mode}}
     config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
-        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None], 'dtype': 'float32', 'sparse': False, 'ragged': False,
-                                                'name': 'embedding_input'}},
-        {'class_name': 'Embedding', 'config': {'name': 'embedding', 'trainable': True, 'batch_input_shape': [None, None], 'dtype': 'float32',
-                                               'input_dim': 12, 'output_dim': 3,
-                                               'embeddings_initializer': init('RandomUniform', minval=-0.05, maxval=0.05, seed=None),
-                                               'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None,
-                                               'mask_zero': True, 'input_length': None}},
+        *tf215_token_input(12, 3, True),
         wrap('bidirectional', 'LSTM', tf215_rnn('lstm', 4, True, unit_forget_bias=True), 'concat'),
         wrap('bidirectional_1', 'GRU', tf215_rnn('gru', 3, True, reset_after=True), 'ave'),
         {'class_name': 'Dense', 'config': dense_cfg('dense', 2, 'softmax', glorot, dtype='float32')},

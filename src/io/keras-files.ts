@@ -18,7 +18,6 @@ import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
 import { isObject, snakeKey } from '../layers/config.js';
-import { Bidirectional } from '../layers/bidirectional.js';
 import type { Layer } from '../layers/layer.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
@@ -218,7 +217,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   const model = modelFromTopology(json, where);
   try {
     const root = readH5(weightsFile, `${name}/model.weights.h5`);
-    // a layer's variables: layers/<name>/vars (a recurrent layer's in its cell); Bidirectional's two layers' in turn
+    // a layer's variables: layers/<name>/vars (a recurrent layer's in its cell), or each of its parts' (Layer.keras3Parts)
     const varsOf = (path: string, what: string) => {
       const vars = [`layers/${path}/vars`, `layers/${path}/cell/vars`, `_layer_checkpoint_dependencies/${path}/vars`]
         .map((p) => root.get(p)).find((g): g is H5Group => g instanceof H5Group && g.keys().length > 0);
@@ -228,9 +227,8 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
         return { name: `${vars.path}/${i}`, shape: d.shape, values: float32Values(d, where) };
       });
     };
-    const perLayer = new Map(weighted(model).map((layer) => [layer, layer instanceof Bidirectional
-      ? (['forward_layer', 'backward_layer'] as const).flatMap((part) => varsOf(`${layer.name}/${part}`, `the ${part} of layer '${layer.name}'`))
-      : varsOf(layer.name, `layer '${layer.name}'`)]));
+    const perLayer = new Map(weighted(model).map((layer) => [layer, layer.keras3Parts.flatMap((part) => (part
+      ? varsOf(`${layer.name}/${part}`, `the ${part} of layer '${layer.name}'`) : varsOf(layer.name, `layer '${layer.name}'`)))]));
     setLayerWeights(model, perLayer, where);
   } catch (e) {
     if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);

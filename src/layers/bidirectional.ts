@@ -115,6 +115,8 @@ export class Bidirectional extends Layer {
 
   private get layers(): [Recurrent, Recurrent] { return [this.forwardLayer, this.backwardLayer]; }
 
+  get keras3Parts(): readonly string[] { return ['forward_layer', 'backward_layer']; }
+
   /** Setting the wrapper's trainable sets its two layers', as Keras' setter does. */
   private syncTrainable(): void {
     if (this.trainable === this.passedTrainable) return;

@@ -13,22 +13,26 @@ import type { ConstraintSpec } from './constraints.js';
 import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
-export interface Conv2DArgs extends LayerArgs {
-  filters: number;
+/** What every 2-D convolution layer takes (Conv2D, DepthwiseConv2D, SeparableConv2D): its window, bias and activation. */
+export interface ConvWindowArgs extends LayerArgs {
   kernelSize: number | [number, number];
   strides?: number | [number, number];
   padding?: Padding;
   activation?: ActivationName;
   useBias?: boolean;
-  kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec | null;
-  kernelConstraint?: ConstraintSpec | null;
   biasRegularizer?: RegularizerSpec | null;
   biasConstraint?: ConstraintSpec | null;
   dataFormat?: 'channelsLast';
   /** Only 1 (no dilation). */
   dilationRate?: number | [number, number];
+}
+
+export interface Conv2DArgs extends ConvWindowArgs {
+  filters: number;
+  kernelInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec | null;
+  kernelConstraint?: ConstraintSpec | null;
 }
 
 export class Conv2D extends Layer {

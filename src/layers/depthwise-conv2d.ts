@@ -10,26 +10,16 @@ import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
+import type { ConvWindowArgs } from './conv2d.js';
 import { RowProduct } from './dense.js';
-import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding, type Param } from './layer.js';
+import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerExample, type Padding, type Param } from './layer.js';
 
-export interface DepthwiseConv2DArgs extends LayerArgs {
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  padding?: Padding;
+export interface DepthwiseConv2DArgs extends ConvWindowArgs {
   /** Filters per input channel (Keras' default 1): the output has channels · depthMultiplier channels. */
   depthMultiplier?: number;
-  activation?: ActivationName;
-  useBias?: boolean;
   depthwiseInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
   depthwiseRegularizer?: RegularizerSpec | null;
   depthwiseConstraint?: ConstraintSpec | null;
-  biasRegularizer?: RegularizerSpec | null;
-  biasConstraint?: ConstraintSpec | null;
-  dataFormat?: 'channelsLast';
-  /** Only 1 (no dilation). */
-  dilationRate?: number | [number, number];
 }
 
 export class DepthwiseConv2D extends Layer {

@@ -182,6 +182,12 @@ export abstract class Layer {
   /** Why training on masked input differs from Keras' (the class' maskedTraining; a wrapper's, its inner layer's). */
   get maskedTrainingDiffers(): string | null { return (this.constructor as typeof Layer).maskedTraining; }
 
+  /**
+   * Where Keras 3's model.weights.h5 keeps this layer's variables, under layers/<name>/: its own ('') or, for a wrapper
+   * of layers with weights of their own, each one's attribute in turn (Bidirectional: forward_layer, backward_layer).
+   */
+  get keras3Parts(): readonly string[] { return ['']; }
+
   /** The mask its input carries (an embedding's with maskZero, passed on by the layers between), if any. */
   inputMask: MaskSource | null = null;
 
