@@ -16,8 +16,8 @@
 // thrash the cache's sets); the GEMM for point ξ reads rows α²·Cp apart.
 // A tile's result depends on its tile only, never on the chunk or range it is computed in: bit-identical
 // for any thread count.
-import { gemm_pack, gemm_pack_columns, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_BIAS, MODE_SET, FLAG_RELU, UKERNEL_SHIFT } from './gemm';
-import { wino_1d, WINO_FILTER, WINO_INPUT, WINO_OUTPUT } from './winograd_transforms';
+import { gemm, gemm_pack_columns, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_ACC, MODE_BIAS, MODE_SET, FLAG_RELU, UKERNEL_SHIFT } from './gemm';
+import { wino_1d, WINO_DFILTER, WINO_DOUT, WINO_FILTER, WINO_INPUT, WINO_OUTPUT } from './winograd_transforms';
 
 // @ts-ignore: decorator
 @inline
@@ -65,6 +65,24 @@ function store_lanes(p: usize, v: v128, n: i32): void {
   v128.store32_lane(p, v, 0);
   if (n > 1) v128.store32_lane(p + 4, v, 1);
   if (n > 2) v128.store32_lane(p + 8, v, 2);
+}
+
+// Where a transform reads the size×size window at (y0, x0) of img [h, w, c], channels [ci, ci + 4): in img
+// itself (rows w·c floats apart, pixels c) when the window lies inside and the 4 channels exist, else copied
+// into stage [size][size] vectors (rows size vectors apart), 0 outside the image and in lanes past c.
+function window_source(stage: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32, w: i32, c: i32, ci: i32): usize {
+  const n = min(4, c - ci);
+  if (n == 4 && y0 >= 0 && x0 >= 0 && y0 + size <= h && x0 + size <= w) return img + ((<usize>(y0 * w + x0) * c + ci) << 2);
+  for (let r = 0; r < size; r++) {
+    const yy = y0 + r;
+    for (let s = 0; s < size; s++) {
+      const xx = x0 + s;
+      const p = stage + (<usize>(r * size + s) << 4);
+      if (yy < 0 || yy >= h || xx < 0 || xx >= w) v128.store(p, f32x4.splat(0));
+      else v128.store(p, load_lanes(img + ((<usize>(yy * w + xx) * c + ci) << 2), n));
+    }
+  }
+  return stage;
 }
 
 // Floats of scratch before V: the two offset tables and two α×α vector buffers.
@@ -169,23 +187,10 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
       const t = c0 + i;
       const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
       const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
-      const inside = iy0 >= 0 && ix0 >= 0 && iy0 + alpha <= h && ix0 + alpha <= w;
       const img = x + (<usize>b * h * w * cin << 2);
       for (let ci = 0; ci < cin; ci += 4) {
-        const n = min(4, cin - ci);
-        let src = img + ((<usize>(iy0 * w + ix0) * cin + ci) << 2), rs = xrs, cs = xcs;
-        if (!inside || n < 4) {
-          for (let r = 0; r < alpha; r++) {
-            const yy = iy0 + r;
-            for (let s = 0; s < alpha; s++) {
-              const xx = ix0 + s;
-              const p = stage + (<usize>(r * alpha + s) << 4);
-              if (yy < 0 || yy >= h || xx < 0 || xx >= w) v128.store(p, f32x4.splat(0));
-              else v128.store(p, load_lanes(img + ((<usize>(yy * w + xx) * cin + ci) << 2), n));
-            }
-          }
-          src = stage; rs = <usize>alpha << 4; cs = 16;
-        }
+        const src = window_source(stage, img, iy0, ix0, alpha, h, w, cin, ci);
+        const rs = src == stage ? <usize>alpha << 4 : xrs, cs = src == stage ? <usize>16 : xcs;
         const dst = V + ((<usize>i * a2 * cp + ci) << 2);
         input_tile(m, dst, vs, src, rs, cs, tmp);
       }
@@ -213,6 +218,131 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
             if (relu) v = f32x4.max(v, f32x4.splat(0));
             store_lanes(row + (<usize>s * cout << 2), v, n);
           }
+        }
+      }
+    }
+  }
+}
+
+// ---- the filter gradient ------------------------------------------------------------------------------
+// dW[kh, kw, ci, co] += Σ over tiles of (Gᵀ [ Σ_tiles (A dY Aᵀ)[ξ](tile, co) · (Bᵀ X B)[ξ](tile, ci) ] G)[kh, kw]:
+// the correlation dW = Σ X ⋆ dY read as F(3×3, m×m), the transpose of the forward's F(m×m, 3×3) — the same
+// tiles, the same input transform, A (the output transform's transpose) on each m×m tile of dY and Gᵀ (the
+// filter transform's transpose) back to the 3×3 taps. The products are α² GEMMs P[ξ] [Cin, Cout] summed over
+// every tile of the batch (the reduction runs over tiles), in chunks of winograd_grad_chunk_tiles tiles.
+//
+// A thread owns whole rows ρ of the α×α transform points (ξ = ρ·α + c): it transforms every tile but writes
+// only its rows, and sums its P[ξ] over all tiles, chunk after chunk. The chunk size depends on the geometry
+// alone, so each P[ξ] is summed in the same order for any thread count: bit-identical results.
+// work (winograd_grad_work_floats): per row ρ, [T][α][Cp] transformed input, then [T][α][Kp] transformed dY.
+
+// Tiles per chunk: about 2^18 floats of transformed tiles for all α² points (1 MB), a multiple of 4, 4..256.
+export function winograd_grad_chunk_tiles(m: i32, cin: i32, cout: i32): i32 {
+  const a2 = (m + 2) * (m + 2);
+  const t = (1 << 18) / (a2 * (round4(cin) + round4(cout)));
+  return max(4, min(256, t & ~3));
+}
+
+// Floats of the shared work buffer (every row's transformed tiles of one chunk).
+export function winograd_grad_work_floats(m: i32, cin: i32, cout: i32): i32 {
+  const a2 = (m + 2) * (m + 2);
+  return a2 * winograd_grad_chunk_tiles(m, cin, cout) * (round4(cin) + round4(cout));
+}
+
+// Floats of the products P [α²][Cin][Cout].
+export function winograd_grad_product_floats(m: i32, cin: i32, cout: i32): i32 {
+  return (m + 2) * (m + 2) * cin * cout;
+}
+
+// p (winograd_grad_product_floats) = P[ξ] for the transform rows [r0, r0 + rows) of x [B, H, W, Cin] (read at
+// row - padTop, column - padLeft, 0 outside) and dy [B, Ho, Wo, Cout] (0 past Ho, Wo), `tiles` = B·TH·TW tiles.
+// mode: the micro-kernel bits (as gemm's). scratch: gemm_pack_floats() floats.
+export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize, mode: i32,
+                                     h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32, padTop: i32, padLeft: i32,
+                                     m: i32, tiles: i32, r0: i32, rows: i32, scratch: usize): void {
+  const alpha = m + 2, a2 = alpha * alpha;
+  const T = winograd_grad_chunk_tiles(m, cin, cout);
+  const cp = round4(cin), kp = round4(cout);
+  const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
+  const rowFloats = <usize>alpha * T * (cp + kp);                // one row's region of work
+  const rowOff = scratch;                                         // [Cin] i32: ci
+  const redOff = rowOff + (<usize>round4(cin) << 2);              // [T] i32: tile * α * Cp
+  const stage = redOff + (<usize>round4(T) << 2);                 // [α][α] vectors: an edge tile's pixels
+  const tmp = stage + (<usize>a2 << 4);                           // [α][α] vectors
+  const packBuf = tmp + (<usize>a2 << 4);                         // T × min(Cout, 256) floats, 8-padded
+  for (let i = 0; i < cin; i++) store<i32>(rowOff + (<usize>i << 2), i);
+  for (let i = 0; i < T; i++) store<i32>(redOff + (<usize>i << 2), i * alpha * cp);
+  const xrs = <usize>w * cin << 2, xcs = <usize>cin << 2;
+  const drs = <usize>wo * cout << 2, dcs = <usize>cout << 2;
+  const vs = <usize>cp << 2, us = <usize>kp << 2;                // column strides inside a row's region
+  const gemmMode = (mode >> UKERNEL_SHIFT) << UKERNEL_SHIFT;
+  for (let c0 = 0; c0 < tiles; c0 += T) {
+    const cnt = min(T, tiles - c0);
+    for (let i = 0; i < cnt; i++) {
+      const t = c0 + i;
+      const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+      // the input tile: Bᵀ X B, rows [r0, r0 + rows) into their regions
+      const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
+      const img = x + (<usize>b * h * w * cin << 2);
+      for (let ci = 0; ci < cin; ci += 4) {
+        const src = window_source(stage, img, iy0, ix0, alpha, h, w, cin, ci);
+        const rs = src == stage ? <usize>alpha << 4 : xrs, cs = src == stage ? <usize>16 : xcs;
+        for (let c = 0; c < alpha; c++) wino_1d(WINO_INPUT, m, tmp + (<usize>c << 4), <usize>alpha << 4, src + <usize>c * cs, rs);
+        for (let r = r0; r < r0 + rows; r++) {
+          const dst = work + ((<usize>r * rowFloats + <usize>i * alpha * cp + ci) << 2);
+          wino_1d(WINO_INPUT, m, dst, vs, tmp + (<usize>(r * alpha) << 4), 16);
+        }
+      }
+      // the output-gradient tile: A dY Aᵀ (dY 0 past the edges), rows [r0, r0 + rows)
+      const oy0 = ty * m, ox0 = tx * m;
+      const grad = dy + (<usize>b * ho * wo * cout << 2);
+      for (let co = 0; co < cout; co += 4) {
+        const src = window_source(stage, grad, oy0, ox0, m, ho, wo, cout, co);
+        const rs = src == stage ? <usize>m << 4 : drs, cs = src == stage ? <usize>16 : dcs;
+        for (let c = 0; c < m; c++) wino_1d(WINO_DOUT, m, tmp + (<usize>c << 4), <usize>m << 4, src + <usize>c * cs, rs);
+        for (let r = r0; r < r0 + rows; r++) {
+          const dst = work + ((<usize>r * rowFloats + <usize>alpha * T * cp + <usize>i * alpha * kp + co) << 2);
+          wino_1d(WINO_DOUT, m, dst, us, tmp + (<usize>(r * m) << 4), 16);
+        }
+      }
+    }
+    // P[ξ] [Cin, Cout] (+)= V[ξ]ᵀ [Cin, cnt] · U[ξ] [cnt, Cout] for this thread's points
+    const gm = gemmMode | (c0 == 0 ? MODE_SET : MODE_ACC);
+    for (let r = r0; r < r0 + rows; r++) {
+      const region = work + (<usize>r * rowFloats << 2);
+      const uBase = region + (<usize>alpha * T * cp << 2);
+      for (let c = 0; c < alpha; c++) {
+        const xi = r * alpha + c;
+        gemm(p + (<usize>xi * cin * cout << 2), cout, region + <usize>c * vs, rowOff, redOff,
+             uBase + <usize>c * us, alpha * kp, 1, cin, cout, cnt, gm, 0, packBuf);
+      }
+    }
+  }
+}
+
+// dw [3, 3, Cin, Cout] += Gᵀ P G for input channels [c0, c0 + count). tmp: 2·α·α·4 floats.
+export function winograd_filter_grad_output(dw: usize, p: usize, m: i32, cin: i32, cout: i32, c0: i32, count: i32, tmp: usize): void {
+  const alpha = m + 2, a2 = alpha * alpha;
+  const ps = <usize>cin * cout << 2;                              // ξ stride of P
+  const stage = tmp, mid = tmp + (<usize>a2 << 4);
+  const rs = <usize>3 * cin * cout << 2, cs = <usize>cin * cout << 2;
+  for (let ci = c0; ci < c0 + count; ci++) {
+    for (let co = 0; co < cout; co += 4) {
+      const n = min(4, cout - co);
+      let src = p + ((<usize>ci * cout + co) << 2), ss = ps;
+      if (n < 4) {
+        for (let xi = 0; xi < a2; xi++) v128.store(stage + (<usize>xi << 4), load_lanes(src + <usize>xi * ps, n));
+        src = stage; ss = 16;
+      }
+      // down the columns: mid [3][α]; then along each of the 3 rows
+      for (let c = 0; c < alpha; c++) wino_1d(WINO_DFILTER, m, mid + (<usize>c << 4), <usize>alpha << 4, src + <usize>c * ss, <usize>alpha * ss);
+      for (let kh = 0; kh < 3; kh++) {
+        wino_1d(WINO_DFILTER, m, stage + (<usize>(kh * 3) << 4), 16, mid + (<usize>(kh * alpha) << 4), 16);
+      }
+      for (let kh = 0; kh < 3; kh++) {
+        for (let kw = 0; kw < 3; kw++) {
+          const q = dw + (<usize>kh * rs + <usize>kw * cs) + ((<usize>ci * cout + co) << 2);
+          store_lanes(q, f32x4.add(load_lanes(q, n), v128.load(stage + (<usize>(kh * 3 + kw) << 4))), n);
         }
       }
     }

@@ -61,6 +61,33 @@ function wino2_output_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
   v128.store(dst, y0); v128.store(dst + 1 * ds, y1);
 }
 
+// A x: 2 taps of the output gradient -> 4 transform points
+// @ts-ignore: decorator
+@inline
+function wino2_dout_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss);
+  const y0 = x0;
+  const t0 = x0;
+  const t1 = x1;
+  const y1 = f32x4.add(t0, t1);
+  const y2 = f32x4.sub(t0, t1);
+  const y3 = x1;
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3);
+}
+
+// Gᵀ x: 4 transform points -> 3 filter-gradient taps
+// @ts-ignore: decorator
+@inline
+function wino2_dfilter_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss);
+  const t0 = f32x4.add(x1, x2);
+  const t1 = f32x4.sub(x1, x2);
+  const y0 = madd(t1, f32x4.splat(0.5), x0);
+  const y1 = f32x4.mul(t0, f32x4.splat(0.5));
+  const y2 = f32x4.sub(f32x4.mul(t1, f32x4.splat(0.5)), x3);
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2);
+}
+
 // ---- F(4x4, 3x3), α = 6, points 0, 1, -1, 2, -2, ∞
 
 // Bᵀ (6×6):
@@ -133,6 +160,39 @@ function wino4_output_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
   const y2 = madd(t2, f32x4.splat(4.0), t0);
   const y3 = f32x4.add(madd(t3, f32x4.splat(8.0), t1), x5);
   v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3);
+}
+
+// A x: 4 taps of the output gradient -> 6 transform points
+// @ts-ignore: decorator
+@inline
+function wino4_dout_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss);
+  const y0 = x0;
+  const t0 = f32x4.add(x0, x2);
+  const t1 = f32x4.add(x1, x3);
+  const y1 = f32x4.add(t0, t1);
+  const y2 = f32x4.sub(t0, t1);
+  const t2 = madd(x2, f32x4.splat(4.0), x0);
+  const t3 = madd(x3, f32x4.splat(8.0), f32x4.mul(x1, f32x4.splat(2.0)));
+  const y3 = f32x4.add(t2, t3);
+  const y4 = f32x4.sub(t2, t3);
+  const y5 = x3;
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3); v128.store(dst + 4 * ds, y4); v128.store(dst + 5 * ds, y5);
+}
+
+// Gᵀ x: 6 transform points -> 3 filter-gradient taps
+// @ts-ignore: decorator
+@inline
+function wino4_dfilter_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss), x4 = v128.load(src + 4 * ss), x5 = v128.load(src + 5 * ss);
+  const t0 = f32x4.add(x1, x2);
+  const t1 = f32x4.sub(x1, x2);
+  const t2 = f32x4.add(x3, x4);
+  const t3 = f32x4.sub(x3, x4);
+  const y0 = madd(t3, f32x4.splat(-0.0416666679084301), madd(t1, f32x4.splat(0.1666666716337204), f32x4.mul(x0, f32x4.splat(0.25))));
+  const y1 = madd(t2, f32x4.splat(-0.0833333358168602), f32x4.mul(t0, f32x4.splat(0.1666666716337204)));
+  const y2 = f32x4.add(madd(t3, f32x4.splat(-0.1666666716337204), f32x4.mul(t1, f32x4.splat(0.1666666716337204))), x5);
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2);
 }
 
 // ---- F(6x6, 3x3), α = 8, points 0, 1, -1, 2, -2, 1/2, -1/2, ∞
@@ -227,11 +287,50 @@ function wino6_output_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
   v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3); v128.store(dst + 4 * ds, y4); v128.store(dst + 5 * ds, y5);
 }
 
+// A x: 6 taps of the output gradient -> 8 transform points
+// @ts-ignore: decorator
+@inline
+function wino6_dout_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss), x4 = v128.load(src + 4 * ss), x5 = v128.load(src + 5 * ss);
+  const y0 = x0;
+  const t0 = f32x4.add(f32x4.add(x0, x2), x4);
+  const t1 = f32x4.add(f32x4.add(x1, x3), x5);
+  const y1 = f32x4.add(t0, t1);
+  const y2 = f32x4.sub(t0, t1);
+  const t2 = madd(x4, f32x4.splat(16.0), madd(x2, f32x4.splat(4.0), x0));
+  const t3 = madd(x5, f32x4.splat(32.0), madd(x3, f32x4.splat(8.0), f32x4.mul(x1, f32x4.splat(2.0))));
+  const y3 = f32x4.add(t2, t3);
+  const y4 = f32x4.sub(t2, t3);
+  const t4 = madd(x4, f32x4.splat(0.0625), madd(x2, f32x4.splat(0.25), x0));
+  const t5 = madd(x5, f32x4.splat(0.03125), madd(x3, f32x4.splat(0.125), f32x4.mul(x1, f32x4.splat(0.5))));
+  const y5 = f32x4.add(t4, t5);
+  const y6 = f32x4.sub(t4, t5);
+  const y7 = x5;
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3); v128.store(dst + 4 * ds, y4); v128.store(dst + 5 * ds, y5); v128.store(dst + 6 * ds, y6); v128.store(dst + 7 * ds, y7);
+}
+
+// Gᵀ x: 8 transform points -> 3 filter-gradient taps
+// @ts-ignore: decorator
+@inline
+function wino6_dfilter_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss), x4 = v128.load(src + 4 * ss), x5 = v128.load(src + 5 * ss), x6 = v128.load(src + 6 * ss), x7 = v128.load(src + 7 * ss);
+  const t0 = f32x4.add(x1, x2);
+  const t1 = f32x4.sub(x1, x2);
+  const t2 = f32x4.add(x3, x4);
+  const t3 = f32x4.sub(x3, x4);
+  const t4 = f32x4.add(x5, x6);
+  const t5 = f32x4.sub(x5, x6);
+  const y0 = madd(t5, f32x4.splat(0.35555556416511536), madd(t3, f32x4.splat(0.0027777778450399637), madd(t1, f32x4.splat(-0.0555555559694767), f32x4.mul(x0, f32x4.splat(0.25)))));
+  const y1 = madd(t4, f32x4.splat(0.17777778208255768), madd(t2, f32x4.splat(0.0055555556900799274), f32x4.mul(t0, f32x4.splat(-0.0555555559694767))));
+  const y2 = madd(x7, f32x4.splat(-0.25), madd(t5, f32x4.splat(0.08888889104127884), madd(t3, f32x4.splat(0.011111111380159855), f32x4.mul(t1, f32x4.splat(-0.0555555559694767)))));
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2);
+}
+
 // ---- by kind and tile size
 
-export const WINO_INPUT = 0, WINO_FILTER = 1, WINO_OUTPUT = 2;
+export const WINO_INPUT = 0, WINO_FILTER = 1, WINO_OUTPUT = 2, WINO_DOUT = 3, WINO_DFILTER = 4;
 
-// kind: WINO_INPUT (Bᵀ), WINO_FILTER (G) or WINO_OUTPUT (Aᵀ); m: 2, 4 or 6.
+// kind: WINO_INPUT (Bᵀ), WINO_FILTER (G), WINO_OUTPUT (Aᵀ), WINO_DOUT (A) or WINO_DFILTER (Gᵀ); m: 2, 4 or 6.
 // @ts-ignore: decorator
 @inline
 export function wino_1d(kind: i32, m: i32, dst: usize, ds: usize, src: usize, ss: usize): void {
@@ -243,5 +342,11 @@ export function wino_1d(kind: i32, m: i32, dst: usize, ds: usize, src: usize, ss
   }
   else if (kind == 2) {
     if (m == 2) wino2_output_1d(dst, ds, src, ss); else if (m == 4) wino4_output_1d(dst, ds, src, ss); else wino6_output_1d(dst, ds, src, ss);
+  }
+  else if (kind == 3) {
+    if (m == 2) wino2_dout_1d(dst, ds, src, ss); else if (m == 4) wino4_dout_1d(dst, ds, src, ss); else wino6_dout_1d(dst, ds, src, ss);
+  }
+  else if (kind == 4) {
+    if (m == 2) wino2_dfilter_1d(dst, ds, src, ss); else if (m == 4) wino4_dfilter_1d(dst, ds, src, ss); else wino6_dfilter_1d(dst, ds, src, ss);
   }
 }

@@ -1,7 +1,10 @@
 // Where a training step of the lab CNN goes: median forward and backward time per layer at batch 32,
 // one thread. Run: npm run build && node dist/bench/layers.js
 import * as sn from '../src/index.js';
+import type { Conv2D } from '../src/layers/conv2d.js';
+import { algorithmName } from '../src/layers/winograd.js';
 import { runtime } from '../src/runtime/wasm.js';
+import { cpuInfo } from './cpu.js';
 import { median } from './stats.js';
 
 
@@ -31,13 +34,21 @@ async function main(): Promise<void> {
     }
   }
   let tf = 0, tb = 0;
-  console.log('| layer | forward ms | backward ms |\n|---|---|---|');
+  console.log(`${cpuInfo().line}; Node ${process.version}; kernels ${sn.backend()}; threads ${process.env.SIMDNET_THREADS ?? 'default'}\n`);
+  // a convolution's algorithm per pass: forward / backward-data / weight gradient
+  const algorithms = (l: sn.Layer): string => {
+    const c = (l as Conv2D).convChoice;
+    if (!c) return l.className === 'Conv2D' ? 'GEMM / GEMM / GEMM' : '';
+    const name = (p: { algorithm: Parameters<typeof algorithmName>[0] } | null) => (p ? algorithmName(p.algorithm).replace(',3x3', '') : '—');
+    return `${name(c.forward)} / ${name(c.backwardData)} / ${name(c.filterGradient)}`;
+  };
+  console.log('| layer | forward ms | backward ms | forward / backward-data / weight-gradient algorithm |\n|---|---|---|---|');
   model.layers.forEach((l, i) => {
     const f = median(fwd[i]), b = median(bwd[i]);
     tf += f; tb += b;
-    console.log(`| ${l.name} | ${f.toFixed(2)} | ${b.toFixed(2)} |`);
+    console.log(`| ${l.name} | ${f.toFixed(2)} | ${b.toFixed(2)} | ${algorithms(l)} |`);
   });
-  console.log(`| total (batch ${B}) | ${tf.toFixed(2)} | ${tb.toFixed(2)} |`);
+  console.log(`| total (batch ${B}) | ${tf.toFixed(2)} | ${tb.toFixed(2)} | |`);
   console.log(`\n${sn.backend()}: layers alone ${(B / ((tf + tb) / 1000)).toFixed(0)} img/s (training), ${(B / (tf / 1000)).toFixed(0)} img/s (forward)`);
 }
 

@@ -1,8 +1,8 @@
 // Conv2D (NHWC, kernel [KH, KW, Cin, Cout]). Every pass is one implicit-im2col GEMM (see assembly/conv.ts):
 // forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
 // backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
-// Winograd's F(m×m, 3×3) instead, chosen per pass at allocation — and, for inference calls of few images,
-// per call size (see winograd.ts).
+// Winograd's F(m×m, 3×3) instead, and its backward-filter with F(m×m, 3×3) transposed, chosen per pass at
+// allocation — and, for inference calls of few images, per call size (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
@@ -11,7 +11,7 @@ import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
 import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
-import { choosePass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
+import { choosePass, WinogradGradPass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
 /** What every 2-D convolution layer takes (Conv2D, DepthwiseConv2D, SeparableConv2D): its window, bias and activation. */
 export interface ConvWindowArgs extends LayerArgs {
@@ -77,10 +77,11 @@ export class Conv2D extends Layer {
   // Winograd passes (null: GEMM) and what each pass chose
   private wForward: WinogradPass | null = null;
   private wBackward: WinogradPass | null = null;
+  private wGrad: WinogradGradPass | null = null;
   /** Inference calls of at most upTo images that run another forward algorithm than wForward (null: GEMM). */
   private smallForward: { upTo: number; pass: WinogradPass | null }[] = [];
   /** The algorithm of each pass and the timings it was chosen by (set by allocation). */
-  convChoice: { forward: PassChoice; backwardData: PassChoice | null } | null = null;
+  convChoice: { forward: PassChoice; backwardData: PassChoice | null; filterGradient: PassChoice | null } | null = null;
 
   constructor(args: Conv2DArgs, fn = 'conv2d') {
     if (!args || typeof args !== 'object') throw new Error(`${fn}: expected an arguments object { filters, kernelSize, ... }`);
@@ -165,24 +166,29 @@ export class Conv2D extends Layer {
     ({ windows: this.dWindows, taps: this.dTaps } = this.convTables(maxBatch, h, w, hd, wd, cout, 1, 1, 'backward '));
   }
 
-  /** Forward and backward-data as stride-1 correlations: their geometries (null: not a 3×3 stride-1 conv). */
-  private winogradGeometry(): { forward: ConvGeometry; backwardData: ConvGeometry } | null {
+  /**
+   * Forward and backward-data as stride-1 correlations, and the forward's geometry as the weight gradient reads
+   * it (the padded input training keeps): their geometries (null: not a 3×3 stride-1 conv).
+   */
+  private winogradGeometry(): { forward: ConvGeometry; backwardData: ConvGeometry; filterGradient: ConvGeometry } | null {
     if (this.kernelSize.join() !== '3,3' || this.strides.join() !== '1,1') return null;
     const [h, w, cin] = this.image(this.inputShape);
     const [ho, wo, cout] = this.image(this.outputShape);
     return {
       forward: { h, w, cin, ho, wo, cout, padTop: this.padTop, padLeft: this.padLeft },
       backwardData: { h: ho, w: wo, cin: cout, ho: h, wo: w, cout: cin, padTop: 2 - this.padTop, padLeft: 2 - this.padLeft },
+      filterGradient: { h: this.hp, w: this.wp, cin, ho, wo, cout, padTop: 0, padLeft: 0 },
     };
   }
 
   /**
-   * Picks GEMM or Winograd for the forward (and, training, the backward-data) pass — by the cost model, or
+   * Picks GEMM or Winograd for the forward (and, training, the backward-data and weight-gradient) pass — by the cost model, or
    * (SIMDNET_CONV=measure) by timing both on up to maxBatch images (about 40 MFLOP), once per geometry —
    * and allocates the Winograd buffers of the winners.
    */
   private chooseAlgorithms(maxBatch: number, training: boolean): void {
     this.wForward = this.wBackward = null;
+    this.wGrad = null;
     this.smallForward = [];
     const geo = this.winogradGeometry();
     const rt = this.rt, k = rt.k;
@@ -218,7 +224,7 @@ export class Conv2D extends Layer {
         if (this.xPadded) { k.spread_nhwc(this.xPadded, xp, images, g.h, g.w, g.cin, this.hp, this.wp, this.padTop, this.padLeft, 1, 1); xp = this.xPadded; }
         k.gemm(this.y, cout, xp, this.windows, this.taps, kernel.offset, cout, 1, images * ho * wo, cout, kernel.size / cout, GEMM_BIAS | GEMM_RELU, bias(), rt.gemmScratch);
       }, trial(g, kernel.offset, this.y, x), maxBatch);
-      let backwardData: PassChoice | null = null;
+      let backwardData: PassChoice | null = null, filterGradient: PassChoice | null = null;
       if (training) {
         const b = geo.backwardData;
         const dy = once(images * b.h * b.w * b.cin, 'output gradient');
@@ -228,8 +234,16 @@ export class Conv2D extends Layer {
           k.flip_kernel(this.flipped, kernel.offset, 3, 3, cin, cout, 0, cout);
           k.gemm(this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1, images * b.ho * b.wo, cin, 9 * cout, GEMM_SET, 0, rt.gemmScratch);
         }, trial(b, this.flipped, this.dx, dy));
+        const fg = geo.filterGradient;
+        const xp = once(images * fg.h * fg.w * cin, 'padded input'), dw = once(9 * cin * cout, 'weight gradient');
+        filterGradient = choosePass(rt, `filter-gradient ${key(fg)}`, fg, images, () => {
+          k.gemm(dw(), cout, xp(), this.taps, this.windows, dy(), cout, 1, 9 * cin, cout, images * ho * wo, GEMM_ACC, 0, rt.gemmScratch);
+        }, (m) => {
+          const pass = new WinogradGradPass(rt, fg, m);
+          return { run: () => pass.run(dw(), xp(), dy(), images, `${this.label} weight gradient (timing)`, true), release: () => {} };
+        });
       }
-      this.convChoice = { forward, backwardData };
+      this.convChoice = { forward, backwardData, filterGradient };
     } finally {
       for (const off of temp.splice(0)) rt.arena.release(off);
     }
@@ -240,6 +254,8 @@ export class Conv2D extends Layer {
     if (f.algorithm !== 'gemm' && !covered) this.wForward = new WinogradPass(rt, geo.forward, f.algorithm, keep);
     const bd = this.convChoice.backwardData;
     if (bd && bd.algorithm !== 'gemm') this.wBackward = new WinogradPass(rt, geo.backwardData, bd.algorithm, keep);
+    const fg = this.convChoice.filterGradient;
+    if (fg && fg.algorithm !== 'gemm') this.wGrad = new WinogradGradPass(rt, geo.filterGradient, fg.algorithm);
     // the passes of small inference calls: their filters are transformed (or packed) only if such a call comes
     this.smallForward = f.small.map(({ upTo, algorithm }) =>
       ({ upTo, pass: algorithm === 'gemm' ? null : new WinogradPass(rt, geo.forward, algorithm, keep) }));
@@ -319,11 +335,15 @@ export class Conv2D extends Layer {
     const m = n * ho * wo;
     if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, cout);
     if (bias) biasBackward(rt, bias.gradOffset, dy, m, cout, `${this.name} bias gradient`);
-    // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]. dY is packed per KC block by each thread
-    // into its own cache-resident scratch: packing it once for all threads (a serial pass writing the whole
-    // packed dY to memory) measured slower on 1 and 2 threads (bench/compare.ts)
-    parallelGemm(rt, kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
-      kh * kw * cin, cout, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
+    if (this.wGrad) {
+      this.wGrad.run(kernel.gradOffset, this.lastX, dy, n, `${this.name} weight-gradient Winograd F(${this.wGrad.m}x${this.wGrad.m},3x3)ᵀ`);
+    } else {
+      // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]. dY is packed per KC block by each thread
+      // into its own cache-resident scratch: packing it once for all threads (a serial pass writing the whole
+      // packed dY to memory) measured slower on 1 and 2 threads (bench/compare.ts)
+      parallelGemm(rt, kernel.gradOffset, cout, this.lastX, this.taps, this.windows, dy, cout, 1,
+        kh * kw * cin, cout, m, GEMM_ACC, 0, `${this.name} weight-gradient GEMM`);
+    }
     if (!needDx) return 0;
     const wb = this.wBackward;
     if (wb) {

@@ -3,7 +3,7 @@
 // per call size), by timing each candidate once per geometry (cached for the process), or forced with
 // SIMDNET_CONV. The arithmetic is in the kernels; this file only decides.
 import type { Runtime } from '../runtime/wasm.js';
-import { ukernelBits } from '../runtime/ukernels.js';
+import { shapeClass, ukernelBits } from '../runtime/ukernels.js';
 import { parallelFor } from '../threads/index.js';
 
 /** 'gemm' (implicit-im2col GEMM) or the output tile m of Winograd's F(m×m, 3×3). */
@@ -54,6 +54,8 @@ type Alloc = (floats: number, what: string) => number;
 
 /** Below this many transformed floats per extra thread, a filter transform stays on the calling thread. */
 const FILTER_WORK_PER_THREAD = 1 << 14;
+/** Below this many multiply-adds per extra thread, a weight gradient's products stay on fewer threads. */
+const GRAD_WORK_PER_THREAD = 1 << 18;
 
 /** One pass computed with F(m×m, 3×3): the transformed filter and the tiled convolution. */
 export class WinogradPass {
@@ -115,6 +117,55 @@ export class WinogradPass {
     const { g, m } = this;
     mode |= ukernelBits(this.rt, 'winograd', n * this.tiles * (m + 2) ** 2 * g.cin * g.cout);
     this.rt.k.winograd_conv3x3(y, x, this.u, bias, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, 0, n * this.tiles, this.rt.gemmScratch);
+  }
+}
+
+/**
+ * A Conv2D's weight gradient computed with F(m×m, 3×3) transposed (assembly/winograd.ts' winograd_filter_grad):
+ * dW += Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ X B)] G. The threads take whole rows of the α×α transform points, each
+ * summing its points over every tile in chunks of a size fixed by the geometry (bit-identical for any thread
+ * count); then the output transform, a range of input channels per thread. Its buffers (the chunk's
+ * transformed tiles, the α² products) come from the arena for the call only.
+ */
+export class WinogradGradPass {
+  readonly tiles: number;
+  private readonly workFloats: number;
+  private readonly productFloats: number;
+
+  constructor(private readonly rt: Runtime, readonly g: ConvGeometry, readonly m: number) {
+    const k = rt.k;
+    this.tiles = Math.ceil(g.ho / m) * Math.ceil(g.wo / m);
+    this.workFloats = k.winograd_grad_work_floats(m, g.cin, g.cout);
+    this.productFloats = k.winograd_grad_product_floats(m, g.cin, g.cout);
+  }
+
+  /** dw [3, 3, cin, cout] += the weight gradient of n images x [n, h, w, cin] and dy [n, ho, wo, cout]. */
+  run(dw: number, x: number, dy: number, n: number, what: string, here = false): void {
+    const { rt, g, m } = this;
+    const k = rt.k, alpha = m + 2;
+    const work = rt.arena.alloc(this.workFloats * 4, `${what} transformed tiles`);
+    const p = rt.arena.alloc(this.productFloats * 4, `${what} products`);
+    try {
+      const tiles = n * this.tiles;
+      const chunk = k.winograd_grad_chunk_tiles(m, g.cin, g.cout);
+      const mode = ukernelBits(rt, shapeClass(g.cin, chunk), tiles * alpha * alpha * g.cin * g.cout);
+      const args = (r0: number, rows: number, scratch: number) =>
+        [p, work, x, dy, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, tiles, r0, rows, scratch];
+      const out = (c0: number, count: number, scratch: number) => [dw, p, m, g.cin, g.cout, c0, count, scratch];
+      if (here) {
+        k.winograd_filter_grad(p, work, x, dy, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, tiles, 0, alpha, rt.gemmScratch);
+        k.winograd_filter_grad_output(dw, p, m, g.cin, g.cout, 0, g.cin, rt.gemmScratch);
+        return;
+      }
+      // multiply-adds per transform row; a row per thread at most
+      const perRow = tiles * alpha * g.cin * g.cout;
+      parallelFor(rt, 'winograd_filter_grad', alpha, Math.max(1, Math.ceil(GRAD_WORK_PER_THREAD / perRow)), 1, args, `${what} products`);
+      parallelFor(rt, 'winograd_filter_grad_output', g.cin, Math.max(1, Math.ceil(FILTER_WORK_PER_THREAD / (alpha * alpha * g.cout))), 1, out,
+        `${what} output transform`);
+    } finally {
+      rt.arena.release(p);
+      rt.arena.release(work);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 // Conv2D on the Winograd path (src/layers/winograd.ts): each forced tile size against the GEMM path
-// (forward, input and weight gradients) and finite differences; the transformed filter follows every
+// (forward, input and weight gradients, each pass on Winograd) and finite differences; the transformed filter follows every
 // change of the weights (setWeights, an optimizer step); which layers are eligible; SIMDNET_CONV.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
@@ -49,11 +49,20 @@ describe('Conv2D on the Winograd path', () => {
         expect(g.choice?.forward.algorithm).toBe('gemm');
         expect(w.choice?.forward.algorithm).toBe(m);
         expect(w.choice?.backwardData?.algorithm).toBe(m);
+        expect(w.choice?.filterGradient?.algorithm).toBe(m);
         const label = `F(${m}) ${JSON.stringify(args)} on [${shape}]`;
         expect(maxRelError(w.run.y, g.run.y), `${label} y`).toBeLessThanOrEqual(1e-5);
         expect(maxRelError(w.run.dx!, g.run.dx!), `${label} dx`).toBeLessThanOrEqual(1e-5);
         w.run.dw.forEach((d, j) => expect(maxRelError(d, g.run.dw[j]), `${label} dW ${j}`).toBeLessThanOrEqual(1e-5));
       }
+    });
+
+    it(`F(${m}x${m},3x3) weight gradient summed over several chunks of tiles matches the GEMM path`, () => {
+      // 70 → 72 channels: a chunk holds 112 (F(2)), 48 (F(4)) or 28 (F(6)) tiles; 4 images of 18×18 make 324, 100 or 36
+      const args = { filters: 72, kernelSize: 3, padding: 'same' as const }, shape = [18, 18, 70];
+      const g = runWith('gemm', args, shape, 4), w = runWith(`winograd${m}` as ConvSetting, args, shape, 4);
+      expect(w.choice?.filterGradient?.algorithm).toBe(m);
+      expect(maxRelError(w.run.dw[0], g.run.dw[0]), `F(${m}) dW`).toBeLessThanOrEqual(1e-5);
     });
 
     it(`F(${m}x${m},3x3) gradients agree with finite differences`, () => {

@@ -1,5 +1,6 @@
 // Winograd convolutions on threads: training gives the same bits on 1, 2 and 4 threads (tiles are split by
-// ranges of the output, each computed as on one thread; filters transformed by groups of output channels),
+// ranges of the output, each computed as on one thread; filters transformed by groups of output channels; weight
+// gradients by rows of transform points, each summed over every tile in chunks fixed by the geometry),
 // with the kernels shown to run on the workers.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
@@ -27,7 +28,7 @@ async function train(setting: ConvSetting, threads: number): Promise<{ w: string
   await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0, seed: 5, threads });
   const p = Buffer.from((await m.predict(x, { threads })).data.buffer).toString('base64');
   const algorithms = (m.layers.filter((l) => l.className === 'Conv2D') as Conv2D[])
-    .map((l) => `${l.convChoice!.forward.algorithm}/${l.convChoice!.backwardData!.algorithm}`).join(' ');
+    .map((l) => `${l.convChoice!.forward.algorithm}/${l.convChoice!.backwardData!.algorithm}/${l.convChoice!.filterGradient!.algorithm}`).join(' ');
   const w = bits(m.getWeights());
   m.dispose();
   return { w, p, algorithms };
@@ -49,7 +50,7 @@ describe('Winograd convolutions on threads', () => {
         }
         if (setting !== 'auto') {
           // the tiles, the filter transform (whole 8-channel groups) and the weight packing (GEMM layers) all spread
-          for (const op of ['winograd_conv3x3', 'winograd_filter_transform', 'gemm_pack_columns']) {
+          for (const op of ['winograd_conv3x3', 'winograd_filter_transform', 'gemm_pack_columns', 'winograd_filter_grad', 'winograd_filter_grad_output']) {
             expect(ops()[op] ?? 0, op).toBeGreaterThan(before[op] ?? 0);
           }
         }
