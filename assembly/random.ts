@@ -13,6 +13,16 @@ export function hash32(seed: u32, i: u32): u32 {
   return h;
 }
 
+// hash32 of four counters at once (lanes i, i+1, i+2, i+3 of `counters`): the same bits as four scalar calls.
+// @ts-ignore: decorator
+@inline
+export function hash32x4(seed: u32, counters: v128): v128 {
+  let h = v128.xor(i32x4.splat(seed), i32x4.mul(counters, i32x4.splat(0x9e3779b9)));
+  h = v128.xor(h, i32x4.shr_u(h, 16)); h = i32x4.mul(h, i32x4.splat(0x7feb352d));
+  h = v128.xor(h, i32x4.shr_u(h, 15)); h = i32x4.mul(h, i32x4.splat(0x846ca68b));
+  return v128.xor(h, i32x4.shr_u(h, 16));
+}
+
 // Uniform in [0, 1): the top 24 bits of hash32 over 2^24, so every value is exact in f32 and 1 is never
 // reached; u < 0.5 holds for exactly half of the values (a fair coin).
 // @ts-ignore: decorator

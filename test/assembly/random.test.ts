@@ -1,5 +1,6 @@
 // The shared counter-based RNG (assembly/random.ts) as dropout uses it: masks match a JS transcription of
-// hash32, and outputs match digests recorded before hash32 moved out of dropout.ts (results unchanged).
+// hash32, and outputs match digests recorded before hash32 moved out of dropout.ts (results unchanged; also
+// since dropout_forward draws four counters at once, hash32x4).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { rt } from '../helpers.js';
