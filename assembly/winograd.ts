@@ -225,117 +225,135 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
 }
 
 // ---- the filter gradient ------------------------------------------------------------------------------
-// dW[kh, kw, ci, co] += Σ over tiles of (Gᵀ [ Σ_tiles (A dY Aᵀ)[ξ](tile, co) · (Bᵀ X B)[ξ](tile, ci) ] G)[kh, kw]:
-// the correlation dW = Σ X ⋆ dY read as F(3×3, m×m), the transpose of the forward's F(m×m, 3×3) — the same
-// tiles, the same input transform, A (the output transform's transpose) on each m×m tile of dY and Gᵀ (the
-// filter transform's transpose) back to the 3×3 taps. The products are α² GEMMs P[ξ] [Cin, Cout] summed over
-// every tile of the batch (the reduction runs over tiles), in chunks of winograd_grad_chunk_tiles tiles.
+// dW[kh, kw, ci, co] += (Gᵀ [ Σ_tiles (A dY Aᵀ)[ξ](tile, co) · (Bᵀ X B)[ξ](tile, ci) ] G)[kh, kw]: the
+// correlation dW = Σ X ⋆ dY read as F(3×3, m×m), the transpose of the forward's F(m×m, 3×3) — the same tiles,
+// the same input transform, A (the output transform's transpose) on each m×m tile of dY and Gᵀ (the filter
+// transform's transpose) back to the 3×3 taps. The products are α² GEMMs P[ξ] [Cin, Cout] whose reduction
+// runs over the tiles, in chunks of winograd_grad_chunk_tiles tiles.
 //
-// A thread owns whole rows ρ of the α×α transform points (ξ = ρ·α + c): it transforms every tile but writes
-// only its rows, and sums its P[ξ] over all tiles, chunk after chunk. The chunk size depends on the geometry
-// alone, so each P[ξ] is summed in the same order for any thread count: bit-identical results.
-// work (winograd_grad_work_floats): per row ρ, [T][α][Cp] transformed input, then [T][α][Kp] transformed dY.
+// The batch's tiles fall into `groups` ranges of whole chunks, a number fixed by the geometry and the call size
+// (winograd_grad_groups), each summed into its own P; the output transform adds the groups' P in order. A
+// thread takes whole groups, so every sum runs in the same order for any thread count (bit-identical results)
+// and no tile is transformed twice.
+// work (winograd_grad_work_floats per group a thread starts at): [T] tiles of [α²][Cp] transformed input, then
+// [T] of [α²][Kp] transformed dY, tile-major as the forward's (a tile's points together), each tile padded by a
+// cache line: the products read one float quad per tile, and tiles a power of two apart (α²·Cp = 16·64) would
+// all fall in the same cache sets.
 
-// Tiles per chunk: about 2^18 floats of transformed tiles for all α² points (1 MB), a multiple of 4, 4..256.
+// Floats of one tile's transformed input (or dY, c = Cout) in work, with its cache-line pad.
+// @ts-ignore: decorator
+@inline
+function grad_tile_floats(a2: i32, c: i32): i32 { return a2 * round4(c) + 16; }
+
+// Tiles per chunk: about 2^GRAD_CHUNK_LOG2 floats of transformed tiles, a multiple of 4, 4..256.
+const GRAD_CHUNK_LOG2: i32 = 18;
 export function winograd_grad_chunk_tiles(m: i32, cin: i32, cout: i32): i32 {
   const a2 = (m + 2) * (m + 2);
-  const t = (1 << 18) / (a2 * (round4(cin) + round4(cout)));
+  const t = (1 << GRAD_CHUNK_LOG2) / (grad_tile_floats(a2, cin) + grad_tile_floats(a2, cout));
   return max(4, min(256, t & ~3));
 }
 
-// Floats of the shared work buffer (every row's transformed tiles of one chunk).
-export function winograd_grad_work_floats(m: i32, cin: i32, cout: i32): i32 {
-  const a2 = (m + 2) * (m + 2);
-  return a2 * winograd_grad_chunk_tiles(m, cin, cout) * (round4(cin) + round4(cout));
+// Groups of the call's tiles: up to GRAD_GROUPS, each at least a chunk.
+const GRAD_GROUPS: i32 = 4;
+export function winograd_grad_groups(m: i32, cin: i32, cout: i32, tiles: i32): i32 {
+  const T = winograd_grad_chunk_tiles(m, cin, cout);
+  return max(1, min(GRAD_GROUPS, (tiles + T - 1) / T));
 }
 
-// Floats of the products P [α²][Cin][Cout].
+// Floats of one group's work buffer (a chunk's transformed tiles).
+export function winograd_grad_work_floats(m: i32, cin: i32, cout: i32): i32 {
+  const a2 = (m + 2) * (m + 2);
+  return winograd_grad_chunk_tiles(m, cin, cout) * (grad_tile_floats(a2, cin) + grad_tile_floats(a2, cout));
+}
+
+// Floats of one group's products P [α²][Cin][Cout].
 export function winograd_grad_product_floats(m: i32, cin: i32, cout: i32): i32 {
   return (m + 2) * (m + 2) * cin * cout;
 }
 
-// p (winograd_grad_product_floats) = P[ξ] for the transform rows [r0, r0 + rows) of x [B, H, W, Cin] (read at
-// row - padTop, column - padLeft, 0 outside) and dy [B, Ho, Wo, Cout] (0 past Ho, Wo), `tiles` = B·TH·TW tiles.
-// mode: the micro-kernel bits (as gemm's). scratch: gemm_pack_floats() floats.
+// For groups [g0, g0 + count) of the `tiles` = B·TH·TW tiles (winograd_grad_groups of them): P_g
+// (winograd_grad_product_floats each, from p) = Σ over group g's tiles, of x [B, H, W, Cin] (read at row - padTop,
+// column - padLeft, 0 outside) and dy [B, Ho, Wo, Cout] (0 past Ho, Wo). work: the work buffers of every group,
+// this call using group g0's. mode: the micro-kernel bits (as gemm's). scratch: gemm_pack_floats() floats.
 export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize, mode: i32,
                                      h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32, padTop: i32, padLeft: i32,
-                                     m: i32, tiles: i32, r0: i32, rows: i32, scratch: usize): void {
+                                     m: i32, tiles: i32, g0: i32, count: i32, scratch: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
   const T = winograd_grad_chunk_tiles(m, cin, cout);
+  const groups = winograd_grad_groups(m, cin, cout, tiles);
+  const chunks = (tiles + T - 1) / T;
+  const perGroup = (chunks + groups - 1) / groups * T;          // tiles per group: whole chunks
   const cp = round4(cin), kp = round4(cout);
   const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
-  const rowFloats = <usize>alpha * T * (cp + kp);                // one row's region of work
+  const vt = grad_tile_floats(a2, cin), ut = grad_tile_floats(a2, cout);   // tile strides of V and U
+  const V = work + (<usize>g0 * winograd_grad_work_floats(m, cin, cout) << 2);
+  const U = V + (<usize>T * vt << 2);
   const rowOff = scratch;                                         // [Cin] i32: ci
-  const redOff = rowOff + (<usize>round4(cin) << 2);              // [T] i32: tile * α * Cp
+  const redOff = rowOff + (<usize>round4(cin) << 2);              // [T] i32: tile · vt
   const stage = redOff + (<usize>round4(T) << 2);                 // [α][α] vectors: an edge tile's pixels
   const tmp = stage + (<usize>a2 << 4);                           // [α][α] vectors
   const packBuf = tmp + (<usize>a2 << 4);                         // T × min(Cout, 256) floats, 8-padded
   for (let i = 0; i < cin; i++) store<i32>(rowOff + (<usize>i << 2), i);
-  for (let i = 0; i < T; i++) store<i32>(redOff + (<usize>i << 2), i * alpha * cp);
+  for (let i = 0; i < T; i++) store<i32>(redOff + (<usize>i << 2), i * vt);
   const xrs = <usize>w * cin << 2, xcs = <usize>cin << 2;
   const drs = <usize>wo * cout << 2, dcs = <usize>cout << 2;
-  const vs = <usize>cp << 2, us = <usize>kp << 2;                // column strides inside a row's region
+  const vs = <usize>cp << 2, us = <usize>kp << 2;                // ξ strides of V and U
   const gemmMode = (mode >> UKERNEL_SHIFT) << UKERNEL_SHIFT;
-  for (let c0 = 0; c0 < tiles; c0 += T) {
-    const cnt = min(T, tiles - c0);
-    for (let i = 0; i < cnt; i++) {
-      const t = c0 + i;
-      const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
-      // the input tile: Bᵀ X B, rows [r0, r0 + rows) into their regions
-      const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
-      const img = x + (<usize>b * h * w * cin << 2);
-      for (let ci = 0; ci < cin; ci += 4) {
-        const src = window_source(stage, img, iy0, ix0, alpha, h, w, cin, ci);
-        const rs = src == stage ? <usize>alpha << 4 : xrs, cs = src == stage ? <usize>16 : xcs;
-        for (let c = 0; c < alpha; c++) wino_1d(WINO_INPUT, m, tmp + (<usize>c << 4), <usize>alpha << 4, src + <usize>c * cs, rs);
-        for (let r = r0; r < r0 + rows; r++) {
-          const dst = work + ((<usize>r * rowFloats + <usize>i * alpha * cp + ci) << 2);
-          wino_1d(WINO_INPUT, m, dst, vs, tmp + (<usize>(r * alpha) << 4), 16);
+  for (let g = g0; g < g0 + count; g++) {
+    const P = p + (<usize>g * a2 * cin * cout << 2);
+    const first = g * perGroup, last = min(tiles, first + perGroup);
+    for (let c0 = first; c0 < last; c0 += T) {
+      const cnt = min(T, last - c0);
+      for (let i = 0; i < cnt; i++) {
+        const t = c0 + i;
+        const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+        // the input tile: Bᵀ X B
+        const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
+        const img = x + (<usize>b * h * w * cin << 2);
+        for (let ci = 0; ci < cin; ci += 4) {
+          const src = window_source(stage, img, iy0, ix0, alpha, h, w, cin, ci);
+          const rs = src == stage ? <usize>alpha << 4 : xrs, cs = src == stage ? <usize>16 : xcs;
+          input_tile(m, V + ((<usize>i * vt + ci) << 2), vs, src, rs, cs, tmp);
+        }
+        // the output-gradient tile: A dY Aᵀ (dY 0 past the edges)
+        const grad = dy + (<usize>b * ho * wo * cout << 2);
+        for (let co = 0; co < cout; co += 4) {
+          const src = window_source(stage, grad, ty * m, tx * m, m, ho, wo, cout, co);
+          const rs = src == stage ? <usize>m << 4 : drs, cs = src == stage ? <usize>16 : dcs;
+          for (let c = 0; c < m; c++) wino_1d(WINO_DOUT, m, tmp + (<usize>c << 4), <usize>m << 4, src + <usize>c * cs, rs);
+          const dst = U + ((<usize>i * ut + co) << 2);
+          for (let r = 0; r < alpha; r++) wino_1d(WINO_DOUT, m, dst + <usize>(r * alpha) * us, us, tmp + (<usize>(r * m) << 4), 16);
         }
       }
-      // the output-gradient tile: A dY Aᵀ (dY 0 past the edges), rows [r0, r0 + rows)
-      const oy0 = ty * m, ox0 = tx * m;
-      const grad = dy + (<usize>b * ho * wo * cout << 2);
-      for (let co = 0; co < cout; co += 4) {
-        const src = window_source(stage, grad, oy0, ox0, m, ho, wo, cout, co);
-        const rs = src == stage ? <usize>m << 4 : drs, cs = src == stage ? <usize>16 : dcs;
-        for (let c = 0; c < m; c++) wino_1d(WINO_DOUT, m, tmp + (<usize>c << 4), <usize>m << 4, src + <usize>c * cs, rs);
-        for (let r = r0; r < r0 + rows; r++) {
-          const dst = work + ((<usize>r * rowFloats + <usize>alpha * T * cp + <usize>i * alpha * kp + co) << 2);
-          wino_1d(WINO_DOUT, m, dst, us, tmp + (<usize>(r * m) << 4), 16);
-        }
-      }
-    }
-    // P[ξ] [Cin, Cout] (+)= V[ξ]ᵀ [Cin, cnt] · U[ξ] [cnt, Cout] for this thread's points
-    const gm = gemmMode | (c0 == 0 ? MODE_SET : MODE_ACC);
-    for (let r = r0; r < r0 + rows; r++) {
-      const region = work + (<usize>r * rowFloats << 2);
-      const uBase = region + (<usize>alpha * T * cp << 2);
-      for (let c = 0; c < alpha; c++) {
-        const xi = r * alpha + c;
-        gemm(p + (<usize>xi * cin * cout << 2), cout, region + <usize>c * vs, rowOff, redOff,
-             uBase + <usize>c * us, alpha * kp, 1, cin, cout, cnt, gm, 0, packBuf);
+      // P[ξ] [Cin, Cout] (+)= V[ξ]ᵀ [Cin, cnt] · U[ξ] [cnt, Cout]
+      const gm = gemmMode | (c0 == first ? MODE_SET : MODE_ACC);
+      for (let xi = 0; xi < a2; xi++) {
+        gemm(P + (<usize>xi * cin * cout << 2), cout, V + <usize>xi * vs, rowOff, redOff,
+             U + <usize>xi * us, ut, 1, cin, cout, cnt, gm, 0, packBuf);
       }
     }
   }
 }
 
-// dw [3, 3, Cin, Cout] += Gᵀ P G for input channels [c0, c0 + count). tmp: 2·α·α·4 floats.
-export function winograd_filter_grad_output(dw: usize, p: usize, m: i32, cin: i32, cout: i32, c0: i32, count: i32, tmp: usize): void {
+// dw [3, 3, Cin, Cout] += Gᵀ (Σ_g P_g) G for input channels [c0, c0 + count), the groups' P (winograd_filter_grad)
+// added in order. tmp: 2·α·α·4 floats.
+export function winograd_filter_grad_output(dw: usize, p: usize, groups: i32, m: i32, cin: i32, cout: i32, c0: i32, count: i32, tmp: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
   const ps = <usize>cin * cout << 2;                              // ξ stride of P
+  const gs = <usize>a2 * ps;                                      // group stride
   const stage = tmp, mid = tmp + (<usize>a2 << 4);
   const rs = <usize>3 * cin * cout << 2, cs = <usize>cin * cout << 2;
   for (let ci = c0; ci < c0 + count; ci++) {
     for (let co = 0; co < cout; co += 4) {
       const n = min(4, cout - co);
-      let src = p + ((<usize>ci * cout + co) << 2), ss = ps;
-      if (n < 4) {
-        for (let xi = 0; xi < a2; xi++) v128.store(stage + (<usize>xi << 4), load_lanes(src + <usize>xi * ps, n));
-        src = stage; ss = 16;
+      const src = p + ((<usize>ci * cout + co) << 2);
+      for (let xi = 0; xi < a2; xi++) {
+        let v = load_lanes(src + <usize>xi * ps, n);
+        for (let g = 1; g < groups; g++) v = f32x4.add(v, load_lanes(src + <usize>g * gs + <usize>xi * ps, n));
+        v128.store(stage + (<usize>xi << 4), v);
       }
       // down the columns: mid [3][α]; then along each of the 3 rows
-      for (let c = 0; c < alpha; c++) wino_1d(WINO_DFILTER, m, mid + (<usize>c << 4), <usize>alpha << 4, src + <usize>c * ss, <usize>alpha * ss);
+      for (let c = 0; c < alpha; c++) wino_1d(WINO_DFILTER, m, mid + (<usize>c << 4), <usize>alpha << 4, stage + (<usize>c << 4), <usize>alpha << 4);
       for (let kh = 0; kh < 3; kh++) {
         wino_1d(WINO_DFILTER, m, stage + (<usize>(kh * 3) << 4), 16, mid + (<usize>(kh * alpha) << 4), 16);
       }

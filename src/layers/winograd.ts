@@ -54,8 +54,6 @@ type Alloc = (floats: number, what: string) => number;
 
 /** Below this many transformed floats per extra thread, a filter transform stays on the calling thread. */
 const FILTER_WORK_PER_THREAD = 1 << 14;
-/** Below this many multiply-adds per extra thread, a weight gradient's products stay on fewer threads. */
-const GRAD_WORK_PER_THREAD = 1 << 18;
 
 /** One pass computed with F(m×m, 3×3): the transformed filter and the tiled convolution. */
 export class WinogradPass {
@@ -122,45 +120,39 @@ export class WinogradPass {
 
 /**
  * A Conv2D's weight gradient computed with F(m×m, 3×3) transposed (assembly/winograd.ts' winograd_filter_grad):
- * dW += Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ X B)] G. The threads take whole rows of the α×α transform points, each
- * summing its points over every tile in chunks of a size fixed by the geometry (bit-identical for any thread
- * count); then the output transform, a range of input channels per thread. Its buffers (the chunk's
- * transformed tiles, the α² products) come from the arena for the call only.
+ * dW += Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ X B)] G. The batch's tiles fall into up to 4 groups of whole chunks, fixed by
+ * the geometry and call size; the threads take whole groups, each summed into its own products, and the output
+ * transform (a range of input channels per thread) adds the groups in order: bit-identical for any thread count,
+ * no tile transformed twice. Its buffers come from the arena for the call only.
  */
 export class WinogradGradPass {
   readonly tiles: number;
-  private readonly workFloats: number;
-  private readonly productFloats: number;
 
   constructor(private readonly rt: Runtime, readonly g: ConvGeometry, readonly m: number) {
-    const k = rt.k;
     this.tiles = Math.ceil(g.ho / m) * Math.ceil(g.wo / m);
-    this.workFloats = k.winograd_grad_work_floats(m, g.cin, g.cout);
-    this.productFloats = k.winograd_grad_product_floats(m, g.cin, g.cout);
   }
 
   /** dw [3, 3, cin, cout] += the weight gradient of n images x [n, h, w, cin] and dy [n, ho, wo, cout]. */
   run(dw: number, x: number, dy: number, n: number, what: string, here = false): void {
     const { rt, g, m } = this;
-    const k = rt.k, alpha = m + 2;
-    const work = rt.arena.alloc(this.workFloats * 4, `${what} transformed tiles`);
-    const p = rt.arena.alloc(this.productFloats * 4, `${what} products`);
+    const k = rt.k;
+    const tiles = n * this.tiles;
+    const groups = k.winograd_grad_groups(m, g.cin, g.cout, tiles);
+    const work = rt.arena.alloc(groups * k.winograd_grad_work_floats(m, g.cin, g.cout) * 4, `${what} transformed tiles`);
+    const p = rt.arena.alloc(groups * k.winograd_grad_product_floats(m, g.cin, g.cout) * 4, `${what} products`);
     try {
-      const tiles = n * this.tiles;
       const chunk = k.winograd_grad_chunk_tiles(m, g.cin, g.cout);
-      const mode = ukernelBits(rt, shapeClass(g.cin, chunk), tiles * alpha * alpha * g.cin * g.cout);
-      const args = (r0: number, rows: number, scratch: number) =>
-        [p, work, x, dy, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, tiles, r0, rows, scratch];
-      const out = (c0: number, count: number, scratch: number) => [dw, p, m, g.cin, g.cout, c0, count, scratch];
+      const mode = ukernelBits(rt, shapeClass(g.cin, chunk), tiles * (m + 2) ** 2 * g.cin * g.cout);
+      const args = (g0: number, count: number, scratch: number) =>
+        [p, work, x, dy, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, tiles, g0, count, scratch];
+      const out = (c0: number, count: number, scratch: number) => [dw, p, groups, m, g.cin, g.cout, c0, count, scratch];
       if (here) {
-        k.winograd_filter_grad(p, work, x, dy, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, tiles, 0, alpha, rt.gemmScratch);
-        k.winograd_filter_grad_output(dw, p, m, g.cin, g.cout, 0, g.cin, rt.gemmScratch);
+        k.winograd_filter_grad(p, work, x, dy, mode, g.h, g.w, g.cin, g.ho, g.wo, g.cout, g.padTop, g.padLeft, m, tiles, 0, groups, rt.gemmScratch);
+        k.winograd_filter_grad_output(dw, p, groups, m, g.cin, g.cout, 0, g.cin, rt.gemmScratch);
         return;
       }
-      // multiply-adds per transform row; a row per thread at most
-      const perRow = tiles * alpha * g.cin * g.cout;
-      parallelFor(rt, 'winograd_filter_grad', alpha, Math.max(1, Math.ceil(GRAD_WORK_PER_THREAD / perRow)), 1, args, `${what} products`);
-      parallelFor(rt, 'winograd_filter_grad_output', g.cin, Math.max(1, Math.ceil(FILTER_WORK_PER_THREAD / (alpha * alpha * g.cout))), 1, out,
+      parallelFor(rt, 'winograd_filter_grad', groups, 1, 1, args, `${what} products`);
+      parallelFor(rt, 'winograd_filter_grad_output', g.cin, Math.max(1, Math.ceil(FILTER_WORK_PER_THREAD / (groups * (m + 2) ** 2 * g.cout))), 1, out,
         `${what} output transform`);
     } finally {
       rt.arena.release(p);

@@ -19,11 +19,12 @@ export interface Kernels {
   winograd_conv3x3(y: Ptr, x: Ptr, u: Ptr, bias: Ptr, mode: number, h: number, w: number, cin: number,
     ho: number, wo: number, cout: number, padTop: number, padLeft: number, m: number, t0: number, count: number, scratch: Ptr): void;
   winograd_grad_chunk_tiles(m: number, cin: number, cout: number): number;
+  winograd_grad_groups(m: number, cin: number, cout: number, tiles: number): number;
   winograd_grad_work_floats(m: number, cin: number, cout: number): number;
   winograd_grad_product_floats(m: number, cin: number, cout: number): number;
   winograd_filter_grad(p: Ptr, work: Ptr, x: Ptr, dy: Ptr, mode: number, h: number, w: number, cin: number, ho: number, wo: number,
-    cout: number, padTop: number, padLeft: number, m: number, tiles: number, r0: number, rows: number, scratch: Ptr): void;
-  winograd_filter_grad_output(dw: Ptr, p: Ptr, m: number, cin: number, cout: number, c0: number, count: number, tmp: Ptr): void;
+    cout: number, padTop: number, padLeft: number, m: number, tiles: number, g0: number, count: number, scratch: Ptr): void;
+  winograd_filter_grad_output(dw: Ptr, p: Ptr, groups: number, m: number, cin: number, cout: number, c0: number, count: number, tmp: Ptr): void;
   spread_nhwc(dst: Ptr, src: Ptr, b: number, h: number, w: number, c: number, hd: number, wd: number,
     top: number, left: number, stepH: number, stepW: number): void;
   flip_kernel(dst: Ptr, src: Ptr, kh: number, kw: number, cin: number, cout: number, co0: number, count: number): void;

@@ -1,6 +1,6 @@
 // Winograd convolutions on threads: training gives the same bits on 1, 2 and 4 threads (tiles are split by
 // ranges of the output, each computed as on one thread; filters transformed by groups of output channels; weight
-// gradients by rows of transform points, each summed over every tile in chunks fixed by the geometry),
+// gradients by groups of tiles fixed by the geometry and call size, each summed into its own products),
 // with the kernels shown to run on the workers.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
