@@ -253,11 +253,20 @@ export function winograd_grad_chunk_tiles(m: i32, cin: i32, cout: i32): i32 {
   return max(4, min(256, t & ~3));
 }
 
-// Groups of the call's tiles: up to GRAD_GROUPS, each at least a chunk.
+// Chunks per group: the call's chunks over up to GRAD_GROUPS groups, rounded up.
 const GRAD_GROUPS: i32 = 4;
+function grad_group_chunks(m: i32, cin: i32, cout: i32, tiles: i32): i32 {
+  const T = winograd_grad_chunk_tiles(m, cin, cout);
+  const chunks = max(1, (tiles + T - 1) / T);
+  return (chunks + GRAD_GROUPS - 1) / GRAD_GROUPS;
+}
+
+// Groups of the call's tiles: every one holds at least one chunk (5 chunks make 3 groups of 2, 2 and 1).
 export function winograd_grad_groups(m: i32, cin: i32, cout: i32, tiles: i32): i32 {
   const T = winograd_grad_chunk_tiles(m, cin, cout);
-  return max(1, min(GRAD_GROUPS, (tiles + T - 1) / T));
+  const chunks = max(1, (tiles + T - 1) / T);
+  const per = grad_group_chunks(m, cin, cout, tiles);
+  return (chunks + per - 1) / per;
 }
 
 // Floats of one group's work buffer (a chunk's transformed tiles).
@@ -280,9 +289,7 @@ export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize,
                                      m: i32, tiles: i32, g0: i32, count: i32, scratch: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
   const T = winograd_grad_chunk_tiles(m, cin, cout);
-  const groups = winograd_grad_groups(m, cin, cout, tiles);
-  const chunks = (tiles + T - 1) / T;
-  const perGroup = (chunks + groups - 1) / groups * T;          // tiles per group: whole chunks
+  const perGroup = grad_group_chunks(m, cin, cout, tiles) * T;   // tiles per group: whole chunks
   const cp = round4(cin), kp = round4(cout);
   const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
   const vt = grad_tile_floats(a2, cin), ut = grad_tile_floats(a2, cout);   // tile strides of V and U
