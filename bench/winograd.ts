@@ -9,7 +9,8 @@
 //             GEMM, F(2×2) and F(4×4) forced and under auto, whose pick for such a call may differ from its
 //             pick for batches (winograd.ts, smallCallChoices), alternating rounds, medians in µs.
 //   --errors  every conv layer's output, and the softmax output, of a lab CNN trained for a few epochs on the
-//             embedded face set, against a float64 forward and against the GEMM path, per algorithm.
+//             embedded face set, against a float64 forward and against the GEMM path, per algorithm; and each
+//             conv layer's weight gradient against float64.
 //   --curves  the lab recipe on the face set over a few seeds, GEMM vs auto: per-epoch validation accuracy
 //             and loss, best accuracy per seed.
 import { execSync } from 'node:child_process';
@@ -313,8 +314,61 @@ async function errors(): Promise<void> {
     row(`${label} vs GEMM`, w.outs, true);
     w.model.dispose();
   }
-  gemm.model.dispose();
   console.log(`max |error| / max |reference| of each layer's output (the whole fp32 chain up to it)\n${table(rows)}\n`);
+  await gradientErrors(weights, [x, ...gemm.outs], n);
+  gemm.model.dispose();
+}
+
+/**
+ * Each conv layer's weight gradient from its input in the GEMM path's forward (`inputs[i]`: layer i's input) and
+ * an output gradient of pseudo-random values in ±1e-3 (the activation's derivative left out: the correlation
+ * Σ X · dY alone), by each algorithm against float64.
+ */
+async function gradientErrors(weights: sn.Tensor[], inputs: Float32Array[], n: number): Promise<void> {
+  const rt = runtime();
+  const rows: Record<string, unknown>[] = [];
+  const refs = new Map<number, Float64Array>();
+  for (const setting of ['gemm', 'winograd2', 'winograd4', 'winograd6', 'auto'] as ConvSetting[]) {
+    const m = await labModel(setting, 7);
+    m.setWeights(weights);
+    const r: Record<string, unknown> = {};
+    for (const [i, l] of m.layers.entries()) {
+      if (l.className !== 'Conv2D') continue;
+      const [h, w, cin] = l.inputShape, [ho, wo, cout] = l.outputShape;
+      const xs = inputs[i], xp = rt.arena.alloc(xs.length * 4);
+      rt.f32(xp, xs.length).set(xs);
+      const dyLen = n * ho * wo * cout, dyp = rt.arena.alloc(dyLen * 4);
+      const dy = rt.f32(dyp, dyLen);
+      let seed = 12345;
+      for (let j = 0; j < dyLen; j++) { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; dy[j] = ((seed >>> 8) / 2 ** 24 - 0.5) * 2e-3; }
+      const dy64 = Float64Array.from(dy);
+      const kernel = l.params[0];
+      rt.f32(kernel.gradOffset, kernel.size).fill(0);
+      l.forward(xp, n, true, 1);
+      l.backward(dyp, n, false, true);
+      const dw = rt.f32(kernel.gradOffset, kernel.size).slice();
+      if (!refs.has(i)) {
+        // dW[kh, kw, ci, co] = Σ_n,y,x X[n, y + kh, x + kw, ci] · dY[n, y, x, co], float64 (valid 3×3 convolutions)
+        const ref = new Float64Array(kernel.size);
+        for (let b = 0; b < n; b++) for (let y = 0; y < ho; y++) for (let x = 0; x < wo; x++) {
+          const o = ((b * ho + y) * wo + x) * cout;
+          for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) for (let ci = 0; ci < cin; ci++) {
+            const v = xs[((b * h + y + kh) * w + x + kw) * cin + ci];
+            if (v === 0) continue;
+            const wr = ((kh * 3 + kw) * cin + ci) * cout;
+            for (let co = 0; co < cout; co++) ref[wr + co] += v * dy64[o + co];
+          }
+        }
+        refs.set(i, ref);
+      }
+      r[l.name] = relErr(dw, refs.get(i)!);
+      rt.arena.release(dyp); rt.arena.release(xp);
+    }
+    const label = setting === 'auto' ? `auto (${convs(m).map((l) => algorithmName(l.convChoice!.filterGradient!.algorithm).replace(',3x3', '')).join(' ')})` : setting === 'gemm' ? 'GEMM' : setting.replace('winograd', 'F(') + ')';
+    rows.push({ path: `${label} vs float64`, ...r });
+    m.dispose();
+  }
+  console.log(`Weight gradients: max |error| / max |reference| of each conv layer's dW (its GEMM-path input, dY pseudo-random in ±1e-3, activation left out)\n${table(rows)}\n`);
 }
 
 // ---- training curves --------------------------------------------------------------------------------
