@@ -47,6 +47,13 @@ function output_tile(m: i32, dst: usize, src: usize, ms: usize, tmp: usize): voi
   for (let i = 0; i < m; i++) wino_1d(WINO_OUTPUT, m, dst + (<usize>(i * m) << 4), 16, tmp + (<usize>(i * a) << 4), 16);
 }
 
+// U = A g Aᵀ of an m×m tile g[r][c] at src + r * rs + c * cs (the output gradient's transform): U[ξ] at dst + ξ * us.
+function dout_tile(m: i32, dst: usize, us: usize, src: usize, rs: usize, cs: usize, tmp: usize): void {
+  const a = m + 2;
+  for (let c = 0; c < m; c++) wino_1d(WINO_DOUT, m, tmp + (<usize>c << 4), <usize>m << 4, src + <usize>c * cs, rs);
+  for (let r = 0; r < a; r++) wino_1d(WINO_DOUT, m, dst + <usize>(r * a) * us, us, tmp + (<usize>(r * m) << 4), 16);
+}
+
 // The first n (1..4) lanes at p, the others 0.
 // @ts-ignore: decorator
 @inline
@@ -70,19 +77,25 @@ function store_lanes(p: usize, v: v128, n: i32): void {
 // Where a transform reads the size×size window at (y0, x0) of img [h, w, c], channels [ci, ci + 4): in img
 // itself (rows w·c floats apart, pixels c) when the window lies inside and the 4 channels exist, else copied
 // into stage [size][size] vectors (rows size vectors apart), 0 outside the image and in lanes past c.
+// @ts-ignore: decorator
+@inline
 function window_source(stage: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32, w: i32, c: i32, ci: i32): usize {
-  const n = min(4, c - ci);
-  if (n == 4 && y0 >= 0 && x0 >= 0 && y0 + size <= h && x0 + size <= w) return img + ((<usize>(y0 * w + x0) * c + ci) << 2);
-  for (let r = 0; r < size; r++) {
-    const yy = y0 + r;
-    for (let s = 0; s < size; s++) {
-      const xx = x0 + s;
-      const p = stage + (<usize>(r * size + s) << 4);
-      if (yy < 0 || yy >= h || xx < 0 || xx >= w) v128.store(p, f32x4.splat(0));
-      else v128.store(p, load_lanes(img + ((<usize>(yy * w + xx) * c + ci) << 2), n));
-    }
-  }
+  if (ci + 4 <= c && y0 >= 0 && x0 >= 0 && y0 + size <= h && x0 + size <= w) return img + ((<usize>(y0 * w + x0) * c + ci) << 2);
+  stage_window(stage, img, y0, x0, size, h, w, c, ci);
   return stage;
+}
+
+// window_source's copy: stage zeroed, then the part of the window inside the image copied in.
+function stage_window(stage: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32, w: i32, c: i32, ci: i32): void {
+  const n = min(4, c - ci);
+  for (let q = 0; q < size * size; q++) v128.store(stage + (<usize>q << 4), f32x4.splat(0));
+  const r0 = max(0, -y0), r1 = min(size, h - y0), s0 = max(0, -x0), s1 = min(size, w - x0);
+  for (let r = r0; r < r1; r++) {
+    const src = img + ((<usize>((y0 + r) * w + x0) * c + ci) << 2);
+    const dst = stage + (<usize>(r * size) << 4);
+    if (n == 4) for (let s = s0; s < s1; s++) v128.store(dst + (<usize>s << 4), v128.load(src + (<usize>s * c << 2)));
+    else for (let s = s0; s < s1; s++) v128.store(dst + (<usize>s << 4), load_lanes(src + (<usize>s * c << 2), n));
+  }
 }
 
 // Floats of scratch before V: the two offset tables and two α×α vector buffers.
@@ -327,9 +340,7 @@ export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize,
         for (let co = 0; co < cout; co += 4) {
           const src = window_source(stage, grad, ty * m, tx * m, m, ho, wo, cout, co);
           const rs = src == stage ? <usize>m << 4 : drs, cs = src == stage ? <usize>16 : dcs;
-          for (let c = 0; c < m; c++) wino_1d(WINO_DOUT, m, tmp + (<usize>c << 4), <usize>m << 4, src + <usize>c * cs, rs);
-          const dst = U + ((<usize>i * ut + co) << 2);
-          for (let r = 0; r < alpha; r++) wino_1d(WINO_DOUT, m, dst + <usize>(r * alpha) * us, us, tmp + (<usize>(r * m) << 4), 16);
+          dout_tile(m, U + ((<usize>i * ut + co) << 2), us, src, rs, cs, tmp);
         }
       }
       // P[ξ] [Cin, Cout] (+)= V[ξ]ᵀ [Cin, cnt] · U[ξ] [cnt, Cout]
@@ -343,31 +354,43 @@ export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize,
 }
 
 // dw [3, 3, Cin, Cout] += Gᵀ (Σ_g P_g) G for input channels [c0, c0 + count), the groups' P (winograd_filter_grad)
-// added in order. tmp: 2·α·α·4 floats.
+// added in order. Per input channel and block of up to GRAD_OUT_BLOCK output channels, each group's α² runs of
+// the block are read whole (contiguous), summed into tmp, then transformed 4 output channels at a time.
+// tmp: α²·GRAD_OUT_BLOCK + 12·α + 36 floats (≤ 33,000: within gemm_pack_floats()).
+const GRAD_OUT_BLOCK: i32 = 512;
 export function winograd_filter_grad_output(dw: usize, p: usize, groups: i32, m: i32, cin: i32, cout: i32, c0: i32, count: i32, tmp: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
   const ps = <usize>cin * cout << 2;                              // ξ stride of P
   const gs = <usize>a2 * ps;                                      // group stride
-  const stage = tmp, mid = tmp + (<usize>a2 << 4);
+  const sum = tmp;                                                // [α²][GRAD_OUT_BLOCK]
+  const ss = <usize>GRAD_OUT_BLOCK << 2;
+  const mid = sum + <usize>a2 * ss;                               // [3][α] vectors
+  const out = mid + (<usize>(3 * alpha) << 4);                    // [3][3] vectors
   const rs = <usize>3 * cin * cout << 2, cs = <usize>cin * cout << 2;
   for (let ci = c0; ci < c0 + count; ci++) {
-    for (let co = 0; co < cout; co += 4) {
-      const n = min(4, cout - co);
-      const src = p + ((<usize>ci * cout + co) << 2);
+    for (let b0 = 0; b0 < cout; b0 += GRAD_OUT_BLOCK) {
+      const bn = min(GRAD_OUT_BLOCK, cout - b0);
+      const row = p + ((<usize>ci * cout + b0) << 2);
       for (let xi = 0; xi < a2; xi++) {
-        let v = load_lanes(src + <usize>xi * ps, n);
-        for (let g = 1; g < groups; g++) v = f32x4.add(v, load_lanes(src + <usize>g * gs + <usize>xi * ps, n));
-        v128.store(stage + (<usize>xi << 4), v);
+        const dst = sum + <usize>xi * ss, src = row + <usize>xi * ps;
+        for (let j = 0; j < bn; j += 4) {
+          const n = min(4, bn - j);
+          let v = load_lanes(src + (<usize>j << 2), n);
+          for (let g = 1; g < groups; g++) v = f32x4.add(v, load_lanes(src + <usize>g * gs + (<usize>j << 2), n));
+          v128.store(dst + (<usize>j << 2), v);
+        }
       }
-      // down the columns: mid [3][α]; then along each of the 3 rows
-      for (let c = 0; c < alpha; c++) wino_1d(WINO_DFILTER, m, mid + (<usize>c << 4), <usize>alpha << 4, stage + (<usize>c << 4), <usize>alpha << 4);
-      for (let kh = 0; kh < 3; kh++) {
-        wino_1d(WINO_DFILTER, m, stage + (<usize>(kh * 3) << 4), 16, mid + (<usize>(kh * alpha) << 4), 16);
-      }
-      for (let kh = 0; kh < 3; kh++) {
-        for (let kw = 0; kw < 3; kw++) {
-          const q = dw + (<usize>kh * rs + <usize>kw * cs) + ((<usize>ci * cout + co) << 2);
-          store_lanes(q, f32x4.add(load_lanes(q, n), v128.load(stage + (<usize>(kh * 3 + kw) << 4))), n);
+      for (let j = 0; j < bn; j += 4) {
+        const n = min(4, bn - j);
+        const src = sum + (<usize>j << 2);
+        // down the columns: mid [3][α]; then along each of the 3 rows
+        for (let c = 0; c < alpha; c++) wino_1d(WINO_DFILTER, m, mid + (<usize>c << 4), <usize>alpha << 4, src + <usize>c * ss, <usize>alpha * ss);
+        for (let kh = 0; kh < 3; kh++) wino_1d(WINO_DFILTER, m, out + (<usize>(kh * 3) << 4), 16, mid + (<usize>(kh * alpha) << 4), 16);
+        for (let kh = 0; kh < 3; kh++) {
+          for (let kw = 0; kw < 3; kw++) {
+            const q = dw + (<usize>kh * rs + <usize>kw * cs) + ((<usize>ci * cout + b0 + j) << 2);
+            store_lanes(q, f32x4.add(load_lanes(q, n), v128.load(out + (<usize>(kh * 3 + kw) << 4))), n);
+          }
         }
       }
     }
