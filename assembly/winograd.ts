@@ -258,8 +258,9 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
 @inline
 function grad_tile_floats(a2: i32, c: i32): i32 { return a2 * round4(c) + 16; }
 
-// Tiles per chunk: about 2^GRAD_CHUNK_LOG2 floats of transformed tiles, a multiple of 4, 4..256.
-const GRAD_CHUNK_LOG2: i32 = 18;
+// Tiles per chunk: about 2^GRAD_CHUNK_LOG2 floats of transformed tiles (512 KB: in L2 with the products it
+// feeds; 1 MB and 256 KB measured slower on conv2d_1), a multiple of 4, 4..256.
+const GRAD_CHUNK_LOG2: i32 = 17;
 export function winograd_grad_chunk_tiles(m: i32, cin: i32, cout: i32): i32 {
   const a2 = (m + 2) * (m + 2);
   const t = (1 << GRAD_CHUNK_LOG2) / (grad_tile_floats(a2, cin) + grad_tile_floats(a2, cout));
