@@ -13,7 +13,7 @@ import { microKernels, SHAPE_CLASSES, UKERNELS, ukernelName } from '../src/runti
 import { coldScript, EMPTY_SCRIPT, writeEntry } from './cold-entry.js';
 import { cpuInfo } from './cpu.js';
 import { peaks as probes } from './peak.js';
-import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
+import { classOf, convShapes, gflops, winogradGradShapes, winogradShapes } from './shapes.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
 import { median, p50 } from './stats.js';
 
@@ -49,7 +49,7 @@ const log = (s: string) => { if (!json) console.log(s); };
 function gemmTable(flavours: Runtime[]): { rows: Record<string, unknown>[]; bests: Record<string, number>[] } {
   const rows: Record<string, unknown>[] = [], bests: Record<string, number>[] = [];
   const rounds = quick ? 3 : 7;
-  for (const shape of [...convShapes(), ...winogradShapes()]) {
+  for (const shape of [...convShapes(), ...winogradShapes(), ...winogradGradShapes()]) {
     const row: Record<string, unknown> = { shape: shape.name };
     const best: Record<string, number> = {};
     for (const rt of flavours) {

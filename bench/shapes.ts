@@ -84,3 +84,30 @@ export function winogradShapes(): GemmShape[] {
     return shape;
   });
 }
+
+/**
+ * One chunk of the Winograd F(4×4) weight gradient's products as the lab CNN's layers 2–6 run them
+ * (winograd_filter_grad): P[ξ] [Cin, Cout] += V[ξ]ᵀ · U[ξ] for the 36 points, the reduction over the chunk's T
+ * tiles; V and U tile-major (each tile's 36 points together, padded by a cache line), U packed by each call.
+ */
+export function winogradGradShapes(): GemmShape[] {
+  const convs: [string, number, number][] = [['conv2', 32, 32], ['conv3', 32, 64], ['conv4', 64, 64], ['conv5', 64, 128], ['conv6', 128, 128]];
+  return convs.map(([name, cin, cout]) => {
+    const shape: GemmShape = {
+      name: `${name} F(4x4) weight-gradient products`, m: cin, n: cout, k: 0, products: 36,
+      setup: (rt) => {
+        const k = rt.k, tiles = k.winograd_grad_chunk_tiles(4, cin, cout);
+        shape.k = tiles;
+        shape.cls = shapeClass(cin, tiles);
+        const vt = 36 * Math.ceil(cin / 4) * 4 + 16, ut = 36 * Math.ceil(cout / 4) * 4 + 16;
+        const fill = (floats: number) => { const o = rt.arena.alloc(floats * 4); rt.f32(o, floats).fill(0.01); return o; };
+        const v = fill(tiles * vt), u = fill(tiles * ut), p = fill(36 * cin * cout);
+        const rows = rt.arena.alloc(cin * 4), red = rt.arena.alloc(tiles * 4);
+        k.strided_offsets(rows, cin, 1); k.strided_offsets(red, tiles, vt);
+        const cp = Math.ceil(cin / 4) * 4, kp = Math.ceil(cout / 4) * 4;
+        return (uk) => { for (let xi = 0; xi < 36; xi++) k.gemm(p + xi * cin * cout * 4, cout, v + xi * cp * 4, rows, red, u + xi * kp * 4, ut, 1, cin, cout, tiles, 1 | uk, 0, rt.gemmScratch); };
+      },
+    };
+    return shape;
+  });
+}

@@ -7,7 +7,7 @@ import { GEMM_UKERNEL_SHIFT, createRuntime, relaxedSimdSupported } from '../src/
 import { microKernels, UKERNELS } from '../src/runtime/ukernels.js';
 import { cpuInfo } from './cpu.js';
 import { peaks } from './peak.js';
-import { classOf, convShapes, gflops, winogradShapes } from './shapes.js';
+import { classOf, convShapes, gflops, winogradGradShapes, winogradShapes } from './shapes.js';
 import { median } from './stats.js';
 
 const i = process.argv.indexOf('--rounds');
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     const names = UKERNELS.map((u) => `${u.tile}_${u.variant}`);
     console.log(`| shape | M | N | K | class | ${names.join(' | ')} | picked at load | % of peak (picked) | % of peak (best) |`);
     console.log(`|${'---|'.repeat(8 + names.length)}`);
-    for (const shape of [...convShapes(), ...winogradShapes()]) {
+    for (const shape of [...convShapes(), ...winogradShapes(), ...winogradGradShapes()]) {
       const run = shape.setup(rt);
       const ms: number[][] = UKERNELS.map(() => []);
       for (const u of UKERNELS) { run(u.code << GEMM_UKERNEL_SHIFT); run(u.code << GEMM_UKERNEL_SHIFT); }
