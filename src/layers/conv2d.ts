@@ -11,7 +11,7 @@ import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
 import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
-import { choosePass, WinogradGradPass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
+import { choosePass, gradModelCost, WinogradGradPass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
 
 /** What every 2-D convolution layer takes (Conv2D, DepthwiseConv2D, SeparableConv2D): its window, bias and activation. */
 export interface ConvWindowArgs extends LayerArgs {
@@ -236,12 +236,13 @@ export class Conv2D extends Layer {
         }, trial(b, this.flipped, this.dx, dy));
         const fg = geo.filterGradient;
         const xp = once(images * fg.h * fg.w * cin, 'padded input'), dw = once(9 * cin * cout, 'weight gradient');
+        const chunkTiles = (m: number) => k.winograd_grad_chunk_tiles(m, cin, cout);
         filterGradient = choosePass(rt, `filter-gradient ${key(fg)}`, fg, images, () => {
           k.gemm(dw(), cout, xp(), this.taps, this.windows, dy(), cout, 1, 9 * cin, cout, images * ho * wo, GEMM_ACC, 0, rt.gemmScratch);
         }, (m) => {
           const pass = new WinogradGradPass(rt, fg, m);
           return { run: () => pass.run(dw(), xp(), dy(), images, `${this.label} weight gradient (timing)`, true), release: () => {} };
-        });
+        }, 0, (a) => gradModelCost(fg, a, chunkTiles));
       }
       this.convChoice = { forward, backwardData, filterGradient };
     } finally {

@@ -137,6 +137,7 @@ export class WinogradGradPass {
     const { rt, g, m } = this;
     const k = rt.k;
     const tiles = n * this.tiles;
+    if (tiles === 0) return; // no images: dW unchanged, as the GEMM path leaves it
     const groups = k.winograd_grad_groups(m, g.cin, g.cout, tiles);
     const work = rt.arena.alloc(groups * k.winograd_grad_work_floats(m, g.cin, g.cout) * 4, `${what} transformed tiles`);
     const p = rt.arena.alloc(groups * k.winograd_grad_product_floats(m, g.cin, g.cout) * 4, `${what} products`);
@@ -195,6 +196,19 @@ export function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
   const tiles = Math.ceil(g.ho / a) * Math.ceil(g.wo / a), points = (a + 2) ** 2;
   const transform = (c: number) => 6 * (c % 4 ? 4 : 1) * c;
   return points * tiles * ((g.cin * g.cout) / efficiency(g.cin) + transform(g.cin) + transform(g.cout));
+}
+
+/**
+ * The weight gradient's cost model per image, in multiply-adds. The GEMM's reduction runs over the batch's pixels
+ * (no short-reduction penalty); Winograd's products reduce over one chunk of `chunkTiles(a)` tiles
+ * (assembly/winograd.ts' winograd_grad_chunk_tiles), few at wide layers, and each chunk also reads and writes
+ * its α² products [Cin × Cout]: so wide layers (256–512 channels, 4-tile chunks) keep the GEMM.
+ */
+export function gradModelCost(g: ConvGeometry, a: ConvAlgorithm, chunkTiles: (m: number) => number): number {
+  if (a === 'gemm') return 9 * g.ho * g.wo * g.cin * g.cout;
+  const tiles = Math.ceil(g.ho / a) * Math.ceil(g.wo / a), points = (a + 2) ** 2;
+  const transform = (c: number) => 6 * (c % 4 ? 4 : 1) * c;
+  return points * tiles * ((g.cin * g.cout) / efficiency(chunkTiles(a)) + transform(g.cin) + transform(g.cout));
 }
 
 /**
@@ -258,7 +272,8 @@ function timeRun(run: () => void): number {
  * may get their own pick (smallCallChoices; 0: none, as for training's passes).
  */
 export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: number, gemm: () => void,
-  winograd: (m: number) => { run: () => void; release: () => void }, smallUpTo = 0): PassChoice {
+  winograd: (m: number) => { run: () => void; release: () => void }, smallUpTo = 0,
+  cost: (a: ConvAlgorithm) => number = (a) => modelCost(g, a)): PassChoice {
   const setting = convSetting();
   const tiles = WINOGRAD_TILES.filter((m) => WinogradPass.fits(rt, g, m) && (m !== 6 || setting === 'winograd6'));
   if (setting === 'gemm' || tiles.length === 0) return { algorithm: 'gemm', ms: {}, images, small: [] };
@@ -268,7 +283,7 @@ export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: nu
     if (tiles.includes(m)) return { algorithm: m, ms: {}, images, small: [] };
   }
   const candidates: ConvAlgorithm[] = setting === 'winograd' ? [...tiles] : ['gemm', ...tiles];
-  const modelled = candidates.reduce((x, y) => (modelCost(g, y) < modelCost(g, x) ? y : x));
+  const modelled = candidates.reduce((x, y) => (cost(y) < cost(x) ? y : x));
   // the default: deterministic — timings on a shared machine would let a seeded run's bits differ by process
   if (setting === 'auto') return { algorithm: modelled, ms: {}, images, small: smallCallChoices(g, candidates, modelled, smallUpTo) };
   const full = `${rt.flavour}|${setting}|${key}|${images}`;

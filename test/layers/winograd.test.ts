@@ -79,6 +79,23 @@ describe('Conv2D on the Winograd path', () => {
     });
   }
 
+  it('weight gradient: valid padding, odd output sizes and 520 output channels (two output-transform blocks, three GEMM column blocks) match the GEMM path', () => {
+    const args = { filters: 520, kernelSize: 3, useBias: false }, shape = [9, 8, 4]; // output 7×6
+    const g = runWith('gemm', args, shape, 2), w = runWith('winograd2', args, shape, 2);
+    expect(w.choice?.filterGradient?.algorithm).toBe(2);
+    expect(maxRelError(w.run.dw[0], g.run.dw[0])).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('auto: the weight gradient has its own cost model (the few tiles of a chunk at wide layers keep the GEMM)', () => {
+    // 512 → 512 at 14×14: a chunk holds 4 tiles at F(2×2), the products' reduction too short: GEMM, while the forward takes Winograd
+    const wide = runWith('auto', { filters: 512, kernelSize: 3, padding: 'same' }, [14, 14, 512], 1).choice!;
+    expect(wide.forward.algorithm).not.toBe('gemm');
+    expect(wide.filterGradient!.algorithm).toBe('gemm');
+    // the lab's conv2d_1 (38×38 from 40×40, 32 → 32): F(4×4) for all three passes
+    const lab = runWith('auto', { filters: 32, kernelSize: 3 }, [40, 40, 32], 1).choice!;
+    expect([lab.forward.algorithm, lab.backwardData!.algorithm, lab.filterGradient!.algorithm]).toEqual([4, 4, 4]);
+  });
+
   it('keeps the GEMM path for other kernels, strides and Conv1D, whatever SIMDNET_CONV says', () => {
     for (const args of [{ filters: 2, kernelSize: 2 }, { filters: 2, kernelSize: 3, strides: 2 }, { filters: 2, kernelSize: [3, 1] as [number, number] }]) {
       expect(runWith('winograd', args, [7, 7, 2], 1).choice).toBeNull();
