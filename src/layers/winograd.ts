@@ -193,22 +193,26 @@ const efficiency = (k: number): number => k / (k + 8);
  */
 export function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
   if (a === 'gemm') return (9 * g.ho * g.wo * g.cin * g.cout) / efficiency(9 * g.cin);
-  const tiles = Math.ceil(g.ho / a) * Math.ceil(g.wo / a), points = (a + 2) ** 2;
-  const transform = (c: number) => 6 * (c % 4 ? 4 : 1) * c;
-  return points * tiles * ((g.cin * g.cout) / efficiency(g.cin) + transform(g.cin) + transform(g.cout));
+  return winogradCost(g, a, g.cin);
 }
 
 /**
  * The weight gradient's cost model per image, in multiply-adds. The GEMM's reduction runs over the batch's pixels
  * (no short-reduction penalty); Winograd's products reduce over one chunk of `chunkTiles(a)` tiles
- * (assembly/winograd.ts' winograd_grad_chunk_tiles), few at wide layers, and each chunk also reads and writes
- * its α² products [Cin × Cout]: so wide layers (256–512 channels, 4-tile chunks) keep the GEMM.
+ * (assembly/winograd.ts' winograd_grad_chunk_tiles) instead of over Cin, and a chunk holds few tiles at wide
+ * layers (4 at 512 channels), where each product's fixed costs (its α² [Cin × Cout] read and written per chunk)
+ * weigh: so such layers keep the GEMM.
  */
 export function gradModelCost(g: ConvGeometry, a: ConvAlgorithm, chunkTiles: (m: number) => number): number {
   if (a === 'gemm') return 9 * g.ho * g.wo * g.cin * g.cout;
+  return winogradCost(g, a, chunkTiles(a));
+}
+
+/** F(a×a, 3×3)'s products, each a reduction of `reduction` steps, and its tile transforms, per image. */
+function winogradCost(g: ConvGeometry, a: Exclude<ConvAlgorithm, 'gemm'>, reduction: number): number {
   const tiles = Math.ceil(g.ho / a) * Math.ceil(g.wo / a), points = (a + 2) ** 2;
   const transform = (c: number) => 6 * (c % 4 ? 4 : 1) * c;
-  return points * tiles * ((g.cin * g.cout) / efficiency(chunkTiles(a)) + transform(g.cin) + transform(g.cout));
+  return points * tiles * ((g.cin * g.cout) / efficiency(reduction) + transform(g.cin) + transform(g.cout));
 }
 
 /**
