@@ -44,6 +44,17 @@ export function flip_kernel(dst: usize, src: usize, kh: i32, kw: i32, cin: i32, 
   }
 }
 
+// dst [taps, Cout, Cin] = src [taps, Cin, Cout]: a kernel with its channels swapped (the filter of Winograd's
+// transposed backward-data pass), for dst's output channels [co0, co0 + count) (a range per thread).
+export function transpose_kernel(dst: usize, src: usize, taps: i32, cin: i32, cout: i32, co0: i32, count: i32): void {
+  for (let t = 0; t < taps; t++) {
+    const s = src + ((<usize>t * cin * cout) << 2), d = dst + ((<usize>t * cout * cin) << 2);
+    for (let co = co0; co < co0 + count; co++) {
+      for (let ci = 0; ci < cin; ci++) store<f32>(d + ((<usize>co * cin + ci) << 2), load<f32>(s + ((<usize>ci * cout + co) << 2)));
+    }
+  }
+}
+
 // Window origins of every output pixel: dst[(b*Ho + oh)*Wo + ow] = ((b*Hp + oh*s)*Wp + ow*s)*C,
 // offsets in floats into a [B, Hp, Wp, C] input.
 export function conv_window_offsets(dst: usize, b: i32, ho: i32, wo: i32, hp: i32, wp: i32, c: i32,

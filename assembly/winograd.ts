@@ -1,7 +1,8 @@
 // Winograd convolution F(m×m, 3×3) (Lavin & Gray 2016) for stride-1 3×3 convolutions, NHWC, m = 2, 4 or 6:
 // α = m + 2; each m×m output tile needs α×α input pixels and α² multiplies per (ci, co) instead of 9 m².
 //   forward        Y = Aᵀ [ Σ_ci U[ξ](ci, co) · V[ξ](tile, ci) ] A, + bias, ReLU
-//   backward-data  the same on dY (padded by 2 - pad) with the flipped kernel (cf. assembly/conv.ts)
+//   backward-data  the forward transposed, on the forward's tiles: dX = Σ_tiles B [ Σ_co U[ξ](ci, co) ·
+//                  (A dY Aᵀ)[ξ](tile, co) ] Bᵀ, each α×α tile added into dX where the forward read it
 // The products over ci are α² GEMMs per chunk of tiles, through gemm.ts' micro-kernel with B (the
 // transformed filter U[ξ], Cin×Cout) packed once per weight version. The tile transforms are generated
 // (assembly/winograd_transforms.ts). Shapes: B images; X [B, H, W, Cin]; Y [B, Ho, Wo, Cout]; tiles
@@ -17,7 +18,7 @@
 // A tile's result depends on its tile only, never on the chunk or range it is computed in: bit-identical
 // for any thread count.
 import { gemm, gemm_pack_columns, gemm_pack_floats, gemm_packed, gemm_packed_floats, MODE_ACC, MODE_BIAS, MODE_SET, FLAG_RELU, UKERNEL_SHIFT } from './gemm';
-import { wino_1d, WINO_DFILTER, WINO_DOUT, WINO_FILTER, WINO_INPUT, WINO_OUTPUT } from './winograd_transforms';
+import { wino_1d, WINO_DFILTER, WINO_DIN, WINO_DOUT, WINO_FILTER, WINO_INPUT, WINO_OUTPUT } from './winograd_transforms';
 
 // @ts-ignore: decorator
 @inline
@@ -230,6 +231,86 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
             if (useBias) v = f32x4.add(v, vbias);
             if (relu) v = f32x4.max(v, f32x4.splat(0));
             store_lanes(row + (<usize>s * cout << 2), v, n);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- the input gradient -------------------------------------------------------------------------------
+
+// d = B M Bᵀ: d[r][c] at dst + (r * α + c) * 16 (α×α vectors); M[ξ] at src + ξ * ms.
+function din_tile(m: i32, dst: usize, src: usize, ms: usize, tmp: usize): void {
+  const a = m + 2;
+  for (let c = 0; c < a; c++) wino_1d(WINO_DIN, m, tmp + (<usize>c << 4), <usize>a << 4, src + <usize>c * ms, <usize>a * ms);
+  for (let r = 0; r < a; r++) wino_1d(WINO_DIN, m, dst + (<usize>(r * a) << 4), 16, tmp + (<usize>(r * a) << 4), 16);
+}
+
+// dx [B, H, W, Cin] = the input gradient of the forward winograd_conv3x3 with the same geometry, from
+// dy [B, Ho, Wo, Cout], for tiles [t0, t0 + count), which must be whole images (t0 and count multiples of
+// TH·TW): the forward's own tiles, run backwards. Per tile, the m×m tile of dY (0 past Ho, Wo) becomes
+// A dY Aᵀ, the α² products M[ξ] [cnt, Cin] = that [cnt, Cout] · Uᵀ[ξ] [Cout, Cin] (ut: the filter transformed
+// from the kernel with its channels swapped, [3, 3, Cout, Cin], as winograd_filter_transform makes it), and
+// B M Bᵀ is the α×α window of dX the forward read (clipped to the image). Neighbouring windows overlap by
+// two pixels: a tile stores the pixels no earlier tile of its image reached and adds to the others, in tile
+// order, so every pixel's sum runs in the same order for any split of the images. scratch: gemm_pack_floats()
+// floats, laid out as the forward's with the channels swapped.
+export function winograd_conv3x3_backward_data(dx: usize, dy: usize, ut: usize, mode: i32,
+                                               h: i32, w: i32, cin: i32, ho: i32, wo: i32, cout: i32, padTop: i32, padLeft: i32,
+                                               m: i32, t0: i32, count: i32, scratch: usize): void {
+  const alpha = m + 2, a2 = alpha * alpha;
+  const T = winograd_chunk_tiles(m, cout, cin);
+  const cp = round4(cin), kp = round4(cout);
+  const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
+  const rowOff = scratch;
+  const redOff = rowOff + (<usize>round4(T) << 2);
+  const stage = redOff + (<usize>round4(cout) << 2);
+  const tmp = stage + (<usize>a2 << 4);
+  const V = tmp + (<usize>a2 << 4);                              // [T][α²][Kp]: A dY Aᵀ
+  const M = V + (<usize>a2 * T * kp << 2);                       // [T][α²][Cp]: the products
+  const vs = <usize>kp << 2, ms = <usize>cp << 2;               // ξ strides of V and M
+  for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * kp);
+  for (let r = 0; r < cout; r++) store<i32>(redOff + (<usize>r << 2), r);
+  const packed = <usize>gemm_packed_floats(cin, cout) << 2;
+  const drs = <usize>wo * cout << 2, dcs = <usize>cout << 2;
+  const xcs = <usize>cin << 2;
+  const gemmMode = MODE_SET | ((mode >> UKERNEL_SHIFT) << UKERNEL_SHIFT);
+  for (let c0 = t0; c0 < t0 + count; c0 += T) {
+    const cnt = min(T, t0 + count - c0);
+    // the output-gradient tiles: V[ξ][i][co] = A dY Aᵀ
+    for (let i = 0; i < cnt; i++) {
+      const t = c0 + i;
+      const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+      const grad = dy + (<usize>b * ho * wo * cout << 2);
+      for (let co = 0; co < cout; co += 4) {
+        const src = window_source(stage, grad, ty * m, tx * m, m, ho, wo, cout, co);
+        const rs = src == stage ? <usize>m << 4 : drs, cs = src == stage ? <usize>16 : dcs;
+        dout_tile(m, V + ((<usize>i * a2 * kp + co) << 2), vs, src, rs, cs, tmp);
+      }
+    }
+    // M[ξ] [cnt, Cin] = V[ξ] [cnt, Cout] · Uᵀ[ξ] [Cout, Cin]
+    for (let xi = 0; xi < a2; xi++) {
+      gemm_packed(M + <usize>xi * ms, a2 * cp, V + <usize>xi * vs, rowOff, redOff, ut + <usize>xi * packed, cnt, cin, cout, gemmMode, 0, 0);
+    }
+    // B M Bᵀ into the tile's window of dX: rows (columns) 0 and 1 were reached by the tile above (to the left)
+    for (let i = 0; i < cnt; i++) {
+      const t = c0 + i;
+      const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
+      const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
+      const r0 = max(0, -iy0), r1 = min(alpha, h - iy0), s0 = max(0, -ix0), s1 = min(alpha, w - ix0);
+      const above = ty > 0 ? 2 : 0, left = tx > 0 ? 2 : 0;
+      for (let ci = 0; ci < cin; ci += 4) {
+        const n = min(4, cin - ci);
+        din_tile(m, stage, M + ((<usize>i * a2 * cp + ci) << 2), ms, tmp);
+        for (let r = r0; r < r1; r++) {
+          const row = dx + ((((<usize>b * h + iy0 + r) * w + ix0) * cin + ci) << 2);
+          const from = r < above ? s1 : left;     // pixels [s0, from) are added to, [from, s1) stored
+          for (let s = s0; s < s1; s++) {
+            const p = row + <usize>s * xcs;
+            let v = v128.load(stage + (<usize>(r * alpha + s) << 4));
+            if (s < from) v = f32x4.add(load_lanes(p, n), v);
+            store_lanes(p, v, n);
           }
         }
       }

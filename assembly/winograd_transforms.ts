@@ -88,6 +88,20 @@ function wino2_dfilter_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
   v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2);
 }
 
+// B x: 4 transform points -> 4 input-gradient pixels
+// @ts-ignore: decorator
+@inline
+function wino2_din_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss);
+  const t0 = f32x4.add(x1, x2);
+  const t1 = f32x4.sub(x1, x2);
+  const y0 = x0;
+  const y1 = f32x4.add(t0, x3);
+  const y2 = f32x4.add(f32x4.neg(x0), t1);
+  const y3 = f32x4.neg(x3);
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3);
+}
+
 // ---- F(4x4, 3x3), α = 6, points 0, 1, -1, 2, -2, ∞
 
 // Bᵀ (6×6):
@@ -193,6 +207,24 @@ function wino4_dfilter_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
   const y1 = madd(t2, f32x4.splat(-0.0833333358168602), f32x4.mul(t0, f32x4.splat(0.1666666716337204)));
   const y2 = f32x4.add(madd(t3, f32x4.splat(-0.1666666716337204), f32x4.mul(t1, f32x4.splat(0.1666666716337204))), x5);
   v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2);
+}
+
+// B x: 6 transform points -> 6 input-gradient pixels
+// @ts-ignore: decorator
+@inline
+function wino4_din_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss), x4 = v128.load(src + 4 * ss), x5 = v128.load(src + 5 * ss);
+  const t0 = f32x4.add(x1, x2);
+  const t1 = f32x4.sub(x1, x2);
+  const t2 = f32x4.add(x3, x4);
+  const t3 = f32x4.sub(x3, x4);
+  const y0 = f32x4.mul(x0, f32x4.splat(4.0));
+  const y1 = madd(x5, f32x4.splat(4.0), madd(t2, f32x4.splat(2.0), f32x4.mul(t0, f32x4.splat(4.0))));
+  const y2 = f32x4.add(madd(t1, f32x4.splat(4.0), f32x4.mul(x0, f32x4.splat(-5.0))), t3);
+  const y3 = madd(x5, f32x4.splat(-5.0), madd(t2, f32x4.splat(-2.0), f32x4.neg(t0)));
+  const y4 = f32x4.sub(f32x4.sub(x0, t1), t3);
+  const y5 = x5;
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3); v128.store(dst + 4 * ds, y4); v128.store(dst + 5 * ds, y5);
 }
 
 // ---- F(6x6, 3x3), α = 8, points 0, 1, -1, 2, -2, 1/2, -1/2, ∞
@@ -326,11 +358,34 @@ function wino6_dfilter_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
   v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2);
 }
 
+// B x: 8 transform points -> 8 input-gradient pixels
+// @ts-ignore: decorator
+@inline
+function wino6_din_1d(dst: usize, ds: usize, src: usize, ss: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + 1 * ss), x2 = v128.load(src + 2 * ss), x3 = v128.load(src + 3 * ss), x4 = v128.load(src + 4 * ss), x5 = v128.load(src + 5 * ss), x6 = v128.load(src + 6 * ss), x7 = v128.load(src + 7 * ss);
+  const t0 = f32x4.add(x1, x2);
+  const t1 = f32x4.sub(x1, x2);
+  const t2 = f32x4.add(x3, x4);
+  const t3 = f32x4.sub(x3, x4);
+  const t4 = f32x4.add(x5, x6);
+  const t5 = f32x4.sub(x5, x6);
+  const y0 = f32x4.mul(x0, f32x4.splat(4.0));
+  const y1 = madd(x7, f32x4.splat(4.0), madd(t4, f32x4.splat(4.0), madd(t2, f32x4.splat(2.0), f32x4.mul(t0, f32x4.splat(4.0)))));
+  const y2 = madd(t5, f32x4.splat(8.0), f32x4.add(madd(t1, f32x4.splat(4.0), f32x4.mul(x0, f32x4.splat(-21.0))), t3));
+  const y3 = madd(x7, f32x4.splat(-21.0), madd(t4, f32x4.splat(-5.0), madd(t2, f32x4.splat(-10.0), f32x4.mul(t0, f32x4.splat(-17.0)))));
+  const y4 = madd(t5, f32x4.splat(-10.0), madd(t3, f32x4.splat(-5.0), madd(t1, f32x4.splat(-17.0), f32x4.mul(x0, f32x4.splat(21.0)))));
+  const y5 = madd(x7, f32x4.splat(21.0), f32x4.add(madd(t2, f32x4.splat(8.0), f32x4.mul(t0, f32x4.splat(4.0))), t4));
+  const y6 = madd(t5, f32x4.splat(2.0), madd(t3, f32x4.splat(4.0), madd(t1, f32x4.splat(4.0), f32x4.mul(x0, f32x4.splat(-4.0)))));
+  const y7 = f32x4.mul(x7, f32x4.splat(-4.0));
+  v128.store(dst, y0); v128.store(dst + 1 * ds, y1); v128.store(dst + 2 * ds, y2); v128.store(dst + 3 * ds, y3); v128.store(dst + 4 * ds, y4); v128.store(dst + 5 * ds, y5); v128.store(dst + 6 * ds, y6); v128.store(dst + 7 * ds, y7);
+}
+
 // ---- by kind and tile size
 
-export const WINO_INPUT = 0, WINO_FILTER = 1, WINO_OUTPUT = 2, WINO_DOUT = 3, WINO_DFILTER = 4;
+export const WINO_INPUT = 0, WINO_FILTER = 1, WINO_OUTPUT = 2, WINO_DOUT = 3, WINO_DFILTER = 4, WINO_DIN = 5;
 
-// kind: WINO_INPUT (Bᵀ), WINO_FILTER (G), WINO_OUTPUT (Aᵀ), WINO_DOUT (A) or WINO_DFILTER (Gᵀ); m: 2, 4 or 6.
+// kind: WINO_INPUT (Bᵀ), WINO_FILTER (G), WINO_OUTPUT (Aᵀ), WINO_DOUT (A), WINO_DFILTER (Gᵀ) or WINO_DIN (B);
+// m: 2, 4 or 6.
 // @ts-ignore: decorator
 @inline
 export function wino_1d(kind: i32, m: i32, dst: usize, ds: usize, src: usize, ss: usize): void {
@@ -348,5 +403,8 @@ export function wino_1d(kind: i32, m: i32, dst: usize, ds: usize, src: usize, ss
   }
   else if (kind == 4) {
     if (m == 2) wino2_dfilter_1d(dst, ds, src, ss); else if (m == 4) wino4_dfilter_1d(dst, ds, src, ss); else wino6_dfilter_1d(dst, ds, src, ss);
+  }
+  else if (kind == 5) {
+    if (m == 2) wino2_din_1d(dst, ds, src, ss); else if (m == 4) wino4_din_1d(dst, ds, src, ss); else wino6_din_1d(dst, ds, src, ss);
   }
 }

@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     const c = (l as Conv2D).convChoice;
     if (!c) return l.className === 'Conv2D' ? 'GEMM / GEMM / GEMM' : '';
     const name = (p: { algorithm: Parameters<typeof algorithmName>[0] } | null) => (p ? algorithmName(p.algorithm).replace(',3x3', '') : '—');
-    return `${name(c.forward)} / ${name(c.backwardData)} / ${name(c.filterGradient)}`;
+    const transposed = (l as Conv2D).transposedBackwardData ? 'ᵀ' : ''; // the forward transposed, on dY's tiles
+    return `${name(c.forward)} / ${name(c.backwardData)}${transposed} / ${name(c.filterGradient)}`;
   };
   console.log('| layer | forward ms | backward ms | forward / backward-data / weight-gradient algorithm |\n|---|---|---|---|');
   model.layers.forEach((l, i) => {

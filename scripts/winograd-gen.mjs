@@ -1,6 +1,7 @@
 // Generates assembly/winograd_transforms.ts: the input, filter and output transforms of Winograd's minimal
-// filtering F(m×m, 3×3) (Lavin & Gray 2016) for m = 2, 4, 6, and the two transposed ones of the filter
-// gradient (A on the output gradient, Gᵀ back to the 3×3 taps), as straight-line f32x4 code over 4 channels.
+// filtering F(m×m, 3×3) (Lavin & Gray 2016) for m = 2, 4, 6, and the transposed ones of the backward passes
+// (A on the output gradient, Gᵀ back to the 3×3 taps, B back to the input's pixels), as straight-line f32x4
+// code over 4 channels.
 //   node scripts/winograd-gen.mjs            writes the file
 //   node scripts/winograd-gen.mjs --study    prints the fp32 error of candidate point sets against float64
 // The matrices are built exactly (rationals) from the interpolation points: with E_n(p) the α×n evaluation
@@ -169,8 +170,9 @@ function emit1d(name, R, comment) {
 
 /** One entry for all: the 1D transform `kind` of tile size m (inlined with constants, the branches fold away). */
 function emitDispatch() {
-  const kinds = ['input', 'filter', 'output', 'dout', 'dfilter'];
-  const L = ['// kind: WINO_INPUT (Bᵀ), WINO_FILTER (G), WINO_OUTPUT (Aᵀ), WINO_DOUT (A) or WINO_DFILTER (Gᵀ); m: 2, 4 or 6.',
+  const kinds = ['input', 'filter', 'output', 'dout', 'dfilter', 'din'];
+  const L = ['// kind: WINO_INPUT (Bᵀ), WINO_FILTER (G), WINO_OUTPUT (Aᵀ), WINO_DOUT (A), WINO_DFILTER (Gᵀ) or WINO_DIN (B);',
+    '// m: 2, 4 or 6.',
     '// @ts-ignore: decorator', '@inline',
     'export function wino_1d(kind: i32, m: i32, dst: usize, ds: usize, src: usize, ss: usize): void {'];
   kinds.forEach((kind, k) => {
@@ -179,7 +181,7 @@ function emitDispatch() {
     L.push('  }');
   });
   L.push('}');
-  return ['export const WINO_INPUT = 0, WINO_FILTER = 1, WINO_OUTPUT = 2, WINO_DOUT = 3, WINO_DFILTER = 4;', L.join('\n')].join('\n\n');
+  return ['export const WINO_INPUT = 0, WINO_FILTER = 1, WINO_OUTPUT = 2, WINO_DOUT = 3, WINO_DFILTER = 4, WINO_DIN = 5;', L.join('\n')].join('\n\n');
 }
 
 const fmt = (M) => M.map((r) => `//   [${r.map((v) => (v.d === 1n ? String(v.n) : `${v.n}/${v.d}`).padStart(6)).join(' ')} ]`).join('\n');
@@ -210,6 +212,8 @@ function generate() {
     // the filter gradient dW = Gᵀ [(A dY Aᵀ) ⊙ (Bᵀ X B)] G: the transposes of the output and filter transforms
     parts.push(emit1d(`wino${m}_dout_1d`, transpose(M.AT), `A x: ${m} taps of the output gradient -> ${M.alpha} transform points`));
     parts.push(emit1d(`wino${m}_dfilter_1d`, transpose(M.G), `Gᵀ x: ${M.alpha} transform points -> 3 filter-gradient taps`));
+    // the input gradient dX = Σ_tiles B [U ⊙ (A dY Aᵀ)] Bᵀ: the input transform's transpose
+    parts.push(emit1d(`wino${m}_din_1d`, transpose(M.BT), `B x: ${M.alpha} transform points -> ${M.alpha} input-gradient pixels`));
 
   }
   parts.push('// ---- by kind and tile size', emitDispatch());

@@ -1,8 +1,9 @@
 // Conv2D (NHWC, kernel [KH, KW, Cin, Cout]). Every pass is one implicit-im2col GEMM (see assembly/conv.ts):
 // forward, backward-data (a stride-1 conv of the dilated, padded dY with the flipped kernel) and
-// backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with
-// Winograd's F(m×m, 3×3) instead, and its backward-filter with F(m×m, 3×3) transposed, chosen per pass at
-// allocation — and, for inference calls of few images, per call size (see winograd.ts).
+// backward-filter (taps x windows). A 3×3 stride-1 layer may run its forward and backward-data with Winograd's
+// F(m×m, 3×3) instead (backward-data as the same correlation, or as the forward transposed where that has fewer
+// tiles), and its backward-filter with F(m×m, 3×3) transposed, chosen per pass at allocation — and, for inference
+// calls of few images, per call size (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
 import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
@@ -11,7 +12,8 @@ import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
 import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
-import { choosePass, gradModelCost, WinogradGradPass, WinogradPass, type ConvGeometry, type PassChoice } from './winograd.js';
+import { choosePass, gradModelCost, modelCost, transposedBackwardData, transposedGeometry, WinogradGradPass, WinogradPass, WinogradTransposedPass, type ConvGeometry,
+  type PassChoice } from './winograd.js';
 
 /** What every 2-D convolution layer takes (Conv2D, DepthwiseConv2D, SeparableConv2D): its window, bias and activation. */
 export interface ConvWindowArgs extends LayerArgs {
@@ -80,6 +82,8 @@ export class Conv2D extends Layer {
   private wGrad: WinogradGradPass | null = null;
   /** Inference calls of at most upTo images that run another forward algorithm than wForward (null: GEMM). */
   private smallForward: { upTo: number; pass: WinogradPass | null }[] = [];
+  /** Whether the Winograd backward-data runs as the forward transposed (else: as the correlation, or GEMM). */
+  get transposedBackwardData(): boolean { return this.wBackward instanceof WinogradTransposedPass; }
   /** The algorithm of each pass and the timings it was chosen by (set by allocation). */
   convChoice: { forward: PassChoice; backwardData: PassChoice | null; filterGradient: PassChoice | null } | null = null;
 
@@ -138,7 +142,7 @@ export class Conv2D extends Layer {
     this.y = this.buffer(maxBatch * ho * wo * cout, 'output');
     this.dyd = 0;
     if (training) {
-      // backward-data, on either path: the flipped kernel and the input gradient
+      // backward-data, on either path: the flipped (GEMM) or channel-swapped (Winograd) kernel and the input gradient
       this.flipped = this.buffer(kh * kw * cout * cin, 'flipped kernel');
       this.dx = this.buffer(maxBatch * h * w * cin, 'input gradient');
     }
@@ -168,7 +172,8 @@ export class Conv2D extends Layer {
 
   /**
    * Forward and backward-data as stride-1 correlations, and the forward's geometry as the weight gradient reads
-   * it (the padded input training keeps): their geometries (null: not a 3×3 stride-1 conv).
+   * it (the padded input training keeps): their geometries (null: not a 3×3 stride-1 conv). A transposed
+   * Winograd backward-data runs on transposedGeometry(forward).
    */
   private winogradGeometry(): { forward: ConvGeometry; backwardData: ConvGeometry; filterGradient: ConvGeometry } | null {
     if (this.kernelSize.join() !== '3,3' || this.strides.join() !== '1,1') return null;
@@ -228,12 +233,21 @@ export class Conv2D extends Layer {
       if (training) {
         const b = geo.backwardData;
         const dy = once(images * b.h * b.w * b.cin, 'output gradient');
+        const tg = transposedGeometry(g);
         backwardData = choosePass(rt, `backward-data ${key(b)}`, b, images, () => {
           this.allocateGemmBackward(maxBatch);
           k.spread_nhwc(this.dyd, dy(), images, ho, wo, cout, b.ho + 2, b.wo + 2, b.padTop, b.padLeft, 1, 1);
           k.flip_kernel(this.flipped, kernel.offset, 3, 3, cin, cout, 0, cout);
           k.gemm(this.dx, cin, this.dyd, this.dWindows, this.dTaps, this.flipped, cin, 1, images * b.ho * b.wo, cin, 9 * cout, GEMM_SET, 0, rt.gemmScratch);
-        }, trial(b, this.flipped, this.dx, dy));
+        }, (m) => {
+          if (!transposedBackwardData(g, m)) return trial(b, this.flipped, this.dx, dy)(m);
+          const mark = temp.length;
+          const pass = new WinogradTransposedPass(rt, tg, m, scratch);
+          return {
+            run: () => { k.transpose_kernel(this.flipped, kernel.offset, 9, cin, cout, 0, cout); pass.transform(this.flipped, -1, true); pass.runHere(this.dx, dy(), images); },
+            release: () => { for (const off of temp.splice(mark)) rt.arena.release(off); },
+          };
+        }, 0, (a) => modelCost(a !== 'gemm' && transposedBackwardData(g, a) ? tg : b, a));
         const fg = geo.filterGradient;
         const xp = once(images * fg.h * fg.w * cin, 'padded input'), dw = once(9 * cin * cout, 'weight gradient');
         const chunkTiles = (m: number) => k.winograd_grad_chunk_tiles(m, cin, cout);
@@ -254,7 +268,11 @@ export class Conv2D extends Layer {
     const covered = !training && f.small.length > 0 && f.small[f.small.length - 1].upTo >= maxBatch;
     if (f.algorithm !== 'gemm' && !covered) this.wForward = new WinogradPass(rt, geo.forward, f.algorithm, keep);
     const bd = this.convChoice.backwardData;
-    if (bd && bd.algorithm !== 'gemm') this.wBackward = new WinogradPass(rt, geo.backwardData, bd.algorithm, keep);
+    if (bd && bd.algorithm !== 'gemm') {
+      const m = bd.algorithm;
+      this.wBackward = transposedBackwardData(geo.forward, m) ? new WinogradTransposedPass(rt, transposedGeometry(geo.forward), m, keep)
+        : new WinogradPass(rt, geo.backwardData, m, keep);
+    }
     const fg = this.convChoice.filterGradient;
     if (fg && fg.algorithm !== 'gemm') this.wGrad = new WinogradGradPass(rt, geo.filterGradient, fg.algorithm);
     // the passes of small inference calls: their filters are transformed (or packed) only if such a call comes
@@ -347,6 +365,14 @@ export class Conv2D extends Layer {
     }
     if (!needDx) return 0;
     const wb = this.wBackward;
+    if (wb instanceof WinogradTransposedPass) {
+      // dX = the forward's Winograd convolution transposed, with the kernel's channels swapped
+      parallelFor(rt, 'transpose_kernel', cout, Math.max(1, Math.ceil((1 << 15) / (kh * kw * cin))), 1,
+        (co0, count) => [this.flipped, kernel.offset, kh * kw, cin, cout, co0, count], `${this.name} channel-swapped kernel`);
+      wb.transform(this.flipped, kernel.version);
+      wb.run(this.dx, dy, n, 0, 0, `${this.name} input-gradient Winograd F(${wb.m}x${wb.m},3x3)ᵀ`);
+      return this.dx;
+    }
     if (wb) {
       // dX = the full correlation of dY with the flipped kernel, by the same Winograd convolution
       this.flipKernel(kernel.offset);

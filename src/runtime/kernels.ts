@@ -18,6 +18,8 @@ export interface Kernels {
   winograd_filter_transform(u: Ptr, w: Ptr, m: number, cin: number, cout: number, c0: number, count: number, tmp: Ptr): void;
   winograd_conv3x3(y: Ptr, x: Ptr, u: Ptr, bias: Ptr, mode: number, h: number, w: number, cin: number,
     ho: number, wo: number, cout: number, padTop: number, padLeft: number, m: number, t0: number, count: number, scratch: Ptr): void;
+  winograd_conv3x3_backward_data(dx: Ptr, dy: Ptr, ut: Ptr, mode: number, h: number, w: number, cin: number,
+    ho: number, wo: number, cout: number, padTop: number, padLeft: number, m: number, t0: number, count: number, scratch: Ptr): void;
   winograd_grad_chunk_tiles(m: number, cin: number, cout: number): number;
   winograd_grad_groups(m: number, cin: number, cout: number, tiles: number): number;
   winograd_grad_work_floats(m: number, cin: number, cout: number): number;
@@ -28,6 +30,7 @@ export interface Kernels {
   spread_nhwc(dst: Ptr, src: Ptr, b: number, h: number, w: number, c: number, hd: number, wd: number,
     top: number, left: number, stepH: number, stepW: number): void;
   flip_kernel(dst: Ptr, src: Ptr, kh: number, kw: number, cin: number, cout: number, co0: number, count: number): void;
+  transpose_kernel(dst: Ptr, src: Ptr, taps: number, cin: number, cout: number, co0: number, count: number): void;
   conv_window_offsets(dst: Ptr, b: number, ho: number, wo: number, hp: number, wp: number, c: number,
     sh: number, sw: number): void;
   conv_tap_offsets(dst: Ptr, kh: number, kw: number, c: number, wp: number): void;

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { Conv2D } from '../../src/layers/conv2d.js';
-import { callCost, modelCost, setConvAlgorithm, smallCallChoices, type ConvAlgorithm, type ConvGeometry, type ConvSetting } from '../../src/layers/winograd.js';
+import { callCost, modelCost, setConvAlgorithm, smallCallChoices, transposedBackwardData, type ConvAlgorithm, type ConvGeometry, type ConvSetting } from '../../src/layers/winograd.js';
 import { LayerHarness, maxRelError, rand, rt } from '../helpers.js';
 import { checkLayer, reluKink } from './fd.js';
 
@@ -19,6 +19,14 @@ function runWith(setting: ConvSetting, args: ConstructorParameters<typeof Conv2D
     const x = rand(h.inSize, 3), dy = rand(h.outSize, 4);
     return { run: h.run(x, dy), choice: layer.convChoice };
   } finally { h.dispose(); }
+}
+
+/** runWith, on an arena whose next 64 MB were filled with NaN: a product, transform or pixel the kernels do not write shows. */
+function runOnStaleArena(...args: Parameters<typeof runWith>) {
+  const junk = rt.arena.alloc(64 << 20);
+  rt.f32(junk, 16 << 20).fill(NaN);
+  rt.arena.release(junk);
+  return runWith(...args);
 }
 
 /**
@@ -62,20 +70,29 @@ describe('Conv2D on the Winograd path', () => {
       // 72: 12, 9 or 6 chunks in 4, 3 or 3 groups (9 and 6 chunks once made 4 groups, the last empty, its products unwritten)
       const args = { filters: 72, kernelSize: 3, padding: 'same' as const }, shape = [18, 18, 70];
       const g = runWith('gemm', args, shape, 8);
-      // what the arena hands out next was NaN: a product or transform the kernels do not write shows
-      const junk = rt.arena.alloc(64 << 20);
-      rt.f32(junk, 16 << 20).fill(NaN);
-      rt.arena.release(junk);
-      const w = runWith(`winograd${m}` as ConvSetting, args, shape, 8);
+      const w = runOnStaleArena(`winograd${m}` as ConvSetting, args, shape, 8);
       expect(w.choice?.filterGradient?.algorithm).toBe(m);
       expect(maxRelError(w.run.dw[0], g.run.dw[0]), `F(${m}) dW`).toBeLessThanOrEqual(1e-5);
       expect(maxRelError(w.run.dw[1], g.run.dw[1]), `F(${m}) bias gradient`).toBeLessThanOrEqual(1e-5);
+    });
+
+    it(`F(${m}x${m},3x3) input gradient as the forward transposed: chunks crossing images match the GEMM path, every pixel written`, () => {
+      // valid 14×14 → 12×12: fewer tiles on dY than on dX at every m (36 vs 49, 9 vs 16, 4 vs 9), so the transposed
+      // pass runs; 72 → 70 channels: chunks of 56, 24 or 12 tiles over 8 images' 288, 72 or 32
+      const args = { filters: 70, kernelSize: 3 }, shape = [14, 14, 72];
+      expect(transposedBackwardData({ h: 14, w: 14, cin: 72, ho: 12, wo: 12, cout: 70, padTop: 0, padLeft: 0 }, m)).toBe(true);
+      const g = runWith('gemm', args, shape, 8);
+      const w = runOnStaleArena(`winograd${m}` as ConvSetting, args, shape, 8);
+      expect(w.choice?.backwardData?.algorithm).toBe(m);
+      expect(maxRelError(w.run.dx!, g.run.dx!), `F(${m}) dX`).toBeLessThanOrEqual(1e-5);
     });
 
     it(`F(${m}x${m},3x3) gradients agree with finite differences`, () => {
       setConvAlgorithm(`winograd${m}` as ConvSetting);
       checkLayer(`Conv2D F(${m})`, new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu' }), [8, 7, 3], 2, { kink: reluKink });
       checkLayer(`Conv2D F(${m}) same`, new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }), [6, 5, 2], 2, { maxBatch: 4 });
+      // 6×6 → 4×4: the input gradient transposed at F(2×2) and F(4×4) (the first layer's: at F(2×2) and F(6×6))
+      checkLayer(`Conv2D F(${m}) transposed input gradient`, new Conv2D({ filters: 3, kernelSize: 3 }), [6, 6, 5], 2);
     });
   }
 
@@ -94,6 +111,12 @@ describe('Conv2D on the Winograd path', () => {
     // the lab's conv2d_1 (38×38 from 40×40, 32 → 32): F(4×4) for all three passes
     const lab = runWith('auto', { filters: 32, kernelSize: 3 }, [40, 40, 32], 1).choice!;
     expect([lab.forward.algorithm, lab.backwardData!.algorithm, lab.filterGradient!.algorithm]).toEqual([4, 4, 4]);
+    // its input gradient: the correlation (100 tiles per image either way); conv2d_5's (5×5 → 3×3): the forward
+    // transposed, one F(4×4) tile per image on dY instead of four on dX
+    expect(transposedBackwardData({ h: 40, w: 40, cin: 32, ho: 38, wo: 38, cout: 32, padTop: 0, padLeft: 0 }, 4)).toBe(false);
+    const conv5 = runWith('auto', { filters: 128, kernelSize: 3 }, [5, 5, 128], 1).choice!;
+    expect(conv5.backwardData!.algorithm).toBe(4);
+    expect(transposedBackwardData({ h: 5, w: 5, cin: 128, ho: 3, wo: 3, cout: 128, padTop: 0, padLeft: 0 }, 4)).toBe(true);
   });
 
   it('keeps the GEMM path for other kernels, strides and Conv1D, whatever SIMDNET_CONV says', () => {

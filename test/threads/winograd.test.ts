@@ -1,6 +1,7 @@
 // Winograd convolutions on threads: training gives the same bits on 1, 2 and 4 threads (tiles are split by
-// ranges of the output, each computed as on one thread; filters transformed by groups of output channels; weight
-// gradients by groups of tiles fixed by the geometry and call size, each summed into its own products),
+// ranges of the output, each computed as on one thread; transposed input gradients by whole images; filters
+// transformed by groups of output channels; weight gradients by groups of tiles fixed by the geometry and call
+// size, each summed into its own products),
 // with the kernels shown to run on the workers.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
@@ -22,6 +23,7 @@ async function train(setting: ConvSetting, threads: number): Promise<{ w: string
   m.add(sn.layers.maxPooling2d({ poolSize: 2 }));
   m.add(sn.layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }));
   m.add(sn.layers.conv2d({ filters: 16, kernelSize: 3 }));
+  m.add(sn.layers.conv2d({ filters: 8, kernelSize: 3 })); // 18 → 16: its input gradient runs transposed at F(4×4) (F(6×6): the one before)
   m.add(sn.layers.flatten());
   m.add(sn.layers.dense({ units: 16, activation: 'softmax' }));
   m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
@@ -50,7 +52,8 @@ describe('Winograd convolutions on threads', () => {
         }
         if (setting !== 'auto') {
           // the tiles, the filter transform (whole 8-channel groups) and the weight packing (GEMM layers) all spread
-          for (const op of ['winograd_conv3x3', 'winograd_filter_transform', 'gemm_pack_columns', 'winograd_filter_grad', 'winograd_filter_grad_output']) {
+          for (const op of ['winograd_conv3x3', 'winograd_conv3x3_backward_data', 'transpose_kernel', 'winograd_filter_transform', 'gemm_pack_columns',
+            'winograd_filter_grad', 'winograd_filter_grad_output']) {
             expect(ops()[op] ?? 0, op).toBeGreaterThan(before[op] ?? 0);
           }
         }
