@@ -9,6 +9,10 @@ export function maxpool_forward(y: usize, argmax: usize, x: usize, b: i32, h: i3
                                 padTop: i32, padLeft: i32, n0: i32): void {
   let o: usize = <usize>n0 * ho * wo * c;
   const simd = (c & 3) == 0;
+  if (simd && ph == 2 && pw == 2 && sh == 2 && sw == 2 && padTop == 0 && padLeft == 0 && 2 * ho <= h && 2 * wo <= w) {
+    maxpool2x2_forward(y, argmax, x, b, h, w, c, ho, wo, n0);
+    return;
+  }
   for (let n = n0; n < n0 + b; n++) {
     for (let oy = 0; oy < ho; oy++) {
       const y0 = max(oy * sh - padTop, 0), y1 = min(oy * sh - padTop + ph, h);
@@ -47,6 +51,42 @@ export function maxpool_forward(y: usize, argmax: usize, x: usize, b: i32, h: i3
           store<f32>(y + (o << 2), best);
           if (argmax) store<i32>(argmax + (o << 2), bestIdx);
           o++;
+        }
+      }
+    }
+  }
+}
+
+// maxpool_forward's most common case, every window 2×2 inside the image (stride 2, no padding, C a multiple of
+// 4): the four pixels loaded and compared in the generic loop's order (row by row, a later pixel wins only if
+// greater), so the same maxima and indices.
+function maxpool2x2_forward(y: usize, argmax: usize, x: usize, b: i32, h: i32, w: i32, c: i32, ho: i32, wo: i32, n0: i32): void {
+  let o: usize = <usize>n0 * ho * wo * c;
+  const cs = <usize>c << 2, rs = <usize>w * c << 2;
+  const right = i32x4.splat(c), down = i32x4.splat(w * c);
+  const lanes = v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0);
+  for (let n = n0; n < n0 + b; n++) {
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        const first: i32 = ((n * h + 2 * oy) * w + 2 * ox) * c;
+        const p = x + (<usize>first << 2);
+        for (let ci = 0; ci < c; ci += 4) {
+          const q = p + (<usize>ci << 2);
+          const v0 = v128.load(q), v1 = v128.load(q + cs), v2 = v128.load(q + rs), v3 = v128.load(q + rs + cs);
+          const g1 = f32x4.gt(v1, v0);
+          const m1 = v128.bitselect(v1, v0, g1);
+          const g2 = f32x4.gt(v2, m1);
+          const m2 = v128.bitselect(v2, m1, g2);
+          const g3 = f32x4.gt(v3, m2);
+          v128.store(y + (o << 2), v128.bitselect(v3, m2, g3));
+          if (argmax) {
+            const i0 = i32x4.add(i32x4.splat(first + ci), lanes);
+            let idx = v128.bitselect(i32x4.add(i0, right), i0, g1);
+            idx = v128.bitselect(i32x4.add(i0, down), idx, g2);
+            idx = v128.bitselect(i32x4.add(i32x4.add(i0, down), right), idx, g3);
+            v128.store(argmax + (o << 2), idx);
+          }
+          o += 4;
         }
       }
     }
