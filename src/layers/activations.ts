@@ -92,3 +92,19 @@ export function biasBackward(rt: Runtime, db: number, dy: number, rows: number, 
   parallelFor(rt, 'bias_backward', cols, Math.max(4, Math.ceil((1 << 16) / rows)), 4,
     (c0, count) => [db + 4 * c0, dy + 4 * c0, rows, count, cols], what);
 }
+
+/**
+ * A layer's output gradient through its activation, in place (unless skipActivation: the loss has done it), then
+ * its bias gradient db += the column sums (db 0: no bias). ReLU with a bias is one pass over dy
+ * (relu_bias_backward, a range of columns per thread), the same bits as the two passes.
+ */
+export function activationBiasBackward(rt: Runtime, f: ActivationName, dy: number, y: number, db: number, rows: number, cols: number,
+  skipActivation: boolean, what: string): void {
+  if (f === 'relu' && !skipActivation && db) {
+    parallelFor(rt, 'relu_bias_backward', cols, Math.max(4, Math.ceil((1 << 16) / rows)), 4,
+      (c0, count) => [db + 4 * c0, dy + 4 * c0, dy + 4 * c0, y + 4 * c0, rows, count, cols], `${what} ReLU and bias gradient`);
+    return;
+  }
+  if (!skipActivation) activationBackward(rt, f, dy, dy, y, rows, cols);
+  if (db) biasBackward(rt, db, dy, rows, cols, `${what} bias gradient`);
+}

@@ -9,7 +9,7 @@
 import { show } from '../format.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBackward, activationForward, biasBackward } from './activations.js';
+import { activationBiasBackward, activationForward } from './activations.js';
 import type { ConfigReader } from './config.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { convAxis, type Layer, type LayerExample } from './layer.js';
@@ -117,8 +117,7 @@ export class Conv2DTranspose extends Conv2D {
     const [kh, kw] = this.kernelSize;
     const [kernel, bias] = this.params;
     const m = n * ho * wo;
-    if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.yT, m, f);
-    if (bias) biasBackward(rt, bias.gradOffset, dy, m, f, `${this.name} bias gradient`);
+    activationBiasBackward(rt, this.activation, dy, this.yT, bias ? bias.gradOffset : 0, m, f, skipActivation, this.name);
     let dyp = dy;
     if (this.dyPadded) {
       rt.k.spread_nhwc(this.dyPadded, dy, n, ho, wo, f, this.hpT, this.wpT, this.padTopT, this.padLeftT, 1, 1);

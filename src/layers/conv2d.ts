@@ -6,7 +6,7 @@
 // calls of few images, per call size (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
+import { activationBiasBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
@@ -352,8 +352,7 @@ export class Conv2D extends Layer {
     const [kh, kw] = this.kernelSize;
     const [kernel, bias] = this.params;
     const m = n * ho * wo;
-    if (!skipActivation) activationBackward(rt, this.activation, dy, dy, this.y, m, cout);
-    if (bias) biasBackward(rt, bias.gradOffset, dy, m, cout, `${this.name} bias gradient`);
+    activationBiasBackward(rt, this.activation, dy, this.y, bias ? bias.gradOffset : 0, m, cout, skipActivation, this.name);
     if (this.wGrad) {
       this.wGrad.run(kernel.gradOffset, this.lastX, dy, n, `${this.name} weight-gradient Winograd F(${this.wGrad.m}x${this.wGrad.m},3x3)ᵀ`);
     } else {

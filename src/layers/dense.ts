@@ -2,7 +2,7 @@
 // every position of an input of higher rank ([steps, I] gives [steps, U]); it passes an embedding's mask on.
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
+import { activationBiasBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
@@ -155,8 +155,7 @@ export class RowProduct {
     skipActivation: boolean, name: string): number {
     const rt = this.rt;
     const i = this.features, u = this.units;
-    if (!skipActivation) activationBackward(rt, activation, dy, dy, this.y, m, u);
-    if (bias) biasBackward(rt, bias.gradOffset, dy, m, u, `${name} bias gradient`);
+    activationBiasBackward(rt, activation, dy, this.y, bias ? bias.gradOffset : 0, m, u, skipActivation, name);
     // dW [I, U] += X^T [I, M] · dY [M, U] (X's row offsets, rowsX, are the reduction's offsets here)
     parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.rowsX, dy, u, 1, i, u, m, GEMM_ACC, 0, `${name} weight-gradient GEMM`);
     if (!needDx) return 0;

@@ -5,7 +5,7 @@
 // flipped kernel — a gathering kernel for depth multipliers above 1 —; the kernel gradient a range of channels per
 // thread); the pointwise half is Dense's products (RowProduct) over every pixel.
 import { parallelFor } from '../threads/index.js';
-import { activationBackward, activationForward, biasBackward, checkActivation, type ActivationName } from './activations.js';
+import { activationBiasBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
 import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
@@ -168,8 +168,7 @@ export class DepthwiseConv2D extends Layer {
     const [sh, sw] = this.strides;
     const [kernel] = this.params;
     const rows = n * ho * wo;
-    activationBackward(rt, activation, dy, dy, this.y, rows, cm);
-    if (bias) biasBackward(rt, bias.gradOffset, dy, rows, cm, `${this.name} bias gradient`);
+    activationBiasBackward(rt, activation, dy, this.y, bias ? bias.gradOffset : 0, rows, cm, false, this.name);
     // a range of input channels per thread (each with its taps and filters), at least ~32 K multiply-adds each
     parallelFor(rt, 'depthwise_backward_filter', c, DepthwiseConv2D.rowsPerThread(rows * kh * kw * this.depthMultiplier), 4,
       (c0, count) => [kernel.gradOffset, this.lastX, dy, n, this.hp, this.wp, c, this.depthMultiplier, kh, kw, sh, sw, ho, wo, c0, count],

@@ -51,6 +51,7 @@ export interface Kernels {
   global_maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, hw: number, c: number, n0: number, count: number): void;
   global_maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, hw: number, c: number, n0: number, count: number): void;
   bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number, ld: number): void;
+  relu_bias_backward(db: Ptr, dx: Ptr, dy: Ptr, y: Ptr, rows: number, cols: number, ld: number): void;
   zero_floats(dst: Ptr, n: number): void;
   gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, width: number): void;
   count_nonfinite(x: Ptr, n: number): number;

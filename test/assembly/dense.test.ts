@@ -1,5 +1,6 @@
-// The small kernels of assembly/dense.ts that are not a layer's arithmetic: count_nonfinite, the guard every
-// loaded weight, batch and output passes through (its SIMD body, its scalar tail, each lane position).
+// The small kernels of assembly/dense.ts: count_nonfinite, the guard every loaded weight, batch and output passes
+// through (its SIMD body, its scalar tail, each lane position), and the bias gradient's column sums, alone and
+// fused with ReLU's backward, against a float64 reference and a plain loop's bits.
 import { describe, expect, it } from 'vitest';
 import { rand, rt } from '../helpers.js';
 
@@ -47,4 +48,38 @@ describe('count_nonfinite', () => {
       }
     }
   });
+});
+
+describe('bias_backward and relu_bias_backward', () => {
+  const rows = 37;
+  // 16-column blocks, 4-column blocks and a scalar tail, and ranges of columns as threads cut them
+  for (const cols of [1, 3, 4, 7, 16, 21, 32, 53]) {
+    it(`${rows}×${cols}: db += the column sums in row order (the bits of a plain loop); fused, dx = dy where y > 0`, () => {
+      const dy = rand(rows * cols, cols, -1, 1), y = rand(rows * cols, cols + 100, -1, 1), db0 = rand(cols, cols + 200);
+      y[5] = 0; y[6] = NaN; dy[7] = -0; // the mask: y > 0 only (0 and NaN give 0)
+      const wantDx = dy.map((v, i) => (y[i] > 0 ? v : 0));
+      const sums = (d: Float32Array) => db0.map((b, j) => { let a = b; for (let i = 0; i < rows; i++) a = Math.fround(a + d[i * cols + j]); return a; });
+      const n = rows * cols;
+      const pdy = rt.arena.alloc(n * 4), py = rt.arena.alloc(n * 4), pdx = rt.arena.alloc(n * 4), pdb = rt.arena.alloc(cols * 4);
+      try {
+        rt.f32(py, n).set(y);
+        for (const ranges of [[[0, cols]], cols > 4 ? [[0, 4], [4, cols - 4]] : [[0, cols]]]) {
+          rt.f32(pdy, n).set(dy); rt.f32(pdb, cols).set(db0);
+          for (const [c0, count] of ranges) rt.k.bias_backward(pdb + 4 * c0, pdy + 4 * c0, rows, count, cols);
+          expect(Array.from(rt.f32(pdb, cols))).toEqual(Array.from(sums(dy)));
+          rt.f32(pdb, cols).set(db0); rt.f32(pdx, n).fill(NaN);
+          for (const [c0, count] of ranges) rt.k.relu_bias_backward(pdb + 4 * c0, pdx + 4 * c0, pdy + 4 * c0, py + 4 * c0, rows, count, cols);
+          expect(Array.from(rt.f32(pdx, n))).toEqual(Array.from(wantDx));
+          expect(Array.from(rt.f32(pdb, cols))).toEqual(Array.from(sums(wantDx)));
+          // in place (dx = dy), as the layers run it
+          rt.f32(pdb, cols).set(db0);
+          for (const [c0, count] of ranges) rt.k.relu_bias_backward(pdb + 4 * c0, pdy + 4 * c0, pdy + 4 * c0, py + 4 * c0, rows, count, cols);
+          expect(Array.from(rt.f32(pdy, n))).toEqual(Array.from(wantDx));
+          expect(Array.from(rt.f32(pdb, cols))).toEqual(Array.from(sums(wantDx)));
+        }
+      } finally {
+        for (const p of [pdb, pdx, py, pdy]) rt.arena.release(p);
+      }
+    });
+  }
 });
