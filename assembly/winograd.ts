@@ -11,7 +11,7 @@
 //
 // Each thread works on a range of tiles in chunks of T tiles (winograd_chunk_tiles), inside its
 // gemm_pack_floats() floats of scratch laid out as (floats, with Cp = Cin rounded up to 4, Kp likewise Cout):
-//   rowOff [T] i32 | redOff [Cin] i32 | stage [α²·4] | tmp [α²·4] | V [T][α²][Cp] | M [T][α²][Kp]
+//   rowOff [T] i32 | redOff [Cin] i32 | stage [α²·4] | tmp [α²·4] | V [T][α²][Cp] | M [T][α²][Kp] | out [m²][Kp]
 // Tile-major V and M keep each tile's α² transform points together: the transforms read and write one
 // contiguous block per tile (the α² points of a point-major layout are a power-of-two stride apart and
 // thrash the cache's sets); the GEMM for point ξ reads rows α²·Cp apart.
@@ -41,11 +41,11 @@ function filter_tile(m: i32, dst: usize, us: usize, src: usize, rs: usize, cs: u
   for (let r = 0; r < a; r++) wino_1d(WINO_FILTER, m, dst + <usize>(r * a) * us, us, tmp + <usize>(r * 48), 16);
 }
 
-// y = Aᵀ M A: y[i][j] at dst + (i * m + j) * 16; M[ξ] at src + ξ * ms.
-function output_tile(m: i32, dst: usize, src: usize, ms: usize, tmp: usize): void {
+// y = Aᵀ M A: y[i][j] at dst + (i * m + j) * ds; M[ξ] at src + ξ * ms.
+function output_tile(m: i32, dst: usize, ds: usize, src: usize, ms: usize, tmp: usize): void {
   const a = m + 2;
   for (let c = 0; c < a; c++) wino_1d(WINO_OUTPUT, m, tmp + (<usize>c << 4), <usize>a << 4, src + <usize>c * ms, <usize>a * ms);
-  for (let i = 0; i < m; i++) wino_1d(WINO_OUTPUT, m, dst + (<usize>(i * m) << 4), 16, tmp + (<usize>(i * a) << 4), 16);
+  for (let i = 0; i < m; i++) wino_1d(WINO_OUTPUT, m, dst + <usize>(i * m) * ds, ds, tmp + (<usize>(i * a) << 4), 16);
 }
 
 // U = A g Aᵀ of an m×m tile g[r][c] at src + r * rs + c * cs (the output gradient's transform): U[ξ] at dst + ξ * us.
@@ -99,9 +99,9 @@ function stage_window(stage: usize, img: usize, y0: i32, x0: i32, size: i32, h: 
   }
 }
 
-// Floats of scratch before V: the two offset tables and two α×α vector buffers.
-function fixed_floats(alpha: i32, t: i32, cin: i32): i32 {
-  return round4(t) + round4(cin) + 2 * alpha * alpha * 4;
+// Floats of scratch besides V and M: the two offset tables, two α×α vector buffers and one output tile.
+function fixed_floats(alpha: i32, t: i32, cin: i32, cout: i32): i32 {
+  return round4(t) + round4(cin) + 2 * alpha * alpha * 4 + (alpha - 2) * (alpha - 2) * round4(cout);
 }
 
 // Tiles per chunk that fit in one thread's scratch (gemm_pack_floats() floats): a multiple of 4, at most
@@ -109,7 +109,7 @@ function fixed_floats(alpha: i32, t: i32, cin: i32): i32 {
 export function winograd_chunk_tiles(m: i32, cin: i32, cout: i32): i32 {
   const alpha = m + 2;
   const perTile = alpha * alpha * (round4(cin) + round4(cout)) + 1;
-  const t = (gemm_pack_floats() - fixed_floats(alpha, 0, cin) - 256) / perTile;
+  const t = (gemm_pack_floats() - fixed_floats(alpha, 0, cin, cout) - 256) / perTile;
   return min(256, t & ~3);
 }
 
@@ -186,7 +186,8 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
   const tmp = stage + (<usize>a2 << 4);
   const V = tmp + (<usize>a2 << 4);
   const M = V + (<usize>a2 * T * cp << 2);
-  const vs = <usize>cp << 2, ms = <usize>kp << 2;               // ξ strides of V and M
+  const out = M + (<usize>a2 * T * kp << 2);                     // [m·m][Kp]: one tile's output
+  const vs = <usize>cp << 2, ms = <usize>kp << 2, os = ms;      // ξ strides of V and M, pixel stride of out
   for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * cp);
   for (let r = 0; r < cin; r++) store<i32>(redOff + (<usize>r << 2), r);
   const packed = <usize>gemm_packed_floats(cout, cin) << 2;
@@ -219,18 +220,30 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
       const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
       const oy0 = ty * m, ox0 = tx * m;
       const rows = min(m, ho - oy0), cols = min(m, wo - ox0);
+      // the output transform of all channels into out [m·m][Kp]
       for (let co = 0; co < cout; co += 4) {
-        const n = min(4, cout - co);
         const src = M + ((<usize>i * a2 * kp + co) << 2);
-        output_tile(m, stage, src, ms, tmp);
-        const vbias = useBias ? load_lanes(bias + (<usize>co << 2), n) : f32x4.splat(0);
-        for (let r = 0; r < rows; r++) {
-          const row = y + ((((<usize>b * ho + oy0 + r) * wo + ox0) * cout + co) << 2);
-          for (let s = 0; s < cols; s++) {
-            let v = v128.load(stage + (<usize>(r * m + s) << 4));
-            if (useBias) v = f32x4.add(v, vbias);
+        output_tile(m, out + (<usize>co << 2), os, src, ms, tmp);
+      }
+      // then into Y a row of pixels at a time, all their channels (contiguous in Y: whole cache lines in order;
+      // four channels at a time, Y's pixels 16 bytes of a line per store and the rows far apart, measured 3×
+      // slower on conv2d_1 of the lab CNN)
+      for (let r = 0; r < rows; r++) {
+        const row = y + ((((<usize>b * ho + oy0 + r) * wo + ox0) * cout) << 2);
+        for (let s = 0; s < cols; s++) {
+          const src = out + <usize>(r * m + s) * os, dst = row + (<usize>s * cout << 2);
+          let co = 0;
+          for (; co + 4 <= cout; co += 4) {
+            let v = v128.load(src + (<usize>co << 2));
+            if (useBias) v = f32x4.add(v, v128.load(bias + (<usize>co << 2)));
             if (relu) v = f32x4.max(v, f32x4.splat(0));
-            store_lanes(row + (<usize>s * cout << 2), v, n);
+            v128.store(dst + (<usize>co << 2), v);
+          }
+          if (co < cout) {
+            let v = v128.load(src + (<usize>co << 2));
+            if (useBias) v = f32x4.add(v, load_lanes(bias + (<usize>co << 2), cout - co));
+            if (relu) v = f32x4.max(v, f32x4.splat(0));
+            store_lanes(dst + (<usize>co << 2), v, cout - co);
           }
         }
       }
