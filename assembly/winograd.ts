@@ -99,9 +99,10 @@ function stage_window(stage: usize, img: usize, y0: i32, x0: i32, size: i32, h: 
   }
 }
 
-// Floats of scratch besides V and M: the two offset tables, two α×α vector buffers and one output tile.
+// Floats of scratch besides V and M: the two offset tables, two α×α vector buffers and one tile's output (m×m
+// pixels of the forward, α×α of the transposed backward-data).
 function fixed_floats(alpha: i32, t: i32, cin: i32, cout: i32): i32 {
-  return round4(t) + round4(cin) + 2 * alpha * alpha * 4 + (alpha - 2) * (alpha - 2) * round4(cout);
+  return round4(t) + round4(cin) + 2 * alpha * alpha * 4 + alpha * alpha * round4(cout);
 }
 
 // Tiles per chunk that fit in one thread's scratch (gemm_pack_floats() floats): a multiple of 4, at most
@@ -253,11 +254,11 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
 
 // ---- the input gradient -------------------------------------------------------------------------------
 
-// d = B M Bᵀ: d[r][c] at dst + (r * α + c) * 16 (α×α vectors); M[ξ] at src + ξ * ms.
-function din_tile(m: i32, dst: usize, src: usize, ms: usize, tmp: usize): void {
+// d = B M Bᵀ: d[r][c] at dst + (r * α + c) * ds; M[ξ] at src + ξ * ms.
+function din_tile(m: i32, dst: usize, ds: usize, src: usize, ms: usize, tmp: usize): void {
   const a = m + 2;
   for (let c = 0; c < a; c++) wino_1d(WINO_DIN, m, tmp + (<usize>c << 4), <usize>a << 4, src + <usize>c * ms, <usize>a * ms);
-  for (let r = 0; r < a; r++) wino_1d(WINO_DIN, m, dst + (<usize>(r * a) << 4), 16, tmp + (<usize>(r * a) << 4), 16);
+  for (let r = 0; r < a; r++) wino_1d(WINO_DIN, m, dst + <usize>(r * a) * ds, ds, tmp + (<usize>(r * a) << 4), 16);
 }
 
 // dx [B, H, W, Cin] = the input gradient of the forward winograd_conv3x3 with the same geometry, from
@@ -282,7 +283,8 @@ export function winograd_conv3x3_backward_data(dx: usize, dy: usize, ut: usize, 
   const tmp = stage + (<usize>a2 << 4);
   const V = tmp + (<usize>a2 << 4);                              // [T][α²][Kp]: A dY Aᵀ
   const M = V + (<usize>a2 * T * kp << 2);                       // [T][α²][Cp]: the products
-  const vs = <usize>kp << 2, ms = <usize>cp << 2;               // ξ strides of V and M
+  const win = M + (<usize>a2 * T * cp << 2);                     // [α²][Cp]: one tile's B M Bᵀ
+  const vs = <usize>kp << 2, ms = <usize>cp << 2;               // ξ strides of V and M (and pixels of win)
   for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * kp);
   for (let r = 0; r < cout; r++) store<i32>(redOff + (<usize>r << 2), r);
   const packed = <usize>gemm_packed_floats(cin, cout) << 2;
@@ -313,17 +315,21 @@ export function winograd_conv3x3_backward_data(dx: usize, dy: usize, ut: usize, 
       const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
       const r0 = max(0, -iy0), r1 = min(alpha, h - iy0), s0 = max(0, -ix0), s1 = min(alpha, w - ix0);
       const above = ty > 0 ? 2 : 0, left = tx > 0 ? 2 : 0;
-      for (let ci = 0; ci < cin; ci += 4) {
-        const n = min(4, cin - ci);
-        din_tile(m, stage, M + ((<usize>i * a2 * cp + ci) << 2), ms, tmp);
-        for (let r = r0; r < r1; r++) {
-          const row = dx + ((((<usize>b * h + iy0 + r) * w + ix0) * cin + ci) << 2);
-          const from = r < above ? s1 : left;     // pixels [s0, from) are added to, [from, s1) stored
-          for (let s = s0; s < s1; s++) {
-            const p = row + <usize>s * xcs;
-            let v = v128.load(stage + (<usize>(r * alpha + s) << 4));
-            if (s < from) v = f32x4.add(load_lanes(p, n), v);
-            store_lanes(p, v, n);
+      // every channel's transform into win first, then each pixel's channels into dX together (whole cache
+      // lines, as the forward writes Y)
+      for (let ci = 0; ci < cin; ci += 4) din_tile(m, win + (<usize>ci << 2), ms, M + ((<usize>i * a2 * cp + ci) << 2), ms, tmp);
+      for (let r = r0; r < r1; r++) {
+        const row = dx + ((((<usize>b * h + iy0 + r) * w + ix0) * cin) << 2);
+        const from = r < above ? s1 : left;       // pixels [s0, from) are added to, [from, s1) stored
+        for (let s = s0; s < s1; s++) {
+          const p = row + <usize>s * xcs, src = win + <usize>(r * alpha + s) * ms;
+          let ci = 0;
+          if (s < from) {
+            for (; ci + 4 <= cin; ci += 4) v128.store(p + (<usize>ci << 2), f32x4.add(v128.load(p + (<usize>ci << 2)), v128.load(src + (<usize>ci << 2))));
+            if (ci < cin) store_lanes(p + (<usize>ci << 2), f32x4.add(load_lanes(p + (<usize>ci << 2), cin - ci), v128.load(src + (<usize>ci << 2))), cin - ci);
+          } else {
+            for (; ci + 4 <= cin; ci += 4) v128.store(p + (<usize>ci << 2), v128.load(src + (<usize>ci << 2)));
+            if (ci < cin) store_lanes(p + (<usize>ci << 2), v128.load(src + (<usize>ci << 2)), cin - ci);
           }
         }
       }
