@@ -251,12 +251,13 @@ export class Conv2D extends Layer {
         const fg = geo.filterGradient;
         const xp = once(images * fg.h * fg.w * cin, 'padded input'), dw = once(9 * cin * cout, 'weight gradient');
         const chunkTiles = (m: number) => k.winograd_grad_chunk_tiles(m, cin, cout);
+        const groups = (m: number) => k.winograd_grad_groups(m, cin, cout, maxBatch * Math.ceil(ho / m) * Math.ceil(wo / m));
         filterGradient = choosePass(rt, `filter-gradient ${key(fg)}`, fg, images, () => {
           k.gemm(dw(), cout, xp(), this.taps, this.windows, dy(), cout, 1, 9 * cin, cout, images * ho * wo, GEMM_ACC, 0, rt.gemmScratch);
         }, (m) => {
           const pass = new WinogradGradPass(rt, fg, m);
           return { run: () => pass.run(dw(), xp(), dy(), images, `${this.label} weight gradient (timing)`, true), release: () => {} };
-        }, 0, (a) => gradModelCost(fg, a, chunkTiles));
+        }, 0, (a) => gradModelCost(fg, a, chunkTiles, groups, maxBatch));
       }
       this.convChoice = { forward, backwardData, filterGradient };
     } finally {

@@ -240,16 +240,23 @@ export function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
 }
 
 /**
- * The weight gradient's cost model per image, in multiply-adds. The GEMM's reduction runs over the batch's pixels
- * (no short-reduction penalty); Winograd's products reduce over one chunk of `chunkTiles(a)` tiles
+ * The weight gradient's cost model for a call of `images` images, in multiply-adds. The GEMM's reduction runs over
+ * the batch's pixels (no short-reduction penalty); Winograd's products reduce over one chunk of `chunkTiles(a)` tiles
  * (assembly/winograd.ts' winograd_grad_chunk_tiles) instead of over Cin, and a chunk holds few tiles at wide
  * layers (4 at 512 channels), where each product's fixed costs (its α² [Cin × Cout] read and written per chunk)
- * weigh: so such layers keep the GEMM.
+ * weigh: so such layers keep the GEMM. Each of the call's `groups(a)` groups of chunks also writes its own
+ * products, which the output transform reads back (GROUP_PRODUCTS per float): at conv2d_5 of the lab CNN (5×5×128 →
+ * 3×3×128, one F(4×4) tile per image, 3 groups of 2.4 MB at batch 32) that is most of the pass, and the GEMM
+ * wins (1.70 against 1.89–2.08 ms, one thread, Zen 5).
  */
-export function gradModelCost(g: ConvGeometry, a: ConvAlgorithm, chunkTiles: (m: number) => number): number {
-  if (a === 'gemm') return 9 * g.ho * g.wo * g.cin * g.cout;
-  return winogradCost(g, a, chunkTiles(a));
+export function gradModelCost(g: ConvGeometry, a: ConvAlgorithm, chunkTiles: (m: number) => number, groups: (m: number) => number,
+  images: number): number {
+  if (a === 'gemm') return images * 9 * g.ho * g.wo * g.cin * g.cout;
+  return images * winogradCost(g, a, chunkTiles(a)) + GROUP_PRODUCTS * groups(a) * (a + 2) ** 2 * g.cin * g.cout;
 }
+
+/** Multiply-add equivalents per float of a group's products (written, then read by the output transform). */
+const GROUP_PRODUCTS = 8;
 
 /** F(a×a, 3×3)'s products, each a reduction of `reduction` steps, and its tile transforms, per image. */
 function winogradCost(g: ConvGeometry, a: Exclude<ConvAlgorithm, 'gemm'>, reduction: number): number {

@@ -114,8 +114,11 @@ describe('Conv2D on the Winograd path', () => {
     // its input gradient: the correlation (100 tiles per image either way); conv2d_5's (5×5 → 3×3): the forward
     // transposed, one F(4×4) tile per image on dY instead of four on dX
     expect(transposedBackwardData({ h: 40, w: 40, cin: 32, ho: 38, wo: 38, cout: 32, padTop: 0, padLeft: 0 }, 4)).toBe(false);
-    const conv5 = runWith('auto', { filters: 128, kernelSize: 3 }, [5, 5, 128], 1).choice!;
+    const conv5 = runWith('auto', { filters: 128, kernelSize: 3 }, [5, 5, 128], 32).choice!;
     expect(conv5.backwardData!.algorithm).toBe(4);
+    // and its weight gradient at batch 32: the GEMM, the three groups' products of F(4×4) (2.4 MB each) outweighing
+    // its fewer multiplies
+    expect(conv5.filterGradient!.algorithm).toBe('gemm');
     expect(transposedBackwardData({ h: 5, w: 5, cin: 128, ho: 3, wo: 3, cout: 128, padTop: 0, padLeft: 0 }, 4)).toBe(true);
   });
 
