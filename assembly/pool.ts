@@ -93,13 +93,57 @@ function maxpool2x2_forward(y: usize, argmax: usize, x: usize, b: i32, h: i32, w
   }
 }
 
-// dX = scatter of dY to the saved argmax positions: [zero, zero + zeroFloats) — the dX of this call's images,
-// the only floats their argmax entries reach — is cleared first.
-export function maxpool_backward(dx: usize, dy: usize, argmax: usize, count: i32, zero: usize, zeroFloats: i32): void {
-  memory.fill(zero, 0, <usize>zeroFloats << 2);
-  for (let o: usize = 0; o < <usize>count; o++) {
+// dX of images [n0, n0 + b) (pointers at the whole batch, as the forward's) from dY and the forward's argmax:
+// each dY value goes to its window's saved maximum, every other pixel is 0. In the forward's 2×2 stride-2 case
+// every pixel is written once (a window's four pixels from its dY and argmax, the rows and columns no window
+// reaches cleared), else the images' dX is cleared and dY scattered.
+export function maxpool_backward(dx: usize, dy: usize, argmax: usize, b: i32, h: i32, w: i32, c: i32,
+                                 ho: i32, wo: i32, ph: i32, pw: i32, sh: i32, sw: i32,
+                                 padTop: i32, padLeft: i32, n0: i32): void {
+  if ((c & 3) == 0 && ph == 2 && pw == 2 && sh == 2 && sw == 2 && padTop == 0 && padLeft == 0 && 2 * ho <= h && 2 * wo <= w) {
+    maxpool2x2_backward(dx, dy, argmax, b, h, w, c, ho, wo, n0);
+    return;
+  }
+  const image = <usize>h * w * c, out = <usize>ho * wo * c;
+  memory.fill(dx + (<usize>n0 * image << 2), 0, <usize>b * image << 2);
+  for (let o = <usize>n0 * out; o < <usize>(n0 + b) * out; o++) {
     const p = dx + (<usize>load<i32>(argmax + (o << 2)) << 2);
     store<f32>(p, load<f32>(p) + load<f32>(dy + (o << 2)));
+  }
+}
+
+// maxpool_backward's 2×2 case: the same bits as clearing and scattering (0 + dY at the maximum: -0 becomes +0).
+function maxpool2x2_backward(dx: usize, dy: usize, argmax: usize, b: i32, h: i32, w: i32, c: i32, ho: i32, wo: i32, n0: i32): void {
+  let o: usize = <usize>n0 * ho * wo * c;
+  const cs = <usize>c << 2;
+  const right = i32x4.splat(c);
+  const lanes = v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0);
+  const zero = f32x4.splat(0);
+  for (let n = n0; n < n0 + b; n++) {
+    for (let oy = 0; oy < ho; oy++) {
+      const o0 = o;
+      // each of the window row's two image rows in one sequential pass (dY's row is read twice, from the cache)
+      for (let half = 0; half < 2; half++) {
+        const row = ((n * h + 2 * oy + half) * w) * c;
+        o = o0;
+        for (let ox = 0; ox < wo; ox++) {
+          const first: i32 = row + 2 * ox * c;
+          const p = dx + (<usize>first << 2);
+          for (let ci = 0; ci < c; ci += 4) {
+            const g = v128.load(dy + (o << 2)), at = v128.load(argmax + (o << 2));
+            const i0 = i32x4.add(i32x4.splat(first + ci), lanes);
+            const q = p + (<usize>ci << 2);
+            v128.store(q, f32x4.add(zero, v128.and(g, i32x4.eq(at, i0))));
+            v128.store(q + cs, f32x4.add(zero, v128.and(g, i32x4.eq(at, i32x4.add(i0, right)))));
+            o += 4;
+          }
+        }
+        // the column no window reaches (w odd)
+        if (2 * wo < w) memory.fill(dx + (<usize>(row + 2 * wo * c) << 2), 0, <usize>(w - 2 * wo) * c << 2);
+      }
+    }
+    // the row no window reaches (h odd)
+    if (2 * ho < h) memory.fill(dx + (<usize>((n * h + 2 * ho) * w) * c << 2), 0, <usize>(h - 2 * ho) * w * c << 2);
   }
 }
 

@@ -100,11 +100,9 @@ export class MaxPooling2D extends Pooling2D {
 
   backward(dy: number, n: number, needDx: boolean): number {
     if (!needDx) return 0;
-    // argmax holds flat indices into the whole dx: threads take whole images, which never share an input, and
-    // each clears its images' dx before adding into it
-    const out = this.outSize, inSize = this.inSize;
-    parallelFor(this.rt, 'maxpool_backward', n, 4, 1,
-      (n0, count) => [this.dx, dy + 4 * n0 * out, this.argmax + 4 * n0 * out, count * out, this.dx + 4 * n0 * inSize, count * inSize],
+    // argmax holds flat indices into the whole dx: threads take whole images, which never share an input
+    const g = this.geometry(n);
+    parallelFor(this.rt, 'maxpool_backward', n, 4, 1, (n0, count) => [this.dx, dy, this.argmax, count, ...g.slice(1), n0],
       `${this.name} backward`);
     return this.dx;
   }

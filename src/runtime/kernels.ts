@@ -38,7 +38,8 @@ export interface Kernels {
   upsample_nearest_backward(dx: Ptr, dy: Ptr, b: number, h: number, w: number, c: number, sh: number, sw: number): void;
   maxpool_forward(y: Ptr, argmax: Ptr, x: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number, n0: number): void;
-  maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, count: number, zero: Ptr, zeroFloats: number): void;
+  maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
+    ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number, n0: number): void;
   avgpool_forward(y: Ptr, x: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,
     ph: number, pw: number, sh: number, sw: number, padTop: number, padLeft: number): void;
   avgpool_backward(dx: Ptr, dy: Ptr, b: number, h: number, w: number, c: number, ho: number, wo: number,

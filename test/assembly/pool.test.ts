@@ -1,7 +1,8 @@
-// maxpool_forward (assembly/pool.ts) against a naive reference: the maximum of each window and the flat input
-// index of its first occurrence in row-major window order (ties go to the earlier pixel), with the 2×2 stride-2
-// fast path and the generic loop over awkward geometries, channel counts on and off the SIMD path, with and
-// without argmax, and image ranges as threads cut them.
+// maxpool_forward and maxpool_backward (assembly/pool.ts) against a naive reference: the maximum of each window
+// and the flat input index of its first occurrence in row-major window order (ties go to the earlier pixel);
+// dX = 0 + the dY of every window whose maximum a pixel is (bit for bit: -0 becomes +0), every pixel written.
+// The 2×2 stride-2 fast paths and the generic loops over awkward geometries, channel counts on and off the SIMD
+// path, with and without argmax, and image ranges as threads cut them.
 import { describe, expect, it } from 'vitest';
 import { rand, rt } from '../helpers.js';
 
@@ -41,10 +42,10 @@ function reference(x: Float32Array, g: Geometry, c: number): { y: Float32Array; 
   return { y, idx };
 }
 
-describe('maxpool_forward', () => {
+describe('maxpool_forward and maxpool_backward', () => {
   for (const [name, g] of GEOMETRIES) {
     for (const c of [3, 4, 8, 64]) {
-      it(`${name}, C=${c}: maxima and first argmax, any image ranges`, () => {
+      it(`${name}, C=${c}: maxima, first argmax and the gradient, any image ranges`, () => {
         // a coarse grid (multiples of 1/4), so that a window often holds its maximum twice
         const x = rand(B * g.h * g.w * c, g.h * 31 + c).map((v) => Math.round(v * 4) / 4);
         const want = reference(x, g, c);
@@ -60,6 +61,24 @@ describe('maxpool_forward', () => {
             }
             expect(Array.from(rt.f32(py, out))).toEqual(Array.from(want.y));
             expect(Array.from(rt.i32(pi, out))).toEqual(Array.from(want.idx));
+          }
+          // backward from the argmax just made: dX over NaN (every pixel must be written), dY with a -0
+          const dy = rand(out, c + 7);
+          dy[1] = -0;
+          const wantDx = new Float32Array(x.length);
+          want.idx.forEach((at, o) => { wantDx[at] = Math.fround(wantDx[at] + dy[o]); });
+          const pdy = rt.arena.alloc(out * 4), pdx = rt.arena.alloc(x.length * 4);
+          try {
+            rt.f32(pdy, out).set(dy);
+            for (const ranges of [[[0, B]], [[0, 2], [2, 1]]]) {
+              rt.f32(pdx, x.length).fill(NaN);
+              for (const [n0, count] of ranges) {
+                rt.k.maxpool_backward(pdx, pdy, pi, count, g.h, g.w, c, g.ho, g.wo, g.ph, g.pw, g.sh, g.sw, g.padTop, g.padLeft, n0);
+              }
+              expect(Array.from(rt.f32(pdx, x.length))).toEqual(Array.from(wantDx));
+            }
+          } finally {
+            rt.arena.release(pdx); rt.arena.release(pdy);
           }
           // inference: no argmax kept, the same maxima
           rt.f32(py, out).fill(NaN);
