@@ -36,18 +36,19 @@ async function main(): Promise<void> {
   let tf = 0, tb = 0;
   console.log(`${cpuInfo().line}; Node ${process.version}; kernels ${sn.backend()}; threads ${process.env.SIMDNET_THREADS ?? 'default'}\n`);
   // a convolution's algorithm per pass: forward / backward-data / weight gradient
-  const algorithms = (l: sn.Layer): string => {
+  const algorithms = (l: sn.Layer, first: boolean): string => {
     const c = (l as Conv2D).convChoice;
     if (!c) return l.className === 'Conv2D' ? 'GEMM / GEMM / GEMM' : '';
     const name = (p: { algorithm: Parameters<typeof algorithmName>[0] } | null) => (p ? algorithmName(p.algorithm).replace(',3x3', '') : '—');
     const transposed = (l as Conv2D).transposedBackwardData ? 'ᵀ' : ''; // the forward transposed, on dY's tiles
-    return `${name(c.forward)} / ${name(c.backwardData)}${transposed} / ${name(c.filterGradient)}`;
+    // the first layer computes no input gradient
+    return `${name(c.forward)} / ${first ? '—' : name(c.backwardData) + transposed} / ${name(c.filterGradient)}`;
   };
   console.log('| layer | forward ms | backward ms | forward / backward-data / weight-gradient algorithm |\n|---|---|---|---|');
   model.layers.forEach((l, i) => {
     const f = median(fwd[i]), b = median(bwd[i]);
     tf += f; tb += b;
-    console.log(`| ${l.name} | ${f.toFixed(2)} | ${b.toFixed(2)} | ${algorithms(l)} |`);
+    console.log(`| ${l.name} | ${f.toFixed(2)} | ${b.toFixed(2)} | ${algorithms(l, i === 0)} |`);
   });
   console.log(`| total (batch ${B}) | ${tf.toFixed(2)} | ${tb.toFixed(2)} | |`);
   console.log(`\n${sn.backend()}: layers alone ${(B / ((tf + tb) / 1000)).toFixed(0)} img/s (training), ${(B / (tf / 1000)).toFixed(0)} img/s (forward)`);

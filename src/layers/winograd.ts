@@ -247,22 +247,24 @@ export function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
  * weigh: so such layers keep the GEMM. Each of the call's `groups(a)` groups of chunks also writes its own
  * products, which the output transform reads back (GROUP_PRODUCTS per float): at conv2d_5 of the lab CNN (5×5×128 →
  * 3×3×128, one F(4×4) tile per image, 3 groups of 2.4 MB at batch 32) that is most of the pass, and the GEMM
- * wins (1.70 against 1.89–2.08 ms, one thread, Zen 5).
+ * wins (1.70 against 1.89–2.08 ms, one thread, Zen 5). The products' rows are the input channels, padded to the
+ * micro-kernel's 4: the lab's first layer (3 channels) keeps the GEMM (2.10 against 2.14 ms).
  */
 export function gradModelCost(g: ConvGeometry, a: ConvAlgorithm, chunkTiles: (m: number) => number, groups: (m: number) => number,
   images: number): number {
   if (a === 'gemm') return images * 9 * g.ho * g.wo * g.cin * g.cout;
-  return images * winogradCost(g, a, chunkTiles(a)) + GROUP_PRODUCTS * groups(a) * (a + 2) ** 2 * g.cin * g.cout;
+  // the products' rows are the input channels, in blocks of the micro-kernel's 4 (3 channels cost 4)
+  return images * winogradCost(g, a, chunkTiles(a), Math.ceil(g.cin / 4) * 4) + GROUP_PRODUCTS * groups(a) * (a + 2) ** 2 * g.cin * g.cout;
 }
 
 /** Multiply-add equivalents per float of a group's products (written, then read by the output transform). */
 const GROUP_PRODUCTS = 8;
 
 /** F(a×a, 3×3)'s products, each a reduction of `reduction` steps, and its tile transforms, per image. */
-function winogradCost(g: ConvGeometry, a: Exclude<ConvAlgorithm, 'gemm'>, reduction: number): number {
+function winogradCost(g: ConvGeometry, a: Exclude<ConvAlgorithm, 'gemm'>, reduction: number, productRows = g.cin): number {
   const tiles = Math.ceil(g.ho / a) * Math.ceil(g.wo / a), points = (a + 2) ** 2;
   const transform = (c: number) => 6 * (c % 4 ? 4 : 1) * c;
-  return points * tiles * ((g.cin * g.cout) / efficiency(reduction) + transform(g.cin) + transform(g.cout));
+  return points * tiles * ((productRows * g.cout) / efficiency(reduction) + transform(g.cin) + transform(g.cout));
 }
 
 /**

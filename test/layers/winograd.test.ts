@@ -119,6 +119,9 @@ describe('Conv2D on the Winograd path', () => {
     // and its weight gradient at batch 32: the GEMM, the three groups' products of F(4×4) (2.4 MB each) outweighing
     // its fewer multiplies
     expect(conv5.filterGradient!.algorithm).toBe('gemm');
+    // the first layer's (42×42×3 → 32): the GEMM, the products' 3 rows costing 4
+    const conv1 = runWith('auto', { filters: 32, kernelSize: 3 }, [42, 42, 3], 32).choice!;
+    expect(conv1.filterGradient!.algorithm).toBe('gemm');
     expect(transposedBackwardData({ h: 5, w: 5, cin: 128, ho: 3, wo: 3, cout: 128, padTop: 0, padLeft: 0 }, 4)).toBe(true);
   });
 
