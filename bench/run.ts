@@ -13,7 +13,7 @@ import { microKernels, SHAPE_CLASSES, UKERNELS, ukernelName } from '../src/runti
 import { coldScript, EMPTY_SCRIPT, writeEntry } from './cold-entry.js';
 import { cpuInfo } from './cpu.js';
 import { peaks as probes } from './peak.js';
-import { classOf, convShapes, gflops, winogradGradShapes, winogradShapes } from './shapes.js';
+import { classOf, gflops, labPicks, labShapes, type LabPicks } from './shapes.js';
 import { tfjsPeer, torchPeer, type PeerResult } from './peers.js';
 import { median, p50 } from './stats.js';
 
@@ -46,10 +46,10 @@ const log = (s: string) => { if (!json) console.log(s); };
  * run down, so the fastest run is the estimate of the undisturbed speed for both, and their ratio compares like
  * with like. The median's share of the peak is printed too.
  */
-function gemmTable(flavours: Runtime[]): { rows: Record<string, unknown>[]; bests: Record<string, number>[] } {
+function gemmTable(flavours: Runtime[], picks: LabPicks): { rows: Record<string, unknown>[]; bests: Record<string, number>[] } {
   const rows: Record<string, unknown>[] = [], bests: Record<string, number>[] = [];
   const rounds = quick ? 3 : 7;
-  for (const shape of [...convShapes(), ...winogradShapes(), ...winogradGradShapes()]) {
+  for (const shape of labShapes(picks)) {
     const row: Record<string, unknown> = { shape: shape.name };
     const best: Record<string, number> = {};
     for (const rt of flavours) {
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
   ])]));
   log(`## GEMM micro-kernels chosen at load (${kernels.map(({ rt, choice }) => `${rt.flavour}: ${choice.how}${choice.ms !== undefined ? ` in ${choice.ms.toFixed(1)} ms` : ''}`).join(', ')})\n` + table(kernelRows) + '\n');
 
-  const { rows: gemm, bests } = gemmTable(flavours);
+  const { rows: gemm, bests } = gemmTable(flavours, await labPicks());
   const share = (gf: number, p: number) => `${Math.round((100 * gf) / p)}%`;
   gemm.forEach((row, i) => {
     for (const p of peaks) row[`${p.build} % peak (fastest round)`] = share(bests[i][p.build], p['peak GFLOP/s']);

@@ -7,7 +7,7 @@ import { GEMM_UKERNEL_SHIFT, createRuntime, relaxedSimdSupported } from '../src/
 import { microKernels, UKERNELS } from '../src/runtime/ukernels.js';
 import { cpuInfo } from './cpu.js';
 import { peaks } from './peak.js';
-import { classOf, convShapes, gflops, winogradGradShapes, winogradShapes } from './shapes.js';
+import { classOf, gflops, labPicks, labShapes } from './shapes.js';
 import { median } from './stats.js';
 
 const i = process.argv.indexOf('--rounds');
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${load()}`);
   const flavours = [await createRuntime({ flavour: 'simd' })];
   if (relaxedSimdSupported()) flavours.push(await createRuntime({ flavour: 'relaxed-simd' }));
+  const picks = await labPicks(); // the lab CNN's algorithms: which Winograd products its layers run
   for (const rt of flavours) {
     const probes = peaks(rt), p = Math.max(probes.chained, probes.accumulate);
     const choice = microKernels(rt, true);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     const names = UKERNELS.map((u) => `${u.tile}_${u.variant}`);
     console.log(`| shape | M | N | K | class | ${names.join(' | ')} | picked at load | % of peak (picked) | % of peak (best) |`);
     console.log(`|${'---|'.repeat(8 + names.length)}`);
-    for (const shape of [...convShapes(), ...winogradShapes(), ...winogradGradShapes()]) {
+    for (const shape of labShapes(picks)) {
       const run = shape.setup(rt);
       const ms: number[][] = UKERNELS.map(() => []);
       for (const u of UKERNELS) { run(u.code << GEMM_UKERNEL_SHIFT); run(u.code << GEMM_UKERNEL_SHIFT); }
