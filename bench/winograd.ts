@@ -326,12 +326,12 @@ async function errors(): Promise<void> {
  */
 async function gradientErrors(weights: sn.Tensor[], inputs: Float32Array[], n: number): Promise<void> {
   const rt = runtime();
-  const rows: Record<string, unknown>[] = [];
-  const refs = new Map<number, Float64Array>();
+  const rows: Record<string, unknown>[] = [], dxRows: Record<string, unknown>[] = [];
+  const refs = new Map<number, Float64Array>(), dxRefs = new Map<number, Float64Array>();
   for (const setting of ['gemm', 'winograd2', 'winograd4', 'winograd6', 'auto'] as ConvSetting[]) {
     const m = await labModel(setting, 7);
     m.setWeights(weights);
-    const r: Record<string, unknown> = {};
+    const r: Record<string, unknown> = {}, rx: Record<string, unknown> = {};
     for (const [i, l] of m.layers.entries()) {
       if (l.className !== 'Conv2D') continue;
       const [h, w, cin] = l.inputShape, [ho, wo, cout] = l.outputShape;
@@ -345,8 +345,26 @@ async function gradientErrors(weights: sn.Tensor[], inputs: Float32Array[], n: n
       const kernel = l.params[0];
       rt.f32(kernel.gradOffset, kernel.size).fill(0);
       l.forward(xp, n, true, 1);
-      l.backward(dyp, n, false, true);
+      // the input gradient too, but for the first layer (training never computes it)
+      const dxp = l.backward(dyp, n, i > 0, true);
       const dw = rt.f32(kernel.gradOffset, kernel.size).slice();
+      if (i > 0) {
+        if (!dxRefs.has(i)) {
+          // dX[n, y + kh, x + kw, ci] = Σ_co W[kh, kw, ci, co] · dY[n, y, x, co], float64
+          const wk = rt.f32(kernel.offset, kernel.size), ref = new Float64Array(xs.length);
+          for (let b = 0; b < n; b++) for (let y = 0; y < ho; y++) for (let x = 0; x < wo; x++) {
+            const o = ((b * ho + y) * wo + x) * cout;
+            for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) for (let ci = 0; ci < cin; ci++) {
+              const wr = ((kh * 3 + kw) * cin + ci) * cout;
+              let acc = 0;
+              for (let co = 0; co < cout; co++) acc += wk[wr + co] * dy64[o + co];
+              ref[((b * h + y + kh) * w + x + kw) * cin + ci] += acc;
+            }
+          }
+          dxRefs.set(i, ref);
+        }
+        rx[l.name] = relErr(rt.f32(dxp, xs.length).slice(), dxRefs.get(i)!);
+      }
       if (!refs.has(i)) {
         // dW[kh, kw, ci, co] = Σ_n,y,x X[n, y + kh, x + kw, ci] · dY[n, y, x, co], float64 (valid 3×3 convolutions)
         const ref = new Float64Array(kernel.size);
@@ -366,8 +384,12 @@ async function gradientErrors(weights: sn.Tensor[], inputs: Float32Array[], n: n
     }
     const label = setting === 'auto' ? `auto (${convs(m).map((l) => algorithmName(l.convChoice!.filterGradient!.algorithm).replace(',3x3', '')).join(' ')})` : setting === 'gemm' ? 'GEMM' : setting.replace('winograd', 'F(') + ')';
     rows.push({ path: `${label} vs float64`, ...r });
+    const dxLabel = setting === 'gemm' ? label
+      : `${setting === 'auto' ? 'auto' : label} (${convs(m).slice(1).map((l) => algorithmName(l.convChoice!.backwardData!.algorithm).replace(',3x3', '') + (l.transposedBackwardData ? 'ᵀ' : '')).join(' ')})`;
+    dxRows.push({ path: `${dxLabel} vs float64`, ...rx });
     m.dispose();
   }
+  console.log(`Input gradients: max |error| / max |reference| of each conv layer's dX but the first (same inputs and dY; ᵀ: the forward transposed, on dY's tiles)\n${table(dxRows)}\n`);
   console.log(`Weight gradients: max |error| / max |reference| of each conv layer's dW (its GEMM-path input, dY pseudo-random in ±1e-3, activation left out)\n${table(rows)}\n`);
 }
 
