@@ -11,7 +11,7 @@
 //
 // Each thread works on a range of tiles in chunks of T tiles (winograd_chunk_tiles), inside its
 // gemm_pack_floats() floats of scratch laid out as (floats, with Cp = Cin rounded up to 4, Kp likewise Cout):
-//   rowOff [T] i32 | redOff [Cin] i32 | stage [α²·4] | tmp [α²·4] | V [T][α²][Cp] | M [T][α²][Kp] | out [m²][Kp]
+//   rowOff [T] i32 | redOff [Cin] i32 | tmp [α²·4] | V [T][α²][Cp] | M [T][α²][Kp] | out [m²][Kp] | win [α²][Cp]
 // Tile-major V and M keep each tile's α² transform points together: the transforms read and write one
 // contiguous block per tile (the α² points of a point-major layout are a power-of-two stride apart and
 // thrash the cache's sets); the GEMM for point ξ reads rows α²·Cp apart.
@@ -75,34 +75,35 @@ function store_lanes(p: usize, v: v128, n: i32): void {
   if (n > 2) v128.store32_lane(p + 8, v, 2);
 }
 
-// Where a transform reads the size×size window at (y0, x0) of img [h, w, c], channels [ci, ci + 4): in img
-// itself (rows w·c floats apart, pixels c) when the window lies inside and the 4 channels exist, else copied
-// into stage [size][size] vectors (rows size vectors apart), 0 outside the image and in lanes past c.
+// Where a tile's transforms read the size×size window at (y0, x0) of img [h, w, c]: in img itself (rows w·c floats
+// apart, pixels c) when the window lies inside and c is a multiple of 4, else copied once for all channels into
+// win [size][size][Cp] (rows size·Cp floats apart, pixels Cp), 0 outside the image and in channels past c: an
+// edge tile pays one copy, not one per 4 channels.
 // @ts-ignore: decorator
 @inline
-function window_source(stage: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32, w: i32, c: i32, ci: i32): usize {
-  if (ci + 4 <= c && y0 >= 0 && x0 >= 0 && y0 + size <= h && x0 + size <= w) return img + ((<usize>(y0 * w + x0) * c + ci) << 2);
-  stage_window(stage, img, y0, x0, size, h, w, c, ci);
-  return stage;
+function tile_window(win: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32, w: i32, c: i32): usize {
+  if ((c & 3) == 0 && y0 >= 0 && x0 >= 0 && y0 + size <= h && x0 + size <= w) return img + ((<usize>(y0 * w + x0) * c) << 2);
+  stage_tile(win, img, y0, x0, size, h, w, c);
+  return win;
 }
 
-// window_source's copy: stage zeroed, then the part of the window inside the image copied in.
-function stage_window(stage: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32, w: i32, c: i32, ci: i32): void {
-  const n = min(4, c - ci);
-  for (let q = 0; q < size * size; q++) v128.store(stage + (<usize>q << 4), f32x4.splat(0));
+// tile_window's copy: win zeroed, then the part of the window inside the image copied in, a row at a time.
+function stage_tile(win: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32, w: i32, c: i32): void {
+  const ps = <usize>round4(c) << 2, cs = <usize>c << 2;
+  memory.fill(win, 0, <usize>(size * size) * ps);
   const r0 = max(0, -y0), r1 = min(size, h - y0), s0 = max(0, -x0), s1 = min(size, w - x0);
   for (let r = r0; r < r1; r++) {
-    const src = img + ((<usize>((y0 + r) * w + x0) * c + ci) << 2);
-    const dst = stage + (<usize>(r * size) << 4);
-    if (n == 4) for (let s = s0; s < s1; s++) v128.store(dst + (<usize>s << 4), v128.load(src + (<usize>s * c << 2)));
-    else for (let s = s0; s < s1; s++) v128.store(dst + (<usize>s << 4), load_lanes(src + (<usize>s * c << 2), n));
+    const src = img + ((<usize>((y0 + r) * w + x0 + s0) * c) << 2), dst = win + <usize>(r * size + s0) * ps;
+    if (ps == cs) memory.copy(dst, src, <usize>(s1 - s0) * ps);
+    else for (let s = 0; s < s1 - s0; s++) memory.copy(dst + <usize>s * ps, src + <usize>s * cs, cs);
   }
 }
 
-// Floats of scratch besides V and M: the two offset tables, two α×α vector buffers and one tile's output (m×m
-// pixels of the forward, α×α of the transposed backward-data).
+// Floats of scratch besides V and M: the two offset tables, an α×α vector buffer, one tile's input window (α×α
+// pixels of the forward, m×m of the transposed backward-data's dY) and one tile's output (m×m pixels of the
+// forward, α×α of the transposed backward-data).
 function fixed_floats(alpha: i32, t: i32, cin: i32, cout: i32): i32 {
-  return round4(t) + round4(cin) + 2 * alpha * alpha * 4 + alpha * alpha * round4(cout);
+  return round4(t) + round4(cin) + alpha * alpha * 4 + alpha * alpha * (round4(cin) + round4(cout));
 }
 
 // Tiles per chunk that fit in one thread's scratch (gemm_pack_floats() floats): a multiple of 4, at most
@@ -183,11 +184,11 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
   const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
   const rowOff = scratch;
   const redOff = rowOff + (<usize>round4(T) << 2);
-  const stage = redOff + (<usize>round4(cin) << 2);
-  const tmp = stage + (<usize>a2 << 4);
+  const tmp = redOff + (<usize>round4(cin) << 2);
   const V = tmp + (<usize>a2 << 4);
   const M = V + (<usize>a2 * T * cp << 2);
   const out = M + (<usize>a2 * T * kp << 2);                     // [m·m][Kp]: one tile's output
+  const win = out + (<usize>a2 * kp << 2);                        // [α·α][Cp]: an edge tile's input window
   const vs = <usize>cp << 2, ms = <usize>kp << 2, os = ms;      // ξ strides of V and M, pixel stride of out
   for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * cp);
   for (let r = 0; r < cin; r++) store<i32>(redOff + (<usize>r << 2), r);
@@ -203,13 +204,9 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
       const t = c0 + i;
       const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
       const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
-      const img = x + (<usize>b * h * w * cin << 2);
-      for (let ci = 0; ci < cin; ci += 4) {
-        const src = window_source(stage, img, iy0, ix0, alpha, h, w, cin, ci);
-        const rs = src == stage ? <usize>alpha << 4 : xrs, cs = src == stage ? <usize>16 : xcs;
-        const dst = V + ((<usize>i * a2 * cp + ci) << 2);
-        input_tile(m, dst, vs, src, rs, cs, tmp);
-      }
+      const src = tile_window(win, x + (<usize>b * h * w * cin << 2), iy0, ix0, alpha, h, w, cin);
+      const rs = src == win ? <usize>alpha * cp << 2 : xrs, cs = src == win ? <usize>cp << 2 : xcs;
+      for (let ci = 0; ci < cin; ci += 4) input_tile(m, V + ((<usize>i * a2 * cp + ci) << 2), vs, src + (<usize>ci << 2), rs, cs, tmp);
     }
     // the α² products M[ξ] [cnt, Cout] = V[ξ] [cnt, Cin] · U[ξ] [Cin, Cout]
     for (let xi = 0; xi < a2; xi++) {
@@ -279,11 +276,11 @@ export function winograd_conv3x3_backward_data(dx: usize, dy: usize, ut: usize, 
   const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
   const rowOff = scratch;
   const redOff = rowOff + (<usize>round4(T) << 2);
-  const stage = redOff + (<usize>round4(cout) << 2);
-  const tmp = stage + (<usize>a2 << 4);
+  const tmp = redOff + (<usize>round4(cout) << 2);
   const V = tmp + (<usize>a2 << 4);                              // [T][α²][Kp]: A dY Aᵀ
   const M = V + (<usize>a2 * T * kp << 2);                       // [T][α²][Cp]: the products
   const win = M + (<usize>a2 * T * cp << 2);                     // [α²][Cp]: one tile's B M Bᵀ
+  const dwin = win + (<usize>a2 * cp << 2);                       // [m·m][Kp]: an edge tile's dY window
   const vs = <usize>kp << 2, ms = <usize>cp << 2;               // ξ strides of V and M (and pixels of win)
   for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * kp);
   for (let r = 0; r < cout; r++) store<i32>(redOff + (<usize>r << 2), r);
@@ -297,12 +294,9 @@ export function winograd_conv3x3_backward_data(dx: usize, dy: usize, ut: usize, 
     for (let i = 0; i < cnt; i++) {
       const t = c0 + i;
       const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
-      const grad = dy + (<usize>b * ho * wo * cout << 2);
-      for (let co = 0; co < cout; co += 4) {
-        const src = window_source(stage, grad, ty * m, tx * m, m, ho, wo, cout, co);
-        const rs = src == stage ? <usize>m << 4 : drs, cs = src == stage ? <usize>16 : dcs;
-        dout_tile(m, V + ((<usize>i * a2 * kp + co) << 2), vs, src, rs, cs, tmp);
-      }
+      const src = tile_window(dwin, dy + (<usize>b * ho * wo * cout << 2), ty * m, tx * m, m, ho, wo, cout);
+      const rs = src == dwin ? <usize>m * kp << 2 : drs, cs = src == dwin ? <usize>kp << 2 : dcs;
+      for (let co = 0; co < cout; co += 4) dout_tile(m, V + ((<usize>i * a2 * kp + co) << 2), vs, src + (<usize>co << 2), rs, cs, tmp);
     }
     // M[ξ] [cnt, Cin] = V[ξ] [cnt, Cout] · Uᵀ[ξ] [Cout, Cin]
     for (let xi = 0; xi < a2; xi++) {
@@ -411,9 +405,10 @@ export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize,
   const U = V + (<usize>T * vt << 2);
   const rowOff = scratch;                                         // [Cin] i32: ci
   const redOff = rowOff + (<usize>round4(cin) << 2);              // [T] i32: tile · vt
-  const stage = redOff + (<usize>round4(T) << 2);                 // [α][α] vectors: an edge tile's pixels
-  const tmp = stage + (<usize>a2 << 4);                           // [α][α] vectors
+  const tmp = redOff + (<usize>round4(T) << 2);                   // [α][α] vectors
   const packBuf = tmp + (<usize>a2 << 4);                         // T × min(Cout, 256) floats, 8-padded
+  const xwin = packBuf + (<usize>T * ((min(cout, 256) + 7) & ~7) << 2);   // [α²][Cp]: an edge tile's input window
+  const dwin = xwin + (<usize>a2 * cp << 2);                       // [m·m][Kp]: an edge tile's dY window
   for (let i = 0; i < cin; i++) store<i32>(rowOff + (<usize>i << 2), i);
   for (let i = 0; i < T; i++) store<i32>(redOff + (<usize>i << 2), i * vt);
   const xrs = <usize>w * cin << 2, xcs = <usize>cin << 2;
@@ -430,19 +425,13 @@ export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize,
         const b = t / (th * tw), ty = (t / tw) % th, tx = t % tw;
         // the input tile: Bᵀ X B
         const iy0 = ty * m - padTop, ix0 = tx * m - padLeft;
-        const img = x + (<usize>b * h * w * cin << 2);
-        for (let ci = 0; ci < cin; ci += 4) {
-          const src = window_source(stage, img, iy0, ix0, alpha, h, w, cin, ci);
-          const rs = src == stage ? <usize>alpha << 4 : xrs, cs = src == stage ? <usize>16 : xcs;
-          input_tile(m, V + ((<usize>i * vt + ci) << 2), vs, src, rs, cs, tmp);
-        }
+        const xs = tile_window(xwin, x + (<usize>b * h * w * cin << 2), iy0, ix0, alpha, h, w, cin);
+        const xr = xs == xwin ? <usize>alpha * cp << 2 : xrs, xc = xs == xwin ? <usize>cp << 2 : xcs;
+        for (let ci = 0; ci < cin; ci += 4) input_tile(m, V + ((<usize>i * vt + ci) << 2), vs, xs + (<usize>ci << 2), xr, xc, tmp);
         // the output-gradient tile: A dY Aᵀ (dY 0 past the edges)
-        const grad = dy + (<usize>b * ho * wo * cout << 2);
-        for (let co = 0; co < cout; co += 4) {
-          const src = window_source(stage, grad, ty * m, tx * m, m, ho, wo, cout, co);
-          const rs = src == stage ? <usize>m << 4 : drs, cs = src == stage ? <usize>16 : dcs;
-          dout_tile(m, U + ((<usize>i * ut + co) << 2), us, src, rs, cs, tmp);
-        }
+        const ds = tile_window(dwin, dy + (<usize>b * ho * wo * cout << 2), ty * m, tx * m, m, ho, wo, cout);
+        const dr = ds == dwin ? <usize>m * kp << 2 : drs, dc = ds == dwin ? <usize>kp << 2 : dcs;
+        for (let co = 0; co < cout; co += 4) dout_tile(m, U + ((<usize>i * ut + co) << 2), us, ds + (<usize>co << 2), dr, dc, tmp);
       }
       // P[ξ] [Cin, Cout] (+)= V[ξ]ᵀ [Cin, cnt] · U[ξ] [cnt, Cout]
       const gm = gemmMode | (c0 == first ? MODE_SET : MODE_ACC);
