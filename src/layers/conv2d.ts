@@ -12,7 +12,7 @@ import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
 import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
-import { choosePass, gradModelCost, modelCost, transposedBackwardData, transposedGeometry, WinogradGradPass, WinogradPass, WinogradTransposedPass, type ConvGeometry,
+import { choosePass, gradModelCost, type ConvAlgorithm, modelCost, transposedBackwardData, transposedGeometry, WinogradGradPass, WinogradPass, WinogradTransposedPass, type ConvGeometry,
   type PassChoice } from './winograd.js';
 
 /** What every 2-D convolution layer takes (Conv2D, DepthwiseConv2D, SeparableConv2D): its window, bias and activation. */
@@ -80,6 +80,11 @@ export class Conv2D extends Layer {
   private wForward: WinogradPass | null = null;
   private wBackward: WinogradPass | null = null;
   private wGrad: WinogradGradPass | null = null;
+  /**
+   * Under auto, the weight gradient's pick for a call of n images (its cost has a per-call term): the candidates,
+   * their cost, and the pass picked per call size (null: GEMM).
+   */
+  private gradByCall: { candidates: ConvAlgorithm[]; cost: (a: ConvAlgorithm, n: number) => number; passes: Map<number, WinogradGradPass | null> } | null = null;
   /** Inference calls of at most upTo images that run another forward algorithm than wForward (null: GEMM). */
   private smallForward: { upTo: number; pass: WinogradPass | null }[] = [];
   /** Whether the Winograd backward-data runs as the forward transposed (else: as the correlation, or GEMM). */
@@ -194,6 +199,7 @@ export class Conv2D extends Layer {
   private chooseAlgorithms(maxBatch: number, training: boolean): void {
     this.wForward = this.wBackward = null;
     this.wGrad = null;
+    this.gradByCall = null;
     this.smallForward = [];
     const geo = this.winogradGeometry();
     const rt = this.rt, k = rt.k;
@@ -251,13 +257,15 @@ export class Conv2D extends Layer {
         const fg = geo.filterGradient;
         const xp = once(images * fg.h * fg.w * cin, 'padded input'), dw = once(9 * cin * cout, 'weight gradient');
         const chunkTiles = (m: number) => k.winograd_grad_chunk_tiles(m, cin, cout);
-        const groups = (m: number) => k.winograd_grad_groups(m, cin, cout, maxBatch * Math.ceil(ho / m) * Math.ceil(wo / m));
+        const gradCost = (a: ConvAlgorithm, n: number) =>
+          gradModelCost(fg, a, chunkTiles, (m) => k.winograd_grad_groups(m, cin, cout, n * Math.ceil(ho / m) * Math.ceil(wo / m)), n);
         filterGradient = choosePass(rt, `filter-gradient ${key(fg)}`, fg, images, () => {
           k.gemm(dw(), cout, xp(), this.taps, this.windows, dy(), cout, 1, 9 * cin, cout, images * ho * wo, GEMM_ACC, 0, rt.gemmScratch);
         }, (m) => {
           const pass = new WinogradGradPass(rt, fg, m);
           return { run: () => pass.run(dw(), xp(), dy(), images, `${this.label} weight gradient (timing)`, true), release: () => {} };
-        }, 0, (a) => gradModelCost(fg, a, chunkTiles, groups, maxBatch));
+        }, 0, (a) => gradCost(a, maxBatch));
+        if (filterGradient.candidates.length) this.gradByCall = { candidates: filterGradient.candidates, cost: gradCost, passes: new Map() };
       }
       this.convChoice = { forward, backwardData, filterGradient };
     } finally {
@@ -279,6 +287,23 @@ export class Conv2D extends Layer {
     // the passes of small inference calls: their filters are transformed (or packed) only if such a call comes
     this.smallForward = f.small.map(({ upTo, algorithm }) =>
       ({ upTo, pass: algorithm === 'gemm' ? null : new WinogradPass(rt, geo.forward, algorithm, keep) }));
+  }
+
+  /**
+   * The weight-gradient pass of a call of n images (null: GEMM): under auto the cost model's pick for n images, a
+   * function of the geometry and n only; else the plan's (forced or timed).
+   */
+  private gradPass(n: number): WinogradGradPass | null {
+    const byCall = this.gradByCall;
+    if (!byCall) return this.wGrad;
+    let pass = byCall.passes.get(n);
+    if (pass === undefined) {
+      const a = byCall.candidates.reduce((x, y) => (byCall.cost(y, n) < byCall.cost(x, n) ? y : x));
+      const geo = this.winogradGeometry()!;
+      pass = a === 'gemm' ? null : new WinogradGradPass(this.rt, geo.filterGradient, a);
+      byCall.passes.set(n, pass);
+    }
+    return pass;
   }
 
   /** The forward pass of a call of n images: training keeps the plan's pick; inference calls of few images may not. */
@@ -354,8 +379,9 @@ export class Conv2D extends Layer {
     const [kernel, bias] = this.params;
     const m = n * ho * wo;
     activationBiasBackward(rt, this.activation, dy, this.y, bias ? bias.gradOffset : 0, m, cout, skipActivation, this.name);
-    if (this.wGrad) {
-      this.wGrad.run(kernel.gradOffset, this.lastX, dy, n, `${this.name} weight-gradient Winograd F(${this.wGrad.m}x${this.wGrad.m},3x3)ᵀ`);
+    const wg = this.gradPass(n);
+    if (wg) {
+      wg.run(kernel.gradOffset, this.lastX, dy, n, `${this.name} weight-gradient Winograd F(${wg.m}x${wg.m},3x3)ᵀ`);
     } else {
       // dW[(kh,kw,ci), co] += Σ_windows Xp[window + tap] · dY[window, co]. dY is packed per KC block by each thread
       // into its own cache-resident scratch: packing it once for all threads (a serial pass writing the whole

@@ -215,6 +215,8 @@ export interface PassChoice {
   ms: Record<string, number>;
   images: number;
   small: { upTo: number; algorithm: ConvAlgorithm }[];
+  /** The algorithms the cost model chose among (auto only; empty when forced or timed). */
+  candidates: ConvAlgorithm[];
 }
 
 const chosen = new Map<string, PassChoice>();
@@ -247,7 +249,9 @@ export function modelCost(g: ConvGeometry, a: ConvAlgorithm): number {
  * weigh: so such layers keep the GEMM. Each of the call's `groups(a)` groups of chunks also writes its own
  * products, which the output transform reads back (GROUP_PRODUCTS per float): at conv2d_5 of the lab CNN (5×5×128 →
  * 3×3×128, one F(4×4) tile per image, 3 groups of 2.4 MB at batch 32) that is most of the pass, and the GEMM
- * wins (1.70 against 1.89–2.08 ms, one thread, Zen 5). The products' rows are the input channels, padded to the
+ * wins (1.70 against 1.89–2.08 ms, one thread, Zen 5). A per-call cost: Conv2D picks by it for each call's image
+ * count (never the plan's, which earlier, larger calls may have set), so training gives the same bits whatever ran
+ * before it. The products' rows are the input channels, padded to the
  * micro-kernel's 4: the lab's first layer (3 channels) keeps the GEMM (2.10 against 2.14 ms).
  */
 export function gradModelCost(g: ConvGeometry, a: ConvAlgorithm, chunkTiles: (m: number) => number, groups: (m: number) => number,
@@ -332,16 +336,16 @@ export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: nu
   cost: (a: ConvAlgorithm) => number = (a) => modelCost(g, a)): PassChoice {
   const setting = convSetting();
   const tiles = WINOGRAD_TILES.filter((m) => WinogradPass.fits(rt, g, m) && (m !== 6 || setting === 'winograd6'));
-  if (setting === 'gemm' || tiles.length === 0) return { algorithm: 'gemm', ms: {}, images, small: [] };
+  if (setting === 'gemm' || tiles.length === 0) return { algorithm: 'gemm', ms: {}, images, small: [], candidates: [] };
   const fixed = /^winograd(\d)$/.exec(setting);
   if (fixed) {
     const m = Number(fixed[1]) as 2 | 4 | 6;
-    if (tiles.includes(m)) return { algorithm: m, ms: {}, images, small: [] };
+    if (tiles.includes(m)) return { algorithm: m, ms: {}, images, small: [], candidates: [] };
   }
   const candidates: ConvAlgorithm[] = setting === 'winograd' ? [...tiles] : ['gemm', ...tiles];
   const modelled = candidates.reduce((x, y) => (cost(y) < cost(x) ? y : x));
   // the default: deterministic — timings on a shared machine would let a seeded run's bits differ by process
-  if (setting === 'auto') return { algorithm: modelled, ms: {}, images, small: smallCallChoices(g, candidates, modelled, smallUpTo) };
+  if (setting === 'auto') return { algorithm: modelled, ms: {}, images, small: smallCallChoices(g, candidates, modelled, smallUpTo), candidates };
   const full = `${rt.flavour}|${setting}|${key}|${images}`;
   const cached = chosen.get(full);
   if (cached) return cached;
@@ -353,7 +357,7 @@ export function choosePass(rt: Runtime, key: string, g: ConvGeometry, images: nu
   }
   const t = (a: ConvAlgorithm) => ms[algorithmName(a)];
   const fastest = candidates.reduce((x, y) => (t(y) < t(x) ? y : x));
-  const choice = { algorithm: t(modelled) > OVERRULE * t(fastest) ? fastest : modelled, ms, images, small: [] };
+  const choice = { algorithm: t(modelled) > OVERRULE * t(fastest) ? fastest : modelled, ms, images, small: [], candidates: [] };
   chosen.set(full, choice);
   return choice;
 }

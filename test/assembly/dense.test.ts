@@ -51,9 +51,9 @@ describe('count_nonfinite', () => {
 });
 
 describe('bias_backward and relu_bias_backward', () => {
-  const rows = 37;
-  // 16-column blocks, 4-column blocks and a scalar tail, and ranges of columns as threads cut them
-  for (const cols of [1, 3, 4, 7, 16, 21, 32, 53]) {
+  // 32-, 16- and 4-column blocks and a scalar tail, ranges of columns as threads cut them, and 130 rows: blocks of
+  // 64 rows, each column's sums stored and taken up again between them
+  for (const [rows, cols] of [1, 3, 4, 7, 16, 21, 32, 53].map((c) => [37, c]).concat([[130, 53], [130, 68]])) {
     it(`${rows}×${cols}: db += the column sums in row order (the bits of a plain loop); fused, dx = dy where y > 0`, () => {
       const dy = rand(rows * cols, cols, -1, 1), y = rand(rows * cols, cols + 100, -1, 1), db0 = rand(cols, cols + 200);
       y[5] = 0; y[6] = NaN; dy[7] = -0; // the mask: y > 0 only (0 and NaN give 0)

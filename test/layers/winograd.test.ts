@@ -77,10 +77,12 @@ describe('Conv2D on the Winograd path', () => {
     });
 
     it(`F(${m}x${m},3x3) input gradient as the forward transposed: chunks crossing images match the GEMM path, every pixel written`, () => {
-      // valid 14×14 → 12×12: fewer tiles on dY than on dX at every m (36 vs 49, 9 vs 16, 4 vs 9), so the transposed
-      // pass runs; 72 → 70 channels: chunks of 56, 24 or 12 tiles over 8 images' 288, 72 or 32
-      const args = { filters: 70, kernelSize: 3 }, shape = [14, 14, 72];
-      expect(transposedBackwardData({ h: 14, w: 14, cin: 72, ho: 12, wo: 12, cout: 70, padTop: 0, padLeft: 0 }, m)).toBe(true);
+      // valid, fewer tiles on dY than on dX, so the transposed pass runs: 14×14 → 12×12 at F(2×2) and F(4×4) (36 vs
+      // 49, 9 vs 16 tiles), 20×20 → 18×18 at F(6×6) (9 vs 16); chunks of 52, 24 or 12 tiles over images of 36,
+      // 9 or 9 tiles (every chunk crosses images); dX's 70 channels end in a partial vector
+      const size = m === 6 ? 20 : 14;
+      const args = { filters: 72, kernelSize: 3 }, shape = [size, size, 70];
+      expect(transposedBackwardData({ h: size, w: size, cin: 70, ho: size - 2, wo: size - 2, cout: 72, padTop: 0, padLeft: 0 }, m)).toBe(true);
       const g = runWith('gemm', args, shape, 8);
       const w = runOnStaleArena(`winograd${m}` as ConvSetting, args, shape, 8);
       expect(w.choice?.backwardData?.algorithm).toBe(m);
@@ -123,6 +125,27 @@ describe('Conv2D on the Winograd path', () => {
     const conv1 = runWith('auto', { filters: 32, kernelSize: 3 }, [42, 42, 3], 32).choice!;
     expect(conv1.filterGradient!.algorithm).toBe('gemm');
     expect(transposedBackwardData({ h: 5, w: 5, cin: 128, ho: 3, wo: 3, cout: 128, padTop: 0, padLeft: 0 }, 4)).toBe(true);
+  });
+
+  it('auto: the weight gradient picks per call size, so training gives the same bits after a larger call planned the buffers', async () => {
+    // conv2d_5's geometry: GEMM for calls of 32 images, F(4×4) for 64 (its groups' products weigh less per image)
+    const build = () => {
+      const m = sn.sequential({ seed: 3 });
+      m.add(sn.layers.conv2d({ filters: 128, kernelSize: 3, activation: 'relu', inputShape: [5, 5, 128] }));
+      m.add(sn.layers.flatten());
+      m.add(sn.layers.dense({ units: 4, activation: 'softmax' }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
+      return m;
+    };
+    const x = sn.tensor(rand(64 * 5 * 5 * 128, 9, 0, 1), [64, 5, 5, 128]);
+    const y = sn.utils.toCategorical(Int32Array.from({ length: 64 }, (_, i) => i % 4), 4);
+    const fresh = build(), planned = build();
+    await planUnder(planned, 'auto', 64); // a plan for 64 images, as a larger earlier call leaves it
+    expect((planned.layers[0] as Conv2D).convChoice!.filterGradient!.algorithm).toBe(4);
+    for (const m of [fresh, planned]) await m.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, seed: 1 });
+    expect((fresh.layers[0] as Conv2D).convChoice!.filterGradient!.algorithm).toBe('gemm');
+    expect(planned.getWeights().map(bits)).toEqual(fresh.getWeights().map(bits));
+    fresh.dispose(); planned.dispose();
   });
 
   it('keeps the GEMM path for other kernels, strides and Conv1D, whatever SIMDNET_CONV says', () => {
