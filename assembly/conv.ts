@@ -45,7 +45,8 @@ export function flip_kernel(dst: usize, src: usize, kh: i32, kw: i32, cin: i32, 
 }
 
 // dst [taps, Cout, Cin] = src [taps, Cin, Cout]: a kernel with its channels swapped (the filter of Winograd's
-// transposed backward-data pass), for dst's output channels [co0, co0 + count) (a range per thread).
+// transposed backward-data pass), for dst's rows [co0, co0 + count) — the forward's output channels, the
+// transposed pass's input channels (a range per thread).
 export function transpose_kernel(dst: usize, src: usize, taps: i32, cin: i32, cout: i32, co0: i32, count: i32): void {
   for (let t = 0; t < taps; t++) {
     const s = src + ((<usize>t * cin * cout) << 2), d = dst + ((<usize>t * cout * cin) << 2);

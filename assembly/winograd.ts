@@ -11,7 +11,9 @@
 //
 // Each thread works on a range of tiles in chunks of T tiles (winograd_chunk_tiles), inside its
 // gemm_pack_floats() floats of scratch laid out as (floats, with Cp = Cin rounded up to 4, Kp likewise Cout):
-//   rowOff [T] i32 | redOff [Cin] i32 | tmp [α²·4] | V [T][α²][Cp] | M [T][α²][Kp] | out [m²][Kp] | win [α²][Cp]
+//   rowOff [T] i32 | redOff [Cin] i32 | tmp [α²·4] | V [T][α²][Cp] | M [T][α²][Kp]
+// and a tile's staged window [α²][Cp] and output [m²][Kp], in M and V while those are free, else in one region
+// after M (winograd_chunk_tiles)
 // Tile-major V and M keep each tile's α² transform points together: the transforms read and write one
 // contiguous block per tile (the α² points of a point-major layout are a power-of-two stride apart and
 // thrash the cache's sets); the GEMM for point ξ reads rows α²·Cp apart.
@@ -99,20 +101,24 @@ function stage_tile(win: usize, img: usize, y0: i32, x0: i32, size: i32, h: i32,
   }
 }
 
-// Floats of scratch besides V and M: the two offset tables, an α×α vector buffer, one tile's input window (α×α
-// pixels of the forward, m×m of the transposed backward-data's dY) and one tile's output (m×m pixels of the
-// forward, α×α of the transposed backward-data).
-function fixed_floats(alpha: i32, t: i32, cin: i32, cout: i32): i32 {
-  return round4(t) + round4(cin) + alpha * alpha * 4 + alpha * alpha * (round4(cin) + round4(cout));
-}
+// Whether a chunk of t tiles lends a tile's staged window and its output the regions of V and M that are free at the
+// time (the products' region while the inputs are transformed, the inputs' once the products are done): both fit
+// when the larger channel count is at most t times the smaller. Else they take scratch of their own, one region
+// for both (they are used in turn).
+// @ts-ignore: decorator
+@inline
+function windows_lent(t: i32, cp: i32, kp: i32): bool { return max(cp, kp) <= t * min(cp, kp); }
 
-// Tiles per chunk that fit in one thread's scratch (gemm_pack_floats() floats): a multiple of 4, at most
-// 256; 0 when not even 4 fit (the layer then keeps the GEMM path).
+// Tiles per chunk that fit in one thread's scratch (gemm_pack_floats() floats) beside the two offset tables and an
+// α×α vector buffer: a multiple of 4, at most 256; 0 (or less) when not even 4 fit (the layer then keeps the GEMM
+// path). Channel counts more than 4 times apart at the limit lose their 4 tiles to the windows' own scratch.
 export function winograd_chunk_tiles(m: i32, cin: i32, cout: i32): i32 {
-  const alpha = m + 2;
-  const perTile = alpha * alpha * (round4(cin) + round4(cout)) + 1;
-  const t = (gemm_pack_floats() - fixed_floats(alpha, 0, cin, cout) - 256) / perTile;
-  return min(256, t & ~3);
+  const alpha = m + 2, a2 = alpha * alpha, cp = round4(cin), kp = round4(cout);
+  const perTile = a2 * (cp + kp) + 1;
+  const room = gemm_pack_floats() - cp - a2 * 4 - 256;           // 256: the tiles' offsets (at most 256)
+  const t = min(256, (room / perTile) & ~3);
+  if (t >= 4 && windows_lent(t, cp, kp)) return t;
+  return min(256, ((room - a2 * max(cp, kp)) / perTile) & ~3);
 }
 
 // ---- filters: once per weight version ------------------------------------------------------------------
@@ -180,6 +186,7 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
                                  m: i32, t0: i32, count: i32, scratch: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
   const T = winograd_chunk_tiles(m, cin, cout);
+  if (T < 4) unreachable();                                       // the layer checks that the pass fits first
   const cp = round4(cin), kp = round4(cout);
   const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
   const rowOff = scratch;
@@ -187,8 +194,9 @@ export function winograd_conv3x3(y: usize, x: usize, u: usize, bias: usize, mode
   const tmp = redOff + (<usize>round4(cin) << 2);
   const V = tmp + (<usize>a2 << 4);
   const M = V + (<usize>a2 * T * cp << 2);
-  const out = M + (<usize>a2 * T * kp << 2);                     // [m·m][Kp]: one tile's output
-  const win = out + (<usize>a2 * kp << 2);                        // [α·α][Cp]: an edge tile's input window
+  const lent = windows_lent(T, cp, kp), own = M + (<usize>a2 * T * kp << 2);
+  const out = lent ? V : own;                                     // [m·m][Kp]: one tile's output (after the products)
+  const win = lent ? M : own;                                     // [α·α][Cp]: an edge tile's input window (before)
   const vs = <usize>cp << 2, ms = <usize>kp << 2, os = ms;      // ξ strides of V and M, pixel stride of out
   for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * cp);
   for (let r = 0; r < cin; r++) store<i32>(redOff + (<usize>r << 2), r);
@@ -272,6 +280,7 @@ export function winograd_conv3x3_backward_data(dx: usize, dy: usize, ut: usize, 
                                                m: i32, t0: i32, count: i32, scratch: usize): void {
   const alpha = m + 2, a2 = alpha * alpha;
   const T = winograd_chunk_tiles(m, cout, cin);
+  if (T < 4) unreachable();                                       // the layer checks that the pass fits first
   const cp = round4(cin), kp = round4(cout);
   const th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
   const rowOff = scratch;
@@ -279,8 +288,9 @@ export function winograd_conv3x3_backward_data(dx: usize, dy: usize, ut: usize, 
   const tmp = redOff + (<usize>round4(cout) << 2);
   const V = tmp + (<usize>a2 << 4);                              // [T][α²][Kp]: A dY Aᵀ
   const M = V + (<usize>a2 * T * kp << 2);                       // [T][α²][Cp]: the products
-  const win = M + (<usize>a2 * T * cp << 2);                     // [α²][Cp]: one tile's B M Bᵀ
-  const dwin = win + (<usize>a2 * cp << 2);                       // [m·m][Kp]: an edge tile's dY window
+  const lent = windows_lent(T, kp, cp), own = M + (<usize>a2 * T * cp << 2);
+  const win = lent ? V : own;                                     // [α²][Cp]: one tile's B M Bᵀ (after the products)
+  const dwin = lent ? M : own;                                    // [m·m][Kp]: an edge tile's dY window (before)
   const vs = <usize>kp << 2, ms = <usize>cp << 2;               // ξ strides of V and M (and pixels of win)
   for (let i = 0; i < T; i++) store<i32>(rowOff + (<usize>i << 2), i * a2 * kp);
   for (let r = 0; r < cout; r++) store<i32>(redOff + (<usize>r << 2), r);
@@ -407,8 +417,8 @@ export function winograd_filter_grad(p: usize, work: usize, x: usize, dy: usize,
   const redOff = rowOff + (<usize>round4(cin) << 2);              // [T] i32: tile · vt
   const tmp = redOff + (<usize>round4(T) << 2);                   // [α][α] vectors
   const packBuf = tmp + (<usize>a2 << 4);                         // T × min(Cout, 256) floats, 8-padded
-  const xwin = packBuf + (<usize>T * ((min(cout, 256) + 7) & ~7) << 2);   // [α²][Cp]: an edge tile's input window
-  const dwin = xwin + (<usize>a2 * cp << 2);                       // [m·m][Kp]: an edge tile's dY window
+  // an edge tile's input window [α²][Cp], then its dY window [m·m][Kp] (in turn: one region)
+  const xwin = packBuf + (<usize>T * ((min(cout, 256) + 7) & ~7) << 2), dwin = xwin;
   for (let i = 0; i < cin; i++) store<i32>(rowOff + (<usize>i << 2), i);
   for (let i = 0; i < T; i++) store<i32>(redOff + (<usize>i << 2), i * vt);
   const xrs = <usize>w * cin << 2, xcs = <usize>cin << 2;

@@ -98,11 +98,15 @@ describe('Conv2D on the Winograd path', () => {
     });
   }
 
-  it('weight gradient: valid padding, odd output sizes and 520 output channels (two output-transform blocks, three GEMM column blocks) match the GEMM path', () => {
+  it('valid padding, odd output sizes and 520 output channels (two output-transform blocks, three GEMM column blocks) match the GEMM path', () => {
     const args = { filters: 520, kernelSize: 3, useBias: false }, shape = [9, 8, 4]; // output 7×6
     const g = runWith('gemm', args, shape, 2), w = runWith('winograd2', args, shape, 2);
     expect(w.choice?.filterGradient?.algorithm).toBe(2);
     expect(maxRelError(w.run.dw[0], g.run.dw[0])).toBeLessThanOrEqual(1e-5);
+    // the forward and the (transposed) input gradient too: 4 and 520 channels, more than a chunk's tiles apart, so a
+    // tile's staged window and output take scratch of their own instead of the free parts of V and M
+    expect(maxRelError(w.run.y, g.run.y), 'y').toBeLessThanOrEqual(1e-5);
+    expect(maxRelError(w.run.dx!, g.run.dx!), 'dx').toBeLessThanOrEqual(1e-5);
   });
 
   it('auto: the weight gradient has its own cost model (the few tiles of a chunk at wide layers keep the GEMM)', () => {
