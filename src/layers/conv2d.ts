@@ -79,12 +79,11 @@ export class Conv2D extends Layer {
   // Winograd passes (null: GEMM) and what each pass chose
   private wForward: WinogradPass | null = null;
   private wBackward: WinogradPass | null = null;
-  private wGrad: WinogradGradPass | null = null;
   /**
-   * Under auto, the weight gradient's pick for a call of n images (its cost has a per-call term): the candidates,
-   * their cost, and the pass picked per call size (null: GEMM).
+   * The weight gradient's algorithm for a call of n images — under auto the cost model's pick for n (its cost has a
+   * per-call term), else the plan's, forced or timed — and the pass made per call size (null: GEMM).
    */
-  private gradByCall: { candidates: ConvAlgorithm[]; cost: (a: ConvAlgorithm, n: number) => number; passes: Map<number, WinogradGradPass | null> } | null = null;
+  private gradPick: { algorithm: (n: number) => ConvAlgorithm; passes: Map<number, WinogradGradPass | null> } | null = null;
   /** Inference calls of at most upTo images that run another forward algorithm than wForward (null: GEMM). */
   private smallForward: { upTo: number; pass: WinogradPass | null }[] = [];
   /** Whether the Winograd backward-data runs as the forward transposed (else: as the correlation, or GEMM). */
@@ -198,8 +197,7 @@ export class Conv2D extends Layer {
    */
   private chooseAlgorithms(maxBatch: number, training: boolean): void {
     this.wForward = this.wBackward = null;
-    this.wGrad = null;
-    this.gradByCall = null;
+    this.gradPick = null;
     this.smallForward = [];
     const geo = this.winogradGeometry();
     const rt = this.rt, k = rt.k;
@@ -265,7 +263,11 @@ export class Conv2D extends Layer {
           const pass = new WinogradGradPass(rt, fg, m);
           return { run: () => pass.run(dw(), xp(), dy(), images, `${this.label} weight gradient (timing)`, true), release: () => {} };
         }, 0, (a) => gradCost(a, maxBatch));
-        if (filterGradient.candidates.length) this.gradByCall = { candidates: filterGradient.candidates, cost: gradCost, passes: new Map() };
+        const { algorithm: planned, candidates } = filterGradient;
+        const algorithm = candidates.length
+          ? (n: number) => candidates.reduce((x, y) => (gradCost(y, n) < gradCost(x, n) ? y : x))
+          : () => planned;
+        this.gradPick = { algorithm, passes: new Map() };
       }
       this.convChoice = { forward, backwardData, filterGradient };
     } finally {
@@ -282,26 +284,20 @@ export class Conv2D extends Layer {
       this.wBackward = transposedBackwardData(geo.forward, m) ? new WinogradTransposedPass(rt, transposedGeometry(geo.forward), m, keep)
         : new WinogradPass(rt, geo.backwardData, m, keep);
     }
-    const fg = this.convChoice.filterGradient;
-    if (fg && fg.algorithm !== 'gemm') this.wGrad = new WinogradGradPass(rt, geo.filterGradient, fg.algorithm);
     // the passes of small inference calls: their filters are transformed (or packed) only if such a call comes
     this.smallForward = f.small.map(({ upTo, algorithm }) =>
       ({ upTo, pass: algorithm === 'gemm' ? null : new WinogradPass(rt, geo.forward, algorithm, keep) }));
   }
 
-  /**
-   * The weight-gradient pass of a call of n images (null: GEMM): under auto the cost model's pick for n images, a
-   * function of the geometry and n only; else the plan's (forced or timed).
-   */
+  /** The weight-gradient pass of a call of n images (null: GEMM), a function of the geometry and n only. */
   private gradPass(n: number): WinogradGradPass | null {
-    const byCall = this.gradByCall;
-    if (!byCall) return this.wGrad;
-    let pass = byCall.passes.get(n);
+    const pick = this.gradPick;
+    if (!pick) return null;
+    let pass = pick.passes.get(n);
     if (pass === undefined) {
-      const a = byCall.candidates.reduce((x, y) => (byCall.cost(y, n) < byCall.cost(x, n) ? y : x));
-      const geo = this.winogradGeometry()!;
-      pass = a === 'gemm' ? null : new WinogradGradPass(this.rt, geo.filterGradient, a);
-      byCall.passes.set(n, pass);
+      const a = pick.algorithm(n);
+      pass = a === 'gemm' ? null : new WinogradGradPass(this.rt, this.winogradGeometry()!.filterGradient, a);
+      pick.passes.set(n, pass);
     }
     return pass;
   }
