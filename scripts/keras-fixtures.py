@@ -724,6 +724,25 @@ def tf215_bidirectional():
     save_reference('tf2.15-sequential-bidirectional', cases)
 
 
+def write_keras3_zip(file, config, variables, empty):
+    """A Keras 3 .keras zip: config.json, metadata.json and model.weights.h5 with each (path, values) of `variables`
+    under <path>/vars/<i>, and the groups in `empty` (layers without variables) as empty vars groups."""
+    weights = io.BytesIO()
+    with h5py.File(weights, 'w') as f:
+        f.create_group('vars')
+        for name, values in variables:
+            g = f.create_group(f'layers/{name}/vars')
+            for i, v in enumerate(values):
+                g.create_dataset(str(i), data=v)
+        for name in empty:
+            f.create_group(f'layers/{name}/vars')
+    with zipfile.ZipFile(os.path.join(OUT, file), 'w') as z:
+        entry = lambda name: zipfile.ZipInfo(name, date_time=(2026, 12, 2, 12, 0, 0))
+        z.writestr(entry('metadata.json'), json.dumps({'keras_version': '3.3.3', 'date_saved': '2026-12-02@12:00:00'}))
+        z.writestr(entry('config.json'), json.dumps(config), compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr(entry('model.weights.h5'), weights.getvalue(), compress_type=zipfile.ZIP_STORED)
+
+
 # ---- Keras 3 .keras: Bidirectional(SimpleRNN, mul) -> Dense ----------------------------------------------------
 # Keras 3 saves the forward layer as `layer` (named forward_simple_rnn, zero_output_for_mask as return_sequences) and the
 # backward one as `backward_layer` (go_backwards true); model.weights.h5 keeps their variables under the wrapper's
@@ -760,22 +779,45 @@ def keras3_bidirectional_zip():
     config = {'module': 'keras', 'class_name': 'Sequential', 'config': {'name': 'sequential', 'trainable': True, 'dtype': policy,
                                                                        'layers': layers_cfg, 'build_input_shape': shape},
               'registered_name': None, 'build_config': {'input_shape': shape}}
-    weights = io.BytesIO()
-    with h5py.File(weights, 'w') as f:
-        f.create_group('vars')
-        for name, values in [('bidirectional/forward_layer/cell', fw), ('bidirectional/backward_layer/cell', bw), ('dense', [dk, db])]:
-            g = f.create_group(f'layers/{name}/vars')
-            for i, v in enumerate(values):
-                g.create_dataset(str(i), data=v)
-        f.create_group('layers/bidirectional/vars')
-    with zipfile.ZipFile(os.path.join(OUT, 'keras3-bidirectional.keras'), 'w') as z:
-        entry = lambda name: zipfile.ZipInfo(name, date_time=(2026, 12, 2, 12, 0, 0))
-        z.writestr(entry('metadata.json'), json.dumps({'keras_version': '3.3.3', 'date_saved': '2026-12-02@12:00:00'}))
-        z.writestr(entry('config.json'), json.dumps(config), compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr(entry('model.weights.h5'), weights.getvalue(), compress_type=zipfile.ZIP_STORED)
+    write_keras3_zip('keras3-bidirectional.keras', config, [('bidirectional/forward_layer/cell', fw), ('bidirectional/backward_layer/cell', bw),
+                                                           ('dense', [dk, db])], ['bidirectional'])
     x = (rng.random((3, 5, 4)) * 2 - 1).astype('float32')
     h = simple_rnn(x.astype('float64'), *fw, 'tanh') * simple_rnn(x[:, ::-1].astype('float64'), *bw, 'tanh')
     save_reference('keras3-bidirectional', [(x, act(h @ dk + db, 'softmax'))])
+
+
+# ---- Keras 3 .keras: layers named otherwise than their class (Dense 'head', Dense 'dense', Dropout, Dense 'dense_1') ----
+# Keras 3 keeps a layer's variables under its class, not its name: layers/<class in snake_case>, then _1, _2 for the
+# later ones of that class (saving_lib's _save_container_state: "Do NOT address the saveable via saveable.name").
+# Here the names point at other layers' paths: read by name, the shapes would not even match.
+
+def keras3_renamed_zip():
+    reseed('keras3-renamed')
+    k1, b1 = w(4, 3), w(3, scale=0.1)
+    k2, b2 = w(3, 5), w(5, scale=0.1)
+    k3, b3 = w(5, 2), w(2, scale=0.1)
+    policy = {'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': 'float32'}, 'registered_name': None}
+    glorot, zeros = keras3_init('GlorotUniform', seed=None), keras3_init('Zeros')
+    dense = lambda name, units, activation, fan_in: {'module': 'keras.layers', 'class_name': 'Dense', 'config': {
+        'name': name, 'trainable': True, 'dtype': policy, 'units': units, 'activation': activation, 'use_bias': True,
+        'kernel_initializer': glorot, 'bias_initializer': zeros, **NO_REG}, 'registered_name': None, 'build_config': {'input_shape': [None, fan_in]}}
+    layers_cfg = [
+        {'module': 'keras.layers', 'class_name': 'InputLayer', 'config': {'batch_shape': [None, 4], 'dtype': 'float32', 'sparse': False,
+                                                                            'name': 'input_layer'}, 'registered_name': None},
+        dense('head', 3, 'relu', 4),
+        dense('dense', 5, 'tanh', 3),
+        {'module': 'keras.layers', 'class_name': 'Dropout', 'config': {'name': 'drop', 'trainable': True, 'dtype': policy, 'rate': 0.5,
+                                                                      'seed': None, 'noise_shape': None}, 'registered_name': None},
+        dense('dense_1', 2, 'softmax', 5),
+    ]
+    config = {'module': 'keras', 'class_name': 'Sequential', 'config': {'name': 'sequential', 'trainable': True, 'dtype': policy,
+                                                                       'layers': layers_cfg, 'build_input_shape': [None, 4]},
+              'registered_name': None, 'build_config': {'input_shape': [None, 4]}}
+    write_keras3_zip('keras3-renamed.keras', config, [('dense', [k1, b1]), ('dense_1', [k2, b2]), ('dense_2', [k3, b3])], ['dropout'])
+    x = (rng.random((3, 4)) * 2 - 1).astype('float32')
+    h = act(x.astype('float64') @ k1 + b1, 'relu')
+    h = act(h @ k2 + b2, 'tanh')
+    save_reference('keras3-renamed', [(x, act(h @ k3 + b3, 'softmax'))])
 
 
 # ---- tf.keras 2.15: DepthwiseConv2D (depth_multiplier 2, same) -> SeparableConv2D (stride 2) -> GAP -> Dense -------
@@ -870,6 +912,7 @@ if __name__ == '__main__':
     tf215_masking()
     tf215_bidirectional()
     keras3_bidirectional_zip()
+    keras3_renamed_zip()
     tf215_separable()
     unsupported()
     print('wrote', ', '.join(sorted(os.listdir(OUT))))

@@ -69,7 +69,15 @@ export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOpt
   fn = 'loadImageFolder'): Promise<ImageFolderListing> {
   const { fs, path } = files(fn, 'fetch each image and use sn.io.decodeImage and sn.io.imageToTensor');
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
-  if (typeof dir !== 'string' || dir === '') throw new Error(`${fn}: dir must be a folder's path, got ${show(dir)}`);
+  if (typeof dir !== 'string' || dir === '') {
+    const set = dir as { trainDir?: unknown; testDir?: unknown } | null;
+    if (typeof set === 'object' && set !== null && typeof set.trainDir === 'string' && typeof set.testDir === 'string') {
+      // sn.data.syntheticFaces()' result: its folder holds train/ and test/, so it names the split to load
+      throw new Error(`${fn}: dir must be a folder's path; for sn.data.syntheticFaces()' result pass its trainDir ` +
+        `(${set.trainDir}) or testDir (${set.testDir})`);
+    }
+    throw new Error(`${fn}: dir must be a folder's path, got ${show(dir)}`);
+  }
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });

@@ -17,7 +17,7 @@ import { registerSaveHandler } from '../engine/save-handlers.js';
 import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
-import { isObject, snakeKey } from '../layers/config.js';
+import { isObject, snakeKey, snakeName } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
@@ -33,6 +33,15 @@ type Json = Record<string, unknown>;
 export const KERAS_H5_VERSION = '2.15.0';
 /** File names that load and save as Keras files rather than as a layers-model folder. */
 export const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
+/**
+ * A `file://` target as tfjs-node reads it: the text after the scheme is the path, relative ones included
+ * (`file://./model`, `file:///tmp/model`); null for any other target.
+ */
+export const fileSchemePath = (target: unknown): string | null =>
+  typeof target === 'string' && /^file:\/\//i.test(target) && target.length > 7 ? target.slice(7) : null;
+/** A save target for the file system's handlers: a plain path, or a `file://` one (tfjs-node's form). */
+export const filePath = (target: unknown): string | null =>
+  fileSchemePath(target) ?? (typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : null);
 
 /** In-memory Keras files for loadModel: `{ h5: bytes }` or `{ keras: bytes }` (a .keras zip). */
 export type KerasBytes = { h5: ArrayBuffer | ArrayBufferView; keras?: undefined } | { keras: ArrayBuffer | ArrayBufferView; h5?: undefined };
@@ -97,7 +106,7 @@ function setLayerWeights(model: Sequential, perLayer: Map<Layer, { name: string;
 // ---- .h5 --------------------------------------------------------------------------------------------
 
 /** A model from the bytes of a Keras .h5 file (`name` appears in error messages). */
-export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file'): Sequential {
+export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file', compile = true): Sequential {
   const where = `loadModel: ${name}`;
   let root: H5Group;
   try {
@@ -110,7 +119,7 @@ export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file'): Sequ
     const weights = root.get('model_weights');
     if (!(weights instanceof H5Group)) throw new Error(`${where} has no model_weights group`);
     readWeightsGroup(model, weights, where);
-    if (attrs.training_config !== undefined) compileFromConfig(model, parseJson(attrs.training_config, 'training_config', where), where);
+    if (attrs.training_config !== undefined) compileFromConfig(model, parseJson(attrs.training_config, 'training_config', where), where, compile);
     return model;
   } catch (e) {
     if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);
@@ -206,7 +215,7 @@ function kerasH5Bytes(model: Sequential, fn: string): Uint8Array {
 // ---- .keras (Keras 3 zip) -----------------------------------------------------------------------------
 
 /** A model from the bytes of a Keras 3 .keras file: config.json + model.weights.h5. */
-export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras file'): Promise<Sequential> {
+export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras file', compile = true): Promise<Sequential> {
   const where = `loadModel: ${name}`;
   const files = await readZip(bytes, name);
   const config = files.get('config.json');
@@ -227,8 +236,26 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
         return { name: `${vars.path}/${i}`, shape: d.shape, values: float32Values(d, where) };
       });
     };
-    const perLayer = new Map(weighted(model).map((layer) => [layer, layer.keras3Parts.flatMap((part) => (part
-      ? varsOf(`${layer.name}/${part}`, `the ${part} of layer '${layer.name}'`) : varsOf(layer.name, `layer '${layer.name}'`)))]));
+    // Keras 3 files a layer under its class, not its name (names are not reproducible): layers/<class in
+    // snake_case>, then _1, _2 ... for the later layers of that class (saving_lib's _save_container_state); a file
+    // filed by name (hand-made) is read too, where no layer of the class path exists.
+    const paths = new Map<Layer, string>(), used = new Map<string, number>();
+    for (const layer of model.layers) {
+      const base = snakeName(layer.className), k = used.get(base);
+      used.set(base, k === undefined ? 0 : k + 1);
+      paths.set(layer, k === undefined ? base : `${base}_${k + 1}`);
+    }
+    const varsOfLayer = (layer: Layer, part: string) => {
+      const what = part ? `the ${part} of layer '${layer.name}'` : `layer '${layer.name}'`;
+      const at = (path: string) => (part ? `${path}/${part}` : path);
+      try {
+        return varsOf(at(paths.get(layer)!), what);
+      } catch (e) {
+        if (layer.name === paths.get(layer)) throw e;
+        try { return varsOf(at(layer.name), what); } catch { throw e; }
+      }
+    };
+    const perLayer = new Map(weighted(model).map((layer) => [layer, layer.keras3Parts.flatMap((part) => varsOfLayer(layer, part))]));
     setLayerWeights(model, perLayer, where);
   } catch (e) {
     if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);
@@ -237,7 +264,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   const compileConfig = isObject(json) ? json.compile_config : undefined;
   if (isObject(compileConfig)) {
     const { optimizer, ...rest } = compileConfig;
-    compileFromConfig(model, { ...rest, optimizer_config: optimizer }, where);
+    compileFromConfig(model, { ...rest, optimizer_config: optimizer }, where, compile);
   }
   return model;
 }
@@ -245,13 +272,13 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
 // ---- files (Node) -----------------------------------------------------------------------------------
 
 /** loadModel for a Keras file path (.h5, .hdf5, .keras) or bytes ({ h5 } / { keras }). */
-export async function loadKerasModel(source: string | KerasBytes): Promise<Sequential> {
+export async function loadKerasModel(source: string | KerasBytes, compile = true): Promise<Sequential> {
   if (typeof source !== 'string') {
     if (!isObject(source) || (source.h5 === undefined) === (source.keras === undefined)) {
       throw new Error(`loadModel: expected a path, { h5: bytes } or { keras: bytes }, got ${show(source)}`);
     }
-    return source.h5 !== undefined ? modelFromKerasH5(asBytes(source.h5, 'loadModel'), 'the .h5 bytes')
-      : modelFromKerasZip(asBytes(source.keras!, 'loadModel'), 'the .keras bytes');
+    return source.h5 !== undefined ? modelFromKerasH5(asBytes(source.h5, 'loadModel'), 'the .h5 bytes', compile)
+      : modelFromKerasZip(asBytes(source.keras!, 'loadModel'), 'the .keras bytes', compile);
   }
   const { fs } = files('loadModel', "elsewhere pass the file's bytes: sn.loadModel({ h5: bytes })");
   let bytes: Uint8Array;
@@ -259,7 +286,7 @@ export async function loadKerasModel(source: string | KerasBytes): Promise<Seque
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`loadModel: ${code === 'ENOENT' ? `${source} does not exist` : `cannot read ${source}: ${(e as Error).message}`}`);
   }
-  return /\.keras$/i.test(source) ? modelFromKerasZip(bytes, source) : modelFromKerasH5(bytes, source);
+  return /\.keras$/i.test(source) ? modelFromKerasZip(bytes, source, compile) : modelFromKerasH5(bytes, source, compile);
 }
 
 /** Saves the model as a Keras .h5 file, atomically (a temporary file renamed into place). */
@@ -294,8 +321,9 @@ async function placeFile(fs: Fs, path: PathMod, target: string, bytes: Uint8Arra
 
 registerSaveHandler({
   name: 'Keras .h5 file',
-  accepts: (target) => typeof target === 'string' && KERAS_FILE.test(target) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target),
-  save: (model, target, options) => {
+  accepts: (target) => KERAS_FILE.test(filePath(target) ?? ''),
+  save: (model, saveTarget, options) => {
+    const target = filePath(saveTarget)!;
     if (options.includeOptimizer) {
       throw new Error(`save: ${target}: simdnet writes no optimizer state into Keras .h5 files; save to a folder ` +
         "(tfjs layers-model format) with includeOptimizer, or without it to a .h5 file (nothing was written)");

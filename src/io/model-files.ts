@@ -22,8 +22,8 @@ import { initRuntime } from '../runtime/wasm.js';
 import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import type { SavedState } from '../engine/optimizer.js';
-import { KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
-import { compileFromConfig, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig } from './topology.js';
+import { filePath, KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
+import { compileFromConfig, loadOptions, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig, type LoadOptions } from './topology.js';
 import { fsError, show } from '../format.js';
 import { errCode, oneAtATime, removeStaleSiblings, saveHooks, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
 
@@ -85,6 +85,8 @@ export interface ArtifactsOptions {
   classNames?: unknown;
   /** Prefix of error messages (e.g. 'loadModel: model/model.json'). */
   context?: string;
+  /** Compile with trainingConfig (default true); false: the layers and weights alone (loadModel's compile). */
+  compile?: boolean;
   /** The optimizer state is in the optimizer's own form (a training backup's, io/training-backup.ts). @internal */
   nativeState?: boolean;
 }
@@ -249,7 +251,7 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
   }
   try {
-    if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where);
+    if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where, options.compile ?? true);
     setOptimizerState(model, state.map(({ spec, offset }) => stateEntry(spec, bytes!.subarray(offset, offset + specBytes(spec, where)))), where, options.nativeState);
   } catch (e) {
     model.dispose();
@@ -443,8 +445,9 @@ async function placeFolder(fs: Fs, path: PathMod, target: string, json: string, 
  * Reads a model saved by saveModel or by tfjs (`dir`, or the path of its model.json), or a Keras file
  * (a .h5 / .hdf5 / .keras path, or its bytes as { h5 } / { keras }: see keras-files.ts).
  */
-export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
-  if (typeof dir !== 'string' || KERAS_FILE.test(dir)) return loadKerasModel(dir);
+export async function loadModel(dir: string | KerasBytes, options?: LoadOptions): Promise<Sequential> {
+  const { compile } = loadOptions('loadModel', options);
+  if (typeof dir !== 'string' || KERAS_FILE.test(dir)) return loadKerasModel(dir, compile);
   if (!dir) throw new Error(`loadModel: expected a folder or model.json path, got ${show(dir)}`);
   const { fs, path } = await node('loadModel');
   let jsonPath = path.join(dir, 'model.json');
@@ -537,7 +540,7 @@ export async function loadModel(dir: string | KerasBytes): Promise<Sequential> {
         throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
       }
       const config = json.trainingConfig ?? metadata.simdnet_training_config;
-      if (config != null) compileFromConfig(model, config, where);
+      if (config != null) compileFromConfig(model, config, where, compile);
       if (model.optimizer && state.length) {
         const entries = await Promise.all(state.map(async ({ spec, offset }) => {
           const bytes = new Uint8Array(specBytes(spec, where));
@@ -612,6 +615,6 @@ function weightsFile(path: PathMod, base: string, p: unknown, jsonPath: string):
 
 registerSaveHandler({
   name: 'file system folder',
-  accepts: (target) => typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !KERAS_FILE.test(target),
-  save: (model, target, options) => saveModel(model as Sequential, target, options),
+  accepts: (target) => { const p = filePath(target); return p !== null && !KERAS_FILE.test(p); },
+  save: (model, target, options) => saveModel(model as Sequential, filePath(target)!, options),
 });

@@ -9,7 +9,8 @@ import { registerArtifactsWriter, registerSaveHandler, type SaveOptions } from '
 import type { Sequential } from '../engine/sequential.js';
 import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
-import { KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
+import { fileSchemePath, KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
+import { loadOptions, type LoadOptions } from './topology.js';
 import {
   concatShards, isBackup, loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
   type ArtifactsOptions, type ModelJson, type WeightSpec,
@@ -64,13 +65,13 @@ function parseJson(text: string, where: string): unknown {
 }
 
 /** A model from model.json and the concatenated bytes of its weight files. */
-export function modelFromMemory(source: ModelInMemory, where = 'loadModel'): Sequential {
+export function modelFromMemory(source: ModelInMemory, where = 'loadModel', compile = true): Sequential {
   const raw = typeof source.modelJson === 'string' ? parseJson(source.modelJson, where) : source.modelJson;
   const { json, specs, options } = readModelJson(raw, where);
   if (!(source.weights instanceof ArrayBuffer) && !ArrayBuffer.isView(source.weights)) {
     throw new Error(`${where}: weights must be an ArrayBuffer or a Uint8Array (weights.bin's bytes), got ${typeof source.weights}`);
   }
-  return modelFromArtifacts(json.modelTopology, specs, toBytes(source.weights), options);
+  return modelFromArtifacts(json.modelTopology, specs, toBytes(source.weights), { ...options, compile });
 }
 
 async function fetchBytes(url: URL, what: string, where: string): Promise<Uint8Array> {
@@ -85,18 +86,18 @@ async function fetchBytes(url: URL, what: string, where: string): Promise<Uint8A
 }
 
 /** model.json from a URL, then its weight files from paths relative to it. */
-export async function modelFromUrl(url: URL): Promise<Sequential> {
+export async function modelFromUrl(url: URL, compile = true): Promise<Sequential> {
   if (KERAS_FILE.test(url.pathname)) {
     // a Keras file is one download, read from its bytes
     const bytes = await fetchBytes(url, 'Keras file', 'loadModel');
-    return /\.keras$/i.test(url.pathname) ? modelFromKerasZip(bytes, url.href) : modelFromKerasH5(bytes, url.href);
+    return /\.keras$/i.test(url.pathname) ? modelFromKerasZip(bytes, url.href, compile) : modelFromKerasH5(bytes, url.href, compile);
   }
   const jsonUrl = /\.json$/i.test(url.pathname) ? url : new URL(url.pathname.endsWith('/') ? 'model.json' : `${url.pathname.split('/').pop()}/model.json`, url);
   const where = `loadModel: ${jsonUrl.href}`;
   const text = new TextDecoder().decode(await fetchBytes(jsonUrl, 'model.json', 'loadModel'));
   const { json, specs, paths, options } = readModelJson(parseJson(text, where), where);
   const shards = await Promise.all(paths.map((p) => fetchBytes(new URL(p, jsonUrl), 'weights file', where)));
-  return modelFromArtifacts(json.modelTopology, specs, concatShards(shards), options);
+  return modelFromArtifacts(json.modelTopology, specs, concatShards(shards), { ...options, compile });
 }
 
 // ---- IndexedDB (tfjs' layout: database 'tensorflowjs', stores models_store and model_info_store) --------
@@ -151,7 +152,7 @@ async function saveToIndexedDb(model: Sequential, target: string, options: SaveO
   }
 }
 
-async function loadFromIndexedDb(target: string): Promise<Sequential> {
+async function loadFromIndexedDb(target: string, compile: boolean): Promise<Sequential> {
   const path = modelPath(target, 'loadModel');
   const where = `loadModel: ${target}`;
   const db = await openDb('loadModel');
@@ -164,7 +165,7 @@ async function loadFromIndexedDb(target: string): Promise<Sequential> {
   const a = record?.modelArtifacts;
   if (!a) throw new Error(`${where}: no model named ${JSON.stringify(path)} in IndexedDB`);
   const { weightSpecs, weightData, ...rest } = a;
-  return modelFromMemory({ modelJson: { ...rest, weightsManifest: [{ paths: [], weights: weightSpecs }] }, weights: weightData as ArrayBuffer }, where);
+  return modelFromMemory({ modelJson: { ...rest, weightsManifest: [{ paths: [], weights: weightSpecs }] }, weights: weightData as ArrayBuffer }, where, compile);
 }
 
 // ---- downloads:// (a browser page: model.json and weights.bin offered as downloads, as tfjs does) --------
@@ -189,30 +190,38 @@ async function saveAsDownloads(model: Sequential, target: string, options: SaveO
 
 // ---- the one loader -----------------------------------------------------------------------------------
 
-/** Loads a model from memory, a URL, IndexedDB or (Node, Deno, Bun) a folder; loads the kernels first. */
-export async function loadModel(source: ModelSource): Promise<Sequential> {
+/**
+ * Loads a model from memory, a URL, IndexedDB or (Node, Deno, Bun) a folder; loads the kernels first. Compiled with
+ * its saved training config unless `{ compile: false }` (Keras' load_model(compile=False)).
+ */
+export async function loadModel(source: ModelSource, options?: LoadOptions): Promise<Sequential> {
+  const { compile } = loadOptions('loadModel', options);
   await initRuntime();
   if (isObject(source) && !(source instanceof URL)) {
     // Keras files as bytes: { h5 } or { keras }
-    if ('h5' in source || 'keras' in source) return loadKerasModel(source as KerasBytes);
+    if ('h5' in source || 'keras' in source) return loadKerasModel(source as KerasBytes, compile);
     if (!('modelJson' in source) || !('weights' in source)) {
       throw new Error('loadModel: an object source needs { modelJson, weights } (model.json and weights.bin\'s bytes), or a Keras file\'s { h5 } / { keras }');
     }
-    return modelFromMemory(source as ModelInMemory);
+    return modelFromMemory(source as ModelInMemory, 'loadModel', compile);
   }
-  if (source instanceof URL) return source.protocol === 'file:' && host().files ? loadModelFolder(decodeURIComponent(source.pathname)) : modelFromUrl(source);
+  if (source instanceof URL) {
+    return source.protocol === 'file:' && host().files ? loadModelFolder(decodeURIComponent(source.pathname), { compile }) : modelFromUrl(source, compile);
+  }
   if (typeof source !== 'string' || !source) {
     throw new Error(`loadModel: expected a URL, a folder path, indexeddb://name or { modelJson, weights }, got ${JSON.stringify(source)}`);
   }
-  if (source.startsWith(IDB)) return loadFromIndexedDb(source);
-  if (SCHEME.test(source) && !/^[a-z]:[\\/]/i.test(source)) return loadModel(new URL(source));
-  if (host().files) return loadModelFolder(source);
+  if (source.startsWith(IDB)) return loadFromIndexedDb(source, compile);
+  const local = fileSchemePath(source); // tfjs-node's file://./model: the rest is the path, relative or not
+  if (local !== null && host().files) return loadModelFolder(local, { compile });
+  if (SCHEME.test(source) && !/^[a-z]:[\\/]/i.test(source)) return loadModel(new URL(source), { compile });
+  if (host().files) return loadModelFolder(source, { compile });
   const base = (globalThis as { location?: { href: string } }).location?.href;
   if (!base) {
     throw new Error(`loadModel: ${JSON.stringify(source)} is neither a URL nor in memory, and this host has no file system` +
       (KERAS_FILE.test(source) ? '; pass the Keras file\'s bytes: sn.loadModel({ h5: bytes })' : ''));
   }
-  return modelFromUrl(new URL(source, base));
+  return modelFromUrl(new URL(source, base), compile);
 }
 
 registerSaveHandler({ name: 'indexeddb', accepts: (t) => typeof t === 'string' && t.startsWith(IDB), save: (m, t, o) => saveToIndexedDb(m as Sequential, t, o) });

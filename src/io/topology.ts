@@ -8,7 +8,7 @@ import { optimizerClass, optimizerFromConfig, type Optimizer } from '../engine/o
 import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
-import { show } from '../format.js';
+import { checkOptions, show } from '../format.js';
 import type { Tensor } from '../tensor.js';
 
 /** What tfjs-layers 4.22 writes as keras_version / backend. */
@@ -236,10 +236,29 @@ export function modelFromTopology(topology: unknown, where: string): Sequential 
 }
 
 /** Compiles the model with a tfjs / Keras training config. */
-export function compileFromConfig(model: Sequential, tc: unknown, where: string): void {
+export function compileFromConfig(model: Sequential, tc: unknown, where: string, compile = true): void {
+  if (!compile) return;
   try {
     model.compile(compileArgsFromConfig(tc));
   } catch (e) {
-    throw new Error(`${where}: training config: ${(e as Error).message.replace(/^compile: /, '')}`);
+    throw new Error(`${where}: training config: ${(e as Error).message.replace(/^compile: /, '')} ` +
+      '(to use the model without it, as Keras\' load_model(compile=False): sn.loadModel(source, { compile: false }))');
   }
+}
+
+/** loadModel's options, as Keras' load_model takes them. */
+export interface LoadOptions {
+  /**
+   * Compile the model with the training config saved in the file (loss, metrics, optimizer and its state), as
+   * Keras does (default true); false loads the layers and weights alone — for predict, or to compile afresh.
+   */
+  compile?: boolean;
+}
+
+/** Checked loadModel options, defaults filled in. */
+export function loadOptions(fn: string, options: unknown): Required<LoadOptions> {
+  checkOptions(fn, options, ['compile']);
+  const compile = (options as LoadOptions | undefined)?.compile;
+  if (compile !== undefined && typeof compile !== 'boolean') throw new Error(`${fn}: compile must be true or false, got ${show(compile)}`);
+  return { compile: compile ?? true };
 }

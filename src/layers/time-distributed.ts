@@ -28,6 +28,9 @@ export class TimeDistributed extends Layer {
     return new this({ ...r.common(), layer: r.opt('layer') as LayerJson });
   }
 
+  /** Keras 3 keeps the wrapped layer's variables under the wrapper's attribute `layer` (Wrapper's self.layer). */
+  get keras3Parts(): readonly string[] { return ['layer']; }
+
   readonly layer: Layer;
   /** The wrapper's trainable when last passed on to the inner layer (Keras' trainable setter reaches sublayers). */
   private passedTrainable: boolean;

@@ -95,6 +95,9 @@ describe('loadImageFolder', () => {
     // syntheticFaces' result is not a path: its folders are trainDir and testDir
     await expect(sn.data.loadImageFolder({ dir, trainDir: path.join(dir, 'train') } as never))
       .rejects.toThrow(`loadImageFolder: dir must be a folder's path, got {"dir":${JSON.stringify(dir)},"trainDir":${JSON.stringify(path.join(dir, 'train'))}}`);
+    const set = { dir, trainDir: path.join(dir, 'train'), testDir: path.join(dir, 'test') }; // syntheticFaces' result in full
+    await expect(sn.data.loadImageFolder(set as never)).rejects.toThrow(
+      `loadImageFolder: dir must be a folder's path; for sn.data.syntheticFaces()' result pass its trainDir (${set.trainDir}) or testDir (${set.testDir})`);
     await expect(sn.data.imageDataset(dir, { batchSize: 2 }).ready()).rejects.toThrow(/holds folders \(A, C\), not images/);
   });
 

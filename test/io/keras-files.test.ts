@@ -34,7 +34,7 @@ async function maxError(model: sn.Sequential, reference: string): Promise<number
 
 const FILES = ['keras2.2.4-sequential-cnn.h5', 'keras2.2.4-sequential-text.h5', 'tf2.15-functional-bn.h5', 'tf2.15-sequential-text.h5',
   'tf2.15-sequential-masked.h5', 'tf2.15-sequential-augment.h5', 'tf2.15-sequential-layernorm.h5', 'tf2.15-sequential-resample.h5', 'tf2.15-sequential-transpose.h5', 'tf2.15-sequential-timedistributed.h5', 'tf2.15-sequential-masking.h5', 'tf2.15-sequential-bidirectional.h5', 'tf2.15-sequential-separable.h5', 'keras3-sequential.h5', 'keras3-sequential-pooling.h5',
-  'keras3-functional.keras', 'keras3-bidirectional.keras'];
+  'keras3-functional.keras', 'keras3-bidirectional.keras', 'keras3-renamed.keras'];
 
 describe('Keras files as each Keras version writes them', () => {
   for (const file of FILES) {
@@ -55,6 +55,32 @@ describe('Keras files as each Keras version writes them', () => {
     expect((await sn.loadModel(fixture('keras3-sequential.h5'))).optimizer).toMatchObject({ learningRate: 0.0005 });
     expect((await sn.loadModel(fixture('keras3-functional.keras'))).optimizer).toBeInstanceOf(RMSprop);
     expect((await sn.loadModel(fixture('tf2.15-sequential-text.h5'))).optimizer).toBeNull();
+  });
+
+  it('a Keras 3 file keeps weights under each layer\'s class (layers/dense, dense_1, ...), whatever the layers are named', async () => {
+    // keras3-renamed.keras: Dense 'head', Dense 'dense', Dropout 'drop', Dense 'dense_1' — filed as dense, dense_1, dense_2
+    const model = await sn.loadModel(fixture('keras3-renamed.keras'));
+    expect(model.layers.map((l) => l.name)).toEqual(['head', 'dense', 'drop', 'dense_1']);
+    expect(model.layers[1].params[0].shape).toEqual([3, 5]);
+    expect(await maxError(model, 'keras3-renamed.json')).toBeLessThan(TOL);
+  });
+
+  it("an unsupported training config fails the load with the way out; { compile: false } loads layers and weights (Keras' compile=False)", async () => {
+    const model = await sn.loadModel(fixture('keras2.2.4-sequential-cnn.h5'));
+    const dir = path.join(root, 'ftrl');
+    await model.save(dir);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    expect(json.trainingConfig.optimizer_config.class_name).toBe('Momentum'); // tfjs' name for SGD with momentum
+    json.trainingConfig.optimizer_config = { class_name: 'Ftrl', config: { learning_rate: 0.01 } };
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+    await expect(sn.loadModel(dir)).rejects.toThrow(/training config: .*Ftrl.* \(to use the model without it, as Keras' load_model\(compile=False\): sn\.loadModel\(source, \{ compile: false \}\)\)/);
+    for (const loaded of [await sn.loadModel(dir, { compile: false }), await sn.loadModel(fixture('keras2.2.4-sequential-cnn.h5'), { compile: false }),
+      await sn.loadModel({ h5: fs.readFileSync(fixture('keras2.2.4-sequential-cnn.h5')) }, { compile: false })]) {
+      expect(loaded.optimizer).toBeNull();
+      expect(await maxError(loaded, 'keras2.2.4-sequential-cnn.json')).toBeLessThan(TOL);
+    }
+    await expect(sn.loadModel(dir, { compil: false } as never)).rejects.toThrow(/loadModel: unknown option compil \(did you mean compile\?\)/);
+    await expect(sn.loadModel(dir, { compile: 'no' } as never)).rejects.toThrow('loadModel: compile must be true or false, got "no"');
   });
 
   it('keeps what the file says: a frozen layer, the model and layer names, [null, null] input', async () => {

@@ -170,6 +170,28 @@ describe('saveModel / loadModel round trip', () => {
     m.dispose(); again.dispose();
   });
 
+  it("file:// targets as tfjs-node takes them (file:///abs, file://relative): save and load, folder and .h5", async () => {
+    const m = smallModel();
+    const dir = freshDir();
+    await m.save(`file://${dir}`);
+    expect(listing(dir)).toEqual(['model.json', 'weights.bin']);
+    const rel = path.relative(process.cwd(), dir);
+    expect(path.isAbsolute(rel)).toBe(false);
+    const x = input(3, m.inputShape, 5);
+    const want = (await m.predict(x)).data;
+    for (const source of [`file://${dir}`, `file://${rel}`, `file://./${rel}`, `file://${dir}/model.json`]) {
+      const again = await sn.loadModel(source);
+      expect((await again.predict(x)).data, source).toEqual(want);
+      again.dispose();
+    }
+    const h5 = path.join(path.dirname(dir), 'm.h5');
+    await m.save(`file://${path.relative(process.cwd(), h5)}`);
+    expect(fs.existsSync(h5)).toBe(true);
+    expect((await (await sn.loadModel(`file://${h5}`)).predict(x)).data).toEqual(want);
+    await expectRejects(sn.loadModel(`file://${dir}-missing`), `loadModel: ${dir}-missing does not exist`);
+    m.dispose();
+  });
+
   it('the small model, compiled: topology, training config and predictions survive', async () => {
     const m = smallModel();
     m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.02, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
