@@ -346,9 +346,10 @@ export class Network {
     return x.shape[0];
   }
 
-  checkY(y: Tensor, n: number, arg: string, fn: string): void {
+  /** Checks labels y for n samples of the input `xArg` (named in the message: 'x', 'validationData[0]', ...). */
+  checkY(y: Tensor, n: number, arg: string, fn: string, xArg = 'x'): void {
     if (!(y instanceof Tensor)) throw new Error(`${fn}: ${arg} must be an sn.tensor, got ${y === null ? 'null' : typeof y}`);
-    if (y.shape[0] !== n) throw new Error(`${fn}: ${arg} has ${y.shape[0]} labels but x has ${n} samples`);
+    if (y.shape[0] !== n) throw new Error(`${fn}: ${arg} has ${y.shape[0]} labels but ${xArg} has ${n} samples`);
     const out = this.outputShape;
     if (sparseLabels(this.loss!)) {
       // a class id per prediction: [n] (or [n, 1]) for an output [classes], [n, steps] (or [n, steps, 1]) for [steps, classes] ...
@@ -429,7 +430,7 @@ export class Network {
    */
   putBatch(xs: Tensor, ys: Tensor | null, training: boolean, fn: string, where: string): number {
     const n = this.checkX(xs, `${where}.xs`, fn);
-    if (ys) this.checkY(ys, n, `${where}.ys`, fn);
+    if (ys) this.checkY(ys, n, `${where}.ys`, fn, `${where}.xs`);
     const plan = this.ensurePlan(n, training);
     const rt = this.rt!;
     rt.f32(plan.input, xs.size).set(xs.data);

@@ -63,6 +63,7 @@ export class Sequential implements TrainingModel {
     args ??= {};
     this.name = args.name ?? 'sequential';
     this.net = new Network(this.name, args.seed ?? 1337);
+    dropped?.register(this, this.net, this);
     for (const l of args.layers ?? []) this.add(l);
   }
 
@@ -415,8 +416,18 @@ export class Sequential implements TrainingModel {
   /** Frees the model's Wasm memory (weights, optimizer state, buffers); every later call is refused. */
   dispose(): void {
     if (this.net.disposed) return;
+    dropped?.unregister(this);
     this.net.dispose();
   }
 }
+
+/**
+ * A model that is no longer reachable gives its Wasm memory back (parameters, gradients, optimizer state,
+ * activations) when the garbage collector finalizes it, as tfjs-layers' models do not and Keras users expect of
+ * Python objects: a loop that builds model after model does not run out of memory. The network holds no reference
+ * to its model, so holding it here keeps nothing alive. dispose() does the same at once.
+ */
+const dropped = typeof FinalizationRegistry === 'function' // Cloudflare Workers have none: dispose() there
+  ? new FinalizationRegistry<Network>((net) => { if (!net.disposed) net.dispose(); }) : null;
 
 export function sequential(args?: SequentialArgs): Sequential { return new Sequential(args); }

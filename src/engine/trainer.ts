@@ -20,6 +20,10 @@ export interface FitArgs {
   /** [xVal, yVal], or [xVal, yVal, sampleWeight] (Keras' 3-tuple: a weighted validation loss). */
   validationData?: ValidationData;
   validationSplit?: number;
+  /**
+   * Seed of the shuffles, dropout and augmentation draws (default: the number of fit / fitDataset calls made on
+   * the model before this one, so each call draws afresh and a script trains alike on every run).
+   */
   seed?: number;
   /** Threads: 'auto' (all cores) or a count; 1 = no workers. Results are identical for any count. */
   threads?: number | 'auto';
@@ -119,19 +123,29 @@ function checkValidationFreq(freq: unknown, fn: string): (epoch: number) => bool
   throw new Error(`${fn}: validationFreq must be a positive integer (validate every n-th epoch) or a non-empty list of epochs (1, 2, ...), got ${show(freq)}`);
 }
 
-function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number; validates: (epoch: number) => boolean } {
+/** fit and fitDataset calls made on each model so far: the default seed of the next one. */
+const runsByModel = new WeakMap<object, number>();
+
+/**
+ * Checked fit / fitDataset arguments. Without a seed a call takes the model's count of calls before it (0 for its
+ * first, 1 for the next ...): repeated fit calls draw fresh shuffles and dropout, as Keras' do, while a script still
+ * trains to the same weights on every run.
+ */
+function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string, model: object): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number; validates: (epoch: number) => boolean } {
   const epochs = args.epochs ?? 1;
   const initialEpoch = args.initialEpoch ?? 0;
   const verbose = args.verbose ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`${fn}: epochs must be a non-negative integer, got ${show(args.epochs)}`);
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`${fn}: initialEpoch must be a non-negative integer, got ${show(args.initialEpoch)}`);
   if (![0, 1, 2].includes(verbose)) throw new Error(`${fn}: verbose must be 0, 1 or 2, got ${show(args.verbose)}`);
-  const seed = args.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new Error(`${fn}: seed must be an integer, got ${show(args.seed)}`);
+  if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new Error(`${fn}: seed must be an integer, got ${show(args.seed)}`);
   if (args.callbacks !== undefined && !Array.isArray(args.callbacks)) {
     throw new Error(`${fn}: callbacks must be an array (of sn.callbacks or objects of hooks), got ${show(args.callbacks)}`);
   }
-  return { epochs, initialEpoch, verbose, seed, validates: checkValidationFreq(args.validationFreq, fn) };
+  const validates = checkValidationFreq(args.validationFreq, fn);
+  const calls = runsByModel.get(model) ?? 0;
+  runsByModel.set(model, calls + 1);
+  return { epochs, initialEpoch, verbose, seed: args.seed ?? calls, validates };
 }
 
 /** classWeight checked: a weight (finite, >= 0) per class index given; null without one. */
@@ -239,6 +253,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   }
   // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
   let step = (Number.isFinite(spec.steps) ? first * spec.steps : 0) + (partial?.batches ?? 0);
+  const firstStepOfCall = step;
   for (let epoch = first; epoch < spec.epochs && !model.stopTraining; epoch++) {
     const resumed = partial && epoch === first ? partial : null;
     const rate = model.optimizer?.learningRate;
@@ -252,6 +267,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     let b = progress.batches, lastLoss = 0;
     for await (const count of spec.batches(epoch, b)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
+      const firstStep = step === firstStepOfCall;
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lastLoss = r.loss;
       addBatch(progress, r, count, valueKeys);
@@ -262,7 +278,11 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
         if (model.stopTraining) break;
-        throw new Error(`${fn}: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
+        const before = firstStep ? net.nonFiniteWeights() : 0; // NaN weights from an earlier fit or setWeights
+        throw new Error(before
+          ? `${fn}: the model's weights held ${before} NaN or infinite value(s) before this call (an earlier training ` +
+            'diverged, or setWeights gave them): set finite weights or load a saved model before training it'
+          : `${fn}: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
       }
       b++;
       if (model.stopTraining) break;
@@ -316,7 +336,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const n = net.checkX(x, 'x', fn);
   net.checkY(y, n, 'y', fn);
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize', fn);
-  const common = checkRunArgs(args, fn);
+  const common = checkRunArgs(args, fn, model);
 
   let trainX = x, trainY = y;
   let sampleWeight = checkSampleWeight(args.sampleWeight, n, fn, net);
@@ -404,7 +424,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
 function checkValidationTensors(net: Network, valData: unknown, fn: string): Float64Array | null {
   if (!Array.isArray(valData) || (valData.length !== 2 && valData.length !== 3)) throw new Error(`${fn}: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeight]`);
   const nv = net.checkX(valData[0], 'validationData[0]', fn);
-  net.checkY(valData[1], nv, 'validationData[1]', fn);
+  net.checkY(valData[1], nv, 'validationData[1]', fn, 'validationData[0]');
   for (const [t, arg] of [[valData[0], 'validationData[0]'], [valData[1], 'validationData[1]']] as const) {
     const bad = firstNonFinite(t.data);
     if (bad >= 0) throw new Error(`${fn}: ${arg} contains a NaN or infinite value at flat index ${bad}`);
@@ -430,7 +450,7 @@ function checkBatch(b: unknown, fn: string, where: string): Batch {
 export async function fitDataset(net: Network, model: TrainingModel, data: Dataset, args: FitDatasetArgs): Promise<History> {
   const fn = 'fitDataset';
   net.checkMasks(fn, true);
-  const common = checkRunArgs(args, fn);
+  const common = checkRunArgs(args, fn, model);
   const own = typeof data === 'object' && data !== null
     ? data as { batches?: number; size?: number; batchSize?: number; ready?: () => Promise<void>; setEpoch?: (epoch: number) => void } : {};
   // a dataset that lists its files first (sn.data.imageDataset) knows its length after ready()
@@ -576,7 +596,7 @@ interface Evaluation { run(batchSize: number): Evaluated; release(): void }
 
 function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, yArg] = ['x', 'y'], weights: Float64Array | null = null): Evaluation {
   const n = net.checkX(x, xArg, fn);
-  net.checkY(y, n, yArg, fn);
+  net.checkY(y, n, yArg, fn, xArg);
   const rt = net.rt!;
   const per = weights ? weights.length / n : 1; // weights per sample: 1, or one per position
   const staged = net.stage(x, y, fn, xArg, yArg);

@@ -11,7 +11,7 @@ import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
-import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
+import { boolArg, channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerArgs, type LayerExample, type Padding } from './layer.js';
 import { choosePass, gradModelCost, type ConvAlgorithm, modelCost, transposedBackwardData, transposedGeometry, WinogradGradPass, WinogradPass, WinogradTransposedPass, type ConvGeometry,
   type PassChoice } from './winograd.js';
 
@@ -99,7 +99,7 @@ export class Conv2D extends Layer {
     this.strides = pair(args.strides ?? 1, 'strides', fn);
     this.padding = checkPadding(args.padding, fn);
     this.activation = checkActivation(args.activation, fn);
-    this.useBias = args.useBias ?? true;
+    this.useBias = boolArg(args.useBias, true, 'useBias', fn);
     this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
     channelsLast(args.dataFormat, fn);

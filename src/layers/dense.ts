@@ -7,7 +7,7 @@ import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
-import { Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
+import { boolArg, Layer, positiveInt, type LayerArgs, type LayerExample, type Param } from './layer.js';
 import type { Runtime } from '../runtime/wasm.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -61,7 +61,7 @@ export class Dense extends Layer {
     super(args.inputDim !== undefined && args.inputShape === undefined ? { ...args, inputShape: [args.inputDim] } : args);
     this.units = positiveInt(args.units, 'units', 'dense');
     this.activation = checkActivation(args.activation, 'dense');
-    this.useBias = args.useBias ?? true;
+    this.useBias = boolArg(args.useBias, true, 'useBias', 'dense');
     this.kernelInit = args.kernelInitializer ?? 'glorotUniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
   }

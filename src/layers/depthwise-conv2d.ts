@@ -12,7 +12,7 @@ import type { RegularizerSpec } from './regularizers.js';
 import type { ConstraintSpec } from './constraints.js';
 import type { ConvWindowArgs } from './conv2d.js';
 import { RowProduct } from './dense.js';
-import { channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerExample, type Padding, type Param } from './layer.js';
+import { boolArg, channelsLast, checkPadding, windowGeometry, Layer, pair, positiveInt, type LayerExample, type Padding, type Param } from './layer.js';
 
 export interface DepthwiseConv2DArgs extends ConvWindowArgs {
   /** Filters per input channel (Keras' default 1): the output has channels · depthMultiplier channels. */
@@ -78,7 +78,7 @@ export class DepthwiseConv2D extends Layer {
     this.padding = checkPadding(args.padding, fn);
     this.depthMultiplier = positiveInt(args.depthMultiplier ?? 1, 'depthMultiplier', fn);
     this.activation = checkActivation(args.activation, fn);
-    this.useBias = args.useBias ?? true;
+    this.useBias = boolArg(args.useBias, true, 'useBias', fn);
     this.kernelInit = args.depthwiseInitializer ?? 'glorotUniform';
     this.biasInit = args.biasInitializer ?? 'zeros';
     channelsLast(args.dataFormat, fn);

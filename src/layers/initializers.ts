@@ -89,6 +89,12 @@ function varianceScaling([scale, mode, dist]: Variance): FillFn {
 /** A name (tfjs camelCase or Keras snake_case), { name, ...options } or an Initializer, as an Initializer. */
 export function getInitializer(spec: InitializerSpec, what: string): Initializer {
   if (typeof spec === 'object' && spec !== null && 'fill' in spec) return spec as Initializer;
+  if (typeof spec === 'object' && spec !== null && !('name' in spec) && ('className' in spec || 'class_name' in spec)) {
+    // the serialized form, as tfjs takes it too: { className: 'RandomNormal', config: { stddev: 0.1 } }
+    let named: InitializerSpec;
+    try { named = initializerFromConfig(spec); } catch (e) { throw new Error(`${what}: ${(e as Error).message}`); }
+    return getInitializer(named, what);
+  }
   const raw = typeof spec === 'string' ? spec : (spec as { name?: unknown } | null)?.name;
   const name = (typeof raw === 'string' ? camel(raw) : raw) as InitializerName;
   if (!NAMES.includes(name)) throw new Error(`${what}: unknown initializer ${show(raw)}; valid: ${NAMES.join(', ')}`);

@@ -136,7 +136,7 @@ export abstract class Layer {
       throw new Error(`${(this.constructor as unknown as LayerClass).className}: dtype must be 'float32' (simdnet computes in float32), got ${show(dtype)}`);
     }
     this.name = args.name ?? '';
-    this.trainable = args.trainable ?? true;
+    this.trainable = boolArg(args.trainable, true, 'trainable', (this.constructor as unknown as LayerClass).className);
     const [arg, shape] = args.inputShape !== undefined ? ['inputShape', args.inputShape as unknown[]]
       : args.batchInputShape !== undefined ? ['batchInputShape', args.batchInputShape.slice(1) as unknown[]] : ['', undefined];
     if (shape !== undefined) this.declareInputShape(shape, arg);

@@ -34,7 +34,7 @@ describe('errors', () => {
     await expect(m.fit(x(4), y(5))).rejects.toThrow('fit: y has 5 labels but x has 4 samples');
     await expect(m.fit(x(4), y(4, 3))).rejects.toThrow("fit: y must have shape [n, 4] to match the model's output, got [4, 3]");
     await expect(m.fit(x(4), sn.tensor([0, 1, 2, 3], [4]))).rejects.toThrow(/got \[4\] \(class ids\? one-hot encode them with sn.utils.toCategorical, or use sparseCategoricalCrossentropy\)/);
-    await expect(m.fit(x(4), y(4), { validationData: [x(2), y(3)] })).rejects.toThrow('fit: validationData[1] has 3 labels but x has 2 samples');
+    await expect(m.fit(x(4), y(4), { validationData: [x(2), y(3)] })).rejects.toThrow('fit: validationData[1] has 3 labels but validationData[0] has 2 samples');
     const s = small();
     s.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
     await expect(s.fit(x(2), sn.tensor([0, 7], [2]))).rejects.toThrow('fit: y[1] = 7 is not a class id in [0, 4)');
@@ -137,6 +137,36 @@ describe('the silent cases made loud', () => {
     await expect(m.fit(xs, ys, { epochs: 2, verbose: 0, validationData: [sn.tensor(bad, xs.shape), ys], callbacks: [{ onEpochEnd: () => { epochs++; } }] }))
       .rejects.toThrow('fit: validationData[0] contains a NaN or infinite value at flat index 5');
     expect(epochs).toBe(0);
+  });
+
+  it('a boolean option given anything but true or false is refused, named (Keras takes booleans there)', () => {
+    expect(() => sn.layers.dense({ units: 2, useBias: 'no' as unknown as boolean })).toThrow('dense: useBias must be true or false, got "no"');
+    expect(() => sn.layers.conv2d({ filters: 2, kernelSize: 3, useBias: 0 as unknown as boolean })).toThrow('conv2d: useBias must be true or false, got 0');
+    expect(() => sn.layers.depthwiseConv2d({ kernelSize: 3, useBias: 'false' as unknown as boolean })).toThrow('depthwiseConv2d: useBias must be true or false');
+    expect(() => sn.layers.dense({ units: 2, trainable: 'yes' as unknown as boolean })).toThrow('Dense: trainable must be true or false, got "yes"');
+    expect(sn.layers.dense({ units: 2, useBias: false, inputShape: [3] }).useBias).toBe(false);
+  });
+
+  it("an initializer in tfjs' serialized form ({ className, config }) is taken; an unknown one is named", async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 400, inputShape: [50], kernelInitializer: { className: 'RandomNormal', config: { mean: 0, stddev: 0.01 } } as never }));
+    const w = (await m.getWeights())[0].data;
+    const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+    expect(std).toBeGreaterThan(0.008);
+    expect(std).toBeLessThan(0.012);
+    const bad = sn.sequential();
+    expect(() => { bad.add(sn.layers.dense({ units: 2, inputShape: [3], kernelInitializer: { className: 'Mystery', config: {} } as never })); bad.getWeights(); })
+      .toThrow(/kernelInitializer: unknown initializer 'Mystery'; supported: /);
+  });
+
+  it('fit on a model whose weights are already NaN says so, instead of blaming the learning rate', async () => {
+    const big = sn.tensor(new Float32Array([1e10, 1e10, -1e10, 1e10]), [2, 2]);
+    const d = sn.sequential();
+    d.add(sn.layers.dense({ units: 1, inputShape: [2] }));
+    d.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
+    await expect(d.fit(big, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/the (loss|weights) became/);
+    await expect(d.fit(big, sn.tensor([1, 2], [2, 1]), { epochs: 1, verbose: 0 })).rejects.toThrow(
+      /fit: the model's weights held \d+ NaN or infinite value\(s\) before this call \(an earlier training diverged/);
   });
 
   it('after training diverged, predict and evaluate refuse to return NaN and say why', async () => {

@@ -2,6 +2,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 import { blobTask, labCnn } from '../labModel.js';
@@ -185,6 +187,48 @@ describe('fit', () => {
       expect(hr.history.loss.at(-1)!).toBeLessThan(hr.history.loss[0]);
       expect(Object.keys(hr.history)).toEqual(['loss']);
     }
+  });
+
+  it('fit calls without a seed draw afresh (shuffle and dropout, as Keras), yet a script trains alike on every run', async () => {
+    const x = sn.tensor(Float32Array.from({ length: 64 * 6 }, (_, i) => Math.sin(i * 0.37)), [64, 6]);
+    const y = sn.utils.toCategorical(Int32Array.from({ length: 64 }, (_, i) => i % 3), 3);
+    const script = async () => {
+      const m = sn.sequential({ seed: 5 });
+      m.add(sn.layers.dense({ units: 16, activation: 'relu', inputShape: [6] }));
+      m.add(sn.layers.dropout({ rate: 0.5 }));
+      m.add(sn.layers.dense({ units: 3, activation: 'softmax' }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0 }), loss: 'categoricalCrossentropy' }); // rate 0: the draws alone move the loss
+      const losses: number[] = [];
+      for (let i = 0; i < 3; i++) losses.push((await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 })).history.loss[0]);
+      const seeded = (await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, seed: 0 })).history.loss[0];
+      return { losses, seeded };
+    };
+    const a = await script(), b = await script();
+    expect(new Set(a.losses).size).toBe(3); // three calls, three draws
+    expect(a.seeded).toBe(a.losses[0]); // seed 0 is the first call's
+    expect(b).toEqual(a); // the same calls on a new model: the same values
+  });
+
+  it('a model nobody holds any more gives its Wasm memory back when it is garbage-collected (no dispose needed)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const x = sn.tensor(new Float32Array(16 * 300).fill(0.1), [16, 300]);
+    const y = sn.utils.toCategorical(Int32Array.from({ length: 16 }, (_, i) => i % 4), 4);
+    const train = async () => { // the model is reachable only inside this call
+      const m = sn.sequential();
+      m.add(sn.layers.dense({ units: 300, inputShape: [300] }));
+      m.add(sn.layers.dense({ units: 4, activation: 'softmax' }));
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+      await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    };
+    await train(); // plans, pools and packing scratch made once
+    for (let i = 0; i < 5 && sn.memory().usedBytes > 0; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+    const before = sn.memory().usedBytes;
+    await train();
+    expect(sn.memory().usedBytes).toBeGreaterThan(before + 4 * 300 * 300 * 4); // weights, gradients, Adam's two slots
+    let after = Infinity;
+    for (let i = 0; i < 50 && after > before; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); after = sn.memory().usedBytes; }
+    expect(after).toBeLessThanOrEqual(before);
   });
 
   it('getWeights / setWeights round-trip in Keras order', () => {
