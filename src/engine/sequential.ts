@@ -84,6 +84,12 @@ export class Sequential implements TrainingModel {
       throw new Error(`${this.name}.add: expected a layer (e.g. sn.layers.dense({...})), got ${String(layer)}`);
     }
     if (this.net.weights.allocated) throw new Error(`${this.name}.add: cannot add layers after the model has been compiled or used`);
+    const owner = owners.get(layer);
+    if (owner && !owner.disposed) {
+      // each model keeps its layers' weights in its own memory: a layer in two models would serve neither
+      throw new Error(`${this.name}.add: ${layer.label} already belongs to model '${owner.name}'; a layer belongs to one ` +
+        'model here (Keras shares layers between functional models only): build another with the same options');
+    }
     const layers = this.net.layers;
     const autoName = !layer.name;
     const base = snakeName(layer.className);
@@ -108,6 +114,7 @@ export class Sequential implements TrainingModel {
     }
     if (autoName) this.layerNames.set(base, count + 1);
     layers.push(layer);
+    owners.set(layer, this.net);
   }
 
   private requireLayers(fn: string): void {
@@ -427,6 +434,9 @@ export class Sequential implements TrainingModel {
  * Python objects: a loop that builds model after model does not run out of memory. The network holds no reference
  * to its model, so holding it here keeps nothing alive. dispose() does the same at once.
  */
+/** The network each layer was added to (a layer serves one model). */
+const owners = new WeakMap<Layer, Network>();
+
 const dropped = typeof FinalizationRegistry === 'function' // Cloudflare Workers have none: dispose() there
   ? new FinalizationRegistry<Network>((net) => { if (!net.disposed) net.dispose(); }) : null;
 

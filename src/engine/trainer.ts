@@ -21,8 +21,9 @@ export interface FitArgs {
   validationData?: ValidationData;
   validationSplit?: number;
   /**
-   * Seed of the shuffles, dropout and augmentation draws (default: the number of fit / fitDataset calls made on
-   * the model before this one, so each call draws afresh and a script trains alike on every run).
+   * Seed of the shuffles, dropout and augmentation draws (default 0). Epoch e draws the same whichever call runs it,
+   * so a run resumed with initialEpoch (or backupAndRestore) is exact; a loop of one-epoch calls passes
+   * initialEpoch: e to draw each epoch afresh, as Keras' loop does.
    */
   seed?: number;
   /** Threads: 'auto' (all cores) or a count; 1 = no workers. Results are identical for any count. */
@@ -123,15 +124,8 @@ function checkValidationFreq(freq: unknown, fn: string): (epoch: number) => bool
   throw new Error(`${fn}: validationFreq must be a positive integer (validate every n-th epoch) or a non-empty list of epochs (1, 2, ...), got ${show(freq)}`);
 }
 
-/** fit and fitDataset calls made on each model so far: the default seed of the next one. */
-const runsByModel = new WeakMap<object, number>();
-
-/**
- * Checked fit / fitDataset arguments. Without a seed a call takes the model's count of calls before it (0 for its
- * first, 1 for the next ...): repeated fit calls draw fresh shuffles and dropout, as Keras' do, while a script still
- * trains to the same weights on every run.
- */
-function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string, model: object): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number; validates: (epoch: number) => boolean } {
+/** Checked fit / fitDataset arguments (the seed 0 by default). */
+function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string): { epochs: number; initialEpoch: number; verbose: 0 | 1 | 2; seed: number; validates: (epoch: number) => boolean } {
   const epochs = args.epochs ?? 1;
   const initialEpoch = args.initialEpoch ?? 0;
   const verbose = args.verbose ?? 1;
@@ -142,10 +136,7 @@ function checkRunArgs(args: FitArgs | FitDatasetArgs, fn: string, model: object)
   if (args.callbacks !== undefined && !Array.isArray(args.callbacks)) {
     throw new Error(`${fn}: callbacks must be an array (of sn.callbacks or objects of hooks), got ${show(args.callbacks)}`);
   }
-  const validates = checkValidationFreq(args.validationFreq, fn);
-  const calls = runsByModel.get(model) ?? 0;
-  runsByModel.set(model, calls + 1);
-  return { epochs, initialEpoch, verbose, seed: args.seed ?? calls, validates };
+  return { epochs, initialEpoch, verbose, seed: args.seed ?? 0, validates: checkValidationFreq(args.validationFreq, fn) };
 }
 
 /** classWeight checked: a weight (finite, >= 0) per class index given; null without one. */
@@ -253,7 +244,13 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   }
   // the step seed counts steps from the first epoch, so a dataset and in-memory data train alike
   let step = (Number.isFinite(spec.steps) ? first * spec.steps : 0) + (partial?.batches ?? 0);
-  const firstStepOfCall = step;
+  // weights left NaN by an earlier fit that diverged (and was stopped by a callback or caught): say so, not 'the loss
+  // became NaN' at the first batch (a restored backup above has replaced them)
+  const broken0 = net.nonFiniteWeights();
+  if (broken0) {
+    throw new Error(`${fn}: the model's weights hold ${broken0} NaN or infinite value(s) before training (an earlier training ` +
+      'diverged): load a saved model or build the model again');
+  }
   for (let epoch = first; epoch < spec.epochs && !model.stopTraining; epoch++) {
     const resumed = partial && epoch === first ? partial : null;
     const rate = model.optimizer?.learningRate;
@@ -267,7 +264,6 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     let b = progress.batches, lastLoss = 0;
     for await (const count of spec.batches(epoch, b)) {
       await list.call('onBatchBegin', b, { batch: b, size: count });
-      const firstStep = step === firstStepOfCall;
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lastLoss = r.loss;
       addBatch(progress, r, count, valueKeys);
@@ -278,11 +274,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
         if (model.stopTraining) break;
-        const before = firstStep ? net.nonFiniteWeights() : 0; // NaN weights from an earlier fit or setWeights
-        throw new Error(before
-          ? `${fn}: the model's weights held ${before} NaN or infinite value(s) before this call (an earlier training ` +
-            'diverged, or setWeights gave them): set finite weights or load a saved model before training it'
-          : `${fn}: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
+        throw new Error(`${fn}: the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate or check the data`);
       }
       b++;
       if (model.stopTraining) break;
@@ -336,7 +328,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   const n = net.checkX(x, 'x', fn);
   net.checkY(y, n, 'y', fn);
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize', fn);
-  const common = checkRunArgs(args, fn, model);
+  const common = checkRunArgs(args, fn);
 
   let trainX = x, trainY = y;
   let sampleWeight = checkSampleWeight(args.sampleWeight, n, fn, net);
@@ -450,7 +442,7 @@ function checkBatch(b: unknown, fn: string, where: string): Batch {
 export async function fitDataset(net: Network, model: TrainingModel, data: Dataset, args: FitDatasetArgs): Promise<History> {
   const fn = 'fitDataset';
   net.checkMasks(fn, true);
-  const common = checkRunArgs(args, fn, model);
+  const common = checkRunArgs(args, fn);
   const own = typeof data === 'object' && data !== null
     ? data as { batches?: number; size?: number; batchSize?: number; ready?: () => Promise<void>; setEpoch?: (epoch: number) => void } : {};
   // a dataset that lists its files first (sn.data.imageDataset) knows its length after ready()

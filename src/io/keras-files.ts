@@ -33,12 +33,24 @@ type Json = Record<string, unknown>;
 export const KERAS_H5_VERSION = '2.15.0';
 /** File names that load and save as Keras files rather than as a layers-model folder. */
 export const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
+/** The path of a file: URL, as Node's fileURLToPath gives it: percent-escapes decoded, /C:/m read as C:/m on Windows. */
+export function fileUrlPath(url: URL): string {
+  const p = decodeURIComponent(url.pathname);
+  const windows = (globalThis as { process?: { platform?: string } }).process?.platform === 'win32';
+  return windows && /^\/[a-z]:[\\/]/i.test(p) ? p.slice(1) : p;
+}
+
 /**
- * A `file://` target as tfjs-node reads it: the text after the scheme is the path, relative ones included
- * (`file://./model`, `file:///tmp/model`); null for any other target.
+ * A `file://` target's path, or null for any other target: `file:///tmp/my%20model` is a URL (its path decoded);
+ * `file://./model` and `file://model` are tfjs-node's relative forms (the rest of the text is the path).
  */
-export const fileSchemePath = (target: unknown): string | null =>
-  typeof target === 'string' && /^file:\/\//i.test(target) && target.length > 7 ? target.slice(7) : null;
+export function fileSchemePath(target: unknown): string | null {
+  if (typeof target !== 'string' || !/^file:\/\//i.test(target) || target.length <= 7) return null;
+  if (/^file:\/\/\//i.test(target)) {
+    try { return fileUrlPath(new URL(target)); } catch { /* not a URL after all: as tfjs-node reads it */ }
+  }
+  return target.slice(7);
+}
 /** A save target for the file system's handlers: a plain path, or a `file://` one (tfjs-node's form). */
 export const filePath = (target: unknown): string | null =>
   fileSchemePath(target) ?? (typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : null);

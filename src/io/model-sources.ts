@@ -9,7 +9,7 @@ import { registerArtifactsWriter, registerSaveHandler, type SaveOptions } from '
 import type { Sequential } from '../engine/sequential.js';
 import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
-import { fileSchemePath, KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
+import { fileSchemePath, fileUrlPath, KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
 import { loadOptions, type LoadOptions } from './topology.js';
 import {
   concatShards, isBackup, loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
@@ -64,8 +64,15 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-/** A model from model.json and the concatenated bytes of its weight files. */
-export function modelFromMemory(source: ModelInMemory, where = 'loadModel', compile = true): Sequential {
+/**
+ * A model from model.json and the concatenated bytes of its weight files, synchronously once the kernels are loaded;
+ * compiled with its training config unless `{ compile: false }`.
+ */
+export function modelFromMemory(source: ModelInMemory, options?: LoadOptions): Sequential {
+  return fromMemory(source, 'modelFromMemory', loadOptions('modelFromMemory', options).compile);
+}
+
+function fromMemory(source: ModelInMemory, where: string, compile: boolean): Sequential {
   const raw = typeof source.modelJson === 'string' ? parseJson(source.modelJson, where) : source.modelJson;
   const { json, specs, options } = readModelJson(raw, where);
   if (!(source.weights instanceof ArrayBuffer) && !ArrayBuffer.isView(source.weights)) {
@@ -165,7 +172,7 @@ async function loadFromIndexedDb(target: string, compile: boolean): Promise<Sequ
   const a = record?.modelArtifacts;
   if (!a) throw new Error(`${where}: no model named ${JSON.stringify(path)} in IndexedDB`);
   const { weightSpecs, weightData, ...rest } = a;
-  return modelFromMemory({ modelJson: { ...rest, weightsManifest: [{ paths: [], weights: weightSpecs }] }, weights: weightData as ArrayBuffer }, where, compile);
+  return fromMemory({ modelJson: { ...rest, weightsManifest: [{ paths: [], weights: weightSpecs }] }, weights: weightData as ArrayBuffer }, where, compile);
 }
 
 // ---- downloads:// (a browser page: model.json and weights.bin offered as downloads, as tfjs does) --------
@@ -203,10 +210,10 @@ export async function loadModel(source: ModelSource, options?: LoadOptions): Pro
     if (!('modelJson' in source) || !('weights' in source)) {
       throw new Error('loadModel: an object source needs { modelJson, weights } (model.json and weights.bin\'s bytes), or a Keras file\'s { h5 } / { keras }');
     }
-    return modelFromMemory(source as ModelInMemory, 'loadModel', compile);
+    return fromMemory(source as ModelInMemory, 'loadModel', compile);
   }
   if (source instanceof URL) {
-    return source.protocol === 'file:' && host().files ? loadModelFolder(decodeURIComponent(source.pathname), { compile }) : modelFromUrl(source, compile);
+    return source.protocol === 'file:' && host().files ? loadModelFolder(fileUrlPath(source), { compile }) : modelFromUrl(source, compile);
   }
   if (typeof source !== 'string' || !source) {
     throw new Error(`loadModel: expected a URL, a folder path, indexeddb://name or { modelJson, weights }, got ${JSON.stringify(source)}`);

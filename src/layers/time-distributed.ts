@@ -29,7 +29,7 @@ export class TimeDistributed extends Layer {
   }
 
   /** Keras 3 keeps the wrapped layer's variables under the wrapper's attribute `layer` (Wrapper's self.layer). */
-  get keras3Parts(): readonly string[] { return ['layer']; }
+  get keras3Parts(): readonly string[] { return this.layer.keras3Parts.map((p) => (p ? `layer/${p}` : 'layer')); }
 
   readonly layer: Layer;
   /** The wrapper's trainable when last passed on to the inner layer (Keras' trainable setter reaches sublayers). */

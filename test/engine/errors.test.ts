@@ -139,6 +139,17 @@ describe('the silent cases made loud', () => {
     expect(epochs).toBe(0);
   });
 
+  it('a layer belongs to one model: adding it to a second one is refused, naming both (it would serve neither)', () => {
+    const a = sn.sequential({ name: 'first' });
+    const d = sn.layers.dense({ units: 3, inputShape: [4] });
+    a.add(d);
+    const b = sn.sequential({ name: 'second' });
+    expect(() => b.add(d)).toThrow("second.add: dense (Dense) already belongs to model 'first'; a layer belongs to one model here");
+    expect(() => sn.sequential({ layers: a.layers as sn.Layer[] })).toThrow(/already belongs to model 'first'/);
+    a.dispose();
+    expect(() => b.add(d)).not.toThrow(); // the first model is gone: its layer may serve another
+  });
+
   it('a boolean option given anything but true or false is refused, named (Keras takes booleans there)', () => {
     expect(() => sn.layers.dense({ units: 2, useBias: 'no' as unknown as boolean })).toThrow('dense: useBias must be true or false, got "no"');
     expect(() => sn.layers.conv2d({ filters: 2, kernelSize: 3, useBias: 0 as unknown as boolean })).toThrow('conv2d: useBias must be true or false, got 0');
@@ -166,7 +177,12 @@ describe('the silent cases made loud', () => {
     d.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
     await expect(d.fit(big, sn.tensor([1, 2], [2, 1]), { epochs: 5, verbose: 0 })).rejects.toThrow(/the (loss|weights) became/);
     await expect(d.fit(big, sn.tensor([1, 2], [2, 1]), { epochs: 1, verbose: 0 })).rejects.toThrow(
-      /fit: the model's weights held \d+ NaN or infinite value\(s\) before this call \(an earlier training diverged/);
+      /fit: the model's weights hold \d+ NaN or infinite value\(s\) before training \(an earlier training diverged\)/);
+    // a fresh model whose first step overflows is told about the loss, not about earlier training
+    const f = sn.sequential();
+    f.add(sn.layers.dense({ units: 1, inputShape: [2] }));
+    f.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e30 }), loss: 'meanSquaredError' });
+    await expect(f.fit(sn.tensor([3e38, 3e38, 3e38, 3e38], [2, 2]), sn.tensor([1, 2], [2, 1]), { verbose: 0 })).rejects.toThrow(/the (loss|weights) became/);
   });
 
   it('after training diverged, predict and evaluate refuse to return NaN and say why', async () => {

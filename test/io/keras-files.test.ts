@@ -63,6 +63,11 @@ describe('Keras files as each Keras version writes them', () => {
     expect(model.layers.map((l) => l.name)).toEqual(['head', 'dense', 'drop', 'dense_1']);
     expect(model.layers[1].params[0].shape).toEqual([3, 5]);
     expect(await maxError(model, 'keras3-renamed.json')).toBeLessThan(TOL);
+    // a wrapper's layers sit under its attributes: TimeDistributed's under layer/, a Bidirectional inside it under
+    // layer/forward_layer and layer/backward_layer (Keras 3's Wrapper.layer, Bidirectional's attributes)
+    const td = sn.layers.timeDistributed({ layer: sn.layers.bidirectional({ layer: sn.layers.simpleRNN({ units: 2 }) }) });
+    expect(td.keras3Parts).toEqual(['layer/forward_layer', 'layer/backward_layer']);
+    expect(sn.layers.timeDistributed({ layer: sn.layers.dense({ units: 2 }) }).keras3Parts).toEqual(['layer']);
   });
 
   it("an unsupported training config fails the load with the way out; { compile: false } loads layers and weights (Keras' compile=False)", async () => {
@@ -79,6 +84,12 @@ describe('Keras files as each Keras version writes them', () => {
       expect(loaded.optimizer).toBeNull();
       expect(await maxError(loaded, 'keras2.2.4-sequential-cnn.json')).toBeLessThan(TOL);
     }
+    const memory = await sn.loadModel(dir).catch(() => null);
+    expect(memory).toBeNull();
+    const json2 = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    const bytes = fs.readFileSync(path.join(dir, 'weights.bin'));
+    expect(() => sn.io.modelFromMemory({ modelJson: json2, weights: bytes })).toThrow(/modelFromMemory: training config: .*Ftrl/);
+    expect(sn.io.modelFromMemory({ modelJson: json2, weights: bytes }, { compile: false }).optimizer).toBeNull();
     await expect(sn.loadModel(dir, { compil: false } as never)).rejects.toThrow(/loadModel: unknown option compil \(did you mean compile\?\)/);
     await expect(sn.loadModel(dir, { compile: 'no' } as never)).rejects.toThrow('loadModel: compile must be true or false, got "no"');
   });

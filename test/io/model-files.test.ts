@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
 import * as sn from '../../src/index.js';
 import { loadModel, modelFromArtifacts, modelToArtifacts, saveHooks, saveModel, type ModelJson } from '../../src/io/model-files.js';
 import { Adam, RMSprop, SGD } from '../../src/engine/optimizers.js';
@@ -189,6 +190,13 @@ describe('saveModel / loadModel round trip', () => {
     expect(fs.existsSync(h5)).toBe(true);
     expect((await (await sn.loadModel(`file://${h5}`)).predict(x)).data).toEqual(want);
     await expectRejects(sn.loadModel(`file://${dir}-missing`), `loadModel: ${dir}-missing does not exist`);
+    // file:///… is a URL: percent-escapes decoded, as Node's pathToFileURL writes them
+    const spaced = path.join(path.dirname(dir), 'my model é');
+    const url = pathToFileURL(spaced).href;
+    expect(url).toContain('my%20model%20%C3%A9');
+    await m.save(url);
+    expect(fs.existsSync(path.join(spaced, 'model.json'))).toBe(true);
+    for (const source of [url, pathToFileURL(spaced)]) expect((await (await sn.loadModel(source)).predict(x)).data).toEqual(want);
     m.dispose();
   });
 
