@@ -128,6 +128,8 @@ describe('bidirectional', () => {
     await m.fit(x, y, { epochs: 1, verbose: 0 });
     expect(Array.from(m.getWeights()[0].data)).not.toEqual(before);
     // a wrapper in one model only
+    expect(() => sn.sequential().add(w)).toThrow(/bidirectional \(Bidirectional\) already belongs to model 'sequential'/);
+    m.dispose(); // its model gone, the wrapper still refuses a second build: its inner layers were built for the first
     expect(() => sn.sequential().add(w)).toThrow(/bidirectional \(Bidirectional\): already built \(in a model\)/);
   });
 
