@@ -428,15 +428,15 @@ export class Sequential implements TrainingModel {
   }
 }
 
+/** The network each layer was added to (a layer serves one model). */
+const owners = new WeakMap<Layer, Network>();
+
 /**
  * A model that is no longer reachable gives its Wasm memory back (parameters, gradients, optimizer state,
  * activations) when the garbage collector finalizes it, as tfjs-layers' models do not and Keras users expect of
  * Python objects: a loop that builds model after model does not run out of memory. The network holds no reference
  * to its model, so holding it here keeps nothing alive. dispose() does the same at once.
  */
-/** The network each layer was added to (a layer serves one model). */
-const owners = new WeakMap<Layer, Network>();
-
 const dropped = typeof FinalizationRegistry === 'function' // Cloudflare Workers have none: dispose() there
   ? new FinalizationRegistry<Network>((net) => { if (!net.disposed) net.dispose(); }) : null;
 

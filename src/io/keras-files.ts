@@ -238,16 +238,6 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   const model = modelFromTopology(json, where);
   try {
     const root = readH5(weightsFile, `${name}/model.weights.h5`);
-    // a layer's variables: layers/<name>/vars (a recurrent layer's in its cell), or each of its parts' (Layer.keras3Parts)
-    const varsOf = (path: string, what: string) => {
-      const vars = [`layers/${path}/vars`, `layers/${path}/cell/vars`, `_layer_checkpoint_dependencies/${path}/vars`]
-        .map((p) => root.get(p)).find((g): g is H5Group => g instanceof H5Group && g.keys().length > 0);
-      if (!vars) throw new Error(`${where}: model.weights.h5 has no weights for ${what} (layers/${path}/vars)`);
-      return vars.keys().map(Number).sort((a, b) => a - b).map((i) => {
-        const d = vars.get(String(i)) as H5Dataset;
-        return { name: `${vars.path}/${i}`, shape: d.shape, values: float32Values(d, where) };
-      });
-    };
     // Keras 3 files a layer under its class, not its name (names are not reproducible): layers/<class in
     // snake_case>, then _1, _2 ... for the later layers of that class (saving_lib's _save_container_state); a file
     // filed by name (hand-made) is read too, where no layer of the class path exists.
@@ -257,17 +247,23 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
       used.set(base, k === undefined ? 0 : k + 1);
       paths.set(layer, k === undefined ? base : `${base}_${k + 1}`);
     }
-    const varsOfLayer = (layer: Layer, part: string) => {
-      const what = part ? `the ${part} of layer '${layer.name}'` : `layer '${layer.name}'`;
+    // a layer's variables (or its part's: Layer.keras3Parts): the first of its paths holding any, each tried as
+    // layers/<path>/vars, a recurrent layer's cell/vars, and Keras 2.13's _layer_checkpoint_dependencies
+    const varsOf = (layer: Layer, part: string) => {
       const at = (path: string) => (part ? `${path}/${part}` : path);
-      try {
-        return varsOf(at(paths.get(layer)!), what);
-      } catch (e) {
-        if (layer.name === paths.get(layer)) throw e;
-        try { return varsOf(at(layer.name), what); } catch { throw e; }
+      const [first, ...others] = [...new Set([paths.get(layer)!, layer.name])].map(at);
+      const vars = [first, ...others].flatMap((p) => [`layers/${p}/vars`, `layers/${p}/cell/vars`, `_layer_checkpoint_dependencies/${p}/vars`])
+        .map((p) => root.get(p)).find((g): g is H5Group => g instanceof H5Group && g.keys().length > 0);
+      if (!vars) {
+        const what = part ? `the ${part} of layer '${layer.name}'` : `layer '${layer.name}'`;
+        throw new Error(`${where}: model.weights.h5 has no weights for ${what} (layers/${first}/vars)`);
       }
+      return vars.keys().map(Number).sort((a, b) => a - b).map((i) => {
+        const d = vars.get(String(i)) as H5Dataset;
+        return { name: `${vars.path}/${i}`, shape: d.shape, values: float32Values(d, where) };
+      });
     };
-    const perLayer = new Map(weighted(model).map((layer) => [layer, layer.keras3Parts.flatMap((part) => varsOfLayer(layer, part))]));
+    const perLayer = new Map(weighted(model).map((layer) => [layer, layer.keras3Parts.flatMap((part) => varsOf(layer, part))]));
     setLayerWeights(model, perLayer, where);
   } catch (e) {
     if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);
