@@ -1,6 +1,7 @@
-// The Node entry as one file: dist/src/index.js, the ~80 modules it imports and the two small decoders it
-// uses (jpeg-js, fflate), bundled by esbuild; the packages it imports only when asked (the AFINN word list)
-// stay imports. Whitespace and syntax are minified, names are not, so stack traces still name functions.
+// The Node entries as one file each: dist/src/index.js (and predict.js, simdnet/predict), the ~80 modules it
+// imports and the two small decoders it uses (jpeg-js, fflate), bundled by esbuild; the packages it imports
+// only when asked (the AFINN word list) stay imports. Whitespace and syntax are minified, names are not, so
+// stack traces still name functions.
 // Node loads and parses one module instead of ~85, which halves `import('simdnet')` (see README, "Cold start").
 // The two decoders a process may never need stay out of it: fflate (PNG's inflate and deflate) and jpeg-js'
 // decoder (JPEGs the Wasm decoder declines: progressive, arithmetic-coded, 12-bit) are required from
@@ -38,8 +39,9 @@ ${LAZY[args.path]}`,
 };
 
 await esbuild.build({
-  entryPoints: ['dist/src/index.js'],
-  outfile: 'dist/src/bundle/index.js',
+  // simdnet and simdnet/predict, each one file (no shared chunk: a process imports one or the other)
+  entryPoints: ['dist/src/index.js', 'dist/src/predict.js'],
+  outdir: 'dist/src/bundle',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -48,5 +50,5 @@ await esbuild.build({
   minifySyntax: true,
   logLevel: 'warning',
   plugins: [lazyRequire],
-  banner: { js: '// simdnet for Node: dist/src/index.js and its modules in one file (scripts/node-bundle.mjs).' },
+  banner: { js: '// simdnet for Node: an entry of dist/src and its modules in one file (scripts/node-bundle.mjs).' },
 });

@@ -1,5 +1,6 @@
 // Sequential: the public model — a stack of layers with Keras' add / compile / fit / evaluate / predict.
-// It builds and checks; the Network holds weights and buffers, the trainer runs the loops.
+// It builds and checks; the Network holds weights and buffers, the trainer runs the loops (reached through
+// training-part.ts: simdnet/predict leaves it out).
 import type { Layer, LayerClass } from '../layers/layer.js';
 import { snakeName } from '../layers/config.js';
 import { initRuntime, runtime, runtimeLoaded, type Runtime } from '../runtime/wasm.js';
@@ -10,16 +11,16 @@ import type { History } from './history.js';
 import { checkLoss, type LossName } from './losses.js';
 import { parseMetrics } from './metrics.js';
 import { Network } from './network.js';
-import { getOptimizer } from './optimizers.js';
 import type { Optimizer, PreparedState, SavedState, StateWeight } from './optimizer.js';
 import { artifactsWriter, saveHandlerFor, saveOptions, type Artifacts, type SaveOptions } from './save-handlers.js';
 import { keptShapes, summary } from './summary.js';
-import * as trainer from './trainer.js';
+import { predict } from './predict.js';
+import type { Dataset, Evaluated, FitArgs, FitDatasetArgs } from './trainer.js';
+import { training } from './training-part.js';
 import { WeightStore, type NamedParam } from './weights.js';
 import { checkOptions, show, type AllOptions } from '../format.js';
 
 export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
-export { sliceRows } from './trainer.js';
 
 export interface CompileArgs {
   optimizer: Optimizer | string;
@@ -143,7 +144,7 @@ export class Sequential implements TrainingModel {
     checkOptions('compile', args, COMPILE_OPTIONS satisfies AllOptions<CompileArgs, typeof COMPILE_OPTIONS>);
     this.requireLayers('compile');
     const loss = checkLoss(args.loss);
-    const optimizer = getOptimizer(args.optimizer);
+    const optimizer = training('compile').getOptimizer(args.optimizer);
     const metrics = args.metrics ?? [];
     const compiled = parseMetrics(metrics, loss);
     const last = this.net.layers[this.net.layers.length - 1];
@@ -311,12 +312,13 @@ export class Sequential implements TrainingModel {
     return rt;
   }
 
-  async fit(x: Tensor, y: Tensor, args: trainer.FitArgs = {}): Promise<History> {
-    checkOptions('fit', args, trainer.fitOptions);
+  async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    const t = training('fit');
+    checkOptions('fit', args, t.fitOptions);
     args ??= {};
     return this.training('fit', async () => {
       await this.prepare('fit', args.threads, true);
-      return trainer.fit(this.net, this, x, y, args);
+      return t.fit(this.net, this, x, y, args);
     });
   }
 
@@ -338,20 +340,22 @@ export class Sequential implements TrainingModel {
    * iterable of { xs, ys } giving a fresh pass per epoch, or a function returning one; memory holds one
    * batch at a time. With the same batches in the same order it trains exactly as fit().
    */
-  async fitDataset(dataset: trainer.Dataset, args: trainer.FitDatasetArgs = {}): Promise<History> {
-    checkOptions('fitDataset', args, trainer.fitDatasetOptions);
+  async fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
+    const t = training('fitDataset');
+    checkOptions('fitDataset', args, t.fitDatasetOptions);
     args ??= {};
     return this.training('fitDataset', async () => {
       await this.prepare('fitDataset', args.threads, true);
-      return trainer.fitDataset(this.net, this, dataset, args);
+      return t.fitDataset(this.net, this, dataset, args);
     });
   }
 
-  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<trainer.Evaluated> {
+  async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluated> {
+    const t = training('evaluate');
     checkOptions('evaluate', args, EVALUATE_OPTIONS satisfies AllOptions<EvaluateArgs, typeof EVALUATE_OPTIONS>);
     args ??= {};
     await this.prepare('evaluate', args.threads, true);
-    return trainer.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
+    return t.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
   }
 
   async predict(x: Tensor, args: PredictArgs = {}): Promise<Tensor> {
@@ -362,7 +366,7 @@ export class Sequential implements TrainingModel {
     checkOptions(fn, args, PREDICT_OPTIONS satisfies AllOptions<PredictArgs, typeof PREDICT_OPTIONS>);
     args ??= {};
     const rt = await this.prepare('predict', args.threads, false);
-    return trainer.predict(this.net, rt, x, args.batchSize ?? 32);
+    return predict(this.net, rt, x, args.batchSize ?? 32);
   }
 
   /** argmax class per sample (or threshold 0.5 for a single sigmoid output); for an output [steps, classes] (or [h, w, classes]) one per step (pixel), flat: [n · steps]. */

@@ -1,6 +1,5 @@
 // The loops of fit, evaluate and predict over a Network, with Keras' callback order.
 import { EpochShuffler } from '../random.js';
-import type { Runtime } from '../runtime/wasm.js';
 import { Tensor } from '../tensor.js';
 import { Callback, CallbackList, missingSums, ratio, toCallback, type CallbackHooks, type EpochProgress, type Logs, type TrainingModel } from './callback.js';
 import { History } from './history.js';
@@ -622,23 +621,4 @@ export function evaluate(net: Network, x: Tensor, y: Tensor, batchSize: number, 
   const n = net.checkX(x, 'x', fn);
   const e = stageEvaluation(net, x, y, fn, ['x', 'y'], checkSampleWeight(sampleWeight, n, fn, net));
   try { return e.run(batchSize); } finally { e.release(); }
-}
-
-/** Outputs for x in batches; each batch is copied from the caller's tensor into the arena. */
-export function predict(net: Network, rt: Runtime, x: Tensor, batchSize: number): Tensor {
-  const n = net.checkX(x, 'x', 'predict');
-  positiveInt(batchSize, 'batchSize', 'predict');
-  const plan = net.ensurePlan(Math.min(batchSize, n), false);
-  const inSize = net.inSize, outSize = net.outSize;
-  const result = new Float32Array(n * outSize);
-  for (let from = 0; from < n; from += plan.maxBatch) {
-    const count = Math.min(plan.maxBatch, n - from);
-    rt.f32(plan.input, count * inSize).set(x.data.subarray(from * inSize, (from + count) * inSize));
-    const bad = rt.k.count_nonfinite(plan.input, count * inSize);
-    if (bad) throw new Error(`predict: x contains ${bad} NaN or infinite value(s) in samples ${from}..${from + count - 1}`);
-    const out = net.forward(count, false, 0);
-    net.checkOutput(out, count, from, 'predict');
-    result.set(rt.f32(out, count * outSize), from * outSize);
-  }
-  return new Tensor(result, [n, ...net.outputShape]);
 }

@@ -25,39 +25,17 @@ import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
 import { compileFromConfig, layerToJson, modelFromTopology, savableWeights, trainingConfig } from './topology.js';
 import { readZip } from './zip.js';
+import { installKeras, type KerasBytes } from './keras-part.js';
 import { oneAtATime, removeStaleSiblings, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
+
+import { filePath, KERAS_FILE } from './file-targets.js';
+export { fileSchemePath, filePath, fileUrlPath, KERAS_FILE } from './file-targets.js';
+export type { KerasBytes } from './keras-part.js';
 
 type Json = Record<string, unknown>;
 
 /** The Keras version whose h5 layout simdnet writes (tools such as tfjs' converter require a 2.x version). */
 export const KERAS_H5_VERSION = '2.15.0';
-/** File names that load and save as Keras files rather than as a layers-model folder. */
-export const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
-/** The path of a file: URL, as Node's fileURLToPath gives it: percent-escapes decoded, /C:/m read as C:/m on Windows. */
-export function fileUrlPath(url: URL): string {
-  const p = decodeURIComponent(url.pathname);
-  const windows = (globalThis as { process?: { platform?: string } }).process?.platform === 'win32';
-  return windows && /^\/[a-z]:[\\/]/i.test(p) ? p.slice(1) : p;
-}
-
-/**
- * A `file://` target's path, or null for any other target: `file:///tmp/my%20model` is a URL (its path decoded);
- * `file://./model` and `file://model` are tfjs-node's relative forms (the rest of the text is the path).
- */
-export function fileSchemePath(target: unknown): string | null {
-  if (typeof target !== 'string' || !/^file:\/\//i.test(target) || target.length <= 7) return null;
-  if (/^file:\/\/\//i.test(target)) {
-    try { return fileUrlPath(new URL(target)); } catch { /* not a URL after all: as tfjs-node reads it */ }
-  }
-  return target.slice(7);
-}
-/** A save target for the file system's handlers: a plain path, or a `file://` one (tfjs-node's form). */
-export const filePath = (target: unknown): string | null =>
-  fileSchemePath(target) ?? (typeof target === 'string' && target.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : null);
-
-/** In-memory Keras files for loadModel: `{ h5: bytes }` or `{ keras: bytes }` (a .keras zip). */
-export type KerasBytes = { h5: ArrayBuffer | ArrayBufferView; keras?: undefined } | { keras: ArrayBuffer | ArrayBufferView; h5?: undefined };
-
 const asBytes = (b: ArrayBuffer | ArrayBufferView, where: string): Uint8Array => {
   if (b instanceof ArrayBuffer) return new Uint8Array(b);
   if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -339,3 +317,5 @@ registerSaveHandler({
     return saveKerasH5(model as Sequential, target);
   },
 });
+
+installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });

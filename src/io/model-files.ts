@@ -22,7 +22,9 @@ import { initRuntime } from '../runtime/wasm.js';
 import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import type { SavedState } from '../engine/optimizer.js';
-import { filePath, KERAS_FILE, loadKerasModel, type KerasBytes } from './keras-files.js';
+import { filePath, KERAS_FILE } from './file-targets.js';
+import { keras, type KerasBytes } from './keras-part.js';
+import { trainingLoaded } from '../engine/training-part.js';
 import { compileFromConfig, loadOptions, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig, type LoadOptions } from './topology.js';
 import { fsError, show } from '../format.js';
 import { errCode, oneAtATime, removeStaleSiblings, saveHooks, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
@@ -85,7 +87,8 @@ export interface ArtifactsOptions {
   classNames?: unknown;
   /** Prefix of error messages (e.g. 'loadModel: model/model.json'). */
   context?: string;
-  /** Compile with trainingConfig (default true); false: the layers and weights alone (loadModel's compile). */
+  /** Compile with trainingConfig (default true where training is loaded: not under simdnet/predict); false: the
+   * layers and weights alone (loadModel's compile). */
   compile?: boolean;
   /** The optimizer state is in the optimizer's own form (a training backup's, io/training-backup.ts). @internal */
   nativeState?: boolean;
@@ -251,7 +254,7 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
     throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
   }
   try {
-    if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where, options.compile ?? true);
+    if (options.trainingConfig != null) compileFromConfig(model, options.trainingConfig, where, options.compile ?? trainingLoaded());
     setOptimizerState(model, state.map(({ spec, offset }) => stateEntry(spec, bytes!.subarray(offset, offset + specBytes(spec, where)))), where, options.nativeState);
   } catch (e) {
     model.dispose();
@@ -447,7 +450,7 @@ async function placeFolder(fs: Fs, path: PathMod, target: string, json: string, 
  */
 export async function loadModel(dir: string | KerasBytes, options?: LoadOptions): Promise<Sequential> {
   const { compile } = loadOptions('loadModel', options);
-  if (typeof dir !== 'string' || KERAS_FILE.test(dir)) return loadKerasModel(dir, compile);
+  if (typeof dir !== 'string' || KERAS_FILE.test(dir)) return keras('loadModel', typeof dir === 'string' ? dir : 'the bytes given').load(dir, compile);
   if (!dir) throw new Error(`loadModel: expected a folder or model.json path, got ${show(dir)}`);
   const { fs, path } = await node('loadModel');
   let jsonPath = path.join(dir, 'model.json');

@@ -9,7 +9,8 @@ import { registerArtifactsWriter, registerSaveHandler, type SaveOptions } from '
 import type { Sequential } from '../engine/sequential.js';
 import { host } from '../host/host.js';
 import { initRuntime } from '../runtime/wasm.js';
-import { fileSchemePath, fileUrlPath, KERAS_FILE, loadKerasModel, modelFromKerasH5, modelFromKerasZip, type KerasBytes } from './keras-files.js';
+import { fileSchemePath, fileUrlPath, KERAS_FILE } from './file-targets.js';
+import { keras, type KerasBytes } from './keras-part.js';
 import { loadOptions, type LoadOptions } from './topology.js';
 import {
   concatShards, isBackup, loadModel as loadModelFolder, MODEL_FORMAT, modelFromArtifacts, modelJson, modelToArtifacts,
@@ -96,8 +97,9 @@ async function fetchBytes(url: URL, what: string, where: string): Promise<Uint8A
 export async function modelFromUrl(url: URL, compile = true): Promise<Sequential> {
   if (KERAS_FILE.test(url.pathname)) {
     // a Keras file is one download, read from its bytes
+    const k = keras('loadModel', url.href);
     const bytes = await fetchBytes(url, 'Keras file', 'loadModel');
-    return /\.keras$/i.test(url.pathname) ? modelFromKerasZip(bytes, url.href, compile) : modelFromKerasH5(bytes, url.href, compile);
+    return /\.keras$/i.test(url.pathname) ? k.fromZip(bytes, url.href, compile) : k.fromH5(bytes, url.href, compile);
   }
   const jsonUrl = /\.json$/i.test(url.pathname) ? url : new URL(url.pathname.endsWith('/') ? 'model.json' : `${url.pathname.split('/').pop()}/model.json`, url);
   const where = `loadModel: ${jsonUrl.href}`;
@@ -206,7 +208,7 @@ export async function loadModel(source: ModelSource, options?: LoadOptions): Pro
   await initRuntime();
   if (isObject(source) && !(source instanceof URL)) {
     // Keras files as bytes: { h5 } or { keras }
-    if ('h5' in source || 'keras' in source) return loadKerasModel(source as KerasBytes, compile);
+    if ('h5' in source || 'keras' in source) return keras('loadModel', `{ ${'h5' in source ? 'h5' : 'keras'} }`).load(source as KerasBytes, compile);
     if (!('modelJson' in source) || !('weights' in source)) {
       throw new Error('loadModel: an object source needs { modelJson, weights } (model.json and weights.bin\'s bytes), or a Keras file\'s { h5 } / { keras }');
     }

@@ -4,7 +4,8 @@
 import { Sequential } from '../engine/sequential.js';
 import { checkLoss, lossByName, lossConfigName, tfjsKnowsLoss } from '../engine/losses.js';
 import { tfjsKnowsMetric } from '../engine/metrics.js';
-import { optimizerClass, optimizerFromConfig, type Optimizer } from '../engine/optimizers.js';
+import type { Optimizer } from '../engine/optimizer.js';
+import { training, trainingLoaded } from '../engine/training-part.js';
 import { camelKey, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
@@ -63,7 +64,7 @@ export function trainingConfig(model: Sequential): Json | null {
  */
 export function tfjsCanCompile(tc: Json, withState = false): boolean {
   const loss = lossByName(tc.loss);
-  const opt = isObject(tc.optimizer_config) ? optimizerClass(String(tc.optimizer_config.class_name)) : undefined;
+  const opt = isObject(tc.optimizer_config) ? training('saving a training config').optimizerClass(String(tc.optimizer_config.class_name)) : undefined;
   const tfjs = opt?.tfjs ?? null;
   const metricsOk = !Array.isArray(tc.metrics) || tc.metrics.every(tfjsKnowsMetric);
   return loss !== undefined && tfjsKnowsLoss(loss) && metricsOk && (!isObject(tc.optimizer_config) || tfjs === 'with state' || (tfjs === 'without state' && !withState));
@@ -96,7 +97,7 @@ export function compileArgsFromConfig(tc: unknown): { optimizer: Optimizer; loss
   // tf.keras 2.11+ saves its built-in optimizers as 'Custom>Adam'
   const opt = tc.optimizer_config;
   const optimizerConfig = isObject(opt) && typeof opt.class_name === 'string' ? { ...opt, class_name: opt.class_name.replace(/^Custom>/, '') } : opt;
-  return { optimizer: optimizerFromConfig(optimizerConfig), loss, metrics };
+  return { optimizer: training('compiling from a training config').optimizerFromConfig(optimizerConfig), loss, metrics };
 }
 
 /** Model classes whose config lists layers with their inbound nodes (Keras 2.2-2.3 and tfjs: Model; TF 2.4+ and Keras 3: Functional). */
@@ -238,6 +239,7 @@ export function modelFromTopology(topology: unknown, where: string): Sequential 
 /** Compiles the model with a tfjs / Keras training config. */
 export function compileFromConfig(model: Sequential, tc: unknown, where: string, compile = true): void {
   if (!compile) return;
+  training(`${where}: { compile: true }`); // under simdnet/predict: where training is, not a training config error
   try {
     model.compile(compileArgsFromConfig(tc));
   } catch (e) {
@@ -250,7 +252,8 @@ export function compileFromConfig(model: Sequential, tc: unknown, where: string,
 export interface LoadOptions {
   /**
    * Compile the model with the training config saved in the file (loss, metrics, optimizer and its state), as
-   * Keras does (default true); false loads the layers and weights alone — for predict, or to compile afresh.
+   * Keras does (default true; simdnet/predict, which has no training, loads uncompiled); false loads the layers
+   * and weights alone — for predict, or to compile afresh.
    */
   compile?: boolean;
 }
@@ -260,5 +263,5 @@ export function loadOptions(fn: string, options: unknown): Required<LoadOptions>
   checkOptions(fn, options, ['compile']);
   const compile = (options as LoadOptions | undefined)?.compile;
   if (compile !== undefined && typeof compile !== 'boolean') throw new Error(`${fn}: compile must be true or false, got ${show(compile)}`);
-  return { compile: compile ?? true };
+  return { compile: compile ?? trainingLoaded() };
 }

@@ -64,7 +64,7 @@ const TIERS: [RegExp, number][] = [
   [/^layers\//, 2],
   [/^engine\//, 3],
   [/^(callbacks|io)\//, 4],
-  [/^(data\/|text\/|models\.ts$|utils\.ts$|api\.ts$|index\.ts$|browser\.ts$)/, 5],
+  [/^(data\/|text\/|models\.ts$|utils\.ts$|api\.ts$|core\.ts$|index\.ts$|browser\.ts$|predict(-api|-browser)?\.ts$)/, 5],
   [/^cli\//, 6],
 ];
 export function tier(file: string): number {

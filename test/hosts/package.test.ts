@@ -29,7 +29,7 @@ beforeAll(() => {
 
 describe('the published package', () => {
   it('ships the entries, the kernels, types, LICENSE and README, and nothing dev-only', () => {
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/bundle/index.js', 'dist/src/browser.js', 'dist/src/require.cjs',
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/bundle/index.js', 'dist/src/browser.js', 'dist/src/predict.js', 'dist/src/bundle/predict.js', 'dist/src/predict-browser.js', 'dist/src/require.cjs',
       'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/wasm/simd.wasm', 'dist/wasm/relaxed-simd.wasm',
       'dist/wasm/simd-shared.wasm', 'dist/wasm/relaxed-simd-shared.wasm']) expect(files).toContain(f);
     expect(files.filter((f) => !/^(dist\/src\/|dist\/wasm\/|LICENSE$|README\.md$|package\.json$)/.test(f))).toEqual([]);
