@@ -17,7 +17,10 @@ export function toCategorical(labels: Int32Array | number[] | Tensor, numClasses
   if (max >= k) throw new Error(`toCategorical: label ${max} does not fit numClasses ${k}`);
   const out = new Float32Array(ids.length * k);
   for (let i = 0; i < ids.length; i++) out[i * k + ids[i]] = 1;
-  return new Tensor(out, [ids.length, k]);
+  // Keras' shape: the labels' own, a trailing axis of 1 dropped ([n, 1] -> [n, k]), then the classes ([n, steps, k])
+  const shape = labels instanceof Tensor ? [...labels.shape] : [ids.length];
+  if (shape.length > 1 && shape[shape.length - 1] === 1) shape.pop();
+  return new Tensor(out, [...shape, k]);
 }
 
 /**

@@ -28,10 +28,16 @@ export class CSVLogger extends Callback {
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     let head = '';
     if (!this.keys) {
-      this.keys = Object.keys(logs).sort();
+      const keys = Object.keys(logs);
+      // with validationFreq > 1 the first epoch has no val_ entries: their columns come now, as Keras adds them
+      if (this.params?.doValidation && !keys.some((k) => k.startsWith('val_'))) {
+        keys.push(...this.params.metrics.filter((k) => k in logs).concat('loss').map((k) => `val_${k}`));
+      }
+      this.keys = keys.sort();
       head = ['epoch', ...this.keys].join(this.separator) + '\n';
     }
-    const row = [String(epoch), ...this.keys.map((k) => (logs[k] === undefined ? '' : String(logs[k])))].join(this.separator);
+    // a value not logged this epoch (no validation in it): NA, as Keras writes it
+    const row = [String(epoch), ...this.keys.map((k) => (logs[k] === undefined ? 'NA' : String(logs[k])))].join(this.separator);
     await this.fs!.appendFile(this.filename, head + row + '\n').catch((e: unknown) => { throw fsError('csvLogger', this.filename, e); });
   }
 }

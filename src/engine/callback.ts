@@ -24,6 +24,8 @@ export interface TrainParams {
    * one). Absent where a callback is driven by hand.
    */
   validates?: (epoch: number) => boolean;
+  /** Whether fit has validation data (tfjs' doValidation; Keras 2's do_validation). Absent where driven by hand. */
+  doValidation?: boolean;
   /** Where the epoch in progress stands, kept up to date by fit before each onBatchEnd (a backup made mid-epoch records it). */
   progress?: Readonly<EpochProgress>;
 }
@@ -47,8 +49,9 @@ export function missingSums(progress: Readonly<EpochProgress>, keys: readonly st
 
 /**
  * A batch's logs as Keras shows them: the epoch's running averages so far, from fit's progress (fit's batch logs
- * hold the batch's own loss and metrics, as tfjs'), for the loss and the metrics (params.metrics: the accuracy and
- * the value metrics); what other callbacks added stays as it is. null without fit's progress (hooks driven by hand).
+ * hold them already; logs made by hand may hold a batch's own values, as tfjs' do), for the loss and the metrics
+ * (params.metrics: the accuracy and the value metrics); what other callbacks added stays as it is. null without
+ * fit's progress (hooks driven by hand).
  */
 export function runningLogs(params: Pick<TrainParams, 'progress' | 'metrics'> | undefined, logs: Logs): Logs | null {
   const p = params?.progress;

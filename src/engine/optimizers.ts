@@ -155,7 +155,14 @@ export class RMSprop extends Optimizer {
   readonly rho: number; readonly momentum: number; readonly epsilon: number;
   constructor(args: RMSpropArgs = {}) {
     super(args, 0.001, 'rmsprop');
-    this.rho = numberArg(args.rho ?? args.decay, 0.9, 'rho', 'rmsprop', 0, 1);
+    if (args.decay !== undefined && args.decay !== 0) {
+      // Keras 2's RMSprop(decay) decays the learning rate, tfjs' rmsprop(lr, decay) is rho: either reading of a port
+      // would train silently otherwise than its source
+      throw new Error(`rmsprop: decay ${show(args.decay)} is ambiguous: Keras' RMSprop(decay=...) is a learning-rate decay, ` +
+        "which simdnet's RMSprop does not have (a LearningRateScheduler does it), and tfjs' rmsprop(learningRate, decay) " +
+        "is the moving average's rate: pass that as rho (default 0.9)");
+    }
+    this.rho = numberArg(args.rho, 0.9, 'rho', 'rmsprop', 0, 1);
     this.momentum = numberArg(args.momentum, 0, 'momentum', 'rmsprop', 0, 1);
     this.epsilon = numberArg(args.epsilon, 1e-7, 'epsilon', 'rmsprop', 0, Infinity);
   }

@@ -213,7 +213,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
   for (const c of callbacks) {
     c.setModel(model);
     c.setParams({ epochs: spec.epochs, steps: spec.steps, samples: spec.samples, batchSize: spec.batchSize, verbose: spec.verbose, metrics: metricNames,
-      validates: spec.validates, progress });
+      validates: spec.validates, doValidation: spec.validate !== undefined, progress });
   }
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
@@ -250,6 +250,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     throw new Error(`${fn}: the model's weights hold ${broken0} NaN or infinite value(s) before training (an earlier training ` +
       'diverged): load a saved model or build the model again');
   }
+  let lastLogs: Logs = {};
   for (let epoch = first; epoch < spec.epochs && !model.stopTraining; epoch++) {
     const resumed = partial && epoch === first ? partial : null;
     const rate = model.optimizer?.learningRate;
@@ -267,8 +268,8 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       lastLoss = r.loss;
       addBatch(progress, r, count, valueKeys);
       progress.batches = b + 1;
-      const logs: Logs = { batch: b, size: count, loss: r.loss };
-      putMetrics(logs, metrics, ratio(r.correct, r.judged), r.values);
+      // Keras' batch logs: the epoch's running averages up to this batch (tfjs' hold the batch's own values)
+      const logs: Logs = meanLogs({ batch: b, size: count } as Logs, progress as Sums, metrics);
       await lastly.call('onBatchEnd', b, logs);
       if (!Number.isFinite(r.loss)) {
         // a callback such as terminateOnNaN may have stopped training; otherwise never go on silently
@@ -299,8 +300,9 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       for (const m of metrics) logs[`val_${m.key}`] = v[m.key]!;
     }
     await lastly.call('onEpochEnd', epoch, logs);
+    lastLogs = logs;
   }
-  await list.call('onTrainEnd', {});
+  await list.call('onTrainEnd', { ...lastLogs }); // as Keras: the last epoch's logs
   // a weighted loss has no chance level of ln k, nor has one with a regularizer's penalty in it
   if (!spec.rowWeights && !net.regularized) warnIfChance(net, history.history.loss ?? [], fn);
   return history;

@@ -36,6 +36,17 @@ describe('csvLogger', () => {
     });
   });
 
+  it('with validationFreq > 1 the val_ columns are there from the first row, NA where an epoch was not validated (Keras)', async () => {
+    const f = file();
+    const { x, y } = tinyData(8, 1);
+    const m = tinyModel();
+    const h = await m.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, validationData: [x, y], validationFreq: 2, callbacks: [sn.callbacks.csvLogger(f)] });
+    const [head, ...rows] = await lines(f);
+    expect(head).toBe('epoch,accuracy,loss,val_accuracy,val_loss');
+    expect(rows.map((r) => r.split(',').slice(3))).toEqual([['NA', 'NA'], h.history.val_accuracy.slice(0, 1).concat(h.history.val_loss[0]).map(String),
+      ['NA', 'NA'], [String(h.history.val_accuracy[1]), String(h.history.val_loss[1])]]);
+  });
+
   it('includes lr when a learning-rate callback before it logs one', async () => {
     const f = file();
     const { x, y } = tinyData(8, 1);

@@ -105,25 +105,27 @@ describe('hook objects passed to fit', () => {
   it('hooks get Keras-shaped logs, and Callback subclasses get the model and the params', async () => {
     const { x, y } = tinyData(10, 1);
     const m = tinyModel();
-    const seen: { batch: Logs[]; epoch: Logs[] } = { batch: [], epoch: [] };
+    const seen: { batch: Logs[]; epoch: Logs[]; end?: Logs } = { batch: [], epoch: [] };
     class Spy extends Callback {
       onTrainBegin() {
         expect(this.model).toBe(m);
         const { validates, progress, ...rest } = this.params;
         expect(progress).toMatchObject({ batches: 0, seen: 0 }); // fit's running sums of the epoch in progress: none yet
-        expect(rest).toEqual({ epochs: 2, steps: 3, samples: 10, batchSize: 4, verbose: 0, metrics: ['accuracy'] });
+        expect(rest).toEqual({ epochs: 2, steps: 3, samples: 10, batchSize: 4, verbose: 0, metrics: ['accuracy'], doValidation: true });
         expect(validates?.(0)).toBe(true); // every epoch: no validationFreq
       }
       onBatchEnd(_b: number, logs?: Logs) { seen.batch.push({ ...logs }); }
       onEpochEnd(_e: number, logs?: Logs) { seen.epoch.push({ ...logs }); }
+      onTrainEnd(logs?: Logs) { seen.end = { ...logs }; }
     }
     const h = await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, validationData: [x, y], callbacks: [new Spy()] });
     expect(seen.batch.map((l) => Object.keys(l))).toEqual(Array(6).fill(['batch', 'size', 'loss', 'accuracy']));
     expect(seen.batch.map((l) => [l.batch, l.size])).toEqual([[0, 4], [1, 4], [2, 2], [0, 4], [1, 4], [2, 2]]);
     expect(seen.epoch.map((l) => Object.keys(l))).toEqual(Array(2).fill(['loss', 'accuracy', 'val_loss', 'val_accuracy']));
-    // epoch loss = size-weighted mean of the batch losses
-    const b = seen.batch.slice(0, 3);
-    expect(seen.epoch[0].loss).toBeCloseTo((b[0].loss * 4 + b[1].loss * 4 + b[2].loss * 2) / 10, 10);
+    // a batch's logs: the epoch's running means so far (Keras'), so the epoch's last batch logs the epoch's loss
+    expect(seen.batch[2].loss).toBe(seen.epoch[0].loss);
+    expect(seen.batch[5].accuracy).toBe(seen.epoch[1].accuracy);
+    expect(seen.end).toEqual(seen.epoch[1]); // onTrainEnd gets the last epoch's logs, as Keras'
     expect(h.history).toEqual({
       loss: seen.epoch.map((l) => l.loss), accuracy: seen.epoch.map((l) => l.accuracy),
       val_loss: seen.epoch.map((l) => l.val_loss), val_accuracy: seen.epoch.map((l) => l.val_accuracy),

@@ -184,6 +184,13 @@ describe('optimizer parity with tfjs (5 steps, same gradients)', () => {
     compareTrajectories('rmsprop defaults', runSimdnet(new RMSprop(), w0, grads), runTfjs(tf.train.rmsprop(0.001), w0, grads), w0);
   });
 
+  it("RMSprop refuses decay (Keras' learning-rate decay, tfjs' rho: either port would train otherwise), but takes decay 0", () => {
+    expect(() => new RMSprop({ learningRate: 1e-4, decay: 1e-6 })).toThrow(/^rmsprop: decay 0\.000001 is ambiguous: Keras' RMSprop\(decay=\.\.\.\) is a learning-rate decay.*pass that as rho \(default 0\.9\)$/);
+    expect(() => new RMSprop({ rho: 0.9, decay: 0.9 })).toThrow(/decay 0\.9 is ambiguous/);
+    expect(new RMSprop({ decay: 0 }).rho).toBe(0.9);
+    expect(new RMSprop({ rho: 0.8 }).rho).toBe(0.8);
+  });
+
   it('state is per optimizer: reset() restarts from zero moments (second run equals the first)', () => {
     const w0 = initial(), grads = gradientSequence();
     const opt = new Adam({ learningRate: 0.01 });

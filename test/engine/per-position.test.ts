@@ -148,6 +148,13 @@ describe('a prediction per pixel (softmax convolution) or per step (Dense after 
       'fit: y must have shape [n, 6, 3] to match the model\'s output, got [2, 3]');
     await expect(m.fit(x, new Tensor(ids(2 * 6, 3, 54), [2, 6]), { verbose: 0 })).rejects.toThrow(
       'fit: y must have shape [n, 6, 3] to match the model\'s output, got [2, 6] (class ids? one-hot encode them with sn.utils.toCategorical, or use sparseCategoricalCrossentropy)');
+    // which toCategorical does, keeping the labels' shape as Keras' to_categorical: [2, 6] -> [2, 6, 3]; [n, 1] -> [n, k]
+    const perPosition = new Tensor(ids(2 * 6, 3, 54), [2, 6]), oneHotY = sn.utils.toCategorical(perPosition, 3);
+    expect(oneHotY.shape).toEqual([2, 6, 3]);
+    expect(oneHotY.data).toEqual(oneHot(perPosition.data, 3));
+    await m.fit(x, oneHotY, { verbose: 0 });
+    expect(sn.utils.toCategorical(new Tensor(Float32Array.from([2, 0]), [2, 1]), 3).shape).toEqual([2, 3]);
+    expect(sn.utils.toCategorical([1, 0, 1]).shape).toEqual([3, 2]);
     // a forgotten flatten: labels per sample for a prediction per step
     await expect(m.fit(x, new Tensor(new Float32Array(2 * 3), [2, 3]), { verbose: 0 })).rejects.toThrow(
       "got [2, 3] (labels per sample, but the model predicts at every position of [6, 3], as Keras' Dense on the last axis does: put a flatten() or a global pooling layer before the last dense)");
