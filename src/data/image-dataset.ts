@@ -107,7 +107,11 @@ export class ImageDataset implements AsyncIterable<{ xs: Tensor; ys: Tensor }> {
     const launch = () => {
       const b = next++;
       const files = Array.from(order.subarray(b * bs, Math.min(n, (b + 1) * bs)), (i) => this.files[i]);
-      pending.push(decoders.decode(files));
+      const decoded = decoders.decode(files);
+      // a batch decoded ahead may fail before the loop awaits it: its error reaches fitDataset when its turn comes
+      // (or is dropped with the epoch), never Node's unhandled-rejection exit
+      decoded.catch(() => {});
+      pending.push(decoded);
     };
     try {
       for (let b = 0; b < this.batches; b++) {

@@ -56,6 +56,11 @@ export class Network {
   get valueMetricKeys(): string[] { return this.compiledMetrics.flatMap((m) => (m.kind === 'value' ? [m.key] : [])); }
   rt: Runtime | null = null;
   disposed = false;
+  /**
+   * Set while fit's onBatchBegin callbacks run: the batch is staged in the plan's input then, and a predict or
+   * evaluate of the same model would write over it (the step would train on their inputs).
+   */
+  batchStaged = false;
   private plan: Plan | null = null;
 
   constructor(readonly name: string, seed: number) { this.weights = new WeightStore(name, seed); }

@@ -141,6 +141,10 @@ export class Sequential implements TrainingModel {
 
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new Error('compile: expected { optimizer, loss, metrics? }');
+    if (this.fitting) {
+      throw new Error(`compile: the model is training (a ${this.fitting}() call has not finished); compile it after that call ` +
+        'returns (to change the learning rate as it trains, use a learningRateScheduler)');
+    }
     checkOptions('compile', args, COMPILE_OPTIONS satisfies AllOptions<CompileArgs, typeof COMPILE_OPTIONS>);
     this.requireLayers('compile');
     const loss = checkLoss(args.loss);
@@ -302,6 +306,10 @@ export class Sequential implements TrainingModel {
 
   private async prepare(fn: string, threads: unknown, compiled: boolean): Promise<Runtime> {
     this.requireLayers(fn);
+    if (this.net.batchStaged) {
+      throw new Error(`${fn}: called while fit's batch waits in the model's input (an onBatchBegin callback runs): it would ` +
+        'train on these inputs instead; call it from onBatchEnd or onEpochEnd, which Keras\' callbacks use for this');
+    }
     await initRuntime();
     if (compiled && (!this.net.optimizer || !this.net.loss)) {
       throw new Error(`${fn}: the model must be compiled first: call model.compile({ optimizer, loss })`);
@@ -316,10 +324,10 @@ export class Sequential implements TrainingModel {
     const t = training('fit');
     checkOptions('fit', args, t.fitOptions);
     args ??= {};
-    return this.training('fit', async () => {
+    return this.training('fit', () => this.counted(async () => {
       await this.prepare('fit', args.threads, true);
       return t.fit(this.net, this, x, y, args);
-    });
+    }));
   }
 
   private fitting: string | null = null;
@@ -344,18 +352,20 @@ export class Sequential implements TrainingModel {
     const t = training('fitDataset');
     checkOptions('fitDataset', args, t.fitDatasetOptions);
     args ??= {};
-    return this.training('fitDataset', async () => {
+    return this.training('fitDataset', () => this.counted(async () => {
       await this.prepare('fitDataset', args.threads, true);
       return t.fitDataset(this.net, this, dataset, args);
-    });
+    }));
   }
 
   async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluated> {
     const t = training('evaluate');
     checkOptions('evaluate', args, EVALUATE_OPTIONS satisfies AllOptions<EvaluateArgs, typeof EVALUATE_OPTIONS>);
     args ??= {};
-    await this.prepare('evaluate', args.threads, true);
-    return t.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
+    return this.counted(async () => {
+      await this.prepare('evaluate', args.threads, true);
+      return t.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
+    });
   }
 
   async predict(x: Tensor, args: PredictArgs = {}): Promise<Tensor> {
@@ -365,8 +375,10 @@ export class Sequential implements TrainingModel {
   private async predictAs(fn: string, x: Tensor, args: PredictArgs): Promise<Tensor> {
     checkOptions(fn, args, PREDICT_OPTIONS satisfies AllOptions<PredictArgs, typeof PREDICT_OPTIONS>);
     args ??= {};
-    const rt = await this.prepare('predict', args.threads, false);
-    return predict(this.net, rt, x, args.batchSize ?? 32);
+    return this.counted(async () => {
+      const rt = await this.prepare('predict', args.threads, false);
+      return predict(this.net, rt, x, args.batchSize ?? 32);
+    });
   }
 
   /** argmax class per sample (or threshold 0.5 for a single sigmoid output); for an output [steps, classes] (or [h, w, classes]) one per step (pixel), flat: [n · steps]. */
@@ -395,8 +407,10 @@ export class Sequential implements TrainingModel {
     this.requireLayers('save');
     this.refuseNonFiniteWeights('save');
     const handler = saveHandlerFor(target);
-    await initRuntime();
-    await handler.save(this, target, o);
+    await this.counted(async () => {
+      await initRuntime();
+      await handler.save(this, target, o);
+    });
   }
 
   /** The model in memory, as model.save would write it: model.json's object and weights.bin's bytes. */
@@ -404,8 +418,10 @@ export class Sequential implements TrainingModel {
     const o = saveOptions('toArtifacts', options);
     this.requireLayers('toArtifacts');
     this.refuseNonFiniteWeights('toArtifacts');
-    await initRuntime();
-    return artifactsWriter()(this, o);
+    return this.counted(async () => {
+      await initRuntime();
+      return artifactsWriter()(this, o);
+    });
   }
 
   /**
@@ -424,9 +440,32 @@ export class Sequential implements TrainingModel {
       '(nothing was changed where it would have gone)');
   }
 
-  /** Frees the model's Wasm memory (weights, optimizer state, buffers); every later call is refused. */
+  /** Calls (fit, evaluate, predict, save ...) started and not finished: dispose() waits for them. */
+  private running = 0;
+  private disposing = false;
+
+  /** Runs an asynchronous call that uses the model's memory; a dispose() meanwhile frees it when the last ends. */
+  private async counted<T>(call: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await call();
+    } finally {
+      if (--this.running === 0 && this.disposing) this.dispose();
+    }
+  }
+
+  /**
+   * Frees the model's Wasm memory (weights, optimizer state, buffers); every later call is refused. Called while a
+   * fit, predict or save of it runs (`try { return model.predict(x) } finally { model.dispose() }`, or from a
+   * callback), it stops training after the current batch and frees the memory when that call ends.
+   */
   dispose(): void {
     if (this.net.disposed) return;
+    if (this.running > 0) {
+      this.disposing = true;
+      this.stopTraining = true;
+      return;
+    }
     dropped?.unregister(this);
     this.net.dispose();
   }

@@ -263,7 +263,8 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       { epoch, batches: resumed?.batches ?? 0 });
     let b = progress.batches, lastLoss = 0;
     for await (const count of spec.batches(epoch, b)) {
-      await list.call('onBatchBegin', b, { batch: b, size: count });
+      net.batchStaged = true;
+      try { await list.call('onBatchBegin', b, { batch: b, size: count }); } finally { net.batchStaged = false; }
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lastLoss = r.loss;
       addBatch(progress, r, count, valueKeys);

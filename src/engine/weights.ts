@@ -60,10 +60,15 @@ export class WeightStore {
     this.rt = rt;
     const order = WeightStore.layout(layers);
     const total = order.reduce((s, p) => s + padded(p.param.size), 0);
-    this.block = rt.arena.allocZeroed(total * 4, `${this.owner} parameters`);
+    const block = rt.arena.allocZeroed(total * 4, `${this.owner} parameters`);
     // Not zeroed here: every training step clears the gradients first (zeroGrad), and a model that only
     // predicts never touches these pages (first-touch page faults are most of a cold start's memory cost).
-    this.gradBlock = rt.arena.alloc(total * 4, `${this.owner} gradients`);
+    // Both blocks or neither: a model whose gradients do not fit keeps no half of itself (dispose, or the
+    // garbage collector's, would release what it never got).
+    let gradBlock: number;
+    try { gradBlock = rt.arena.alloc(total * 4, `${this.owner} gradients`); } catch (e) { rt.arena.release(block); throw e; }
+    this.block = block;
+    this.gradBlock = gradBlock;
     let off = 0;
     this.trainableFloats = 0;
     for (const { layer, param } of order) {
@@ -110,10 +115,8 @@ export class WeightStore {
   }
 
   free(): void {
-    if (this.rt && this.block) {
-      this.rt.arena.release(this.block);
-      this.rt.arena.release(this.gradBlock);
-    }
+    if (this.rt && this.block) this.rt.arena.release(this.block);
+    if (this.rt && this.gradBlock) this.rt.arena.release(this.gradBlock);
     this.block = this.gradBlock = this.trainableFloats = this.totalFloats = 0;
     this.layoutKey = '';
   }

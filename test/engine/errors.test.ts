@@ -84,6 +84,19 @@ describe('errors', () => {
     expect(sn.memory().usedBytes).toBe(used);
   });
 
+  it('a model whose weights fit in memory but whose gradients do not keeps no half of itself: dispose and the GC find nothing amiss', async () => {
+    await sn.ready();
+    const used = sn.memory().usedBytes;
+    const big = sn.sequential();
+    big.add(sn.layers.dense({ units: 30000, inputShape: [30000] })); // 3.35 GiB of weights, as much again of gradients
+    await expect(big.predict(sn.tensor(new Float32Array(30000), [1, 30000]))).rejects.toThrow(
+      /^simdnet memory: allocating sequential(_\d+)? gradients needs 686\d\.\d MiB of Wasm memory, over the limit of 4096 MiB/);
+    expect(sn.memory().usedBytes).toBe(used);
+    expect(() => big.dispose()).not.toThrow(); // it released an offset it never had
+    const m = small();
+    expect((await m.predict(x(2))).shape).toEqual([2, 4]);
+  });
+
   it('a diverging loss stops fit with a clear error instead of silent NaNs', async () => {
     const m = sn.sequential();
     m.add(sn.layers.dense({ units: 1, inputShape: [2] }));
@@ -427,6 +440,57 @@ describe('labels a cross-entropy cannot take, and two fits at once', () => {
     await b.fit(x(4), y(4), { epochs: 2, verbose: 0 });
     a.getWeights().forEach((w, i) => expect(w.data).toEqual(b.getWeights()[i].data));
     await a.fit(x(4), y(4), { verbose: 0 }); // and it may train again
+  });
+
+  it('compile during a fit (from a callback) is refused: it would swap the optimizer and loss mid-epoch', async () => {
+    const m = small();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const swap = { onBatchEnd: (b: number) => { if (b === 1) m.compile({ optimizer: 'adam', loss: 'meanSquaredError' }); } };
+    await expect(m.fit(x(8), y(8), { epochs: 2, batchSize: 2, verbose: 0, callbacks: [swap] })).rejects.toThrow(
+      'compile: the model is training (a fit() call has not finished); compile it after that call returns (to change the learning rate as it trains, use a learningRateScheduler)');
+    expect(m.loss).toBe('categoricalCrossentropy');
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' }); // after it: as before
+    expect(m.loss).toBe('meanSquaredError');
+  });
+
+  it("predict or evaluate from onBatchBegin is refused (fit's batch waits in the model's input then); from onBatchEnd it trains as without", async () => {
+    const run = async (hook: 'onBatchBegin' | 'onBatchEnd', call: 'predict' | 'evaluate' | null) => {
+      const m = small();
+      m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      const other = sn.tensor(new Float32Array(3 * 8 * 8 * 3).fill(0.1), [3, 8, 8, 3]);
+      const cb = { [hook]: async () => { if (call === 'predict') await m.predict(other); else if (call === 'evaluate') await m.evaluate(other, y(3)); } };
+      await m.fit(x(8), y(8), { epochs: 2, batchSize: 2, verbose: 0, shuffle: false, callbacks: [cb] });
+      return m.getWeights();
+    };
+    await expect(run('onBatchBegin', 'predict')).rejects.toThrow("predict: called while fit's batch waits in the model's input (an onBatchBegin callback runs)");
+    await expect(run('onBatchBegin', 'evaluate')).rejects.toThrow("evaluate: called while fit's batch waits in the model's input");
+    const alone = await run('onBatchEnd', null);
+    for (const call of ['predict', 'evaluate'] as const) {
+      (await run('onBatchEnd', call)).forEach((w, i) => expect(w.data, call).toEqual(alone[i].data));
+    }
+  });
+
+  it('dispose() while a call of the model runs frees its memory when that call ends: no leak, no internal error', async () => {
+    await sn.ready();
+    const used = sn.memory().usedBytes;
+    const reference = small(); // same seed, same weights
+    const expected = (await reference.predict(x(3))).data;
+    reference.dispose();
+    // try { return model.predict(x) } finally { model.dispose() }: dispose runs before predict's work
+    const m = small();
+    const p = (() => { try { return m.predict(x(3)); } finally { m.dispose(); } })();
+    expect((await p).data).toEqual(expected);
+    await expect(m.predict(x(1))).rejects.toThrow(/has been disposed/);
+    expect(sn.memory().usedBytes).toBe(used);
+    // from a callback: training stops after that batch, fit resolves, then the memory is freed
+    const t = small();
+    t.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const batches: number[] = [];
+    const h = await t.fit(x(8), y(8), { epochs: 3, batchSize: 2, verbose: 0, callbacks: [{ onBatchEnd: (b: number) => { batches.push(b); if (b === 1) t.dispose(); } }] });
+    expect(batches).toEqual([0, 1]);
+    expect(h.history.loss).toHaveLength(1);
+    expect(sn.memory().usedBytes).toBe(used);
+    expect(() => t.getWeights()).toThrow(/has been disposed/);
   });
 
   it('file-system failures of a save name the function, the path and the reason; saves to one path in one process run one after another', async () => {

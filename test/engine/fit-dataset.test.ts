@@ -282,6 +282,34 @@ describe('imageDataset', () => {
     } finally { fs.rmSync(bad, { recursive: true, force: true }); }
   });
 
+  for (const workers of [2, 0]) {
+    it(`a photo decoded ahead that fails rejects fitDataset when its batch comes, never as an unhandled rejection (${workers} threads)`, async () => {
+      const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'simdnet-dataset-late-'));
+      const unhandled: unknown[] = [];
+      const spy = (e: unknown) => { unhandled.push(e); };
+      process.on('unhandledRejection', spy);
+      try {
+        fs.mkdirSync(path.join(bad, 'A')); fs.mkdirSync(path.join(bad, 'B'));
+        for (let i = 0; i < 6; i++) fs.copyFileSync(path.join(dir, 'A', `${i}.png`), path.join(bad, 'A', `${i}.png`));
+        fs.writeFileSync(path.join(bad, 'B', 'zz_broken.png'), Buffer.from('not a png at all'));
+        const m = sn.sequential();
+        m.add(sn.layers.flatten({ inputShape: [6, 6, 3] }));
+        m.add(sn.layers.dense({ units: 2, activation: 'softmax' }));
+        m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+        // in order, one photo a batch, three ahead: the broken one's batch fails while the first ones are awaited
+        const ds = sn.data.imageDataset(bad, { size: [6, 6], batchSize: 1, shuffle: false, prefetch: 3, workers });
+        await expect(m.fitDataset(ds, { verbose: 0 })).rejects.toThrow(/zz_broken\.png/);
+        await new Promise((r) => setTimeout(r, 50)); // a stray rejection would have been reported by now
+        expect(unhandled).toEqual([]);
+        await ds.close();
+        m.dispose();
+      } finally {
+        process.off('unhandledRejection', spy);
+        fs.rmSync(bad, { recursive: true, force: true });
+      }
+    });
+  }
+
   it('checks its options by name', () => {
     expect(() => sn.data.imageDataset(dir, { batchSize: 0 })).toThrow(/imageDataset: batchSize must be an integer ≥ 1, got 0/);
     expect(() => sn.data.imageDataset(dir, { size: [0, 3] })).toThrow(/imageDataset: size must be \[height, width\]/);
