@@ -1,5 +1,5 @@
 // sn.utils: label encoding and splitting.
-import { checkOptions, type AllOptions } from './format.js';
+import { checkOptions, show, type AllOptions } from './format.js';
 import { Random } from './random.js';
 import { Tensor } from './tensor.js';
 
@@ -84,8 +84,12 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: TrainTestSplitArgs = 
   if (y.shape[0] !== n) throw new Error(`trainTestSplit: x has ${n} samples but y has ${y.shape[0]}`);
   const testSize = args.testSize ?? 0.25;
   const nTest = testSize >= 1 ? testSize : Math.ceil(n * testSize);
-  if (!(testSize > 0) || !Number.isInteger(nTest) || nTest >= n) {
-    throw new Error(`trainTestSplit: testSize must be a fraction in (0, 1) or a count below ${n}, got ${testSize}`);
+  if (typeof testSize !== 'number' || !(testSize > 0) || !Number.isInteger(nTest)) {
+    throw new Error(`trainTestSplit: testSize must be a fraction in (0, 1) or a whole count of test rows, got ${show(testSize)}`);
+  }
+  if (nTest >= n) {
+    throw new Error(`trainTestSplit: testSize ${testSize} of ${n} samples makes ${nTest} test rows and leaves none to train on; ` +
+      `use a smaller testSize (a fraction in (0, 1) or a count below ${n})`);
   }
   const rng = new Random(args.seed ?? 0);
   const test: number[] = [], train: number[] = [];
@@ -94,6 +98,12 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: TrainTestSplitArgs = 
   if (args.stratify) {
     const byClass = new Map<number, number[]>();
     classesOf(y, 'trainTestSplit').forEach((c, i) => { if (!byClass.has(c)) byClass.set(c, []); byClass.get(c)!.push(i); });
+    const lone = [...byClass].filter(([, rows]) => rows.length < 2).map(([c]) => c).sort((a, b) => a - b);
+    if (lone.length) {
+      // scikit-learn refuses it too: such a class lands wholly in one of the two sets
+      throw new Error(`trainTestSplit: stratify needs at least 2 samples of each class, as scikit-learn's; class${lone.length > 1 ? 'es' : ''} ` +
+        `${lone.join(', ')} ha${lone.length > 1 ? 've' : 's'} 1: split without stratify, or gather more samples`);
+    }
     // exactly nTest test rows, as without stratify: each class gets floor(share) and the rows left over go
     // to the classes with the largest remainders (ties in a seeded random order), like scikit-learn
     const classes = [...byClass.keys()].sort((a, b) => a - b);

@@ -64,7 +64,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const recipe = recipeFromOptions(opts, 'train');
   const { epochs, batchSize, optimizer: optName, lr: lr0, lrDrop: drop, epsilon, testSize } = recipe;
   const out = (opts.out as string | undefined) ?? 'model';
-  const plot = (opts.plot as string | undefined) ?? path.join(out, 'curves.png');
+  // a Keras file for --out (the checkpoint writes .h5): the curves beside it, not inside
+  const kerasOut = /\.(h5|hdf5)$/i.test(out);
+  const plot = (opts.plot as string | undefined) ?? (kerasOut ? out.replace(/\.(h5|hdf5)$/i, '-curves.png') : path.join(out, 'curves.png'));
+  await checkOutputs(fs, path, out, kerasOut, plot, opts.plot !== undefined);
   const verbose = ((opts.verbose as number | undefined) ?? 1) as 0 | 1 | 2;
   const threads = threadsArg(opts.threads);
   const t0 = performance.now();
@@ -153,7 +156,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const ev = await best.evaluate(xTest, yTest);
   const pred = await best.predictClasses(xTest);
   const truth = argmaxRows(yTest);
-  console.log(`\nBest model (lowest val_loss) saved to ${out}/ (model.json + weights.bin)`);
+  console.log(`\nBest model (lowest val_loss) saved to ${kerasOut ? `${out} (Keras .h5)` : `${out}/ (model.json + weights.bin)`}`);
   console.log(`Test accuracy: ${(ev.accuracy! * 100).toFixed(1)} % (${Math.round(ev.accuracy! * xTest.shape[0])}/${xTest.shape[0]}), test loss ${ev.loss.toFixed(4)}`);
   console.log('\nConfusion matrix (rows: true person, columns: predicted)\n' + confusionMatrix(truth, pred, folder.classNames));
   if (testDir) {
@@ -166,6 +169,34 @@ export async function trainCommand(argv: string[]): Promise<number> {
   console.log(`Training curves: ${plot}`);
   console.log(`Wall time: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return 0;
+}
+
+/**
+ * Refuses, before any training, an --out or --plot that the run could not write at its end: --out an existing file
+ * (it names the model folder) or inside one, --plot a folder or inside a file. Exit code 2, naming the option.
+ */
+async function checkOutputs(fs: typeof import('node:fs/promises'), path: typeof import('node:path'), out: string, kerasOut: boolean,
+  plot: string, plotGiven: boolean): Promise<void> {
+  const kind = async (p: string) => { try { return (await fs.stat(p)).isDirectory() ? 'folder' : 'file'; } catch { return null; } };
+  /** The first existing ancestor of p that is a file, or null. */
+  const fileAbove = async (p: string) => {
+    for (let d = path.dirname(path.resolve(p)); d !== path.dirname(d); d = path.dirname(d)) {
+      const k = await kind(d);
+      if (k) return k === 'file' ? d : null;
+    }
+    return null;
+  };
+  const outKind = await kind(out);
+  if (!kerasOut && outKind === 'file') {
+    throw new UsageError(`simdnet train: --out ${out} is a file; --out names the folder the model is saved in (model.json + weights.bin), or a .h5 file`);
+  }
+  if (kerasOut && outKind === 'folder') throw new UsageError(`simdnet train: --out ${out} is a folder; a .h5 --out names the Keras file to write`);
+  const outBlocked = await fileAbove(out);
+  if (outBlocked) throw new UsageError(`simdnet train: --out ${out} cannot be made: ${outBlocked} is a file, not a folder`);
+  const option = plotGiven ? '--plot' : `the training curves' file (--plot, by default ${plot})`;
+  if (await kind(plot) === 'folder') throw new UsageError(`simdnet train: ${option} ${plotGiven ? `${plot} ` : ''}is a folder; --plot names the PNG file to write`);
+  const plotBlocked = await fileAbove(plot);
+  if (plotBlocked) throw new UsageError(`simdnet train: ${option} cannot be written: ${plotBlocked} is a file, not a folder`);
 }
 
 /** A model of photos: [height, width, 1 or 3] in, k outputs (classes; 1: a sigmoid) out. Others are refused by name. */

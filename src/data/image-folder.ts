@@ -101,10 +101,13 @@ export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOpt
   const top = await visible(dir, entries);
   const found: { file: string; cls: string }[] = [];
   const layout: 'folders' | 'flat' = top.some((e) => e.kind === 'folder') ? 'folders' : 'flat';
+  const empty: string[] = [];
   if (layout === 'folders') {
     for (const e of top) if (e.kind !== 'folder') skip(e.file, 'not inside a class folder');
     for (const sub of top.filter((e) => e.kind === 'folder')) {
-      const inside = await visible(sub.file, await fs.readdir(sub.file, { withFileTypes: true }));
+      const inside = await visible(sub.file, await fs.readdir(sub.file, { withFileTypes: true }).catch((e: unknown) => {
+        throw new Error(`${fn}: cannot read the class folder ${sub.file}: ${(e as Error).message}`);
+      }));
       const folders = inside.filter((f) => f.kind === 'folder');
       // a class folder of folders of images, none of its own: a dataset split into folders of classes (train/,
       // test/), one level up. (Folders of other things — a zip's __MACOSX/, a models/ folder — are skipped below.)
@@ -123,24 +126,32 @@ export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOpt
         else if (!IMAGE_EXT.test(f.name)) skip(f.file, 'not a JPEG, PNG or PGM image');
         else found.push({ file: f.file, cls: sub.name });
       }
+      // no images: a class no sample has, unless it holds folders (a zip's __MACOSX/, a models/ folder: not a class)
+      if (!inside.some(isImage) && folders.length === 0) empty.push(sub.name);
     }
   } else {
     for (const e of top) {
       if (e.kind !== 'file') skip(e.file, 'not a file');
       else if (!IMAGE_EXT.test(e.name)) skip(e.file, 'not a JPEG, PNG or PGM image');
-      else if (!e.name.includes('_')) skip(e.file, "no class prefix: flat layouts name files <class>_<anything>.jpg");
+      else if (e.name.indexOf('_') <= 0) skip(e.file, "no class prefix: flat layouts name files <class>_<anything>.jpg");
       else found.push({ file: e.file, cls: e.name.slice(0, e.name.indexOf('_')) });
     }
   }
+  // a class folder without images keeps its class (and so every later class its label), as Keras'
+  // image_dataset_from_directory: a train/ and a test/ folder label alike even if one lacks a class
+  if (found.length && empty.length) {
+    warn(`${fn}: no images in the class folder${empty.length > 1 ? 's' : ''} ${empty.map((c) => path.join(dir, c)).join(', ')}: ` +
+      `${empty.length > 1 ? 'they keep their classes' : 'it keeps its class'} (a label no sample has), as Keras' image_dataset_from_directory`);
+  }
   return {
     files: found.map((f) => f.file), labels: found.map((f) => f.cls),
-    classNames: [...new Set(found.map((f) => f.cls))].sort(), layout,
+    classNames: [...new Set([...found.map((f) => f.cls), ...(found.length ? empty : [])])].sort(), layout,
   };
 }
 
 /** Checks the size / channels options shared by the folder loaders. */
 export function checkImageOptions(fn: string, size: unknown, channels: unknown): { h: number; w: number; channels: 1 | 3 } {
-  const [h, w] = (Array.isArray(size) ? size : size === undefined ? [42, 42] : []) as number[];
+  const [h, w] = (Array.isArray(size) && size.length === 2 ? size : size === undefined ? [42, 42] : []) as number[];
   const c = channels ?? 3;
   if (![h, w].every((d) => Number.isInteger(d) && d > 0)) {
     throw new Error(`${fn}: size must be [height, width] of positive integers, got ${show(size)}`);
@@ -181,6 +192,10 @@ export async function loadImageFolder(dir: string, opts: LoadImageFolderOptions 
   const classNames = classOrder(listing, dir, opts.classNames, warn, 'loadImageFolder');
   const index = new Map(classNames.map((c, i) => [c, i]));
   const n = files.length, per = h * w * channels;
+  if (n * per > 2 ** 32) { // a typed array's limit in V8 (Node 20+): 16 GiB of float32
+    throw new Error(`loadImageFolder: ${n} images of [${h}, ${w}, ${channels}] need ${(n * per * 4 / 2 ** 30).toFixed(1)} GiB as float32, ` +
+      'over the 16 GiB one array holds: use a smaller size, or stream the folder with sn.data.imageDataset');
+  }
   const x = new Float32Array(n * per);
   const y = new Int32Array(n);
   // decode a few files at a time: I/O overlaps decoding without holding every photo in memory

@@ -331,6 +331,10 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
   net.checkY(y, n, 'y', fn);
   const batchSize = positiveInt(args.batchSize ?? 32, 'batchSize', fn);
   const common = checkRunArgs(args, fn);
+  if (args.shuffle !== undefined && typeof args.shuffle !== 'boolean') {
+    throw new Error(`fit: shuffle must be true or false, got ${show(args.shuffle)}` +
+      (args.shuffle === 'batch' ? " (Keras' 'batch', a shuffle in batch-sized chunks for HDF5 data, is not supported)" : ''));
+  }
 
   let trainX = x, trainY = y;
   let sampleWeight = checkSampleWeight(args.sampleWeight, n, fn, net);

@@ -190,6 +190,30 @@ describe('simdnet command line', () => {
       expect(json.userDefinedMetadata.simdnet_class_names).toEqual(['cat', 'dog']);
     });
 
+    it('refuses an --out or --plot it could not write before training (exit 2, naming the option); --out m.h5 writes a Keras file, its curves beside it', async () => {
+      const data = dataFolder('outputs', ['cat', 'dog']);
+      writeFileSync(path.join(root, 'afile'), 'x');
+      const cases: [string[], RegExp][] = [
+        [['--out', 'afile'], /^simdnet train: --out afile is a file; --out names the folder the model is saved in/m],
+        [['--out', 'afile/sub'], /^simdnet train: --out afile\/sub cannot be made: .*afile is a file, not a folder$/m],
+        [['--out', 'p1', '--plot', root], /^simdnet train: --plot .* is a folder; --plot names the PNG file to write$/m],
+        [['--out', 'p2', '--plot', 'afile/c.png'], /^simdnet train: --plot cannot be written: .*afile is a file, not a folder$/m],
+      ];
+      for (const [args, message] of cases) {
+        const r = await simdnet('train', '--data', data, ...args, ...quick);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.err).toMatch(message);
+        expect(r.out).not.toMatch(/Training:/); // before any training
+      }
+      const r = await simdnet('train', '--data', data, '--out', 'm.h5', ...quick);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Best model \(lowest val_loss\) saved to m\.h5 \(Keras \.h5\)/);
+      expect(r.out).toMatch(/Training curves: m-curves\.png/);
+      expect((await sn.loadModel(path.join(root, 'm.h5'))).outputShape).toEqual([2]);
+      expect(existsSync(path.join(root, 'm-curves.png'))).toBe(true);
+    });
+
     it('--class-weight balanced: weighs each class by its photos in the training part (printed), and trains', async () => {
       for (const [cls, n, shade] of [['cat', 9, 40], ['dog', 3, 190]] as const) {
         mkdirSync(path.join(root, 'uneven', cls), { recursive: true });

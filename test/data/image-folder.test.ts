@@ -56,12 +56,15 @@ describe('loadImageFolder', () => {
     writeFileSync(path.join(dir, 'V_0001.jpg'), jpg(10, 10, 200));
     writeFileSync(path.join(dir, 'A_0002.pgm'), pgm(10, 10, 10));
     writeFileSync(path.join(dir, 'nolabel.png'), png(10, 10, 10));
+    writeFileSync(path.join(dir, '_0003.pgm'), pgm(10, 10, 10)); // an empty prefix is no class either
     const warnings: string[] = [];
     const r = await sn.data.loadImageFolder(dir, { size: [42, 42], classNames: sn.data.LAB_LABELS, onWarning: (m) => warnings.push(m) });
     expect(r.layout).toBe('flat');
     expect(Array.from(r.y)).toEqual([0, 15]);
     expect(r.x.shape).toEqual([2, 42, 42, 3]);
     expect(warnings.join('\n')).toMatch(/nolabel.png: no class prefix/);
+    expect(warnings.join('\n')).toMatch(/_0003.pgm: no class prefix/);
+    expect((await sn.data.loadImageFolder(dir, { onWarning: () => {} })).classNames).toEqual(['A', 'V']);
   });
 
   it('a split dataset (train/ and test/ of class folders) is refused, naming the folder to pass; a non-path is refused', async () => {
@@ -99,6 +102,29 @@ describe('loadImageFolder', () => {
     await expect(sn.data.loadImageFolder(set as never)).rejects.toThrow(
       `loadImageFolder: dir must be a folder's path; for sn.data.syntheticFaces()' result pass its trainDir (${set.trainDir}) or testDir (${set.testDir})`);
     await expect(sn.data.imageDataset(dir, { batchSize: 2 }).ready()).rejects.toThrow(/holds folders \(A, C\), not images/);
+  });
+
+  it("a class folder without images keeps its class and the labels after it, as Keras' image_dataset_from_directory, with a warning", async () => {
+    const dir = path.join(root, 'with-empty');
+    for (const cls of ['A', 'B', 'C']) mkdirSync(path.join(dir, cls), { recursive: true });
+    writeFileSync(path.join(dir, 'A', '1.pgm'), pgm(4, 4, 10));
+    writeFileSync(path.join(dir, 'C', '1.pgm'), pgm(4, 4, 20));
+    writeFileSync(path.join(dir, 'B', 'notes.txt'), 'no images here');
+    const warnings: string[] = [];
+    const r = await sn.data.loadImageFolder(dir, { size: [4, 4], onWarning: (m) => warnings.push(m) });
+    expect(r.classNames).toEqual(['A', 'B', 'C']);
+    expect(Array.from(r.y)).toEqual([0, 2]); // C is label 2 whether B holds images or not
+    expect(warnings.join('\n')).toContain(`no images in the class folder ${path.join(dir, 'B')}: it keeps its class (a label no sample has)`);
+    const ds = sn.data.imageDataset(dir, { size: [4, 4], onWarning: () => {} });
+    await ds.ready();
+    expect(ds.classNames).toEqual(['A', 'B', 'C']);
+  });
+
+  it('refuses a size that is not [height, width], and one too large for memory, by name', async () => {
+    const dir = path.join(root, 'folders');
+    await expect(sn.data.loadImageFolder(dir, { size: [42, 42, 1] as never })).rejects.toThrow('loadImageFolder: size must be [height, width] of positive integers, got [42,42,1]');
+    await expect(sn.data.loadImageFolder(dir, { size: [40000, 40000], onWarning: () => {} })).rejects.toThrow(
+      /^loadImageFolder: 4 images of \[40000, 40000, 3\] need 71\.5 GiB as float32, over the 16 GiB one array holds: use a smaller size, or stream the folder with sn\.data\.imageDataset$/);
   });
 
   it('gives clear errors for a missing or empty folder, unknown classes and corrupt images', async () => {
@@ -187,6 +213,20 @@ describe('trainTestSplit', () => {
       return perClass.join('');
     };
     expect(counts(0)).not.toBe(counts(1)); // which people give two photos depends on the seed
+  });
+
+  it('refuses a testSize that leaves nothing to train on, and stratifying a class of one sample (scikit-learn refuses both)', () => {
+    const x = sn.tensor(new Float32Array(10 * 2), [10, 2]);
+    const y = sn.utils.toCategorical([0, 0, 0, 0, 1, 1, 1, 1, 2, 2], 3);
+    expect(() => sn.utils.trainTestSplit(x, y, { testSize: 0.95 })).toThrow(
+      'trainTestSplit: testSize 0.95 of 10 samples makes 10 test rows and leaves none to train on; use a smaller testSize (a fraction in (0, 1) or a count below 10)');
+    expect(() => sn.utils.trainTestSplit(x, y, { testSize: 10 })).toThrow(/makes 10 test rows and leaves none to train on/);
+    expect(() => sn.utils.trainTestSplit(x, y, { testSize: 1.5 })).toThrow('trainTestSplit: testSize must be a fraction in (0, 1) or a whole count of test rows, got 1.5');
+    expect(() => sn.utils.trainTestSplit(x, y, { testSize: '0.2' as never })).toThrow(/testSize must be a fraction in \(0, 1\) or a whole count of test rows, got "0\.2"/);
+    const lone = sn.utils.toCategorical([0, 0, 0, 0, 1, 1, 1, 1, 1, 2], 3);
+    expect(() => sn.utils.trainTestSplit(x, lone, { testSize: 0.3, stratify: true })).toThrow(
+      'trainTestSplit: stratify needs at least 2 samples of each class, as scikit-learn\'s; class 2 has 1: split without stratify, or gather more samples');
+    expect(sn.utils.trainTestSplit(x, lone, { testSize: 0.3 }).xTest.shape).toEqual([3, 2]);
   });
 
   it('shuffle: false keeps the order, as scikit-learn: the first rows train, the last test', () => {

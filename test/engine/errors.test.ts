@@ -442,6 +442,14 @@ describe('labels a cross-entropy cannot take, and two fits at once', () => {
     await a.fit(x(4), y(4), { verbose: 0 }); // and it may train again
   });
 
+  it("fit's shuffle is a boolean: Keras' 'batch' and the string 'false' are refused, not read as a full shuffle", async () => {
+    const m = small();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await expect(m.fit(x(4), y(4), { verbose: 0, shuffle: 'batch' as never })).rejects.toThrow(
+      "fit: shuffle must be true or false, got \"batch\" (Keras' 'batch', a shuffle in batch-sized chunks for HDF5 data, is not supported)");
+    await expect(m.fit(x(4), y(4), { verbose: 0, shuffle: 'false' as never })).rejects.toThrow('fit: shuffle must be true or false, got "false"');
+  });
+
   it('compile during a fit (from a callback) is refused: it would swap the optimizer and loss mid-epoch', async () => {
     const m = small();
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
