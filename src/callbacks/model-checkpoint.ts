@@ -6,6 +6,7 @@ import { saveOptions } from '../engine/save-handlers.js';
 import { runningLogs, type DoneEpochs, type Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 import { show } from '../format.js';
+import { formatNumber, parseSpec, type NumberSpec } from './py-format.js';
 import { saveFreqOf, type SaveFreq } from './save-freq.js';
 
 export interface ModelCheckpointArgs {
@@ -29,23 +30,33 @@ export interface ModelCheckpointArgs {
   initialValueThreshold?: number;
 }
 
+/** The `{key}` / `{key:spec}` fields of a filepath; each spec checked now (a bad one would fail only at the first save). */
+export function pathFields(template: string, where = 'modelCheckpoint'): { whole: string; key: string; spec: NumberSpec | null }[] {
+  return [...template.matchAll(/\{(\w+)(?::([^}]*))?\}/g)].map(([whole, key, spec]) =>
+    ({ whole, key, spec: spec === undefined || spec === '' ? null : parseSpec(spec, `${where}: filepath field '${whole}'`) }));
+}
+
+/** The filepath for epoch (0-based) with logs, as Keras' filepath.format(epoch=epoch + 1, **logs). */
 export function formatPath(template: string, epoch: number, logs: Logs): string {
-  return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (whole, key: string, spec: string | undefined) => {
+  const fields = new Map(pathFields(template).map((f) => [f.whole, f]));
+  return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (whole) => {
+    const { key, spec } = fields.get(whole)!;
     const v = key === 'epoch' ? epoch + 1 : logs[key];
     if (v === undefined) throw new Error(`modelCheckpoint: filepath field '${whole}' names no logged quantity; available: epoch, ${Object.keys(logs).join(', ')}`);
-    if (!spec) return String(v);
-    const m = /^(0?)(\d*)(?:\.(\d+))?([dfe])$/.exec(spec);
-    if (!m) throw new Error(`modelCheckpoint: unsupported format '${spec}' in filepath field '${whole}'`);
-    const [, zero, width, prec, type] = m;
-    const digits = prec ? +prec : 6;
-    // Python's format mini-language, which Keras filepaths use: e-notation has at least two exponent digits
-    let s = type === 'd' ? String(Math.round(Math.abs(v))) : type === 'e'
-      ? Math.abs(v).toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2') : Math.abs(v).toFixed(digits);
-    const sign = v < 0 ? '-' : '';
-    if (width && zero) return sign + s.padStart(+width - sign.length, '0');
-    s = sign + s;
-    return width ? s.padStart(+width, ' ') : s;
+    if (!spec) return key === 'epoch' || key === 'batch' ? String(v) : pyStr(v);
+    return formatNumber(v, spec, key === 'epoch' || key === 'batch');
   });
+}
+
+/** Python's str() of a float: repr, always with a point or an exponent (1.0, 1e-05, 1.5e+16). */
+function pyStr(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) {
+    return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2').replace(/^(-?\d)e/, '$1e'); // shortest digits, 2-digit exponent
+  }
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
 export class ModelCheckpoint extends MonitorCallback {
@@ -66,6 +77,7 @@ export class ModelCheckpoint extends MonitorCallback {
       throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); use a .h5 path or a folder`);
     }
     this.saveFreq = saveFreqOf('modelCheckpoint', args.saveFreq);
+    pathFields(args.filepath); // its format specs, checked before training rather than at the first save
     this.filepath = args.filepath;
     this.saveBestOnly = args.saveBestOnly ?? false;
     this.includeOptimizer = saveOptions('modelCheckpoint', { includeOptimizer: args.includeOptimizer }).includeOptimizer;

@@ -86,6 +86,12 @@ export abstract class Callback {
    */
   get epochEndLast(): boolean { return false; }
   /**
+   * True for a callback that ends training on a non-finite loss (TerminateOnNaN): with it, weights an epoch's last
+   * update overflowed end training too, and validating them logs NaN, as Keras' evaluate gives, instead of failing
+   * fit. Default false: fit refuses non-finite weights with an error.
+   */
+  get stopsOnNaN(): boolean { return false; }
+  /**
    * Asked after onTrainBegin: a callback that restored an interrupted run there (BackupAndRestore) returns the
    * first epoch not yet done and the logs of those done — and, for a run interrupted mid-epoch, how far that epoch
    * had gone (fit skips its batches done and goes on with its running sums); null (the default) leaves fit at

@@ -285,8 +285,14 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     // loss would show it, but after an epoch's last step validation and callbacks (a checkpoint saving this
     // model) come first: refuse it here, as a NaN loss is refused (unless a callback such as terminateOnNaN
     // stopped training on a NaN loss: Keras' semantics)
-    const broken = b > 0 && Number.isFinite(lastLoss) ? net.nonFiniteWeights() : 0;
-    if (broken) {
+    const nanStops = callbacks.some((c) => c.stopsOnNaN);
+    const broken = b > 0 && (Number.isFinite(lastLoss) || nanStops) ? net.nonFiniteWeights() : 0;
+    if (broken && nanStops) {
+      // Keras: TerminateOnNaN ends training (here at once: the next batch's loss would be NaN), the epoch validates
+      // (NaN, without running it) and ends, the callbacks' onTrainEnd runs, fit returns the History
+      if (!model.stopTraining) console.log(`Epoch ${epoch + 1}: the last update made the weights non-finite, terminating training`);
+      model.stopTraining = true;
+    } else if (broken) {
       throw new Error(`${fn}: the weights became NaN or infinite (${broken} value${broken > 1 ? 's' : ''}) in the last update of epoch ${epoch + 1} ` +
         `(batch ${b}); lower the learning rate or check the data`);
     }
@@ -296,9 +302,14 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     }
     const logs: Logs = meanLogs({}, progress, metrics);
     if (spec.validate && spec.validates(epoch)) {
-      const v = await spec.validate();
-      logs.val_loss = v.loss;
-      for (const m of metrics) logs[`val_${m.key}`] = v[m.key]!;
+      if (broken) { // non-finite weights (TerminateOnNaN): what Keras' evaluate gives for them
+        logs.val_loss = NaN;
+        for (const m of metrics) logs[`val_${m.key}`] = NaN;
+      } else {
+        const v = await spec.validate();
+        logs.val_loss = v.loss;
+        for (const m of metrics) logs[`val_${m.key}`] = v[m.key]!;
+      }
     }
     await lastly.call('onEpochEnd', epoch, logs);
     lastLogs = logs;

@@ -216,6 +216,27 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
     expect(formatPath('{v:07.3f}', 0, { v: -0.456 })).toBe('-00.456');
   });
 
+  // each expected string is what python3 printed for the same format and value (Python 3.11, 2026-12-02)
+  it('formatPath matches Python: ties to even, g and no-type precision, %, signs, width, str() of a float', () => {
+    const cases: [string, number, string][] = [
+      ['{v:.2f}', 0.625, '0.62'], ['{v:.1f}', 0.25, '0.2'], ['{v:.2f}', 0.125, '0.12'], ['{v:.2f}', 0.375, '0.38'], ['{v:.0f}', 2.5, '2'],
+      ['{v:.4}', 0.123456, '0.1235'], ['{v:.2}', 1.0, '1.0'], ['{v:g}', 0.0001234, '0.0001234'], ['{v:g}', 123456789.0, '1.23457e+08'],
+      ['{v:.3g}', 0.0001, '0.0001'], ['{v:.2%}', 0.625, '62.50%'], ['{v:+.3f}', 0.5, '+0.500'], ['{v:08.3f}', -1.5, '-001.500'],
+      ['{v:.3e}', 12345.678, '1.235e+04'], ['{v}', 1e-05, '1e-05'], ['{v}', 2.0, '2.0'], ['{v}', 0.1, '0.1'], ['{v:G}', 1e-10, '1E-10'],
+      ['{v:10.2f}', 3.14159, '      3.14'], ['{v: .1f}', 2.25, ' 2.2'], ['{v:.1%}', 0.0005, '0.1%'],
+    ];
+    for (const [f, v, py] of cases) expect(formatPath(f, 0, { v }), `${f} of ${v}`).toBe(py);
+    expect(formatPath('{epoch:03}', 4, {})).toBe('005');
+    expect(formatPath('{epoch:.2f}', 4, {})).toBe('5.00');
+  });
+
+  it('a format Python would not take, or simdnet does not, is refused when the callback is made, not at the first save', () => {
+    for (const spec of ['{epoch:>5}', '{val_loss:,.2f}', '{val_loss:#.2f}', '{val_loss:.2x}', '{epoch:.2d}']) {
+      expect(() => sn.callbacks.modelCheckpoint({ filepath: `m-${spec}` }), spec).toThrow(
+        new RegExp(`^modelCheckpoint: filepath field '${spec.replace(/[{}.$]/g, '\\$&')}': unsupported format`));
+    }
+  });
+
   it('an unknown template field throws (fit rejects) and nothing is saved', async () => {
     const dir = fresh();
     const { x, y } = tinyData(8, 1);
@@ -226,7 +247,7 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
     expect(ckpt.lastSavedEpoch).toBe(-1);
     await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
     expect(() => formatPath('{nope}', 0, { loss: 1 })).toThrow("modelCheckpoint: filepath field '{nope}' names no logged quantity; available: epoch, loss");
-    expect(() => formatPath('{epoch:x}', 0, {})).toThrow("modelCheckpoint: unsupported format 'x' in filepath field '{epoch:x}'");
+    expect(() => formatPath('{epoch:x}', 0, {})).toThrow("modelCheckpoint: filepath field '{epoch:x}': unsupported format 'x'");
   });
 
   it('saving repeatedly into one folder is atomic: no temporary or set-aside folders are left behind', async () => {

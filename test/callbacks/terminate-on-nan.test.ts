@@ -53,6 +53,40 @@ describe('terminateOnNaN', () => {
     }
   });
 
+  it('with validation data fit resolves too: the epoch validates as NaN (as Keras\' evaluate of NaN weights) and onTrainEnd runs', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      for (const validation of [{ validationData: [diverging().x, diverging().y] as [sn.Tensor, sn.Tensor] }, { validationSplit: 0.25 }]) {
+        const { m, x, y } = diverging();
+        let end: Logs | undefined;
+        const h = await m.fit(x, y, { epochs: 5, batchSize: 2, verbose: 0, shuffle: false, ...validation,
+          callbacks: [sn.callbacks.terminateOnNaN(), { onTrainEnd: (logs) => { end = logs; } }] });
+        const key = Object.keys(validation)[0];
+        expect(h.epoch, key).toEqual([0]);
+        expect(h.history.val_loss, key).toEqual([NaN]);
+        expect(end?.val_loss, key).toBeNaN();
+        expect(m.stopTraining).toBe(true);
+      }
+      // an epoch whose batches' losses are all finite but whose last update overflows the weights: that ends it too
+      const x = sn.tensor(Float32Array.from({ length: 64 * 4 }, (_, i) => ((i * 7919) % 200) / 100 - 1), [64, 4]);
+      const y = sn.tensor(Float32Array.from({ length: 64 }, (_, i) => i * 1e3), [64, 1]);
+      const m = sn.sequential();
+      m.add(sn.layers.dense({ units: 1, inputShape: [4] }));
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e6 }), loss: 'meanSquaredError' });
+      const h = await m.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0, validationSplit: 0.25, callbacks: [sn.callbacks.terminateOnNaN()] });
+      expect(Number.isFinite(h.history.loss[0])).toBe(true);
+      expect(h.history.val_loss).toEqual([NaN]);
+      expect(log).toHaveBeenCalledWith('Epoch 1: the last update made the weights non-finite, terminating training');
+      // without terminateOnNaN the same fit fails at that epoch's end, as before
+      const again = sn.sequential();
+      again.add(sn.layers.dense({ units: 1, inputShape: [4] }));
+      again.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e6 }), loss: 'meanSquaredError' });
+      await expect(again.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0, validationSplit: 0.25 })).rejects.toThrow(/the weights became NaN or infinite .* in the last update of epoch 1/);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it('without it, the same fit rejects with "the loss became ..."', async () => {
     const { m, x, y } = diverging();
     const ends: number[] = [];
