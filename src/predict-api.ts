@@ -1,6 +1,6 @@
 // simdnet/predict: load a model and run it, in every host — simdnet's API without training (compile, fit,
 // evaluate, the optimizers, callbacks), the Keras .h5 / .keras readers, the data generators and the plots, so a
-// bundle that only predicts (a serverless function, a page) carries none of them: 233 KB minified for the lab
+// bundle that only predicts (a serverless function, a page) carries none of them: 229 KB minified for the lab
 // CNN's worker against 297 KB with `import { … } from 'simdnet'` (README, "Anywhere"). The models are the same
 // Sequential; they load uncompiled, and fit or evaluate on them says to import 'simdnet'. The entries
 // predict.ts (Node, Deno, Bun) and predict-browser.ts (browsers, workers) install their host adapter first.
