@@ -6,7 +6,7 @@
 // fit skips its batches done: tf.keras 2's resume; Keras 3 would start that epoch over). A run that ends normally
 // deletes its backup (deleteCheckpoint, default true).
 // Hosts with a file system (Node, Deno, Bun).
-import { Callback, missingSums, recordEpoch, type DoneEpochs, type EpochProgress, type Logs } from '../engine/callback.js';
+import { Callback, missingSums, recordEpoch, stoppedOnNonFinite, type DoneEpochs, type EpochProgress, type Logs } from '../engine/callback.js';
 import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
 import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
@@ -98,7 +98,13 @@ export class BackupAndRestore extends Callback {
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     recordEpoch(this.done as Required<DoneEpochs>, epoch, logs); // as History keeps them
     // with a batch count, Keras backs up only every saveFreq batches; a run stopped on a NaN loss keeps the last good one
-    if (this.saveFreq === 'epoch' && Number.isFinite(logs.loss ?? 0)) await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
+    if (this.saveFreq !== 'epoch' || !Number.isFinite(logs.loss ?? 0)) return;
+    // an epoch whose last update overflowed the weights, which terminateOnNaN stopped: the last good backup stays
+    if (stoppedOnNonFinite(this.model)) {
+      console.warn(`${FN}: epoch ${epoch + 1}: training stopped on NaN or infinite weights; the backup of the last good epoch is kept`);
+      return;
+    }
+    await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);
   }
 
   async onTrainEnd(): Promise<void> {

@@ -1,6 +1,6 @@
 // Callbacks with Keras semantics: hook points called by fit() in a fixed order; any hook may be async.
 // The base lives with the training loop that calls it; sn.callbacks (src/callbacks/) builds on it.
-import type { Tensor } from '../tensor.js';
+import { firstNonFinite, type Tensor } from '../tensor.js';
 import type { Optimizer } from './optimizer.js';
 
 export type Logs = Record<string, number>;
@@ -15,6 +15,14 @@ export interface TrainingModel {
   setWeights(weights: Tensor[]): void;
   /** options: save-handlers.ts' SaveOptions. */
   save(path: string, options?: { includeOptimizer?: boolean }): Promise<void>;
+}
+
+/**
+ * True when training was stopped (TerminateOnNaN) on weights that hold NaN or an infinity: a callback that writes
+ * the model (a checkpoint, a backup) skips them, since such a file could not be loaded again, and keeps its last.
+ */
+export function stoppedOnNonFinite(model: TrainingModel): boolean {
+  return model.stopTraining && model.getWeights().some((t) => firstNonFinite(t.data) >= 0);
 }
 
 export interface TrainParams {

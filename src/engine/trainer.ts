@@ -107,7 +107,11 @@ interface RunSpec {
    * (trained before a resumed run's interruption) are passed over without being staged.
    */
   batches(epoch: number, from: number): AsyncIterable<number> | Iterable<number>;
-  validate?: () => Promise<Evaluated>;
+  /**
+   * Evaluates the validation data; tolerant (a callback such as terminateOnNaN watches for NaN): outputs that
+   * overflowed give NaN quantities, as Keras' evaluate does, instead of an error.
+   */
+  validate?: (tolerant: boolean) => Promise<Evaluated>;
   /** Whether epoch e (0-based) validates (validationFreq). */
   validates: (epoch: number) => boolean;
 }
@@ -261,12 +265,13 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     // (a backup of an older version kept no valueSeen: its value metrics weighed by samples)
     Object.assign(progress, resumed ? { ...resumed, valueSeen: resumed.valueSeen ?? resumed.seen, sums: { ...resumed.sums } } : emptySums(),
       { epoch, batches: resumed?.batches ?? 0 });
-    let b = progress.batches, lastLoss = 0;
+    let b = progress.batches, lastLoss = 0, stepped = false;
     for await (const count of spec.batches(epoch, b)) {
       net.batchStaged = true;
       try { await list.call('onBatchBegin', b, { batch: b, size: count }); } finally { net.batchStaged = false; }
       const r = net.trainStep(count, stepSeed(spec.seed, ++step), spec.rowWeights?.() ?? null);
       lastLoss = r.loss;
+      stepped = true;
       addBatch(progress, r, count, valueKeys);
       progress.batches = b + 1;
       // Keras' batch logs: the epoch's running averages up to this batch (tfjs' hold the batch's own values)
@@ -286,7 +291,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     // model) come first: refuse it here, as a NaN loss is refused (unless a callback such as terminateOnNaN
     // stopped training on a NaN loss: Keras' semantics)
     const nanStops = callbacks.some((c) => c.stopsOnNaN);
-    const broken = b > 0 && (Number.isFinite(lastLoss) || nanStops) ? net.nonFiniteWeights() : 0;
+    const broken = stepped && (Number.isFinite(lastLoss) || nanStops) ? net.nonFiniteWeights() : 0;
     if (broken && nanStops) {
       // Keras: TerminateOnNaN ends training (here at once: the next batch's loss would be NaN), the epoch validates
       // (NaN, without running it) and ends, the callbacks' onTrainEnd runs, fit returns the History
@@ -302,11 +307,13 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     }
     const logs: Logs = meanLogs({}, progress, metrics);
     if (spec.validate && spec.validates(epoch)) {
-      if (broken) { // non-finite weights (TerminateOnNaN): what Keras' evaluate gives for them
+      // stopped on a non-finite loss or non-finite weights (TerminateOnNaN): the outputs would be too; NaN is what
+      // Keras' evaluate gives for them
+      if (broken || (stepped && nanStops && !Number.isFinite(lastLoss))) {
         logs.val_loss = NaN;
         for (const m of metrics) logs[`val_${m.key}`] = NaN;
       } else {
-        const v = await spec.validate();
+        const v = await spec.validate(nanStops);
         logs.val_loss = v.loss;
         for (const m of metrics) logs[`val_${m.key}`] = v[m.key]!;
       }
@@ -420,7 +427,7 @@ export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tens
           yield count;
         }
       },
-      validate: v ? async () => v.run(batchSize) : undefined,
+      validate: v ? async (tolerant) => v.run(batchSize, tolerant) : undefined,
     }, fn);
   } finally {
     val?.release();
@@ -534,8 +541,8 @@ export async function fitDataset(net: Network, model: TrainingModel, data: Datas
           b++; drawn++;
         }
       },
-      validate: val ? async () => val.run(valBatch)
-        : valData === undefined || Array.isArray(valData) ? undefined : async () => evaluateDataset(net, valData, fn),
+      validate: val ? async (tolerant) => val.run(valBatch, tolerant)
+        : valData === undefined || Array.isArray(valData) ? undefined : async (tolerant) => evaluateDataset(net, valData, fn, tolerant),
     }, fn);
   } finally {
     val?.release();
@@ -575,33 +582,46 @@ function meanLogs<T extends Record<string, number | undefined>>(logs: T, s: Sums
 /** An evaluation's batches: the mean loss (with the regularizers' penalty, as Keras reports it) and metrics. */
 class Totals {
   private readonly s = emptySums();
-  constructor(private readonly net: Network) {}
+  /** A batch's outputs were non-finite and `tolerant`: every quantity is NaN. */
+  private poisoned = false;
+  /** tolerant: non-finite outputs make the result NaN (fit's validation under terminateOnNaN) instead of an error. */
+  constructor(private readonly net: Network, private readonly tolerant = false) {}
   get n(): number { return this.s.seen; }
+  /** Adds the batch whose outputs are at `out` (count samples, the first at `from`), checking them. */
+  addOutput(out: number, count: number, from: number, fn: string, weights: Float64Array | null = null): void {
+    if (this.tolerant && this.net.rt!.k.count_nonfinite(out, count * this.net.outSize)) this.poisoned = true;
+    if (this.poisoned) { this.s.seen += count; return; }
+    this.net.checkOutput(out, count, from, fn);
+    this.add(this.net.lossOf(out, count, weights), count);
+  }
   add(r: BatchResult, count: number): void { addBatch(this.s, r, count, this.net.valueMetricKeys); }
   result(): Evaluated {
     const logs = meanLogs({} as Evaluated, this.s, this.net.compiledMetrics);
     logs.loss += this.net.regularize();
+    if (this.poisoned) for (const k of Object.keys(logs)) logs[k] = NaN;
     return logs;
   }
 }
 
 /** Mean loss (and accuracy) over every batch of a dataset. */
-export async function evaluateDataset(net: Network, data: Dataset, fn: string): Promise<Evaluated> {
-  const totals = new Totals(net);
+export async function evaluateDataset(net: Network, data: Dataset, fn: string, tolerant = false): Promise<Evaluated> {
+  const totals = new Totals(net, tolerant);
   let b = 0;
   for await (const batch of iterate(data, fn, 'validationData')) {
     const { xs, ys } = checkBatch(batch, fn, `validation batch ${++b}`);
     const count = net.putBatch(xs, ys, false, fn, `validation batch ${b}`);
-    const out = net.forward(count, false, 0);
-    net.checkOutput(out, count, totals.n, fn);
-    totals.add(net.lossOf(out, count), count);
+    totals.addOutput(net.forward(count, false, 0), count, totals.n, fn);
   }
   if (totals.n === 0) throw new Error(`${fn}: the validation dataset gave no batches`);
   return totals.result();
 }
 
 /** Data staged in the arena once for evaluation, possibly repeated (fit's validation, every epoch). */
-interface Evaluation { run(batchSize: number): Evaluated; release(): void }
+interface Evaluation {
+  /** tolerant: non-finite outputs give NaN quantities instead of an error. */
+  run(batchSize: number, tolerant?: boolean): Evaluated;
+  release(): void;
+}
 
 function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, yArg] = ['x', 'y'], weights: Float64Array | null = null): Evaluation {
   const n = net.checkX(x, xArg, fn);
@@ -612,20 +632,18 @@ function stageEvaluation(net: Network, x: Tensor, y: Tensor, fn: string, [xArg, 
   const idx = rt.arena.alloc(n * 4, 'evaluation indices');
   rt.k.strided_offsets(idx, n, 1);
   return {
-    run(batchSize) {
+    run(batchSize, tolerant = false) {
       positiveInt(batchSize, 'batchSize', fn);
       net.useSteps(x.shape[1]); // training may have left the layers at another sequence length
       // batches of batchSize even where the plan holds more (a larger one made before): Keras averages the batches'
       // losses, which for a masked output (each batch's mean over its own unpadded steps) depends on the batching
       const size = Math.min(batchSize, n);
       net.ensurePlan(size, false);
-      const totals = new Totals(net);
+      const totals = new Totals(net, tolerant);
       for (let from = 0; from < n; from += size) {
         const count = Math.min(size, n - from);
         net.gather(staged, idx, from, count);
-        const out = net.forward(count, false, 0);
-        net.checkOutput(out, count, from, fn);
-        totals.add(net.lossOf(out, count, weights?.subarray(from * per, (from + count) * per) ?? null), count);
+        totals.addOutput(net.forward(count, false, 0), count, from, fn, weights?.subarray(from * per, (from + count) * per) ?? null);
       }
       return totals.result();
     },

@@ -4,7 +4,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 import type { Logs } from '../../src/engine/callback.js';
-import { tinyData } from './fixtures.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir, tinyData } from './fixtures.js';
 
 /** A regression model that diverges at once: SGD with learning rate 1e30 on inputs of size ~1e6. */
 function diverging() {
@@ -84,6 +86,64 @@ describe('terminateOnNaN', () => {
       await expect(again.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0, validationSplit: 0.25 })).rejects.toThrow(/the weights became NaN or infinite .* in the last update of epoch 1/);
     } finally {
       log.mockRestore();
+    }
+  });
+
+  it('a non-finite loss on an epoch\'s first batch, with validation, ends fit gracefully too', async () => {
+    // one batch per epoch: epoch 1's loss is finite, epoch 2's first (and only) batch is not
+    const { x } = tinyData(8, 1);
+    const big = sn.tensor(Float32Array.from(x.data, (v) => v * 1e6), [8, 4]);
+    const y = sn.tensor(new Float32Array(8).fill(1), [8, 1]);
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 1, inputShape: [4] }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e25 }), loss: 'meanSquaredError' });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const h = await m.fit(big, y, { epochs: 4, batchSize: 8, verbose: 0, shuffle: false, validationData: [big, y], callbacks: [sn.callbacks.terminateOnNaN()] });
+      expect(h.epoch).toEqual([0, 1]);
+      expect(Number.isFinite(h.history.loss[0])).toBe(true);
+      expect(Number.isFinite(h.history.loss[1])).toBe(false);
+      expect(h.history.val_loss[1]).toBeNaN();
+      expect(log).toHaveBeenCalledWith('Batch 0: Invalid loss, terminating training');
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('with modelCheckpoint and backupAndRestore, the epoch stopped on non-finite weights is not written and fit resolves', async () => {
+    const { dir, cleanup } = await tempDir('nan-ckpt');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+            const x = sn.tensor(Float32Array.from({ length: 64 * 4 }, (_, i) => ((i * 7919) % 200) / 100 - 1), [64, 4]);
+      const y = sn.tensor(Float32Array.from({ length: 64 }, (_, i) => i * 1e3), [64, 1]);
+      let lr = 0, h: sn.History | undefined;
+      // the largest rate (by decades) whose run overflows the weights after its first epoch, losses all finite
+      for (lr = 1e6; lr >= 1e2 && !h; lr /= 10) {
+        const m = sn.sequential();
+        m.add(sn.layers.dense({ units: 1, inputShape: [4] }));
+        m.compile({ optimizer: sn.optimizers.sgd({ learningRate: lr }), loss: 'meanSquaredError' });
+        const run = join(dir, `lr${lr}`);
+        const r = await m.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0, shuffle: false, callbacks: [
+          sn.callbacks.terminateOnNaN(),
+          sn.callbacks.modelCheckpoint({ filepath: join(run, 'ckpt-{epoch:02d}') }),
+          sn.callbacks.backupAndRestore({ backupDir: join(run, 'backup'), deleteCheckpoint: false }),
+        ] });
+        if (r.epoch.length >= 2 && r.epoch.length < 5 && r.history.loss.every(Number.isFinite)) {
+          h = r;
+          // the epochs before it were saved; the stopped one was not, with a warning naming the path
+          expect(existsSync(join(run, 'ckpt-01', 'model.json'))).toBe(true);
+          expect(existsSync(join(run, `ckpt-0${r.epoch.length}`))).toBe(false);
+          expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^modelCheckpoint: epoch \d: training stopped on NaN or infinite weights; not saved to .*ckpt-0\d/));
+          expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^backupAndRestore: epoch \d: training stopped on NaN or infinite weights; the backup of the last good epoch is kept/));
+          expect(readdirSync(join(run, 'backup')).length).toBeGreaterThan(0);
+        }
+      }
+      expect(h, 'no rate made the weights overflow with finite losses').toBeDefined();
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+      await cleanup();
     }
   });
 
