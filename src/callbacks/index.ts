@@ -1,6 +1,7 @@
 // sn.callbacks: Keras callbacks, tfjs-style factories.
 import { checkOptions, type AllOptions } from '../format.js';
 import { BackupAndRestore, type BackupAndRestoreArgs } from './backup-and-restore.js';
+import { BatchValues } from './batch-values.js';
 import { CSVLogger } from './csv-logger.js';
 import { EarlyStopping, type EarlyStoppingArgs } from './early-stopping.js';
 import { LearningRateScheduler } from './lr-scheduler.js';
@@ -12,7 +13,7 @@ export { Callback } from '../engine/callback.js';
 export type { Logs, CallbackHooks } from '../engine/callback.js';
 export { History } from '../engine/history.js';
 export { ProgressLogger } from '../engine/progress.js';
-export { BackupAndRestore, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN };
+export { BackupAndRestore, BatchValues, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN };
 
 // each factory's option names (the compiler checks each list names all of its interface's keys)
 const CHECKPOINT_OPTIONS = ['filepath', 'monitor', 'mode', 'verbose', 'saveBestOnly', 'saveFreq', 'includeOptimizer', 'initialValueThreshold'] as const;

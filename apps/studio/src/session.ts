@@ -135,6 +135,7 @@ export async function trainModel(sn: Sn, model: Sequential, photos: Photos, spli
   const steps = Math.ceil(split.train.length / r.batchSize);
   const epochRates: number[] = [];
   let epochStart = 0, lastBatchEnd = 0, seen = 0, stopped = false;
+  const own = new sn.callbacks.BatchValues();
   const t0 = performance.now();
   const history = await model.fit(xTrain, yTrain, {
     epochs: r.epochs, batchSize: r.batchSize, seed: r.seed, threads: r.threads, shuffle: true, verbose: 0,
@@ -142,12 +143,14 @@ export async function trainModel(sn: Sn, model: Sequential, photos: Photos, spli
     callbacks: [
       sn.callbacks.learningRateScheduler((epoch) => learningRateAt(r, epoch)),
       {
-        onEpochBegin: () => { epochStart = performance.now(); seen = 0; },
+        onEpochBegin: () => { epochStart = performance.now(); seen = 0; own.reset(); },
         onBatchEnd: (batch, logs = {}) => {
           lastBatchEnd = performance.now();
           seen += logs.size ?? 0;
           const seconds = (lastBatchEnd - epochStart) / 1000;
-          hooks.onBatch?.({ kind: 'batch', epoch: epochRates.length, batch, steps, loss: logs.loss, accuracy: logs.accuracy ?? NaN, imgPerSec: seen / seconds, seconds });
+          // the chart shows each batch's own values (the logs hold the epoch's running averages, as Keras')
+          const b = own.of(logs);
+          hooks.onBatch?.({ kind: 'batch', epoch: epochRates.length, batch, steps, loss: b.loss, accuracy: b.accuracy ?? NaN, imgPerSec: seen / seconds, seconds });
           if (hooks.shouldStop?.()) { stopped = true; model.stopTraining = true; }
         },
         onEpochEnd: (epoch, logs = {}) => {

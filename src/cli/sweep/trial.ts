@@ -61,6 +61,7 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
   const metric = pruneMetric(p);
   let status: TrialStatus = 'complete', prunedAt: number | null = null, best = metric.maximize ? -Infinity : Infinity;
   let epochStart = 0, cpuStart = process.cpuUsage(), lastLoss = NaN, jitter = 0, steps = 0;
+  const own = new sn.callbacks.BatchValues();
   const opts = { batchSize: p.batchSize, threads: 1 as const };
   // test-set figures of the current weights: per epoch in the history, and at the end as the trial's result
   const measure = async (): Promise<Record<string, number>> => {
@@ -82,9 +83,10 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
       callbacks: [
         sn.callbacks.learningRateScheduler((epoch) => learningRateAt(p, epoch)),
         {
-          onEpochBegin: () => { epochStart = performance.now(); cpuStart = process.cpuUsage(); lastLoss = NaN; jitter = 0; steps = 0; },
+          onEpochBegin: () => { epochStart = performance.now(); cpuStart = process.cpuUsage(); lastLoss = NaN; jitter = 0; steps = 0; own.reset(); },
           onBatchEnd: (_b, logs) => {
-            const loss = logs!.loss;
+            // the batch's own loss (the logs hold the epoch's running average, whose changes shrink batch by batch)
+            const loss = own.of(logs!).loss;
             if (!Number.isFinite(loss)) { status = 'diverged'; model.stopTraining = true; return; }
             // how much the loss moves from one batch to the next: the gradient noise a batch size brings
             if (Number.isFinite(lastLoss)) { jitter += Math.abs(loss - lastLoss); steps++; }

@@ -1,0 +1,32 @@
+// A batch's own values from Keras' batch logs. fit() gives onBatchEnd the epoch's running averages up to the
+// batch (Keras' semantics: what its progress bar shows); tfjs gave the batch's own values. A chart of per-batch
+// noise, or a study of it, needs the latter: each is recovered exactly from two running averages, since the
+// average after batch b is (sum over the epoch's batches of value × size) / (samples so far).
+import type { Logs } from '../engine/callback.js';
+
+export class BatchValues {
+  private readonly sums = new Map<string, number>();
+  private seen = 0;
+
+  /** Call at each epoch's begin: the running averages start again. */
+  reset(): void { this.sums.clear(); this.seen = 0; }
+
+  /**
+   * The batch's own values of a batch's logs (its `size` required): loss, and each metric averaged over samples
+   * (accuracy, mae ...). A metric judged per time step of masked sequences is averaged over unmasked steps, not
+   * samples: for it the value is the batch's weighted share, not exact.
+   */
+  of(logs: Logs): Logs {
+    const size = logs.size;
+    if (!(size > 0)) throw new Error(`BatchValues.of: the logs hold no batch size (${size}): pass onBatchEnd's logs of fit()`);
+    const seen = this.seen + size, out: Logs = { batch: logs.batch, size };
+    for (const [k, v] of Object.entries(logs)) {
+      if (k === 'batch' || k === 'size') continue;
+      const total = v * seen, before = this.sums.get(k) ?? 0;
+      out[k] = (total - before) / size;
+      this.sums.set(k, total);
+    }
+    this.seen = seen;
+    return out;
+  }
+}
