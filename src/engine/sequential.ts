@@ -48,8 +48,10 @@ const SEQUENTIAL_OPTIONS = ['name', 'layers', 'seed'] as const;
 
 export class Sequential implements TrainingModel {
   readonly name: string;
-  /** Set to true (e.g. from a callback) to stop fit() after the current batch. */
-  stopTraining = false;
+  private stopRequested = false;
+  /** Set to true (e.g. from a callback) to stop fit() after the current batch. True while a dispose() waits. */
+  get stopTraining(): boolean { return this.stopRequested || this.disposing; }
+  set stopTraining(stop: boolean) { this.stopRequested = stop; }
   /** The name of each output class, saved with the model (model.json's userDefinedMetadata). */
   classNames?: string[];
   private readonly net: Network;
@@ -310,6 +312,10 @@ export class Sequential implements TrainingModel {
       throw new Error(`${fn}: called while fit's batch waits in the model's input (an onBatchBegin callback runs): it would ` +
         'train on these inputs instead; call it from onBatchEnd or onEpochEnd, which Keras\' callbacks use for this');
     }
+    if (this.disposing) {
+      throw new Error(`${fn}: model '${this.name}' is being disposed (dispose() was called while a call of it runs; its memory ` +
+        'is freed when that call ends); build or load a new one');
+    }
     await initRuntime();
     if (compiled && (!this.net.optimizer || !this.net.loss)) {
       throw new Error(`${fn}: the model must be compiled first: call model.compile({ optimizer, loss })`);
@@ -462,8 +468,7 @@ export class Sequential implements TrainingModel {
   dispose(): void {
     if (this.net.disposed) return;
     if (this.running > 0) {
-      this.disposing = true;
-      this.stopTraining = true;
+      this.disposing = true; // stopTraining reads true from now on, even where fit resets it as it starts
       return;
     }
     dropped?.unregister(this);

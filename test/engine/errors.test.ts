@@ -499,6 +499,19 @@ describe('labels a cross-entropy cannot take, and two fits at once', () => {
     expect(h.history.loss).toHaveLength(1);
     expect(sn.memory().usedBytes).toBe(used);
     expect(() => t.getWeights()).toThrow(/has been disposed/);
+    // disposed just after fit() is called: no epoch trains (fit sets stopTraining to false as it starts, which
+    // a dispose waiting overrides), and a call made meanwhile is refused rather than run on memory about to go
+    const u = small();
+    u.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const fitting = u.fit(x(8), y(8), { epochs: 50, batchSize: 2, verbose: 0 });
+    u.dispose();
+    expect(u.stopTraining).toBe(true);
+    const [predicting, evaluating] = [u.predict(x(1)), u.evaluate(x(8), y(8))];
+    await expect(predicting).rejects.toThrow(/^predict: model '.*' is being disposed \(dispose\(\) was called while a call of it runs/);
+    await expect(evaluating).rejects.toThrow(/^evaluate: model '.*' is being disposed/);
+    expect((await fitting).epoch).toEqual([]);
+    expect(sn.memory().usedBytes).toBe(used);
+    expect(() => u.getWeights()).toThrow(/has been disposed/);
   });
 
   it('file-system failures of a save name the function, the path and the reason; saves to one path in one process run one after another', async () => {
