@@ -67,8 +67,16 @@ function classesOf(y: Tensor, fn: string): number[] {
   });
 }
 
-export interface TrainTestSplitArgs { testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean }
-const TRAIN_TEST_SPLIT_OPTIONS = ['testSize', 'seed', 'stratify', 'shuffle'] as const;
+export interface TrainTestSplitArgs {
+  testSize?: number; seed?: number; stratify?: boolean; shuffle?: boolean;
+  /**
+   * With stratify, a class of one sample: 'refuse' (the default, as scikit-learn) or 'train': its sample goes to
+   * the training set and the rest is split (a fraction testSize of the rest) — for a folder of photos where
+   * someone has a single one.
+   */
+  loneClasses?: 'refuse' | 'train';
+}
+const TRAIN_TEST_SPLIT_OPTIONS = ['testSize', 'seed', 'stratify', 'shuffle', 'loneClasses'] as const;
 
 /**
  * Splits x and y *together* (pairs stay aligned) into train and test sets, shuffled with `seed`;
@@ -95,22 +103,35 @@ export function trainTestSplit(x: Tensor, y: Tensor, args: TrainTestSplitArgs = 
   const test: number[] = [], train: number[] = [];
   const shuffle = args.shuffle ?? true;
   if (args.stratify && !shuffle) throw new Error('trainTestSplit: stratify needs shuffle (as in scikit-learn): a stratified split draws its rows at random');
+  if (args.loneClasses !== undefined && !args.stratify) throw new Error('trainTestSplit: loneClasses applies to a stratified split: pass stratify: true');
   if (args.stratify) {
     const byClass = new Map<number, number[]>();
     classesOf(y, 'trainTestSplit').forEach((c, i) => { if (!byClass.has(c)) byClass.set(c, []); byClass.get(c)!.push(i); });
     const lone = [...byClass].filter(([, rows]) => rows.length < 2).map(([c]) => c).sort((a, b) => a - b);
-    if (lone.length) {
+    const loneClasses = args.loneClasses ?? 'refuse';
+    if (loneClasses !== 'refuse' && loneClasses !== 'train') {
+      throw new Error(`trainTestSplit: loneClasses must be 'refuse' or 'train', got ${show(loneClasses)}`);
+    }
+    if (lone.length && loneClasses === 'refuse') {
       // scikit-learn refuses it too: such a class lands wholly in one of the two sets
       throw new Error(`trainTestSplit: stratify needs at least 2 samples of each class, as scikit-learn's; class${lone.length > 1 ? 'es' : ''} ` +
-        `${lone.join(', ')} ha${lone.length > 1 ? 've' : 's'} 1: split without stratify, or gather more samples`);
+        `${lone.join(', ')} ha${lone.length > 1 ? 've' : 's'} 1: split without stratify, gather more samples, or pass loneClasses: 'train'`);
     }
-    // exactly nTest test rows, as without stratify: each class gets floor(share) and the rows left over go
+    // loneClasses 'train': their samples train; the rest is split as a whole would be
+    for (const c of lone) { train.push(...byClass.get(c)!); byClass.delete(c); }
+    const pool = n - lone.length, poolTest = testSize >= 1 ? testSize : Math.ceil(pool * testSize);
+    if (pool === 0) throw new Error(`trainTestSplit: every class has a single sample (${n} classes): stratified, none is left to test on`);
+    if (poolTest >= pool) {
+      throw new Error(`trainTestSplit: ${lone.length} of ${n} samples are lone classes' (they train); testSize ${testSize} of the ` +
+        `${pool} left makes ${poolTest} test rows and leaves none of them to train on`);
+    }
+    // exactly poolTest test rows, as without stratify: each class gets floor(share) and the rows left over go
     // to the classes with the largest remainders (ties in a seeded random order), like scikit-learn
     const classes = [...byClass.keys()].sort((a, b) => a - b);
-    const share = classes.map((c) => (byClass.get(c)!.length * nTest) / n);
+    const share = classes.map((c) => (byClass.get(c)!.length * poolTest) / pool);
     const take = share.map(Math.floor);
     const order = rng.shuffle(classes.map((_, j) => j)).sort((a, b) => (share[b] - take[b]) - (share[a] - take[a]));
-    for (let left = nTest - take.reduce((a, b) => a + b, 0), j = 0; left > 0; j++, left--) take[order[j]]++;
+    for (let left = poolTest - take.reduce((a, b) => a + b, 0), j = 0; left > 0; j++, left--) take[order[j]]++;
     classes.forEach((c, j) => {
       const rows = rng.shuffle(byClass.get(c)!);
       test.push(...rows.slice(0, take[j]));

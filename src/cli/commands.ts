@@ -101,7 +101,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const folder = await sn.data.loadImageFolder(trainDir, { size: [42, 42], channels: 3, classNames });
   const k = folder.classNames.length;
   console.log(`  ${folder.x.shape[0]} photos of ${k} classes (${folder.layout} layout), resized to 42x42x3`);
-  const { xTrain, xTest, yTrain, yTest } = sn.utils.trainTestSplit(folder.x, sn.utils.toCategorical(folder.y, k), { testSize, seed, stratify: true });
+  const photosOf = new Int32Array(k);
+  for (const c of folder.y) photosOf[c]++;
+  const lone = folder.classNames.filter((_, c) => photosOf[c] === 1);
+  // a person with one photo cannot be in both sets: it trains (the split of the others stays stratified)
+  if (lone.length) console.log(`  ${lone.join(', ')}: one photo each, used for training only (the test set cannot include ${lone.length > 1 ? 'them' : 'it'})`);
+  const { xTrain, xTest, yTrain, yTest } = sn.utils.trainTestSplit(folder.x, sn.utils.toCategorical(folder.y, k),
+    { testSize, seed, stratify: true, loneClasses: 'train' });
   console.log(`  split: ${xTrain.shape[0]} train / ${xTest.shape[0]} test (${Math.round(testSize * 100)} %, stratified)`);
   // --class-weight balanced: each person counts as much in the loss however many photos they have (scikit-learn's 'balanced')
   const classWeight = opts['class-weight'] === 'balanced' ? sn.utils.balancedClassWeight(yTrain) : undefined;

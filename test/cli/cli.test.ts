@@ -214,6 +214,19 @@ describe('simdnet command line', () => {
       expect(existsSync(path.join(root, 'm-curves.png'))).toBe(true);
     });
 
+    it('a person with a single photo trains only (the split of the others stays stratified), and is said so', async () => {
+      const data = dataFolder('lone', ['cat', 'dog']);
+      mkdirSync(path.join(root, 'lone', 'eel'));
+      writeFileSync(path.join(root, 'lone', 'eel', '0.pgm'), Buffer.concat([Buffer.from('P5\n8 8\n255\n'), Buffer.alloc(64, 250)]));
+      const r = await simdnet('train', '--data', data, '--out', 'lone-model', ...quick);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('  eel: one photo each, used for training only (the test set cannot include it)');
+      // 12 photos of cat and dog: ceil(0.34 * 12) = 5 test; the eel's one trains
+      expect(r.out).toContain('split: 8 train / 5 test');
+      expect((await sn.loadModel(path.join(root, 'lone-model'))).classNames).toEqual(['cat', 'dog', 'eel']);
+    });
+
     it('--class-weight balanced: weighs each class by its photos in the training part (printed), and trains', async () => {
       for (const [cls, n, shade] of [['cat', 9, 40], ['dog', 3, 190]] as const) {
         mkdirSync(path.join(root, 'uneven', cls), { recursive: true });

@@ -225,8 +225,29 @@ describe('trainTestSplit', () => {
     expect(() => sn.utils.trainTestSplit(x, y, { testSize: '0.2' as never })).toThrow(/testSize must be a fraction in \(0, 1\) or a whole count of test rows, got "0\.2"/);
     const lone = sn.utils.toCategorical([0, 0, 0, 0, 1, 1, 1, 1, 1, 2], 3);
     expect(() => sn.utils.trainTestSplit(x, lone, { testSize: 0.3, stratify: true })).toThrow(
-      'trainTestSplit: stratify needs at least 2 samples of each class, as scikit-learn\'s; class 2 has 1: split without stratify, or gather more samples');
+      'trainTestSplit: stratify needs at least 2 samples of each class, as scikit-learn\'s; class 2 has 1: split without stratify, gather more samples, or pass loneClasses: \'train\'');
     expect(sn.utils.trainTestSplit(x, lone, { testSize: 0.3 }).xTest.shape).toEqual([3, 2]);
+  });
+
+  it("loneClasses: 'train' puts a class of one sample in the training set and stratifies the rest", () => {
+    const x = sn.tensor(Float32Array.from({ length: 10 }, (_, i) => i), [10, 1]);
+    const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1, 2];
+    const classOf = (t: sn.Tensor) => Array.from(t.data, (v) => labels[v]);
+    for (const seed of [0, 1, 2, 3]) {
+      const s = sn.utils.trainTestSplit(x, sn.utils.toCategorical(labels, 3), { testSize: 0.3, seed, stratify: true, loneClasses: 'train' });
+      // 9 samples in the classes of 2 or more: ceil(0.3 * 9) = 3 test rows, 1 or 2 of each (4 : 5)
+      expect(s.xTest.shape).toEqual([3, 1]);
+      expect(classOf(s.xTest)).not.toContain(2);
+      expect(classOf(s.xTrain)).toContain(2);
+      expect(classOf(s.xTest)).toContain(0);
+      expect(classOf(s.xTest)).toContain(1);
+      expect([...s.xTrain.data, ...s.xTest.data].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+    const alone = sn.utils.toCategorical([0, 1, 2], 3);
+    expect(() => sn.utils.trainTestSplit(sn.tensor(new Float32Array(3), [3, 1]), alone, { stratify: true, loneClasses: 'train' }))
+      .toThrow('trainTestSplit: every class has a single sample (3 classes): stratified, none is left to test on');
+    expect(() => sn.utils.trainTestSplit(x, sn.utils.toCategorical(labels, 3), { loneClasses: 'train' })).toThrow('trainTestSplit: loneClasses applies to a stratified split: pass stratify: true');
+    expect(() => sn.utils.trainTestSplit(x, sn.utils.toCategorical(labels, 3), { stratify: true, loneClasses: 'test' as never })).toThrow(`trainTestSplit: loneClasses must be 'refuse' or 'train', got "test"`);
   });
 
   it('shuffle: false keeps the order, as scikit-learn: the first rows train, the last test', () => {

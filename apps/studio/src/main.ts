@@ -144,8 +144,9 @@ function showModel(m: ModelInfo, trained: boolean): void {
 async function generate(): Promise<void> {
   const raw = input('per-person').value.trim();
   const perPerson = raw === '' ? null : Number(raw);
-  if (perPerson !== null && !(Number.isInteger(perPerson) && perPerson >= 1 && perPerson <= 50)) {
-    throw new Error(`photos per person must be a whole number from 1 to 50 (or empty for all), got ${JSON.stringify(raw)}`);
+  // one photo per person leaves none to validate on (the split keeps each person's photos in both sets)
+  if (perPerson !== null && !(Number.isInteger(perPerson) && perPerson >= 2 && perPerson <= 50)) {
+    throw new Error(`photos per person must be a whole number from 2 to 50 (or empty for all), got ${JSON.stringify(raw)}`);
   }
   const seed = numberField('seed', 'seed');
   if (!Number.isInteger(seed)) throw new Error(`seed must be a whole number, got ${seed}`);

@@ -62,11 +62,12 @@ export function renderFaces(sn: Sn, seed: number, perPerson: number | null, onPr
   return photosFrom(sn, renderPeople(sn, seed, perPerson, sn.LAB_LABELS.map((_, i) => i), onProgress));
 }
 
-/** The stratified split of sn.utils.trainTestSplit (the CLI's), as photo indices. */
+/** The stratified split of sn.utils.trainTestSplit (the CLI's: a person with one photo trains only), as photo indices. */
 export function splitIndices(sn: Sn, labels: Int32Array, numClasses: number, testSize: number, seed: number): { train: Int32Array; val: Int32Array } {
   const n = labels.length;
   const index = sn.tensor(Float32Array.from({ length: n }, (_, i) => i), [n, 1]);
-  const s = sn.utils.trainTestSplit(index, sn.utils.toCategorical(labels, numClasses), { testSize, seed, stratify: true });
+  // someone with a single photo trains only (it cannot be in both sets)
+  const s = sn.utils.trainTestSplit(index, sn.utils.toCategorical(labels, numClasses), { testSize, seed, stratify: true, loneClasses: 'train' });
   return { train: Int32Array.from(s.xTrain.data), val: Int32Array.from(s.xTest.data) };
 }
 
