@@ -2,7 +2,8 @@
 // evaluate, the optimizers, callbacks), the Keras .h5 / .keras readers, the data generators and the plots, so a
 // bundle that only predicts (a serverless function, a page) carries none of them: 229 KB minified for the lab
 // CNN's worker against 297 KB with `import { … } from 'simdnet'` (README, "Anywhere"). The models are the same
-// Sequential; they load uncompiled, and fit or evaluate on them says to import 'simdnet'. The entries
+// Sequential class; they load uncompiled (even where 'simdnet' is bundled beside: io/predict-io.ts), and fit or
+// evaluate on them says to load them with 'simdnet'. In Node each entry is its own bundle: one per program. The entries
 // predict.ts (Node, Deno, Bun) and predict-browser.ts (browsers, workers) install their host adapter first.
 export { tensor, Tensor } from './tensor.js';
 export type { DType } from './tensor.js';
@@ -11,7 +12,7 @@ export { Sequential, sequential } from './engine/sequential.js';
 export type { Artifacts } from './engine/save-handlers.js';
 export { shutdown as shutdownThreads, activeThreads, threadStats } from './threads/index.js';
 export * as io from './io/predict-io.js';
-export { loadModel } from './io/model-sources.js';
+export { loadModel } from './io/predict-io.js';
 export { wasmFile } from './runtime/wasm.js';
 export { setMicroKernel } from './runtime/ukernels.js';
 export type { WasmOption, WasmSource, RuntimeOptions as ReadyOptions } from './runtime/wasm.js';

@@ -25,8 +25,8 @@ export function trainingLoaded(): boolean { return part !== null; }
 /** The training part, or an error naming `fn` and where training is. */
 export function training(fn: string): TrainingPart {
   if (!part) {
-    throw new Error(`${fn}: simdnet/predict loads and runs models only; to compile, fit or evaluate, import simdnet ` +
-      "itself (`import * as sn from 'simdnet'`): the same models, with training");
+    throw new Error(`${fn}: simdnet/predict loads and runs models only; to compile, fit or evaluate, load or build the ` +
+      "model with simdnet itself (`import * as sn from 'simdnet'`), and use that entry alone: in Node each is its own copy");
   }
   return part;
 }

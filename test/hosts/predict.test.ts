@@ -47,10 +47,10 @@ console.log(JSON.stringify({
     expect(r.compiled).toBe(false);
     expect(r.params).toBe(435504);
     for (const fn of ['fit', 'evaluate', 'compile']) {
-      expect(r[fn]).toBe(`${fn}: simdnet/predict loads and runs models only; to compile, fit or evaluate, import simdnet itself ` +
-        "(`import * as sn from 'simdnet'`): the same models, with training");
+      expect(r[fn]).toBe(`${fn}: simdnet/predict loads and runs models only; to compile, fit or evaluate, load or build the model ` +
+        "with simdnet itself (`import * as sn from 'simdnet'`), and use that entry alone: in Node each is its own copy");
     }
-    expect(r.compileTrue).toMatch(/^loadModel: \/.*\/model\.json: \{ compile: true \}: simdnet\/predict loads and runs models only; to compile, fit or evaluate, import simdnet itself/);
+    expect(r.compileTrue).toMatch(/^loadModel: \/.*\/model\.json: \{ compile: true \}: simdnet\/predict loads and runs models only; to compile, fit or evaluate, load or build the model with simdnet itself/);
     expect(r.h5).toMatch(/^loadModel: \/.*\/m\.h5 is a Keras file, which simdnet\/predict does not read/);
     expect(r.h5bytes).toMatch(/^loadModel: \{ h5 \} is a Keras file, which simdnet\/predict does not read/);
     expect(r.exports).toEqual([]);
