@@ -93,7 +93,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (subs.includes('train') && subs.includes('test')) { testDir = path.join(trainDir, 'test'); trainDir = path.join(trainDir, 'train'); }
     const labLetters = sn.data.LAB_LABELS;
     console.log(`Data: ${trainDir}`);
-    const present = (await sn.data.listImageFolder(trainDir, { onWarning: () => {} })).classNames;
+    const listed = await sn.data.listImageFolder(trainDir, { onWarning: () => {} });
+    const present = listed.classNames.filter((c) => !listed.emptyClasses.includes(c)); // the classes with photos
     // the lab's 16 outputs would make one letter look like 16 classes: count the classes with photos
     if (present.length === 1) throw new Error(`simdnet train: ${trainDir} holds photos of one class only (${present[0]}); classification needs at least two`);
     if (present.every((c) => labLetters.includes(c))) classNames = labLetters; // the lab's fixed letter order
@@ -225,9 +226,11 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const modelDir = opts.model as string, dataDir = opts.data as string;
   const model = await sn.loadModel(modelDir);
   const { h, w, c } = photoModel(model, modelDir, 'evaluate');
-  const present = (await sn.data.listImageFolder(dataDir, { onWarning: () => {} })).classNames;
+  const listed = await sn.data.listImageFolder(dataDir, { onWarning: () => {} });
+  const present = listed.classNames;
   const names = outputNames(model, present, modelDir, dataDir);
-  const unknown = present.filter((c) => !names.includes(c));
+  // an empty class folder the model does not know holds nothing to judge
+  const unknown = present.filter((c) => !names.includes(c) && !listed.emptyClasses.includes(c));
   if (unknown.length) throw new Error(`simdnet evaluate: ${dataDir} has classes ${unknown.join(', ')} that the model ${modelDir} does not know (its classes: ${names.join(' ')})`);
   const folder = await sn.data.loadImageFolder(dataDir, { size: [h, w], channels: c, classNames: names });
   const pred = await model.predictClasses(folder.x, { batchSize: (opts['batch-size'] as number | undefined) ?? 32 });

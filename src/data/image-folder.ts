@@ -28,8 +28,10 @@ export interface ImageFolderListing {
   files: string[];
   /** The class of each file. */
   labels: string[];
-  /** The classes found, sorted. */
+  /** The classes found, sorted: those of the files, and class folders without images (as Keras'). */
   classNames: string[];
+  /** The class folders without images (classes no file has; in classNames). */
+  emptyClasses: string[];
   layout: 'folders' | 'flat';
 }
 
@@ -145,7 +147,8 @@ export async function listImageFolder(dir: string, opts: Pick<LoadImageFolderOpt
   }
   return {
     files: found.map((f) => f.file), labels: found.map((f) => f.cls),
-    classNames: [...new Set([...found.map((f) => f.cls), ...(found.length ? empty : [])])].sort(), layout,
+    classNames: [...new Set([...found.map((f) => f.cls), ...(found.length ? empty : [])])].sort(),
+    emptyClasses: found.length ? empty : [], layout,
   };
 }
 
@@ -173,8 +176,11 @@ export function classOrder(listing: ImageFolderListing, dir: string, classNames:
   if (!classNames) return present;
   const names = [...classNames];
   if (new Set(names).size !== names.length) throw new Error(`${fn}: classNames has duplicates: ${names.join(', ')}`);
-  const unknown = present.filter((c) => !names.includes(c));
+  const unknown = present.filter((c) => !names.includes(c) && !listing.emptyClasses.includes(c));
   if (unknown.length) throw new Error(`${fn}: ${dir} has classes ${unknown.join(', ')} that are not in classNames (${names.join(' ')})`);
+  // a class folder without images that classNames does not name: no sample needs it, and the order is classNames'
+  const left = listing.emptyClasses.filter((c) => !names.includes(c));
+  if (left.length) warn(`${fn}: the empty class folder${left.length > 1 ? 's' : ''} ${left.join(', ')} of ${dir} ${left.length > 1 ? 'are' : 'is'} not in classNames: left out`);
   const empty = names.filter((c) => !present.includes(c));
   if (empty.length) warn(`${fn}: no images in ${dir} for classes ${empty.join(', ')}`);
   return names;

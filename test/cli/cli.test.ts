@@ -227,6 +227,15 @@ describe('simdnet command line', () => {
       expect((await sn.loadModel(path.join(root, 'lone-model'))).classNames).toEqual(['cat', 'dog', 'eel']);
     });
 
+    it('a folder of lab letters keeps the lab\'s 16 outputs in letter order with an empty folder beside them (left out)', async () => {
+      const data = dataFolder('letters', ['A', 'C']);
+      mkdirSync(path.join(root, 'letters', 'notes'));
+      const r = await simdnet('train', '--data', data, '--out', 'letters-model', ...quick);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(/the empty class folder notes of .*letters is not in classNames: left out/);
+      expect((await sn.loadModel(path.join(root, 'letters-model'))).classNames).toEqual([...sn.LAB_LABELS]);
+    });
+
     it('--class-weight balanced: weighs each class by its photos in the training part (printed), and trains', async () => {
       for (const [cls, n, shade] of [['cat', 9, 40], ['dog', 3, 190]] as const) {
         mkdirSync(path.join(root, 'uneven', cls), { recursive: true });

@@ -118,6 +118,18 @@ describe('loadImageFolder', () => {
     const ds = sn.data.imageDataset(dir, { size: [4, 4], onWarning: () => {} });
     await ds.ready();
     expect(ds.classNames).toEqual(['A', 'B', 'C']);
+    expect((await sn.data.listImageFolder(dir, { onWarning: () => {} })).emptyClasses).toEqual(['B']);
+    // given classNames that leave the empty folder out: its order holds, the folder is left out with a warning
+    warnings.length = 0;
+    const named = await sn.data.loadImageFolder(dir, { size: [4, 4], classNames: ['C', 'A'], onWarning: (m) => warnings.push(m) });
+    expect(named.classNames).toEqual(['C', 'A']);
+    expect(Array.from(named.y)).toEqual([1, 0]);
+    expect(warnings).toContain(`loadImageFolder: the empty class folder B of ${dir} is not in classNames: left out`);
+    const named2 = sn.data.imageDataset(dir, { size: [4, 4], classNames: ['C', 'A'], onWarning: () => {} });
+    await named2.ready();
+    expect(named2.classNames).toEqual(['C', 'A']);
+    // a class with images that classNames lacks is still refused
+    await expect(sn.data.loadImageFolder(dir, { classNames: ['A', 'B'], onWarning: () => {} })).rejects.toThrow(/has classes C that are not in classNames \(A B\)/);
   });
 
   it('refuses a size that is not [height, width], and one too large for memory, by name', async () => {
