@@ -6,7 +6,7 @@ import { saveOptions } from '../engine/save-handlers.js';
 import { runningLogs, stoppedOnNonFinite, type DoneEpochs, type Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 import { show } from '../format.js';
-import { formatNumber, parseSpec, type NumberSpec } from './py-format.js';
+import { checkSpecFor, formatNumber, parseSpec, pyStr, type NumberSpec } from './py-format.js';
 import { saveFreqOf, type SaveFreq } from './save-freq.js';
 
 export interface ModelCheckpointArgs {
@@ -32,9 +32,15 @@ export interface ModelCheckpointArgs {
 
 /** The `{key}` / `{key:spec}` fields of a filepath; each spec checked now (a bad one would fail only at the first save). */
 export function pathFields(template: string, where = 'modelCheckpoint'): { whole: string; key: string; spec: NumberSpec | null }[] {
-  return [...template.matchAll(/\{(\w+)(?::([^}]*))?\}/g)].map(([whole, key, spec]) =>
-    ({ whole, key, spec: spec === undefined || spec === '' ? null : parseSpec(spec, `${where}: filepath field '${whole}'`) }));
+  return [...template.matchAll(/\{(\w+)(?::([^}]*))?\}/g)].map(([whole, key, spec]) => {
+    if (spec === undefined || spec === '') return { whole, key, spec: null };
+    const field = `${where}: filepath field '${whole}'`, parsed = parseSpec(spec, field);
+    checkSpecFor(parsed, isInteger(key), field); // epoch and batch are Python ints in Keras' format call; the logs, floats
+    return { whole, key, spec: parsed };
+  });
 }
+
+const isInteger = (key: string) => key === 'epoch' || key === 'batch';
 
 /** The filepath for epoch (0-based) with logs, as Keras' filepath.format(epoch=epoch + 1, **logs). */
 export function formatPath(template: string, epoch: number, logs: Logs): string {
@@ -43,20 +49,9 @@ export function formatPath(template: string, epoch: number, logs: Logs): string 
     const { key, spec } = fields.get(whole)!;
     const v = key === 'epoch' ? epoch + 1 : logs[key];
     if (v === undefined) throw new Error(`modelCheckpoint: filepath field '${whole}' names no logged quantity; available: epoch, ${Object.keys(logs).join(', ')}`);
-    if (!spec) return key === 'epoch' || key === 'batch' ? String(v) : pyStr(v);
-    return formatNumber(v, spec, key === 'epoch' || key === 'batch');
+    if (!spec) return key === 'epoch' || key === 'batch' ? String(v) : (v < 0 || Object.is(v, -0) ? '-' : '') + pyStr(Math.abs(v));
+    return formatNumber(v, spec, isInteger(key));
   });
-}
-
-/** Python's str() of a float: repr, always with a point or an exponent (1.0, 1e-05, 1.5e+16). */
-function pyStr(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e16)) {
-    return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2').replace(/^(-?\d)e/, '$1e'); // shortest digits, 2-digit exponent
-  }
-  const s = String(v);
-  return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
 export class ModelCheckpoint extends MonitorCallback {

@@ -224,6 +224,11 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
       ['{v:.3g}', 0.0001, '0.0001'], ['{v:.2%}', 0.625, '62.50%'], ['{v:+.3f}', 0.5, '+0.500'], ['{v:08.3f}', -1.5, '-001.500'],
       ['{v:.3e}', 12345.678, '1.235e+04'], ['{v}', 1e-05, '1e-05'], ['{v}', 2.0, '2.0'], ['{v}', 0.1, '0.1'], ['{v:G}', 1e-10, '1E-10'],
       ['{v:10.2f}', 3.14159, '      3.14'], ['{v: .1f}', 2.25, ' 2.2'], ['{v:.1%}', 0.0005, '0.1%'],
+      // (Python 3.11, 2026-12-03) str() under a width or a sign; e ties to even; nan and inf with %
+      ['{v:8}', 1.0, '     1.0'], ['{v:+}', 1e-5, '+1e-05'], ['{v:12}', 0.1, '         0.1'], ['{v:010}', -1.5, '-0000001.5'], ['{v:+08}', 2.5, '+00002.5'],
+      ['{v:.1e}', 0.125, '1.2e-01'], ['{v:.1e}', 0.375, '3.8e-01'], ['{v:.0e}', 2.5, '2e+00'], ['{v:.0e}', 9.5, '1e+01'], ['{v:.0e}', 8.5, '8e+00'],
+      ['{v:.1e}', 1.25e-7, '1.2e-07'], ['{v:.2e}', 1.125e22, '1.12e+22'], ['{v:.1E}', 0.125, '1.2E-01'], ['{v:E}', 1.5, '1.500000E+00'],
+      ['{v:.2g}', 12.5, '12'], ['{v:.2g}', 0.125, '0.12'], ['{v:%}', NaN, 'nan%'], ['{v:.1%}', Infinity, 'inf%'],
     ];
     for (const [f, v, py] of cases) expect(formatPath(f, 0, { v }), `${f} of ${v}`).toBe(py);
     expect(formatPath('{epoch:03}', 4, {})).toBe('005');
@@ -235,6 +240,12 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
       expect(() => sn.callbacks.modelCheckpoint({ filepath: `m-${spec}` }), spec).toThrow(
         new RegExp(`^modelCheckpoint: filepath field '${spec.replace(/[{}.$]/g, '\\$&')}': unsupported format`));
     }
+    // Python: 'Precision not allowed in integer format specifier', "Unknown format code 'd' for object of type 'float'"
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'm-{epoch:.2}' })).toThrow(
+      "modelCheckpoint: filepath field '{epoch:.2}': precision is not allowed for an integer (Python's ValueError): use d, or a float type (.2f)");
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'm-{val_loss:d}' })).toThrow(
+      "modelCheckpoint: filepath field '{val_loss:d}': format 'd' is for integers, not a float (Python's ValueError): use .0f");
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'm-{epoch:03d}-{batch:.1f}-{val_loss:.3}' })).not.toThrow();
   });
 
   it('an unknown template field throws (fit rejects) and nothing is saved', async () => {
