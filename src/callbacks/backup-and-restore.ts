@@ -6,7 +6,7 @@
 // fit skips its batches done: tf.keras 2's resume; Keras 3 would start that epoch over). A run that ends normally
 // deletes its backup (deleteCheckpoint, default true).
 // Hosts with a file system (Node, Deno, Bun).
-import { Callback, missingSums, recordEpoch, stoppedOnNonFinite, type DoneEpochs, type EpochProgress, type Logs } from '../engine/callback.js';
+import { Callback, missingSums, recordEpoch, holdsNonFinite, type DoneEpochs, type EpochProgress, type Logs } from '../engine/callback.js';
 import { Sequential } from '../engine/sequential.js';
 import { show } from '../format.js';
 import { removeBackup, restoreBackup, writeBackup, type BackupState } from '../io/training-backup.js';
@@ -87,8 +87,9 @@ export class BackupAndRestore extends Callback {
 
   async onBatchEnd(_batch: number, logs: Logs = {}): Promise<void> {
     if (this.saveFreq === 'epoch' || ++this.batchesSinceBackup < this.saveFreq) return;
-    // a diverged batch (fit refuses it next, or terminateOnNaN stops) keeps the last good backup
-    if (!Number.isFinite(logs.loss ?? 0) || this.model.stopTraining) return;
+    // a diverged batch (fit refuses it next, or terminateOnNaN stops), or an update that overflowed the weights
+    // (the next batch's loss shows it), keeps the last good backup
+    if (!Number.isFinite(logs.loss ?? 0) || this.model.stopTraining || holdsNonFinite(this.model)) return;
     this.batchesSinceBackup = 0;
     const progress = this.params.progress;
     if (!progress) throw new Error(`${FN}: saveFreq ${this.saveFreq} needs fit's progress (the callback is driven by hand?)`);
@@ -99,9 +100,11 @@ export class BackupAndRestore extends Callback {
     recordEpoch(this.done as Required<DoneEpochs>, epoch, logs); // as History keeps them
     // with a batch count, Keras backs up only every saveFreq batches; a run stopped on a NaN loss keeps the last good one
     if (this.saveFreq !== 'epoch' || !Number.isFinite(logs.loss ?? 0)) return;
-    // an epoch whose last update overflowed the weights, which terminateOnNaN stopped: the last good backup stays
-    if (stoppedOnNonFinite(this.model)) {
-      console.warn(`${FN}: epoch ${epoch + 1}: training stopped on NaN or infinite weights; the backup of the last good epoch is kept`);
+    // an epoch whose last update overflowed the weights, which terminateOnNaN stopped: not backed up (such weights
+    // cannot be written); training then ends normally, and deleteCheckpoint removes the backup as Keras' does
+    if (holdsNonFinite(this.model)) {
+      console.warn(`${FN}: epoch ${epoch + 1}: the weights are NaN or infinite (training diverged); not backed up` +
+        (this.deleteCheckpoint ? ' (training ends: the backup is deleted, as deleteCheckpoint says)' : '; the last good epoch\'s backup stays'));
       return;
     }
     await writeBackup(this.sequential(), this.backupDir, epoch, this.done, FN);

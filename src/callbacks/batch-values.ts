@@ -2,13 +2,26 @@
 // batch (Keras' semantics: what its progress bar shows); tfjs gave the batch's own values. A chart of per-batch
 // noise, or a study of it, needs the latter: each is recovered exactly from two running averages, since the
 // average after batch b is (sum over the epoch's batches of value × size) / (samples so far).
-import type { Logs } from '../engine/callback.js';
+import { Callback, runningLogs, type Logs } from '../engine/callback.js';
 
-export class BatchValues {
+export class BatchValues extends Callback {
   private readonly sums = new Map<string, number>();
   private seen = 0;
 
-  /** Call at each epoch's begin: the running averages start again. */
+  /**
+   * In fit's callbacks (before the hooks that call of()), it starts each epoch where fit does: from nothing, or
+   * from the batches done of an epoch that backupAndRestore resumed mid-way.
+   */
+  onEpochBegin(): void {
+    this.reset();
+    const p = this.params?.progress;
+    if (!p || p.seen === 0) return;
+    this.seen = p.seen;
+    const keys = Object.fromEntries(['loss', ...(this.params.metrics ?? [])].map((k) => [k, 0]));
+    for (const [k, v] of Object.entries(runningLogs(this.params, keys) ?? {})) this.sums.set(k, v * p.seen);
+  }
+
+  /** Starts again from nothing (an epoch's begin, where it is not one of fit's callbacks). */
   reset(): void { this.sums.clear(); this.seen = 0; }
 
   /**

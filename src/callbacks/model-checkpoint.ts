@@ -3,7 +3,7 @@
 // io/model-files), so a crash mid-write never breaks the best model. filepath may hold Keras-style fields:
 // 'model-{epoch:02d}-{val_loss:.2f}', and with a batch count '{batch}' (1-based, as Keras').
 import { saveOptions } from '../engine/save-handlers.js';
-import { runningLogs, stoppedOnNonFinite, type DoneEpochs, type Logs } from '../engine/callback.js';
+import { runningLogs, holdsNonFinite, type DoneEpochs, type Logs } from '../engine/callback.js';
 import { MonitorCallback, type Mode } from './monitor.js';
 import { show } from '../format.js';
 import { checkSpecFor, formatNumber, parseSpec, pyStr, type NumberSpec } from './py-format.js';
@@ -127,15 +127,15 @@ export class ModelCheckpoint extends MonitorCallback {
       }
     }
     const path = formatPath(this.filepath, epoch, pathLogs);
+    if (holdsNonFinite(this.model)) {
+      console.warn(`modelCheckpoint: epoch ${epoch + 1}: the weights are NaN or infinite (training diverged); not saved to ${path} ` +
+        '(such a model could not be loaded again); the last checkpoint is kept');
+      return;
+    }
     if (this.saveBestOnly) {
       if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${this.best.toFixed(5)} to ${logs[this.monitor].toFixed(5)}, saving model to ${path}`);
     } else if (this.verbose > 0) {
       console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
-    }
-    if (stoppedOnNonFinite(this.model)) {
-      console.warn(`modelCheckpoint: epoch ${epoch + 1}: training stopped on NaN or infinite weights; not saved to ${path} ` +
-        '(such a model could not be loaded again); the last checkpoint is kept');
-      return;
     }
     await this.model.save(path, { includeOptimizer: this.includeOptimizer });
     // the best moves once its model is saved: a save that failed leaves the old best to beat

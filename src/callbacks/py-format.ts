@@ -17,14 +17,19 @@ export function parseSpec(spec: string, where: string): NumberSpec {
   return { sign: (m[1] === '-' ? '' : m[1]) as NumberSpec['sign'], zero: m[2] === '0', width: m[3] ? +m[3] : 0, precision: m[4] !== undefined ? +m[4] : null, type: m[5] };
 }
 
-/** The exact decimal significant digits of a finite x > 0 and its decimal exponent (0.0625 -> '625', -2). */
+/**
+ * The exact decimal significant digits of a finite x > 0 and its decimal exponent (0.0625 -> '625', -2): from its
+ * bits, x = m · 2^e, and m · 2^e = m · 5^-e / 10^-e for e < 0 — every double's expansion ends, at most 767 digits.
+ */
 function exactDigits(x: number): { digits: string; exp: number } {
-  if (x >= 1e21) { const d = BigInt(x).toString(); return { digits: d, exp: d.length - 1 }; } // an integer, exactly
-  // toFixed(100) is exact for every double whose expansion ends within 100 decimals (all that can tie: see below)
-  const [int, frac] = x.toFixed(100).split('.');
-  if (int !== '0') return { digits: (int + frac).replace(/0+$/, ''), exp: int.length - 1 };
-  const zeros = frac.length - frac.replace(/^0+/, '').length;
-  return { digits: frac.slice(zeros).replace(/0+$/, ''), exp: -(zeros + 1) };
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, x);
+  const hi = bits.getUint32(0), biased = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(bits.getUint32(4));
+  if (biased !== 0) m |= 1n << 52n; // normal: the implicit leading 1; subnormal: e is -1074
+  const e = biased === 0 ? -1074 : biased - 1075;
+  const d = e >= 0 ? (m << BigInt(e)).toString() : (m * 5n ** BigInt(-e)).toString();
+  return { digits: d.replace(/0+$/, ''), exp: d.length - 1 + Math.min(e, 0) };
 }
 
 /**
@@ -48,7 +53,7 @@ export function fixedEven(x: number, decimals: number): string {
 /**
  * x ≥ 0 in e-notation with `digits` decimals, ties to even as Python (0.125 with .1e is 1.2e-01; toExponential
  * rounds ties up), Python's exponent (at least two digits: 1.50e+03). A tie is an exact expansion ending in the 5
- * just after the kept digits; a double smaller than 2^-100 or so has too many digits to end there.
+ * just after the kept digits.
  */
 function exponential(x: number, digits: number, upper: boolean): string {
   let s = x.toExponential(digits);
@@ -103,7 +108,7 @@ export function formatNumber(v: number, spec: NumberSpec, integer: boolean): str
   else if (type === 'd' || (type === '' && integer && precision === null)) body = String(Math.round(a));
   else if (type === 'f' || type === 'F') body = fixedEven(a, precision ?? 6);
   else if (type === 'e' || type === 'E') body = exponential(a, precision ?? 6, type === 'E');
-  else if (type === '%') body = `${fixedEven(a * 100, precision ?? 6)}%`; // Python multiplies the float too
+  else if (type === '%') body = Number.isFinite(a * 100) ? `${fixedEven(a * 100, precision ?? 6)}%` : 'inf%'; // Python multiplies the float too
   else if (type === 'g' || type === 'G') body = general(a, Math.max(1, precision ?? 6), type === 'G', false);
   else body = precision === null ? pyStr(a) : general(a, Math.max(1, precision), false, true); // none: str(), or g keeping a '.0'
   if ((type === 'F' || type === 'E' || type === 'G') && !Number.isFinite(v)) body = body.toUpperCase();

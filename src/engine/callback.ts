@@ -18,11 +18,12 @@ export interface TrainingModel {
 }
 
 /**
- * True when training was stopped (TerminateOnNaN) on weights that hold NaN or an infinity: a callback that writes
- * the model (a checkpoint, a backup) skips them, since such a file could not be loaded again, and keeps its last.
+ * True when the model's weights hold NaN or an infinity (an update overflowed them: TerminateOnNaN stops training
+ * at the next batch, or fit fails): a callback that writes the model (a checkpoint, a backup) skips them, since
+ * such a file could not be loaded again, and keeps its last.
  */
-export function stoppedOnNonFinite(model: TrainingModel): boolean {
-  return model.stopTraining && model.getWeights().some((t) => firstNonFinite(t.data) >= 0);
+export function holdsNonFinite(model: TrainingModel): boolean {
+  return model.getWeights().some((t) => firstNonFinite(t.data) >= 0);
 }
 
 export interface TrainParams {

@@ -255,16 +255,18 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
       'diverged): load a saved model or build the model again');
   }
   let lastLogs: Logs = {};
+  const nanStops = callbacks.some((c) => c.stopsOnNaN);
   for (let epoch = first; epoch < spec.epochs && !model.stopTraining; epoch++) {
     const resumed = partial && epoch === first ? partial : null;
     const rate = model.optimizer?.learningRate;
+    // a resumed epoch goes on after its batches done (their updates are in the weights) from their running sums
+    // (a backup of an older version kept no valueSeen: its value metrics weighed by samples); set before onEpochBegin,
+    // where a callback may read where the epoch starts (BatchValues)
+    Object.assign(progress, resumed ? { ...resumed, valueSeen: resumed.valueSeen ?? resumed.seen, sums: { ...resumed.sums } } : emptySums(),
+      { epoch, batches: resumed?.batches ?? 0 });
     await list.call('onEpochBegin', epoch, {});
     // the epoch resumed had begun: its rate is the backup's (a schedule of the rate itself must not apply twice)
     if (resumed && model.optimizer && rate !== undefined) model.optimizer.learningRate = rate;
-    // a resumed epoch goes on after its batches done (their updates are in the weights) from their running sums
-    // (a backup of an older version kept no valueSeen: its value metrics weighed by samples)
-    Object.assign(progress, resumed ? { ...resumed, valueSeen: resumed.valueSeen ?? resumed.seen, sums: { ...resumed.sums } } : emptySums(),
-      { epoch, batches: resumed?.batches ?? 0 });
     let b = progress.batches, lastLoss = 0, stepped = false;
     for await (const count of spec.batches(epoch, b)) {
       net.batchStaged = true;
@@ -290,7 +292,6 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     // loss would show it, but after an epoch's last step validation and callbacks (a checkpoint saving this
     // model) come first: refuse it here, as a NaN loss is refused (unless a callback such as terminateOnNaN
     // stopped training on a NaN loss: Keras' semantics)
-    const nanStops = callbacks.some((c) => c.stopsOnNaN);
     const broken = stepped && (Number.isFinite(lastLoss) || nanStops) ? net.nonFiniteWeights() : 0;
     if (broken && nanStops) {
       // Keras: TerminateOnNaN ends training (here at once: the next batch's loss would be NaN), the epoch validates

@@ -12,7 +12,7 @@ export type { ModelInMemory, ModelSource };
 /** Options with compile false unless given: this entry's models are uncompiled even where 'simdnet' is bundled beside it. */
 function uncompiled(options: LoadOptions | undefined): LoadOptions | undefined {
   if (options === undefined) return { compile: false };
-  return typeof options === 'object' && options !== null && !('compile' in options) ? { ...options, compile: false } : options;
+  return typeof options === 'object' && options !== null && options.compile === undefined ? { ...options, compile: false } : options;
 }
 
 /**

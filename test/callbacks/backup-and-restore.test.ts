@@ -53,6 +53,29 @@ const crashAtBatch = (at: number, batch: number): sn.CallbackHooks => {
   return { onEpochBegin: (e) => { epoch = e; }, onBatchEnd: (b) => { if (epoch === at && b === batch) throw new Error(`crash in epoch ${at + 1}, batch ${batch + 1}`); } };
 };
 
+describe('BatchValues in a run resumed mid-epoch', () => {
+  it("gives each batch's own loss and metrics as the uninterrupted run's, from the resumed epoch's running sums", async () => {
+    /** Per-batch own values, keyed epoch:batch. */
+    const record = (into: Map<string, sn.Logs>) => {
+      const own = new sn.callbacks.BatchValues();
+      let epoch = -1;
+      return [own, { onEpochBegin: (e: number) => { epoch = e; }, onBatchEnd: (b: number, logs?: sn.Logs) => { into.set(`${epoch}:${b}`, own.of(logs!)); } }];
+    };
+    const whole = new Map<string, sn.Logs>();
+    await fit(build(adam), record(whole));
+    const dir = fresh();
+    const first = build(adam);
+    await expect(fit(first, [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 }), crashAtBatch(1, 2)])).rejects.toThrow(/crash in epoch/);
+    first.dispose();
+    const resumed = new Map<string, sn.Logs>();
+    await fit(build(adam), [sn.callbacks.backupAndRestore({ backupDir: dir, saveFreq: 2 }), ...record(resumed)]);
+    expect([...resumed.keys()][0]).toBe('1:1'); // epoch 2 goes on after its first batch
+    for (const [key, logs] of resumed) {
+      for (const k of ['loss', 'accuracy', 'mae']) expect(logs[k], `${key} ${k}`).toBeCloseTo(whole.get(key)![k], 9);
+    }
+  });
+});
+
 describe('backupAndRestore({ saveFreq: n }): backed up every n batches, a run killed mid-epoch goes on mid-epoch', () => {
   // 24 samples in batches of 8: 3 batches an epoch; saveFreq counts batches across epochs (every 2: after batches 2, 4,
   // 6, ... of the run, i.e. epoch 1's 2nd, epoch 2's 1st, ...); each case is killed before its batch's backup

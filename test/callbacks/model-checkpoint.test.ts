@@ -147,7 +147,7 @@ describe('modelCheckpoint: saveBestOnly', () => {
   it('a save that fails leaves the best where it was: the next better epoch still saves', async () => {
     const dir = fresh();
     const ckpt = sn.callbacks.modelCheckpoint({ filepath: dir, monitor: 'val_loss', saveBestOnly: true });
-    ckpt.setModel({ save: async () => { throw new Error('disk full'); } } as unknown as sn.Sequential);
+    ckpt.setModel({ getWeights: () => [], save: async () => { throw new Error('disk full'); } } as unknown as sn.Sequential);
     await expect(ckpt.onEpochEnd(0, { val_loss: 0.5 })).rejects.toThrow('disk full');
     expect(ckpt.best).toBe(Infinity);
   });

@@ -1,5 +1,5 @@
 // Python's format(v, spec), as Keras fills a checkpoint's filepath, against python3 itself: 10,000 float pairs
-// (ties, tiny and huge values, integers past 1e21, zeros) and the integer specs of {epoch}. Skips, saying so,
+// (ties, tiny and huge values, integers past 1e21, zeros, subnormals, 70 decimals) and the integer specs of {epoch}. Skips, saying so,
 // where python3 is not installed.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -29,10 +29,14 @@ describe.skipIf(!python)('py-format against python3', () => {
           : k === 4 ? r() : 2 ** Math.floor(r() * 200 - 100));
     }
     const pairs: [string, number, boolean][] = values.flatMap((v) => specs.map((s): [string, number, boolean] => [s, v, false]));
+    // extremes: ties and long expansions far below 1e-21, subnormals, % past the largest double, 60+ digits
+    for (const v of [1.25e-98, 2.5e-98, 1.5e-200, 5e-324, 2.2250738585072014e-308, 1e307, 1.7976931348623157e308, 0.1, 1 / 3, 123.456]) {
+      for (const s of ['.1e', '.0e', '%', '.2%', '.70f', '.60e', '.65g', '.17', 'f', 'e']) pairs.push([s, v, false]);
+    }
     const py = pythonFormats(pairs);
     const wrong = pairs.map(([s, v], i) => [s, v, formatNumber(v, parseSpec(s, 'test'), false), py[i]]).filter(([, , ours, theirs]) => ours !== theirs);
     expect(wrong.slice(0, 10)).toEqual([]);
-    expect(pairs.length).toBeGreaterThan(10_000);
+    expect(pairs.length).toBeGreaterThan(10_100);
   });
 
   it('integers (epoch, batch): d, width, zero padding, and float types', () => {

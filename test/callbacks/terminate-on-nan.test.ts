@@ -134,12 +134,45 @@ describe('terminateOnNaN', () => {
           // the epochs before it were saved; the stopped one was not, with a warning naming the path
           expect(existsSync(join(run, 'ckpt-01', 'model.json'))).toBe(true);
           expect(existsSync(join(run, `ckpt-0${r.epoch.length}`))).toBe(false);
-          expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^modelCheckpoint: epoch \d: training stopped on NaN or infinite weights; not saved to .*ckpt-0\d/));
-          expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^backupAndRestore: epoch \d: training stopped on NaN or infinite weights; the backup of the last good epoch is kept/));
+          expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^modelCheckpoint: epoch \d: the weights are NaN or infinite \(training diverged\); not saved to .*ckpt-0\d/));
+          expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^backupAndRestore: epoch \d: the weights are NaN or infinite \(training diverged\); not backed up; the last good epoch's backup stays$/));
           expect(readdirSync(join(run, 'backup')).length).toBeGreaterThan(0);
         }
       }
       expect(h, 'no rate made the weights overflow with finite losses').toBeDefined();
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+      await cleanup();
+    }
+  });
+
+  it('checkpoints and backups every batch skip the update that overflowed the weights; the default deleteCheckpoint removes the backup at the end', async () => {
+    const { dir, cleanup } = await tempDir('nan-batches');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const x = sn.tensor(Float32Array.from({ length: 64 * 4 }, (_, i) => ((i * 7919) % 200) / 100 - 1), [64, 4]);
+      const y = sn.tensor(Float32Array.from({ length: 64 }, (_, i) => i * 1e3), [64, 1]);
+      for (const lr of [1e2, 1e4, 1e6]) {
+        const m = sn.sequential();
+        m.add(sn.layers.dense({ units: 1, inputShape: [4] }));
+        m.compile({ optimizer: sn.optimizers.sgd({ learningRate: lr }), loss: 'meanSquaredError' });
+        const run = join(dir, `lr${lr}`);
+        const h = await m.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0, shuffle: false, callbacks: [
+          sn.callbacks.terminateOnNaN(),
+          sn.callbacks.modelCheckpoint({ filepath: join(run, 'ckpt-{epoch}-{batch}'), saveFreq: 1 }),
+          sn.callbacks.backupAndRestore({ backupDir: join(run, 'backup'), saveFreq: 1 }),
+        ] });
+        expect(m.stopTraining, `lr ${lr}`).toBe(true); // it diverged, and fit resolved
+        expect(h.epoch.length).toBeGreaterThan(0);
+        expect(existsSync(join(run, 'backup')), `lr ${lr}`).toBe(false); // deleted at the end, as Keras'
+        // every checkpoint written loads (none holds the overflowed weights)
+        for (const name of existsSync(run) ? readdirSync(run).filter((n) => n.startsWith('ckpt-')) : []) {
+          expect((await sn.loadModel(join(run, name))).countParams()).toBe(5);
+        }
+      }
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^modelCheckpoint: epoch \d: the weights are NaN or infinite \(training diverged\); not saved to .*ckpt-\d-\d/));
     } finally {
       log.mockRestore();
       warn.mockRestore();

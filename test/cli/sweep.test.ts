@@ -120,6 +120,19 @@ describe('simdnet sweep', () => {
     expect(balanced.loss[0]).not.toBe(none.loss[0]);
   });
 
+  it('a person with a single photo, and an empty class folder, do not stop a trial (as simdnet train)', async () => {
+    const lone = path.join(root, 'lone');
+    execFileSync('cp', ['-r', path.join(root, 'tiny'), lone]);
+    for (const i of [1, 2, 3, 4, 5, 6, 7]) rmSync(path.join(lone, 'train', 'C', `${i}.pgm`), { force: true });
+    mkdirSync(path.join(lone, 'train', 'Z'));
+    const c = config('lone.json', { base: { epochs: 1, batchSize: 8 }, seeds: [0] });
+    const plan = (await simdnet('sweep', 'plan', '--config', c, '--data', 'lone')).out.trim().split('\n');
+    const r = await simdnet('sweep', 'trial', plan[0]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).history.loss).toHaveLength(1);
+  });
+
   it('kill -9 at any moment loses at most the trials in flight, never duplicates one, and leaves no worker behind', async () => {
     const c = config('kill.json', { base: { epochs: 3, batchSize: 8 }, grid: { lr: [0.02, 0.01, 0.005] }, seeds: [0, 1] });
     const file = path.join(root, 'kill/trials.jsonl');

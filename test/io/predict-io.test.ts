@@ -20,6 +20,9 @@ describe('simdnet/predict loaders beside training', () => {
     expect((await lean.loadModel(a)).optimizer).toBeNull();
     expect((await lean.io.loadModel(a)).optimizer).toBeNull();
     expect(lean.io.modelFromMemory(a).optimizer).toBeNull();
+    // options passed on as { compile: opts.compile }: undefined is the default too
+    expect((await lean.loadModel(a, { compile: undefined })).optimizer).toBeNull();
+    expect(lean.io.modelFromMemory(a, { compile: undefined }).optimizer).toBeNull();
     // asked for: training is loaded here, so it compiles
     expect((await lean.loadModel(a, { compile: true })).optimizer?.learningRate).toBeCloseTo(0.01);
     expect(lean.io.modelFromMemory(a, { compile: true }).optimizer).not.toBeNull();

@@ -143,8 +143,9 @@ export async function trainModel(sn: Sn, model: Sequential, photos: Photos, spli
     validationData: [xVal, yVal],
     callbacks: [
       sn.callbacks.learningRateScheduler((epoch) => learningRateAt(r, epoch)),
+      own, // before the hook that reads it: it starts each epoch where fit does
       {
-        onEpochBegin: () => { epochStart = performance.now(); seen = 0; own.reset(); },
+        onEpochBegin: () => { epochStart = performance.now(); seen = 0; },
         onBatchEnd: (batch, logs = {}) => {
           lastBatchEnd = performance.now();
           seen += logs.size ?? 0;

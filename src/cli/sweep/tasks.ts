@@ -44,7 +44,8 @@ async function loadPhotos(data: string | null) {
   const { trainDir, testDir } = await faceFolders(data);
   const folder = await sn.data.loadImageFolder(trainDir, { size: [42, 42], channels: 3, onWarning: () => {} });
   const k = folder.classNames.length;
-  if (k < 2) throw new Error(`simdnet sweep: ${trainDir} holds photos of ${k} class; classification needs at least two`);
+  const withPhotos = new Set(folder.y).size; // an empty class folder keeps its label but holds no photo
+  if (withPhotos < 2) throw new Error(`simdnet sweep: ${trainDir} holds photos of ${withPhotos} class; classification needs at least two`);
   let test: XY | null = null;
   if (testDir) {
     const t = await sn.data.loadImageFolder(testDir, { size: [42, 42], channels: 3, classNames: folder.classNames, onWarning: () => {} });
@@ -57,7 +58,7 @@ export async function facesData(data: string | null, p: TrialParams, seed: numbe
   const key = data ?? '';
   if (!photoCache.has(key)) photoCache.set(key, loadPhotos(data));
   const photos = await photoCache.get(key)!;
-  const s = sn.utils.trainTestSplit(photos.x, sn.utils.toCategorical(photos.y, photos.k), { testSize: p.testSize, seed, stratify: true });
+  const s = sn.utils.trainTestSplit(photos.x, sn.utils.toCategorical(photos.y, photos.k), { testSize: p.testSize, seed, stratify: true, loneClasses: 'train' });
   return {
     train: { x: s.xTrain, y: s.yTrain }, val: { x: s.xTest, y: s.yTest }, test: photos.test,
     model: (q, sd) => sn.models.labFaceCnn({ numClasses: photos.k, seed: sd, activation: q.activation }),

@@ -82,8 +82,9 @@ export async function runTrial(spec: TrialSpec, hooks: TrialHooks = {}): Promise
       classWeight: p.classWeight === 'balanced' ? sn.utils.balancedClassWeight(data.train.y) : undefined,
       callbacks: [
         sn.callbacks.learningRateScheduler((epoch) => learningRateAt(p, epoch)),
+        own, // before the hook that reads it: it starts each epoch where fit does
         {
-          onEpochBegin: () => { epochStart = performance.now(); cpuStart = process.cpuUsage(); lastLoss = NaN; jitter = 0; steps = 0; own.reset(); },
+          onEpochBegin: () => { epochStart = performance.now(); cpuStart = process.cpuUsage(); lastLoss = NaN; jitter = 0; steps = 0; },
           onBatchEnd: (_b, logs) => {
             // the batch's own loss (the logs hold the epoch's running average, whose changes shrink batch by batch)
             const loss = own.of(logs!).loss;
