@@ -1,7 +1,7 @@
 // Sequential: the public model — a stack of layers with Keras' add / compile / fit / evaluate / predict.
 // It builds and checks; the Network holds weights and buffers, the trainer runs the loops (reached through
 // training-part.ts: simdnet/predict leaves it out).
-import type { Layer, LayerClass } from '../layers/layer.js';
+import type { Layer, LayerClass, WeightAccess } from '../layers/layer.js';
 import { snakeName } from '../layers/config.js';
 import { initRuntime, runtime, runtimeLoaded, type Runtime } from '../runtime/wasm.js';
 import { checkThreads, useThreads } from '../threads/index.js';
@@ -118,6 +118,55 @@ export class Sequential implements TrainingModel {
     if (autoName) this.layerNames.set(base, count + 1);
     layers.push(layer);
     owners.set(layer, this.net);
+    layer.weightAccess = weightAccess(this, layer);
+  }
+
+  /**
+   * A layer by name, or by index (0-based, negative from the end; tfjs' getLayer(name?, index?): the index wins
+   * when both are given). Its getWeights / setWeights read and write this model's weights.
+   */
+  getLayer(name?: string | number | null, index?: number): Layer {
+    this.live('getLayer');
+    const layers = this.net.layers;
+    const at = typeof name === 'number' ? name : index;
+    if (at !== undefined && at !== null) {
+      if (!Number.isInteger(at) || at >= layers.length || at < -layers.length) {
+        throw new Error(`getLayer: index ${show(at)} is out of range: model '${this.name}' has ${layers.length} layer${layers.length === 1 ? '' : 's'}`);
+      }
+      return layers[at < 0 ? layers.length + at : at];
+    }
+    if (typeof name !== 'string') throw new Error(`getLayer: expected a layer's name or an index, got ${show(name)}`);
+    const found = layers.find((l) => l.name === name);
+    if (!found) throw new Error(`getLayer: model '${this.name}' has no layer named '${name}' (its layers: ${layers.map((l) => l.name).join(', ') || 'none'})`);
+    return found;
+  }
+
+  /** One layer's weights (getWeights' entries for it). @internal */
+  layerWeights(layer: Layer): Tensor[] {
+    const all = this.getWeights();
+    return WeightStore.order(this.net.layers).flatMap((p, i) => (p.layer === layer ? [all[i]] : []));
+  }
+
+  /** Sets one layer's weights, checked in that layer's terms. @internal */
+  setLayerWeights(layer: Layer, weights: Tensor[]): void {
+    this.live(`${layer.label}.setWeights`);
+    const order = WeightStore.order(this.net.layers);
+    const own = order.map((p, i) => ({ ...p, i })).filter((p) => p.layer === layer);
+    const expected = own.map((p) => `${p.param.name} [${p.param.shape.join(', ')}]`).join(', ');
+    if (!Array.isArray(weights) || weights.length !== own.length) {
+      throw new Error(`${layer.label}.setWeights: expected ${own.length} tensor${own.length === 1 ? '' : 's'} (${expected || 'it has no weights'}), ` +
+        `got ${Array.isArray(weights) ? weights.length : show(weights)}`);
+    }
+    own.forEach(({ param: p }, j) => {
+      const w = weights[j];
+      if (!(w instanceof Tensor) || w.shape.join() !== p.shape.join()) {
+        throw new Error(`${layer.label}.setWeights: weight ${j} (${p.name}) must be an sn.tensor of shape [${p.shape.join(', ')}], ` +
+          `got ${w instanceof Tensor ? `shape [${w.shape.join(', ')}]` : show(w)}`);
+      }
+    });
+    const all = this.getWeights();
+    own.forEach(({ i }, j) => { all[i] = weights[j]; });
+    this.setWeights(all);
   }
 
   private requireLayers(fn: string): void {
@@ -474,6 +523,29 @@ export class Sequential implements TrainingModel {
     dropped?.unregister(this);
     this.net.dispose();
   }
+}
+
+/**
+ * A layer's way to its model's weights. Held weakly where the host can: the network (which the garbage collector's
+ * registry below holds until the model goes) must not hold its model, or no model would ever be collected. A host
+ * without WeakRef has no FinalizationRegistry either, so a strong reference costs nothing there.
+ */
+function weightAccess(model: Sequential, layer: Layer): WeightAccess {
+  return accessThrough(weakly(model), layer);
+}
+
+/** A weak reference to `model` (made here: a closure beside it would hold `model` in their shared scope). */
+function weakly(model: Sequential): { deref(): Sequential | undefined } {
+  return typeof WeakRef === 'function' ? new WeakRef(model) : { deref: () => model };
+}
+
+function accessThrough(ref: { deref(): Sequential | undefined }, layer: Layer): WeightAccess {
+  const live = (fn: string) => {
+    const m = ref.deref();
+    if (!m) throw new Error(`${layer.label}.${fn}: its model was garbage-collected, and its weights with it`);
+    return m;
+  };
+  return { get: () => live('getWeights').layerWeights(layer), set: (ws) => live('setWeights').setLayerWeights(layer, ws) };
 }
 
 /** The network each layer was added to (a layer serves one model). */

@@ -5,6 +5,7 @@
 // classes once. Methods in a fixed order: constructor, build, computeOutputShape, allocate, forward,
 // backward, getConfig.
 import type { Runtime } from '../runtime/wasm.js';
+import type { Tensor } from '../tensor.js';
 import type { ActivationName } from './activations.js';
 import type { CommonArgs, ConfigReader } from './config.js';
 import { getInitializer, type Initializer, type InitializerSpec } from './initializers.js';
@@ -47,6 +48,9 @@ export interface Param {
    */
   readonly constraint: { readonly of: Constraint; readonly blocks: readonly [number, number, number] } | null;
 }
+
+/** How a layer reaches its weights' values, which live in the memory of the model it was added to. @internal */
+export interface WeightAccess { get(): Tensor[]; set(weights: Tensor[]): void }
 
 /** A configuration the generic layer test (test/layers/generic.test.ts) runs for a layer class. */
 export interface LayerExample {
@@ -239,6 +243,23 @@ export abstract class Layer {
   isTrainable(p: Param): boolean { return this.trainable && p.trainable; }
 
   countParams(): number { return this.params.reduce((s, p) => s + p.size, 0); }
+
+  /** Set by the model the layer is added to. @internal */
+  weightAccess: WeightAccess | null = null;
+
+  /**
+   * This layer's weights in Keras' order (a dense layer's kernel, then its bias; a batch normalization's gamma,
+   * beta, moving mean and variance), copied out; [] for a layer in no model yet (Keras': a layer not built).
+   */
+  getWeights(): Tensor[] { return this.weightAccess ? this.weightAccess.get() : []; }
+
+  /** Sets this layer's weights: getWeights' order and shapes (Keras' layer.set_weights). */
+  setWeights(weights: Tensor[]): void {
+    if (!this.weightAccess) {
+      throw new Error(`${this.label}.setWeights: the layer is in no model yet (its weights live in its model's memory): add it to a model first`);
+    }
+    this.weightAccess.set(weights);
+  }
 
   /** Allocates the buffers for batches of up to maxBatch samples (training: also what backward needs). */
   allocate(rt: Runtime, maxBatch: number, training: boolean): void {

@@ -110,6 +110,8 @@ for (const [factory, cls] of entries) {
         expect(m.countParams(), label).toBe(ex.params);
         const layer = m.layers[0];
         expect(layer.computeOutputShape(ex.inputShape)).toEqual(layer.outputShape);
+        // layer.getWeights (Keras' layer.get_weights): the model's weights of that layer, in order
+        expect(m.layers.flatMap((l) => l.getWeights().map((w) => w.shape))).toEqual(m.getWeights().map((w) => w.shape));
         m.dispose();
       });
 
