@@ -385,6 +385,35 @@ export class Sequential implements TrainingModel {
     }));
   }
 
+  /** Steps trained by trainOnBatch: its step seeds go on from call to call, so dropout draws anew each time. */
+  private batchSteps = 0;
+
+  /**
+   * One optimizer step on x, y as a single batch (Keras' train_on_batch, tfjs' trainOnBatch): the batch's loss, or
+   * [loss, ...metrics] in compile's order when compiled with metrics. Successive calls train exactly as fit's
+   * successive one-batch epochs (`fit(x, y, { epochs: k, batchSize: n, shuffle: false })`), dropout draws included.
+   */
+  async trainOnBatch(x: Tensor, y: Tensor, args: OnBatchArgs = {}): Promise<number | number[]> {
+    checkOptions('trainOnBatch', args, ON_BATCH_OPTIONS satisfies AllOptions<OnBatchArgs, typeof ON_BATCH_OPTIONS>);
+    const step = this.batchSteps;
+    const h = await renamed('fit', 'trainOnBatch', () => this.fit(x, y, { ...args, epochs: step + 1, initialEpoch: step,
+      batchSize: batchOf(x), shuffle: false, verbose: 0 }));
+    this.batchSteps++;
+    return scalarOrList(h.history.loss[0], this.net.metrics.map((k) => h.history[k][0]));
+  }
+
+  /** The loss of x, y as one batch, or [loss, ...metrics] (Keras' test_on_batch). */
+  async testOnBatch(x: Tensor, y: Tensor, args: Pick<OnBatchArgs, 'sampleWeight'> = {}): Promise<number | number[]> {
+    checkOptions('testOnBatch', args, ['sampleWeight'] as const);
+    const e = await renamed('evaluate', 'testOnBatch', () => this.evaluate(x, y, { ...args, batchSize: batchOf(x) }));
+    return scalarOrList(e.loss, this.net.metrics.map((k) => e[k]!));
+  }
+
+  /** The outputs of x as one batch (tfjs' predictOnBatch, Keras' predict_on_batch). */
+  async predictOnBatch(x: Tensor): Promise<Tensor> {
+    return renamed('predict', 'predictOnBatch', () => this.predict(x, { batchSize: batchOf(x) }));
+  }
+
   private fitting: string | null = null;
 
   /** Runs one fit / fitDataset at a time: two at once would interleave their steps on the same weights. */
@@ -546,6 +575,25 @@ function accessThrough(ref: { deref(): Sequential | undefined }, layer: Layer): 
     return m;
   };
   return { get: () => live('getWeights').layerWeights(layer), set: (ws) => live('setWeights').setLayerWeights(layer, ws) };
+}
+
+export interface OnBatchArgs { sampleWeight?: Tensor | ArrayLike<number>; classWeight?: FitArgs['classWeight'] }
+const ON_BATCH_OPTIONS = ['sampleWeight', 'classWeight'] as const;
+
+/** x's sample count as a batch size (1 where x is no tensor, whose error the call it goes to gives). */
+const batchOf = (x: unknown): number => (x instanceof Tensor && x.shape[0] > 0 ? x.shape[0] : 1);
+
+/** Keras' *_on_batch results: the loss alone without metrics, else [loss, ...metrics]. */
+const scalarOrList = (loss: number, metrics: number[]): number | number[] => (metrics.length ? [loss, ...metrics] : loss);
+
+/** Runs `call`, whose errors name `inner`, naming `outer` instead: the function the user called. */
+async function renamed<T>(inner: string, outer: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith(`${inner}: `)) e.message = `${outer}: ${e.message.slice(inner.length + 2)}`;
+    throw e;
+  }
 }
 
 /** The network each layer was added to (a layer serves one model). */
