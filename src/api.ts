@@ -10,6 +10,7 @@ export { layers, Layer, LAYERS as layerClasses } from './layers/index.js';
 export { regularizers, type Regularizer, type RegularizerSpec } from './layers/regularizers.js';
 export { constraints, type Constraint, type ConstraintSpec } from './layers/constraints.js';
 export { Sequential, sequential } from './engine/sequential.js';
+export { input, Input, type InputArgs } from './layers/input.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export type { Artifacts } from './engine/save-handlers.js';
 export { optimizers, Optimizer, SGD, Adam, AdamW, Adamax, Nadam, Adadelta, Adagrad, RMSprop } from './engine/optimizers.js';

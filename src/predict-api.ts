@@ -9,6 +9,7 @@ export { tensor, Tensor } from './tensor.js';
 export type { DType } from './tensor.js';
 export { layers, Layer, LAYERS as layerClasses } from './layers/index.js';
 export { Sequential, sequential } from './engine/sequential.js';
+export { input, Input, type InputArgs } from './layers/input.js';
 export type { Artifacts } from './engine/save-handlers.js';
 export { shutdown as shutdownThreads, activeThreads, threadStats } from './threads/index.js';
 export * as io from './io/predict-io.js';

@@ -2,6 +2,7 @@
 // It builds and checks; the Network holds weights and buffers, the trainer runs the loops (reached through
 // training-part.ts: simdnet/predict leaves it out).
 import type { Layer, LayerClass, WeightAccess } from '../layers/layer.js';
+import { Input } from '../layers/input.js';
 import { snakeName } from '../layers/config.js';
 import { initRuntime, runtime, runtimeLoaded, type Runtime } from '../runtime/wasm.js';
 import { checkThreads, useThreads } from '../threads/index.js';
@@ -43,7 +44,7 @@ const EVALUATE_OPTIONS = ['batchSize', 'verbose', 'threads', 'sampleWeight'] as 
 export interface PredictArgs { batchSize?: number; threads?: number | 'auto'; verbose?: number }
 const PREDICT_OPTIONS = ['batchSize', 'threads', 'verbose'] as const;
 
-export interface SequentialArgs { name?: string; layers?: Layer[]; seed?: number }
+export interface SequentialArgs { name?: string; layers?: (Layer | Input)[]; seed?: number }
 const SEQUENTIAL_OPTIONS = ['name', 'layers', 'seed'] as const;
 
 export class Sequential implements TrainingModel {
@@ -81,8 +82,20 @@ export class Sequential implements TrainingModel {
     if (this.net.disposed) throw new Error(`${fn}: model '${this.name}' has been disposed; build or load a new one`);
   }
 
-  add(layer: Layer): void {
+  /** The shape an sn.input() added first gives the first layer. */
+  private inputShapeGiven: (number | null)[] | null = null;
+
+  add(layer: Layer | Input): void {
     this.live(`${this.name}.add`);
+    if (layer instanceof Input) {
+      // Keras 3: Sequential([Input(shape), ...]); an Input anywhere else is refused, as Keras refuses it
+      if (this.net.layers.length || this.inputShapeGiven) {
+        throw new Error(`${this.name}.add: an input goes first, before any layer (Keras' Sequential([Input(shape), ...])); ` +
+          `this model ${this.net.layers.length ? `has ${this.net.layers.length} layer(s)` : 'has one already'}`);
+      }
+      this.inputShapeGiven = layer.shape;
+      return;
+    }
     if (!layer || typeof (layer as Layer).forward !== 'function') {
       throw new Error(`${this.name}.add: expected a layer (e.g. sn.layers.dense({...})), got ${String(layer)}`);
     }
@@ -102,9 +115,16 @@ export class Sequential implements TrainingModel {
       if (layers.some((l) => l.name === layer.name)) throw new Error(`${this.name}.add: duplicate layer name '${layer.name}'`);
       const prev = layers[layers.length - 1];
       const implied = (layer.constructor as unknown as LayerClass).defaultInputShape;
+      const given = this.inputShapeGiven;
+      if (!prev && given && layer.declaredInputShape && !sameShape(layer, given)) {
+        throw new Error(`${this.name}.add: ${layer.label} declares inputShape [${layer.declaredInputShape.join(', ')}] but the model's ` +
+          `input has shape [${given.map(String).join(', ')}]`);
+      }
+      if (!prev && given && !layer.declaredInputShape) layer.declareInputShape([...given], 'the input\'s shape');
       if (!prev && !layer.declaredInputShape && implied) layer.declareInputShape([...implied]);
       if (!prev && !layer.declaredInputShape) {
-        throw new Error(`${this.name}.add: the first layer (${layer.label}) needs an inputShape, e.g. inputShape: [42, 42, 3]`);
+        throw new Error(`${this.name}.add: the first layer (${layer.label}) needs an inputShape, e.g. inputShape: [42, 42, 3], ` +
+          'or the model an sn.input({ shape }) first');
       }
       if (prev && layer.declaredInputShape && layer.declaredInputShape.join() !== prev.outputShape.join()) {
         throw new Error(`${this.name}.add: ${layer.label} declares inputShape [${layer.declaredInputShape.join(', ')}] ` +
@@ -575,6 +595,12 @@ function accessThrough(ref: { deref(): Sequential | undefined }, layer: Layer): 
     return m;
   };
   return { get: () => live('getWeights').layerWeights(layer), set: (ws) => live('setWeights').setLayerWeights(layer, ws) };
+}
+
+/** Whether a layer's declared input shape is `shape` (null first: any sequence length). */
+function sameShape(layer: Layer, shape: (number | null)[]): boolean {
+  const declared = layer.variableSteps ? [null, ...layer.declaredInputShape!.slice(1)] : layer.declaredInputShape!;
+  return declared.length === shape.length && declared.every((d, i) => d === shape[i]);
 }
 
 export interface OnBatchArgs { sampleWeight?: Tensor | ArrayLike<number>; classWeight?: FitArgs['classWeight'] }
