@@ -47,6 +47,73 @@ export function softmax_sparse_cce(grad: usize, p: usize, labels: usize, rows: i
   return loss / rows;
 }
 
+// log Σ_j exp(z_j) over one row of `cols` logits, shifted by their maximum (no overflow, in float64).
+// @ts-ignore: decorator
+@inline
+function logSumExp(z: usize, cols: i32): f64 {
+  let m: f64 = -Infinity;
+  for (let j = 0; j < cols; j++) m = Math.max(m, <f64>load<f32>(z + (<usize>j << 2)));
+  let s: f64 = 0;
+  for (let j = 0; j < cols; j++) s += Math.exp(<f64>load<f32>(z + (<usize>j << 2)) - m);
+  return m + Math.log(s);
+}
+
+// Categorical cross-entropy from logits z (Keras' from_logits=True, tf.nn.softmax_cross_entropy_with_logits):
+// loss = Σ_j y_j (logsumexp(z) - z_j), log-softmax computed stably and unclipped; grad w.r.t. z =
+// (softmax(z) Σy - y) / rows. z is read in full before grad is written row by row (grad may not alias z).
+export function logits_cce(grad: usize, z: usize, y: usize, rows: i32, cols: i32): f64 {
+  let loss: f64 = 0;
+  const inv: f64 = 1 / <f64>rows;
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>r * cols;
+    let t: f64 = 0;
+    for (let j = 0; j < cols; j++) t += <f64>load<f32>(y + ((row + j) << 2));
+    const lse = logSumExp(z + (row << 2), cols);
+    for (let j = 0; j < cols; j++) {
+      const o = (row + j) << 2;
+      const zj = <f64>load<f32>(z + o), yj = <f64>load<f32>(y + o);
+      if (yj != 0) loss += yj * (lse - zj);
+      store<f32>(grad + o, <f32>((Math.exp(zj - lse) * t - yj) * inv));
+    }
+  }
+  return loss / rows;
+}
+
+// Sparse categorical cross-entropy from logits (i32 class ids): loss = logsumexp(z) - z_label, unclipped;
+// grad w.r.t. z = (softmax(z) - onehot) / rows.
+export function logits_sparse_cce(grad: usize, z: usize, labels: usize, rows: i32, cols: i32): f64 {
+  let loss: f64 = 0;
+  const inv: f64 = 1 / <f64>rows;
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>r * cols;
+    const label = load<i32>(labels + (<usize>r << 2));
+    const lse = logSumExp(z + (row << 2), cols);
+    for (let j = 0; j < cols; j++) {
+      const o = (row + j) << 2;
+      const zj = <f64>load<f32>(z + o);
+      if (j == label) loss += lse - zj;
+      store<f32>(grad + o, <f32>((Math.exp(zj - lse) - (j == label ? 1.0 : 0.0)) * inv));
+    }
+  }
+  return loss / rows;
+}
+
+// Binary cross-entropy from logits (Keras' from_logits=True, tf.nn.sigmoid_cross_entropy_with_logits):
+// loss = max(z, 0) - z y + log(1 + exp(-|z|)), unclipped, mean over all values; grad = (sigmoid(z) - y) / n.
+export function logits_bce(grad: usize, z: usize, y: usize, rows: i32, cols: i32): f64 {
+  const n = rows * cols;
+  let loss: f64 = 0;
+  const inv: f64 = 1 / <f64>n;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const zi = <f64>load<f32>(z + o), yi = <f64>load<f32>(y + o);
+    loss += Math.max(zi, 0) - zi * yi + Math.log1p(Math.exp(-Math.abs(zi)));
+    const e = Math.exp(-Math.abs(zi)), sig = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+    store<f32>(grad + o, <f32>((sig - yi) * inv));
+  }
+  return loss / n;
+}
+
 // Categorical cross-entropy on probabilities from any layer: grad w.r.t. p.
 // Keras: p /= Σp; loss = -Σ y log clip(p). Gradient of the clip is zero outside [EPS, 1-EPS].
 export function cce(grad: usize, p: usize, y: usize, rows: i32, cols: i32): f64 {
@@ -181,12 +248,13 @@ export function count_sparse_match(p: usize, labels: usize, rows: i32, cols: i32
   return correct;
 }
 
-// round(p) == y elementwise (binary accuracy); returns the count over rows*cols elements.
-export function count_binary_match(p: usize, y: usize, n: i32): i32 {
+// (p > threshold) == (y > 0.5) elementwise (binary accuracy: threshold 0.5 on probabilities, 0 on logits);
+// returns the count over rows*cols elements.
+export function count_binary_match(p: usize, y: usize, n: i32, threshold: f32): i32 {
   let correct = 0;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    if ((load<f32>(p + o) > 0.5 ? 1 : 0) == (load<f32>(y + o) > 0.5 ? 1 : 0)) correct++;
+    if ((load<f32>(p + o) > threshold ? 1 : 0) == (load<f32>(y + o) > 0.5 ? 1 : 0)) correct++;
   }
   return correct;
 }

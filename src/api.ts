@@ -13,6 +13,7 @@ export { Sequential, sequential } from './engine/sequential.js';
 export { input, Input, type InputArgs } from './layers/input.js';
 export type { CompileArgs, FitArgs } from './engine/sequential.js';
 export type { Artifacts } from './engine/save-handlers.js';
+export { losses, Loss, type LossArgs } from './engine/losses.js';
 export { optimizers, Optimizer, SGD, Adam, AdamW, Adamax, Nadam, Adadelta, Adagrad, RMSprop } from './engine/optimizers.js';
 export * as callbacks from './callbacks/index.js';
 export { Callback } from './engine/callback.js';

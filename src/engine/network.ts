@@ -5,7 +5,7 @@ import type { Layer, Param } from '../layers/layer.js';
 import { maskSourceFor, type MaskSource } from '../layers/masking.js';
 import type { Runtime } from '../runtime/wasm.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
-import { accuracyCount, isFused, lossForward, sparseLabels, type LossName } from './losses.js';
+import { accuracyCount, isFused, lossForward, sparseLabels, type LossInput, type LossName } from './losses.js';
 import type { Metric } from './metrics.js';
 import type { Optimizer } from './optimizer.js';
 import { WeightStore } from './weights.js';
@@ -48,6 +48,8 @@ export class Network {
   readonly weights: WeightStore;
   optimizer: Optimizer | null = null;
   loss: LossName | null = null;
+  /** The loss takes the last layer's outputs as logits (Keras' from_logits=True; that layer has no activation). */
+  fromLogits = false;
   /** The metrics as compile read them: the accuracy's key, and each value metric's key and loss kernel. */
   compiledMetrics: Metric[] = [];
   /** Their names, as compile was given them. */
@@ -140,7 +142,11 @@ export class Network {
     return x;
   }
 
-  private get fused(): boolean { return isFused(this.loss!, this.layers[this.layers.length - 1].outputActivation); }
+  /** How the loss reads the output: fused with the last layer's activation, from logits, or as it is. */
+  private get fused(): LossInput {
+    if (this.fromLogits) return 'logits';
+    return isFused(this.loss!, this.layers[this.layers.length - 1].outputActivation) ? 'fused' : 'plain';
+  }
 
   /**
    * Refuses what Keras does with an embedding's mask (maskZero) and simdnet cannot: a masked output of another shape
@@ -175,7 +181,7 @@ export class Network {
     const values = this.valueMetrics(out, n);
     // a row per prediction: the mean over all rows is Keras' mean over the positions of each sample, then the samples
     const loss = lossForward(rt, this.loss!, this.fused, plan.grad, out, plan.labels, rows, cols);
-    const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, rows, cols);
+    const [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, rows, cols, this.fromLogits);
     return { loss, correct, judged, values, valueWeight: n };
   }
 
@@ -224,11 +230,11 @@ export class Network {
       loss += weight(r) * span * lossForward(rt, this.loss!, this.fused, plan.grad + at, out + at, plan.labels + r * labelFloats * 4, span, cols);
     }
     let correct = 0, judged = 0;
-    if (!mask) [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, rows, cols);
+    if (!mask) [correct, judged] = accuracyCount(rt, this.loss!, out, plan.labels, rows, cols, this.fromLogits);
     else {
       for (let r = 0; r < rows; r++) {
         if (!mask[r]) continue;
-        const [c, j] = accuracyCount(rt, this.loss!, out + r * cols * 4, plan.labels + r * labelFloats * 4, 1, cols);
+        const [c, j] = accuracyCount(rt, this.loss!, out + r * cols * 4, plan.labels + r * labelFloats * 4, 1, cols, this.fromLogits);
         correct += c; judged += j;
       }
     }
@@ -271,7 +277,8 @@ export class Network {
     this.weights.zeroGrad();
     let dy = this.plan!.grad;
     const last = this.layers.length - 1, fused = this.fused;
-    for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused && i === last);
+    // the loss's gradient is the logits' (fused, or from logits): the last layer skips its activation's backward
+    for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused !== 'plain' && i === last);
     result.loss += this.regularize(true);
     const opt = this.optimizer!;
     // clipnorm clips each weight's gradient on its own, globalClipnorm sums each one's: the optimizer needs where they are

@@ -9,7 +9,7 @@ import { checkThreads, useThreads } from '../threads/index.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import type { TrainingModel } from './callback.js';
 import type { History } from './history.js';
-import { checkLoss, type LossName } from './losses.js';
+import { checkLoss, Loss, type LossName } from './losses.js';
 import { parseMetrics } from './metrics.js';
 import { Network } from './network.js';
 import type { Optimizer, PreparedState, SavedState, StateWeight } from './optimizer.js';
@@ -25,7 +25,8 @@ export type { Batch, Dataset, FitArgs, FitDatasetArgs } from './trainer.js';
 
 export interface CompileArgs {
   optimizer: Optimizer | string;
-  loss: string;
+  /** A loss name, or `sn.losses.<name>({ fromLogits })` (Keras' loss object with from_logits). */
+  loss: string | Loss;
   metrics?: string[];
 }
 
@@ -74,6 +75,8 @@ export class Sequential implements TrainingModel {
   get layers(): readonly Layer[] { return this.net.layers; }
   get optimizer(): Optimizer | null { return this.net.optimizer; }
   get loss(): LossName | null { return this.net.loss; }
+  /** The loss takes the last layer's outputs as logits (compiled with `sn.losses.<name>({ fromLogits: true })`). */
+  get fromLogits(): boolean { return this.net.fromLogits; }
   get metrics(): string[] { return this.net.metrics; }
   /** The metrics fit keeps running sums of (mae, mse), by key: what a mid-epoch backup must hold. */
   get valueMetricKeys(): string[] { return this.net.valueMetricKeys; }
@@ -223,8 +226,15 @@ export class Sequential implements TrainingModel {
     const metrics = args.metrics ?? [];
     const compiled = parseMetrics(metrics, loss);
     const last = this.net.layers[this.net.layers.length - 1];
-    if (loss === 'sparseCategoricalCrossentropy' && last.outputActivation !== 'softmax') {
-      throw new Error(`compile: loss sparseCategoricalCrossentropy needs the last layer to end in softmax; ${last.label} ends in ${last.outputActivation}`);
+    const fromLogits = args.loss instanceof Loss && args.loss.fromLogits;
+    if (fromLogits && last.outputActivation !== 'linear') {
+      // Keras would apply softmax / sigmoid a second time, and train on it without a word
+      throw new Error(`compile: ${loss} with fromLogits takes the last layer's raw outputs (logits), but ${last.label} ends in ` +
+        `${last.outputActivation}: remove its activation, or compile without fromLogits`);
+    }
+    if (loss === 'sparseCategoricalCrossentropy' && !fromLogits && last.outputActivation !== 'softmax') {
+      throw new Error(`compile: loss sparseCategoricalCrossentropy needs the last layer to end in softmax; ${last.label} ends in ${last.outputActivation}` +
+        (last.outputActivation === 'linear' ? " (for logits: loss: sn.losses.sparseCategoricalCrossentropy({ fromLogits: true }))" : ''));
     }
     // a new optimizer starts from scratch; the previous one forgets this model's state
     if (this.net.optimizer && this.net.optimizer !== optimizer) {
@@ -232,6 +242,7 @@ export class Sequential implements TrainingModel {
       this.pendingState = null;
     }
     this.net.loss = loss;
+    this.net.fromLogits = fromLogits;
     this.net.optimizer = optimizer;
     this.net.compiledMetrics = compiled;
     // without the kernels yet, the weights are allocated by the first fit / evaluate / predict
@@ -485,14 +496,15 @@ export class Sequential implements TrainingModel {
     });
   }
 
-  /** argmax class per sample (or threshold 0.5 for a single sigmoid output); for an output [steps, classes] (or [h, w, classes]) one per step (pixel), flat: [n · steps]. */
+  /** argmax class per sample (or threshold 0.5 for a single sigmoid output, 0 for a logit); for an output [steps, classes] (or [h, w, classes]) one per step (pixel), flat: [n · steps]. */
   async predictClasses(x: Tensor, args: PredictArgs = {}): Promise<Int32Array> {
     const p = await this.predictAs('predictClasses', x, args);
     // along the output's last axis, as Keras' argmax(axis=-1): one class per sample, or per step or pixel
     const c = p.shape[p.shape.length - 1], rows = p.size / Math.max(1, c);
     const out = new Int32Array(rows);
+    const threshold = this.net.fromLogits ? 0 : 0.5; // a logit above 0 is a probability above 0.5
     for (let i = 0; i < rows; i++) {
-      if (c === 1) { out[i] = p.data[i] > 0.5 ? 1 : 0; continue; }
+      if (c === 1) { out[i] = p.data[i] > threshold ? 1 : 0; continue; }
       let best = 0;
       for (let j = 1; j < c; j++) if (p.data[i * c + j] > p.data[i * c + best]) best = j;
       out[i] = best;

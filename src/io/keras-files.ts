@@ -179,7 +179,7 @@ function kerasH5Bytes(model: Sequential, fn: string): Uint8Array {
   const tc = trainingConfig(model);
   if (tc) {
     root.attrs.training_config = JSON.stringify({
-      loss: snakeKey(String(tc.loss)), metrics: tc.metrics, weighted_metrics: null, loss_weights: null, sample_weight_mode: null,
+      loss: typeof tc.loss === 'string' ? snakeKey(tc.loss) : tc.loss, metrics: tc.metrics, weighted_metrics: null, loss_weights: null, sample_weight_mode: null,
       optimizer_config: kerasOptimizerConfig(tc),
     });
   }

@@ -2,7 +2,7 @@
 // training config, written as tfjs-layers 4.22 writes them and read as Keras or tfjs write them. Layers and
 // optimizers supply their own configs (their registries); this file only assembles and takes apart.
 import { Sequential } from '../engine/sequential.js';
-import { checkLoss, lossByName, lossConfigName, tfjsKnowsLoss } from '../engine/losses.js';
+import { checkLoss, Loss, lossByName, lossConfigName, lossKerasClass, takesLogits, tfjsKnowsLoss, type LossName } from '../engine/losses.js';
 import { tfjsKnowsMetric } from '../engine/metrics.js';
 import type { Optimizer } from '../engine/optimizer.js';
 import { training, trainingLoaded } from '../engine/training-part.js';
@@ -55,7 +55,11 @@ export function modelTopology(model: Sequential): Json {
  */
 export function trainingConfig(model: Sequential): Json | null {
   if (!model.optimizer || !model.loss) return null;
-  return { loss: lossConfigName(model.loss), metrics: [...model.metrics], optimizer_config: model.optimizer.toConfig() };
+  // with from_logits, the loss as Keras 2 saves a loss object (tf.loadLayersModel cannot compile it: tfjsCanCompile)
+  const loss = model.fromLogits
+    ? { class_name: lossKerasClass(model.loss), config: { name: lossConfigName(model.loss), from_logits: true, reduction: 'auto' } }
+    : lossConfigName(model.loss);
+  return { loss, metrics: [...model.metrics], optimizer_config: model.optimizer.toConfig() };
 }
 
 /**
@@ -78,7 +82,7 @@ function lossName(v: unknown): string {
 }
 
 /** { optimizer, loss, metrics } for model.compile() from a tfjs / Keras training config. */
-export function compileArgsFromConfig(tc: unknown): { optimizer: Optimizer; loss: string; metrics: string[] } {
+export function compileArgsFromConfig(tc: unknown): { optimizer: Optimizer; loss: LossName | Loss; metrics: string[] } {
   if (!isObject(tc)) throw new Error(`the training config must be an object, got ${show(tc)}`);
   for (const k of ['weighted_metrics', 'loss_weights', 'sample_weight_mode']) {
     if (tc[k] !== undefined && tc[k] !== null) throw new Error(`training config option ${k} is not supported`);
@@ -92,12 +96,13 @@ export function compileArgsFromConfig(tc: unknown): { optimizer: Optimizer; loss
     throw new Error(`unsupported metric ${show(m)}`);
   });
   const lossConfig = isObject(tc.loss) && isObject(tc.loss.config) ? tc.loss.config : {};
-  if (lossConfig.from_logits === true) throw new Error(`loss ${lossName(tc.loss)} with from_logits: true is not supported (simdnet's losses take probabilities)`);
+  if (lossConfig.from_logits === true && !takesLogits(loss)) throw new Error(`loss ${lossName(tc.loss)} with from_logits: true is not supported (only the cross-entropies take logits)`);
   if (typeof lossConfig.label_smoothing === 'number' && lossConfig.label_smoothing !== 0) throw new Error(`loss ${lossName(tc.loss)} with label_smoothing is not supported`);
   // tf.keras 2.11+ saves its built-in optimizers as 'Custom>Adam'
   const opt = tc.optimizer_config;
   const optimizerConfig = isObject(opt) && typeof opt.class_name === 'string' ? { ...opt, class_name: opt.class_name.replace(/^Custom>/, '') } : opt;
-  return { optimizer: training('compiling from a training config').optimizerFromConfig(optimizerConfig), loss, metrics };
+  return { optimizer: training('compiling from a training config').optimizerFromConfig(optimizerConfig),
+    loss: lossConfig.from_logits === true ? new Loss(loss, true) : loss, metrics };
 }
 
 /** Model classes whose config lists layers with their inbound nodes (Keras 2.2-2.3 and tfjs: Model; TF 2.4+ and Keras 3: Functional). */

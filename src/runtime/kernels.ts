@@ -117,6 +117,9 @@ export interface Kernels {
     interpolation: number, n0: number): void;
   softmax_cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
   softmax_sparse_cce(grad: Ptr, p: Ptr, labels: Ptr, rows: number, cols: number): number;
+  logits_cce(grad: Ptr, z: Ptr, y: Ptr, rows: number, cols: number): number;
+  logits_sparse_cce(grad: Ptr, z: Ptr, labels: Ptr, rows: number, cols: number): number;
+  logits_bce(grad: Ptr, z: Ptr, y: Ptr, rows: number, cols: number): number;
   cce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
   bce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
   sigmoid_bce(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number): number;
@@ -125,7 +128,7 @@ export interface Kernels {
   huber(grad: Ptr, p: Ptr, y: Ptr, rows: number, cols: number, delta: number): number;
   count_argmax_match(p: Ptr, y: Ptr, rows: number, cols: number): number;
   count_sparse_match(p: Ptr, labels: Ptr, rows: number, cols: number): number;
-  count_binary_match(p: Ptr, y: Ptr, n: number): number;
+  count_binary_match(p: Ptr, y: Ptr, n: number, threshold: number): number;
   sgd_update(p: Ptr, g: Ptr, v: Ptr, n: number, lr: number, momentum: number, nesterov: boolean | number): void;
   adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lrT: number, beta1: number, beta2: number, eps: number, vScale: number): void;
   adagrad_update(p: Ptr, g: Ptr, a: Ptr, n: number, lr: number, eps: number): void;

@@ -14,7 +14,8 @@ import { randomArray, rt } from '../helpers.js';
 
 const TOL = 1e-2;
 
-type Act = 'softmax' | 'sigmoid' | null;
+/** The activation fused into the loss; 'logits': the loss takes logits itself (fromLogits); null: predictions. */
+type Act = 'softmax' | 'sigmoid' | 'logits' | null;
 
 interface LossCase {
   name: string;
@@ -49,6 +50,7 @@ function lossGradCheck(c: LossCase, tamper?: (g: Float32Array, c: LossCase) => F
       rt.f32(inBuf, n).set(v);
       if (c.act === 'softmax') rt.k.softmax_forward(pBuf, inBuf, c.rows, c.cols);
       else if (c.act === 'sigmoid') rt.k.sigmoid_forward(pBuf, inBuf, n);
+      if (c.act === 'logits') return lossForward(rt, c.loss, 'logits', gBuf, inBuf, yBuf, c.rows, c.cols);
       return lossForward(rt, c.loss, c.act !== null, gBuf, c.act ? pBuf : inBuf, yBuf, c.rows, c.cols);
     };
     const loss = evaluate(c.input);
@@ -132,12 +134,22 @@ const CASES: Record<LossName, LossCase[]> = {
       input: randomArray(R * C, 5, -2, 2), labels: oneHot(R, C, 6), step: 1e-2 },
     { name: 'softmax fused, soft labels, 3x7', loss: 'categoricalCrossentropy', act: 'softmax', rows: 3, cols: 7,
       input: randomArray(21, 7, -2, 2), labels: softLabels(3, 7, 8), step: 1e-2 },
+    { name: 'from logits, one-hot', loss: 'categoricalCrossentropy', act: 'logits', rows: R, cols: C,
+      input: randomArray(R * C, 31, -2, 2), labels: oneHot(R, C, 32), step: 1e-2 },
+    { name: 'from logits, soft labels, 3x7', loss: 'categoricalCrossentropy', act: 'logits', rows: 3, cols: 7,
+      input: randomArray(21, 33, -3, 3), labels: softLabels(3, 7, 34), step: 1e-2 },
+    { name: 'from logits of ±40 (probabilities far below the 1e-7 clip)', loss: 'categoricalCrossentropy', act: 'logits', rows: R, cols: C,
+      input: randomArray(R * C, 35, -40, 40), labels: oneHot(R, C, 36), step: 1e-2 },
   ],
   sparseCategoricalCrossentropy: [
     { name: 'softmax fused', loss: 'sparseCategoricalCrossentropy', act: 'softmax', rows: R, cols: C,
       input: randomArray(R * C, 9, -2, 2), labels: sparseIds(R, C, 10), step: 1e-2 },
     { name: 'softmax fused, 6x3', loss: 'sparseCategoricalCrossentropy', act: 'softmax', rows: 6, cols: 3,
       input: randomArray(18, 11, -3, 3), labels: sparseIds(6, 3, 12), step: 1e-2 },
+    { name: 'from logits', loss: 'sparseCategoricalCrossentropy', act: 'logits', rows: R, cols: C,
+      input: randomArray(R * C, 37, -2, 2), labels: sparseIds(R, C, 38), step: 1e-2 },
+    { name: 'from logits of ±40', loss: 'sparseCategoricalCrossentropy', act: 'logits', rows: 6, cols: 3,
+      input: randomArray(18, 39, -40, 40), labels: sparseIds(6, 3, 40), step: 1e-2 },
   ],
   binaryCrossentropy: [
     { name: 'probabilities, 0/1 labels', loss: 'binaryCrossentropy', act: null, rows: R, cols: C,
@@ -148,6 +160,10 @@ const CASES: Record<LossName, LossCase[]> = {
       input: randomArray(R * C, 17, -3, 3), labels: binaryLabels(R * C, 18), step: 1e-2 },
     { name: 'sigmoid fused, soft labels, 8x1', loss: 'binaryCrossentropy', act: 'sigmoid', rows: 8, cols: 1,
       input: randomArray(8, 19, -3, 3), labels: randomArray(8, 20, 0, 1), step: 1e-2 },
+    { name: 'from logits, 0/1 labels', loss: 'binaryCrossentropy', act: 'logits', rows: R, cols: C,
+      input: randomArray(R * C, 41, -3, 3), labels: binaryLabels(R * C, 42), step: 1e-2 },
+    { name: 'from logits of ±40, soft labels, 8x1', loss: 'binaryCrossentropy', act: 'logits', rows: 8, cols: 1,
+      input: randomArray(8, 43, -40, 40), labels: randomArray(8, 44, 0, 1), step: 1e-2 },
   ],
   meanSquaredError: [
     { name: '4x5', loss: 'meanSquaredError', act: null, rows: R, cols: C,
@@ -217,6 +233,7 @@ describe('loss gradients match finite differences', () => {
 
 /** Reference mean loss in float64, Keras formulas (probabilities clipped to [1e-7, 1 - 1e-7]). */
 function referenceLoss(c: LossCase): number {
+  if (c.act === 'logits') return logitsReference(c);
   const clip = (p: number): number => Math.min(Math.max(p, 1e-7), 1 - 1e-7);
   const n = c.rows * c.cols;
   let p = Array.from(c.input);
@@ -256,6 +273,23 @@ function referenceLoss(c: LossCase): number {
       for (let i = 0; i < n; i++) { const a = Math.abs(p[i] - y[i]); total += a <= 1 ? 0.5 * a * a : a - 0.5; }
       return total / n;
   }
+}
+
+/** Reference mean loss from logits in float64 (Keras' from_logits: log-softmax and log-sigmoid, unclipped). */
+function logitsReference(c: LossCase): number {
+  const z = Array.from(c.input), y = Array.from(c.labels), n = c.rows * c.cols;
+  let total = 0;
+  if (c.loss === 'binaryCrossentropy') {
+    for (let i = 0; i < n; i++) total += Math.max(z[i], 0) - z[i] * y[i] + Math.log1p(Math.exp(-Math.abs(z[i])));
+    return total / n;
+  }
+  for (let r = 0; r < c.rows; r++) {
+    const row = z.slice(r * c.cols, (r + 1) * c.cols), m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+    if (c.loss === 'sparseCategoricalCrossentropy') total += lse - row[y[r]];
+    else for (let j = 0; j < c.cols; j++) total += y[r * c.cols + j] * (lse - row[j]);
+  }
+  return total / c.rows;
 }
 
 describe('loss values (what the finite differences differentiate) match a float64 reference', () => {

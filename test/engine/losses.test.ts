@@ -16,7 +16,7 @@ const EPS = 1e-7; // Keras / tfjs-layers epsilon()
 const { tf, record } = tfjsOracle('loss parity');
 
 /** Runs lossForward on arena buffers; labels are i32 for the sparse loss, f32 otherwise. */
-function simdnetLoss(loss: LossName, fused: boolean, p: Float32Array, y: Float32Array | Int32Array,
+function simdnetLoss(loss: LossName, fused: boolean | 'logits', p: Float32Array, y: Float32Array | Int32Array,
                      rows: number, cols: number): { value: number; grad: Float32Array } {
   const n = rows * cols;
   const pOff = rt.arena.alloc(n * 4, 'test p');
@@ -201,6 +201,28 @@ describe('loss parity with tfjs', () => {
         const y = soft ? rand(rows * cols, seed + 1, 0, 1) : binary(rows * cols, seed + 1);
         const want = tfLoss((z) => tfBCE(y, rows, cols)(tf.sigmoid(z)), logits, rows, cols);
         compare('sigmoid+bce', simdnetLoss('binaryCrossentropy', true, p, y, rows, cols), want);
+      });
+    }
+  });
+
+  // Keras' from_logits=True is TensorFlow's softmax / sigmoid cross-entropy with logits, unclipped: tfjs' tf.losses
+  // of the same name (mean over the rows; over every value for the sigmoid), logits of ±30 included
+  describe('from logits (fromLogits: the gradient w.r.t. the logits), as tf.losses.softmaxCrossEntropy / sigmoidCrossEntropy', () => {
+    for (const [label, rows, cols, seed, range] of [['4x5', 4, 5, 61, 3], ['3x7, logits of ±30', 3, 7, 63, 30], ['8x2', 8, 2, 65, 5]] as const) {
+      it(`categoricalCrossentropy, soft labels, ${label}`, () => {
+        const logits = rand(rows * cols, seed, -range, range), y = softLabels(rows, cols, seed + 1);
+        const want = tfLoss((z) => tf.losses.softmaxCrossEntropy(tf.tensor2d(y, [rows, cols]), z) as TF.Scalar, logits, rows, cols);
+        compare('cce from logits', simdnetLoss('categoricalCrossentropy', 'logits', logits, y, rows, cols), want);
+      });
+      it(`sparseCategoricalCrossentropy, ${label}`, () => {
+        const logits = rand(rows * cols, seed, -range, range), labels = labelsFor(rows, cols, seed + 2);
+        const want = tfLoss((z) => tf.losses.softmaxCrossEntropy(tf.tensor2d(oneHot(labels, cols), [rows, cols]), z) as TF.Scalar, logits, rows, cols);
+        compare('sparse cce from logits', simdnetLoss('sparseCategoricalCrossentropy', 'logits', logits, labels, rows, cols), want);
+      });
+      it(`binaryCrossentropy, soft labels, ${label}`, () => {
+        const logits = rand(rows * cols, seed, -range, range), y = rand(rows * cols, seed + 3, 0, 1);
+        const want = tfLoss((z) => tf.losses.sigmoidCrossEntropy(tf.tensor2d(y, [rows, cols]), z) as TF.Scalar, logits, rows, cols);
+        compare('bce from logits', simdnetLoss('binaryCrossentropy', 'logits', logits, y, rows, cols), want);
       });
     }
   });
