@@ -253,14 +253,23 @@ export async function predictCommand(argv: string[]): Promise<number> {
   for (const file of positionals) {
     const img = sn.io.resize(await sn.io.readImage(file, { channels: c }), w, h);
     const x = sn.tensor(Float32Array.from(img.data, (v) => v / 255), [1, h, w, c]);
-    const p = await model.predict(x);
+    const p = probabilities(Float32Array.from((await model.predict(x)).data), model.fromLogits);
     let best = 0;
-    for (let j = 1; j < k; j++) if (p.data[j] > p.data[best]) best = j;
-    if (k === 1) best = p.data[0] > 0.5 ? 1 : 0;
-    const prob = k === 1 && best === 0 ? 1 - p.data[0] : p.data[k === 1 ? 0 : best];
+    for (let j = 1; j < k; j++) if (p[j] > p[best]) best = j;
+    if (k === 1) best = p[0] > 0.5 ? 1 : 0;
+    const prob = k === 1 && best === 0 ? 1 - p[0] : p[k === 1 ? 0 : best];
     console.log(`${file}: ${names ? names[best] : best} (p = ${prob.toFixed(3)})`);
   }
   return 0;
+}
+
+/** One sample's outputs as probabilities: as they are, or through softmax (sigmoid for one output) for logits. */
+function probabilities(out: Float32Array, logits: boolean): Float32Array {
+  if (!logits) return out;
+  if (out.length === 1) return Float32Array.of(1 / (1 + Math.exp(-out[0])));
+  const m = Math.max(...out), e = Float32Array.from(out, (v) => Math.exp(v - m));
+  const s = e.reduce((a, v) => a + v, 0);
+  return e.map((v) => v / s);
 }
 
 export async function synthCommand(argv: string[]): Promise<number> {

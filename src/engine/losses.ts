@@ -105,7 +105,11 @@ export const lossKerasClass = (loss: LossName): string => entry(loss).kerasClass
  * true })` (Keras' SparseCategoricalCrossentropy(from_logits=True)).
  */
 export class Loss {
-  constructor(readonly name: LossName, readonly fromLogits: boolean) {}
+  constructor(readonly name: LossName, readonly fromLogits: boolean) {
+    if (!(LOSSES as unknown[]).includes(name)) throw new Error(`Loss: unknown loss ${show(name)}; valid: ${LOSSES.join(', ')}`);
+    if (typeof fromLogits !== 'boolean') throw new Error(`Loss: fromLogits must be true or false, got ${show(fromLogits)}`);
+    if (fromLogits && !takesLogits(name)) throw new Error(`Loss: fromLogits applies to the cross-entropies only (${LOSSES.filter(takesLogits).join(', ')}), not ${name}`);
+  }
 }
 
 export interface LossArgs {

@@ -75,8 +75,14 @@ export class Sequential implements TrainingModel {
   get layers(): readonly Layer[] { return this.net.layers; }
   get optimizer(): Optimizer | null { return this.net.optimizer; }
   get loss(): LossName | null { return this.net.loss; }
-  /** The loss takes the last layer's outputs as logits (compiled with `sn.losses.<name>({ fromLogits: true })`). */
+  /**
+   * The model's outputs are logits: compiled with `sn.losses.<name>({ fromLogits: true })`, or loaded uncompiled from a
+   * file saved so.
+   */
   get fromLogits(): boolean { return this.net.fromLogits; }
+
+  /** Marks an uncompiled model's outputs as logits (loaded from a file whose loss took them). @internal */
+  outputsLogits(): void { this.net.fromLogits = true; }
   get metrics(): string[] { return this.net.metrics; }
   /** The metrics fit keeps running sums of (mae, mse), by key: what a mid-epoch backup must hold. */
   get valueMetricKeys(): string[] { return this.net.valueMetricKeys; }
@@ -111,6 +117,7 @@ export class Sequential implements TrainingModel {
     }
     const layers = this.net.layers;
     const autoName = !layer.name;
+    let fromInput = false;
     const base = snakeName(layer.className);
     const count = this.layerNames.get(base) ?? 0;
     if (autoName) layer.name = count === 0 ? base : `${base}_${count}`;
@@ -123,7 +130,15 @@ export class Sequential implements TrainingModel {
         throw new Error(`${this.name}.add: ${layer.label} declares inputShape [${layer.declaredInputShape.join(', ')}] but the model's ` +
           `input has shape [${given.map(String).join(', ')}]`);
       }
-      if (!prev && given && !layer.declaredInputShape) layer.declareInputShape([...given], 'the input\'s shape');
+      if (!prev && given && !layer.declaredInputShape) {
+        const cls = layer.constructor as unknown as LayerClass;
+        if (given[0] === null && !cls.anySteps) {
+          throw new Error(`${this.name}.add: the model's input has sequences of any length (shape [${given.map(String).join(', ')}]), which ` +
+            `a layer that takes sequences (embedding, a recurrent layer) reads; ${layer.label} needs fixed sizes`);
+        }
+        layer.declareInputShape([...given], 'the input\'s shape');
+        fromInput = true;
+      }
       if (!prev && !layer.declaredInputShape && implied) layer.declareInputShape([...implied]);
       if (!prev && !layer.declaredInputShape) {
         throw new Error(`${this.name}.add: the first layer (${layer.label}) needs an inputShape, e.g. inputShape: [42, 42, 3], ` +
@@ -136,6 +151,8 @@ export class Sequential implements TrainingModel {
       layer.build(prev ? prev.outputShape : layer.declaredInputShape!);
     } catch (e) {
       if (autoName) layer.name = '';
+      // the input's shape was given to this layer for this model only
+      if (fromInput) { layer.declaredInputShape = undefined; layer.variableSteps = false; }
       throw e;
     }
     if (autoName) this.layerNames.set(base, count + 1);
@@ -186,6 +203,8 @@ export class Sequential implements TrainingModel {
         throw new Error(`${layer.label}.setWeights: weight ${j} (${p.name}) must be an sn.tensor of shape [${p.shape.join(', ')}], ` +
           `got ${w instanceof Tensor ? `shape [${w.shape.join(', ')}]` : show(w)}`);
       }
+      const bad = firstNonFinite(w.data);
+      if (bad >= 0) throw new Error(`${layer.label}.setWeights: weight ${j} (${p.name}) holds ${w.data[bad]} at flat index ${bad}`);
     });
     const all = this.getWeights();
     own.forEach(({ i }, j) => { all[i] = weights[j]; });
@@ -428,7 +447,8 @@ export class Sequential implements TrainingModel {
     checkOptions('trainOnBatch', args, ON_BATCH_OPTIONS satisfies AllOptions<OnBatchArgs, typeof ON_BATCH_OPTIONS>);
     const step = this.batchSteps;
     const h = await renamed('fit', 'trainOnBatch', () => this.fit(x, y, { ...args, epochs: step + 1, initialEpoch: step,
-      batchSize: batchOf(x), shuffle: false, verbose: 0 }));
+      batchSize: batchOf(x), shuffle: false, verbose: 0 }), (m) => m.replace(/ at epoch \d+, batch \d+/, ` at this batch (trainOnBatch call ${step + 1})`)
+      .replace(/ in the last update of epoch \d+ \(batch \d+\)/, ` in this batch's update (trainOnBatch call ${step + 1})`));
     this.batchSteps++;
     return scalarOrList(h.history.loss[0], this.net.metrics.map((k) => h.history[k][0]));
   }
@@ -592,7 +612,7 @@ export class Sequential implements TrainingModel {
  * without WeakRef has no FinalizationRegistry either, so a strong reference costs nothing there.
  */
 function weightAccess(model: Sequential, layer: Layer): WeightAccess {
-  return accessThrough(weakly(model), layer);
+  return accessThrough(weakly(model), owners.get(layer)!, layer);
 }
 
 /** A weak reference to `model` (made here: a closure beside it would hold `model` in their shared scope). */
@@ -600,13 +620,36 @@ function weakly(model: Sequential): { deref(): Sequential | undefined } {
   return typeof WeakRef === 'function' ? new WeakRef(model) : { deref: () => model };
 }
 
-function accessThrough(ref: { deref(): Sequential | undefined }, layer: Layer): WeightAccess {
-  const live = (fn: string) => {
-    const m = ref.deref();
-    if (!m) throw new Error(`${layer.label}.${fn}: its model was garbage-collected, and its weights with it`);
-    return m;
+/** A layer's weights read from its network directly (its model gone); null where there are none to read. */
+function netLayerWeights(net: Network, layer: Layer): Tensor[] | null {
+  if (net.disposed || !net.weights.allocated) return null;
+  const all = net.weights.read(net.layers);
+  return WeightStore.order(net.layers).flatMap((p, i) => (p.layer === layer ? [all[i]] : []));
+}
+
+/** Weights of layers whose model was garbage-collected, read as the collector freed its memory (Keras' layers keep theirs). */
+const orphaned = new WeakMap<Layer, Tensor[]>();
+
+/**
+ * Through the model while it lives. A layer outlives a model nobody holds (Keras' layers keep their weights): then
+ * it reads them from the network — held by the collector's registry, not by the layer's model — or, once that
+ * memory is freed, from the copy taken as it was.
+ */
+function accessThrough(ref: { deref(): Sequential | undefined }, net: Network, layer: Layer): WeightAccess {
+  return {
+    get: () => {
+      const m = ref.deref();
+      if (m) return m.layerWeights(layer);
+      const kept = orphaned.get(layer) ?? netLayerWeights(net, layer);
+      if (!kept) throw new Error(`${layer.label}.getWeights: its model was garbage-collected before its weights were ever made`);
+      return kept.map((t) => new Tensor(t.data.slice(), t.shape));
+    },
+    set: (ws) => {
+      const m = ref.deref();
+      if (!m) throw new Error(`${layer.label}.setWeights: its model was garbage-collected (its weights can be read, not set): keep the model to change them`);
+      m.setLayerWeights(layer, ws);
+    },
   };
-  return { get: () => live('getWeights').layerWeights(layer), set: (ws) => live('setWeights').setLayerWeights(layer, ws) };
 }
 
 /** Whether a layer's declared input shape is `shape` (null first: any sequence length). */
@@ -625,11 +668,11 @@ const batchOf = (x: unknown): number => (x instanceof Tensor && x.shape[0] > 0 ?
 const scalarOrList = (loss: number, metrics: number[]): number | number[] => (metrics.length ? [loss, ...metrics] : loss);
 
 /** Runs `call`, whose errors name `inner`, naming `outer` instead: the function the user called. */
-async function renamed<T>(inner: string, outer: string, call: () => Promise<T>): Promise<T> {
+async function renamed<T>(inner: string, outer: string, call: () => Promise<T>, reword: (m: string) => string = (m) => m): Promise<T> {
   try {
     return await call();
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith(`${inner}: `)) e.message = `${outer}: ${e.message.slice(inner.length + 2)}`;
+    if (e instanceof Error && e.message.startsWith(`${inner}: `)) e.message = reword(`${outer}: ${e.message.slice(inner.length + 2)}`);
     throw e;
   }
 }
@@ -644,6 +687,14 @@ const owners = new WeakMap<Layer, Network>();
  * to its model, so holding it here keeps nothing alive. dispose() does the same at once.
  */
 const dropped = typeof FinalizationRegistry === 'function' // Cloudflare Workers have none: dispose() there
-  ? new FinalizationRegistry<Network>((net) => { if (!net.disposed) net.dispose(); }) : null;
+  ? new FinalizationRegistry<Network>((net) => {
+    if (net.disposed) return;
+    // a layer the user still holds keeps its weights, as Keras' do (copies; the memory goes)
+    for (const layer of net.layers) {
+      const w = netLayerWeights(net, layer);
+      if (w?.length) orphaned.set(layer, w);
+    }
+    net.dispose();
+  }) : null;
 
 export function sequential(args?: SequentialArgs): Sequential { return new Sequential(args); }

@@ -55,9 +55,10 @@ export function modelTopology(model: Sequential): Json {
  */
 export function trainingConfig(model: Sequential): Json | null {
   if (!model.optimizer || !model.loss) return null;
-  // with from_logits, the loss as Keras 2 saves a loss object (tf.loadLayersModel cannot compile it: tfjsCanCompile)
+  // with from_logits, the loss as Keras saves a loss object (tf.loadLayersModel cannot compile it: tfjsCanCompile); the
+  // reduction both Keras 3 (which refuses tf.keras' 'auto') and tf.keras 2 take
   const loss = model.fromLogits
-    ? { class_name: lossKerasClass(model.loss), config: { name: lossConfigName(model.loss), from_logits: true, reduction: 'auto' } }
+    ? { class_name: lossKerasClass(model.loss), config: { name: lossConfigName(model.loss), from_logits: true, reduction: 'sum_over_batch_size' } }
     : lossConfigName(model.loss);
   return { loss, metrics: [...model.metrics], optimizer_config: model.optimizer.toConfig() };
 }
@@ -98,6 +99,12 @@ export function compileArgsFromConfig(tc: unknown): { optimizer: Optimizer; loss
   const lossConfig = isObject(tc.loss) && isObject(tc.loss.config) ? tc.loss.config : {};
   if (lossConfig.from_logits === true && !takesLogits(loss)) throw new Error(`loss ${lossName(tc.loss)} with from_logits: true is not supported (only the cross-entropies take logits)`);
   if (typeof lossConfig.label_smoothing === 'number' && lossConfig.label_smoothing !== 0) throw new Error(`loss ${lossName(tc.loss)} with label_smoothing is not supported`);
+  // options that change the loss: simdnet computes the mean over the batch, over the last axis, every class counted
+  if (lossConfig.reduction != null && !['auto', 'sum_over_batch_size'].includes(String(lossConfig.reduction))) {
+    throw new Error(`loss ${lossName(tc.loss)} with reduction ${show(lossConfig.reduction)} is not supported (simdnet's losses are the mean over the batch: 'sum_over_batch_size')`);
+  }
+  if (lossConfig.ignore_class != null) throw new Error(`loss ${lossName(tc.loss)} with ignore_class ${show(lossConfig.ignore_class)} is not supported`);
+  if (lossConfig.axis != null && lossConfig.axis !== -1) throw new Error(`loss ${lossName(tc.loss)} with axis ${show(lossConfig.axis)} is not supported (the last axis only)`);
   // tf.keras 2.11+ saves its built-in optimizers as 'Custom>Adam'
   const opt = tc.optimizer_config;
   const optimizerConfig = isObject(opt) && typeof opt.class_name === 'string' ? { ...opt, class_name: opt.class_name.replace(/^Custom>/, '') } : opt;
@@ -243,7 +250,11 @@ export function modelFromTopology(topology: unknown, where: string): Sequential 
 
 /** Compiles the model with a tfjs / Keras training config. */
 export function compileFromConfig(model: Sequential, tc: unknown, where: string, compile = true): void {
-  if (!compile) return;
+  if (!compile) {
+    // uncompiled, the model still gives logits if it was trained from them: predictClasses judges a logit at 0
+    if (isObject(tc) && isObject(tc.loss) && isObject(tc.loss.config) && tc.loss.config.from_logits === true) model.outputsLogits();
+    return;
+  }
   training(`${where}: { compile: true }`); // under simdnet/predict: where training is, not a training config error
   try {
     model.compile(compileArgsFromConfig(tc));

@@ -73,6 +73,28 @@ describe('simdnet command line', () => {
     }
   });
 
+  it('predict turns a model\'s logits (compiled fromLogits) into probabilities, as the same model ending in softmax gives', async () => {
+    const make = (activation: 'softmax' | 'linear') => {
+      const m = sn.sequential({ seed: 6 });
+      m.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [42, 42, 3] }));
+      m.add(sn.layers.flatten());
+      m.add(sn.layers.dense({ units: 16, activation, kernelInitializer: 'randomNormal' }));
+      return m;
+    };
+    const logits = make('linear'), probs = make('softmax');
+    logits.compile({ optimizer: 'sgd', loss: sn.losses.categoricalCrossentropy({ fromLogits: true }) });
+    probs.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await logits.save(path.join(root, 'm-logits'));
+    await probs.save(path.join(root, 'm-probs'));
+    mkdirSync(path.join(root, 'logit-photo'), { recursive: true });
+    writeFileSync(path.join(root, 'logit-photo', 'A_0001.pgm'), Buffer.concat([Buffer.from('P5\n4 4\n255\n'), Buffer.from(Array.from({ length: 16 }, (_, i) => i * 15))]));
+    const a = await simdnet('predict', '--model', 'm-logits', 'logit-photo/A_0001.pgm');
+    const b = await simdnet('predict', '--model', 'm-probs', 'logit-photo/A_0001.pgm');
+    expect(a.code, a.err).toBe(0);
+    expect(a.out).toMatch(/^logit-photo\/A_0001\.pgm: [ACDFGHIJKLMPRSTV] \(p = 0\.\d{3}\)$/m);
+    expect(a.out).toBe(b.out);
+  });
+
   it('predict prints the person and the probability; evaluate prints accuracy; a missing model is an error', async () => {
     const model = sn.sequential();
     model.add(sn.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [42, 42, 3] }));

@@ -69,7 +69,8 @@ describe('fromLogits', () => {
       const a = await logits.toArtifacts();
       // tf.loadLayersModel cannot compile a loss object: the config is kept where only simdnet reads it
       expect(a.modelJson.trainingConfig).toBeUndefined();
-      expect(a.modelJson.userDefinedMetadata?.simdnet_training_config).toMatchObject({ loss: { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } } });
+      // the reduction Keras 3 takes (it refuses tf.keras' 'auto'), which tf.keras 2 takes too
+      expect(a.modelJson.userDefinedMetadata?.simdnet_training_config).toMatchObject({ loss: { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true, reduction: 'sum_over_batch_size' } } });
       await logits.save(join(dir, 'm'));
       await logits.save(join(dir, 'm.h5'));
       const want = await logits.evaluate(x, y);
@@ -78,6 +79,10 @@ describe('fromLogits', () => {
         expect(back.fromLogits, path).toBe(true);
         expect(back.loss).toBe('sparseCategoricalCrossentropy');
         expect((await back.evaluate(x, y)).loss, path).toBeCloseTo(want.loss, 6);
+        // uncompiled (Keras' compile=False, simdnet/predict), it still knows its outputs are logits
+        const bare = await sn.loadModel(join(dir, path), { compile: false });
+        expect(bare.optimizer).toBeNull();
+        expect(bare.fromLogits, path).toBe(true);
       }
     } finally { rmSync(dir, { recursive: true, force: true }); }
     // Keras 3's and tf.keras' saved loss objects
@@ -90,7 +95,28 @@ describe('fromLogits', () => {
     }
   });
 
+  it('an uncompiled binary model loaded from logits judges them at 0 in predictClasses', async () => {
+    const m = sn.sequential({ seed: 3 });
+    m.add(sn.layers.dense({ units: 1, inputShape: [6], kernelInitializer: 'randomNormal' }));
+    m.compile({ optimizer: 'sgd', loss: sn.losses.binaryCrossentropy({ fromLogits: true }) });
+    const bare = await sn.io.modelFromMemory(await m.toArtifacts(), { compile: false });
+    const z = (await bare.predict(x)).data;
+    expect(Array.from(await bare.predictClasses(x))).toEqual(Array.from(z, (v) => (v > 0 ? 1 : 0)));
+    expect(z.some((v) => v > 0 && v < 0.5) || z.some((v) => v < 0)).toBe(true); // logits where 0 and 0.5 part
+  });
+
   it('refuses what it cannot honour, by name', () => {
+    expect(() => new sn.Loss('meanSquaredError', true)).toThrow('Loss: fromLogits applies to the cross-entropies only (categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy), not meanSquaredError');
+    expect(() => new sn.Loss('nope' as never, false)).toThrow(/^Loss: unknown loss "nope"/);
+    const sgd = { class_name: 'SGD', config: { learning_rate: 0.1 } };
+    for (const [config, message] of [
+      [{ from_logits: true, reduction: 'sum' }, 'with reduction "sum" is not supported'],
+      [{ from_logits: true, reduction: 'none' }, 'with reduction "none" is not supported'],
+      [{ from_logits: true, ignore_class: 0 }, 'with ignore_class 0 is not supported'],
+      [{ axis: 1 }, 'with axis 1 is not supported'],
+    ] as const) {
+      expect(() => compileArgsFromConfig({ loss: { class_name: 'SparseCategoricalCrossentropy', config }, optimizer_config: sgd }), message).toThrow(message);
+    }
     const m = sn.sequential();
     m.add(sn.layers.dense({ units: 3, activation: 'softmax', inputShape: [6] }));
     expect(() => m.compile({ optimizer: 'sgd', loss: sn.losses.categoricalCrossentropy({ fromLogits: true }) })).toThrow(

@@ -37,5 +37,13 @@ describe('sn.input', () => {
       expect(() => sn.input({ shape } as never), JSON.stringify(shape)).toThrow(/^input: shape must be one sample's shape, a non-empty array of positive integers/);
     }
     expect(() => sn.input({ shape: [4], batchSize: 8 } as never)).toThrow(/^input: unknown option batchSize/);
+    // any sequence length before a layer that needs fixed sizes
+    expect(() => sn.sequential({ layers: [sn.input({ shape: [null, 6] }), sn.layers.dense({ units: 2 })] })).toThrow(
+      "sequential.add: the model's input has sequences of any length (shape [null, 6]), which a layer that takes sequences (embedding, a recurrent layer) reads; dense (Dense) needs fixed sizes");
+    // a layer whose add failed keeps no shape of that model's input
+    const conv = sn.layers.conv2d({ filters: 2, kernelSize: 3 });
+    expect(() => sn.sequential({ layers: [sn.input({ shape: [4] }), conv] })).toThrow();
+    const ok = sn.sequential({ layers: [sn.input({ shape: [8, 8, 3] }), conv] });
+    expect(ok.outputShape).toEqual([6, 6, 2]);
   });
 });

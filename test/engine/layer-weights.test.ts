@@ -1,5 +1,7 @@
 // model.getLayer (tfjs' getLayer(name?, index?), Keras' get_layer) and a layer's getWeights / setWeights, which
 // read and write the weights in the model's memory: Keras' order and shapes, checked in the layer's terms.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 
@@ -53,6 +55,27 @@ describe('getLayer and layer weights', () => {
     m.dispose();
   });
 
+  it('a layer outlives a model nobody holds with its weights (as Keras\' layers keep theirs); the memory still goes', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    await sn.ready();
+    const before = sn.memory().usedBytes;
+    const made = () => { // the model is reachable only inside this call
+      const m = sn.sequential({ seed: 2 });
+      m.add(sn.layers.dense({ units: 200, inputShape: [300] }));
+      m.add(sn.layers.dense({ units: 3 }));
+      const layer = m.getLayer(0);
+      return { layer, expected: layer.getWeights().map((w) => Array.from(w.data.slice(0, 50))) };
+    };
+    const { layer, expected } = made();
+    let used = Infinity;
+    for (let i = 0; i < 50 && used > before; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); used = sn.memory().usedBytes; }
+    expect(used).toBeLessThanOrEqual(before); // the model's memory was freed though its layer is held
+    expect(layer.getWeights().map((w) => Array.from(w.data.slice(0, 50)))).toEqual(expected);
+    expect(layer.getWeights()[0].shape).toEqual([300, 200]);
+    expect(() => layer.setWeights(layer.getWeights())).toThrow(/dense\w* \(Dense\)\.setWeights: its model was garbage-collected \(its weights can be read, not set\)/);
+  });
+
   it('refuses a wrong count, shape or value by the layer\'s name; a layer in no model has none and cannot take any', () => {
     const m = lab();
     const dense = m.getLayer(-1);
@@ -60,7 +83,7 @@ describe('getLayer and layer weights', () => {
     expect(() => dense.setWeights([k])).toThrow(`${dense.label}.setWeights: expected 2 tensors (kernel [${k.shape.join(', ')}], bias [16]), got 1`);
     expect(() => dense.setWeights([k, sn.tensor(new Float32Array(4), [4])])).toThrow(`${dense.label}.setWeights: weight 1 (bias) must be an sn.tensor of shape [16], got shape [4]`);
     expect(() => dense.setWeights([k, [1, 2] as never])).toThrow(/weight 1 \(bias\) must be an sn\.tensor of shape \[16\], got/);
-    expect(() => dense.setWeights([k, sn.tensor(new Float32Array(16).fill(NaN), [16])])).toThrow(/setWeights: weight \d+ \(dense\w*\/bias\) holds NaN/);
+    expect(() => dense.setWeights([k, sn.tensor(new Float32Array(16).fill(NaN), [16])])).toThrow(`${dense.label}.setWeights: weight 1 (bias) holds NaN at flat index 0`);
     expect(dense.getWeights()[1].data).toEqual(b.data); // nothing written
     const loose = sn.layers.dense({ units: 3 });
     expect(loose.getWeights()).toEqual([]);
