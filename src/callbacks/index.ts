@@ -16,7 +16,7 @@ export { ProgressLogger } from '../engine/progress.js';
 export { BackupAndRestore, BatchValues, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN };
 
 // each factory's option names (the compiler checks each list names all of its interface's keys)
-const CHECKPOINT_OPTIONS = ['filepath', 'monitor', 'mode', 'verbose', 'saveBestOnly', 'saveFreq', 'includeOptimizer', 'initialValueThreshold'] as const;
+const CHECKPOINT_OPTIONS = ['filepath', 'monitor', 'mode', 'verbose', 'saveBestOnly', 'saveFreq', 'includeOptimizer', 'initialValueThreshold', 'saveWeightsOnly'] as const;
 const EARLY_STOPPING_OPTIONS = ['monitor', 'mode', 'minDelta', 'verbose', 'patience', 'baseline', 'restoreBestWeights', 'startFromEpoch'] as const;
 const REDUCE_LR_OPTIONS = ['monitor', 'mode', 'minDelta', 'verbose', 'factor', 'patience', 'cooldown', 'minLr'] as const;
 const BACKUP_OPTIONS = ['backupDir', 'saveFreq', 'deleteCheckpoint'] as const;

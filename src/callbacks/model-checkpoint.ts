@@ -28,6 +28,11 @@ export interface ModelCheckpointArgs {
    * the saved model.
    */
   initialValueThreshold?: number;
+  /**
+   * Save the weights alone (Keras' save_weights_only, model.saveWeights): filepath ends in `.weights.h5` (Keras 3's
+   * layout) or `.h5` (Keras 2's).
+   */
+  saveWeightsOnly?: boolean;
 }
 
 /** The `{key}` / `{key:spec}` fields of a filepath; each spec checked now (a bad one would fail only at the first save). */
@@ -58,6 +63,7 @@ export class ModelCheckpoint extends MonitorCallback {
   readonly filepath: string;
   readonly saveBestOnly: boolean;
   readonly includeOptimizer: boolean;
+  readonly saveWeightsOnly: boolean;
   readonly saveFreq: SaveFreq;
   private readonly verbose: number;
   private batchesSinceSave = 0;
@@ -79,6 +85,13 @@ export class ModelCheckpoint extends MonitorCallback {
     if (this.includeOptimizer && /\.(h5|hdf5)$/i.test(args.filepath)) {
       throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
     }
+    const weightsOnly = args.saveWeightsOnly ?? false;
+    if (typeof weightsOnly !== 'boolean') throw new Error(`modelCheckpoint: saveWeightsOnly must be true or false, got ${show(weightsOnly)}`);
+    if (weightsOnly && !/\.(h5|hdf5)$/i.test(args.filepath)) {
+      throw new Error(`modelCheckpoint: saveWeightsOnly writes Keras weight files: filepath must end in .weights.h5 (Keras 3's layout) or .h5 (Keras 2's), got ${show(args.filepath)}`);
+    }
+    if (weightsOnly && this.includeOptimizer) throw new Error('modelCheckpoint: saveWeightsOnly saves no optimizer state: drop includeOptimizer');
+    this.saveWeightsOnly = weightsOnly;
     this.verbose = args.verbose ?? 0;
     const t = args.initialValueThreshold as number | null | undefined; // Keras' None: not given
     if (t != null) {
@@ -137,7 +150,12 @@ export class ModelCheckpoint extends MonitorCallback {
     } else if (this.verbose > 0) {
       console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
     }
-    await this.model.save(path, { includeOptimizer: this.includeOptimizer });
+    if (this.saveWeightsOnly) {
+      if (!this.model.saveWeights) throw new Error(`modelCheckpoint: saveWeightsOnly needs a model with saveWeights (got ${show(this.model)})`);
+      await this.model.saveWeights(path);
+    } else {
+      await this.model.save(path, { includeOptimizer: this.includeOptimizer });
+    }
     // the best moves once its model is saved: a save that failed leaves the old best to beat
     if (this.saveBestOnly) this.best = logs[this.monitor];
     this.lastSavedEpoch = epoch;

@@ -15,6 +15,8 @@ export interface TrainingModel {
   setWeights(weights: Tensor[]): void;
   /** options: save-handlers.ts' SaveOptions. */
   save(path: string, options?: { includeOptimizer?: boolean }): Promise<void>;
+  /** The weights alone, as a Keras weights file (modelCheckpoint's saveWeightsOnly). */
+  saveWeights?(path: string): Promise<void>;
 }
 
 /**

@@ -59,3 +59,20 @@ export function artifactsWriter(): Writer {
   if (!writer) throw new Error("toArtifacts: simdnet's io is not loaded (import simdnet, e.g. `import * as sn from 'simdnet'`)");
   return writer;
 }
+
+/** Keras weights files (save_weights / load_weights), which io's Keras files fill in. */
+export interface WeightFiles {
+  save(model: TrainingModel, file: string): Promise<void>;
+  load(model: TrainingModel, source: string | { h5: ArrayBuffer | ArrayBufferView }): Promise<void>;
+}
+let weightFilesPart: WeightFiles | null = null;
+
+export function registerWeightFiles(w: WeightFiles): void { weightFilesPart = w; }
+
+export function weightFiles(fn: string): WeightFiles {
+  if (!weightFilesPart) {
+    throw new Error(`${fn}: Keras weight files are read and written by simdnet's Keras files, which simdnet/predict leaves out: ` +
+      "import simdnet itself (`import * as sn from 'simdnet'`)");
+  }
+  return weightFilesPart;
+}

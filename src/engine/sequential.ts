@@ -13,7 +13,7 @@ import { checkLoss, Loss, type LossName } from './losses.js';
 import { parseMetrics } from './metrics.js';
 import { Network } from './network.js';
 import type { Optimizer, PreparedState, SavedState, StateWeight } from './optimizer.js';
-import { artifactsWriter, saveHandlerFor, saveOptions, type Artifacts, type SaveOptions } from './save-handlers.js';
+import { artifactsWriter, saveHandlerFor, saveOptions, weightFiles, type Artifacts, type SaveOptions } from './save-handlers.js';
 import { keptShapes, summary } from './summary.js';
 import { predict } from './predict.js';
 import type { Dataset, Evaluated, FitArgs, FitDatasetArgs } from './trainer.js';
@@ -546,6 +546,35 @@ export class Sequential implements TrainingModel {
     await this.counted(async () => {
       await initRuntime();
       await handler.save(this, target, o);
+    });
+  }
+
+  /**
+   * Saves the weights alone (Keras' save_weights), atomically: a `.weights.h5` path in Keras 3's layout, another
+   * `.h5` in Keras 2's (which Keras 3's load_weights reads too). loadWeights reads them back into a model of the
+   * same layers.
+   */
+  async saveWeights(file: string): Promise<void> {
+    this.requireLayers('saveWeights');
+    this.refuseNonFiniteWeights('saveWeights');
+    const io = weightFiles('saveWeights');
+    await this.counted(async () => {
+      await initRuntime();
+      await io.save(this, file);
+    });
+  }
+
+  /**
+   * Sets the weights from a Keras weights file (Keras' load_weights): Keras 3's `.weights.h5`, Keras 2's
+   * save_weights `.h5`, or a whole-model `.h5`'s weights; a path, or the bytes as `{ h5 }`. Layers are paired in
+   * order and every shape is checked before anything is written.
+   */
+  async loadWeights(source: string | { h5: ArrayBuffer | ArrayBufferView }): Promise<void> {
+    this.requireLayers('loadWeights');
+    const io = weightFiles('loadWeights');
+    await this.counted(async () => {
+      await initRuntime();
+      await io.load(this, source);
     });
   }
 

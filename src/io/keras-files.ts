@@ -13,7 +13,7 @@
 //
 // Pure functions on bytes (every host); reading and writing files goes through the host's file system
 // (Node, Deno, Bun), so a browser bundle reaches no node: module.
-import { registerSaveHandler } from '../engine/save-handlers.js';
+import { registerSaveHandler, registerWeightFiles } from '../engine/save-handlers.js';
 import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
@@ -103,7 +103,7 @@ export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file', compi
     root = readH5(bytes, name);
     const attrs = root.attrs();
     if (!('model_config' in attrs)) {
-      throw new Error(`${where} holds no model_config: ${'layer_names' in attrs ? 'it holds only weights (model.save_weights); save the whole model with model.save' : 'it is not a Keras model file'}`);
+      throw new Error(`${where} holds no model_config: ${'layer_names' in attrs ? 'it holds only weights (model.save_weights): load them into a model of the same layers with model.loadWeights' : 'it is not a Keras model file'}`);
     }
     const model = modelFromTopology(parseJson(attrs.model_config, 'model_config', where), where);
     const weights = root.get('model_weights');
@@ -183,7 +183,12 @@ function kerasH5Bytes(model: Sequential, fn: string): Uint8Array {
       optimizer_config: kerasOptimizerConfig(tc),
     });
   }
-  const weights = root.group('model_weights');
+  writeWeightsGroup(model, root.group('model_weights'), fn);
+  return writeH5(root);
+}
+
+/** Keras 2's save_weights_to_hdf5_group: layer_names, then a group per layer with its weight_names and weights. */
+function writeWeightsGroup(model: Sequential, weights: H5WriteGroup, fn: string): void {
   weights.attrs.layer_names = model.layers.map((l) => l.name);
   weights.attrs.backend = 'tensorflow';
   weights.attrs.keras_version = KERAS_H5_VERSION;
@@ -199,10 +204,46 @@ function kerasH5Bytes(model: Sequential, fn: string): Uint8Array {
       g.dataset(names[i], w.data as Float32Array, [...p.shape]);
     });
   }
-  return writeH5(root);
 }
 
 // ---- .keras (Keras 3 zip) -----------------------------------------------------------------------------
+
+/** Keras 3's path of each layer in a weights file: its class in snake_case, then _1, _2 ... for later layers of the class. */
+function keras3Paths(model: Sequential): Map<Layer, string> {
+  const paths = new Map<Layer, string>(), used = new Map<string, number>();
+  for (const layer of model.layers) {
+    const base = snakeName(layer.className), k = used.get(base);
+    used.set(base, k === undefined ? 0 : k + 1);
+    paths.set(layer, k === undefined ? base : `${base}_${k + 1}`);
+  }
+  return paths;
+}
+
+/** The model's weights from Keras 3's weights layout (a .keras file's model.weights.h5, a .weights.h5 file). */
+function readKeras3Weights(model: Sequential, root: H5Group, where: string, file: string): void {
+  // Keras 3 files a layer under its class, not its name (names are not reproducible): layers/<class in
+  // snake_case>, then _1, _2 ... for the later layers of that class (saving_lib's _save_container_state); a file
+  // filed by name (hand-made) is read too, where no layer of the class path exists.
+  const paths = keras3Paths(model);
+  // a layer's variables (or its part's: Layer.keras3Parts): the first of its paths holding any, each tried as
+  // layers/<path>/vars, a recurrent layer's cell/vars, and Keras 2.13's _layer_checkpoint_dependencies
+  const varsOf = (layer: Layer, part: string) => {
+    const at = (path: string) => (part ? `${path}/${part}` : path);
+    const [first, ...others] = [...new Set([paths.get(layer)!, layer.name])].map(at);
+    const vars = [first, ...others].flatMap((p) => [`layers/${p}/vars`, `layers/${p}/cell/vars`, `_layer_checkpoint_dependencies/${p}/vars`])
+      .map((p) => root.get(p)).find((g): g is H5Group => g instanceof H5Group && g.keys().length > 0);
+    if (!vars) {
+      const what = part ? `the ${part} of layer '${layer.name}'` : `layer '${layer.name}'`;
+      throw new Error(`${where}: ${file} has no weights for ${what} (layers/${first}/vars)`);
+    }
+    return vars.keys().map(Number).sort((a, b) => a - b).map((i) => {
+      const d = vars.get(String(i)) as H5Dataset;
+      return { name: `${vars.path}/${i}`, shape: d.shape, values: float32Values(d, where) };
+    });
+  };
+  const perLayer = new Map(weighted(model).map((layer) => [layer, layer.keras3Parts.flatMap((part) => varsOf(layer, part))]));
+  setLayerWeights(model, perLayer, where);
+}
 
 /** A model from the bytes of a Keras 3 .keras file: config.json + model.weights.h5. */
 export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras file', compile = true): Promise<Sequential> {
@@ -215,34 +256,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   try { json = JSON.parse(new TextDecoder().decode(config)); } catch (e) { throw new Error(`${where}: config.json is not valid JSON: ${(e as Error).message}`); }
   const model = modelFromTopology(json, where);
   try {
-    const root = readH5(weightsFile, `${name}/model.weights.h5`);
-    // Keras 3 files a layer under its class, not its name (names are not reproducible): layers/<class in
-    // snake_case>, then _1, _2 ... for the later layers of that class (saving_lib's _save_container_state); a file
-    // filed by name (hand-made) is read too, where no layer of the class path exists.
-    const paths = new Map<Layer, string>(), used = new Map<string, number>();
-    for (const layer of model.layers) {
-      const base = snakeName(layer.className), k = used.get(base);
-      used.set(base, k === undefined ? 0 : k + 1);
-      paths.set(layer, k === undefined ? base : `${base}_${k + 1}`);
-    }
-    // a layer's variables (or its part's: Layer.keras3Parts): the first of its paths holding any, each tried as
-    // layers/<path>/vars, a recurrent layer's cell/vars, and Keras 2.13's _layer_checkpoint_dependencies
-    const varsOf = (layer: Layer, part: string) => {
-      const at = (path: string) => (part ? `${path}/${part}` : path);
-      const [first, ...others] = [...new Set([paths.get(layer)!, layer.name])].map(at);
-      const vars = [first, ...others].flatMap((p) => [`layers/${p}/vars`, `layers/${p}/cell/vars`, `_layer_checkpoint_dependencies/${p}/vars`])
-        .map((p) => root.get(p)).find((g): g is H5Group => g instanceof H5Group && g.keys().length > 0);
-      if (!vars) {
-        const what = part ? `the ${part} of layer '${layer.name}'` : `layer '${layer.name}'`;
-        throw new Error(`${where}: model.weights.h5 has no weights for ${what} (layers/${first}/vars)`);
-      }
-      return vars.keys().map(Number).sort((a, b) => a - b).map((i) => {
-        const d = vars.get(String(i)) as H5Dataset;
-        return { name: `${vars.path}/${i}`, shape: d.shape, values: float32Values(d, where) };
-      });
-    };
-    const perLayer = new Map(weighted(model).map((layer) => [layer, layer.keras3Parts.flatMap((part) => varsOf(layer, part))]));
-    setLayerWeights(model, perLayer, where);
+    readKeras3Weights(model, readH5(weightsFile, `${name}/model.weights.h5`), where, 'model.weights.h5');
   } catch (e) {
     if (e instanceof H5Error) throw new Error(`loadModel: ${e.message}`);
     throw e;
@@ -253,6 +267,82 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
     compileFromConfig(model, { ...rest, optimizer_config: optimizer }, where, compile);
   }
   return model;
+}
+
+// ---- weights only (Keras' save_weights / load_weights) -----------------------------------------------
+
+/** Layers whose Keras 3 weights sit in their cell (layers/<path>/cell/vars). */
+const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
+
+/**
+ * The bytes of a weights file of the model, as Keras' save_weights writes one: Keras 3's layout for a
+ * `.weights.h5` name (layers/<class path>/vars/<i>: the one Keras 3 writes, and the only one it reads under that
+ * name), Keras 2's for another `.h5` (layer_names and a group per layer, save_weights_to_hdf5_group: Keras 2 reads
+ * it, and Keras 3's load_weights as its legacy format). Refuses non-finite weights.
+ */
+export function weightsToH5(model: Sequential, layout: 'keras3' | 'keras2' = 'keras3', fn = 'weightsToH5'): Uint8Array {
+  const root = new H5WriteGroup();
+  if (layout === 'keras2') {
+    writeWeightsGroup(model, root, fn);
+    return writeH5(root);
+  }
+  const all = savableWeights(model, fn);
+  const index = new Map(model.namedWeights().map(({ key }, i) => [key, i]));
+  const paths = keras3Paths(model);
+  root.group('vars'); // the model's own variables: none
+  for (const layer of model.layers) {
+    if (layer.keras3Parts.length !== 1 || layer.keras3Parts[0] !== '') {
+      throw new Error(`${fn}: ${layer.label}: simdnet writes Keras 3's .weights.h5 layout for layers that hold their weights ` +
+        'themselves; save to a .h5 name instead (Keras 2\'s layout, which Keras 3\'s load_weights reads too)');
+    }
+    const vars = `layers/${paths.get(layer)}${RECURRENT.has(layer.className) ? '/cell' : ''}/vars`;
+    root.group(vars);
+    layer.params.forEach((p, i) => root.dataset(`${vars}/${i}`, all[index.get(`${layer.name}/${p.name}`)!].data as Float32Array, [...p.shape]));
+  }
+  return writeH5(root);
+}
+
+/**
+ * Sets the model's weights from a Keras weights file's bytes (Keras' load_weights): Keras 3's .weights.h5 layout,
+ * Keras 2's save_weights layout, or a whole-model .h5 file's weights; layers paired in order, shapes checked.
+ */
+export function loadWeightsFromH5(model: Sequential, bytes: Uint8Array, name = 'the weights bytes'): void {
+  const where = `loadWeights: ${name}`;
+  try {
+    const root = readH5(bytes, name);
+    const whole = root.get('model_weights');
+    if ('layer_names' in root.attrs()) readWeightsGroup(model, root, where);
+    else if (whole instanceof H5Group) readWeightsGroup(model, whole, where);
+    else if (root.get('layers') instanceof H5Group || root.get('_layer_checkpoint_dependencies') instanceof H5Group) readKeras3Weights(model, root, where, name);
+    else throw new Error(`${where} holds no Keras weights: neither Keras 2's layer_names nor Keras 3's layers/ group`);
+  } catch (e) {
+    if (e instanceof H5Error) throw new Error(`loadWeights: ${e.message}`);
+    throw e;
+  }
+}
+
+/** model.saveWeights: the weights file at `file` (.weights.h5: Keras 3's layout; .h5 / .hdf5: Keras 2's), atomically. */
+export async function saveWeightsFile(model: Sequential, file: string): Promise<void> {
+  if (typeof file !== 'string' || !/\.(h5|hdf5)$/i.test(file)) {
+    throw new Error(`saveWeights: expected a path ending in .weights.h5 (Keras 3's layout) or .h5 (Keras 2's), got ${show(file)}`);
+  }
+  const bytes = weightsToH5(model, /\.weights\.h5$/i.test(file) ? 'keras3' : 'keras2', 'saveWeights');
+  await writeFileAtomically('saveWeights', file, bytes, 'elsewhere write sn.io.weightsToH5(model) where the host keeps files');
+}
+
+/** model.loadWeights: a weights file's path, or its bytes as { h5 }. */
+export async function loadWeightsFile(model: Sequential, source: string | { h5: ArrayBuffer | ArrayBufferView }): Promise<void> {
+  if (isObject(source) && (source as { h5?: unknown }).h5 !== undefined) {
+    return loadWeightsFromH5(model, asBytes((source as { h5: ArrayBuffer | ArrayBufferView }).h5, 'loadWeights'), 'the .h5 bytes');
+  }
+  if (typeof source !== 'string' || !source) throw new Error(`loadWeights: expected a weights file's path or { h5: bytes }, got ${show(source)}`);
+  const { fs } = files('loadWeights', "elsewhere pass the file's bytes: model.loadWeights({ h5: bytes })");
+  let bytes: Uint8Array;
+  try { bytes = await fs.readFile(source); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`loadWeights: ${code === 'ENOENT' ? `${source} does not exist` : `cannot read ${source}: ${(e as Error).message}`}`);
+  }
+  loadWeightsFromH5(model, bytes, source);
 }
 
 // ---- files (Node) -----------------------------------------------------------------------------------
@@ -279,12 +369,17 @@ export async function loadKerasModel(source: string | KerasBytes, compile = true
 export async function saveKerasH5(model: Sequential, file: string): Promise<void> {
   if (/\.keras$/i.test(file)) throw new Error(`save: ${file}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); save to a .h5 path`);
   const bytes = kerasH5Bytes(model, 'save');
-  const { fs, path } = files('save', 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
+  await writeFileAtomically('save', file, bytes, 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
+}
+
+/** `bytes` to `file` through placeFile, one write to a path at a time; `fn` names the caller in errors. */
+async function writeFileAtomically(fn: string, file: string, bytes: Uint8Array, elsewhere: string): Promise<void> {
+  const { fs, path } = files(fn, elsewhere);
   const target = path.resolve(file);
   try {
     await oneAtATime(target, () => placeFile(fs, path, target, bytes));
   } catch (e) {
-    throw fsError('save', target, e);
+    throw fsError(fn, target, e);
   }
 }
 
@@ -319,3 +414,4 @@ registerSaveHandler({
 });
 
 installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });
+registerWeightFiles({ save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s) });

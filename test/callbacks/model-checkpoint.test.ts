@@ -248,6 +248,27 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
     expect(() => sn.callbacks.modelCheckpoint({ filepath: 'm-{epoch:03d}-{batch:.1f}-{val_loss:.3}' })).not.toThrow();
   });
 
+  it('saveWeightsOnly writes Keras weight files (Keras\' save_weights_only) that loadWeights reads back', async () => {
+    const dir = fresh();
+    const { x, y } = tinyData(8, 1);
+    const m = tinyModel();
+    let last: sn.Tensor[] = [];
+    await m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [
+      sn.callbacks.modelCheckpoint({ filepath: join(dir, 'w-{epoch:02d}.weights.h5'), saveWeightsOnly: true }),
+      sn.callbacks.modelCheckpoint({ filepath: join(dir, 'last.h5'), saveWeightsOnly: true }),
+      { onEpochEnd: () => { last = m.getWeights(); } },
+    ] });
+    expect((await readdir(dir)).sort()).toEqual(['last.h5', 'w-01.weights.h5', 'w-02.weights.h5', 'w-03.weights.h5']);
+    for (const file of ['w-03.weights.h5', 'last.h5']) {
+      const back = tinyModel({ seed: 99 });
+      await back.loadWeights(join(dir, file));
+      expect(back.getWeights().map((w) => Array.from(w.data)), file).toEqual(last.map((w) => Array.from(w.data)));
+    }
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: join(dir, 'w'), saveWeightsOnly: true })).toThrow(
+      /^modelCheckpoint: saveWeightsOnly writes Keras weight files: filepath must end in \.weights\.h5 \(Keras 3's layout\) or \.h5 \(Keras 2's\)/);
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'w.h5', saveWeightsOnly: 'yes' as never })).toThrow('modelCheckpoint: saveWeightsOnly must be true or false, got "yes"');
+  });
+
   it('an unknown template field throws (fit rejects) and nothing is saved', async () => {
     const dir = fresh();
     const { x, y } = tinyData(8, 1);

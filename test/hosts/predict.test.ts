@@ -38,6 +38,7 @@ console.log(JSON.stringify({
   compileTrue: await refused(() => sn.loadModel(${JSON.stringify(model)}, { compile: true })),
   h5: await refused(() => sn.loadModel(${JSON.stringify(join(model, 'm.h5'))})),
   h5bytes: await refused(() => sn.loadModel({ h5: new Uint8Array(8) })),
+  saveWeights: await refused(() => m.saveWeights('never.weights.h5')),
   exports: ['fit', 'optimizers', 'callbacks', 'models', 'data'].filter((k) => k in sn),
 }));`);
     const lean = spawnSync(process.execPath, ['predict.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
@@ -53,6 +54,8 @@ console.log(JSON.stringify({
     expect(r.compileTrue).toMatch(/^loadModel: \/.*\/model\.json: \{ compile: true \}: simdnet\/predict loads and runs models only; to compile, fit or evaluate, load or build the model with simdnet itself/);
     expect(r.h5).toMatch(/^loadModel: \/.*\/m\.h5 is a Keras file, which simdnet\/predict does not read/);
     expect(r.h5bytes).toMatch(/^loadModel: \{ h5 \} is a Keras file, which simdnet\/predict does not read/);
+    expect(r.saveWeights).toBe("saveWeights: Keras weight files are read and written by simdnet's Keras files, which simdnet/predict leaves out: " +
+      "import simdnet itself (`import * as sn from 'simdnet'`)");
     expect(r.exports).toEqual([]);
   }, 120_000);
 
