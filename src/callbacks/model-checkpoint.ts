@@ -82,15 +82,15 @@ export class ModelCheckpoint extends MonitorCallback {
     this.filepath = args.filepath;
     this.saveBestOnly = args.saveBestOnly ?? false;
     this.includeOptimizer = saveOptions('modelCheckpoint', { includeOptimizer: args.includeOptimizer }).includeOptimizer;
-    if (this.includeOptimizer && /\.(h5|hdf5)$/i.test(args.filepath)) {
-      throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
-    }
     const weightsOnly = args.saveWeightsOnly ?? false;
     if (typeof weightsOnly !== 'boolean') throw new Error(`modelCheckpoint: saveWeightsOnly must be true or false, got ${show(weightsOnly)}`);
+    if (weightsOnly && this.includeOptimizer) throw new Error('modelCheckpoint: saveWeightsOnly saves no optimizer state: drop includeOptimizer');
     if (weightsOnly && !/\.(h5|hdf5)$/i.test(args.filepath)) {
       throw new Error(`modelCheckpoint: saveWeightsOnly writes Keras weight files: filepath must end in .weights.h5 (Keras 3's layout) or .h5 (Keras 2's), got ${show(args.filepath)}`);
     }
-    if (weightsOnly && this.includeOptimizer) throw new Error('modelCheckpoint: saveWeightsOnly saves no optimizer state: drop includeOptimizer');
+    if (this.includeOptimizer && /\.(h5|hdf5)$/i.test(args.filepath)) {
+      throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
+    }
     this.saveWeightsOnly = weightsOnly;
     this.verbose = args.verbose ?? 0;
     const t = args.initialValueThreshold as number | null | undefined; // Keras' None: not given
@@ -109,6 +109,11 @@ export class ModelCheckpoint extends MonitorCallback {
     // with a batch count it judged running averages mid-epoch, which the epochs' logs do not hold: it starts over (Keras)
     if (!this.saveBestOnly || this.saveFreq !== 'epoch') return;
     for (const v of done.history[this.monitor] ?? []) if (Number.isFinite(v) && this.improved(v)) this.best = v;
+  }
+
+  /** A weights file in Keras 3's layout the model's layers cannot be written in fails now, not after an epoch of training. */
+  onTrainBegin(): void {
+    if (this.saveWeightsOnly && /\.weights\.h5$/i.test(this.filepath)) this.model.checkWeightsLayout?.(this.filepath, 'modelCheckpoint');
   }
 
   onEpochBegin(epoch: number): void { this.epochNow = epoch; }

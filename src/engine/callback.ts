@@ -17,6 +17,8 @@ export interface TrainingModel {
   save(path: string, options?: { includeOptimizer?: boolean }): Promise<void>;
   /** The weights alone, as a Keras weights file (modelCheckpoint's saveWeightsOnly). */
   saveWeights?(path: string): Promise<void>;
+  /** Throws, naming `fn`, if saveWeights could not write `path` for this model's layers. */
+  checkWeightsLayout?(path: string, fn: string): void;
 }
 
 /**

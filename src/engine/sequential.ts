@@ -87,7 +87,8 @@ export class Sequential implements TrainingModel {
   /** The metrics fit keeps running sums of (mae, mse), by key: what a mid-epoch backup must hold. */
   get valueMetricKeys(): string[] { return this.net.valueMetricKeys; }
 
-  private live(fn: string): void {
+  /** Throws, naming `fn`, for a disposed model. @internal */
+  live(fn: string): void {
     if (this.net.disposed) throw new Error(`${fn}: model '${this.name}' has been disposed; build or load a new one`);
   }
 
@@ -564,6 +565,9 @@ export class Sequential implements TrainingModel {
     });
   }
 
+  /** Throws, naming `fn`, if saveWeights could not write `file` for this model's layers (a wrapped layer in .weights.h5). @internal */
+  checkWeightsLayout(file: string, fn: string): void { weightFiles(fn).check(this, file, fn); }
+
   /**
    * Sets the weights from a Keras weights file (Keras' load_weights): Keras 3's `.weights.h5`, Keras 2's
    * save_weights `.h5`, or a whole-model `.h5`'s weights; a path, or the bytes as `{ h5 }`. Layers are paired in
@@ -595,6 +599,7 @@ export class Sequential implements TrainingModel {
    * @internal
    */
   refuseNonFiniteWeights(fn: string): void {
+    this.live(fn);
     const count = this.net.nonFiniteWeights();
     if (count === 0) return;
     const weights = this.getWeights();

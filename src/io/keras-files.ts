@@ -121,7 +121,7 @@ export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file', compi
 function readWeightsGroup(model: Sequential, g: H5Group, where: string): void {
   const saved = stringList(g, 'layer_names', where).map((layerName) => {
     const lg = g.get(layerName);
-    if (!(lg instanceof H5Group)) throw new Error(`${where}: model_weights lists layer ${layerName} but has no group for it`);
+    if (!(lg instanceof H5Group)) throw new Error(`${where}: ${g.path && g.path !== '/' ? g.path.replace(/^\//, '') : 'the file'} lists layer ${layerName} but has no group for it`);
     return { layerName, group: lg, weightNames: stringList(lg, 'weight_names', where) };
   }).filter((s) => s.weightNames.length > 0);
   const layers = weighted(model);
@@ -234,7 +234,7 @@ function readKeras3Weights(model: Sequential, root: H5Group, where: string, file
       .map((p) => root.get(p)).find((g): g is H5Group => g instanceof H5Group && g.keys().length > 0);
     if (!vars) {
       const what = part ? `the ${part} of layer '${layer.name}'` : `layer '${layer.name}'`;
-      throw new Error(`${where}: ${file} has no weights for ${what} (layers/${first}/vars)`);
+      throw new Error(`${where}: ${file ? `${file} has` : 'it has'} no weights for ${what} (layers/${first}/vars)`);
     }
     return vars.keys().map(Number).sort((a, b) => a - b).map((i) => {
       const d = vars.get(String(i)) as H5Dataset;
@@ -281,25 +281,32 @@ const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
  * it, and Keras 3's load_weights as its legacy format). Refuses non-finite weights.
  */
 export function weightsToH5(model: Sequential, layout: 'keras3' | 'keras2' = 'keras3', fn = 'weightsToH5'): Uint8Array {
+  model.refuseNonFiniteWeights(fn); // also names `fn` for a disposed model
   const root = new H5WriteGroup();
   if (layout === 'keras2') {
     writeWeightsGroup(model, root, fn);
     return writeH5(root);
   }
+  checkKeras3Layout(model, fn);
   const all = savableWeights(model, fn);
   const index = new Map(model.namedWeights().map(({ key }, i) => [key, i]));
   const paths = keras3Paths(model);
   root.group('vars'); // the model's own variables: none
   for (const layer of model.layers) {
-    if (layer.keras3Parts.length !== 1 || layer.keras3Parts[0] !== '') {
-      throw new Error(`${fn}: ${layer.label}: simdnet writes Keras 3's .weights.h5 layout for layers that hold their weights ` +
-        'themselves; save to a .h5 name instead (Keras 2\'s layout, which Keras 3\'s load_weights reads too)');
-    }
     const vars = `layers/${paths.get(layer)}${RECURRENT.has(layer.className) ? '/cell' : ''}/vars`;
     root.group(vars);
     layer.params.forEach((p, i) => root.dataset(`${vars}/${i}`, all[index.get(`${layer.name}/${p.name}`)!].data as Float32Array, [...p.shape]));
   }
   return writeH5(root);
+}
+
+/** Refuses a model with a layer that holds its weights in parts (Bidirectional, TimeDistributed) for Keras 3's layout. */
+function checkKeras3Layout(model: Sequential, fn: string): void {
+  const wrapped = model.layers.find((l) => l.keras3Parts.length !== 1 || l.keras3Parts[0] !== '');
+  if (wrapped) {
+    throw new Error(`${fn}: ${wrapped.label}: simdnet writes Keras 3's .weights.h5 layout for layers that hold their weights ` +
+      "themselves; use a name not ending in .weights.h5, e.g. m.h5 (Keras 2's layout, which Keras 3's load_weights reads too)");
+  }
 }
 
 /**
@@ -308,12 +315,13 @@ export function weightsToH5(model: Sequential, layout: 'keras3' | 'keras2' = 'ke
  */
 export function loadWeightsFromH5(model: Sequential, bytes: Uint8Array, name = 'the weights bytes'): void {
   const where = `loadWeights: ${name}`;
+  model.live('loadWeights');
   try {
     const root = readH5(bytes, name);
     const whole = root.get('model_weights');
     if ('layer_names' in root.attrs()) readWeightsGroup(model, root, where);
     else if (whole instanceof H5Group) readWeightsGroup(model, whole, where);
-    else if (root.get('layers') instanceof H5Group || root.get('_layer_checkpoint_dependencies') instanceof H5Group) readKeras3Weights(model, root, where, name);
+    else if (root.get('layers') instanceof H5Group || root.get('_layer_checkpoint_dependencies') instanceof H5Group) readKeras3Weights(model, root, where, '');
     else throw new Error(`${where} holds no Keras weights: neither Keras 2's layer_names nor Keras 3's layers/ group`);
   } catch (e) {
     if (e instanceof H5Error) throw new Error(`loadWeights: ${e.message}`);
@@ -341,6 +349,11 @@ export async function loadWeightsFile(model: Sequential, source: string | { h5: 
   try { bytes = await fs.readFile(source); } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`loadWeights: ${code === 'ENOENT' ? `${source} does not exist` : `cannot read ${source}: ${(e as Error).message}`}`);
+  }
+  if (/\.keras$/i.test(source)) { // Keras' load_weights takes a whole .keras file: its model.weights.h5
+    const weights = (await readZip(bytes, source)).get('model.weights.h5');
+    if (!weights) throw new Error(`loadWeights: ${source} is not a Keras 3 .keras file: it holds no model.weights.h5`);
+    return loadWeightsFromH5(model, weights, `${source}/model.weights.h5`);
   }
   loadWeightsFromH5(model, bytes, source);
 }
@@ -414,4 +427,7 @@ registerSaveHandler({
 });
 
 installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });
-registerWeightFiles({ save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s) });
+registerWeightFiles({
+  save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s),
+  check: (m, f, fn) => { if (/\.weights\.h5$/i.test(f)) checkKeras3Layout(m as Sequential, fn); },
+});

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 import { formatPath, type ModelCheckpoint } from '../../src/callbacks/model-checkpoint.js';
+import { H5Dataset, readH5 } from '../../src/io/h5/reader.js';
 import { script, tempDir, tinyData, tinyModel, weightBytes } from './fixtures.js';
 
 let root: string;
@@ -264,6 +265,24 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
       await back.loadWeights(join(dir, file));
       expect(back.getWeights().map((w) => Array.from(w.data)), file).toEqual(last.map((w) => Array.from(w.data)));
     }
+    // weights alone, in each layout (a whole model's file would hold model_config and load as well)
+    const k3 = readH5(new Uint8Array(await readFile(join(dir, 'w-03.weights.h5'))));
+    expect('model_config' in k3.attrs()).toBe(false);
+    expect(k3.get('layers/dense/vars/0')).toBeInstanceOf(H5Dataset);
+    const k2 = readH5(new Uint8Array(await readFile(join(dir, 'last.h5'))));
+    expect('model_config' in k2.attrs()).toBe(false);
+    expect(k2.attrs().layer_names).toEqual(['dense']);
+    // a layout the model cannot be written in fails as training begins, not after an epoch
+    const bi = sn.sequential();
+    bi.add(sn.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 3 }));
+    bi.add(sn.layers.bidirectional({ layer: sn.layers.simpleRNN({ units: 2 }) }));
+    bi.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    let epochs = 0;
+    await expect(bi.fit(sn.tensor([1, 2, 3], [1, 3]), sn.tensor([0, 0, 0, 0], [1, 4]), { epochs: 2, verbose: 0, callbacks: [
+      sn.callbacks.modelCheckpoint({ filepath: join(dir, 'bi.weights.h5'), saveWeightsOnly: true }), { onEpochEnd: () => { epochs++; } }] }))
+      .rejects.toThrow(/^modelCheckpoint: bidirectional \(Bidirectional\): simdnet writes Keras 3's \.weights\.h5 layout for layers that hold their weights themselves; use a name not ending in \.weights\.h5, e\.g\. m\.h5/);
+    expect(epochs).toBe(0);
+    expect(() => sn.callbacks.modelCheckpoint({ filepath: 'c.h5', saveWeightsOnly: true, includeOptimizer: true })).toThrow('modelCheckpoint: saveWeightsOnly saves no optimizer state: drop includeOptimizer');
     expect(() => sn.callbacks.modelCheckpoint({ filepath: join(dir, 'w'), saveWeightsOnly: true })).toThrow(
       /^modelCheckpoint: saveWeightsOnly writes Keras weight files: filepath must end in \.weights\.h5 \(Keras 3's layout\) or \.h5 \(Keras 2's\)/);
     expect(() => sn.callbacks.modelCheckpoint({ filepath: 'w.h5', saveWeightsOnly: 'yes' as never })).toThrow('modelCheckpoint: saveWeightsOnly must be true or false, got "yes"');
