@@ -42,9 +42,8 @@ export function fixedEven(x: number, decimals: number): string {
   const int = exp >= 0 ? digits.slice(0, exp + 1).padEnd(exp + 1, '0') : '0';
   const frac = exp >= 0 ? digits.slice(exp + 1) : '0'.repeat(-exp - 1) + digits;
   const kept = frac.slice(0, decimals).padEnd(decimals, '0'), rest = frac.slice(decimals);
-  const last = +(decimals ? kept : int)[(decimals ? kept : int).length - 1];
-  const up = rest !== '' && (rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || last % 2 === 1)));
-  let whole = int + kept;
+  let whole = int + kept; // the digits kept, without the point: its last is the one a tie rounds to even
+  const up = rest !== '' && (rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || +whole[whole.length - 1] % 2 === 1)));
   if (up) whole = (BigInt(whole) + 1n).toString().padStart(whole.length, '0');
   const i = whole.length - decimals;
   return decimals ? `${whole.slice(0, i)}.${whole.slice(i)}` : whole;

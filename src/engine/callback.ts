@@ -19,6 +19,8 @@ export interface TrainingModel {
   saveWeights?(path: string): Promise<void>;
   /** Throws, naming `fn`, if saveWeights could not write `path` for this model's layers. */
   checkWeightsLayout?(path: string, fn: string): void;
+  /** How many weight values are NaN or infinite, counted where the weights are (a Sequential model: in Wasm). */
+  nonFiniteWeights?(): number;
 }
 
 /**
@@ -27,7 +29,8 @@ export interface TrainingModel {
  * such a file could not be loaded again, and keeps its last.
  */
 export function holdsNonFinite(model: TrainingModel): boolean {
-  return model.getWeights().some((t) => firstNonFinite(t.data) >= 0);
+  // a Sequential model counts them in place; another model's weights are copied out to be looked at
+  return model.nonFiniteWeights ? model.nonFiniteWeights() > 0 : model.getWeights().some((t) => firstNonFinite(t.data) >= 0);
 }
 
 export interface TrainParams {

@@ -87,10 +87,10 @@ export const isFused = (loss: LossName, activation: ActivationName): boolean => 
 export type LossInput = 'plain' | 'fused' | 'logits';
 
 /** Mean loss of the batch; writes dLoss/d(output) — or d(logits) when fused or from logits — into grad. */
-export function lossForward(rt: Runtime, loss: LossName, input: LossInput | boolean, grad: number, p: number, y: number,
+export function lossForward(rt: Runtime, loss: LossName, input: LossInput, grad: number, p: number, y: number,
                             rows: number, cols: number): number {
   const e = entry(loss);
-  const kernel = input === 'logits' ? e.logits! : (input === true || input === 'fused') && e.fused ? e.fused : e.kernel;
+  const kernel = input === 'logits' ? e.logits! : input === 'fused' && e.fused ? e.fused : e.kernel;
   return kernel(rt, grad, p, y, rows, cols);
 }
 
@@ -105,10 +105,11 @@ export const lossKerasClass = (loss: LossName): string => entry(loss).kerasClass
  * true })` (Keras' SparseCategoricalCrossentropy(from_logits=True)).
  */
 export class Loss {
-  constructor(readonly name: LossName, readonly fromLogits: boolean) {
-    if (!(LOSSES as unknown[]).includes(name)) throw new Error(`Loss: unknown loss ${show(name)}; valid: ${LOSSES.join(', ')}`);
-    if (typeof fromLogits !== 'boolean') throw new Error(`Loss: fromLogits must be true or false, got ${show(fromLogits)}`);
-    if (fromLogits && !takesLogits(name)) throw new Error(`Loss: fromLogits applies to the cross-entropies only (${LOSSES.filter(takesLogits).join(', ')}), not ${name}`);
+  /** `where` names the caller in errors (sn.losses' factories pass theirs). */
+  constructor(readonly name: LossName, readonly fromLogits: boolean, where = 'Loss') {
+    if (!(LOSSES as unknown[]).includes(name)) throw new Error(`${where}: unknown loss ${show(name)}; valid: ${LOSSES.join(', ')}`);
+    if (typeof fromLogits !== 'boolean') throw new Error(`${where}: fromLogits must be true or false, got ${show(fromLogits)}`);
+    if (fromLogits && !takesLogits(name)) throw new Error(`${where}: fromLogits applies to the cross-entropies only (${LOSSES.filter(takesLogits).join(', ')}), not ${name}`);
   }
 }
 
@@ -121,10 +122,7 @@ export interface LossArgs {
 export const losses = Object.fromEntries(LOSSES.map((name) => [name, (args: LossArgs = {}) => {
   if (args === null || typeof args !== 'object') throw new Error(`losses.${name}: expected { fromLogits? }, got ${show(args)}`);
   for (const k of Object.keys(args)) if (k !== 'fromLogits') throw new Error(`losses.${name}: unknown option ${k}; options: fromLogits`);
-  const fromLogits = args.fromLogits ?? false;
-  if (typeof fromLogits !== 'boolean') throw new Error(`losses.${name}: fromLogits must be true or false, got ${show(fromLogits)}`);
-  if (fromLogits && !takesLogits(name)) throw new Error(`losses.${name}: fromLogits applies to the cross-entropies only (${LOSSES.filter(takesLogits).join(', ')})`);
-  return new Loss(name, fromLogits);
+  return new Loss(name, args.fromLogits ?? false, `losses.${name}`);
 }])) as Record<LossName, (args?: LossArgs) => Loss>;
 
 /** Correct predictions among `rows` rows of `cols` values, and how many were judged (rows, or elements for binary). */

@@ -216,7 +216,7 @@ export class Network {
         if (m.kind !== 'value') continue;
         let sum = 0;
         for (let r = 0; r < rows; r++) {
-          if (mask[r]) sum += mask[r] * lossForward(rt, m.loss, false, plan.grad + r * cols * 4, out + r * cols * 4, plan.labels + r * cols * 4, 1, cols);
+          if (mask[r]) sum += mask[r] * lossForward(rt, m.loss, 'plain', plan.grad + r * cols * 4, out + r * cols * 4, plan.labels + r * cols * 4, 1, cols);
         }
         values.push(valid ? sum / valid : 0);
       }
@@ -252,7 +252,7 @@ export class Network {
    */
   private valueMetrics(out: number, n: number): number[] {
     const rt = this.rt!, rows = n * this.positions, cols = this.classes, values: number[] = [];
-    for (const m of this.compiledMetrics) if (m.kind === 'value') values.push(lossForward(rt, m.loss, false, this.plan!.grad, out, this.plan!.labels, rows, cols));
+    for (const m of this.compiledMetrics) if (m.kind === 'value') values.push(lossForward(rt, m.loss, 'plain', this.plan!.grad, out, this.plan!.labels, rows, cols));
     return values;
   }
 

@@ -6,9 +6,10 @@ import { Tensor } from '../tensor.js';
 import type { Network } from './network.js';
 
 /** Outputs for x in batches; each batch is copied from the caller's tensor into the arena. */
-export function predict(net: Network, rt: Runtime, x: Tensor, batchSize: number): Tensor {
-  const n = net.checkX(x, 'x', 'predict');
-  positiveInt(batchSize, 'batchSize', 'predict');
+/** `fn` names the function called in errors (predict, predictClasses, predictOnBatch). */
+export function predict(net: Network, rt: Runtime, x: Tensor, batchSize: number, fn = 'predict'): Tensor {
+  const n = net.checkX(x, 'x', fn);
+  positiveInt(batchSize, 'batchSize', fn);
   const plan = net.ensurePlan(Math.min(batchSize, n), false);
   const inSize = net.inSize, outSize = net.outSize;
   const result = new Float32Array(n * outSize);
@@ -16,9 +17,9 @@ export function predict(net: Network, rt: Runtime, x: Tensor, batchSize: number)
     const count = Math.min(plan.maxBatch, n - from);
     rt.f32(plan.input, count * inSize).set(x.data.subarray(from * inSize, (from + count) * inSize));
     const bad = rt.k.count_nonfinite(plan.input, count * inSize);
-    if (bad) throw new Error(`predict: x contains ${bad} NaN or infinite value(s) in samples ${from}..${from + count - 1}`);
+    if (bad) throw new Error(`${fn}: x contains ${bad} NaN or infinite value(s) in samples ${from}..${from + count - 1}`);
     const out = net.forward(count, false, 0);
-    net.checkOutput(out, count, from, 'predict');
+    net.checkOutput(out, count, from, fn);
     result.set(rt.f32(out, count * outSize), from * outSize);
   }
   return new Tensor(result, [n, ...net.outputShape]);

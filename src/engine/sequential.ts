@@ -184,15 +184,19 @@ export class Sequential implements TrainingModel {
 
   /** One layer's weights (getWeights' entries for it). @internal */
   layerWeights(layer: Layer): Tensor[] {
-    const all = this.getWeights();
-    return WeightStore.order(this.net.layers).flatMap((p, i) => (p.layer === layer ? [all[i]] : []));
+    if (!runtimeLoaded()) { // before the kernels load: the layer's entries of the weights kept until then
+      const all = this.getWeights();
+      return WeightStore.order(this.net.layers).flatMap((p, i) => (p.layer === layer ? [all[i]] : []));
+    }
+    this.live(`${layer.label}.getWeights`);
+    this.materialize(true, `${layer.label}.getWeights()`);
+    return this.net.weights.read([layer]); // that layer's weights alone, not the model's copied out and filtered
   }
 
   /** Sets one layer's weights, checked in that layer's terms. @internal */
   setLayerWeights(layer: Layer, weights: Tensor[]): void {
     this.live(`${layer.label}.setWeights`);
-    const order = WeightStore.order(this.net.layers);
-    const own = order.map((p, i) => ({ ...p, i })).filter((p) => p.layer === layer);
+    const own = WeightStore.order([layer]);
     const expected = own.map((p) => `${p.param.name} [${p.param.shape.join(', ')}]`).join(', ');
     if (!Array.isArray(weights) || weights.length !== own.length) {
       throw new Error(`${layer.label}.setWeights: expected ${own.length} tensor${own.length === 1 ? '' : 's'} (${expected || 'it has no weights'}), ` +
@@ -207,9 +211,15 @@ export class Sequential implements TrainingModel {
       const bad = firstNonFinite(w.data);
       if (bad >= 0) throw new Error(`${layer.label}.setWeights: weight ${j} (${p.name}) holds ${w.data[bad]} at flat index ${bad}`);
     });
-    const all = this.getWeights();
-    own.forEach(({ i }, j) => { all[i] = weights[j]; });
-    this.setWeights(all);
+    if (!runtimeLoaded()) { // before the kernels load: through the weights kept until then
+      const all = this.getWeights(), at = WeightStore.order(this.net.layers).findIndex((p) => p.layer === layer);
+      all.splice(at, own.length, ...weights);
+      this.setWeights(all);
+      return;
+    }
+    // that layer's weights alone: the others keep their values and whatever is derived from them (packed panels)
+    this.materialize(true, `${layer.label}.setWeights()`);
+    this.net.weights.write([layer], weights);
   }
 
   private requireLayers(fn: string): void {
@@ -427,12 +437,17 @@ export class Sequential implements TrainingModel {
   }
 
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
-    const t = training('fit');
-    checkOptions('fit', args, t.fitOptions);
+    return this.fitAs('fit', x, y, args);
+  }
+
+  /** fit, its errors naming `fn` (fit, trainOnBatch). */
+  private async fitAs(fn: string, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+    const t = training(fn);
+    checkOptions(fn, args, t.fitOptions);
     args ??= {};
-    return this.training('fit', () => this.counted(async () => {
-      await this.prepare('fit', args.threads, true);
-      return t.fit(this.net, this, x, y, args);
+    return this.training(fn, () => this.counted(async () => {
+      await this.prepare(fn, args.threads, true);
+      return t.fit(this.net, this, x, y, args, fn);
     }));
   }
 
@@ -447,9 +462,17 @@ export class Sequential implements TrainingModel {
   async trainOnBatch(x: Tensor, y: Tensor, args: OnBatchArgs = {}): Promise<number | number[]> {
     checkOptions('trainOnBatch', args, ON_BATCH_OPTIONS satisfies AllOptions<OnBatchArgs, typeof ON_BATCH_OPTIONS>);
     const step = this.batchSteps;
-    const h = await renamed('fit', 'trainOnBatch', () => this.fit(x, y, { ...args, epochs: step + 1, initialEpoch: step,
-      batchSize: batchOf(x), shuffle: false, verbose: 0 }), (m) => m.replace(/ at epoch \d+, batch \d+/, ` at this batch (trainOnBatch call ${step + 1})`)
-      .replace(/ in the last update of epoch \d+ \(batch \d+\)/, ` in this batch's update (trainOnBatch call ${step + 1})`));
+    let h: History;
+    try {
+      h = await this.fitAs('trainOnBatch', x, y, { ...args, epochs: step + 1, initialEpoch: step, batchSize: batchOf(x), shuffle: false, verbose: 0 });
+    } catch (e) {
+      // its one-batch epoch is this call: a divergence names the call, not an epoch
+      if (e instanceof Error) {
+        e.message = e.message.replace(/ at epoch \d+, batch \d+/, ` at this batch (trainOnBatch call ${step + 1})`)
+          .replace(/ in the last update of epoch \d+ \(batch \d+\)/, ` in this batch's update (trainOnBatch call ${step + 1})`);
+      }
+      throw e;
+    }
     this.batchSteps++;
     return scalarOrList(h.history.loss[0], this.net.metrics.map((k) => h.history[k][0]));
   }
@@ -457,13 +480,13 @@ export class Sequential implements TrainingModel {
   /** The loss of x, y as one batch, or [loss, ...metrics] (Keras' test_on_batch). */
   async testOnBatch(x: Tensor, y: Tensor, args: Pick<OnBatchArgs, 'sampleWeight'> = {}): Promise<number | number[]> {
     checkOptions('testOnBatch', args, ['sampleWeight'] as const);
-    const e = await renamed('evaluate', 'testOnBatch', () => this.evaluate(x, y, { ...args, batchSize: batchOf(x) }));
+    const e = await this.evaluateAs('testOnBatch', x, y, { ...args, batchSize: batchOf(x) });
     return scalarOrList(e.loss, this.net.metrics.map((k) => e[k]!));
   }
 
   /** The outputs of x as one batch (tfjs' predictOnBatch, Keras' predict_on_batch). */
   async predictOnBatch(x: Tensor): Promise<Tensor> {
-    return renamed('predict', 'predictOnBatch', () => this.predict(x, { batchSize: batchOf(x) }));
+    return this.predictAs('predictOnBatch', x, { batchSize: batchOf(x) });
   }
 
   private fitting: string | null = null;
@@ -495,12 +518,17 @@ export class Sequential implements TrainingModel {
   }
 
   async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<Evaluated> {
-    const t = training('evaluate');
-    checkOptions('evaluate', args, EVALUATE_OPTIONS satisfies AllOptions<EvaluateArgs, typeof EVALUATE_OPTIONS>);
+    return this.evaluateAs('evaluate', x, y, args);
+  }
+
+  /** evaluate, its errors naming `fn` (evaluate, testOnBatch). */
+  private async evaluateAs(fn: string, x: Tensor, y: Tensor, args: EvaluateArgs): Promise<Evaluated> {
+    const t = training(fn);
+    checkOptions(fn, args, EVALUATE_OPTIONS satisfies AllOptions<EvaluateArgs, typeof EVALUATE_OPTIONS>);
     args ??= {};
     return this.counted(async () => {
-      await this.prepare('evaluate', args.threads, true);
-      return t.evaluate(this.net, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
+      await this.prepare(fn, args.threads, true);
+      return t.evaluate(this.net, x, y, args.batchSize ?? 32, fn, args.sampleWeight);
     });
   }
 
@@ -512,8 +540,8 @@ export class Sequential implements TrainingModel {
     checkOptions(fn, args, PREDICT_OPTIONS satisfies AllOptions<PredictArgs, typeof PREDICT_OPTIONS>);
     args ??= {};
     return this.counted(async () => {
-      const rt = await this.prepare('predict', args.threads, false);
-      return predict(this.net, rt, x, args.batchSize ?? 32);
+      const rt = await this.prepare(fn, args.threads, false);
+      return predict(this.net, rt, x, args.batchSize ?? 32, fn);
     });
   }
 
@@ -593,6 +621,9 @@ export class Sequential implements TrainingModel {
     });
   }
 
+  /** How many weight values are NaN or infinite, counted in Wasm. @internal */
+  nonFiniteWeights(): number { return this.net.nonFiniteWeights(); }
+
   /**
    * Refuses a model whose weights hold NaN or an infinity (after a diverged fit) before it is written anywhere:
    * loadModel refuses such a model, so writing it could only replace a good file with one that cannot be used.
@@ -600,7 +631,7 @@ export class Sequential implements TrainingModel {
    */
   refuseNonFiniteWeights(fn: string): void {
     this.live(fn);
-    const count = this.net.nonFiniteWeights();
+    const count = this.nonFiniteWeights();
     if (count === 0) return;
     const weights = this.getWeights();
     const first = weights.findIndex((t) => firstNonFinite(t.data) >= 0);
@@ -656,9 +687,7 @@ function weakly(model: Sequential): { deref(): Sequential | undefined } {
 
 /** A layer's weights read from its network directly (its model gone); null where there are none to read. */
 function netLayerWeights(net: Network, layer: Layer): Tensor[] | null {
-  if (net.disposed || !net.weights.allocated) return null;
-  const all = net.weights.read(net.layers);
-  return WeightStore.order(net.layers).flatMap((p, i) => (p.layer === layer ? [all[i]] : []));
+  return net.disposed || !net.weights.allocated ? null : net.weights.read([layer]);
 }
 
 /** Weights of layers whose model was garbage-collected, read as the collector freed its memory (Keras' layers keep theirs). */
@@ -700,16 +729,6 @@ const batchOf = (x: unknown): number => (x instanceof Tensor && x.shape[0] > 0 ?
 
 /** Keras' *_on_batch results: the loss alone without metrics, else [loss, ...metrics]. */
 const scalarOrList = (loss: number, metrics: number[]): number | number[] => (metrics.length ? [loss, ...metrics] : loss);
-
-/** Runs `call`, whose errors name `inner`, naming `outer` instead: the function the user called. */
-async function renamed<T>(inner: string, outer: string, call: () => Promise<T>, reword: (m: string) => string = (m) => m): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (e instanceof Error && e.message.startsWith(`${inner}: `)) e.message = reword(`${outer}: ${e.message.slice(inner.length + 2)}`);
-    throw e;
-  }
-}
 
 /** The network each layer was added to (a layer serves one model). */
 const owners = new WeakMap<Layer, Network>();

@@ -295,7 +295,7 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     const broken = stepped && (Number.isFinite(lastLoss) || nanStops) ? net.nonFiniteWeights() : 0;
     if (broken && nanStops) {
       // Keras: TerminateOnNaN ends training (here at once: the next batch's loss would be NaN), the epoch validates
-      // (NaN, without running it) and ends, the callbacks' onTrainEnd runs, fit returns the History
+      // (NaN: its outputs are) and ends, the callbacks' onTrainEnd runs, fit returns the History
       if (!model.stopTraining) console.log(`Epoch ${epoch + 1}: the last update made the weights non-finite, terminating training`);
       model.stopTraining = true;
     } else if (broken) {
@@ -308,16 +308,11 @@ async function run(net: Network, model: TrainingModel, spec: RunSpec, fn: string
     }
     const logs: Logs = meanLogs({}, progress, metrics);
     if (spec.validate && spec.validates(epoch)) {
-      // stopped on a non-finite loss or non-finite weights (TerminateOnNaN): the outputs would be too; NaN is what
-      // Keras' evaluate gives for them
-      if (broken || (stepped && nanStops && !Number.isFinite(lastLoss))) {
-        logs.val_loss = NaN;
-        for (const m of metrics) logs[`val_${m.key}`] = NaN;
-      } else {
-        const v = await spec.validate(nanStops);
-        logs.val_loss = v.loss;
-        for (const m of metrics) logs[`val_${m.key}`] = v[m.key]!;
-      }
+      // Keras validates the epoch whatever TerminateOnNaN saw; with it, outputs that are NaN or infinite (weights an
+      // update overflowed) give NaN, as Keras' evaluate does, where fit would refuse them otherwise
+      const v = await spec.validate(nanStops);
+      logs.val_loss = v.loss;
+      for (const m of metrics) logs[`val_${m.key}`] = v[m.key]!;
     }
     await lastly.call('onEpochEnd', epoch, logs);
     lastLogs = logs;
@@ -343,8 +338,8 @@ function warnIfChance(net: Network, losses: number[], fn: string): void {
   }
 }
 
-export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
-  const fn = 'fit';
+/** `fn` names the function called in errors (fit, trainOnBatch). */
+export async function fit(net: Network, model: TrainingModel, x: Tensor, y: Tensor, args: FitArgs, fn = 'fit'): Promise<History> {
   net.checkMasks(fn, true);
   const n = net.checkX(x, 'x', fn);
   net.checkY(y, n, 'y', fn);
@@ -590,9 +585,10 @@ class Totals {
   get n(): number { return this.s.seen; }
   /** Adds the batch whose outputs are at `out` (count samples, the first at `from`), checking them. */
   addOutput(out: number, count: number, from: number, fn: string, weights: Float64Array | null = null): void {
-    if (this.tolerant && this.net.rt!.k.count_nonfinite(out, count * this.net.outSize)) this.poisoned = true;
+    // one count of the outputs either way: tolerant, it poisons the result; otherwise checkOutput refuses them
+    if (this.tolerant && !this.poisoned) this.poisoned = this.net.rt!.k.count_nonfinite(out, count * this.net.outSize) > 0;
     if (this.poisoned) { this.s.seen += count; return; }
-    this.net.checkOutput(out, count, from, fn);
+    if (!this.tolerant) this.net.checkOutput(out, count, from, fn);
     this.add(this.net.lossOf(out, count, weights), count);
   }
   add(r: BatchResult, count: number): void { addBatch(this.s, r, count, this.net.valueMetricKeys); }

@@ -97,12 +97,13 @@ export class WeightStore {
       .map(({ key, param }) => ({ key, shape: param.shape, size: param.size, at: (param.offset - this.block) / 4 }));
   }
 
-  /** Copies of the weights in Keras order. */
+  /** Copies of the weights of `layers` (a model's, or one layer's) in Keras order. */
   read(layers: readonly Layer[]): Tensor[] {
     const rt = this.rt!;
     return WeightStore.order(layers).map(({ param: p }) => new Tensor(rt.f32(p.offset, p.size).slice(), p.shape));
   }
 
+  /** Writes the weights of `layers` (a model's, or one layer's), given in Keras order. */
   write(layers: readonly Layer[], weights: readonly Tensor[]): void {
     const rt = this.rt!;
     WeightStore.order(layers).forEach(({ param: p }, i) => { rt.f32(p.offset, p.size).set(weights[i].data); p.version++; });

@@ -192,8 +192,8 @@ function writeWeightsGroup(model: Sequential, weights: H5WriteGroup, fn: string)
   weights.attrs.layer_names = model.layers.map((l) => l.name);
   weights.attrs.backend = 'tensorflow';
   weights.attrs.keras_version = KERAS_H5_VERSION;
+  const all = savableWeights(model, fn); // first: it names `fn` for a disposed model, and refuses non-finite weights
   const values = new Map(model.namedWeights().map(({ key }, i) => [key, i]));
-  const all = savableWeights(model, fn);
   // Keras creates the layer groups sorted by name
   for (const layer of [...model.layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const g = weights.group(layer.name);
@@ -281,7 +281,6 @@ const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
  * it, and Keras 3's load_weights as its legacy format). Refuses non-finite weights.
  */
 export function weightsToH5(model: Sequential, layout: 'keras3' | 'keras2' = 'keras3', fn = 'weightsToH5'): Uint8Array {
-  model.refuseNonFiniteWeights(fn); // also names `fn` for a disposed model
   const root = new H5WriteGroup();
   if (layout === 'keras2') {
     writeWeightsGroup(model, root, fn);

@@ -50,8 +50,8 @@ function lossGradCheck(c: LossCase, tamper?: (g: Float32Array, c: LossCase) => F
       rt.f32(inBuf, n).set(v);
       if (c.act === 'softmax') rt.k.softmax_forward(pBuf, inBuf, c.rows, c.cols);
       else if (c.act === 'sigmoid') rt.k.sigmoid_forward(pBuf, inBuf, n);
-      if (c.act === 'logits') return lossForward(rt, c.loss, 'logits', gBuf, inBuf, yBuf, c.rows, c.cols);
-      return lossForward(rt, c.loss, c.act !== null, gBuf, c.act ? pBuf : inBuf, yBuf, c.rows, c.cols);
+      const input = c.act === 'logits' ? 'logits' : c.act ? 'fused' : 'plain';
+      return lossForward(rt, c.loss, input, gBuf, c.act && c.act !== 'logits' ? pBuf : inBuf, yBuf, c.rows, c.cols);
     };
     const loss = evaluate(c.input);
     let analytic: Float32Array = rt.f32(gBuf, n).slice();
@@ -226,7 +226,7 @@ describe('loss gradients match finite differences', () => {
   it('sparseCategoricalCrossentropy has no non-fused path (it requires a softmax output)', () => {
     const b = rt.arena.alloc(64, 'test');
     try {
-      expect(() => lossForward(rt, 'sparseCategoricalCrossentropy', false, b, b, b, 1, 4)).toThrow(/softmax/);
+      expect(() => lossForward(rt, 'sparseCategoricalCrossentropy', 'plain', b, b, b, 1, 4)).toThrow(/softmax/);
     } finally { rt.arena.release(b); }
   });
 });

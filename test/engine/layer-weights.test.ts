@@ -43,6 +43,7 @@ describe('getLayer and layer weights', () => {
     const m = lab();
     const x = sn.tensor(Float32Array.from({ length: 2 * 42 * 42 * 3 }, (_, i) => (i % 97) / 97), [2, 42, 42, 3]);
     const before = (await m.predict(x)).data;
+    const all0 = m.getWeights();
     const last = m.getLayer(-1);
     const saved = last.getWeights();
     last.setWeights([sn.tensor(new Float32Array(saved[0].size), saved[0].shape), sn.tensor(new Float32Array(16).fill(0).map((_, i) => (i === 5 ? 10 : 0)), [16])]);
@@ -50,6 +51,9 @@ describe('getLayer and layer weights', () => {
     for (let r = 0; r < 2; r++) expect(p.slice(r * 16, r * 16 + 16).indexOf(Math.max(...p.slice(r * 16, r * 16 + 16)))).toBe(5);
     const kernelAt = m.getWeights().length - 2;
     expect(m.getWeights()[kernelAt].data.every((v) => v === 0)).toBe(true);
+    // only that layer's weights were written: every other layer's kept its bits
+    const others = (ws: sn.Tensor[]) => ws.slice(0, kernelAt).map((w) => Array.from(w.data));
+    expect(others(m.getWeights())).toEqual(others(all0));
     last.setWeights(saved);
     expect((await m.predict(x)).data).toEqual(before);
     m.dispose();

@@ -27,7 +27,7 @@ function simdnetLoss(loss: LossName, fused: boolean | 'logits', p: Float32Array,
     if (y instanceof Int32Array) rt.i32(yOff, y.length).set(y);
     else rt.f32(yOff, y.length).set(y);
     rt.f32(gOff, n).fill(NaN); // every gradient element must be written
-    const value = lossForward(rt, loss, fused, gOff, pOff, yOff, rows, cols);
+    const value = lossForward(rt, loss, fused === 'logits' ? 'logits' : fused ? 'fused' : 'plain', gOff, pOff, yOff, rows, cols);
     return { value, grad: rt.f32(gOff, n).slice() };
   } finally {
     rt.arena.release(gOff);

@@ -62,6 +62,8 @@ describe('saveWeights / loadWeights', () => {
     expect(bits(m)).toEqual(bits(ref));
     m.dispose();
     await expect(m.loadWeights(keras)).rejects.toThrow(/^loadWeights: model '.*' has been disposed/);
+    expect(() => sn.io.weightsToH5(m)).toThrow(/^weightsToH5: model '.*' has been disposed/);
+    expect(() => sn.io.weightsToH5(m, 'keras2')).toThrow(/^weightsToH5: model '.*' has been disposed/);
   });
 
   it('a recurrent layer\'s weights sit in its cell in Keras 3\'s layout; a wrapped layer is written in Keras 2\'s only', async () => {
