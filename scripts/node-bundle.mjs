@@ -20,7 +20,8 @@ import * as esbuild from 'esbuild';
  */
 const LAZY = {
   'fflate/browser': `export class Unzlib { constructor(...a) { return new (load().Unzlib)(...a); } }
-export function zlibSync(...a) { return load().zlibSync(...a); }`,
+export function zlibSync(...a) { return load().zlibSync(...a); }
+export function zipSync(...a) { return load().zipSync(...a); }`,
   'jpeg-js/lib/decoder.js': 'export default function decode(...a) { return load()(...a); }',
 };
 

@@ -74,9 +74,6 @@ export class ModelCheckpoint extends MonitorCallback {
   constructor(args: ModelCheckpointArgs) {
     super(args ?? {}, 'val_loss', 'modelCheckpoint');
     if (!args || typeof args.filepath !== 'string' || !args.filepath) throw new Error('modelCheckpoint: filepath must be a non-empty string');
-    if (/\.keras$/i.test(args.filepath)) {
-      throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); use a .h5 path or a folder`);
-    }
     this.saveFreq = saveFreqOf('modelCheckpoint', args.saveFreq);
     pathFields(args.filepath); // its format specs, checked before training rather than at the first save
     this.filepath = args.filepath;
@@ -111,9 +108,11 @@ export class ModelCheckpoint extends MonitorCallback {
     for (const v of done.history[this.monitor] ?? []) if (Number.isFinite(v) && this.improved(v)) this.best = v;
   }
 
-  /** A weights file in Keras 3's layout the model's layers cannot be written in fails now, not after an epoch of training. */
+  /** A file in Keras 3's layout (.weights.h5, .keras) the model's layers cannot be written in fails now, not after an epoch of training. */
   onTrainBegin(): void {
-    if (this.saveWeightsOnly && /\.weights\.h5$/i.test(this.filepath)) this.model.checkWeightsLayout?.(this.filepath, 'modelCheckpoint');
+    if ((this.saveWeightsOnly && /\.weights\.h5$/i.test(this.filepath)) || /\.keras$/i.test(this.filepath)) {
+      this.model.checkWeightsLayout?.(this.filepath, 'modelCheckpoint');
+    }
   }
 
   onEpochBegin(epoch: number): void { this.epochNow = epoch; }

@@ -64,7 +64,7 @@ export function artifactsWriter(): Writer {
 export interface WeightFiles {
   save(model: TrainingModel, file: string): Promise<void>;
   load(model: TrainingModel, source: string | { h5: ArrayBuffer | ArrayBufferView }): Promise<void>;
-  /** Throws, naming `fn`, if `file`'s layout cannot hold the model's layers. */
+  /** Throws, naming `fn`, if `file`'s layout (a weights file's, or a whole .keras file's) cannot hold the model's layers. */
   check(model: TrainingModel, file: string, fn: string): void;
 }
 let weightFilesPart: WeightFiles | null = null;

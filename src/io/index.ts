@@ -5,4 +5,4 @@ export { imageToTensor, type ImageToTensorOptions } from './image-tensor.js';
 export { plotHistory } from './plot.js';
 export { saveModel } from './model-files.js';
 export { loadModel, modelFromMemory, type ModelInMemory, type ModelSource } from './model-sources.js';
-export { loadWeightsFromH5, modelFromKerasH5, modelFromKerasZip, modelToKerasH5, weightsToH5 } from './keras-files.js';
+export { loadWeightsFromH5, modelFromKerasH5, modelFromKerasZip, modelToKerasH5, modelToKerasZip, weightsToH5 } from './keras-files.js';

@@ -1,5 +1,5 @@
 // Keras model files: the HDF5 file of `model.save('model.h5')` / ModelCheckpoint (Keras 2.x, and Keras 3's
-// legacy h5 format), read and written, and Keras 3's `.keras` zip (config.json + model.weights.h5), read.
+// legacy h5 format), and Keras 3's `.keras` zip (metadata.json, config.json, model.weights.h5), read and written.
 //
 // An .h5 file holds, as Keras' legacy_h5_format writes it:
 //   attributes  keras_version, backend, model_config (JSON: the same topology as model.json's), training_config
@@ -17,14 +17,15 @@ import { registerSaveHandler, registerWeightFiles } from '../engine/save-handler
 import { fsError, show } from '../format.js';
 import { files } from '../host/host.js';
 import type { Sequential } from '../engine/sequential.js';
-import { isObject, snakeKey, snakeName } from '../layers/config.js';
+import { isObject, snakeName } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
 import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
-import { compileFromConfig, layerToJson, modelFromTopology, savableWeights, trainingConfig } from './topology.js';
-import { readZip } from './zip.js';
+import { compileFromConfig, modelFromTopology, savableWeights } from './topology.js';
+import { keras3Metadata, keras3ModelConfig, kerasModelConfig, kerasTrainingConfig } from './keras-config.js';
+import { readZip, writeZip } from './zip.js';
 import { installKeras, type KerasBytes } from './keras-part.js';
 import { oneAtATime, removeStaleSiblings, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
 
@@ -140,33 +141,6 @@ function readWeightsGroup(model: Sequential, g: H5Group, where: string): void {
   setLayerWeights(model, perLayer, where);
 }
 
-/** Keras' name for simdnet's optimizer config (tfjs' keys and class names -> Keras'). */
-function kerasOptimizerConfig(tc: Json): Json {
-  const opt = tc.optimizer_config as { class_name: string; config: Json };
-  const rename: Record<string, string> = { beta1: 'beta_1', beta2: 'beta_2', use_nesterov: 'nesterov' };
-  const config: Json = {};
-  for (const [k, v] of Object.entries(opt.config)) {
-    const key = snakeKey(k);
-    // tfjs' RMSProp calls rho `decay`
-    config[opt.class_name === 'RMSProp' && key === 'decay' ? 'rho' : rename[key] ?? key] = v;
-  }
-  const cls = { Momentum: 'SGD', RMSProp: 'RMSprop' }[opt.class_name] ?? opt.class_name;
-  if (cls === 'SGD') { config.momentum ??= 0; config.nesterov ??= false; }
-  if (cls === 'Adam') config.amsgrad = false;
-  return { class_name: cls, config: { name: cls, ...config } };
-}
-
-/** The model's Keras config: Keras 2's Sequential layout (an InputLayer first, then each layer). */
-function kerasModelConfig(model: Sequential): Json {
-  const layers = model.layers.map(layerToJson);
-  const first = layers[0].config;
-  const input = {
-    class_name: 'InputLayer',
-    config: { batch_input_shape: first.batch_input_shape, dtype: 'float32', sparse: false, ragged: false, name: `${first.name}_input` },
-  };
-  return { class_name: 'Sequential', config: { name: model.name, layers: [input, ...layers] } };
-}
-
 /** The bytes of a Keras 2 .h5 file of the model (keras.models.load_model reads it in Keras 2 and 3). */
 export function modelToKerasH5(model: Sequential): Uint8Array { return kerasH5Bytes(model, 'modelToKerasH5'); }
 
@@ -176,13 +150,8 @@ function kerasH5Bytes(model: Sequential, fn: string): Uint8Array {
   root.attrs.keras_version = KERAS_H5_VERSION;
   root.attrs.backend = 'tensorflow';
   root.attrs.model_config = JSON.stringify(kerasModelConfig(model));
-  const tc = trainingConfig(model);
-  if (tc) {
-    root.attrs.training_config = JSON.stringify({
-      loss: typeof tc.loss === 'string' ? snakeKey(tc.loss) : tc.loss, metrics: tc.metrics, weighted_metrics: null, loss_weights: null, sample_weight_mode: null,
-      optimizer_config: kerasOptimizerConfig(tc),
-    });
-  }
+  const tc = kerasTrainingConfig(model);
+  if (tc) root.attrs.training_config = JSON.stringify(tc);
   writeWeightsGroup(model, root.group('model_weights'), fn);
   return writeH5(root);
 }
@@ -269,6 +238,23 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   return model;
 }
 
+/**
+ * The bytes of a Keras 3 .keras file of the model, as keras.saving.save_model writes one: a zip of stored entries,
+ * metadata.json, config.json (Keras 3's serialization, compile_config included when compiled) and model.weights.h5
+ * (Keras 3's weights layout, as weightsToH5). No optimizer state: Keras warns and starts a fresh one, as from
+ * simdnet's .h5. Refuses non-finite weights and layers whose Keras 3 weights simdnet does not lay out (wrappers).
+ */
+export function modelToKerasZip(model: Sequential, fn = 'modelToKerasZip'): Uint8Array {
+  checkKeras3Layout(model, fn, true);
+  const weights = weightsToH5(model, 'keras3', fn); // before the config: it names `fn` for a disposed model
+  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  return writeZip([
+    ['metadata.json', json(keras3Metadata())],
+    ['config.json', json(keras3ModelConfig(model))],
+    ['model.weights.h5', weights],
+  ]);
+}
+
 // ---- weights only (Keras' save_weights / load_weights) -----------------------------------------------
 
 /** Layers whose Keras 3 weights sit in their cell (layers/<path>/cell/vars). */
@@ -299,12 +285,16 @@ export function weightsToH5(model: Sequential, layout: 'keras3' | 'keras2' = 'ke
   return writeH5(root);
 }
 
-/** Refuses a model with a layer that holds its weights in parts (Bidirectional, TimeDistributed) for Keras 3's layout. */
-function checkKeras3Layout(model: Sequential, fn: string): void {
+/**
+ * Refuses a model with a layer that holds its weights in parts (Bidirectional, TimeDistributed) for Keras 3's layout,
+ * naming the Keras 2 layout's file as the way out: a whole model's (`whole`: .keras → .h5) or its weights' .
+ */
+function checkKeras3Layout(model: Sequential, fn: string, whole = false): void {
   const wrapped = model.layers.find((l) => l.keras3Parts.length !== 1 || l.keras3Parts[0] !== '');
   if (wrapped) {
-    throw new Error(`${fn}: ${wrapped.label}: simdnet writes Keras 3's .weights.h5 layout for layers that hold their weights ` +
-      "themselves; use a name not ending in .weights.h5, e.g. m.h5 (Keras 2's layout, which Keras 3's load_weights reads too)");
+    throw new Error(`${fn}: ${wrapped.label}: simdnet writes Keras 3's layout (.keras, .weights.h5) for layers that hold their weights ` +
+      (whole ? "themselves; save the model to a .h5 file instead (Keras 2's layout, which Keras 3 loads too)"
+        : "themselves; use a name not ending in .weights.h5, e.g. m.h5 (Keras 2's layout, which Keras 3's load_weights reads too)"));
   }
 }
 
@@ -377,11 +367,10 @@ export async function loadKerasModel(source: string | KerasBytes, compile = true
   return /\.keras$/i.test(source) ? modelFromKerasZip(bytes, source, compile) : modelFromKerasH5(bytes, source, compile);
 }
 
-/** Saves the model as a Keras .h5 file, atomically (a temporary file renamed into place). */
-export async function saveKerasH5(model: Sequential, file: string): Promise<void> {
-  if (/\.keras$/i.test(file)) throw new Error(`save: ${file}: simdnet writes Keras files as .h5 (Keras 2 and 3 load them); save to a .h5 path`);
-  const bytes = kerasH5Bytes(model, 'save');
-  await writeFileAtomically('save', file, bytes, 'elsewhere write sn.io.modelToKerasH5(model) where the host keeps files');
+/** Saves the model as a Keras file — .h5 / .hdf5 (Keras 2's layout) or .keras (Keras 3's) — atomically (a temporary file renamed into place). */
+export async function saveKerasFile(model: Sequential, file: string): Promise<void> {
+  const bytes = /\.keras$/i.test(file) ? modelToKerasZip(model, 'save') : kerasH5Bytes(model, 'save');
+  await writeFileAtomically('save', file, bytes, 'elsewhere write sn.io.modelToKerasH5(model) or sn.io.modelToKerasZip(model) where the host keeps files');
 }
 
 /** `bytes` to `file` through placeFile, one write to a path at a time; `fn` names the caller in errors. */
@@ -395,7 +384,7 @@ async function writeFileAtomically(fn: string, file: string, bytes: Uint8Array, 
   }
 }
 
-/** saveKerasH5's writes: the bytes into a sibling file, renamed into place at `target`. */
+/** saveKerasFile's writes: the bytes into a sibling file, renamed into place at `target`. */
 async function placeFile(fs: Fs, path: PathMod, target: string, bytes: Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true }); // as Keras: the file's folder is made
   const tmp = siblingName(target, 'saving');
@@ -413,20 +402,20 @@ async function placeFile(fs: Fs, path: PathMod, target: string, bytes: Uint8Arra
 }
 
 registerSaveHandler({
-  name: 'Keras .h5 file',
+  name: 'Keras file (.h5, .keras)',
   accepts: (target) => KERAS_FILE.test(filePath(target) ?? ''),
   save: (model, saveTarget, options) => {
     const target = filePath(saveTarget)!;
     if (options.includeOptimizer) {
-      throw new Error(`save: ${target}: simdnet writes no optimizer state into Keras .h5 files; save to a folder ` +
-        "(tfjs layers-model format) with includeOptimizer, or without it to a .h5 file (nothing was written)");
+      throw new Error(`save: ${target}: simdnet writes no optimizer state into Keras files; save to a folder ` +
+        '(tfjs layers-model format) with includeOptimizer, or without it to a Keras file (nothing was written)');
     }
-    return saveKerasH5(model as Sequential, target);
+    return saveKerasFile(model as Sequential, target);
   },
 });
 
 installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });
 registerWeightFiles({
   save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s),
-  check: (m, f, fn) => { if (/\.weights\.h5$/i.test(f)) checkKeras3Layout(m as Sequential, fn); },
+  check: (m, f, fn) => { if (/\.(weights\.h5|keras)$/i.test(f)) checkKeras3Layout(m as Sequential, fn, /\.keras$/i.test(f)); },
 });

@@ -1,6 +1,8 @@
-// Reading a zip archive in memory (Keras 3's .keras files): the central directory at the end lists each
+// Zip archives in memory (Keras 3's .keras files). Reading: the central directory at the end lists each
 // entry; entries are stored or deflated (inflated with the host's DecompressionStream: Node 20.12+,
-// browsers, Cloudflare Workers). No zip64, no encryption: Keras' archives need neither.
+// browsers, Cloudflare Workers). No zip64, no encryption: Keras' archives need neither. Writing: fflate's
+// zipSync, entries stored as Keras' zipfile.ZipFile(..., 'w') stores them.
+import { zipSync } from 'fflate/browser';
 
 const EOCD = 0x06054b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50;
 
@@ -42,4 +44,9 @@ export async function readZip(bytes: Uint8Array, name: string): Promise<Map<stri
     if (files.get(entry)!.length !== size) throw fail(`${entry} holds ${files.get(entry)!.length} bytes, its header says ${size}`);
   }
   return files;
+}
+
+/** A zip archive of the entries, in order, stored (uncompressed). */
+export function writeZip(entries: [name: string, data: Uint8Array][]): Uint8Array {
+  return zipSync(Object.fromEntries(entries), { level: 0 });
 }

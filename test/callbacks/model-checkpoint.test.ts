@@ -280,7 +280,7 @@ describe('modelCheckpoint: every epoch, filepath templates', () => {
     let epochs = 0;
     await expect(bi.fit(sn.tensor([1, 2, 3], [1, 3]), sn.tensor([0, 0, 0, 0], [1, 4]), { epochs: 2, verbose: 0, callbacks: [
       sn.callbacks.modelCheckpoint({ filepath: join(dir, 'bi.weights.h5'), saveWeightsOnly: true }), { onEpochEnd: () => { epochs++; } }] }))
-      .rejects.toThrow(/^modelCheckpoint: bidirectional \(Bidirectional\): simdnet writes Keras 3's \.weights\.h5 layout for layers that hold their weights themselves; use a name not ending in \.weights\.h5, e\.g\. m\.h5/);
+      .rejects.toThrow(/^modelCheckpoint: bidirectional \(Bidirectional\): simdnet writes Keras 3's layout \(\.keras, \.weights\.h5\) for layers that hold their weights themselves; use a name not ending in \.weights\.h5, e\.g\. m\.h5/);
     expect(epochs).toBe(0);
     expect(() => sn.callbacks.modelCheckpoint({ filepath: 'c.h5', saveWeightsOnly: true, includeOptimizer: true })).toThrow('modelCheckpoint: saveWeightsOnly saves no optimizer state: drop includeOptimizer');
     expect(() => sn.callbacks.modelCheckpoint({ filepath: join(dir, 'w'), saveWeightsOnly: true })).toThrow(

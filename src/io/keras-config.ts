@@ -1,0 +1,124 @@
+// The configs Keras reads back from a simdnet model, built from the model's saved topology (layerToJson: the
+// tfjs layers-model config in snake_case, which is Keras' own layer config) and training config:
+//   Keras 2's   model_config / training_config of an .h5 file (tf.keras 2.15's layout; Keras 3 reads it as legacy)
+//   Keras 3's   config.json of a .keras file: serialization_lib's form, every object as { module, class_name,
+//               config, registered_name }, layers with a build_config, the model's compile_config beside them
+// The Keras 3 form follows keras/src/saving/serialization_lib.py and models/sequential.py (get_config: the
+// InputLayer first, `build_input_shape`); no Keras install here checks it (README, "Keras files").
+import type { Sequential } from '../engine/sequential.js';
+import { isObject, snakeKey } from '../layers/config.js';
+import { layerToJson, trainingConfig } from './topology.js';
+
+type Json = Record<string, unknown>;
+
+/** The Keras 3 version whose .keras layout simdnet writes (metadata.json). */
+export const KERAS3_VERSION = '3.3.3';
+
+/** Keras' name for simdnet's optimizer config (tfjs' keys and class names -> Keras'). */
+export function kerasOptimizerConfig(tc: Json): { class_name: string; config: Json } {
+  const opt = tc.optimizer_config as { class_name: string; config: Json };
+  const rename: Record<string, string> = { beta1: 'beta_1', beta2: 'beta_2', use_nesterov: 'nesterov' };
+  const config: Json = {};
+  for (const [k, v] of Object.entries(opt.config)) {
+    const key = snakeKey(k);
+    // tfjs' RMSProp calls rho `decay`
+    config[opt.class_name === 'RMSProp' && key === 'decay' ? 'rho' : rename[key] ?? key] = v;
+  }
+  const cls = { Momentum: 'SGD', RMSProp: 'RMSprop' }[opt.class_name] ?? opt.class_name;
+  if (cls === 'SGD') { config.momentum ??= 0; config.nesterov ??= false; }
+  if (cls === 'Adam') config.amsgrad = false;
+  return { class_name: cls, config: { name: cls, ...config } };
+}
+
+/** The loss as Keras' configs name it: a snake_case name, or the loss object (from logits). */
+const kerasLoss = (tc: Json): unknown => (typeof tc.loss === 'string' ? snakeKey(tc.loss) : tc.loss);
+
+/** The model's Keras 2 model_config: Keras 2's Sequential layout (an InputLayer first, then each layer). */
+export function kerasModelConfig(model: Sequential): Json {
+  const layers = model.layers.map(layerToJson);
+  const first = layers[0].config;
+  const input = {
+    class_name: 'InputLayer',
+    config: { batch_input_shape: first.batch_input_shape, dtype: 'float32', sparse: false, ragged: false, name: `${first.name}_input` },
+  };
+  return { class_name: 'Sequential', config: { name: model.name, layers: [input, ...layers] } };
+}
+
+/** The model's Keras 2 training_config, or null when it is not compiled. */
+export function kerasTrainingConfig(model: Sequential): Json | null {
+  const tc = trainingConfig(model);
+  if (!tc) return null;
+  return {
+    loss: kerasLoss(tc), metrics: tc.metrics, weighted_metrics: null, loss_weights: null, sample_weight_mode: null,
+    optimizer_config: kerasOptimizerConfig(tc),
+  };
+}
+
+// ---- Keras 3 ------------------------------------------------------------------------------------------
+
+/** An object in Keras 3's serialized form. */
+const keras3Object = (module: string, v: { class_name: unknown; config: unknown }): Json =>
+  ({ module, class_name: v.class_name, config: v.config, registered_name: null });
+
+const isKerasObject = (v: unknown): v is { class_name: string; config: unknown } => isObject(v) && typeof v.class_name === 'string';
+
+/** The Keras 3 module of an object a layer config holds, by the key it sits under. */
+function moduleOf(key: string): string | null {
+  if (key.endsWith('_initializer')) return 'keras.initializers';
+  if (key.endsWith('_regularizer')) return 'keras.regularizers';
+  if (key.endsWith('_constraint')) return 'keras.constraints';
+  if (key === 'layer' || key === 'forward_layer' || key === 'backward_layer') return 'keras.layers'; // wrappers
+  return null;
+}
+
+/**
+ * A layer's Keras 3 serialization from its Keras 2 form: the objects it holds (initializers, regularizers,
+ * constraints, a wrapper's layers) in the same form, its dtype given, the first layer's batch_input_shape left to
+ * the InputLayer before it; `inputShape` (the batch axis null): its build_config.
+ */
+function keras3Layer(json: { class_name: unknown; config: unknown }, inputShape: (number | null)[] | null): Json {
+  const { batch_input_shape: _, ...config } = json.config as Json;
+  for (const [key, v] of Object.entries(config)) {
+    const module = moduleOf(key);
+    if (!module || !isKerasObject(v)) continue;
+    config[key] = module === 'keras.layers' ? keras3Layer(v, null) : keras3Object(module, v);
+  }
+  config.dtype ??= 'float32';
+  const layer = keras3Object('keras.layers', { class_name: json.class_name, config });
+  if (inputShape) layer.build_config = { input_shape: inputShape };
+  return layer;
+}
+
+/**
+ * The model's Keras 3 config.json: a Sequential whose layers are its InputLayer (the first layer's batch shape) and
+ * each layer with its build_config, and, compiled, its compile_config (optimizer, loss, metrics).
+ */
+export function keras3ModelConfig(model: Sequential): Json {
+  const batchShape = [null, ...model.layers[0].inputShape];
+  const input = keras3Object('keras.layers', {
+    class_name: 'InputLayer', config: { batch_shape: batchShape, dtype: 'float32', sparse: false, name: 'input_layer' },
+  });
+  const layers = model.layers.map((l) => keras3Layer(layerToJson(l), [null, ...l.inputShape]));
+  const config: Json = {
+    module: 'keras', class_name: 'Sequential',
+    config: { name: model.name, trainable: true, dtype: 'float32', layers: [input, ...layers], build_input_shape: batchShape },
+    registered_name: null, build_config: { input_shape: batchShape },
+  };
+  const tc = trainingConfig(model);
+  if (tc) {
+    const loss = kerasLoss(tc);
+    config.compile_config = {
+      optimizer: keras3Object('keras.optimizers', kerasOptimizerConfig(tc)),
+      loss: isKerasObject(loss) ? keras3Object('keras.losses', loss) : loss,
+      loss_weights: null, metrics: tc.metrics, weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+    };
+  }
+  return config;
+}
+
+/** The model's Keras 3 metadata.json. */
+export function keras3Metadata(now = new Date()): Json {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const date = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}@${p(now.getHours())}:${p(now.getMinutes())}:${p(now.getSeconds())}`;
+  return { keras_version: KERAS3_VERSION, date_saved: date };
+}
