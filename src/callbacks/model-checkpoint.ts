@@ -85,8 +85,8 @@ export class ModelCheckpoint extends MonitorCallback {
     if (weightsOnly && !/\.(h5|hdf5)$/i.test(args.filepath)) {
       throw new Error(`modelCheckpoint: saveWeightsOnly writes Keras weight files: filepath must end in .weights.h5 (Keras 3's layout) or .h5 (Keras 2's), got ${show(args.filepath)}`);
     }
-    if (this.includeOptimizer && /\.(h5|hdf5)$/i.test(args.filepath)) {
-      throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into .h5 files; use a folder path with includeOptimizer`);
+    if (this.includeOptimizer && /\.(h5|hdf5|keras)$/i.test(args.filepath)) {
+      throw new Error(`modelCheckpoint: ${args.filepath}: simdnet writes no optimizer state into Keras files (.h5, .keras); use a folder path with includeOptimizer`);
     }
     this.saveWeightsOnly = weightsOnly;
     this.verbose = args.verbose ?? 0;
