@@ -109,7 +109,15 @@ export class Sequential implements TrainingModel {
     if (!layer || typeof (layer as Layer).forward !== 'function') {
       throw new Error(`${this.name}.add: expected a layer (e.g. sn.layers.dense({...})), got ${String(layer)}`);
     }
-    if (this.net.weights.allocated) throw new Error(`${this.name}.add: cannot add layers after the model has been compiled or used`);
+    if (this.fitting) throw new Error(`${this.name}.add: the model is training (a ${this.fitting}() call has not finished); add layers after it returns`);
+    const from = popped.get(layer);
+    if (from !== undefined) {
+      throw new Error(`${this.name}.add: ${layer.label} was popped from model '${from}'; a layer belongs to one model here: ` +
+        'build another with the same options (and give it the popped weights with setWeights(layer.getWeights()))');
+    }
+    if (this.pendingWeights) {
+      throw new Error(`${this.name}.add: the model's weights were set before the kernels loaded; await sn.ready() first, then add layers`);
+    }
     const owner = owners.get(layer);
     if (owner && !owner.disposed) {
       // each model keeps its layers' weights in its own memory: a layer in two models would serve neither
@@ -157,9 +165,51 @@ export class Sequential implements TrainingModel {
       throw e;
     }
     if (autoName) this.layerNames.set(base, count + 1);
-    layers.push(layer);
+    this.changeLayers(`${this.name}.add`, () => layers.push(layer));
     owners.set(layer, this.net);
     layer.weightAccess = weightAccess(this, layer);
+  }
+
+  /**
+   * Removes the last layer and returns it, as Keras' pop: transfer learning's `model.pop(); model.add(head)`. The other
+   * layers keep their weights; the popped one keeps its own as they were (layer.getWeights()) and joins no other model.
+   * A compiled model is compiled no more: compile it again for its new last layer.
+   */
+  pop(): Layer {
+    this.live('pop');
+    if (this.fitting) throw new Error(`pop: the model is training (a ${this.fitting}() call has not finished); pop after it returns`);
+    const layers = this.net.layers;
+    if (!layers.length) throw new Error(`pop: model '${this.name}' has no layers`);
+    const layer = layers[layers.length - 1];
+    if (runtimeLoaded()) this.materialize(true, 'pop'); // the values model.getWeights() shows, which the layer keeps
+    const kept = this.net.weights.allocated ? this.net.weights.read([layer])
+      : this.pendingWeights?.slice(this.pendingWeights.length - layer.params.length) ?? null;
+    this.changeLayers('pop', () => layers.pop());
+    if (this.pendingWeights) this.pendingWeights = this.pendingWeights.slice(0, this.pendingWeights.length - layer.params.length);
+    if (kept) orphaned.set(layer, kept);
+    popped.set(layer, this.name);
+    layer.weightAccess = poppedAccess(this.name, layer);
+    if (layers.length === 0) this.inputShapeGiven = null;
+    return layer;
+  }
+
+  /**
+   * Changes the layer list: the memory plan goes, and a model whose weights are in memory is laid out again (the
+   * layers it keeps keep their values: WeightStore.allocate) and compiled no more (its loss, metrics and optimizer
+   * were checked against the old last layer, and the optimizer's state fits the old weights).
+   */
+  private changeLayers(fn: string, change: () => void): void {
+    const net = this.net;
+    if (net.weights.allocated) net.releasePlan();
+    change();
+    if (net.optimizer) net.optimizer.release(net.weights);
+    net.optimizer = null;
+    net.loss = null;
+    net.fromLogits = false;
+    net.compiledMetrics = [];
+    this.pendingState = null;
+    if (!net.weights.allocated) return;
+    if (net.layers.length) this.materialize(true, fn); else net.weights.free();
   }
 
   /**
@@ -690,8 +740,26 @@ function netLayerWeights(net: Network, layer: Layer): Tensor[] | null {
   return net.disposed || !net.weights.allocated ? null : net.weights.read([layer]);
 }
 
-/** Weights of layers whose model was garbage-collected, read as the collector freed its memory (Keras' layers keep theirs). */
+/**
+ * Weights of layers whose model was garbage-collected, read as the collector freed its memory (Keras' layers keep
+ * theirs), or that were popped from their model (as they were then).
+ */
 const orphaned = new WeakMap<Layer, Tensor[]>();
+
+/** Layers popped from a model, with the model's name. */
+const popped = new WeakMap<Layer, string>();
+
+/** A popped layer's weights: the copy taken as it left, read only. */
+function poppedAccess(model: string, layer: Layer): WeightAccess {
+  return {
+    get: () => {
+      const kept = orphaned.get(layer);
+      if (!kept && layer.params.length) throw new Error(`${layer.label}.getWeights: it was popped from model '${model}' before its weights were ever made`);
+      return (kept ?? []).map((t) => new Tensor(t.data.slice(), t.shape));
+    },
+    set: () => { throw new Error(`${layer.label}.setWeights: it was popped from model '${model}' (its weights can be read, not set)`); },
+  };
+}
 
 /**
  * Through the model while it lives. A layer outlives a model nobody holds (Keras' layers keep their weights): then

@@ -23,6 +23,8 @@ export class WeightStore {
   totalFloats = 0;
   private rt: Runtime | null = null;
   private layoutKey = '';
+  /** The layers the blocks were laid out for, in model order. */
+  private placed: readonly Layer[] = [];
 
   constructor(private readonly owner: string, private readonly seed: number) {}
 
@@ -48,14 +50,17 @@ export class WeightStore {
   }
 
   /**
-   * Allocates both blocks and draws the initial values (in layer order from the model's seed), once. If
-   * layers were frozen or unfrozen since, the blocks are laid out again with the values kept; returns
-   * true then (the optimizer's state for this model no longer fits).
+   * Allocates both blocks and draws the initial values (in layer order from the model's seed), once. If the layers
+   * changed since — frozen or unfrozen, added or removed (pop) — the blocks are laid out again: the weights of the
+   * layers laid out before keep their values, a new layer's are drawn as a model built with it from the start and
+   * the same seed draws them; returns true then (the optimizer's state for this model no longer fits).
    */
   allocate(rt: Runtime, layers: readonly Layer[], initialise = true): boolean {
     const key = WeightStore.key(layers);
-    if (this.block && key === this.layoutKey) return false;
-    const kept = this.block ? this.read(layers) : null;
+    const same = this.placed.length === layers.length && this.placed.every((l, i) => l === layers[i]);
+    if (this.block && key === this.layoutKey && same) return false;
+    const before = this.block ? this.placed.filter((l) => layers.includes(l)) : [];
+    const kept = this.block ? this.read(before) : null;
     this.free();
     this.rt = rt;
     const order = WeightStore.layout(layers);
@@ -79,13 +84,18 @@ export class WeightStore {
     }
     this.totalFloats = total;
     this.layoutKey = key;
+    this.placed = [...layers];
     for (const { param } of order) param.version++;
-    if (kept) { this.write(layers, kept); return true; }
-    if (initialise) {
+    if (kept) this.write(before, kept);
+    if (kept ? before.length < layers.length : initialise) {
+      // every layer's draws in order, so a layer's values do not depend on when it joined; kept layers' are skipped
       const rng = new Random(this.seed);
-      for (const l of layers) for (const p of l.params) p.init.fill(rt.f32(p.offset, p.size), p.shape, rng);
+      for (const l of layers) {
+        const keep = kept !== null && before.includes(l);
+        for (const p of l.params) p.init.fill(keep ? new Float32Array(p.size) : rt.f32(p.offset, p.size), p.shape, rng);
+      }
     }
-    return false;
+    return kept !== null;
   }
 
   /**
@@ -120,5 +130,6 @@ export class WeightStore {
     if (this.rt && this.gradBlock) this.rt.arena.release(this.gradBlock);
     this.block = this.gradBlock = this.trainableFloats = this.totalFloats = 0;
     this.layoutKey = '';
+    this.placed = [];
   }
 }
