@@ -12,6 +12,7 @@ export * from './masking';
 export * from './merge';
 export * from './norm';
 export * from './augment';
+export * from './rescaling';
 export * from './losses';
 export * from './optimizers';
 export * from './regularizers';

@@ -21,6 +21,7 @@ import { GRU, LSTM, SimpleRNN } from './recurrent.js';
 import { LayerNormalization } from './layer-norm.js';
 import { LeakyReLU, ReLU } from './leaky-relu.js';
 import { Reshape } from './reshape.js';
+import { Rescaling } from './rescaling.js';
 import { Cropping2D, ZeroPadding2D } from './edges.js';
 import { UpSampling2D } from './upsampling.js';
 import { show } from '../format.js';
@@ -61,6 +62,7 @@ export const LAYERS = {
   bidirectional: Bidirectional,
   depthwiseConv2d: DepthwiseConv2D,
   separableConv2d: SeparableConv2D,
+  rescaling: Rescaling,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

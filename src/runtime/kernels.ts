@@ -76,6 +76,9 @@ export interface Kernels {
   relu6_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   leaky_relu_forward(y: Ptr, x: Ptr, n: number, alpha: number, max: number): void;
   leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number, max: number): void;
+  // the Rescaling layer (assembly/rescaling.ts): y = x scale + offset, dx = dy scale
+  rescale_forward(y: Ptr, x: Ptr, n: number, scale: number, offset: number): void;
+  rescale_backward(dx: Ptr, dy: Ptr, n: number, scale: number): void;
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
   // Keras' Masking (assembly/masking.ts)
