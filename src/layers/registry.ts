@@ -22,6 +22,7 @@ import { LayerNormalization } from './layer-norm.js';
 import { LeakyReLU, ReLU } from './leaky-relu.js';
 import { Reshape } from './reshape.js';
 import { Rescaling } from './rescaling.js';
+import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise.js';
 import { Cropping2D, ZeroPadding2D } from './edges.js';
 import { UpSampling2D } from './upsampling.js';
 import { show } from '../format.js';
@@ -63,6 +64,10 @@ export const LAYERS = {
   depthwiseConv2d: DepthwiseConv2D,
   separableConv2d: SeparableConv2D,
   rescaling: Rescaling,
+  gaussianNoise: GaussianNoise,
+  gaussianDropout: GaussianDropout,
+  spatialDropout1d: SpatialDropout1D,
+  spatialDropout2d: SpatialDropout2D,
 } satisfies Record<string, LayerClass>;
 
 export type LayerFactoryName = keyof typeof LAYERS;

@@ -81,6 +81,10 @@ export interface Kernels {
   rescale_backward(dx: Ptr, dy: Ptr, n: number, scale: number): void;
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: number, start: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+  gaussian_noise_forward(y: Ptr, x: Ptr, n: number, stddev: number, seed: number, start: number): void;
+  gaussian_dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, stddev: number, seed: number, start: number): void;
+  spatial_dropout_forward(y: Ptr, mask: Ptr, x: Ptr, count: number, positions: number, channels: number, rate: number, seed: number, n0: number): void;
+  spatial_dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, count: number, positions: number, channels: number): void;
   // Keras' Masking (assembly/masking.ts)
   masking_forward(y: Ptr, mask: Ptr, x: Ptr, rows: number, cols: number, maskValue: number): void;
   masking_backward(dx: Ptr, dy: Ptr, mask: Ptr, rows: number, cols: number): void;
