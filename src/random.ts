@@ -4,6 +4,10 @@ export class Random {
   private state: number;
   constructor(seed: number) { this.state = (seed >>> 0) ^ 0x9e3779b9; }
 
+  /** Where the sequence is: Random.resume(position) goes on from here. */
+  get position(): number { return this.state; }
+  static resume(position: number): Random { const r = new Random(0); r.state = position; return r; }
+
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) | 0);

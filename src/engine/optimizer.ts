@@ -290,6 +290,12 @@ export class ConfigValues {
   constructor(readonly className: string, config: unknown) {
     const c = typeof config === 'object' && config !== null ? config as Record<string, unknown> : {};
     for (const [k, v] of Object.entries(c)) this.raw[k.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`)] = v;
+    // Keras 3's form of SGD's time-based decay (what simdnet writes to .keras files): InverseTimeDecay every step
+    const lr = this.raw.learning_rate as { class_name?: unknown; config?: Record<string, unknown> } | undefined;
+    if (className === 'SGD' && lr?.class_name === 'InverseTimeDecay' && lr.config?.decay_steps === 1 && !lr.config.staircase) {
+      this.raw.learning_rate = lr.config.initial_learning_rate;
+      this.raw.decay = lr.config.decay_rate;
+    }
   }
   num(k: string): number | undefined {
     const v = this.raw[k];

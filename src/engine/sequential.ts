@@ -109,14 +109,15 @@ export class Sequential implements TrainingModel {
     if (!layer || typeof (layer as Layer).forward !== 'function') {
       throw new Error(`${this.name}.add: expected a layer (e.g. sn.layers.dense({...})), got ${String(layer)}`);
     }
-    if (this.fitting) throw new Error(`${this.name}.add: the model is training (a ${this.fitting}() call has not finished); add layers after it returns`);
+    this.notRunning(`${this.name}.add`, 'add layers');
     const from = popped.get(layer);
     if (from !== undefined) {
       throw new Error(`${this.name}.add: ${layer.label} was popped from model '${from}'; a layer belongs to one model here: ` +
         'build another with the same options (and give it the popped weights with setWeights(layer.getWeights()))');
     }
     if (this.pendingWeights) {
-      throw new Error(`${this.name}.add: the model's weights were set before the kernels loaded; await sn.ready() first, then add layers`);
+      if (!runtimeLoaded()) throw new Error(`${this.name}.add: the model's weights were set before the kernels loaded; await sn.ready() first, then add layers`);
+      this.materialize(true, `${this.name}.add`); // the weights set are put in place first
     }
     const owner = owners.get(layer);
     if (owner && !owner.disposed) {
@@ -158,6 +159,7 @@ export class Sequential implements TrainingModel {
           `but the previous layer outputs [${prev.outputShape.join(', ')}]`);
       }
       layer.build(prev ? prev.outputShape : layer.declaredInputShape!);
+      this.changeLayers('add()', () => layers.push(layer), () => layers.pop());
     } catch (e) {
       if (autoName) layer.name = '';
       // the input's shape was given to this layer for this model only
@@ -165,7 +167,6 @@ export class Sequential implements TrainingModel {
       throw e;
     }
     if (autoName) this.layerNames.set(base, count + 1);
-    this.changeLayers(`${this.name}.add`, () => layers.push(layer));
     owners.set(layer, this.net);
     layer.weightAccess = weightAccess(this, layer);
   }
@@ -177,39 +178,55 @@ export class Sequential implements TrainingModel {
    */
   pop(): Layer {
     this.live('pop');
-    if (this.fitting) throw new Error(`pop: the model is training (a ${this.fitting}() call has not finished); pop after it returns`);
+    this.notRunning('pop', 'pop');
     const layers = this.net.layers;
     if (!layers.length) throw new Error(`pop: model '${this.name}' has no layers`);
     const layer = layers[layers.length - 1];
     if (runtimeLoaded()) this.materialize(true, 'pop'); // the values model.getWeights() shows, which the layer keeps
     const kept = this.net.weights.allocated ? this.net.weights.read([layer])
       : this.pendingWeights?.slice(this.pendingWeights.length - layer.params.length) ?? null;
-    this.changeLayers('pop', () => layers.pop());
+    this.changeLayers('pop()', () => layers.pop(), () => layers.push(layer));
     if (this.pendingWeights) this.pendingWeights = this.pendingWeights.slice(0, this.pendingWeights.length - layer.params.length);
     if (kept) orphaned.set(layer, kept);
     popped.set(layer, this.name);
     layer.weightAccess = poppedAccess(this.name, layer);
-    if (layers.length === 0) this.inputShapeGiven = null;
-    return layer;
+    return layer; // an sn.input()'s shape stays, as Keras keeps its InputLayer
   }
+
+  /** Refuses a change of the layers while a call of the model runs (fit, evaluate, predict, save ...). */
+  private notRunning(fn: string, what: string): void {
+    if (this.fitting) throw new Error(`${fn}: the model is training (a ${this.fitting}() call has not finished); ${what} after it returns`);
+    if (this.running > 0) throw new Error(`${fn}: a call of the model is running (predict, evaluate, save ...); ${what} after it returns`);
+  }
+
+  /** What changed the layers of a compiled model since (it is compiled no more), for the error that asks to compile. */
+  private changedBy: string | null = null;
 
   /**
    * Changes the layer list: the memory plan goes, and a model whose weights are in memory is laid out again (the
    * layers it keeps keep their values: WeightStore.allocate) and compiled no more (its loss, metrics and optimizer
    * were checked against the old last layer, and the optimizer's state fits the old weights).
    */
-  private changeLayers(fn: string, change: () => void): void {
+  private changeLayers(fn: string, change: () => void, undo: () => void): void {
     const net = this.net;
     if (net.weights.allocated) net.releasePlan();
     change();
+    if (net.weights.allocated) {
+      try {
+        if (net.layers.length) this.materialize(true, fn); else net.weights.free();
+      } catch (e) {
+        undo(); // the blocks were not replaced (WeightStore.allocate): the model is as it was
+        throw e;
+      }
+    }
+    if (net.loss) this.changedBy = fn;
     if (net.optimizer) net.optimizer.release(net.weights);
     net.optimizer = null;
     net.loss = null;
     net.fromLogits = false;
     net.compiledMetrics = [];
     this.pendingState = null;
-    if (!net.weights.allocated) return;
-    if (net.layers.length) this.materialize(true, fn); else net.weights.free();
+    this.classNames = undefined; // they named the old last layer's outputs
   }
 
   /**
@@ -321,6 +338,7 @@ export class Sequential implements TrainingModel {
       this.net.optimizer.release(this.net.weights);
       this.pendingState = null;
     }
+    this.changedBy = null;
     this.net.loss = loss;
     this.net.fromLogits = fromLogits;
     this.net.optimizer = optimizer;
@@ -478,7 +496,8 @@ export class Sequential implements TrainingModel {
     }
     await initRuntime();
     if (compiled && (!this.net.optimizer || !this.net.loss)) {
-      throw new Error(`${fn}: the model must be compiled first: call model.compile({ optimizer, loss })`);
+      throw new Error(`${fn}: the model must be compiled first: call model.compile({ optimizer, loss })` +
+        (this.changedBy ? ` (again: ${this.changedBy} changed its layers since it was compiled, and its loss and metrics were checked against the old last layer)` : ''));
     }
     checkThreads(threads, fn);
     const rt = this.materialize();

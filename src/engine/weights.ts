@@ -25,6 +25,8 @@ export class WeightStore {
   private layoutKey = '';
   /** The layers the blocks were laid out for, in model order. */
   private placed: readonly Layer[] = [];
+  /** Where the initial draws' sequence was after each layer's: a layer added later goes on from its predecessor's. */
+  private readonly drawsEnd = new WeakMap<Layer, number>();
 
   constructor(private readonly owner: string, private readonly seed: number) {}
 
@@ -61,10 +63,9 @@ export class WeightStore {
     if (this.block && key === this.layoutKey && same) return false;
     const before = this.block ? this.placed.filter((l) => layers.includes(l)) : [];
     const kept = this.block ? this.read(before) : null;
-    this.free();
-    this.rt = rt;
     const order = WeightStore.layout(layers);
     const total = order.reduce((s, p) => s + padded(p.param.size), 0);
+    // The new blocks before the old ones go: if they do not fit, the model keeps its layout and values.
     const block = rt.arena.allocZeroed(total * 4, `${this.owner} parameters`);
     // Not zeroed here: every training step clears the gradients first (zeroGrad), and a model that only
     // predicts never touches these pages (first-touch page faults are most of a cold start's memory cost).
@@ -72,6 +73,8 @@ export class WeightStore {
     // garbage collector's, would release what it never got).
     let gradBlock: number;
     try { gradBlock = rt.arena.alloc(total * 4, `${this.owner} gradients`); } catch (e) { rt.arena.release(block); throw e; }
+    this.free();
+    this.rt = rt;
     this.block = block;
     this.gradBlock = gradBlock;
     let off = 0;
@@ -87,15 +90,23 @@ export class WeightStore {
     this.placed = [...layers];
     for (const { param } of order) param.version++;
     if (kept) this.write(before, kept);
-    if (kept ? before.length < layers.length : initialise) {
-      // every layer's draws in order, so a layer's values do not depend on when it joined; kept layers' are skipped
-      const rng = new Random(this.seed);
-      for (const l of layers) {
-        const keep = kept !== null && before.includes(l);
-        for (const p of l.params) p.init.fill(keep ? new Float32Array(p.size) : rt.f32(p.offset, p.size), p.shape, rng);
-      }
-    }
+    if (kept ? before.length < layers.length : initialise) this.draw(rt, layers, before);
     return kept !== null;
+  }
+
+  /**
+   * The initial values of the layers not `kept`, drawn in layer order from the model's seed as a model of `layers`
+   * built whole draws them: a kept layer's draws are skipped from where they ended when it was drawn here (a layer
+   * added after pop() continues from there), or replayed into scratch when its values came from elsewhere (a file).
+   */
+  private draw(rt: Runtime, layers: readonly Layer[], kept: readonly Layer[]): void {
+    let rng = new Random(this.seed);
+    for (const l of layers) {
+      const ended = kept.includes(l) ? this.drawsEnd.get(l) : undefined;
+      if (ended !== undefined) { rng = Random.resume(ended); continue; }
+      for (const p of l.params) p.init.fill(kept.includes(l) ? new Float32Array(p.size) : rt.f32(p.offset, p.size), p.shape, rng);
+      this.drawsEnd.set(l, rng.position);
+    }
   }
 
   /**

@@ -33,6 +33,10 @@ export function kerasOptimizerConfig(tc: Json): { class_name: string; config: Js
 /** The loss as Keras' configs name it: a snake_case name, or the loss object (from logits). */
 const kerasLoss = (tc: Json): unknown => (typeof tc.loss === 'string' ? snakeKey(tc.loss) : tc.loss);
 
+/** Metric names as Keras' metrics.get finds them: categoricalAccuracy -> categorical_accuracy; accuracy, mae, MSE as they are. */
+const kerasMetrics = (tc: Json): unknown[] =>
+  (Array.isArray(tc.metrics) ? tc.metrics : []).map((m) => (typeof m === 'string' && /[a-z][A-Z]/.test(m) ? snakeKey(m) : m));
+
 /** The model's Keras 2 model_config: Keras 2's Sequential layout (an InputLayer first, then each layer). */
 export function kerasModelConfig(model: Sequential): Json {
   const layers = model.layers.map(layerToJson);
@@ -49,7 +53,7 @@ export function kerasTrainingConfig(model: Sequential): Json | null {
   const tc = trainingConfig(model);
   if (!tc) return null;
   return {
-    loss: kerasLoss(tc), metrics: tc.metrics, weighted_metrics: null, loss_weights: null, sample_weight_mode: null,
+    loss: kerasLoss(tc), metrics: kerasMetrics(tc), weighted_metrics: null, loss_weights: null, sample_weight_mode: null,
     optimizer_config: kerasOptimizerConfig(tc),
   };
 }
@@ -61,6 +65,32 @@ const keras3Object = (module: string, v: { class_name: unknown; config: unknown 
   ({ module, class_name: v.class_name, config: v.config, registered_name: null });
 
 const isKerasObject = (v: unknown): v is { class_name: string; config: unknown } => isObject(v) && typeof v.class_name === 'string';
+
+/**
+ * Keras 3's spelling of a layer config where Keras 2's is deprecated there (warned about) or unknown (refused):
+ * LeakyReLU's alpha is negative_slope; Embedding has no input_length (the InputLayer's shape says it); Keras 3.3's
+ * RandomFlip takes no data_format (it is channels last).
+ */
+const KERAS3_SPELLING: Record<string, (config: Json) => void> = {
+  LeakyReLU: (c) => { c.negative_slope = c.alpha; delete c.alpha; },
+  Embedding: (c) => { delete c.input_length; },
+  RandomFlip: (c) => { delete c.data_format; },
+};
+
+/**
+ * The optimizer in Keras 3's form: SGD's time-based `decay` (which Keras 3 ignores, with a warning) as the schedule
+ * that computes it, InverseTimeDecay with decay_steps 1: lr / (1 + decay · iterations).
+ */
+function keras3Optimizer(tc: Json): Json {
+  const opt = kerasOptimizerConfig(tc);
+  const { decay, ...config } = opt.config;
+  if (typeof decay === 'number' && decay !== 0) {
+    config.learning_rate = keras3Object('keras.optimizers.schedules', { class_name: 'InverseTimeDecay', config: {
+      initial_learning_rate: config.learning_rate, decay_steps: 1, decay_rate: decay, staircase: false, name: 'InverseTimeDecay',
+    } });
+  }
+  return keras3Object('keras.optimizers', { class_name: opt.class_name, config });
+}
 
 /** The Keras 3 module of an object a layer config holds, by the key it sits under. */
 function moduleOf(key: string): string | null {
@@ -84,6 +114,7 @@ function keras3Layer(json: { class_name: unknown; config: unknown }, inputShape:
     config[key] = module === 'keras.layers' ? keras3Layer(v, null) : keras3Object(module, v);
   }
   config.dtype ??= 'float32';
+  KERAS3_SPELLING[String(json.class_name)]?.(config);
   const layer = keras3Object('keras.layers', { class_name: json.class_name, config });
   if (inputShape) layer.build_config = { input_shape: inputShape };
   return layer;
@@ -108,9 +139,9 @@ export function keras3ModelConfig(model: Sequential): Json {
   if (tc) {
     const loss = kerasLoss(tc);
     config.compile_config = {
-      optimizer: keras3Object('keras.optimizers', kerasOptimizerConfig(tc)),
+      optimizer: keras3Optimizer(tc),
       loss: isKerasObject(loss) ? keras3Object('keras.losses', loss) : loss,
-      loss_weights: null, metrics: tc.metrics, weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+      loss_weights: null, metrics: kerasMetrics(tc), weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
     };
   }
   return config;

@@ -2,7 +2,8 @@
 // classifier, add a new head, freeze the base, compile, fit). The kept layers keep their weights bit for bit, a new
 // layer starts as it would in a model built with it from the start, the popped layer keeps its own, and the model
 // must be compiled again for its new last layer.
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it, vi } from 'vitest';
 import * as sn from '../../src/index.js';
 
 function base(seed = 11): sn.Sequential {
@@ -96,5 +97,73 @@ describe('pop and add after compile', () => {
     m.summary(undefined, (l) => lines.push(l));
     expect(lines.join('\n')).toMatch(/dense_2 \(Dense\)\s+\(None, 7\)\s+42/);
     expect(m.countParams()).toBe(40 + 325 + 42);
+  });
+
+  it('a change that does not fit in memory leaves the model as it was: its layers, its trained weights, pop and add still work', async () => {
+    const m = base();
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    await m.fit(x(), sn.tensor(Float32Array.from([0, 1, 2, 0, 1, 2, 0, 1]), [8]), { epochs: 1, batchSize: 4, verbose: 0 });
+    const trained = bits(m.getWeights());
+    m.pop();
+    expect(() => m.add(sn.layers.dense({ units: 400_000_000 }))).toThrow(/^simdnet memory: could not grow Wasm memory|over the limit/);
+    expect(m.layers.map((l) => l.name)).toEqual(['conv2d', 'flatten', 'dense']);
+    expect(bits(m.getWeights())).toEqual(trained.slice(0, 4));
+    m.add(sn.layers.dense({ units: 2 }));
+    expect(m.layers.map((l) => l.name)).toEqual(['conv2d', 'flatten', 'dense', 'dense_2']);
+    expect(bits(m.getWeights()).slice(0, 4)).toEqual(trained.slice(0, 4));
+    expect(m.pop().name).toBe('dense_2');
+  });
+
+  it("refuses while a call runs; asks to compile again, naming the change; keeps an sn.input's shape; forgets class names", async () => {
+    const m = base();
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const p = m.predict(x());
+    expect(() => m.pop()).toThrow('pop: a call of the model is running (predict, evaluate, save ...); pop after it returns');
+    expect(() => m.add(sn.layers.dense({ units: 2 }))).toThrow(/^sequential\.add: a call of the model is running/);
+    expect((await p).shape).toEqual([8, 3]);
+    m.classNames = ['a', 'b', 'c'];
+    m.pop();
+    expect(m.classNames).toBeUndefined();
+    await expect(m.evaluate(x(), sn.tensor(new Float32Array(8), [8]))).rejects
+      .toThrow('evaluate: the model must be compiled first: call model.compile({ optimizer, loss }) (again: pop() changed its layers since it was compiled');
+    const withInput = sn.sequential();
+    withInput.add(sn.input({ shape: [3] }));
+    withInput.add(sn.layers.dense({ units: 2 }));
+    withInput.pop();
+    withInput.add(sn.layers.dense({ units: 4 }));
+    expect(withInput.inputShape).toEqual([3]);
+  });
+
+  it("a layer added later draws its values on from its predecessor's draws: the kept layers' initializers do not run again", () => {
+    const m = base();
+    m.getWeights(); // drawn
+    const fills = m.layers.slice(0, 3).flatMap((l) => l.params.map((p) => vi.spyOn(p.init, 'fill')));
+    m.pop();
+    m.add(sn.layers.dense({ units: 6 }));
+    for (const f of fills) expect(f).not.toHaveBeenCalled();
+    const whole = base();
+    whole.pop();
+    const again = sn.sequential({ seed: 11 });
+    for (const l of [sn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }), sn.layers.flatten(),
+      sn.layers.dense({ units: 5, activation: 'relu' }), sn.layers.dense({ units: 6 })]) again.add(l);
+    expect(bits(m.getWeights())).toEqual(bits(again.getWeights()));
+  });
+
+  it('weights set before the kernels loaded: pop drops the popped layer\'s, add after sn.ready() puts them in place first', () => {
+    const script = `
+      const sn = await import(${JSON.stringify(new URL('../../dist/src/bundle/index.js', import.meta.url).href)});
+      const m = sn.sequential({ seed: 3 });
+      m.add(sn.layers.dense({ units: 3, inputShape: [2] }));
+      m.add(sn.layers.dense({ units: 2 }));
+      m.setWeights([[2, 3], [3], [3, 2], [2]].map((s, k) => sn.tensor(new Float32Array(s.reduce((a, b) => a * b)).fill(k + 1), s)));
+      const head = m.pop();
+      let refused = '';
+      try { m.add(sn.layers.dense({ units: 4 })); } catch (e) { refused = e.message; }
+      await sn.ready();
+      m.add(sn.layers.dense({ units: 4 }));
+      console.log(JSON.stringify({ refused, head: head.getWeights().map((w) => w.data[0]), kept: m.getWeights().slice(0, 2).map((w) => w.data[0]), n: m.getWeights().length }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    expect(out).toEqual({ refused: "sequential.add: the model's weights were set before the kernels loaded; await sn.ready() first, then add layers",
+      head: [3, 4], kept: [1, 2], n: 4 });
   });
 });

@@ -47,6 +47,7 @@ const sequences = () => sn.tensor(Float32Array.from({ length: 2 * 5 }, (_, i) =>
 
 async function entries(file: string): Promise<Map<string, Uint8Array>> { return readZip(new Uint8Array(fs.readFileSync(file)), file); }
 const json = (bytes: Uint8Array | undefined): Json => JSON.parse(new TextDecoder().decode(bytes));
+const bits = (ts: sn.Tensor[]) => ts.map((t) => Array.from(t.data));
 
 describe("saving Keras 3's .keras", () => {
   it('round-trips through model.save / sn.loadModel: same predictions, layers, names and compile settings', async () => {
@@ -114,7 +115,6 @@ describe("saving Keras 3's .keras", () => {
   });
 
   it('an uncompiled model has no compile_config; a from-logits loss is saved as a Keras loss object and loads so', async () => {
-    const m = textModel();
     const plain = sn.sequential();
     plain.add(sn.layers.dense({ units: 2, inputShape: [3] }));
     const zip = await readZip(modelToKerasZip(plain), 'plain');
@@ -128,16 +128,51 @@ describe("saving Keras 3's .keras", () => {
       registered_name: null, config: { name: 'sparse_categorical_crossentropy', from_logits: true, reduction: 'sum_over_batch_size' } });
     const back = await sn.loadModel(file);
     expect(back.fromLogits).toBe(true);
-    expect(m.layers.length).toBe(3);
   });
 
-  it("modelCheckpoint({ filepath: 'best.keras' }) keeps the best model as a Keras 3 file", async () => {
+  it("writes Keras 3's spellings: negative_slope, no input_length or RandomFlip data_format, snake_case metrics, SGD decay as InverseTimeDecay", async () => {
+    const m = sn.sequential({ seed: 3 });
+    m.add(sn.layers.randomFlip({ mode: 'horizontal', inputShape: [4, 4, 1] }));
+    m.add(sn.layers.flatten());
+    m.add(sn.layers.dense({ units: 3 }));
+    m.add(sn.layers.leakyReLU({ alpha: 0.1 }));
+    m.add(sn.layers.dense({ units: 2, activation: 'softmax' }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1, momentum: 0.5, decay: 0.01 }), loss: 'categoricalCrossentropy',
+      metrics: ['categoricalAccuracy', 'mae'] });
+    const file = path.join(root, 'spellings.keras');
+    await m.save(file);
+    const config = json((await entries(file)).get('config.json'));
+    const layers = config.config.layers.map((l: Json) => l.config);
+    expect(layers[1]).not.toHaveProperty('data_format');
+    expect(layers[4]).toMatchObject({ negative_slope: 0.1 });
+    expect(layers[4]).not.toHaveProperty('alpha');
+    expect(config.compile_config.metrics).toEqual(['categorical_accuracy', 'mae']);
+    expect(config.compile_config.optimizer.config).toEqual({ name: 'SGD', momentum: 0.5, nesterov: false, learning_rate: {
+      module: 'keras.optimizers.schedules', class_name: 'InverseTimeDecay', registered_name: null,
+      config: { initial_learning_rate: 0.1, decay_steps: 1, decay_rate: 0.01, staircase: false, name: 'InverseTimeDecay' } } });
+    const back = await sn.loadModel(file);
+    expect(back.optimizer!.toConfig()).toEqual(m.optimizer!.toConfig()); // the decay comes back
+    expect(back.metrics).toEqual(['categorical_accuracy', 'mae']); // as Keras names them
+    const text = textModel();
+    await text.save(path.join(root, 'text.keras'));
+    const embedding = json((await entries(path.join(root, 'text.keras'))).get('config.json')).config.layers[1];
+    expect(embedding.class_name).toBe('Embedding');
+    expect(embedding.config).not.toHaveProperty('input_length');
+    expect(embedding.build_config).toEqual({ input_shape: [null, 5] });
+  });
+
+  it("modelCheckpoint({ filepath: 'best.keras', saveBestOnly }) keeps the best epoch's model as a Keras 3 file", async () => {
     const m = imageModel();
     const x = images(), y = sn.utils.toCategorical([0, 1, 2], 4);
     const file = path.join(root, 'checkpoints', 'best.keras');
-    await m.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0, callbacks: [sn.callbacks.modelCheckpoint({ filepath: file, monitor: 'loss' })] });
-    const best = await sn.loadModel(file);
-    expect(Array.from((await best.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+    const each: number[][][] = [], losses: number[] = [];
+    const keep = { onEpochEnd: (_e: number, logs?: Record<string, number>) => { each.push(bits(m.getWeights())); losses.push(logs!.loss); } };
+    // mode 'max' on the loss: the best epoch is the worst one, not the last — what only a best-only save keeps
+    await m.fit(x, y, { epochs: 3, batchSize: 3, verbose: 0, callbacks: [keep,
+      sn.callbacks.modelCheckpoint({ filepath: file, monitor: 'loss', mode: 'max', saveBestOnly: true })] });
+    const best = losses.indexOf(Math.max(...losses));
+    expect(best).not.toBe(2);
+    expect(bits((await sn.loadModel(file)).getWeights())).toEqual(each[best]);
   });
 
   it('refuses, writing nothing: a wrapped layer (before training, for a checkpoint), non-finite weights, includeOptimizer, a disposed model', async () => {
