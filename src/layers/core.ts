@@ -107,6 +107,8 @@ export class Activation extends Layer {
 
   readonly activation: ActivationName;
   private y = 0;
+  /** The input of the last forward (an earlier layer's output, kept until backward), for activations that need it. */
+  private lastX = 0;
 
   constructor(args: ActivationArgs) {
     super(args);
@@ -124,13 +126,14 @@ export class Activation extends Layer {
 
   forward(x: number, n: number): number {
     const rows = (n * this.inSize) / this.cols;
+    this.lastX = x;
     activationForward(this.rt, this.activation, this.y, x, rows, this.cols);
     return this.y;
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     if (!needDx) return 0;
-    if (!skipActivation) activationBackward(this.rt, this.activation, dy, dy, this.y, (n * this.inSize) / this.cols, this.cols);
+    if (!skipActivation) activationBackward(this.rt, this.activation, dy, dy, this.y, this.lastX, (n * this.inSize) / this.cols, this.cols);
     return dy;
   }
 
