@@ -168,15 +168,16 @@ export function softsign_backward(dx: usize, dy: usize, y: usize, n: i32): void 
   }
 }
 
-// y = e^x (Keras' exponential): e^x overflows to Infinity past ln(FLT_MAX) and is 0 below the smallest normal
-// float (exp4 clamps there: it would stop at e^88 and e^-87); dx = dy y
+// y = e^x (Keras' exponential); dx = dy y. exp4 clamps its argument to [-87, 88] (it would stop at e^88 and e^-87):
+// outside, e^x = (e^{x/2})², which overflows to Infinity and underflows through the subnormals to 0 as e^x does.
 export function exponential_forward(y: usize, x: usize, n: i32): void {
-  const over = f32x4.splat(88.7228391), under = f32x4.splat(-87.3365448);
+  const lo = f32x4.splat(-87), hi = f32x4.splat(88), half = f32x4.splat(0.5);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const v = load4(x + o, n - i);
-    const e = v128.bitselect(f32x4.splat(Infinity), exp4(v), f32x4.gt(v, over));
-    store4(y + o, v128.andnot(e, f32x4.lt(v, under)), n - i);
+    const h = exp4(f32x4.mul(v, half));
+    const outside = v128.or(f32x4.lt(v, lo), f32x4.gt(v, hi));
+    store4(y + o, v128.bitselect(f32x4.mul(h, h), exp4(v), outside), n - i);
   }
 }
 
@@ -228,7 +229,8 @@ export function leaky_relu_backward(dx: usize, dy: usize, y: usize, n: i32, alph
 
 // ---- Activations whose derivative needs the input: backward (dx, dy, x, n) reads the saved pre-activation x --
 
-// y = x σ(x) (swish; Keras 3's silu); f'(x) = σ(x) (1 + x (1 - σ(x)))
+// y = x σ(x) (swish; Keras 3's silu); f'(x) = σ(x) (1 + x (1 - σ(x))), 1 - σ(x) = e^-x σ(x): 1 - σ would keep no
+// digits where σ rounds to 1, and x (1 - σ) still counts there (1e-6 of f' at x = 17)
 export function swish_forward(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
@@ -241,8 +243,9 @@ export function swish_backward(dx: usize, dy: usize, x: usize, n: i32): void {
   const one = f32x4.splat(1);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    const v = load4(x + o, n - i), s = sigmoid4(v);
-    const d = f32x4.mul(s, madd(v, f32x4.sub(one, s), one));
+    const v = load4(x + o, n - i), e = exp4(f32x4.neg(v));
+    const s = f32x4.div(one, f32x4.add(one, e)); // sigmoid4(v)
+    const d = f32x4.mul(s, madd(v, f32x4.mul(e, s), one));
     store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
   }
 }
@@ -303,7 +306,9 @@ export function gelu_backward(dx: usize, dy: usize, x: usize, n: i32): void {
 }
 
 // y = x (1 + tanh(u)) / 2, u = √(2/π) (x + 0.044715 x³) (tfjs' gelu_new, the tanh approximation), as x σ(2u), which
-// keeps the lower tail's digits; f'(x) = s + x s (1 - s) 2u', s = σ(2u), 2u' = 2√(2/π) (1 + 3 · 0.044715 x²)
+// keeps the lower tail's digits, σ(2u) taken as 0 below 2u = -87, where it is subnormal (exp4's clamp would hold it
+// at 6e-39); f'(x) = s + x s (1 - s) 2u', s = σ(2u), 1 - s = e^{-2u} s (as swish's), 2u' = 2√(2/π) (1 + 3 · 0.044715 x²).
+// 2u rounds in float32 to a few ulp: e^{2u} carries that as ~2u · 1e-7 of relative error in the lower tail.
 const GELU_C2: f32 = 1.595769121605730711; // 2 √(2/π)
 const GELU_K: f32 = 0.044715;
 
@@ -313,7 +318,7 @@ export function gelu_new_forward(y: usize, x: usize, n: i32): void {
     const o = <usize>i << 2;
     const v = load4(x + o, n - i);
     const u2 = f32x4.mul(f32x4.mul(c2, v), madd(k, f32x4.mul(v, v), one));
-    store4(y + o, f32x4.mul(v, sigmoid4(u2)), n - i);
+    store4(y + o, f32x4.mul(v, v128.andnot(sigmoid4(u2), f32x4.lt(u2, f32x4.splat(-87)))), n - i);
   }
 }
 
@@ -322,9 +327,10 @@ export function gelu_new_backward(dx: usize, dy: usize, x: usize, n: i32): void 
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const v = load4(x + o, n - i), v2 = f32x4.mul(v, v);
-    const s = sigmoid4(f32x4.mul(f32x4.mul(c2, v), madd(k, v2, one)));
+    const u2 = f32x4.mul(f32x4.mul(c2, v), madd(k, v2, one)), e = exp4(f32x4.neg(u2));
+    const s = v128.andnot(f32x4.div(one, f32x4.add(one, e)), f32x4.lt(u2, f32x4.splat(-87))); // as the forward's
     const du2 = f32x4.mul(c2, madd(k3, v2, one));
-    const d = madd(f32x4.mul(f32x4.mul(v, s), f32x4.sub(one, s)), du2, s);
+    const d = madd(f32x4.mul(f32x4.mul(v, s), f32x4.mul(e, s)), du2, s);
     store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
   }
 }
