@@ -23,6 +23,7 @@ export class Conv2DTranspose extends Conv2D {
   static readonly className: string = 'Conv2DTranspose';
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }, inputShape: [4, 5, 2], params: 57 },
+    { args: { filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'mish' }, inputShape: [3, 4, 2], params: 38 },
     { args: { filters: 2, kernelSize: [2, 3], strides: [2, 1], activation: 'tanh' }, inputShape: [3, 4, 3], params: 38 },
     { args: { filters: 4, kernelSize: 2, strides: 3, useBias: false }, inputShape: [3, 3, 2], params: 32 },
     { args: { filters: 2, kernelSize: 4, strides: 2, padding: 'same', activation: 'sigmoid' }, inputShape: [3, 2, 3], params: 98 },

@@ -43,6 +43,7 @@ export class Conv2D extends Layer {
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 4, kernelSize: 3, activation: 'relu' }, inputShape: [7, 6, 3], params: 112 },
     { args: { filters: 5, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' }, inputShape: [7, 8, 2], params: 65 },
+    { args: { filters: 3, kernelSize: 3, padding: 'same', activation: 'mish' }, inputShape: [5, 4, 2], params: 57 },
     { args: { filters: 3, kernelSize: 2, useBias: false, strides: [1, 2] }, inputShape: [5, 6, 4], params: 48 },
   ];
 

@@ -101,6 +101,10 @@ export class Activation extends Layer {
     { args: { activation: 'softplus' }, inputShape: [9], params: 0 },
     { args: { activation: 'softsign' }, inputShape: [2, 2, 3], params: 0 },
     { args: { activation: 'relu6' }, inputShape: [6], params: 0 },
+    { args: { activation: 'swish' }, inputShape: [6], params: 0 },
+    { args: { activation: 'gelu' }, inputShape: [2, 5], params: 0 },
+    { args: { activation: 'mish' }, inputShape: [3, 4], params: 0 },
+    // not gelu_new: tfjs' model loader turns the name into geluNew, which it does not know (tfjs-layers 4.x)
   ];
 
   static fromConfig(r: ConfigReader): Layer { return new this({ ...r.common(), activation: r.activation() }); }

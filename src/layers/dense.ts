@@ -34,6 +34,8 @@ export class Dense extends Layer {
     { args: { units: 2, activation: 'tanh', kernelInitializer: 'heNormal' }, inputShape: [3], params: 8 },
     { args: { units: 3, activation: 'softmax' }, inputShape: [4, 5], params: 18 },
     { args: { units: 2, activation: 'relu' }, inputShape: [2, 3, 4], params: 10 },
+    { args: { units: 4, activation: 'gelu' }, inputShape: [5], params: 24 },
+    { args: { units: 3, activation: 'swish', useBias: false }, inputShape: [2, 4], params: 12 },
   ];
   /** Keras' Dense supports masking: an embedding's mask passes on to a Dense applied at each step. */
   static readonly passesMask = true;

@@ -27,6 +27,7 @@ export class DepthwiseConv2D extends Layer {
   static readonly weightOptions: Readonly<Record<string, string>> = { depthwise: 'depthwise_kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { kernelSize: 3, activation: 'relu' }, inputShape: [6, 7, 5], params: 50 },
+    { args: { kernelSize: 3, activation: 'gelu' }, inputShape: [5, 6, 2], params: 20 },
     { args: { kernelSize: [2, 3], strides: 2, padding: 'same', depthMultiplier: 2, activation: 'tanh' }, inputShape: [7, 8, 3], params: 42 },
     { args: { kernelSize: 3, strides: [1, 2], padding: 'same', useBias: false }, inputShape: [5, 6, 8], params: 72 },
     { args: { kernelSize: [2, 3], strides: [2, 1], padding: 'same', activation: 'sigmoid' }, inputShape: [6, 7, 6], params: 42 },
@@ -224,6 +225,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
   static readonly weightOptions = { depthwise: 'depthwise_kernel', pointwise: 'pointwise_kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 4, kernelSize: 3, activation: 'relu' }, inputShape: [6, 7, 3], params: 43 },
+    { args: { filters: 3, kernelSize: 3, activation: 'swish' }, inputShape: [5, 5, 2], params: 27 },
     { args: { filters: 3, kernelSize: [2, 3], strides: 2, padding: 'same', depthMultiplier: 2, activation: 'tanh' }, inputShape: [7, 8, 3], params: 57,
       noTfjsSave: "tfjs 4.22's SeparableConv2D.getConfig leaves depthMultiplier out (it reloads as 1)" },
     { args: { filters: 6, kernelSize: 3, strides: [1, 2], padding: 'same', useBias: false }, inputShape: [5, 6, 5], params: 75 },

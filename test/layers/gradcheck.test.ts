@@ -32,6 +32,10 @@ afterAll(() => {
 // Layers
 
 const ACTS: ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
+/** The activations whose derivative needs the input (the layers keep their pre-activation for them). */
+const INPUT: ActivationName[] = ['swish', 'silu', 'gelu', 'gelu_new', 'mish'];
+/** Every activation but the lab's first ones. */
+const ALL: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6', 'exponential', ...INPUT];
 
 describe('conv2d gradients', () => {
   const geometries: { name: string; input: [number, number, number]; filters: number;
@@ -50,6 +54,15 @@ describe('conv2d gradients', () => {
         checkLayer(`conv2d ${g.name} ${act}`,
           new Conv2D({ filters: g.filters, kernelSize: g.kernelSize, strides: g.strides, padding: g.padding, activation: act }),
           g.input, 2, { kink: act === 'relu' ? reluKink : undefined });
+      });
+    }
+  }
+
+  for (const g of [geometries[2], geometries[4]]) {
+    for (const act of INPUT) {
+      it(`${g.name}, ${act}`, () => {
+        checkLayer(`conv2d ${g.name} ${act}`,
+          new Conv2D({ filters: g.filters, kernelSize: g.kernelSize, strides: g.strides, padding: g.padding, activation: act }), g.input, 2);
       });
     }
   }
@@ -73,7 +86,7 @@ describe('conv2d gradients', () => {
 });
 
 describe('dense gradients', () => {
-  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as ActivationName[]) {
+  for (const act of ALL) {
     it(`7 -> 5, ${act}`, () => {
       checkLayer(`dense 7->5 ${act}`, new Dense({ units: 5, activation: act }), [7], 3,
         { kink: act === 'relu' ? reluKink : undefined });
@@ -118,7 +131,7 @@ describe('pooling gradients', () => {
 });
 
 describe('activation layer gradients', () => {
-  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as ActivationName[]) {
+  for (const act of ALL) {
     it(`${act} on [4, 6]`, () => {
       const n = 2 * 4 * 6;
       checkLayer(`activation ${act} [4,6]`, new Activation({ activation: act }), [4, 6], 2,
@@ -163,6 +176,13 @@ describe('a batch smaller than the allocated one (the last batch of an epoch)', 
   });
   it('dense 9 -> 6, softmax: 3 of 8', () => {
     checkLayer('dense partial batch', new Dense({ units: 6, activation: 'softmax' }), [9], 3, { maxBatch: 8 });
+  });
+  it('dense 9 -> 6, gelu: 3 of 8 (the pre-activation buffer holds 8)', () => {
+    checkLayer('dense partial batch gelu', new Dense({ units: 6, activation: 'gelu' }), [9], 3, { maxBatch: 8 });
+  });
+  it('conv2d same 3x3 stride 2, mish: 2 of 5', () => {
+    checkLayer('conv2d partial batch mish', new Conv2D({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'mish' }),
+      [6, 7, 3], 2, { maxBatch: 5 });
   });
   it('dense 7 -> 5, sigmoid: 1 of 4', () => {
     checkLayer('dense batch 1 of 4', new Dense({ units: 5, activation: 'sigmoid' }), [7], 1, { maxBatch: 4 });

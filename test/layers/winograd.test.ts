@@ -47,6 +47,7 @@ const LAYERS: [ConstructorParameters<typeof Conv2D>[0], number[]][] = [
   [{ filters: 6, kernelSize: 3, activation: 'relu' }, [11, 9, 5]],
   [{ filters: 5, kernelSize: 3, padding: 'same', activation: 'tanh' }, [7, 10, 3]],
   [{ filters: 9, kernelSize: 3, useBias: false }, [5, 5, 8]],
+  [{ filters: 4, kernelSize: 3, padding: 'same', activation: 'gelu' }, [6, 7, 3]], // the transform writes the pre-activation
 ];
 
 describe('Conv2D on the Winograd path', () => {
@@ -93,6 +94,7 @@ describe('Conv2D on the Winograd path', () => {
       setConvAlgorithm(`winograd${m}` as ConvSetting);
       checkLayer(`Conv2D F(${m})`, new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu' }), [8, 7, 3], 2, { kink: reluKink });
       checkLayer(`Conv2D F(${m}) same`, new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }), [6, 5, 2], 2, { maxBatch: 4 });
+      checkLayer(`Conv2D F(${m}) same swish`, new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'swish' }), [6, 5, 2], 2, { maxBatch: 4 });
       // 6×6 → 4×4: the input gradient transposed at F(2×2) and F(4×4) (the first layer's: at F(2×2) and F(6×6))
       checkLayer(`Conv2D F(${m}) transposed input gradient`, new Conv2D({ filters: 3, kernelSize: 3 }), [6, 6, 5], 2);
     });
