@@ -584,6 +584,38 @@ describe('clear errors for broken model files', () => {
     expect(() => layerFromConfig('ConvLSTM2D', {})).toThrow(/unknown layer class "ConvLSTM2D"; simdnet supports Conv2D, Dense/);
   });
 
+  it('reads gelu, swish / silu, mish, gelu_new and exponential in each saved form, and saves the name it read', async () => {
+    const keras3 = (name: string) => ({ module: 'keras.activations', class_name: 'function', config: name, registered_name: name });
+    for (const name of ['gelu', 'swish', 'silu', 'mish', 'gelu_new', 'exponential']) {
+      for (const saved of [name, keras3(name)]) {
+        const d = layerFromConfig('Dense', { units: 3, name: 'd', activation: saved });
+        expect(d.getConfig().activation, `Dense ${JSON.stringify(saved)}`).toBe(name);
+        expect(layerFromConfig('Activation', { name: 'a', activation: saved }).getConfig().activation).toBe(name);
+      }
+    }
+    // a Keras 3 model with silu (Keras 3's name of swish) predicts x σ(x) and saves silu again
+    const topology = {
+      class_name: 'Sequential',
+      config: {
+        name: 'k3silu', layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 2], dtype: 'float32', sparse: false, name: 'input_layer' } },
+          { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', units: 2, activation: keras3('silu'), use_bias: true } },
+          { module: 'keras.layers', class_name: 'Activation', config: { name: 'act', activation: keras3('gelu') } },
+        ],
+      },
+    };
+    const m = modelFromArtifacts(topology, [{ name: 'dense/kernel', shape: [2, 2], dtype: 'float32' }, { name: 'dense/bias', shape: [2], dtype: 'float32' }],
+      new Float32Array([1, 0, 0, 1, 0.5, -3]));
+    const p = await m.predict(sn.tensor([[1, 2]]));
+    const tz = tf.tensor([[1.5, -1]]);
+    const want = tf.layers.activation({ activation: 'gelu' }).apply(tf.layers.activation({ activation: 'swish' }).apply(tz)) as tf.Tensor;
+    expect(Math.max(...Array.from(p.data, (v, i) => Math.abs(v - want.dataSync()[i])))).toBeLessThan(1e-6);
+    const layers = (modelTopology(m) as { config: { layers: { config: { activation?: unknown } }[] } }).config.layers;
+    expect(layers.map((l) => l.config.activation).filter((a) => a !== undefined)).toEqual(['silu', 'gelu']);
+    tf.dispose([tz, want]);
+    m.dispose();
+  });
+
   it('layerFromConfig reads both key styles, Keras initializers and Keras 3 details', async () => {
     const a = layerFromConfig('Conv2D', {
       filters: 4, kernel_size: 3, strides: [2, 2], padding: 'same', activation: 'relu', use_bias: false, name: 'c',
