@@ -14,6 +14,9 @@
 // apart than 2h, so no perturbation changes an argmax (the same guard would catch one that did).
 import { afterAll, describe, expect, it } from 'vitest';
 import { Conv2D } from '../../src/layers/conv2d.js';
+import { Conv2DTranspose } from '../../src/layers/conv2d-transpose.js';
+import { DepthwiseConv2D, SeparableConv2D } from '../../src/layers/depthwise-conv2d.js';
+import { setConvAlgorithm } from '../../src/layers/winograd.js';
 import { Dense } from '../../src/layers/dense.js';
 import { AveragePooling2D, MaxPooling2D } from '../../src/layers/pooling.js';
 import { Activation, Dropout, Flatten } from '../../src/layers/core.js';
@@ -164,6 +167,48 @@ describe('dropout and flatten gradients', () => {
   it('flatten', () => {
     checkLayer('flatten', new Flatten(), [3, 4, 2], 2);
   });
+});
+
+describe('the pre-activation buffer', () => {
+  /** Arena bytes a layer's buffers take for batches of 3 (its weights' excluded), built on `shape`. */
+  function bytes(make: () => Layer, shape: number[], training: boolean): number {
+    const layer = make();
+    layer.name = 'l';
+    layer.build(shape);
+    const before = rt.arena.usedBytes;
+    layer.allocate(rt, 3, training);
+    const used = rt.arena.usedBytes - before;
+    layer.release();
+    return used;
+  }
+  const cases: { name: string; make: (activation: ActivationName) => Layer; shape: number[]; outputs: number }[] = [
+    { name: 'dense', make: (activation) => new Dense({ units: 5, activation }), shape: [7], outputs: 3 * 5 },
+    { name: 'conv2d', make: (activation) => new Conv2D({ filters: 4, kernelSize: 3, activation }), shape: [6, 5, 2], outputs: 3 * 4 * 3 * 4 },
+    { name: 'conv2dTranspose', make: (activation) => new Conv2DTranspose({ filters: 2, kernelSize: 3, strides: 2, activation }), shape: [3, 4, 2],
+      outputs: 3 * 7 * 9 * 2 },
+    { name: 'depthwiseConv2d', make: (activation) => new DepthwiseConv2D({ kernelSize: 3, activation }), shape: [5, 6, 2], outputs: 3 * 3 * 4 * 2 },
+    { name: 'separableConv2d', make: (activation) => new SeparableConv2D({ filters: 3, kernelSize: 3, activation }), shape: [5, 6, 2],
+      outputs: 3 * 3 * 4 * 3 },
+    { name: 'activation', make: (activation) => new Activation({ activation }), shape: [4, 5], outputs: 0 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: only an activation needing its input, in training, adds one (the Activation layer keeps its input instead)`, () => {
+      setConvAlgorithm('gemm');
+      try {
+        const tanh = [false, true].map((t) => bytes(() => c.make('tanh'), c.shape, t));
+        for (const a of ['linear', 'relu', 'softmax', 'exponential'] as ActivationName[]) {
+          expect([false, true].map((t) => bytes(() => c.make(a), c.shape, t)), a).toEqual(tanh);
+        }
+        for (const a of ['gelu', 'swish', 'mish'] as ActivationName[]) {
+          const [inference, training] = [false, true].map((t) => bytes(() => c.make(a), c.shape, t));
+          expect(inference, `${a} inference`).toBe(tanh[0]);
+          expect(training - tanh[1], `${a} training`).toBe(Math.ceil((c.outputs * 4) / 16) * 16);
+        }
+      } finally {
+        setConvAlgorithm(null);
+      }
+    });
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------------
