@@ -112,7 +112,7 @@ export function activationForward(rt: Runtime, f: ActivationName, y: number, x: 
   REGISTRY[f].forward(rt, y, x, rows, cols);
 }
 
-/** dx = dy ⊙ f'(x) from the forward's output y and input x (read only if f needs it; may then equal y otherwise). */
+/** dx = dy ⊙ f'(x) from the forward's output y and input x (x is read only if f needs it: else it may be y, overwritten). */
 export function activationBackward(rt: Runtime, f: ActivationName, dx: number, dy: number, y: number, x: number, rows: number,
   cols: number): void {
   REGISTRY[f].backward(rt, dx, dy, y, x, rows, cols);
