@@ -1,8 +1,9 @@
 // Elementwise activations, forward and backward side by side. Forward may run in place (y == x).
-// Backward uses the saved *output* y (every activation here has its derivative in terms of y)
-// and accumulates nothing: dX = dY ⊙ f'(y), written over dx (which may alias dy).
+// Backward accumulates nothing: dX = dY ⊙ f'(x), written over dx (which may alias dy), from the saved
+// *output* y for the activations invertible from it, from the saved *input* x for the others (at the end:
+// swish, gelu, gelu_new, mish), which a layer keeps for them.
 
-import { expm14, load4, log1p01, exp4, sigmoid4, store4, tanh4 } from './simd';
+import { expm14, load4, log1p01, exp4, madd, sigmoid4, store4, tanh4 } from './simd';
 
 export function relu_forward(y: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0);
@@ -167,6 +168,26 @@ export function softsign_backward(dx: usize, dy: usize, y: usize, n: i32): void 
   }
 }
 
+// y = e^x (Keras' exponential); dx = dy y. exp4 clamps its argument to [-87, 88] (it would stop at e^88 and e^-87):
+// outside, e^x = (e^{x/2})², which overflows to Infinity and underflows through the subnormals to 0 as e^x does.
+export function exponential_forward(y: usize, x: usize, n: i32): void {
+  const lo = f32x4.splat(-87), hi = f32x4.splat(88), half = f32x4.splat(0.5);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    const h = exp4(f32x4.mul(v, half));
+    const outside = v128.or(f32x4.lt(v, lo), f32x4.gt(v, hi));
+    store4(y + o, v128.bitselect(f32x4.mul(h, h), exp4(v), outside), n - i);
+  }
+}
+
+export function exponential_backward(dx: usize, dy: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), load4(y + o, n - i)), n - i);
+  }
+}
+
 // y = min(max(x, 0), 6); dx = dy where 0 < y < 6
 export function relu6_forward(y: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0), six = f32x4.splat(6);
@@ -203,5 +224,143 @@ export function leaky_relu_backward(dx: usize, dy: usize, y: usize, n: i32, alph
     const g = load4(dy + o, n - i), v = load4(y + o, n - i);
     const pos = v128.and(g, f32x4.lt(v, vmax));
     store4(dx + o, v128.bitselect(pos, f32x4.mul(va, g), f32x4.gt(v, zero)), n - i);
+  }
+}
+
+// ---- Activations whose derivative needs the input: backward (dx, dy, x, n) reads the saved pre-activation x --
+
+// y = x σ(x) (swish; Keras 3's silu); f'(x) = σ(x) (1 + x (1 - σ(x))), 1 - σ(x) = e^-x σ(x): 1 - σ would keep no
+// digits where σ rounds to 1, and x (1 - σ) still counts there (1e-6 of f' at x = 17)
+export function swish_forward(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    store4(y + o, f32x4.mul(v, sigmoid4(v)), n - i);
+  }
+}
+
+export function swish_backward(dx: usize, dy: usize, x: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i), e = exp4(f32x4.neg(v));
+    const s = f32x4.div(one, f32x4.add(one, e)); // sigmoid4(v)
+    const d = f32x4.mul(s, madd(v, f32x4.mul(e, s), one));
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
+  }
+}
+
+// e^{-x²/2} without rounding x² at its size (1 ulp of x² = 50 is 4e-6 of the result): |x| = h + l, h its 12 high
+// mantissa bits (h² exact), x² = h² + l (|x| + h), the two parts through their own exp. 0 past |x| = 13.1, where it
+// is below the smallest normal float (and exp4's clamp would hold it at e^-87).
+// @ts-ignore: decorator
+@inline
+function gauss4(x: v128): v128 {
+  const u = f32x4.abs(x), half = f32x4.splat(-0.5);
+  const h = v128.and(u, i32x4.splat(0xfffff000));
+  const l = f32x4.sub(u, h);
+  const g = f32x4.mul(exp4(f32x4.mul(half, f32x4.mul(h, h))), exp4(f32x4.mul(half, f32x4.mul(l, f32x4.add(u, h)))));
+  return v128.andnot(g, f32x4.gt(u, f32x4.splat(13.1)));
+}
+
+// Φ(x), the standard normal CDF, from g = e^{-x²/2} (gauss4): erfc(a) = t e^{-a² + P(t)}, a = |x|/√2, t = 1/(1 + a/2)
+// (Numerical Recipes' erfcc, a Chebyshev fit with relative error below 1.2e-7 for every a ≥ 0); Φ = erfc(a)/2 for
+// x < 0 and 1 - erfc(a)/2 otherwise: the lower tail keeps its relative precision (1 + erf(x) would cancel).
+// @ts-ignore: decorator
+@inline
+function phi4(x: v128, g: v128): v128 {
+  const one = f32x4.splat(1);
+  const a = f32x4.mul(f32x4.abs(x), f32x4.splat(0.707106781186547524));
+  const t = f32x4.div(one, madd(a, f32x4.splat(0.5), one));
+  let p = f32x4.splat(0.17087277);
+  p = madd(p, t, f32x4.splat(-0.82215223));
+  p = madd(p, t, f32x4.splat(1.48851587));
+  p = madd(p, t, f32x4.splat(-1.13520398));
+  p = madd(p, t, f32x4.splat(0.27886807));
+  p = madd(p, t, f32x4.splat(-0.18628806));
+  p = madd(p, t, f32x4.splat(0.09678418));
+  p = madd(p, t, f32x4.splat(0.37409196));
+  p = madd(p, t, f32x4.splat(1.00002368));
+  p = madd(p, t, f32x4.splat(-1.26551223));
+  const tail = f32x4.mul(f32x4.mul(f32x4.splat(0.5), t), f32x4.mul(g, exp4(p)));
+  return v128.bitselect(tail, f32x4.sub(one, tail), f32x4.lt(x, f32x4.splat(0)));
+}
+
+// y = x Φ(x) (gelu, exact: Keras' approximate=False, tfjs' 'gelu'); f'(x) = Φ(x) + x φ(x), φ(x) = e^{-x²/2} / √(2π)
+export function gelu_forward(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    store4(y + o, f32x4.mul(v, phi4(v, gauss4(v))), n - i);
+  }
+}
+
+export function gelu_backward(dx: usize, dy: usize, x: usize, n: i32): void {
+  const invSqrt2Pi = f32x4.splat(0.398942280401432678);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i), g = gauss4(v);
+    const d = madd(f32x4.mul(v, invSqrt2Pi), g, phi4(v, g));
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
+  }
+}
+
+// y = x (1 + tanh(u)) / 2, u = √(2/π) (x + 0.044715 x³) (tfjs' gelu_new, the tanh approximation), as x σ(2u), which
+// keeps the lower tail's digits, σ(2u) taken as 0 below 2u = -87, where it is subnormal (exp4's clamp would hold it
+// at 6e-39); f'(x) = s + x s (1 - s) 2u', s = σ(2u), 1 - s = e^{-2u} s (as swish's), 2u' = 2√(2/π) (1 + 3 · 0.044715 x²).
+// 2u rounds in float32 to a few ulp: e^{2u} carries that as ~2u · 1e-7 of relative error in the lower tail.
+const GELU_C2: f32 = 1.595769121605730711; // 2 √(2/π)
+const GELU_K: f32 = 0.044715;
+
+export function gelu_new_forward(y: usize, x: usize, n: i32): void {
+  const c2 = f32x4.splat(GELU_C2), k = f32x4.splat(GELU_K), one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i);
+    const u2 = f32x4.mul(f32x4.mul(c2, v), madd(k, f32x4.mul(v, v), one));
+    store4(y + o, f32x4.mul(v, v128.andnot(sigmoid4(u2), f32x4.lt(u2, f32x4.splat(-87)))), n - i);
+  }
+}
+
+export function gelu_new_backward(dx: usize, dy: usize, x: usize, n: i32): void {
+  const c2 = f32x4.splat(GELU_C2), k = f32x4.splat(GELU_K), k3 = f32x4.splat(3 * GELU_K), one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i), v2 = f32x4.mul(v, v);
+    const u2 = f32x4.mul(f32x4.mul(c2, v), madd(k, v2, one)), e = exp4(f32x4.neg(u2));
+    const s = v128.andnot(f32x4.div(one, f32x4.add(one, e)), f32x4.lt(u2, f32x4.splat(-87))); // as the forward's
+    const du2 = f32x4.mul(c2, madd(k3, v2, one));
+    const d = madd(f32x4.mul(f32x4.mul(v, s), f32x4.mul(e, s)), du2, s);
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
+  }
+}
+
+// y = x tanh(softplus(x)) = x m / (m + 2), m = e^x (e^x + 2) (tanh(ln w) = (w² - 1) / (w² + 1), w = 1 + e^x: no
+// cancellation for x < 0); e^x with x clamped at 20, where m / (m + 2) is 1 in float32 and m cannot overflow.
+// f'(x) = tanh(sp) + x sech²(sp) σ(x), sech²(sp) = 1 - tanh² = 4 (m + 1) / (m + 2)², σ(x) = e^x / (1 + e^x)
+// @ts-ignore: decorator
+@inline
+function mishExp4(v: v128): v128 { return exp4(f32x4.min(v, f32x4.splat(20))); }
+
+export function mish_forward(y: usize, x: usize, n: i32): void {
+  const two = f32x4.splat(2);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i), e = mishExp4(v);
+    const m = f32x4.mul(e, f32x4.add(e, two));
+    store4(y + o, f32x4.div(f32x4.mul(v, m), f32x4.add(m, two)), n - i);
+  }
+}
+
+export function mish_backward(dx: usize, dy: usize, x: usize, n: i32): void {
+  const one = f32x4.splat(1), two = f32x4.splat(2), four = f32x4.splat(4);
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = load4(x + o, n - i), e = mishExp4(v);
+    const m = f32x4.mul(e, f32x4.add(e, two)), m2 = f32x4.add(m, two);
+    const t = f32x4.div(m, m2);
+    const sech2 = f32x4.div(f32x4.mul(four, f32x4.add(m, one)), f32x4.mul(m2, m2));
+    const sig = f32x4.div(e, f32x4.add(one, e));
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), madd(f32x4.mul(v, sech2), sig, t)), n - i);
   }
 }

@@ -1,14 +1,18 @@
 // Activation functions: one registry of name -> forward and backward kernel dispatch. Softmax works over
-// the last axis; backward is written in terms of the saved output y. Also the bias gradient every layer with
-// a bias shares (Dense, Conv2D, the recurrent layers).
+// the last axis. Backward is written in terms of the saved output y, except for the activations not invertible
+// from it (needsInput: swish, gelu, mish): theirs reads the saved input x, which a layer keeps for them in a buffer
+// of its own (preActivationBuffer). Also the bias gradient every layer with a bias shares (Dense, Conv2D, the
+// recurrent layers).
 import type { Runtime } from '../runtime/wasm.js';
 import { parallelFor } from '../threads/index.js';
 
 interface ActivationEntry {
   /** y = f(x) over `rows` rows of `cols` values; y may equal x. */
   forward(rt: Runtime, y: number, x: number, rows: number, cols: number): void;
-  /** dx = dy ⊙ f'(x), from the saved output y; dx may equal dy. */
-  backward(rt: Runtime, dx: number, dy: number, y: number, rows: number, cols: number): void;
+  /** dx = dy ⊙ f'(x), from the saved output y, or (needsInput) the saved input x; dx may equal dy. */
+  backward(rt: Runtime, dx: number, dy: number, y: number, x: number, rows: number, cols: number): void;
+  /** f' is not a function of y: backward reads x, so x must outlive the forward pass (not be overwritten by y). */
+  needsInput?: boolean;
 }
 
 const copy = (rt: Runtime, dst: number, src: number, n: number): void => { if (dst !== src) rt.f32(dst, n).set(rt.f32(src, n)); };
@@ -16,17 +20,24 @@ const copy = (rt: Runtime, dst: number, src: number, n: number): void => { if (d
 /** Values per extra thread below which an elementwise activation stays on the calling thread. */
 const MIN_ELEMENTS = 1 << 16;
 
-type Op = 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'relu6';
-const label = (op: string): string => op.replace('_', ' ');
+type Op = 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'relu6' | 'exponential'
+  | 'swish' | 'gelu' | 'gelu_new' | 'mish';
+const label = (op: string): string => op.replace(/_(forward|backward)$/, ' $1');
 
-/** An elementwise activation: its forward (y, x, n) and backward (dx, dy, y, n) kernels split by value ranges. */
-function elementwise(f: Op): ActivationEntry {
+/**
+ * An elementwise activation: its forward (y, x, n) and backward (dx, dy, saved, n) kernels split by value ranges;
+ * `saved` is the output y, or the input x if needsInput.
+ */
+function elementwise(f: Op, needsInput = false): ActivationEntry {
   const fwd = `${f}_forward` as const, bwd = `${f}_backward` as const;
   return {
     forward: (rt, y, x, rows, cols) => parallelFor(rt, fwd, rows * cols, MIN_ELEMENTS, 4,
       (s, count) => [y + 4 * s, x + 4 * s, count], label(fwd)),
-    backward: (rt, dx, dy, y, rows, cols) => parallelFor(rt, bwd, rows * cols, MIN_ELEMENTS, 4,
-      (s, count) => [dx + 4 * s, dy + 4 * s, y + 4 * s, count], label(bwd)),
+    backward: (rt, dx, dy, y, x, rows, cols) => {
+      const saved = needsInput ? x : y;
+      parallelFor(rt, bwd, rows * cols, MIN_ELEMENTS, 4, (s, count) => [dx + 4 * s, dy + 4 * s, saved + 4 * s, count], label(bwd));
+    },
+    needsInput,
   };
 }
 
@@ -36,7 +47,7 @@ const softmaxRows = (cols: number): number => Math.max(1, Math.ceil(MIN_ELEMENTS
 const REGISTRY = {
   linear: {
     forward: (rt, y, x, rows, cols) => copy(rt, y, x, rows * cols),
-    backward: (rt, dx, dy, _y, rows, cols) => copy(rt, dx, dy, rows * cols),
+    backward: (rt, dx, dy, _y, _x, rows, cols) => copy(rt, dx, dy, rows * cols),
   },
   relu: elementwise('relu'),
   sigmoid: elementwise('sigmoid'),
@@ -46,12 +57,19 @@ const REGISTRY = {
   softplus: elementwise('softplus'),
   softsign: elementwise('softsign'),
   relu6: elementwise('relu6'),
+  exponential: elementwise('exponential'),
   softmax: {
     forward: (rt, y, x, rows, cols) => parallelFor(rt, 'softmax_forward', rows, softmaxRows(cols), 1,
       (r, count) => [y + 4 * r * cols, x + 4 * r * cols, count, cols], 'softmax forward'),
-    backward: (rt, dx, dy, y, rows, cols) => parallelFor(rt, 'softmax_backward', rows, softmaxRows(cols), 1,
+    backward: (rt, dx, dy, y, _x, rows, cols) => parallelFor(rt, 'softmax_backward', rows, softmaxRows(cols), 1,
       (r, count) => [dx + 4 * r * cols, dy + 4 * r * cols, y + 4 * r * cols, count, cols], 'softmax backward'),
   },
+  // swish is Keras 3's silu (its saved name); tf.keras and tfjs save swish. Each keeps the name it was given.
+  swish: elementwise('swish', true),
+  silu: elementwise('swish', true),
+  gelu: elementwise('gelu', true),
+  gelu_new: elementwise('gelu_new', true),
+  mish: elementwise('mish', true),
 } satisfies Record<string, ActivationEntry>;
 
 export type ActivationName = keyof typeof REGISTRY;
@@ -76,12 +94,28 @@ export function activationFromConfig(v: unknown): ActivationName | undefined {
   return (ACTIVATIONS as unknown[]).includes(name) ? name as ActivationName : undefined;
 }
 
+/** Whether f's backward reads its input x (the pre-activation) rather than its output y. */
+export function activationNeedsInput(f: ActivationName): boolean {
+  return (REGISTRY[f] as ActivationEntry).needsInput === true;
+}
+
+/**
+ * Where a layer's product goes before its activation f (outputs of `floats` values at y): y itself, f then running
+ * in place, unless f needs its input for backward and the layer trains: then a buffer of its own, from `buffer`.
+ */
+export function preActivationBuffer(f: ActivationName, y: number, floats: number, training: boolean,
+  buffer: (floats: number, what: string) => number): number {
+  return training && activationNeedsInput(f) ? buffer(floats, 'pre-activation') : y;
+}
+
 export function activationForward(rt: Runtime, f: ActivationName, y: number, x: number, rows: number, cols: number): void {
   REGISTRY[f].forward(rt, y, x, rows, cols);
 }
 
-export function activationBackward(rt: Runtime, f: ActivationName, dx: number, dy: number, y: number, rows: number, cols: number): void {
-  REGISTRY[f].backward(rt, dx, dy, y, rows, cols);
+/** dx = dy ⊙ f'(x) from the forward's output y and input x (x is read only if f needs it: else it may be y, overwritten). */
+export function activationBackward(rt: Runtime, f: ActivationName, dx: number, dy: number, y: number, x: number, rows: number,
+  cols: number): void {
+  REGISTRY[f].backward(rt, dx, dy, y, x, rows, cols);
 }
 
 /**
@@ -95,16 +129,17 @@ export function biasBackward(rt: Runtime, db: number, dy: number, rows: number, 
 
 /**
  * A layer's output gradient through its activation, in place (unless skipActivation: the loss has done it), then
- * its bias gradient db += the column sums (db 0: no bias). ReLU with a bias is one pass over dy
- * (relu_bias_backward, a range of columns per thread), the same bits as the two passes.
+ * its bias gradient db += the column sums (db 0: no bias); y and x are the activation's output and input (the
+ * pre-activation, from preActivationBuffer). ReLU with a bias is one pass over dy (relu_bias_backward, a range of
+ * columns per thread), the same bits as the two passes.
  */
-export function activationBiasBackward(rt: Runtime, f: ActivationName, dy: number, y: number, db: number, rows: number, cols: number,
-  skipActivation: boolean, what: string): void {
+export function activationBiasBackward(rt: Runtime, f: ActivationName, dy: number, y: number, x: number, db: number, rows: number,
+  cols: number, skipActivation: boolean, what: string): void {
   if (f === 'relu' && !skipActivation && db) {
     parallelFor(rt, 'relu_bias_backward', cols, Math.max(4, Math.ceil((1 << 16) / rows)), 4,
       (c0, count) => [db + 4 * c0, dy + 4 * c0, dy + 4 * c0, y + 4 * c0, rows, count, cols], `${what} ReLU and bias gradient`);
     return;
   }
-  if (!skipActivation) activationBackward(rt, f, dy, dy, y, rows, cols);
+  if (!skipActivation) activationBackward(rt, f, dy, dy, y, x, rows, cols);
   if (db) biasBackward(rt, db, dy, rows, cols, `${what} bias gradient`);
 }

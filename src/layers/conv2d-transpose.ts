@@ -9,7 +9,7 @@
 import { show } from '../format.js';
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBiasBackward, activationForward } from './activations.js';
+import { activationBiasBackward, activationForward, preActivationBuffer } from './activations.js';
 import type { ConfigReader } from './config.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { convAxis, type Layer, type LayerExample } from './layer.js';
@@ -23,6 +23,7 @@ export class Conv2DTranspose extends Conv2D {
   static readonly className: string = 'Conv2DTranspose';
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }, inputShape: [4, 5, 2], params: 57 },
+    { args: { filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'mish' }, inputShape: [3, 4, 2], params: 38 },
     { args: { filters: 2, kernelSize: [2, 3], strides: [2, 1], activation: 'tanh' }, inputShape: [3, 4, 3], params: 38 },
     { args: { filters: 4, kernelSize: 2, strides: 3, useBias: false }, inputShape: [3, 3, 2], params: 32 },
     { args: { filters: 2, kernelSize: 4, strides: 2, padding: 'same', activation: 'sigmoid' }, inputShape: [3, 2, 3], params: 98 },
@@ -36,7 +37,7 @@ export class Conv2DTranspose extends Conv2D {
   // geometry of the Conv2D this layer is the adjoint of (its input: this layer's output), set by allocation
   private padTopT = 0; private padLeftT = 0; private hpT = 0; private wpT = 0;
   // buffers
-  private xd = 0; private windowsT = 0; private tapsT = 0; private yT = 0; private flippedT = 0;
+  private xd = 0; private windowsT = 0; private tapsT = 0; private yT = 0; private zT = 0; private flippedT = 0;
   private dyPadded = 0; private dWindowsT = 0; private dTapsT = 0; private dxT = 0; private lastInput = 0;
   // the flipped kernel (forward GEMM) and the kernel (backward-data GEMM), packed once per weight version
   private packedForward: PackedMatrix | null = null;
@@ -74,6 +75,8 @@ export class Conv2DTranspose extends Conv2D {
     ({ windows: this.windowsT, taps: this.tapsT } = this.convTables(maxBatch, ho, wo, hd, wd, cin, 1, 1, ''));
     this.flippedT = this.buffer(kh * kw * cin * f, 'flipped kernel');
     this.yT = this.buffer(maxBatch * ho * wo * f, 'output');
+    // the product before the activation [B, ho, wo, F]: yT itself unless the activation's backward needs it
+    this.zT = preActivationBuffer(this.activation, this.yT, maxBatch * ho * wo * f, training, keep);
     this.packedForward = new PackedMatrix(this.rt, f, kh * kw * cin, keep, 'flipped kernel');
     this.packedBackward = null;
     this.dyPadded = 0;
@@ -104,9 +107,9 @@ export class Conv2DTranspose extends Conv2D {
     }
     const m = n * ho * wo;
     const relu = this.activation === 'relu' ? GEMM_RELU : 0;
-    parallelGemmPacked(rt, this.yT, f, this.xd, this.windowsT, this.tapsT, packed, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
+    parallelGemmPacked(rt, this.zT, f, this.xd, this.windowsT, this.tapsT, packed, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
       bias ? bias.offset : 0, `${this.name} forward GEMM`);
-    if (!relu) activationForward(rt, this.activation, this.yT, this.yT, m, f);
+    if (!relu) activationForward(rt, this.activation, this.yT, this.zT, m, f);
     return this.yT;
   }
 
@@ -117,7 +120,7 @@ export class Conv2DTranspose extends Conv2D {
     const [kh, kw] = this.kernelSize;
     const [kernel, bias] = this.params;
     const m = n * ho * wo;
-    activationBiasBackward(rt, this.activation, dy, this.yT, bias ? bias.gradOffset : 0, m, f, skipActivation, this.name);
+    activationBiasBackward(rt, this.activation, dy, this.yT, this.zT, bias ? bias.gradOffset : 0, m, f, skipActivation, this.name);
     let dyp = dy;
     if (this.dyPadded) {
       rt.k.spread_nhwc(this.dyPadded, dy, n, ho, wo, f, this.hpT, this.wpT, this.padTopT, this.padLeftT, 1, 1);

@@ -6,7 +6,7 @@
 // calls of few images, per call size (see winograd.ts).
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelFor, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBiasBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import { activationBiasBackward, activationForward, checkActivation, preActivationBuffer, type ActivationName } from './activations.js';
 import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
@@ -43,6 +43,7 @@ export class Conv2D extends Layer {
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 4, kernelSize: 3, activation: 'relu' }, inputShape: [7, 6, 3], params: 112 },
     { args: { filters: 5, kernelSize: [2, 3], strides: 2, padding: 'same', activation: 'tanh' }, inputShape: [7, 8, 2], params: 65 },
+    { args: { filters: 3, kernelSize: 3, padding: 'same', activation: 'mish' }, inputShape: [5, 4, 2], params: 57 },
     { args: { filters: 3, kernelSize: 2, useBias: false, strides: [1, 2] }, inputShape: [5, 6, 4], params: 48 },
   ];
 
@@ -70,7 +71,7 @@ export class Conv2D extends Layer {
   // geometry, set by build
   private hp = 0; private wp = 0; private padTop = 0; private padLeft = 0;
   // buffers
-  private xPadded = 0; private windows = 0; private taps = 0; private y = 0;
+  private xPadded = 0; private windows = 0; private taps = 0; private y = 0; private z = 0;
   private flipped = 0; private dyd = 0; private dWindows = 0; private dTaps = 0; private dx = 0;
   private lastX = 0;
   // the kernel (GEMM forward) and the flipped kernel (GEMM backward-data), packed once per weight version
@@ -144,6 +145,8 @@ export class Conv2D extends Layer {
     this.xPadded = padded ? this.buffer(maxBatch * this.hp * this.wp * cin, 'padded input') : 0;
     ({ windows: this.windows, taps: this.taps } = this.convTables(maxBatch, ho, wo, this.hp, this.wp, cin, this.strides[0], this.strides[1], ''));
     this.y = this.buffer(maxBatch * ho * wo * cout, 'output');
+    // the convolution before the activation [B, ho, wo, cout]: y itself unless the activation's backward needs it
+    this.z = preActivationBuffer(this.activation, this.y, maxBatch * ho * wo * cout, training, (floats, what) => this.buffer(floats, what));
     this.dyd = 0;
     if (training) {
       // backward-data, on either path: the flipped (GEMM) or channel-swapped (Winograd) kernel and the input gradient
@@ -326,14 +329,14 @@ export class Conv2D extends Layer {
     if (wf) {
       // the filter is transformed once per weight version: training changes it every step
       if (training || wf.version !== kernel.version) wf.transform(kernel.offset, kernel.version);
-      wf.run(this.y, input, n, bias ? bias.offset : 0, (bias ? GEMM_BIAS : GEMM_SET) | relu, `${this.name} forward Winograd F(${wf.m}x${wf.m},3x3)`);
+      wf.run(this.z, input, n, bias ? bias.offset : 0, (bias ? GEMM_BIAS : GEMM_SET) | relu, `${this.name} forward Winograd F(${wf.m}x${wf.m},3x3)`);
     } else {
       // packed once per weight version: training changes it every step, inference once per load
       const packed = this.packedKernel!.pack(kernel.offset, cout, 1, training ? -1 : kernel.version);
-      parallelGemmPacked(rt, this.y, cout, x, this.windows, this.taps, packed, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
+      parallelGemmPacked(rt, this.z, cout, x, this.windows, this.taps, packed, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
         bias ? bias.offset : 0, `${this.name} forward GEMM`);
     }
-    if (!relu) activationForward(rt, this.activation, this.y, this.y, m, cout);
+    if (!relu) activationForward(rt, this.activation, this.y, this.z, m, cout);
     return this.y;
   }
 
@@ -374,7 +377,7 @@ export class Conv2D extends Layer {
     const [kh, kw] = this.kernelSize;
     const [kernel, bias] = this.params;
     const m = n * ho * wo;
-    activationBiasBackward(rt, this.activation, dy, this.y, bias ? bias.gradOffset : 0, m, cout, skipActivation, this.name);
+    activationBiasBackward(rt, this.activation, dy, this.y, this.z, bias ? bias.gradOffset : 0, m, cout, skipActivation, this.name);
     const wg = this.gradPass(n);
     if (wg) {
       wg.run(kernel.gradOffset, this.lastX, dy, n, `${this.name} weight-gradient Winograd F(${wg.m}x${wg.m},3x3)ᵀ`);

@@ -101,12 +101,18 @@ export class Activation extends Layer {
     { args: { activation: 'softplus' }, inputShape: [9], params: 0 },
     { args: { activation: 'softsign' }, inputShape: [2, 2, 3], params: 0 },
     { args: { activation: 'relu6' }, inputShape: [6], params: 0 },
+    { args: { activation: 'swish' }, inputShape: [6], params: 0 },
+    { args: { activation: 'gelu' }, inputShape: [2, 5], params: 0 },
+    { args: { activation: 'mish' }, inputShape: [3, 4], params: 0 },
+    // not gelu_new: tfjs' model loader turns the name into geluNew, which it does not know (tfjs-layers 4.x)
   ];
 
   static fromConfig(r: ConfigReader): Layer { return new this({ ...r.common(), activation: r.activation() }); }
 
   readonly activation: ActivationName;
   private y = 0;
+  /** The input of the last forward (an earlier layer's output, kept until backward), for activations that need it. */
+  private lastX = 0;
 
   constructor(args: ActivationArgs) {
     super(args);
@@ -124,13 +130,14 @@ export class Activation extends Layer {
 
   forward(x: number, n: number): number {
     const rows = (n * this.inSize) / this.cols;
+    this.lastX = x;
     activationForward(this.rt, this.activation, this.y, x, rows, this.cols);
     return this.y;
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     if (!needDx) return 0;
-    if (!skipActivation) activationBackward(this.rt, this.activation, dy, dy, this.y, (n * this.inSize) / this.cols, this.cols);
+    if (!skipActivation) activationBackward(this.rt, this.activation, dy, dy, this.y, this.lastX, (n * this.inSize) / this.cols, this.cols);
     return dy;
   }
 

@@ -2,7 +2,7 @@
 // every position of an input of higher rank ([steps, I] gives [steps, U]); it passes an embedding's mask on.
 import { GEMM_ACC, GEMM_BIAS, GEMM_RELU, GEMM_SET } from '../runtime/wasm.js';
 import { PackedMatrix, parallelGemm, parallelGemmPacked } from '../threads/index.js';
-import { activationBiasBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import { activationBiasBackward, activationForward, checkActivation, preActivationBuffer, type ActivationName } from './activations.js';
 import type { ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
@@ -34,6 +34,8 @@ export class Dense extends Layer {
     { args: { units: 2, activation: 'tanh', kernelInitializer: 'heNormal' }, inputShape: [3], params: 8 },
     { args: { units: 3, activation: 'softmax' }, inputShape: [4, 5], params: 18 },
     { args: { units: 2, activation: 'relu' }, inputShape: [2, 3, 4], params: 10 },
+    { args: { units: 4, activation: 'gelu' }, inputShape: [5], params: 24 },
+    { args: { units: 3, activation: 'swish', useBias: false }, inputShape: [2, 4], params: 12 },
   ];
   /** Keras' Dense supports masking: an embedding's mask passes on to a Dense applied at each step. */
   static readonly passesMask = true;
@@ -85,17 +87,18 @@ export class Dense extends Layer {
   private get positions(): number { return this.inSize / this.features; }
 
   protected allocateBuffers(maxBatch: number, training: boolean): void {
-    this.product = new RowProduct(this.rt, this.features, this.units, maxBatch * this.positions, training, (floats, what) => this.buffer(floats, what));
+    this.product = new RowProduct(this.rt, this.features, this.units, this.activation, maxBatch * this.positions, training,
+      (floats, what) => this.buffer(floats, what));
   }
 
   forward(x: number, n: number, training: boolean): number {
     const [kernel, bias] = this.params;
-    return this.product!.forward(x, n * this.positions, kernel, bias, this.activation, training, this.name);
+    return this.product!.forward(x, n * this.positions, kernel, bias, training, this.name);
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     const [kernel, bias] = this.params;
-    return this.product!.backward(dy, n * this.positions, kernel, bias, this.activation, needDx, skipActivation, this.name);
+    return this.product!.backward(dy, n * this.positions, kernel, bias, needDx, skipActivation, this.name);
   }
 
   getConfig(): Record<string, unknown> {
@@ -116,13 +119,13 @@ export class Dense extends Layer {
 export class RowProduct {
   private readonly rowsX: number; private readonly stepsI: number;
   private readonly rowsDy: number = 0; private readonly stepsU: number = 0;
-  private readonly y: number; private readonly dx: number = 0;
+  private readonly y: number; private readonly z: number; private readonly dx: number = 0;
   private readonly packedW: PackedMatrix; private readonly packedWT: PackedMatrix | null = null;
   private lastX = 0;
 
   /** Buffers for up to maxRows rows from `buffer` (the layer's, released with it). */
-  constructor(private readonly rt: Runtime, private readonly features: number, private readonly units: number, maxRows: number,
-    training: boolean, buffer: (floats: number, what: string) => number) {
+  constructor(private readonly rt: Runtime, private readonly features: number, private readonly units: number,
+    private readonly activation: ActivationName, maxRows: number, training: boolean, buffer: (floats: number, what: string) => number) {
     const k = rt.k, i = features, u = units;
     const table = (n: number, stride: number, what: string): number => {
       const t = buffer(n, what);
@@ -132,6 +135,8 @@ export class RowProduct {
     this.rowsX = table(maxRows, i, 'input row offsets');
     this.stepsI = table(i, 1, 'unit offsets');
     this.y = buffer(maxRows * u, 'output');
+    // Z [M, U], the product before the activation: y itself unless the activation's backward needs it
+    this.z = preActivationBuffer(activation, this.y, maxRows * u, training, buffer);
     this.packedW = new PackedMatrix(rt, u, i, buffer, 'kernel');
     if (!training) return;
     this.packedWT = new PackedMatrix(rt, i, u, buffer, 'transposed kernel');
@@ -140,22 +145,21 @@ export class RowProduct {
     this.dx = buffer(maxRows * i, 'input gradient');
   }
 
-  forward(x: number, m: number, kernel: Param, bias: Param | undefined, activation: ActivationName, training: boolean, name: string): number {
-    const rt = this.rt;
+  forward(x: number, m: number, kernel: Param, bias: Param | undefined, training: boolean, name: string): number {
+    const rt = this.rt, activation = this.activation;
     this.lastX = x;
     const relu = activation === 'relu' ? GEMM_RELU : 0; // fused into the GEMM's store
     const w = this.packedW.pack(kernel.offset, this.units, 1, training ? -1 : kernel.version);
-    parallelGemmPacked(rt, this.y, this.units, x, this.rowsX, this.stepsI, w, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
+    parallelGemmPacked(rt, this.z, this.units, x, this.rowsX, this.stepsI, w, m, (bias ? GEMM_BIAS : GEMM_SET) | relu,
       bias ? bias.offset : 0, `${name} forward GEMM`);
-    if (!relu) activationForward(rt, activation, this.y, this.y, m, this.units);
+    if (!relu) activationForward(rt, activation, this.y, this.z, m, this.units);
     return this.y;
   }
 
-  backward(dy: number, m: number, kernel: Param, bias: Param | undefined, activation: ActivationName, needDx: boolean,
-    skipActivation: boolean, name: string): number {
+  backward(dy: number, m: number, kernel: Param, bias: Param | undefined, needDx: boolean, skipActivation: boolean, name: string): number {
     const rt = this.rt;
     const i = this.features, u = this.units;
-    activationBiasBackward(rt, activation, dy, this.y, bias ? bias.gradOffset : 0, m, u, skipActivation, name);
+    activationBiasBackward(rt, this.activation, dy, this.y, this.z, bias ? bias.gradOffset : 0, m, u, skipActivation, name);
     // dW [I, U] += X^T [I, M] · dY [M, U] (X's row offsets, rowsX, are the reduction's offsets here)
     parallelGemm(rt, kernel.gradOffset, u, this.lastX, this.stepsI, this.rowsX, dy, u, 1, i, u, m, GEMM_ACC, 0, `${name} weight-gradient GEMM`);
     if (!needDx) return 0;

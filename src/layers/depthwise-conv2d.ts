@@ -5,7 +5,7 @@
 // flipped kernel — a gathering kernel for depth multipliers above 1 —; the kernel gradient a range of channels per
 // thread); the pointwise half is Dense's products (RowProduct) over every pixel.
 import { parallelFor } from '../threads/index.js';
-import { activationBiasBackward, activationForward, checkActivation, type ActivationName } from './activations.js';
+import { activationBiasBackward, activationForward, checkActivation, preActivationBuffer, type ActivationName } from './activations.js';
 import { checkNoDilation, type ConfigReader } from './config.js';
 import type { InitializerSpec } from './initializers.js';
 import type { RegularizerSpec } from './regularizers.js';
@@ -27,6 +27,7 @@ export class DepthwiseConv2D extends Layer {
   static readonly weightOptions: Readonly<Record<string, string>> = { depthwise: 'depthwise_kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { kernelSize: 3, activation: 'relu' }, inputShape: [6, 7, 5], params: 50 },
+    { args: { kernelSize: 3, activation: 'gelu' }, inputShape: [5, 6, 2], params: 20 },
     { args: { kernelSize: [2, 3], strides: 2, padding: 'same', depthMultiplier: 2, activation: 'tanh' }, inputShape: [7, 8, 3], params: 42 },
     { args: { kernelSize: 3, strides: [1, 2], padding: 'same', useBias: false }, inputShape: [5, 6, 8], params: 72 },
     { args: { kernelSize: [2, 3], strides: [2, 1], padding: 'same', activation: 'sigmoid' }, inputShape: [6, 7, 6], params: 42 },
@@ -64,7 +65,7 @@ export class DepthwiseConv2D extends Layer {
   private readonly kernelInit: InitializerSpec;
   protected readonly biasInit: InitializerSpec;
   private hp = 0; private wp = 0; private padTop = 0; private padLeft = 0;
-  private xPadded = 0; private y = 0; private dx = 0; private lastX = 0;
+  private xPadded = 0; private y = 0; private z = 0; private dx = 0; private lastX = 0;
   // depthMultiplier 1's input gradient: dY spread (dilated by the strides, padded) and the spatially flipped kernel
   private dyd = 0; private flipped = 0;
 
@@ -86,6 +87,8 @@ export class DepthwiseConv2D extends Layer {
   }
 
   get outputActivation(): ActivationName { return this.activation; }
+  /** The activation of the depthwise convolution's output: SeparableConv2D's is linear (its own follows the pointwise). */
+  protected get depthwiseActivation(): ActivationName { return this.activation; }
 
   build(inputShape: number[]): void {
     super.build(inputShape);
@@ -117,7 +120,10 @@ export class DepthwiseConv2D extends Layer {
     const [h, w, c] = this.inputShape;
     const padded = this.hp !== h || this.wp !== w;
     this.xPadded = padded ? this.buffer(maxBatch * this.hp * this.wp * c, 'padded input') : 0;
-    this.y = this.buffer(maxBatch * this.depthwiseShape(this.inputShape).reduce((a, b) => a * b, 1), 'depthwise output');
+    const outputs = maxBatch * this.depthwiseShape(this.inputShape).reduce((a, b) => a * b, 1);
+    this.y = this.buffer(outputs, 'depthwise output');
+    // the convolution before the activation: y itself unless the activation's backward needs it
+    this.z = preActivationBuffer(this.depthwiseActivation, this.y, outputs, training, (floats, what) => this.buffer(floats, what));
     this.dx = training ? this.buffer(maxBatch * this.inSize, 'input gradient') : 0;
     this.dyd = this.flipped = 0;
     if (training && this.depthMultiplier === 1) {
@@ -132,11 +138,11 @@ export class DepthwiseConv2D extends Layer {
 
   forward(x: number, n: number): number {
     const [, bias] = this.params;
-    return this.depthwiseForward(x, n, bias, this.activation);
+    return this.depthwiseForward(x, n, bias);
   }
 
-  /** The depthwise convolution of n images at x, plus bias (if any), through activation. */
-  protected depthwiseForward(x: number, n: number, bias: Param | undefined, activation: ActivationName): number {
+  /** The depthwise convolution of n images at x, plus bias (if any), through depthwiseActivation. */
+  protected depthwiseForward(x: number, n: number, bias: Param | undefined): number {
     const rt = this.rt;
     const [h, w, c] = this.inputShape;
     const [ho, wo, cm] = this.depthwiseShape(this.inputShape);
@@ -148,19 +154,19 @@ export class DepthwiseConv2D extends Layer {
     }
     this.lastX = x;
     parallelFor(rt, 'depthwise_forward', n * ho, DepthwiseConv2D.rowsPerThread(wo * cm * kh * kw), 1,
-      (r, count) => [this.y, x, kernel.offset, bias ? bias.offset : 0, this.hp, this.wp, c, this.depthMultiplier, kh, kw,
+      (r, count) => [this.z, x, kernel.offset, bias ? bias.offset : 0, this.hp, this.wp, c, this.depthMultiplier, kh, kw,
         this.strides[0], this.strides[1], ho, wo, r, count], `${this.name} forward`);
-    activationForward(rt, activation, this.y, this.y, n * ho * wo, cm);
+    activationForward(rt, this.depthwiseActivation, this.y, this.z, n * ho * wo, cm);
     return this.y;
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     const [, bias] = this.params;
-    return this.depthwiseBackward(dy, n, needDx, bias, skipActivation ? 'linear' : this.activation);
+    return this.depthwiseBackward(dy, n, needDx, bias, skipActivation);
   }
 
-  /** Gradients of depthwiseForward from dy, the gradient of its output (activation: the one to differentiate). */
-  protected depthwiseBackward(dy: number, n: number, needDx: boolean, bias: Param | undefined, activation: ActivationName): number {
+  /** Gradients of depthwiseForward from dy, the gradient of its output (through depthwiseActivation unless skipActivation). */
+  protected depthwiseBackward(dy: number, n: number, needDx: boolean, bias: Param | undefined, skipActivation: boolean): number {
     const rt = this.rt;
     const [h, w, c] = this.inputShape;
     const [ho, wo, cm] = this.depthwiseShape(this.inputShape);
@@ -168,7 +174,7 @@ export class DepthwiseConv2D extends Layer {
     const [sh, sw] = this.strides;
     const [kernel] = this.params;
     const rows = n * ho * wo;
-    activationBiasBackward(rt, activation, dy, this.y, bias ? bias.gradOffset : 0, rows, cm, false, this.name);
+    activationBiasBackward(rt, this.depthwiseActivation, dy, this.y, this.z, bias ? bias.gradOffset : 0, rows, cm, skipActivation, this.name);
     // a range of input channels per thread (each with its taps and filters), at least ~32 K multiply-adds each
     parallelFor(rt, 'depthwise_backward_filter', c, DepthwiseConv2D.rowsPerThread(rows * kh * kw * this.depthMultiplier), 4,
       (c0, count) => [kernel.gradOffset, this.lastX, dy, n, this.hp, this.wp, c, this.depthMultiplier, kh, kw, sh, sw, ho, wo, c0, count],
@@ -219,6 +225,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
   static readonly weightOptions = { depthwise: 'depthwise_kernel', pointwise: 'pointwise_kernel', bias: 'bias' };
   static readonly examples: readonly LayerExample[] = [
     { args: { filters: 4, kernelSize: 3, activation: 'relu' }, inputShape: [6, 7, 3], params: 43 },
+    { args: { filters: 3, kernelSize: 3, activation: 'swish' }, inputShape: [5, 5, 2], params: 27 },
     { args: { filters: 3, kernelSize: [2, 3], strides: 2, padding: 'same', depthMultiplier: 2, activation: 'tanh' }, inputShape: [7, 8, 3], params: 57,
       noTfjsSave: "tfjs 4.22's SeparableConv2D.getConfig leaves depthMultiplier out (it reloads as 1)" },
     { args: { filters: 6, kernelSize: 3, strides: [1, 2], padding: 'same', useBias: false }, inputShape: [5, 6, 5], params: 75 },
@@ -240,6 +247,8 @@ export class SeparableConv2D extends DepthwiseConv2D {
     this.pointwiseInit = args.pointwiseInitializer ?? 'glorotUniform';
   }
 
+  protected get depthwiseActivation(): ActivationName { return 'linear'; }
+
   protected addOwnParams(channels: number): void {
     this.addParam('pointwise_kernel', [1, 1, channels, this.filters], this.pointwiseInit);
     if (this.useBias) this.addParam('bias', [this.filters], this.biasInit);
@@ -253,21 +262,22 @@ export class SeparableConv2D extends DepthwiseConv2D {
   protected allocateBuffers(maxBatch: number, training: boolean): void {
     super.allocateBuffers(maxBatch, training);
     const [ho, wo, cm] = this.depthwiseShape(this.inputShape);
-    this.product = new RowProduct(this.rt, cm, this.filters, maxBatch * ho * wo, training, (floats, what) => this.buffer(floats, `pointwise ${what}`));
+    this.product = new RowProduct(this.rt, cm, this.filters, this.activation, maxBatch * ho * wo, training,
+      (floats, what) => this.buffer(floats, `pointwise ${what}`));
   }
 
   forward(x: number, n: number, training = false): number {
     const [, pointwise, bias] = this.params;
     const [ho, wo] = this.outputShape;
-    const mid = this.depthwiseForward(x, n, undefined, 'linear');
-    return this.product!.forward(mid, n * ho * wo, pointwise, bias, this.activation, training, this.name);
+    const mid = this.depthwiseForward(x, n, undefined);
+    return this.product!.forward(mid, n * ho * wo, pointwise, bias, training, this.name);
   }
 
   backward(dy: number, n: number, needDx: boolean, skipActivation: boolean): number {
     const [, pointwise, bias] = this.params;
     const [ho, wo] = this.outputShape;
-    const dmid = this.product!.backward(dy, n * ho * wo, pointwise, bias, this.activation, true, skipActivation, this.name);
-    return this.depthwiseBackward(dmid, n, needDx, undefined, 'linear');
+    const dmid = this.product!.backward(dy, n * ho * wo, pointwise, bias, true, skipActivation, this.name);
+    return this.depthwiseBackward(dmid, n, needDx, undefined, false);
   }
 
   getConfig(): Record<string, unknown> {

@@ -359,7 +359,7 @@ export class SimpleRNN extends Recurrent {
   constructor(args: RecurrentArgs) {
     super(args, 'simpleRNN');
     if (ACT_CODE[this.activation] === undefined) {
-      throw new Error(`simpleRNN: activation '${this.activation}' is not supported; valid: ${Object.keys(ACT_CODE).join(', ')}`);
+      throw new Error(`simpleRNN: activation '${this.activation}' is not supported in a recurrent layer; valid: ${Object.keys(ACT_CODE).join(', ')}`);
     }
   }
 

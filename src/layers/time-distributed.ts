@@ -21,6 +21,7 @@ export class TimeDistributed extends Layer {
     { args: { layer: { class_name: 'Dense', config: { units: 3, activation: 'relu' } } }, inputShape: [4, 5], params: 18 },
     { args: { layer: { class_name: 'Conv2D', config: { filters: 2, kernel_size: 3, activation: 'tanh' } } }, inputShape: [3, 5, 4, 2], params: 38 },
     { args: { layer: { class_name: 'Dense', config: { units: 2, activation: 'softmax' } } }, inputShape: [3, 4], params: 10 },
+    { args: { layer: { class_name: 'Dense', config: { units: 3, activation: 'gelu' } } }, inputShape: [4, 2], params: 9 },
     { args: { layer: { class_name: 'MaxPooling2D', config: { pool_size: 2 } } }, inputShape: [2, 4, 6, 3], params: 0 },
   ];
 

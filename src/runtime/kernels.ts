@@ -74,6 +74,16 @@ export interface Kernels {
   softsign_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   relu6_forward(y: Ptr, x: Ptr, n: number): void;
   relu6_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  exponential_forward(y: Ptr, x: Ptr, n: number): void;
+  exponential_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  swish_forward(y: Ptr, x: Ptr, n: number): void;
+  swish_backward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  gelu_forward(y: Ptr, x: Ptr, n: number): void;
+  gelu_backward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  gelu_new_forward(y: Ptr, x: Ptr, n: number): void;
+  gelu_new_backward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  mish_forward(y: Ptr, x: Ptr, n: number): void;
+  mish_backward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
   leaky_relu_forward(y: Ptr, x: Ptr, n: number, alpha: number, max: number): void;
   leaky_relu_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number, alpha: number, max: number): void;
   // the Rescaling layer (assembly/rescaling.ts): y = x scale + offset, dx = dy scale

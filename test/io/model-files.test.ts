@@ -574,14 +574,46 @@ describe('clear errors for broken model files', () => {
         '(simdnet has weight regularizers but no activity regularizers; it must be null)');
     expect(() => layerFromConfig('Dense', { units: 3, name: 'd', kernel_regularizer: { class_name: 'L1L2', config: { l1: -1, l2: 0.01 } } }))
       .toThrow("Dense layer 'd': kernelRegularizer (L1L2): l1 must be a finite number >= 0, got -1");
-    expect(() => layerFromConfig('Dense', { units: 3, name: 'd', activation: 'gelu' }))
-      .toThrow("Dense layer 'd': option activation = \"gelu\" is not supported (simdnet's activations are linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, softmax)");
+    expect(() => layerFromConfig('Dense', { units: 3, name: 'd', activation: 'hard_sigmoid' }))
+      .toThrow("Dense layer 'd': option activation = \"hard_sigmoid\" is not supported (simdnet's activations are linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, exponential, softmax, swish, silu, gelu, gelu_new, mish)");
     expect(() => layerFromConfig('Dropout', { rate: 0.5, name: 'dr', noise_shape: [null, 1] })).toThrow("Dropout layer 'dr': option noise_shape");
     expect(() => layerFromConfig('MaxPooling2D', { pool_size: [2, 2], name: 'p', mystery: 3 })).toThrow("MaxPooling2D layer 'p': unsupported option mystery = 3");
     expect(() => layerFromConfig('Conv2D', { ...conv, kernel_initializer: { class_name: 'Identity', config: {} } }))
       .toThrow("Conv2D layer 'c1': option kernel_initializer: unknown initializer 'Identity'");
     expect(() => layerFromConfig('Dense', { units: -1, name: 'd' })).toThrow("Dense layer 'd': dense: units must be a positive integer, got -1");
     expect(() => layerFromConfig('ConvLSTM2D', {})).toThrow(/unknown layer class "ConvLSTM2D"; simdnet supports Conv2D, Dense/);
+  });
+
+  it('reads gelu, swish / silu, mish, gelu_new and exponential in each saved form, and saves the name it read', async () => {
+    const keras3 = (name: string) => ({ module: 'keras.activations', class_name: 'function', config: name, registered_name: name });
+    for (const name of ['gelu', 'swish', 'silu', 'mish', 'gelu_new', 'exponential']) {
+      for (const saved of [name, keras3(name)]) {
+        const d = layerFromConfig('Dense', { units: 3, name: 'd', activation: saved });
+        expect(d.getConfig().activation, `Dense ${JSON.stringify(saved)}`).toBe(name);
+        expect(layerFromConfig('Activation', { name: 'a', activation: saved }).getConfig().activation).toBe(name);
+      }
+    }
+    // a Keras 3 model with silu (Keras 3's name of swish) predicts x σ(x) and saves silu again
+    const topology = {
+      class_name: 'Sequential',
+      config: {
+        name: 'k3silu', layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 2], dtype: 'float32', sparse: false, name: 'input_layer' } },
+          { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', units: 2, activation: keras3('silu'), use_bias: true } },
+          { module: 'keras.layers', class_name: 'Activation', config: { name: 'act', activation: keras3('gelu') } },
+        ],
+      },
+    };
+    const m = modelFromArtifacts(topology, [{ name: 'dense/kernel', shape: [2, 2], dtype: 'float32' }, { name: 'dense/bias', shape: [2], dtype: 'float32' }],
+      new Float32Array([1, 0, 0, 1, 0.5, -3]));
+    const p = await m.predict(sn.tensor([[1, 2]]));
+    const tz = tf.tensor([[1.5, -1]]);
+    const want = tf.layers.activation({ activation: 'gelu' }).apply(tf.layers.activation({ activation: 'swish' }).apply(tz)) as tf.Tensor;
+    expect(Math.max(...Array.from(p.data, (v, i) => Math.abs(v - want.dataSync()[i])))).toBeLessThan(1e-6);
+    const layers = (modelTopology(m) as { config: { layers: { config: { activation?: unknown } }[] } }).config.layers;
+    expect(layers.map((l) => l.config.activation).filter((a) => a !== undefined)).toEqual(['silu', 'gelu']);
+    tf.dispose([tz, want]);
+    m.dispose();
   });
 
   it('layerFromConfig reads both key styles, Keras initializers and Keras 3 details', async () => {

@@ -14,6 +14,9 @@
 // apart than 2h, so no perturbation changes an argmax (the same guard would catch one that did).
 import { afterAll, describe, expect, it } from 'vitest';
 import { Conv2D } from '../../src/layers/conv2d.js';
+import { Conv2DTranspose } from '../../src/layers/conv2d-transpose.js';
+import { DepthwiseConv2D, SeparableConv2D } from '../../src/layers/depthwise-conv2d.js';
+import { setConvAlgorithm } from '../../src/layers/winograd.js';
 import { Dense } from '../../src/layers/dense.js';
 import { AveragePooling2D, MaxPooling2D } from '../../src/layers/pooling.js';
 import { Activation, Dropout, Flatten } from '../../src/layers/core.js';
@@ -32,6 +35,10 @@ afterAll(() => {
 // Layers
 
 const ACTS: ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
+/** The activations whose derivative needs the input (the layers keep their pre-activation for them). */
+const INPUT: ActivationName[] = ['swish', 'silu', 'gelu', 'gelu_new', 'mish'];
+/** Every activation but the lab's first ones. */
+const ALL: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6', 'exponential', ...INPUT];
 
 describe('conv2d gradients', () => {
   const geometries: { name: string; input: [number, number, number]; filters: number;
@@ -50,6 +57,15 @@ describe('conv2d gradients', () => {
         checkLayer(`conv2d ${g.name} ${act}`,
           new Conv2D({ filters: g.filters, kernelSize: g.kernelSize, strides: g.strides, padding: g.padding, activation: act }),
           g.input, 2, { kink: act === 'relu' ? reluKink : undefined });
+      });
+    }
+  }
+
+  for (const g of [geometries[2], geometries[4]]) {
+    for (const act of INPUT) {
+      it(`${g.name}, ${act}`, () => {
+        checkLayer(`conv2d ${g.name} ${act}`,
+          new Conv2D({ filters: g.filters, kernelSize: g.kernelSize, strides: g.strides, padding: g.padding, activation: act }), g.input, 2);
       });
     }
   }
@@ -73,7 +89,7 @@ describe('conv2d gradients', () => {
 });
 
 describe('dense gradients', () => {
-  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as ActivationName[]) {
+  for (const act of ALL) {
     it(`7 -> 5, ${act}`, () => {
       checkLayer(`dense 7->5 ${act}`, new Dense({ units: 5, activation: act }), [7], 3,
         { kink: act === 'relu' ? reluKink : undefined });
@@ -118,7 +134,7 @@ describe('pooling gradients', () => {
 });
 
 describe('activation layer gradients', () => {
-  for (const act of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6'] as ActivationName[]) {
+  for (const act of ALL) {
     it(`${act} on [4, 6]`, () => {
       const n = 2 * 4 * 6;
       checkLayer(`activation ${act} [4,6]`, new Activation({ activation: act }), [4, 6], 2,
@@ -153,6 +169,48 @@ describe('dropout and flatten gradients', () => {
   });
 });
 
+describe('the pre-activation buffer', () => {
+  /** Arena bytes a layer's buffers take for batches of 3 (its weights' excluded), built on `shape`. */
+  function bytes(make: () => Layer, shape: number[], training: boolean): number {
+    const layer = make();
+    layer.name = 'l';
+    layer.build(shape);
+    const before = rt.arena.usedBytes;
+    layer.allocate(rt, 3, training);
+    const used = rt.arena.usedBytes - before;
+    layer.release();
+    return used;
+  }
+  const cases: { name: string; make: (activation: ActivationName) => Layer; shape: number[]; outputs: number }[] = [
+    { name: 'dense', make: (activation) => new Dense({ units: 5, activation }), shape: [7], outputs: 3 * 5 },
+    { name: 'conv2d', make: (activation) => new Conv2D({ filters: 4, kernelSize: 3, activation }), shape: [6, 5, 2], outputs: 3 * 4 * 3 * 4 },
+    { name: 'conv2dTranspose', make: (activation) => new Conv2DTranspose({ filters: 2, kernelSize: 3, strides: 2, activation }), shape: [3, 4, 2],
+      outputs: 3 * 7 * 9 * 2 },
+    { name: 'depthwiseConv2d', make: (activation) => new DepthwiseConv2D({ kernelSize: 3, activation }), shape: [5, 6, 2], outputs: 3 * 3 * 4 * 2 },
+    { name: 'separableConv2d', make: (activation) => new SeparableConv2D({ filters: 3, kernelSize: 3, activation }), shape: [5, 6, 2],
+      outputs: 3 * 3 * 4 * 3 },
+    { name: 'activation', make: (activation) => new Activation({ activation }), shape: [4, 5], outputs: 0 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: only an activation needing its input, in training, adds one (the Activation layer keeps its input instead)`, () => {
+      setConvAlgorithm('gemm');
+      try {
+        const tanh = [false, true].map((t) => bytes(() => c.make('tanh'), c.shape, t));
+        for (const a of ['linear', 'relu', 'softmax', 'exponential'] as ActivationName[]) {
+          expect([false, true].map((t) => bytes(() => c.make(a), c.shape, t)), a).toEqual(tanh);
+        }
+        for (const a of ['gelu', 'swish', 'mish'] as ActivationName[]) {
+          const [inference, training] = [false, true].map((t) => bytes(() => c.make(a), c.shape, t));
+          expect(inference, `${a} inference`).toBe(tanh[0]);
+          expect(training - tanh[1], `${a} training`).toBe(Math.ceil((c.outputs * 4) / 16) * 16);
+        }
+      } finally {
+        setConvAlgorithm(null);
+      }
+    });
+  }
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // The checker can fail
 
@@ -163,6 +221,13 @@ describe('a batch smaller than the allocated one (the last batch of an epoch)', 
   });
   it('dense 9 -> 6, softmax: 3 of 8', () => {
     checkLayer('dense partial batch', new Dense({ units: 6, activation: 'softmax' }), [9], 3, { maxBatch: 8 });
+  });
+  it('dense 9 -> 6, gelu: 3 of 8 (the pre-activation buffer holds 8)', () => {
+    checkLayer('dense partial batch gelu', new Dense({ units: 6, activation: 'gelu' }), [9], 3, { maxBatch: 8 });
+  });
+  it('conv2d same 3x3 stride 2, mish: 2 of 5', () => {
+    checkLayer('conv2d partial batch mish', new Conv2D({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'mish' }),
+      [6, 7, 3], 2, { maxBatch: 5 });
   });
   it('dense 7 -> 5, sigmoid: 1 of 4', () => {
     checkLayer('dense batch 1 of 4', new Dense({ units: 5, activation: 'sigmoid' }), [7], 1, { maxBatch: 4 });

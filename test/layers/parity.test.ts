@@ -9,6 +9,8 @@ import { Dense } from '../../src/layers/dense.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { AveragePooling2D, MaxPooling2D } from '../../src/layers/pooling.js';
 import type { ActivationName } from '../../src/layers/activations.js';
+import { setConvAlgorithm } from '../../src/layers/winograd.js';
+import * as sn from '../../src/index.js';
 import { LayerHarness, maxRelError, rand } from '../helpers.js';
 import { tfjsOracle } from '../tfjs-oracle.js';
 
@@ -22,6 +24,10 @@ const record = (area: string, what: string, err: number): void => oracle.record(
 
 type TfFn = (x: TF.Tensor, ...w: TF.Tensor[]) => TF.Tensor;
 
+/** The function tfjs' layers apply for an activation of that name (its registry: tf.layers.activation). */
+const tfjsNamed = (name: string) => (t: TF.Tensor): TF.Tensor =>
+  tf.layers.activation({ activation: name as 'relu' }).apply(t) as TF.Tensor;
+
 const tfActivation: Record<ActivationName, (t: TF.Tensor) => TF.Tensor> = {
   linear: (t) => t,
   relu: (t) => tf.relu(t),
@@ -33,6 +39,12 @@ const tfActivation: Record<ActivationName, (t: TF.Tensor) => TF.Tensor> = {
   softplus: (t) => tf.softplus(t),
   softsign: (t) => tf.div(t, tf.add(1, tf.abs(t))), // as tfjs' 'softsign' activation
   relu6: (t) => tf.relu6(t),
+  exponential: (t) => tf.exp(t), // Keras' exponential; tfjs has no activation of that name
+  swish: tfjsNamed('swish'),
+  silu: tfjsNamed('swish'), // Keras 3's name of swish
+  gelu: tfjsNamed('gelu'),
+  gelu_new: tfjsNamed('gelu_new'),
+  mish: tfjsNamed('mish'),
 };
 
 interface Ref { y: Float32Array; yShape: number[]; grads: Float32Array[] }
@@ -105,7 +117,9 @@ function checkLayer(area: string, layer: Layer, inputShape: number[], batch: num
 const ACTS4: ActivationName[] = ['linear', 'relu', 'tanh', 'sigmoid'];
 const ACTS5: ActivationName[] = [...ACTS4, 'softmax'];
 /** Keras' activations whose derivative is a function of the output, beyond the lab's. */
-const MORE: ActivationName[] = ['elu', 'selu', 'softplus', 'softsign', 'relu6'];
+const MORE: ActivationName[] = ['elu', 'selu', 'softplus', 'softsign', 'relu6', 'exponential'];
+/** The activations whose derivative needs the input (the layers keep their pre-activation for them). */
+const INPUT: ActivationName[] = ['swish', 'silu', 'gelu', 'gelu_new', 'mish'];
 
 const fmt = (v: number | number[]): string => (Array.isArray(v) ? `[${v.join(',')}]` : String(v));
 
@@ -262,6 +276,8 @@ describe('Dense parity with tf.matMul (forward, dx, dkernel, dbias)', () => {
   cases.push({ inDim: 6, units: 3, batch: 2, activation: 'tanh', useBias: false });
   cases.push({ inDim: 1, units: 4, batch: 5, activation: 'softmax' });
   for (const activation of MORE) cases.push({ inDim: 13, units: 9, batch: 6, activation });
+  for (const activation of INPUT) cases.push({ inDim: 13, units: 9, batch: 6, activation });
+  for (const activation of INPUT) cases.push({ inDim: 7, units: 5, batch: 3, activation, useBias: false });
   cases.push({ inDim: 5, units: 1, batch: 3, activation: 'sigmoid' });
 
   let seed = 900;
@@ -286,7 +302,7 @@ describe('Activation layer parity with tfjs activations (forward, dx)', () => {
     { shape: [3, 2, 5], batch: 2 }, // softmax over the last axis of a rank-3 sample
   ];
   let seed = 1300;
-  for (const activation of [...ACTS5, ...MORE]) {
+  for (const activation of [...ACTS5, ...MORE, ...INPUT]) {
     for (const { shape, batch } of shapes) {
       const s = seed++;
       it(`${activation} on [${shape.join(',')}], batch ${batch}`, () => {
@@ -324,4 +340,174 @@ describe('activations over a wide range, value by value (tfjs)', () => {
       }
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------------
+describe('activations needing the input over a wide range, value by value (tfjs)', () => {
+  // tfjs' gelu takes 1 + erf(x/√2) with Abramowitz–Stegun's erf (1.5e-7 absolute) and gelu_new 1 + tanh: both keep
+  // absolute precision only, so y and dx are judged relative to max(|reference|, 1) here; the relative precision
+  // is checked against float64 formulas below
+  const mags = [1e-7, 1e-5, 1e-3, 0.01, 0.1, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 10, 13, 20, 40, 80];
+  const xs = Float32Array.from([...mags.map((v) => -v), ...mags]);
+  for (const activation of INPUT) {
+    it(activation, () => {
+      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
+      try {
+        const r = h.run(xs, new Float32Array(xs.length).fill(1));
+        const want = tfReference(tfActivation[activation], xs, [1, xs.length], [], new Float32Array(xs.length).fill(1));
+        let eY = 0, eDx = 0;
+        xs.forEach((_, i) => {
+          eY = Math.max(eY, Math.abs(r.y[i] - want.y[i]) / Math.max(Math.abs(want.y[i]), 1));
+          eDx = Math.max(eDx, Math.abs(r.dx![i] - want.grads[0][i]) / Math.max(Math.abs(want.grads[0][i]), 1));
+        });
+        record(`${activation} wide range, value by value`, 'y', eY);
+        record(`${activation} wide range, value by value`, 'dx', eDx);
+        expect(eY, 'forward y').toBeLessThanOrEqual(1e-6);
+        expect(eDx, 'dx').toBeLessThanOrEqual(1e-6);
+      } finally {
+        h.dispose();
+      }
+    });
+  }
+});
+
+/** erfc(z), z ≥ 0, in float64: its Taylor series below 2 (erf's, ~1e-14 absolute), Laplace's continued fraction above. */
+function erfc64(z: number): number {
+  if (z < 2) {
+    let term = z, sum = z;
+    for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-z * z) / n;
+      sum += term / (2 * n + 1);
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = z;
+  for (let k = 400; k >= 1; k--) f = z + k / 2 / f;
+  return Math.exp(-z * z) / (Math.sqrt(Math.PI) * f);
+}
+
+/**
+ * float64 references: f(x) and f'(x), and the scale f' is judged against (the sum of its terms' magnitudes: f' crosses 0
+ * where two terms cancel, and float32 inputs to them cannot do better than that scale).
+ */
+const sigmoid64 = (x: number): number => 1 / (1 + Math.exp(-x));
+const REFERENCE64: Partial<Record<ActivationName, (x: number) => { y: number; d: number; scale: number }>> = {
+  exponential: (x) => ({ y: Math.exp(x), d: Math.exp(x), scale: Math.exp(x) }),
+  swish: (x) => { const s = sigmoid64(x); return { y: x * s, d: s + x * s * (1 - s), scale: s + Math.abs(x * s * (1 - s)) }; },
+  gelu: (x) => {
+    const phi = x < 0 ? erfc64(-x / Math.SQRT2) / 2 : 1 - erfc64(x / Math.SQRT2) / 2;
+    const t = x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+    return { y: x * phi, d: phi + t, scale: phi + Math.abs(t) };
+  },
+  gelu_new: (x) => {
+    const s = sigmoid64(2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3));
+    const t = x * s * (1 - s) * 2 * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x);
+    return { y: x * s, d: s + t, scale: s + Math.abs(t) };
+  },
+  mish: (x) => {
+    const th = Math.tanh(x > 30 ? x : Math.log1p(Math.exp(x)));
+    const t = x * (1 - th * th) * sigmoid64(x);
+    return { y: x * th, d: th + t, scale: Math.abs(th) + Math.abs(t) };
+  },
+};
+
+describe('activations needing the input (and exponential) against float64 formulas, value by value', () => {
+  // a fine grid over [-13, 13] (past -13 gelu is below the smallest normal float) and tiny values; exponential to its overflow
+  const grid = Array.from({ length: 2601 }, (_, i) => -13 + i / 100);
+  const tiny = [1e-30, 1e-12, 1e-7, 1e-4].flatMap((v) => [v, -v]);
+  // the worst relative errors seen, set a little above the measured ones (simd and relaxed kernels)
+  const TOL64: Partial<Record<ActivationName, { y: number; d: number }>> = {
+    exponential: { y: 2e-7, d: 2e-7 }, swish: { y: 4e-7, d: 4e-7 }, gelu: { y: 6e-7, d: 6e-7 }, mish: { y: 5e-7, d: 5e-7 },
+    // gelu_new's lower tail: its argument 2u rounds in float32 (a few ulp of up to 87), which e^{2u} turns into ~8e-6
+    gelu_new: { y: 2e-5, d: 2e-5 },
+  };
+  for (const activation of Object.keys(REFERENCE64) as ActivationName[]) {
+    it(activation, () => {
+      const xs = Float32Array.from([...grid, ...tiny, ...(activation === 'exponential' ? [-87.3, -87, 50, 88, 88.5, 88.72] : [-40, 30, 80])]);
+      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
+      try {
+        const r = h.run(xs, new Float32Array(xs.length).fill(1));
+        let eY = 0, eD = 0;
+        xs.forEach((x, i) => {
+          const w = REFERENCE64[activation]!(x);
+          eY = Math.max(eY, Math.abs(r.y[i] - w.y) / Math.max(Math.abs(w.y), 1e-30));
+          eD = Math.max(eD, Math.abs(r.dx![i] - w.d) / Math.max(w.scale, 1e-30));
+        });
+        record(`${activation} vs float64, value by value`, 'y', eY);
+        record(`${activation} vs float64, value by value`, 'dx', eD);
+        expect(eY, 'forward y').toBeLessThanOrEqual(TOL64[activation]!.y);
+        expect(eD, 'dx').toBeLessThanOrEqual(TOL64[activation]!.d);
+      } finally {
+        h.dispose();
+      }
+    });
+  }
+  it('exponential overflows to Infinity past ln(FLT_MAX) and underflows through the subnormals to 0 (exp4 alone would saturate), NaN stays NaN', () => {
+    const xs = Float32Array.from([88.7, 89, 200, -90, -110, -200, NaN]);
+    const h = new LayerHarness(new Activation({ activation: 'exponential' }), [xs.length], 1);
+    try {
+      const y = h.run(xs, new Float32Array(xs.length).fill(1)).y;
+      expect(Math.abs(y[0] / Math.exp(xs[0]) - 1)).toBeLessThan(1e-6);
+      expect(Math.abs(y[3] / Math.exp(-90) - 1)).toBeLessThan(1e-5); // 1.2e-39, a subnormal of 21 bits
+      expect(Array.from(y.slice(1, 3))).toEqual([Infinity, Infinity]);
+      expect(Array.from(y.slice(4))).toEqual([0, 0, NaN]);
+    } finally {
+      h.dispose();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+describe('Conv2D parity through the activations needing the input, on the GEMM and Winograd paths', () => {
+  let seed = 1700;
+  for (const setting of ['gemm', 'winograd2', 'winograd4'] as const) {
+    for (const activation of INPUT) {
+      const s = seed++;
+      it(`${setting}, 7x6x3 in, 4 filters, kernel 3, same, batch 2, ${activation}`, () => {
+        setConvAlgorithm(setting);
+        try {
+          const layer = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation });
+          checkLayer(`conv2d ${setting}`, layer, [7, 6, 3], 2,
+            (x, w, b) => tfActivation[activation](tf.add(tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, 1, 'same'), b)), { seed: s });
+          expect(layer.convChoice?.forward.algorithm).toBe(setting === 'gemm' ? 'gemm' : Number(setting.slice(-1)));
+        } finally {
+          setConvAlgorithm(null);
+        }
+      });
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
+describe('training through the activations needing the input: SGD steps vs tfjs', () => {
+  it('Conv2D gelu → Flatten → Dense mish → Dense swish, mean squared error, 5 SGD steps: the same losses and weights', async () => {
+    const m = sn.sequential({ seed: 3 });
+    m.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'gelu', inputShape: [6, 5, 2] }));
+    m.add(sn.layers.flatten());
+    m.add(sn.layers.dense({ units: 4, activation: 'mish' }));
+    m.add(sn.layers.dense({ units: 2, activation: 'swish' }));
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    const t = tf.sequential();
+    t.add(tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'gelu', inputShape: [6, 5, 2] }));
+    t.add(tf.layers.flatten());
+    t.add(tf.layers.dense({ units: 4, activation: 'mish' }));
+    t.add(tf.layers.dense({ units: 2, activation: 'swish' }));
+    t.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    t.setWeights(m.getWeights().map((w) => tf.tensor(w.data as Float32Array, [...w.shape])));
+    const x = rand(8 * 6 * 5 * 2, 71, -2, 2), y = rand(8 * 2, 72, -1, 1);
+    const xt = tf.tensor(x, [8, 6, 5, 2]), yt = tf.tensor(y, [8, 2]);
+    const ours: number[] = [], theirs: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      ours.push(await m.trainOnBatch(sn.tensor(x, [8, 6, 5, 2]), sn.tensor(y, [8, 2])) as number);
+      theirs.push(await t.trainOnBatch(xt, yt) as number);
+    }
+    expect(theirs[4], 'the loss falls').toBeLessThan(theirs[0]);
+    const eLoss = Math.max(...ours.map((l, i) => Math.abs(l - theirs[i]) / theirs[i]));
+    const eW = Math.max(...t.getWeights().map((w, i) => maxRelError(m.getWeights()[i].data, w.dataSync())));
+    record('training gelu/mish/swish, 5 SGD steps', 'losses', eLoss);
+    record('training gelu/mish/swish, 5 SGD steps', 'weights', eW);
+    expect(eLoss, 'losses').toBeLessThanOrEqual(1e-5);
+    expect(eW, 'weights').toBeLessThanOrEqual(1e-5);
+    m.dispose(); t.dispose(); tf.dispose([xt, yt]);
+  });
 });

@@ -98,7 +98,15 @@ describe('bad arguments', () => {
     expect(() => L.embedding({ inputDim: 10, outputDim: 2.5 })).toThrow('embedding: outputDim must be a positive integer, got 2.5');
     expect(() => L.embedding({ inputDim: 10, outputDim: 4, inputLength: 5, inputShape: [6] })).toThrow('embedding: inputLength 5 does not match inputShape [6]');
     expect(() => L.simpleRNN({ units: -1 })).toThrow('simpleRNN: units must be a positive integer, got -1');
-    expect(() => L.simpleRNN({ units: 4, activation: 'softmax' })).toThrow("simpleRNN: activation 'softmax' is not supported; valid: linear, relu, sigmoid, tanh");
+    expect(() => L.simpleRNN({ units: 4, activation: 'softmax' })).toThrow("simpleRNN: activation 'softmax' is not supported in a recurrent layer; valid: linear, relu, sigmoid, tanh");
+    // the activations whose backward needs their input have no step kernel: refused by name, as loaded too
+    for (const a of ['gelu', 'swish', 'silu', 'mish', 'exponential'] as const) {
+      expect(() => L.simpleRNN({ units: 4, activation: a })).toThrow(`simpleRNN: activation '${a}' is not supported in a recurrent layer; valid: linear, relu, sigmoid, tanh`);
+      expect(() => L.gru({ units: 4, activation: a })).toThrow(`gru: activation must be 'tanh' (the only one simdnet's gru implements), got "${a}"`);
+      expect(() => L.lstm({ units: 4, recurrentActivation: a })).toThrow(`lstm: recurrentActivation must be 'sigmoid' (Keras' default), got "${a}"`);
+    }
+    expect(() => layerFromConfig('SimpleRNN', { units: 4, name: 'r', activation: { class_name: 'function', config: 'gelu' } }))
+      .toThrow("simpleRNN: activation 'gelu' is not supported in a recurrent layer");
     expect(() => L.lstm({ units: 4, activation: 'relu' })).toThrow("lstm: activation must be 'tanh'");
     expect(() => L.lstm({ units: 4, recurrentActivation: 'hardSigmoid' as 'sigmoid' })).toThrow(
       `lstm: recurrentActivation must be 'sigmoid' (Keras' default), got "hardSigmoid" (tfjs defaults to hardSigmoid: pass sigmoid)`);

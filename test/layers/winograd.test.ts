@@ -47,13 +47,15 @@ const LAYERS: [ConstructorParameters<typeof Conv2D>[0], number[]][] = [
   [{ filters: 6, kernelSize: 3, activation: 'relu' }, [11, 9, 5]],
   [{ filters: 5, kernelSize: 3, padding: 'same', activation: 'tanh' }, [7, 10, 3]],
   [{ filters: 9, kernelSize: 3, useBias: false }, [5, 5, 8]],
+  [{ filters: 4, kernelSize: 3, padding: 'same', activation: 'gelu' }, [6, 7, 3]], // the transform writes the pre-activation
 ];
 
 describe('Conv2D on the Winograd path', () => {
   for (const m of [2, 4, 6]) {
     it(`F(${m}x${m},3x3) matches the GEMM path: output, input and weight gradients`, () => {
       for (const [args, shape] of LAYERS) {
-        const g = runWith('gemm', args, shape, 3), w = runWith(`winograd${m}` as ConvSetting, args, shape, 3);
+        // on a stale arena: the GEMM run's buffers freed, the Winograd run's would otherwise find its values there
+        const g = runWith('gemm', args, shape, 3), w = runOnStaleArena(`winograd${m}` as ConvSetting, args, shape, 3);
         expect(g.choice?.forward.algorithm).toBe('gemm');
         expect(w.choice?.forward.algorithm).toBe(m);
         expect(w.choice?.backwardData?.algorithm).toBe(m);
@@ -93,6 +95,7 @@ describe('Conv2D on the Winograd path', () => {
       setConvAlgorithm(`winograd${m}` as ConvSetting);
       checkLayer(`Conv2D F(${m})`, new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu' }), [8, 7, 3], 2, { kink: reluKink });
       checkLayer(`Conv2D F(${m}) same`, new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }), [6, 5, 2], 2, { maxBatch: 4 });
+      checkLayer(`Conv2D F(${m}) same swish`, new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', activation: 'swish' }), [6, 5, 2], 2, { maxBatch: 4 });
       // 6×6 → 4×4: the input gradient transposed at F(2×2) and F(4×4) (the first layer's: at F(2×2) and F(6×6))
       checkLayer(`Conv2D F(${m}) transposed input gradient`, new Conv2D({ filters: 3, kernelSize: 3 }), [6, 6, 5], 2);
     });
