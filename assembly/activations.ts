@@ -231,23 +231,33 @@ export function leaky_relu_backward(dx: usize, dy: usize, y: usize, n: i32, alph
 
 // y = x σ(x) (swish; Keras 3's silu); f'(x) = σ(x) (1 + x (1 - σ(x))), 1 - σ(x) = e^-x σ(x): 1 - σ would keep no
 // digits where σ rounds to 1, and x (1 - σ) still counts there (1e-6 of f' at x = 17)
+// Past |x| = 87, where exp4 clamps e^-x (at e^±87 rather than 0 or infinity): σ is taken as 0 below -87 and f' as
+// 0 below and 1 above (the clamped e^-x times a huge x would give -0.6 for swish(-1e38), 2.65 for f'(1e38)).
 export function swish_forward(y: usize, x: usize, n: i32): void {
+  const lo = f32x4.splat(-87);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const v = load4(x + o, n - i);
-    store4(y + o, f32x4.mul(v, sigmoid4(v)), n - i);
+    store4(y + o, f32x4.mul(v, v128.andnot(sigmoid4(v), f32x4.lt(v, lo))), n - i);
   }
 }
 
 export function swish_backward(dx: usize, dy: usize, x: usize, n: i32): void {
-  const one = f32x4.splat(1);
+  const one = f32x4.splat(1), lo = f32x4.splat(-87), hi = f32x4.splat(87);
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     const v = load4(x + o, n - i), e = exp4(f32x4.neg(v));
     const s = f32x4.div(one, f32x4.add(one, e)); // sigmoid4(v)
-    const d = f32x4.mul(s, madd(v, f32x4.mul(e, s), one));
+    const d = tails4(f32x4.mul(s, madd(v, f32x4.mul(e, s), one)), v, lo, hi);
     store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
   }
+}
+
+// d where lo <= t <= hi, 0 below lo, 1 above hi: a derivative's limits where its exp terms are clamped.
+// @ts-ignore: decorator
+@inline
+function tails4(d: v128, t: v128, lo: v128, hi: v128): v128 {
+  return v128.andnot(v128.bitselect(f32x4.splat(1), d, f32x4.gt(t, hi)), f32x4.lt(t, lo));
 }
 
 // e^{-x²/2} without rounding x² at its size (1 ulp of x² = 50 is 4e-6 of the result): |x| = h + l, h its 12 high
@@ -328,9 +338,10 @@ export function gelu_new_backward(dx: usize, dy: usize, x: usize, n: i32): void 
     const o = <usize>i << 2;
     const v = load4(x + o, n - i), v2 = f32x4.mul(v, v);
     const u2 = f32x4.mul(f32x4.mul(c2, v), madd(k, v2, one)), e = exp4(f32x4.neg(u2));
-    const s = v128.andnot(f32x4.div(one, f32x4.add(one, e)), f32x4.lt(u2, f32x4.splat(-87))); // as the forward's
+    const s = f32x4.div(one, f32x4.add(one, e));
     const du2 = f32x4.mul(c2, madd(k3, v2, one));
-    const d = madd(f32x4.mul(f32x4.mul(v, s), f32x4.mul(e, s)), du2, s);
+    // past |2u| = 87 the limits 0 and 1, as swish's (x e^{-2u} 2u' would be 4.5 at x = 1e13, NaN at -1e30)
+    const d = tails4(madd(f32x4.mul(f32x4.mul(v, s), f32x4.mul(e, s)), du2, s), u2, f32x4.splat(-87), f32x4.splat(87));
     store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
   }
 }
@@ -338,9 +349,11 @@ export function gelu_new_backward(dx: usize, dy: usize, x: usize, n: i32): void 
 // y = x tanh(softplus(x)) = x m / (m + 2), m = e^x (e^x + 2) (tanh(ln w) = (w² - 1) / (w² + 1), w = 1 + e^x: no
 // cancellation for x < 0); e^x with x clamped at 20, where m / (m + 2) is 1 in float32 and m cannot overflow.
 // f'(x) = tanh(sp) + x sech²(sp) σ(x), sech²(sp) = 1 - tanh² = 4 (m + 1) / (m + 2)², σ(x) = e^x / (1 + e^x)
+// Below x = -87, e^x is 0 (exp4 would clamp it at e^-87: mish(-1e38) would be -1.65); y = x · (m / (m + 2)), the
+// ratio first (x m overflows past x = 1.4e21); f' is 1 above 20 (its x sech² term is below 3e-16 there).
 // @ts-ignore: decorator
 @inline
-function mishExp4(v: v128): v128 { return exp4(f32x4.min(v, f32x4.splat(20))); }
+function mishExp4(v: v128): v128 { return v128.andnot(exp4(f32x4.min(v, f32x4.splat(20))), f32x4.lt(v, f32x4.splat(-87))); }
 
 export function mish_forward(y: usize, x: usize, n: i32): void {
   const two = f32x4.splat(2);
@@ -348,7 +361,7 @@ export function mish_forward(y: usize, x: usize, n: i32): void {
     const o = <usize>i << 2;
     const v = load4(x + o, n - i), e = mishExp4(v);
     const m = f32x4.mul(e, f32x4.add(e, two));
-    store4(y + o, f32x4.div(f32x4.mul(v, m), f32x4.add(m, two)), n - i);
+    store4(y + o, f32x4.mul(v, f32x4.div(m, f32x4.add(m, two))), n - i);
   }
 }
 
@@ -361,6 +374,7 @@ export function mish_backward(dx: usize, dy: usize, x: usize, n: i32): void {
     const t = f32x4.div(m, m2);
     const sech2 = f32x4.div(f32x4.mul(four, f32x4.add(m, one)), f32x4.mul(m2, m2));
     const sig = f32x4.div(e, f32x4.add(one, e));
-    store4(dx + o, f32x4.mul(load4(dy + o, n - i), madd(f32x4.mul(v, sech2), sig, t)), n - i);
+    const d = v128.bitselect(one, madd(f32x4.mul(v, sech2), sig, t), f32x4.gt(v, f32x4.splat(20)));
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), d), n - i);
   }
 }

@@ -442,6 +442,29 @@ describe('activations needing the input (and exponential) against float64 formul
       }
     });
   }
+  it('swish, gelu, gelu_new and mish reach their limits at any magnitude: y = x and f\' = 1 far above 0, y = -0 and f\' = 0 far below', () => {
+    const big = [100, 1e4, 1e13, 1e17, 1e21, 1e30, 1e38];
+    const xs = Float32Array.from([...big, ...big.map((v) => -v)]);
+    for (const activation of ['swish', 'gelu', 'gelu_new', 'mish'] as ActivationName[]) {
+      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
+      try {
+        const r = h.run(xs, new Float32Array(xs.length).fill(1));
+        xs.forEach((x, i) => {
+          const at = `${activation}(${x})`;
+          if (x > 0) {
+            expect(Math.abs(r.y[i] / x - 1), at).toBeLessThan(1e-6);
+            expect(Math.abs(r.dx![i] - 1), `${at}'`).toBeLessThan(1e-6);
+          } else {
+            expect(Math.abs(r.y[i]), at).toBeLessThan(1e-30);
+            expect(Math.abs(r.dx![i]), `${at}'`).toBeLessThan(1e-30);
+          }
+        });
+      } finally {
+        h.dispose();
+      }
+    }
+  });
+
   it('exponential overflows to Infinity past ln(FLT_MAX) and underflows through the subnormals to 0 (exp4 alone would saturate), NaN stays NaN', () => {
     const xs = Float32Array.from([88.7, 89, 200, -90, -110, -200, NaN]);
     const h = new LayerHarness(new Activation({ activation: 'exponential' }), [xs.length], 1);
