@@ -108,11 +108,9 @@ export class ModelCheckpoint extends MonitorCallback {
     for (const v of done.history[this.monitor] ?? []) if (Number.isFinite(v) && this.improved(v)) this.best = v;
   }
 
-  /** A file in Keras 3's layout (.weights.h5, .keras) the model's layers cannot be written in fails now, not after an epoch of training. */
+  /** A Keras file that cannot hold the model (a layout without its layers, a name Keras lacks) fails now, not after an epoch of training. */
   onTrainBegin(): void {
-    if ((this.saveWeightsOnly && /\.weights\.h5$/i.test(this.filepath)) || /\.keras$/i.test(this.filepath)) {
-      this.model.checkWeightsLayout?.(this.filepath, 'modelCheckpoint');
-    }
+    if (/\.(h5|hdf5|keras)$/i.test(this.filepath)) this.model.checkWeightsLayout?.(this.filepath, 'modelCheckpoint', this.saveWeightsOnly);
   }
 
   onEpochBegin(epoch: number): void { this.epochNow = epoch; }

@@ -18,7 +18,7 @@ export interface TrainingModel {
   /** The weights alone, as a Keras weights file (modelCheckpoint's saveWeightsOnly). */
   saveWeights?(path: string): Promise<void>;
   /** Throws, naming `fn`, if saveWeights could not write `path` for this model's layers. */
-  checkWeightsLayout?(path: string, fn: string): void;
+  checkWeightsLayout?(path: string, fn: string, weightsOnly?: boolean): void;
   /** How many weight values are NaN or infinite, counted where the weights are (a Sequential model: in Wasm). */
   nonFiniteWeights?(): number;
 }

@@ -64,8 +64,11 @@ export function artifactsWriter(): Writer {
 export interface WeightFiles {
   save(model: TrainingModel, file: string): Promise<void>;
   load(model: TrainingModel, source: string | { h5: ArrayBuffer | ArrayBufferView }): Promise<void>;
-  /** Throws, naming `fn`, if `file`'s layout (a weights file's, or a whole .keras file's) cannot hold the model's layers. */
-  check(model: TrainingModel, file: string, fn: string): void;
+  /**
+   * Throws, naming `fn`, if the Keras file `file` (its weights only, or the whole model: .h5, .keras) cannot hold the
+   * model: a layout without its layers, a name Keras lacks.
+   */
+  check(model: TrainingModel, file: string, fn: string, weightsOnly: boolean): void;
 }
 let weightFilesPart: WeightFiles | null = null;
 

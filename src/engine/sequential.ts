@@ -663,7 +663,7 @@ export class Sequential implements TrainingModel {
   }
 
   /** Throws, naming `fn`, if saveWeights could not write `file` for this model's layers (a wrapped layer in .weights.h5). @internal */
-  checkWeightsLayout(file: string, fn: string): void { weightFiles(fn).check(this, file, fn); }
+  checkWeightsLayout(file: string, fn: string, weightsOnly = true): void { weightFiles(fn).check(this, file, fn, weightsOnly); }
 
   /**
    * Sets the weights from a Keras weights file (Keras' load_weights): Keras 3's `.weights.h5`, Keras 2's

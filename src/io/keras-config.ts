@@ -37,6 +37,29 @@ const kerasLoss = (tc: Json): unknown => (typeof tc.loss === 'string' ? snakeKey
 const kerasMetrics = (tc: Json): unknown[] =>
   (Array.isArray(tc.metrics) ? tc.metrics : []).map((m) => (typeof m === 'string' && /[a-z][A-Z]/.test(m) ? snakeKey(m) : m));
 
+/** Activations simdnet has that Keras has no name for: a Keras file with one could not be loaded by Keras. */
+const NOT_IN_KERAS: Record<string, string> = { gelu_new: "tfjs' tanh approximation of gelu" };
+
+/** Refuses, naming `fn` and the layer, a model Keras could not load back from a Keras file (.h5, .keras). */
+export function checkKerasNames(model: Sequential, fn: string): void {
+  const find = (config: Json): string | undefined => {
+    const a = config.activation;
+    if (typeof a === 'string' && NOT_IN_KERAS[a]) return a;
+    for (const key of ['layer', 'forward_layer', 'backward_layer']) {
+      const inner = config[key];
+      if (isObject(inner) && isObject(inner.config)) { const found = find(inner.config as Json); if (found) return found; }
+    }
+    return undefined;
+  };
+  for (const layer of model.layers) {
+    const a = find(layerToJson(layer).config);
+    if (a) {
+      throw new Error(`${fn}: ${layer.label}: activation '${a}' (${NOT_IN_KERAS[a]}) has no name in Keras, which could not load ` +
+        "the file; save the model to a folder (tfjs layers-model format, which simdnet reads), or use 'gelu'");
+    }
+  }
+}
+
 /** The model's Keras 2 model_config: Keras 2's Sequential layout (an InputLayer first, then each layer). */
 export function kerasModelConfig(model: Sequential): Json {
   const layers = model.layers.map(layerToJson);

@@ -24,7 +24,7 @@ import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
 import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
 import { compileFromConfig, modelFromTopology, savableWeights } from './topology.js';
-import { keras3Metadata, keras3ModelConfig, kerasModelConfig, kerasTrainingConfig } from './keras-config.js';
+import { checkKerasNames, keras3Metadata, keras3ModelConfig, kerasModelConfig, kerasTrainingConfig } from './keras-config.js';
 import { readZip, writeZip } from './zip.js';
 import { installKeras, type KerasBytes } from './keras-part.js';
 import { oneAtATime, removeStaleSiblings, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
@@ -146,6 +146,8 @@ export function modelToKerasH5(model: Sequential): Uint8Array { return kerasH5By
 
 /** modelToKerasH5's bytes; `fn` names the caller in errors. */
 function kerasH5Bytes(model: Sequential, fn: string): Uint8Array {
+  model.live(fn);
+  checkKerasNames(model, fn);
   const root = new H5WriteGroup();
   root.attrs.keras_version = KERAS_H5_VERSION;
   root.attrs.backend = 'tensorflow';
@@ -245,8 +247,10 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
  * simdnet's .h5. Refuses non-finite weights and layers whose Keras 3 weights simdnet does not lay out (wrappers).
  */
 export function modelToKerasZip(model: Sequential, fn = 'modelToKerasZip'): Uint8Array {
+  model.live(fn);
   checkKeras3Layout(model, fn, true);
-  const weights = weightsToH5(model, 'keras3', fn); // before the config: it names `fn` for a disposed model
+  checkKerasNames(model, fn);
+  const weights = weightsToH5(model, 'keras3', fn);
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
   return writeZip([
     ['metadata.json', json(keras3Metadata())],
@@ -417,5 +421,10 @@ registerSaveHandler({
 installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });
 registerWeightFiles({
   save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s),
-  check: (m, f, fn) => { if (/\.(weights\.h5|keras)$/i.test(f)) checkKeras3Layout(m as Sequential, fn, /\.keras$/i.test(f)); },
+  check: (m, f, fn, weightsOnly) => {
+    const model = m as Sequential;
+    if (weightsOnly) { if (/\.weights\.h5$/i.test(f)) checkKeras3Layout(model, fn); return; }
+    if (/\.keras$/i.test(f)) checkKeras3Layout(model, fn, true);
+    checkKerasNames(model, fn);
+  },
 });

@@ -25,9 +25,22 @@ export function classNameOf(entry: unknown): unknown {
 
 /** One layer as { class_name, config } in model.json. */
 export function layerToJson(layer: Layer): { class_name: string; config: Json } {
-  const config: Json = { ...layer.getConfig() };
+  const config: Json = savedSpelling({ ...layer.getConfig() });
   if (config.batch_input_shape !== undefined) config.dtype = 'float32';
   return { class_name: layer.className, config };
+}
+
+/**
+ * Names every reader knows, in a layer's config and a wrapper's inner layers': Keras 3's silu is saved as swish
+ * (tfjs and tf.keras 2 have no silu; Keras 3 reads swish as silu).
+ */
+function savedSpelling(config: Json): Json {
+  if (config.activation === 'silu') config.activation = 'swish';
+  for (const key of ['layer', 'forward_layer', 'backward_layer']) {
+    const inner = config[key];
+    if (isObject(inner) && isObject(inner.config)) config[key] = { ...inner, config: savedSpelling({ ...inner.config }) };
+  }
+  return config;
 }
 
 /**

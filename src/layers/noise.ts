@@ -162,8 +162,12 @@ abstract class SpatialDropout extends TrainingNoise {
     return dy;
   }
 
-  // no noise_shape: Keras 3's spatial dropout layers take none (their noise shape is the point)
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: null }; }
+  // no noise_shape and no trainable: Keras 3's spatial dropout layers take neither (rate, seed, name, dtype, and the
+  // 2D one's data_format only); tf.keras and tfjs do without them too, and the layer has no weights to freeze
+  getConfig(): Record<string, unknown> {
+    const { trainable: _, ...base } = super.getConfig();
+    return { ...base, rate: this.rate, seed: null };
+  }
 }
 
 export class SpatialDropout1D extends SpatialDropout {

@@ -200,6 +200,27 @@ describe("saving Keras 3's .keras", () => {
     expect(fs.readdirSync(root).filter((f) => /^(nan|bi)\.keras|saving-/.test(f))).toEqual([]);
   });
 
+  it("refuses what Keras could not load back: gelu_new (tfjs' approximation), before training for a checkpoint; spatial dropout without trainable", async () => {
+    const m = sn.sequential();
+    m.add(sn.layers.dense({ units: 3, activation: 'gelu_new', inputShape: [2] }));
+    m.add(sn.layers.dense({ units: 1 }));
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const way = "dense (Dense): activation 'gelu_new' (tfjs' tanh approximation of gelu) has no name in Keras, which could not load the file";
+    for (const file of ['g.keras', 'g.h5']) await expect(m.save(path.join(root, file))).rejects.toThrow(`save: ${way}`);
+    let epochs = 0;
+    await expect(m.fit(sn.tensor(new Float32Array(4), [2, 2]), sn.tensor(new Float32Array(2), [2, 1]), { epochs: 1, verbose: 0,
+      callbacks: [sn.callbacks.modelCheckpoint({ filepath: path.join(root, 'g-best.h5') }), { onEpochEnd: () => { epochs++; } }] }))
+      .rejects.toThrow(`modelCheckpoint: ${way}`);
+    expect(epochs).toBe(0);
+    await m.save(path.join(root, 'g-folder')); // simdnet's own format keeps it
+    expect((await sn.loadModel(path.join(root, 'g-folder'))).layers[0].getConfig().activation).toBe('gelu_new');
+    expect(fs.readdirSync(root).filter((f) => /^g(-best)?\.(keras|h5)/.test(f))).toEqual([]);
+    const s = sn.sequential();
+    s.add(sn.layers.spatialDropout2d({ rate: 0.2, inputShape: [4, 4, 2] }));
+    const config = json((await readZip(modelToKerasZip(s), 's')).get('config.json')).config.layers[1].config;
+    expect(Object.keys(config).sort()).toEqual(['data_format', 'dtype', 'name', 'rate', 'seed']); // Keras 3's SpatialDropout2D arguments
+  });
+
   const h5py = (() => {
     try { execFileSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' }); return true; } catch { return false; }
   })();

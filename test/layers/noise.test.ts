@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from '../../src/layers/noise.js';
-import { LayerHarness } from '../helpers.js';
+import { LayerHarness, rt } from '../helpers.js';
+import { setSplitThreshold, useThreads } from '../../src/threads/index.js';
 
 const stats = (v: Float32Array) => {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
@@ -55,8 +56,9 @@ describe('noise layers', () => {
         const x = Float32Array.from({ length: h.inSize }, (_, i) => 1 + (i % 5));
         const dy = Float32Array.from({ length: h.outSize }, (_, i) => 2 + (i % 3));
         const run = h.run(x, dy, true, 11);
-        let dropped = 0;
+        let dropped = 0, mixed = 0;
         for (let b = 0; b < 200; b++) {
+          const factors = new Set<number>();
           for (let ch = 0; ch < c; ch++) {
             const at = (p: number) => (b * positions + p) * c + ch;
             const factor = run.y[at(0)] / x[at(0)];
@@ -66,9 +68,13 @@ describe('noise layers', () => {
               expect(run.dx![at(p)]).toBeCloseTo(dy[at(p)] * factor, 5);
             }
             if (factor === 0) dropped++;
+            factors.add(factor);
           }
+          if (factors.size > 1) mixed++;
         }
         expect(Math.abs(dropped / 1600 - 0.25)).toBeLessThan(0.035);
+        // a coin per channel, not one per sample: with 8 channels, 1 - 0.75^8 - 0.25^8 = 90 % of samples mix the two
+        expect(mixed / 200).toBeGreaterThan(0.8);
         expect(Array.from(h.forward(x, false, 11))).toEqual(Array.from(x));
       } finally { h.dispose(); }
     });
@@ -95,6 +101,20 @@ describe('noise layers', () => {
     const noisy = build(true), plain = build(false);
     expect(Array.from((await noisy.predict(x)).data)).toEqual(Array.from((await plain.predict(x)).data));
     const h = await noisy.fit(x, y, { epochs: 5, batchSize: 4, verbose: 0 });
+    await plain.fit(x, y, { epochs: 5, batchSize: 4, verbose: 0 });
     expect(h.history.loss.every(Number.isFinite)).toBe(true);
+    expect(noisy.getWeights()[0].data).not.toEqual(plain.getWeights()[0].data); // the noise was there in fit
+    // ... drawn the same on 1 and 2 threads, the work split (a draw depends on its element's index alone)
+    const prev = setSplitThreshold(0);
+    try {
+      const trained: number[][][] = [];
+      for (const threads of [1, 2]) {
+        await useThreads(rt, threads);
+        const m = build(true);
+        await m.fit(x, y, { epochs: 2, batchSize: 6, verbose: 0, threads });
+        trained.push(m.getWeights().map((w) => Array.from(w.data)));
+      }
+      expect(trained[1]).toEqual(trained[0]);
+    } finally { setSplitThreshold(prev); await useThreads(rt, 1); }
   });
 });
