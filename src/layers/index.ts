@@ -26,4 +26,6 @@ export type { DenseArgs } from './dense.js';
 export type { Pooling2DArgs } from './pooling.js';
 export type { ActivationArgs, DropoutArgs } from './core.js';
 export type { EmbeddingArgs } from './embedding.js';
+export type { GaussianNoiseArgs, NoiseRateArgs } from './noise.js';
+export type { RescalingArgs } from './rescaling.js';
 export type { RecurrentArgs, LSTMArgs, GRUArgs } from './recurrent.js';

@@ -75,10 +75,11 @@ export class GaussianNoise extends TrainingNoise {
 
   backward(dy: number, _n: number, needDx: boolean): number { return needDx ? dy : 0; }
 
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), stddev: this.stddev }; }
+  // seed: accepted and saved as Keras' (null), not used: the draws come from fit's seed, as Dropout's
+  getConfig(): Record<string, unknown> { return { ...super.getConfig(), stddev: this.stddev, seed: null }; }
 }
 
-export interface RateArgs extends LayerArgs { rate: number; seed?: number | null }
+export interface NoiseRateArgs extends LayerArgs { rate: number; seed?: number | null }
 
 export class GaussianDropout extends TrainingNoise {
   static readonly className = 'GaussianDropout';
@@ -94,7 +95,7 @@ export class GaussianDropout extends TrainingNoise {
 
   readonly rate: number;
 
-  constructor(args: RateArgs) {
+  constructor(args: NoiseRateArgs) {
     super(args);
     this.rate = rateOf(args?.rate, 'gaussianDropout');
   }
@@ -119,7 +120,7 @@ export class GaussianDropout extends TrainingNoise {
     return dy;
   }
 
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate }; }
+  getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: null }; }
 }
 
 /** Spatial dropout over samples [positions, channels]: the last axis is the channels, the others positions. */
@@ -127,7 +128,7 @@ abstract class SpatialDropout extends TrainingNoise {
   protected abstract readonly rank: number;
   readonly rate: number;
 
-  constructor(args: RateArgs, fn: string) {
+  constructor(args: NoiseRateArgs, fn: string) {
     super(args);
     this.rate = rateOf(args?.rate, fn);
   }
@@ -181,7 +182,7 @@ export class SpatialDropout1D extends SpatialDropout {
     return new this({ ...r.common(), rate: r.get('rate') as number });
   }
 
-  constructor(args: RateArgs) { super(args, 'spatialDropout1d'); }
+  constructor(args: NoiseRateArgs) { super(args, 'spatialDropout1d'); }
 }
 
 export class SpatialDropout2D extends SpatialDropout {
@@ -198,7 +199,7 @@ export class SpatialDropout2D extends SpatialDropout {
     return new this({ ...r.common(), rate: r.get('rate') as number });
   }
 
-  constructor(args: RateArgs) { super(args, 'spatialDropout2d'); }
+  constructor(args: NoiseRateArgs) { super(args, 'spatialDropout2d'); }
 
   getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
 }

@@ -83,6 +83,11 @@ describe('noise layers', () => {
   it('clear errors; a model with them trains and predicts as without them', async () => {
     expect(() => sn.layers.gaussianNoise({ stddev: -1 })).toThrow('gaussianNoise: stddev must be a finite number >= 0, got -1');
     expect(() => sn.layers.gaussianDropout({ rate: 1 })).toThrow('gaussianDropout: rate must be a number in [0, 1), got 1');
+    // Keras' seed is taken (and saved as null, as Dropout's): the draws come from fit's seed
+    for (const make of [() => sn.layers.gaussianNoise({ stddev: 0.1, seed: 3 }), () => sn.layers.gaussianDropout({ rate: 0.1, seed: 3 }),
+      () => sn.layers.spatialDropout1d({ rate: 0.1, seed: 3 }), () => sn.layers.spatialDropout2d({ rate: 0.1, seed: 3 })]) {
+      expect(make().getConfig().seed).toBeNull();
+    }
     expect(() => sn.sequential().add(sn.layers.spatialDropout2d({ rate: 0.2, inputShape: [5, 4] })))
       .toThrow(/^spatial_dropout2d \(SpatialDropout2D\): expects samples of 3 axes \(\[height, width, channels\]\), got \[5, 4\]/);
     const build = (noisy: boolean) => {
