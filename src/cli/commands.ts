@@ -64,9 +64,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const recipe = recipeFromOptions(opts, 'train');
   const { epochs, batchSize, optimizer: optName, lr: lr0, lrDrop: drop, epsilon, testSize } = recipe;
   const out = (opts.out as string | undefined) ?? 'model';
-  // a Keras file for --out (the checkpoint writes .h5): the curves beside it, not inside
-  const kerasOut = /\.(h5|hdf5)$/i.test(out);
-  const plot = (opts.plot as string | undefined) ?? (kerasOut ? out.replace(/\.(h5|hdf5)$/i, '-curves.png') : path.join(out, 'curves.png'));
+  // a Keras file for --out (the checkpoint writes .h5, or Keras 3's .keras): the curves beside it, not inside
+  const kerasOut = /\.(h5|hdf5|keras)$/i.test(out);
+  const plot = (opts.plot as string | undefined) ?? (kerasOut ? out.replace(/\.(h5|hdf5|keras)$/i, '-curves.png') : path.join(out, 'curves.png'));
   await checkOutputs(fs, path, out, kerasOut, plot, opts.plot !== undefined);
   const verbose = ((opts.verbose as number | undefined) ?? 1) as 0 | 1 | 2;
   const threads = threadsArg(opts.threads);
@@ -163,7 +163,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const ev = await best.evaluate(xTest, yTest);
   const pred = await best.predictClasses(xTest);
   const truth = argmaxRows(yTest);
-  console.log(`\nBest model (lowest val_loss) saved to ${kerasOut ? `${out} (Keras .h5)` : `${out}/ (model.json + weights.bin)`}`);
+  console.log(`\nBest model (lowest val_loss) saved to ${kerasOut ? `${out} (Keras ${/\.keras$/i.test(out) ? '3 .keras' : '.h5'})` : `${out}/ (model.json + weights.bin)`}`);
   console.log(`Test accuracy: ${(ev.accuracy! * 100).toFixed(1)} % (${Math.round(ev.accuracy! * xTest.shape[0])}/${xTest.shape[0]}), test loss ${ev.loss.toFixed(4)}`);
   console.log('\nConfusion matrix (rows: true person, columns: predicted)\n' + confusionMatrix(truth, pred, folder.classNames));
   if (testDir) {
@@ -195,9 +195,9 @@ async function checkOutputs(fs: typeof import('node:fs/promises'), path: typeof 
   };
   const outKind = await kind(out);
   if (!kerasOut && outKind === 'file') {
-    throw new UsageError(`simdnet train: --out ${out} is a file; --out names the folder the model is saved in (model.json + weights.bin), or a .h5 file`);
+    throw new UsageError(`simdnet train: --out ${out} is a file; --out names the folder the model is saved in (model.json + weights.bin), or a .h5 or .keras file`);
   }
-  if (kerasOut && outKind === 'folder') throw new UsageError(`simdnet train: --out ${out} is a folder; a .h5 --out names the Keras file to write`);
+  if (kerasOut && outKind === 'folder') throw new UsageError(`simdnet train: --out ${out} is a folder; a .h5 or .keras --out names the Keras file to write`);
   const outBlocked = await fileAbove(out);
   if (outBlocked) throw new UsageError(`simdnet train: --out ${out} cannot be made: ${outBlocked} is a file, not a folder`);
   const option = plotGiven ? '--plot' : `the training curves' file (--plot, by default ${plot})`;

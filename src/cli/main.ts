@@ -15,7 +15,7 @@ const benchShipped = existsSync(BENCH);
 const USAGE = `Usage:
   simdnet train    [--data DIR] [--epochs 20] [--batch-size 32] [--optimizer sgd|adam|adamw|adamax|nadam|adadelta|adagrad|rmsprop]
                    [--lr LR]                         # default 0.01 for sgd and adagrad, 0.001 for the others
-                   [--threads auto|N] [--seed S] [--out model-dir] [--plot curves.png] [--test-size 0.15] [--verbose 0|1|2]
+                   [--threads auto|N] [--seed S] [--out model-dir|m.h5|m.keras] [--plot curves.png] [--test-size 0.15] [--verbose 0|1|2]
                    [--lr-drop 0.5] [--epsilon E] [--backup DIR] [--class-weight balanced]
   simdnet evaluate --model DIR --data DIR
   simdnet predict  --model DIR IMAGE...

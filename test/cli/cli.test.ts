@@ -216,7 +216,7 @@ describe('simdnet command line', () => {
       const data = dataFolder('outputs', ['cat', 'dog']);
       writeFileSync(path.join(root, 'afile'), 'x');
       const cases: [string[], RegExp][] = [
-        [['--out', 'afile'], /^simdnet train: --out afile is a file; --out names the folder the model is saved in/m],
+        [['--out', 'afile'], /^simdnet train: --out afile is a file; --out names the folder the model is saved in \(model\.json \+ weights\.bin\), or a \.h5 or \.keras file/m],
         [['--out', 'afile/sub'], /^simdnet train: --out afile\/sub cannot be made: .*afile is a file, not a folder$/m],
         [['--out', 'p1', '--plot', root], /^simdnet train: --plot .* is a folder; --plot names the PNG file to write$/m],
         [['--out', 'p2', '--plot', 'afile/c.png'], /^simdnet train: --plot cannot be written: .*afile is a file, not a folder$/m],
@@ -234,6 +234,11 @@ describe('simdnet command line', () => {
       expect(r.out).toMatch(/Training curves: m-curves\.png/);
       expect((await sn.loadModel(path.join(root, 'm.h5'))).outputShape).toEqual([2]);
       expect(existsSync(path.join(root, 'm-curves.png'))).toBe(true);
+      const k = await simdnet('train', '--data', data, '--out', 'k.keras', ...quick);
+      expect([k.err, k.code]).toEqual(['', 0]);
+      expect(k.out).toMatch(/Best model \(lowest val_loss\) saved to k\.keras \(Keras 3 \.keras\)/);
+      expect((await sn.loadModel(path.join(root, 'k.keras'))).outputShape).toEqual([2]);
+      expect(existsSync(path.join(root, 'k-curves.png'))).toBe(true);
     });
 
     it('a person with a single photo trains only (the split of the others stays stratified), and is said so', async () => {
