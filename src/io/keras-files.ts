@@ -244,11 +244,10 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
  * The bytes of a Keras 3 .keras file of the model, as keras.saving.save_model writes one: a zip of stored entries,
  * metadata.json, config.json (Keras 3's serialization, compile_config included when compiled) and model.weights.h5
  * (Keras 3's weights layout, as weightsToH5). No optimizer state: Keras warns and starts a fresh one, as from
- * simdnet's .h5. Refuses non-finite weights and layers whose Keras 3 weights simdnet does not lay out (wrappers).
+ * simdnet's .h5. Refuses non-finite weights and activations Keras has no name for.
  */
 export function modelToKerasZip(model: Sequential, fn = 'modelToKerasZip'): Uint8Array {
   model.live(fn);
-  checkKeras3Layout(model, fn, true);
   checkKerasNames(model, fn);
   const weights = weightsToH5(model, 'keras3', fn);
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -276,30 +275,22 @@ export function weightsToH5(model: Sequential, layout: 'keras3' | 'keras2' = 'ke
     writeWeightsGroup(model, root, fn);
     return writeH5(root);
   }
-  checkKeras3Layout(model, fn);
   const all = savableWeights(model, fn);
   const index = new Map(model.namedWeights().map(({ key }, i) => [key, i]));
   const paths = keras3Paths(model);
   root.group('vars'); // the model's own variables: none
   for (const layer of model.layers) {
-    const vars = `layers/${paths.get(layer)}${RECURRENT.has(layer.className) ? '/cell' : ''}/vars`;
-    root.group(vars);
-    layer.params.forEach((p, i) => root.dataset(`${vars}/${i}`, all[index.get(`${layer.name}/${p.name}`)!].data as Float32Array, [...p.shape]));
+    // each saveable gets its vars group (a recurrent layer's and a wrapper's stay empty), its variables where Keras 3
+    // files them: a recurrent layer's in its cell, a wrapper's under the attribute of the layer holding them
+    const base = `layers/${paths.get(layer)}`;
+    root.group(`${base}/vars`);
+    for (const { part, layer: owner } of layer.keras3Vars) {
+      const at = `${base}${part ? `/${part}` : ''}${RECURRENT.has(owner.className) ? '/cell' : ''}/vars`;
+      root.group(at);
+      owner.params.forEach((p, i) => root.dataset(`${at}/${i}`, all[index.get(`${layer.name}/${p.name}`)!].data as Float32Array, [...p.shape]));
+    }
   }
   return writeH5(root);
-}
-
-/**
- * Refuses a model with a layer that holds its weights in parts (Bidirectional, TimeDistributed) for Keras 3's layout,
- * naming the Keras 2 layout's file as the way out: a whole model's (`whole`: .keras → .h5) or its weights' .
- */
-function checkKeras3Layout(model: Sequential, fn: string, whole = false): void {
-  const wrapped = model.layers.find((l) => l.keras3Parts.length !== 1 || l.keras3Parts[0] !== '');
-  if (wrapped) {
-    throw new Error(`${fn}: ${wrapped.label}: simdnet writes Keras 3's layout (.keras, .weights.h5) for layers that hold their weights ` +
-      (whole ? "themselves; save the model to a .h5 file instead (Keras 2's layout, which Keras 3 loads too)"
-        : "themselves; use a name not ending in .weights.h5, e.g. m.h5 (Keras 2's layout, which Keras 3's load_weights reads too)"));
-  }
 }
 
 /**
@@ -421,10 +412,5 @@ registerSaveHandler({
 installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });
 registerWeightFiles({
   save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s),
-  check: (m, f, fn, weightsOnly) => {
-    const model = m as Sequential;
-    if (weightsOnly) { if (/\.weights\.h5$/i.test(f)) checkKeras3Layout(model, fn); return; }
-    if (/\.keras$/i.test(f)) checkKeras3Layout(model, fn, true);
-    checkKerasNames(model, fn);
-  },
+  check: (m, _f, fn, weightsOnly) => { if (!weightsOnly) checkKerasNames(m as Sequential, fn); },
 });

@@ -115,7 +115,9 @@ export class Bidirectional extends Layer {
 
   private get layers(): [Recurrent, Recurrent] { return [this.forwardLayer, this.backwardLayer]; }
 
-  get keras3Parts(): readonly string[] { return ['forward_layer', 'backward_layer']; }
+  get keras3Vars(): readonly { part: string; layer: Layer }[] {
+    return [{ part: 'forward_layer', layer: this.forwardLayer }, { part: 'backward_layer', layer: this.backwardLayer }];
+  }
 
   /** Setting the wrapper's trainable sets its two layers', as Keras' setter does. */
   private syncTrainable(): void {

@@ -190,7 +190,13 @@ export abstract class Layer {
    * Where Keras 3's model.weights.h5 keeps this layer's variables, under layers/<name>/: its own ('') or, for a wrapper
    * of layers with weights of their own, each one's attribute in turn (Bidirectional: forward_layer, backward_layer).
    */
-  get keras3Parts(): readonly string[] { return ['']; }
+  get keras3Parts(): readonly string[] { return this.keras3Vars.map((v) => v.part); }
+
+  /**
+   * Where Keras 3 files this layer's variables, below its own path: each part's attribute path ('' for the layer
+   * itself; a wrapper's 'forward_layer', 'layer' ...) and the layer whose params are there, in params' order.
+   */
+  get keras3Vars(): readonly { part: string; layer: Layer }[] { return [{ part: '', layer: this }]; }
 
   /** The mask its input carries (an embedding's with maskZero, passed on by the layers between), if any. */
   inputMask: MaskSource | null = null;

@@ -30,7 +30,9 @@ export class TimeDistributed extends Layer {
   }
 
   /** Keras 3 keeps the wrapped layer's variables under the wrapper's attribute `layer` (Wrapper's self.layer). */
-  get keras3Parts(): readonly string[] { return this.layer.keras3Parts.map((p) => (p ? `layer/${p}` : 'layer')); }
+  get keras3Vars(): readonly { part: string; layer: Layer }[] {
+    return this.layer.keras3Vars.map(({ part, layer }) => ({ part: part ? `layer/${part}` : 'layer', layer }));
+  }
 
   readonly layer: Layer;
   /** The wrapper's trainable when last passed on to the inner layer (Keras' trainable setter reaches sublayers). */
