@@ -17,8 +17,8 @@ const USAGE = `Usage:
                    [--lr LR]                         # default 0.01 for sgd and adagrad, 0.001 for the others
                    [--threads auto|N] [--seed S] [--out model-dir|m.h5|m.keras] [--plot curves.png] [--test-size 0.15] [--verbose 0|1|2]
                    [--lr-drop 0.5] [--epsilon E] [--backup DIR] [--class-weight balanced]
-  simdnet evaluate --model DIR --data DIR
-  simdnet predict  --model DIR IMAGE...
+  simdnet evaluate --model DIR|M.h5|M.keras --data DIR
+  simdnet predict  --model DIR|M.h5|M.keras IMAGE...
   simdnet synth    --out DIR [--seed S]
 ${benchShipped ? '  simdnet bench    [--json] [--quick] [--no-peers]\n' : ''}  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
                    [--prune-startup 5] [--prune-warmup 0]

@@ -98,7 +98,17 @@ const KERAS3_SPELLING: Record<string, (config: Json) => void> = {
   LeakyReLU: (c) => { c.negative_slope = c.alpha; delete c.alpha; },
   Embedding: (c) => { delete c.input_length; },
   RandomFlip: (c) => { delete c.data_format; },
+  Bidirectional: (c) => { if (isKerasObject(c.layer)) c.backward_layer = backwardOf(c.layer); },
 };
+
+/**
+ * Bidirectional's backward layer, written as Keras 3's get_config writes it: without one, Keras 3 makes it with
+ * go_backwards true whatever the layer's, and refuses a layer that already goes backwards (the two must differ).
+ */
+function backwardOf(layer: { class_name: string; config: unknown }): Json {
+  const c = layer.config as Json;
+  return { ...layer, config: { ...c, name: `backward_${String(c.name)}`, go_backwards: !c.go_backwards } };
+}
 
 /**
  * The optimizer in Keras 3's form: SGD's time-based `decay` (which Keras 3 ignores, with a warning) as the schedule

@@ -285,6 +285,9 @@ export function weightsToH5(model: Sequential, layout: 'keras3' | 'keras2' = 'ke
     const base = `layers/${paths.get(layer)}`;
     root.group(`${base}/vars`);
     for (const { part, layer: owner } of layer.keras3Vars) {
+      // the saveables on the way have their (empty) vars groups too: a wrapper's layer, a recurrent layer's own
+      const steps = part ? part.split('/') : [];
+      steps.forEach((_, k) => root.group(`${base}/${steps.slice(0, k + 1).join('/')}/vars`));
       const at = `${base}${part ? `/${part}` : ''}${RECURRENT.has(owner.className) ? '/cell' : ''}/vars`;
       root.group(at);
       owner.params.forEach((p, i) => root.dataset(`${at}/${i}`, all[index.get(`${layer.name}/${p.name}`)!].data as Float32Array, [...p.shape]));

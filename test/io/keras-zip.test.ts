@@ -187,12 +187,26 @@ describe("saving Keras 3's .keras", () => {
     expect((h5.get('layers/bidirectional/forward_layer/cell/vars/0') as H5Dataset).shape).toEqual([2, 8]);
     expect((h5.get('layers/bidirectional/backward_layer/cell/vars/2') as H5Dataset).shape).toEqual([8]);
     expect((h5.get('layers/time_distributed/layer/vars/0') as H5Dataset).shape).toEqual([4, 2]);
+    // the saveables on the way have their empty vars groups, as Keras 3's saving_lib makes them
+    for (const g of ['layers/bidirectional/vars', 'layers/bidirectional/forward_layer/vars', 'layers/bidirectional/backward_layer/vars',
+      'layers/time_distributed/layer/vars']) expect(h5.get(g), g).toBeInstanceOf(H5Group);
+    expect(Object.keys((h5.get('layers/bidirectional/forward_layer/vars') as H5Group).keys())).toEqual([]);
     const layers = json(zip.get('config.json')).config.layers;
     expect(layers[1].config.layer).toMatchObject({ module: 'keras.layers', class_name: 'LSTM', registered_name: null });
+    // its backward layer written out, as Keras 3 writes it (without one Keras 3 makes it go backwards whatever the layer does)
+    expect(layers[1].config.backward_layer).toMatchObject({ class_name: 'LSTM', config: { go_backwards: true } });
+    expect(layers[1].config.layer.config.go_backwards).toBe(false);
     expect(layers[2].config.layer).toMatchObject({ module: 'keras.layers', class_name: 'Dense', registered_name: null });
     const back = await sn.loadModel(file);
     const x = sn.tensor(Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), [2, 3, 2]);
     expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await bi.predict(x)).data));
+    // a layer that already goes backwards: its backward twin goes forward
+    const gb = sn.sequential();
+    gb.add(sn.layers.bidirectional({ layer: sn.layers.simpleRNN({ units: 2, goBackwards: true }), inputShape: [3, 2] }));
+    const c = json((await readZip(modelToKerasZip(gb), 'gb')).get('config.json')).config.layers[1].config;
+    expect([c.layer.config.go_backwards, c.backward_layer.config.go_backwards]).toEqual([true, false]);
+    const again = await sn.loadModel({ keras: modelToKerasZip(gb) });
+    expect(Array.from((await again.predict(x)).data)).toEqual(Array.from((await gb.predict(x)).data));
   });
 
   it('refuses, writing nothing: non-finite weights, includeOptimizer, a disposed model', async () => {
