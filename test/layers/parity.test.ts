@@ -313,32 +313,44 @@ describe('Activation layer parity with tfjs activations (forward, dx)', () => {
   }
 });
 
+/** An Activation layer's output and input gradient (dy = 1) over `xs`, one sample. */
+function activationAt(activation: ActivationName, xs: Float32Array): { y: Float32Array; dx: Float32Array } {
+  const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
+  try {
+    const r = h.run(xs, new Float32Array(xs.length).fill(1));
+    return { y: r.y, dx: r.dx! };
+  } finally {
+    h.dispose();
+  }
+}
+
+/**
+ * The worst errors of an activation against tfjs over `xs`, value by value: y relative to max(|y|, yFloor), dx relative
+ * to max(|dx|, 1); recorded and held to `tol`.
+ */
+function checkWideRange(activation: ActivationName, xs: Float32Array, yFloor: number, tol: number): void {
+  const r = activationAt(activation, xs);
+  const want = tfReference(tfActivation[activation], xs, [1, xs.length], [], new Float32Array(xs.length).fill(1));
+  let eY = 0, eDx = 0;
+  xs.forEach((_, i) => {
+    eY = Math.max(eY, Math.abs(r.y[i] - want.y[i]) / Math.max(Math.abs(want.y[i]), yFloor));
+    eDx = Math.max(eDx, Math.abs(r.dx[i] - want.grads[0][i]) / Math.max(Math.abs(want.grads[0][i]), 1));
+  });
+  record(`${activation} wide range, value by value`, 'y', eY);
+  record(`${activation} wide range, value by value`, 'dx', eDx);
+  expect(eY, 'forward y').toBeLessThanOrEqual(tol);
+  expect(eDx, 'dx').toBeLessThanOrEqual(tol);
+}
+
 // ---------------------------------------------------------------------------------------------------
 describe('activations over a wide range, value by value (tfjs)', () => {
   // tiny values (where e^x - 1 and ln(1 + e^x) lose digits if computed naively), large ones (overflow), relu6's kinks
   const mags = [1e-7, 1e-5, 1e-3, 0.01, 0.1, 0.5, 1, 2, 5, 5.99, 6.01, 10, 20, 40, 80];
   const xs = Float32Array.from([...mags.map((v) => -v), ...mags]);
   for (const activation of [...ACTS4.filter((a) => a !== 'linear'), ...MORE]) {
-    it(activation, () => {
-      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
-      try {
-        const r = h.run(xs, new Float32Array(xs.length).fill(1));
-        const want = tfReference(tfActivation[activation], xs, [1, xs.length], [], new Float32Array(xs.length).fill(1));
-        let eY = 0, eDx = 0;
-        xs.forEach((x, i) => {
-          // outputs: relative, value by value; derivatives: relative to max(|f'|, 1) (those computed from the output, as
-          // tfjs' elu gradient is, keep absolute precision only)
-          eY = Math.max(eY, Math.abs(r.y[i] - want.y[i]) / Math.max(Math.abs(want.y[i]), 1e-30));
-          eDx = Math.max(eDx, Math.abs(r.dx![i] - want.grads[0][i]) / Math.max(Math.abs(want.grads[0][i]), 1));
-        });
-        record(`${activation} wide range, value by value`, 'y', eY);
-        record(`${activation} wide range, value by value`, 'dx', eDx);
-        expect(eY, 'forward y').toBeLessThanOrEqual(2e-6);
-        expect(eDx, 'dx').toBeLessThanOrEqual(2e-6);
-      } finally {
-        h.dispose();
-      }
-    });
+    // outputs: relative, value by value; derivatives: relative to max(|f'|, 1) (those computed from the output, as
+    // tfjs' elu gradient is, keep absolute precision only)
+    it(activation, () => checkWideRange(activation, xs, 1e-30, 2e-6));
   }
 });
 
@@ -349,26 +361,7 @@ describe('activations needing the input over a wide range, value by value (tfjs)
   // is checked against float64 formulas below
   const mags = [1e-7, 1e-5, 1e-3, 0.01, 0.1, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 10, 13, 20, 40, 80];
   const xs = Float32Array.from([...mags.map((v) => -v), ...mags]);
-  for (const activation of INPUT) {
-    it(activation, () => {
-      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
-      try {
-        const r = h.run(xs, new Float32Array(xs.length).fill(1));
-        const want = tfReference(tfActivation[activation], xs, [1, xs.length], [], new Float32Array(xs.length).fill(1));
-        let eY = 0, eDx = 0;
-        xs.forEach((_, i) => {
-          eY = Math.max(eY, Math.abs(r.y[i] - want.y[i]) / Math.max(Math.abs(want.y[i]), 1));
-          eDx = Math.max(eDx, Math.abs(r.dx![i] - want.grads[0][i]) / Math.max(Math.abs(want.grads[0][i]), 1));
-        });
-        record(`${activation} wide range, value by value`, 'y', eY);
-        record(`${activation} wide range, value by value`, 'dx', eDx);
-        expect(eY, 'forward y').toBeLessThanOrEqual(1e-6);
-        expect(eDx, 'dx').toBeLessThanOrEqual(1e-6);
-      } finally {
-        h.dispose();
-      }
-    });
-  }
+  for (const activation of INPUT) it(activation, () => checkWideRange(activation, xs, 1, 1e-6));
 });
 
 /** erfc(z), z ≥ 0, in float64: its Taylor series below 2 (erf's, ~1e-14 absolute), Laplace's continued fraction above. */
@@ -424,59 +417,44 @@ describe('activations needing the input (and exponential) against float64 formul
   for (const activation of Object.keys(REFERENCE64) as ActivationName[]) {
     it(activation, () => {
       const xs = Float32Array.from([...grid, ...tiny, ...(activation === 'exponential' ? [-87.3, -87, 50, 88, 88.5, 88.72] : [-40, 30, 80])]);
-      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
-      try {
-        const r = h.run(xs, new Float32Array(xs.length).fill(1));
-        let eY = 0, eD = 0;
-        xs.forEach((x, i) => {
-          const w = REFERENCE64[activation]!(x);
-          eY = Math.max(eY, Math.abs(r.y[i] - w.y) / Math.max(Math.abs(w.y), 1e-30));
-          eD = Math.max(eD, Math.abs(r.dx![i] - w.d) / Math.max(w.scale, 1e-30));
-        });
-        record(`${activation} vs float64, value by value`, 'y', eY);
-        record(`${activation} vs float64, value by value`, 'dx', eD);
-        expect(eY, 'forward y').toBeLessThanOrEqual(TOL64[activation]!.y);
-        expect(eD, 'dx').toBeLessThanOrEqual(TOL64[activation]!.d);
-      } finally {
-        h.dispose();
-      }
+      const r = activationAt(activation, xs);
+      let eY = 0, eD = 0;
+      xs.forEach((x, i) => {
+        const w = REFERENCE64[activation]!(x);
+        eY = Math.max(eY, Math.abs(r.y[i] - w.y) / Math.max(Math.abs(w.y), 1e-30));
+        eD = Math.max(eD, Math.abs(r.dx[i] - w.d) / Math.max(w.scale, 1e-30));
+      });
+      record(`${activation} vs float64, value by value`, 'y', eY);
+      record(`${activation} vs float64, value by value`, 'dx', eD);
+      expect(eY, 'forward y').toBeLessThanOrEqual(TOL64[activation]!.y);
+      expect(eD, 'dx').toBeLessThanOrEqual(TOL64[activation]!.d);
     });
   }
   it('swish, gelu, gelu_new and mish reach their limits at any magnitude: y = x and f\' = 1 far above 0, y = -0 and f\' = 0 far below', () => {
     const big = [100, 1e4, 1e13, 1e17, 1e21, 1e30, 1e38];
     const xs = Float32Array.from([...big, ...big.map((v) => -v)]);
     for (const activation of ['swish', 'gelu', 'gelu_new', 'mish'] as ActivationName[]) {
-      const h = new LayerHarness(new Activation({ activation }), [xs.length], 1);
-      try {
-        const r = h.run(xs, new Float32Array(xs.length).fill(1));
-        xs.forEach((x, i) => {
-          const at = `${activation}(${x})`;
-          if (x > 0) {
-            expect(Math.abs(r.y[i] / x - 1), at).toBeLessThan(1e-6);
-            expect(Math.abs(r.dx![i] - 1), `${at}'`).toBeLessThan(1e-6);
-          } else {
-            expect(Math.abs(r.y[i]), at).toBeLessThan(1e-30);
-            expect(Math.abs(r.dx![i]), `${at}'`).toBeLessThan(1e-30);
-          }
-        });
-      } finally {
-        h.dispose();
-      }
+      const r = activationAt(activation, xs);
+      xs.forEach((x, i) => {
+        const at = `${activation}(${x})`;
+        if (x > 0) {
+          expect(Math.abs(r.y[i] / x - 1), at).toBeLessThan(1e-6);
+          expect(Math.abs(r.dx[i] - 1), `${at}'`).toBeLessThan(1e-6);
+        } else {
+          expect(Math.abs(r.y[i]), at).toBeLessThan(1e-30);
+          expect(Math.abs(r.dx[i]), `${at}'`).toBeLessThan(1e-30);
+        }
+      });
     }
   });
 
   it('exponential overflows to Infinity past ln(FLT_MAX) and underflows through the subnormals to 0 (exp4 alone would saturate), NaN stays NaN', () => {
     const xs = Float32Array.from([88.7, 89, 200, -90, -110, -200, NaN]);
-    const h = new LayerHarness(new Activation({ activation: 'exponential' }), [xs.length], 1);
-    try {
-      const y = h.run(xs, new Float32Array(xs.length).fill(1)).y;
-      expect(Math.abs(y[0] / Math.exp(xs[0]) - 1)).toBeLessThan(1e-6);
-      expect(Math.abs(y[3] / Math.exp(-90) - 1)).toBeLessThan(1e-5); // 1.2e-39, a subnormal of 21 bits
-      expect(Array.from(y.slice(1, 3))).toEqual([Infinity, Infinity]);
-      expect(Array.from(y.slice(4))).toEqual([0, 0, NaN]);
-    } finally {
-      h.dispose();
-    }
+    const { y } = activationAt('exponential', xs);
+    expect(Math.abs(y[0] / Math.exp(xs[0]) - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(y[3] / Math.exp(-90) - 1)).toBeLessThan(1e-5); // 1.2e-39, a subnormal of 21 bits
+    expect(Array.from(y.slice(1, 3))).toEqual([Infinity, Infinity]);
+    expect(Array.from(y.slice(4))).toEqual([0, 0, NaN]);
   });
 });
 
