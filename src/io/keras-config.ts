@@ -6,7 +6,7 @@
 // The Keras 3 form follows keras/src/saving/serialization_lib.py and models/sequential.py (get_config: the
 // InputLayer first, `build_input_shape`); no Keras install here checks it (README, "Keras files").
 import type { Sequential } from '../engine/sequential.js';
-import { isObject, snakeKey } from '../layers/config.js';
+import { INNER_LAYER_KEYS, isObject, snakeKey } from '../layers/config.js';
 import { layerToJson, trainingConfig } from './topology.js';
 
 type Json = Record<string, unknown>;
@@ -45,7 +45,7 @@ export function checkKerasNames(model: Sequential, fn: string): void {
   const find = (config: Json): string | undefined => {
     const a = config.activation;
     if (typeof a === 'string' && NOT_IN_KERAS[a]) return a;
-    for (const key of ['layer', 'forward_layer', 'backward_layer']) {
+    for (const key of INNER_LAYER_KEYS) {
       const inner = config[key];
       if (isObject(inner) && isObject(inner.config)) { const found = find(inner.config as Json); if (found) return found; }
     }
@@ -130,7 +130,7 @@ function moduleOf(key: string): string | null {
   if (key.endsWith('_initializer')) return 'keras.initializers';
   if (key.endsWith('_regularizer')) return 'keras.regularizers';
   if (key.endsWith('_constraint')) return 'keras.constraints';
-  if (key === 'layer' || key === 'forward_layer' || key === 'backward_layer') return 'keras.layers'; // wrappers
+  if (INNER_LAYER_KEYS.includes(key)) return 'keras.layers'; // a wrapper's inner layers
   return null;
 }
 

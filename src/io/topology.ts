@@ -6,7 +6,7 @@ import { checkLoss, Loss, lossByName, lossConfigName, lossKerasClass, takesLogit
 import { tfjsKnowsMetric } from '../engine/metrics.js';
 import type { Optimizer } from '../engine/optimizer.js';
 import { training, trainingLoaded } from '../engine/training-part.js';
-import { camelKey, isObject } from '../layers/config.js';
+import { camelKey, INNER_LAYER_KEYS, isObject } from '../layers/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { checkOptions, show } from '../format.js';
@@ -36,7 +36,7 @@ export function layerToJson(layer: Layer): { class_name: string; config: Json } 
  */
 function savedSpelling(config: Json): Json {
   if (config.activation === 'silu') config.activation = 'swish';
-  for (const key of ['layer', 'forward_layer', 'backward_layer']) {
+  for (const key of INNER_LAYER_KEYS) {
     const inner = config[key];
     if (isObject(inner) && isObject(inner.config)) config[key] = { ...inner, config: savedSpelling({ ...inner.config }) };
   }

@@ -10,6 +10,9 @@ import { camelKey, checkOptions, show } from '../format.js';
 type Json = Record<string, unknown>;
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The config keys under which a wrapper (TimeDistributed, Bidirectional) saves its inner layers' configs. */
+export const INNER_LAYER_KEYS: readonly string[] = ['layer', 'forward_layer', 'backward_layer'];
+
 export const snakeKey = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 export { camelKey };
 

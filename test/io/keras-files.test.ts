@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { h5py } from './python-h5py.js';
 import * as sn from '../../src/index.js';
 import { Adam, RMSprop, SGD } from '../../src/engine/optimizers.js';
 import { H5Dataset, H5Group, readH5 } from '../../src/io/h5/reader.js';
@@ -243,9 +244,6 @@ describe('saving .h5', () => {
     expect((weights.get('flatten') as H5Group).attrs().weight_names).toEqual(new Float64Array(0));
   });
 
-  const h5py = (() => {
-    try { execFileSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' }); return true; } catch { return false; }
-  })();
   it.skipIf(!h5py)("h5py reads simdnet's .h5 with Keras' layout (python3-h5py)", async () => {
     const m = model();
     const file = path.join(root, 'for-h5py.h5');

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { h5py } from './python-h5py.js';
 import * as sn from '../../src/index.js';
 import { divergedModel } from './diverged.js';
 import { H5Dataset, H5Group, readH5 } from '../../src/io/h5/reader.js';
@@ -190,7 +191,7 @@ describe("saving Keras 3's .keras", () => {
     // the saveables on the way have their empty vars groups, as Keras 3's saving_lib makes them
     for (const g of ['layers/bidirectional/vars', 'layers/bidirectional/forward_layer/vars', 'layers/bidirectional/backward_layer/vars',
       'layers/time_distributed/layer/vars']) expect(h5.get(g), g).toBeInstanceOf(H5Group);
-    expect(Object.keys((h5.get('layers/bidirectional/forward_layer/vars') as H5Group).keys())).toEqual([]);
+    expect((h5.get('layers/bidirectional/forward_layer/vars') as H5Group).keys()).toEqual([]);
     const layers = json(zip.get('config.json')).config.layers;
     expect(layers[1].config.layer).toMatchObject({ module: 'keras.layers', class_name: 'LSTM', registered_name: null });
     // its backward layer written out, as Keras 3 writes it (without one Keras 3 makes it go backwards whatever the layer does)
@@ -241,9 +242,6 @@ describe("saving Keras 3's .keras", () => {
     expect(Object.keys(config).sort()).toEqual(['data_format', 'dtype', 'name', 'rate', 'seed']); // Keras 3's SpatialDropout2D arguments
   });
 
-  const h5py = (() => {
-    try { execFileSync('/usr/bin/python3', ['-c', 'import h5py'], { stdio: 'ignore' }); return true; } catch { return false; }
-  })();
   it.skipIf(!h5py)("Python's zipfile and h5py read it as saving_lib's load_model does: entries, CRCs, config, weights (python3-h5py)", async () => {
     const m = imageModel();
     const file = path.join(root, 'for-python.keras');
