@@ -29,6 +29,45 @@ export function relu_bias_backward(db: usize, dx: usize, dy: usize, y: usize, ro
   }
 }
 
+// The bias gradient of narrow rows by blocks of rows, a range of blocks per thread (threads splitting a narrow
+// row's columns would each read and write the cache lines beside the other's): part[b, j] = Σ dX[i, j] over the
+// rows i of block b, from 0 in row order, for the `nb` blocks of `blockRows` rows from row 0 of dy (part, dx, dy
+// and y at the thread's first block; the last block may be short: `rows` rows in all), dX masked by ReLU and stored
+// to dx as in relu_bias_backward when `relu` is 1. bias_add_blocks then adds the block sums to db in block order: the
+// same bits on any thread count, as the blocks do not depend on it.
+export function bias_block_sums(part: usize, dx: usize, dy: usize, y: usize, rows: i32, cols: i32, ld: i32,
+                                blockRows: i32, nb: i32, relu: i32): void {
+  for (let b = 0; b < nb; b++) {
+    const r0 = b * blockRows;
+    const n = min(blockRows, rows - r0);
+    const pb = part + (<usize>b * cols << 2);
+    memory.fill(pb, 0, <usize>cols << 2);
+    for (let r = 0; r < n; r += SUM_ROWS) {
+      const o = <usize>(r0 + r) * ld << 2;
+      if (relu != 0) column_sums(pb, dx + o, dy + o, y + o, min(SUM_ROWS, n - r), cols, ld, true);
+      else column_sums(pb, dy + o, dy + o, 0, min(SUM_ROWS, n - r), cols, ld, false);
+    }
+  }
+}
+
+// db[j] += part[0, j] + part[1, j] + ... + part[nb - 1, j], added to db one block at a time in block order.
+export function bias_add_blocks(db: usize, part: usize, nb: i32, cols: i32): void {
+  const rs = <usize>cols << 2;
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const c = <usize>j << 2;
+    let acc = v128.load(db + c);
+    for (let b = 0, o = c; b < nb; b++, o += rs) acc = f32x4.add(acc, v128.load(part + o));
+    v128.store(db + c, acc);
+  }
+  for (; j < cols; j++) {
+    const c = <usize>j << 2;
+    let acc = load<f32>(db + c);
+    for (let b = 0, o = c; b < nb; b++, o += rs) acc += load<f32>(part + o);
+    store<f32>(db + c, acc);
+  }
+}
+
 // Rows summed per visit of a block of columns: a block's pass over them leaves the next block's columns of those
 // rows in the cache (64 rows × 64 columns: 16 KB of dY), so wide rows are read from memory once.
 const SUM_ROWS: i32 = 64;

@@ -53,6 +53,9 @@ export interface Kernels {
   global_maxpool_backward(dx: Ptr, dy: Ptr, argmax: Ptr, hw: number, c: number, n0: number, count: number): void;
   bias_backward(db: Ptr, dy: Ptr, rows: number, cols: number, ld: number): void;
   relu_bias_backward(db: Ptr, dx: Ptr, dy: Ptr, y: Ptr, rows: number, cols: number, ld: number): void;
+  bias_block_sums(part: Ptr, dx: Ptr, dy: Ptr, y: Ptr, rows: number, cols: number, ld: number, blockRows: number, nb: number,
+    relu: 0 | 1): void;
+  bias_add_blocks(db: Ptr, part: Ptr, nb: number, cols: number): void;
   zero_floats(dst: Ptr, n: number): void;
   gather_rows(dst: Ptr, src: Ptr, idx: Ptr, rows: number, width: number): void;
   count_nonfinite(x: Ptr, n: number): number;

@@ -83,3 +83,49 @@ describe('bias_backward and relu_bias_backward', () => {
     });
   }
 });
+
+describe('bias_block_sums and bias_add_blocks', () => {
+  // rows in blocks of `blockRows` (the last one short or not), each block summed from 0 in row order, then added to db
+  // one block at a time; the blocks cut into ranges as threads take them; 32-, 16- and 4-column runs and a scalar tail
+  const cases: [rows: number, cols: number, blockRows: number][] = [[130, 32, 64], [200, 53, 70], [129, 3, 64], [256, 68, 64], [64, 16, 64]];
+  for (const [rows, cols, blockRows] of cases) {
+    it(`${rows}×${cols} in blocks of ${blockRows}: the bits of a plain loop over blocks, on any cut of them; ReLU's dx as fused`, () => {
+      const nb = Math.ceil(rows / blockRows), n = rows * cols;
+      const dy = rand(n, rows + cols, -1, 1), y = rand(n, rows + cols + 1, -1, 1), db0 = rand(cols, cols + 2);
+      y[5] = 0; y[6] = NaN; dy[7] = -0;
+      const wantDx = dy.map((v, i) => (y[i] > 0 ? v : 0));
+      const sums = (d: Float32Array) => db0.map((b, j) => {
+        let a = b;
+        for (let k = 0; k < nb; k++) {
+          let s = 0;
+          for (let i = k * blockRows; i < Math.min(rows, (k + 1) * blockRows); i++) s = Math.fround(s + d[i * cols + j]);
+          a = Math.fround(a + s);
+        }
+        return a;
+      });
+      const pdy = rt.arena.alloc(n * 4), py = rt.arena.alloc(n * 4), pdb = rt.arena.alloc(cols * 4), part = rt.arena.alloc(nb * cols * 4);
+      try {
+        rt.f32(py, n).set(y);
+        const cuts = [[[0, nb]], nb > 1 ? [[0, 1], [1, nb - 1]] : [[0, nb]], nb > 2 ? [[0, 2], [2, 1], [3, nb - 3]].filter(([, c]) => c > 0) : [[0, nb]]];
+        for (const ranges of cuts) {
+          for (const relu of [0, 1] as const) {
+            rt.f32(pdy, n).set(dy); rt.f32(pdb, cols).set(db0); rt.f32(part, nb * cols).fill(NaN); // block sums start from 0, not from what was there
+            for (const [b0, count] of ranges) {
+              const o = 4 * b0 * blockRows * cols;
+              rt.k.bias_block_sums(part + 4 * b0 * cols, pdy + o, pdy + o, py + o, Math.min(count * blockRows, rows - b0 * blockRows), cols, cols,
+                blockRows, count, relu);
+            }
+            rt.k.bias_add_blocks(pdb, part, nb, cols);
+            expect(Array.from(rt.f32(pdy, n)), `dx, relu ${relu}`).toEqual(Array.from(relu ? wantDx : dy));
+            expect(Array.from(rt.f32(pdb, cols)), `db, relu ${relu}, cut ${JSON.stringify(ranges)}`).toEqual(Array.from(sums(relu ? wantDx : dy)));
+          }
+        }
+        // against float64 (the last run's db: through ReLU)
+        const exact = db0.map((b, j) => { let a = b; for (let i = 0; i < rows; i++) a += wantDx[i * cols + j]; return a; });
+        for (let j = 0; j < cols; j++) expect(Math.abs(rt.f32(pdb, cols)[j] - exact[j])).toBeLessThan(1e-5 * (rows + 1));
+      } finally {
+        for (const p of [part, pdb, py, pdy]) rt.arena.release(p);
+      }
+    });
+  }
+});
