@@ -107,6 +107,16 @@ const MIN_WORK_PER_THREAD = 1 << 18;
 
 type WorkerKernel = keyof Kernels;
 
+/** How many of `threads` the pool can run now (1 without a usable pool). */
+function threadsAvailable(threads: number): number {
+  return Math.min(threads, pool && pool.usable ? Math.min(active, pool.size + 1) : 1);
+}
+
+/** The longest of t ranges of `units` whole units, over an even share: the time the others wait for it. */
+function imbalance(units: number, t: number): number {
+  return Math.ceil(units / t) * t / units;
+}
+
 /**
  * Splits [0, total) into at most `threads` contiguous ranges (multiples of `align`): the calling thread runs
  * the first, the workers the others. Ranges never overlap and each is computed exactly as one thread would,
@@ -115,7 +125,7 @@ type WorkerKernel = keyof Kernels;
 function splitAcrossThreads(rt: Runtime, op: WorkerKernel, total: number, threads: number, align: number,
   args: (start: number, count: number, scratch: number) => number[], what: string): void {
   const run = (a: number[]) => (rt.k[op] as (...x: number[]) => void)(...a);
-  const t = Math.min(threads, pool && pool.usable ? Math.min(active, pool.size + 1) : 1);
+  const t = threadsAvailable(threads);
   if (t <= 1) { run(args(0, total, rt.gemmScratch)); return; }
   const p = pool!;
   const chunk = Math.ceil(total / t / align) * align;
@@ -129,14 +139,24 @@ function splitAcrossThreads(rt: Runtime, op: WorkerKernel, total: number, thread
 }
 
 /**
- * gemm (see assembly/gemm.ts) split by rows of C over the active threads; each thread computes whole rows
- * with its own packing scratch, and every thread runs the micro-kernel picked for the shape (ukernels.ts).
+ * gemm (see assembly/gemm.ts) split by rows of C over the active threads (by columns where that shares the
+ * work more evenly); each thread computes whole rows (whole 8-column panels) with its own packing scratch, and
+ * every thread runs the micro-kernel picked for the shape (ukernels.ts).
  */
 export function parallelGemm(rt: Runtime, c: number, ldc: number, a: number, rowOff: number, redOff: number,
   b: number, bRs: number, bCs: number, m: number, n: number, k: number, mode: number, bias: number, what: string): void {
-  const threads = Math.min(Math.floor((m * n * k) / (MIN_WORK_PER_THREAD * splitScale)) + 1, Math.ceil(m / MR));
+  const work = Math.floor((m * n * k) / (MIN_WORK_PER_THREAD * splitScale)) + 1;
   mode |= ukernelBits(rt, shapeClass(m, k), m * n * k);
-  splitAcrossThreads(rt, 'gemm', m, threads, MR,
+  const byRows = Math.min(work, Math.ceil(m / MR)), byCols = Math.min(work, Math.ceil(n / NR));
+  const tr = threadsAvailable(byRows), tc = threadsAvailable(byCols);
+  // few rows of C (a first convolution's weight gradient: 27 rows, 7 row tiles, 4 and 3 on 2 threads) split
+  // better by columns: whole panels of NR, each element's sum over k the same, so the same bits
+  if (tc > 1 && (tr < tc || imbalance(Math.ceil(n / NR), tc) < imbalance(Math.ceil(m / MR), tr))) {
+    splitAcrossThreads(rt, 'gemm', n, byCols, NR, (j0, cols, scratch) =>
+      [c + j0 * 4, ldc, a, rowOff, redOff, b + j0 * bCs * 4, bRs, bCs, m, cols, k, mode, bias ? bias + j0 * 4 : 0, scratch], what);
+    return;
+  }
+  splitAcrossThreads(rt, 'gemm', m, byRows, MR,
     (i0, rows, scratch) => [c + i0 * ldc * 4, ldc, a, rowOff + i0 * 4, redOff, b, bRs, bCs, rows, n, k, mode, bias, scratch], what);
 }
 
