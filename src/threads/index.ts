@@ -1,7 +1,8 @@
 // Thread management: how many threads an op may use, the pool behind them, and the parallel GEMM.
-// Work is split inside each op along the rows of its output (see parallelGemm), so every element is
-// computed by exactly one thread in the same order as on one thread: results are bit-identical for any
-// thread count, and no reduction across threads is needed.
+// Work is split inside each op along its output (rows, or whole 8-column panels of a GEMM with few rows: see
+// parallelGemm), so every element is computed by exactly one thread in the same order as on one thread:
+// results are bit-identical for any thread count. A sum over rows (a bias gradient) is cut in blocks fixed by
+// its shape, not by the thread count, and the blocks added in order (src/layers/activations.ts).
 import { host } from '../host/host.js';
 import type { Kernels, Runtime } from '../runtime/wasm.js';
 import { shapeClass, ukernelBits, type ShapeClass } from '../runtime/ukernels.js';
