@@ -120,6 +120,82 @@ export function tanh4(x: v128): v128 {
   return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
 }
 
+// ---- ln, cos and sin for the normal draws (dropout.ts' Gaussian noise): plain multiply and add, never `madd`, so
+// the draws are the same bits in the plain and the relaxed build, on every host ---------------------------------
+
+// ln x for x in (0, 1] (normal f32 values): x = m · 2^e with m in [√½, √2), ln x = e ln 2 + ln(1 + f), f = m - 1
+// (exact), ln(1 + f) = f - f²/2 + f³ P(f) with the minimax P of Cephes' logf (relative error ≈ 1e-7), ln 2 split
+// in two parts so e · ln 2 adds no error of its own.
+// @ts-ignore: decorator
+@inline
+export function log4(x: v128): v128 {
+  // m in [0.5, 1) from the bits, then [√½, √2): below √½ take 2m and e - 1
+  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(126));
+  let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000));
+  const low = f32x4.lt(m, f32x4.splat(<f32>0.707106781186547524));
+  e = i32x4.add(e, low); // a true compare is -1
+  m = f32x4.add(m, v128.and(low, m));
+  const f = f32x4.sub(m, f32x4.splat(1));
+  const ef = f32x4.convert_i32x4_s(e);
+  const z = f32x4.mul(f, f);
+  let p = f32x4.splat(<f32>7.0376836292e-2);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>-1.1514610310e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>1.1676998740e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>-1.2420140846e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>1.4249322787e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>-1.6668057665e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>2.0000714765e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>-2.4999993993e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(<f32>3.3333331174e-1));
+  let y = f32x4.mul(f32x4.mul(p, f), z);
+  y = f32x4.add(y, f32x4.mul(ef, f32x4.splat(<f32>-2.12194440e-4)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  return f32x4.add(f32x4.add(f, y), f32x4.mul(ef, f32x4.splat(<f32>0.693359375)));
+}
+
+// cos 2πu and sin 2πu for u in [0, 1) (24-bit fractions), in steps the caller shares: qf = the nearest quarter
+// turn (quarter4: 0 … 4), t = 2π(u - qf/4) in [-π/4, π/4] (u - qf/4 exact), Cephes' sinf and cosf polynomials on t
+// (sin_t4, cos_t4), then the quarter turns put back (rotate4): cos 2πu = rotate4(cos t, sin t, q) and
+// sin 2πu = rotate4(cos t, sin t, q - 1), q = qf as integers.
+// @ts-ignore: decorator
+@inline
+export function quarter4(u: v128): v128 { return f32x4.nearest(f32x4.mul(u, f32x4.splat(4))); }
+
+// @ts-ignore: decorator
+@inline
+export function turn_t4(u: v128, qf: v128): v128 {
+  return f32x4.mul(f32x4.sub(u, f32x4.mul(qf, f32x4.splat(0.25))), f32x4.splat(<f32>6.283185307179586));
+}
+
+// @ts-ignore: decorator
+@inline
+export function sin_t4(t: v128): v128 {
+  const t2 = f32x4.mul(t, t);
+  let s = f32x4.splat(<f32>-1.9515295891e-4);
+  s = f32x4.add(f32x4.mul(s, t2), f32x4.splat(<f32>8.3321608736e-3));
+  s = f32x4.add(f32x4.mul(s, t2), f32x4.splat(<f32>-1.6666654611e-1));
+  return f32x4.add(t, f32x4.mul(f32x4.mul(s, t2), t));
+}
+
+// @ts-ignore: decorator
+@inline
+export function cos_t4(t: v128): v128 {
+  const t2 = f32x4.mul(t, t);
+  let c = f32x4.splat(<f32>2.443315711809948e-5);
+  c = f32x4.add(f32x4.mul(c, t2), f32x4.splat(<f32>-1.388731625493765e-3));
+  c = f32x4.add(f32x4.mul(c, t2), f32x4.splat(<f32>4.166664568298827e-2));
+  return f32x4.add(f32x4.sub(f32x4.splat(1), f32x4.mul(t2, f32x4.splat(0.5))), f32x4.mul(f32x4.mul(c, t2), t2));
+}
+
+// cos(t + qπ/2) from c = cos t and s = sin t: c, -s, -c, s for q mod 4 = 0, 1, 2, 3 (q: i32x4, any integers).
+// @ts-ignore: decorator
+@inline
+export function rotate4(c: v128, s: v128, q: v128): v128 {
+  const odd = i32x4.eq(v128.and(q, i32x4.splat(1)), i32x4.splat(1));                                // q = 1, 3: ∓ s
+  const negate = i32x4.eq(v128.and(i32x4.add(q, i32x4.splat(1)), i32x4.splat(2)), i32x4.splat(2)); // q = 1, 2
+  return v128.xor(v128.bitselect(s, c, odd), v128.and(negate, i32x4.splat(0x80000000)));
+}
+
 // Loads `cnt` floats (1..4) into the low lanes (the rest zero), and stores the low `cnt` lanes: the tails
 // of rows whose width is not a multiple of 4 go through the same vector math.
 // @ts-ignore: decorator

@@ -39,3 +39,61 @@ describe('dropout on the shared hash32', () => {
     });
   }
 });
+
+describe('Gaussian draws (gaussian_noise_forward, gaussian_dropout_forward)', () => {
+  const U = 1 / 16777216;
+  /**
+   * float64 Box–Muller of the same uniforms: elements 2p and 2p + 1 share u1 = (top 24 bits of hash(2p) + 1) / 2^24
+   * and u2 = top 24 bits of hash(2p + 1) / 2^24, and take r cos 2πu2 and r sin 2πu2.
+   */
+  const exact = (seed: number, i: number) => {
+    const p = i - (i & 1);
+    const u1 = ((hash32(seed, p >>> 0) >>> 8) + 1) * U, u2 = (hash32(seed, (p + 1) >>> 0) >>> 8) * U;
+    const r = Math.sqrt(-2 * Math.log(u1));
+    return i & 1 ? r * Math.sin(2 * Math.PI * u2) : r * Math.cos(2 * Math.PI * u2);
+  };
+  const draw = (op: 'noise' | 'dropout', n: number, seed: number, start: number, pieces: number[] = [n]) => {
+    const x = rt.arena.alloc(n * 4), y = rt.arena.alloc(n * 4), mask = rt.arena.alloc(n * 4);
+    try {
+      rt.f32(x, n).fill(op === 'noise' ? 0 : 1);
+      for (let at = 0, k = 0; at < n; k++) {
+        const c = Math.min(pieces[k % pieces.length], n - at);
+        if (op === 'noise') rt.k.gaussian_noise_forward(y + 4 * at, x + 4 * at, c, 1, seed, start + at);
+        else rt.k.gaussian_dropout_forward(y + 4 * at, mask + 4 * at, x + 4 * at, c, 0.5, seed, start + at);
+        at += c;
+      }
+      return rt.f32(y, n).slice();
+    } finally {
+      for (const p of [mask, y, x]) rt.arena.release(p);
+    }
+  };
+
+  it('each draw is float64 Box–Muller of its counter\'s uniforms, within 5e-7 (relative above |z| = 1, absolute below)', () => {
+    for (const [seed, start] of [[1, 0], [0xdeadbeef, 2 ** 30 - 7]]) {
+      const n = 200_003, z = draw('noise', n, seed, start);
+      let worst = 0, big = 0;
+      for (let i = 0; i < n; i++) {
+        const want = exact(seed, start + i);
+        worst = Math.max(worst, Math.abs(z[i] - want) / Math.max(1, Math.abs(want)));
+        big = Math.max(big, Math.abs(want));
+      }
+      expect(worst).toBeLessThan(5e-7); // 2.2e-7 measured: the f32 rounding of the inputs to sqrt and cos
+      expect(big).toBeGreaterThan(4); // the sample reaches the tails
+    }
+  });
+
+  it('a value depends on its counter alone: the same bits cut into any pieces, at any alignment', () => {
+    const whole = draw('noise', 1001, 9, 5);
+    for (const pieces of [[1], [3, 5, 7], [4], [6, 2, 9], [8], [17]]) {
+      expect(Buffer.from(draw('noise', 1001, 9, 5, pieces).buffer).equals(Buffer.from(whole.buffer)), `pieces ${pieces}`).toBe(true);
+    }
+    // the first 3 values (one by one: an odd first counter, then a tail) and the same counters inside a longer run
+    expect(Array.from(draw('noise', 3, 9, 5))).toEqual(Array.from(whole.subarray(0, 3)));
+    expect(Array.from(draw('noise', 12, 9, 6))).toEqual(Array.from(whole.subarray(1, 13)));
+  });
+
+  it('gaussian dropout\'s factor is 1 + stddev · the same z', () => {
+    const z = draw('noise', 999, 4, 17), m = draw('dropout', 999, 4, 17);
+    for (let i = 0; i < 999; i++) expect(m[i]).toBe(Math.fround(1 + Math.fround(0.5 * z[i])));
+  });
+});
