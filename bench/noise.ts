@@ -1,7 +1,8 @@
-// What the regularisation layers cost in training: a convolution (42×42×3 → 40×40×32, relu) → [layer] → 2×2 max
-// pooling → dense 16 softmax, batch 32, SGD, one thread, with each of dropout, gaussianNoise, gaussianDropout and
-// spatialDropout2d after the convolution and without: training ms per batch, in alternating rounds (medians), and
-// each layer's cost over the model without it (1.64 M values drawn per batch).
+// What the regularisation, preprocessing and augmentation layers cost in training: a convolution (42×42×3 →
+// 40×40×32, relu) → 2×2 max pooling → dense 16 softmax, batch 32, SGD, one thread, with each of dropout,
+// gaussianNoise, gaussianDropout and spatialDropout2d after the convolution (1.64 M values drawn per batch), or
+// rescaling, randomFlip and randomTranslation in front of it, and without: training ms per batch, in alternating
+// rounds (medians), and each layer's cost over the model without it.
 //   npm run build && node dist/bench/noise.js [--rounds 7]
 import * as sn from '../src/index.js';
 import { cpuInfo } from './cpu.js';
@@ -13,18 +14,24 @@ const n = 320, batch = 32;
 const x = sn.tensor(Float32Array.from({ length: n * 42 * 42 * 3 }, (_, k) => (k % 251) / 251), [n, 42, 42, 3]);
 const y = sn.utils.toCategorical(Int32Array.from({ length: n }, (_, k) => k % 16), 16);
 
-const LAYERS: Record<string, (() => sn.Layer) | null> = {
+const input = { inputShape: [42, 42, 3] };
+// [where, make]: after the convolution, or in front of it
+const LAYERS: Record<string, ['after' | 'front', () => sn.Layer] | null> = {
   none: null,
-  dropout: () => sn.layers.dropout({ rate: 0.1 }),
-  gaussianNoise: () => sn.layers.gaussianNoise({ stddev: 0.1 }),
-  gaussianDropout: () => sn.layers.gaussianDropout({ rate: 0.1 }),
-  spatialDropout2d: () => sn.layers.spatialDropout2d({ rate: 0.1 }),
+  dropout: ['after', () => sn.layers.dropout({ rate: 0.1 })],
+  gaussianNoise: ['after', () => sn.layers.gaussianNoise({ stddev: 0.1 })],
+  gaussianDropout: ['after', () => sn.layers.gaussianDropout({ rate: 0.1 })],
+  spatialDropout2d: ['after', () => sn.layers.spatialDropout2d({ rate: 0.1 })],
+  rescaling: ['front', () => sn.layers.rescaling({ scale: 1 / 255, ...input })],
+  randomFlip: ['front', () => sn.layers.randomFlip({ mode: 'horizontal', ...input })],
+  randomTranslation: ['front', () => sn.layers.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1, ...input })],
 };
 
-const models = Object.entries(LAYERS).map(([name, make]) => {
+const models = Object.entries(LAYERS).map(([name, layer]) => {
   const m = sn.sequential();
-  m.add(sn.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [42, 42, 3] }));
-  if (make) m.add(make());
+  if (layer?.[0] === 'front') m.add(layer[1]());
+  m.add(sn.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', ...(layer?.[0] === 'front' ? {} : input) }));
+  if (layer?.[0] === 'after') m.add(layer[1]());
   m.add(sn.layers.maxPooling2d({ poolSize: 2 }));
   m.add(sn.layers.flatten());
   m.add(sn.layers.dense({ units: 16, activation: 'softmax' }));
@@ -41,9 +48,10 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 console.log(`${cpuInfo().line}; Node ${process.version}; kernels ${sn.backend()}; ${rounds} alternating rounds, medians\n`);
-console.log('| layer after the convolution | training ms per batch of 32 | the layer\'s cost, ms per batch |\n|---|---|---|');
+console.log('| layer | training ms per batch of 32 | the layer\'s cost, ms per batch |\n|---|---|---|');
 const base = median(models[0].ms);
 for (const e of models) {
   const ms = median(e.ms);
-  console.log(`| ${e.name} | ${ms.toFixed(2)} | ${e.name === 'none' ? '—' : (ms - base).toFixed(2)} |`);
+  const where = LAYERS[e.name]?.[0] === 'front' ? ' (in front)' : LAYERS[e.name] ? ' (after the convolution)' : '';
+  console.log(`| ${e.name}${where} | ${ms.toFixed(2)} | ${e.name === 'none' ? '—' : (ms - base).toFixed(2)} |`);
 }

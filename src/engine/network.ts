@@ -277,8 +277,12 @@ export class Network {
     this.weights.zeroGrad();
     let dy = this.plan!.grad;
     const last = this.layers.length - 1, fused = this.fused;
-    // the loss's gradient is the logits' (fused, or from logits): the last layer skips its activation's backward
-    for (let i = last; i >= 0; i--) dy = this.layers[i].backward(dy, n, i > 0, fused !== 'plain' && i === last);
+    // the loss's gradient is the logits' (fused, or from logits): the last layer skips its activation's backward.
+    // No gradient is needed below the first layer with a trainable weight (a frozen base under a new head; Rescaling
+    // or augmentation in front of the first convolution): the pass stops there, and that layer computes no input
+    // gradient.
+    const first = this.firstTrainable();
+    for (let i = last; i >= first && first >= 0; i--) dy = this.layers[i].backward(dy, n, i > first, fused !== 'plain' && i === last);
     result.loss += this.regularize(true);
     const opt = this.optimizer!;
     // clipnorm clips each weight's gradient on its own, globalClipnorm sums each one's: the optimizer needs where they are
@@ -286,6 +290,11 @@ export class Network {
     opt.step(this.rt!, this.weights, this.weights.block, this.weights.gradBlock, this.weights.trainableFloats, slices);
     this.updated();
     return result;
+  }
+
+  /** The index of the first layer with a trainable weight (-1: none). */
+  private firstTrainable(): number {
+    return this.layers.findIndex((l) => l.params.some((p) => l.isTrainable(p)));
   }
 
   /** A regularizer that adds to the loss: the weight's, non-zero, while the weight is trainable. */
