@@ -1,9 +1,12 @@
-// What the regularisation, preprocessing and augmentation layers cost in training: a convolution (42×42×3 →
+// What parts of a training step cost, one thread, in alternating rounds (medians):
+// 1. The regularisation, preprocessing and augmentation layers: a convolution (42×42×3 →
 // 40×40×32, relu) → 2×2 max pooling → dense 16 softmax, batch 32, SGD, one thread, with each of dropout,
 // gaussianNoise, gaussianDropout and spatialDropout2d after the convolution (1.64 M values drawn per batch), or
 // rescaling, randomFlip and randomTranslation in front of it, and without: training ms per batch, in alternating
 // rounds (medians), and each layer's cost over the model without it.
-//   npm run build && node dist/bench/noise.js [--rounds 7]
+// 2. Frozen layers: the lab CNN trained whole and with its six convolutions frozen (Keras' transfer-learning recipe:
+// the backward pass stops at the first trainable layer), images per second.
+//   npm run build && node dist/bench/training-costs.js [--rounds 7]
 import * as sn from '../src/index.js';
 import { cpuInfo } from './cpu.js';
 import { median } from './stats.js';
@@ -55,3 +58,21 @@ for (const e of models) {
   const where = LAYERS[e.name]?.[0] === 'front' ? ' (in front)' : LAYERS[e.name] ? ' (after the convolution)' : '';
   console.log(`| ${e.name}${where} | ${ms.toFixed(2)} | ${e.name === 'none' ? '—' : (ms - base).toFixed(2)} |`);
 }
+
+// 2. the lab CNN whole and with its convolutions frozen
+const lab = [false, true].map((freeze) => {
+  const m = sn.models.labFaceCnn();
+  if (freeze) for (const l of m.layers) if (l.className === 'Conv2D') l.trainable = false;
+  m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
+  return { name: freeze ? 'its six convolutions frozen' : 'all layers trainable', m, rate: [] as number[] };
+});
+for (const { m } of lab) await m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 });
+for (let r = 0; r < rounds; r++) {
+  for (const e of lab) {
+    const t0 = performance.now();
+    await e.m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 });
+    e.rate.push(n / ((performance.now() - t0) / 1000));
+  }
+}
+console.log('\n| lab CNN, batch 32 | training img/s |\n|---|---|');
+for (const e of lab) console.log(`| ${e.name} | ${median(e.rate).toFixed(0)} |`);
