@@ -77,7 +77,7 @@ describe('Gaussian draws (gaussian_noise_forward, gaussian_dropout_forward)', ()
         worst = Math.max(worst, Math.abs(z[i] - want) / Math.max(1, Math.abs(want)));
         big = Math.max(big, Math.abs(want));
       }
-      expect(worst).toBeLessThan(5e-7); // 2.2e-7 measured: the f32 rounding of the inputs to sqrt and cos
+      expect(worst).toBeLessThan(5e-7); // 2.2e-7 in these draws, 2.9e-7 the worst pair found: the f32 rounding of the inputs to sqrt and cos
       expect(big).toBeGreaterThan(4); // the sample reaches the tails
     }
   });
