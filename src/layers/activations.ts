@@ -124,18 +124,6 @@ const MAX_BLOCKS = 64;
 /** ... when rows are at most this many columns wide; wider rows split their columns (≥ 4 a thread). */
 const ROW_SPLIT_MAX_COLS = 512;
 
-/** Per runtime: where the bias gradient's block sums wait to be added up (grown to the largest asked for). */
-const blockSums = new WeakMap<Runtime, { off: number; floats: number }>();
-
-function blockSumsBuffer(rt: Runtime, floats: number): number {
-  const have = blockSums.get(rt);
-  if (have && have.floats >= floats) return have.off;
-  const off = rt.arena.alloc(floats * 4, 'bias gradient block sums');
-  if (have) rt.arena.release(have.off);
-  blockSums.set(rt, { off, floats });
-  return off;
-}
-
 /**
  * db[j] += Σ_i dx[i, j] over [rows, cols] (a layer's bias gradient; dx = dy masked by ReLU and stored in place when
  * `relu`, y the ReLU's output). Narrow rows (a convolution's channels) split by blocks of rows, each block summed
@@ -145,10 +133,12 @@ function blockSumsBuffer(rt: Runtime, floats: number): number {
  * ran 5× slower on 2 threads than on 1 that way.)
  */
 function biasGradient(rt: Runtime, db: number, dy: number, y: number, rows: number, cols: number, relu: boolean, what: string): void {
-  if (rows >= 2 * BLOCK_ROWS && cols <= ROW_SPLIT_MAX_COLS) {
+  // the block sums wait in the calling thread's GEMM scratch (free between kernels; 64 × 512 floats of its 131,328),
+  // written by every thread and added up by this one
+  if (rows >= 2 * BLOCK_ROWS && cols <= ROW_SPLIT_MAX_COLS && MAX_BLOCKS * cols <= rt.k.gemm_pack_floats()) {
     const blockRows = Math.ceil(rows / Math.min(MAX_BLOCKS, Math.floor(rows / BLOCK_ROWS)));
     const nb = Math.ceil(rows / blockRows);
-    const part = blockSumsBuffer(rt, nb * cols);
+    const part = rt.gemmScratch;
     parallelFor(rt, 'bias_block_sums', nb, Math.ceil((1 << 16) / (blockRows * cols)), 1, (b0, count) => {
       const r0 = b0 * blockRows, o = 4 * r0 * cols;
       return [part + 4 * b0 * cols, dy + o, dy + o, relu ? y + o : 0, Math.min(count * blockRows, rows - r0), cols, cols, blockRows,
