@@ -39,22 +39,29 @@ const models = Object.entries(LAYERS).map(([name, layer]) => {
   m.add(sn.layers.flatten());
   m.add(sn.layers.dense({ units: 16, activation: 'softmax' }));
   m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-  return { name, m, ms: [] as number[] };
+  return { name, m };
 });
 
-for (const { m } of models) await m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 }); // warm-up
-for (let r = 0; r < rounds; r++) {
-  for (const e of models) {
-    const t0 = performance.now();
-    await e.m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 });
-    e.ms.push((performance.now() - t0) / (n / batch));
+/** Each model's ms per fit of the n images, one thread: a warm-up fit each, then `rounds` alternating rounds. */
+async function timeFits(ms: { m: sn.Sequential }[]): Promise<number[][]> {
+  const times = ms.map(() => [] as number[]);
+  for (const { m } of ms) await m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 });
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, { m }] of ms.entries()) {
+      const t0 = performance.now();
+      await m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 });
+      times[k].push(performance.now() - t0);
+    }
   }
+  return times;
 }
+
+const perBatch = (await timeFits(models)).map((t) => median(t) / (n / batch));
 console.log(`${cpuInfo().line}; Node ${process.version}; kernels ${sn.backend()}; ${rounds} alternating rounds, medians\n`);
 console.log('| layer | training ms per batch of 32 | the layer\'s cost, ms per batch |\n|---|---|---|');
-const base = median(models[0].ms);
-for (const e of models) {
-  const ms = median(e.ms);
+const base = perBatch[0];
+for (const [k, e] of models.entries()) {
+  const ms = perBatch[k];
   const where = LAYERS[e.name]?.[0] === 'front' ? ' (in front)' : LAYERS[e.name] ? ' (after the convolution)' : '';
   console.log(`| ${e.name}${where} | ${ms.toFixed(2)} | ${e.name === 'none' ? '—' : (ms - base).toFixed(2)} |`);
 }
@@ -64,15 +71,8 @@ const lab = [false, true].map((freeze) => {
   const m = sn.models.labFaceCnn();
   if (freeze) for (const l of m.layers) if (l.className === 'Conv2D') l.trainable = false;
   m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true }), loss: 'categoricalCrossentropy' });
-  return { name: freeze ? 'its six convolutions frozen' : 'all layers trainable', m, rate: [] as number[] };
+  return { name: freeze ? 'its six convolutions frozen' : 'all layers trainable', m };
 });
-for (const { m } of lab) await m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 });
-for (let r = 0; r < rounds; r++) {
-  for (const e of lab) {
-    const t0 = performance.now();
-    await e.m.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, threads: 1 });
-    e.rate.push(n / ((performance.now() - t0) / 1000));
-  }
-}
+const labMs = (await timeFits(lab)).map(median);
 console.log('\n| lab CNN, batch 32 | training img/s |\n|---|---|');
-for (const e of lab) console.log(`| ${e.name} | ${median(e.rate).toFixed(0)} |`);
+for (const [k, e] of lab.entries()) console.log(`| ${e.name} | ${(n / (labMs[k] / 1000)).toFixed(0)} |`);
