@@ -12,23 +12,40 @@ export interface SaveOptions {
    * resumes where it stopped, as tfjs' includeOptimizer (default false, as tfjs; Keras saves it by default).
    */
   includeOptimizer?: boolean;
+  /**
+   * Store the model's weights quantized, as tensorflowjs_converter's --quantize_float16 / --quantize_uint8 /
+   * --quantize_uint16 do (tfjs layers-model targets; tf.loadLayersModel and loadModel dequantize them): 'float16'
+   * halves the weights file, 'uint8' quarters it (io/quantize.ts says how, and the error each costs). Optimizer
+   * state, if included, stays float32. Default: float32.
+   */
+  quantize?: QuantizedDtype;
 }
-const SAVE_OPTIONS = ['includeOptimizer'] as const;
+const SAVE_OPTIONS = ['includeOptimizer', 'quantize'] as const;
+
+/** The stored types of quantized weights (tfjs' quantization dtypes). */
+export const QUANTIZED_DTYPES = ['float16', 'uint8', 'uint16'] as const;
+export type QuantizedDtype = (typeof QUANTIZED_DTYPES)[number];
+
+/** Save options checked, includeOptimizer's default filled in. */
+export interface CheckedSaveOptions { includeOptimizer: boolean; quantize?: QuantizedDtype }
 
 /** Checked save options, defaults filled in. */
-export function saveOptions(fn: string, options: unknown): Required<SaveOptions> {
+export function saveOptions(fn: string, options: unknown): CheckedSaveOptions {
   checkOptions(fn, options, SAVE_OPTIONS satisfies AllOptions<SaveOptions, typeof SAVE_OPTIONS>);
   const o = (options ?? {}) as SaveOptions;
   if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
     throw new Error(`${fn}: includeOptimizer must be true or false, got ${show(o.includeOptimizer)}`);
   }
-  return { includeOptimizer: o.includeOptimizer ?? false };
+  if (o.quantize !== undefined && !QUANTIZED_DTYPES.includes(o.quantize)) {
+    throw new Error(`${fn}: quantize must be one of ${QUANTIZED_DTYPES.map((d) => `'${d}'`).join(', ')} (or left out for float32), got ${show(o.quantize)}`);
+  }
+  return o.quantize === undefined ? { includeOptimizer: o.includeOptimizer ?? false } : { includeOptimizer: o.includeOptimizer ?? false, quantize: o.quantize };
 }
 
 export interface SaveHandler {
   readonly name: string;
   accepts(target: string): boolean;
-  save(model: TrainingModel, target: string, options: Required<SaveOptions>): Promise<void>;
+  save(model: TrainingModel, target: string, options: CheckedSaveOptions): Promise<void>;
 }
 
 const handlers: SaveHandler[] = [];
@@ -50,7 +67,7 @@ export function saveHandlerFor(target: string): SaveHandler {
 /** A model in memory: model.json's object (weights manifest paths ['weights.bin']) and weights.bin's bytes. */
 export interface Artifacts { modelJson: Record<string, unknown>; weights: Uint8Array }
 
-type Writer = (model: TrainingModel, options: Required<SaveOptions>) => Artifacts;
+type Writer = (model: TrainingModel, options: CheckedSaveOptions) => Artifacts;
 let writer: Writer | null = null;
 
 export function registerArtifactsWriter(w: Writer): void { writer = w; }

@@ -408,6 +408,10 @@ registerSaveHandler({
       throw new Error(`save: ${target}: simdnet writes no optimizer state into Keras files; save to a folder ` +
         '(tfjs layers-model format) with includeOptimizer, or without it to a Keras file (nothing was written)');
     }
+    if (options.quantize) {
+      throw new Error(`save: ${target}: quantize ('${options.quantize}') is a tfjs layers-model option (Keras files hold float32 ` +
+        'weights here): save to a folder, toArtifacts() or indexeddb:// to quantize (nothing was written)');
+    }
     return saveKerasFile(model as Sequential, target);
   },
 });

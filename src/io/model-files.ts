@@ -1,6 +1,7 @@
 // Model files in TensorFlow.js' "layers-model" format: a folder with model.json (topology, training
-// config, weights manifest) and weights.bin (little-endian float32 values, concatenated in manifest order).
-// tf.loadLayersModel reads what saveModel writes, and loadModel reads what tfjs' model.save writes.
+// config, weights manifest) and weights.bin (little-endian float32 values, concatenated in manifest order;
+// with save's `quantize`, float16 or affine uint8 / uint16 values, as tensorflowjs_converter quantizes: io/quantize.ts).
+// tf.loadLayersModel reads what saveModel writes, and loadModel reads what tfjs' model.save and the converter write.
 //
 // saveModel is atomic: both files go to a fresh sibling folder that is fsynced and then renamed into place
 // (an existing model is renamed aside first and removed once the new one is in place), so a crash never
@@ -27,6 +28,7 @@ import { keras, type KerasBytes } from './keras-part.js';
 import { trainingLoaded } from '../engine/training-part.js';
 import { compileFromConfig, loadOptions, modelFromTopology, modelTopology, savableWeights, tfjsCanCompile, trainingConfig, type LoadOptions } from './topology.js';
 import { fsError, show } from '../format.js';
+import { checkQuantization, dequantize, quantize, QUANTIZED_BYTES } from './quantize.js';
 import { errCode, oneAtATime, removeStaleSiblings, saveHooks, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
 
 export { saveHooks } from './atomic.js';
@@ -44,6 +46,7 @@ export interface WeightSpec {
   dtype: string;
   /** tfjs marks optimizer state with group 'optimizer' (after the weights: see Optimizer.stateWeights). */
   group?: string;
+  /** Stored quantized (io/quantize.ts): { dtype: 'float16' | 'uint8' | 'uint16', scale?, min? }. */
   quantization?: unknown;
 }
 
@@ -140,23 +143,30 @@ export function modelToArtifacts(model: Sequential, options: SaveOptions = {}): 
 function artifactsOf(model: Sequential, fn: string, options: SaveOptions, extras: SaveExtras = {}): ModelArtifacts {
   checkSavable(model, fn);
   const classNames = model.classNames === undefined ? undefined : checkClassNames(model.classNames, model, fn);
+  const o = saveOptions(fn, options);
   const weights = savableWeights(model, fn);
   const specs: WeightSpec[] = model.namedWeights().map(({ key, param }) => ({ name: key, shape: [...param.shape], dtype: 'float32' }));
-  const values: (Float32Array | Int32Array)[] = weights.map((w) => w.data as Float32Array);
-  // tfjs, too, saves no optimizer state for a model that is not compiled
-  for (const s of saveOptions(fn, options).includeOptimizer ? model.optimizerWeights(fn, extras.nativeState) : []) {
+  // each entry's bytes: a quantized weight's as quantize() stores them, float32 and int32 values little-endian
+  const values: (Float32Array | Int32Array | Uint8Array)[] = weights.map((w, i) => {
+    if (!o.quantize) return w.data as Float32Array;
+    const q = quantize(w.data as Float32Array, o.quantize, specs[i].name, fn);
+    specs[i].quantization = q.quantization;
+    return q.bytes;
+  });
+  // tfjs, too, saves no optimizer state for a model that is not compiled; the state is never quantized
+  for (const s of o.includeOptimizer ? model.optimizerWeights(fn, extras.nativeState) : []) {
     specs.push({ name: s.name, shape: s.shape, dtype: s.dtype, group: 'optimizer' });
     values.push(s.data);
   }
-  const total = values.reduce((s, v) => s + v.length, 0);
-  const data = new ArrayBuffer(total * 4);
+  const data = new ArrayBuffer(values.reduce((s, v) => s + v.byteLength, 0));
   const view = new DataView(data);
   let off = 0;
   for (const v of values) {
-    if (littleEndian) new (v instanceof Int32Array ? Int32Array : Float32Array)(data, off * 4, v.length).set(v);
-    else if (v instanceof Int32Array) for (let j = 0; j < v.length; j++) view.setInt32((off + j) * 4, v[j], true);
-    else for (let j = 0; j < v.length; j++) view.setFloat32((off + j) * 4, v[j], true);
-    off += v.length;
+    if (v instanceof Uint8Array) new Uint8Array(data, off, v.length).set(v);
+    else if (littleEndian) new Uint8Array(data, off, v.byteLength).set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    else if (v instanceof Int32Array) for (let j = 0; j < v.length; j++) view.setInt32(off + j * 4, v[j], true);
+    else for (let j = 0; j < v.length; j++) view.setFloat32(off + j * 4, v[j], true);
+    off += v.byteLength;
   }
   const tc = trainingConfig(model);
   return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data, classNames, metadata: extras.metadata };
@@ -189,12 +199,29 @@ export function specBytes(spec: WeightSpec, where: string): number {
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new Error(`${where}: weight ${spec.name} has an invalid shape ${show(spec.shape)}`);
   }
-  if (spec.quantization != null) throw new Error(`${where}: weight ${spec.name} is quantized; simdnet loads only float32 weights`);
   const optimizerState = spec.group === 'optimizer';
   if (spec.dtype !== 'float32' && !(optimizerState && spec.dtype === 'int32')) {
     throw new Error(`${where}: weight ${spec.name} has dtype ${show(spec.dtype)}; simdnet loads only float32 weights`);
   }
-  return spec.shape.reduce((a, b) => a * b, 1) * 4;
+  const bytes = spec.quantization == null ? 4 : QUANTIZED_BYTES[checkQuantization(spec.quantization, spec.name, spec.dtype, where).dtype];
+  return spec.shape.reduce((a, b) => a * b, 1) * bytes;
+}
+
+/**
+ * The float32 values of `count` weights stored as `spec` says from `bytes` (quantized entries dequantized) into
+ * `out` (host order), or, for a float32 entry and no `out`, a view of `bytes` where aligned (see float32s).
+ */
+function weightValues(spec: WeightSpec, bytes: Uint8Array, offset: number, count: number, out?: Float32Array): Float32Array {
+  if (spec.quantization == null) {
+    const v = float32s(bytes, offset, count);
+    if (!out) return v;
+    out.set(v);
+    return out;
+  }
+  const q = checkQuantization(spec.quantization, spec.name, spec.dtype, 'weights');
+  out ??= new Float32Array(count);
+  dequantize(bytes.subarray(offset, offset + count * QUANTIZED_BYTES[q.dtype]), q, out);
+  return out;
 }
 
 /**
@@ -245,7 +272,7 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
       throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
     }
   });
-  const weights = placed.map(({ param: p, offset }) => new Tensor(float32s(bytes!, offset, p.size), p.shape));
+  const weights = placed.map(({ param: p, spec, offset }) => new Tensor(weightValues(spec, bytes!, offset, p.size), p.shape));
   finishModel(model, options, where);
   const bad = model.writeWeights(weights); // each checked against its layer by placeWeights
   if (bad >= 0) {
@@ -265,9 +292,13 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
 
 /** One saved optimizer state entry with its values (little-endian bytes, float32 or int32). */
 export function stateEntry(spec: WeightSpec, bytes: Uint8Array): SavedState {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = bytes.byteLength / 4;
+  const n = spec.shape.reduce((a, b) => a * b, 1);
   const data = spec.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  if (spec.quantization != null) {
+    dequantize(bytes, checkQuantization(spec.quantization, spec.name, spec.dtype, 'optimizer state'), data);
+    return { name: spec.name, shape: spec.shape, data };
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) data[i] = spec.dtype === 'int32' ? view.getInt32(4 * i, true) : view.getFloat32(4 * i, true);
   return { name: spec.name, shape: spec.shape, data };
 }
@@ -289,7 +320,7 @@ function setOptimizerState(model: Sequential, entries: SavedState[], where: stri
 }
 
 /** Where each of the model's weights (namedWeights order) starts in the weight data. */
-interface Placed { key: string; param: NamedParam['param']; offset: number }
+interface Placed { key: string; param: NamedParam['param']; spec: WeightSpec; offset: number }
 
 /**
  * The model a topology describes, and where the manifest puts each of its weights in the weight data
@@ -327,7 +358,7 @@ function placeWeights(topology: unknown, weightSpecs: WeightSpec[], where: strin
     if (found.spec.shape.join() !== p.shape.join()) {
       throw new Error(`${where}: ${key} has shape ${shapeText(found.spec.shape)} in the manifest but the layer needs ${shapeText(p.shape)}`);
     }
-    placed.push({ key, param: p, offset: found.offset });
+    placed.push({ key, param: p, spec: found.spec, offset: found.offset });
   }
   if (missing.length) {
     throw new Error(`${where}: the weights manifest has no ${missing.join(', ')}` +
@@ -537,7 +568,14 @@ export async function loadModel(dir: string | KerasBytes, options?: LoadOptions)
       finishModel(model, { classNames: metadata.simdnet_class_names }, where);
       await initRuntime();
       await loadHooks.beforeRead?.();
-      const bad = await model.fillWeights((i, bytes) => readShards(shards, placed[i].offset, bytes));
+      const bad = await model.fillWeights(async (i, bytes) => {
+        const { spec, offset } = placed[i];
+        if (spec.quantization == null) return readShards(shards, offset, bytes);
+        // quantized: its stored bytes, dequantized into the model's memory
+        const stored = new Uint8Array(specBytes(spec, where));
+        await readShards(shards, offset, stored, false);
+        weightValues(spec, stored, 0, bytes.byteLength / 4, new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
+      });
       if (bad >= 0) {
         const values = model.getWeights()[bad].data, at = firstNonFinite(values);
         throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
@@ -547,8 +585,7 @@ export async function loadModel(dir: string | KerasBytes, options?: LoadOptions)
       if (model.optimizer && state.length) {
         const entries = await Promise.all(state.map(async ({ spec, offset }) => {
           const bytes = new Uint8Array(specBytes(spec, where));
-          await readShards(shards, offset, bytes);
-          if (!littleEndian) swapBytes4(bytes); // back: stateEntry reads little-endian
+          await readShards(shards, offset, bytes, false); // as stored: stateEntry reads little-endian
           return stateEntry(spec, bytes);
         }));
         setOptimizerState(model, entries, where, isBackup(metadata));
@@ -572,9 +609,10 @@ type FileHandle = Awaited<ReturnType<Fs['open']>>;
 
 /**
  * Fills `bytes` with the weight data from byte `offset` on, from whichever shards hold it; a file that
- * shrank since it was sized fails with its name.
+ * shrank since it was sized fails with its name. hostOrder: float32 values, swapped to this host's byte order
+ * (false: the bytes as stored, little-endian).
  */
-async function readShards(shards: Shard[], offset: number, bytes: Uint8Array): Promise<void> {
+async function readShards(shards: Shard[], offset: number, bytes: Uint8Array, hostOrder = true): Promise<void> {
   let done = 0;
   for (const shard of shards) {
     if (done === bytes.byteLength) break;
@@ -592,7 +630,7 @@ async function readShards(shards: Shard[], offset: number, bytes: Uint8Array): P
     }
     done += count;
   }
-  if (!littleEndian) swapBytes4(bytes);
+  if (hostOrder && !littleEndian) swapBytes4(bytes);
 }
 
 /** float32 values from little-endian bytes to this host's order, in place. */

@@ -2,6 +2,7 @@
 // dataspaces and the values they describe (numbers, fixed-length and global-heap strings). reader.ts builds
 // groups and datasets on it. Spec: the HDF5 File Format Specification 3.0, sections in comments.
 import { CLASS, lookup3, MSG, SIGNATURE } from './format.js';
+import { halfToFloat } from '../quantize.js';
 
 export class H5Error extends Error {}
 
@@ -239,14 +240,6 @@ export class Source {
   }
 }
 
-/** IEEE half precision to a number. */
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 export const product = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** count integers or floats of type t at bytes[p..]: floats as a Float32Array (Float64Array for doubles). */
@@ -256,7 +249,7 @@ export function numbers(bytes: Uint8Array, p: number, t: Datatype, count: number
   if (t.cls === CLASS.FLOAT) {
     if (t.size === 8) return Float64Array.from({ length: count }, (_, i) => view.getFloat64(p + i * 8, le));
     if (t.size === 4) return Float32Array.from({ length: count }, (_, i) => view.getFloat32(p + i * 4, le));
-    return Float32Array.from({ length: count }, (_, i) => half(view.getUint16(p + i * 2, le)));
+    return Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(p + i * 2, le)));
   }
   return Array.from({ length: count }, (_, i) => {
     const q = p + i * t.size;
