@@ -4,7 +4,9 @@
 // The client is node:http on one keep-alive connection (Node's fetch adds ≈ 0.6–1 ms to every request here,
 // the client's own work), and the warm requests follow WARM_UP unmeasured ones (the JIT's tier-up).
 // Everything listens on 127.0.0.1 and every server is stopped at the end.
-//   node examples/serverless/measure.mjs [--requests 100] [--colds 5] [--json]
+//   node examples/serverless/measure.mjs [--requests 100] [--colds 5] [--quantized float16,uint8] [--json]
+// --quantized: the worker again with its weights stored quantized (model.save's `quantize`), a workerd row each
+// (default float16 and uint8; '' for none).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
@@ -48,18 +50,32 @@ export function ensureModel() {
   if (r.status !== 0) throw new Error(`build-model.mjs failed: ${r.stderr}`);
 }
 
-/** The worker as a deployable folder: the esbuild bundle (what wrangler makes of worker.js), the kernels, the weights. */
-export async function buildWorker() {
+/**
+ * The worker as a deployable folder: the esbuild bundle (what wrangler makes of worker.js), the kernels, the weights.
+ * `quantize` ('float16', 'uint8', 'uint16'): the same model with its weights stored quantized (model.save's
+ * `quantize`, as build-model.mjs --quantize writes it) in place of model/.
+ */
+export async function buildWorker(quantize) {
   ensureModel();
   const dir = mkdtempSync(join(tmpdir(), 'simdnet-serverless-'));
+  let modelDir = join(HERE, 'model');
+  if (quantize) {
+    const sn = await import('simdnet');
+    modelDir = join(dir, 'model-source');
+    const m = await sn.loadModel(join(HERE, 'model'));
+    await m.save(modelDir, { quantize });
+    m.dispose();
+  }
+  // worker.js imports ./model/model.json: the quantized model's, when there is one
+  const modelJson = { name: 'model-json', setup(b) { b.onResolve({ filter: /^\.\/model\/model\.json$/ }, () => ({ path: join(modelDir, 'model.json') })); } };
   const r = await esbuild.build({
     entryPoints: [join(HERE, 'worker.js')], outfile: join(dir, 'worker.js'), bundle: true, format: 'esm', platform: 'browser',
-    conditions: ['workerd', 'worker'], external: ['*.wasm', '*.bin'], minify: true, metafile: true, logLevel: 'silent',
+    conditions: ['workerd', 'worker'], external: ['*.wasm', '*.bin'], minify: true, metafile: true, logLevel: 'silent', plugins: [modelJson],
   });
   mkdirSync(join(dir, 'simdnet/wasm'), { recursive: true });
   mkdirSync(join(dir, 'model'));
   cpSync(join(ROOT, 'dist/wasm', KERNELS.split('/').pop()), join(dir, KERNELS));
-  cpSync(join(HERE, 'model/weights.bin'), join(dir, 'model/weights.bin'));
+  cpSync(join(modelDir, 'weights.bin'), join(dir, 'model/weights.bin'));
   const js = readFileSync(join(dir, 'worker.js'));
   const wasm = readFileSync(join(dir, KERNELS));
   const nodeInputs = Object.keys(r.metafile.inputs).filter((f) => f.startsWith('node:'));
@@ -208,8 +224,14 @@ async function serve(kind, dir, photo, small, requests) {
   }
 }
 
-/** Both hosts, `colds` cold starts each (median reported) and `requests` warm requests in the first. */
-export async function measure({ requests = 100, colds = 5 } = {}) {
+/** The worker with its weights quantized (buildWorker's `quantize`), in workerd: a row each. */
+const quantizedKind = (dtype) => `workerd, ${dtype} weights`;
+
+/**
+ * Both hosts, `colds` cold starts each (median reported) and `requests` warm requests in the first; `quantized`:
+ * also the worker with its weights stored as each of these types (save's `quantize`).
+ */
+export async function measure({ requests = 100, colds = 5, quantized = [] } = {}) {
   const worker = await buildWorker();
   const photo = await facePhoto();
   const small = await smallPhoto(photo);
@@ -221,12 +243,22 @@ export async function measure({ requests = 100, colds = 5 } = {}) {
     const { cold: _, ...first } = runs[0];
     out[kind] = { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, ...first };
   }
+  for (const dtype of quantized) {
+    const w = await buildWorker(dtype);
+    const runs = [];
+    for (let i = 0; i < colds; i++) runs.push(await serve('workerd', w.dir, photo, small, i === 0 ? requests : 0));
+    const coldsMs = runs.map((r) => r.cold).sort((a, b) => a - b);
+    const { cold: _, ...first } = runs[0];
+    out[quantizedKind(dtype)] = { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, ...first, sizes: w.sizes };
+  }
   return out;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name, d) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : d; };
-  const r = await measure({ requests: arg('--requests', 100), colds: arg('--colds', 5) });
+  const q = process.argv.indexOf('--quantized');
+  const quantized = q > 0 ? process.argv[q + 1].split(',').filter(Boolean) : ['float16', 'uint8'];
+  const r = await measure({ requests: arg('--requests', 100), colds: arg('--colds', 5), quantized });
   if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 1));
   else {
     const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
@@ -237,10 +269,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     for (const k of ['workerd', COMPILED, 'node', 'workerd, empty worker', EMPTY_WITH_WEIGHTS, EMPTY_WITH_KERNELS]) {
       console.log(`| ${k} | ${f(r[k].coldMedian)} (${r[k].colds.map((c) => c.toFixed(0)).join(', ')}) | ${f(r[k].p50)} / ${f(r[k].p90)} (${f(r[k].min)}) | ${f(r[k].smallP50)} / ${f(r[k].smallP90)} (${f(r[k].smallMin)}) |`);
     }
+    for (const dtype of quantized) {
+      const k = quantizedKind(dtype), x = r[k];
+      console.log(`| ${k} (${kb(x.sizes.weights)}) | ${f(x.coldMedian)} (${x.colds.map((c) => c.toFixed(0)).join(', ')}) | ${f(x.p50)} / ${f(x.p90)} (${f(x.min)}) | ${f(x.smallP50)} / ${f(x.smallP90)} (${f(x.smallMin)}) |`);
+    }
     const loaded = r['workerd, simdnet loaded'];
     console.log(`| workerd, the worker's first GET / (a 404: bundle evaluated, kernels compiled, no model) | ${f(loaded.coldMedian)} (${loaded.colds.map((c) => c.toFixed(0)).join(', ')}) | | |`);
     const b = r.node.answer.probabilities;
     const diff = (a) => Math.max(...Object.keys(a).map((k) => Math.abs(a[k] - b[k]))).toExponential(2);
-    console.log(`largest difference workerd vs Node: ${diff(r.workerd.answer.probabilities)} (compiled config: ${diff(r[COMPILED].answer.probabilities)})`);
+    console.log(`largest difference workerd vs Node: ${diff(r.workerd.answer.probabilities)} (compiled config: ${diff(r[COMPILED].answer.probabilities)})` +
+      quantized.map((d) => `; ${d} weights vs float32: ${diff(r[quantizedKind(d)].answer.probabilities)}`).join(''));
   }
 }

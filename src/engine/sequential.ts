@@ -445,6 +445,20 @@ export class Sequential implements TrainingModel {
   }
 
   /**
+   * fillWeights for bytes already in memory: `write(i, bytes)` fills weight i's memory at once (nothing is awaited, so
+   * the memory cannot grow meanwhile). The kernels must be loaded. Returns as fillWeights.
+   * @internal
+   */
+  fillWeightsSync(write: (i: number, bytes: Uint8Array) => void): number {
+    this.live('fillWeights');
+    const rt = this.materialize(false);
+    const params = WeightStore.order(this.net.layers).map(({ param }) => param);
+    params.forEach((p, i) => write(i, new Uint8Array(rt.memory.buffer, p.offset, p.size * 4)));
+    for (const p of params) p.version++;
+    return params.findIndex((p) => rt.k.count_nonfinite(p.offset, p.size) > 0);
+  }
+
+  /**
    * The optimizer's state for this model as tfjs' optimizer.getWeights() lists it (`iter`, then each slot over
    * the trainable weights): what save writes with includeOptimizer. [] if the model is not compiled. `native`: in
    * the optimizer's own form (Optimizer.stateWeights).

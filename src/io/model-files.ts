@@ -19,7 +19,7 @@
 import { registerSaveHandler, saveOptions, type SaveOptions } from '../engine/save-handlers.js';
 import { Sequential } from '../engine/sequential.js';
 import { files } from '../host/host.js';
-import { initRuntime } from '../runtime/wasm.js';
+import { initRuntime, runtimeLoaded } from '../runtime/wasm.js';
 import type { NamedParam } from '../engine/weights.js';
 import { firstNonFinite, Tensor } from '../tensor.js';
 import type { SavedState } from '../engine/optimizer.js';
@@ -272,12 +272,14 @@ export function modelFromArtifacts(topology: unknown, weightSpecs: WeightSpec[],
       throw new Error(`${where}: the weight data holds ${bytes.byteLength} bytes but the manifest needs ${needed}`);
     }
   });
-  const weights = placed.map(({ param: p, spec, offset }) => new Tensor(weightValues(spec, bytes!, offset, p.size), p.shape));
   finishModel(model, options, where);
-  const bad = model.writeWeights(weights); // each checked against its layer by placeWeights
+  // each checked against its layer by placeWeights; with the kernels loaded, written (dequantized) straight into place
+  const weights = runtimeLoaded() ? null : placed.map(({ param: p, spec, offset }) => new Tensor(weightValues(spec, bytes!, offset, p.size), p.shape));
+  const bad = weights ? model.writeWeights(weights)
+    : model.fillWeightsSync((i, out) => { const { param: p, spec, offset } = placed[i]; weightValues(spec, bytes!, offset, p.size, new Float32Array(out.buffer, out.byteOffset, p.size)); });
   if (bad >= 0) {
+    const values = weights ? weights[bad].data : model.getWeights()[bad].data, at = firstNonFinite(values);
     model.dispose();
-    const values = weights[bad].data, at = firstNonFinite(values);
     throw new Error(`${where}: weight ${placed[bad].key} holds ${values[at]} at flat index ${at}; a model with non-finite weights cannot be used`);
   }
   try {
@@ -571,8 +573,9 @@ export async function loadModel(dir: string | KerasBytes, options?: LoadOptions)
       const bad = await model.fillWeights(async (i, bytes) => {
         const { spec, offset } = placed[i];
         if (spec.quantization == null) return readShards(shards, offset, bytes);
-        // quantized: its stored bytes, dequantized into the model's memory
-        const stored = new Uint8Array(specBytes(spec, where));
+        // quantized: its stored bytes read into the end of its place in the model's memory and dequantized there,
+        // front to back (no buffer of fresh pages)
+        const stored = bytes.subarray(bytes.byteLength - specBytes(spec, where));
         await readShards(shards, offset, stored, false);
         weightValues(spec, stored, 0, bytes.byteLength / 4, new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
       });

@@ -47,12 +47,22 @@ export function checkQuantization(q: unknown, name: string, dtype: unknown, wher
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
+/** The float32 bit pattern of a half-precision one (exact; integer arithmetic only, fast before the JIT warms up). */
+function halfBits(h: number): number {
+  const sign = (h & 0x8000) << 16, em = h & 0x7fff;
+  if (em >= 0x7c00) return (sign | 0x7f800000 | ((em & 0x3ff) << 13)) >>> 0; // infinity, NaN
+  if (em >= 0x400) return (sign | ((em + 0x1c000) << 13)) >>> 0; // normal: the exponent rebiased by 127 - 15
+  if (em === 0) return sign >>> 0;
+  // subnormal, em · 2^-24: normalised, the exponent lowered by each shift
+  let e = 113, m = em;
+  while (!(m & 0x400)) { m <<= 1; e--; }
+  return (sign | (e << 23) | ((m & 0x3ff) << 13)) >>> 0;
+}
+
 /** A half-precision bit pattern as a number (exact). */
 export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
+  u32[0] = halfBits(h);
+  return f32[0];
 }
 
 /**
@@ -129,12 +139,14 @@ export function quantize(values: Float32Array, dtype: QuantizedDtype, name: stri
 
 /**
  * Dequantizes stored values (little-endian, `out.length` of them) into `out`, as tf.io.decodeWeights does:
- * q · scale + min rounded to float32 (int32 weights: to the nearest integer, as tfjs rounds them).
+ * q · scale + min rounded to float32 (int32 weights: to the nearest integer, as tfjs rounds them). In place works:
+ * `bytes` may be the tail of `out`'s own bytes (each value is read before its output is written over it).
  */
 export function dequantize(bytes: Uint8Array, q: Quantization, out: Float32Array | Int32Array): void {
   const n = out.length;
   if (q.dtype === 'float16') {
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+    const bits = new Uint32Array(out.buffer, out.byteOffset, n); // float32 only (checkQuantization)
+    for (let i = 0; i < n; i++) bits[i] = halfBits(bytes[2 * i] | (bytes[2 * i + 1] << 8));
     return;
   }
   const scale = q.scale!, min = q.min!, round = out instanceof Int32Array;

@@ -175,13 +175,14 @@ describe('models with quantized weights', () => {
 
   it('save to a folder with quantize writes the smaller file; loadModel reads it as loadModel({ modelJson, weights }) does', async () => {
     const m = model(6);
-    for (const dtype of ['float16', 'uint8'] as const) {
+    for (const dtype of ['float16', 'uint8', 'uint16'] as const) {
       const dir = freshDir();
       await m.save(dir, { quantize: dtype });
       const fromFiles = await sn.loadModel(dir);
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
       const fromMemory = await sn.loadModel({ modelJson: json, weights: new Uint8Array(fs.readFileSync(path.join(dir, 'weights.bin'))) });
       expect(fs.statSync(path.join(dir, 'weights.bin')).size).toBe((m.countParams() * 4) / (dtype === 'uint8' ? 4 : 2));
+      // read from the file into the end of each weight's place and dequantized there, front to back
       fromFiles.getWeights().forEach((w, i) => expect(Array.from(w.data), `${dtype} weight ${i}`).toEqual(Array.from(fromMemory.getWeights()[i].data)));
       fromFiles.dispose(); fromMemory.dispose();
     }
