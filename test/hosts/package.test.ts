@@ -64,5 +64,10 @@ describe('the published package', () => {
       const png = sn.io.decodeImage(await sn.io.plotHistory({ loss: [1, 0.5] }));
       console.log(jpeg.width, jpeg.height, png.width, png.height, loaded());`]);
     expect(decoders.stdout.trim().split('\n'), decoders.stderr).toEqual(['none', '97 40 520 360 jpeg-js/lib/decoder.js fflate/lib/browser.cjs']);
+    // an uncaught error prints the source line it was thrown from: a line of the bundle, not the whole minified bundle
+    const uncaught = run(['--input-type=module', '-e', "import * as sn from 'simdnet'; await sn.sequential().toArtifacts({ quantize: 'int4' });"]);
+    expect(uncaught.status).toBe(1);
+    expect(uncaught.stderr).toContain('toArtifacts: quantize must be one of');
+    expect(uncaught.stderr.length, uncaught.stderr).toBeLessThan(2000);
   });
 });
