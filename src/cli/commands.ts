@@ -272,6 +272,33 @@ function probabilities(out: Float32Array, logits: boolean): Float32Array {
   return e.map((v) => v / s);
 }
 
+/**
+ * simdnet convert: a saved model into another format — a tfjs layers-model folder (its weights quantized with
+ * --quantize, as tensorflowjs_converter's --quantize_* options), a Keras .h5 or .keras file — as loadModel reads it
+ * and model.save writes it.
+ */
+export async function convertCommand(argv: string[]): Promise<number> {
+  const { opts, positionals } = parseArgs(argv, {
+    model: { type: 'string' }, out: { type: 'string' }, quantize: { type: 'string', choices: ['float16', 'uint8', 'uint16'] }, 'include-optimizer': { type: 'flag' },
+  }, 'convert');
+  if (positionals.length) throw new UsageError(`simdnet convert: unexpected argument '${positionals[0]}'`);
+  if (!opts.model) throw new UsageError('simdnet convert: --model DIR|M.h5|M.keras is required (the model to read)');
+  if (!opts.out) throw new UsageError('simdnet convert: --out DIR|M.h5|M.keras is required (where to write it)');
+  const from = opts.model as string, out = opts.out as string;
+  const quantize = opts.quantize as 'float16' | 'uint8' | 'uint16' | undefined;
+  const kerasOut = /\.(h5|hdf5|keras)$/i.test(out);
+  if (quantize && kerasOut) throw new UsageError(`simdnet convert: --quantize writes a tfjs layers-model folder; --out ${out} is a Keras file (float32 weights)`);
+  const model = await sn.loadModel(from);
+  await model.save(out, { includeOptimizer: opts['include-optimizer'] === true, ...(quantize ? { quantize } : {}) });
+  const { stat } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const bytes = (await stat(kerasOut ? out : join(out, 'weights.bin'))).size;
+  console.log(`${from} -> ${kerasOut ? out : `${out}/ (model.json + weights.bin)`}: ${model.countParams().toLocaleString('en-US')} parameters, ` +
+    `${(bytes / 1024).toFixed(1)} KB ${kerasOut ? 'file' : `of weights${quantize ? ` stored as ${quantize}` : ''}`}`);
+  model.dispose();
+  return 0;
+}
+
 export async function synthCommand(argv: string[]): Promise<number> {
   const { opts, positionals } = parseArgs(argv, { out: { type: 'string' }, seed: { type: 'int' } }, 'synth');
   if (positionals.length) throw new UsageError(`simdnet synth: unexpected argument '${positionals[0]}'`);

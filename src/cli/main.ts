@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The simdnet command: train | evaluate | predict | synth | bench | sweep. `simdnet train` without --data runs the
+// The simdnet command: train | evaluate | predict | synth | convert | bench | sweep. `simdnet train` without --data runs the
 // lab's whole experiment on the embedded (generated) face set.
 import { existsSync } from 'node:fs';
 import * as sn from '../index.js';
 import { UsageError } from './args.js';
-import { evaluateCommand, predictCommand, synthCommand, trainCommand } from './commands.js';
+import { convertCommand, evaluateCommand, predictCommand, synthCommand, trainCommand } from './commands.js';
 import { sweepCommand } from './sweep-command.js';
 
 // `simdnet bench` runs the benchmarks of a checkout (dist/bench, with TensorFlow.js beside): the published
@@ -20,6 +20,7 @@ const USAGE = `Usage:
   simdnet evaluate --model DIR|M.h5|M.keras --data DIR
   simdnet predict  --model DIR|M.h5|M.keras IMAGE...
   simdnet synth    --out DIR [--seed S]
+  simdnet convert  --model DIR|M.h5|M.keras --out DIR|M.h5|M.keras [--quantize float16|uint8|uint16] [--include-optimizer]
 ${benchShipped ? '  simdnet bench    [--json] [--quick] [--no-peers]\n' : ''}  simdnet sweep    (--config sweep.json | --preset lab) --out DIR [--data DIR] [--parallel N] [--prune median]
                    [--prune-startup 5] [--prune-warmup 0]
   simdnet sweep plan   (--config sweep.json | --preset lab) [--data DIR] [--out DIR]    the trials as JSON lines
@@ -39,7 +40,7 @@ function usageOf(command: string): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // `simdnet <command> --help`: that command's usage (sweep and bench print their own)
-  if (['train', 'evaluate', 'predict', 'synth'].includes(command) && rest.some((a) => a === '--help' || a === '-h')) {
+  if (['train', 'evaluate', 'predict', 'synth', 'convert'].includes(command) && rest.some((a) => a === '--help' || a === '-h')) {
     console.log(usageOf(command) + (command === 'train' ? '\nWithout --data, train runs the lab\'s experiment on the embedded synthetic face set.' : ''));
     return 0;
   }
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
     case 'evaluate': return evaluateCommand(rest);
     case 'predict': return predictCommand(rest);
     case 'synth': return synthCommand(rest);
+    case 'convert': return convertCommand(rest);
     case 'sweep': return sweepCommand(rest);
     case 'bench': {
       if (!benchShipped) throw new UsageError('simdnet: bench is not part of the installed package; run `npm run bench` in a checkout of simdnet');
@@ -62,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`simdnet ${sn.version}`);
       return 0;
     default:
-      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth${benchShipped ? ', bench' : ''}, sweep`);
+      throw new UsageError(`simdnet: unknown command '${command}'; valid: train, evaluate, predict, synth, convert${benchShipped ? ', bench' : ''}, sweep`);
   }
 }
 

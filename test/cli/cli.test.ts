@@ -31,7 +31,7 @@ beforeAll(async () => {
 describe('simdnet command line', () => {
   it('rejects bad arguments with a clear message and exit code 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['fly'], /unknown command 'fly'; valid: train, evaluate, predict, synth, bench/],
+      [['fly'], /unknown command 'fly'; valid: train, evaluate, predict, synth, convert, bench/],
       [['train', '--epochs', 'ten'], /--epochs must be an integer, got 'ten'/],
       [['train', '--epochs', '0'], /--epochs must be in \[1, ∞\], got 0/],
       [['train', '--optimizer', 'lbfgs'], /--optimizer must be one of sgd, adam, adamw, adamax, nadam, adadelta, adagrad, rmsprop, got 'lbfgs'/],
@@ -46,6 +46,10 @@ describe('simdnet command line', () => {
       [['train', '--out', 'runs/m', '--backup', 'runs'], /--backup runs holds the --out folder/],
       [['predict', 'x.jpg'], /--model DIR is required/],
       [['synth'], /--out DIR is required/],
+      [['convert', '--out', 'x'], /simdnet convert: --model DIR\|M.h5\|M.keras is required/],
+      [['convert', '--model', 'm'], /simdnet convert: --out DIR\|M.h5\|M.keras is required/],
+      [['convert', '--model', 'm', '--out', 'x', '--quantize', 'int4'], /--quantize must be one of float16, uint8, uint16, got 'int4'/],
+      [['convert', '--model', 'm', '--out', 'x.h5', '--quantize', 'uint8'], /--quantize writes a tfjs layers-model folder; --out x.h5 is a Keras file/],
     ];
     for (const [args, msg] of cases) {
       const r = await simdnet(...args);
@@ -56,7 +60,7 @@ describe('simdnet command line', () => {
 
   it('<command> --help prints that command\'s usage and exits 0, running nothing; bench refuses unknown options', async () => {
     const before = readdirSync(root);
-    for (const command of ['train', 'evaluate', 'predict', 'synth']) {
+    for (const command of ['train', 'evaluate', 'predict', 'synth', 'convert']) {
       const r = await simdnet(command, '--help');
       expect(r.code, command).toBe(0);
       expect(r.out).toMatch(new RegExp(`^Usage:\\n  simdnet ${command} `));
@@ -135,6 +139,36 @@ describe('simdnet command line', () => {
       expect(r.code).toBe(1);
       expect(r.err).toContain(`simdnet ${command}: rnn takes inputs of shape [None] and gives [1]; simdnet ${command} needs a model of photos`);
     }
+  });
+
+  it('convert: a folder to a float16 folder, that to .h5, the .h5 to a uint8 folder; each loads and predicts as its source', async () => {
+    const model = sn.sequential({ seed: 2 });
+    model.add(sn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }));
+    model.add(sn.layers.flatten());
+    model.add(sn.layers.dense({ units: 4, activation: 'softmax' }));
+    await model.save(path.join(root, 'conv-src'));
+    const x = sn.tensor(Float32Array.from({ length: 128 }, (_, i) => (i * 37 % 101) / 101), [2, 8, 8, 1]);
+    const want = (await model.predict(x)).data;
+    const steps: [string[], RegExp, number][] = [
+      [['--model', 'conv-src', '--out', 'conv-f16', '--quantize', 'float16'], /^conv-src -> conv-f16\/ \(model.json \+ weights.bin\): 466 parameters, 0.9 KB of weights stored as float16$/m, 2e-3],
+      [['--model', 'conv-f16', '--out', 'conv.h5'], /^conv-f16 -> conv.h5: 466 parameters, [\d.]+ KB file$/m, 2e-3],
+      [['--model', 'conv.h5', '--out', 'conv-u8', '--quantize', 'uint8'], /^conv.h5 -> conv-u8\/ .*stored as uint8$/m, 3e-2],
+    ];
+    for (const [args, line, tol] of steps) {
+      const r = await simdnet('convert', ...args);
+      expect([r.code, r.err]).toEqual([0, '']);
+      expect(r.out).toMatch(line);
+      const m = await sn.loadModel(path.join(root, args[3]));
+      const got = (await m.predict(x)).data;
+      const d = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])));
+      expect(d, args.join(' ')).toBeLessThan(tol);
+      m.dispose();
+    }
+    // the .h5 holds the float16 values exactly: the same predictions as the float16 folder
+    const [a, b] = [await sn.loadModel(path.join(root, 'conv-f16')), await sn.loadModel(path.join(root, 'conv.h5'))];
+    expect(Array.from((await b.predict(x)).data)).toEqual(Array.from((await a.predict(x)).data));
+    expect(JSON.parse(readFileSync(path.join(root, 'conv-u8', 'model.json'), 'utf8')).weightsManifest[0].weights[0].quantization.dtype).toBe('uint8');
+    a.dispose(); b.dispose(); model.dispose();
   });
 
   it('evaluate and predict map classes by the names saved with the model; unknown names are refused', async () => {
