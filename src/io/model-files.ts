@@ -169,7 +169,24 @@ function artifactsOf(model: Sequential, fn: string, options: SaveOptions, extras
     off += v.byteLength;
   }
   const tc = trainingConfig(model);
-  return { modelTopology: modelTopology(model), trainingConfig: tc, weightSpecs: specs, weightData: data, classNames, metadata: extras.metadata };
+  return { modelTopology: tfjsReadable(modelTopology(model)), trainingConfig: tc, weightSpecs: specs, weightData: data, classNames, metadata: extras.metadata };
+}
+
+/**
+ * The topology with what tf.loadLayersModel refuses put where it reads: a VarianceScaling initializer's
+ * 'untruncated_normal' (Keras 3's; tfjs 4.22 has no such distribution and refuses the model) is written 'normal',
+ * the distribution itself kept beside it as simdnet_distribution (which tfjs ignores and simdnet reads back).
+ */
+function tfjsReadable<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(tfjsReadable) as T;
+  if (!isObject(v)) return v;
+  const out: Json = {};
+  for (const [k, x] of Object.entries(v)) out[k] = tfjsReadable(x);
+  const c = out.config;
+  if (out.class_name === 'VarianceScaling' && isObject(c) && c.distribution === 'untruncated_normal') {
+    out.config = { ...c, distribution: 'normal', simdnet_distribution: 'untruncated_normal' };
+  }
+  return out as T;
 }
 
 /** The model.json object for artifacts whose weights are in the given files (one manifest group). */

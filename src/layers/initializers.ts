@@ -6,10 +6,13 @@ import { Random } from '../random.js';
 import { show } from '../format.js';
 
 type FillFn = (out: Float32Array, shape: readonly number[], rng: Random) => void;
-type Options = Record<string, number>;
+type Options = Record<string, number | string>;
 
+type Mode = 'fan_in' | 'fan_out' | 'fan_avg';
+/** 'normal' is the truncated normal (Keras' legacy name, tfjs' only one); 'untruncated_normal' is plain. */
+type Distribution = 'uniform' | 'normal' | 'untruncated_normal';
 /** Variance scaling: scale, mode, distribution (Keras' VarianceScaling arguments). */
-type Variance = [number, 'fan_in' | 'fan_avg', 'uniform' | 'normal'];
+type Variance = [number, Mode, Distribution];
 
 interface Entry {
   /** The class name in model.json (the variance-scaling family is written as VarianceScaling, as tfjs does). */
@@ -17,7 +20,11 @@ interface Entry {
   variance?: Variance;
   /** Options and their defaults, in the saved config's (snake_case) names. */
   defaults?: Options;
+  /** The values a string option takes (snake_case; camelCase is read too). */
+  choices?: Record<string, readonly string[]>;
   fill?: (o: Options) => FillFn;
+  /** Throws if the initializer cannot fill a weight of this shape (checked when the layer adds it). */
+  check?: (shape: readonly number[]) => void;
 }
 
 // Keras scales the truncated normal of variance scaling by 1/.87962566 so the variance is exact.
@@ -42,10 +49,20 @@ export const INITIALIZERS = {
   heNormal: { className: 'HeNormal', variance: [2, 'fan_in', 'normal'] },
   lecunUniform: { className: 'LecunUniform', variance: [1, 'fan_in', 'uniform'] },
   lecunNormal: { className: 'LecunNormal', variance: [1, 'fan_in', 'normal'] },
-  randomUniform: { className: 'RandomUniform', defaults: { minval: -0.05, maxval: 0.05 }, fill: (o) => each((r) => r.uniform(o.minval, o.maxval)) },
-  randomNormal: { className: 'RandomNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => o.mean + o.stddev * r.normal()) },
-  truncatedNormal: { className: 'TruncatedNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => o.mean + truncated(r, o.stddev)) },
-  orthogonal: { className: 'Orthogonal', defaults: { gain: 1 }, fill: (o) => (out, shape, rng) => orthogonal(out, shape, rng, o.gain) },
+  randomUniform: { className: 'RandomUniform', defaults: { minval: -0.05, maxval: 0.05 }, fill: (o) => each((r) => r.uniform(o.minval as number, o.maxval as number)) },
+  randomNormal: { className: 'RandomNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => (o.mean as number) + (o.stddev as number) * r.normal()) },
+  truncatedNormal: { className: 'TruncatedNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => (o.mean as number) + truncated(r, o.stddev as number)) },
+  orthogonal: { className: 'Orthogonal', defaults: { gain: 1 }, fill: (o) => (out, shape, rng) => orthogonal(out, shape, rng, o.gain as number) },
+  constant: { className: 'Constant', defaults: { value: 0 }, fill: (o) => (out) => out.fill(o.value as number) },
+  identity: {
+    className: 'Identity', defaults: { gain: 1 }, fill: (o) => (out, shape) => identity(out, shape, o.gain as number),
+    check: (shape) => { if (shape.length !== 2) throw new Error(`the identity initializer fills 2D weights (a matrix), not shape [${shape.join(', ')}]`); },
+  },
+  varianceScaling: {
+    className: 'VarianceScaling', defaults: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
+    choices: { mode: ['fan_in', 'fan_out', 'fan_avg'], distribution: ['truncated_normal', 'untruncated_normal', 'uniform', 'normal'] },
+    fill: (o) => varianceScaling([o.scale as number, o.mode as Mode, o.distribution === 'truncated_normal' ? 'normal' : o.distribution as Distribution]),
+  },
 } satisfies Record<string, Entry>;
 
 export type InitializerName = keyof typeof INITIALIZERS;
@@ -60,6 +77,8 @@ export interface Initializer {
   readonly name: InitializerName;
   fill(out: Float32Array, shape: readonly number[], rng: Random): void;
   config(): InitializerJson;
+  /** Throws, naming the problem, if it cannot fill a weight of this shape. */
+  check?(shape: readonly number[]): void;
 }
 
 const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -75,10 +94,13 @@ export function fans(shape: readonly number[]): [number, number] {
 function varianceScaling([scale, mode, dist]: Variance): FillFn {
   return (out, shape, rng) => {
     const [fi, fo] = fans(shape);
-    const variance = scale / Math.max(1, mode === 'fan_in' ? fi : (fi + fo) / 2);
+    const variance = scale / Math.max(1, mode === 'fan_in' ? fi : mode === 'fan_out' ? fo : (fi + fo) / 2);
     if (dist === 'uniform') {
       const limit = Math.sqrt(3 * variance);
       for (let i = 0; i < out.length; i++) out[i] = rng.uniform(-limit, limit);
+    } else if (dist === 'untruncated_normal') {
+      const std = Math.sqrt(variance);
+      for (let i = 0; i < out.length; i++) out[i] = std * rng.normal();
     } else {
       const std = Math.sqrt(variance) / TRUNC_CORRECTION;
       for (let i = 0; i < out.length; i++) out[i] = truncated(rng, std);
@@ -105,15 +127,27 @@ export function getInitializer(spec: InitializerSpec, what: string): Initializer
       if (k === 'name') continue;
       const key = snake(k);
       if (!(key in options)) throw new Error(`${what}: initializer ${name} has no option ${show(k)}; valid: ${Object.keys(options).join(', ') || 'none'}`);
+      const choices = e.choices?.[key];
+      if (choices) {
+        const value = typeof v === 'string' ? snake(v) : v;
+        if (typeof value !== 'string' || !choices.includes(value)) throw new Error(`${what}: initializer ${name} option ${k} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${show(v)}`);
+        options[key] = value;
+        continue;
+      }
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${what}: initializer ${name} option ${k} must be a finite number, got ${show(v)}`);
+      if ((key === 'scale' || key === 'stddev') && v < 0) throw new Error(`${what}: initializer ${name} option ${k} must be >= 0, got ${v}`);
       options[key] = v;
     }
   }
   const fill = e.variance ? varianceScaling(e.variance) : e.fill!(options);
+  // a truncated normal is written 'normal': what Keras reads as truncated and all tfjs 4.22 knows ('truncatedNormal'
+  // would draw uniform values there); 'untruncated_normal' tfjs does not have (it draws uniform values)
+  const written = (o: Options): Options => (o.distribution === 'truncated_normal' ? { ...o, distribution: 'normal' } : o);
   const config = (): InitializerJson => e.variance
     ? { class_name: 'VarianceScaling', config: { scale: e.variance[0], mode: e.variance[1], distribution: e.variance[2], seed: null } }
-    : { class_name: e.className, config: e.defaults ? { ...options, seed: null } : {} };
-  return { name, fill, config };
+    : { class_name: e.className, config: e.defaults ? { ...written(options), seed: null } : {} };
+  const check = e.check ? (shape: readonly number[]) => { try { e.check!(shape); } catch (err) { throw new Error(`${what}: ${(err as Error).message}`); } } : undefined;
+  return { name, fill, config, check };
 }
 
 /**
@@ -121,7 +155,7 @@ export function getInitializer(spec: InitializerSpec, what: string): Initializer
  * Keras' truncated-normal variance scaling maps to simdnet's normal variants (which draw truncated normals).
  */
 export function initializerFromConfig(v: unknown): InitializerSpec {
-  const supported = () => `${NAMES.map((n) => entry(n).className).join(', ')}, VarianceScaling, Constant`;
+  const supported = () => NAMES.map((n) => entry(n).className).join(', ');
   if (typeof v === 'string') {
     const byClass = NAMES.find((n) => entry(n).className.toLowerCase() === v.toLowerCase());
     if (byClass) return byClass;
@@ -142,26 +176,29 @@ export function initializerFromConfig(v: unknown): InitializerSpec {
   if (cls === 'VarianceScaling') {
     const scale = num('scale', 1);
     const mode = snake(String(c.mode ?? 'fan_in'));
-    const dist = snake(String(c.distribution ?? 'normal')).replace(/^truncated_normal$/, 'normal');
+    // simdnet_distribution: the distribution tfjs cannot hold, kept beside it in simdnet's tfjs files (io/model-files.ts)
+    const dist = snake(String(c.simdnet_distribution ?? c.distribution ?? 'normal')).replace(/^truncated_normal$/, 'normal');
+    // glorot, he and lecun by name, as tfjs and Keras write them; any other as varianceScaling itself
     const found = NAMES.find((n) => { const s = entry(n).variance; return s && s[0] === scale && s[1] === mode && s[2] === dist; });
-    if (!found) {
-      throw new Error(`VarianceScaling with scale ${scale}, mode ${mode}, distribution ${dist} is not supported; ` +
-        'simdnet has glorot (1, fan_avg), he (2, fan_in) and lecun (1, fan_in), uniform or (truncated) normal');
-    }
-    return found;
+    return found ?? { name: 'varianceScaling', scale, mode, distribution: dist };
   }
   if (cls === 'Constant') {
-    const value = num('value', 0);
-    if (value === 0 || value === 1) return value === 0 ? 'zeros' : 'ones';
-    throw new Error(`Constant initializer with value ${value} is not supported (only 0 and 1)`);
+    return { name: 'constant', value: num('value', 0) };
   }
   const name = NAMES.find((n) => entry(n).className.toLowerCase() === cls.toLowerCase()); // tfjs spells LeCunUniform
   if (!name) throw new Error(`unknown initializer '${cls}'; supported: ${supported()}`);
   const e = entry(name);
   if (!e.defaults) return name;
   const spec: { name: InitializerName; [k: string]: number | string } = { name };
-  for (const k of Object.keys(e.defaults)) spec[camel(k)] = num(k, e.defaults[k]);
+  for (const [k, d] of Object.entries(e.defaults)) spec[camel(k)] = typeof d === 'number' ? num(k, d) : String(c[k] ?? d);
   return spec;
+}
+
+/** Keras' Identity: gain times the identity matrix (rows by columns; ones on the diagonal as far as it goes). */
+function identity(out: Float32Array, shape: readonly number[], gain: number): void {
+  const [rows, cols] = shape;
+  out.fill(0);
+  for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
 }
 
 /**

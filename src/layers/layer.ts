@@ -239,6 +239,7 @@ export abstract class Layer {
   protected addParam(name: string, shape: number[], init: InitializerSpec, trainable = true): void {
     const size = shape.reduce((a, b) => a * b, 1);
     const initializer = getInitializer(init, `${this.label}: ${name}Initializer`);
+    initializer.check?.(shape);
     const c = this.constraints[name];
     const prefix = Object.entries((this.constructor as unknown as LayerClass).weightOptions ?? {}).find(([, w]) => w === name)?.[0];
     const constraint = c ? { of: c, blocks: c.bounds ? normBlocks(c, shape, `${this.label}: ${prefix}Constraint`) : [1, size, 1] as const } : null;
