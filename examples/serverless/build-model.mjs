@@ -12,6 +12,7 @@ const trained = new URL('../../model/model.json', import.meta.url);
 const model = existsSync(trained) ? await sn.loadModel(trained.pathname) : sn.models.labFaceCnn({ seed: 0 });
 const q = process.argv.indexOf('--quantize');
 const quantize = q > 0 ? process.argv[q + 1] : undefined;
+if (q > 0 && !quantize) throw new Error('build-model.mjs: --quantize needs a type: float16, uint8 or uint16');
 const { modelJson, weights } = await model.toArtifacts(quantize ? { quantize } : {});
 mkdirSync(out, { recursive: true });
 writeFileSync(new URL('model.json', out), JSON.stringify(modelJson));

@@ -257,6 +257,7 @@ export async function measure({ requests = 100, colds = 5, quantized = [] } = {}
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (name, d) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : d; };
   const q = process.argv.indexOf('--quantized');
+  if (q > 0 && process.argv[q + 1] === undefined) throw new Error("measure.mjs: --quantized needs a list, e.g. --quantized float16,uint8 ('' for none)");
   const quantized = q > 0 ? process.argv[q + 1].split(',').filter(Boolean) : ['float16', 'uint8'];
   const r = await measure({ requests: arg('--requests', 100), colds: arg('--colds', 5), quantized });
   if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 1));

@@ -6,7 +6,8 @@
 //   tensor is "nudged" so that 0 is exactly one of the levels (when the range holds 0) and q rounds half to even
 //   (numpy's round), in float64 arithmetic (numpy 2's: the scalars are float64);
 // - float16: IEEE half precision, rounded to nearest even (numpy's astype(float16)).
-// A half-precision weight is a 2^-11 relative error; an affine one at most scale / 2 = (max - min) / 2 / levels.
+// A half-precision weight is off by at most 2^-11 relative from 2^-14 (6.1e-5) up, by at most 2^-25 (3e-8) absolute
+// below (half precision's subnormals; below 2^-25 it is 0); an affine one by at most scale / 2 = (max - min) / 2 / levels.
 // Pure arithmetic: runs in every host.
 
 import { QUANTIZED_DTYPES, type QuantizedDtype } from '../engine/save-handlers.js';

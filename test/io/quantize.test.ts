@@ -1,8 +1,9 @@
 // Quantized weights (tfjs layers-model format, io/quantize.ts): half precision exact at every bit pattern and
 // rounding to even at every midpoint; the bytes equal numpy's for the converter's procedure (the committed fixture,
 // scripts/quantize-fixtures.py); what simdnet saves loads in TensorFlow.js 4.22 (tf.io.decodeWeights, the oracle
-// for the values, and tf.loadLayersModel predicting the same) and what the converter's layout holds loads in
-// simdnet; the errors stay within the format's bounds; bad options and files fail naming what is wrong.
+// for the values, and tf.loadLayersModel predicting the same); the errors stay within the format's bounds; bad options
+// and files fail naming what is wrong. The converter's own layouts (groups, shards, mixed types, quantized optimizer
+// state, a read before the kernels load): test/io/quantize-layouts.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
