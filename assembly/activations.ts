@@ -3,7 +3,7 @@
 // *output* y for the activations invertible from it, from the saved *input* x for the others (at the end:
 // swish, gelu, gelu_new, mish), which a layer keeps for them.
 
-import { expm14, load4, log1p01, exp4, madd, sigmoid4, store4, tanh4 } from './simd';
+import { expm14, hard_sigmoid4, hard_sigmoid_grad4, load4, log1p01, exp4, madd, sigmoid4, store4, tanh4 } from './simd';
 
 export function relu_forward(y: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0);
@@ -47,6 +47,21 @@ export function sigmoid_backward(dx: usize, dy: usize, y: usize, n: i32): void {
     const o = <usize>i << 2;
     const s = load<f32>(y + o);
     store<f32>(dx + o, load<f32>(dy + o) * s * (<f32>1 - s));
+  }
+}
+
+// y = clip(0.2 x + 0.5, 0, 1) (Keras 2's and tfjs' hard_sigmoid); dx = 0.2 dy where 0 < y < 1, else 0
+export function hard_sigmoid_forward(y: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    store4(y + o, hard_sigmoid4(load4(x + o, n - i)), n - i);
+  }
+}
+
+export function hard_sigmoid_backward(dx: usize, dy: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    store4(dx + o, f32x4.mul(load4(dy + o, n - i), hard_sigmoid_grad4(load4(y + o, n - i))), n - i);
   }
 }
 

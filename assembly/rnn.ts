@@ -10,7 +10,7 @@
 // Backward kernels accumulate the running state gradient in dhRun (and dcRun): on return dhRun holds the
 // part of dL/dh_{t-1} that does not go through the recurrent kernel; the layer then adds dRec·Uᵀ with gemm.
 
-import { exp4, load4, madd, sigmoid4, store4, tanh4 } from './simd';
+import { exp4, hard_sigmoid4, hard_sigmoid_grad4, load4, madd, sigmoid4, store4, tanh4 } from './simd';
 
 // Whether row i is masked out at this step.
 // @ts-ignore: decorator
@@ -163,12 +163,24 @@ export function simple_rnn_step_backward(dz: usize, dhRun: usize, dy: usize, dyR
   }
 }
 
-// ---- LSTM (Keras gate order i, f, c, o; recurrent activation sigmoid, activation tanh) -----------------
+// The gates' (recurrent) activation σ: the sigmoid, or (hard != 0) the hard sigmoid, tfjs' default; and its
+// derivative from its output a.
+// @ts-ignore: decorator
+@inline
+function gate4(z: v128, hard: i32): v128 { return hard ? hard_sigmoid4(z) : sigmoid4(z); }
+
+// @ts-ignore: decorator
+@inline
+function gate_grad4(a: v128, hard: i32): v128 {
+  return hard ? hard_sigmoid_grad4(a) : f32x4.mul(a, f32x4.sub(f32x4.splat(1), a));
+}
+
+// ---- LSTM (Keras gate order i, f, c, o; activation tanh) ---------------------------------------------------
 //   i = σ(z_i), f = σ(z_f), g = tanh(z_c), o = σ(z_o); c = f ⊙ c_{t-1} + i ⊙ g; h = o ⊙ tanh(c)
 
 // gates [B, 4U]: pre-activations in, activations (i, f, g, o) out — saved for backward. h, c [B, U].
 export function lstm_step_forward(h: usize, c: usize, gates: usize, hPrev: usize, cPrev: usize,
-                                  mask: usize, maskRs: i32, rows: i32, units: i32): void {
+                                  mask: usize, maskRs: i32, rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   for (let i = 0; i < rows; i++) {
     const ro = (<usize>i * units) << 2;
@@ -181,10 +193,10 @@ export function lstm_step_forward(h: usize, c: usize, gates: usize, hPrev: usize
     for (let j = 0; j < units; j += 4) {
       const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
       const pi = g0 + oj, pf = pi + ub, pg = pf + ub, po = pg + ub;
-      const gi = sigmoid4(load4(pi, cnt));
-      const gf = sigmoid4(load4(pf, cnt));
+      const gi = gate4(load4(pi, cnt), hard);
+      const gf = gate4(load4(pf, cnt), hard);
       const gg = tanh4(load4(pg, cnt));
-      const go = sigmoid4(load4(po, cnt));
+      const go = gate4(load4(po, cnt), hard);
       const cn = madd(gf, load4(cPrev + o, cnt), f32x4.mul(gi, gg));
       store4(pi, gi, cnt); store4(pf, gf, cnt); store4(pg, gg, cnt); store4(po, go, cnt);
       store4(c + o, cn, cnt);
@@ -197,7 +209,7 @@ export function lstm_step_forward(h: usize, c: usize, gates: usize, hPrev: usize
 // dgates = 0, dhRun = dh, dcRun unchanged). c, cPrev: the step's saved cell states.
 export function lstm_step_backward(dgates: usize, dhRun: usize, dcRun: usize, dy: usize, dyRs: i32,
                                    gates: usize, c: usize, cPrev: usize, mask: usize, maskRs: i32,
-                                   rows: i32, units: i32): void {
+                                   rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
@@ -219,9 +231,9 @@ export function lstm_step_backward(dgates: usize, dhRun: usize, dcRun: usize, dy
       const gi = load4(pi, cnt), gf = load4(pf, cnt), gg = load4(pg, cnt), go = load4(po, cnt);
       const tc = tanh4(load4(c + o, cnt));
       const dc = madd(f32x4.mul(dh, go), f32x4.sub(one, f32x4.mul(tc, tc)), load4(dcRun + o, cnt));
-      const dzo = f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(go, f32x4.sub(one, go)));
-      const dzi = f32x4.mul(f32x4.mul(dc, gg), f32x4.mul(gi, f32x4.sub(one, gi)));
-      const dzf = f32x4.mul(f32x4.mul(dc, load4(cPrev + o, cnt)), f32x4.mul(gf, f32x4.sub(one, gf)));
+      const dzo = f32x4.mul(f32x4.mul(dh, tc), gate_grad4(go, hard));
+      const dzi = f32x4.mul(f32x4.mul(dc, gg), gate_grad4(gi, hard));
+      const dzf = f32x4.mul(f32x4.mul(dc, load4(cPrev + o, cnt)), gate_grad4(gf, hard));
       const dzg = f32x4.mul(f32x4.mul(dc, gi), f32x4.sub(one, f32x4.mul(gg, gg)));
       store4(dcRun + o, f32x4.mul(dc, gf), cnt);
       store4(dhRun + o, zero, cnt);
@@ -236,7 +248,7 @@ export function lstm_step_backward(dgates: usize, dhRun: usize, dcRun: usize, dy
 
 // gates [B, 3U]: x-part in, (z, r, hh) out; rec [B, 3U] is read only (rh is needed again by backward).
 export function gru_step_forward(h: usize, gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
-                                 rows: i32, units: i32): void {
+                                 rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   for (let i = 0; i < rows; i++) {
     const ro = (<usize>i * units) << 2;
@@ -246,8 +258,8 @@ export function gru_step_forward(h: usize, gates: usize, rec: usize, hPrev: usiz
       const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
       const pz = gates + goff + oj, pr = pz + ub, ph = pr + ub;
       const qz = rec + goff + oj, qr = qz + ub, qh = qr + ub;
-      const z = sigmoid4(f32x4.add(load4(pz, cnt), load4(qz, cnt)));
-      const r = sigmoid4(f32x4.add(load4(pr, cnt), load4(qr, cnt)));
+      const z = gate4(f32x4.add(load4(pz, cnt), load4(qz, cnt)), hard);
+      const r = gate4(f32x4.add(load4(pr, cnt), load4(qr, cnt)), hard);
       const hh = tanh4(madd(r, load4(qh, cnt), load4(ph, cnt)));
       const hp = load4(hPrev + o, cnt);
       store4(h + o, f32x4.add(hh, f32x4.mul(z, f32x4.sub(hp, hh))), cnt);
@@ -260,7 +272,7 @@ export function gru_step_forward(h: usize, gates: usize, rec: usize, hPrev: usiz
 // [dz, dr, dh̃ ⊙ r] (pre-activation gradients); dhRun = dh ⊙ z (masked rows: dhRun = dh, dgx = dgr = 0).
 export function gru_step_backward(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32,
                                   gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
-                                  rows: i32, units: i32): void {
+                                  rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
@@ -284,8 +296,8 @@ export function gru_step_backward(dgx: usize, dgr: usize, dhRun: usize, dy: usiz
       const rh = load4(rec + goff + oj + 2 * ub, cnt);
       const hp = load4(hPrev + o, cnt);
       const dah = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(hh, hh)));
-      const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, hh)), f32x4.mul(z, f32x4.sub(one, z)));
-      const dar = f32x4.mul(f32x4.mul(dah, rh), f32x4.mul(r, f32x4.sub(one, r)));
+      const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, hh)), gate_grad4(z, hard));
+      const dar = f32x4.mul(f32x4.mul(dah, rh), gate_grad4(r, hard));
       store4(dhRun + o, f32x4.mul(dh, z), cnt);
       store4(ax, daz, cnt); store4(ax + ub, dar, cnt); store4(ax + 2 * ub, dah, cnt);
       store4(ar, daz, cnt); store4(ar + ub, dar, cnt); store4(ar + 2 * ub, f32x4.mul(dah, r), cnt);

@@ -110,6 +110,23 @@ export function sigmoid4(x: v128): v128 {
   return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
 }
 
+// Keras 2's and tfjs' hard sigmoid, clip(0.2 x + 0.5, 0, 1): a multiply, then an add (as tfjs rounds it; never
+// `madd`, so the plain and the relaxed build agree)
+// @ts-ignore: decorator
+@inline
+export function hard_sigmoid4(x: v128): v128 {
+  const y = f32x4.add(f32x4.mul(x, f32x4.splat(<f32>0.2)), f32x4.splat(0.5));
+  return f32x4.min(f32x4.max(y, f32x4.splat(0)), f32x4.splat(1));
+}
+
+// its derivative from its output y: 0.2 where 0 < y < 1 (x inside (-2.5, 2.5)), else 0
+// @ts-ignore: decorator
+@inline
+export function hard_sigmoid_grad4(y: v128): v128 {
+  const inside = v128.and(f32x4.gt(y, f32x4.splat(0)), f32x4.lt(y, f32x4.splat(1)));
+  return v128.and(f32x4.splat(<f32>0.2), inside);
+}
+
 // tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|), as -m / (2 + m) with m = e - 1 = expm1(-2|x|): no
 // overflow for large |x|, and no cancellation for small |x| (1 - e lost every digit of tanh(1e-7)).
 // @ts-ignore: decorator

@@ -39,12 +39,19 @@ const kerasMetrics = (tc: Json): unknown[] =>
 
 /** Activations simdnet has that Keras has no name for: a Keras file with one could not be loaded by Keras. */
 const NOT_IN_KERAS: Record<string, string> = { gelu_new: "tfjs' tanh approximation of gelu" };
+/** Keras 3 has the name for another function: a Keras 3 file (.keras) cannot say what simdnet computes. */
+const OTHER_IN_KERAS3: Record<string, string> = {
+  hard_sigmoid: "Keras 2's and tfjs' clip(0.2 x + 0.5, 0, 1), where Keras 3's hard_sigmoid is relu6(x + 3) / 6",
+};
 
-/** Refuses, naming `fn` and the layer, a model Keras could not load back from a Keras file (.h5, .keras). */
-export function checkKerasNames(model: Sequential, fn: string): void {
+/**
+ * Refuses, naming `fn` and the layer, a model Keras could not load back from a Keras file (.h5, .keras; `keras3`: a
+ * Keras 3 .keras or .weights.h5 file, where hard_sigmoid names another function).
+ */
+export function checkKerasNames(model: Sequential, fn: string, keras3 = false): void {
+  const refused = (a: unknown): a is string => typeof a === 'string' && (NOT_IN_KERAS[a] !== undefined || (keras3 && OTHER_IN_KERAS3[a] !== undefined));
   const find = (config: Json): string | undefined => {
-    const a = config.activation;
-    if (typeof a === 'string' && NOT_IN_KERAS[a]) return a;
+    for (const a of [config.activation, config.recurrent_activation]) if (refused(a)) return a;
     for (const key of INNER_LAYER_KEYS) {
       const inner = config[key];
       if (isObject(inner) && isObject(inner.config)) { const found = find(inner.config as Json); if (found) return found; }
@@ -54,10 +61,35 @@ export function checkKerasNames(model: Sequential, fn: string): void {
   for (const layer of model.layers) {
     const a = find(layerToJson(layer).config);
     if (a) {
+      if (NOT_IN_KERAS[a] === undefined) {
+        throw new Error(`${fn}: ${layer.label}: activation '${a}' is ${OTHER_IN_KERAS3[a]}: a Keras 3 file would compute ` +
+          "another function; save the model to a folder (tfjs layers-model format) or an .h5 file (Keras 2's format)");
+      }
       throw new Error(`${fn}: ${layer.label}: activation '${a}' (${NOT_IN_KERAS[a]}) has no name in Keras, which could not load ` +
         "the file; save the model to a folder (tfjs layers-model format, which simdnet reads), or use 'gelu'");
     }
   }
+}
+
+/**
+ * Refuses a Keras 3 model config (a .keras file's, an .h5 file's Keras 3 wrote) using hard_sigmoid: Keras 3 computes
+ * relu6(x + 3) / 6 under that name, simdnet Keras 2's and tfjs' clip(0.2 x + 0.5, 0, 1).
+ */
+export function refuseKeras3HardSigmoid(config: unknown, where: string): void {
+  const scan = (v: unknown, path: string): void => {
+    if (Array.isArray(v)) { v.forEach((x) => scan(x, path)); return; }
+    if (!isObject(v)) return;
+    const name = isObject(v.config) && typeof v.config.name === 'string' ? v.config.name : undefined;
+    for (const [k, x] of Object.entries(v)) {
+      const a = isObject(x) && typeof x.config === 'string' ? x.config : x; // Keras 3's { class_name: 'function', config: 'hard_sigmoid' }
+      if ((k === 'activation' || k === 'recurrent_activation') && a === 'hard_sigmoid') {
+        throw new Error(`${where}: ${path || 'a layer'}'s ${k} is Keras 3's hard_sigmoid, relu6(x + 3) / 6, which simdnet does not have ` +
+          "(its hard_sigmoid is Keras 2's and tfjs' clip(0.2 x + 0.5, 0, 1))");
+      }
+      scan(x, name ?? path);
+    }
+  };
+  scan(config, '');
 }
 
 /** The model's Keras 2 model_config: Keras 2's Sequential layout (an InputLayer first, then each layer). */

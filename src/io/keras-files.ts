@@ -24,7 +24,7 @@ import { H5Dataset, H5Error, H5Group, readH5 } from './h5/reader.js';
 import type { H5Value } from './h5/format.js';
 import { H5WriteGroup, writeH5 } from './h5/writer.js';
 import { compileFromConfig, modelFromTopology, savableWeights } from './topology.js';
-import { checkKerasNames, keras3Metadata, keras3ModelConfig, kerasModelConfig, kerasTrainingConfig } from './keras-config.js';
+import { checkKerasNames, keras3Metadata, keras3ModelConfig, kerasModelConfig, kerasTrainingConfig, refuseKeras3HardSigmoid } from './keras-config.js';
 import { readZip, writeZip } from './zip.js';
 import { installKeras, type KerasBytes } from './keras-part.js';
 import { oneAtATime, removeStaleSiblings, savesInProgress, siblingName, writeDurable, type Fs, type PathMod } from './atomic.js';
@@ -106,7 +106,9 @@ export function modelFromKerasH5(bytes: Uint8Array, name = 'the .h5 file', compi
     if (!('model_config' in attrs)) {
       throw new Error(`${where} holds no model_config: ${'layer_names' in attrs ? 'it holds only weights (model.save_weights): load them into a model of the same layers with model.loadWeights' : 'it is not a Keras model file'}`);
     }
-    const model = modelFromTopology(parseJson(attrs.model_config, 'model_config', where), where);
+    const modelConfig = parseJson(attrs.model_config, 'model_config', where);
+    if (String(attrs.keras_version ?? '').startsWith('3')) refuseKeras3HardSigmoid(modelConfig, where);
+    const model = modelFromTopology(modelConfig, where);
     const weights = root.get('model_weights');
     if (!(weights instanceof H5Group)) throw new Error(`${where} has no model_weights group`);
     readWeightsGroup(model, weights, where);
@@ -225,6 +227,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   if (!config || !weightsFile) throw new Error(`${where} is not a Keras 3 .keras file: it must hold config.json and model.weights.h5 (it holds ${[...files.keys()].join(', ')})`);
   let json: unknown;
   try { json = JSON.parse(new TextDecoder().decode(config)); } catch (e) { throw new Error(`${where}: config.json is not valid JSON: ${(e as Error).message}`); }
+  refuseKeras3HardSigmoid(json, where);
   const model = modelFromTopology(json, where);
   try {
     readKeras3Weights(model, readH5(weightsFile, `${name}/model.weights.h5`), where, 'model.weights.h5');
@@ -248,7 +251,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
  */
 export function modelToKerasZip(model: Sequential, fn = 'modelToKerasZip'): Uint8Array {
   model.live(fn);
-  checkKerasNames(model, fn);
+  checkKerasNames(model, fn, true);
   const weights = weightsToH5(model, 'keras3', fn);
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
   return writeZip([
@@ -419,5 +422,5 @@ registerSaveHandler({
 installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });
 registerWeightFiles({
   save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s),
-  check: (m, _f, fn, weightsOnly) => { if (!weightsOnly) checkKerasNames(m as Sequential, fn); },
+  check: (m, f, fn, weightsOnly) => { if (!weightsOnly) checkKerasNames(m as Sequential, fn, /\.keras$/i.test(f)); },
 });

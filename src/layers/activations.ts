@@ -21,7 +21,7 @@ const copy = (rt: Runtime, dst: number, src: number, n: number): void => { if (d
 const MIN_ELEMENTS = 1 << 16;
 
 type Op = 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'relu6' | 'exponential'
-  | 'swish' | 'gelu' | 'gelu_new' | 'mish';
+  | 'hard_sigmoid' | 'swish' | 'gelu' | 'gelu_new' | 'mish';
 const label = (op: string): string => op.replace(/_(forward|backward)$/, ' $1');
 
 /**
@@ -58,6 +58,8 @@ const REGISTRY = {
   softsign: elementwise('softsign'),
   relu6: elementwise('relu6'),
   exponential: elementwise('exponential'),
+  // Keras 2's and tfjs' clip(0.2 x + 0.5, 0, 1) (tfjs' hardSigmoid); Keras 3 redefined it as relu6(x + 3) / 6
+  hard_sigmoid: elementwise('hard_sigmoid'),
   softmax: {
     forward: (rt, y, x, rows, cols) => parallelFor(rt, 'softmax_forward', rows, softmaxRows(cols), 1,
       (r, count) => [y + 4 * r * cols, x + 4 * r * cols, count, cols], 'softmax forward'),
@@ -76,7 +78,8 @@ export type ActivationName = keyof typeof REGISTRY;
 export const ACTIVATIONS = Object.keys(REGISTRY) as ActivationName[];
 
 export function checkActivation(name: unknown, what: string): ActivationName {
-  const n = name === undefined || name === null ? 'linear' : name;
+  // tfjs' one camelCase name (its files say hard_sigmoid)
+  const n = name === undefined || name === null ? 'linear' : name === 'hardSigmoid' ? 'hard_sigmoid' : name;
   if (!(ACTIVATIONS as unknown[]).includes(n)) {
     throw new Error(`${what}: unknown activation '${String(n)}'; valid: ${ACTIVATIONS.join(', ')}`);
   }

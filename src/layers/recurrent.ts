@@ -55,8 +55,8 @@ export interface RecurrentArgs extends LayerArgs {
 }
 
 export interface LSTMArgs extends RecurrentArgs {
-  /** sigmoid only (Keras' default; tfjs' default hardSigmoid is not supported). */
-  recurrentActivation?: ActivationName;
+  /** The gates' activation: 'sigmoid' (Keras' default) or 'hard_sigmoid' (tfjs' default, also 'hardSigmoid'). */
+  recurrentActivation?: ActivationName | 'hardSigmoid';
   /** Initialise the forget gate's bias to 1 (Keras' default: true). */
   unitForgetBias?: boolean;
   /** Accepted and ignored (Keras' implementation 1 / 2 compute the same function). */
@@ -64,7 +64,8 @@ export interface LSTMArgs extends RecurrentArgs {
 }
 
 export interface GRUArgs extends RecurrentArgs {
-  recurrentActivation?: ActivationName;
+  /** The gates' activation: 'sigmoid' (Keras' default) or 'hard_sigmoid' ('hardSigmoid'). */
+  recurrentActivation?: ActivationName | 'hardSigmoid';
   /** Keras 2+'s GRU (reset gate applied after the recurrent product, two biases): true only. */
   resetAfter?: boolean;
   implementation?: number;
@@ -334,15 +335,16 @@ export abstract class Recurrent extends Layer {
   }
 }
 
-function checkGateActivations(args: LSTMArgs | GRUArgs, fn: string): void {
+/** The gates' activation (sigmoid or hard_sigmoid); the cell's must be tanh. */
+function checkGateActivations(args: LSTMArgs | GRUArgs, fn: string): 'sigmoid' | 'hard_sigmoid' {
   if (checkActivation(args.activation ?? 'tanh', fn) !== 'tanh') {
     throw new Error(`${fn}: activation must be 'tanh' (the only one simdnet's ${fn} implements), got ${show(args.activation)}`);
   }
-  const ra = args.recurrentActivation ?? 'sigmoid';
-  if (ra !== 'sigmoid') {
-    throw new Error(`${fn}: recurrentActivation must be 'sigmoid' (Keras' default), got ${show(ra)}` +
-      ((ra as string) === 'hardSigmoid' || (ra as string) === 'hard_sigmoid' ? ' (tfjs defaults to hardSigmoid: pass sigmoid)' : ''));
+  const ra = checkActivation(args.recurrentActivation ?? 'sigmoid', `${fn}: recurrentActivation`);
+  if (ra !== 'sigmoid' && ra !== 'hard_sigmoid') {
+    throw new Error(`${fn}: recurrentActivation must be 'sigmoid' (Keras' default) or 'hard_sigmoid' (tfjs' default), got ${show(args.recurrentActivation)}`);
   }
+  return ra;
 }
 
 // ---- SimpleRNN: h = act(x·W + h_{t-1}·U + b) ----------------------------------------------------------------
@@ -391,11 +393,13 @@ export class LSTM extends Recurrent {
   }
   protected readonly gates = 4;
   readonly unitForgetBias: boolean;
+  /** The gates' activation. */
+  readonly recurrentActivation: 'sigmoid' | 'hard_sigmoid';
   private cs = 0; private dcRun = 0;
 
   constructor(args: LSTMArgs) {
     super(args, 'lstm');
-    checkGateActivations(args, 'lstm');
+    this.recurrentActivation = checkGateActivations(args, 'lstm');
     this.unitForgetBias = boolArg(args.unitForgetBias, true, 'unitForgetBias', 'lstm');
   }
 
@@ -429,18 +433,18 @@ export class LSTM extends Recurrent {
     this.recurrentProduct(s, n);
     const [hPrev, h] = this.states(s, n);
     const [cPrev, c] = this.cells(s, n);
-    this.rt.k.lstm_step_forward(h, c, this.gatesAt(s, n), hPrev, cPrev, mask, maskRs, n, this.units);
+    this.rt.k.lstm_step_forward(h, c, this.gatesAt(s, n), hPrev, cPrev, mask, maskRs, n, this.units, +(this.recurrentActivation === 'hard_sigmoid'));
   }
 
   protected stepBackward(s: number, n: number, dy: number, dyRs: number, mask: number, maskRs: number): void {
     if (s === this.inputShape[0] - 1) this.rt.f32(this.dcRun, n * this.units).fill(0);
     const [cPrev, c] = this.cells(s, n);
     const gates = this.gatesAt(s, n);
-    this.rt.k.lstm_step_backward(gates, this.dhRun, this.dcRun, dy, dyRs, gates, c, cPrev, mask, maskRs, n, this.units);
+    this.rt.k.lstm_step_backward(gates, this.dhRun, this.dcRun, dy, dyRs, gates, c, cPrev, mask, maskRs, n, this.units, +(this.recurrentActivation === 'hard_sigmoid'));
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrent_activation: 'sigmoid', unit_forget_bias: this.unitForgetBias, implementation: 2 };
+    return { ...super.getConfig(), recurrent_activation: this.recurrentActivation, unit_forget_bias: this.unitForgetBias, implementation: 2 };
   }
 }
 
@@ -459,11 +463,13 @@ export class GRU extends Recurrent {
   }
   protected readonly gates = 3;
   readonly resetAfter = true;
+  /** The gates' activation. */
+  readonly recurrentActivation: 'sigmoid' | 'hard_sigmoid';
   private rec = 0;
 
   constructor(args: GRUArgs) {
     super(args, 'gru');
-    checkGateActivations(args, 'gru');
+    this.recurrentActivation = checkGateActivations(args, 'gru');
     const ra = args.resetAfter;
     if (ra !== undefined && ra !== null && ra !== true) {
       throw new Error(`gru: resetAfter ${show(ra)} is not supported; simdnet implements Keras 2+'s GRU ` +
@@ -486,14 +492,14 @@ export class GRU extends Recurrent {
     const bias = this.params[2];
     parallelGemmPacked(rt, rec, g, hPrev, this.hRows, this.idU, this.packedU!, n,
       bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, `${this.name} GEMM`);
-    rt.k.gru_step_forward(h, this.gatesAt(s, n), rec, hPrev, mask, maskRs, n, u);
+    rt.k.gru_step_forward(h, this.gatesAt(s, n), rec, hPrev, mask, maskRs, n, u, +(this.recurrentActivation === 'hard_sigmoid'));
   }
 
   protected stepBackward(s: number, n: number, dy: number, dyRs: number, mask: number, maskRs: number): void {
     const g = 3 * this.units;
     const [hPrev] = this.states(s, n);
     const gates = this.gatesAt(s, n), rec = this.rec + s * n * g * 4;
-    this.rt.k.gru_step_backward(gates, rec, this.dhRun, dy, dyRs, gates, rec, hPrev, mask, maskRs, n, this.units);
+    this.rt.k.gru_step_backward(gates, rec, this.dhRun, dy, dyRs, gates, rec, hPrev, mask, maskRs, n, this.units, +(this.recurrentActivation === 'hard_sigmoid'));
   }
 
   protected recurrentGradient(): number { return this.rec; }
@@ -505,6 +511,6 @@ export class GRU extends Recurrent {
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrent_activation: 'sigmoid', reset_after: true, implementation: 2 };
+    return { ...super.getConfig(), recurrent_activation: this.recurrentActivation, reset_after: true, implementation: 2 };
   }
 }

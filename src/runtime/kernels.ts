@@ -77,6 +77,8 @@ export interface Kernels {
   softsign_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   relu6_forward(y: Ptr, x: Ptr, n: number): void;
   relu6_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  hard_sigmoid_forward(y: Ptr, x: Ptr, n: number): void;
+  hard_sigmoid_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   exponential_forward(y: Ptr, x: Ptr, n: number): void;
   exponential_backward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
   swish_forward(y: Ptr, x: Ptr, n: number): void;
@@ -173,12 +175,13 @@ export interface Kernels {
   simple_rnn_step_forward(h: Ptr, z: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number, act: number): void;
   simple_rnn_step_backward(dz: Ptr, dhRun: Ptr, dy: Ptr, dyRs: number, h: Ptr, mask: Ptr, maskRs: number,
     rows: number, units: number, act: number): void;
-  lstm_step_forward(h: Ptr, c: Ptr, gates: Ptr, hPrev: Ptr, cPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number): void;
+  // hard: the gates' activation is the hard sigmoid (1) or the sigmoid (0)
+  lstm_step_forward(h: Ptr, c: Ptr, gates: Ptr, hPrev: Ptr, cPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number, hard: number): void;
   lstm_step_backward(dgates: Ptr, dhRun: Ptr, dcRun: Ptr, dy: Ptr, dyRs: number, gates: Ptr, c: Ptr, cPrev: Ptr,
-    mask: Ptr, maskRs: number, rows: number, units: number): void;
-  gru_step_forward(h: Ptr, gates: Ptr, rec: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number): void;
+    mask: Ptr, maskRs: number, rows: number, units: number, hard: number): void;
+  gru_step_forward(h: Ptr, gates: Ptr, rec: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number, hard: number): void;
   gru_step_backward(dgx: Ptr, dgr: Ptr, dhRun: Ptr, dy: Ptr, dyRs: number, gates: Ptr, rec: Ptr, hPrev: Ptr,
-    mask: Ptr, maskRs: number, rows: number, units: number): void;
+    mask: Ptr, maskRs: number, rows: number, units: number, hard: number): void;
   // baseline JPEG (assembly/jpeg.ts; src/io/jpeg.ts lays out the tables)
   jpeg_huffman_ints(): number;
   jpeg_component_ints(): number;

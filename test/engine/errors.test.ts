@@ -45,8 +45,8 @@ describe('errors', () => {
       'compile: unknown loss "crossEntropy"; valid: categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, meanSquaredError, meanAbsoluteError, huber');
     expect(() => small().compile({ optimizer: 'lbfgs', loss: 'mse' })).toThrow(
       'compile: unknown optimizer "lbfgs"; valid: sgd, adam, adamw, adamax, nadam, adadelta, adagrad, rmsprop');
-    expect(() => sn.layers.dense({ units: 3, activation: 'hard_sigmoid' as 'relu' })).toThrow(
-      "dense: unknown activation 'hard_sigmoid'; valid: linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, exponential, softmax, swish, silu, gelu, gelu_new, mish");
+    expect(() => sn.layers.dense({ units: 3, activation: 'hard_silu' as 'relu' })).toThrow(
+      "dense: unknown activation 'hard_silu'; valid: linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, exponential, hard_sigmoid, softmax, swish, silu, gelu, gelu_new, mish");
     expect(() => sn.layers.activation({ activation: 'leaky_relu' as 'relu' })).toThrow(/activation: unknown activation 'leaky_relu'; valid: linear, relu/);
     expect(() => small().compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] })).toThrow(/unknown metric "f1"; valid: accuracy, acc/);
   });

@@ -574,8 +574,8 @@ describe('clear errors for broken model files', () => {
         '(simdnet has weight regularizers but no activity regularizers; it must be null)');
     expect(() => layerFromConfig('Dense', { units: 3, name: 'd', kernel_regularizer: { class_name: 'L1L2', config: { l1: -1, l2: 0.01 } } }))
       .toThrow("Dense layer 'd': kernelRegularizer (L1L2): l1 must be a finite number >= 0, got -1");
-    expect(() => layerFromConfig('Dense', { units: 3, name: 'd', activation: 'hard_sigmoid' }))
-      .toThrow("Dense layer 'd': option activation = \"hard_sigmoid\" is not supported (simdnet's activations are linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, exponential, softmax, swish, silu, gelu, gelu_new, mish)");
+    expect(() => layerFromConfig('Dense', { units: 3, name: 'd', activation: 'hard_silu' }))
+      .toThrow("Dense layer 'd': option activation = \"hard_silu\" is not supported (simdnet's activations are linear, relu, sigmoid, tanh, elu, selu, softplus, softsign, relu6, exponential, hard_sigmoid, softmax, swish, silu, gelu, gelu_new, mish)");
     expect(() => layerFromConfig('Dropout', { rate: 0.5, name: 'dr', noise_shape: [null, 1] })).toThrow("Dropout layer 'dr': option noise_shape");
     expect(() => layerFromConfig('MaxPooling2D', { pool_size: [2, 2], name: 'p', mystery: 3 })).toThrow("MaxPooling2D layer 'p': unsupported option mystery = 3");
     expect(() => layerFromConfig('Conv2D', { ...conv, kernel_initializer: { class_name: 'STFT', config: {} } }))

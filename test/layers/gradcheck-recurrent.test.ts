@@ -148,6 +148,15 @@ describe('LSTM gradients', () => {
   });
 });
 
+describe("recurrentActivation 'hard_sigmoid' gradients (LSTM and GRU)", () => {
+  it('LSTM, returnSequences, 5 units, 6 steps of 3 features, batch 3', () => {
+    checkLayer('lstm hard_sigmoid', new LSTM({ units: 5, returnSequences: true, recurrentActivation: 'hard_sigmoid' }), [6, 3], 3);
+  });
+  it('GRU, 5 units, 6 steps of 3 features, batch 3', () => {
+    checkLayer('gru hard_sigmoid', new GRU({ units: 5, recurrentActivation: 'hard_sigmoid' }), [6, 3], 3);
+  });
+});
+
 describe('GRU (resetAfter) gradients', () => {
   for (const v of VARIANTS) {
     it(`${fmt(v)}, 5 units, 6 steps of 3 features, batch 3`, () => {

@@ -38,7 +38,9 @@ const ACTS: ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
 /** The activations whose derivative needs the input (the layers keep their pre-activation for them). */
 const INPUT: ActivationName[] = ['swish', 'silu', 'gelu', 'gelu_new', 'mish'];
 /** Every activation but the lab's first ones. */
-const ALL: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6', 'exponential', ...INPUT];
+const ALL: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu6', 'exponential', 'hard_sigmoid', ...INPUT];
+/** hard_sigmoid's kinks at x = ±2.5: an output leaving (0, 1) between the two sides of a difference. */
+const hardSigmoidKink: Kink = (yp, ym) => yp.some((v, i) => (v > 0 && v < 1) !== (ym[i] > 0 && ym[i] < 1));
 
 describe('conv2d gradients', () => {
   const geometries: { name: string; input: [number, number, number]; filters: number;
@@ -145,6 +147,14 @@ describe('activation layer gradients', () => {
         { x: awayFromZero(21, 6).map((v) => 2 * v), kink: act === 'relu' || act === 'relu6' ? reluKink : undefined });
     });
   }
+});
+
+describe('hard_sigmoid beyond its kinks', () => {
+  it('inputs up to ±3.8: 0.2 inside (-2.5, 2.5), 0 outside', () => {
+    const x = awayFromZero(2 * 4 * 6, 8).map((v) => 3.8 * v);
+    expect(x.some((v) => Math.abs(v) > 2.6) && x.some((v) => Math.abs(v) < 2.4)).toBe(true);
+    checkLayer('activation hard_sigmoid saturated', new Activation({ activation: 'hard_sigmoid' }), [4, 6], 2, { x, kink: hardSigmoidKink });
+  });
 });
 
 describe('dropout and flatten gradients', () => {

@@ -14,7 +14,7 @@ import * as sn from '../../src/index.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import type { Layer } from '../../src/layers/layer.js';
 import { GRU, LSTM, SimpleRNN } from '../../src/layers/recurrent.js';
-import { LayerHarness, maxRelError, rand } from '../helpers.js';
+import { LayerHarness, maxRelError, rand, rt } from '../helpers.js';
 import { tfjsOracle } from '../tfjs-oracle.js';
 
 const TOL = 1e-4;
@@ -29,7 +29,10 @@ function check(area: string, what: string, got: ArrayLike<number>, want: ArrayLi
 
 type Kind = 'simpleRNN' | 'lstm' | 'gru';
 type Act = 'tanh' | 'relu' | 'sigmoid' | 'linear';
-interface RnnOpts { kind: Kind; units: number; activation?: Act; returnSequences: boolean; goBackwards: boolean }
+interface RnnOpts { kind: Kind; units: number; activation?: Act; returnSequences: boolean; goBackwards: boolean; hard?: boolean }
+
+/** The gates' activation: the sigmoid, or tfjs' hard sigmoid clip(0.2 x + 0.5, 0, 1) (as tfjs computes it). */
+const gate = (o: RnnOpts, t: TF.Tensor): TF.Tensor => (o.hard ? tf.clipByValue(tf.add(0.5, tf.mul(0.2, t)), 0, 1) : tf.sigmoid(t));
 
 const tfAct: Record<Act, (t: TF.Tensor) => TF.Tensor> = {
   tanh: (t) => tf.tanh(t), relu: (t) => tf.relu(t), sigmoid: (t) => tf.sigmoid(t), linear: (t) => t,
@@ -54,7 +57,7 @@ function reference(o: RnnOpts, x: TF.Tensor, w: TF.Tensor, u: TF.Tensor, b: TF.T
       const rp = br ? tf.add(tf.matMul(h, u), br) : tf.matMul(h, u);
       const [xz, xr, xh] = tf.split(xp, 3, 1);
       const [rz, rr, rh] = tf.split(rp, 3, 1);
-      const z = tf.sigmoid(tf.add(xz, rz)), r = tf.sigmoid(tf.add(xr, rr));
+      const z = gate(o, tf.add(xz, rz)), r = gate(o, tf.add(xr, rr));
       const hh = tf.tanh(tf.add(xh, tf.mul(r, rh)));
       hn = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
     } else {
@@ -64,8 +67,8 @@ function reference(o: RnnOpts, x: TF.Tensor, w: TF.Tensor, u: TF.Tensor, b: TF.T
         hn = tfAct[o.activation ?? 'tanh'](zp);
       } else {
         const [zi, zf, zc, zo] = tf.split(zp, 4, 1);
-        cn = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zc)));
-        hn = tf.mul(tf.sigmoid(zo), tf.tanh(cn));
+        cn = tf.add(tf.mul(gate(o, zf), c), tf.mul(gate(o, zi), tf.tanh(zc)));
+        hn = tf.mul(gate(o, zo), tf.tanh(cn));
       }
     }
     if (mask) {
@@ -79,11 +82,11 @@ function reference(o: RnnOpts, x: TF.Tensor, w: TF.Tensor, u: TF.Tensor, b: TF.T
   return o.returnSequences ? tf.stack(outs, 1) : h;
 }
 
-/** tfjs' own layer for a kind (LSTM with Keras' defaults: recurrentActivation sigmoid, unitForgetBias). */
+/** tfjs' own layer for a kind (LSTM with Keras' defaults: recurrentActivation sigmoid, unitForgetBias; hard: tfjs' default hardSigmoid). */
 function tfLayer(o: RnnOpts, extra: Record<string, unknown> = {}): TF.layers.Layer {
   const args = { units: o.units, returnSequences: o.returnSequences, goBackwards: o.goBackwards, ...extra };
   if (o.kind === 'simpleRNN') return tf.layers.simpleRNN({ ...args, activation: o.activation ?? 'tanh' });
-  if (o.kind === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid', unitForgetBias: true });
+  if (o.kind === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: o.hard ? 'hardSigmoid' : 'sigmoid', unitForgetBias: true });
   throw new Error('tfjs has no GRU with resetAfter');
 }
 
@@ -124,20 +127,20 @@ function viaReference(o: RnnOpts, x: Float32Array, xShape: number[], weights: { 
 }
 
 function simdnetLayer(o: RnnOpts, useBias = true): Layer {
-  const args = { units: o.units, returnSequences: o.returnSequences, goBackwards: o.goBackwards, useBias };
+  const args = { units: o.units, returnSequences: o.returnSequences, goBackwards: o.goBackwards, useBias, ...(o.hard ? { recurrentActivation: 'hard_sigmoid' as const } : {}) };
   if (o.kind === 'simpleRNN') return new SimpleRNN({ ...args, activation: o.activation ?? 'tanh' });
   return o.kind === 'lstm' ? new LSTM(args) : new GRU(args);
 }
 
 const label = (o: RnnOpts): string =>
-  `${o.kind}${o.activation && o.activation !== 'tanh' ? ` ${o.activation}` : ''}${o.returnSequences ? ' sequences' : ''}${o.goBackwards ? ' backwards' : ''}`;
+  `${o.kind}${o.hard ? ' hard_sigmoid' : ''}${o.activation && o.activation !== 'tanh' ? ` ${o.activation}` : ''}${o.returnSequences ? ' sequences' : ''}${o.goBackwards ? ' backwards' : ''}`;
 
 /** Runs the simdnet layer in the harness and compares y, dx and each weight gradient with `ref`. */
-function checkRnn(o: RnnOpts, steps: number, dim: number, batch: number, seed: number, useBias = true): void {
+function checkRnn(o: RnnOpts, steps: number, dim: number, batch: number, seed: number, useBias = true, xRange = 1): void {
   const layer = simdnetLayer(o, useBias);
   const h = new LayerHarness(layer, [steps, dim], batch);
   try {
-    const x = rand(h.inSize, seed, -1, 1), dy = rand(h.outSize, seed + 7919);
+    const x = rand(h.inSize, seed, -xRange, xRange), dy = rand(h.outSize, seed + 7919);
     const weights = h.weights();
     const r = h.run(x, dy);
     const xShape = [batch, steps, dim];
@@ -201,6 +204,31 @@ describe('LSTM parity with tf.layers.lstm (sigmoid recurrent activation, unitFor
   }
   it('40 units on 16 features, 10 steps, batch 4, returnSequences', () => checkRnn({ kind: 'lstm', units: 40, returnSequences: true, goBackwards: false }, 10, 16, 4, 250));
   it('no bias (reference), 7 units', () => checkRnn({ kind: 'lstm', units: 7, returnSequences: false, goBackwards: true }, 5, 3, 2, 251, false));
+});
+
+describe("recurrentActivation 'hard_sigmoid' (tfjs' default), inputs reaching its flat ends", () => {
+  it("LSTM against tf.layers.lstm's default (recurrentActivation hardSigmoid), 6 units, 7 steps of 4 features, batch 3", () => {
+    checkRnn({ kind: 'lstm', units: 6, returnSequences: true, goBackwards: false, hard: true }, 7, 4, 3, 260, true, 6);
+  });
+  it('LSTM without bias (reference), goBackwards', () => {
+    checkRnn({ kind: 'lstm', units: 5, returnSequences: false, goBackwards: true, hard: true }, 6, 3, 2, 261, false, 6);
+  });
+  it('GRU (resetAfter) against the Keras equations with the hard sigmoid', () => {
+    checkRnn({ kind: 'gru', units: 6, returnSequences: true, goBackwards: false, hard: true }, 7, 4, 3, 262, true, 6);
+  });
+  it('the inputs reach both flat ends of the gates (the test covers the zero derivative)', () => {
+    const layer = new LSTM({ units: 6, returnSequences: true, recurrentActivation: 'hard_sigmoid' });
+    const h = new LayerHarness(layer, [7, 4], 3);
+    try {
+      h.forward(rand(h.inSize, 260, -6, 6), true);
+      // the gates' activations of every step, saved for backward: some at 0, some at 1, some between
+      const gates = (layer as unknown as { gatesAt(s: number, n: number): number }).gatesAt(0, 3);
+      const a = Array.from(rt.f32(gates, 7 * 3 * 4 * 6));
+      expect(a.some((v) => v === 0) && a.some((v) => v === 1) && a.some((v) => v > 0 && v < 1), a.join(' ')).toBe(true);
+    } finally {
+      h.dispose();
+    }
+  });
 });
 
 describe('GRU (resetAfter) parity with the Keras equations in tfjs ops', () => {

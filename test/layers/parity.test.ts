@@ -40,6 +40,7 @@ const tfActivation: Record<ActivationName, (t: TF.Tensor) => TF.Tensor> = {
   softsign: (t) => tf.div(t, tf.add(1, tf.abs(t))), // as tfjs' 'softsign' activation
   relu6: (t) => tf.relu6(t),
   exponential: (t) => tf.exp(t), // Keras' exponential; tfjs has no activation of that name
+  hard_sigmoid: tfjsNamed('hardSigmoid'),
   swish: tfjsNamed('swish'),
   silu: tfjsNamed('swish'), // Keras 3's name of swish
   gelu: tfjsNamed('gelu'),
@@ -117,7 +118,7 @@ function checkLayer(area: string, layer: Layer, inputShape: number[], batch: num
 const ACTS4: ActivationName[] = ['linear', 'relu', 'tanh', 'sigmoid'];
 const ACTS5: ActivationName[] = [...ACTS4, 'softmax'];
 /** Keras' activations whose derivative is a function of the output, beyond the lab's. */
-const MORE: ActivationName[] = ['elu', 'selu', 'softplus', 'softsign', 'relu6', 'exponential'];
+const MORE: ActivationName[] = ['elu', 'selu', 'softplus', 'softsign', 'relu6', 'exponential', 'hard_sigmoid'];
 /** The activations whose derivative needs the input (the layers keep their pre-activation for them). */
 const INPUT: ActivationName[] = ['swish', 'silu', 'gelu', 'gelu_new', 'mish'];
 

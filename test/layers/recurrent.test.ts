@@ -103,13 +103,14 @@ describe('bad arguments', () => {
     for (const a of ['gelu', 'swish', 'silu', 'mish', 'exponential'] as const) {
       expect(() => L.simpleRNN({ units: 4, activation: a })).toThrow(`simpleRNN: activation '${a}' is not supported in a recurrent layer; valid: linear, relu, sigmoid, tanh`);
       expect(() => L.gru({ units: 4, activation: a })).toThrow(`gru: activation must be 'tanh' (the only one simdnet's gru implements), got "${a}"`);
-      expect(() => L.lstm({ units: 4, recurrentActivation: a })).toThrow(`lstm: recurrentActivation must be 'sigmoid' (Keras' default), got "${a}"`);
+      expect(() => L.lstm({ units: 4, recurrentActivation: a })).toThrow(`lstm: recurrentActivation must be 'sigmoid' (Keras' default) or 'hard_sigmoid' (tfjs' default), got "${a}"`);
     }
     expect(() => layerFromConfig('SimpleRNN', { units: 4, name: 'r', activation: { class_name: 'function', config: 'gelu' } }))
       .toThrow("simpleRNN: activation 'gelu' is not supported in a recurrent layer");
     expect(() => L.lstm({ units: 4, activation: 'relu' })).toThrow("lstm: activation must be 'tanh'");
-    expect(() => L.lstm({ units: 4, recurrentActivation: 'hardSigmoid' as 'sigmoid' })).toThrow(
-      `lstm: recurrentActivation must be 'sigmoid' (Keras' default), got "hardSigmoid" (tfjs defaults to hardSigmoid: pass sigmoid)`);
+    // tfjs' default gate activation, by its tfjs name too (test/layers/parity-recurrent.test.ts checks it against tfjs)
+    expect((L.lstm({ units: 4, recurrentActivation: 'hardSigmoid' }) as unknown as { recurrentActivation: string }).recurrentActivation).toBe('hard_sigmoid');
+    expect(() => L.lstm({ units: 4, recurrentActivation: 'hard_silu' as 'sigmoid' })).toThrow("lstm: recurrentActivation: unknown activation 'hard_silu'");
     expect(() => L.gru({ units: 4, resetAfter: false })).toThrow("gru: resetAfter false is not supported; simdnet implements Keras 2+'s GRU");
     expect(() => L.gru({ units: 4, dropout: 0.2 })).toThrow('gru: dropout 0.2 is not supported (only 0)');
     expect(() => L.lstm({ units: 4, stateful: true })).toThrow('lstm: stateful: true is not supported');
@@ -295,8 +296,10 @@ describe('model files', () => {
 
   it('options simdnet cannot honour are refused with the layer and the option', () => {
     expect(() => layerFromConfig('GRU', { name: 'g', units: 3, reset_after: false })).toThrow(/GRU layer 'g': gru: resetAfter false is not supported/);
-    expect(() => layerFromConfig('LSTM', { units: 3, recurrent_activation: 'hard_sigmoid' })).toThrow(
-      /LSTM layer: option recurrent_activation = "hard_sigmoid" is not supported/);
+    expect(() => layerFromConfig('LSTM', { units: 3, recurrent_activation: 'hard_silu' })).toThrow(
+      /LSTM layer: option recurrent_activation = "hard_silu" is not supported/);
+    expect(() => layerFromConfig('LSTM', { units: 3, recurrent_activation: 'relu' })).toThrow(
+      "LSTM layer: lstm: recurrentActivation must be 'sigmoid' (Keras' default) or 'hard_sigmoid' (tfjs' default), got \"relu\"");
     expect(() => layerFromConfig('SimpleRNN', { units: 3, recurrent_constraint: { class_name: 'RadialConstraint' } })).toThrow(/recurrentConstraint: constraint RadialConstraint is not supported/);
     expect(() => layerFromConfig('SimpleRNN', { units: 3, activity_regularizer: { class_name: 'L2' } })).toThrow(/option activity_regularizer .* no activity regularizers/);
     expect(() => layerFromConfig('LSTM', { units: 3, time_major: true })).toThrow(/option time_major = true is not supported/);
