@@ -181,6 +181,15 @@ function gate_grad4(a: v128, hard: i32): v128 {
 // gates [B, 4U]: pre-activations in, activations (i, f, g, o) out — saved for backward. h, c [B, U].
 export function lstm_step_forward(h: usize, c: usize, gates: usize, hPrev: usize, cPrev: usize,
                                   mask: usize, maskRs: i32, rows: i32, units: i32, hard: i32): void {
+  if (hard) lstm_forward(h, c, gates, hPrev, cPrev, mask, maskRs, rows, units, 1);
+  else lstm_forward(h, c, gates, hPrev, cPrev, mask, maskRs, rows, units, 0);
+}
+
+// lstm_step_forward's body, inlined once per gate activation (`hard` a constant in each: no choice in the loop)
+// @ts-ignore: decorator
+@inline
+function lstm_forward(h: usize, c: usize, gates: usize, hPrev: usize, cPrev: usize,
+                      mask: usize, maskRs: i32, rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   for (let i = 0; i < rows; i++) {
     const ro = (<usize>i * units) << 2;
@@ -210,6 +219,15 @@ export function lstm_step_forward(h: usize, c: usize, gates: usize, hPrev: usize
 export function lstm_step_backward(dgates: usize, dhRun: usize, dcRun: usize, dy: usize, dyRs: i32,
                                    gates: usize, c: usize, cPrev: usize, mask: usize, maskRs: i32,
                                    rows: i32, units: i32, hard: i32): void {
+  if (hard) lstm_backward(dgates, dhRun, dcRun, dy, dyRs, gates, c, cPrev, mask, maskRs, rows, units, 1);
+  else lstm_backward(dgates, dhRun, dcRun, dy, dyRs, gates, c, cPrev, mask, maskRs, rows, units, 0);
+}
+
+// @ts-ignore: decorator
+@inline
+function lstm_backward(dgates: usize, dhRun: usize, dcRun: usize, dy: usize, dyRs: i32,
+                       gates: usize, c: usize, cPrev: usize, mask: usize, maskRs: i32,
+                       rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
@@ -249,6 +267,14 @@ export function lstm_step_backward(dgates: usize, dhRun: usize, dcRun: usize, dy
 // gates [B, 3U]: x-part in, (z, r, hh) out; rec [B, 3U] is read only (rh is needed again by backward).
 export function gru_step_forward(h: usize, gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
                                  rows: i32, units: i32, hard: i32): void {
+  if (hard) gru_forward(h, gates, rec, hPrev, mask, maskRs, rows, units, 1);
+  else gru_forward(h, gates, rec, hPrev, mask, maskRs, rows, units, 0);
+}
+
+// @ts-ignore: decorator
+@inline
+function gru_forward(h: usize, gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
+                     rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   for (let i = 0; i < rows; i++) {
     const ro = (<usize>i * units) << 2;
@@ -273,6 +299,15 @@ export function gru_step_forward(h: usize, gates: usize, rec: usize, hPrev: usiz
 export function gru_step_backward(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32,
                                   gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
                                   rows: i32, units: i32, hard: i32): void {
+  if (hard) gru_backward(dgx, dgr, dhRun, dy, dyRs, gates, rec, hPrev, mask, maskRs, rows, units, 1);
+  else gru_backward(dgx, dgr, dhRun, dy, dyRs, gates, rec, hPrev, mask, maskRs, rows, units, 0);
+}
+
+// @ts-ignore: decorator
+@inline
+function gru_backward(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32,
+                      gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
+                      rows: i32, units: i32, hard: i32): void {
   const ub = <usize>units << 2;
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
