@@ -119,7 +119,9 @@ export function hard_sigmoid4(x: v128): v128 {
   return f32x4.min(f32x4.max(y, f32x4.splat(0)), f32x4.splat(1));
 }
 
-// its derivative from its output y: 0.2 where 0 < y < 1 (x inside (-2.5, 2.5)), else 0
+// its derivative from its output y: 0.2 where 0 < y < 1 (x inside (-2.5, 2.5)), else 0. tfjs differentiates the clip
+// with its ends inside, so at an x whose output is exactly 0 or 1 on the edge (±2.5, or 2.4999998, which rounds to
+// 1) it gives 0.2 where this gives 0: the output cannot tell those from the flat parts
 // @ts-ignore: decorator
 @inline
 export function hard_sigmoid_grad4(y: v128): v128 {

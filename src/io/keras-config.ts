@@ -39,19 +39,19 @@ const kerasMetrics = (tc: Json): unknown[] =>
 
 /** Activations simdnet has that Keras has no name for: a Keras file with one could not be loaded by Keras. */
 const NOT_IN_KERAS: Record<string, string> = { gelu_new: "tfjs' tanh approximation of gelu" };
-/** Keras 3 has the name for another function: a Keras 3 file (.keras) cannot say what simdnet computes. */
+/**
+ * Keras 3 has the name for another function: a Keras file cannot say what simdnet computes — not a .keras, and not an
+ * .h5 either, which Keras 3 (tf.keras' default since TF 2.16) reads with its own meaning.
+ */
 const OTHER_IN_KERAS3: Record<string, string> = {
   hard_sigmoid: "Keras 2's and tfjs' clip(0.2 x + 0.5, 0, 1), where Keras 3's hard_sigmoid is relu6(x + 3) / 6",
 };
 
-/**
- * Refuses, naming `fn` and the layer, a model Keras could not load back from a Keras file (.h5, .keras; `keras3`: a
- * Keras 3 .keras or .weights.h5 file, where hard_sigmoid names another function).
- */
-export function checkKerasNames(model: Sequential, fn: string, keras3 = false): void {
-  const refused = (a: unknown): a is string => typeof a === 'string' && (NOT_IN_KERAS[a] !== undefined || (keras3 && OTHER_IN_KERAS3[a] !== undefined));
-  const find = (config: Json): string | undefined => {
-    for (const a of [config.activation, config.recurrent_activation]) if (refused(a)) return a;
+/** Refuses, naming `fn`, the layer and the option, a model Keras could not load back, or would compute otherwise, from a Keras file (.h5, .keras). */
+export function checkKerasNames(model: Sequential, fn: string): void {
+  const refused = (a: unknown): a is string => typeof a === 'string' && (NOT_IN_KERAS[a] !== undefined || OTHER_IN_KERAS3[a] !== undefined);
+  const find = (config: Json): [string, string] | undefined => {
+    for (const key of ['activation', 'recurrent_activation']) if (refused(config[key])) return [key, config[key] as string];
     for (const key of INNER_LAYER_KEYS) {
       const inner = config[key];
       if (isObject(inner) && isObject(inner.config)) { const found = find(inner.config as Json); if (found) return found; }
@@ -59,13 +59,14 @@ export function checkKerasNames(model: Sequential, fn: string, keras3 = false): 
     return undefined;
   };
   for (const layer of model.layers) {
-    const a = find(layerToJson(layer).config);
-    if (a) {
+    const found = find(layerToJson(layer).config);
+    if (found) {
+      const [key, a] = found;
       if (NOT_IN_KERAS[a] === undefined) {
-        throw new Error(`${fn}: ${layer.label}: activation '${a}' is ${OTHER_IN_KERAS3[a]}: a Keras 3 file would compute ` +
-          "another function; save the model to a folder (tfjs layers-model format) or an .h5 file (Keras 2's format)");
+        throw new Error(`${fn}: ${layer.label}: ${key} '${a}' is ${OTHER_IN_KERAS3[a]}: Keras 3, which reads .h5 and .keras ` +
+          'files, would compute another function; save the model to a folder (tfjs layers-model format, which simdnet and tfjs read)');
       }
-      throw new Error(`${fn}: ${layer.label}: activation '${a}' (${NOT_IN_KERAS[a]}) has no name in Keras, which could not load ` +
+      throw new Error(`${fn}: ${layer.label}: ${key} '${a}' (${NOT_IN_KERAS[a]}) has no name in Keras, which could not load ` +
         "the file; save the model to a folder (tfjs layers-model format, which simdnet reads), or use 'gelu'");
     }
   }

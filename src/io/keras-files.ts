@@ -227,7 +227,10 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
   if (!config || !weightsFile) throw new Error(`${where} is not a Keras 3 .keras file: it must hold config.json and model.weights.h5 (it holds ${[...files.keys()].join(', ')})`);
   let json: unknown;
   try { json = JSON.parse(new TextDecoder().decode(config)); } catch (e) { throw new Error(`${where}: config.json is not valid JSON: ${(e as Error).message}`); }
-  refuseKeras3HardSigmoid(json, where);
+  // tf.keras 2.13-2.15 wrote .keras files too, with Keras 2's hard_sigmoid: only Keras 3's are refused (no version: Keras 3)
+  let version = '';
+  try { version = String((JSON.parse(new TextDecoder().decode(files.get('metadata.json') ?? new Uint8Array())) as { keras_version?: unknown }).keras_version ?? ''); } catch { /* none */ }
+  if (!/^2\./.test(version)) refuseKeras3HardSigmoid(json, where);
   const model = modelFromTopology(json, where);
   try {
     readKeras3Weights(model, readH5(weightsFile, `${name}/model.weights.h5`), where, 'model.weights.h5');
@@ -251,7 +254,7 @@ export async function modelFromKerasZip(bytes: Uint8Array, name = 'the .keras fi
  */
 export function modelToKerasZip(model: Sequential, fn = 'modelToKerasZip'): Uint8Array {
   model.live(fn);
-  checkKerasNames(model, fn, true);
+  checkKerasNames(model, fn);
   const weights = weightsToH5(model, 'keras3', fn);
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
   return writeZip([
@@ -422,5 +425,5 @@ registerSaveHandler({
 installKeras({ load: loadKerasModel, fromH5: modelFromKerasH5, fromZip: modelFromKerasZip });
 registerWeightFiles({
   save: (m, f) => saveWeightsFile(m as Sequential, f), load: (m, s) => loadWeightsFile(m as Sequential, s),
-  check: (m, f, fn, weightsOnly) => { if (!weightsOnly) checkKerasNames(m as Sequential, fn, /\.keras$/i.test(f)); },
+  check: (m, _f, fn, weightsOnly) => { if (!weightsOnly) checkKerasNames(m as Sequential, fn); },
 });

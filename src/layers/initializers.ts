@@ -25,6 +25,8 @@ interface Entry {
   fill?: (o: Options) => FillFn;
   /** Throws if the initializer cannot fill a weight of this shape (checked when the layer adds it). */
   check?: (shape: readonly number[]) => void;
+  /** Draws nothing at random: its config has no seed (Keras' Constant and Identity take none, and refuse one). */
+  unseeded?: boolean;
 }
 
 // Keras scales the truncated normal of variance scaling by 1/.87962566 so the variance is exact.
@@ -53,9 +55,9 @@ export const INITIALIZERS = {
   randomNormal: { className: 'RandomNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => (o.mean as number) + (o.stddev as number) * r.normal()) },
   truncatedNormal: { className: 'TruncatedNormal', defaults: { mean: 0, stddev: 0.05 }, fill: (o) => each((r) => (o.mean as number) + truncated(r, o.stddev as number)) },
   orthogonal: { className: 'Orthogonal', defaults: { gain: 1 }, fill: (o) => (out, shape, rng) => orthogonal(out, shape, rng, o.gain as number) },
-  constant: { className: 'Constant', defaults: { value: 0 }, fill: (o) => (out) => out.fill(o.value as number) },
+  constant: { className: 'Constant', defaults: { value: 0 }, unseeded: true, fill: (o) => (out) => out.fill(o.value as number) },
   identity: {
-    className: 'Identity', defaults: { gain: 1 }, fill: (o) => (out, shape) => identity(out, shape, o.gain as number),
+    className: 'Identity', defaults: { gain: 1 }, unseeded: true, fill: (o) => (out, shape) => identity(out, shape, o.gain as number),
     check: (shape) => { if (shape.length !== 2) throw new Error(`the identity initializer fills 2D weights (a matrix), not shape [${shape.join(', ')}]`); },
   },
   varianceScaling: {
@@ -145,7 +147,7 @@ export function getInitializer(spec: InitializerSpec, what: string): Initializer
   const written = (o: Options): Options => (o.distribution === 'truncated_normal' ? { ...o, distribution: 'normal' } : o);
   const config = (): InitializerJson => e.variance
     ? { class_name: 'VarianceScaling', config: { scale: e.variance[0], mode: e.variance[1], distribution: e.variance[2], seed: null } }
-    : { class_name: e.className, config: e.defaults ? { ...written(options), seed: null } : {} };
+    : { class_name: e.className, config: e.defaults ? { ...written(options), ...(e.unseeded ? {} : { seed: null }) } : {} };
   const check = e.check ? (shape: readonly number[]) => { try { e.check!(shape); } catch (err) { throw new Error(`${what}: ${(err as Error).message}`); } } : undefined;
   return { name, fill, config, check };
 }

@@ -1,13 +1,15 @@
 // hard_sigmoid in model files: tfjs' LSTM with its defaults (recurrentActivation hardSigmoid) and a Dense with
 // activation hardSigmoid load from tfjs' own save and predict what tfjs predicts; simdnet's model goes back to tfjs;
-// Keras files: an .h5 (Keras 2's format, whose hard_sigmoid is this one) round-trips, a Keras 3 file (.keras, or an
-// .h5 Keras 3 wrote), whose hard_sigmoid is relu6(x + 3) / 6, is refused both ways, naming the layer.
+// Keras files: Keras 3 reads .h5 and .keras with its own hard_sigmoid, relu6(x + 3) / 6, so simdnet writes it to
+// neither, and a file Keras 3 wrote with it (.keras, or .h5) is refused, naming the layer; Keras 2's files load.
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sn from '../../src/index.js';
 import { modelFromKerasZip, modelToKerasZip } from '../../src/io/keras-files.js';
+import { kerasModelConfig } from '../../src/io/keras-config.js';
+import { H5WriteGroup, writeH5 } from '../../src/io/h5/writer.js';
 import { readZip, writeZip } from '../../src/io/zip.js';
 import { randomArray } from '../helpers.js';
 import { tempFolders } from './temp-folders.js';
@@ -75,30 +77,67 @@ describe('hard_sigmoid in Keras files', () => {
     return m;
   }
 
-  it('an .h5 (Keras 2, whose hard_sigmoid it is) round-trips; a .keras is refused, naming the layer, and nothing is written', async () => {
+  it('simdnet writes it to no Keras file (Keras 3 reads .h5 and .keras with its own hard_sigmoid), naming the layer and the option; nothing is written', async () => {
     const m = model();
     const dir = freshDir();
     fs.mkdirSync(dir, { recursive: true });
-    const h5 = path.join(dir, 'm.h5');
-    await m.save(h5);
-    const back = await sn.loadModel(h5);
-    const x = sn.tensor(randomArray(24, 4, -4, 4), [3, 4, 2]);
-    expect(Array.from((await back.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
-    const k = path.join(dir, 'm.keras');
-    await expect(m.save(k)).rejects.toThrow(/lstm \(LSTM\): activation 'hard_sigmoid' is Keras 2's and tfjs' clip\(0\.2 x \+ 0\.5, 0, 1\), where Keras 3's hard_sigmoid is relu6\(x \+ 3\) \/ 6/);
-    expect(fs.existsSync(k)).toBe(false);
-    m.dispose(); back.dispose();
+    for (const file of ['m.h5', 'm.keras']) {
+      const target = path.join(dir, file);
+      await expect(m.save(target)).rejects.toThrow(/lstm \(LSTM\): recurrent_activation 'hard_sigmoid' is Keras 2's and tfjs' clip\(0\.2 x \+ 0\.5, 0, 1\), where Keras 3's hard_sigmoid is relu6\(x \+ 3\) \/ 6: Keras 3, which reads \.h5 and \.keras files, would compute another function/);
+      expect(fs.existsSync(target)).toBe(false);
+    }
+    const d = sn.sequential();
+    d.add(sn.layers.dense({ units: 2, inputShape: [3], activation: 'hardSigmoid' as never }));
+    await expect(d.save(path.join(dir, 'd.h5'))).rejects.toThrow("dense (Dense): activation 'hard_sigmoid' is Keras 2's");
+    m.dispose(); d.dispose();
   });
 
-  it("a Keras 3 file's hard_sigmoid (relu6(x + 3) / 6) is refused, naming the layer", async () => {
+  /** A Keras file of a small sigmoid model whose config is patched to use hard_sigmoid (as activation or recurrent_activation). */
+  async function patchedKeras(key: 'activation' | 'recurrent_activation', version: string): Promise<Uint8Array> {
     const m = sn.sequential({ seed: 2 });
-    m.add(sn.layers.dense({ units: 2, inputShape: [3], activation: 'sigmoid', name: 'gate' }));
+    if (key === 'activation') m.add(sn.layers.dense({ units: 2, inputShape: [3], activation: 'sigmoid', name: 'gate' }));
+    else m.add(sn.layers.lstm({ units: 2, inputShape: [3, 2], name: 'gate' }));
     const files = await readZip(modelToKerasZip(m), 'm.keras');
-    const config = new TextDecoder().decode(files.get('config.json')!).replace('"sigmoid"', '"hard_sigmoid"');
-    expect(config).toContain('hard_sigmoid');
-    const patched = writeZip([...files].map(([n, b]) => [n, n === 'config.json' ? new TextEncoder().encode(config) : b]));
-    await expect(modelFromKerasZip(patched, 'm.keras')).rejects.toThrow(
-      "loadModel: m.keras: gate's activation is Keras 3's hard_sigmoid, relu6(x + 3) / 6, which simdnet does not have (its hard_sigmoid is Keras 2's and tfjs' clip(0.2 x + 0.5, 0, 1))");
     m.dispose();
+    const config = new TextDecoder().decode(files.get('config.json')!).replace(`"${key}":"sigmoid"`, `"${key}":"hard_sigmoid"`);
+    expect(config).toContain(`"${key}":"hard_sigmoid"`);
+    const metadata = JSON.stringify({ ...JSON.parse(new TextDecoder().decode(files.get('metadata.json')!)), keras_version: version });
+    return writeZip([...files].map(([n, b]) => [n, n === 'config.json' ? new TextEncoder().encode(config) : n === 'metadata.json' ? new TextEncoder().encode(metadata) : b]));
+  }
+
+  it("a Keras 3 file's hard_sigmoid (relu6(x + 3) / 6) is refused, naming the layer; a tf.keras 2.13 .keras (Keras 2's) loads", async () => {
+    for (const key of ['activation', 'recurrent_activation'] as const) {
+      await expect(modelFromKerasZip(await patchedKeras(key, '3.8.0'), 'm.keras')).rejects.toThrow(
+        `loadModel: m.keras: gate's ${key} is Keras 3's hard_sigmoid, relu6(x + 3) / 6, which simdnet does not have (its hard_sigmoid is Keras 2's and tfjs' clip(0.2 x + 0.5, 0, 1))`);
+      const old = await modelFromKerasZip(await patchedKeras(key, '2.13.1'), 'm.keras');
+      expect((old.layers[0].getConfig() as Record<string, unknown>)[key]).toBe('hard_sigmoid');
+      old.dispose();
+    }
+  });
+
+  it('an .h5 Keras 3 wrote with hard_sigmoid is refused; one Keras 2 wrote loads with Keras 2\'s hard_sigmoid', async () => {
+    // a one-Dense model's .h5 as Keras writes it (written here: the file's strings are checksummed, so no patching)
+    const m = sn.sequential({ seed: 2 });
+    m.add(sn.layers.dense({ units: 2, inputShape: [3], activation: 'hard_sigmoid', name: 'gate' }));
+    const [kernel, bias] = m.getWeights();
+    const config = JSON.stringify(kerasModelConfig(m));
+    m.dispose();
+    expect(config).toContain('"activation":"hard_sigmoid"');
+    const file = (version: string): Uint8Array => {
+      const root = new H5WriteGroup();
+      Object.assign(root.attrs, { keras_version: version, backend: 'tensorflow', model_config: config });
+      const w = root.group('model_weights');
+      Object.assign(w.attrs, { layer_names: ['gate'], backend: 'tensorflow', keras_version: version });
+      const g = w.group('gate');
+      g.attrs.weight_names = ['gate/kernel:0', 'gate/bias:0'];
+      g.dataset('gate/kernel:0', kernel.data as Float32Array, [3, 2]);
+      g.dataset('gate/bias:0', bias.data as Float32Array, [2]);
+      return writeH5(root);
+    };
+    const keras3 = file('3.8.0'), patched = file('2.15.0');
+    await expect(sn.loadModel({ h5: keras3 })).rejects.toThrow("gate's activation is Keras 3's hard_sigmoid");
+    const keras2 = await sn.loadModel({ h5: patched });
+    expect((keras2.layers[0].getConfig() as { activation: string }).activation).toBe('hard_sigmoid');
+    keras2.dispose();
   });
 });

@@ -171,7 +171,10 @@ describe('Keras configs that load now', () => {
     // saved and loaded: the same initializers, drawing the same values again
     const loaded = await sn.loadModel(await m.toArtifacts());
     const config = loaded.layers[0].getConfig() as { kernel_initializer: unknown; bias_initializer: unknown };
-    expect(config.bias_initializer).toEqual({ class_name: 'Constant', config: { value: 0.1, seed: null } });
+    // no seed: Keras' Constant and Identity take none (tf.keras 2's Constant.from_config fails on one)
+    expect(config.bias_initializer).toEqual({ class_name: 'Constant', config: { value: 0.1 } });
+    expect(getInitializer({ name: 'identity', gain: 2 }, 'test').config()).toEqual({ class_name: 'Identity', config: { gain: 2 } });
+    expect(getInitializer('orthogonal', 'test').config()).toEqual({ class_name: 'Orthogonal', config: { gain: 1, seed: null } });
     expect(draw(initializerFromConfig(config.kernel_initializer), [200, 300], 9)).toEqual(draw({ name: 'varianceScaling', scale: 1 / 3, mode: 'fan_in', distribution: 'uniform' }, [200, 300], 9));
     // an untruncated normal, which tfjs files cannot name, comes back from simdnet's own file as it was
     const u = sn.sequential();
