@@ -339,3 +339,105 @@ function gru_backward(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32
     }
   }
 }
+
+// ---- GRU without reset_after (Keras 1's, tf.keras' reset_after=False, tfjs' only GRU; gate order z, r, h; one bias) ----
+//   x-part [xz, xr, xh] = x·W + b; z = σ(xz + h_{t-1}·U_z), r = σ(xr + h_{t-1}·U_r),
+//   hh = tanh(xh + (r ⊙ h_{t-1})·U_h), h = z ⊙ h_{t-1} + (1 - z) ⊙ hh
+// The layer runs two products per step (h_{t-1}·U_zr, then (r ⊙ h_{t-1})·U_h) around these kernels.
+
+// gates [B, 3U]: x-part in, z and r out in its first two thirds; rec [B, 3U]: h_{t-1}·U_z, h_{t-1}·U_r in its first two;
+// rh [B, U] = r ⊙ h_{t-1} (the candidate's product reads it; backward reads it again for dU_h).
+export function gru1_step_gates(gates: usize, rec: usize, rh: usize, hPrev: usize, rows: i32, units: i32, hard: i32): void {
+  const ub = <usize>units << 2;
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    const goff = (<usize>i * 3 * units) << 2;
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2;
+      const pz = gates + goff + oj, pr = pz + ub;
+      const qz = rec + goff + oj, qr = qz + ub;
+      const z = gate4(f32x4.add(load4(pz, cnt), load4(qz, cnt)), hard);
+      const r = gate4(f32x4.add(load4(pr, cnt), load4(qr, cnt)), hard);
+      store4(pz, z, cnt); store4(pr, r, cnt);
+      store4(rh + ro + oj, f32x4.mul(r, load4(hPrev + ro + oj, cnt)), cnt);
+    }
+  }
+}
+
+// rec's last third holds (r ⊙ h_{t-1})·U_h: hh = tanh(xh + that) (kept in gates' last third), h (masked rows: h_{t-1}).
+export function gru1_step_forward(h: usize, gates: usize, rec: usize, hPrev: usize, mask: usize, maskRs: i32,
+                                  rows: i32, units: i32): void {
+  const ub = <usize>units << 2;
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    if (masked(mask, maskRs, i)) { copy_row(h + ro, hPrev + ro, units); continue; }
+    const goff = (<usize>i * 3 * units) << 2;
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
+      const pz = gates + goff + oj, ph = pz + 2 * ub;
+      const hh = tanh4(f32x4.add(load4(ph, cnt), load4(rec + goff + oj + 2 * ub, cnt)));
+      const hp = load4(hPrev + o, cnt);
+      store4(h + o, f32x4.add(hh, f32x4.mul(load4(pz, cnt), f32x4.sub(hp, hh))), cnt);
+      store4(ph, hh, cnt);
+    }
+  }
+}
+
+// Backward, first half: dh = dhRun + dy; dgx [B, 3U] (aliases gates) gets daz and dah in its first and last thirds,
+// dgr [B, 3U] (aliases rec: dL/d(h_{t-1}·U), which the layer multiplies by Uᵀ and adds into dh_{t-1}) daz and 0 there;
+// dhRun = dh ⊙ z. Masked rows: dhRun = dh, everything else 0.
+export function gru1_step_backward_candidate(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32,
+                                             gates: usize, hPrev: usize, mask: usize, maskRs: i32,
+                                             rows: i32, units: i32, hard: i32): void {
+  const ub = <usize>units << 2;
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    const dyr = dy + ((<usize>i * dyRs) << 2);
+    const goff = (<usize>i * 3 * units) << 2;
+    const skip = masked(mask, maskRs, i);
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
+      let dh = load4(dhRun + o, cnt);
+      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      const ax = dgx + goff + oj, ar = dgr + goff + oj;
+      if (skip) {
+        store4(dhRun + o, dh, cnt);
+        store4(ax, zero, cnt); store4(ax + 2 * ub, zero, cnt);
+        store4(ar, zero, cnt); store4(ar + 2 * ub, zero, cnt);
+        continue;
+      }
+      const pz = gates + goff + oj;
+      const z = load4(pz, cnt), hh = load4(pz + 2 * ub, cnt);
+      const hp = load4(hPrev + o, cnt);
+      const dah = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(hh, hh)));
+      const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, hh)), gate_grad4(z, hard));
+      store4(dhRun + o, f32x4.mul(dh, z), cnt);
+      store4(ax, daz, cnt); store4(ax + 2 * ub, dah, cnt);
+      store4(ar, daz, cnt); store4(ar + 2 * ub, zero, cnt);
+    }
+  }
+}
+
+// Backward, second half, once the layer has drh [B, U] = dah·U_hᵀ = dL/d(r ⊙ h_{t-1}): dar = drh ⊙ h_{t-1} ⊙ σ'(r)
+// into the middle thirds of dgx and dgr; dhRun += drh ⊙ r. Masked rows: those thirds 0, dhRun unchanged.
+export function gru1_step_backward_reset(dgx: usize, dgr: usize, dhRun: usize, drh: usize, gates: usize, hPrev: usize,
+                                         mask: usize, maskRs: i32, rows: i32, units: i32, hard: i32): void {
+  const ub = <usize>units << 2;
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const ro = (<usize>i * units) << 2;
+    const goff = (<usize>i * 3 * units) << 2;
+    const skip = masked(mask, maskRs, i);
+    for (let j = 0; j < units; j += 4) {
+      const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
+      const ax = dgx + goff + oj + ub, ar = dgr + goff + oj + ub;
+      if (skip) { store4(ax, zero, cnt); store4(ar, zero, cnt); continue; }
+      const r = load4(gates + goff + oj + ub, cnt);
+      const d = load4(drh + o, cnt);
+      const dar = f32x4.mul(f32x4.mul(d, load4(hPrev + o, cnt)), gate_grad4(r, hard));
+      store4(ax, dar, cnt); store4(ar, dar, cnt);
+      store4(dhRun + o, madd(d, r, load4(dhRun + o, cnt)), cnt);
+    }
+  }
+}

@@ -66,7 +66,7 @@ export interface LSTMArgs extends RecurrentArgs {
 export interface GRUArgs extends RecurrentArgs {
   /** The gates' activation: 'sigmoid' (Keras' default) or 'hard_sigmoid' ('hardSigmoid'). */
   recurrentActivation?: ActivationName | 'hardSigmoid';
-  /** Keras 2+'s GRU (reset gate applied after the recurrent product, two biases): true only. */
+  /** true (Keras 2+'s default): the reset gate after the recurrent product, two biases; false: before it, one (tfjs' GRU). */
   resetAfter?: boolean;
   implementation?: number;
 }
@@ -112,8 +112,8 @@ export abstract class Recurrent extends Layer {
   protected readonly biasInit: InitializerSpec;
   protected maskSource: MaskSource | null = null;
   // offset tables (i32)
-  private xRows = 0; private idD = 0; protected idU = 0; private idG = 0; protected hRows = 0; private gRows = 0;
-  private hRed = 0; private dxRows = 0; private yIdx = 0;
+  private xRows = 0; private idD = 0; protected idU = 0; private idG = 0; protected hRows = 0; protected gRows = 0;
+  protected hRed = 0; private dxRows = 0; private yIdx = 0;
   // buffers
   protected z = 0; protected hs = 0; private y = 0; private dx = 0; protected dhRun = 0;
   private lastX = 0;
@@ -455,6 +455,8 @@ export class GRU extends Recurrent {
   static readonly examples: readonly LayerExample[] = [
     { args: { units: 3 }, inputShape: [4, 2], params: 63, fdTolerance: 2e-2, noTfjs: "tfjs' GRU has only resetAfter: false" },
     { args: { units: 2, returnSequences: true }, inputShape: [3, 3], params: 42, fdTolerance: 2e-2, noTfjs: "tfjs' GRU has only resetAfter: false" },
+    { args: { units: 3, resetAfter: false }, inputShape: [4, 2], params: 54, fdTolerance: 2e-2 },
+    { args: { units: 2, resetAfter: false, returnSequences: true, goBackwards: true }, inputShape: [3, 3], params: 36, fdTolerance: 2e-2 },
   ];
 
   static readOwnConfig(r: ConfigReader): object {
@@ -462,55 +464,113 @@ export class GRU extends Recurrent {
       resetAfter: r.opt('reset_after') };
   }
   protected readonly gates = 3;
-  readonly resetAfter = true;
+  /**
+   * true (Keras 2+'s default): r gates the recurrent product, hh = tanh(xh + r ⊙ (h·U_h + b_rh)), two biases;
+   * false (Keras 1's, tfjs' only GRU): r gates the state before it, hh = tanh(xh + (r ⊙ h)·U_h), one bias.
+   */
+  readonly resetAfter: boolean;
   /** The gates' activation. */
   readonly recurrentActivation: 'sigmoid' | 'hard_sigmoid';
   private rec = 0;
+  // resetAfter false: r ⊙ h_{s-1} per step [T, B, U], dL/d(r ⊙ h_{s-1}) [B, U], U's z-r columns and h columns packed
+  private rh = 0; private drh = 0;
+  private packedUzr: PackedMatrix | null = null;
+  private packedUh: PackedMatrix | null = null;
+  private packedUhT: PackedMatrix | null = null;
+  private training = false;
 
   constructor(args: GRUArgs) {
     super(args, 'gru');
     this.recurrentActivation = checkGateActivations(args, 'gru');
-    const ra = args.resetAfter;
-    if (ra !== undefined && ra !== null && ra !== true) {
-      throw new Error(`gru: resetAfter ${show(ra)} is not supported; simdnet implements Keras 2+'s GRU ` +
-        '(resetAfter: true, the default; tfjs only has resetAfter: false)');
-    }
+    this.resetAfter = boolArg(args.resetAfter, true, 'resetAfter', 'gru');
   }
 
-  protected biasShape(): number[] { return [2, 3 * this.units]; }
+  private get hard(): number { return +(this.recurrentActivation === 'hard_sigmoid'); }
 
-  protected allocateCell(maxBatch: number): void {
-    this.rec = this.buffer(this.inputShape[0] * maxBatch * 3 * this.units, 'recurrent products');
+  protected biasShape(): number[] { return this.resetAfter ? [2, 3 * this.units] : [3 * this.units]; }
+
+  protected allocateCell(maxBatch: number, training: boolean): void {
+    const t = this.inputShape[0], u = this.units;
+    this.rec = this.buffer(t * maxBatch * 3 * u, 'recurrent products');
+    if (this.resetAfter) return;
+    this.rh = this.buffer(t * maxBatch * u, 'reset states');
+    const keep = (floats: number, what: string) => this.buffer(floats, what);
+    this.packedUzr = new PackedMatrix(this.rt, 2 * u, u, keep, 'recurrent kernel, z and r');
+    this.packedUh = new PackedMatrix(this.rt, u, u, keep, 'recurrent kernel, candidate');
+    this.drh = training ? this.buffer(maxBatch * u, 'reset state gradient') : 0;
+    this.packedUhT = training ? new PackedMatrix(this.rt, u, u, keep, 'transposed recurrent kernel, candidate') : null;
   }
 
-  /** rec [T, B, 3U]: h_{s-1}·U + recurrent bias, per step (kept: the candidate needs r ⊙ rh, backward rh). */
+  forward(x: number, n: number, training: boolean): number {
+    this.training = training;
+    return super.forward(x, n, training);
+  }
+
+  /** rec [T, B, 3U]: the recurrent products per step (kept: the candidate needs them, backward too). */
   protected stepForward(s: number, n: number, mask: number, maskRs: number): void {
     const rt = this.rt;
     const u = this.units, g = 3 * u;
     const [hPrev, h] = this.states(s, n);
-    const rec = this.rec + s * n * g * 4;
-    const bias = this.params[2];
-    parallelGemmPacked(rt, rec, g, hPrev, this.hRows, this.idU, this.packedU!, n,
-      bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, `${this.name} GEMM`);
-    rt.k.gru_step_forward(h, this.gatesAt(s, n), rec, hPrev, mask, maskRs, n, u, +(this.recurrentActivation === 'hard_sigmoid'));
+    const rec = this.rec + s * n * g * 4, gates = this.gatesAt(s, n);
+    const recurrent = this.params[1], bias = this.params[2];
+    if (this.resetAfter) {
+      // h_{s-1}·U + recurrent bias, all three thirds
+      parallelGemmPacked(rt, rec, g, hPrev, this.hRows, this.idU, this.packedU!, n,
+        bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, `${this.name} GEMM`);
+      rt.k.gru_step_forward(h, gates, rec, hPrev, mask, maskRs, n, u, this.hard);
+      return;
+    }
+    if (s === 0) {
+      // U's columns packed once a batch (inference: once per weight version)
+      const version = this.training ? -1 : recurrent.version;
+      this.packedUzr!.pack(recurrent.offset, g, 1, version);
+      this.packedUh!.pack(recurrent.offset + 2 * u * 4, g, 1, version);
+    }
+    // z and r from h_{s-1}·U_zr, then the candidate from (r ⊙ h_{s-1})·U_h
+    const rh = this.rh + s * n * u * 4;
+    parallelGemmPacked(rt, rec, g, hPrev, this.hRows, this.idU, this.packedUzr!, n, GEMM_SET, 0, `${this.name} GEMM`);
+    rt.k.gru1_step_gates(gates, rec, rh, hPrev, n, u, this.hard);
+    parallelGemmPacked(rt, rec + 2 * u * 4, g, rh, this.hRows, this.idU, this.packedUh!, n, GEMM_SET, 0, `${this.name} GEMM`);
+    rt.k.gru1_step_forward(h, gates, rec, hPrev, mask, maskRs, n, u);
   }
 
   protected stepBackward(s: number, n: number, dy: number, dyRs: number, mask: number, maskRs: number): void {
-    const g = 3 * this.units;
+    const rt = this.rt;
+    const u = this.units, g = 3 * u;
     const [hPrev] = this.states(s, n);
     const gates = this.gatesAt(s, n), rec = this.rec + s * n * g * 4;
-    this.rt.k.gru_step_backward(gates, rec, this.dhRun, dy, dyRs, gates, rec, hPrev, mask, maskRs, n, this.units, +(this.recurrentActivation === 'hard_sigmoid'));
+    if (this.resetAfter) {
+      rt.k.gru_step_backward(gates, rec, this.dhRun, dy, dyRs, gates, rec, hPrev, mask, maskRs, n, u, this.hard);
+      return;
+    }
+    if (s === this.inputShape[0] - 1) this.packedUhT!.pack(this.params[1].offset + 2 * u * 4, 1, g); // U_hᵀ, once a batch
+    rt.k.gru1_step_backward_candidate(gates, rec, this.dhRun, dy, dyRs, gates, hPrev, mask, maskRs, n, u, this.hard);
+    // dL/d(r ⊙ h_{s-1}) [B, U] = dah [B, U] (gates' last third) · U_hᵀ
+    parallelGemmPacked(rt, this.drh, u, gates + 2 * u * 4, this.gRows, this.idU, this.packedUhT!, n, GEMM_SET, 0, `${this.name} GEMM`);
+    rt.k.gru1_step_backward_reset(gates, rec, this.dhRun, this.drh, gates, hPrev, mask, maskRs, n, u, this.hard);
+  }
+
+  backward(dy: number, n: number, needDx: boolean): number {
+    const dx = super.backward(dy, n, needDx);
+    if (!this.resetAfter) {
+      // dU_h [U, U] (U's last third of columns) += Σ over steps (r ⊙ h_{s-1})ᵀ · dah: the base added 0 there
+      const u = this.units, g = 3 * u, t = this.inputShape[0];
+      parallelGemm(this.rt, this.params[1].gradOffset + 2 * u * 4, g, this.rh, this.idU, this.hRed, this.z + 2 * u * 4, g, 1,
+        u, u, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
+    }
+    return dx;
   }
 
   protected recurrentGradient(): number { return this.rec; }
 
   protected biasBackward(bias: Param, rows: number): void {
+    if (!this.resetAfter) { super.biasBackward(bias, rows); return; }
     const g = 3 * this.units;
     biasBackward(this.rt, bias.gradOffset, this.z, rows, g, `${this.name} input bias gradient`);
     biasBackward(this.rt, bias.gradOffset + g * 4, this.rec, rows, g, `${this.name} recurrent bias gradient`);
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), recurrent_activation: this.recurrentActivation, reset_after: true, implementation: 2 };
+    return { ...super.getConfig(), recurrent_activation: this.recurrentActivation, reset_after: this.resetAfter, implementation: 2 };
   }
 }

@@ -182,6 +182,12 @@ export interface Kernels {
   gru_step_forward(h: Ptr, gates: Ptr, rec: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number, hard: number): void;
   gru_step_backward(dgx: Ptr, dgr: Ptr, dhRun: Ptr, dy: Ptr, dyRs: number, gates: Ptr, rec: Ptr, hPrev: Ptr,
     mask: Ptr, maskRs: number, rows: number, units: number, hard: number): void;
+  gru1_step_gates(gates: Ptr, rec: Ptr, rh: Ptr, hPrev: Ptr, rows: number, units: number, hard: number): void;
+  gru1_step_forward(h: Ptr, gates: Ptr, rec: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number, rows: number, units: number): void;
+  gru1_step_backward_candidate(dgx: Ptr, dgr: Ptr, dhRun: Ptr, dy: Ptr, dyRs: number, gates: Ptr, hPrev: Ptr,
+    mask: Ptr, maskRs: number, rows: number, units: number, hard: number): void;
+  gru1_step_backward_reset(dgx: Ptr, dgr: Ptr, dhRun: Ptr, drh: Ptr, gates: Ptr, hPrev: Ptr, mask: Ptr, maskRs: number,
+    rows: number, units: number, hard: number): void;
   // baseline JPEG (assembly/jpeg.ts; src/io/jpeg.ts lays out the tables)
   jpeg_huffman_ints(): number;
   jpeg_component_ints(): number;

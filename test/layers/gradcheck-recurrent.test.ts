@@ -157,6 +157,19 @@ describe("recurrentActivation 'hard_sigmoid' gradients (LSTM and GRU)", () => {
   });
 });
 
+describe('GRU resetAfter false gradients', () => {
+  for (const v of VARIANTS) {
+    it(`${fmt(v)}, 5 units, 6 steps of 3 features, batch 3`, () => {
+      const res = checkLayer(`gru resetAfter false ${fmt(v)}`, new GRU({ units: 5, resetAfter: false, ...v }), [6, 3], 3);
+      expect(res.map((c) => c.tensor)).toEqual(['input', 'kernel', 'recurrent_kernel', 'bias']);
+    });
+  }
+  it('8 units, no bias, partial batch; hard_sigmoid gates', () => {
+    checkLayer('gru resetAfter false no bias', new GRU({ units: 8, resetAfter: false, useBias: false, returnSequences: true }), [4, 2], 2, { maxBatch: 3 });
+    checkLayer('gru resetAfter false hard_sigmoid', new GRU({ units: 5, resetAfter: false, recurrentActivation: 'hard_sigmoid' }), [6, 3], 3);
+  });
+});
+
 describe('GRU (resetAfter) gradients', () => {
   for (const v of VARIANTS) {
     it(`${fmt(v)}, 5 units, 6 steps of 3 features, batch 3`, () => {

@@ -29,7 +29,7 @@ function check(area: string, what: string, got: ArrayLike<number>, want: ArrayLi
 
 type Kind = 'simpleRNN' | 'lstm' | 'gru';
 type Act = 'tanh' | 'relu' | 'sigmoid' | 'linear';
-interface RnnOpts { kind: Kind; units: number; activation?: Act; returnSequences: boolean; goBackwards: boolean; hard?: boolean }
+interface RnnOpts { kind: Kind; units: number; activation?: Act; returnSequences: boolean; goBackwards: boolean; hard?: boolean; resetBefore?: boolean }
 
 /** The gates' activation: the sigmoid, or tfjs' hard sigmoid clip(0.2 x + 0.5, 0, 1) (as tfjs computes it). */
 const gate = (o: RnnOpts, t: TF.Tensor): TF.Tensor => (o.hard ? tf.clipByValue(tf.add(0.5, tf.mul(0.2, t)), 0, 1) : tf.sigmoid(t));
@@ -51,7 +51,16 @@ function reference(o: RnnOpts, x: TF.Tensor, w: TF.Tensor, u: TF.Tensor, b: TF.T
     const t = o.goBackwards ? steps - 1 - s : s;
     const xt = tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, dim]), [batch, dim]);
     let hn: TF.Tensor, cn = c;
-    if (o.kind === 'gru') {
+    if (o.kind === 'gru' && o.resetBefore) {
+      // Keras' reset_after=False (tfjs' GRU): one bias, r applied to h before its product with U_h
+      const xp = b ? tf.add(tf.matMul(xt, w), b) : tf.matMul(xt, w);
+      const [xz, xr, xh] = tf.split(xp, 3, 1);
+      const [uzr, uh] = tf.split(u, [2 * o.units, o.units], 1);
+      const [rz, rr] = tf.split(tf.matMul(h, uzr), 2, 1);
+      const z = gate(o, tf.add(xz, rz)), r = gate(o, tf.add(xr, rr));
+      const hh = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, h), uh)));
+      hn = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
+    } else if (o.kind === 'gru') {
       const [bi, br] = b ? tf.split(b, 2, 0).map((v) => tf.reshape(v, [-1])) : [null, null];
       const xp = bi ? tf.add(tf.matMul(xt, w), bi) : tf.matMul(xt, w);
       const rp = br ? tf.add(tf.matMul(h, u), br) : tf.matMul(h, u);
@@ -87,6 +96,7 @@ function tfLayer(o: RnnOpts, extra: Record<string, unknown> = {}): TF.layers.Lay
   const args = { units: o.units, returnSequences: o.returnSequences, goBackwards: o.goBackwards, ...extra };
   if (o.kind === 'simpleRNN') return tf.layers.simpleRNN({ ...args, activation: o.activation ?? 'tanh' });
   if (o.kind === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: o.hard ? 'hardSigmoid' : 'sigmoid', unitForgetBias: true });
+  if (o.resetBefore) return tf.layers.gru({ ...args, recurrentActivation: o.hard ? 'hardSigmoid' : 'sigmoid' });
   throw new Error('tfjs has no GRU with resetAfter');
 }
 
@@ -127,13 +137,14 @@ function viaReference(o: RnnOpts, x: Float32Array, xShape: number[], weights: { 
 }
 
 function simdnetLayer(o: RnnOpts, useBias = true): Layer {
-  const args = { units: o.units, returnSequences: o.returnSequences, goBackwards: o.goBackwards, useBias, ...(o.hard ? { recurrentActivation: 'hard_sigmoid' as const } : {}) };
+  const args = { units: o.units, returnSequences: o.returnSequences, goBackwards: o.goBackwards, useBias, ...(o.hard ? { recurrentActivation: 'hard_sigmoid' as const } : {}),
+    ...(o.resetBefore ? { resetAfter: false } : {}) };
   if (o.kind === 'simpleRNN') return new SimpleRNN({ ...args, activation: o.activation ?? 'tanh' });
   return o.kind === 'lstm' ? new LSTM(args) : new GRU(args);
 }
 
 const label = (o: RnnOpts): string =>
-  `${o.kind}${o.hard ? ' hard_sigmoid' : ''}${o.activation && o.activation !== 'tanh' ? ` ${o.activation}` : ''}${o.returnSequences ? ' sequences' : ''}${o.goBackwards ? ' backwards' : ''}`;
+  `${o.kind}${o.resetBefore ? ' resetAfter false' : ''}${o.hard ? ' hard_sigmoid' : ''}${o.activation && o.activation !== 'tanh' ? ` ${o.activation}` : ''}${o.returnSequences ? ' sequences' : ''}${o.goBackwards ? ' backwards' : ''}`;
 
 /** Runs the simdnet layer in the harness and compares y, dx and each weight gradient with `ref`. */
 function checkRnn(o: RnnOpts, steps: number, dim: number, batch: number, seed: number, useBias = true, xRange = 1): void {
@@ -144,7 +155,7 @@ function checkRnn(o: RnnOpts, steps: number, dim: number, batch: number, seed: n
     const weights = h.weights();
     const r = h.run(x, dy);
     const xShape = [batch, steps, dim];
-    const want = o.kind === 'gru' || !useBias
+    const want = (o.kind === 'gru' && !o.resetBefore) || !useBias
       ? viaReference(o, x, xShape, layer.params.map((p, i) => ({ data: weights[i], shape: p.shape })), dy)
       : viaTfLayer(tfLayer(o), x, xShape, weights, dy);
     const area = label(o);
@@ -231,6 +242,16 @@ describe("recurrentActivation 'hard_sigmoid' (tfjs' default), inputs reaching it
   });
 });
 
+describe('GRU resetAfter false (Keras 1, tfjs) parity with tf.layers.gru (y, dx, dkernel, drecurrent_kernel, dbias)', () => {
+  VARIANTS.forEach((v, i) => {
+    const o: RnnOpts = { kind: 'gru', units: 5, resetBefore: true, ...v };
+    it(`${label(o)}: 5 units, 7 steps of 3 features, batch 3`, () => checkRnn(o, 7, 3, 3, 370 + i));
+  });
+  it('40 units on 16 features, 10 steps, batch 4, returnSequences (GEMM tiles)', () => checkRnn({ kind: 'gru', units: 40, resetBefore: true, returnSequences: true, goBackwards: false }, 10, 16, 4, 380));
+  it("tfjs' default: hardSigmoid gates, inputs reaching their flat ends", () => checkRnn({ kind: 'gru', units: 6, resetBefore: true, hard: true, returnSequences: true, goBackwards: false }, 7, 4, 3, 381, true, 6));
+  it('no bias (the Keras equations in tfjs ops), 7 units, goBackwards', () => checkRnn({ kind: 'gru', units: 7, resetBefore: true, returnSequences: false, goBackwards: true }, 5, 3, 2, 382, false));
+});
+
 describe('GRU (resetAfter) parity with the Keras equations in tfjs ops', () => {
   let seed = 300;
   for (const v of VARIANTS) {
@@ -274,14 +295,14 @@ function paddedIds(batch: number, steps: number, vocab: number, seed: number): n
   }));
 }
 
-interface ModelSpec { kinds: Kind[]; goBackwards: boolean[]; units: number; vocab: number; dim: number; steps: number; out: number }
+interface ModelSpec { kinds: Kind[]; goBackwards: boolean[]; units: number; vocab: number; dim: number; steps: number; out: number; resetBefore?: boolean }
 
 /** simdnet model: Embedding(maskZero) -> kinds[0] (returnSequences when stacked) -> ... -> Dense(out). */
 function simdnetModel(spec: ModelSpec, maskZero: boolean): sn.Sequential {
   const m = sn.sequential({ seed: 5 });
   m.add(sn.layers.embedding({ inputDim: spec.vocab, outputDim: spec.dim, inputLength: spec.steps, maskZero }));
   spec.kinds.forEach((kind, i) => {
-    const args = { units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i] };
+    const args = { units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i], ...(spec.resetBefore ? { resetAfter: false } : {}) };
     m.add(kind === 'simpleRNN' ? sn.layers.simpleRNN(args) : kind === 'lstm' ? sn.layers.lstm(args) : sn.layers.gru(args));
   });
   m.add(sn.layers.dense({ units: spec.out }));
@@ -294,7 +315,7 @@ function referenceLoss(spec: ModelSpec, ids: TF.Tensor, y: TF.Tensor, maskZero: 
   let h = tf.gather(ws[0], tf.cast(ids, 'int32'));
   let k = 1;
   spec.kinds.forEach((kind, i) => {
-    const o: RnnOpts = { kind, units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i] };
+    const o: RnnOpts = { kind, units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i], resetBefore: spec.resetBefore };
     h = reference(o, h, ws[k], ws[k + 1], ws[k + 2], mask);
     k += 3;
   });
@@ -336,7 +357,7 @@ async function checkModel(area: string, spec: ModelSpec, maskZero: boolean, seed
       let h = tf.gather(ws[0], tf.cast(idsT, 'int32'));
       let k = 1;
       spec.kinds.forEach((kind, i) => {
-        h = reference({ kind, units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i] }, h, ws[k], ws[k + 1], ws[k + 2], mask);
+        h = reference({ kind, units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i], resetBefore: spec.resetBefore }, h, ws[k], ws[k + 1], ws[k + 2], mask);
         k += 3;
       });
       return tf.add(tf.matMul(h, ws[k]), ws[k + 1]).dataSync() as Float32Array;
@@ -350,7 +371,7 @@ async function checkModel(area: string, spec: ModelSpec, maskZero: boolean, seed
     // the same model in tfjs, trained one step with the same SGD: its weight change is its gradient
     const tm = tf.sequential();
     tm.add(tf.layers.embedding({ inputDim: spec.vocab, outputDim: spec.dim, inputLength: spec.steps, maskZero }));
-    spec.kinds.forEach((kind, i) => tm.add(tfLayer({ kind, units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i] })));
+    spec.kinds.forEach((kind, i) => tm.add(tfLayer({ kind, units: spec.units, returnSequences: i < spec.kinds.length - 1, goBackwards: spec.goBackwards[i], resetBefore: spec.resetBefore })));
     tm.add(tf.layers.dense({ units: spec.out }));
     tm.setWeights(w0.map((w) => tf.tensor(w.data, [...w.shape])));
     tm.compile({ optimizer: tf.train.sgd(LR), loss: 'meanSquaredError' });
@@ -381,6 +402,9 @@ describe('masked sequences (Embedding maskZero), whole models: predictions and l
       await checkModel(`masked stacked ${kind}`, { ...base, kinds: [kind, kind], goBackwards: [false, true] }, true, s, tfjs);
     });
   }
+  it('Embedding(maskZero) -> GRU resetAfter false (returnSequences) -> GRU resetAfter false (goBackwards) -> Dense, also against a tfjs model', async () => {
+    await checkModel('masked stacked gru resetAfter false', { ...base, kinds: ['gru', 'gru'], goBackwards: [false, true], resetBefore: true }, true, 650, true);
+  });
   it('without maskZero the padding ids are ordinary tokens (and the same model differs)', async () => {
     await checkModel('unmasked lstm', { ...base, kinds: ['lstm'], goBackwards: [false] }, false, 700, true);
   });
