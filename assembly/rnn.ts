@@ -384,8 +384,8 @@ export function gru1_step_forward(h: usize, gates: usize, rec: usize, hPrev: usi
 }
 
 // Backward, first half: dh = dhRun + dy; dgx [B, 3U] (aliases gates) gets daz and dah in its first and last thirds,
-// dgr [B, 3U] (aliases rec: dL/d(h_{t-1}·U), which the layer multiplies by Uᵀ and adds into dh_{t-1}) daz and 0 there;
-// dhRun = dh ⊙ z. Masked rows: dhRun = dh, everything else 0.
+// dgr [B, 3U] (aliases rec: its first two thirds are dL/d(h_{t-1}·U_zr), which the layer multiplies by U_zrᵀ and adds
+// into dh_{t-1}) daz in its first; dhRun = dh ⊙ z. Masked rows: dhRun = dh, those thirds 0.
 export function gru1_step_backward_candidate(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32,
                                              gates: usize, hPrev: usize, mask: usize, maskRs: i32,
                                              rows: i32, units: i32, hard: i32): void {
@@ -404,7 +404,7 @@ export function gru1_step_backward_candidate(dgx: usize, dgr: usize, dhRun: usiz
       if (skip) {
         store4(dhRun + o, dh, cnt);
         store4(ax, zero, cnt); store4(ax + 2 * ub, zero, cnt);
-        store4(ar, zero, cnt); store4(ar + 2 * ub, zero, cnt);
+        store4(ar, zero, cnt);
         continue;
       }
       const pz = gates + goff + oj;
@@ -414,7 +414,7 @@ export function gru1_step_backward_candidate(dgx: usize, dgr: usize, dhRun: usiz
       const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, hh)), gate_grad4(z, hard));
       store4(dhRun + o, f32x4.mul(dh, z), cnt);
       store4(ax, daz, cnt); store4(ax + 2 * ub, dah, cnt);
-      store4(ar, daz, cnt); store4(ar + 2 * ub, zero, cnt);
+      store4(ar, daz, cnt);
     }
   }
 }

@@ -241,7 +241,7 @@ export abstract class Recurrent extends Layer {
     k.seq_row_offsets(this.xRows, n, t, d, this.goBackwards ? 1 : 0, 1);
     parallelGemmPacked(rt, this.z, g, x, this.xRows, this.idD, this.packedW!.pack(kernel.offset, g, 1, version(kernel)), n * t,
       bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, `${this.name} GEMM`);
-    this.packedU!.pack(recurrent.offset, g, 1, version(recurrent)); // for every step's recurrent product
+    if (this.recurrentColumns() === g) this.packedU!.pack(recurrent.offset, g, 1, version(recurrent)); // for every step's recurrent product
     rt.f32(this.hs, n * u).fill(0);
     this.resetCell(n);
     const mask = this.maskSource?.maskPointer ?? 0;
@@ -278,7 +278,9 @@ export abstract class Recurrent extends Layer {
     const u = this.units, g = this.gates * u;
     const [kernel, recurrent, bias] = this.params;
     const recGrad = this.recurrentGradient();
-    const ut = this.packedUT!.pack(recurrent.offset, 1, g); // Uᵀ [G·U, U], once for every step
+    // Uᵀ [w, U] (w = G·U, or the columns of U that recGrad holds), once for every step
+    const w = this.recurrentColumns();
+    const ut = this.packedUT!.pack(recurrent.offset, 1, g, -1, w);
     rt.f32(this.dhRun, n * u).fill(0);
     const mask = this.maskSource?.maskPointer ?? 0;
     for (let s = t - 1; s >= 0; s--) {
@@ -292,7 +294,7 @@ export abstract class Recurrent extends Layer {
     }
     // dW [D, G·U] += xᵀ · dz over all T·B rows; dU [U, G·U] += h_prevᵀ · dRec
     parallelGemm(rt, kernel.gradOffset, g, this.lastX, this.idD, this.xRows, this.z, g, 1, d, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
-    parallelGemm(rt, recurrent.gradOffset, g, this.hs, this.idU, this.hRed, recGrad, g, 1, u, g, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
+    parallelGemm(rt, recurrent.gradOffset, g, this.hs, this.idU, this.hRed, recGrad, g, 1, u, w, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
     if (bias) this.biasBackward(bias, n * t);
     if (!needDx) return 0;
     // dx [B, T, D] = dz · Wᵀ, rows gathered back to batch-major input order
@@ -307,6 +309,13 @@ export abstract class Recurrent extends Layer {
 
   /** The buffer holding dL/d(h_{s-1}·U) per step after stepBackward: z itself unless the cell keeps it apart. */
   protected recurrentGradient(): number { return this.z; }
+
+  /**
+   * The columns of U multiplied by h_{s-1} itself, first in U (all G·U; GRU without resetAfter: the z and r ones,
+   * its candidate's being multiplied by r ⊙ h_{s-1}): the base packs U whole for the steps only if they are all of U,
+   * and backpropagates recurrentGradient's first that many columns through them.
+   */
+  protected recurrentColumns(): number { return this.gates * this.units; }
 
   protected biasBackward(bias: Param, rows: number): void {
     biasBackward(this.rt, bias.gradOffset, this.z, rows, this.gates * this.units, `${this.name} bias gradient`);
@@ -460,8 +469,10 @@ export class GRU extends Recurrent {
   ];
 
   static readOwnConfig(r: ConfigReader): object {
+    // a config without reset_after comes from a writer older than it (tfjs before 2.0, Keras before 2.1.3), which
+    // computed the reset gate before the product: false there (the JS default, like Keras 2.3+'s, stays true)
     return { recurrentActivation: r.has('recurrent_activation') ? r.activation('recurrent_activation') : undefined,
-      resetAfter: r.opt('reset_after') };
+      resetAfter: r.has('reset_after') ? r.opt('reset_after') : false };
   }
   protected readonly gates = 3;
   /**
@@ -553,7 +564,7 @@ export class GRU extends Recurrent {
   backward(dy: number, n: number, needDx: boolean): number {
     const dx = super.backward(dy, n, needDx);
     if (!this.resetAfter) {
-      // dU_h [U, U] (U's last third of columns) += Σ over steps (r ⊙ h_{s-1})ᵀ · dah: the base added 0 there
+      // dU_h [U, U] (U's last third of columns, which the base leaves: recurrentColumns) += Σ over steps (r ⊙ h_{s-1})ᵀ · dah
       const u = this.units, g = 3 * u, t = this.inputShape[0];
       parallelGemm(this.rt, this.params[1].gradOffset + 2 * u * 4, g, this.rh, this.idU, this.hRed, this.z + 2 * u * 4, g, 1,
         u, u, n * t, GEMM_ACC, 0, `${this.name} GEMM`);
@@ -562,6 +573,8 @@ export class GRU extends Recurrent {
   }
 
   protected recurrentGradient(): number { return this.rec; }
+
+  protected recurrentColumns(): number { return (this.resetAfter ? 3 : 2) * this.units; }
 
   protected biasBackward(bias: Param, rows: number): void {
     if (!this.resetAfter) { super.biasBackward(bias, rows); return; }

@@ -58,6 +58,26 @@ describe('hard_sigmoid from and to TensorFlow.js', () => {
     m.dispose(); t.dispose(); t2.dispose();
   });
 
+  it("tfjs' default GRU (hardSigmoid gates, resetAfter false) loads and predicts as tfjs, also saved without reset_after (tfjs before 2.0)", async () => {
+    const t = tf.sequential();
+    t.add(tf.layers.gru({ units: 6, inputShape: [5, 3], returnSequences: true }));
+    t.add(tf.layers.gru({ units: 4, goBackwards: true }));
+    const saved = await tfjsSaved(t);
+    const x = randomArray(6 * 15, 8, -5, 5);
+    const want = Array.from((t.predict(tf.tensor(x, [6, 5, 3])) as tf.Tensor).dataSync());
+    const layers = (saved.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+    expect(layers.map((l) => [l.config.recurrent_activation, l.config.reset_after])).toEqual([['hard_sigmoid', false], ['hard_sigmoid', false]]);
+    const old = structuredClone(saved.modelJson);
+    for (const l of (old.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers) delete l.config.reset_after;
+    for (const modelJson of [saved.modelJson, old]) {
+      const m = await sn.loadModel({ modelJson, weights: saved.weights });
+      const got = (await m.predict(sn.tensor(x, [6, 5, 3]))).data;
+      expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-5);
+      m.dispose();
+    }
+    t.dispose();
+  });
+
   it("sn.layers take tfjs' name 'hardSigmoid' too", () => {
     const m = sn.sequential();
     m.add(sn.layers.lstm({ units: 2, inputShape: [3, 2], recurrentActivation: 'hardSigmoid' }));

@@ -296,6 +296,10 @@ describe('model files', () => {
 
   it('options simdnet cannot honour are refused with the layer and the option', () => {
     expect((layerFromConfig('GRU', { name: 'g', units: 3, reset_after: false }) as unknown as { resetAfter: boolean }).resetAfter).toBe(false);
+    // a config without the key comes from before it existed (tfjs < 2.0, Keras < 2.1.3): reset-before; the JS default stays Keras 2.3+'s
+    expect((layerFromConfig('GRU', { name: 'g', units: 3 }) as unknown as { resetAfter: boolean }).resetAfter).toBe(false);
+    expect((layerFromConfig('GRU', { name: 'g', units: 3, reset_after: true }) as unknown as { resetAfter: boolean }).resetAfter).toBe(true);
+    expect((L.gru({ units: 3 }) as unknown as { resetAfter: boolean }).resetAfter).toBe(true);
     expect(() => layerFromConfig('LSTM', { units: 3, recurrent_activation: 'hard_silu' })).toThrow(
       /LSTM layer: option recurrent_activation = "hard_silu" is not supported/);
     expect(() => layerFromConfig('LSTM', { units: 3, recurrent_activation: 'relu' })).toThrow(
