@@ -58,8 +58,10 @@ export class Bidirectional extends Layer {
     { args: { layer: { class_name: 'LSTM', config: { units: 2, return_sequences: true } } }, inputShape: [3, 3], params: 96, fdTolerance: 2e-2 },
     { args: { layer: { class_name: 'SimpleRNN', config: { units: 2, return_sequences: true, activation: 'sigmoid' } }, mergeMode: 'mul' }, inputShape: [4, 3], params: 24 },
     { args: { layer: { class_name: 'SimpleRNN', config: { units: 5, go_backwards: true } }, mergeMode: 'ave' }, inputShape: [3, 2], params: 80 },
-    { args: { layer: { class_name: 'GRU', config: { units: 2, return_sequences: true } }, mergeMode: 'sum' }, inputShape: [3, 3], params: 84,
+    { args: { layer: { class_name: 'GRU', config: { units: 2, return_sequences: true, reset_after: true } }, mergeMode: 'sum' }, inputShape: [3, 3], params: 84,
       fdTolerance: 2e-2, noTfjs: "tfjs' GRU has only resetAfter: false" },
+    // a config without reset_after is an old writer's: reset-before, tfjs' GRU
+    { args: { layer: { class_name: 'GRU', config: { units: 2 } }, mergeMode: 'concat' }, inputShape: [3, 3], params: 72, fdTolerance: 2e-2 },
   ];
 
   static fromConfig(r: ConfigReader): Layer {
