@@ -24,7 +24,7 @@ import { Reshape } from './reshape.js';
 import { Rescaling } from './rescaling.js';
 import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise.js';
 import { Cropping2D, ZeroPadding2D } from './edges.js';
-import { UpSampling2D } from './upsampling.js';
+import { RepeatVector, UpSampling1D, UpSampling2D } from './upsampling.js';
 import { show } from '../format.js';
 
 export const LAYERS = {
@@ -57,6 +57,8 @@ export const LAYERS = {
   cropping2D: Cropping2D, // tfjs' spelling (its zeroPadding2d has the lower-case d)
   layerNormalization: LayerNormalization,
   upSampling2d: UpSampling2D,
+  upSampling1d: UpSampling1D,
+  repeatVector: RepeatVector,
   conv2dTranspose: Conv2DTranspose,
   timeDistributed: TimeDistributed,
   masking: Masking,
