@@ -220,7 +220,8 @@ export abstract class Recurrent extends Layer {
     }
     const keep = (floats: number, what: string) => this.buffer(floats, what);
     this.packedW = new PackedMatrix(this.rt, g, d, keep, 'kernel');
-    this.packedU = new PackedMatrix(this.rt, g, u, keep, 'recurrent kernel');
+    // a cell whose steps multiply part of U by something else (GRU without resetAfter) packs its own parts
+    this.packedU = this.recurrentColumns() === g ? new PackedMatrix(this.rt, g, u, keep, 'recurrent kernel') : null;
     this.packedWT = training ? new PackedMatrix(this.rt, d, g, keep, 'transposed kernel') : null;
     this.packedUT = training ? new PackedMatrix(this.rt, u, g, keep, 'transposed recurrent kernel') : null;
     this.allocateCell(maxBatch, training);
@@ -228,6 +229,11 @@ export abstract class Recurrent extends Layer {
 
   /** Buffers of one cell type (LSTM cell states, GRU recurrent products). */
   protected allocateCell(_maxBatch: number, _training: boolean): void {}
+
+  /** Packs U for the steps' recurrent products: once a batch in training, once per weight version in inference. */
+  protected packRecurrent(version: number): void {
+    this.packedU!.pack(this.params[1].offset, this.gates * this.units, 1, version);
+  }
 
   forward(x: number, n: number, training: boolean): number {
     const rt = this.rt, k = rt.k;
@@ -241,7 +247,7 @@ export abstract class Recurrent extends Layer {
     k.seq_row_offsets(this.xRows, n, t, d, this.goBackwards ? 1 : 0, 1);
     parallelGemmPacked(rt, this.z, g, x, this.xRows, this.idD, this.packedW!.pack(kernel.offset, g, 1, version(kernel)), n * t,
       bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset : 0, `${this.name} GEMM`);
-    if (this.recurrentColumns() === g) this.packedU!.pack(recurrent.offset, g, 1, version(recurrent)); // for every step's recurrent product
+    this.packRecurrent(version(recurrent)); // for every step's recurrent product
     rt.f32(this.hs, n * u).fill(0);
     this.resetCell(n);
     const mask = this.maskSource?.maskPointer ?? 0;
@@ -488,7 +494,6 @@ export class GRU extends Recurrent {
   private packedUzr: PackedMatrix | null = null;
   private packedUh: PackedMatrix | null = null;
   private packedUhT: PackedMatrix | null = null;
-  private training = false;
 
   constructor(args: GRUArgs) {
     super(args, 'gru');
@@ -512,9 +517,12 @@ export class GRU extends Recurrent {
     this.packedUhT = training ? new PackedMatrix(this.rt, u, u, keep, 'transposed recurrent kernel, candidate') : null;
   }
 
-  forward(x: number, n: number, training: boolean): number {
-    this.training = training;
-    return super.forward(x, n, training);
+  /** Without resetAfter: U's z-r columns and its candidate's columns, apart. */
+  protected packRecurrent(version: number): void {
+    if (this.resetAfter) { super.packRecurrent(version); return; }
+    const u = this.units, g = 3 * u, offset = this.params[1].offset;
+    this.packedUzr!.pack(offset, g, 1, version);
+    this.packedUh!.pack(offset + 2 * u * 4, g, 1, version);
   }
 
   /** rec [T, B, 3U]: the recurrent products per step (kept: the candidate needs them, backward too). */
@@ -523,19 +531,13 @@ export class GRU extends Recurrent {
     const u = this.units, g = 3 * u;
     const [hPrev, h] = this.states(s, n);
     const rec = this.rec + s * n * g * 4, gates = this.gatesAt(s, n);
-    const recurrent = this.params[1], bias = this.params[2];
+    const bias = this.params[2];
     if (this.resetAfter) {
       // h_{s-1}·U + recurrent bias, all three thirds
       parallelGemmPacked(rt, rec, g, hPrev, this.hRows, this.idU, this.packedU!, n,
         bias ? GEMM_BIAS : GEMM_SET, bias ? bias.offset + g * 4 : 0, `${this.name} GEMM`);
       rt.k.gru_step_forward(h, gates, rec, hPrev, mask, maskRs, n, u, this.hard);
       return;
-    }
-    if (s === 0) {
-      // U's columns packed once a batch (inference: once per weight version)
-      const version = this.training ? -1 : recurrent.version;
-      this.packedUzr!.pack(recurrent.offset, g, 1, version);
-      this.packedUh!.pack(recurrent.offset + 2 * u * 4, g, 1, version);
     }
     // z and r from h_{s-1}·U_zr, then the candidate from (r ⊙ h_{s-1})·U_h
     const rh = this.rh + s * n * u * 4;
