@@ -440,8 +440,7 @@ export class Sequential implements TrainingModel {
       if (failed) throw failed.reason;
       break;
     }
-    for (const p of params) p.version++;
-    return params.findIndex((p) => rt.k.count_nonfinite(p.offset, p.size) > 0);
+    return this.filledIn(rt, params);
   }
 
   /**
@@ -454,6 +453,11 @@ export class Sequential implements TrainingModel {
     const rt = this.materialize(false);
     const params = WeightStore.order(this.net.layers).map(({ param }) => param);
     params.forEach((p, i) => write(i, new Uint8Array(rt.memory.buffer, p.offset, p.size * 4)));
+    return this.filledIn(rt, params);
+  }
+
+  /** After the weights were written in place: their versions moved on; the first holding a NaN or an infinity (-1: none). */
+  private filledIn(rt: Runtime, params: readonly { offset: number; size: number; version: number }[]): number {
     for (const p of params) p.version++;
     return params.findIndex((p) => rt.k.count_nonfinite(p.offset, p.size) > 0);
   }
