@@ -236,20 +236,18 @@ export async function measure({ requests = 100, colds = 5, quantized = [] } = {}
   const photo = await facePhoto();
   const small = await smallPhoto(photo);
   const out = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, load: loadavg()[0], nodeVersion: process.version, sizes: worker.sizes, nodeInputs: worker.nodeInputs, photoBytes: photo.length };
-  for (const kind of KINDS) {
+  // `colds` fresh processes of one kind; the first also answers `warm` timed requests
+  const coldStarts = async (kind, dir, warm) => {
     const runs = [];
-    for (let i = 0; i < colds; i++) runs.push(await serve(kind, worker.dir, photo, small, i === 0 && kind !== 'workerd, simdnet loaded' ? requests : 0));
+    for (let i = 0; i < colds; i++) runs.push(await serve(kind, dir, photo, small, i === 0 ? warm : 0));
     const coldsMs = runs.map((r) => r.cold).sort((a, b) => a - b);
     const { cold: _, ...first } = runs[0];
-    out[kind] = { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, ...first };
-  }
+    return { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, ...first };
+  };
+  for (const kind of KINDS) out[kind] = await coldStarts(kind, worker.dir, kind === 'workerd, simdnet loaded' ? 0 : requests);
   for (const dtype of quantized) {
     const w = await buildWorker(dtype);
-    const runs = [];
-    for (let i = 0; i < colds; i++) runs.push(await serve('workerd', w.dir, photo, small, i === 0 ? requests : 0));
-    const coldsMs = runs.map((r) => r.cold).sort((a, b) => a - b);
-    const { cold: _, ...first } = runs[0];
-    out[quantizedKind(dtype)] = { coldMedian: coldsMs[Math.floor(coldsMs.length / 2)], colds: coldsMs, ...first, sizes: w.sizes };
+    out[quantizedKind(dtype)] = { ...(await coldStarts('workerd', w.dir, requests)), sizes: w.sizes };
   }
   return out;
 }
