@@ -19,6 +19,15 @@ function masked(mask: usize, maskRs: i32, i: i32): bool {
   return mask != 0 && load<f32>(mask + ((<usize>i * maskRs) << 2)) == 0;
 }
 
+// dL/dh of a step: the gradient run back from the later steps plus the step's own output gradient (dy = 0: none),
+// `cnt` lanes: every cell's backward starts from it.
+// @ts-ignore: decorator
+@inline
+function state_grad4(dhRun: usize, dy: usize, dyAt: usize, cnt: i32): v128 {
+  const dh = load4(dhRun, cnt);
+  return dy ? f32x4.add(dh, load4(dyAt, cnt)) : dh;
+}
+
 // dst row = src row, `units` floats.
 // @ts-ignore: decorator
 @inline
@@ -150,8 +159,7 @@ export function simple_rnn_step_backward(dz: usize, dhRun: usize, dy: usize, dyR
     const skip = masked(mask, maskRs, i);
     for (let j = 0; j < units; j += 4) {
       const cnt = min(4, units - j), o = ro + (<usize>j << 2), oj = <usize>j << 2;
-      let dh = load4(dhRun + o, cnt);
-      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      const dh = state_grad4(dhRun + o, dy, dyr + oj, cnt);
       if (skip) {
         store4(dhRun + o, dh, cnt);
         store4(dz + o, zero, cnt);
@@ -237,8 +245,7 @@ function lstm_backward(dgates: usize, dhRun: usize, dcRun: usize, dy: usize, dyR
     const skip = masked(mask, maskRs, i);
     for (let j = 0; j < units; j += 4) {
       const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
-      let dh = load4(dhRun + o, cnt);
-      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      const dh = state_grad4(dhRun + o, dy, dyr + oj, cnt);
       const di0 = dgates + goff + oj, df0 = di0 + ub, dg0 = df0 + ub, do0 = dg0 + ub;
       if (skip) {
         store4(dhRun + o, dh, cnt);
@@ -317,8 +324,7 @@ function gru_backward(dgx: usize, dgr: usize, dhRun: usize, dy: usize, dyRs: i32
     const skip = masked(mask, maskRs, i);
     for (let j = 0; j < units; j += 4) {
       const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
-      let dh = load4(dhRun + o, cnt);
-      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      const dh = state_grad4(dhRun + o, dy, dyr + oj, cnt);
       const ax = dgx + goff + oj, ar = dgr + goff + oj;
       if (skip) {
         store4(dhRun + o, dh, cnt);
@@ -398,8 +404,7 @@ export function gru1_step_backward_candidate(dgx: usize, dgr: usize, dhRun: usiz
     const skip = masked(mask, maskRs, i);
     for (let j = 0; j < units; j += 4) {
       const cnt = min(4, units - j), oj = <usize>j << 2, o = ro + oj;
-      let dh = load4(dhRun + o, cnt);
-      if (dy) dh = f32x4.add(dh, load4(dyr + oj, cnt));
+      const dh = state_grad4(dhRun + o, dy, dyr + oj, cnt);
       const ax = dgx + goff + oj, ar = dgr + goff + oj;
       if (skip) {
         store4(dhRun + o, dh, cnt);
